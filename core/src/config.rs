@@ -1,0 +1,345 @@
+//! The configuration document: the JSON form and the typed builder are the
+//! same structs, so both go through one validation ([`crate::Registry`]).
+//!
+//! Configuration holds hashes, never plain passwords or client secrets.
+
+use crate::error::ConfigError;
+use crate::password::HashParams;
+use serde::{Deserialize, Serialize};
+
+/// Default lifetime of an access token: one hour.
+pub const DEFAULT_ACCESS_TTL: u64 = 3600;
+/// Default lifetime of a refresh token: 30 days.
+pub const DEFAULT_REFRESH_TTL: u64 = 30 * 24 * 3600;
+/// Default realm in `WWW-Authenticate` challenges.
+pub const DEFAULT_REALM: &str = "ropc";
+
+/// The whole configuration of a server.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `iss` in introspection responses; omitted when not set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    /// Realm of `WWW-Authenticate` challenges.
+    #[serde(default = "default_realm")]
+    pub realm: String,
+    /// Access token lifetime in seconds, unless the client sets its own.
+    #[serde(default = "default_access_ttl")]
+    pub access_token_ttl: u64,
+    /// Refresh token lifetime in seconds (each rotation starts it anew).
+    #[serde(default = "default_refresh_ttl")]
+    pub refresh_token_ttl: u64,
+    /// argon2id parameters for new hashes (and re-hashing on login).
+    #[serde(default)]
+    pub password_hashing: HashParams,
+    /// Per-account throttling of failed password attempts.
+    #[serde(default)]
+    pub throttle: ThrottleConfig,
+    /// The scopes and the resources each covers.
+    #[serde(default)]
+    pub scopes: Vec<ScopeConfig>,
+    /// The registered clients.
+    #[serde(default)]
+    pub clients: Vec<ClientConfig>,
+    /// The resource owners.
+    #[serde(default)]
+    pub users: Vec<UserConfig>,
+    /// Which users and groups may use which resources.
+    #[serde(default)]
+    pub rules: Vec<RuleConfig>,
+}
+
+fn default_realm() -> String {
+    DEFAULT_REALM.into()
+}
+fn default_access_ttl() -> u64 {
+    DEFAULT_ACCESS_TTL
+}
+fn default_refresh_ttl() -> u64 {
+    DEFAULT_REFRESH_TTL
+}
+fn default_true() -> bool {
+    true
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            issuer: None,
+            realm: default_realm(),
+            access_token_ttl: DEFAULT_ACCESS_TTL,
+            refresh_token_ttl: DEFAULT_REFRESH_TTL,
+            password_hashing: HashParams::OWASP,
+            throttle: ThrottleConfig::default(),
+            scopes: Vec::new(),
+            clients: Vec::new(),
+            users: Vec::new(),
+            rules: Vec::new(),
+        }
+    }
+}
+
+impl Config {
+    /// Parses a JSON configuration document (not yet validated: see
+    /// [`crate::Server::from_config`]).
+    pub fn from_json(json: &str) -> Result<Config, ConfigError> {
+        serde_json::from_str(json).map_err(|e| {
+            ConfigError::new(format!("line {} column {}", e.line(), e.column()), strip_position(&e.to_string()))
+        })
+    }
+
+    /// The document as JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a Config always serializes")
+    }
+
+    /// Adds a scope.
+    pub fn scope(mut self, name: &str, resources: &[&str]) -> Self {
+        self.scopes.push(ScopeConfig { name: name.into(), resources: strings(resources) });
+        self
+    }
+
+    /// Adds a client.
+    pub fn client(mut self, client: ClientConfig) -> Self {
+        self.clients.push(client);
+        self
+    }
+
+    /// Adds a user.
+    pub fn user(mut self, user: UserConfig) -> Self {
+        self.users.push(user);
+        self
+    }
+
+    /// Adds an access rule.
+    pub fn rule(mut self, rule: RuleConfig) -> Self {
+        self.rules.push(rule);
+        self
+    }
+}
+
+fn strip_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(at) => msg[..at].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+/// Throttling of failed password attempts, per account name (NIST SP 800-63B:
+/// at most 100 consecutive failures).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThrottleConfig {
+    /// Consecutive failures after which the account is locked.
+    pub max_failures: u32,
+    /// How long a lock lasts; afterwards one attempt at a time is allowed.
+    pub lockout_seconds: u64,
+    /// Failures older than this are forgotten.
+    pub forget_after_seconds: u64,
+}
+
+impl Default for ThrottleConfig {
+    fn default() -> Self {
+        ThrottleConfig { max_failures: 100, lockout_seconds: 900, forget_after_seconds: 24 * 3600 }
+    }
+}
+
+/// A scope and the resources it covers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeConfig {
+    /// The scope token.
+    pub name: String,
+    /// Resource patterns (`GET /invoices/*`, `finance.invoices:*`).
+    #[serde(default)]
+    pub resources: Vec<String>,
+}
+
+/// Confidential or public (RFC 6749 §2.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ClientKind {
+    /// Can keep a secret; the only kind that may use the password grant.
+    Confidential,
+    /// Cannot keep a secret; never allowed the password grant.
+    Public,
+}
+
+/// A registered client.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientConfig {
+    /// The client identifier.
+    pub id: String,
+    /// Confidential (the default) or public.
+    #[serde(rename = "type", default = "confidential")]
+    pub kind: ClientKind,
+    /// Hash of the client secret: `sha256:<64 hex digits>` for generated
+    /// secrets (see [`crate::generate_client_secret`]) or an argon2id PHC string.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_hash: Option<String>,
+    /// `password` and/or `refresh_token`. Empty by default: the password
+    /// grant is off unless a client is allowed it.
+    #[serde(default)]
+    pub grant_types: Vec<String>,
+    /// Scopes the client may request.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// Scopes granted when a request names none; if empty, such a request
+    /// fails with `invalid_scope`.
+    #[serde(default)]
+    pub default_scopes: Vec<String>,
+    /// Whether the client gets refresh tokens (default: whether it may use
+    /// the `refresh_token` grant).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_tokens: Option<bool>,
+    /// Overrides the server's access token lifetime.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_token_ttl: Option<u64>,
+    /// Overrides the server's refresh token lifetime.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token_ttl: Option<u64>,
+    /// Whether the client may introspect every token (a resource server);
+    /// other clients see only their own tokens as active.
+    #[serde(default)]
+    pub introspect: bool,
+}
+
+fn confidential() -> ClientKind {
+    ClientKind::Confidential
+}
+
+impl ClientConfig {
+    /// A confidential client with the given secret hash and nothing allowed yet.
+    pub fn confidential(id: &str, secret_hash: &str) -> Self {
+        ClientConfig {
+            id: id.into(),
+            kind: ClientKind::Confidential,
+            secret_hash: Some(secret_hash.into()),
+            grant_types: Vec::new(),
+            scopes: Vec::new(),
+            default_scopes: Vec::new(),
+            refresh_tokens: None,
+            access_token_ttl: None,
+            refresh_token_ttl: None,
+            introspect: false,
+        }
+    }
+
+    /// A public client (it can never use the password grant).
+    pub fn public(id: &str) -> Self {
+        ClientConfig { kind: ClientKind::Public, secret_hash: None, ..Self::confidential(id, "") }
+    }
+
+    /// Sets the allowed grant types.
+    pub fn grant_types(mut self, grants: &[&str]) -> Self {
+        self.grant_types = strings(grants);
+        self
+    }
+
+    /// Sets the allowed scopes.
+    pub fn scopes(mut self, scopes: &[&str]) -> Self {
+        self.scopes = strings(scopes);
+        self
+    }
+
+    /// Sets the default scopes.
+    pub fn default_scopes(mut self, scopes: &[&str]) -> Self {
+        self.default_scopes = strings(scopes);
+        self
+    }
+
+    /// Sets whether refresh tokens are issued.
+    pub fn refresh_tokens(mut self, on: bool) -> Self {
+        self.refresh_tokens = Some(on);
+        self
+    }
+
+    /// Sets the token lifetimes for this client.
+    pub fn ttls(mut self, access: Option<u64>, refresh: Option<u64>) -> Self {
+        self.access_token_ttl = access;
+        self.refresh_token_ttl = refresh;
+        self
+    }
+
+    /// Allows the client to introspect every token.
+    pub fn introspect(mut self, on: bool) -> Self {
+        self.introspect = on;
+        self
+    }
+}
+
+/// A resource owner.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserConfig {
+    /// The username.
+    pub username: String,
+    /// argon2id PHC string (see [`crate::hash_password`]).
+    pub password_hash: String,
+    /// Groups the user belongs to.
+    #[serde(default)]
+    pub groups: Vec<String>,
+    /// A disabled user cannot log in, and its tokens stop working.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+}
+
+impl UserConfig {
+    /// An enabled user with no groups.
+    pub fn new(username: &str, password_hash: &str) -> Self {
+        UserConfig { username: username.into(), password_hash: password_hash.into(), groups: Vec::new(), enabled: true }
+    }
+
+    /// Sets the groups.
+    pub fn groups(mut self, groups: &[&str]) -> Self {
+        self.groups = strings(groups);
+        self
+    }
+
+    /// Sets whether the user is enabled.
+    pub fn enabled(mut self, on: bool) -> Self {
+        self.enabled = on;
+        self
+    }
+}
+
+/// An access rule: the named users and the members of the named groups may
+/// use the resources that match. `"*"` in `users` means every user. Access
+/// is denied unless some rule allows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleConfig {
+    /// Resource patterns; `{username}` stands for the resource owner.
+    pub resources: Vec<String>,
+    /// Usernames, or `"*"` for everyone.
+    #[serde(default)]
+    pub users: Vec<String>,
+    /// Group names.
+    #[serde(default)]
+    pub groups: Vec<String>,
+}
+
+impl RuleConfig {
+    /// A rule over the given resource patterns, allowing no one yet.
+    pub fn new(resources: &[&str]) -> Self {
+        RuleConfig { resources: strings(resources), users: Vec::new(), groups: Vec::new() }
+    }
+
+    /// Allows these users (`"*"`: everyone).
+    pub fn users(mut self, users: &[&str]) -> Self {
+        self.users = strings(users);
+        self
+    }
+
+    /// Allows these groups.
+    pub fn groups(mut self, groups: &[&str]) -> Self {
+        self.groups = strings(groups);
+        self
+    }
+}

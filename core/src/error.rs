@@ -1,0 +1,189 @@
+//! The one error type of the protocol: RFC 6749 §5.2, RFC 6750 §3.1, RFC 7009 §2.2.
+
+use std::borrow::Cow;
+use std::fmt;
+
+/// An OAuth 2.0 error code. Every refusal ropc makes carries exactly one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u32)]
+pub enum ErrorCode {
+    /// The request is missing a parameter, repeats one, or is otherwise malformed.
+    InvalidRequest = 1,
+    /// Client authentication failed (unknown client, bad secret, no authentication).
+    InvalidClient = 2,
+    /// Bad resource owner credentials, or a bad, expired, revoked or foreign refresh token.
+    InvalidGrant = 3,
+    /// The client may not use this grant type (including every public client).
+    UnauthorizedClient = 4,
+    /// The grant type is not one this server implements.
+    UnsupportedGrantType = 5,
+    /// The requested scope is unknown, malformed, or beyond what is allowed.
+    InvalidScope = 6,
+    /// The bearer token is unknown, expired or revoked (RFC 6750).
+    InvalidToken = 7,
+    /// The token's scope does not cover the request (RFC 6750).
+    InsufficientScope = 8,
+    /// The server cannot revoke this type of token (RFC 7009).
+    UnsupportedTokenType = 9,
+    /// The resource owner may not use this resource under the access rules
+    /// (RFC 6749's `access_denied`: "the resource owner or authorization server denied the request").
+    AccessDenied = 10,
+}
+
+impl ErrorCode {
+    /// Every code, in numeric order.
+    pub const ALL: [ErrorCode; 10] = [
+        ErrorCode::InvalidRequest,
+        ErrorCode::InvalidClient,
+        ErrorCode::InvalidGrant,
+        ErrorCode::UnauthorizedClient,
+        ErrorCode::UnsupportedGrantType,
+        ErrorCode::InvalidScope,
+        ErrorCode::InvalidToken,
+        ErrorCode::InsufficientScope,
+        ErrorCode::UnsupportedTokenType,
+        ErrorCode::AccessDenied,
+    ];
+
+    /// The code as it appears on the wire (`"invalid_grant"`, ...).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidRequest => "invalid_request",
+            ErrorCode::InvalidClient => "invalid_client",
+            ErrorCode::InvalidGrant => "invalid_grant",
+            ErrorCode::UnauthorizedClient => "unauthorized_client",
+            ErrorCode::UnsupportedGrantType => "unsupported_grant_type",
+            ErrorCode::InvalidScope => "invalid_scope",
+            ErrorCode::InvalidToken => "invalid_token",
+            ErrorCode::InsufficientScope => "insufficient_scope",
+            ErrorCode::UnsupportedTokenType => "unsupported_token_type",
+            ErrorCode::AccessDenied => "access_denied",
+        }
+    }
+
+    /// The HTTP status this error is answered with.
+    pub const fn status(self) -> u16 {
+        match self {
+            ErrorCode::InvalidClient | ErrorCode::InvalidToken => 401,
+            ErrorCode::InsufficientScope | ErrorCode::AccessDenied => 403,
+            _ => 400,
+        }
+    }
+
+    /// The code for a numeric value, as the C ABI receives it.
+    pub fn from_u32(v: u32) -> Option<ErrorCode> {
+        ErrorCode::ALL.iter().copied().find(|c| *c as u32 == v)
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A refusal: the RFC error code, a human-readable description, and, for
+/// `insufficient_scope`, the scope that would have been needed.
+///
+/// Descriptions never contain a secret (no password, token or client secret).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OAuthError {
+    code: ErrorCode,
+    description: Cow<'static, str>,
+    scope: Option<String>,
+}
+
+impl OAuthError {
+    /// A new error with a description.
+    pub fn new(code: ErrorCode, description: impl Into<Cow<'static, str>>) -> Self {
+        OAuthError { code, description: description.into(), scope: None }
+    }
+
+    /// Names the scope the request needed (RFC 6750 §3 `scope` attribute).
+    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// The error code.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    /// The description, restricted to the characters RFC 6749 §5.2 allows.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// The scope the request needed, for `insufficient_scope`.
+    pub fn scope(&self) -> Option<&str> {
+        self.scope.as_deref()
+    }
+}
+
+impl fmt::Display for OAuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.description)
+    }
+}
+
+impl std::error::Error for OAuthError {}
+
+/// Shorthand constructors, one per code, so call sites read like the RFC.
+macro_rules! ctor {
+    ($($name:ident => $code:ident),* $(,)?) => {
+        impl OAuthError {$(
+            #[doc = concat!("An `", stringify!($name), "` error.")]
+            pub fn $name(description: impl Into<Cow<'static, str>>) -> Self {
+                OAuthError::new(ErrorCode::$code, description)
+            }
+        )*}
+    };
+}
+ctor! {
+    invalid_request => InvalidRequest,
+    invalid_client => InvalidClient,
+    invalid_grant => InvalidGrant,
+    unauthorized_client => UnauthorizedClient,
+    unsupported_grant_type => UnsupportedGrantType,
+    invalid_scope => InvalidScope,
+    invalid_token => InvalidToken,
+    insufficient_scope => InsufficientScope,
+    access_denied => AccessDenied,
+}
+
+/// A configuration that cannot be loaded: says what is wrong and where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    path: String,
+    message: String,
+}
+
+impl ConfigError {
+    /// An error at `path` (like `clients[0].scopes[1]`; empty for the whole document).
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+        ConfigError { path: path.into(), message: message.into() }
+    }
+
+    /// Where in the configuration the problem is.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// What is wrong.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "invalid configuration: {}", self.message)
+        } else {
+            write!(f, "invalid configuration at {}: {}", self.path, self.message)
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}

@@ -1,0 +1,337 @@
+//! The HTTP edge: requests in as method, content type, Authorization header
+//! and body bytes; responses out as status, headers and a JSON body.
+
+use crate::error::{ErrorCode, OAuthError};
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::DecodePaddingMode;
+use base64::Engine;
+use percent_encoding::percent_decode;
+use serde::Serialize;
+
+/// Largest request body read, in bytes.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// An HTTP request to one of the authorization server's endpoints, as any
+/// web framework can give it. The request URI is not taken: credentials in
+/// it are never accepted (RFC 6749 §2.3.1).
+#[derive(Clone, Copy, Debug)]
+pub struct HttpRequest<'a> {
+    /// The method, like `POST`.
+    pub method: &'a str,
+    /// The `Content-Type` header, if any.
+    pub content_type: Option<&'a str>,
+    /// The `Authorization` header, if any.
+    pub authorization: Option<&'a str>,
+    /// The raw body.
+    pub body: &'a [u8],
+}
+
+impl<'a> HttpRequest<'a> {
+    /// A form POST, the usual shape of a token request.
+    pub fn form_post(authorization: Option<&'a str>, body: &'a [u8]) -> Self {
+        HttpRequest { method: "POST", content_type: Some("application/x-www-form-urlencoded"), authorization, body }
+    }
+}
+
+/// An HTTP response: send it as it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpResponse {
+    /// The status code.
+    pub status: u16,
+    /// Header names and values, in order.
+    pub headers: Vec<(&'static str, String)>,
+    /// The body (JSON, or empty).
+    pub body: String,
+}
+
+impl HttpResponse {
+    /// The value of a header, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// A `200 OK` JSON response that must not be cached (RFC 6749 §5.1).
+    pub(crate) fn json(status: u16, body: &impl Serialize) -> HttpResponse {
+        HttpResponse {
+            status,
+            headers: vec![
+                ("Content-Type", "application/json;charset=UTF-8".into()),
+                ("Cache-Control", "no-store".into()),
+                ("Pragma", "no-cache".into()),
+            ],
+            body: serde_json::to_string(body).expect("response types always serialize"),
+        }
+    }
+
+    /// An error from the token, introspection or revocation endpoint
+    /// (RFC 6749 §5.2): 400, or 401 with a Basic challenge for `invalid_client`.
+    pub(crate) fn token_error(err: &OAuthError, realm: &str) -> HttpResponse {
+        let mut resp = HttpResponse::json(err.code().status(), &ErrorBody::of(err));
+        if err.code() == ErrorCode::InvalidClient {
+            resp.headers.push(("WWW-Authenticate", format!("Basic realm=\"{realm}\"")));
+        }
+        resp
+    }
+
+    /// 405 for an endpoint that takes only POST.
+    pub(crate) fn post_only(realm: &str) -> HttpResponse {
+        let err = OAuthError::invalid_request("this endpoint accepts only POST");
+        let mut resp = HttpResponse::token_error(&err, realm);
+        resp.status = 405;
+        resp.headers.push(("Allow", "POST".into()));
+        resp
+    }
+
+    /// A resource server's refusal (RFC 6750 §3). `None`: the request had no
+    /// credentials at all, so the challenge carries no error code.
+    pub(crate) fn bearer_error(err: Option<&OAuthError>, realm: &str) -> HttpResponse {
+        let Some(err) = err else {
+            return HttpResponse {
+                status: 401,
+                headers: vec![("WWW-Authenticate", format!("Bearer realm=\"{realm}\""))],
+                body: String::new(),
+            };
+        };
+        let mut challenge = format!(
+            "Bearer realm=\"{realm}\", error=\"{}\", error_description=\"{}\"",
+            err.code(),
+            sanitize(err.description())
+        );
+        if let Some(scope) = err.scope() {
+            challenge.push_str(&format!(", scope=\"{}\"", sanitize(scope)));
+        }
+        let mut resp = HttpResponse::json(err.code().status(), &ErrorBody::of(err));
+        resp.headers.push(("WWW-Authenticate", challenge));
+        resp
+    }
+}
+
+/// Keeps only the characters RFC 6749 §5.2 allows in `error_description`
+/// (which also makes it safe inside a quoted-string).
+fn sanitize(s: &str) -> std::borrow::Cow<'_, str> {
+    let ok = |c: char| matches!(c, '\x20'..='\x21' | '\x23'..='\x5b' | '\x5d'..='\x7e');
+    if s.chars().all(ok) {
+        s.into()
+    } else {
+        s.chars().map(|c| if ok(c) { c } else { '?' }).collect::<String>().into()
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'static str,
+    error_description: std::borrow::Cow<'a, str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<&'a str>,
+}
+
+impl<'a> ErrorBody<'a> {
+    fn of(err: &'a OAuthError) -> Self {
+        ErrorBody { error: err.code().as_str(), error_description: sanitize(err.description()), scope: err.scope() }
+    }
+}
+
+/// A parsed `application/x-www-form-urlencoded` body.
+#[derive(Debug)]
+pub(crate) struct Form {
+    pairs: Vec<(String, String)>,
+}
+
+impl Form {
+    /// Checks method, content type and size, then parses the body.
+    pub(crate) fn from_request(req: &HttpRequest<'_>) -> Result<Form, OAuthError> {
+        let media = req.content_type.unwrap_or("").split(';').next().unwrap_or("").trim();
+        if !media.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+            return Err(OAuthError::invalid_request("the body must be application/x-www-form-urlencoded"));
+        }
+        if req.body.len() > MAX_BODY_BYTES {
+            return Err(OAuthError::invalid_request("the request body is larger than 65536 bytes"));
+        }
+        Form::parse(req.body)
+    }
+
+    pub(crate) fn parse(body: &[u8]) -> Result<Form, OAuthError> {
+        let pairs = body
+            .split(|b| *b == b'&')
+            .filter(|part| !part.is_empty())
+            .map(|part| {
+                let mut it = part.splitn(2, |b| *b == b'=');
+                let name = it.next().unwrap_or(b"");
+                let value = it.next().unwrap_or(b"");
+                Ok((form_decode(name)?, form_decode(value)?))
+            })
+            .collect::<Result<_, OAuthError>>()?;
+        Ok(Form { pairs })
+    }
+
+    /// A parameter: `None` when absent or empty (RFC 6749 §3.2), an error
+    /// when it appears more than once.
+    pub(crate) fn get(&self, name: &'static str) -> Result<Option<&str>, OAuthError> {
+        let mut found = None;
+        for (n, v) in &self.pairs {
+            if n == name {
+                if found.is_some() {
+                    return Err(OAuthError::invalid_request(format!("the parameter {name} appears more than once")));
+                }
+                found = Some(v.as_str());
+            }
+        }
+        Ok(found.filter(|v| !v.is_empty()))
+    }
+
+    /// A parameter that must be present.
+    pub(crate) fn require(&self, name: &'static str) -> Result<&str, OAuthError> {
+        self.get(name)?.ok_or_else(|| OAuthError::invalid_request(format!("the parameter {name} is missing")))
+    }
+}
+
+/// Decodes one form-urlencoded component: `+` is a space, `%XX` a byte, and
+/// the result must be UTF-8.
+pub(crate) fn form_decode(raw: &[u8]) -> Result<String, OAuthError> {
+    let spaced: Vec<u8> = raw.iter().map(|&b| if b == b'+' { b' ' } else { b }).collect();
+    let bytes: Vec<u8> = percent_decode(&spaced).collect();
+    String::from_utf8(bytes).map_err(|_| OAuthError::invalid_request("parameters must be UTF-8"))
+}
+
+/// Client credentials as presented, before they are checked.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ClientCredentials {
+    /// The client identifier.
+    pub client_id: String,
+    /// The secret; `None` when the client presented none (a public client).
+    pub client_secret: Option<String>,
+}
+
+impl std::fmt::Debug for ClientCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientCredentials")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+impl ClientCredentials {
+    /// Credentials with a secret.
+    pub fn new(client_id: &str, client_secret: &str) -> Self {
+        ClientCredentials { client_id: client_id.into(), client_secret: Some(client_secret.into()) }
+    }
+
+    /// Only a client id, as a public client presents itself.
+    pub fn public(client_id: &str) -> Self {
+        ClientCredentials { client_id: client_id.into(), client_secret: None }
+    }
+
+    /// Finds the client's credentials in a request: HTTP Basic
+    /// (`client_secret_basic`, with the RFC's url-decoding) or the body
+    /// (`client_secret_post`), never both.
+    pub(crate) fn from_request(authorization: Option<&str>, form: &Form) -> Result<ClientCredentials, OAuthError> {
+        let body_id = form.get("client_id")?;
+        let body_secret = form.get("client_secret")?;
+        match authorization {
+            Some(header) => {
+                let creds = parse_basic(header)?;
+                if body_secret.is_some() {
+                    return Err(OAuthError::invalid_request(
+                        "the client authenticated with both HTTP Basic and client_secret in the body",
+                    ));
+                }
+                if body_id.is_some_and(|id| id != creds.client_id) {
+                    return Err(OAuthError::invalid_request("client_id in the body differs from the HTTP Basic one"));
+                }
+                Ok(creds)
+            }
+            None => match body_id {
+                Some(id) => Ok(ClientCredentials { client_id: id.into(), client_secret: body_secret.map(Into::into) }),
+                None => Err(OAuthError::invalid_client("client authentication is required")),
+            },
+        }
+    }
+}
+
+const BASE64_LENIENT: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// Parses `Authorization: Basic ...` into url-decoded client credentials.
+fn parse_basic(header: &str) -> Result<ClientCredentials, OAuthError> {
+    let (scheme, rest) = header.trim().split_once(' ').unwrap_or((header.trim(), ""));
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Err(OAuthError::invalid_client("client authentication must use the HTTP Basic scheme"));
+    }
+    let malformed = || OAuthError::invalid_client("malformed HTTP Basic credentials");
+    let decoded = BASE64_LENIENT.decode(rest.trim()).map_err(|_| malformed())?;
+    let colon = decoded.iter().position(|b| *b == b':').ok_or_else(malformed)?;
+    let id = form_decode(&decoded[..colon]).map_err(|_| malformed())?;
+    let secret = form_decode(&decoded[colon + 1..]).map_err(|_| malformed())?;
+    if id.is_empty() {
+        return Err(malformed());
+    }
+    Ok(ClientCredentials { client_id: id, client_secret: Some(secret).filter(|s| !s.is_empty()) })
+}
+
+/// Extracts the token from `Authorization: Bearer <token>` (RFC 6750 §2.1).
+/// `Ok(None)`: no bearer credentials at all.
+pub(crate) fn parse_bearer(header: Option<&str>) -> Result<Option<&str>, OAuthError> {
+    let Some(header) = header.map(str::trim).filter(|h| !h.is_empty()) else {
+        return Ok(None);
+    };
+    let (scheme, token) = header.split_once(' ').unwrap_or((header, ""));
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Ok(None);
+    }
+    let token = token.trim();
+    // b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+    let body = token.trim_end_matches('=');
+    if body.is_empty() || !body.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b)) {
+        return Err(OAuthError::invalid_request("the Bearer credentials are malformed"));
+    }
+    Ok(Some(token))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_rules() {
+        let f = Form::parse(b"a=1&b=&c=x+y%2Bz&&d").unwrap();
+        assert_eq!(f.get("a").unwrap(), Some("1"));
+        assert_eq!(f.get("b").unwrap(), None);
+        assert_eq!(f.get("c").unwrap(), Some("x y+z"));
+        assert_eq!(f.get("d").unwrap(), None);
+        assert!(Form::parse(b"a=1&a=2").unwrap().get("a").is_err());
+        assert!(Form::parse(b"a=%FF").is_err());
+        assert_eq!(Form::parse(b"a=%C3%A9").unwrap().get("a").unwrap(), Some("é"));
+    }
+
+    #[test]
+    fn basic_is_url_decoded() {
+        // id "my app", secret "p:s%" encoded before base64 (RFC 6749 §2.3.1)
+        let header = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode("my+app:p%3As%25"));
+        let c = parse_basic(&header).unwrap();
+        assert_eq!(c.client_id, "my app");
+        assert_eq!(c.client_secret.as_deref(), Some("p:s%"));
+        assert!(parse_basic("Basic !!!").is_err());
+        assert!(parse_basic("Bearer abc").is_err());
+        assert!(!format!("{c:?}").contains("p:s%"));
+    }
+
+    #[test]
+    fn bearer_header() {
+        assert_eq!(parse_bearer(None).unwrap(), None);
+        assert_eq!(parse_bearer(Some("Basic abc")).unwrap(), None);
+        assert_eq!(parse_bearer(Some("Bearer abc-_")).unwrap(), Some("abc-_"));
+        assert_eq!(parse_bearer(Some("bearer abc==")).unwrap(), Some("abc=="));
+        assert!(parse_bearer(Some("Bearer")).is_err());
+        assert!(parse_bearer(Some("Bearer a b")).is_err());
+        assert!(parse_bearer(Some("Bearer a\"b")).is_err());
+    }
+
+    #[test]
+    fn descriptions_are_sanitized() {
+        assert_eq!(sanitize("ok text"), "ok text");
+        assert_eq!(sanitize("a\"b\\c\né"), "a?b?c??");
+    }
+}

@@ -1,0 +1,60 @@
+//! # ropc-core
+//!
+//! An OAuth 2.0 authorization server and resource-server check for the
+//! resource owner password credentials grant (RFC 6749 §4.3), done as safely
+//! as that legacy grant can be (RFC 9700): confidential clients only, off
+//! unless a client is allowed it, argon2id passwords, per-account throttling,
+//! opaque 256-bit tokens stored only as hashes, refresh token rotation with
+//! reuse detection, introspection (RFC 7662) and revocation (RFC 7009).
+//!
+//! Start with [`Server`]: build it from a [`Config`] (JSON or typed), then
+//! either hand it HTTP requests ([`Server::token_endpoint`], ...) or call the
+//! typed methods ([`Server::password_grant`], ...). A resource server in
+//! another process uses [`ResourceGuard`] with the introspection response.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs, missing_debug_implementations)]
+#![deny(clippy::unwrap_used, clippy::dbg_macro, clippy::print_stdout)]
+
+mod clock;
+mod config;
+mod error;
+mod http;
+mod password;
+mod registry;
+mod resource;
+mod scope;
+mod server;
+mod store;
+mod token;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::{
+    ClientConfig, ClientKind, Config, RuleConfig, ScopeConfig, ThrottleConfig, UserConfig,
+    DEFAULT_ACCESS_TTL, DEFAULT_REALM, DEFAULT_REFRESH_TTL,
+};
+pub use error::{ConfigError, ErrorCode, OAuthError};
+pub use http::{ClientCredentials, HttpRequest, HttpResponse, MAX_BODY_BYTES};
+pub use password::{hash_password, HashError, HashParams, MAX_PASSWORD_BYTES};
+pub use registry::{generate_client_secret, hash_client_secret, MAX_NAME_BYTES};
+pub use resource::{Principal, ResourceGuard};
+pub use scope::{is_scope_token, MAX_RESOURCE_BYTES};
+pub use server::{Introspection, Server, ServerBuilder, TokenResponse};
+pub use store::{
+    Failures, GrantId, MemoryStore, RefreshState, Rotation, Store, StoreStats, TokenKind, TokenRecord,
+};
+pub use token::{TokenHash, TOKEN_CHARS};
+
+/// The library's version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[cfg(test)]
+mod assert_traits {
+    fn send_sync<T: Send + Sync>() {}
+    #[test]
+    fn server_is_send_sync() {
+        send_sync::<crate::Server>();
+        send_sync::<crate::ResourceGuard>();
+        send_sync::<crate::MemoryStore>();
+    }
+}

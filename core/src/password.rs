@@ -1,0 +1,209 @@
+//! Password hashing: argon2id, PHC strings, a length cap, dummy verification
+//! for unknown accounts, and detection of hashes made on older parameters.
+
+use argon2::password_hash::{phc::PasswordHash, PasswordHasher, PasswordVerifier};
+use argon2::{Algorithm, Argon2, Params, Version};
+use once_cell::sync::OnceCell;
+use std::fmt;
+
+/// The longest password accepted, in bytes. Longer ones are refused before
+/// any hashing so that a huge password cannot cost the server anything.
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+
+/// argon2id cost parameters. The default is OWASP's profile: 19 MiB, 2 passes,
+/// 1 lane.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HashParams {
+    /// Memory in KiB.
+    pub m_cost: u32,
+    /// Passes over memory.
+    pub t_cost: u32,
+    /// Lanes.
+    pub p_cost: u32,
+}
+
+impl HashParams {
+    /// OWASP's argon2id profile (m=19456 KiB, t=2, p=1).
+    pub const OWASP: HashParams = HashParams { m_cost: 19456, t_cost: 2, p_cost: 1 };
+
+    fn to_argon2(self) -> Result<Params, String> {
+        Params::new(self.m_cost, self.t_cost, self.p_cost, None)
+            .map_err(|e| format!("invalid argon2 parameters m={} t={} p={}: {e}", self.m_cost, self.t_cost, self.p_cost))
+    }
+
+    /// Checks the parameters are ones argon2 accepts.
+    pub fn validate(self) -> Result<(), String> {
+        self.to_argon2().map(|_| ())
+    }
+}
+
+impl Default for HashParams {
+    fn default() -> Self {
+        HashParams::OWASP
+    }
+}
+
+/// Why a password could not be hashed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HashError {
+    /// The password is longer than [`MAX_PASSWORD_BYTES`].
+    TooLong,
+    /// The password is empty.
+    Empty,
+    /// The parameters are not ones argon2 accepts.
+    Params(String),
+}
+
+impl fmt::Display for HashError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HashError::TooLong => write!(f, "the password is longer than {MAX_PASSWORD_BYTES} bytes"),
+            HashError::Empty => f.write_str("the password is empty"),
+            HashError::Params(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for HashError {}
+
+/// Hashes `password` with argon2id at `params` into a PHC string
+/// (`$argon2id$v=19$m=19456,t=2,p=1$...`), with a fresh random salt.
+pub fn hash_password(password: &str, params: HashParams) -> Result<String, HashError> {
+    if password.is_empty() {
+        return Err(HashError::Empty);
+    }
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(HashError::TooLong);
+    }
+    let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.to_argon2().map_err(HashError::Params)?);
+    let mut salt = [0u8; 16];
+    crate::token::fill_random(&mut salt);
+    argon
+        .hash_password_with_salt(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| HashError::Params(e.to_string()))
+}
+
+/// A parsed, validated argon2 PHC string. Its `Debug` shows only the
+/// parameters, never the salt or hash.
+#[derive(Clone)]
+pub struct PasswordHashed {
+    phc: PasswordHash,
+    params: HashParams,
+    is_argon2id: bool,
+}
+
+impl fmt::Debug for PasswordHashed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PasswordHashed({}, {:?})", self.phc.algorithm.as_str(), self.params)
+    }
+}
+
+impl PasswordHashed {
+    /// Parses an argon2 PHC string (argon2id, argon2i or argon2d, version 0x13).
+    pub fn parse(phc: &str) -> Result<PasswordHashed, String> {
+        let parsed = PasswordHash::new(phc).map_err(|e| format!("not a PHC string: {e}"))?;
+        let alg = parsed.algorithm.as_str();
+        if !matches!(alg, "argon2id" | "argon2i" | "argon2d") {
+            return Err(format!("unsupported password hash algorithm {alg:?}: use argon2id"));
+        }
+        if parsed.salt.is_none() || parsed.hash.is_none() {
+            return Err("the PHC string has no salt or no hash".into());
+        }
+        let p = Params::try_from(&parsed).map_err(|e| format!("bad argon2 parameters: {e}"))?;
+        Ok(PasswordHashed {
+            is_argon2id: alg == "argon2id" && parsed.version.unwrap_or(0x13) == 0x13,
+            params: HashParams { m_cost: p.m_cost(), t_cost: p.t_cost(), p_cost: p.p_cost() },
+            phc: parsed,
+        })
+    }
+
+    /// The PHC string.
+    pub fn to_phc_string(&self) -> String {
+        self.phc.to_string()
+    }
+
+    /// Whether `password` matches. Takes as long as one argon2 verification
+    /// at this hash's parameters, whatever the outcome.
+    pub fn verify(&self, password: &str) -> bool {
+        Argon2::default().verify_password(password.as_bytes(), &self.phc).is_ok()
+    }
+
+    /// Whether the hash was made with other parameters than `current`, so
+    /// that it should be re-hashed after the next successful login.
+    pub fn needs_rehash(&self, current: HashParams) -> bool {
+        !self.is_argon2id || self.params != current
+    }
+}
+
+/// The server's password policy: the parameters new hashes get, and a dummy
+/// hash at those parameters to verify against when an account is unknown.
+pub(crate) struct Passwords {
+    params: HashParams,
+    dummy: OnceCell<PasswordHashed>,
+}
+
+impl Passwords {
+    pub(crate) fn new(params: HashParams) -> Self {
+        Passwords { params, dummy: OnceCell::new() }
+    }
+
+    pub(crate) fn params(&self) -> HashParams {
+        self.params
+    }
+
+    /// Spends the time a real verification would, for an unknown account.
+    pub(crate) fn verify_dummy(&self, password: &str) {
+        let dummy = self.dummy.get_or_init(|| {
+            let mut random = [0u8; 32];
+            crate::token::fill_random(&mut random);
+            let phc = hash_password(&crate::token::encode(&random), self.params)
+                .expect("parameters were validated when the server was built");
+            PasswordHashed::parse(&phc).expect("argon2 produced a valid PHC string")
+        });
+        let _ = dummy.verify(password);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CHEAP: HashParams = HashParams { m_cost: 64, t_cost: 1, p_cost: 1 };
+
+    #[test]
+    fn hash_and_verify() {
+        let phc = hash_password("correct horse", CHEAP).unwrap();
+        assert!(phc.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
+        let h = PasswordHashed::parse(&phc).unwrap();
+        assert!(h.verify("correct horse"));
+        assert!(!h.verify("correct horsf"));
+        assert!(!h.needs_rehash(CHEAP));
+        assert!(h.needs_rehash(HashParams::OWASP));
+        assert!(!format!("{h:?}").contains(&phc[30..]));
+    }
+
+    #[test]
+    fn limits() {
+        assert_eq!(hash_password("", CHEAP), Err(HashError::Empty));
+        assert_eq!(hash_password(&"x".repeat(MAX_PASSWORD_BYTES + 1), CHEAP), Err(HashError::TooLong));
+        assert!(hash_password(&"x".repeat(MAX_PASSWORD_BYTES), CHEAP).is_ok());
+        assert!(matches!(hash_password("x", HashParams { m_cost: 1, t_cost: 1, p_cost: 1 }), Err(HashError::Params(_))));
+    }
+
+    #[test]
+    fn rejects_non_argon2() {
+        assert!(PasswordHashed::parse("plaintext").is_err());
+        assert!(PasswordHashed::parse("$scrypt$ln=16,r=8,p=1$aM15713r3Xsvxbi31lqr1Q$nFNh2CVHVjNldFVKDHDlm4CbdRSCdEBsjjJxD+iCs5E").is_err());
+    }
+
+    #[test]
+    fn argon2i_needs_rehash() {
+        let argon = Argon2::new(Algorithm::Argon2i, Version::V0x13, CHEAP.to_argon2().unwrap());
+        let phc = argon.hash_password_with_salt(b"pw", b"saltsaltsaltsalt").unwrap().to_string();
+        let h = PasswordHashed::parse(&phc).unwrap();
+        assert!(h.verify("pw"));
+        assert!(h.needs_rehash(CHEAP));
+    }
+}

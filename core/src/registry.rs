@@ -1,0 +1,346 @@
+//! The validated, immutable part of a server: scopes, clients, access rules
+//! and settings. Users live beside it (they change at run time).
+
+use crate::config::{ClientKind, Config};
+use crate::error::ConfigError;
+use crate::password::{HashParams, PasswordHashed};
+use crate::scope::{is_scope_token, Pattern, ScopeSet};
+use crate::token::{encode, fill_random};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use subtle::ConstantTimeEq;
+
+/// Longest client id or username accepted.
+pub const MAX_NAME_BYTES: usize = 256;
+/// Longest token lifetime accepted: ten years.
+const MAX_TTL: u64 = 10 * 365 * 24 * 3600;
+
+/// Makes a new client secret (256 random bits, base64url) and the hash that
+/// goes into the configuration. Hand the secret to the client once; keep only
+/// the hash.
+pub fn generate_client_secret() -> (String, String) {
+    let mut raw = [0u8; 32];
+    fill_random(&mut raw);
+    let secret = encode(&raw);
+    let hash = hash_client_secret(&secret);
+    (secret, hash)
+}
+
+/// The `sha256:<hex>` hash of a generated, high-entropy client secret. For a
+/// secret a person chose, use an argon2id PHC string from
+/// [`crate::hash_password`] instead.
+pub fn hash_client_secret(secret: &str) -> String {
+    let d = ring::digest::digest(&ring::digest::SHA256, secret.as_bytes());
+    let hex: String = d.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+pub(crate) enum SecretHash {
+    Sha256([u8; 32]),
+    Argon2(PasswordHashed),
+}
+
+impl SecretHash {
+    pub(crate) fn parse(s: &str) -> Result<SecretHash, String> {
+        if let Some(hex) = s.strip_prefix("sha256:") {
+            let bytes = (0..hex.len())
+                .step_by(2)
+                .map(|i| hex.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+                .collect::<Option<Vec<u8>>>()
+                .filter(|b| b.len() == 32 && hex.len() == 64)
+                .ok_or("a sha256: secret hash needs 64 hex digits")?;
+            let mut out = [0u8; 32];
+            out.copy_from_slice(&bytes);
+            Ok(SecretHash::Sha256(out))
+        } else if s.starts_with("$argon2") {
+            PasswordHashed::parse(s).map(SecretHash::Argon2)
+        } else {
+            Err("a client secret hash is 'sha256:<hex>' or an argon2id PHC string".into())
+        }
+    }
+
+    /// Constant-time for the sha256 form; one argon2 verification otherwise.
+    pub(crate) fn verify(&self, secret: &str) -> bool {
+        match self {
+            SecretHash::Sha256(expected) => {
+                let d = ring::digest::digest(&ring::digest::SHA256, secret.as_bytes());
+                bool::from(d.as_ref().ct_eq(expected))
+            }
+            SecretHash::Argon2(h) => h.verify(secret),
+        }
+    }
+}
+
+/// A validated scope.
+pub(crate) struct Scope {
+    pub(crate) name: Arc<str>,
+    pub(crate) resources: Vec<Pattern>,
+}
+
+/// A validated client.
+pub(crate) struct Client {
+    pub(crate) id: Arc<str>,
+    /// `None` for a public client.
+    pub(crate) secret: Option<SecretHash>,
+    pub(crate) password_grant: bool,
+    pub(crate) refresh_grant: bool,
+    pub(crate) scopes: ScopeSet,
+    pub(crate) default_scopes: ScopeSet,
+    pub(crate) refresh_tokens: bool,
+    pub(crate) access_ttl: u64,
+    pub(crate) refresh_ttl: u64,
+    pub(crate) introspect: bool,
+}
+
+/// A validated user.
+#[derive(Clone)]
+pub(crate) struct User {
+    pub(crate) username: Arc<str>,
+    pub(crate) hash: PasswordHashed,
+    pub(crate) groups: Arc<[Box<str>]>,
+    pub(crate) enabled: bool,
+    /// Moves on whenever the credentials change or the user is disabled.
+    pub(crate) epoch: u32,
+}
+
+pub(crate) struct Rule {
+    resources: Vec<Pattern>,
+    any_user: bool,
+    users: HashSet<Box<str>>,
+    groups: HashSet<Box<str>>,
+}
+
+/// Scopes, clients, rules and settings, validated.
+pub(crate) struct Registry {
+    pub(crate) config: Config,
+    pub(crate) scopes: Vec<Scope>,
+    scope_index: HashMap<Box<str>, usize>,
+    pub(crate) clients: HashMap<Box<str>, Client>,
+    rules: Vec<Rule>,
+    pub(crate) hash_params: HashParams,
+}
+
+fn check_name(path: &str, what: &str, name: &str) -> Result<(), ConfigError> {
+    if name.is_empty() || name.len() > MAX_NAME_BYTES || name.chars().any(char::is_control) {
+        return Err(ConfigError::new(
+            path,
+            format!("{what} must be 1 to {MAX_NAME_BYTES} bytes without control characters"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_ttl(path: &str, ttl: u64) -> Result<u64, ConfigError> {
+    if ttl == 0 || ttl > MAX_TTL {
+        return Err(ConfigError::new(path, format!("a lifetime must be 1 to {MAX_TTL} seconds")));
+    }
+    Ok(ttl)
+}
+
+fn patterns(path: &str, items: &[String]) -> Result<Vec<Pattern>, ConfigError> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, p)| Pattern::parse(p, true).map_err(|m| ConfigError::new(format!("{path}[{i}]"), m)))
+        .collect()
+}
+
+impl Registry {
+    /// Validates a configuration; returns the registry and the users.
+    pub(crate) fn build(config: &Config) -> Result<(Registry, HashMap<Arc<str>, User>), ConfigError> {
+        let realm_ok = !config.realm.is_empty()
+            && config.realm.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\');
+        if !realm_ok {
+            return Err(ConfigError::new("realm", "the realm must be printable ASCII without '\"' or '\\'"));
+        }
+        if let Some(iss) = &config.issuer {
+            check_name("issuer", "the issuer", iss)?;
+        }
+        check_ttl("access_token_ttl", config.access_token_ttl)?;
+        check_ttl("refresh_token_ttl", config.refresh_token_ttl)?;
+        let hash_params = config.password_hashing;
+        hash_params.validate().map_err(|m| ConfigError::new("password_hashing", m))?;
+        let t = &config.throttle;
+        if t.max_failures == 0 || t.lockout_seconds == 0 || t.forget_after_seconds < t.lockout_seconds {
+            return Err(ConfigError::new(
+                "throttle",
+                "max_failures and lockout_seconds must be positive, and forget_after_seconds at least lockout_seconds",
+            ));
+        }
+
+        let mut scopes = Vec::new();
+        let mut scope_index = HashMap::new();
+        for (i, s) in config.scopes.iter().enumerate() {
+            let path = format!("scopes[{i}]");
+            if !is_scope_token(&s.name) {
+                return Err(ConfigError::new(
+                    format!("{path}.name"),
+                    format!("{:?} is not a scope token (RFC 6749 §3.3: printable ASCII, no space, '\"' or '\\')", s.name),
+                ));
+            }
+            if scope_index.insert(s.name.as_str().into(), i).is_some() {
+                return Err(ConfigError::new(format!("{path}.name"), format!("duplicate scope {:?}", s.name)));
+            }
+            scopes.push(Scope { name: s.name.as_str().into(), resources: patterns(&format!("{path}.resources"), &s.resources)? });
+        }
+
+        let mut registry = Registry {
+            config: config.clone(),
+            scopes,
+            scope_index,
+            clients: HashMap::new(),
+            rules: Vec::new(),
+            hash_params,
+        };
+
+        for (i, c) in config.clients.iter().enumerate() {
+            let path = format!("clients[{i}]");
+            check_name(&format!("{path}.id"), "a client id", &c.id)?;
+            let secret = match (c.kind, &c.secret_hash) {
+                (ClientKind::Confidential, Some(h)) => {
+                    Some(SecretHash::parse(h).map_err(|m| ConfigError::new(format!("{path}.secret_hash"), m))?)
+                }
+                (ClientKind::Confidential, None) => {
+                    return Err(ConfigError::new(format!("{path}.secret_hash"), "a confidential client needs a secret hash"))
+                }
+                (ClientKind::Public, Some(_)) => {
+                    return Err(ConfigError::new(format!("{path}.secret_hash"), "a public client has no secret"))
+                }
+                (ClientKind::Public, None) => None,
+            };
+            let (mut password_grant, mut refresh_grant) = (false, false);
+            for (j, g) in c.grant_types.iter().enumerate() {
+                match g.as_str() {
+                    "password" => password_grant = true,
+                    "refresh_token" => refresh_grant = true,
+                    other => {
+                        return Err(ConfigError::new(
+                            format!("{path}.grant_types[{j}]"),
+                            format!("unsupported grant type {other:?}: ropc implements \"password\" and \"refresh_token\""),
+                        ))
+                    }
+                }
+            }
+            if secret.is_none() && (password_grant || refresh_grant) {
+                return Err(ConfigError::new(
+                    format!("{path}.grant_types"),
+                    "public clients can never use the password or refresh_token grant (RFC 9700 §2.4)",
+                ));
+            }
+            let refresh_tokens = c.refresh_tokens.unwrap_or(refresh_grant);
+            if refresh_tokens && !refresh_grant {
+                return Err(ConfigError::new(
+                    format!("{path}.refresh_tokens"),
+                    "a client that gets refresh tokens must be allowed the \"refresh_token\" grant",
+                ));
+            }
+            let allowed = registry.scope_names(&format!("{path}.scopes"), &c.scopes)?;
+            let defaults = registry.scope_names(&format!("{path}.default_scopes"), &c.default_scopes)?;
+            if !defaults.is_subset(&allowed) {
+                return Err(ConfigError::new(format!("{path}.default_scopes"), "default scopes must be among the client's scopes"));
+            }
+            let client = Client {
+                id: c.id.as_str().into(),
+                secret,
+                password_grant,
+                refresh_grant,
+                scopes: allowed,
+                default_scopes: defaults,
+                refresh_tokens,
+                access_ttl: check_ttl(&format!("{path}.access_token_ttl"), c.access_token_ttl.unwrap_or(config.access_token_ttl))?,
+                refresh_ttl: check_ttl(&format!("{path}.refresh_token_ttl"), c.refresh_token_ttl.unwrap_or(config.refresh_token_ttl))?,
+                introspect: c.introspect,
+            };
+            if registry.clients.insert(c.id.as_str().into(), client).is_some() {
+                return Err(ConfigError::new(format!("{path}.id"), format!("duplicate client id {:?}", c.id)));
+            }
+        }
+
+        let mut users = HashMap::new();
+        for (i, u) in config.users.iter().enumerate() {
+            let path = format!("users[{i}]");
+            check_name(&format!("{path}.username"), "a username", &u.username)?;
+            let hash = PasswordHashed::parse(&u.password_hash)
+                .map_err(|m| ConfigError::new(format!("{path}.password_hash"), m))?;
+            for (j, g) in u.groups.iter().enumerate() {
+                check_name(&format!("{path}.groups[{j}]"), "a group name", g)?;
+            }
+            let user = User {
+                username: u.username.as_str().into(),
+                hash,
+                groups: u.groups.iter().map(|g| g.as_str().into()).collect(),
+                enabled: u.enabled,
+                epoch: 0,
+            };
+            if users.insert(Arc::clone(&user.username), user).is_some() {
+                return Err(ConfigError::new(format!("{path}.username"), format!("duplicate username {:?}", u.username)));
+            }
+        }
+
+        for (i, r) in config.rules.iter().enumerate() {
+            let path = format!("rules[{i}]");
+            if r.resources.is_empty() || (r.users.is_empty() && r.groups.is_empty()) {
+                return Err(ConfigError::new(path, "a rule needs resources and at least one user or group"));
+            }
+            registry.rules.push(Rule {
+                resources: patterns(&format!("{path}.resources"), &r.resources)?,
+                any_user: r.users.iter().any(|u| u == "*"),
+                users: r.users.iter().map(|u| u.as_str().into()).collect(),
+                groups: r.groups.iter().map(|g| g.as_str().into()).collect(),
+            });
+        }
+        Ok((registry, users))
+    }
+
+    fn scope_names(&self, path: &str, names: &[String]) -> Result<ScopeSet, ConfigError> {
+        let ids = names
+            .iter()
+            .enumerate()
+            .map(|(j, n)| {
+                self.scope_id(n).ok_or_else(|| ConfigError::new(format!("{path}[{j}]"), format!("unknown scope {n:?}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ScopeSet::from_ids(ids))
+    }
+
+    /// The index of a scope by name.
+    pub(crate) fn scope_id(&self, name: &str) -> Option<usize> {
+        self.scope_index.get(name).copied()
+    }
+
+    /// The space-separated names of a set, in definition order.
+    pub(crate) fn scope_string(&self, set: &ScopeSet) -> String {
+        let mut out = String::new();
+        for id in set.iter() {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(&self.scopes[id].name);
+        }
+        out
+    }
+
+    /// The scopes whose resources include `resource`.
+    pub(crate) fn scopes_covering(&self, resource: &str, username: &str) -> ScopeSet {
+        ScopeSet::from_ids(
+            self.scopes
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.resources.iter().any(|p| p.matches(resource, username)))
+                .map(|(i, _)| i),
+        )
+    }
+
+    /// Whether any of `set` covers `resource`.
+    pub(crate) fn covers(&self, set: &ScopeSet, resource: &str, username: &str) -> bool {
+        set.iter().any(|id| self.scopes[id].resources.iter().any(|p| p.matches(resource, username)))
+    }
+
+    /// Whether the access rules let `username` (in `groups`) use `resource`.
+    pub(crate) fn allowed(&self, username: &str, groups: &[Box<str>], resource: &str) -> bool {
+        self.rules.iter().any(|r| {
+            (r.any_user || r.users.contains(username) || groups.iter().any(|g| r.groups.contains(g)))
+                && r.resources.iter().any(|p| p.matches(resource, username))
+        })
+    }
+}

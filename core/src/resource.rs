@@ -1,0 +1,163 @@
+//! Stage 5 of the flow: the resource server's decision. A token is only the
+//! start: the resource must lie within one of its scopes and the access
+//! rules must let its resource owner use that resource.
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::error::{ConfigError, OAuthError};
+use crate::http::{parse_bearer, HttpResponse};
+use crate::registry::Registry;
+use crate::scope::{check_resource, is_scope_token, ScopeSet};
+use serde::Deserialize;
+use std::sync::Arc;
+
+/// Who is calling a resource: the outcome of a successful check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Principal {
+    /// The resource owner.
+    pub username: String,
+    /// The client the token was issued to.
+    pub client_id: String,
+    /// The token's scopes.
+    pub scopes: Vec<String>,
+    /// The resource owner's groups.
+    pub groups: Vec<String>,
+    /// When the token expires, seconds since the epoch.
+    pub expires_at: u64,
+}
+
+/// The checks shared by the in-process server and a remote guard, in order:
+/// the required scope, the resource within the token's scope, the access rules.
+pub(crate) fn authorize(
+    registry: &Registry,
+    username: &str,
+    groups: &[Box<str>],
+    scopes: &ScopeSet,
+    resource: &str,
+    required_scope: Option<&str>,
+) -> Result<(), OAuthError> {
+    if let Some(required) = required_scope {
+        if !registry.scope_id(required).is_some_and(|id| scopes.contains(id)) {
+            return Err(OAuthError::insufficient_scope("the access token lacks the required scope").with_scope(required));
+        }
+    }
+    if !registry.covers(scopes, resource, username) {
+        let covering = registry.scopes_covering(resource, username);
+        let err = OAuthError::insufficient_scope("the resource is outside the access token's scope");
+        return Err(if covering.is_empty() { err } else { err.with_scope(registry.scope_string(&covering)) });
+    }
+    if !registry.allowed(username, groups, resource) {
+        return Err(OAuthError::access_denied("the resource owner may not access this resource"));
+    }
+    Ok(())
+}
+
+/// Checks the arguments a resource server passes about itself.
+pub(crate) fn check_arguments(resource: &str, required_scope: Option<&str>) -> Result<(), OAuthError> {
+    check_resource(resource)?;
+    if required_scope.is_some_and(|s| !is_scope_token(s)) {
+        return Err(OAuthError::invalid_request("the required scope is not a scope token"));
+    }
+    Ok(())
+}
+
+/// A resource server in another process: it asks the authorization server's
+/// introspection endpoint about a token, then decides with the same scopes
+/// and access rules (from the same configuration document; users and
+/// clients in it are not needed).
+pub struct ResourceGuard {
+    registry: Registry,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for ResourceGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResourceGuard").field("realm", &self.registry.config.realm).finish()
+    }
+}
+
+#[derive(Deserialize)]
+struct IntrospectionBody {
+    active: bool,
+    #[serde(default)]
+    token_type: Option<String>,
+    #[serde(default)]
+    scope: Option<String>,
+    #[serde(default)]
+    client_id: Option<String>,
+    #[serde(default)]
+    username: Option<String>,
+    #[serde(default)]
+    exp: Option<u64>,
+    #[serde(default)]
+    groups: Vec<String>,
+}
+
+impl ResourceGuard {
+    /// A guard over the scopes and rules of `config`.
+    pub fn new(config: &Config) -> Result<ResourceGuard, ConfigError> {
+        Self::with_clock(config, Arc::new(SystemClock))
+    }
+
+    /// A guard with an injected clock.
+    pub fn with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<ResourceGuard, ConfigError> {
+        let (registry, _) = Registry::build(config)?;
+        Ok(ResourceGuard { registry, clock })
+    }
+
+    /// The realm of this guard's challenges.
+    pub fn realm(&self) -> &str {
+        &self.registry.config.realm
+    }
+
+    /// Step one: the bearer token of a request, to send to introspection;
+    /// or the response to send back when there is none or it is malformed.
+    pub fn bearer_token<'a>(&self, authorization: Option<&'a str>) -> Result<&'a str, HttpResponse> {
+        match parse_bearer(authorization) {
+            Ok(Some(token)) => Ok(token),
+            Ok(None) => Err(HttpResponse::bearer_error(None, self.realm())),
+            Err(e) => Err(HttpResponse::bearer_error(Some(&e), self.realm())),
+        }
+    }
+
+    /// Step two: decides from the introspection response's JSON body.
+    pub fn check_introspection(
+        &self,
+        introspection_json: &str,
+        resource: &str,
+        required_scope: Option<&str>,
+    ) -> Result<Principal, OAuthError> {
+        check_arguments(resource, required_scope)?;
+        let invalid = || OAuthError::invalid_token("the access token is invalid, expired or revoked");
+        let body: IntrospectionBody = serde_json::from_str(introspection_json).map_err(|_| invalid())?;
+        let now = self.clock.now();
+        let (Some(username), Some(exp)) = (body.username, body.exp) else {
+            return Err(invalid());
+        };
+        if !body.active || body.token_type.as_deref().is_some_and(|t| !t.eq_ignore_ascii_case("bearer")) || now >= exp {
+            return Err(invalid());
+        }
+        let names: Vec<String> = body.scope.unwrap_or_default().split(' ').filter(|s| !s.is_empty()).map(String::from).collect();
+        let scopes = ScopeSet::from_ids(names.iter().filter_map(|n| self.registry.scope_id(n)));
+        let groups: Vec<Box<str>> = body.groups.iter().map(|g| g.as_str().into()).collect();
+        authorize(&self.registry, &username, &groups, &scopes, resource, required_scope)?;
+        Ok(Principal {
+            username,
+            client_id: body.client_id.unwrap_or_default(),
+            scopes: names,
+            groups: body.groups,
+            expires_at: exp,
+        })
+    }
+
+    /// Step two at the HTTP level: the principal, or the RFC 6750 response.
+    pub fn check_introspection_response(
+        &self,
+        introspection_json: &str,
+        resource: &str,
+        required_scope: Option<&str>,
+    ) -> Result<Principal, HttpResponse> {
+        self.check_introspection(introspection_json, resource, required_scope)
+            .map_err(|e| HttpResponse::bearer_error(Some(&e), self.realm()))
+    }
+}

@@ -1,0 +1,649 @@
+//! The authorization server: token endpoint (password and refresh_token
+//! grants), introspection, revocation, and the in-process resource check.
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::error::{ConfigError, OAuthError};
+use crate::http::{parse_bearer, ClientCredentials, Form, HttpRequest, HttpResponse};
+use crate::password::{hash_password, HashError, PasswordHashed, Passwords, MAX_PASSWORD_BYTES};
+use crate::registry::{hash_client_secret, Client, Registry, SecretHash, User};
+use crate::resource::{authorize, check_arguments, Principal};
+use crate::scope::{parse_scope, ScopeSet};
+use crate::store::{MemoryStore, RefreshState, Rotation, Store, StoreStats, TokenKind, TokenRecord};
+use crate::token::{looks_like_token, mint, TokenHash};
+use once_cell::sync::Lazy;
+use parking_lot::RwLock;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// A successful token response (RFC 6749 §5.1). Its `Debug` hides the tokens.
+#[derive(Clone, PartialEq, Eq, Serialize)]
+pub struct TokenResponse {
+    /// The bearer access token.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    /// A refresh token, when the client gets them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    /// The scope granted.
+    pub scope: String,
+}
+
+impl std::fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenResponse")
+            .field("access_token", &"<redacted>")
+            .field("expires_in", &self.expires_in)
+            .field("refresh_token", &self.refresh_token.as_ref().map(|_| "<redacted>"))
+            .field("scope", &self.scope)
+            .finish()
+    }
+}
+
+/// An introspection response (RFC 7662 §2.2). Inactive: `{"active":false}`
+/// and nothing more.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Introspection {
+    /// Whether the token is active.
+    pub active: bool,
+    /// The token's scope.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// The client it was issued to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// The resource owner.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// `Bearer` for an access token, `refresh_token` for a refresh token
+    /// (which a resource server must never accept).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_type: Option<&'static str>,
+    /// Expiry, seconds since the epoch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exp: Option<u64>,
+    /// Issue time, seconds since the epoch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iat: Option<u64>,
+    /// Subject: the resource owner.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
+    /// The issuer, when configured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    /// The resource owner's groups (an extension, for access rules in a
+    /// remote resource server).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<String>>,
+}
+
+/// Builds a [`Server`] with a non-default store or clock.
+pub struct ServerBuilder {
+    config: Config,
+    store: Option<Arc<dyn Store>>,
+    clock: Option<Arc<dyn Clock>>,
+}
+
+impl std::fmt::Debug for ServerBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerBuilder").field("custom_store", &self.store.is_some()).finish()
+    }
+}
+
+impl ServerBuilder {
+    /// Uses `store` for tokens and counters.
+    pub fn store(mut self, store: Arc<dyn Store>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// Uses `clock` for all times.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Validates the configuration and builds the server.
+    pub fn build(self) -> Result<Server, ConfigError> {
+        let (registry, users) = Registry::build(&self.config)?;
+        Ok(Server {
+            passwords: Passwords::new(registry.hash_params),
+            registry,
+            users: RwLock::new(users),
+            store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
+            clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+        })
+    }
+}
+
+/// Compared against when a client id is unknown, so that the answer takes
+/// the same time as for a known client with a wrong secret.
+static DUMMY_CLIENT_SECRET: Lazy<SecretHash> = Lazy::new(|| {
+    let mut raw = [0u8; 32];
+    crate::token::fill_random(&mut raw);
+    SecretHash::parse(&hash_client_secret(&crate::token::encode(&raw))).expect("hash_client_secret makes a valid hash")
+});
+
+/// An OAuth 2.0 authorization server for the password grant, and the
+/// resource-server check beside it. `Send + Sync`: share one across threads.
+///
+/// ```
+/// use ropc_core::{ClientConfig, ClientCredentials, Config, HashParams, RuleConfig, Server, UserConfig};
+/// let cheap = HashParams { m_cost: 64, t_cost: 1, p_cost: 1 }; // tests only
+/// let (secret, secret_hash) = ropc_core::generate_client_secret();
+/// let mut config = Config::default()
+///     .scope("read", &["GET /invoices/*"])
+///     .client(ClientConfig::confidential("app", &secret_hash)
+///         .grant_types(&["password", "refresh_token"]).scopes(&["read"]))
+///     .user(UserConfig::new("alice", &ropc_core::hash_password("s3cret!", cheap).unwrap()))
+///     .rule(RuleConfig::new(&["GET /invoices/*"]).users(&["alice"]));
+/// config.password_hashing = cheap;
+/// let server = Server::from_config(config).unwrap();
+/// let client = ClientCredentials::new("app", &secret);
+/// let tokens = server.password_grant(&client, "alice", "s3cret!", Some("read")).unwrap();
+/// let who = server.check(&tokens.access_token, "GET /invoices/7", Some("read")).unwrap();
+/// assert_eq!(who.username, "alice");
+/// ```
+pub struct Server {
+    registry: Registry,
+    users: RwLock<HashMap<Arc<str>, User>>,
+    passwords: Passwords,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("realm", &self.registry.config.realm)
+            .field("clients", &self.registry.clients.len())
+            .field("users", &self.users.read().len())
+            .finish()
+    }
+}
+
+const BAD_CREDENTIALS: &str = "the username or password is wrong";
+const BAD_REFRESH: &str = "the refresh token is invalid, expired or revoked";
+const BAD_ACCESS: &str = "the access token is invalid, expired or revoked";
+
+/// `token_type_hint` values (RFC 7009 §2.1, RFC 7662 §2.1); anything else
+/// is ignored and every type is searched.
+fn search_order(hint: Option<&str>) -> [TokenKind; 2] {
+    if hint == Some("refresh_token") {
+        [TokenKind::Refresh, TokenKind::Access]
+    } else {
+        [TokenKind::Access, TokenKind::Refresh]
+    }
+}
+
+impl Server {
+    /// A builder, for a custom store or clock.
+    pub fn builder(config: Config) -> ServerBuilder {
+        ServerBuilder { config, store: None, clock: None }
+    }
+
+    /// A server with an in-memory store and the system clock.
+    pub fn from_config(config: Config) -> Result<Server, ConfigError> {
+        Self::builder(config).build()
+    }
+
+    /// A server from a JSON configuration document.
+    pub fn from_json(json: &str) -> Result<Server, ConfigError> {
+        Self::from_config(Config::from_json(json)?)
+    }
+
+    /// A server from a JSON configuration file.
+    pub fn from_file(path: impl AsRef<std::path::Path>) -> Result<Server, ConfigError> {
+        let path = path.as_ref();
+        let json = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::new(path.display().to_string(), format!("cannot read the file: {e}")))?;
+        Self::from_json(&json)
+    }
+
+    /// The realm of `WWW-Authenticate` challenges.
+    pub fn realm(&self) -> &str {
+        &self.registry.config.realm
+    }
+
+    /// The current configuration, with password hashes as they are now
+    /// (after re-hashing on login and password changes): persist it to keep them.
+    pub fn config(&self) -> Config {
+        let mut config = self.registry.config.clone();
+        let users = self.users.read();
+        for u in &mut config.users {
+            if let Some(cur) = users.get(u.username.as_str()) {
+                u.password_hash = cur.hash.to_phc_string();
+                u.enabled = cur.enabled;
+            }
+        }
+        config
+    }
+
+    /// Hashes a password with this server's parameters.
+    pub fn hash_password(&self, password: &str) -> Result<String, HashError> {
+        hash_password(password, self.passwords.params())
+    }
+
+    // ---- client authentication -------------------------------------------
+
+    /// RFC 6749 §2.3.1: the client must be confidential and prove its secret.
+    /// Every failure answers alike and takes about the same time.
+    fn authenticate(&self, creds: &ClientCredentials) -> Result<&Client, OAuthError> {
+        let failed = || OAuthError::invalid_client("client authentication failed");
+        let Some(client) = self.registry.clients.get(creds.client_id.as_str()) else {
+            DUMMY_CLIENT_SECRET.verify(creds.client_secret.as_deref().unwrap_or(""));
+            return Err(failed());
+        };
+        match (&client.secret, &creds.client_secret) {
+            (None, None) => Err(OAuthError::unauthorized_client(
+                "public clients can never use this endpoint (RFC 9700 §2.4)",
+            )),
+            (Some(hash), Some(secret)) if hash.verify(secret) => Ok(client),
+            _ => Err(failed()),
+        }
+    }
+
+    fn scope_for(&self, client: &Client, requested: Option<&str>) -> Result<ScopeSet, OAuthError> {
+        let Some(requested) = requested else {
+            if client.default_scopes.is_empty() {
+                return Err(OAuthError::invalid_scope("no scope was requested and the client has no default scope"));
+            }
+            return Ok(client.default_scopes.clone());
+        };
+        let mut ids = Vec::new();
+        for name in parse_scope(requested)? {
+            match self.registry.scope_id(name).filter(|id| client.scopes.contains(*id)) {
+                Some(id) => ids.push(id),
+                None => return Err(OAuthError::invalid_scope(format!("the scope '{name}' is not allowed for this client"))),
+            }
+        }
+        Ok(ScopeSet::from_ids(ids))
+    }
+
+    fn user(&self, username: &str) -> Option<User> {
+        self.users.read().get(username).cloned()
+    }
+
+    /// Whether the user behind a token still stands: exists, enabled, and
+    /// has not changed credentials since the token was issued.
+    fn user_current(&self, record: &TokenRecord) -> Option<Arc<[Box<str>]>> {
+        let users = self.users.read();
+        let u = users.get(&*record.username)?;
+        (u.enabled && u.epoch == record.user_epoch).then(|| Arc::clone(&u.groups))
+    }
+
+    fn issue(&self, client: &Client, user: &User, scopes: ScopeSet) -> TokenResponse {
+        let now = self.clock.now();
+        let grant = self.store.new_grant();
+        let record = |ttl: u64, scopes: ScopeSet| TokenRecord {
+            grant,
+            client_id: Arc::clone(&client.id),
+            username: Arc::clone(&user.username),
+            scopes,
+            issued_at: now,
+            expires_at: now + ttl,
+            user_epoch: user.epoch,
+        };
+        let refresh_token = client.refresh_tokens.then(|| {
+            let (token, hash) = mint();
+            self.store.insert(TokenKind::Refresh, hash, record(client.refresh_ttl, scopes.clone()));
+            token
+        });
+        let (access_token, hash) = mint();
+        let scope = self.registry.scope_string(&scopes);
+        self.store.insert(TokenKind::Access, hash, record(client.access_ttl, scopes));
+        TokenResponse { access_token, token_type: "Bearer", expires_in: client.access_ttl, refresh_token, scope }
+    }
+
+    // ---- grants -------------------------------------------------------------
+
+    /// The password grant (RFC 6749 §4.3). Checks, in order: the client, its
+    /// right to the grant, the scope, the throttle, the password; so a
+    /// client that may not use the grant never causes a password check.
+    pub fn password_grant(
+        &self,
+        client: &ClientCredentials,
+        username: &str,
+        password: &str,
+        scope: Option<&str>,
+    ) -> Result<TokenResponse, OAuthError> {
+        let client = self.authenticate(client)?;
+        if !client.password_grant {
+            return Err(OAuthError::unauthorized_client("this client is not allowed the password grant"));
+        }
+        if username.is_empty() || password.is_empty() {
+            return Err(OAuthError::invalid_request("username and password are required"));
+        }
+        let scopes = self.scope_for(client, scope)?;
+        if password.len() > MAX_PASSWORD_BYTES {
+            return Err(OAuthError::invalid_request(format!("the password is longer than {MAX_PASSWORD_BYTES} bytes")));
+        }
+        // Counters are kept per name whether or not the account exists, so
+        // a lock-out says nothing about which accounts exist.
+        let now = self.clock.now();
+        let throttle = self.registry.config.throttle;
+        if let Some(f) = self.store.failures(username) {
+            let fresh = f.last >= now.saturating_sub(throttle.forget_after_seconds);
+            if fresh && f.count >= throttle.max_failures && now < f.last + throttle.lockout_seconds {
+                return Err(OAuthError::invalid_grant("too many failed attempts for this account; try again later"));
+            }
+        }
+        let user = self.user(username);
+        let ok = match &user {
+            Some(u) => u.hash.verify(password) && u.enabled,
+            None => {
+                self.passwords.verify_dummy(password);
+                false
+            }
+        };
+        let user = match user {
+            Some(u) if ok => u,
+            _ => {
+                self.store.record_failure(username, now, now.saturating_sub(throttle.forget_after_seconds));
+                return Err(OAuthError::invalid_grant(BAD_CREDENTIALS));
+            }
+        };
+        self.store.clear_failures(username);
+        if user.hash.needs_rehash(self.passwords.params()) {
+            self.rehash(&user, password);
+        }
+        Ok(self.issue(client, &user, scopes))
+    }
+
+    /// Upgrades a hash made on older parameters, unless the password changed meanwhile.
+    fn rehash(&self, user: &User, password: &str) {
+        let Ok(phc) = hash_password(password, self.passwords.params()) else { return };
+        let Ok(parsed) = PasswordHashed::parse(&phc) else { return };
+        if let Some(u) = self.users.write().get_mut(&*user.username) {
+            if u.epoch == user.epoch {
+                u.hash = parsed;
+            }
+        }
+    }
+
+    /// The refresh_token grant (RFC 6749 §6) with rotation (RFC 9700 §4.14):
+    /// the token is exchanged for a new one; presenting it again revokes its
+    /// whole grant. The scope may narrow, never widen.
+    pub fn refresh_grant(
+        &self,
+        client: &ClientCredentials,
+        refresh_token: &str,
+        scope: Option<&str>,
+    ) -> Result<TokenResponse, OAuthError> {
+        let client = self.authenticate(client)?;
+        if !client.refresh_grant {
+            return Err(OAuthError::unauthorized_client("this client is not allowed the refresh_token grant"));
+        }
+        if refresh_token.is_empty() {
+            return Err(OAuthError::invalid_request("the parameter refresh_token is missing"));
+        }
+        let invalid = || OAuthError::invalid_grant(BAD_REFRESH);
+        if !looks_like_token(refresh_token) {
+            return Err(invalid());
+        }
+        let hash = TokenHash::of(refresh_token);
+        let now = self.clock.now();
+        let record = match self.store.refresh(&hash, now) {
+            Some(RefreshState::Active(r)) if *r.client_id == *client.id => r,
+            Some(RefreshState::Rotated(r)) if *r.client_id == *client.id => {
+                // Reuse of a rotated token: someone holds a copy. End the grant.
+                self.store.revoke_grant(r.grant);
+                return Err(invalid());
+            }
+            _ => return Err(invalid()),
+        };
+        let scopes = match scope {
+            None => record.scopes.clone(),
+            Some(s) => {
+                let mut ids = Vec::new();
+                for name in parse_scope(s)? {
+                    match self.registry.scope_id(name).filter(|id| record.scopes.contains(*id)) {
+                        Some(id) => ids.push(id),
+                        None => {
+                            return Err(OAuthError::invalid_scope(format!("the scope '{name}' was not granted originally")))
+                        }
+                    }
+                }
+                ScopeSet::from_ids(ids)
+            }
+        };
+        if self.user_current(&record).is_none() {
+            self.store.revoke_grant(record.grant);
+            return Err(invalid());
+        }
+        let (new_refresh, new_refresh_hash) = mint();
+        let (new_access, new_access_hash) = mint();
+        let next = |ttl: u64, scopes: ScopeSet| TokenRecord {
+            issued_at: now,
+            expires_at: now + ttl,
+            scopes,
+            ..record.clone()
+        };
+        let rotation = self.store.rotate(
+            &hash,
+            &client.id,
+            now,
+            (new_refresh_hash, next(client.refresh_ttl, record.scopes.clone())),
+            (new_access_hash, next(client.access_ttl, scopes.clone())),
+        );
+        match rotation {
+            Rotation::Rotated(_) => Ok(TokenResponse {
+                access_token: new_access,
+                token_type: "Bearer",
+                expires_in: client.access_ttl,
+                refresh_token: Some(new_refresh),
+                scope: self.registry.scope_string(&scopes),
+            }),
+            Rotation::Reused | Rotation::WrongClient | Rotation::Invalid => Err(invalid()),
+        }
+    }
+
+    // ---- introspection and revocation ---------------------------------------
+
+    fn find(&self, token: &str, hint: Option<&str>) -> Option<(TokenKind, TokenHash, TokenRecord, bool)> {
+        if !looks_like_token(token) {
+            return None;
+        }
+        let hash = TokenHash::of(token);
+        let now = self.clock.now();
+        search_order(hint).into_iter().find_map(|kind| match kind {
+            TokenKind::Access => self.store.access(&hash, now).map(|r| (kind, hash, r, true)),
+            TokenKind::Refresh => self.store.refresh(&hash, now).map(|s| match s {
+                RefreshState::Active(r) => (kind, hash, r, true),
+                RefreshState::Rotated(r) => (kind, hash, r, false),
+            }),
+        })
+    }
+
+    /// Introspection (RFC 7662). The caller must be an authenticated
+    /// confidential client; a client allowed `introspect` sees every token,
+    /// any other only its own.
+    pub fn introspect(&self, caller: &ClientCredentials, token: &str, hint: Option<&str>) -> Result<Introspection, OAuthError> {
+        let caller = self.authenticate(caller)?;
+        let Some((kind, _, record, usable)) = self.find(token, hint) else {
+            return Ok(Introspection::default());
+        };
+        if !usable || !(caller.introspect || *record.client_id == *caller.id) {
+            return Ok(Introspection::default());
+        }
+        let Some(groups) = self.user_current(&record) else {
+            return Ok(Introspection::default());
+        };
+        Ok(Introspection {
+            active: true,
+            scope: Some(self.registry.scope_string(&record.scopes)),
+            client_id: Some(record.client_id.to_string()),
+            username: Some(record.username.to_string()),
+            token_type: Some(if kind == TokenKind::Access { "Bearer" } else { "refresh_token" }),
+            exp: Some(record.expires_at),
+            iat: Some(record.issued_at),
+            sub: Some(record.username.to_string()),
+            iss: self.registry.config.issuer.clone(),
+            groups: Some(groups.iter().map(|g| g.to_string()).collect()),
+        })
+    }
+
+    /// Revocation (RFC 7009). Revoking a refresh token ends its whole grant,
+    /// access tokens included; revoking an access token ends that token.
+    /// Unknown tokens succeed; another client's token is refused.
+    pub fn revoke(&self, caller: &ClientCredentials, token: &str, hint: Option<&str>) -> Result<(), OAuthError> {
+        let caller = self.authenticate(caller)?;
+        let Some((kind, hash, record, _)) = self.find(token, hint) else {
+            return Ok(());
+        };
+        if *record.client_id != *caller.id {
+            return Err(OAuthError::invalid_grant("the token was not issued to this client"));
+        }
+        match kind {
+            TokenKind::Refresh => self.store.revoke_grant(record.grant),
+            TokenKind::Access => {
+                self.store.remove(kind, &hash);
+            }
+        }
+        Ok(())
+    }
+
+    // ---- account events -------------------------------------------------------
+
+    /// Sets a user's password hash (a PHC string) and ends every token the
+    /// user holds (RFC 9700 §4.14: revoke on security events).
+    pub fn set_user_password_hash(&self, username: &str, password_hash: &str) -> Result<(), ConfigError> {
+        let parsed = PasswordHashed::parse(password_hash).map_err(|m| ConfigError::new("password_hash", m))?;
+        let mut users = self.users.write();
+        let user = users.get_mut(username).ok_or_else(|| ConfigError::new("username", "no such user"))?;
+        user.hash = parsed;
+        user.epoch = user.epoch.wrapping_add(1);
+        Ok(())
+    }
+
+    /// Enables or disables a user; disabling ends every token the user holds.
+    pub fn set_user_enabled(&self, username: &str, enabled: bool) -> Result<(), ConfigError> {
+        let mut users = self.users.write();
+        let user = users.get_mut(username).ok_or_else(|| ConfigError::new("username", "no such user"))?;
+        if user.enabled && !enabled {
+            user.epoch = user.epoch.wrapping_add(1);
+        }
+        user.enabled = enabled;
+        Ok(())
+    }
+
+    /// Ends every token a user holds, without changing the password.
+    pub fn revoke_user_tokens(&self, username: &str) -> bool {
+        match self.users.write().get_mut(username) {
+            Some(user) => {
+                user.epoch = user.epoch.wrapping_add(1);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Drops expired tokens and stale counters now (the store also does so as it goes).
+    pub fn purge_expired(&self) -> usize {
+        let now = self.clock.now();
+        self.store.purge(now, now.saturating_sub(self.registry.config.throttle.forget_after_seconds))
+    }
+
+    /// Counts from the store.
+    pub fn stats(&self) -> StoreStats {
+        self.store.stats()
+    }
+
+    // ---- resource server --------------------------------------------------------
+
+    /// Stage 5: whether `access_token` may be used on `resource` (and has
+    /// `required_scope`, if given). Checks the token is active, the resource
+    /// is within one of its scopes, and the access rules let its owner in.
+    pub fn check(&self, access_token: &str, resource: &str, required_scope: Option<&str>) -> Result<Principal, OAuthError> {
+        check_arguments(resource, required_scope)?;
+        let invalid = || OAuthError::invalid_token(BAD_ACCESS);
+        if !looks_like_token(access_token) {
+            return Err(invalid());
+        }
+        let record = self.store.access(&TokenHash::of(access_token), self.clock.now()).ok_or_else(invalid)?;
+        let groups = self.user_current(&record).ok_or_else(invalid)?;
+        authorize(&self.registry, &record.username, &groups, &record.scopes, resource, required_scope)?;
+        Ok(Principal {
+            username: record.username.to_string(),
+            client_id: record.client_id.to_string(),
+            scopes: record.scopes.iter().map(|id| self.registry.scopes[id].name.to_string()).collect(),
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+            expires_at: record.expires_at,
+        })
+    }
+
+    /// [`Server::check`] from a request's `Authorization` header, with the
+    /// RFC 6750 response ready when the answer is no.
+    pub fn check_request(
+        &self,
+        authorization: Option<&str>,
+        resource: &str,
+        required_scope: Option<&str>,
+    ) -> Result<Principal, HttpResponse> {
+        let realm = self.realm();
+        let token = match parse_bearer(authorization) {
+            Ok(Some(t)) => t,
+            Ok(None) => return Err(HttpResponse::bearer_error(None, realm)),
+            Err(e) => return Err(HttpResponse::bearer_error(Some(&e), realm)),
+        };
+        self.check(token, resource, required_scope).map_err(|e| HttpResponse::bearer_error(Some(&e), realm))
+    }
+
+    // ---- HTTP endpoints ---------------------------------------------------------
+
+    fn endpoint(&self, req: &HttpRequest<'_>, handle: impl FnOnce(ClientCredentials, &Form) -> Result<HttpResponse, OAuthError>) -> HttpResponse {
+        if !req.method.eq_ignore_ascii_case("POST") {
+            return HttpResponse::post_only(self.realm());
+        }
+        let result = Form::from_request(req)
+            .and_then(|form| ClientCredentials::from_request(req.authorization, &form).map(|c| (c, form)))
+            .and_then(|(creds, form)| handle(creds, &form));
+        result.unwrap_or_else(|e| HttpResponse::token_error(&e, self.realm()))
+    }
+
+    /// The token endpoint (RFC 6749 §3.2): `password` and `refresh_token` grants.
+    pub fn token_endpoint(&self, req: &HttpRequest<'_>) -> HttpResponse {
+        self.endpoint(req, |creds, form| {
+            let grant_type = form.require("grant_type")?;
+            let scope = form.get("scope")?;
+            let tokens = match grant_type {
+                "password" => {
+                    let (username, password) = (form.get("username")?, form.get("password")?);
+                    self.password_grant(&creds, username.unwrap_or(""), password.unwrap_or(""), scope)?
+                }
+                "refresh_token" => self.refresh_grant(&creds, form.get("refresh_token")?.unwrap_or(""), scope)?,
+                _ => {
+                    self.authenticate(&creds)?;
+                    return Err(OAuthError::unsupported_grant_type("ropc supports the password and refresh_token grants"));
+                }
+            };
+            Ok(HttpResponse::json(200, &tokens))
+        })
+    }
+
+    /// The introspection endpoint (RFC 7662).
+    pub fn introspection_endpoint(&self, req: &HttpRequest<'_>) -> HttpResponse {
+        self.endpoint(req, |creds, form| {
+            let token = form.require("token")?;
+            let info = self.introspect(&creds, token, form.get("token_type_hint")?)?;
+            Ok(HttpResponse::json(200, &info))
+        })
+    }
+
+    /// The revocation endpoint (RFC 7009).
+    pub fn revocation_endpoint(&self, req: &HttpRequest<'_>) -> HttpResponse {
+        self.endpoint(req, |creds, form| {
+            let token = form.require("token")?;
+            self.revoke(&creds, token, form.get("token_type_hint")?)?;
+            Ok(HttpResponse {
+                status: 200,
+                headers: vec![("Cache-Control", "no-store".into()), ("Pragma", "no-cache".into())],
+                body: String::new(),
+            })
+        })
+    }
+}

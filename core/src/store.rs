@@ -1,0 +1,343 @@
+//! Mutable state: tokens, their grants (lineages) and failed-login counters.
+//!
+//! Protocol code talks to a [`Store`] only; each operation is atomic on its
+//! own, so a durable embedded store or one shared by many hosts can be put in
+//! place of [`MemoryStore`] without touching the rules. A store keeps the
+//! records it is given as they are: it never sees a token, only its hash.
+
+use crate::scope::ScopeSet;
+use crate::token::{TokenHash, TokenHashBuilder};
+use parking_lot::{Mutex, RwLock};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
+
+/// Identifies one grant: the password grant that started it and every
+/// access and refresh token descended from it by refreshing.
+pub type GrantId = u64;
+
+/// Access token or refresh token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TokenKind {
+    /// A bearer access token.
+    Access,
+    /// A refresh token.
+    Refresh,
+}
+
+/// What a token stands for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenRecord {
+    /// The grant (lineage) the token belongs to.
+    pub grant: GrantId,
+    /// The client it was issued to; it is bound to that client.
+    pub client_id: Arc<str>,
+    /// The resource owner.
+    pub username: Arc<str>,
+    /// The scopes granted (for a refresh token: granted originally).
+    pub scopes: ScopeSet,
+    /// Issued at, seconds since the epoch.
+    pub issued_at: u64,
+    /// Expires at: the token is valid while `now < expires_at`.
+    pub expires_at: u64,
+    /// The user's credential epoch at issue; a password change moves it on
+    /// and so ends every token issued before.
+    pub user_epoch: u32,
+}
+
+/// A refresh token as the store finds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RefreshState {
+    /// Valid and not yet used.
+    Active(TokenRecord),
+    /// Already exchanged for a successor: presenting it again is reuse.
+    Rotated(TokenRecord),
+}
+
+/// What [`Store::rotate`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Rotation {
+    /// The old token was active and is now rotated; the new tokens are stored.
+    Rotated(TokenRecord),
+    /// The old token had been rotated before: the whole grant is now revoked.
+    Reused,
+    /// The token belongs to another client; nothing changed.
+    WrongClient,
+    /// Unknown, expired or revoked; nothing changed.
+    Invalid,
+}
+
+/// Counts in a store, for monitoring and benchmarks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StoreStats {
+    /// Access tokens held (including expired ones not yet purged).
+    pub access_tokens: usize,
+    /// Refresh tokens held (including rotated ones kept to detect reuse).
+    pub refresh_tokens: usize,
+    /// Accounts with failed-login counters.
+    pub throttled_accounts: usize,
+}
+
+/// Failed-login bookkeeping for one account name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Failures {
+    /// Consecutive failures.
+    pub count: u32,
+    /// When the last one happened.
+    pub last: u64,
+}
+
+/// The state behind a server. Every method is atomic.
+pub trait Store: Send + Sync {
+    /// A new grant identifier, never handed out before by this store.
+    fn new_grant(&self) -> GrantId;
+    /// Stores a new token.
+    fn insert(&self, kind: TokenKind, hash: TokenHash, record: TokenRecord);
+    /// An active access token: not expired at `now`, not revoked.
+    fn access(&self, hash: &TokenHash, now: u64) -> Option<TokenRecord>;
+    /// A refresh token not expired at `now` and not revoked, active or rotated.
+    fn refresh(&self, hash: &TokenHash, now: u64) -> Option<RefreshState>;
+    /// The compare-and-swap at the heart of refresh-token rotation: if `old`
+    /// is active, bound to `client_id` and unexpired, mark it rotated and
+    /// store `next_refresh` and `next_access`; if it was rotated already,
+    /// revoke its whole grant. Of many concurrent calls with one token, at
+    /// most one returns `Rotated`.
+    fn rotate(
+        &self,
+        old: &TokenHash,
+        client_id: &str,
+        now: u64,
+        next_refresh: (TokenHash, TokenRecord),
+        next_access: (TokenHash, TokenRecord),
+    ) -> Rotation;
+    /// Removes one token; returns its record if it was held.
+    fn remove(&self, kind: TokenKind, hash: &TokenHash) -> Option<TokenRecord>;
+    /// Revokes every token of a grant.
+    fn revoke_grant(&self, grant: GrantId);
+    /// Counts a failed login for `account` at `now`; counters older than
+    /// `forget_before` start again from zero. Returns the new count.
+    fn record_failure(&self, account: &str, now: u64, forget_before: u64) -> u32;
+    /// The failed-login counter of `account`, if any.
+    fn failures(&self, account: &str) -> Option<Failures>;
+    /// Forgets the failures of `account` (after a successful login).
+    fn clear_failures(&self, account: &str);
+    /// Drops expired tokens, dead grants and failure counters older than
+    /// `forget_before`. Returns how many entries were dropped.
+    fn purge(&self, now: u64, forget_before: u64) -> usize;
+    /// Counts, for monitoring.
+    fn stats(&self) -> StoreStats;
+}
+
+const SHARDS: usize = 32;
+const PURGE_INTERVAL_SECS: u64 = 60;
+
+#[derive(Debug, Default)]
+struct GrantCell {
+    revoked: AtomicBool,
+}
+
+struct Entry {
+    record: TokenRecord,
+    grant: Arc<GrantCell>,
+    rotated: bool,
+}
+
+impl Entry {
+    fn live(&self, now: u64) -> bool {
+        now < self.record.expires_at && !self.grant.revoked.load(Ordering::Acquire)
+    }
+}
+
+type TokenMap = HashMap<TokenHash, Entry, TokenHashBuilder>;
+
+#[derive(Default)]
+struct Shard {
+    access: TokenMap,
+    refresh: TokenMap,
+    next_purge: u64,
+}
+
+impl Shard {
+    fn map(&mut self, kind: TokenKind) -> &mut TokenMap {
+        match kind {
+            TokenKind::Access => &mut self.access,
+            TokenKind::Refresh => &mut self.refresh,
+        }
+    }
+
+    fn purge(&mut self, now: u64) -> usize {
+        let before = self.access.len() + self.refresh.len();
+        self.access.retain(|_, e| e.live(now));
+        self.refresh.retain(|_, e| e.live(now));
+        self.next_purge = now + PURGE_INTERVAL_SECS;
+        before - self.access.len() - self.refresh.len()
+    }
+}
+
+/// The default store: everything in this process's memory, sharded by token
+/// hash so that threads seldom wait on one another. Expired entries are
+/// purged as it goes (each shard at most once a minute, when written to) and
+/// by [`Store::purge`].
+pub struct MemoryStore {
+    shards: Box<[RwLock<Shard>]>,
+    grants: Mutex<HashMap<GrantId, Weak<GrantCell>>>,
+    next_grant: AtomicU64,
+    failures: Mutex<HashMap<Box<str>, Failures>>,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        MemoryStore {
+            shards: (0..SHARDS).map(|_| RwLock::new(Shard::default())).collect(),
+            grants: Mutex::new(HashMap::new()),
+            next_grant: AtomicU64::new(1),
+            failures: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl std::fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryStore").field("stats", &self.stats()).finish()
+    }
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn shard(&self, hash: &TokenHash) -> &RwLock<Shard> {
+        &self.shards[usize::from(hash.0[31]) % SHARDS]
+    }
+
+    fn grant_cell(&self, grant: GrantId) -> Arc<GrantCell> {
+        let mut grants = self.grants.lock();
+        if let Some(cell) = grants.get(&grant).and_then(Weak::upgrade) {
+            return cell;
+        }
+        let cell = Arc::new(GrantCell::default());
+        grants.insert(grant, Arc::downgrade(&cell));
+        cell
+    }
+
+    fn put(&self, kind: TokenKind, hash: TokenHash, record: TokenRecord, grant: Arc<GrantCell>) {
+        let now = record.issued_at;
+        let mut shard = self.shard(&hash).write();
+        if now >= shard.next_purge {
+            shard.purge(now);
+        }
+        shard.map(kind).insert(hash, Entry { record, grant, rotated: false });
+    }
+}
+
+impl Store for MemoryStore {
+    fn new_grant(&self) -> GrantId {
+        self.next_grant.fetch_add(1, Ordering::Relaxed)
+    }
+
+    fn insert(&self, kind: TokenKind, hash: TokenHash, record: TokenRecord) {
+        let grant = self.grant_cell(record.grant);
+        self.put(kind, hash, record, grant);
+    }
+
+    fn access(&self, hash: &TokenHash, now: u64) -> Option<TokenRecord> {
+        let shard = self.shard(hash).read();
+        shard.access.get(hash).filter(|e| e.live(now)).map(|e| e.record.clone())
+    }
+
+    fn refresh(&self, hash: &TokenHash, now: u64) -> Option<RefreshState> {
+        let shard = self.shard(hash).read();
+        shard.refresh.get(hash).filter(|e| e.live(now)).map(|e| {
+            if e.rotated {
+                RefreshState::Rotated(e.record.clone())
+            } else {
+                RefreshState::Active(e.record.clone())
+            }
+        })
+    }
+
+    fn rotate(
+        &self,
+        old: &TokenHash,
+        client_id: &str,
+        now: u64,
+        next_refresh: (TokenHash, TokenRecord),
+        next_access: (TokenHash, TokenRecord),
+    ) -> Rotation {
+        let (record, cell) = {
+            let mut shard = self.shard(old).write();
+            let Some(entry) = shard.refresh.get_mut(old).filter(|e| e.live(now)) else {
+                return Rotation::Invalid;
+            };
+            if *entry.record.client_id != *client_id {
+                return Rotation::WrongClient;
+            }
+            if entry.rotated {
+                entry.grant.revoked.store(true, Ordering::Release);
+                return Rotation::Reused;
+            }
+            entry.rotated = true;
+            (entry.record.clone(), Arc::clone(&entry.grant))
+        };
+        // The swap above decided the winner; the successors join its grant,
+        // so a later reuse of `old` revokes them too.
+        self.put(TokenKind::Refresh, next_refresh.0, next_refresh.1, Arc::clone(&cell));
+        self.put(TokenKind::Access, next_access.0, next_access.1, cell);
+        Rotation::Rotated(record)
+    }
+
+    fn remove(&self, kind: TokenKind, hash: &TokenHash) -> Option<TokenRecord> {
+        self.shard(hash).write().map(kind).remove(hash).map(|e| e.record)
+    }
+
+    fn revoke_grant(&self, grant: GrantId) {
+        if let Some(cell) = self.grants.lock().get(&grant).and_then(Weak::upgrade) {
+            cell.revoked.store(true, Ordering::Release);
+        }
+    }
+
+    fn record_failure(&self, account: &str, now: u64, forget_before: u64) -> u32 {
+        let mut failures = self.failures.lock();
+        let entry = failures.entry(account.into()).or_insert(Failures { count: 0, last: now });
+        if entry.last < forget_before {
+            entry.count = 0;
+        }
+        entry.count = entry.count.saturating_add(1);
+        entry.last = now;
+        entry.count
+    }
+
+    fn failures(&self, account: &str) -> Option<Failures> {
+        self.failures.lock().get(account).copied()
+    }
+
+    fn clear_failures(&self, account: &str) {
+        self.failures.lock().remove(account);
+    }
+
+    fn purge(&self, now: u64, forget_before: u64) -> usize {
+        let mut dropped: usize = self.shards.iter().map(|s| s.write().purge(now)).sum();
+        {
+            let mut grants = self.grants.lock();
+            let before = grants.len();
+            grants.retain(|_, w| w.strong_count() > 0);
+            dropped += before - grants.len();
+        }
+        let mut failures = self.failures.lock();
+        let before = failures.len();
+        failures.retain(|_, f| f.last >= forget_before);
+        dropped + before - failures.len()
+    }
+
+    fn stats(&self) -> StoreStats {
+        let (mut access_tokens, mut refresh_tokens) = (0, 0);
+        for shard in self.shards.iter() {
+            let s = shard.read();
+            access_tokens += s.access.len();
+            refresh_tokens += s.refresh.len();
+        }
+        StoreStats { access_tokens, refresh_tokens, throttled_accounts: self.failures.lock().len() }
+    }
+}

@@ -1,0 +1,126 @@
+//! Opaque tokens: 256 random bits from the OS generator, base64url without
+//! padding (43 characters). Only the SHA-256 of a token is ever stored.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use once_cell::sync::Lazy;
+use ring::rand::{SecureRandom, SystemRandom};
+use std::hash::{Hash, Hasher};
+
+/// Length of a token on the wire.
+pub const TOKEN_CHARS: usize = 43;
+
+static RNG: Lazy<SystemRandom> = Lazy::new(SystemRandom::new);
+
+/// Fills `buf` from the operating system's generator.
+///
+/// # Panics
+/// If the OS generator fails, which leaves no safe way to go on.
+pub(crate) fn fill_random(buf: &mut [u8]) {
+    RNG.fill(buf).expect("the operating system's random generator failed");
+}
+
+/// base64url without padding.
+pub(crate) fn encode(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A freshly minted token: 256 random bits.
+pub(crate) fn mint() -> (String, TokenHash) {
+    let mut raw = [0u8; 32];
+    fill_random(&mut raw);
+    let token = encode(&raw);
+    let hash = TokenHash::of(&token);
+    (token, hash)
+}
+
+/// The SHA-256 of a token: how the store knows it.
+///
+/// Tokens are looked up by this hash, so a timing difference in the lookup
+/// tells an attacker nothing about any real token.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct TokenHash(pub [u8; 32]);
+
+impl TokenHash {
+    /// The hash of a token string.
+    pub fn of(token: &str) -> TokenHash {
+        let d = ring::digest::digest(&ring::digest::SHA256, token.as_bytes());
+        let mut out = [0u8; 32];
+        out.copy_from_slice(d.as_ref());
+        TokenHash(out)
+    }
+
+    /// A short, non-secret prefix for logs: the first 8 bytes of the hash, in hex.
+    pub fn fingerprint(&self) -> String {
+        self.0[..8].iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+impl std::fmt::Debug for TokenHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TokenHash({}…)", self.fingerprint())
+    }
+}
+
+impl Hash for TokenHash {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // Already a uniform hash: its first eight bytes are a perfect key.
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&self.0[..8]);
+        state.write_u64(u64::from_ne_bytes(first));
+    }
+}
+
+/// A `Hasher` that passes a `TokenHash`'s first eight bytes through unchanged.
+#[derive(Default, Clone, Copy)]
+pub struct PassThroughHasher(u64);
+
+impl Hasher for PassThroughHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only reached for keys other than TokenHash; fold them in (FNV-1a).
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 ^= n;
+    }
+}
+
+/// Builds [`PassThroughHasher`]s.
+pub type TokenHashBuilder = std::hash::BuildHasherDefault<PassThroughHasher>;
+
+/// Whether a string has the shape of one of our tokens; anything else can be
+/// refused without a lookup.
+pub fn looks_like_token(token: &str) -> bool {
+    token.len() == TOKEN_CHARS && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minted_tokens_are_256_bit_base64url() {
+        let (a, ha) = mint();
+        let (b, hb) = mint();
+        assert_eq!(a.len(), TOKEN_CHARS);
+        assert!(looks_like_token(&a));
+        assert_ne!(a, b);
+        assert_ne!(ha, hb);
+        assert_eq!(URL_SAFE_NO_PAD.decode(&a).unwrap().len(), 32);
+        assert_eq!(TokenHash::of(&a), ha);
+        assert!(!format!("{ha:?}").contains(&a));
+    }
+
+    #[test]
+    fn shape() {
+        assert!(!looks_like_token("short"));
+        assert!(!looks_like_token(&"a".repeat(42)));
+        assert!(!looks_like_token(&format!("{}=", "a".repeat(42))));
+        assert!(looks_like_token(&"a".repeat(43)));
+    }
+}
