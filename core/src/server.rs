@@ -240,7 +240,7 @@ impl Server {
         };
         match (&client.secret, &creds.client_secret) {
             (None, None) => Err(OAuthError::unauthorized_client(
-                "public clients can never use this endpoint (RFC 9700 §2.4)",
+                "public clients can never use this endpoint",
             )),
             (Some(hash), Some(secret)) if hash.verify(secret) => Ok(client),
             _ => Err(failed()),

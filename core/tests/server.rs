@@ -1,0 +1,382 @@
+//! Behaviour the wire vectors cannot show: time, threads, account events,
+//! configuration errors, and secrets kept out of every output.
+
+use ropc_core::*;
+use std::sync::{Arc, Barrier};
+
+const CHEAP: HashParams = HashParams { m_cost: 64, t_cost: 1, p_cost: 1 };
+const T0: u64 = 1_700_000_000;
+
+struct Fixture {
+    server: Arc<Server>,
+    clock: ManualClock,
+    app: ClientCredentials,
+}
+
+fn config() -> Config {
+    let mut c = Config::default()
+        .scope("read", &["GET /docs/*"])
+        .scope("write", &["PUT /docs/*"])
+        .client(
+            ClientConfig::confidential("app", &hash_client_secret("app-secret"))
+                .grant_types(&["password", "refresh_token"])
+                .scopes(&["read", "write"])
+                .default_scopes(&["read"])
+                .ttls(Some(60), Some(600)),
+        )
+        .client(ClientConfig::confidential("other", &hash_client_secret("other-secret")).grant_types(&["password", "refresh_token"]).scopes(&["read"]))
+        .user(UserConfig::new("alice", &hash_password("alice-pw", CHEAP).unwrap()).groups(&["staff"]))
+        .rule(RuleConfig::new(&["* /docs/*"]).groups(&["staff"]));
+    c.password_hashing = CHEAP;
+    c.throttle = ThrottleConfig { max_failures: 3, lockout_seconds: 100, forget_after_seconds: 1000 };
+    c
+}
+
+fn fixture_with(config: Config) -> Fixture {
+    let clock = ManualClock::new(T0);
+    let server = Server::builder(config).clock(Arc::new(clock.clone())).build().unwrap();
+    Fixture { server: Arc::new(server), clock, app: ClientCredentials::new("app", "app-secret") }
+}
+
+fn fixture() -> Fixture {
+    fixture_with(config())
+}
+
+fn login(f: &Fixture) -> TokenResponse {
+    f.server.password_grant(&f.app, "alice", "alice-pw", Some("read write")).unwrap()
+}
+
+#[test]
+fn access_token_expires_exactly_at_its_lifetime() {
+    let f = fixture();
+    let t = login(&f);
+    assert_eq!(t.expires_in, 60);
+    f.clock.advance(59);
+    assert!(f.server.check(&t.access_token, "GET /docs/a", None).is_ok());
+    f.clock.advance(1);
+    let e = f.server.check(&t.access_token, "GET /docs/a", None).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidToken);
+    let info = f.server.introspect(&f.app, &t.access_token, None).unwrap();
+    assert_eq!(info, Introspection::default());
+}
+
+#[test]
+fn refresh_token_expires_exactly_and_rotation_restarts_its_lifetime() {
+    let f = fixture();
+    let t = login(&f);
+    f.clock.advance(599);
+    let t2 = f.server.refresh_grant(&f.app, t.refresh_token.as_deref().unwrap(), None).unwrap();
+    f.clock.advance(599);
+    let t3 = f.server.refresh_grant(&f.app, t2.refresh_token.as_deref().unwrap(), None).unwrap();
+    f.clock.advance(600);
+    let e = f.server.refresh_grant(&f.app, t3.refresh_token.as_deref().unwrap(), None).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidGrant);
+}
+
+#[test]
+fn introspection_times_are_the_clock_s() {
+    let f = fixture();
+    let t = login(&f);
+    let info = f.server.introspect(&f.app, &t.access_token, None).unwrap();
+    assert_eq!((info.iat, info.exp), (Some(T0), Some(T0 + 60)));
+}
+
+#[test]
+fn of_many_concurrent_refreshes_exactly_one_wins() {
+    for _round in 0..5 {
+        let f = fixture();
+        let rt = login(&f).refresh_token.unwrap();
+        let n = 16;
+        let barrier = Arc::new(Barrier::new(n));
+        let handles: Vec<_> = (0..n)
+            .map(|_| {
+                let (server, barrier, rt, app) = (Arc::clone(&f.server), Arc::clone(&barrier), rt.clone(), f.app.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    server.refresh_grant(&app, &rt, None)
+                })
+            })
+            .collect();
+        let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        let wins = results.iter().filter(|r| r.is_ok()).count();
+        assert_eq!(wins, 1, "exactly one refresh must succeed");
+        for r in results.iter().filter_map(|r| r.as_ref().err()) {
+            assert_eq!(r.code(), ErrorCode::InvalidGrant);
+        }
+    }
+}
+
+#[test]
+fn many_threads_issue_check_and_refresh_at_once() {
+    let f = fixture();
+    let handles: Vec<_> = (0..8)
+        .map(|_| {
+            let (server, app) = (Arc::clone(&f.server), f.app.clone());
+            std::thread::spawn(move || {
+                for _ in 0..20 {
+                    let t = server.password_grant(&app, "alice", "alice-pw", None).unwrap();
+                    server.check(&t.access_token, "GET /docs/x", Some("read")).unwrap();
+                    let t2 = server.refresh_grant(&app, t.refresh_token.as_deref().unwrap(), None).unwrap();
+                    server.check(&t2.access_token, "GET /docs/x", None).unwrap();
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    assert_eq!(f.server.stats().access_tokens, 8 * 20 * 2);
+}
+
+#[test]
+fn throttle_locks_then_allows_one_try_after_the_lockout() {
+    let f = fixture();
+    for _ in 0..3 {
+        assert_eq!(f.server.password_grant(&f.app, "alice", "nope", None).unwrap_err().description(), "the username or password is wrong");
+    }
+    let locked = f.server.password_grant(&f.app, "alice", "alice-pw", None).unwrap_err();
+    assert!(locked.description().contains("too many failed attempts"));
+    f.clock.advance(99);
+    assert!(f.server.password_grant(&f.app, "alice", "alice-pw", None).is_err());
+    f.clock.advance(1);
+    // After the lockout one wrong try locks again at once...
+    assert!(f.server.password_grant(&f.app, "alice", "nope", None).is_err());
+    assert!(f.server.password_grant(&f.app, "alice", "alice-pw", None).unwrap_err().description().contains("too many"));
+    // ...and a right one resets the count.
+    f.clock.advance(100);
+    assert!(f.server.password_grant(&f.app, "alice", "alice-pw", None).is_ok());
+    assert!(f.server.password_grant(&f.app, "alice", "nope", None).unwrap_err().description().contains("wrong"));
+    assert!(f.server.password_grant(&f.app, "alice", "alice-pw", None).is_ok());
+}
+
+#[test]
+fn old_failures_are_forgotten() {
+    let f = fixture();
+    for _ in 0..2 {
+        let _ = f.server.password_grant(&f.app, "alice", "nope", None);
+    }
+    f.clock.advance(1001);
+    let _ = f.server.password_grant(&f.app, "alice", "nope", None);
+    // Only one recent failure counts, so the right password works.
+    assert!(f.server.password_grant(&f.app, "alice", "alice-pw", None).is_ok());
+}
+
+#[test]
+fn default_throttle_is_nist_s_100() {
+    assert_eq!(ThrottleConfig::default().max_failures, 100);
+    assert_eq!(Config::default().password_hashing, HashParams::OWASP);
+    assert_eq!(HashParams::OWASP, HashParams { m_cost: 19456, t_cost: 2, p_cost: 1 });
+}
+
+#[test]
+fn password_change_and_disabling_end_tokens() {
+    let f = fixture();
+    let t = login(&f);
+    f.server.set_user_password_hash("alice", &hash_password("new-pw", CHEAP).unwrap()).unwrap();
+    assert_eq!(f.server.check(&t.access_token, "GET /docs/a", None).unwrap_err().code(), ErrorCode::InvalidToken);
+    assert_eq!(f.server.refresh_grant(&f.app, t.refresh_token.as_deref().unwrap(), None).unwrap_err().code(), ErrorCode::InvalidGrant);
+    assert!(f.server.password_grant(&f.app, "alice", "alice-pw", None).is_err());
+    let t = f.server.password_grant(&f.app, "alice", "new-pw", None).unwrap();
+    f.server.set_user_enabled("alice", false).unwrap();
+    assert!(f.server.check(&t.access_token, "GET /docs/a", None).is_err());
+    assert!(f.server.password_grant(&f.app, "alice", "new-pw", None).is_err());
+    f.server.set_user_enabled("alice", true).unwrap();
+    assert!(f.server.check(&t.access_token, "GET /docs/a", None).is_err(), "re-enabling does not revive old tokens");
+    let t = f.server.password_grant(&f.app, "alice", "new-pw", None).unwrap();
+    assert!(f.server.revoke_user_tokens("alice"));
+    assert!(f.server.check(&t.access_token, "GET /docs/a", None).is_err());
+    assert!(!f.server.revoke_user_tokens("nobody"));
+    assert!(f.server.set_user_password_hash("alice", "not a hash").is_err());
+}
+
+#[test]
+fn hashes_on_old_parameters_are_upgraded_on_login() {
+    let mut c = config();
+    c.users[0].password_hash = hash_password("alice-pw", HashParams { m_cost: 32, t_cost: 1, p_cost: 1 }).unwrap();
+    let f = fixture_with(c);
+    let before = f.server.config().users[0].password_hash.clone();
+    assert!(before.contains("m=32"));
+    login(&f);
+    let after = f.server.config().users[0].password_hash.clone();
+    assert!(after.starts_with("$argon2id$v=19$m=64,t=1,p=1$"), "{after}");
+    // The upgraded hash still verifies, and existing tokens stay valid.
+    let t = login(&f);
+    assert!(f.server.check(&t.access_token, "GET /docs/a", None).is_ok());
+    // A failed login leaves the hash alone.
+    let _ = f.server.password_grant(&f.app, "alice", "wrong", None);
+    assert_eq!(f.server.config().users[0].password_hash, after);
+}
+
+#[test]
+fn password_length_is_capped_before_hashing() {
+    let f = fixture();
+    let long = "x".repeat(MAX_PASSWORD_BYTES + 1);
+    let e = f.server.password_grant(&f.app, "alice", &long, None).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidRequest);
+    assert_eq!(f.server.hash_password(&long).unwrap_err(), HashError::TooLong);
+}
+
+#[test]
+fn unknown_user_and_wrong_password_take_similar_time() {
+    // Not a timing assertion: both paths must do one argon2 verification.
+    // With OWASP parameters that costs milliseconds; a path that skipped it
+    // would answer in microseconds. Compare the medians loosely.
+    let mut c = config();
+    c.password_hashing = HashParams { m_cost: 4096, t_cost: 2, p_cost: 1 };
+    c.users[0].password_hash = hash_password("alice-pw", c.password_hashing).unwrap();
+    c.throttle.max_failures = 1000;
+    let f = fixture_with(c);
+    let time = |user: &str| {
+        let mut v: Vec<_> = (0..9)
+            .map(|_| {
+                let t = std::time::Instant::now();
+                let _ = f.server.password_grant(&f.app, user, "wrong", None);
+                t.elapsed()
+            })
+            .collect();
+        v.sort();
+        v[4]
+    };
+    let (known, unknown) = (time("alice"), time("nobody"));
+    let ratio = known.as_secs_f64() / unknown.as_secs_f64();
+    assert!((0.2..5.0).contains(&ratio), "known {known:?} vs unknown {unknown:?}");
+}
+
+#[test]
+fn secrets_never_show_in_debug_output() {
+    let f = fixture();
+    let t = login(&f);
+    let dump = format!("{t:?} {:?} {:?} {:?}", f.app, f.server, f.server.check(&t.access_token, "GET /docs/a", None));
+    assert!(!dump.contains(&t.access_token));
+    assert!(!dump.contains(t.refresh_token.as_deref().unwrap()));
+    assert!(!dump.contains("app-secret"));
+    assert!(!dump.contains("alice-pw"));
+    let e = f.server.password_grant(&f.app, "alice", "hunter2", None).unwrap_err();
+    assert!(!format!("{e} {e:?}").contains("hunter2"));
+}
+
+#[test]
+fn purge_drops_expired_tokens() {
+    let f = fixture();
+    let _ = login(&f);
+    let _ = login(&f);
+    assert_eq!(f.server.stats().access_tokens, 2);
+    f.clock.advance(60);
+    assert_eq!(f.server.purge_expired(), 2);
+    assert_eq!(f.server.stats(), StoreStats { access_tokens: 0, refresh_tokens: 2, throttled_accounts: 0 });
+    f.clock.advance(600);
+    f.server.purge_expired();
+    assert_eq!(f.server.stats().refresh_tokens, 0);
+}
+
+#[test]
+fn the_store_purges_as_it_goes() {
+    let f = fixture();
+    for _ in 0..50 {
+        login(&f);
+    }
+    f.clock.advance(10_000);
+    for _ in 0..400 {
+        login(&f);
+    }
+    // Every shard was written to after the old tokens expired, so they are gone.
+    assert!(f.server.stats().access_tokens < 450, "{:?}", f.server.stats());
+}
+
+#[test]
+fn typed_api_errors() {
+    let f = fixture();
+    let bad = ClientCredentials::new("app", "nope");
+    assert_eq!(f.server.password_grant(&bad, "alice", "alice-pw", None).unwrap_err().code(), ErrorCode::InvalidClient);
+    assert_eq!(f.server.password_grant(&ClientCredentials::public("app"), "alice", "alice-pw", None).unwrap_err().code(), ErrorCode::InvalidClient);
+    let t = login(&f);
+    let other = ClientCredentials::new("other", "other-secret");
+    assert_eq!(f.server.refresh_grant(&other, t.refresh_token.as_deref().unwrap(), None).unwrap_err().code(), ErrorCode::InvalidGrant);
+    // The foreign attempt did not consume the token.
+    assert!(f.server.refresh_grant(&f.app, t.refresh_token.as_deref().unwrap(), None).is_ok());
+    assert_eq!(f.server.revoke(&other, &t.access_token, None).unwrap_err().code(), ErrorCode::InvalidGrant);
+    assert!(f.server.introspect(&other, &t.access_token, None).unwrap() == Introspection::default());
+    assert!(f.server.check(&t.access_token, "GET /docs/a", Some("bad scope")).is_err());
+    assert_eq!(ErrorCode::from_u32(3), Some(ErrorCode::InvalidGrant));
+    assert_eq!(ErrorCode::from_u32(0), None);
+    for code in ErrorCode::ALL {
+        assert_eq!(ErrorCode::from_u32(code as u32), Some(code));
+    }
+}
+
+fn config_error(json: &str) -> ConfigError {
+    Server::from_json(json).unwrap_err()
+}
+
+#[test]
+fn bad_configuration_says_what_and_where() {
+    let h = hash_client_secret("s");
+    let cases: Vec<(String, &str, &str)> = vec![
+        ("{".into(), "line 1", "EOF"),
+        (r#"{"scopez": []}"#.into(), "line 1", "unknown field `scopez`"),
+        (r#"{"scopes":[{"name":"a b"}]}"#.into(), "scopes[0].name", "not a scope token"),
+        (r#"{"scopes":[{"name":"a"},{"name":"a"}]}"#.into(), "scopes[1].name", "duplicate scope"),
+        (format!(r#"{{"clients":[{{"id":"c","secret_hash":"{h}","scopes":["nope"]}}]}}"#), "clients[0].scopes[0]", "unknown scope \"nope\""),
+        (format!(r#"{{"clients":[{{"id":"c","secret_hash":"{h}"}},{{"id":"c","secret_hash":"{h}"}}]}}"#), "clients[1].id", "duplicate client id"),
+        (r#"{"clients":[{"id":"c","secret_hash":"sha256:abc"}]}"#.into(), "clients[0].secret_hash", "64 hex"),
+        (r#"{"clients":[{"id":"c","secret_hash":"plain"}]}"#.into(), "clients[0].secret_hash", "sha256:"),
+        (r#"{"clients":[{"id":"c"}]}"#.into(), "clients[0].secret_hash", "needs a secret hash"),
+        (r#"{"clients":[{"id":"c","type":"public","grant_types":["password"]}]}"#.into(), "clients[0].grant_types", "public clients can never"),
+        (format!(r#"{{"clients":[{{"id":"c","secret_hash":"{h}","grant_types":["client_credentials"]}}]}}"#), "clients[0].grant_types[0]", "unsupported grant type"),
+        (format!(r#"{{"clients":[{{"id":"c","secret_hash":"{h}","grant_types":["password"],"refresh_tokens":true}}]}}"#), "clients[0].refresh_tokens", "refresh_token"),
+        (format!(r#"{{"scopes":[{{"name":"a"}},{{"name":"b"}}],"clients":[{{"id":"c","secret_hash":"{h}","scopes":["a"],"default_scopes":["b"]}}]}}"#), "clients[0].default_scopes", "among"),
+        (r#"{"users":[{"username":"u","password_hash":"$argon2id$bad"}]}"#.into(), "users[0].password_hash", "PHC"),
+        (r#"{"users":[{"username":"","password_hash":"x"}]}"#.into(), "users[0].username", "1 to 256"),
+        (r#"{"rules":[{"resources":["x"]}]}"#.into(), "rules[0]", "at least one user or group"),
+        (r#"{"access_token_ttl":0}"#.into(), "access_token_ttl", "lifetime"),
+        (r#"{"realm":"a\"b"}"#.into(), "realm", "realm"),
+        (r#"{"password_hashing":{"m_cost":1,"t_cost":1,"p_cost":1}}"#.into(), "password_hashing", "argon2"),
+        (r#"{"throttle":{"max_failures":0,"lockout_seconds":1,"forget_after_seconds":1}}"#.into(), "throttle", "positive"),
+        (r#"{"scopes":[{"name":"a","resources":[""]}]}"#.into(), "scopes[0].resources[0]", "empty"),
+    ];
+    for (json, path, message) in cases {
+        let e = config_error(&json);
+        assert!(e.path().contains(path), "{json}: path {:?}, want {path:?}", e.path());
+        assert!(e.message().contains(message), "{json}: message {:?}, want {message:?}", e.message());
+        assert!(e.to_string().contains(path));
+    }
+    assert!(Server::from_file("/nonexistent/ropc.json").unwrap_err().message().contains("cannot read"));
+}
+
+#[test]
+fn config_round_trips_through_json() {
+    let c = config();
+    let again = Config::from_json(&c.to_json()).unwrap();
+    assert_eq!(c, again);
+    assert!(Server::from_config(again).is_ok());
+}
+
+#[test]
+fn argon2_client_secrets_work_too() {
+    let mut c = config();
+    c.clients[0].secret_hash = Some(hash_password("a person's secret", CHEAP).unwrap());
+    let f = fixture_with(c);
+    let creds = ClientCredentials::new("app", "a person's secret");
+    assert!(f.server.password_grant(&creds, "alice", "alice-pw", None).is_ok());
+    assert!(f.server.password_grant(&f.app, "alice", "alice-pw", None).is_err());
+}
+
+#[test]
+fn generated_client_secrets_are_256_bit_and_verify() {
+    let (secret, hash) = generate_client_secret();
+    assert_eq!(secret.len(), 43);
+    assert_eq!(hash, hash_client_secret(&secret));
+    assert_ne!(generate_client_secret().0, secret);
+}
+
+#[test]
+fn guard_uses_its_clock() {
+    let clock = ManualClock::new(T0);
+    let guard = ResourceGuard::with_clock(&config(), Arc::new(clock.clone())).unwrap();
+    let json = format!(r#"{{"active":true,"token_type":"Bearer","scope":"read","username":"alice","client_id":"app","exp":{},"groups":["staff"]}}"#, T0 + 10);
+    assert!(guard.check_introspection(&json, "GET /docs/a", Some("read")).is_ok());
+    clock.advance(10);
+    assert_eq!(guard.check_introspection(&json, "GET /docs/a", None).unwrap_err().code(), ErrorCode::InvalidToken);
+    assert!(guard.bearer_token(Some("Bearer abc")).is_ok());
+    assert_eq!(guard.bearer_token(None).unwrap_err().status, 401);
+}

@@ -1,0 +1,173 @@
+//! Runs the shared wire-level vectors (tests/vectors/flows.json), which the
+//! C, Python and Node tests run too.
+
+use ropc_core::{Config, HttpRequest, HttpResponse, Principal, ResourceGuard, Server};
+use serde_json::Value;
+use std::collections::HashMap;
+
+type Vars = HashMap<String, String>;
+
+/// Matches `actual` against a template with {{token:N}}, {{int:N}} and {{N}}.
+fn matches(template: &str, actual: &str, vars: &mut Vars) -> Result<(), String> {
+    let (mut t, mut a) = (template, actual);
+    while let Some(open) = t.find("{{") {
+        let literal = &t[..open];
+        if !a.starts_with(literal) {
+            return Err(format!("expected {literal:?} at {a:?}"));
+        }
+        a = &a[literal.len()..];
+        let close = t[open..].find("}}").ok_or("unclosed placeholder")? + open;
+        let placeholder = &t[open + 2..close];
+        t = &t[close + 2..];
+        let (kind, name) = placeholder.split_once(':').unwrap_or(("var", placeholder));
+        let taken = match kind {
+            "token" => a.bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_').count(),
+            "int" => a.bytes().take_while(u8::is_ascii_digit).count(),
+            _ => {
+                let v = vars.get(name).ok_or(format!("unknown variable {name}"))?;
+                if !a.starts_with(v.as_str()) {
+                    return Err(format!("expected {{{{{name}}}}} at {a:?}"));
+                }
+                v.len()
+            }
+        };
+        if (kind == "token" && taken != 43) || (kind == "int" && taken == 0) {
+            return Err(format!("expected a {kind} at {a:?}"));
+        }
+        let value = &a[..taken];
+        if let Some(prev) = vars.get(name) {
+            if prev != value {
+                return Err(format!("{name} was {prev:?}, now {value:?}"));
+            }
+        }
+        vars.insert(name.to_string(), value.to_string());
+        a = &a[taken..];
+    }
+    if t == a { Ok(()) } else { Err(format!("expected {t:?}, got {a:?}")) }
+}
+
+fn substitute(s: &str, vars: &Vars) -> String {
+    let mut out = s.to_string();
+    for (k, v) in vars {
+        out = out.replace(&format!("{{{{{k}}}}}"), v);
+    }
+    assert!(!out.contains("{{"), "unbound variable in {s}");
+    out
+}
+
+fn opt(v: &Value, key: &str, vars: &Vars) -> Option<String> {
+    v.get(key).and_then(Value::as_str).map(|s| substitute(s, vars))
+}
+
+fn check_response(expect: &Value, resp: &HttpResponse, vars: &mut Vars) -> Result<(), String> {
+    if expect.get("principal").is_some() {
+        return Err(format!("expected a principal, got {} {}", resp.status, resp.body));
+    }
+    if expect["status"].as_u64() != Some(u64::from(resp.status)) {
+        return Err(format!("status {} (body {})", resp.status, resp.body));
+    }
+    let headers: Vec<Value> = resp.headers.iter().map(|(n, v)| serde_json::json!([n, v])).collect();
+    if expect["headers"].as_array() != Some(&headers) {
+        return Err(format!("headers {headers:?}"));
+    }
+    let template = substitute_keep_captures(expect["body"].as_str().unwrap_or_default(), vars);
+    matches(&template, &resp.body, vars)
+}
+
+/// Substitutes {{N}} but leaves {{token:N}} and {{int:N}} for matching.
+fn substitute_keep_captures(s: &str, vars: &Vars) -> String {
+    let mut out = s.to_string();
+    for (k, v) in vars {
+        out = out.replace(&format!("{{{{{k}}}}}"), v);
+    }
+    out
+}
+
+fn check_principal(expect: &Value, p: &Principal) -> Result<(), String> {
+    let want = expect.get("principal").ok_or(format!("expected an error, got principal {p:?}"))?;
+    let got = serde_json::json!({
+        "username": p.username, "client_id": p.client_id, "scopes": p.scopes, "groups": p.groups,
+    });
+    if *want != got {
+        return Err(format!("principal {got} != {want}"));
+    }
+    Ok(())
+}
+
+fn run_step(server: &Server, guard: &ResourceGuard, step: &Value, vars: &mut Vars) -> Result<(), String> {
+    let req = &step["request"];
+    let expect = &step["expect"];
+    match step["endpoint"].as_str().unwrap_or_default() {
+        endpoint @ ("token" | "introspect" | "revoke") => {
+            let method = opt(req, "method", vars).unwrap_or_default();
+            let content_type = opt(req, "content_type", vars);
+            let authorization = opt(req, "authorization", vars);
+            let body = opt(req, "body", vars).unwrap_or_default();
+            let http = HttpRequest {
+                method: &method,
+                content_type: content_type.as_deref(),
+                authorization: authorization.as_deref(),
+                body: body.as_bytes(),
+            };
+            let resp = match endpoint {
+                "token" => server.token_endpoint(&http),
+                "introspect" => server.introspection_endpoint(&http),
+                _ => server.revocation_endpoint(&http),
+            };
+            check_response(expect, &resp, vars)
+        }
+        "resource" => {
+            let authorization = opt(req, "authorization", vars);
+            let resource = opt(req, "resource", vars).unwrap_or_default();
+            let scope = opt(req, "scope", vars);
+            match server.check_request(authorization.as_deref(), &resource, scope.as_deref()) {
+                Ok(p) => check_principal(expect, &p),
+                Err(resp) => check_response(expect, &resp, vars),
+            }
+        }
+        "guard" => {
+            let json = req["introspection"].as_str().unwrap_or_default();
+            let resource = opt(req, "resource", vars).unwrap_or_default();
+            let scope = opt(req, "scope", vars);
+            match guard.check_introspection_response(json, &resource, scope.as_deref()) {
+                Ok(p) => check_principal(expect, &p),
+                Err(resp) => check_response(expect, &resp, vars),
+            }
+        }
+        other => Err(format!("unknown endpoint {other}")),
+    }
+}
+
+#[test]
+fn shared_vectors() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/flows.json");
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("vectors")).expect("json");
+    let config = Config::from_json(&doc["config"].to_string()).expect("config");
+    let cases = doc["cases"].as_array().expect("cases");
+    let mut failures = Vec::new();
+    let mut steps = 0;
+    for case in cases {
+        let server = Server::from_config(config.clone()).expect("server");
+        let guard = ResourceGuard::new(&config).expect("guard");
+        let mut vars = Vars::new();
+        for (i, step) in case["steps"].as_array().expect("steps").iter().enumerate() {
+            steps += 1;
+            if let Err(e) = run_step(&server, &guard, step, &mut vars) {
+                failures.push(format!("{} / step {i}: {e}", case["name"]));
+                break;
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} failing:\n{}", failures.len(), failures.join("\n"));
+    assert!(cases.len() >= 20 && steps >= 90, "the vectors were not all read");
+}
+
+#[test]
+fn template_matcher_can_fail() {
+    let mut vars = Vars::new();
+    assert!(matches("a{{int:n}}b", "a12b", &mut vars).is_ok());
+    assert_eq!(vars["n"], "12");
+    assert!(matches("a{{int:n}}b", "a13b", &mut vars).is_err());
+    assert!(matches("x{{token:t}}", "xshort", &mut vars).is_err());
+    assert!(matches("{\"a\":1}", "{\"a\":2}", &mut vars).is_err());
+}

@@ -1,0 +1,337 @@
+#!/usr/bin/env python3
+"""Writes flows.json: the wire-level test vectors every language runs.
+
+The expected responses below are written by hand from the RFCs, not
+recorded from the implementation. Run `python3 tests/vectors/generate.py`
+after editing, and commit both files.
+
+Format (README "Test vectors" has the full description):
+- config: a configuration document; every case starts a fresh server on it.
+- cases[].steps[]: {endpoint, request, expect}.
+  endpoint "token" | "introspect" | "revoke": request {method, content_type,
+  authorization, body}; expect {status, headers: [[name, value], ...], body}.
+  endpoint "resource": request {authorization, resource, scope}; expect
+  either {status, headers, body} or {principal: {...}}.
+  endpoint "guard": request {introspection, resource, scope} checked by a
+  ResourceGuard on the same config; expect as for "resource".
+- Templates in expected bodies: {{token:NAME}} captures a 43-character
+  token, {{int:NAME}} an integer; a NAME captured before must match again.
+  {{NAME}} in a request or expectation stands for a captured value.
+"""
+import base64, hashlib, json, os
+
+REALM = "ropc-test"
+CHEAP = {"m_cost": 64, "t_cost": 1, "p_cost": 1}
+HASHES = {
+    "alice": "$argon2id$v=19$m=64,t=1,p=1$UWBJbSlPBujunbIF5FhKtg$eWgaEu3DUpw1lKaXQ+sDgNcdonxjq2Z8Sxjx5Q1fvSw",  # alice-pw
+    "bob": "$argon2id$v=19$m=64,t=1,p=1$0rvat3SjtbwkQfS8C2OrrQ$8FUPtCMdnaKyZ2XUbvZe5QmRD5+7C4Mw5SNlaUlJlf4",  # bob-pw
+    "carol": "$argon2id$v=19$m=64,t=1,p=1$tp7u1CSnlS01+oKCHQcVMw$7s0xmO+Zk470FPGu5IIyLbsG5vr7yfgcygFAQKgVPYQ",  # carol-pw
+}
+
+
+def sha(secret):
+    return "sha256:" + hashlib.sha256(secret.encode()).hexdigest()
+
+
+def basic(encoded_id, encoded_secret):
+    return "Basic " + base64.b64encode(f"{encoded_id}:{encoded_secret}".encode()).decode()
+
+
+CONFIG = {
+    "issuer": "https://auth.example",
+    "realm": REALM,
+    "access_token_ttl": 3600,
+    "refresh_token_ttl": 86400,
+    "password_hashing": CHEAP,
+    "throttle": {"max_failures": 3, "lockout_seconds": 900, "forget_after_seconds": 86400},
+    "scopes": [
+        {"name": "read", "resources": ["GET /invoices/*", "GET /users/*"]},
+        {"name": "write", "resources": ["POST /invoices/*", "PUT /users/*"]},
+        {"name": "admin", "resources": ["* /admin/*"]},
+    ],
+    "clients": [
+        {"id": "app", "secret_hash": sha("app-secret"), "grant_types": ["password", "refresh_token"],
+         "scopes": ["read", "write"], "default_scopes": ["read"]},
+        {"id": "app2", "secret_hash": sha("app2-secret"), "grant_types": ["password", "refresh_token"],
+         "scopes": ["read"]},
+        {"id": "lite", "secret_hash": sha("lite-secret"), "grant_types": ["password"], "scopes": ["read"]},
+        {"id": "nogrant", "secret_hash": sha("nogrant-secret"), "scopes": ["read"]},
+        {"id": "my app", "secret_hash": sha("p:s%&"), "grant_types": ["password"], "scopes": ["read"],
+         "default_scopes": ["read"]},
+        {"id": "spa", "type": "public", "scopes": ["read"]},
+        {"id": "rs", "secret_hash": sha("rs-secret"), "introspect": True},
+    ],
+    "users": [
+        {"username": "alice", "password_hash": HASHES["alice"], "groups": ["finance"]},
+        {"username": "bob", "password_hash": HASHES["bob"]},
+        {"username": "carol", "password_hash": HASHES["carol"], "enabled": False},
+    ],
+    "rules": [
+        {"resources": ["GET /invoices/*", "POST /invoices/*"], "groups": ["finance"]},
+        {"resources": ["* /users/{username}/*"], "users": ["*"]},
+    ],
+}
+
+APP = basic("app", "app-secret")
+LITE = basic("lite", "lite-secret")
+RS = basic("rs", "rs-secret")
+JSON_HEADERS = [["Content-Type", "application/json;charset=UTF-8"], ["Cache-Control", "no-store"], ["Pragma", "no-cache"]]
+BASIC_CHALLENGE = ["WWW-Authenticate", f'Basic realm="{REALM}"']
+FORM = "application/x-www-form-urlencoded"
+
+
+def post(endpoint, body, authorization=None, content_type=FORM, method="POST"):
+    return {"endpoint": endpoint, "request": {"method": method, "content_type": content_type,
+                                              "authorization": authorization, "body": body}}
+
+
+def ok(step, body):
+    step["expect"] = {"status": 200, "headers": JSON_HEADERS, "body": body}
+    return step
+
+
+def err(step, code, description, status=400):
+    headers = JSON_HEADERS + ([BASIC_CHALLENGE] if status == 401 else [])
+    if status == 405:
+        headers = JSON_HEADERS + [["Allow", "POST"]]
+    step["expect"] = {"status": status, "headers": headers,
+                      "body": json.dumps({"error": code, "error_description": description}, separators=(",", ":"))}
+    return step
+
+
+def tokens(at="at", rt="rt", scope="read write", refresh=True):
+    body = '{"access_token":"{{token:%s}}","token_type":"Bearer","expires_in":3600,' % at
+    if refresh:
+        body += '"refresh_token":"{{token:%s}}",' % rt
+    return body + '"scope":"%s"}' % scope
+
+
+def password(user="alice", pw=None, scope="read write", auth=APP, extra=""):
+    body = f"grant_type=password&username={user}&password={pw or user + '-pw'}"
+    if scope:
+        body += "&scope=" + scope.replace(" ", "+")
+    return post("token", body + extra, auth)
+
+
+def login(**kw):
+    refresh = kw.pop("refresh", True)
+    at, rt = kw.pop("at", "at"), kw.pop("rt", "rt")
+    return ok(password(**kw), tokens(at, rt, kw.get("scope", "read write") or "read", refresh))
+
+
+def resource(auth, res, scope=None):
+    return {"endpoint": "resource", "request": {"authorization": auth, "resource": res, "scope": scope}}
+
+
+def allowed(step, username="alice", client="app", scopes=("read", "write"), groups=("finance",)):
+    step["expect"] = {"principal": {"username": username, "client_id": client, "scopes": list(scopes),
+                                    "groups": list(groups)}}
+    return step
+
+
+def bearer_err(step, code, description, status, scope=None):
+    challenge = f'Bearer realm="{REALM}", error="{code}", error_description="{description}"'
+    body = {"error": code, "error_description": description}
+    if scope:
+        challenge += f', scope="{scope}"'
+        body["scope"] = scope
+    step["expect"] = {"status": status, "headers": JSON_HEADERS + [["WWW-Authenticate", challenge]],
+                      "body": json.dumps(body, separators=(",", ":"))}
+    return step
+
+
+BAD_CREDS = "the username or password is wrong"
+BAD_RT = "the refresh token is invalid, expired or revoked"
+BAD_AT = "the access token is invalid, expired or revoked"
+ACTIVE_AT = ('{"active":true,"scope":"read write","client_id":"app","username":"alice","token_type":"Bearer",'
+             '"exp":{{int:exp}},"iat":{{int:iat}},"sub":"alice","iss":"https://auth.example","groups":["finance"]}')
+INACTIVE = '{"active":false}'
+REVOKED = {"status": 200, "headers": [["Cache-Control", "no-store"], ["Pragma", "no-cache"]], "body": ""}
+
+
+def revoke(token, auth=APP, hint=None):
+    step = post("revoke", f"token={token}" + (f"&token_type_hint={hint}" if hint else ""), auth)
+    step["expect"] = REVOKED
+    return step
+
+
+CASES = [
+    ("the whole flow: password grant, introspection, resource check, refresh", [
+        login(),
+        ok(post("introspect", "token={{at}}", RS), ACTIVE_AT),
+        allowed(resource("Bearer {{at}}", "GET /invoices/42", "read")),
+        ok(post("token", "grant_type=refresh_token&refresh_token={{rt}}", APP), tokens("at2", "rt2")),
+        allowed(resource("Bearer {{at2}}", "POST /invoices/42", "write")),
+    ]),
+    ("client_secret_post authenticates too", [
+        login(auth=None, extra="&client_id=app&client_secret=app-secret"),
+    ]),
+    ("HTTP Basic credentials are form-urlencoded before base64 (RFC 6749 2.3.1)", [
+        login(auth=basic("my+app", "p%3As%25%26"), scope="read", refresh=False),
+    ]),
+    ("two client authentication methods in one request are refused", [
+        err(password(extra="&client_secret=app-secret"), "invalid_request",
+            "the client authenticated with both HTTP Basic and client_secret in the body"),
+    ]),
+    ("a wrong client secret, an unknown client and no authentication all get 401", [
+        err(password(auth=basic("app", "wrong")), "invalid_client", "client authentication failed", 401),
+        err(password(auth=basic("nobody", "app-secret")), "invalid_client", "client authentication failed", 401),
+        err(password(auth=None), "invalid_client", "client authentication is required", 401),
+        err(password(auth="Bearer abc"), "invalid_client", "client authentication must use the HTTP Basic scheme", 401),
+        err(password(auth="Basic !!!"), "invalid_client", "malformed HTTP Basic credentials", 401),
+    ]),
+    ("public clients can never use the password grant", [
+        err(password(auth=None, extra="&client_id=spa"), "unauthorized_client",
+            "public clients can never use this endpoint"),
+    ]),
+    ("a client not allowed the grant never causes a password check", [
+        err(password(auth=basic("nogrant", "nogrant-secret"), pw="wrong", scope="read"), "unauthorized_client",
+            "this client is not allowed the password grant"),
+        err(post("token", "grant_type=refresh_token&refresh_token=x", LITE), "unauthorized_client",
+            "this client is not allowed the refresh_token grant"),
+    ]),
+    ("grant types: missing, unsupported", [
+        err(post("token", "username=alice&password=alice-pw", APP), "invalid_request", "the parameter grant_type is missing"),
+        err(post("token", "grant_type=client_credentials", APP), "unsupported_grant_type",
+            "ropc supports the password and refresh_token grants"),
+    ]),
+    ("malformed requests", [
+        err(password(extra="&username=bob"), "invalid_request", "the parameter username appears more than once"),
+        err(post("token", "grant_type=password&username=alice", APP), "invalid_request", "username and password are required"),
+        err(post("token", "grant_type=password&username=alice&password=", APP), "invalid_request", "username and password are required"),
+        err(post("token", "grant_type=password&username=%FF&password=x", APP), "invalid_request", "parameters must be UTF-8"),
+        err(post("token", "grant_type=password", APP, content_type="application/json"), "invalid_request",
+            "the body must be application/x-www-form-urlencoded"),
+        err(post("token", "", APP, method="GET"), "invalid_request", "this endpoint accepts only POST", 405),
+    ]),
+    ("unknown parameters are ignored and the content type may carry a charset", [
+        ok(post("token", "grant_type=password&username=alice&password=alice-pw&foo=bar&foo=baz", APP,
+                content_type="application/x-www-form-urlencoded; charset=UTF-8"), tokens(scope="read")),
+    ]),
+    ("a wrong password and an unknown user get the same answer", [
+        err(password(pw="wrong"), "invalid_grant", BAD_CREDS),
+        err(password(user="mallory"), "invalid_grant", BAD_CREDS),
+        err(password(user="carol"), "invalid_grant", BAD_CREDS),
+    ]),
+    ("scope: default, not allowed, malformed, no default", [
+        login(scope=None),
+        err(password(scope="read admin"), "invalid_scope", "the scope 'admin' is not allowed for this client"),
+        err(password(scope="read  write"), "invalid_scope", "scope must be scope tokens separated by single spaces"),
+        err(password(auth=LITE, scope=None), "invalid_scope", "no scope was requested and the client has no default scope"),
+        login(auth=LITE, scope="read", refresh=False, at="at2"),
+    ]),
+    ("refresh: narrowing is allowed, widening is not, the token is bound to its client", [
+        login(),
+        err(post("token", "grant_type=refresh_token&refresh_token={{rt}}&scope=admin", APP), "invalid_scope",
+            "the scope 'admin' was not granted originally"),
+        err(post("token", "grant_type=refresh_token&refresh_token={{rt}}", basic("app2", "app2-secret")),
+            "invalid_grant", BAD_RT),
+        ok(post("token", "grant_type=refresh_token&refresh_token={{rt}}&scope=read", APP), tokens("at2", "rt2", "read")),
+        allowed(resource("Bearer {{at2}}", "GET /invoices/1"), scopes=("read",)),
+        bearer_err(resource("Bearer {{at2}}", "POST /invoices/1"), "insufficient_scope",
+                   "the resource is outside the access token's scope", 403, "write"),
+        ok(post("token", "grant_type=refresh_token&refresh_token={{rt2}}", APP), tokens("at3", "rt3")),
+    ]),
+    ("reusing a rotated refresh token revokes the whole lineage", [
+        login(),
+        ok(post("token", "grant_type=refresh_token&refresh_token={{rt}}", APP), tokens("at2", "rt2")),
+        err(post("token", "grant_type=refresh_token&refresh_token={{rt}}", APP), "invalid_grant", BAD_RT),
+        bearer_err(resource("Bearer {{at2}}", "GET /invoices/1"), "invalid_token", BAD_AT, 401),
+        bearer_err(resource("Bearer {{at}}", "GET /invoices/1"), "invalid_token", BAD_AT, 401),
+        err(post("token", "grant_type=refresh_token&refresh_token={{rt2}}", APP), "invalid_grant", BAD_RT),
+        err(post("token", "grant_type=refresh_token&refresh_token=not-a-token", APP), "invalid_grant", BAD_RT),
+    ]),
+    ("introspection: caller authenticated, inactive is only active=false", [
+        login(),
+        err(post("introspect", "token={{at}}", None), "invalid_client", "client authentication is required", 401),
+        ok(post("introspect", "token=unknown", RS), INACTIVE),
+        ok(post("introspect", "token={{at}}", LITE), INACTIVE),
+        ok(post("introspect", "token={{at}}&token_type_hint=refresh_token", APP), ACTIVE_AT),
+        ok(post("introspect", "token={{rt}}&token_type_hint=refresh_token", RS), ACTIVE_AT.replace('"Bearer"', '"refresh_token"')
+           .replace("{{int:exp}}", "{{int:rexp}}")),
+        err(post("introspect", "token_type_hint=access_token", RS), "invalid_request", "the parameter token is missing"),
+    ]),
+    ("revocation: access token, refresh token with its access tokens, unknown, foreign", [
+        login(),
+        login(at="at2", rt="rt2"),
+        revoke("{{at}}"),
+        bearer_err(resource("Bearer {{at}}", "GET /invoices/1"), "invalid_token", BAD_AT, 401),
+        ok(post("introspect", "token={{at}}", RS), INACTIVE),
+        revoke("{{rt2}}", hint="refresh_token"),
+        bearer_err(resource("Bearer {{at2}}", "GET /invoices/1"), "invalid_token", BAD_AT, 401),
+        err(post("token", "grant_type=refresh_token&refresh_token={{rt2}}", APP), "invalid_grant", BAD_RT),
+        revoke("no-such-token"),
+        err(post("revoke", "token={{rt}}", LITE), "invalid_grant", "the token was not issued to this client"),
+        ok(post("token", "grant_type=refresh_token&refresh_token={{rt}}", APP), tokens("at3", "rt3")),
+    ]),
+    ("resource checks: RFC 6750 challenges", [
+        login(),
+        {"endpoint": "resource", "request": {"authorization": None, "resource": "GET /invoices/1", "scope": None},
+         "expect": {"status": 401, "headers": [["WWW-Authenticate", f'Bearer realm="{REALM}"']], "body": ""}},
+        {"endpoint": "resource", "request": {"authorization": "Basic abc", "resource": "GET /invoices/1", "scope": None},
+         "expect": {"status": 401, "headers": [["WWW-Authenticate", f'Bearer realm="{REALM}"']], "body": ""}},
+        bearer_err(resource("Bearer a b", "GET /invoices/1"), "invalid_request", "the Bearer credentials are malformed", 400),
+        bearer_err(resource("Bearer {{rt}}", "GET /invoices/1"), "invalid_token", BAD_AT, 401),
+        bearer_err(resource("Bearer {{at}}", "GET /admin/x"), "insufficient_scope",
+                   "the resource is outside the access token's scope", 403, "admin"),
+        bearer_err(resource("Bearer {{at}}", "GET /invoices/1", "admin"), "insufficient_scope",
+                   "the access token lacks the required scope", 403, "admin"),
+        bearer_err(resource("Bearer {{at}}", "GET /invoices/../admin/x"), "invalid_request",
+                   "the resource name has a '.' or '..' path segment; normalize the path first", 400),
+        allowed(resource("Bearer {{at}}", "GET /users/alice/profile")),
+        bearer_err(resource("Bearer {{at}}", "GET /users/bob/profile"), "access_denied",
+                   "the resource owner may not access this resource", 403),
+        login(user="bob", at="bat", rt="brt"),
+        bearer_err(resource("Bearer {{bat}}", "GET /invoices/1"), "access_denied",
+                   "the resource owner may not access this resource", 403),
+        allowed(resource("Bearer {{bat}}", "GET /users/bob/profile"), username="bob", groups=()),
+    ]),
+    ("throttling: after max_failures consecutive failures the account is locked, known or not", [
+        err(password(pw="wrong1"), "invalid_grant", BAD_CREDS),
+        err(password(pw="wrong2"), "invalid_grant", BAD_CREDS),
+        err(password(pw="wrong3"), "invalid_grant", BAD_CREDS),
+        err(password(), "invalid_grant", "too many failed attempts for this account; try again later"),
+        err(password(user="ghost", pw="1"), "invalid_grant", BAD_CREDS),
+        err(password(user="ghost", pw="2"), "invalid_grant", BAD_CREDS),
+        err(password(user="ghost", pw="3"), "invalid_grant", BAD_CREDS),
+        err(password(user="ghost", pw="4"), "invalid_grant", "too many failed attempts for this account; try again later"),
+        login(user="bob"),
+    ]),
+    ("a success resets the failure count", [
+        err(password(pw="wrong1"), "invalid_grant", BAD_CREDS),
+        err(password(pw="wrong2"), "invalid_grant", BAD_CREDS),
+        login(),
+        err(password(pw="wrong3"), "invalid_grant", BAD_CREDS),
+        err(password(pw="wrong4"), "invalid_grant", BAD_CREDS),
+        login(at="at2", rt="rt2"),
+    ]),
+    ("a remote resource server decides from the introspection response", [
+        {"endpoint": "guard", "request": {"introspection": ACTIVE_AT.replace("{{int:exp}}", "4102444800").replace("{{int:iat}}", "1700000000"),
+                                          "resource": "GET /invoices/9", "scope": "read"},
+         "expect": {"principal": {"username": "alice", "client_id": "app", "scopes": ["read", "write"], "groups": ["finance"]}}},
+        bearer_err({"endpoint": "guard", "request": {"introspection": INACTIVE, "resource": "GET /invoices/9", "scope": None}},
+                   "invalid_token", BAD_AT, 401),
+        bearer_err({"endpoint": "guard", "request": {"introspection": ACTIVE_AT.replace("{{int:exp}}", "1000").replace("{{int:iat}}", "900"),
+                                                     "resource": "GET /invoices/9", "scope": None}},
+                   "invalid_token", BAD_AT, 401),
+        bearer_err({"endpoint": "guard", "request": {"introspection": ACTIVE_AT.replace("{{int:exp}}", "4102444800").replace("{{int:iat}}", "1").replace('"Bearer"', '"refresh_token"'),
+                                                     "resource": "GET /invoices/9", "scope": None}},
+                   "invalid_token", BAD_AT, 401),
+        bearer_err({"endpoint": "guard", "request": {"introspection": ACTIVE_AT.replace("{{int:exp}}", "4102444800").replace("{{int:iat}}", "1").replace('"groups":["finance"]', '"groups":[]'),
+                                                     "resource": "GET /invoices/9", "scope": None}},
+                   "access_denied", "the resource owner may not access this resource", 403),
+        bearer_err({"endpoint": "guard", "request": {"introspection": "not json", "resource": "GET /invoices/9", "scope": None}},
+                   "invalid_token", BAD_AT, 401),
+    ]),
+]
+
+doc = {
+    "description": "ropc wire-level vectors: same request, same status, headers and body in every language.",
+    "config": CONFIG,
+    "cases": [{"name": name, "steps": steps} for name, steps in CASES],
+}
+out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "flows.json")
+with open(out, "w", encoding="utf-8") as f:
+    json.dump(doc, f, indent=1, ensure_ascii=False)
+    f.write("\n")
+print(f"wrote {out}: {len(CASES)} cases, {sum(len(s) for _, s in CASES)} steps")
