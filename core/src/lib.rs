@@ -45,6 +45,11 @@ pub use store::{
 };
 pub use token::{TokenHash, TOKEN_CHARS};
 
+/// The README's Rust example, compiled and run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 /// The library's version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
