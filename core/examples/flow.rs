@@ -59,7 +59,7 @@ fn main() {
     };
     let check = |token: &str, resource: &str, scope: Option<&str>| {
         server.check_request(Some(&format!("Bearer {token}")), resource, scope).map_or_else(
-            |refusal| refusal,
+            |refusal| refusal.response,
             |p| HttpResponse {
                 status: 200,
                 headers: vec![],

@@ -26,6 +26,32 @@ pub struct Principal {
     pub expires_at: u64,
 }
 
+/// A resource server's "no": the error (`None` when the request carried no
+/// credentials at all, RFC 6750 §3) and the ready RFC 6750 response.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    /// The error, or `None` for a request without credentials.
+    pub error: Option<OAuthError>,
+    /// The response to send: status, `WWW-Authenticate: Bearer ...`, body.
+    pub response: HttpResponse,
+}
+
+impl Refusal {
+    pub(crate) fn new(error: Option<OAuthError>, realm: &str) -> Refusal {
+        let response = HttpResponse::bearer_error(error.as_ref(), realm);
+        Refusal { error, response }
+    }
+}
+
+/// Step one of every bearer check: the token in the `Authorization` header.
+pub(crate) fn bearer(authorization: Option<&str>, realm: &str) -> Result<String, Refusal> {
+    match parse_bearer(authorization) {
+        Ok(Some(token)) => Ok(token.to_string()),
+        Ok(None) => Err(Refusal::new(None, realm)),
+        Err(e) => Err(Refusal::new(Some(e), realm)),
+    }
+}
+
 /// The checks shared by the in-process server and a remote guard, in order:
 /// the required scope, the resource within the token's scope, the access rules.
 pub(crate) fn authorize(
@@ -112,12 +138,8 @@ impl ResourceGuard {
 
     /// Step one: the bearer token of a request, to send to introspection;
     /// or the response to send back when there is none or it is malformed.
-    pub fn bearer_token<'a>(&self, authorization: Option<&'a str>) -> Result<&'a str, HttpResponse> {
-        match parse_bearer(authorization) {
-            Ok(Some(token)) => Ok(token),
-            Ok(None) => Err(HttpResponse::bearer_error(None, self.realm())),
-            Err(e) => Err(HttpResponse::bearer_error(Some(&e), self.realm())),
-        }
+    pub fn bearer_token(&self, authorization: Option<&str>) -> Result<String, Refusal> {
+        bearer(authorization, self.realm())
     }
 
     /// Step two: decides from the introspection response's JSON body.
@@ -156,8 +178,8 @@ impl ResourceGuard {
         introspection_json: &str,
         resource: &str,
         required_scope: Option<&str>,
-    ) -> Result<Principal, HttpResponse> {
+    ) -> Result<Principal, Refusal> {
         self.check_introspection(introspection_json, resource, required_scope)
-            .map_err(|e| HttpResponse::bearer_error(Some(&e), self.realm()))
+            .map_err(|e| Refusal::new(Some(e), self.realm()))
     }
 }

@@ -4,10 +4,10 @@
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::error::{ConfigError, OAuthError};
-use crate::http::{parse_bearer, ClientCredentials, Form, HttpRequest, HttpResponse};
+use crate::http::{ClientCredentials, Form, HttpRequest, HttpResponse};
 use crate::password::{hash_password, HashError, PasswordHashed, Passwords, MAX_PASSWORD_BYTES};
 use crate::registry::{hash_client_secret, Client, Registry, SecretHash, User};
-use crate::resource::{authorize, check_arguments, Principal};
+use crate::resource::{authorize, bearer, check_arguments, Principal, Refusal};
 use crate::scope::{parse_scope, ScopeSet};
 use crate::store::{MemoryStore, RefreshState, Rotation, Store, StoreStats, TokenKind, TokenRecord};
 use crate::token::{looks_like_token, mint, TokenHash};
@@ -79,6 +79,13 @@ pub struct Introspection {
     /// remote resource server).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub groups: Option<Vec<String>>,
+}
+
+impl Introspection {
+    /// The RFC 7662 JSON document, as the introspection endpoint sends it.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("an Introspection always serializes")
+    }
 }
 
 /// Builds a [`Server`] with a non-default store or clock.
@@ -583,14 +590,9 @@ impl Server {
         authorization: Option<&str>,
         resource: &str,
         required_scope: Option<&str>,
-    ) -> Result<Principal, HttpResponse> {
-        let realm = self.realm();
-        let token = match parse_bearer(authorization) {
-            Ok(Some(t)) => t,
-            Ok(None) => return Err(HttpResponse::bearer_error(None, realm)),
-            Err(e) => return Err(HttpResponse::bearer_error(Some(&e), realm)),
-        };
-        self.check(token, resource, required_scope).map_err(|e| HttpResponse::bearer_error(Some(&e), realm))
+    ) -> Result<Principal, Refusal> {
+        let token = bearer(authorization, self.realm())?;
+        self.check(&token, resource, required_scope).map_err(|e| Refusal::new(Some(e), self.realm()))
     }
 
     // ---- HTTP endpoints ---------------------------------------------------------

@@ -378,5 +378,6 @@ fn guard_uses_its_clock() {
     clock.advance(10);
     assert_eq!(guard.check_introspection(&json, "GET /docs/a", None).unwrap_err().code(), ErrorCode::InvalidToken);
     assert!(guard.bearer_token(Some("Bearer abc")).is_ok());
-    assert_eq!(guard.bearer_token(None).unwrap_err().status, 401);
+    assert_eq!(guard.bearer_token(None).unwrap_err().response.status, 401);
+    assert_eq!(guard.bearer_token(None).unwrap_err().error, None);
 }

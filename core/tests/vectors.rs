@@ -122,7 +122,7 @@ fn run_step(server: &Server, guard: &ResourceGuard, step: &Value, vars: &mut Var
             let scope = opt(req, "scope", vars);
             match server.check_request(authorization.as_deref(), &resource, scope.as_deref()) {
                 Ok(p) => check_principal(expect, &p),
-                Err(resp) => check_response(expect, &resp, vars),
+                Err(refusal) => check_response(expect, &refusal.response, vars),
             }
         }
         "guard" => {
@@ -131,7 +131,7 @@ fn run_step(server: &Server, guard: &ResourceGuard, step: &Value, vars: &mut Var
             let scope = opt(req, "scope", vars);
             match guard.check_introspection_response(json, &resource, scope.as_deref()) {
                 Ok(p) => check_principal(expect, &p),
-                Err(resp) => check_response(expect, &resp, vars),
+                Err(refusal) => check_response(expect, &refusal.response, vars),
             }
         }
         other => Err(format!("unknown endpoint {other}")),
