@@ -84,8 +84,13 @@ impl Config {
     /// Parses a JSON configuration document (not yet validated: see
     /// [`crate::Server::from_config`]).
     pub fn from_json(json: &str) -> Result<Config, ConfigError> {
-        serde_json::from_str(json).map_err(|e| {
-            ConfigError::new(format!("line {} column {}", e.line(), e.column()), strip_position(&e.to_string()))
+        let de = &mut serde_json::Deserializer::from_str(json);
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            let inner = e.inner();
+            let at = format!("line {} column {}", inner.line(), inner.column());
+            let path = e.path().to_string();
+            let path = if path == "." { at } else { format!("{path} ({at})") };
+            ConfigError::new(path, strip_position(&inner.to_string()))
         })
     }
 

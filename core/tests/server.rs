@@ -314,6 +314,8 @@ fn bad_configuration_says_what_and_where() {
     let cases: Vec<(String, &str, &str)> = vec![
         ("{".into(), "line 1", "EOF"),
         (r#"{"scopez": []}"#.into(), "line 1", "unknown field `scopez`"),
+        (r#"{"realm": 5}"#.into(), "realm", "expected a string"),
+        (r#"{"clients": [{"id": "c", "grant_types": "password"}]}"#.into(), "clients[0].grant_types", "expected a sequence"),
         (r#"{"scopes":[{"name":"a b"}]}"#.into(), "scopes[0].name", "not a scope token"),
         (r#"{"scopes":[{"name":"a"},{"name":"a"}]}"#.into(), "scopes[1].name", "duplicate scope"),
         (format!(r#"{{"clients":[{{"id":"c","secret_hash":"{h}","scopes":["nope"]}}]}}"#), "clients[0].scopes[0]", "unknown scope \"nope\""),
