@@ -122,7 +122,7 @@ pub trait Store: Send + Sync {
     /// Forgets the failures of `account` (after a successful login).
     fn clear_failures(&self, account: &str);
     /// Drops expired tokens, dead grants and failure counters older than
-    /// `forget_before`. Returns how many entries were dropped.
+    /// `forget_before`. Returns how many tokens and counters were dropped.
     fn purge(&self, now: u64, forget_before: u64) -> usize;
     /// Counts, for monitoring.
     fn stats(&self) -> StoreStats;
@@ -318,13 +318,9 @@ impl Store for MemoryStore {
     }
 
     fn purge(&self, now: u64, forget_before: u64) -> usize {
-        let mut dropped: usize = self.shards.iter().map(|s| s.write().purge(now)).sum();
-        {
-            let mut grants = self.grants.lock();
-            let before = grants.len();
-            grants.retain(|_, w| w.strong_count() > 0);
-            dropped += before - grants.len();
-        }
+        let dropped: usize = self.shards.iter().map(|s| s.write().purge(now)).sum();
+        // Grant bookkeeping goes with its last token; it is not counted.
+        self.grants.lock().retain(|_, w| w.strong_count() > 0);
         let mut failures = self.failures.lock();
         let before = failures.len();
         failures.retain(|_, f| f.last >= forget_before);
