@@ -2,18 +2,83 @@
 # `make demo` runs the main job; `make bench` measures. Each target installs
 # what it needs (see README "Set-up").
 
-CARGO ?= cargo
-PREFIX ?= /usr/local
+CARGO    ?= cargo
+CC       ?= cc
+CXX      ?= g++
+PREFIX   ?= /usr/local
+# The profile `make install` builds (tests install a debug build).
+PROFILE  ?= release
+VERSION  := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+MAJOR    := $(firstword $(subst ., ,$(VERSION)))
+BUILD    := build
+CWARN    := -Wall -Wextra -Wpedantic -Werror
+VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full \
+            --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
 
-.PHONY: all test test-rust demo bench clean
+.PHONY: all test test-rust test-c stage-debug demo bench header lib install clean
 
 all:
 	$(CARGO) build --workspace
 
-test: test-rust
+test: test-rust test-c
 
 test-rust:
 	$(CARGO) test --workspace
+
+# ---- C ----------------------------------------------------------------------
+
+lib:
+	$(CARGO) build -p ropc-ffi $(if $(filter release,$(PROFILE)),--release,)
+
+header:
+	ROPC_UPDATE_HEADER=1 $(CARGO) test -p ropc-ffi --test header
+
+$(BUILD)/c/vectors.txt: tests/vectors/flows.json tests/c/flatten_vectors.py
+	python3 tests/c/flatten_vectors.py $< $(BUILD)/c
+
+# The debug library, staged under its soname for the C tests (always
+# rebuilt: cargo knows whether the Rust changed).
+CLIB := $(BUILD)/c/lib
+stage-debug:
+	$(CARGO) build -p ropc-ffi
+	mkdir -p $(CLIB)
+	cp -f target/debug/libropc.so $(CLIB)/libropc.so.$(MAJOR)
+	ln -sf libropc.so.$(MAJOR) $(CLIB)/libropc.so
+
+$(BUILD)/c/test_ropc: tests/c/test_ropc.c include/ropc.h | stage-debug
+	$(CC) -std=c11 $(CWARN) -g -Iinclude $< -o $@ -L$(CLIB) -lropc -Wl,-rpath,$(CURDIR)/$(CLIB) -lpthread
+
+$(BUILD)/c/cpp_compat: tests/c/cpp_compat.cpp include/ropc.h | stage-debug
+	$(CXX) -std=c++17 $(CWARN) -Iinclude $< -o $@ -L$(CLIB) -lropc -Wl,-rpath,$(CURDIR)/$(CLIB)
+
+test-c: stage-debug $(BUILD)/c/test_ropc $(BUILD)/c/cpp_compat $(BUILD)/c/vectors.txt
+	@echo "== every exported function is exercised by tests/c"
+	@missing=$$(grep -oE '\bropc_[a-z_]+\(' include/ropc.h | tr -d '(' | sort -u | \
+	  while read f; do grep -q "\b$$f(" tests/c/test_ropc.c || echo $$f; done); \
+	  if [ -n "$$missing" ]; then echo "not tested: $$missing"; exit 1; fi
+	@echo "== C tests under valgrind"
+	$(VALGRIND) $(BUILD)/c/test_ropc $(BUILD)/c
+	$(BUILD)/c/cpp_compat
+	@echo "== install, then build a C program outside the repo with pkg-config"
+	rm -rf $(BUILD)/prefix
+	$(MAKE) --no-print-directory install PREFIX=$(CURDIR)/$(BUILD)/prefix PROFILE=debug
+	tmp=$$(mktemp -d) && cp tests/c/external_app.c $$tmp/ && cd $$tmp && \
+	  PKG_CONFIG_PATH=$(CURDIR)/$(BUILD)/prefix/lib/pkgconfig sh -c \
+	    '$(CC) $(CWARN) external_app.c $$(pkg-config --cflags --libs ropc) -o app' && \
+	  LD_LIBRARY_PATH=$(CURDIR)/$(BUILD)/prefix/lib ./app && \
+	  readelf -d $(CURDIR)/$(BUILD)/prefix/lib/libropc.so | grep -q 'SONAME.*libropc.so.$(MAJOR)' && \
+	  echo "soname: libropc.so.$(MAJOR)" && rm -rf $$tmp
+
+install: lib
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
+	install -m 0755 target/$(PROFILE)/libropc.so $(DESTDIR)$(PREFIX)/lib/libropc.so.$(VERSION)
+	ln -sf libropc.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libropc.so.$(MAJOR)
+	ln -sf libropc.so.$(MAJOR) $(DESTDIR)$(PREFIX)/lib/libropc.so
+	install -m 0644 target/$(PROFILE)/libropc.a $(DESTDIR)$(PREFIX)/lib/libropc.a
+	install -m 0644 include/ropc.h $(DESTDIR)$(PREFIX)/include/ropc.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' ffi/ropc.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/ropc.pc
+
+# ---- the rest ---------------------------------------------------------------
 
 demo:
 	$(CARGO) run -q -p ropc-core --example flow
@@ -23,3 +88,4 @@ bench:
 
 clean:
 	$(CARGO) clean
+	rm -rf $(BUILD)

@@ -1,0 +1,232 @@
+//! Status codes and the error handle.
+
+use crate::{ffi_boundary, free_box};
+use ropc_core::{ConfigError, ErrorCode, HashError, OAuthError};
+use std::ffi::{c_char, CString};
+
+/// The outcome of a call. Values 1 to 99 are the ABI's own; 100 plus the
+/// core's error code are the OAuth errors (`ROPC_INVALID_GRANT`, ...).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ropc_status {
+    /// Success.
+    ROPC_OK = 0,
+    /// A required pointer was NULL.
+    ROPC_NULL_PARAMETER = 1,
+    /// A string was not valid UTF-8.
+    ROPC_INVALID_UTF8 = 2,
+    /// The configuration is invalid (see the error's message and path).
+    ROPC_INVALID_CONFIG = 3,
+    /// An argument is out of range (a password too long, unknown user, ...).
+    ROPC_INVALID_ARGUMENT = 4,
+    /// ropc panicked; the call had no effect that can be relied on.
+    ROPC_PANIC = 5,
+    /// OAuth `invalid_request`.
+    ROPC_INVALID_REQUEST = 101,
+    /// OAuth `invalid_client`.
+    ROPC_INVALID_CLIENT = 102,
+    /// OAuth `invalid_grant`.
+    ROPC_INVALID_GRANT = 103,
+    /// OAuth `unauthorized_client`.
+    ROPC_UNAUTHORIZED_CLIENT = 104,
+    /// OAuth `unsupported_grant_type`.
+    ROPC_UNSUPPORTED_GRANT_TYPE = 105,
+    /// OAuth `invalid_scope`.
+    ROPC_INVALID_SCOPE = 106,
+    /// OAuth `invalid_token`.
+    ROPC_INVALID_TOKEN = 107,
+    /// OAuth `insufficient_scope`.
+    ROPC_INSUFFICIENT_SCOPE = 108,
+    /// OAuth `unsupported_token_type`.
+    ROPC_UNSUPPORTED_TOKEN_TYPE = 109,
+    /// OAuth `access_denied`: the access rules refuse the resource owner.
+    ROPC_ACCESS_DENIED = 110,
+}
+
+const OAUTH_BASE: u32 = 100;
+
+impl ropc_status {
+    const ALL: [ropc_status; 16] = [
+        ropc_status::ROPC_OK,
+        ropc_status::ROPC_NULL_PARAMETER,
+        ropc_status::ROPC_INVALID_UTF8,
+        ropc_status::ROPC_INVALID_CONFIG,
+        ropc_status::ROPC_INVALID_ARGUMENT,
+        ropc_status::ROPC_PANIC,
+        ropc_status::ROPC_INVALID_REQUEST,
+        ropc_status::ROPC_INVALID_CLIENT,
+        ropc_status::ROPC_INVALID_GRANT,
+        ropc_status::ROPC_UNAUTHORIZED_CLIENT,
+        ropc_status::ROPC_UNSUPPORTED_GRANT_TYPE,
+        ropc_status::ROPC_INVALID_SCOPE,
+        ropc_status::ROPC_INVALID_TOKEN,
+        ropc_status::ROPC_INSUFFICIENT_SCOPE,
+        ropc_status::ROPC_UNSUPPORTED_TOKEN_TYPE,
+        ropc_status::ROPC_ACCESS_DENIED,
+    ];
+
+    /// The status for a value received from C, if it is one.
+    pub(crate) fn from_u32(v: u32) -> Option<ropc_status> {
+        Self::ALL.iter().copied().find(|s| *s as u32 == v)
+    }
+
+    fn oauth(self) -> Option<ErrorCode> {
+        (self as u32).checked_sub(OAUTH_BASE).and_then(ErrorCode::from_u32)
+    }
+
+    fn message(self) -> &'static str {
+        match self {
+            ropc_status::ROPC_OK => "success\0",
+            ropc_status::ROPC_NULL_PARAMETER => "a required pointer was NULL\0",
+            ropc_status::ROPC_INVALID_UTF8 => "a string was not valid UTF-8\0",
+            ropc_status::ROPC_INVALID_CONFIG => "the configuration is invalid\0",
+            ropc_status::ROPC_INVALID_ARGUMENT => "an argument is out of range\0",
+            ropc_status::ROPC_PANIC => "ropc panicked (a bug: please report it)\0",
+            ropc_status::ROPC_INVALID_REQUEST => "invalid_request: the request is malformed\0",
+            ropc_status::ROPC_INVALID_CLIENT => "invalid_client: client authentication failed\0",
+            ropc_status::ROPC_INVALID_GRANT => "invalid_grant: bad credentials or refresh token\0",
+            ropc_status::ROPC_UNAUTHORIZED_CLIENT => "unauthorized_client: the client may not use this grant\0",
+            ropc_status::ROPC_UNSUPPORTED_GRANT_TYPE => "unsupported_grant_type\0",
+            ropc_status::ROPC_INVALID_SCOPE => "invalid_scope: the scope is unknown, malformed or not allowed\0",
+            ropc_status::ROPC_INVALID_TOKEN => "invalid_token: the token is invalid, expired or revoked\0",
+            ropc_status::ROPC_INSUFFICIENT_SCOPE => "insufficient_scope: the token's scope does not cover the request\0",
+            ropc_status::ROPC_UNSUPPORTED_TOKEN_TYPE => "unsupported_token_type\0",
+            ropc_status::ROPC_ACCESS_DENIED => "access_denied: the resource owner may not use this resource\0",
+        }
+    }
+}
+
+impl From<ErrorCode> for ropc_status {
+    fn from(code: ErrorCode) -> Self {
+        ropc_status::from_u32(OAUTH_BASE + code as u32).unwrap_or(ropc_status::ROPC_PANIC)
+    }
+}
+
+/// What went wrong, in detail. Free with `ropc_error_free`.
+pub struct ropc_error {
+    status: ropc_status,
+    message: CString,
+    path: Option<CString>,
+    scope: Option<CString>,
+}
+
+pub(crate) fn cstring(s: &str) -> CString {
+    // Strings from the core never hold NUL; drop any rather than fail.
+    CString::new(s.replace('\0', "")).unwrap_or_default()
+}
+
+impl ropc_error {
+    pub(crate) fn oauth(e: &OAuthError) -> Self {
+        ropc_error {
+            status: e.code().into(),
+            message: cstring(e.description()),
+            path: None,
+            scope: e.scope().map(cstring),
+        }
+    }
+
+    pub(crate) fn config(e: &ConfigError) -> Self {
+        ropc_error { status: ropc_status::ROPC_INVALID_CONFIG, message: cstring(&e.to_string()), path: Some(cstring(e.path())), scope: None }
+    }
+
+    pub(crate) fn argument(message: &str) -> Self {
+        ropc_error { status: ropc_status::ROPC_INVALID_ARGUMENT, message: cstring(message), path: None, scope: None }
+    }
+
+    pub(crate) fn hash(e: &HashError) -> Self {
+        Self::argument(&e.to_string())
+    }
+
+    /// Writes the error to `err` if the caller asked for it; returns its status.
+    pub(crate) fn report(self, err: *mut *mut ropc_error) -> ropc_status {
+        let status = self.status;
+        if !err.is_null() {
+            crate::write_out(err, Box::new(self));
+        }
+        status
+    }
+}
+
+/// A static description of a status (any value, known or not).
+#[no_mangle]
+pub extern "C" fn ropc_status_message(status: u32) -> *const c_char {
+    ffi_boundary! {
+        ropc_status::from_u32(status).map_or("unknown status\0", ropc_status::message).as_ptr().cast()
+    }
+}
+
+/// The OAuth error code of a status (`"invalid_grant"`), or NULL when the
+/// status is not an OAuth error. Static.
+#[no_mangle]
+pub extern "C" fn ropc_status_oauth_error(status: u32) -> *const c_char {
+    ffi_boundary! {
+        match ropc_status::from_u32(status).and_then(ropc_status::oauth) {
+            Some(code) => oauth_code_cstr(code).as_ptr(),
+            None => std::ptr::null(),
+        }
+    }
+}
+
+/// The HTTP status an OAuth error is answered with (400, 401, 403), or 0.
+#[no_mangle]
+pub extern "C" fn ropc_status_http_status(status: u32) -> u16 {
+    ffi_boundary! {
+        ropc_status::from_u32(status).and_then(ropc_status::oauth).map_or(0, ErrorCode::status)
+    }
+}
+
+fn oauth_code_cstr(code: ErrorCode) -> &'static std::ffi::CStr {
+    match code {
+        ErrorCode::InvalidRequest => c"invalid_request",
+        ErrorCode::InvalidClient => c"invalid_client",
+        ErrorCode::InvalidGrant => c"invalid_grant",
+        ErrorCode::UnauthorizedClient => c"unauthorized_client",
+        ErrorCode::UnsupportedGrantType => c"unsupported_grant_type",
+        ErrorCode::InvalidScope => c"invalid_scope",
+        ErrorCode::InvalidToken => c"invalid_token",
+        ErrorCode::InsufficientScope => c"insufficient_scope",
+        ErrorCode::UnsupportedTokenType => c"unsupported_token_type",
+        ErrorCode::AccessDenied => c"access_denied",
+    }
+}
+
+/// The error's status.
+#[no_mangle]
+pub extern "C" fn ropc_error_status(err: *const ropc_error) -> ropc_status {
+    ffi_boundary! {
+        let err = crate::try_ref!(err);
+        err.status
+    }
+}
+
+/// The error's message (an OAuth error's description, or what is wrong with
+/// the configuration). Borrowed from `err`. NULL if `err` is NULL.
+#[no_mangle]
+pub extern "C" fn ropc_error_message(err: *const ropc_error) -> *const c_char {
+    ffi_boundary! {
+        crate::handle(err).map_or(std::ptr::null(), |e| e.message.as_ptr())
+    }
+}
+
+/// Where in the configuration the problem is, or NULL. Borrowed from `err`.
+#[no_mangle]
+pub extern "C" fn ropc_error_path(err: *const ropc_error) -> *const c_char {
+    ffi_boundary! {
+        crate::handle(err).and_then(|e| e.path.as_ref()).map_or(std::ptr::null(), |p| p.as_ptr())
+    }
+}
+
+/// For `insufficient_scope`, the scope that would be needed, or NULL.
+#[no_mangle]
+pub extern "C" fn ropc_error_scope(err: *const ropc_error) -> *const c_char {
+    ffi_boundary! {
+        crate::handle(err).and_then(|e| e.scope.as_ref()).map_or(std::ptr::null(), |p| p.as_ptr())
+    }
+}
+
+/// Frees an error. NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn ropc_error_free(err: *mut ropc_error) {
+    ffi_boundary! { free_box(err) }
+}
+

@@ -1,0 +1,84 @@
+//! The remote resource server's guard: decides from an introspection response.
+
+use crate::error::ropc_error;
+use crate::handles::{into_raw_string, ropc_principal, ropc_response};
+use crate::server::{principal_or_refusal, refusal_out_write};
+use crate::{ffi_boundary, free_box, ropc_status, try_opt_str, try_ref, try_str, write_out};
+use ropc_core::{Config, ResourceGuard};
+use std::ffi::c_char;
+
+/// A resource server's guard over the scopes and access rules of a
+/// configuration. Safe to use from many threads at once.
+pub struct ropc_guard {
+    inner: ResourceGuard,
+}
+
+/// Builds a guard from a JSON configuration document (users and clients in
+/// it are not needed). As `ropc_server_new_from_json`.
+#[no_mangle]
+pub extern "C" fn ropc_guard_new_from_json(json: *const c_char, out: *mut *mut ropc_guard, err: *mut *mut ropc_error) -> ropc_status {
+    ffi_boundary! {
+        let json = try_str!(json);
+        if out.is_null() { return ropc_status::ROPC_NULL_PARAMETER; }
+        match Config::from_json(json).and_then(|c| ResourceGuard::new(&c)) {
+            Ok(guard) => {
+                write_out(out, Box::new(ropc_guard { inner: guard }));
+                ropc_status::ROPC_OK
+            }
+            Err(e) => ropc_error::config(&e).report(err),
+        }
+    }
+}
+
+/// Frees a guard. NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn ropc_guard_free(guard: *mut ropc_guard) {
+    ffi_boundary! { free_box(guard) }
+}
+
+/// Step one: the bearer token in an `Authorization` header (NULL when
+/// absent), to post to the introspection endpoint. On success writes
+/// `*token_out` (free with `ropc_string_free`); otherwise returns the OAuth
+/// status and writes `*refusal_out`, the response to send.
+#[no_mangle]
+pub extern "C" fn ropc_guard_bearer_token(
+    guard: *const ropc_guard,
+    authorization: *const c_char,
+    token_out: *mut *mut c_char,
+    refusal_out: *mut *mut ropc_response,
+) -> ropc_status {
+    ffi_boundary! {
+        let guard = try_ref!(guard);
+        let authorization = try_opt_str!(authorization);
+        if token_out.is_null() || refusal_out.is_null() { return ropc_status::ROPC_NULL_PARAMETER; }
+        match guard.inner.bearer_token(authorization) {
+            Ok(token) => {
+                // SAFETY: checked non-NULL above.
+                unsafe { *token_out = into_raw_string(&token) };
+                ropc_status::ROPC_OK
+            }
+            Err(refusal) => refusal_out_write(refusal, refusal_out),
+        }
+    }
+}
+
+/// Step two: decides from the introspection response's JSON body. As
+/// `ropc_server_check_request`.
+#[no_mangle]
+pub extern "C" fn ropc_guard_check_introspection(
+    guard: *const ropc_guard,
+    introspection_json: *const c_char,
+    resource: *const c_char,
+    required_scope: *const c_char,
+    principal_out: *mut *mut ropc_principal,
+    refusal_out: *mut *mut ropc_response,
+) -> ropc_status {
+    ffi_boundary! {
+        let guard = try_ref!(guard);
+        let json = try_str!(introspection_json);
+        let resource = try_str!(resource);
+        let scope = try_opt_str!(required_scope);
+        if principal_out.is_null() || refusal_out.is_null() { return ropc_status::ROPC_NULL_PARAMETER; }
+        principal_or_refusal(guard.inner.check_introspection_response(json, resource, scope), principal_out, refusal_out)
+    }
+}

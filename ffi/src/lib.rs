@@ -1,0 +1,189 @@
+//! libropc: the C ABI of ropc.
+//!
+//! Conventions (also in the README's "C API" section):
+//! - every export runs inside [`ffi_boundary!`]: a panic becomes
+//!   `ROPC_PANIC` (or NULL / 0 / false), never an unwind into C;
+//! - every pointer is checked: NULL where a value is required gives
+//!   `ROPC_NULL_PARAMETER`; strings must be NUL-terminated UTF-8, else
+//!   `ROPC_INVALID_UTF8`;
+//! - out-params are written only on success (an `ropc_error **` out-param,
+//!   always optional, only on failure; a refusal response only on refusal);
+//! - strings handed out are borrowed from their handle until its `_free`,
+//!   except those documented as "free with `ropc_string_free`";
+//! - `_free(NULL)` is a no-op; a server or guard handle may be used from many
+//!   threads at once; other handles belong to one thread at a time.
+
+#![allow(non_camel_case_types)]
+#![deny(clippy::unwrap_used)]
+
+mod builder;
+mod error;
+mod guard;
+mod handles;
+mod server;
+
+pub use builder::*;
+pub use error::*;
+pub use guard::*;
+pub use handles::*;
+pub use server::*;
+
+use std::ffi::{c_char, CStr};
+
+/// Runs an export's body, turning a panic into the return type's failure
+/// value. Every `extern "C"` function's body is exactly one of these: a unit
+/// test (`every_export_has_a_panic_boundary`) fails the build otherwise.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! ffi_boundary {
+    ($($body:tt)*) => {
+        match ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| { $($body)* })) {
+            Ok(value) => value,
+            Err(_) => $crate::OnPanic::on_panic(),
+        }
+    };
+}
+
+/// What an export returns when its body panicked.
+#[doc(hidden)]
+pub trait OnPanic {
+    /// The failure value.
+    fn on_panic() -> Self;
+}
+
+impl OnPanic for ropc_status {
+    fn on_panic() -> Self {
+        ropc_status::ROPC_PANIC
+    }
+}
+impl<T> OnPanic for *const T {
+    fn on_panic() -> Self {
+        std::ptr::null()
+    }
+}
+impl<T> OnPanic for *mut T {
+    fn on_panic() -> Self {
+        std::ptr::null_mut()
+    }
+}
+impl OnPanic for () {
+    fn on_panic() -> Self {}
+}
+impl OnPanic for bool {
+    fn on_panic() -> Self {
+        false
+    }
+}
+macro_rules! zero_on_panic {
+    ($($t:ty),*) => {$(impl OnPanic for $t { fn on_panic() -> Self { 0 } })*};
+}
+zero_on_panic!(u16, u64, usize);
+
+/// Returns `ROPC_NULL_PARAMETER` from the export when `$p` is NULL;
+/// otherwise a reference to what it points at.
+macro_rules! try_ref {
+    ($p:expr) => {{
+        let p = $p;
+        if p.is_null() {
+            return $crate::ropc_status::ROPC_NULL_PARAMETER.into();
+        }
+        // SAFETY: checked non-NULL; the caller promises it came from us.
+        unsafe { &*p }
+    }};
+}
+pub(crate) use try_ref;
+
+/// A required C string: NULL gives `ROPC_NULL_PARAMETER`, bad UTF-8
+/// `ROPC_INVALID_UTF8`.
+macro_rules! try_str {
+    ($p:expr) => {
+        match $crate::c_str($p) {
+            Ok(Some(s)) => s,
+            Ok(None) => return $crate::ropc_status::ROPC_NULL_PARAMETER.into(),
+            Err(status) => return status.into(),
+        }
+    };
+}
+pub(crate) use try_str;
+
+/// An optional C string: NULL (or "") is `None`.
+macro_rules! try_opt_str {
+    ($p:expr) => {
+        match $crate::c_str($p) {
+            Ok(s) => s.filter(|s| !s.is_empty()),
+            Err(status) => return status.into(),
+        }
+    };
+}
+pub(crate) use try_opt_str;
+
+/// Reads a NUL-terminated string from C.
+pub(crate) fn c_str<'a>(p: *const c_char) -> Result<Option<&'a str>, ropc_status> {
+    if p.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: non-NULL; the caller promises a NUL-terminated string that
+    // lives for the duration of the call.
+    let bytes = unsafe { CStr::from_ptr(p) };
+    bytes.to_str().map(Some).map_err(|_| ropc_status::ROPC_INVALID_UTF8)
+}
+
+/// Reads an array of `n` C strings.
+pub(crate) fn c_str_array<'a>(items: *const *const c_char, n: usize) -> Result<Vec<&'a str>, ropc_status> {
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    if items.is_null() {
+        return Err(ropc_status::ROPC_NULL_PARAMETER);
+    }
+    // SAFETY: non-NULL; the caller promises `n` readable pointers.
+    let ptrs = unsafe { std::slice::from_raw_parts(items, n) };
+    ptrs.iter().map(|p| c_str(*p)?.ok_or(ropc_status::ROPC_NULL_PARAMETER)).collect()
+}
+
+/// A handle from C, or `None` for NULL.
+pub(crate) fn handle<'a, T>(p: *const T) -> Option<&'a T> {
+    // SAFETY: the caller promises a non-NULL `p` came from us and is live.
+    unsafe { p.as_ref() }
+}
+
+/// Writes an out-param (callers check it for NULL first).
+pub(crate) fn write_out<T>(out: *mut *mut T, value: Box<T>) {
+    // SAFETY: checked non-NULL by the caller; points at writable storage.
+    unsafe { *out = Box::into_raw(value) };
+}
+
+/// Frees a handle made by `Box::into_raw`; NULL is a no-op.
+pub(crate) fn free_box<T>(p: *mut T) {
+    if !p.is_null() {
+        // SAFETY: the caller promises `p` came from us and is freed once.
+        drop(unsafe { Box::from_raw(p) });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every `extern "C"` function's body must start with `ffi_boundary!`,
+    /// so that a panic can never cross into C (rustls-ffi's issue #286).
+    #[test]
+    fn every_export_has_a_panic_boundary() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+        let mut exports = 0;
+        for entry in std::fs::read_dir(dir).expect("src") {
+            let path = entry.expect("entry").path();
+            let text = std::fs::read_to_string(&path).expect("read");
+            let mut rest = text.as_str();
+            while let Some(at) = rest.find("pub extern \"C\" fn ") {
+                rest = &rest[at..];
+                let open = rest.find('{').expect("a body");
+                let body = rest[open + 1..].trim_start();
+                let name: String = rest["pub extern \"C\" fn ".len()..].chars().take_while(|c| *c != '(').collect();
+                assert!(body.starts_with("ffi_boundary! {"), "{} in {} has no ffi_boundary!", name, path.display());
+                exports += 1;
+                rest = &rest[open..];
+            }
+            assert!(!text.contains("extern \"C\" fn") || text.matches("extern \"C\" fn").count() == text.matches("pub extern \"C\" fn ").count());
+        }
+        assert!(exports > 40, "found only {exports} exports");
+    }
+}

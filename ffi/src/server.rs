@@ -1,0 +1,432 @@
+//! The server handle: construction, HTTP-level endpoints, typed calls,
+//! resource checks, password hashing and account events.
+
+use crate::error::ropc_error;
+use crate::handles::{into_raw_string, ropc_introspection, ropc_principal, ropc_response, ropc_token_response};
+use crate::{ffi_boundary, free_box, ropc_status, try_opt_str, try_ref, try_str, write_out};
+use ropc_core::{hash_password, ClientCredentials, HashParams, HttpRequest, HttpResponse, OAuthError, Principal, Refusal, Server};
+use std::ffi::c_char;
+
+/// An authorization server. Safe to use from many threads at once.
+pub struct ropc_server {
+    inner: Server,
+}
+
+fn new_server(result: Result<Server, ropc_core::ConfigError>, out: *mut *mut ropc_server, err: *mut *mut ropc_error) -> ropc_status {
+    match result {
+        Ok(server) => {
+            write_out(out, Box::new(ropc_server { inner: server }));
+            ropc_status::ROPC_OK
+        }
+        Err(e) => ropc_error::config(&e).report(err),
+    }
+}
+
+/// Builds a server from a JSON configuration document. On success writes
+/// the handle to `*out` (free with `ropc_server_free`); on failure returns
+/// `ROPC_INVALID_CONFIG` and, if `err` is not NULL, an error saying what is
+/// wrong and where (free with `ropc_error_free`).
+#[no_mangle]
+pub extern "C" fn ropc_server_new_from_json(json: *const c_char, out: *mut *mut ropc_server, err: *mut *mut ropc_error) -> ropc_status {
+    ffi_boundary! {
+        let json = try_str!(json);
+        if out.is_null() { return ropc_status::ROPC_NULL_PARAMETER; }
+        new_server(Server::from_json(json), out, err)
+    }
+}
+
+/// Builds a server from a JSON configuration file; as `ropc_server_new_from_json`.
+#[no_mangle]
+pub extern "C" fn ropc_server_new_from_file(path: *const c_char, out: *mut *mut ropc_server, err: *mut *mut ropc_error) -> ropc_status {
+    ffi_boundary! {
+        let path = try_str!(path);
+        if out.is_null() { return ropc_status::ROPC_NULL_PARAMETER; }
+        new_server(Server::from_file(path), out, err)
+    }
+}
+
+pub(crate) fn server_from_builder(server: Server) -> Box<ropc_server> {
+    Box::new(ropc_server { inner: server })
+}
+
+/// Frees a server. NULL is a no-op. No other thread may be using it.
+#[no_mangle]
+pub extern "C" fn ropc_server_free(server: *mut ropc_server) {
+    ffi_boundary! { free_box(server) }
+}
+
+type Endpoint = fn(&Server, &HttpRequest<'_>) -> HttpResponse;
+
+fn endpoint(
+    server: *const ropc_server,
+    method: *const c_char,
+    content_type: *const c_char,
+    authorization: *const c_char,
+    body: *const u8,
+    body_len: usize,
+    out: *mut *mut ropc_response,
+    f: Endpoint,
+) -> ropc_status {
+    let server = try_ref!(server);
+    let method = try_str!(method);
+    let content_type = try_opt_str!(content_type);
+    let authorization = try_opt_str!(authorization);
+    if out.is_null() || (body.is_null() && body_len > 0) {
+        return ropc_status::ROPC_NULL_PARAMETER;
+    }
+    let body = if body_len == 0 {
+        &[][..]
+    } else {
+        // SAFETY: non-NULL; the caller promises `body_len` readable bytes.
+        unsafe { std::slice::from_raw_parts(body, body_len) }
+    };
+    let req = HttpRequest { method, content_type, authorization, body };
+    write_out(out, Box::new(ropc_response::from(f(&server.inner, &req))));
+    ropc_status::ROPC_OK
+}
+
+/// The token endpoint (RFC 6749 §3.2). `content_type` and `authorization`
+/// are the request's headers, or NULL when absent; `body` may be NULL when
+/// `body_len` is 0. Always answers `ROPC_OK` with a response to send (which
+/// may be an OAuth error response) unless an argument is bad.
+#[no_mangle]
+pub extern "C" fn ropc_server_token_endpoint(
+    server: *const ropc_server,
+    method: *const c_char,
+    content_type: *const c_char,
+    authorization: *const c_char,
+    body: *const u8,
+    body_len: usize,
+    out: *mut *mut ropc_response,
+) -> ropc_status {
+    ffi_boundary! { endpoint(server, method, content_type, authorization, body, body_len, out, Server::token_endpoint) }
+}
+
+/// The introspection endpoint (RFC 7662); as `ropc_server_token_endpoint`.
+#[no_mangle]
+pub extern "C" fn ropc_server_introspection_endpoint(
+    server: *const ropc_server,
+    method: *const c_char,
+    content_type: *const c_char,
+    authorization: *const c_char,
+    body: *const u8,
+    body_len: usize,
+    out: *mut *mut ropc_response,
+) -> ropc_status {
+    ffi_boundary! { endpoint(server, method, content_type, authorization, body, body_len, out, Server::introspection_endpoint) }
+}
+
+/// The revocation endpoint (RFC 7009); as `ropc_server_token_endpoint`.
+#[no_mangle]
+pub extern "C" fn ropc_server_revocation_endpoint(
+    server: *const ropc_server,
+    method: *const c_char,
+    content_type: *const c_char,
+    authorization: *const c_char,
+    body: *const u8,
+    body_len: usize,
+    out: *mut *mut ropc_response,
+) -> ropc_status {
+    ffi_boundary! { endpoint(server, method, content_type, authorization, body, body_len, out, Server::revocation_endpoint) }
+}
+
+/// Client credentials from C: the secret may be NULL (a public client).
+macro_rules! try_client {
+    ($id:expr, $secret:expr) => {{
+        let id = try_str!($id);
+        match try_opt_str!($secret) {
+            Some(secret) => ClientCredentials::new(id, secret),
+            None => ClientCredentials::public(id),
+        }
+    }};
+}
+
+fn tokens_out(
+    result: Result<ropc_core::TokenResponse, OAuthError>,
+    out: *mut *mut ropc_token_response,
+    err: *mut *mut ropc_error,
+) -> ropc_status {
+    match result {
+        Ok(t) => {
+            write_out(out, Box::new(ropc_token_response::from(t)));
+            ropc_status::ROPC_OK
+        }
+        Err(e) => ropc_error::oauth(&e).report(err),
+    }
+}
+
+/// The password grant, typed. `client_secret` and `scope` may be NULL. On
+/// success writes `*out` (free with `ropc_token_response_free`); on refusal
+/// returns the OAuth status (`ROPC_INVALID_GRANT`, ...) and, if `err` is not
+/// NULL, the error with its description. Slow by design (one argon2id
+/// verification): call it off any event loop.
+#[no_mangle]
+pub extern "C" fn ropc_server_password_grant(
+    server: *const ropc_server,
+    client_id: *const c_char,
+    client_secret: *const c_char,
+    username: *const c_char,
+    password: *const c_char,
+    scope: *const c_char,
+    out: *mut *mut ropc_token_response,
+    err: *mut *mut ropc_error,
+) -> ropc_status {
+    ffi_boundary! {
+        let server = try_ref!(server);
+        let client = try_client!(client_id, client_secret);
+        let username = try_str!(username);
+        let password = try_str!(password);
+        let scope = try_opt_str!(scope);
+        if out.is_null() { return ropc_status::ROPC_NULL_PARAMETER; }
+        tokens_out(server.inner.password_grant(&client, username, password, scope), out, err)
+    }
+}
+
+/// The refresh_token grant, typed; as `ropc_server_password_grant`.
+#[no_mangle]
+pub extern "C" fn ropc_server_refresh_grant(
+    server: *const ropc_server,
+    client_id: *const c_char,
+    client_secret: *const c_char,
+    refresh_token: *const c_char,
+    scope: *const c_char,
+    out: *mut *mut ropc_token_response,
+    err: *mut *mut ropc_error,
+) -> ropc_status {
+    ffi_boundary! {
+        let server = try_ref!(server);
+        let client = try_client!(client_id, client_secret);
+        let refresh_token = try_str!(refresh_token);
+        let scope = try_opt_str!(scope);
+        if out.is_null() { return ropc_status::ROPC_NULL_PARAMETER; }
+        tokens_out(server.inner.refresh_grant(&client, refresh_token, scope), out, err)
+    }
+}
+
+/// Introspection, typed (RFC 7662). `token_type_hint` may be NULL. On
+/// success writes `*out` (free with `ropc_introspection_free`).
+#[no_mangle]
+pub extern "C" fn ropc_server_introspect(
+    server: *const ropc_server,
+    client_id: *const c_char,
+    client_secret: *const c_char,
+    token: *const c_char,
+    token_type_hint: *const c_char,
+    out: *mut *mut ropc_introspection,
+    err: *mut *mut ropc_error,
+) -> ropc_status {
+    ffi_boundary! {
+        let server = try_ref!(server);
+        let client = try_client!(client_id, client_secret);
+        let token = try_str!(token);
+        let hint = try_opt_str!(token_type_hint);
+        if out.is_null() { return ropc_status::ROPC_NULL_PARAMETER; }
+        match server.inner.introspect(&client, token, hint) {
+            Ok(info) => {
+                write_out(out, Box::new(ropc_introspection::from(info)));
+                ropc_status::ROPC_OK
+            }
+            Err(e) => ropc_error::oauth(&e).report(err),
+        }
+    }
+}
+
+/// Revocation, typed (RFC 7009). `ROPC_OK` also for an unknown token.
+#[no_mangle]
+pub extern "C" fn ropc_server_revoke(
+    server: *const ropc_server,
+    client_id: *const c_char,
+    client_secret: *const c_char,
+    token: *const c_char,
+    token_type_hint: *const c_char,
+    err: *mut *mut ropc_error,
+) -> ropc_status {
+    ffi_boundary! {
+        let server = try_ref!(server);
+        let client = try_client!(client_id, client_secret);
+        let token = try_str!(token);
+        let hint = try_opt_str!(token_type_hint);
+        match server.inner.revoke(&client, token, hint) {
+            Ok(()) => ropc_status::ROPC_OK,
+            Err(e) => ropc_error::oauth(&e).report(err),
+        }
+    }
+}
+
+pub(crate) fn principal_or_refusal(
+    result: Result<Principal, Refusal>,
+    principal_out: *mut *mut ropc_principal,
+    refusal_out: *mut *mut ropc_response,
+) -> ropc_status {
+    match result {
+        Ok(p) => {
+            write_out(principal_out, Box::new(ropc_principal::from(p)));
+            ropc_status::ROPC_OK
+        }
+        Err(refusal) => refusal_out_write(refusal, refusal_out),
+    }
+}
+
+/// Writes a refusal's response; returns its OAuth status (`ROPC_INVALID_TOKEN`
+/// for a request without credentials).
+pub(crate) fn refusal_out_write(refusal: Refusal, refusal_out: *mut *mut ropc_response) -> ropc_status {
+    let status = refusal.error.map_or(ropc_status::ROPC_INVALID_TOKEN, |e| e.code().into());
+    write_out(refusal_out, Box::new(ropc_response::from(refusal.response)));
+    status
+}
+
+/// Stage 5 from a request's `Authorization` header (NULL when absent): on
+/// success returns `ROPC_OK` and writes `*principal_out` (free with
+/// `ropc_principal_free`); on refusal returns the OAuth status
+/// (`ROPC_INVALID_TOKEN` also when credentials are missing) and writes
+/// `*refusal_out`, the RFC 6750 response to send (free with
+/// `ropc_response_free`). `required_scope` may be NULL.
+#[no_mangle]
+pub extern "C" fn ropc_server_check_request(
+    server: *const ropc_server,
+    authorization: *const c_char,
+    resource: *const c_char,
+    required_scope: *const c_char,
+    principal_out: *mut *mut ropc_principal,
+    refusal_out: *mut *mut ropc_response,
+) -> ropc_status {
+    ffi_boundary! {
+        let server = try_ref!(server);
+        let authorization = try_opt_str!(authorization);
+        let resource = try_str!(resource);
+        let scope = try_opt_str!(required_scope);
+        if principal_out.is_null() || refusal_out.is_null() { return ropc_status::ROPC_NULL_PARAMETER; }
+        principal_or_refusal(server.inner.check_request(authorization, resource, scope), principal_out, refusal_out)
+    }
+}
+
+/// Stage 5, typed: the token itself rather than the header.
+#[no_mangle]
+pub extern "C" fn ropc_server_check(
+    server: *const ropc_server,
+    access_token: *const c_char,
+    resource: *const c_char,
+    required_scope: *const c_char,
+    out: *mut *mut ropc_principal,
+    err: *mut *mut ropc_error,
+) -> ropc_status {
+    ffi_boundary! {
+        let server = try_ref!(server);
+        let token = try_str!(access_token);
+        let resource = try_str!(resource);
+        let scope = try_opt_str!(required_scope);
+        if out.is_null() { return ropc_status::ROPC_NULL_PARAMETER; }
+        match server.inner.check(token, resource, scope) {
+            Ok(p) => {
+                write_out(out, Box::new(ropc_principal::from(p)));
+                ropc_status::ROPC_OK
+            }
+            Err(e) => ropc_error::oauth(&e).report(err),
+        }
+    }
+}
+
+fn string_out(result: Result<String, ropc_core::HashError>, out: *mut *mut c_char, err: *mut *mut ropc_error) -> ropc_status {
+    match result {
+        Ok(s) => {
+            // SAFETY: checked non-NULL by the caller.
+            unsafe { *out = into_raw_string(&s) };
+            ropc_status::ROPC_OK
+        }
+        Err(e) => ropc_error::hash(&e).report(err),
+    }
+}
+
+/// Hashes a password with the server's argon2id parameters into a PHC
+/// string, written to `*out` (free with `ropc_string_free`). Slow by design.
+#[no_mangle]
+pub extern "C" fn ropc_server_hash_password(
+    server: *const ropc_server,
+    password: *const c_char,
+    out: *mut *mut c_char,
+    err: *mut *mut ropc_error,
+) -> ropc_status {
+    ffi_boundary! {
+        let server = try_ref!(server);
+        let password = try_str!(password);
+        if out.is_null() { return ropc_status::ROPC_NULL_PARAMETER; }
+        string_out(server.inner.hash_password(password), out, err)
+    }
+}
+
+/// Hashes a password with argon2id at the given parameters (0, 0, 0 for
+/// OWASP's m=19456 KiB, t=2, p=1) into a PHC string written to `*out`
+/// (free with `ropc_string_free`). Slow by design.
+#[no_mangle]
+pub extern "C" fn ropc_hash_password(
+    password: *const c_char,
+    m_cost: u32,
+    t_cost: u32,
+    p_cost: u32,
+    out: *mut *mut c_char,
+    err: *mut *mut ropc_error,
+) -> ropc_status {
+    ffi_boundary! {
+        let password = try_str!(password);
+        if out.is_null() { return ropc_status::ROPC_NULL_PARAMETER; }
+        let params = if (m_cost, t_cost, p_cost) == (0, 0, 0) {
+            HashParams::OWASP
+        } else {
+            HashParams { m_cost, t_cost, p_cost }
+        };
+        string_out(hash_password(password, params), out, err)
+    }
+}
+
+/// Sets a user's password hash (a PHC string) and ends all its tokens.
+#[no_mangle]
+pub extern "C" fn ropc_server_set_user_password_hash(
+    server: *const ropc_server,
+    username: *const c_char,
+    password_hash: *const c_char,
+    err: *mut *mut ropc_error,
+) -> ropc_status {
+    ffi_boundary! {
+        let server = try_ref!(server);
+        let username = try_str!(username);
+        let hash = try_str!(password_hash);
+        match server.inner.set_user_password_hash(username, hash) {
+            Ok(()) => ropc_status::ROPC_OK,
+            Err(e) => ropc_error::argument(&e.to_string()).report(err),
+        }
+    }
+}
+
+/// Enables or disables a user; disabling ends all its tokens.
+#[no_mangle]
+pub extern "C" fn ropc_server_set_user_enabled(
+    server: *const ropc_server,
+    username: *const c_char,
+    enabled: bool,
+    err: *mut *mut ropc_error,
+) -> ropc_status {
+    ffi_boundary! {
+        let server = try_ref!(server);
+        let username = try_str!(username);
+        match server.inner.set_user_enabled(username, enabled) {
+            Ok(()) => ropc_status::ROPC_OK,
+            Err(e) => ropc_error::argument(&e.to_string()).report(err),
+        }
+    }
+}
+
+/// Ends every token of a user. `ROPC_INVALID_ARGUMENT` for an unknown user.
+#[no_mangle]
+pub extern "C" fn ropc_server_revoke_user_tokens(server: *const ropc_server, username: *const c_char) -> ropc_status {
+    ffi_boundary! {
+        let server = try_ref!(server);
+        let username = try_str!(username);
+        if server.inner.revoke_user_tokens(username) { ropc_status::ROPC_OK } else { ropc_status::ROPC_INVALID_ARGUMENT }
+    }
+}
+
+/// Drops expired tokens now; returns how many entries went.
+#[no_mangle]
+pub extern "C" fn ropc_server_purge_expired(server: *const ropc_server) -> usize {
+    ffi_boundary! { crate::handle(server).map_or(0, |s| s.inner.purge_expired()) }
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env python3
+"""Turns tests/vectors/flows.json into a line format a C test reads with
+fgets: one `KEY value` per line, tab between fields, a missing line for a
+null. Usage: flatten_vectors.py flows.json out_dir (writes config.json and
+vectors.txt there)."""
+import json, os, sys
+
+src, out = sys.argv[1], sys.argv[2]
+doc = json.load(open(src, encoding="utf-8"))
+os.makedirs(out, exist_ok=True)
+with open(os.path.join(out, "config.json"), "w", encoding="utf-8") as f:
+    json.dump(doc["config"], f)
+lines = []
+for case in doc["cases"]:
+    lines.append("CASE " + case["name"])
+    for step in case["steps"]:
+        lines.append("STEP " + step["endpoint"])
+        for key, value in step["request"].items():
+            if value is not None:
+                lines.append(f"REQ {key}\t{value}")
+        e = step["expect"]
+        if "principal" in e:
+            p = e["principal"]
+            lines.append("PRINCIPAL " + "\t".join([p["username"], p["client_id"], " ".join(p["scopes"]), " ".join(p["groups"])]))
+        else:
+            lines.append(f"STATUS {e['status']}")
+            for name, value in e["headers"]:
+                lines.append(f"HEADER {name}\t{value}")
+            lines.append("BODY " + e["body"])
+        lines.append("END")
+for line in lines:
+    assert "\n" not in line and "\r" not in line, line
+with open(os.path.join(out, "vectors.txt"), "w", encoding="utf-8") as f:
+    f.write("\n".join(lines) + "\n")

@@ -1,0 +1,787 @@
+/* C tests of libropc: every export, NULL and invalid input for each, the
+ * shared wire vectors, and several threads on one server. Run under
+ * valgrind by `make test-c`. Prints "N passed, N failed" last. */
+#define _POSIX_C_SOURCE 200809L
+#include "ropc.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int passed, failed;
+
+#define CHECK(cond, ...)                                                   \
+    do {                                                                   \
+        if (cond) {                                                        \
+            passed++;                                                      \
+        } else {                                                           \
+            failed++;                                                      \
+            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+            fprintf(stderr, __VA_ARGS__);                                  \
+            fputc('\n', stderr);                                           \
+        }                                                                  \
+    } while (0)
+
+#define STR_EQ(a, b) ((a) != NULL && (b) != NULL && strcmp((a), (b)) == 0)
+
+static char *read_file(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    if (buf) buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+/* ---- vector variables and the template matcher (as in core/tests/vectors.rs) ---- */
+
+#define MAX_VARS 64
+typedef struct {
+    char name[32];
+    char value[128];
+} var;
+static var vars[MAX_VARS];
+static int nvars;
+
+static const char *var_get(const char *name, size_t len) {
+    for (int i = 0; i < nvars; i++)
+        if (strlen(vars[i].name) == len && strncmp(vars[i].name, name, len) == 0) return vars[i].value;
+    return NULL;
+}
+
+static void var_set(const char *name, size_t name_len, const char *value, size_t value_len) {
+    if (nvars >= MAX_VARS || name_len >= sizeof vars[0].name || value_len >= sizeof vars[0].value) return;
+    memcpy(vars[nvars].name, name, name_len);
+    vars[nvars].name[name_len] = '\0';
+    memcpy(vars[nvars].value, value, value_len);
+    vars[nvars].value[value_len] = '\0';
+    nvars++;
+}
+
+/* Replaces {{NAME}} with captured values; returns a malloc'd string. */
+static char *substitute(const char *s) {
+    size_t cap = strlen(s) * 4 + 256, n = 0;
+    char *out = malloc(cap);
+    while (*s) {
+        const char *open = strstr(s, "{{");
+        const char *close = open ? strstr(open, "}}") : NULL;
+        const char *value = close ? var_get(open + 2, (size_t)(close - open - 2)) : NULL;
+        if (!value) {
+            size_t rest = strlen(s);
+            memcpy(out + n, s, rest);
+            n += rest;
+            break;
+        }
+        memcpy(out + n, s, (size_t)(open - s));
+        n += (size_t)(open - s);
+        memcpy(out + n, value, strlen(value));
+        n += strlen(value);
+        s = close + 2;
+    }
+    out[n] = '\0';
+    return out;
+}
+
+static int is_token_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+/* Matches `actual` against a template with {{token:N}}, {{int:N}}, {{N}}. */
+static int matches(const char *t, const char *a) {
+    for (;;) {
+        const char *open = strstr(t, "{{");
+        if (!open) return strcmp(t, a) == 0;
+        size_t lit = (size_t)(open - t);
+        if (strncmp(t, a, lit) != 0) return 0;
+        a += lit;
+        const char *close = strstr(open, "}}");
+        if (!close) return 0;
+        const char *ph = open + 2;
+        size_t ph_len = (size_t)(close - ph);
+        const char *colon = memchr(ph, ':', ph_len);
+        size_t taken = 0;
+        const char *name = ph;
+        size_t name_len = ph_len;
+        if (colon && strncmp(ph, "token:", 6) == 0) {
+            while (is_token_char(a[taken])) taken++;
+            if (taken != 43) return 0;
+        } else if (colon && strncmp(ph, "int:", 4) == 0) {
+            while (a[taken] >= '0' && a[taken] <= '9') taken++;
+            if (taken == 0) return 0;
+        } else {
+            const char *v = var_get(ph, ph_len);
+            if (!v || strncmp(a, v, strlen(v)) != 0) return 0;
+            taken = strlen(v);
+        }
+        if (colon) {
+            name = colon + 1;
+            name_len = (size_t)(close - name);
+        }
+        const char *prev = var_get(name, name_len);
+        if (prev) {
+            if (strlen(prev) != taken || strncmp(prev, a, taken) != 0) return 0;
+        } else {
+            var_set(name, name_len, a, taken);
+        }
+        a += taken;
+        t = close + 2;
+    }
+}
+
+/* ---- the shared vectors ---- */
+
+typedef struct {
+    char endpoint[16];
+    char *req[8][2];
+    int nreq;
+    int has_principal;
+    char *principal;
+    int status;
+    char *headers[8];
+    int nheaders;
+    char *body;
+} step;
+
+static const char *req_get(const step *s, const char *key) {
+    for (int i = 0; i < s->nreq; i++)
+        if (strcmp(s->req[i][0], key) == 0) return s->req[i][1];
+    return NULL;
+}
+
+static void step_clear(step *s) {
+    for (int i = 0; i < s->nreq; i++) {
+        free(s->req[i][0]);
+        free(s->req[i][1]);
+    }
+    for (int i = 0; i < s->nheaders; i++) free(s->headers[i]);
+    free(s->principal);
+    free(s->body);
+    memset(s, 0, sizeof *s);
+}
+
+static int check_response(const step *s, const ropc_response *r, const char *where) {
+    int ok = 1;
+    if (ropc_response_status(r) != s->status) {
+        fprintf(stderr, "%s: status %u, want %d\n", where, ropc_response_status(r), s->status);
+        ok = 0;
+    }
+    if (ropc_response_header_count(r) != (size_t)s->nheaders) {
+        fprintf(stderr, "%s: %zu headers, want %d\n", where, ropc_response_header_count(r), s->nheaders);
+        ok = 0;
+    }
+    for (int i = 0; ok && i < s->nheaders; i++) {
+        const char *name = NULL, *value = NULL;
+        char joined[512];
+        if (ropc_response_header(r, (size_t)i, &name, &value) != ROPC_OK) {
+            ok = 0;
+            break;
+        }
+        snprintf(joined, sizeof joined, "%s\t%s", name, value);
+        if (strcmp(joined, s->headers[i]) != 0) {
+            fprintf(stderr, "%s: header %s, want %s\n", where, joined, s->headers[i]);
+            ok = 0;
+        }
+    }
+    size_t len = 0;
+    const char *body = ropc_response_body(r, &len);
+    char *want = substitute(s->body);
+    if (ok && (len != strlen(body) || !matches(want, body))) {
+        fprintf(stderr, "%s: body %s, want %s\n", where, body, want);
+        ok = 0;
+    }
+    free(want);
+    return ok;
+}
+
+static int check_principal(const step *s, const ropc_principal *p, const char *where) {
+    char got[512], groups[256] = "";
+    for (size_t i = 0; i < ropc_principal_group_count(p); i++) {
+        if (i) strcat(groups, " ");
+        strcat(groups, ropc_principal_group(p, i));
+    }
+    snprintf(got, sizeof got, "%s\t%s\t%s\t%s", ropc_principal_username(p), ropc_principal_client_id(p),
+             ropc_principal_scope(p), groups);
+    if (strcmp(got, s->principal) != 0) {
+        fprintf(stderr, "%s: principal %s, want %s\n", where, got, s->principal);
+        return 0;
+    }
+    return 1;
+}
+
+static int run_step(const ropc_server *server, const ropc_guard *guard, const step *s, const char *where) {
+    if (strcmp(s->endpoint, "resource") == 0 || strcmp(s->endpoint, "guard") == 0) {
+        ropc_principal *p = NULL;
+        ropc_response *refusal = NULL;
+        char *auth = req_get(s, "authorization") ? substitute(req_get(s, "authorization")) : NULL;
+        ropc_status st;
+        if (strcmp(s->endpoint, "resource") == 0)
+            st = ropc_server_check_request(server, auth, req_get(s, "resource"), req_get(s, "scope"), &p, &refusal);
+        else
+            st = ropc_guard_check_introspection(guard, req_get(s, "introspection"), req_get(s, "resource"),
+                                                req_get(s, "scope"), &p, &refusal);
+        free(auth);
+        int ok;
+        if (s->has_principal) {
+            ok = st == ROPC_OK && p != NULL && refusal == NULL && check_principal(s, p, where);
+        } else {
+            ok = st != ROPC_OK && p == NULL && refusal != NULL && check_response(s, refusal, where);
+            /* The status names the same OAuth error as the response. */
+            if (ok && ropc_status_http_status((uint32_t)st) != 0)
+                ok = ropc_status_http_status((uint32_t)st) == ropc_response_status(refusal);
+        }
+        ropc_principal_free(p);
+        ropc_response_free(refusal);
+        return ok;
+    }
+    char *method = substitute(req_get(s, "method"));
+    char *ct = req_get(s, "content_type") ? substitute(req_get(s, "content_type")) : NULL;
+    char *auth = req_get(s, "authorization") ? substitute(req_get(s, "authorization")) : NULL;
+    char *body = substitute(req_get(s, "body") ? req_get(s, "body") : "");
+    ropc_response *r = NULL;
+    ropc_status st;
+    if (strcmp(s->endpoint, "token") == 0)
+        st = ropc_server_token_endpoint(server, method, ct, auth, (const uint8_t *)body, strlen(body), &r);
+    else if (strcmp(s->endpoint, "introspect") == 0)
+        st = ropc_server_introspection_endpoint(server, method, ct, auth, (const uint8_t *)body, strlen(body), &r);
+    else
+        st = ropc_server_revocation_endpoint(server, method, ct, auth, (const uint8_t *)body, strlen(body), &r);
+    int ok = st == ROPC_OK && r != NULL && check_response(s, r, where);
+    ropc_response_free(r);
+    free(method);
+    free(ct);
+    free(auth);
+    free(body);
+    return ok;
+}
+
+static void test_vectors(const char *dir) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/config.json", dir);
+    char *config = read_file(path);
+    CHECK(config != NULL, "cannot read %s", path);
+    if (!config) return;
+    snprintf(path, sizeof path, "%s/vectors.txt", dir);
+    FILE *f = fopen(path, "r");
+    CHECK(f != NULL, "cannot read %s", path);
+    if (!f) {
+        free(config);
+        return;
+    }
+    ropc_server *server = NULL;
+    ropc_guard *guard = NULL;
+    char line[8192], case_name[256] = "";
+    step s;
+    memset(&s, 0, sizeof s);
+    int steps = 0, cases = 0, skip_case = 0, step_no = 0;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        char *sp = strchr(line, ' ');
+        const char *value = sp ? sp + 1 : "";
+        if (sp) *sp = '\0';
+        if (strcmp(line, "CASE") == 0) {
+            ropc_server_free(server);
+            ropc_guard_free(guard);
+            server = NULL;
+            guard = NULL;
+            CHECK(ropc_server_new_from_json(config, &server, NULL) == ROPC_OK, "vector config");
+            CHECK(ropc_guard_new_from_json(config, &guard, NULL) == ROPC_OK, "vector guard");
+            snprintf(case_name, sizeof case_name, "%s", value);
+            nvars = 0;
+            skip_case = 0;
+            step_no = 0;
+            cases++;
+        } else if (strcmp(line, "STEP") == 0) {
+            snprintf(s.endpoint, sizeof s.endpoint, "%s", value);
+        } else if (strcmp(line, "REQ") == 0 && s.nreq < 8) {
+            const char *tab = strchr(value, '\t');
+            s.req[s.nreq][0] = strndup(value, (size_t)(tab - value));
+            s.req[s.nreq][1] = strdup(tab + 1);
+            s.nreq++;
+        } else if (strcmp(line, "PRINCIPAL") == 0) {
+            s.has_principal = 1;
+            s.principal = strdup(value);
+        } else if (strcmp(line, "STATUS") == 0) {
+            s.status = atoi(value);
+        } else if (strcmp(line, "HEADER") == 0 && s.nheaders < 8) {
+            s.headers[s.nheaders++] = strdup(value);
+        } else if (strcmp(line, "BODY") == 0) {
+            s.body = strdup(value);
+        } else if (strcmp(line, "END") == 0) {
+            char where[400];
+            snprintf(where, sizeof where, "%s / step %d", case_name, step_no++);
+            if (!skip_case && server && guard) {
+                int ok = run_step(server, guard, &s, where);
+                CHECK(ok, "vector %s", where);
+                skip_case = !ok; /* later steps depend on this one */
+            }
+            steps++;
+            step_clear(&s);
+        }
+    }
+    fclose(f);
+    ropc_server_free(server);
+    ropc_guard_free(guard);
+    free(config);
+    CHECK(cases >= 20 && steps >= 90, "read only %d cases, %d steps", cases, steps);
+}
+
+/* ---- the API, function by function ---- */
+
+static const char *CHEAP_USER_HASH =
+    "$argon2id$v=19$m=64,t=1,p=1$UWBJbSlPBujunbIF5FhKtg$eWgaEu3DUpw1lKaXQ+sDgNcdonxjq2Z8Sxjx5Q1fvSw"; /* alice-pw */
+/* sha256("app-secret") */
+static const char *APP_SECRET_HASH = "sha256:6c904c5190e8b45c2f0af062eefdb2f5b41ce3809b0e6b5bc50aafdd60b290d8";
+
+static ropc_server *build_server(void) {
+    ropc_server_builder *b = ropc_server_builder_new();
+    const char *read_res[] = {"GET /docs/*"};
+    const char *write_res[] = {"PUT /docs/*"};
+    const char *staff[] = {"staff"};
+    const char *everyone[] = {"*"};
+    const char *docs[] = {"* /docs/*"};
+    CHECK(b != NULL, "builder");
+    CHECK(ropc_server_builder_add_scope(b, "read", read_res, 1) == ROPC_OK, "scope");
+    CHECK(ropc_server_builder_add_scope(b, "write", write_res, 1) == ROPC_OK, "scope");
+    CHECK(ropc_server_builder_add_client(b, "app", APP_SECRET_HASH, "password refresh_token", "read write", "read", -1, 0, 0,
+                                         false) == ROPC_OK,
+          "client");
+    CHECK(ropc_server_builder_add_client(b, "rs", APP_SECRET_HASH, NULL, NULL, NULL, 0, 0, 0, true) == ROPC_OK, "rs");
+    CHECK(ropc_server_builder_add_client(b, "spa", NULL, NULL, "read", NULL, -1, 0, 0, false) == ROPC_OK, "public");
+    CHECK(ropc_server_builder_add_user(b, "alice", CHEAP_USER_HASH, staff, 1, true) == ROPC_OK, "user");
+    CHECK(ropc_server_builder_add_rule(b, docs, 1, everyone, 1, NULL, 0) == ROPC_OK, "rule");
+    CHECK(ropc_server_builder_set_password_hashing(b, 64, 1, 1) == ROPC_OK, "hashing");
+    CHECK(ropc_server_builder_set_token_ttls(b, 600, 6000) == ROPC_OK, "ttls");
+    CHECK(ropc_server_builder_set_throttle(b, 100, 60, 600) == ROPC_OK, "throttle");
+    CHECK(ropc_server_builder_set_realm(b, "c-test", "https://issuer.example") == ROPC_OK, "realm");
+    ropc_server *server = NULL;
+    ropc_error *err = NULL;
+    ropc_status st = ropc_server_builder_build(b, &server, &err);
+    CHECK(st == ROPC_OK && server != NULL, "build: %s", ropc_error_message(err));
+    ropc_error_free(err);
+    return server;
+}
+
+static void test_builder_errors(void) {
+    ropc_server_builder *b = ropc_server_builder_new();
+    const char *bad[] = {NULL};
+    const char *invalid_utf8[] = {"\xff"};
+    CHECK(ropc_server_builder_add_scope(NULL, "x", NULL, 0) == ROPC_NULL_PARAMETER, "null builder");
+    CHECK(ropc_server_builder_add_scope(b, NULL, NULL, 0) == ROPC_NULL_PARAMETER, "null name");
+    CHECK(ropc_server_builder_add_scope(b, "x", NULL, 2) == ROPC_NULL_PARAMETER, "null array");
+    CHECK(ropc_server_builder_add_scope(b, "x", bad, 1) == ROPC_NULL_PARAMETER, "null item");
+    CHECK(ropc_server_builder_add_scope(b, "x", invalid_utf8, 1) == ROPC_INVALID_UTF8, "bad utf8 item");
+    CHECK(ropc_server_builder_add_scope(b, "\xc3", NULL, 0) == ROPC_INVALID_UTF8, "bad utf8 name");
+    CHECK(ropc_server_builder_add_client(NULL, "c", NULL, NULL, NULL, NULL, -1, 0, 0, false) == ROPC_NULL_PARAMETER, "c");
+    CHECK(ropc_server_builder_add_client(b, NULL, NULL, NULL, NULL, NULL, -1, 0, 0, false) == ROPC_NULL_PARAMETER, "c");
+    CHECK(ropc_server_builder_add_client(b, "c", "\xff", NULL, NULL, NULL, -1, 0, 0, false) == ROPC_INVALID_UTF8, "c");
+    CHECK(ropc_server_builder_add_user(NULL, "u", "h", NULL, 0, true) == ROPC_NULL_PARAMETER, "u");
+    CHECK(ropc_server_builder_add_user(b, "u", NULL, NULL, 0, true) == ROPC_NULL_PARAMETER, "u");
+    CHECK(ropc_server_builder_add_rule(NULL, NULL, 0, NULL, 0, NULL, 0) == ROPC_NULL_PARAMETER, "r");
+    CHECK(ropc_server_builder_add_rule(b, NULL, 1, NULL, 0, NULL, 0) == ROPC_NULL_PARAMETER, "r");
+    CHECK(ropc_server_builder_set_password_hashing(NULL, 1, 1, 1) == ROPC_NULL_PARAMETER, "h");
+    CHECK(ropc_server_builder_set_token_ttls(NULL, 1, 1) == ROPC_NULL_PARAMETER, "t");
+    CHECK(ropc_server_builder_set_throttle(NULL, 1, 1, 1) == ROPC_NULL_PARAMETER, "t");
+    CHECK(ropc_server_builder_set_realm(NULL, "r", NULL) == ROPC_NULL_PARAMETER, "r");
+    CHECK(ropc_server_builder_set_realm(b, NULL, NULL) == ROPC_NULL_PARAMETER, "r");
+    /* A client with an unknown scope: the build names where. */
+    CHECK(ropc_server_builder_add_client(b, "c", APP_SECRET_HASH, "password", "nope", NULL, -1, 0, 0, false) == ROPC_OK, "c");
+    ropc_server *server = NULL;
+    ropc_error *err = NULL;
+    CHECK(ropc_server_builder_build(b, &server, &err) == ROPC_INVALID_CONFIG, "build fails");
+    CHECK(server == NULL, "out untouched on failure");
+    CHECK(ropc_error_status(err) == ROPC_INVALID_CONFIG, "error status");
+    CHECK(STR_EQ(ropc_error_path(err), "clients[0].scopes[0]"), "path %s", ropc_error_path(err));
+    CHECK(strstr(ropc_error_message(err), "unknown scope") != NULL, "message %s", ropc_error_message(err));
+    CHECK(ropc_error_scope(err) == NULL, "no scope");
+    ropc_error_free(err);
+    CHECK(ropc_server_builder_build(NULL, &server, NULL) == ROPC_NULL_PARAMETER, "null builder");
+    b = ropc_server_builder_new();
+    CHECK(ropc_server_builder_build(b, NULL, NULL) == ROPC_NULL_PARAMETER, "null out (builder consumed)");
+    ropc_server_builder_free(NULL);
+    ropc_server_builder_free(ropc_server_builder_new());
+}
+
+static void test_construction(const char *vectors_dir) {
+    ropc_server *server = (ropc_server *)0x1;
+    ropc_error *err = NULL;
+    CHECK(ropc_server_new_from_json(NULL, &server, NULL) == ROPC_NULL_PARAMETER, "null json");
+    CHECK(ropc_server_new_from_json("{}", NULL, NULL) == ROPC_NULL_PARAMETER, "null out");
+    CHECK(ropc_server_new_from_json("{\"realm\":\"\xff\"}", &server, NULL) == ROPC_INVALID_UTF8, "bad utf8");
+    CHECK(ropc_server_new_from_json("{\"scopez\":1}", &server, &err) == ROPC_INVALID_CONFIG, "bad config");
+    CHECK(server == (ropc_server *)0x1, "out untouched on failure");
+    CHECK(strstr(ropc_error_message(err), "scopez") != NULL, "message %s", ropc_error_message(err));
+    ropc_error_free(err);
+    err = NULL;
+    CHECK(ropc_server_new_from_file("/nonexistent.json", &server, &err) == ROPC_INVALID_CONFIG, "no file");
+    CHECK(strstr(ropc_error_message(err), "cannot read") != NULL, "message %s", ropc_error_message(err));
+    ropc_error_free(err);
+    CHECK(ropc_server_new_from_file(NULL, &server, NULL) == ROPC_NULL_PARAMETER, "null path");
+    CHECK(ropc_server_new_from_file("x", NULL, NULL) == ROPC_NULL_PARAMETER, "null out");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/config.json", vectors_dir);
+    server = NULL;
+    CHECK(ropc_server_new_from_file(path, &server, NULL) == ROPC_OK && server != NULL, "from file");
+    ropc_server_free(server);
+    ropc_server_free(NULL);
+
+    ropc_guard *guard = NULL;
+    CHECK(ropc_guard_new_from_json(NULL, &guard, NULL) == ROPC_NULL_PARAMETER, "guard null");
+    CHECK(ropc_guard_new_from_json("{}", NULL, NULL) == ROPC_NULL_PARAMETER, "guard null out");
+    CHECK(ropc_guard_new_from_json("[", &guard, NULL) == ROPC_INVALID_CONFIG && guard == NULL, "guard bad");
+    ropc_guard_free(NULL);
+}
+
+static void test_statuses(void) {
+    CHECK(STR_EQ(ropc_version(), "0.1.0"), "version %s", ropc_version());
+    CHECK(STR_EQ(ropc_status_oauth_error(ROPC_INVALID_GRANT), "invalid_grant"), "oauth");
+    CHECK(STR_EQ(ropc_status_oauth_error(ROPC_ACCESS_DENIED), "access_denied"), "oauth");
+    CHECK(ropc_status_oauth_error(ROPC_OK) == NULL, "not oauth");
+    CHECK(ropc_status_oauth_error(99999) == NULL, "unknown");
+    CHECK(ropc_status_http_status(ROPC_INVALID_CLIENT) == 401, "401");
+    CHECK(ropc_status_http_status(ROPC_INSUFFICIENT_SCOPE) == 403, "403");
+    CHECK(ropc_status_http_status(ROPC_INVALID_SCOPE) == 400, "400");
+    CHECK(ropc_status_http_status(ROPC_NULL_PARAMETER) == 0, "0");
+    CHECK(strstr(ropc_status_message(ROPC_INVALID_UTF8), "UTF-8") != NULL, "message");
+    CHECK(STR_EQ(ropc_status_message(12345), "unknown status"), "unknown");
+    for (uint32_t s = 0; s < 120; s++) CHECK(ropc_status_message(s) != NULL, "every value has a message");
+    CHECK(ropc_error_status(NULL) == ROPC_NULL_PARAMETER, "null error");
+    CHECK(ropc_error_message(NULL) == NULL && ropc_error_path(NULL) == NULL && ropc_error_scope(NULL) == NULL, "null");
+    ropc_error_free(NULL);
+}
+
+static void test_hashing(ropc_server *server) {
+    char *phc = NULL;
+    ropc_error *err = NULL;
+    CHECK(ropc_hash_password("pw", 64, 1, 1, &phc, NULL) == ROPC_OK && strncmp(phc, "$argon2id$v=19$m=64,t=1,p=1$", 28) == 0,
+          "hash %s", phc);
+    ropc_string_free(phc);
+    phc = NULL;
+    CHECK(ropc_server_hash_password(server, "pw", &phc, NULL) == ROPC_OK && strstr(phc, "m=64,t=1,p=1") != NULL, "server");
+    ropc_string_free(phc);
+    phc = NULL;
+    CHECK(ropc_hash_password("pw", 1, 1, 1, &phc, &err) == ROPC_INVALID_ARGUMENT && phc == NULL, "bad params");
+    CHECK(ropc_error_message(err) != NULL, "message");
+    ropc_error_free(err);
+    CHECK(ropc_hash_password("", 64, 1, 1, &phc, NULL) == ROPC_INVALID_ARGUMENT, "empty");
+    CHECK(ropc_hash_password(NULL, 64, 1, 1, &phc, NULL) == ROPC_NULL_PARAMETER, "null");
+    CHECK(ropc_hash_password("pw", 64, 1, 1, NULL, NULL) == ROPC_NULL_PARAMETER, "null out");
+    CHECK(ropc_hash_password("\xff", 64, 1, 1, &phc, NULL) == ROPC_INVALID_UTF8, "utf8");
+    CHECK(ropc_server_hash_password(NULL, "pw", &phc, NULL) == ROPC_NULL_PARAMETER, "null server");
+    CHECK(ropc_server_hash_password(server, "pw", NULL, NULL) == ROPC_NULL_PARAMETER, "null out");
+    ropc_string_free(NULL);
+}
+
+static void test_typed_flow(ropc_server *server) {
+    ropc_token_response *t = NULL;
+    ropc_error *err = NULL;
+    CHECK(ropc_server_password_grant(server, "app", "app-secret", "alice", "alice-pw", "read write", &t, &err) == ROPC_OK,
+          "grant: %s", ropc_error_message(err));
+    if (!t) return;
+    CHECK(strlen(ropc_token_response_access_token(t)) == 43, "access token");
+    CHECK(ropc_token_response_refresh_token(t) != NULL && strlen(ropc_token_response_refresh_token(t)) == 43, "rt");
+    CHECK(STR_EQ(ropc_token_response_scope(t), "read write"), "scope");
+    CHECK(ropc_token_response_expires_in(t) == 600, "ttl");
+    CHECK(ropc_token_response_access_token(NULL) == NULL && ropc_token_response_refresh_token(NULL) == NULL &&
+              ropc_token_response_scope(NULL) == NULL && ropc_token_response_expires_in(NULL) == 0,
+          "null getters");
+
+    ropc_principal *p = NULL;
+    CHECK(ropc_server_check(server, ropc_token_response_access_token(t), "GET /docs/1", "read", &p, NULL) == ROPC_OK, "check");
+    CHECK(STR_EQ(ropc_principal_username(p), "alice") && STR_EQ(ropc_principal_client_id(p), "app"), "who");
+    CHECK(STR_EQ(ropc_principal_scope(p), "read write"), "scope");
+    CHECK(ropc_principal_group_count(p) == 1 && STR_EQ(ropc_principal_group(p, 0), "staff"), "groups");
+    CHECK(ropc_principal_group(p, 1) == NULL, "out of range");
+    CHECK(ropc_principal_expires_at(p) > 1700000000u, "exp");
+    CHECK(ropc_principal_username(NULL) == NULL && ropc_principal_client_id(NULL) == NULL &&
+              ropc_principal_scope(NULL) == NULL && ropc_principal_group_count(NULL) == 0 &&
+              ropc_principal_group(NULL, 0) == NULL && ropc_principal_expires_at(NULL) == 0,
+          "null getters");
+    ropc_principal_free(p);
+    p = NULL;
+    CHECK(ropc_server_check(server, "nope", "GET /docs/1", NULL, &p, &err) == ROPC_INVALID_TOKEN && p == NULL, "bad token");
+    CHECK(ropc_error_status(err) == ROPC_INVALID_TOKEN, "err");
+    ropc_error_free(err);
+    err = NULL;
+    CHECK(ropc_server_check(server, ropc_token_response_access_token(t), "PUT /docs/1", "admin", &p, &err) ==
+              ROPC_INSUFFICIENT_SCOPE,
+          "scope");
+    CHECK(STR_EQ(ropc_error_scope(err), "admin"), "needed scope %s", ropc_error_scope(err));
+    ropc_error_free(err);
+    err = NULL;
+    CHECK(ropc_server_check(NULL, "t", "r", NULL, &p, NULL) == ROPC_NULL_PARAMETER, "null");
+    CHECK(ropc_server_check(server, NULL, "r", NULL, &p, NULL) == ROPC_NULL_PARAMETER, "null");
+    CHECK(ropc_server_check(server, "t", NULL, NULL, &p, NULL) == ROPC_NULL_PARAMETER, "null");
+    CHECK(ropc_server_check(server, "t", "r", NULL, NULL, NULL) == ROPC_NULL_PARAMETER, "null");
+    CHECK(ropc_server_check(server, "t", "\xff", NULL, &p, NULL) == ROPC_INVALID_UTF8, "utf8");
+
+    ropc_introspection *info = NULL;
+    CHECK(ropc_server_introspect(server, "rs", "app-secret", ropc_token_response_access_token(t), NULL, &info, NULL) == ROPC_OK,
+          "introspect");
+    CHECK(ropc_introspection_active(info), "active");
+    CHECK(strstr(ropc_introspection_json(info), "\"username\":\"alice\"") != NULL, "json %s", ropc_introspection_json(info));
+    ropc_introspection_free(info);
+    info = NULL;
+    CHECK(ropc_server_introspect(server, "rs", "app-secret", "unknown", "access_token", &info, NULL) == ROPC_OK, "unknown");
+    CHECK(!ropc_introspection_active(info) && STR_EQ(ropc_introspection_json(info), "{\"active\":false}"), "inactive");
+    ropc_introspection_free(info);
+    info = NULL;
+    CHECK(ropc_server_introspect(server, "rs", "wrong", "x", NULL, &info, &err) == ROPC_INVALID_CLIENT && info == NULL, "auth");
+    ropc_error_free(err);
+    err = NULL;
+    CHECK(ropc_server_introspect(NULL, "rs", NULL, "x", NULL, &info, NULL) == ROPC_NULL_PARAMETER, "null");
+    CHECK(ropc_server_introspect(server, "rs", NULL, "x", NULL, NULL, NULL) == ROPC_NULL_PARAMETER, "null out");
+    CHECK(ropc_introspection_active(NULL) == false && ropc_introspection_json(NULL) == NULL, "null getters");
+    ropc_introspection_free(NULL);
+
+    ropc_token_response *t2 = NULL;
+    CHECK(ropc_server_refresh_grant(server, "app", "app-secret", ropc_token_response_refresh_token(t), "read", &t2, NULL) ==
+              ROPC_OK,
+          "refresh");
+    CHECK(t2 && STR_EQ(ropc_token_response_scope(t2), "read"), "narrowed");
+    ropc_token_response *t3 = NULL;
+    CHECK(ropc_server_refresh_grant(server, "app", "app-secret", ropc_token_response_refresh_token(t), NULL, &t3, &err) ==
+              ROPC_INVALID_GRANT,
+          "reuse");
+    CHECK(t3 == NULL && STR_EQ(ropc_error_message(err), "the refresh token is invalid, expired or revoked"), "msg");
+    ropc_error_free(err);
+    err = NULL;
+    CHECK(ropc_server_refresh_grant(NULL, "app", NULL, "x", NULL, &t3, NULL) == ROPC_NULL_PARAMETER, "null");
+    CHECK(ropc_server_refresh_grant(server, "app", NULL, NULL, NULL, &t3, NULL) == ROPC_NULL_PARAMETER, "null");
+    CHECK(ropc_server_refresh_grant(server, "app", "app-secret", "x", NULL, NULL, NULL) == ROPC_NULL_PARAMETER, "null out");
+
+    CHECK(ropc_server_revoke(server, "app", "app-secret", ropc_token_response_access_token(t2), NULL, NULL) == ROPC_OK, "revoke");
+    CHECK(ropc_server_revoke(server, "app", "app-secret", "unknown", "refresh_token", NULL) == ROPC_OK, "unknown");
+    CHECK(ropc_server_revoke(server, "app", "bad", "x", NULL, &err) == ROPC_INVALID_CLIENT, "auth");
+    ropc_error_free(err);
+    err = NULL;
+    CHECK(ropc_server_revoke(NULL, "app", NULL, "x", NULL, NULL) == ROPC_NULL_PARAMETER, "null");
+    CHECK(ropc_server_revoke(server, "app", NULL, NULL, NULL, NULL) == ROPC_NULL_PARAMETER, "null token");
+    ropc_token_response_free(t2);
+    ropc_token_response_free(t);
+    ropc_token_response_free(NULL);
+
+    t = NULL;
+    CHECK(ropc_server_password_grant(server, "spa", NULL, "alice", "alice-pw", NULL, &t, &err) == ROPC_UNAUTHORIZED_CLIENT,
+          "public");
+    ropc_error_free(err);
+    err = NULL;
+    CHECK(ropc_server_password_grant(server, "app", "app-secret", "alice", "wrong", NULL, &t, &err) == ROPC_INVALID_GRANT &&
+              t == NULL,
+          "wrong password");
+    CHECK(STR_EQ(ropc_error_message(err), "the username or password is wrong"), "same message");
+    ropc_error_free(err);
+    CHECK(ropc_server_password_grant(server, "app", "app-secret", "alice", "alice-pw", "nope", &t, NULL) == ROPC_INVALID_SCOPE,
+          "scope");
+    CHECK(ropc_server_password_grant(NULL, "app", "s", "u", "p", NULL, &t, NULL) == ROPC_NULL_PARAMETER, "null");
+    CHECK(ropc_server_password_grant(server, NULL, "s", "u", "p", NULL, &t, NULL) == ROPC_NULL_PARAMETER, "null");
+    CHECK(ropc_server_password_grant(server, "app", "s", NULL, "p", NULL, &t, NULL) == ROPC_NULL_PARAMETER, "null");
+    CHECK(ropc_server_password_grant(server, "app", "s", "u", NULL, NULL, &t, NULL) == ROPC_NULL_PARAMETER, "null");
+    CHECK(ropc_server_password_grant(server, "app", "s", "u", "p", NULL, NULL, NULL) == ROPC_NULL_PARAMETER, "null");
+    CHECK(ropc_server_password_grant(server, "app", "s", "u", "\xff\xfe", NULL, &t, NULL) == ROPC_INVALID_UTF8, "utf8");
+}
+
+static void test_http_and_account_events(ropc_server *server) {
+    ropc_response *r = NULL;
+    const char *body = "grant_type=password&username=alice&password=alice-pw";
+    const char *form = "application/x-www-form-urlencoded";
+    CHECK(ropc_server_token_endpoint(server, "POST", form, NULL, (const uint8_t *)body, strlen(body), &r) == ROPC_OK, "ok");
+    CHECK(ropc_response_status(r) == 401, "no client auth: %u", ropc_response_status(r));
+    ropc_response_free(r);
+    r = NULL;
+    CHECK(ropc_server_token_endpoint(server, "POST", form, NULL, NULL, 0, &r) == ROPC_OK && ropc_response_status(r) == 401,
+          "empty body: no client authentication");
+    const char *name = NULL, *value = NULL;
+    CHECK(ropc_response_header(r, 99, &name, &value) == ROPC_INVALID_ARGUMENT, "header out of range");
+    CHECK(ropc_response_header(r, 0, NULL, &value) == ROPC_NULL_PARAMETER, "null name out");
+    CHECK(ropc_response_header(NULL, 0, &name, &value) == ROPC_NULL_PARAMETER, "null response");
+    CHECK(ropc_response_header(r, 0, &name, &value) == ROPC_OK && STR_EQ(name, "Content-Type"), "header");
+    CHECK(ropc_response_body(r, NULL) != NULL, "body without length");
+    CHECK(ropc_response_status(NULL) == 0 && ropc_response_header_count(NULL) == 0 && ropc_response_body(NULL, NULL) == NULL,
+          "null getters");
+    ropc_response_free(r);
+    ropc_response_free(NULL);
+    r = NULL;
+    CHECK(ropc_server_token_endpoint(server, "POST", form, NULL, NULL, 5, &r) == ROPC_NULL_PARAMETER, "null body, len 5");
+    CHECK(ropc_server_token_endpoint(NULL, "POST", form, NULL, NULL, 0, &r) == ROPC_NULL_PARAMETER, "null server");
+    CHECK(ropc_server_token_endpoint(server, NULL, form, NULL, NULL, 0, &r) == ROPC_NULL_PARAMETER, "null method");
+    CHECK(ropc_server_token_endpoint(server, "POST", form, NULL, NULL, 0, NULL) == ROPC_NULL_PARAMETER, "null out");
+    CHECK(ropc_server_token_endpoint(server, "POST", form, "Basic \xff", NULL, 0, &r) == ROPC_INVALID_UTF8, "utf8 header");
+    /* Invalid UTF-8 in the body is the protocol's business: a 400, not a status. */
+    const char raw[] = "grant_type=password&username=\xff";
+    CHECK(ropc_server_token_endpoint(server, "POST", form, NULL, (const uint8_t *)raw, sizeof raw - 1, &r) == ROPC_OK &&
+              ropc_response_status(r) == 400,
+          "raw bytes");
+    ropc_response_free(r);
+    r = NULL;
+    CHECK(ropc_server_introspection_endpoint(server, "GET", NULL, NULL, NULL, 0, &r) == ROPC_OK &&
+              ropc_response_status(r) == 405,
+          "GET");
+    ropc_response_free(r);
+    r = NULL;
+    CHECK(ropc_server_introspection_endpoint(NULL, "GET", NULL, NULL, NULL, 0, &r) == ROPC_NULL_PARAMETER, "null");
+    CHECK(ropc_server_revocation_endpoint(server, "POST", form, NULL, NULL, 0, &r) == ROPC_OK &&
+              ropc_response_status(r) == 401,
+          "no client authentication");
+    ropc_response_free(r);
+    r = NULL;
+    CHECK(ropc_server_revocation_endpoint(server, NULL, NULL, NULL, NULL, 0, &r) == ROPC_NULL_PARAMETER, "null");
+
+    ropc_principal *p = NULL;
+    CHECK(ropc_server_check_request(server, NULL, "GET /docs/1", NULL, &p, &r) == ROPC_INVALID_TOKEN && p == NULL, "none");
+    CHECK(ropc_response_status(r) == 401, "401");
+    ropc_response_free(r);
+    r = NULL;
+    CHECK(ropc_server_check_request(server, "Bearer x", "GET /docs/1", NULL, NULL, &r) == ROPC_NULL_PARAMETER, "null out");
+    CHECK(ropc_server_check_request(server, "Bearer x", NULL, NULL, &p, &r) == ROPC_NULL_PARAMETER, "null resource");
+    CHECK(ropc_server_check_request(NULL, "Bearer x", "r", NULL, &p, &r) == ROPC_NULL_PARAMETER, "null server");
+
+    /* Account events end tokens. */
+    ropc_token_response *t = NULL;
+    CHECK(ropc_server_password_grant(server, "app", "app-secret", "alice", "alice-pw", NULL, &t, NULL) == ROPC_OK, "grant");
+    char bearer[128];
+    snprintf(bearer, sizeof bearer, "Bearer %s", t ? ropc_token_response_access_token(t) : "");
+    CHECK(ropc_server_check_request(server, bearer, "GET /docs/1", "read", &p, &r) == ROPC_OK && r == NULL, "allowed");
+    ropc_principal_free(p);
+    p = NULL;
+    CHECK(ropc_server_revoke_user_tokens(server, "alice") == ROPC_OK, "revoke user");
+    CHECK(ropc_server_check_request(server, bearer, "GET /docs/1", NULL, &p, &r) == ROPC_INVALID_TOKEN, "ended");
+    ropc_response_free(r);
+    r = NULL;
+    CHECK(ropc_server_revoke_user_tokens(server, "nobody") == ROPC_INVALID_ARGUMENT, "unknown user");
+    CHECK(ropc_server_revoke_user_tokens(NULL, "alice") == ROPC_NULL_PARAMETER, "null");
+    CHECK(ropc_server_revoke_user_tokens(server, NULL) == ROPC_NULL_PARAMETER, "null");
+    ropc_error *err = NULL;
+    CHECK(ropc_server_set_user_enabled(server, "nobody", false, &err) == ROPC_INVALID_ARGUMENT, "unknown");
+    ropc_error_free(err);
+    err = NULL;
+    CHECK(ropc_server_set_user_enabled(NULL, "alice", false, NULL) == ROPC_NULL_PARAMETER, "null");
+    CHECK(ropc_server_set_user_enabled(server, "alice", false, NULL) == ROPC_OK, "disable");
+    CHECK(ropc_server_password_grant(server, "app", "app-secret", "alice", "alice-pw", NULL, &t, NULL) == ROPC_INVALID_GRANT,
+          "disabled");
+    CHECK(ropc_server_set_user_enabled(server, "alice", true, NULL) == ROPC_OK, "enable");
+    char *phc = NULL;
+    CHECK(ropc_hash_password("new-pw", 64, 1, 1, &phc, NULL) == ROPC_OK, "hash");
+    CHECK(ropc_server_set_user_password_hash(server, "alice", phc, NULL) == ROPC_OK, "set hash");
+    CHECK(ropc_server_set_user_password_hash(server, "alice", "garbage", &err) == ROPC_INVALID_ARGUMENT, "bad hash");
+    ropc_error_free(err);
+    CHECK(ropc_server_set_user_password_hash(NULL, "alice", phc, NULL) == ROPC_NULL_PARAMETER, "null");
+    CHECK(ropc_server_set_user_password_hash(server, "alice", NULL, NULL) == ROPC_NULL_PARAMETER, "null");
+    ropc_string_free(phc);
+    ropc_token_response_free(t);
+    t = NULL;
+    CHECK(ropc_server_password_grant(server, "app", "app-secret", "alice", "new-pw", NULL, &t, NULL) == ROPC_OK, "new pw");
+    ropc_token_response_free(t);
+    /* Nothing has expired, but the lineage revoked by refresh-token reuse
+     * (both access and both refresh tokens) is dropped; a second purge
+     * finds nothing. */
+    size_t dropped = ropc_server_purge_expired(server);
+    CHECK(dropped == 4, "dropped %zu", dropped);
+    CHECK(ropc_server_purge_expired(server) == 0, "nothing left to drop");
+    CHECK(ropc_server_purge_expired(NULL) == 0, "null");
+}
+
+static void test_guard(void) {
+    ropc_guard *guard = NULL;
+    const char *config = "{\"scopes\":[{\"name\":\"read\",\"resources\":[\"GET /docs/*\"]}],"
+                         "\"rules\":[{\"resources\":[\"GET /docs/*\"],\"users\":[\"*\"]}]}";
+    CHECK(ropc_guard_new_from_json(config, &guard, NULL) == ROPC_OK, "guard");
+    char *token = NULL;
+    ropc_response *r = NULL;
+    CHECK(ropc_guard_bearer_token(guard, "Bearer abc", &token, &r) == ROPC_OK && STR_EQ(token, "abc") && r == NULL, "token");
+    ropc_string_free(token);
+    token = NULL;
+    CHECK(ropc_guard_bearer_token(guard, NULL, &token, &r) == ROPC_INVALID_TOKEN && token == NULL, "none");
+    CHECK(ropc_response_status(r) == 401 && ropc_response_header_count(r) == 1, "challenge");
+    ropc_response_free(r);
+    r = NULL;
+    CHECK(ropc_guard_bearer_token(guard, "Bearer a b", &token, &r) == ROPC_INVALID_REQUEST, "malformed");
+    ropc_response_free(r);
+    r = NULL;
+    CHECK(ropc_guard_bearer_token(NULL, "Bearer a", &token, &r) == ROPC_NULL_PARAMETER, "null");
+    CHECK(ropc_guard_bearer_token(guard, "Bearer a", NULL, &r) == ROPC_NULL_PARAMETER, "null");
+    ropc_principal *p = NULL;
+    const char *active = "{\"active\":true,\"token_type\":\"Bearer\",\"scope\":\"read\",\"username\":\"u\","
+                         "\"client_id\":\"c\",\"exp\":4102444800,\"groups\":[]}";
+    CHECK(ropc_guard_check_introspection(guard, active, "GET /docs/x", "read", &p, &r) == ROPC_OK, "allowed");
+    CHECK(STR_EQ(ropc_principal_username(p), "u"), "who");
+    ropc_principal_free(p);
+    p = NULL;
+    CHECK(ropc_guard_check_introspection(guard, "{\"active\":false}", "GET /docs/x", NULL, &p, &r) == ROPC_INVALID_TOKEN,
+          "inactive");
+    ropc_response_free(r);
+    r = NULL;
+    CHECK(ropc_guard_check_introspection(NULL, active, "r", NULL, &p, &r) == ROPC_NULL_PARAMETER, "null");
+    CHECK(ropc_guard_check_introspection(guard, NULL, "r", NULL, &p, &r) == ROPC_NULL_PARAMETER, "null");
+    CHECK(ropc_guard_check_introspection(guard, active, "r", NULL, NULL, &r) == ROPC_NULL_PARAMETER, "null");
+    ropc_guard_free(guard);
+}
+
+/* ---- several threads on one server ---- */
+
+typedef struct {
+    ropc_server *server;
+    int ok;
+} worker_arg;
+
+static void *worker(void *p) {
+    worker_arg *arg = p;
+    arg->ok = 1;
+    for (int i = 0; i < 10; i++) {
+        ropc_token_response *t = NULL, *t2 = NULL;
+        ropc_principal *who = NULL;
+        if (ropc_server_password_grant(arg->server, "app", "app-secret", "alice", "new-pw", "read", &t, NULL) != ROPC_OK) {
+            arg->ok = 0;
+            break;
+        }
+        if (ropc_server_check(arg->server, ropc_token_response_access_token(t), "GET /docs/x", "read", &who, NULL) != ROPC_OK)
+            arg->ok = 0;
+        ropc_principal_free(who);
+        if (ropc_server_refresh_grant(arg->server, "app", "app-secret", ropc_token_response_refresh_token(t), NULL, &t2, NULL) !=
+            ROPC_OK)
+            arg->ok = 0;
+        ropc_token_response_free(t);
+        ropc_token_response_free(t2);
+    }
+    return NULL;
+}
+
+static void test_threads(ropc_server *server) {
+    enum { N = 4 };
+    pthread_t threads[N];
+    worker_arg args[N];
+    for (int i = 0; i < N; i++) {
+        args[i].server = server;
+        pthread_create(&threads[i], NULL, worker, &args[i]);
+    }
+    for (int i = 0; i < N; i++) {
+        pthread_join(threads[i], NULL);
+        CHECK(args[i].ok, "thread %d", i);
+    }
+}
+
+int main(int argc, char **argv) {
+    const char *vectors_dir = argc > 1 ? argv[1] : "build/c";
+    test_statuses();
+    test_construction(vectors_dir);
+    test_builder_errors();
+    ropc_server *server = build_server();
+    if (server) {
+        test_hashing(server);
+        test_typed_flow(server);
+        test_http_and_account_events(server);
+        test_threads(server);
+        ropc_server_free(server);
+    }
+    test_guard();
+    test_vectors(vectors_dir);
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed != 0;
+}
