@@ -37,6 +37,11 @@ pub struct Refusal {
 }
 
 impl Refusal {
+    /// The refusal for an error from a typed check, with its RFC 6750 response.
+    pub fn for_error(error: OAuthError, realm: &str) -> Refusal {
+        Refusal::new(Some(error), realm)
+    }
+
     pub(crate) fn new(error: Option<OAuthError>, realm: &str) -> Refusal {
         let response = HttpResponse::bearer_error(error.as_ref(), realm);
         Refusal { error, response }

@@ -230,6 +230,12 @@ impl Server {
         config
     }
 
+    /// The token-endpoint response for an error from a typed call
+    /// (RFC 6749 §5.2), for callers that parse requests themselves.
+    pub fn error_response(&self, err: &OAuthError) -> HttpResponse {
+        HttpResponse::token_error(err, self.realm())
+    }
+
     /// Hashes a password with this server's parameters.
     pub fn hash_password(&self, password: &str) -> Result<String, HashError> {
         hash_password(password, self.passwords.params())
