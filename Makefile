@@ -15,15 +15,15 @@ CWARN    := -Wall -Wextra -Wpedantic -Werror
 VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full \
             --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
 
-.PHONY: all test test-rust test-c stage-debug demo bench header lib install clean
+.PHONY: all test test-rust test-c test-python python stage-debug demo bench header lib install clean
 
 all:
 	$(CARGO) build --workspace
 
-test: test-rust test-c
+test: test-rust test-c test-python
 
 test-rust:
-	$(CARGO) test --workspace
+	$(CARGO) test
 
 # ---- C ----------------------------------------------------------------------
 
@@ -77,6 +77,33 @@ install: lib
 	install -m 0644 target/$(PROFILE)/libropc.a $(DESTDIR)$(PREFIX)/lib/libropc.a
 	install -m 0644 include/ropc.h $(DESTDIR)$(PREFIX)/include/ropc.h
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' ffi/ropc.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/ropc.pc
+
+# ---- Python -----------------------------------------------------------------
+
+VENV   := $(BUILD)/venv
+VPY    := $(CURDIR)/$(VENV)/bin/python
+# maturin runs as a subprocess of pip: the venv's bin must be on PATH.
+VPATH_ := PATH=$(CURDIR)/$(VENV)/bin:$$PATH
+
+$(VENV)/.ready: bindings/python/requirements-test.txt
+	python3 -m venv $(VENV)
+	$(VPY) -m pip install -q --upgrade pip
+	$(VPY) -m pip install -q -r $<
+	touch $@
+
+# `pip install ./bindings/python`, as a user would (a release build by cargo).
+python: $(VENV)/.ready
+	$(VPATH_) $(VPY) -m pip install -q --no-build-isolation --no-deps --force-reinstall ./bindings/python
+
+test-python: python
+	$(VPY) -m pytest -q -p no:cacheprovider bindings/python/tests
+	cd bindings/python && $(VPATH_) $(VPY) -m mypy.stubtest ropc
+	@echo "== maturin build --release makes a wheel that installs without cargo"
+	rm -rf $(BUILD)/wheels $(BUILD)/wheel-venv
+	cd bindings/python && $(VPATH_) maturin build --release --quiet -o $(CURDIR)/$(BUILD)/wheels
+	python3 -m venv $(BUILD)/wheel-venv
+	PATH=/usr/bin:/bin $(BUILD)/wheel-venv/bin/python -m pip install -q --no-index $(BUILD)/wheels/ropc-*.whl
+	PATH=/usr/bin:/bin $(BUILD)/wheel-venv/bin/python -c "import ropc; print('wheel ok:', ropc.__version__, ropc.hash_password('x', 64, 1, 1)[:10])"
 
 # ---- the rest ---------------------------------------------------------------
 

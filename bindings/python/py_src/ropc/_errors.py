@@ -1,0 +1,112 @@
+"""Exceptions: one class per OAuth error code, each carrying the ready response."""
+from __future__ import annotations
+
+from typing import ClassVar, Dict, List, Optional, Tuple, Type
+
+
+class OAuthError(Exception):
+    """A refusal, with the HTTP response to send as it is.
+
+    ``error`` is the RFC error code (None only when a resource request carried
+    no credentials at all: RFC 6750 §3 then has no code), ``description`` the
+    human-readable reason, ``status_code``, ``headers`` and ``body`` the
+    response, ``scope`` the scope an ``insufficient_scope`` refusal needed.
+    """
+
+    code: ClassVar[Optional[str]] = None
+    _classes: ClassVar[Dict[Optional[str], Type["OAuthError"]]] = {}
+
+    def __init__(
+        self,
+        error: Optional[str],
+        description: str,
+        status_code: int,
+        headers: List[Tuple[str, str]],
+        body: bytes,
+        scope: Optional[str] = None,
+    ) -> None:
+        super().__init__(f"{error}: {description}" if error else description)
+        self.error = error
+        self.description = description
+        self.status_code = status_code
+        self.headers = headers
+        self.body = body
+        self.scope = scope
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        OAuthError._classes[cls.code] = cls
+
+    @staticmethod
+    def class_for(code: Optional[str]) -> Type["OAuthError"]:
+        """The class for an error code (the base class for none)."""
+        return OAuthError._classes.get(code, OAuthError) if code else OAuthError
+
+
+class InvalidRequest(OAuthError):
+    """``invalid_request``: a parameter is missing, repeated or malformed."""
+
+    code = "invalid_request"
+
+
+class InvalidClient(OAuthError):
+    """``invalid_client``: client authentication failed (HTTP 401)."""
+
+    code = "invalid_client"
+
+
+class InvalidGrant(OAuthError):
+    """``invalid_grant``: bad credentials, or a bad, expired or revoked refresh token."""
+
+    code = "invalid_grant"
+
+
+class UnauthorizedClient(OAuthError):
+    """``unauthorized_client``: the client may not use this grant (public clients never)."""
+
+    code = "unauthorized_client"
+
+
+class UnsupportedGrantType(OAuthError):
+    """``unsupported_grant_type``."""
+
+    code = "unsupported_grant_type"
+
+
+class InvalidScope(OAuthError):
+    """``invalid_scope``: unknown, malformed or not allowed."""
+
+    code = "invalid_scope"
+
+
+class InvalidToken(OAuthError):
+    """``invalid_token``: the access token is invalid, expired or revoked (HTTP 401)."""
+
+    code = "invalid_token"
+
+
+class InsufficientScope(OAuthError):
+    """``insufficient_scope``: the token's scope does not cover the request (HTTP 403)."""
+
+    code = "insufficient_scope"
+
+
+class UnsupportedTokenType(OAuthError):
+    """``unsupported_token_type`` (RFC 7009)."""
+
+    code = "unsupported_token_type"
+
+
+class AccessDenied(OAuthError):
+    """``access_denied``: the access rules do not let the resource owner use this resource (HTTP 403)."""
+
+    code = "access_denied"
+
+
+class ConfigError(ValueError):
+    """A configuration that cannot be loaded: ``path`` says where, ``message`` what."""
+
+    def __init__(self, text: str, path: str, message: str) -> None:
+        super().__init__(text)
+        self.path = path
+        self.message = message

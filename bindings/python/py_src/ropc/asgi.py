@@ -1,0 +1,90 @@
+"""ASGI glue, framework-free: the three endpoints as an ASGI app, and a
+middleware that protects an ASGI app. Slow work (argon2, introspection
+round trips) runs in the default thread pool, off the event loop."""
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Awaitable, Callable, Dict, List, MutableMapping, Optional, Tuple
+
+from ._errors import OAuthError
+from ._ropc import MAX_BODY_BYTES, Server
+from .remote import IntrospectionUnavailable
+from .wsgi import Checker
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Dict[str, Any]]]
+Send = Callable[[Dict[str, Any]], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+def _header(scope: Scope, name: bytes) -> Optional[str]:
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks: List[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        chunk = message.get("body", b"")
+        if size <= MAX_BODY_BYTES:  # keep one byte past the limit; the core refuses
+            chunks.append(chunk)
+        size += len(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks)[: MAX_BODY_BYTES + 1]
+
+
+async def _send(send: Send, status: int, headers: List[Tuple[str, str]], body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def token_app(server: Server, *, token_path: str = "/token", introspection_path: str = "/introspect",
+              revocation_path: str = "/revoke") -> ASGIApp:
+    """An ASGI app answering the three endpoints at the given paths (404 elsewhere)."""
+    routes = {token_path: server.token_endpoint, introspection_path: server.introspection_endpoint,
+              revocation_path: server.revocation_endpoint}
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        endpoint = routes.get(scope.get("path", ""))
+        if endpoint is None:
+            await _send(send, 404, [("Content-Type", "text/plain")], b"not found")
+            return
+        body = await _read_body(receive)
+        headers = {k: v for k, v in (("Content-Type", _header(scope, b"content-type")),
+                                     ("Authorization", _header(scope, b"authorization"))) if v}
+        loop = asyncio.get_running_loop()
+        resp = await loop.run_in_executor(None, endpoint, scope.get("method", "GET"), headers, body)
+        await _send(send, resp.status, resp.headers, resp.body)
+
+    return app
+
+
+def protect(app: ASGIApp, checker: Checker, resource: Optional[str] = None, scope: Optional[str] = None) -> ASGIApp:
+    """Wraps an ASGI app like ``ropc.wsgi.protect``; the principal goes in
+    ``scope["ropc.principal"]``."""
+
+    async def middleware(asgi_scope: Scope, receive: Receive, send: Send) -> None:
+        if asgi_scope["type"] != "http":
+            await app(asgi_scope, receive, send)
+            return
+        name = resource or f"{asgi_scope.get('method', 'GET')} {asgi_scope.get('path', '/')}"
+        loop = asyncio.get_running_loop()
+        try:
+            asgi_scope["ropc.principal"] = await loop.run_in_executor(
+                None, checker.check_request, _header(asgi_scope, b"authorization"), name, scope)
+        except OAuthError as err:
+            await _send(send, err.status_code, list(err.headers), err.body)
+            return
+        except IntrospectionUnavailable:
+            await _send(send, 503, [("Content-Type", "text/plain")], b"the authorization server is unavailable")
+            return
+        await app(asgi_scope, receive, send)
+
+    return middleware

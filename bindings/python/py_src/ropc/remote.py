@@ -1,0 +1,50 @@
+"""A resource server in another process: ask the authorization server's
+introspection endpoint (RFC 7662), then let the core decide with the same
+scopes and access rules. Only the HTTP round trip lives here."""
+from __future__ import annotations
+
+import base64
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Optional
+
+from ._ropc import Principal, ResourceGuard
+
+
+class IntrospectionUnavailable(RuntimeError):
+    """The authorization server could not be asked (answer with 503)."""
+
+
+class IntrospectionChecker:
+    """Checks requests against a remote authorization server.
+
+    ``guard`` is a ``ResourceGuard`` over the shared configuration; the
+    client credentials are the resource server's own (a client allowed to
+    introspect). ``check_request`` behaves like ``Server.check_request``.
+    """
+
+    def __init__(self, guard: ResourceGuard, introspection_url: str, client_id: str, client_secret: str,
+                 timeout: float = 5.0) -> None:
+        self.guard = guard
+        self.introspection_url = introspection_url
+        self.timeout = timeout
+        pair = f"{urllib.parse.quote_plus(client_id)}:{urllib.parse.quote_plus(client_secret)}"
+        self._authorization = "Basic " + base64.b64encode(pair.encode()).decode()
+
+    def introspect(self, token: str) -> bytes:
+        """POSTs the token to the introspection endpoint; returns the JSON body."""
+        body = urllib.parse.urlencode({"token": token, "token_type_hint": "access_token"}).encode()
+        request = urllib.request.Request(self.introspection_url, data=body, method="POST", headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Authorization": self._authorization,
+        })
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return response.read()
+        except (urllib.error.URLError, OSError) as e:
+            raise IntrospectionUnavailable(f"introspection at {self.introspection_url} failed: {e}") from e
+
+    def check_request(self, authorization: Optional[str], resource: str, scope: Optional[str] = None) -> Principal:
+        token = self.guard.bearer_token(authorization)
+        return self.guard.check_introspection(self.introspect(token), resource, scope)

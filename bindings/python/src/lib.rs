@@ -1,0 +1,449 @@
+//! `ropc._ropc`: the core for Python. Only conversions live here: Python
+//! values in, core calls, Python values or exceptions (defined in
+//! `ropc/_errors.py`) out. Slow calls run with the GIL released.
+
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString};
+use ropc_core as core;
+use std::sync::Arc;
+
+/// Raises the `ropc` exception class for an OAuth error, carrying the ready response.
+fn oauth_error(py: Python<'_>, error: Option<&core::OAuthError>, resp: &core::HttpResponse) -> PyErr {
+    let build = || -> PyResult<PyErr> {
+        let errors = py.import("ropc._errors")?;
+        let class = errors.getattr("OAuthError")?.getattr("class_for")?.call1((error.map(|e| e.code().as_str()),))?;
+        let headers: Vec<(String, String)> = resp.headers.iter().map(|(n, v)| (n.to_string(), v.clone())).collect();
+        let value = class.call1((
+            error.map(|e| e.code().as_str()),
+            error.map_or("the request carries no credentials", |e| e.description()),
+            resp.status,
+            headers,
+            pyo3::types::PyBytes::new(py, resp.body.as_bytes()),
+            error.and_then(|e| e.scope()),
+        ))?;
+        Ok(PyErr::from_value(value))
+    };
+    build().unwrap_or_else(|e| e)
+}
+
+fn config_error(py: Python<'_>, e: &core::ConfigError) -> PyErr {
+    let build = || -> PyResult<PyErr> {
+        let class = py.import("ropc._errors")?.getattr("ConfigError")?;
+        Ok(PyErr::from_value(class.call1((e.to_string(), e.path(), e.message()))?))
+    };
+    build().unwrap_or_else(|e| e)
+}
+
+/// A configuration from a dict, a JSON string, or keyword arguments.
+fn config_json(py: Python<'_>, config: Option<&Bound<'_, PyAny>>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<String> {
+    match (config, kwargs.filter(|k| !k.is_empty())) {
+        (Some(_), Some(_)) => Err(PyTypeError::new_err("pass a configuration or keyword arguments, not both")),
+        (None, None) => Err(PyTypeError::new_err("a configuration (dict or JSON string) or keyword arguments is required")),
+        (Some(c), None) if c.is_instance_of::<PyString>() => c.extract(),
+        (Some(c), None) if c.is_instance_of::<PyDict>() => py.import("json")?.call_method1("dumps", (c,))?.extract(),
+        (Some(c), None) => Err(PyTypeError::new_err(format!(
+            "the configuration must be a dict or a JSON string, not {}",
+            c.get_type().name()?
+        ))),
+        (None, Some(k)) => py.import("json")?.call_method1("dumps", (k,))?.extract(),
+    }
+}
+
+/// The Content-Type and Authorization headers from a mapping or pairs.
+fn find_headers(headers: Option<&Bound<'_, PyAny>>) -> PyResult<(Option<String>, Option<String>)> {
+    let (mut content_type, mut authorization) = (None, None);
+    let Some(headers) = headers.filter(|h| !h.is_none()) else { return Ok((None, None)) };
+    let pairs = if headers.hasattr("items")? { headers.call_method0("items")? } else { headers.clone() };
+    for pair in pairs.try_iter()? {
+        let (name, value): (String, String) = pair?.extract().map_err(|_| {
+            PyTypeError::new_err("headers must be a mapping of str to str, or an iterable of (str, str) pairs")
+        })?;
+        let slot = if name.eq_ignore_ascii_case("content-type") {
+            &mut content_type
+        } else if name.eq_ignore_ascii_case("authorization") {
+            &mut authorization
+        } else {
+            continue;
+        };
+        if slot.replace(value).is_some() {
+            return Err(PyValueError::new_err(format!("the {name} header appears more than once")));
+        }
+    }
+    Ok((content_type, authorization))
+}
+
+/// An HTTP response: send `status`, `headers` and `body` as they are.
+#[pyclass(frozen, module = "ropc._ropc")]
+struct Response {
+    #[pyo3(get)]
+    status: u16,
+    #[pyo3(get)]
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+#[pymethods]
+impl Response {
+    /// The body, as bytes (JSON, or empty).
+    #[getter]
+    fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<Response {} ({} bytes)>", self.status, self.body.len())
+    }
+}
+
+impl From<core::HttpResponse> for Response {
+    fn from(r: core::HttpResponse) -> Self {
+        Response {
+            status: r.status,
+            headers: r.headers.into_iter().map(|(n, v)| (n.to_string(), v)).collect(),
+            body: r.body.into_bytes(),
+        }
+    }
+}
+
+/// A token response (RFC 6749 §5.1). Its repr hides the tokens.
+#[pyclass(frozen, module = "ropc._ropc")]
+struct TokenResponse {
+    #[pyo3(get)]
+    access_token: String,
+    #[pyo3(get)]
+    token_type: &'static str,
+    #[pyo3(get)]
+    expires_in: u64,
+    #[pyo3(get)]
+    refresh_token: Option<String>,
+    #[pyo3(get)]
+    scope: String,
+}
+
+#[pymethods]
+impl TokenResponse {
+    fn __repr__(&self) -> String {
+        format!(
+            "<TokenResponse scope={:?} expires_in={} refresh_token={}>",
+            self.scope,
+            self.expires_in,
+            if self.refresh_token.is_some() { "yes" } else { "no" }
+        )
+    }
+}
+
+impl From<core::TokenResponse> for TokenResponse {
+    fn from(t: core::TokenResponse) -> Self {
+        TokenResponse {
+            access_token: t.access_token,
+            token_type: t.token_type,
+            expires_in: t.expires_in,
+            refresh_token: t.refresh_token,
+            scope: t.scope,
+        }
+    }
+}
+
+/// Who is calling a resource.
+#[pyclass(frozen, module = "ropc._ropc")]
+struct Principal {
+    #[pyo3(get)]
+    username: String,
+    #[pyo3(get)]
+    client_id: String,
+    #[pyo3(get)]
+    scopes: Vec<String>,
+    #[pyo3(get)]
+    groups: Vec<String>,
+    #[pyo3(get)]
+    expires_at: u64,
+}
+
+#[pymethods]
+impl Principal {
+    fn __repr__(&self) -> String {
+        format!("<Principal {} via {} scopes={:?}>", self.username, self.client_id, self.scopes)
+    }
+}
+
+impl From<core::Principal> for Principal {
+    fn from(p: core::Principal) -> Self {
+        Principal { username: p.username, client_id: p.client_id, scopes: p.scopes, groups: p.groups, expires_at: p.expires_at }
+    }
+}
+
+fn credentials(client_id: String, client_secret: Option<String>) -> core::ClientCredentials {
+    match client_secret.filter(|s| !s.is_empty()) {
+        Some(secret) => core::ClientCredentials::new(&client_id, &secret),
+        None => core::ClientCredentials::public(&client_id),
+    }
+}
+
+/// An authorization server. Safe to share between threads.
+#[pyclass(frozen, module = "ropc._ropc")]
+struct Server {
+    inner: Arc<core::Server>,
+}
+
+type Endpoint = fn(&core::Server, &core::HttpRequest<'_>) -> core::HttpResponse;
+
+impl Server {
+    fn endpoint(&self, py: Python<'_>, method: String, headers: Option<&Bound<'_, PyAny>>, body: Vec<u8>, f: Endpoint) -> PyResult<Response> {
+        let (content_type, authorization) = find_headers(headers)?;
+        let server = &self.inner;
+        let resp = py.detach(|| {
+            f(server, &core::HttpRequest {
+                method: &method,
+                content_type: content_type.as_deref(),
+                authorization: authorization.as_deref(),
+                body: &body,
+            })
+        });
+        Ok(resp.into())
+    }
+
+    fn typed<T>(&self, py: Python<'_>, result: Result<T, core::OAuthError>) -> PyResult<T> {
+        result.map_err(|e| oauth_error(py, Some(&e), &self.inner.error_response(&e)))
+    }
+}
+
+#[pymethods]
+impl Server {
+    /// `Server(config)` with a dict or JSON string, or `Server(**fields)`.
+    #[new]
+    #[pyo3(signature = (config=None, **kwargs))]
+    fn new(py: Python<'_>, config: Option<&Bound<'_, PyAny>>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let json = config_json(py, config, kwargs)?;
+        let server = core::Server::from_json(&json).map_err(|e| config_error(py, &e))?;
+        Ok(Server { inner: Arc::new(server) })
+    }
+
+    /// A server from a JSON configuration file.
+    #[staticmethod]
+    fn from_file(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Self> {
+        let server = core::Server::from_file(&path).map_err(|e| config_error(py, &e))?;
+        Ok(Server { inner: Arc::new(server) })
+    }
+
+    /// The realm of `WWW-Authenticate` challenges.
+    #[getter]
+    fn realm(&self) -> &str {
+        self.inner.realm()
+    }
+
+    /// The token endpoint: `method`, a mapping (or pairs) of headers, the raw body.
+    #[pyo3(signature = (method, headers, body))]
+    fn token_endpoint(&self, py: Python<'_>, method: String, headers: Option<&Bound<'_, PyAny>>, body: Vec<u8>) -> PyResult<Response> {
+        self.endpoint(py, method, headers, body, core::Server::token_endpoint)
+    }
+
+    /// The introspection endpoint (RFC 7662).
+    #[pyo3(signature = (method, headers, body))]
+    fn introspection_endpoint(&self, py: Python<'_>, method: String, headers: Option<&Bound<'_, PyAny>>, body: Vec<u8>) -> PyResult<Response> {
+        self.endpoint(py, method, headers, body, core::Server::introspection_endpoint)
+    }
+
+    /// The revocation endpoint (RFC 7009).
+    #[pyo3(signature = (method, headers, body))]
+    fn revocation_endpoint(&self, py: Python<'_>, method: String, headers: Option<&Bound<'_, PyAny>>, body: Vec<u8>) -> PyResult<Response> {
+        self.endpoint(py, method, headers, body, core::Server::revocation_endpoint)
+    }
+
+    /// The password grant; raises an `OAuthError` subclass when refused.
+    #[pyo3(signature = (client_id, client_secret, username, password, scope=None))]
+    fn password_grant(
+        &self,
+        py: Python<'_>,
+        client_id: String,
+        client_secret: Option<String>,
+        username: String,
+        password: String,
+        scope: Option<String>,
+    ) -> PyResult<TokenResponse> {
+        let client = credentials(client_id, client_secret);
+        let server = &self.inner;
+        let result = py.detach(|| server.password_grant(&client, &username, &password, scope.as_deref()));
+        self.typed(py, result).map(Into::into)
+    }
+
+    /// The refresh_token grant, with rotation.
+    #[pyo3(signature = (client_id, client_secret, refresh_token, scope=None))]
+    fn refresh_grant(
+        &self,
+        py: Python<'_>,
+        client_id: String,
+        client_secret: Option<String>,
+        refresh_token: String,
+        scope: Option<String>,
+    ) -> PyResult<TokenResponse> {
+        let client = credentials(client_id, client_secret);
+        let server = &self.inner;
+        let result = py.detach(|| server.refresh_grant(&client, &refresh_token, scope.as_deref()));
+        self.typed(py, result).map(Into::into)
+    }
+
+    /// Introspection (RFC 7662): the response as a dict.
+    #[pyo3(signature = (client_id, client_secret, token, token_type_hint=None))]
+    fn introspect<'py>(
+        &self,
+        py: Python<'py>,
+        client_id: String,
+        client_secret: Option<String>,
+        token: String,
+        token_type_hint: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = credentials(client_id, client_secret);
+        let server = &self.inner;
+        let result = py.detach(|| server.introspect(&client, &token, token_type_hint.as_deref()));
+        let info = self.typed(py, result)?;
+        py.import("json")?.call_method1("loads", (info.to_json(),))
+    }
+
+    /// Revocation (RFC 7009). Unknown tokens succeed.
+    #[pyo3(signature = (client_id, client_secret, token, token_type_hint=None))]
+    fn revoke(&self, py: Python<'_>, client_id: String, client_secret: Option<String>, token: String, token_type_hint: Option<String>) -> PyResult<()> {
+        let client = credentials(client_id, client_secret);
+        let server = &self.inner;
+        let result = py.detach(|| server.revoke(&client, &token, token_type_hint.as_deref()));
+        self.typed(py, result)
+    }
+
+    /// Stage 5 with the token itself: a `Principal`, or an `OAuthError`
+    /// subclass carrying the RFC 6750 response.
+    #[pyo3(signature = (access_token, resource, scope=None))]
+    fn check(&self, py: Python<'_>, access_token: &str, resource: &str, scope: Option<&str>) -> PyResult<Principal> {
+        self.inner
+            .check(access_token, resource, scope)
+            .map(Into::into)
+            .map_err(|e| {
+                let refusal = core::Refusal::for_error(e, self.inner.realm());
+                oauth_error(py, refusal.error.as_ref(), &refusal.response)
+            })
+    }
+
+    /// Stage 5 from the request's Authorization header (None when absent).
+    #[pyo3(signature = (authorization, resource, scope=None))]
+    fn check_request(&self, py: Python<'_>, authorization: Option<&str>, resource: &str, scope: Option<&str>) -> PyResult<Principal> {
+        self.inner
+            .check_request(authorization, resource, scope)
+            .map(Into::into)
+            .map_err(|r| oauth_error(py, r.error.as_ref(), &r.response))
+    }
+
+    /// Hashes a password with this server's argon2id parameters (GIL released).
+    fn hash_password(&self, py: Python<'_>, password: String) -> PyResult<String> {
+        let server = &self.inner;
+        py.detach(|| server.hash_password(&password)).map_err(|e| PyValueError::new_err(e.to_string()))
+    }
+
+    /// Sets a user's password hash and ends all its tokens.
+    fn set_user_password_hash(&self, py: Python<'_>, username: &str, password_hash: &str) -> PyResult<()> {
+        self.inner.set_user_password_hash(username, password_hash).map_err(|e| config_error(py, &e))
+    }
+
+    /// Enables or disables a user; disabling ends all its tokens.
+    fn set_user_enabled(&self, py: Python<'_>, username: &str, enabled: bool) -> PyResult<()> {
+        self.inner.set_user_enabled(username, enabled).map_err(|e| config_error(py, &e))
+    }
+
+    /// Ends every token of a user; False for an unknown user.
+    fn revoke_user_tokens(&self, username: &str) -> bool {
+        self.inner.revoke_user_tokens(username)
+    }
+
+    /// Drops expired and revoked tokens now; returns how many went.
+    fn purge_expired(&self) -> usize {
+        self.inner.purge_expired()
+    }
+
+    /// The configuration as it is now (re-hashed passwords included), as JSON.
+    fn config_json(&self) -> String {
+        self.inner.config().to_json()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<ropc.Server realm={:?}>", self.inner.realm())
+    }
+}
+
+/// A resource server's guard, deciding from introspection responses.
+#[pyclass(frozen, module = "ropc._ropc")]
+struct ResourceGuard {
+    inner: core::ResourceGuard,
+}
+
+#[pymethods]
+impl ResourceGuard {
+    /// `ResourceGuard(config)` with a dict or JSON string, or keyword arguments.
+    #[new]
+    #[pyo3(signature = (config=None, **kwargs))]
+    fn new(py: Python<'_>, config: Option<&Bound<'_, PyAny>>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let json = config_json(py, config, kwargs)?;
+        let guard = core::Config::from_json(&json).and_then(|c| core::ResourceGuard::new(&c)).map_err(|e| config_error(py, &e))?;
+        Ok(ResourceGuard { inner: guard })
+    }
+
+    /// The realm of challenges.
+    #[getter]
+    fn realm(&self) -> &str {
+        self.inner.realm()
+    }
+
+    /// Step one: the bearer token in an Authorization header.
+    fn bearer_token(&self, py: Python<'_>, authorization: Option<&str>) -> PyResult<String> {
+        self.inner.bearer_token(authorization).map_err(|r| oauth_error(py, r.error.as_ref(), &r.response))
+    }
+
+    /// Step two: decides from the introspection response (str, bytes or dict).
+    #[pyo3(signature = (introspection, resource, scope=None))]
+    fn check_introspection(&self, py: Python<'_>, introspection: &Bound<'_, PyAny>, resource: &str, scope: Option<&str>) -> PyResult<Principal> {
+        let json: String = if introspection.is_instance_of::<PyDict>() {
+            py.import("json")?.call_method1("dumps", (introspection,))?.extract()?
+        } else if let Ok(bytes) = introspection.extract::<Vec<u8>>() {
+            String::from_utf8(bytes).map_err(|_| PyValueError::new_err("the introspection response is not UTF-8"))?
+        } else {
+            introspection.extract().map_err(|_| PyTypeError::new_err("the introspection response must be str, bytes or dict"))?
+        };
+        self.inner
+            .check_introspection_response(&json, resource, scope)
+            .map(Into::into)
+            .map_err(|r| oauth_error(py, r.error.as_ref(), &r.response))
+    }
+}
+
+/// Hashes a password with argon2id (OWASP's parameters by default) into a
+/// PHC string, with the GIL released.
+#[pyfunction]
+#[pyo3(signature = (password, m_cost=19456, t_cost=2, p_cost=1))]
+fn hash_password(py: Python<'_>, password: String, m_cost: u32, t_cost: u32, p_cost: u32) -> PyResult<String> {
+    let params = core::HashParams { m_cost, t_cost, p_cost };
+    py.detach(|| core::hash_password(&password, params)).map_err(|e| PyValueError::new_err(e.to_string()))
+}
+
+/// A new client secret and the `sha256:` hash for the configuration.
+#[pyfunction]
+fn generate_client_secret() -> (String, String) {
+    core::generate_client_secret()
+}
+
+/// The `sha256:` hash of a generated client secret.
+#[pyfunction]
+fn hash_client_secret(secret: &str) -> String {
+    core::hash_client_secret(secret)
+}
+
+#[pymodule]
+fn _ropc(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Server>()?;
+    m.add_class::<ResourceGuard>()?;
+    m.add_class::<Response>()?;
+    m.add_class::<TokenResponse>()?;
+    m.add_class::<Principal>()?;
+    m.add_function(wrap_pyfunction!(hash_password, m)?)?;
+    m.add_function(wrap_pyfunction!(generate_client_secret, m)?)?;
+    m.add_function(wrap_pyfunction!(hash_client_secret, m)?)?;
+    m.add("__version__", core::VERSION)?;
+    m.add("MAX_BODY_BYTES", core::MAX_BODY_BYTES)?;
+    Ok(())
+}

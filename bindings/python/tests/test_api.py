@@ -1,0 +1,244 @@
+"""The typed API, exceptions and their fields, and bad input of every kind."""
+import json
+import threading
+
+import pytest
+import ropc
+
+APP = ("app", "app-secret")
+
+
+@pytest.fixture
+def server(config):
+    return ropc.Server(config)
+
+
+def login(server, **kw):
+    return server.password_grant(*APP, kw.pop("username", "alice"), kw.pop("password", "alice-pw"), **kw)
+
+
+def test_typed_flow(server):
+    t = login(server, scope="read write")
+    assert len(t.access_token) == 43 and len(t.refresh_token) == 43
+    assert (t.token_type, t.expires_in, t.scope) == ("Bearer", 3600, "read write")
+    assert t.access_token not in repr(t) and t.refresh_token not in repr(t)
+    p = server.check(t.access_token, "GET /invoices/1", "read")
+    assert (p.username, p.client_id, p.scopes, p.groups) == ("alice", "app", ["read", "write"], ["finance"])
+    assert p.expires_at > 1_700_000_000
+    info = server.introspect("rs", "rs-secret", t.access_token)
+    assert info["active"] is True and info["username"] == "alice" and info["token_type"] == "Bearer"
+    assert server.introspect("rs", "rs-secret", "nope") == {"active": False}
+    t2 = server.refresh_grant(*APP, t.refresh_token, "read")
+    assert t2.scope == "read"
+    server.revoke(*APP, t2.refresh_token, "refresh_token")
+    with pytest.raises(ropc.InvalidToken):
+        server.check(t2.access_token, "GET /invoices/1")
+    server.revoke(*APP, "unknown-token")
+
+
+CASES = [
+    (lambda s: s.password_grant("app", "wrong", "alice", "alice-pw"), ropc.InvalidClient, 401, "client authentication failed", "Basic"),
+    (lambda s: s.password_grant("spa", None, "alice", "alice-pw"), ropc.UnauthorizedClient, 400, "public clients can never use this endpoint", None),
+    (lambda s: s.password_grant("nogrant", "nogrant-secret", "alice", "alice-pw"), ropc.UnauthorizedClient, 400, "this client is not allowed the password grant", None),
+    (lambda s: s.password_grant(*APP, "alice", "wrong"), ropc.InvalidGrant, 400, "the username or password is wrong", None),
+    (lambda s: s.password_grant(*APP, "nobody", "wrong"), ropc.InvalidGrant, 400, "the username or password is wrong", None),
+    (lambda s: s.password_grant(*APP, "alice", "alice-pw", "admin"), ropc.InvalidScope, 400, "the scope 'admin' is not allowed for this client", None),
+    (lambda s: s.password_grant(*APP, "", "x"), ropc.InvalidRequest, 400, "username and password are required", None),
+    (lambda s: s.refresh_grant(*APP, "x" * 43), ropc.InvalidGrant, 400, "the refresh token is invalid, expired or revoked", None),
+    (lambda s: s.check("x" * 43, "GET /invoices/1"), ropc.InvalidToken, 401, "the access token is invalid, expired or revoked", "Bearer"),
+    (lambda s: s.check(login(s).access_token, "GET /admin/x"), ropc.InsufficientScope, 403, "the resource is outside the access token's scope", "Bearer"),
+    (lambda s: s.check(login(s).access_token, "GET /users/bob/x"), ropc.AccessDenied, 403, "the resource owner may not access this resource", "Bearer"),
+    (lambda s: s.revoke("lite", "lite-secret", login(s).access_token), ropc.InvalidGrant, 400, "the token was not issued to this client", None),
+    (lambda s: s.check_request("Bearer a b", "GET /x"), ropc.InvalidRequest, 400, "the Bearer credentials are malformed", "Bearer"),
+]
+
+
+@pytest.mark.parametrize("call,cls,status,description,scheme", CASES)
+def test_exceptions_carry_code_and_response(server, call, cls, status, description, scheme):
+    with pytest.raises(cls) as info:
+        call(server)
+    err = info.value
+    assert isinstance(err, ropc.OAuthError)
+    assert err.error == cls.code and err.description == description and err.status_code == status
+    body = json.loads(err.body)
+    assert body["error"] == cls.code and body["error_description"] == description
+    headers = dict(err.headers)
+    challenge = headers.get("WWW-Authenticate")
+    assert (challenge.split(" ")[0] if challenge else None) == scheme
+    if scheme == "Bearer":
+        assert f'error="{cls.code}"' in challenge
+    assert headers["Cache-Control"] == "no-store"
+
+
+def test_insufficient_scope_names_the_scope(server):
+    with pytest.raises(ropc.InsufficientScope) as info:
+        server.check(login(server, scope="read").access_token, "POST /invoices/1")
+    assert info.value.scope == "write"
+    assert 'scope="write"' in dict(info.value.headers)["WWW-Authenticate"]
+
+
+def test_missing_credentials_is_the_base_class_without_code(server):
+    with pytest.raises(ropc.OAuthError) as info:
+        server.check_request(None, "GET /invoices/1")
+    err = info.value
+    assert type(err) is ropc.OAuthError and err.error is None and err.status_code == 401
+    assert err.headers == [("WWW-Authenticate", 'Bearer realm="ropc-test"')] and err.body == b""
+
+
+def test_every_code_has_a_class():
+    codes = ["invalid_request", "invalid_client", "invalid_grant", "unauthorized_client", "unsupported_grant_type",
+             "invalid_scope", "invalid_token", "insufficient_scope", "unsupported_token_type", "access_denied"]
+    for code in codes:
+        cls = ropc.OAuthError.class_for(code)
+        assert cls is not ropc.OAuthError and cls.code == code and cls.__name__ in ropc.__all__
+    assert ropc.OAuthError.class_for(None) is ropc.OAuthError
+
+
+def test_config_errors_say_what_and_where(config):
+    config["clients"][0]["scopes"] = ["read", "nope"]
+    with pytest.raises(ropc.ConfigError) as info:
+        ropc.Server(config)
+    assert isinstance(info.value, ValueError)
+    assert info.value.path == "clients[0].scopes[1]" and "unknown scope" in info.value.message
+    with pytest.raises(ropc.ConfigError, match="realm"):
+        ropc.Server('{"realm": 5}')
+    with pytest.raises(ropc.ConfigError, match="EOF|expected"):
+        ropc.Server("{")
+    with pytest.raises(ropc.ConfigError, match="cannot read"):
+        ropc.Server.from_file("/nonexistent/ropc.json")
+    with pytest.raises(TypeError, match="dict or a JSON string"):
+        ropc.Server(42)
+    with pytest.raises(TypeError):
+        ropc.Server()
+    with pytest.raises(TypeError, match="not both"):
+        ropc.Server({}, realm="x")
+
+
+def test_constructors(config, tmp_path):
+    assert ropc.Server(json.dumps(config)).realm == "ropc-test"
+    assert ropc.Server(**config).realm == "ropc-test"
+    path = tmp_path / "ropc.json"
+    path.write_text(json.dumps(config))
+    assert ropc.Server.from_file(path).realm == "ropc-test"
+    assert ropc.Server.from_file(str(path)).realm == "ropc-test"
+    assert ropc.ResourceGuard(config).realm == "ropc-test"
+
+
+@pytest.mark.parametrize("call", [
+    lambda s: s.token_endpoint("POST", {}, "a string body"),
+    lambda s: s.token_endpoint("POST", 42, b""),
+    lambda s: s.token_endpoint("POST", {"Authorization": 5}, b""),
+    lambda s: s.token_endpoint(None, {}, b""),
+    lambda s: s.password_grant("app", "app-secret", "alice", 42),
+    lambda s: s.password_grant("app", "app-secret", None, "x"),
+    lambda s: s.check(b"token", "GET /x"),
+    lambda s: s.check_request(5, "GET /x"),
+])
+def test_wrong_python_types_raise_type_error(server, call):
+    with pytest.raises(TypeError):
+        call(server)
+
+
+def test_duplicate_header_in_pairs(server):
+    with pytest.raises(ValueError, match="more than once"):
+        server.token_endpoint("POST", [("Authorization", "a"), ("authorization", "b")], b"")
+
+
+def test_headers_as_pairs_and_any_case(server):
+    resp = server.token_endpoint("POST", [("content-type", "application/x-www-form-urlencoded"),
+                                          ("AUTHORIZATION", "Basic YXBwOmFwcC1zZWNyZXQ=")],
+                                 b"grant_type=password&username=alice&password=alice-pw")
+    assert resp.status == 200 and json.loads(resp.body)["scope"] == "read"
+
+
+def test_invalid_utf8_and_surrogates(server):
+    resp = server.token_endpoint("POST", {"Content-Type": "application/x-www-form-urlencoded",
+                                          "Authorization": "Basic YXBwOmFwcC1zZWNyZXQ="},
+                                 b"grant_type=password&username=\xff\xfe&password=x")
+    assert resp.status == 400 and json.loads(resp.body)["error_description"] == "parameters must be UTF-8"
+    with pytest.raises(UnicodeEncodeError):
+        server.password_grant("app", "app-secret", "alice\ud800", "x")
+    with pytest.raises(ropc.InvalidRequest):
+        server.check_request("Bearer x", "GET /a/../b")
+
+
+def test_huge_bodies_and_passwords_are_refused(server):
+    resp = server.token_endpoint("POST", {"Content-Type": "application/x-www-form-urlencoded"},
+                                 b"x" * (ropc.MAX_BODY_BYTES + 1))
+    assert resp.status == 400 and b"larger than 65536" in resp.body
+    with pytest.raises(ropc.InvalidRequest, match="longer than 1024"):
+        server.password_grant(*APP, "alice", "x" * 5000)
+    with pytest.raises(ValueError, match="longer than 1024"):
+        ropc.hash_password("x" * 5000)
+
+
+def test_response_object(server):
+    resp = server.token_endpoint("GET", None, b"")
+    assert resp.status == 405 and ("Allow", "POST") in resp.headers
+    assert isinstance(resp.body, bytes) and "405" in repr(resp)
+
+
+def test_hashing_and_secrets(server):
+    phc = ropc.hash_password("pw", m_cost=64, t_cost=1, p_cost=1)
+    assert phc.startswith("$argon2id$v=19$m=64,t=1,p=1$")
+    assert ropc.hash_password("pw").startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert "m=64,t=1,p=1" in server.hash_password("pw")
+    with pytest.raises(ValueError):
+        ropc.hash_password("pw", m_cost=1)
+    secret, hashed = ropc.generate_client_secret()
+    assert len(secret) == 43 and hashed == ropc.hash_client_secret(secret) and hashed.startswith("sha256:")
+
+
+def test_account_events(server):
+    t = login(server)
+    server.set_user_password_hash("alice", ropc.hash_password("new", m_cost=64, t_cost=1, p_cost=1))
+    with pytest.raises(ropc.InvalidToken):
+        server.check(t.access_token, "GET /invoices/1")
+    login(server, password="new")
+    server.set_user_enabled("alice", False)
+    with pytest.raises(ropc.InvalidGrant):
+        login(server, password="new")
+    server.set_user_enabled("alice", True)
+    assert server.revoke_user_tokens("alice") and not server.revoke_user_tokens("nobody")
+    with pytest.raises(ropc.ConfigError):
+        server.set_user_enabled("nobody", True)
+    with pytest.raises(ropc.ConfigError):
+        server.set_user_password_hash("alice", "not a hash")
+    assert json.loads(server.config_json())["users"][0]["username"] == "alice"
+    assert server.purge_expired() >= 0
+
+
+def test_guard_inputs(config):
+    guard = ropc.ResourceGuard(config)
+    active = {"active": True, "token_type": "Bearer", "scope": "read", "username": "alice", "client_id": "app",
+              "exp": 4102444800, "groups": ["finance"]}
+    assert guard.check_introspection(active, "GET /invoices/1").username == "alice"
+    assert guard.check_introspection(json.dumps(active), "GET /invoices/1").username == "alice"
+    assert guard.check_introspection(json.dumps(active).encode(), "GET /invoices/1").username == "alice"
+    with pytest.raises(TypeError):
+        guard.check_introspection(42, "GET /invoices/1")
+    with pytest.raises(ValueError):
+        guard.check_introspection(b"\xff", "GET /invoices/1")
+    assert guard.bearer_token("Bearer abc") == "abc"
+    with pytest.raises(ropc.OAuthError):
+        guard.bearer_token(None)
+
+
+def test_server_is_shared_between_threads(server):
+    errors = []
+
+    def work():
+        try:
+            for _ in range(10):
+                t = login(server)
+                server.check(t.access_token, "GET /invoices/1")
+                server.refresh_grant(*APP, t.refresh_token)
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []

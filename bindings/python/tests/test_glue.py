@@ -1,0 +1,139 @@
+"""The WSGI and ASGI apps, the protecting middlewares, and the Flask and
+FastAPI helpers, driven the way each framework drives them."""
+import asyncio
+import base64
+import io
+import json
+
+import pytest
+import ropc
+import ropc.asgi
+import ropc.wsgi
+from ropc.frameworks import fastapi_require, flask_require
+
+FORM = "application/x-www-form-urlencoded"
+BASIC = "Basic " + base64.b64encode(b"app:app-secret").decode()
+LOGIN = b"grant_type=password&username=alice&password=alice-pw&scope=read"
+
+
+@pytest.fixture
+def server(config):
+    return ropc.Server(config)
+
+
+def wsgi_call(app, method, path, headers=None, body=b""):
+    environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "CONTENT_LENGTH": str(len(body)),
+               "wsgi.input": io.BytesIO(body)}
+    for name, value in (headers or {}).items():
+        key = name.upper().replace("-", "_")
+        environ[key if key == "CONTENT_TYPE" else "HTTP_" + key] = value
+    seen = {}
+
+    def start_response(status, headers):
+        seen["status"], seen["headers"] = status, headers
+
+    body = b"".join(app(environ, start_response))
+    return int(seen["status"].split()[0]), dict(seen["headers"]), body, environ
+
+
+def test_wsgi_token_app_and_protect(server):
+    app = ropc.wsgi.token_app(server)
+    status, headers, body, _ = wsgi_call(app, "POST", "/token", {"Content-Type": FORM, "Authorization": BASIC}, LOGIN)
+    assert status == 200 and headers["Cache-Control"] == "no-store"
+    token = json.loads(body)["access_token"]
+    status, _, body, _ = wsgi_call(app, "POST", "/introspect",
+                                   {"Content-Type": FORM, "Authorization": "Basic " + base64.b64encode(b"rs:rs-secret").decode()},
+                                   f"token={token}".encode())
+    assert status == 200 and json.loads(body)["active"] is True
+    assert wsgi_call(app, "POST", "/elsewhere")[0] == 404
+    assert wsgi_call(app, "GET", "/revoke")[0] == 405
+
+    inner = lambda environ, start: (start("200 OK", []), [environ["ropc.principal"].username.encode()])[1]
+    protected = ropc.wsgi.protect(inner, server, scope="read")
+    status, _, body, _ = wsgi_call(protected, "GET", "/invoices/1", {"Authorization": f"Bearer {token}"})
+    assert (status, body) == (200, b"alice")
+    status, headers, _, _ = wsgi_call(protected, "GET", "/invoices/1")
+    assert status == 401 and headers["WWW-Authenticate"] == 'Bearer realm="ropc-test"'
+    status, headers, body, _ = wsgi_call(protected, "GET", "/users/bob/x", {"Authorization": f"Bearer {token}"})
+    assert status == 403 and json.loads(body)["error"] == "access_denied"
+
+
+def test_wsgi_reads_no_more_than_the_limit(server):
+    app = ropc.wsgi.token_app(server)
+    huge = b"x" * (ropc.MAX_BODY_BYTES * 4)
+    status, _, body, environ = wsgi_call(app, "POST", "/token", {"Content-Type": FORM, "Authorization": BASIC}, huge)
+    assert status == 400 and b"larger than 65536" in body
+    assert environ["wsgi.input"].tell() == ropc.MAX_BODY_BYTES + 1
+
+
+def asgi_call(app, method, path, headers=None, body=b"", chunk=None):
+    scope = {"type": "http", "method": method, "path": path,
+             "headers": [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]}
+    parts = [body[i:i + chunk] for i in range(0, len(body), chunk)] if chunk and body else [body]
+    messages = [{"type": "http.request", "body": p, "more_body": i < len(parts) - 1} for i, p in enumerate(parts)]
+    sent = []
+
+    async def receive():
+        return messages.pop(0)
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(app(scope, receive, send))
+    start = sent[0]
+    return start["status"], {k.decode(): v.decode() for k, v in start["headers"]}, sent[1]["body"], scope
+
+
+def test_asgi_token_app_and_protect(server):
+    app = ropc.asgi.token_app(server)
+    status, headers, body, _ = asgi_call(app, "POST", "/token", {"Content-Type": FORM, "Authorization": BASIC}, LOGIN,
+                                         chunk=7)
+    assert status == 200 and headers["cache-control"] == "no-store"
+    token = json.loads(body)["access_token"]
+    assert asgi_call(app, "POST", "/nowhere")[0] == 404
+
+    async def inner(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": scope["ropc.principal"].username.encode()})
+
+    protected = ropc.asgi.protect(inner, server, resource="GET /invoices/1", scope="read")
+    status, _, body, _ = asgi_call(protected, "GET", "/anything", {"Authorization": f"Bearer {token}"})
+    assert (status, body) == (200, b"alice")
+    status, headers, _, _ = asgi_call(protected, "GET", "/anything", {"Authorization": "Bearer nope"})
+    assert status == 401 and 'error="invalid_token"' in headers["www-authenticate"]
+
+
+def test_flask_require(server):
+    flask = pytest.importorskip("flask")
+    app = flask.Flask("t")
+
+    @app.get("/invoices/<n>")
+    @flask_require(server, scope="read")
+    def invoice(n):
+        return {"n": n, "user": flask.g.ropc_principal.username}
+
+    client = app.test_client()
+    token = server.password_grant("app", "app-secret", "alice", "alice-pw").access_token
+    r = client.get("/invoices/7", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200 and r.get_json() == {"n": "7", "user": "alice"}
+    r = client.get("/invoices/7")
+    assert r.status_code == 401 and r.headers["WWW-Authenticate"] == 'Bearer realm="ropc-test"'
+
+
+def test_fastapi_require(server):
+    fastapi = pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    app = fastapi.FastAPI()
+
+    @app.get("/invoices/{n}")
+    def invoice(n: str, who=fastapi.Depends(fastapi_require(server, scope="read"))):
+        return {"n": n, "user": who.username}
+
+    client = TestClient(app)
+    token = server.password_grant("app", "app-secret", "alice", "alice-pw").access_token
+    r = client.get("/invoices/7", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200 and r.json() == {"n": "7", "user": "alice"}
+    r = client.get("/invoices/7", headers={"Authorization": "Bearer nope"})
+    assert r.status_code == 401 and 'error="invalid_token"' in r.headers["www-authenticate"]
+    assert r.json()["detail"]["error"] == "invalid_token"
