@@ -647,11 +647,9 @@ impl Server {
         self.endpoint(req, |creds, form| {
             let token = form.require("token")?;
             self.revoke(&creds, token, form.get("token_type_hint")?)?;
-            Ok(HttpResponse {
-                status: 200,
-                headers: vec![("Cache-Control", "no-store".into()), ("Pragma", "no-cache".into())],
-                body: String::new(),
-            })
+            // RFC 7009 §2.2: the body is ignored; an empty JSON object keeps
+            // clients that insist on parsing JSON (simple-oauth2) happy.
+            Ok(HttpResponse::json(200, &serde_json::json!({})))
         })
     }
 }

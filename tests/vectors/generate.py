@@ -146,7 +146,7 @@ BAD_AT = "the access token is invalid, expired or revoked"
 ACTIVE_AT = ('{"active":true,"scope":"read write","client_id":"app","username":"alice","token_type":"Bearer",'
              '"exp":{{int:exp}},"iat":{{int:iat}},"sub":"alice","iss":"https://auth.example","groups":["finance"]}')
 INACTIVE = '{"active":false}'
-REVOKED = {"status": 200, "headers": [["Cache-Control", "no-store"], ["Pragma", "no-cache"]], "body": ""}
+REVOKED = {"status": 200, "headers": JSON_HEADERS, "body": "{}"}
 
 
 def revoke(token, auth=APP, hint=None):
