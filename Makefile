@@ -15,12 +15,12 @@ CWARN    := -Wall -Wextra -Wpedantic -Werror
 VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full \
             --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
 
-.PHONY: all test test-rust test-c test-python python stage-debug demo bench header lib install clean
+.PHONY: all test test-rust test-c test-python python test-node node stage-debug demo bench header lib install clean
 
 all:
 	$(CARGO) build --workspace
 
-test: test-rust test-c test-python
+test: test-rust test-c test-python test-node
 
 test-rust:
 	$(CARGO) test
@@ -104,6 +104,36 @@ test-python: python
 	python3 -m venv $(BUILD)/wheel-venv
 	PATH=/usr/bin:/bin $(BUILD)/wheel-venv/bin/python -m pip install -q --no-index $(BUILD)/wheels/ropc-*.whl
 	PATH=/usr/bin:/bin $(BUILD)/wheel-venv/bin/python -c "import ropc; print('wheel ok:', ropc.__version__, ropc.hash_password('x', 64, 1, 1)[:10])"
+
+# ---- Node -------------------------------------------------------------------
+
+NODE_PKG := bindings/node
+
+# `npm ci` installs the dev tools and runs the package's install script,
+# which builds the addon with cargo.
+node:
+	cd $(NODE_PKG) && npm ci --no-audit --no-fund
+
+test-node: node
+	cd $(NODE_PKG) && npm test
+	@echo "== index.d.ts is what tsc generates from the JSDoc"
+	rm -rf $(BUILD)/types-check
+	cd $(NODE_PKG) && npx tsc -p tsconfig.json --outDir $(CURDIR)/$(BUILD)/types-check
+	diff -r $(NODE_PKG)/types $(BUILD)/types-check
+	@echo "== npm install of a packed tarball, of the folder, and a build from source"
+	rm -rf $(BUILD)/npm && mkdir -p $(BUILD)/npm
+	cd $(NODE_PKG) && npm pack --silent --pack-destination $(CURDIR)/$(BUILD)/npm
+	for how in tarball folder source; do \
+	  dir=$$(mktemp -d) && cd $$dir && npm init -y >/dev/null && \
+	  case $$how in \
+	    tarball) npm install --silent --no-audit --no-fund $(CURDIR)/$(BUILD)/npm/ropc-*.tgz ;; \
+	    folder)  npm install --silent --no-audit --no-fund $(CURDIR)/$(NODE_PKG) ;; \
+	    source)  ROPC_BUILD_FROM_SOURCE=1 CARGO_TARGET_DIR=$(CURDIR)/target/npm-vendored \
+	             npm install --no-audit --no-fund --foreground-scripts $(CURDIR)/$(BUILD)/npm/ropc-*.tgz ;; \
+	  esac && \
+	  node -e "const r = require('ropc'); r.hashPassword('pw', {mCost: 64, tCost: 1, pCost: 1}).then(h => console.log('$$how:', r.version, h.slice(0, 10)))" && \
+	  cd / && rm -rf $$dir || exit 1; \
+	done
 
 # ---- the rest ---------------------------------------------------------------
 

@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+// The install script. A dependent's `npm install` runs this with Node's
+// built-ins only (devDependencies are not installed for dependents).
+//
+// - Inside the ropc repository: builds the addon with cargo (incremental).
+// - From a packed tarball: uses the prebuilt binary when it loads on this
+//   platform; otherwise builds the vendored Rust sources in ./native with
+//   cargo. ROPC_BUILD_FROM_SOURCE=1 forces the build.
+'use strict'
+
+const { execFileSync } = require('node:child_process')
+const fs = require('node:fs')
+const path = require('node:path')
+const { binaryName } = require('./loader.js')
+
+const here = __dirname
+const target = path.join(here, binaryName())
+const vendored = path.join(here, 'native', 'Cargo.toml')
+const inRepo = !fs.existsSync(vendored)
+const profile = process.env.ROPC_NODE_PROFILE === 'debug' ? 'debug' : 'release'
+
+function loads(file) {
+  try {
+    require(file)
+    return true
+  } catch {
+    return false
+  }
+}
+
+function build() {
+  const manifest = inRepo ? path.join(here, 'Cargo.toml') : vendored
+  const args = ['build', '-p', 'ropc-node', '--manifest-path', manifest, '--message-format=json-render-diagnostics']
+  if (profile === 'release') args.push('--release')
+  let out
+  try {
+    out = execFileSync(process.env.CARGO || 'cargo', args, { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 28 })
+  } catch (e) {
+    const why = e.code === 'ENOENT' ? 'cargo was not found: install Rust (https://rustup.rs) and try again' : e.message
+    console.error(`ropc: no prebuilt binary fits ${binaryName()}, and building from source failed: ${why}`)
+    process.exit(1)
+  }
+  const artifact = out
+    .toString()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line))
+    .find((m) => m.reason === 'compiler-artifact' && m.target && m.target.name === 'ropc_node')
+  const lib = artifact && artifact.filenames.find((f) => /\.(so|dylib|dll)$/.test(f))
+  if (!lib) {
+    console.error('ropc: cargo built no ropc_node library')
+    process.exit(1)
+  }
+  fs.copyFileSync(lib, target)
+}
+
+if (inRepo || process.env.ROPC_BUILD_FROM_SOURCE === '1' || !fs.existsSync(target) || !loads(target)) {
+  build()
+}
+if (!loads(target)) {
+  console.error(`ropc: ${target} does not load on this platform`)
+  process.exit(1)
+}

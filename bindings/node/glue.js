@@ -1,0 +1,99 @@
+'use strict'
+/**
+ * Glue for `node:http` and Express (no framework is a dependency): a request
+ * handler for the token, introspection and revocation endpoints, and a
+ * middleware that protects a route.
+ * @module ropc/glue
+ */
+
+/**
+ * @typedef {import('node:http').IncomingMessage & {body?: unknown, path?: string, principal?: import('./index.js').Principal}} Request
+ * @typedef {import('node:http').ServerResponse} Response
+ * @typedef {(err?: unknown) => void} Next
+ */
+
+/** @param {Request} req @param {number} limit @returns {Promise<Buffer>} */
+function readBody(req, limit) {
+  if (Buffer.isBuffer(req.body)) return Promise.resolve(req.body)
+  if (typeof req.body === 'string') return Promise.resolve(Buffer.from(req.body))
+  if (req.body !== undefined && req.body !== null && !req.readable) {
+    return Promise.reject(new Error('the body was already parsed: mount ropc before body parsers, or use express.raw()'))
+  }
+  return new Promise((resolve, reject) => {
+    /** @type {Buffer[]} */
+    const chunks = []
+    let size = 0
+    req.on('data', (chunk) => {
+      if (size <= limit) chunks.push(chunk) // keep one byte past the limit; the core refuses it
+      size += chunk.length
+    })
+    req.on('end', () => resolve(Buffer.concat(chunks).subarray(0, limit + 1)))
+    req.on('error', reject)
+  })
+}
+
+/** @param {Response} res @param {number} status @param {Record<string, string>} headers @param {Buffer | string} body */
+function send(res, status, headers, body) {
+  res.writeHead(status, { ...headers, 'Content-Length': Buffer.byteLength(body) })
+  res.end(body)
+}
+
+/** @param {Request} req @returns {string} */
+function pathOf(req) {
+  return req.path ?? new URL(req.url ?? '/', 'http://localhost').pathname
+}
+
+/**
+ * A handler `(req, res, next?)` answering the three endpoints at their
+ * paths; anything else goes to `next()` (or gets 404 without one).
+ * @param {import('./index.js').Server} server
+ * @param {{tokenPath?: string, introspectionPath?: string, revocationPath?: string}} [paths]
+ * @returns {(req: Request, res: Response, next?: Next) => Promise<void>}
+ */
+function tokenHandler(server, paths = {}) {
+  const { MAX_BODY_BYTES } = require('./index.js')
+  const routes = new Map([
+    [paths.tokenPath ?? '/token', server.tokenEndpoint.bind(server)],
+    [paths.introspectionPath ?? '/introspect', server.introspectionEndpoint.bind(server)],
+    [paths.revocationPath ?? '/revoke', server.revocationEndpoint.bind(server)],
+  ])
+  return async (req, res, next) => {
+    const endpoint = routes.get(pathOf(req))
+    if (!endpoint) {
+      if (next) return next()
+      return send(res, 404, { 'Content-Type': 'text/plain' }, 'not found')
+    }
+    try {
+      const resp = await endpoint(req.method ?? 'GET', /** @type {any} */ (req.headers), await readBody(req, MAX_BODY_BYTES))
+      send(res, resp.status, resp.headers, resp.body)
+    } catch (e) {
+      if (next) return next(e)
+      send(res, 500, { 'Content-Type': 'text/plain' }, 'internal error')
+    }
+  }
+}
+
+/**
+ * A middleware `(req, res, next)`: the request must carry a bearer token that
+ * `checker` (a Server, or an IntrospectionChecker) accepts for `resource`
+ * (default: `"METHOD /path"`) and `scope`. Sets `req.principal`.
+ * @param {{checkRequest: (authorization: string | null | undefined, resource: string, scope?: string | null) => import('./index.js').Principal | Promise<import('./index.js').Principal>}} checker
+ * @param {{resource?: string, scope?: string}} [options]
+ * @returns {(req: Request, res: Response, next: Next) => Promise<void>}
+ */
+function protect(checker, options = {}) {
+  const { OAuthError, IntrospectionUnavailable } = require('./index.js')
+  return async (req, res, next) => {
+    const resource = options.resource ?? `${req.method} ${pathOf(req)}`
+    try {
+      req.principal = await checker.checkRequest(req.headers.authorization, resource, options.scope ?? null)
+    } catch (e) {
+      if (e instanceof OAuthError) return send(res, e.status, e.headers, e.body)
+      if (e instanceof IntrospectionUnavailable) return send(res, 503, { 'Content-Type': 'text/plain' }, 'the authorization server is unavailable')
+      return next(e)
+    }
+    next()
+  }
+}
+
+module.exports = { tokenHandler, protect }

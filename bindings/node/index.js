@@ -1,0 +1,517 @@
+'use strict'
+/**
+ * ropc: an OAuth 2.0 authorization server and resource-server check for the
+ * resource owner password credentials grant, with a Rust core.
+ *
+ * Anything that may run argon2 returns a Promise computed on the libuv pool
+ * (a `...Sync` twin blocks instead); token checks are synchronous.
+ * @module ropc
+ */
+
+const fs = require('node:fs')
+const native = require('./loader.js').load()
+
+/** @type {number} */
+const MAX_BODY_BYTES = native.maxBodyBytes()
+
+/**
+ * An HTTP response to send as it is.
+ * @typedef {object} HttpResponse
+ * @property {number} status
+ * @property {Record<string, string>} headers
+ * @property {Buffer} body
+ */
+
+/**
+ * A token response (RFC 6749 §5.1).
+ * @typedef {object} TokenResponse
+ * @property {string} accessToken
+ * @property {string} tokenType always `Bearer`
+ * @property {number} expiresIn seconds
+ * @property {string | null} refreshToken
+ * @property {string} scope
+ */
+
+/**
+ * Who is calling a resource.
+ * @typedef {object} Principal
+ * @property {string} username
+ * @property {string} clientId
+ * @property {string[]} scopes
+ * @property {string[]} groups
+ * @property {number} expiresAt seconds since the epoch
+ */
+
+/**
+ * Request headers: Node's `req.headers`, a `Map`, or `[name, value]` pairs.
+ * @typedef {Record<string, string | string[] | undefined> | Map<string, string> | Array<[string, string]> | null | undefined} Headers
+ */
+
+/** The request body. @typedef {Buffer | Uint8Array | string | null | undefined} Body */
+
+/**
+ * A refusal: `code` is the RFC error code (`invalid_grant`, ...; `null` only
+ * for a resource request without credentials), with the ready response.
+ */
+class OAuthError extends Error {
+  /** @param {any} info */
+  constructor(info) {
+    super(info.code ? `${info.code}: ${info.description}` : info.description)
+    this.name = 'OAuthError'
+    /** @type {string | null} */
+    this.code = info.code ?? null
+    /** @type {string} */
+    this.description = info.description
+    /** @type {string | null} the scope an `insufficient_scope` refusal needed */
+    this.scope = info.scope ?? null
+    const resp = toResponse(info.response)
+    /** @type {number} */
+    this.status = resp.status
+    /** @type {Record<string, string>} */
+    this.headers = resp.headers
+    /** @type {Buffer} */
+    this.body = resp.body
+  }
+}
+
+/** A configuration that cannot be loaded: `path` says where. */
+class ConfigError extends Error {
+  /** @param {{path: string, message: string, text: string}} failure */
+  constructor(failure) {
+    super(failure.text)
+    this.name = 'ConfigError'
+    /** @type {string} */
+    this.code = 'ERR_ROPC_CONFIG'
+    /** @type {string} */
+    this.path = failure.path
+    /** @type {string} */
+    this.detail = failure.message
+  }
+}
+
+/** @param {any} r @returns {HttpResponse} */
+function toResponse(r) {
+  /** @type {Record<string, string>} */
+  const headers = {}
+  for (const h of r.headers) headers[h.name] = h.value
+  return { status: r.status, headers, body: r.body }
+}
+
+/** @param {any} outcome @param {string} key */
+function unwrap(outcome, key) {
+  if (outcome.error) throw new OAuthError(outcome.error)
+  if (outcome.argumentError) throw new RangeError(outcome.argumentError)
+  return outcome[key]
+}
+
+/** @param {unknown} v @param {string} name @returns {string} */
+function str(v, name) {
+  if (typeof v !== 'string') throw new TypeError(`${name} must be a string, not ${v === null ? 'null' : typeof v}`)
+  return v
+}
+
+/** @param {unknown} v @param {string} name @returns {string | null} */
+function optStr(v, name) {
+  return v === undefined || v === null ? null : str(v, name)
+}
+
+/** @param {unknown} config @returns {string} */
+function configJson(config) {
+  if (typeof config === 'string') return config
+  if (config !== null && typeof config === 'object' && !Array.isArray(config)) return JSON.stringify(config)
+  throw new TypeError('the configuration must be an object or a JSON string')
+}
+
+/** @param {Headers} headers @returns {{contentType: string | null, authorization: string | null}} */
+function findHeaders(headers) {
+  /** @type {{contentType: string | null, authorization: string | null}} */
+  const found = { contentType: null, authorization: null }
+  if (headers === null || headers === undefined) return found
+  if (typeof headers !== 'object') throw new TypeError('headers must be an object, a Map or [name, value] pairs')
+  const pairs = headers instanceof Map || Array.isArray(headers) ? headers : Object.entries(headers)
+  for (const pair of pairs) {
+    if (!Array.isArray(pair) || pair.length !== 2) throw new TypeError('headers must be [name, value] pairs')
+    const [name, value] = pair
+    if (value === undefined) continue
+    const key = String(name).toLowerCase()
+    const slot = key === 'content-type' ? 'contentType' : key === 'authorization' ? 'authorization' : null
+    if (!slot) continue
+    if (typeof value !== 'string') throw new TypeError(`the ${name} header must be one string`)
+    if (found[slot] !== null) throw new TypeError(`the ${name} header appears more than once`)
+    found[slot] = value
+  }
+  return found
+}
+
+/** @param {Body} body @returns {Buffer} */
+function toBuffer(body) {
+  let buf
+  if (body === null || body === undefined) buf = Buffer.alloc(0)
+  else if (typeof body === 'string') buf = Buffer.from(body, 'utf8')
+  else if (body instanceof Uint8Array) buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+  else throw new TypeError('the body must be a Buffer, a Uint8Array or a string')
+  // One byte past the limit is enough for the core to refuse it.
+  return buf.length > MAX_BODY_BYTES + 1 ? buf.subarray(0, MAX_BODY_BYTES + 1) : buf
+}
+
+/** @param {unknown} method @param {unknown} headers @param {unknown} body */
+function endpointArgs(method, headers, body) {
+  const h = findHeaders(/** @type {Headers} */ (headers))
+  return [str(method, 'method'), h.contentType, h.authorization, toBuffer(/** @type {Body} */ (body))]
+}
+
+/** @param {any} t @returns {TokenResponse} */
+function toTokens(t) {
+  return { accessToken: t.accessToken, tokenType: t.tokenType, expiresIn: t.expiresIn, refreshToken: t.refreshToken ?? null, scope: t.scope }
+}
+
+/** An authorization server. Safe to use from many async callers at once. */
+class Server {
+  /**
+   * @param {object | string} config a configuration object or JSON string (see the README)
+   */
+  constructor(config) {
+    const made = native.createServer(configJson(config))
+    if (!(made instanceof native.NativeServer)) throw new ConfigError(made)
+    this.#native = made
+  }
+
+  /** @type {any} */
+  #native
+
+  /**
+   * A server from a JSON configuration file.
+   * @param {string} path
+   * @returns {Server}
+   */
+  static fromFile(path) {
+    let json
+    try {
+      json = fs.readFileSync(str(path, 'path'), 'utf8')
+    } catch (e) {
+      const message = `cannot read the file: ${/** @type {Error} */ (e).message}`
+      throw new ConfigError({ path, message, text: `invalid configuration at ${path}: ${message}` })
+    }
+    return new Server(json)
+  }
+
+  /** The realm of `WWW-Authenticate` challenges. @returns {string} */
+  get realm() {
+    return this.#native.realm
+  }
+
+  /**
+   * The token endpoint (RFC 6749 §3.2), on the libuv pool.
+   * @param {string} method @param {Headers} headers @param {Body} body
+   * @returns {Promise<HttpResponse>}
+   */
+  async tokenEndpoint(method, headers, body) {
+    return toResponse(unwrap(await this.#native.tokenEndpoint(...endpointArgs(method, headers, body)), 'response'))
+  }
+
+  /** @param {string} method @param {Headers} headers @param {Body} body @returns {HttpResponse} */
+  tokenEndpointSync(method, headers, body) {
+    return toResponse(unwrap(this.#native.tokenEndpointSync(...endpointArgs(method, headers, body)), 'response'))
+  }
+
+  /**
+   * The introspection endpoint (RFC 7662).
+   * @param {string} method @param {Headers} headers @param {Body} body
+   * @returns {Promise<HttpResponse>}
+   */
+  async introspectionEndpoint(method, headers, body) {
+    return toResponse(unwrap(await this.#native.introspectionEndpoint(...endpointArgs(method, headers, body)), 'response'))
+  }
+
+  /** @param {string} method @param {Headers} headers @param {Body} body @returns {HttpResponse} */
+  introspectionEndpointSync(method, headers, body) {
+    return toResponse(unwrap(this.#native.introspectionEndpointSync(...endpointArgs(method, headers, body)), 'response'))
+  }
+
+  /**
+   * The revocation endpoint (RFC 7009).
+   * @param {string} method @param {Headers} headers @param {Body} body
+   * @returns {Promise<HttpResponse>}
+   */
+  async revocationEndpoint(method, headers, body) {
+    return toResponse(unwrap(await this.#native.revocationEndpoint(...endpointArgs(method, headers, body)), 'response'))
+  }
+
+  /** @param {string} method @param {Headers} headers @param {Body} body @returns {HttpResponse} */
+  revocationEndpointSync(method, headers, body) {
+    return toResponse(unwrap(this.#native.revocationEndpointSync(...endpointArgs(method, headers, body)), 'response'))
+  }
+
+  /**
+   * The password grant; rejects with an {@link OAuthError} when refused.
+   * @param {string} clientId @param {string | null} clientSecret @param {string} username @param {string} password
+   * @param {string | null} [scope]
+   * @returns {Promise<TokenResponse>}
+   */
+  async passwordGrant(clientId, clientSecret, username, password, scope) {
+    const args = [str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(username, 'username'), str(password, 'password'), optStr(scope, 'scope')]
+    return toTokens(unwrap(await this.#native.passwordGrant(...args), 'tokens'))
+  }
+
+  /**
+   * @param {string} clientId @param {string | null} clientSecret @param {string} username @param {string} password
+   * @param {string | null} [scope]
+   * @returns {TokenResponse}
+   */
+  passwordGrantSync(clientId, clientSecret, username, password, scope) {
+    const args = [str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(username, 'username'), str(password, 'password'), optStr(scope, 'scope')]
+    return toTokens(unwrap(this.#native.passwordGrantSync(...args), 'tokens'))
+  }
+
+  /**
+   * The refresh_token grant, with rotation.
+   * @param {string} clientId @param {string | null} clientSecret @param {string} refreshToken @param {string | null} [scope]
+   * @returns {Promise<TokenResponse>}
+   */
+  async refreshGrant(clientId, clientSecret, refreshToken, scope) {
+    const args = [str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(refreshToken, 'refreshToken'), optStr(scope, 'scope')]
+    return toTokens(unwrap(await this.#native.refreshGrant(...args), 'tokens'))
+  }
+
+  /**
+   * @param {string} clientId @param {string | null} clientSecret @param {string} refreshToken @param {string | null} [scope]
+   * @returns {TokenResponse}
+   */
+  refreshGrantSync(clientId, clientSecret, refreshToken, scope) {
+    const args = [str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(refreshToken, 'refreshToken'), optStr(scope, 'scope')]
+    return toTokens(unwrap(this.#native.refreshGrantSync(...args), 'tokens'))
+  }
+
+  /**
+   * Introspection (RFC 7662): the response object.
+   * @param {string} clientId @param {string | null} clientSecret @param {string} token @param {string | null} [tokenTypeHint]
+   * @returns {Promise<Record<string, unknown>>}
+   */
+  async introspect(clientId, clientSecret, token, tokenTypeHint) {
+    const args = [str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(token, 'token'), optStr(tokenTypeHint, 'tokenTypeHint')]
+    return JSON.parse(unwrap(await this.#native.introspect(...args), 'text'))
+  }
+
+  /**
+   * @param {string} clientId @param {string | null} clientSecret @param {string} token @param {string | null} [tokenTypeHint]
+   * @returns {Record<string, unknown>}
+   */
+  introspectSync(clientId, clientSecret, token, tokenTypeHint) {
+    const args = [str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(token, 'token'), optStr(tokenTypeHint, 'tokenTypeHint')]
+    return JSON.parse(unwrap(this.#native.introspectSync(...args), 'text'))
+  }
+
+  /**
+   * Revocation (RFC 7009); unknown tokens succeed.
+   * @param {string} clientId @param {string | null} clientSecret @param {string} token @param {string | null} [tokenTypeHint]
+   * @returns {Promise<void>}
+   */
+  async revoke(clientId, clientSecret, token, tokenTypeHint) {
+    const args = [str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(token, 'token'), optStr(tokenTypeHint, 'tokenTypeHint')]
+    unwrap(await this.#native.revoke(...args), 'text')
+  }
+
+  /**
+   * @param {string} clientId @param {string | null} clientSecret @param {string} token @param {string | null} [tokenTypeHint]
+   * @returns {void}
+   */
+  revokeSync(clientId, clientSecret, token, tokenTypeHint) {
+    const args = [str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(token, 'token'), optStr(tokenTypeHint, 'tokenTypeHint')]
+    unwrap(this.#native.revokeSync(...args), 'text')
+  }
+
+  /**
+   * Stage 5 with the token itself; throws an {@link OAuthError} carrying the RFC 6750 response.
+   * @param {string} accessToken @param {string} resource @param {string | null} [scope]
+   * @returns {Principal}
+   */
+  check(accessToken, resource, scope) {
+    return unwrap(this.#native.check(str(accessToken, 'accessToken'), str(resource, 'resource'), optStr(scope, 'scope')), 'principal')
+  }
+
+  /**
+   * Stage 5 from the request's Authorization header (`null`/`undefined` when absent).
+   * @param {string | null | undefined} authorization @param {string} resource @param {string | null} [scope]
+   * @returns {Principal}
+   */
+  checkRequest(authorization, resource, scope) {
+    return unwrap(this.#native.checkRequest(optStr(authorization, 'authorization'), str(resource, 'resource'), optStr(scope, 'scope')), 'principal')
+  }
+
+  /** Hashes a password with this server's argon2id parameters. @param {string} password @returns {Promise<string>} */
+  async hashPassword(password) {
+    return unwrap(await this.#native.hashPassword(str(password, 'password')), 'text')
+  }
+
+  /** @param {string} password @returns {string} */
+  hashPasswordSync(password) {
+    return unwrap(this.#native.hashPasswordSync(str(password, 'password')), 'text')
+  }
+
+  /** Sets a user's password hash and ends all its tokens. @param {string} username @param {string} passwordHash @returns {void} */
+  setUserPasswordHash(username, passwordHash) {
+    unwrap(this.#native.setUserPasswordHash(str(username, 'username'), str(passwordHash, 'passwordHash')), 'text')
+  }
+
+  /** Enables or disables a user; disabling ends all its tokens. @param {string} username @param {boolean} enabled @returns {void} */
+  setUserEnabled(username, enabled) {
+    if (typeof enabled !== 'boolean') throw new TypeError('enabled must be a boolean')
+    unwrap(this.#native.setUserEnabled(str(username, 'username'), enabled), 'text')
+  }
+
+  /** Ends every token of a user; false for an unknown user. @param {string} username @returns {boolean} */
+  revokeUserTokens(username) {
+    return this.#native.revokeUserTokens(str(username, 'username'))
+  }
+
+  /** Drops expired and revoked tokens now; returns how many. @returns {number} */
+  purgeExpired() {
+    return this.#native.purgeExpired()
+  }
+
+  /** The configuration as it is now (re-hashed passwords included), as JSON. @returns {string} */
+  configJson() {
+    return this.#native.configJson()
+  }
+}
+
+/** A resource server's guard: decides from an introspection response with the shared scopes and rules. */
+class ResourceGuard {
+  /** @param {object | string} config */
+  constructor(config) {
+    const made = native.createGuard(configJson(config))
+    if (!(made instanceof native.NativeGuard)) throw new ConfigError(made)
+    this.#native = made
+  }
+
+  /** @type {any} */
+  #native
+
+  /** @returns {string} */
+  get realm() {
+    return this.#native.realm
+  }
+
+  /**
+   * Step one: the bearer token in an Authorization header.
+   * @param {string | null | undefined} authorization
+   * @returns {string}
+   */
+  bearerToken(authorization) {
+    return unwrap(this.#native.bearerToken(optStr(authorization, 'authorization')), 'text')
+  }
+
+  /**
+   * Step two: decides from the introspection response.
+   * @param {string | Buffer | object} introspection @param {string} resource @param {string | null} [scope]
+   * @returns {Principal}
+   */
+  checkIntrospection(introspection, resource, scope) {
+    let json
+    if (typeof introspection === 'string') json = introspection
+    else if (introspection instanceof Uint8Array) json = Buffer.from(introspection).toString('utf8')
+    else if (introspection !== null && typeof introspection === 'object') json = JSON.stringify(introspection)
+    else throw new TypeError('the introspection response must be a string, a Buffer or an object')
+    return unwrap(this.#native.checkIntrospection(json, str(resource, 'resource'), optStr(scope, 'scope')), 'principal')
+  }
+}
+
+/** The authorization server could not be asked (answer 503). */
+class IntrospectionUnavailable extends Error {
+  /** @param {string} message */
+  constructor(message) {
+    super(message)
+    this.name = 'IntrospectionUnavailable'
+    this.code = 'ERR_ROPC_INTROSPECTION'
+  }
+}
+
+/** A resource server in another process: asks the introspection endpoint, then decides with a guard. */
+class IntrospectionChecker {
+  /**
+   * @param {ResourceGuard} guard @param {string} introspectionUrl
+   * @param {string} clientId this resource server's client id @param {string} clientSecret
+   * @param {{timeoutMs?: number}} [options]
+   */
+  constructor(guard, introspectionUrl, clientId, clientSecret, options = {}) {
+    this.guard = guard
+    this.introspectionUrl = str(introspectionUrl, 'introspectionUrl')
+    this.timeoutMs = options.timeoutMs ?? 5000
+    const pair = `${encodeURIComponent(str(clientId, 'clientId'))}:${encodeURIComponent(str(clientSecret, 'clientSecret'))}`
+    this.#authorization = `Basic ${Buffer.from(pair).toString('base64')}`
+  }
+
+  /** @type {string} */
+  #authorization
+
+  /** POSTs the token to the introspection endpoint. @param {string} token @returns {Promise<string>} */
+  async introspect(token) {
+    try {
+      const res = await fetch(this.introspectionUrl, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: this.#authorization },
+        body: new URLSearchParams({ token, token_type_hint: 'access_token' }).toString(),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      })
+      return await res.text()
+    } catch (e) {
+      throw new IntrospectionUnavailable(`introspection at ${this.introspectionUrl} failed: ${/** @type {Error} */ (e).message}`)
+    }
+  }
+
+  /**
+   * Like {@link Server#checkRequest}, asynchronously.
+   * @param {string | null | undefined} authorization @param {string} resource @param {string | null} [scope]
+   * @returns {Promise<Principal>}
+   */
+  async checkRequest(authorization, resource, scope) {
+    const token = this.guard.bearerToken(authorization)
+    return this.guard.checkIntrospection(await this.introspect(token), resource, scope)
+  }
+}
+
+/**
+ * argon2id PHC hash of a password (OWASP's parameters by default), on the libuv pool.
+ * @param {string} password @param {{mCost?: number, tCost?: number, pCost?: number}} [params]
+ * @returns {Promise<string>}
+ */
+async function hashPassword(password, params = {}) {
+  const { mCost = 19456, tCost = 2, pCost = 1 } = params
+  return unwrap(await native.hashPassword(str(password, 'password'), mCost, tCost, pCost), 'text')
+}
+
+/**
+ * @param {string} password @param {{mCost?: number, tCost?: number, pCost?: number}} [params]
+ * @returns {string}
+ */
+function hashPasswordSync(password, params = {}) {
+  const { mCost = 19456, tCost = 2, pCost = 1 } = params
+  return unwrap(native.hashPasswordSync(str(password, 'password'), mCost, tCost, pCost), 'text')
+}
+
+/** A new client secret (give it to the client once) and the hash for the configuration. @returns {{secret: string, hash: string}} */
+function generateClientSecret() {
+  const [secret, hash] = native.generateClientSecret()
+  return { secret, hash }
+}
+
+/** The `sha256:` hash of a generated client secret. @param {string} secret @returns {string} */
+function hashClientSecret(secret) {
+  return native.hashClientSecret(str(secret, 'secret'))
+}
+
+module.exports = {
+  Server,
+  ResourceGuard,
+  IntrospectionChecker,
+  IntrospectionUnavailable,
+  OAuthError,
+  ConfigError,
+  hashPassword,
+  hashPasswordSync,
+  generateClientSecret,
+  hashClientSecret,
+  version: /** @type {string} */ (native.version()),
+  MAX_BODY_BYTES,
+  ...require('./glue.js'),
+}

@@ -1,0 +1,428 @@
+//! The native half of the `ropc` npm package. Only conversions live here;
+//! `index.js` turns the outcomes into thrown errors and JS-shaped values.
+//! Anything that may run argon2 (a password, or an argon2-hashed client
+//! secret) is an `AsyncTask` on the libuv pool, with a `...Sync` twin.
+//! No panic crosses into Node: sync exports use `catch_unwind`, and every
+//! task's `compute` runs inside `catch_unwind` too.
+
+#![deny(clippy::unwrap_used)]
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use ropc_core as core;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+/// One header.
+#[napi(object)]
+pub struct Header {
+    pub name: String,
+    pub value: String,
+}
+
+/// An HTTP response to send as it is.
+#[napi(object)]
+pub struct NativeResponse {
+    pub status: u32,
+    pub headers: Vec<Header>,
+    pub body: Buffer,
+}
+
+/// A refusal: the RFC error code (absent for a request without credentials)
+/// and the ready response.
+#[napi(object)]
+pub struct NativeError {
+    pub code: Option<String>,
+    pub description: String,
+    pub scope: Option<String>,
+    pub response: NativeResponse,
+}
+
+/// A token response.
+#[napi(object)]
+pub struct NativeTokens {
+    pub access_token: String,
+    pub token_type: String,
+    pub expires_in: f64,
+    pub refresh_token: Option<String>,
+    pub scope: String,
+}
+
+/// Who is calling a resource.
+#[napi(object)]
+pub struct NativePrincipal {
+    pub username: String,
+    pub client_id: String,
+    pub scopes: Vec<String>,
+    pub groups: Vec<String>,
+    pub expires_at: f64,
+}
+
+/// What a call produced: at most one of the value fields, or `error`.
+#[napi(object)]
+#[derive(Default)]
+pub struct Outcome {
+    pub response: Option<NativeResponse>,
+    pub tokens: Option<NativeTokens>,
+    pub principal: Option<NativePrincipal>,
+    /// Introspection JSON, or a bearer token, or a PHC hash.
+    pub text: Option<String>,
+    pub error: Option<NativeError>,
+    /// An argument the core refused outside the protocol (a bad hash, an unknown user).
+    pub argument_error: Option<String>,
+}
+
+/// A configuration that cannot be loaded.
+#[napi(object)]
+pub struct ConfigFailure {
+    pub path: String,
+    pub message: String,
+    pub text: String,
+}
+
+pub struct Refused {
+    error: Option<core::OAuthError>,
+    response: core::HttpResponse,
+}
+
+/// What a job computes, off the JS thread (not visible to JS).
+pub enum Done {
+    Response(core::HttpResponse),
+    Tokens(std::result::Result<core::TokenResponse, Refused>),
+    Text(std::result::Result<String, Refused>),
+    Unit(std::result::Result<(), Refused>),
+    Principal(std::result::Result<core::Principal, Refused>),
+    Argument(std::result::Result<String, String>),
+}
+
+fn response(r: core::HttpResponse) -> NativeResponse {
+    NativeResponse {
+        status: u32::from(r.status),
+        headers: r.headers.into_iter().map(|(n, v)| Header { name: n.to_string(), value: v }).collect(),
+        body: r.body.into_bytes().into(),
+    }
+}
+
+fn native_error(r: Refused) -> NativeError {
+    NativeError {
+        code: r.error.as_ref().map(|e| e.code().as_str().to_string()),
+        description: r.error.as_ref().map_or("the request carries no credentials".to_string(), |e| e.description().to_string()),
+        scope: r.error.as_ref().and_then(|e| e.scope().map(String::from)),
+        response: response(r.response),
+    }
+}
+
+fn err_outcome(r: Refused) -> Outcome {
+    Outcome { error: Some(native_error(r)), ..Outcome::default() }
+}
+
+impl From<Done> for Outcome {
+    fn from(done: Done) -> Outcome {
+        match done {
+            Done::Response(r) => Outcome { response: Some(response(r)), ..Outcome::default() },
+            Done::Tokens(Ok(t)) => Outcome {
+                tokens: Some(NativeTokens {
+                    access_token: t.access_token,
+                    token_type: t.token_type.to_string(),
+                    expires_in: t.expires_in as f64,
+                    refresh_token: t.refresh_token,
+                    scope: t.scope,
+                }),
+                ..Outcome::default()
+            },
+            Done::Principal(Ok(p)) => Outcome {
+                principal: Some(NativePrincipal {
+                    username: p.username,
+                    client_id: p.client_id,
+                    scopes: p.scopes,
+                    groups: p.groups,
+                    expires_at: p.expires_at as f64,
+                }),
+                ..Outcome::default()
+            },
+            Done::Text(Ok(s)) => Outcome { text: Some(s), ..Outcome::default() },
+            Done::Unit(Ok(())) => Outcome::default(),
+            Done::Argument(Ok(s)) => Outcome { text: Some(s), ..Outcome::default() },
+            Done::Argument(Err(m)) => Outcome { argument_error: Some(m), ..Outcome::default() },
+            Done::Tokens(Err(r)) | Done::Text(Err(r)) | Done::Unit(Err(r)) | Done::Principal(Err(r)) => err_outcome(r),
+        }
+    }
+}
+
+type JobFn = Box<dyn FnOnce() -> Done + Send>;
+
+/// Work for the libuv pool.
+pub struct Job(Option<JobFn>);
+
+fn run(f: JobFn) -> Result<Done> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|_| Error::from_reason("ropc panicked (a bug: please report it)"))
+}
+
+#[napi]
+impl Task for Job {
+    type Output = Done;
+    type JsValue = Outcome;
+
+    fn compute(&mut self) -> Result<Done> {
+        let f = self.0.take().ok_or_else(|| Error::from_reason("the task already ran"))?;
+        run(f)
+    }
+
+    fn resolve(&mut self, _env: Env, done: Done) -> Result<Outcome> {
+        Ok(done.into())
+    }
+}
+
+fn job(f: impl FnOnce() -> Done + Send + 'static) -> AsyncTask<Job> {
+    AsyncTask::new(Job(Some(Box::new(f))))
+}
+
+fn now(f: impl FnOnce() -> Done + Send + 'static) -> Result<Outcome> {
+    run(Box::new(f)).map(Into::into)
+}
+
+fn credentials(client_id: String, client_secret: Option<String>) -> core::ClientCredentials {
+    match client_secret.filter(|s| !s.is_empty()) {
+        Some(secret) => core::ClientCredentials::new(&client_id, &secret),
+        None => core::ClientCredentials::public(&client_id),
+    }
+}
+
+fn refused(server: &core::Server) -> impl Fn(core::OAuthError) -> Refused + '_ {
+    move |e| Refused { response: server.error_response(&e), error: Some(e) }
+}
+
+fn from_refusal(r: core::Refusal) -> Refused {
+    Refused { error: r.error, response: r.response }
+}
+
+fn config_failure(e: &core::ConfigError) -> ConfigFailure {
+    ConfigFailure { path: e.path().to_string(), message: e.message().to_string(), text: e.to_string() }
+}
+
+/// The authorization server.
+#[napi]
+pub struct NativeServer {
+    inner: Arc<core::Server>,
+}
+
+type Endpoint = fn(&core::Server, &core::HttpRequest<'_>) -> core::HttpResponse;
+
+fn endpoint_job(server: Arc<core::Server>, method: String, content_type: Option<String>, authorization: Option<String>, body: Vec<u8>, f: Endpoint) -> impl FnOnce() -> Done + Send + 'static {
+    move || {
+        Done::Response(f(&server, &core::HttpRequest {
+            method: &method,
+            content_type: content_type.as_deref(),
+            authorization: authorization.as_deref(),
+            body: &body,
+        }))
+    }
+}
+
+/// Defines an async method and its `...Sync` twin from one job builder.
+macro_rules! twin {
+    ($async_name:ident, $sync_name:ident, $builder:ident, ($($arg:ident: $ty:ty),*)) => {
+        #[napi]
+        impl NativeServer {
+            #[napi]
+            pub fn $async_name(&self, $($arg: $ty),*) -> AsyncTask<Job> {
+                job($builder(Arc::clone(&self.inner), $($arg),*))
+            }
+
+            #[napi(catch_unwind)]
+            pub fn $sync_name(&self, $($arg: $ty),*) -> Result<Outcome> {
+                now($builder(Arc::clone(&self.inner), $($arg),*))
+            }
+        }
+    };
+}
+
+type Server = Arc<core::Server>;
+type Opt = Option<String>;
+
+fn token_job(s: Server, m: String, c: Opt, a: Opt, b: Buffer) -> impl FnOnce() -> Done + Send + 'static {
+    endpoint_job(s, m, c, a, b.to_vec(), core::Server::token_endpoint)
+}
+fn introspection_job(s: Server, m: String, c: Opt, a: Opt, b: Buffer) -> impl FnOnce() -> Done + Send + 'static {
+    endpoint_job(s, m, c, a, b.to_vec(), core::Server::introspection_endpoint)
+}
+fn revocation_job(s: Server, m: String, c: Opt, a: Opt, b: Buffer) -> impl FnOnce() -> Done + Send + 'static {
+    endpoint_job(s, m, c, a, b.to_vec(), core::Server::revocation_endpoint)
+}
+fn password_job(s: Server, id: String, secret: Opt, username: String, password: String, scope: Opt) -> impl FnOnce() -> Done + Send + 'static {
+    move || Done::Tokens(s.password_grant(&credentials(id, secret), &username, &password, scope.as_deref()).map_err(refused(&s)))
+}
+fn refresh_job(s: Server, id: String, secret: Opt, token: String, scope: Opt) -> impl FnOnce() -> Done + Send + 'static {
+    move || Done::Tokens(s.refresh_grant(&credentials(id, secret), &token, scope.as_deref()).map_err(refused(&s)))
+}
+fn introspect_job(s: Server, id: String, secret: Opt, token: String, hint: Opt) -> impl FnOnce() -> Done + Send + 'static {
+    move || Done::Text(s.introspect(&credentials(id, secret), &token, hint.as_deref()).map(|i| i.to_json()).map_err(refused(&s)))
+}
+fn revoke_job(s: Server, id: String, secret: Opt, token: String, hint: Opt) -> impl FnOnce() -> Done + Send + 'static {
+    move || Done::Unit(s.revoke(&credentials(id, secret), &token, hint.as_deref()).map_err(refused(&s)))
+}
+fn server_hash_job(s: Server, password: String) -> impl FnOnce() -> Done + Send + 'static {
+    move || Done::Argument(s.hash_password(&password).map_err(|e| e.to_string()))
+}
+
+twin!(token_endpoint, token_endpoint_sync, token_job, (method: String, content_type: Opt, authorization: Opt, body: Buffer));
+twin!(introspection_endpoint, introspection_endpoint_sync, introspection_job, (method: String, content_type: Opt, authorization: Opt, body: Buffer));
+twin!(revocation_endpoint, revocation_endpoint_sync, revocation_job, (method: String, content_type: Opt, authorization: Opt, body: Buffer));
+twin!(password_grant, password_grant_sync, password_job, (client_id: String, client_secret: Opt, username: String, password: String, scope: Opt));
+twin!(refresh_grant, refresh_grant_sync, refresh_job, (client_id: String, client_secret: Opt, refresh_token: String, scope: Opt));
+twin!(introspect, introspect_sync, introspect_job, (client_id: String, client_secret: Opt, token: String, token_type_hint: Opt));
+twin!(revoke, revoke_sync, revoke_job, (client_id: String, client_secret: Opt, token: String, token_type_hint: Opt));
+twin!(hash_password, hash_password_sync, server_hash_job, (password: String));
+
+#[napi]
+impl NativeServer {
+    /// The realm of challenges.
+    #[napi(getter)]
+    pub fn realm(&self) -> String {
+        self.inner.realm().to_string()
+    }
+
+    /// Stage 5 with the token itself (cheap: synchronous).
+    #[napi(catch_unwind)]
+    pub fn check(&self, access_token: String, resource: String, scope: Option<String>) -> Outcome {
+        let realm = self.inner.realm();
+        let r = self.inner.check(&access_token, &resource, scope.as_deref());
+        Done::Principal(r.map_err(|e| from_refusal(core::Refusal::for_error(e, realm)))).into()
+    }
+
+    /// Stage 5 from the Authorization header (cheap: synchronous).
+    #[napi(catch_unwind)]
+    pub fn check_request(&self, authorization: Option<String>, resource: String, scope: Option<String>) -> Outcome {
+        let r = self.inner.check_request(authorization.as_deref(), &resource, scope.as_deref());
+        Done::Principal(r.map_err(from_refusal)).into()
+    }
+
+    /// Sets a user's password hash; ends all its tokens.
+    #[napi(catch_unwind)]
+    pub fn set_user_password_hash(&self, username: String, password_hash: String) -> Outcome {
+        Done::Argument(self.inner.set_user_password_hash(&username, &password_hash).map(|_| String::new()).map_err(|e| e.to_string())).into()
+    }
+
+    /// Enables or disables a user; disabling ends all its tokens.
+    #[napi(catch_unwind)]
+    pub fn set_user_enabled(&self, username: String, enabled: bool) -> Outcome {
+        Done::Argument(self.inner.set_user_enabled(&username, enabled).map(|_| String::new()).map_err(|e| e.to_string())).into()
+    }
+
+    /// Ends every token of a user; false for an unknown user.
+    #[napi(catch_unwind)]
+    pub fn revoke_user_tokens(&self, username: String) -> bool {
+        self.inner.revoke_user_tokens(&username)
+    }
+
+    /// Drops expired and revoked tokens now.
+    #[napi(catch_unwind)]
+    pub fn purge_expired(&self) -> u32 {
+        u32::try_from(self.inner.purge_expired()).unwrap_or(u32::MAX)
+    }
+
+    /// The configuration as it is now, as JSON.
+    #[napi(catch_unwind)]
+    pub fn config_json(&self) -> String {
+        self.inner.config().to_json()
+    }
+}
+
+/// A server from a JSON configuration, or what is wrong with it.
+#[napi(catch_unwind)]
+pub fn create_server(json: String) -> Either<NativeServer, ConfigFailure> {
+    match core::Server::from_json(&json) {
+        Ok(s) => Either::A(NativeServer { inner: Arc::new(s) }),
+        Err(e) => Either::B(config_failure(&e)),
+    }
+}
+
+/// A resource server's guard.
+#[napi]
+pub struct NativeGuard {
+    inner: core::ResourceGuard,
+}
+
+#[napi]
+impl NativeGuard {
+    /// The realm of challenges.
+    #[napi(getter)]
+    pub fn realm(&self) -> String {
+        self.inner.realm().to_string()
+    }
+
+    /// Step one: the bearer token (in `text`) or the refusal.
+    #[napi(catch_unwind)]
+    pub fn bearer_token(&self, authorization: Option<String>) -> Outcome {
+        Done::Text(self.inner.bearer_token(authorization.as_deref()).map_err(from_refusal)).into()
+    }
+
+    /// Step two: decides from the introspection response's JSON.
+    #[napi(catch_unwind)]
+    pub fn check_introspection(&self, introspection_json: String, resource: String, scope: Option<String>) -> Outcome {
+        let r = self.inner.check_introspection_response(&introspection_json, &resource, scope.as_deref());
+        Done::Principal(r.map_err(from_refusal)).into()
+    }
+}
+
+/// A guard from a JSON configuration, or what is wrong with it.
+#[napi(catch_unwind)]
+pub fn create_guard(json: String) -> Either<NativeGuard, ConfigFailure> {
+    match core::Config::from_json(&json).and_then(|c| core::ResourceGuard::new(&c)) {
+        Ok(g) => Either::A(NativeGuard { inner: g }),
+        Err(e) => Either::B(config_failure(&e)),
+    }
+}
+
+fn hash_job(password: String, m_cost: u32, t_cost: u32, p_cost: u32) -> impl FnOnce() -> Done + Send + 'static {
+    move || Done::Argument(core::hash_password(&password, core::HashParams { m_cost, t_cost, p_cost }).map_err(|e| e.to_string()))
+}
+
+/// argon2id PHC hash of a password, on the libuv pool.
+#[napi]
+pub fn hash_password(password: String, m_cost: u32, t_cost: u32, p_cost: u32) -> AsyncTask<Job> {
+    job(hash_job(password, m_cost, t_cost, p_cost))
+}
+
+/// argon2id PHC hash of a password, blocking the calling thread.
+#[napi(catch_unwind)]
+pub fn hash_password_sync(password: String, m_cost: u32, t_cost: u32, p_cost: u32) -> Result<Outcome> {
+    now(hash_job(password, m_cost, t_cost, p_cost))
+}
+
+/// A new client secret and its `sha256:` hash, as `[secret, hash]`.
+#[napi(catch_unwind)]
+pub fn generate_client_secret() -> Vec<String> {
+    let (secret, hash) = core::generate_client_secret();
+    vec![secret, hash]
+}
+
+/// The `sha256:` hash of a generated client secret.
+#[napi(catch_unwind)]
+pub fn hash_client_secret(secret: String) -> String {
+    core::hash_client_secret(&secret)
+}
+
+/// The library version.
+#[napi(catch_unwind)]
+pub fn version() -> String {
+    core::VERSION.to_string()
+}
+
+/// The largest request body the endpoints read.
+#[napi(catch_unwind)]
+pub fn max_body_bytes() -> u32 {
+    u32::try_from(core::MAX_BODY_BYTES).unwrap_or(u32::MAX)
+}
+
+/// For tests only: panics inside a libuv task, to prove the process survives.
+#[napi]
+pub fn panic_in_task_for_tests() -> AsyncTask<Job> {
+    job(|| panic!("deliberate panic in a task"))
+}
+
+/// For tests only: panics in a synchronous call.
+#[napi(catch_unwind)]
+pub fn panic_sync_for_tests() -> u32 {
+    panic!("deliberate panic in a sync call")
+}

@@ -1,0 +1,174 @@
+'use strict'
+// The typed API, error codes and fields, bad input of every JS type, panics.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const path = require('node:path')
+const fs = require('node:fs')
+const os = require('node:os')
+const ropc = require('..')
+const native = require('../loader.js').load()
+
+const config = require(path.join(__dirname, '..', '..', '..', 'tests', 'vectors', 'flows.json')).config
+const APP = ['app', 'app-secret']
+const fresh = () => new ropc.Server(config)
+
+test('typed flow, async and sync', async () => {
+  const s = fresh()
+  const t = await s.passwordGrant(...APP, 'alice', 'alice-pw', 'read write')
+  assert.equal(t.accessToken.length, 43)
+  assert.equal(t.refreshToken.length, 43)
+  assert.deepEqual([t.tokenType, t.expiresIn, t.scope], ['Bearer', 3600, 'read write'])
+  const p = s.check(t.accessToken, 'GET /invoices/1', 'read')
+  assert.deepEqual(p, { username: 'alice', clientId: 'app', scopes: ['read', 'write'], groups: ['finance'], expiresAt: p.expiresAt })
+  assert.ok(p.expiresAt > 1_700_000_000)
+  const info = await s.introspect('rs', 'rs-secret', t.accessToken)
+  assert.equal(info.active, true)
+  assert.equal(info.username, 'alice')
+  assert.deepEqual(s.introspectSync('rs', 'rs-secret', 'nope'), { active: false })
+  const t2 = await s.refreshGrant(...APP, t.refreshToken, 'read')
+  assert.equal(t2.scope, 'read')
+  const t3 = s.refreshGrantSync(...APP, t2.refreshToken)
+  await s.revoke(...APP, t3.refreshToken, 'refresh_token')
+  assert.throws(() => s.check(t3.accessToken, 'GET /invoices/1'), { code: 'invalid_token', status: 401 })
+  s.revokeSync(...APP, 'unknown')
+  const lite = s.passwordGrantSync('lite', 'lite-secret', 'alice', 'alice-pw', 'read')
+  assert.equal(lite.refreshToken, null)
+})
+
+const cases = [
+  [(s) => s.passwordGrant('app', 'wrong', 'alice', 'alice-pw'), 'invalid_client', 401, 'client authentication failed', 'Basic'],
+  [(s) => s.passwordGrant('spa', null, 'alice', 'alice-pw'), 'unauthorized_client', 400, 'public clients can never use this endpoint', null],
+  [(s) => s.passwordGrant(...APP, 'alice', 'wrong'), 'invalid_grant', 400, 'the username or password is wrong', null],
+  [(s) => s.passwordGrant(...APP, 'nobody', 'wrong'), 'invalid_grant', 400, 'the username or password is wrong', null],
+  [(s) => s.passwordGrant(...APP, 'alice', 'alice-pw', 'admin'), 'invalid_scope', 400, "the scope 'admin' is not allowed for this client", null],
+  [(s) => s.refreshGrant(...APP, 'x'.repeat(43)), 'invalid_grant', 400, 'the refresh token is invalid, expired or revoked', null],
+  [async (s) => s.check('x'.repeat(43), 'GET /invoices/1'), 'invalid_token', 401, 'the access token is invalid, expired or revoked', 'Bearer'],
+  [async (s) => s.check((await s.passwordGrant(...APP, 'alice', 'alice-pw')).accessToken, 'GET /admin/x'), 'insufficient_scope', 403, "the resource is outside the access token's scope", 'Bearer'],
+  [async (s) => s.check((await s.passwordGrant(...APP, 'alice', 'alice-pw')).accessToken, 'GET /users/bob/x'), 'access_denied', 403, 'the resource owner may not access this resource', 'Bearer'],
+  [async (s) => s.revoke('lite', 'lite-secret', (await s.passwordGrant(...APP, 'alice', 'alice-pw')).accessToken), 'invalid_grant', 400, 'the token was not issued to this client', null],
+]
+
+for (const [call, code, status, description, scheme] of cases) {
+  test(`errors: ${code} (${description})`, async () => {
+    const err = await call(fresh()).then(
+      () => assert.fail('expected a refusal'),
+      (e) => e,
+    )
+    assert.ok(err instanceof ropc.OAuthError && err instanceof Error)
+    assert.equal(err.name, 'OAuthError')
+    assert.deepEqual([err.code, err.status, err.description], [code, status, description])
+    const body = JSON.parse(err.body)
+    assert.deepEqual([body.error, body.error_description, body.scope], [code, description, err.scope ?? undefined])
+    const challenge = err.headers['WWW-Authenticate']
+    assert.equal(challenge ? challenge.split(' ')[0] : null, scheme)
+    assert.equal(err.headers['Cache-Control'], 'no-store')
+  })
+}
+
+test('insufficient_scope names the scope; missing credentials have no code', async () => {
+  const s = fresh()
+  const t = await s.passwordGrant(...APP, 'alice', 'alice-pw', 'read')
+  assert.throws(() => s.check(t.accessToken, 'POST /invoices/1'), (e) => e.scope === 'write' && e.headers['WWW-Authenticate'].includes('scope="write"'))
+  assert.throws(() => s.checkRequest(undefined, 'GET /invoices/1'), (e) => e.code === null && e.status === 401 && e.body.length === 0)
+})
+
+test('configuration errors say what and where', () => {
+  const bad = JSON.parse(JSON.stringify(config))
+  bad.clients[0].scopes = ['read', 'nope']
+  assert.throws(() => new ropc.Server(bad), (e) => e instanceof ropc.ConfigError && e.code === 'ERR_ROPC_CONFIG' && e.path === 'clients[0].scopes[1]' && /unknown scope/.test(e.detail))
+  assert.throws(() => new ropc.Server('{"realm": 5}'), /realm/)
+  assert.throws(() => new ropc.Server('{'), ropc.ConfigError)
+  assert.throws(() => new ropc.Server(42), TypeError)
+  assert.throws(() => new ropc.Server([]), TypeError)
+  assert.throws(() => ropc.Server.fromFile('/nonexistent/ropc.json'), (e) => e instanceof ropc.ConfigError && /cannot read/.test(e.message))
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ropc-')), 'ropc.json')
+  fs.writeFileSync(file, JSON.stringify(config))
+  assert.equal(ropc.Server.fromFile(file).realm, 'ropc-test')
+  assert.equal(new ropc.Server(JSON.stringify(config)).realm, 'ropc-test')
+  assert.throws(() => new ropc.ResourceGuard('{'), ropc.ConfigError)
+})
+
+test('wrong JS types give TypeErrors, never a crash', async () => {
+  const s = fresh()
+  const bads = [
+    () => s.tokenEndpointSync(42, {}, null),
+    () => s.tokenEndpointSync('POST', 'headers', null),
+    () => s.tokenEndpointSync('POST', { authorization: ['a', 'b'] }, null),
+    () => s.tokenEndpointSync('POST', [['authorization', 'a'], ['Authorization', 'b']], null),
+    () => s.tokenEndpointSync('POST', {}, 42),
+    () => s.tokenEndpointSync('POST', {}, { a: 1 }),
+    () => s.passwordGrantSync('app', 'app-secret', 'alice', 42),
+    () => s.passwordGrantSync('app', 'app-secret', undefined, 'x'),
+    () => s.check(Buffer.from('x'), 'GET /x'),
+    () => s.checkRequest(5, 'GET /x'),
+    () => s.setUserEnabled('alice', 'yes'),
+    () => ropc.hashPasswordSync(null),
+  ]
+  for (const bad of bads) assert.throws(bad, TypeError)
+  await assert.rejects(s.passwordGrant('app', 'app-secret', 'alice', Symbol('x')), TypeError)
+})
+
+test('bodies: strings, Uint8Arrays, huge ones, invalid UTF-8', async () => {
+  const s = fresh()
+  const headers = { 'content-type': 'application/x-www-form-urlencoded', authorization: 'Basic YXBwOmFwcC1zZWNyZXQ=' }
+  const ok = await s.tokenEndpoint('POST', headers, 'grant_type=password&username=alice&password=alice-pw')
+  assert.equal(ok.status, 200)
+  const u8 = new TextEncoder().encode('grant_type=password&username=alice&password=alice-pw')
+  assert.equal((await s.tokenEndpoint('POST', new Map(Object.entries(headers)), u8)).status, 200)
+  const huge = await s.tokenEndpoint('POST', headers, Buffer.alloc(50 * 1024 * 1024, 0x61))
+  assert.equal(huge.status, 400)
+  assert.match(huge.body.toString(), /larger than 65536/)
+  const bad = await s.tokenEndpoint('POST', headers, Buffer.from([0x61, 0x3d, 0xff, 0xfe]))
+  assert.equal(JSON.parse(bad.body).error_description, 'parameters must be UTF-8')
+  await assert.rejects(s.passwordGrant(...APP, 'alice', 'x'.repeat(5000)), { code: 'invalid_request' })
+  assert.throws(() => ropc.hashPasswordSync('x'.repeat(5000)), RangeError)
+})
+
+test('hashing and secrets', async () => {
+  assert.match(await ropc.hashPassword('pw', { mCost: 64, tCost: 1, pCost: 1 }), /^\$argon2id\$v=19\$m=64,t=1,p=1\$/)
+  assert.match(ropc.hashPasswordSync('pw', { mCost: 64, tCost: 1, pCost: 1 }), /^\$argon2id\$/)
+  await assert.rejects(ropc.hashPassword('pw', { mCost: 1 }), RangeError)
+  assert.match(await fresh().hashPassword('pw'), /m=64,t=1,p=1/)
+  assert.match(fresh().hashPasswordSync('pw'), /m=64,t=1,p=1/)
+  const { secret, hash } = ropc.generateClientSecret()
+  assert.equal(secret.length, 43)
+  assert.equal(ropc.hashClientSecret(secret), hash)
+  assert.equal(ropc.version, '0.1.0')
+  assert.equal(ropc.MAX_BODY_BYTES, 65536)
+})
+
+test('account events', async () => {
+  const s = fresh()
+  const t = await s.passwordGrant(...APP, 'alice', 'alice-pw')
+  s.setUserPasswordHash('alice', ropc.hashPasswordSync('new', { mCost: 64, tCost: 1, pCost: 1 }))
+  assert.throws(() => s.check(t.accessToken, 'GET /invoices/1'), { code: 'invalid_token' })
+  await s.passwordGrant(...APP, 'alice', 'new')
+  s.setUserEnabled('alice', false)
+  await assert.rejects(s.passwordGrant(...APP, 'alice', 'new'), { code: 'invalid_grant' })
+  s.setUserEnabled('alice', true)
+  assert.equal(s.revokeUserTokens('alice'), true)
+  assert.equal(s.revokeUserTokens('nobody'), false)
+  assert.throws(() => s.setUserEnabled('nobody', true), RangeError)
+  assert.throws(() => s.setUserPasswordHash('alice', 'garbage'), RangeError)
+  assert.equal(JSON.parse(s.configJson()).users[0].username, 'alice')
+  assert.equal(typeof s.purgeExpired(), 'number')
+})
+
+test('guard inputs', () => {
+  const guard = new ropc.ResourceGuard(config)
+  const active = { active: true, token_type: 'Bearer', scope: 'read', username: 'alice', client_id: 'app', exp: 4102444800, groups: ['finance'] }
+  assert.equal(guard.checkIntrospection(active, 'GET /invoices/1').username, 'alice')
+  assert.equal(guard.checkIntrospection(JSON.stringify(active), 'GET /invoices/1').username, 'alice')
+  assert.equal(guard.checkIntrospection(Buffer.from(JSON.stringify(active)), 'GET /invoices/1').username, 'alice')
+  assert.throws(() => guard.checkIntrospection(42, 'GET /invoices/1'), TypeError)
+  assert.equal(guard.bearerToken('Bearer abc'), 'abc')
+  assert.throws(() => guard.bearerToken(null), ropc.OAuthError)
+  assert.equal(guard.realm, 'ropc-test')
+})
+
+test('no panic can abort the process, sync or async', async () => {
+  assert.throws(() => native.panicSyncForTests(), Error)
+  await assert.rejects(native.panicInTaskForTests(), /ropc panicked/)
+  // and the addon still works afterwards
+  assert.equal((await fresh().passwordGrant(...APP, 'alice', 'alice-pw')).tokenType, 'Bearer')
+})

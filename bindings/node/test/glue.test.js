@@ -1,0 +1,100 @@
+'use strict'
+// tokenHandler and protect on node:http and on Express.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const http = require('node:http')
+const path = require('node:path')
+const ropc = require('..')
+
+const config = require(path.join(__dirname, '..', '..', '..', 'tests', 'vectors', 'flows.json')).config
+const BASIC = `Basic ${Buffer.from('app:app-secret').toString('base64')}`
+const FORM = 'application/x-www-form-urlencoded'
+
+async function listen(handler) {
+  const server = http.createServer(handler)
+  await new Promise((r) => server.listen(0, '127.0.0.1', r))
+  return { url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)) }
+}
+
+async function login(url) {
+  const r = await fetch(`${url}/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': FORM, Authorization: BASIC },
+    body: 'grant_type=password&username=alice&password=alice-pw&scope=read',
+  })
+  assert.equal(r.status, 200)
+  assert.equal(r.headers.get('cache-control'), 'no-store')
+  return (await r.json()).access_token
+}
+
+test('node:http: tokenHandler and protect', async () => {
+  const server = new ropc.Server(config)
+  const tokens = ropc.tokenHandler(server)
+  const guard = ropc.protect(server, { scope: 'read' })
+  const app = await listen((req, res) =>
+    tokens(req, res, () =>
+      guard(req, res, () => {
+        res.writeHead(200, { 'Content-Type': 'text/plain' }).end(req.principal.username)
+      }),
+    ),
+  )
+  try {
+    const token = await login(app.url)
+    let r = await fetch(`${app.url}/invoices/1`, { headers: { Authorization: `Bearer ${token}` } })
+    assert.deepEqual([r.status, await r.text()], [200, 'alice'])
+    r = await fetch(`${app.url}/invoices/1`)
+    assert.equal(r.status, 401)
+    assert.equal(r.headers.get('www-authenticate'), 'Bearer realm="ropc-test"')
+    r = await fetch(`${app.url}/users/bob/x`, { headers: { Authorization: `Bearer ${token}` } })
+    assert.equal(r.status, 403)
+    assert.equal((await r.json()).error, 'access_denied')
+    r = await fetch(`${app.url}/token`)
+    assert.equal(r.status, 405)
+    r = await fetch(`${app.url}/token`, { method: 'POST', headers: { 'Content-Type': FORM, Authorization: BASIC }, body: 'x'.repeat(1 << 20) })
+    assert.equal(r.status, 400)
+  } finally {
+    await app.close()
+  }
+})
+
+test('Express: tokenHandler as middleware, protect on a route', async () => {
+  const express = require('express')
+  const server = new ropc.Server(config)
+  const app = express()
+  app.use(ropc.tokenHandler(server))
+  app.get('/invoices/:id', ropc.protect(server, { scope: 'read' }), (req, res) => res.json({ id: req.params.id, user: req.principal.username }))
+  const running = await listen(app)
+  try {
+    const token = await login(running.url)
+    let r = await fetch(`${running.url}/invoices/9`, { headers: { Authorization: `Bearer ${token}` } })
+    assert.deepEqual(await r.json(), { id: '9', user: 'alice' })
+    r = await fetch(`${running.url}/invoices/9`, { headers: { Authorization: 'Bearer nope' } })
+    assert.equal(r.status, 401)
+    assert.match(r.headers.get('www-authenticate'), /error="invalid_token"/)
+  } finally {
+    await running.close()
+  }
+})
+
+test('Express with express.raw before ropc still works; a parsed body is refused clearly', async () => {
+  const express = require('express')
+  const server = new ropc.Server(config)
+  const raw = express()
+  raw.use(express.raw({ type: FORM }))
+  raw.use(ropc.tokenHandler(server))
+  const parsed = express()
+  parsed.use(express.urlencoded({ extended: false }))
+  parsed.use(ropc.tokenHandler(server))
+  parsed.use((err, req, res, next) => res.status(500).send(err.message))
+  const a = await listen(raw)
+  const b = await listen(parsed)
+  try {
+    await login(a.url)
+    const r = await fetch(`${b.url}/token`, { method: 'POST', headers: { 'Content-Type': FORM, Authorization: BASIC }, body: 'grant_type=password' })
+    assert.equal(r.status, 500)
+    assert.match(await r.text(), /mount ropc before body parsers/)
+  } finally {
+    await a.close()
+    await b.close()
+  }
+})

@@ -1,0 +1,95 @@
+'use strict'
+// The shared wire vectors: same status, header list and body bytes as Rust.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const path = require('node:path')
+const ropc = require('..')
+
+const doc = require(path.join(__dirname, '..', '..', '..', 'tests', 'vectors', 'flows.json'))
+const PLACEHOLDER = /\{\{(?:(token|int):)?([A-Za-z0-9_]+)\}\}/g
+const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+function substitute(text, env) {
+  return text.replace(PLACEHOLDER, (m, kind, name) => (kind ? m : env[name]))
+}
+
+// As core/tests/vectors.rs: {{token:N}} captures 43 chars, {{int:N}} digits,
+// {{N}} must equal a capture; a name captured twice must match.
+function matches(template, actual, env) {
+  let pattern = ''
+  let pos = 0
+  const names = []
+  for (const m of template.matchAll(PLACEHOLDER)) {
+    pattern += escape(template.slice(pos, m.index))
+    const [, kind, name] = m
+    pattern += kind === 'token' ? '([A-Za-z0-9_-]{43})' : kind === 'int' ? '([0-9]+)' : `(${escape(env[name])})`
+    names.push(name)
+    pos = m.index + m[0].length
+  }
+  pattern += escape(template.slice(pos))
+  const found = new RegExp(`^${pattern}$`, 's').exec(actual)
+  if (!found) return false
+  return names.every((name, i) => (env[name] ??= found[i + 1]) === found[i + 1])
+}
+
+function checkResponse(expect, status, headers, body, env) {
+  assert.ok(!expect.principal, `expected a principal, got ${status} ${body}`)
+  assert.equal(status, expect.status, body.toString())
+  assert.deepEqual(Object.entries(headers), expect.headers)
+  const template = substitute(expect.body, env)
+  assert.ok(matches(template, body.toString('utf8'), env), `${body} !~ ${template}`)
+}
+
+async function runStep(server, guard, step, env) {
+  const { request: req, expect } = step
+  const sub = (key) => (req[key] === null || req[key] === undefined ? null : substitute(req[key], env))
+  if (['token', 'introspect', 'revoke'].includes(step.endpoint)) {
+    const headers = {}
+    if (sub('content_type')) headers['content-type'] = sub('content_type')
+    if (sub('authorization')) headers.authorization = sub('authorization')
+    const fn = { token: 'tokenEndpoint', introspect: 'introspectionEndpoint', revoke: 'revocationEndpoint' }[step.endpoint]
+    const resp = await server[fn](req.method, headers, Buffer.from(sub('body') ?? '', 'utf8'))
+    checkResponse(expect, resp.status, resp.headers, resp.body, env)
+    return
+  }
+  let principal
+  try {
+    principal =
+      step.endpoint === 'resource'
+        ? server.checkRequest(sub('authorization'), sub('resource'), sub('scope'))
+        : guard.checkIntrospection(req.introspection, sub('resource'), sub('scope'))
+  } catch (err) {
+    assert.ok(err instanceof ropc.OAuthError, String(err))
+    checkResponse(expect, err.status, err.headers, err.body, env)
+    assert.equal(err.code, err.body.length ? JSON.parse(err.body).error : null)
+    return
+  }
+  assert.ok(expect.principal, `expected an error, got ${JSON.stringify(principal)}`)
+  const { username, clientId: client_id, scopes, groups } = principal
+  assert.deepEqual({ username, client_id, scopes, groups }, expect.principal)
+}
+
+for (const c of doc.cases) {
+  test(`vector: ${c.name}`, async () => {
+    const server = new ropc.Server(doc.config)
+    const guard = new ropc.ResourceGuard(doc.config)
+    const env = {}
+    for (const [i, step] of c.steps.entries()) {
+      try {
+        await runStep(server, guard, step, env)
+      } catch (e) {
+        e.message = `step ${i}: ${e.message}`
+        throw e
+      }
+    }
+  })
+}
+
+test('the vectors were all read, and the matcher can fail', () => {
+  assert.ok(doc.cases.length >= 20)
+  assert.ok(doc.cases.reduce((n, c) => n + c.steps.length, 0) >= 90)
+  const env = {}
+  assert.ok(matches('a{{int:n}}b', 'a12b', env) && env.n === '12')
+  assert.ok(!matches('a{{int:n}}b', 'a13b', env))
+  assert.ok(!matches('x{{token:t}}', 'xshort', env))
+})

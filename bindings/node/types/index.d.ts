@@ -1,0 +1,317 @@
+declare namespace _exports {
+    export { HttpResponse, TokenResponse, Principal, Headers, Body };
+}
+declare const _exports: {
+    tokenHandler: typeof import("./glue.js").tokenHandler;
+    protect: typeof import("./glue.js").protect;
+    Server: typeof Server;
+    ResourceGuard: typeof ResourceGuard;
+    IntrospectionChecker: typeof IntrospectionChecker;
+    IntrospectionUnavailable: typeof IntrospectionUnavailable;
+    OAuthError: typeof OAuthError;
+    ConfigError: typeof ConfigError;
+    hashPassword: typeof hashPassword;
+    hashPasswordSync: typeof hashPasswordSync;
+    generateClientSecret: typeof generateClientSecret;
+    hashClientSecret: typeof hashClientSecret;
+    version: string;
+    MAX_BODY_BYTES: number;
+};
+export = _exports;
+/**
+ * An HTTP response to send as it is.
+ */
+type HttpResponse = {
+    status: number;
+    headers: Record<string, string>;
+    body: Buffer;
+};
+/**
+ * A token response (RFC 6749 §5.1).
+ */
+type TokenResponse = {
+    accessToken: string;
+    /**
+     * always `Bearer`
+     */
+    tokenType: string;
+    /**
+     * seconds
+     */
+    expiresIn: number;
+    refreshToken: string | null;
+    scope: string;
+};
+/**
+ * Who is calling a resource.
+ */
+type Principal = {
+    username: string;
+    clientId: string;
+    scopes: string[];
+    groups: string[];
+    /**
+     * seconds since the epoch
+     */
+    expiresAt: number;
+};
+/**
+ * Request headers: Node's `req.headers`, a `Map`, or `[name, value]` pairs.
+ */
+type Headers = Record<string, string | string[] | undefined> | Map<string, string> | Array<[string, string]> | null | undefined;
+/**
+ * The request body.
+ */
+type Body = Buffer | Uint8Array | string | null | undefined;
+/** An authorization server. Safe to use from many async callers at once. */
+declare class Server {
+    /**
+     * A server from a JSON configuration file.
+     * @param {string} path
+     * @returns {Server}
+     */
+    static fromFile(path: string): Server;
+    /**
+     * @param {object | string} config a configuration object or JSON string (see the README)
+     */
+    constructor(config: object | string);
+    /** The realm of `WWW-Authenticate` challenges. @returns {string} */
+    get realm(): string;
+    /**
+     * The token endpoint (RFC 6749 §3.2), on the libuv pool.
+     * @param {string} method @param {Headers} headers @param {Body} body
+     * @returns {Promise<HttpResponse>}
+     */
+    tokenEndpoint(method: string, headers: Headers, body: Body): Promise<HttpResponse>;
+    /** @param {string} method @param {Headers} headers @param {Body} body @returns {HttpResponse} */
+    tokenEndpointSync(method: string, headers: Headers, body: Body): HttpResponse;
+    /**
+     * The introspection endpoint (RFC 7662).
+     * @param {string} method @param {Headers} headers @param {Body} body
+     * @returns {Promise<HttpResponse>}
+     */
+    introspectionEndpoint(method: string, headers: Headers, body: Body): Promise<HttpResponse>;
+    /** @param {string} method @param {Headers} headers @param {Body} body @returns {HttpResponse} */
+    introspectionEndpointSync(method: string, headers: Headers, body: Body): HttpResponse;
+    /**
+     * The revocation endpoint (RFC 7009).
+     * @param {string} method @param {Headers} headers @param {Body} body
+     * @returns {Promise<HttpResponse>}
+     */
+    revocationEndpoint(method: string, headers: Headers, body: Body): Promise<HttpResponse>;
+    /** @param {string} method @param {Headers} headers @param {Body} body @returns {HttpResponse} */
+    revocationEndpointSync(method: string, headers: Headers, body: Body): HttpResponse;
+    /**
+     * The password grant; rejects with an {@link OAuthError} when refused.
+     * @param {string} clientId @param {string | null} clientSecret @param {string} username @param {string} password
+     * @param {string | null} [scope]
+     * @returns {Promise<TokenResponse>}
+     */
+    passwordGrant(clientId: string, clientSecret: string | null, username: string, password: string, scope?: string | null): Promise<TokenResponse>;
+    /**
+     * @param {string} clientId @param {string | null} clientSecret @param {string} username @param {string} password
+     * @param {string | null} [scope]
+     * @returns {TokenResponse}
+     */
+    passwordGrantSync(clientId: string, clientSecret: string | null, username: string, password: string, scope?: string | null): TokenResponse;
+    /**
+     * The refresh_token grant, with rotation.
+     * @param {string} clientId @param {string | null} clientSecret @param {string} refreshToken @param {string | null} [scope]
+     * @returns {Promise<TokenResponse>}
+     */
+    refreshGrant(clientId: string, clientSecret: string | null, refreshToken: string, scope?: string | null): Promise<TokenResponse>;
+    /**
+     * @param {string} clientId @param {string | null} clientSecret @param {string} refreshToken @param {string | null} [scope]
+     * @returns {TokenResponse}
+     */
+    refreshGrantSync(clientId: string, clientSecret: string | null, refreshToken: string, scope?: string | null): TokenResponse;
+    /**
+     * Introspection (RFC 7662): the response object.
+     * @param {string} clientId @param {string | null} clientSecret @param {string} token @param {string | null} [tokenTypeHint]
+     * @returns {Promise<Record<string, unknown>>}
+     */
+    introspect(clientId: string, clientSecret: string | null, token: string, tokenTypeHint?: string | null): Promise<Record<string, unknown>>;
+    /**
+     * @param {string} clientId @param {string | null} clientSecret @param {string} token @param {string | null} [tokenTypeHint]
+     * @returns {Record<string, unknown>}
+     */
+    introspectSync(clientId: string, clientSecret: string | null, token: string, tokenTypeHint?: string | null): Record<string, unknown>;
+    /**
+     * Revocation (RFC 7009); unknown tokens succeed.
+     * @param {string} clientId @param {string | null} clientSecret @param {string} token @param {string | null} [tokenTypeHint]
+     * @returns {Promise<void>}
+     */
+    revoke(clientId: string, clientSecret: string | null, token: string, tokenTypeHint?: string | null): Promise<void>;
+    /**
+     * @param {string} clientId @param {string | null} clientSecret @param {string} token @param {string | null} [tokenTypeHint]
+     * @returns {void}
+     */
+    revokeSync(clientId: string, clientSecret: string | null, token: string, tokenTypeHint?: string | null): void;
+    /**
+     * Stage 5 with the token itself; throws an {@link OAuthError} carrying the RFC 6750 response.
+     * @param {string} accessToken @param {string} resource @param {string | null} [scope]
+     * @returns {Principal}
+     */
+    check(accessToken: string, resource: string, scope?: string | null): Principal;
+    /**
+     * Stage 5 from the request's Authorization header (`null`/`undefined` when absent).
+     * @param {string | null | undefined} authorization @param {string} resource @param {string | null} [scope]
+     * @returns {Principal}
+     */
+    checkRequest(authorization: string | null | undefined, resource: string, scope?: string | null): Principal;
+    /** Hashes a password with this server's argon2id parameters. @param {string} password @returns {Promise<string>} */
+    hashPassword(password: string): Promise<string>;
+    /** @param {string} password @returns {string} */
+    hashPasswordSync(password: string): string;
+    /** Sets a user's password hash and ends all its tokens. @param {string} username @param {string} passwordHash @returns {void} */
+    setUserPasswordHash(username: string, passwordHash: string): void;
+    /** Enables or disables a user; disabling ends all its tokens. @param {string} username @param {boolean} enabled @returns {void} */
+    setUserEnabled(username: string, enabled: boolean): void;
+    /** Ends every token of a user; false for an unknown user. @param {string} username @returns {boolean} */
+    revokeUserTokens(username: string): boolean;
+    /** Drops expired and revoked tokens now; returns how many. @returns {number} */
+    purgeExpired(): number;
+    /** The configuration as it is now (re-hashed passwords included), as JSON. @returns {string} */
+    configJson(): string;
+    #private;
+}
+/** A resource server's guard: decides from an introspection response with the shared scopes and rules. */
+declare class ResourceGuard {
+    /** @param {object | string} config */
+    constructor(config: object | string);
+    /** @returns {string} */
+    get realm(): string;
+    /**
+     * Step one: the bearer token in an Authorization header.
+     * @param {string | null | undefined} authorization
+     * @returns {string}
+     */
+    bearerToken(authorization: string | null | undefined): string;
+    /**
+     * Step two: decides from the introspection response.
+     * @param {string | Buffer | object} introspection @param {string} resource @param {string | null} [scope]
+     * @returns {Principal}
+     */
+    checkIntrospection(introspection: string | Buffer | object, resource: string, scope?: string | null): Principal;
+    #private;
+}
+/** A resource server in another process: asks the introspection endpoint, then decides with a guard. */
+declare class IntrospectionChecker {
+    /**
+     * @param {ResourceGuard} guard @param {string} introspectionUrl
+     * @param {string} clientId this resource server's client id @param {string} clientSecret
+     * @param {{timeoutMs?: number}} [options]
+     */
+    constructor(guard: ResourceGuard, introspectionUrl: string, clientId: string, clientSecret: string, options?: {
+        timeoutMs?: number;
+    });
+    guard: ResourceGuard;
+    introspectionUrl: string;
+    timeoutMs: number;
+    /** POSTs the token to the introspection endpoint. @param {string} token @returns {Promise<string>} */
+    introspect(token: string): Promise<string>;
+    /**
+     * Like {@link Server#checkRequest}, asynchronously.
+     * @param {string | null | undefined} authorization @param {string} resource @param {string | null} [scope]
+     * @returns {Promise<Principal>}
+     */
+    checkRequest(authorization: string | null | undefined, resource: string, scope?: string | null): Promise<Principal>;
+    #private;
+}
+/** The authorization server could not be asked (answer 503). */
+declare class IntrospectionUnavailable extends Error {
+    /** @param {string} message */
+    constructor(message: string);
+    code: string;
+}
+/**
+ * An HTTP response to send as it is.
+ * @typedef {object} HttpResponse
+ * @property {number} status
+ * @property {Record<string, string>} headers
+ * @property {Buffer} body
+ */
+/**
+ * A token response (RFC 6749 §5.1).
+ * @typedef {object} TokenResponse
+ * @property {string} accessToken
+ * @property {string} tokenType always `Bearer`
+ * @property {number} expiresIn seconds
+ * @property {string | null} refreshToken
+ * @property {string} scope
+ */
+/**
+ * Who is calling a resource.
+ * @typedef {object} Principal
+ * @property {string} username
+ * @property {string} clientId
+ * @property {string[]} scopes
+ * @property {string[]} groups
+ * @property {number} expiresAt seconds since the epoch
+ */
+/**
+ * Request headers: Node's `req.headers`, a `Map`, or `[name, value]` pairs.
+ * @typedef {Record<string, string | string[] | undefined> | Map<string, string> | Array<[string, string]> | null | undefined} Headers
+ */
+/** The request body. @typedef {Buffer | Uint8Array | string | null | undefined} Body */
+/**
+ * A refusal: `code` is the RFC error code (`invalid_grant`, ...; `null` only
+ * for a resource request without credentials), with the ready response.
+ */
+declare class OAuthError extends Error {
+    /** @param {any} info */
+    constructor(info: any);
+    /** @type {string | null} */
+    code: string | null;
+    /** @type {string} */
+    description: string;
+    /** @type {string | null} the scope an `insufficient_scope` refusal needed */
+    scope: string | null;
+    /** @type {number} */
+    status: number;
+    /** @type {Record<string, string>} */
+    headers: Record<string, string>;
+    /** @type {Buffer} */
+    body: Buffer;
+}
+/** A configuration that cannot be loaded: `path` says where. */
+declare class ConfigError extends Error {
+    /** @param {{path: string, message: string, text: string}} failure */
+    constructor(failure: {
+        path: string;
+        message: string;
+        text: string;
+    });
+    /** @type {string} */
+    code: string;
+    /** @type {string} */
+    path: string;
+    /** @type {string} */
+    detail: string;
+}
+/**
+ * argon2id PHC hash of a password (OWASP's parameters by default), on the libuv pool.
+ * @param {string} password @param {{mCost?: number, tCost?: number, pCost?: number}} [params]
+ * @returns {Promise<string>}
+ */
+declare function hashPassword(password: string, params?: {
+    mCost?: number;
+    tCost?: number;
+    pCost?: number;
+}): Promise<string>;
+/**
+ * @param {string} password @param {{mCost?: number, tCost?: number, pCost?: number}} [params]
+ * @returns {string}
+ */
+declare function hashPasswordSync(password: string, params?: {
+    mCost?: number;
+    tCost?: number;
+    pCost?: number;
+}): string;
+/** A new client secret (give it to the client once) and the hash for the configuration. @returns {{secret: string, hash: string}} */
+declare function generateClientSecret(): {
+    secret: string;
+    hash: string;
+};
+/** The `sha256:` hash of a generated client secret. @param {string} secret @returns {string} */
+declare function hashClientSecret(secret: string): string;

@@ -1,0 +1,2 @@
+export function binaryName(): string;
+export function load(): any;

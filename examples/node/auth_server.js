@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// An OAuth 2.0 authorization server (token, introspection, revocation) on
+// node:http, with ropc deciding everything.
+//
+//   node auth_server.js --config ../config/ropc.json --port 9000
+//
+// --port 0 picks a free port; the first line printed says which.
+'use strict'
+const http = require('node:http')
+const { parseArgs } = require('node:util')
+const ropc = require('../../bindings/node') // in your project: require('ropc')
+
+const { values } = parseArgs({
+  options: { config: { type: 'string' }, host: { type: 'string', default: '127.0.0.1' }, port: { type: 'string', default: '9000' } },
+})
+if (!values.config) {
+  console.error('usage: auth_server.js --config FILE [--host 127.0.0.1] [--port 9000]')
+  process.exit(2)
+}
+const server = ropc.Server.fromFile(values.config)
+const handler = ropc.tokenHandler(server) // /token, /introspect, /revoke; 404 elsewhere
+const httpServer = http.createServer((req, res) => {
+  res.on('finish', () => console.error(`auth_server: ${req.method} ${req.url} ${res.statusCode}`))
+  handler(req, res)
+})
+httpServer.listen(Number(values.port), values.host, () => {
+  const { port } = /** @type {import('node:net').AddressInfo} */ (httpServer.address())
+  console.log(`auth_server listening on http://${values.host}:${port}`)
+})

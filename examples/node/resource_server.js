@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// A resource server on node:http. For each request it asks the authorization
+// server's introspection endpoint whether the bearer token is valid (stage 5),
+// then lets ropc check the scope and the resource owner's right to the
+// resource, with the shared configuration's scopes and rules.
+//
+//   ROPC_CLIENT_SECRET=... node resource_server.js --config ../config/ropc.json \
+//     --port 9002 --introspect http://127.0.0.1:9000/introspect --client-id invoice-api
+//
+// The client secret comes from the environment, never the command line.
+'use strict'
+const fs = require('node:fs')
+const http = require('node:http')
+const { parseArgs } = require('node:util')
+const ropc = require('../../bindings/node') // in your project: require('ropc')
+
+const { values } = parseArgs({
+  options: {
+    config: { type: 'string' },
+    host: { type: 'string', default: '127.0.0.1' },
+    port: { type: 'string', default: '9002' },
+    introspect: { type: 'string' },
+    'client-id': { type: 'string' },
+  },
+})
+const secret = process.env.ROPC_CLIENT_SECRET
+if (!values.config || !values.introspect || !values['client-id'] || !secret) {
+  console.error('usage: ROPC_CLIENT_SECRET=... resource_server.js --config FILE --introspect URL --client-id ID [--port 9002]')
+  process.exit(2)
+}
+const guard = new ropc.ResourceGuard(fs.readFileSync(values.config, 'utf8'))
+const checker = new ropc.IntrospectionChecker(guard, values.introspect, values['client-id'], secret)
+const protect = ropc.protect(checker) // resource = "METHOD /path"
+
+const httpServer = http.createServer((req, res) => {
+  res.on('finish', () => console.error(`resource_server: ${req.method} ${req.url} ${res.statusCode}`))
+  protect(req, res, (err) => {
+    if (err) {
+      res.writeHead(500).end()
+      return
+    }
+    const who = req.principal
+    const body = JSON.stringify({
+      resource: `${req.method} ${new URL(req.url, 'http://x').pathname}`,
+      user: who.username,
+      client: who.clientId,
+      scopes: who.scopes,
+      served_by: 'node',
+    })
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }).end(body)
+  })
+})
+httpServer.listen(Number(values.port), values.host, () => {
+  console.log(`resource_server listening on http://${values.host}:${httpServer.address().port}`)
+})
