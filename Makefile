@@ -15,12 +15,12 @@ CWARN    := -Wall -Wextra -Wpedantic -Werror
 VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full \
             --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
 
-.PHONY: all test test-rust test-c test-python python test-node node stage-debug demo bench header lib install clean
+.PHONY: all test test-rust test-c test-python python test-node node test-demo demo-deps demo-rust microhttpd stage-debug demo bench header lib install clean
 
 all:
 	$(CARGO) build --workspace
 
-test: test-rust test-c test-python test-node
+test: test-rust test-c test-python test-node test-demo
 
 test-rust:
 	$(CARGO) test
@@ -137,7 +137,39 @@ test-node: node
 
 # ---- the rest ---------------------------------------------------------------
 
-demo:
+# ---- the demo: a C authorization server, Python and Node resource servers ----
+
+AS_PORT   ?= 9000
+PY_PORT   ?= 9001
+NODE_PORT ?= 9002
+
+# libmicrohttpd from Debian: installed when we may (root), else the command to run.
+microhttpd:
+	@if ! pkg-config --exists libmicrohttpd 2>/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing libmicrohttpd-dev"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libmicrohttpd-dev >/dev/null; \
+	  else \
+	    echo "the demo needs libmicrohttpd: run  sudo apt-get install -y libmicrohttpd-dev  and try again"; exit 1; \
+	  fi; \
+	fi
+
+$(BUILD)/c/auth_server: examples/c/auth_server.c include/ropc.h | microhttpd stage-debug
+	$(CC) -std=c11 $(CWARN) -Iinclude $< -o $@ $$(pkg-config --cflags --libs libmicrohttpd) \
+	  -L$(CLIB) -lropc -lpthread -Wl,-rpath,$(CURDIR)/$(CLIB)
+
+demo-deps: microhttpd stage-debug $(BUILD)/c/auth_server python node
+
+demo: demo-deps
+	python3 examples/demo/demo.py --auth-server $(BUILD)/c/auth_server --python $(VPY) \
+	  --as-port $(AS_PORT) --py-port $(PY_PORT) --node-port $(NODE_PORT)
+
+# In `make test`, free ports are picked so that nothing else can collide.
+test-demo: demo-deps
+	python3 examples/demo/demo.py --auth-server $(BUILD)/c/auth_server --python $(VPY) \
+	  --as-port 0 --py-port 0 --node-port 0
+
+demo-rust:
 	$(CARGO) run -q -p ropc-core --example flow
 
 bench:
