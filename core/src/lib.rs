@@ -38,10 +38,10 @@ pub use http::{ClientCredentials, HttpRequest, HttpResponse, MAX_BODY_BYTES};
 pub use password::{hash_password, HashError, HashParams, MAX_PASSWORD_BYTES};
 pub use registry::{generate_client_secret, hash_client_secret, MAX_NAME_BYTES};
 pub use resource::{Principal, Refusal, ResourceGuard};
-pub use scope::{is_scope_token, MAX_RESOURCE_BYTES};
+pub use scope::{is_scope_token, ScopeSet, MAX_RESOURCE_BYTES};
 pub use server::{Introspection, Server, ServerBuilder, TokenResponse};
 pub use store::{
-    Failures, GrantId, MemoryStore, RefreshState, Rotation, Store, StoreStats, TokenKind, TokenRecord,
+    Failures, MemoryStore, RefreshState, Rotation, Store, StoreStats, TokenKind, TokenRecord,
 };
 pub use token::{TokenHash, TOKEN_CHARS};
 

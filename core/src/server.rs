@@ -291,9 +291,7 @@ impl Server {
 
     fn issue(&self, client: &Client, user: &User, scopes: ScopeSet) -> TokenResponse {
         let now = self.clock.now();
-        let grant = self.store.new_grant();
         let record = |ttl: u64, scopes: ScopeSet| TokenRecord {
-            grant,
             client_id: Arc::clone(&client.id),
             username: Arc::clone(&user.username),
             scopes,
@@ -301,14 +299,14 @@ impl Server {
             expires_at: now + ttl,
             user_epoch: user.epoch,
         };
-        let refresh_token = client.refresh_tokens.then(|| {
+        let refresh = client.refresh_tokens.then(|| {
             let (token, hash) = mint();
-            self.store.insert(TokenKind::Refresh, hash, record(client.refresh_ttl, scopes.clone()));
-            token
+            (token, (hash, record(client.refresh_ttl, scopes.clone())))
         });
         let (access_token, hash) = mint();
         let scope = self.registry.scope_string(&scopes);
-        self.store.insert(TokenKind::Access, hash, record(client.access_ttl, scopes));
+        let (refresh_token, refresh_entry) = refresh.map_or((None, None), |(t, e)| (Some(t), Some(e)));
+        self.store.insert_grant((hash, record(client.access_ttl, scopes)), refresh_entry);
         TokenResponse { access_token, token_type: "Bearer", expires_in: client.access_ttl, refresh_token, scope }
     }
 
@@ -404,7 +402,7 @@ impl Server {
             Some(RefreshState::Active(r)) if *r.client_id == *client.id => r,
             Some(RefreshState::Rotated(r)) if *r.client_id == *client.id => {
                 // Reuse of a rotated token: someone holds a copy. End the grant.
-                self.store.revoke_grant(r.grant);
+                self.store.revoke_grant(TokenKind::Refresh, &hash);
                 return Err(invalid());
             }
             _ => return Err(invalid()),
@@ -425,7 +423,7 @@ impl Server {
             }
         };
         if self.user_current(&record).is_none() {
-            self.store.revoke_grant(record.grant);
+            self.store.revoke_grant(TokenKind::Refresh, &hash);
             return Err(invalid());
         }
         let (new_refresh, new_refresh_hash) = mint();
@@ -512,7 +510,7 @@ impl Server {
             return Err(OAuthError::invalid_grant("the token was not issued to this client"));
         }
         match kind {
-            TokenKind::Refresh => self.store.revoke_grant(record.grant),
+            TokenKind::Refresh => self.store.revoke_grant(kind, &hash),
             TokenKind::Access => {
                 self.store.remove(kind, &hash);
             }

@@ -9,12 +9,8 @@ use crate::scope::ScopeSet;
 use crate::token::{TokenHash, TokenHashBuilder};
 use parking_lot::{Mutex, RwLock};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Weak};
-
-/// Identifies one grant: the password grant that started it and every
-/// access and refresh token descended from it by refreshing.
-pub type GrantId = u64;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// Access token or refresh token.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -25,11 +21,11 @@ pub enum TokenKind {
     Refresh,
 }
 
-/// What a token stands for.
+/// What a token stands for. Every token belongs to a grant (lineage): the
+/// password grant that started it and every token descended from it by
+/// refreshing; the store keeps that membership (see [`Store::insert_grant`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TokenRecord {
-    /// The grant (lineage) the token belongs to.
-    pub grant: GrantId,
     /// The client it was issued to; it is bound to that client.
     pub client_id: Arc<str>,
     /// The resource owner.
@@ -89,10 +85,9 @@ pub struct Failures {
 
 /// The state behind a server. Every method is atomic.
 pub trait Store: Send + Sync {
-    /// A new grant identifier, never handed out before by this store.
-    fn new_grant(&self) -> GrantId;
-    /// Stores a new token.
-    fn insert(&self, kind: TokenKind, hash: TokenHash, record: TokenRecord);
+    /// Stores the tokens of a new grant: an access token and, when the
+    /// client gets one, a refresh token.
+    fn insert_grant(&self, access: (TokenHash, TokenRecord), refresh: Option<(TokenHash, TokenRecord)>);
     /// An active access token: not expired at `now`, not revoked.
     fn access(&self, hash: &TokenHash, now: u64) -> Option<TokenRecord>;
     /// A refresh token not expired at `now` and not revoked, active or rotated.
@@ -112,8 +107,9 @@ pub trait Store: Send + Sync {
     ) -> Rotation;
     /// Removes one token; returns its record if it was held.
     fn remove(&self, kind: TokenKind, hash: &TokenHash) -> Option<TokenRecord>;
-    /// Revokes every token of a grant.
-    fn revoke_grant(&self, grant: GrantId);
+    /// Revokes every token of the grant that the token `hash` belongs to
+    /// (active, rotated or already revoked alike).
+    fn revoke_grant(&self, kind: TokenKind, hash: &TokenHash);
     /// Counts a failed login for `account` at `now`; counters older than
     /// `forget_before` start again from zero. Returns the new count.
     fn record_failure(&self, account: &str, now: u64, forget_before: u64) -> u32;
@@ -121,7 +117,7 @@ pub trait Store: Send + Sync {
     fn failures(&self, account: &str) -> Option<Failures>;
     /// Forgets the failures of `account` (after a successful login).
     fn clear_failures(&self, account: &str);
-    /// Drops expired tokens, dead grants and failure counters older than
+    /// Drops expired and revoked tokens and failure counters older than
     /// `forget_before`. Returns how many tokens and counters were dropped.
     fn purge(&self, now: u64, forget_before: u64) -> usize;
     /// Counts, for monitoring.
@@ -165,6 +161,13 @@ impl Shard {
         }
     }
 
+    fn map_ref(&self, kind: TokenKind) -> &TokenMap {
+        match kind {
+            TokenKind::Access => &self.access,
+            TokenKind::Refresh => &self.refresh,
+        }
+    }
+
     fn purge(&mut self, now: u64) -> usize {
         let before = self.access.len() + self.refresh.len();
         self.access.retain(|_, e| e.live(now));
@@ -178,10 +181,11 @@ impl Shard {
 /// hash so that threads seldom wait on one another. Expired entries are
 /// purged as it goes (each shard at most once a minute, when written to) and
 /// by [`Store::purge`].
+///
+/// The tokens of one grant share one revocation flag, so revoking a grant is
+/// one store, whatever the number of its tokens.
 pub struct MemoryStore {
     shards: Box<[RwLock<Shard>]>,
-    grants: Mutex<HashMap<GrantId, Weak<GrantCell>>>,
-    next_grant: AtomicU64,
     failures: Mutex<HashMap<Box<str>, Failures>>,
 }
 
@@ -189,8 +193,6 @@ impl Default for MemoryStore {
     fn default() -> Self {
         MemoryStore {
             shards: (0..SHARDS).map(|_| RwLock::new(Shard::default())).collect(),
-            grants: Mutex::new(HashMap::new()),
-            next_grant: AtomicU64::new(1),
             failures: Mutex::new(HashMap::new()),
         }
     }
@@ -212,16 +214,6 @@ impl MemoryStore {
         &self.shards[usize::from(hash.0[31]) % SHARDS]
     }
 
-    fn grant_cell(&self, grant: GrantId) -> Arc<GrantCell> {
-        let mut grants = self.grants.lock();
-        if let Some(cell) = grants.get(&grant).and_then(Weak::upgrade) {
-            return cell;
-        }
-        let cell = Arc::new(GrantCell::default());
-        grants.insert(grant, Arc::downgrade(&cell));
-        cell
-    }
-
     fn put(&self, kind: TokenKind, hash: TokenHash, record: TokenRecord, grant: Arc<GrantCell>) {
         let now = record.issued_at;
         let mut shard = self.shard(&hash).write();
@@ -233,13 +225,12 @@ impl MemoryStore {
 }
 
 impl Store for MemoryStore {
-    fn new_grant(&self) -> GrantId {
-        self.next_grant.fetch_add(1, Ordering::Relaxed)
-    }
-
-    fn insert(&self, kind: TokenKind, hash: TokenHash, record: TokenRecord) {
-        let grant = self.grant_cell(record.grant);
-        self.put(kind, hash, record, grant);
+    fn insert_grant(&self, access: (TokenHash, TokenRecord), refresh: Option<(TokenHash, TokenRecord)>) {
+        let cell = Arc::new(GrantCell::default());
+        if let Some((hash, record)) = refresh {
+            self.put(TokenKind::Refresh, hash, record, Arc::clone(&cell));
+        }
+        self.put(TokenKind::Access, access.0, access.1, cell);
     }
 
     fn access(&self, hash: &TokenHash, now: u64) -> Option<TokenRecord> {
@@ -292,9 +283,9 @@ impl Store for MemoryStore {
         self.shard(hash).write().map(kind).remove(hash).map(|e| e.record)
     }
 
-    fn revoke_grant(&self, grant: GrantId) {
-        if let Some(cell) = self.grants.lock().get(&grant).and_then(Weak::upgrade) {
-            cell.revoked.store(true, Ordering::Release);
+    fn revoke_grant(&self, kind: TokenKind, hash: &TokenHash) {
+        if let Some(entry) = self.shard(hash).read().map_ref(kind).get(hash) {
+            entry.grant.revoked.store(true, Ordering::Release);
         }
     }
 
@@ -319,8 +310,6 @@ impl Store for MemoryStore {
 
     fn purge(&self, now: u64, forget_before: u64) -> usize {
         let dropped: usize = self.shards.iter().map(|s| s.write().purge(now)).sum();
-        // Grant bookkeeping goes with its last token; it is not counted.
-        self.grants.lock().retain(|_, w| w.strong_count() > 0);
         let mut failures = self.failures.lock();
         let before = failures.len();
         failures.retain(|_, f| f.last >= forget_before);
