@@ -138,6 +138,9 @@ pub struct Pattern {
     source: Box<str>,
     /// The text between stars; `pieces.len() - 1` stars.
     pieces: Vec<Vec<Part>>,
+    /// The same pieces as plain text when there is no `{username}`: the
+    /// common case, matched without building any string.
+    literal: Option<Vec<Box<str>>>,
 }
 
 impl std::fmt::Debug for Pattern {
@@ -176,7 +179,15 @@ impl Pattern {
             }
             pieces.push(parts);
         }
-        Ok(Pattern { source: source.into(), pieces })
+        let literal = pieces
+            .iter()
+            .map(|parts: &Vec<Part>| match parts.as_slice() {
+                [] => Some("".into()),
+                [Part::Lit(s)] => Some(s.clone()),
+                _ => None,
+            })
+            .collect();
+        Ok(Pattern { source: source.into(), pieces, literal })
     }
 
     fn piece<'a>(parts: &'a [Part], username: &'a str) -> std::borrow::Cow<'a, str> {
@@ -197,30 +208,39 @@ impl Pattern {
 
     /// Whether `resource` matches, with `{username}` standing for `username`.
     pub fn matches(&self, resource: &str, username: &str) -> bool {
-        let n = self.pieces.len();
-        let first = Self::piece(&self.pieces[0], username);
-        if n == 1 {
-            return resource == first;
+        match &self.literal {
+            Some(pieces) => glob(pieces.iter().map(|p| std::borrow::Cow::Borrowed(&**p)), pieces.len(), resource),
+            None => glob(self.pieces.iter().map(|p| Self::piece(p, username)), self.pieces.len(), resource),
         }
-        let last = Self::piece(&self.pieces[n - 1], username);
-        if resource.len() < first.len() + last.len()
-            || !resource.starts_with(&*first)
-            || !resource.ends_with(&*last)
-        {
-            return false;
-        }
-        // With only `*` wildcards, taking each middle piece at its leftmost
-        // place is never worse than any other choice.
-        let mut middle = &resource[first.len()..resource.len() - last.len()];
-        for parts in &self.pieces[1..n - 1] {
-            let piece = Self::piece(parts, username);
-            match middle.find(&*piece) {
-                Some(at) => middle = &middle[at + piece.len()..],
-                None => return false,
-            }
-        }
-        true
     }
+}
+
+/// `*`-only glob over the pieces between stars. Taking each middle piece at
+/// its leftmost place is never worse than any other choice.
+fn glob<'a>(mut pieces: impl Iterator<Item = std::borrow::Cow<'a, str>>, n: usize, resource: &str) -> bool {
+    let (r, first) = (resource.as_bytes(), pieces.next().unwrap_or_default());
+    let first = first.as_bytes();
+    if n == 1 {
+        return r == first;
+    }
+    if r.len() < first.len() || &r[..first.len()] != first {
+        return false;
+    }
+    let mut rest = &resource[first.len()..];
+    for (i, piece) in pieces.enumerate() {
+        if i + 2 == n {
+            // The last piece must end the resource.
+            return rest.len() >= piece.len() && rest.as_bytes()[rest.len() - piece.len()..] == *piece.as_bytes();
+        }
+        match rest.find(&*piece) {
+            Some(at) => rest = &rest[at + piece.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+impl Pattern {
 }
 
 /// Checks a resource name a resource server asks about: not empty, not too
