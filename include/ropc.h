@@ -95,7 +95,9 @@ typedef struct ropc_guard ropc_guard;
 typedef struct ropc_introspection ropc_introspection;
 
 /**
- * Who is calling a resource: the outcome of a successful check.
+ * Who is calling a resource: the outcome of a successful check. Its C
+ * strings are made on first use, so a check that only asks "allowed?"
+ * pays for none of them.
  */
 typedef struct ropc_principal ropc_principal;
 

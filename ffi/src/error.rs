@@ -111,8 +111,17 @@ pub struct ropc_error {
 }
 
 pub(crate) fn cstring(s: &str) -> CString {
-    // Strings from the core never hold NUL; drop any rather than fail.
-    CString::new(s.replace('\0', "")).unwrap_or_default()
+    cstring_owned(s.to_owned())
+}
+
+/// Takes the string's buffer (no copy). Strings from the core never hold
+/// NUL; if one did, it is dropped rather than failing.
+pub(crate) fn cstring_owned(s: String) -> CString {
+    CString::new(s).unwrap_or_else(|e| {
+        let mut bytes = e.into_vec();
+        bytes.retain(|b| *b != 0);
+        CString::new(bytes).unwrap_or_default()
+    })
 }
 
 impl ropc_error {

@@ -2,7 +2,8 @@
 //! introspection results, with their getters. Strings are borrowed from the
 //! handle until its `_free`.
 
-use crate::error::cstring;
+use crate::error::{cstring, cstring_owned};
+use std::cell::OnceCell;
 use crate::{ffi_boundary, free_box, handle, ropc_status, try_ref};
 use ropc_core::{HttpResponse, Introspection, Principal, TokenResponse};
 use std::ffi::{c_char, CString};
@@ -19,9 +20,9 @@ impl From<HttpResponse> for ropc_response {
     fn from(r: HttpResponse) -> Self {
         ropc_response {
             status: r.status,
-            headers: r.headers.iter().map(|(n, v)| (cstring(n), cstring(v))).collect(),
+            headers: r.headers.into_iter().map(|(n, v)| (cstring(n), cstring_owned(v))).collect(),
             body_len: r.body.len(),
-            body: cstring(&r.body),
+            body: cstring_owned(r.body),
         }
     }
 }
@@ -95,9 +96,9 @@ pub struct ropc_token_response {
 impl From<TokenResponse> for ropc_token_response {
     fn from(t: TokenResponse) -> Self {
         ropc_token_response {
-            access_token: cstring(&t.access_token),
-            refresh_token: t.refresh_token.as_deref().map(cstring),
-            scope: cstring(&t.scope),
+            access_token: cstring_owned(t.access_token),
+            refresh_token: t.refresh_token.map(cstring_owned),
+            scope: cstring_owned(t.scope),
             expires_in: t.expires_in,
         }
     }
@@ -135,63 +136,71 @@ pub extern "C" fn ropc_token_response_free(tokens: *mut ropc_token_response) {
     ffi_boundary! { free_box(tokens) }
 }
 
-/// Who is calling a resource: the outcome of a successful check.
+/// Who is calling a resource: the outcome of a successful check. Its C
+/// strings are made on first use, so a check that only asks "allowed?"
+/// pays for none of them.
 pub struct ropc_principal {
-    username: CString,
-    client_id: CString,
-    scope: CString,
-    groups: Vec<CString>,
-    expires_at: u64,
+    inner: Principal,
+    username: OnceCell<CString>,
+    client_id: OnceCell<CString>,
+    scope: OnceCell<CString>,
+    groups: OnceCell<Vec<CString>>,
 }
 
 impl From<Principal> for ropc_principal {
     fn from(p: Principal) -> Self {
         ropc_principal {
-            username: cstring(&p.username),
-            client_id: cstring(&p.client_id),
-            scope: cstring(&p.scopes.join(" ")),
-            groups: p.groups.iter().map(|g| cstring(g)).collect(),
-            expires_at: p.expires_at,
+            inner: p,
+            username: OnceCell::new(),
+            client_id: OnceCell::new(),
+            scope: OnceCell::new(),
+            groups: OnceCell::new(),
         }
+    }
+}
+
+impl ropc_principal {
+    fn groups(&self) -> &[CString] {
+        self.groups.get_or_init(|| self.inner.groups.iter().map(|g| cstring(g)).collect())
     }
 }
 
 /// The resource owner. Borrowed from `principal`.
 #[no_mangle]
 pub extern "C" fn ropc_principal_username(principal: *const ropc_principal) -> *const c_char {
-    ffi_boundary! { handle(principal).map_or(std::ptr::null(), |p| p.username.as_ptr()) }
+    ffi_boundary! { handle(principal).map_or(std::ptr::null(), |p| p.username.get_or_init(|| cstring(&p.inner.username)).as_ptr()) }
 }
 
 /// The client the token was issued to. Borrowed from `principal`.
 #[no_mangle]
 pub extern "C" fn ropc_principal_client_id(principal: *const ropc_principal) -> *const c_char {
-    ffi_boundary! { handle(principal).map_or(std::ptr::null(), |p| p.client_id.as_ptr()) }
+    ffi_boundary! { handle(principal).map_or(std::ptr::null(), |p| p.client_id.get_or_init(|| cstring(&p.inner.client_id)).as_ptr()) }
 }
 
 /// The token's scopes, space-separated. Borrowed from `principal`.
 #[no_mangle]
 pub extern "C" fn ropc_principal_scope(principal: *const ropc_principal) -> *const c_char {
-    ffi_boundary! { handle(principal).map_or(std::ptr::null(), |p| p.scope.as_ptr()) }
+    ffi_boundary! { handle(principal).map_or(std::ptr::null(), |p| p.scope.get_or_init(|| cstring_owned(p.inner.scopes.join(" "))).as_ptr()) }
 }
 
 /// How many groups the resource owner is in.
 #[no_mangle]
 pub extern "C" fn ropc_principal_group_count(principal: *const ropc_principal) -> usize {
-    ffi_boundary! { handle(principal).map_or(0, |p| p.groups.len()) }
+    ffi_boundary! { handle(principal).map_or(0, |p| p.inner.groups.len()) }
 }
 
 /// Group `index`, or NULL when out of range. Borrowed from `principal`.
 #[no_mangle]
 pub extern "C" fn ropc_principal_group(principal: *const ropc_principal, index: usize) -> *const c_char {
     ffi_boundary! {
-        handle(principal).and_then(|p| p.groups.get(index)).map_or(std::ptr::null(), |g| g.as_ptr())
+        handle(principal).and_then(|p| p.groups().get(index)).map_or(std::ptr::null(), |g| g.as_ptr())
     }
 }
 
 /// When the token expires, seconds since the epoch.
 #[no_mangle]
 pub extern "C" fn ropc_principal_expires_at(principal: *const ropc_principal) -> u64 {
-    ffi_boundary! { handle(principal).map_or(0, |p| p.expires_at) }
+    ffi_boundary! { handle(principal).map_or(0, |p| p.inner.expires_at) }
 }
 
 /// Frees a principal. NULL is a no-op.
@@ -208,7 +217,7 @@ pub struct ropc_introspection {
 
 impl From<Introspection> for ropc_introspection {
     fn from(i: Introspection) -> Self {
-        ropc_introspection { active: i.active, json: cstring(&i.to_json()) }
+        ropc_introspection { active: i.active, json: cstring_owned(i.to_json()) }
     }
 }
 
