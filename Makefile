@@ -172,8 +172,34 @@ test-demo: demo-deps
 demo-rust:
 	$(CARGO) run -q -p ropc-core --example flow
 
-bench:
-	$(CARGO) bench -p ropc-core
+# ---- benchmarks (not tests: no timing assertion goes into `make test`) ------
+
+BENCH_VENV := $(BUILD)/bench-venv
+BENCH_PY   := $(CURDIR)/$(BENCH_VENV)/bin/python
+RAW        := $(BUILD)/bench
+BENCH_OUT  ?= bench/results
+LIVE_TOKENS ?= 1000 100000 1000000 10000000
+
+$(BENCH_VENV)/.ready: bench/requirements.txt
+	python3 -m venv $(BENCH_VENV)
+	$(BENCH_PY) -m pip install -q --upgrade pip
+	$(BENCH_PY) -m pip install -q -r $<
+	touch $@
+
+bench: $(BENCH_VENV)/.ready
+	mkdir -p $(RAW)
+	PATH=$(CURDIR)/$(BENCH_VENV)/bin:$$PATH $(BENCH_PY) -m pip install -q --no-build-isolation --no-deps --force-reinstall ./bindings/python
+	cd bench/node && npm install --no-audit --no-fund --silent
+	$(CARGO) build --release -p ropc-ffi
+	ln -sf libropc.so target/release/libropc.so.$(MAJOR)
+	$(CC) -O2 -std=c11 $(CWARN) -Iinclude bench/c/bench_calls.c -o $(RAW)/bench_calls -Ltarget/release -lropc -Wl,-rpath,$(CURDIR)/target/release
+	$(CARGO) bench -p ropc-core --bench core | tee $(RAW)/divan.txt
+	$(CARGO) run -q --release -p ropc-core --example bench_live_tokens -- $(LIVE_TOKENS) | tee $(RAW)/live.jsonl
+	$(CARGO) run -q --release -p ropc-core --example bench_calls -- bench/c/config.json | tee $(RAW)/rust_calls.json
+	$(RAW)/bench_calls bench/c/config.json | tee $(RAW)/c_calls.json
+	AUTHLIB_INSECURE_TRANSPORT=1 $(BENCH_PY) bench/python/bench.py > $(RAW)/python.json
+	cd bench/node && node bench.js > $(CURDIR)/$(RAW)/node.json
+	$(BENCH_PY) bench/report.py $(RAW) $(BENCH_OUT)
 
 clean:
 	$(CARGO) clean
