@@ -104,6 +104,23 @@ function unwrap(outcome, key) {
   return outcome[key]
 }
 
+/**
+ * A principal packed by the native check (see `packed` in src/lib.rs), or a refusal to throw.
+ * @param {string | any} r
+ * @returns {Principal}
+ */
+function principalOf(r) {
+  if (typeof r !== 'string') throw new OAuthError(r)
+  const [username, clientId, scopes, groups, expiresAt] = r.split('\0')
+  return {
+    username,
+    clientId,
+    scopes: scopes ? scopes.split(' ') : [],
+    groups: groups ? groups.split('\u0001') : [],
+    expiresAt: Number(expiresAt),
+  }
+}
+
 /** @param {unknown} v @param {string} name @returns {string} */
 function str(v, name) {
   if (typeof v !== 'string') throw new TypeError(`${name} must be a string, not ${v === null ? 'null' : typeof v}`)
@@ -326,7 +343,7 @@ class Server {
    * @returns {Principal}
    */
   check(accessToken, resource, scope) {
-    return unwrap(this.#native.check(str(accessToken, 'accessToken'), str(resource, 'resource'), optStr(scope, 'scope')), 'principal')
+    return principalOf(this.#native.check(str(accessToken, 'accessToken'), str(resource, 'resource'), optStr(scope, 'scope')))
   }
 
   /**
@@ -335,7 +352,7 @@ class Server {
    * @returns {Principal}
    */
   checkRequest(authorization, resource, scope) {
-    return unwrap(this.#native.checkRequest(optStr(authorization, 'authorization'), str(resource, 'resource'), optStr(scope, 'scope')), 'principal')
+    return principalOf(this.#native.checkRequest(optStr(authorization, 'authorization'), str(resource, 'resource'), optStr(scope, 'scope')))
   }
 
   /** Hashes a password with this server's argon2id parameters. @param {string} password @returns {Promise<string>} */

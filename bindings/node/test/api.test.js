@@ -172,3 +172,16 @@ test('no panic can abort the process, sync or async', async () => {
   // and the addon still works afterwards
   assert.equal((await fresh().passwordGrant(...APP, 'alice', 'alice-pw')).tokenType, 'Bearer')
 })
+
+test('principals keep names with spaces and no groups intact', async () => {
+  const cfg = JSON.parse(JSON.stringify(config))
+  cfg.users[0].groups = ['finance team', 'audit']
+  cfg.rules.push({ resources: ['GET /invoices/*'], groups: ['finance team'] })
+  const s = new ropc.Server(cfg)
+  const t = await s.passwordGrant(...APP, 'alice', 'alice-pw', 'read')
+  const p = s.check(t.accessToken, 'GET /invoices/1', 'read')
+  assert.deepEqual(p.groups, ['finance team', 'audit'])
+  assert.deepEqual(p.scopes, ['read'])
+  const b = await s.passwordGrant(...APP, 'bob', 'bob-pw', 'read')
+  assert.deepEqual(s.check(b.accessToken, 'GET /users/bob/x').groups, [])
+})
