@@ -134,13 +134,16 @@ struct GrantCell {
 
 struct Entry {
     record: TokenRecord,
-    grant: Arc<GrantCell>,
+    /// Shared by the tokens of one lineage. A grant without a refresh token
+    /// has a single token and needs none: it is revoked by removing it
+    /// (which saves a 32-byte allocation a live token).
+    grant: Option<Arc<GrantCell>>,
     rotated: bool,
 }
 
 impl Entry {
     fn live(&self, now: u64) -> bool {
-        now < self.record.expires_at && !self.grant.revoked.load(Ordering::Acquire)
+        now < self.record.expires_at && self.grant.as_ref().is_none_or(|g| !g.revoked.load(Ordering::Acquire))
     }
 }
 
@@ -158,13 +161,6 @@ impl Shard {
         match kind {
             TokenKind::Access => &mut self.access,
             TokenKind::Refresh => &mut self.refresh,
-        }
-    }
-
-    fn map_ref(&self, kind: TokenKind) -> &TokenMap {
-        match kind {
-            TokenKind::Access => &self.access,
-            TokenKind::Refresh => &self.refresh,
         }
     }
 
@@ -214,7 +210,7 @@ impl MemoryStore {
         &self.shards[usize::from(hash.0[31]) % SHARDS]
     }
 
-    fn put(&self, kind: TokenKind, hash: TokenHash, record: TokenRecord, grant: Arc<GrantCell>) {
+    fn put(&self, kind: TokenKind, hash: TokenHash, record: TokenRecord, grant: Option<Arc<GrantCell>>) {
         let now = record.issued_at;
         let mut shard = self.shard(&hash).write();
         if now >= shard.next_purge {
@@ -226,10 +222,11 @@ impl MemoryStore {
 
 impl Store for MemoryStore {
     fn insert_grant(&self, access: (TokenHash, TokenRecord), refresh: Option<(TokenHash, TokenRecord)>) {
-        let cell = Arc::new(GrantCell::default());
-        if let Some((hash, record)) = refresh {
-            self.put(TokenKind::Refresh, hash, record, Arc::clone(&cell));
-        }
+        let cell = refresh.map(|(hash, record)| {
+            let cell = Arc::new(GrantCell::default());
+            self.put(TokenKind::Refresh, hash, record, Some(Arc::clone(&cell)));
+            cell
+        });
         self.put(TokenKind::Access, access.0, access.1, cell);
     }
 
@@ -266,16 +263,19 @@ impl Store for MemoryStore {
                 return Rotation::WrongClient;
             }
             if entry.rotated {
-                entry.grant.revoked.store(true, Ordering::Release);
+                if let Some(g) = &entry.grant {
+                    g.revoked.store(true, Ordering::Release);
+                }
                 return Rotation::Reused;
             }
             entry.rotated = true;
-            (entry.record.clone(), Arc::clone(&entry.grant))
+            let cell = entry.grant.get_or_insert_with(Default::default);
+            (entry.record.clone(), Arc::clone(cell))
         };
         // The swap above decided the winner; the successors join its grant,
         // so a later reuse of `old` revokes them too.
-        self.put(TokenKind::Refresh, next_refresh.0, next_refresh.1, Arc::clone(&cell));
-        self.put(TokenKind::Access, next_access.0, next_access.1, cell);
+        self.put(TokenKind::Refresh, next_refresh.0, next_refresh.1, Some(Arc::clone(&cell)));
+        self.put(TokenKind::Access, next_access.0, next_access.1, Some(cell));
         Rotation::Rotated(record)
     }
 
@@ -284,8 +284,17 @@ impl Store for MemoryStore {
     }
 
     fn revoke_grant(&self, kind: TokenKind, hash: &TokenHash) {
-        if let Some(entry) = self.shard(hash).read().map_ref(kind).get(hash) {
-            entry.grant.revoked.store(true, Ordering::Release);
+        let mut shard = self.shard(hash).write();
+        let single = match shard.map(kind).get(hash) {
+            Some(Entry { grant: Some(g), .. }) => {
+                g.revoked.store(true, Ordering::Release);
+                false
+            }
+            Some(_) => true,
+            None => false,
+        };
+        if single {
+            shard.map(kind).remove(hash);
         }
     }
 
@@ -324,5 +333,77 @@ impl Store for MemoryStore {
             refresh_tokens += s.refresh.len();
         }
         StoreStats { access_tokens, refresh_tokens, throttled_accounts: self.failures.lock().len() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(expires_at: u64) -> TokenRecord {
+        TokenRecord {
+            client_id: "c".into(),
+            username: "u".into(),
+            scopes: ScopeSet::from_ids([0]),
+            issued_at: 0,
+            expires_at,
+            user_epoch: 0,
+        }
+    }
+
+    fn h(s: &str) -> TokenHash {
+        TokenHash::of(s)
+    }
+
+    #[test]
+    fn a_lineage_is_revoked_through_any_of_its_tokens() {
+        let store = MemoryStore::new();
+        store.insert_grant((h("a1"), record(100)), Some((h("r1"), record(100))));
+        let rotated = store.rotate(&h("r1"), "c", 10, (h("r2"), record(100)), (h("a2"), record(100)));
+        assert!(matches!(rotated, Rotation::Rotated(_)));
+        assert!(matches!(store.refresh(&h("r1"), 10), Some(RefreshState::Rotated(_))));
+        assert_eq!(store.rotate(&h("r1"), "other", 10, (h("x"), record(100)), (h("y"), record(100))), Rotation::WrongClient);
+        store.revoke_grant(TokenKind::Refresh, &h("r2"));
+        for (kind, t) in [(TokenKind::Access, "a1"), (TokenKind::Access, "a2")] {
+            assert!(store.access(&h(t), 10).is_none(), "{kind:?} {t}");
+        }
+        assert!(store.refresh(&h("r2"), 10).is_none());
+        assert_eq!(store.rotate(&h("r2"), "c", 10, (h("x"), record(100)), (h("y"), record(100))), Rotation::Invalid);
+    }
+
+    #[test]
+    fn a_grant_without_refresh_token_is_one_token() {
+        let store = MemoryStore::new();
+        store.insert_grant((h("solo"), record(100)), None);
+        store.insert_grant((h("other"), record(100)), None);
+        assert!(store.access(&h("solo"), 99).is_some());
+        assert!(store.access(&h("solo"), 100).is_none(), "expiry is exclusive");
+        store.revoke_grant(TokenKind::Access, &h("solo"));
+        assert!(store.access(&h("solo"), 10).is_none());
+        assert!(store.access(&h("other"), 10).is_some(), "other grants are untouched");
+        assert_eq!(store.stats().access_tokens, 1);
+    }
+
+    #[test]
+    fn reuse_of_a_rotated_token_revokes_its_successors() {
+        let store = MemoryStore::new();
+        store.insert_grant((h("a1"), record(100)), Some((h("r1"), record(100))));
+        store.rotate(&h("r1"), "c", 1, (h("r2"), record(100)), (h("a2"), record(100)));
+        assert_eq!(store.rotate(&h("r1"), "c", 2, (h("r3"), record(100)), (h("a3"), record(100))), Rotation::Reused);
+        assert!(store.access(&h("a2"), 2).is_none());
+        assert!(store.refresh(&h("r2"), 2).is_none());
+        assert!(store.access(&h("a3"), 2).is_none(), "nothing was stored for the reuse");
+    }
+
+    #[test]
+    fn failures_count_and_are_forgotten() {
+        let store = MemoryStore::new();
+        assert_eq!(store.record_failure("x", 10, 0), 1);
+        assert_eq!(store.record_failure("x", 11, 0), 2);
+        assert_eq!(store.record_failure("x", 100, 50), 1, "older than forget_before: starts again");
+        store.clear_failures("x");
+        assert_eq!(store.failures("x"), None);
+        store.record_failure("y", 10, 0);
+        assert_eq!(store.purge(10, 11), 1);
     }
 }
