@@ -267,11 +267,16 @@ impl Server {
             }
             return Ok(client.default_scopes.clone());
         };
+        self.scope_within(requested, &client.scopes, "is not allowed for this client")
+    }
+
+    /// The requested scope, each of whose tokens must be in `allowed`.
+    fn scope_within(&self, requested: &str, allowed: &ScopeSet, otherwise: &str) -> Result<ScopeSet, OAuthError> {
         let mut ids = Vec::new();
         for name in parse_scope(requested)? {
-            match self.registry.scope_id(name).filter(|id| client.scopes.contains(*id)) {
+            match self.registry.scope_id(name).filter(|id| allowed.contains(*id)) {
                 Some(id) => ids.push(id),
-                None => return Err(OAuthError::invalid_scope(format!("the scope '{name}' is not allowed for this client"))),
+                None => return Err(OAuthError::invalid_scope(format!("the scope '{name}' {otherwise}"))),
             }
         }
         Ok(ScopeSet::from_ids(ids))
@@ -409,18 +414,7 @@ impl Server {
         };
         let scopes = match scope {
             None => record.scopes.clone(),
-            Some(s) => {
-                let mut ids = Vec::new();
-                for name in parse_scope(s)? {
-                    match self.registry.scope_id(name).filter(|id| record.scopes.contains(*id)) {
-                        Some(id) => ids.push(id),
-                        None => {
-                            return Err(OAuthError::invalid_scope(format!("the scope '{name}' was not granted originally")))
-                        }
-                    }
-                }
-                ScopeSet::from_ids(ids)
-            }
+            Some(s) => self.scope_within(s, &record.scopes, "was not granted originally")?,
         };
         if self.user_current(&record).is_none() {
             self.store.revoke_grant(TokenKind::Refresh, &hash);
