@@ -250,7 +250,11 @@ pub fn check_resource(resource: &str) -> Result<(), OAuthError> {
     if resource.is_empty() || resource.len() > MAX_RESOURCE_BYTES {
         return Err(OAuthError::invalid_request("the resource name is empty or too long"));
     }
-    if resource.chars().any(char::is_control) {
+    // C0 controls and DEL are single bytes; C1 controls are U+0080..U+009F,
+    // encoded 0xC2 0x80..0x9F. Scanning bytes avoids decoding every char.
+    let bytes = resource.as_bytes();
+    let c1 = bytes.windows(2).any(|w| w[0] == 0xC2 && (0x80..=0x9F).contains(&w[1]));
+    if c1 || bytes.iter().any(|&b| b < 0x20 || b == 0x7F) {
         return Err(OAuthError::invalid_request("the resource name has control characters"));
     }
     if resource.split(['/', ' ']).any(|seg| seg == "." || seg == "..") {
@@ -323,5 +327,8 @@ mod tests {
         assert!(check_resource("GET /a/..").is_err());
         assert!(check_resource("").is_err());
         assert!(check_resource("GET /a\n").is_err());
+        assert!(check_resource("GET /a\u{7f}").is_err());
+        assert!(check_resource("GET /a\u{85}b").is_err(), "C1 control (NEL)");
+        assert!(check_resource("GET /caf\u{e9}/\u{100}/\u{2028}x").is_ok(), "other non-ASCII is fine");
     }
 }
