@@ -126,6 +126,7 @@ pub trait Store: Send + Sync {
 
 const SHARDS: usize = 32;
 const PURGE_INTERVAL_SECS: u64 = 60;
+const FAILURES_PURGE_AT: usize = 4096;
 
 #[derive(Debug, Default)]
 struct GrantCell {
@@ -300,6 +301,11 @@ impl Store for MemoryStore {
 
     fn record_failure(&self, account: &str, now: u64, forget_before: u64) -> u32 {
         let mut failures = self.failures.lock();
+        // Counters exist for any name tried, existing or not: forget the
+        // stale ones as the map grows, so random names cannot fill memory.
+        if failures.len() >= FAILURES_PURGE_AT && failures.len().is_power_of_two() {
+            failures.retain(|_, f| f.last >= forget_before);
+        }
         let entry = failures.entry(account.into()).or_insert(Failures { count: 0, last: now });
         if entry.last < forget_before {
             entry.count = 0;
@@ -393,6 +399,17 @@ mod tests {
         assert!(store.access(&h("a2"), 2).is_none());
         assert!(store.refresh(&h("r2"), 2).is_none());
         assert!(store.access(&h("a3"), 2).is_none(), "nothing was stored for the reuse");
+    }
+
+    #[test]
+    fn stale_failure_counters_do_not_pile_up() {
+        let store = MemoryStore::new();
+        for i in 0..FAILURES_PURGE_AT {
+            store.record_failure(&format!("name{i}"), 10, 0);
+        }
+        // Much later, new names keep arriving: the stale ones are dropped.
+        store.record_failure("late", 100_000, 50_000);
+        assert!(store.stats().throttled_accounts < 10, "{:?}", store.stats());
     }
 
     #[test]
