@@ -1,3 +1,21 @@
+/*
+ * libropc: OAuth 2.0 password grant (ROPC) authorization and resource server.
+ *
+ * Conventions (the README's "C API" section has the details):
+ * - Fallible calls return ropc_status: ROPC_OK, the ABI's own (1-99), or
+ *   100 + an OAuth error code (ROPC_INVALID_GRANT, ...).
+ * - Out-params are written only on success; an optional ropc_error ** (last
+ *   argument) only on failure; a resource check writes exactly one of its
+ *   principal and refusal out-params.
+ * - Every pointer is checked (ROPC_NULL_PARAMETER); strings are
+ *   NUL-terminated UTF-8 (ROPC_INVALID_UTF8).
+ * - Each handle is freed by its _free, and _free(NULL) is a no-op. Strings
+ *   from getters are borrowed from their handle until its _free; those the
+ *   docs say so are freed with ropc_string_free.
+ * - A ropc_server or ropc_guard may be used from many threads at once.
+ * - No panic crosses this boundary: it becomes ROPC_PANIC, NULL, 0 or false.
+ */
+
 #ifndef ROPC_H
 #define ROPC_H
 
