@@ -223,7 +223,10 @@ class Server {
    * @returns {Promise<HttpResponse>}
    */
   async tokenEndpoint(method, headers, body) {
-    return toResponse(unwrap(await this.#native.tokenEndpoint(...endpointArgs(method, headers, body)), 'response'))
+    const args = endpointArgs(method, headers, body)
+    // Only what may run argon2 goes to the pool; the rest takes microseconds.
+    const outcome = this.#native.mayHash(...args) ? await this.#native.tokenEndpoint(...args) : this.#native.tokenEndpointSync(...args)
+    return toResponse(unwrap(outcome, 'response'))
   }
 
   /** @param {string} method @param {Headers} headers @param {Body} body @returns {HttpResponse} */
@@ -237,7 +240,10 @@ class Server {
    * @returns {Promise<HttpResponse>}
    */
   async introspectionEndpoint(method, headers, body) {
-    return toResponse(unwrap(await this.#native.introspectionEndpoint(...endpointArgs(method, headers, body)), 'response'))
+    const args = endpointArgs(method, headers, body)
+    // Only what may run argon2 goes to the pool; the rest takes microseconds.
+    const outcome = this.#native.mayHash(...args) ? await this.#native.introspectionEndpoint(...args) : this.#native.introspectionEndpointSync(...args)
+    return toResponse(unwrap(outcome, 'response'))
   }
 
   /** @param {string} method @param {Headers} headers @param {Body} body @returns {HttpResponse} */
@@ -251,7 +257,10 @@ class Server {
    * @returns {Promise<HttpResponse>}
    */
   async revocationEndpoint(method, headers, body) {
-    return toResponse(unwrap(await this.#native.revocationEndpoint(...endpointArgs(method, headers, body)), 'response'))
+    const args = endpointArgs(method, headers, body)
+    // Only what may run argon2 goes to the pool; the rest takes microseconds.
+    const outcome = this.#native.mayHash(...args) ? await this.#native.revocationEndpoint(...args) : this.#native.revocationEndpointSync(...args)
+    return toResponse(unwrap(outcome, 'response'))
   }
 
   /** @param {string} method @param {Headers} headers @param {Body} body @returns {HttpResponse} */
@@ -287,7 +296,7 @@ class Server {
    */
   async refreshGrant(clientId, clientSecret, refreshToken, scope) {
     const args = [str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(refreshToken, 'refreshToken'), optStr(scope, 'scope')]
-    return toTokens(unwrap(await this.#native.refreshGrant(...args), 'tokens'))
+    return toTokens(unwrap((this.#native.clientSecretIsHashed(args[0]) ? await this.#native.refreshGrant(...args) : this.#native.refreshGrantSync(...args)), 'tokens'))
   }
 
   /**
@@ -306,7 +315,7 @@ class Server {
    */
   async introspect(clientId, clientSecret, token, tokenTypeHint) {
     const args = [str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(token, 'token'), optStr(tokenTypeHint, 'tokenTypeHint')]
-    return JSON.parse(unwrap(await this.#native.introspect(...args), 'text'))
+    return JSON.parse(unwrap((this.#native.clientSecretIsHashed(args[0]) ? await this.#native.introspect(...args) : this.#native.introspectSync(...args)), 'text'))
   }
 
   /**
@@ -325,7 +334,7 @@ class Server {
    */
   async revoke(clientId, clientSecret, token, tokenTypeHint) {
     const args = [str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(token, 'token'), optStr(tokenTypeHint, 'tokenTypeHint')]
-    unwrap(await this.#native.revoke(...args), 'text')
+    unwrap((this.#native.clientSecretIsHashed(args[0]) ? await this.#native.revoke(...args) : this.#native.revokeSync(...args)), 'text')
   }
 
   /**

@@ -236,6 +236,26 @@ impl Server {
         HttpResponse::token_error(err, self.realm())
     }
 
+    /// Whether answering `req` may run argon2 (a password grant, or a client
+    /// whose secret is an argon2 hash): such calls belong off an event loop,
+    /// the rest cost microseconds and can run where they are. Bindings use
+    /// it to choose; the answer never changes what the endpoint decides.
+    pub fn may_hash(&self, req: &HttpRequest<'_>) -> bool {
+        let Ok(form) = Form::from_request(req) else { return false };
+        if form.get("grant_type").ok().flatten() == Some("password") {
+            return true;
+        }
+        ClientCredentials::from_request(req.authorization, &form)
+            .ok()
+            .is_some_and(|c| self.client_secret_is_hashed(&c.client_id))
+    }
+
+    /// Whether this client's secret is an argon2 hash (so that
+    /// authenticating it takes one argon2 verification).
+    pub fn client_secret_is_hashed(&self, client_id: &str) -> bool {
+        self.registry.clients.get(client_id).is_some_and(|c| matches!(c.secret, Some(SecretHash::Argon2(_))))
+    }
+
     /// Hashes a password with this server's parameters.
     pub fn hash_password(&self, password: &str) -> Result<String, HashError> {
         hash_password(password, self.passwords.params())

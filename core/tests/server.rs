@@ -364,6 +364,27 @@ fn argon2_client_secrets_work_too() {
 }
 
 #[test]
+fn may_hash_tells_which_requests_run_argon2() {
+    let mut c = config();
+    c.clients[1].secret_hash = Some(hash_password("a person's secret", CHEAP).unwrap());
+    let f = fixture_with(c);
+    let basic = |id: &str, secret: &str| {
+        use base64::Engine;
+        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}")))
+    };
+    let app = basic("app", "app-secret");
+    let other = basic("other", "x");
+    assert!(f.server.may_hash(&HttpRequest::form_post(Some(&app), b"grant_type=password&username=a&password=b")));
+    assert!(!f.server.may_hash(&HttpRequest::form_post(Some(&app), b"grant_type=refresh_token&refresh_token=x")));
+    assert!(f.server.may_hash(&HttpRequest::form_post(Some(&other), b"grant_type=refresh_token&refresh_token=x")));
+    assert!(f.server.may_hash(&HttpRequest::form_post(None, b"token=x&client_id=other&client_secret=x")));
+    assert!(!f.server.may_hash(&HttpRequest::form_post(None, b"token=x&client_id=app&client_secret=x")));
+    assert!(!f.server.may_hash(&HttpRequest::form_post(None, b"token=x&client_id=nobody&client_secret=x")));
+    assert!(!f.server.may_hash(&HttpRequest { method: "POST", content_type: Some("text/plain"), authorization: None, body: b"" }));
+    assert!(f.server.client_secret_is_hashed("other") && !f.server.client_secret_is_hashed("app"));
+}
+
+#[test]
 fn generated_client_secrets_are_256_bit_and_verify() {
     let (secret, hash) = generate_client_secret();
     assert_eq!(secret.len(), 43);

@@ -282,6 +282,23 @@ impl NativeServer {
         self.inner.realm().to_string()
     }
 
+    /// Whether answering this request may run argon2 (then: the pool).
+    #[napi(catch_unwind)]
+    pub fn may_hash(&self, method: String, content_type: Opt, authorization: Opt, body: Buffer) -> bool {
+        self.inner.may_hash(&core::HttpRequest {
+            method: &method,
+            content_type: content_type.as_deref(),
+            authorization: authorization.as_deref(),
+            body: &body,
+        })
+    }
+
+    /// Whether authenticating this client runs argon2.
+    #[napi(catch_unwind)]
+    pub fn client_secret_is_hashed(&self, client_id: String) -> bool {
+        self.inner.client_secret_is_hashed(&client_id)
+    }
+
     /// Stage 5 with the token itself (cheap: synchronous). The principal
     /// comes packed in one string (see `packed`): one JS value to create
     /// instead of an object tree, which is most of a check's cost from Node.
