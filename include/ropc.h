@@ -492,6 +492,26 @@ enum ropc_status ropc_server_revocation_endpoint(const struct ropc_server *serve
                                                  struct ropc_response **out);
 
 /**
+ * Whether answering this request at an endpoint may run argon2 (a
+ * password grant, or a client whose secret is an argon2 hash): a server on
+ * an event loop hands such requests to a worker thread and answers the
+ * rest in place. False for any bad argument (the endpoint will refuse it
+ * cheaply).
+ */
+bool ropc_server_may_hash(const struct ropc_server *server,
+                          const char *method,
+                          const char *content_type,
+                          const char *authorization,
+                          const uint8_t *body,
+                          size_t body_len);
+
+/**
+ * Whether authenticating this client runs argon2 (its secret is an argon2
+ * hash). False for NULL, invalid UTF-8 or an unknown client.
+ */
+bool ropc_server_client_secret_is_hashed(const struct ropc_server *server, const char *client_id);
+
+/**
  * The password grant, typed. `client_secret` and `scope` may be NULL. On
  * success writes `*out` (free with `ropc_token_response_free`); on refusal
  * returns the OAuth status (`ROPC_INVALID_GRANT`, ...) and, if `err` is not

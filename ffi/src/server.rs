@@ -130,6 +130,52 @@ pub extern "C" fn ropc_server_revocation_endpoint(
     ffi_boundary! { endpoint(server, method, content_type, authorization, body, body_len, out, Server::revocation_endpoint) }
 }
 
+/// Whether answering this request at an endpoint may run argon2 (a
+/// password grant, or a client whose secret is an argon2 hash): a server on
+/// an event loop hands such requests to a worker thread and answers the
+/// rest in place. False for any bad argument (the endpoint will refuse it
+/// cheaply).
+#[no_mangle]
+pub extern "C" fn ropc_server_may_hash(
+    server: *const ropc_server,
+    method: *const c_char,
+    content_type: *const c_char,
+    authorization: *const c_char,
+    body: *const u8,
+    body_len: usize,
+) -> bool {
+    ffi_boundary! {
+        let Some(server) = crate::handle(server) else { return false };
+        let (Ok(Some(method)), Ok(content_type), Ok(authorization)) =
+            (crate::c_str(method), crate::c_str(content_type), crate::c_str(authorization))
+        else {
+            return false;
+        };
+        if body.is_null() && body_len > 0 {
+            return false;
+        }
+        let body = if body_len == 0 {
+            &[][..]
+        } else {
+            // SAFETY: non-NULL; the caller promises `body_len` readable bytes.
+            unsafe { std::slice::from_raw_parts(body, body_len) }
+        };
+        server.inner.may_hash(&HttpRequest { method, content_type, authorization, body })
+    }
+}
+
+/// Whether authenticating this client runs argon2 (its secret is an argon2
+/// hash). False for NULL, invalid UTF-8 or an unknown client.
+#[no_mangle]
+pub extern "C" fn ropc_server_client_secret_is_hashed(server: *const ropc_server, client_id: *const c_char) -> bool {
+    ffi_boundary! {
+        match (crate::handle(server), crate::c_str(client_id)) {
+            (Some(server), Ok(Some(id))) => server.inner.client_secret_is_hashed(id),
+            _ => false,
+        }
+    }
+}
+
 /// Client credentials from C: the secret may be NULL (a public client).
 macro_rules! try_client {
     ($id:expr, $secret:expr) => {{

@@ -634,6 +634,19 @@ static void test_http_and_account_events(ropc_server *server) {
     r = NULL;
     CHECK(ropc_server_revocation_endpoint(server, NULL, NULL, NULL, NULL, 0, &r) == ROPC_NULL_PARAMETER, "null");
 
+    /* Which requests may run argon2 (for servers on an event loop). */
+    const char *refresh = "grant_type=refresh_token&refresh_token=x";
+    CHECK(ropc_server_may_hash(server, "POST", form, NULL, (const uint8_t *)body, strlen(body)), "password grant hashes");
+    CHECK(!ropc_server_may_hash(server, "POST", form, "Basic YXBwOmFwcC1zZWNyZXQ=", (const uint8_t *)refresh, strlen(refresh)),
+          "a refresh by a sha256-secret client does not");
+    CHECK(!ropc_server_may_hash(NULL, "POST", form, NULL, NULL, 0), "null server");
+    CHECK(!ropc_server_may_hash(server, NULL, form, NULL, NULL, 0), "null method");
+    CHECK(!ropc_server_may_hash(server, "POST", form, NULL, NULL, 3), "null body with a length");
+    CHECK(!ropc_server_may_hash(server, "POST", "\xff", NULL, NULL, 0), "invalid UTF-8");
+    CHECK(!ropc_server_client_secret_is_hashed(server, "app"), "sha256 secret");
+    CHECK(!ropc_server_client_secret_is_hashed(server, "nobody"), "unknown client");
+    CHECK(!ropc_server_client_secret_is_hashed(NULL, "app") && !ropc_server_client_secret_is_hashed(server, NULL), "null");
+
     ropc_principal *p = NULL;
     CHECK(ropc_server_check_request(server, NULL, "GET /docs/1", NULL, &p, &r) == ROPC_INVALID_TOKEN && p == NULL, "none");
     CHECK(ropc_response_status(r) == 401, "401");
