@@ -57,6 +57,27 @@ pub extern "C" fn ropc_server_free(server: *mut ropc_server) {
 
 type Endpoint = fn(&Server, &HttpRequest<'_>) -> HttpResponse;
 
+/// An HTTP request from C arguments: the method is required, absent (or
+/// empty) headers are NULL, and `body` may be NULL only when `body_len` is 0.
+fn http_request<'a>(
+    method: *const c_char,
+    content_type: *const c_char,
+    authorization: *const c_char,
+    body: *const u8,
+    body_len: usize,
+) -> Result<HttpRequest<'a>, ropc_status> {
+    let method = crate::c_str(method)?.ok_or(ropc_status::ROPC_NULL_PARAMETER)?;
+    let content_type = crate::c_str(content_type)?.filter(|s| !s.is_empty());
+    let authorization = crate::c_str(authorization)?.filter(|s| !s.is_empty());
+    let body = match (body.is_null(), body_len) {
+        (_, 0) => &[][..],
+        (true, _) => return Err(ropc_status::ROPC_NULL_PARAMETER),
+        // SAFETY: non-NULL; the caller promises `body_len` readable bytes.
+        (false, len) => unsafe { std::slice::from_raw_parts(body, len) },
+    };
+    Ok(HttpRequest { method, content_type, authorization, body })
+}
+
 fn endpoint(
     server: *const ropc_server,
     method: *const c_char,
@@ -68,19 +89,13 @@ fn endpoint(
     f: Endpoint,
 ) -> ropc_status {
     let server = try_ref!(server);
-    let method = try_str!(method);
-    let content_type = try_opt_str!(content_type);
-    let authorization = try_opt_str!(authorization);
-    if out.is_null() || (body.is_null() && body_len > 0) {
+    let req = match http_request(method, content_type, authorization, body, body_len) {
+        Ok(req) => req,
+        Err(status) => return status,
+    };
+    if out.is_null() {
         return ropc_status::ROPC_NULL_PARAMETER;
     }
-    let body = if body_len == 0 {
-        &[][..]
-    } else {
-        // SAFETY: non-NULL; the caller promises `body_len` readable bytes.
-        unsafe { std::slice::from_raw_parts(body, body_len) }
-    };
-    let req = HttpRequest { method, content_type, authorization, body };
     write_out(out, Box::new(ropc_response::from(f(&server.inner, &req))));
     ropc_status::ROPC_OK
 }
@@ -146,21 +161,7 @@ pub extern "C" fn ropc_server_may_hash(
 ) -> bool {
     ffi_boundary! {
         let Some(server) = crate::handle(server) else { return false };
-        let (Ok(Some(method)), Ok(content_type), Ok(authorization)) =
-            (crate::c_str(method), crate::c_str(content_type), crate::c_str(authorization))
-        else {
-            return false;
-        };
-        if body.is_null() && body_len > 0 {
-            return false;
-        }
-        let body = if body_len == 0 {
-            &[][..]
-        } else {
-            // SAFETY: non-NULL; the caller promises `body_len` readable bytes.
-            unsafe { std::slice::from_raw_parts(body, body_len) }
-        };
-        server.inner.may_hash(&HttpRequest { method, content_type, authorization, body })
+        http_request(method, content_type, authorization, body, body_len).is_ok_and(|req| server.inner.may_hash(&req))
     }
 }
 
