@@ -419,6 +419,15 @@ class ResourceGuard {
   }
 
   /**
+   * The introspection request for `token`, authenticated as the resource server's client.
+   * @param {string} token @param {string} clientId @param {string} clientSecret
+   * @returns {{contentType: string, authorization: string, body: string}}
+   */
+  introspectionRequest(token, clientId, clientSecret) {
+    return this.#native.introspectionRequest(str(token, 'token'), str(clientId, 'clientId'), str(clientSecret, 'clientSecret'))
+  }
+
+  /**
    * Step one: the bearer token in an Authorization header.
    * @param {string | null | undefined} authorization
    * @returns {string}
@@ -463,20 +472,20 @@ class IntrospectionChecker {
     this.guard = guard
     this.introspectionUrl = str(introspectionUrl, 'introspectionUrl')
     this.timeoutMs = options.timeoutMs ?? 5000
-    const pair = `${encodeURIComponent(str(clientId, 'clientId'))}:${encodeURIComponent(str(clientSecret, 'clientSecret'))}`
-    this.#authorization = `Basic ${Buffer.from(pair).toString('base64')}`
+    this.#client = [str(clientId, 'clientId'), str(clientSecret, 'clientSecret')]
   }
 
-  /** @type {string} */
-  #authorization
+  /** @type {[string, string]} */
+  #client
 
   /** POSTs the token to the introspection endpoint. @param {string} token @returns {Promise<string>} */
   async introspect(token) {
     try {
+      const call = this.guard.introspectionRequest(token, ...this.#client)
       const res = await fetch(this.introspectionUrl, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: this.#authorization },
-        body: new URLSearchParams({ token, token_type_hint: 'access_token' }).toString(),
+        headers: { 'Content-Type': call.contentType, Authorization: call.authorization },
+        body: call.body,
         signal: AbortSignal.timeout(this.timeoutMs),
       })
       return await res.text()

@@ -37,7 +37,7 @@ pub use error::{ConfigError, ErrorCode, OAuthError};
 pub use http::{ClientCredentials, HttpRequest, HttpResponse, MAX_BODY_BYTES};
 pub use password::{hash_password, HashError, HashParams, MAX_PASSWORD_BYTES};
 pub use registry::{generate_client_secret, hash_client_secret, MAX_NAME_BYTES};
-pub use resource::{Principal, Refusal, ResourceGuard};
+pub use resource::{IntrospectionRequest, Principal, Refusal, ResourceGuard};
 pub use scope::{is_scope_token, ScopeSet, MAX_RESOURCE_BYTES};
 pub use server::{Introspection, Server, ServerBuilder, TokenResponse};
 pub use store::{

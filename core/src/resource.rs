@@ -5,7 +5,7 @@
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::error::{ConfigError, OAuthError};
-use crate::http::{parse_bearer, HttpResponse};
+use crate::http::{form_encode, parse_bearer, ClientCredentials, HttpResponse};
 use crate::registry::Registry;
 use crate::scope::{check_resource, is_scope_token, ScopeSet};
 use serde::Deserialize;
@@ -45,6 +45,24 @@ impl Refusal {
     pub(crate) fn new(error: Option<OAuthError>, realm: &str) -> Refusal {
         let response = HttpResponse::bearer_error(error.as_ref(), realm);
         Refusal { error, response }
+    }
+}
+
+/// A request for the resource server to send to the authorization server's
+/// introspection endpoint (RFC 7662 §2.1): POST it with these headers and body.
+#[derive(Clone, PartialEq, Eq)]
+pub struct IntrospectionRequest {
+    /// `Content-Type`.
+    pub content_type: &'static str,
+    /// `Authorization`: the resource server's client_secret_basic credentials.
+    pub authorization: String,
+    /// The form body.
+    pub body: String,
+}
+
+impl std::fmt::Debug for IntrospectionRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IntrospectionRequest").field("content_type", &self.content_type).finish_non_exhaustive()
     }
 }
 
@@ -145,6 +163,16 @@ impl ResourceGuard {
     /// or the response to send back when there is none or it is malformed.
     pub fn bearer_token(&self, authorization: Option<&str>) -> Result<String, Refusal> {
         bearer(authorization, self.realm())
+    }
+
+    /// The introspection request for `token`, authenticated as `client`
+    /// (the resource server's own credentials).
+    pub fn introspection_request(&self, token: &str, client: &ClientCredentials) -> IntrospectionRequest {
+        IntrospectionRequest {
+            content_type: "application/x-www-form-urlencoded",
+            authorization: client.basic_authorization(),
+            body: format!("token={}&token_type_hint=access_token", form_encode(token)),
+        }
     }
 
     /// Step two: decides from the introspection response's JSON body.

@@ -393,6 +393,26 @@ fn generated_client_secrets_are_256_bit_and_verify() {
 }
 
 #[test]
+fn the_guard_s_introspection_request_is_accepted_by_the_server() {
+    let mut c = config();
+    c.clients.push(ClientConfig::confidential("rs api", &hash_client_secret("p:s%&+")).introspect(true));
+    let f = fixture_with(c.clone());
+    let t = login(&f);
+    let guard = ResourceGuard::with_clock(&c, Arc::new(f.clock.clone())).unwrap();
+    let call = guard.introspection_request(&t.access_token, &ClientCredentials::new("rs api", "p:s%&+"));
+    let resp = f.server.introspection_endpoint(&HttpRequest {
+        method: "POST",
+        content_type: Some(call.content_type),
+        authorization: Some(&call.authorization),
+        body: call.body.as_bytes(),
+    });
+    assert_eq!(resp.status, 200, "{}", resp.body);
+    let who = guard.check_introspection(&resp.body, "GET /docs/a", Some("read")).unwrap();
+    assert_eq!(who.username, "alice");
+    assert!(!format!("{call:?}").contains("p:s"), "no secret in Debug");
+}
+
+#[test]
 fn guard_uses_its_clock() {
     let clock = ManualClock::new(T0);
     let guard = ResourceGuard::with_clock(&config(), Arc::new(clock.clone())).unwrap();

@@ -72,6 +72,14 @@ pub struct Outcome {
     pub argument_error: Option<String>,
 }
 
+/// A request to POST to the introspection endpoint.
+#[napi(object)]
+pub struct NativeIntrospectionRequest {
+    pub content_type: String,
+    pub authorization: String,
+    pub body: String,
+}
+
 /// A configuration that cannot be loaded.
 #[napi(object)]
 pub struct ConfigFailure {
@@ -383,6 +391,14 @@ impl NativeGuard {
     #[napi(getter)]
     pub fn realm(&self) -> String {
         self.inner.realm().to_string()
+    }
+
+    /// The introspection request for `token`, authenticated as this
+    /// resource server's client.
+    #[napi(catch_unwind)]
+    pub fn introspection_request(&self, token: String, client_id: String, client_secret: String) -> NativeIntrospectionRequest {
+        let call = self.inner.introspection_request(&token, &core::ClientCredentials::new(&client_id, &client_secret));
+        NativeIntrospectionRequest { content_type: call.content_type.to_string(), authorization: call.authorization, body: call.body }
     }
 
     /// Step one: the bearer token (in `text`) or the refusal.

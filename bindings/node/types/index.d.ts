@@ -182,6 +182,16 @@ declare class ResourceGuard {
     /** @returns {string} */
     get realm(): string;
     /**
+     * The introspection request for `token`, authenticated as the resource server's client.
+     * @param {string} token @param {string} clientId @param {string} clientSecret
+     * @returns {{contentType: string, authorization: string, body: string}}
+     */
+    introspectionRequest(token: string, clientId: string, clientSecret: string): {
+        contentType: string;
+        authorization: string;
+        body: string;
+    };
+    /**
      * Step one: the bearer token in an Authorization header.
      * @param {string | null | undefined} authorization
      * @returns {string}

@@ -390,6 +390,14 @@ impl ResourceGuard {
         self.inner.realm()
     }
 
+    /// The introspection request for `token`, authenticated as this
+    /// resource server's client: (headers, body) to POST.
+    fn introspection_request(&self, token: &str, client_id: &str, client_secret: &str) -> (Vec<(String, String)>, Vec<u8>) {
+        let call = self.inner.introspection_request(token, &core::ClientCredentials::new(client_id, client_secret));
+        let headers = vec![("Content-Type".to_string(), call.content_type.to_string()), ("Authorization".to_string(), call.authorization)];
+        (headers, call.body.into_bytes())
+    }
+
     /// Step one: the bearer token in an Authorization header.
     fn bearer_token(&self, py: Python<'_>, authorization: Option<&str>) -> PyResult<String> {
         self.inner.bearer_token(authorization).map_err(|r| oauth_error(py, r.error.as_ref(), &r.response))

@@ -3,9 +3,7 @@ introspection endpoint (RFC 7662), then let the core decide with the same
 scopes and access rules. Only the HTTP round trip lives here."""
 from __future__ import annotations
 
-import base64
 import urllib.error
-import urllib.parse
 import urllib.request
 from typing import Optional
 
@@ -29,16 +27,12 @@ class IntrospectionChecker:
         self.guard = guard
         self.introspection_url = introspection_url
         self.timeout = timeout
-        pair = f"{urllib.parse.quote_plus(client_id)}:{urllib.parse.quote_plus(client_secret)}"
-        self._authorization = "Basic " + base64.b64encode(pair.encode()).decode()
+        self._client = (client_id, client_secret)
 
     def introspect(self, token: str) -> bytes:
         """POSTs the token to the introspection endpoint; returns the JSON body."""
-        body = urllib.parse.urlencode({"token": token, "token_type_hint": "access_token"}).encode()
-        request = urllib.request.Request(self.introspection_url, data=body, method="POST", headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Authorization": self._authorization,
-        })
+        headers, body = self.guard.introspection_request(token, *self._client)
+        request = urllib.request.Request(self.introspection_url, data=body, method="POST", headers=dict(headers))
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 return response.read()
