@@ -151,7 +151,21 @@ test('account events', async () => {
   assert.throws(() => s.setUserEnabled('nobody', true), RangeError)
   assert.throws(() => s.setUserPasswordHash('alice', 'garbage'), RangeError)
   assert.equal(JSON.parse(s.configJson()).users[0].username, 'alice')
-  assert.equal(typeof s.purgeExpired(), 'number')
+  assert.equal(s.purgeExpired(), 0)
+  const t2 = await s.passwordGrant(...APP, 'alice', 'new')
+  await s.revoke(...APP, t2.refreshToken, 'refresh_token') // the lineage: both tokens
+  assert.equal(s.purgeExpired(), 2)
+  assert.equal(s.purgeExpired(), 0)
+})
+
+test('the guard builds the introspection request the server accepts', async () => {
+  const s = fresh()
+  const guard = new ropc.ResourceGuard(config)
+  const t = await s.passwordGrant(...APP, 'alice', 'alice-pw')
+  const call = guard.introspectionRequest(t.accessToken, 'rs', 'rs-secret')
+  const resp = await s.introspectionEndpoint('POST', { 'content-type': call.contentType, authorization: call.authorization }, call.body)
+  assert.equal(resp.status, 200)
+  assert.equal(guard.checkIntrospection(resp.body, 'GET /invoices/1').username, 'alice')
 })
 
 test('guard inputs', () => {

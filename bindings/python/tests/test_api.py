@@ -205,7 +205,11 @@ def test_account_events(server):
     with pytest.raises(ropc.ConfigError):
         server.set_user_password_hash("alice", "not a hash")
     assert json.loads(server.config_json())["users"][0]["username"] == "alice"
-    assert server.purge_expired() >= 0
+    assert server.purge_expired() == 0
+    t = login(server, password="new")
+    server.revoke(*APP, t.refresh_token, "refresh_token")  # the lineage: both tokens
+    assert server.purge_expired() == 2
+    assert server.purge_expired() == 0
 
 
 def test_guard_inputs(config):
@@ -222,6 +226,15 @@ def test_guard_inputs(config):
     assert guard.bearer_token("Bearer abc") == "abc"
     with pytest.raises(ropc.OAuthError):
         guard.bearer_token(None)
+
+
+def test_guard_builds_the_introspection_request(server, config):
+    guard = ropc.ResourceGuard(config)
+    t = login(server)
+    headers, body = guard.introspection_request(t.access_token, "rs", "rs-secret")
+    resp = server.introspection_endpoint("POST", headers, body)
+    assert resp.status == 200 and json.loads(resp.body)["active"] is True
+    assert guard.check_introspection(resp.body, "GET /invoices/1").username == "alice"
 
 
 def test_server_is_shared_between_threads(server):
