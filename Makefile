@@ -168,6 +168,10 @@ demo: demo-deps
 test-demo: demo-deps
 	python3 examples/demo/demo.py --auth-server $(BUILD)/c/auth_server --python $(VPY) \
 	  --as-port 0 --py-port 0 --node-port 0
+	@echo "== a demo that cannot start all its servers exits non-zero and leaves none running"
+	! python3 examples/demo/demo.py --auth-server $(BUILD)/c/auth_server --python $(VPY) --node /bin/false \
+	  --as-port 0 --py-port 0 --node-port 0
+	! pgrep -f '[c]/auth_server --config' && ! pgrep -f 'examples/python/[r]esource_server.py'
 
 demo-rust:
 	$(CARGO) run -q -p ropc-core --example flow
