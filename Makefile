@@ -132,6 +132,7 @@ test-node: node
 	             npm install --no-audit --no-fund --foreground-scripts $(CURDIR)/$(BUILD)/npm/ropc-*.tgz ;; \
 	  esac && \
 	  node -e "const r = require('ropc'); r.hashPassword('pw', {mCost: 64, tCost: 1, pCost: 1}).then(h => console.log('$$how:', r.version, h.slice(0, 10)))" && \
+	  node --input-type=module -e "import ropc from 'ropc'; if (typeof ropc.Server !== 'function') process.exit(1); console.log('$$how: import ok')" && \
 	  cd / && rm -rf $$dir || exit 1; \
 	done
 

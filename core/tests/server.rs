@@ -150,6 +150,22 @@ fn throttle_locks_then_allows_one_try_after_the_lockout() {
 }
 
 #[test]
+fn a_client_not_allowed_the_grant_never_causes_a_password_check() {
+    let mut c = config();
+    c.clients.push(ClientConfig::confidential("no-grant", &hash_client_secret("s")).scopes(&["read"]));
+    let f = fixture_with(c);
+    let no_grant = ClientCredentials::new("no-grant", "s");
+    for _ in 0..10 {
+        let e = f.server.password_grant(&no_grant, "alice", "wrong", None).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::UnauthorizedClient);
+    }
+    // Ten wrong passwords would have locked alice (max_failures is 3) had
+    // any of them been checked.
+    assert!(f.server.password_grant(&f.app, "alice", "alice-pw", None).is_ok());
+    assert_eq!(f.server.stats().throttled_accounts, 0);
+}
+
+#[test]
 fn old_failures_are_forgotten() {
     let f = fixture();
     for _ in 0..2 {
