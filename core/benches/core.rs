@@ -25,14 +25,20 @@ fn fixture() -> &'static Fixture {
         let mut config = Config::default()
             .scope("read", &["GET /invoices/*"])
             .scope("write", &["POST /invoices/*"])
-            .client(ClientConfig::confidential("app", &hash).grant_types(&["password", "refresh_token"]).scopes(&["read", "write"]))
+            .client(
+                ClientConfig::confidential("app", &hash)
+                    .grant_types(&["password", "refresh_token"])
+                    .scopes(&["read", "write"]),
+            )
             .user(UserConfig::new("alice", &phc))
             .rule(RuleConfig::new(&["* /invoices/*"]).users(&["alice"]));
         config.throttle.max_failures = u32::MAX;
         // The benchmark's fixture, not a recommendation: no lockouts.
         let server = Server::from_config(config).expect("config");
         let client = ClientCredentials::new("app", &secret);
-        let first = server.password_grant(&client, "alice", "correct horse", Some("read write")).expect("login");
+        let first = server
+            .password_grant(&client, "alice", "correct horse", Some("read write"))
+            .expect("login");
         let mut tokens = vec![first.access_token];
         let mut rt = first.refresh_token.expect("refresh token");
         while tokens.len() < 1000 {
@@ -40,14 +46,23 @@ fn fixture() -> &'static Fixture {
             tokens.push(t.access_token);
             rt = t.refresh_token.expect("refresh token");
         }
-        Fixture { server, client, tokens, phc }
+        Fixture {
+            server,
+            client,
+            tokens,
+            phc,
+        }
     })
 }
 
 #[divan::bench(threads = [1, 2], sample_count = 20, sample_size = 1)]
 fn password_grant_owasp() {
     let f = fixture();
-    divan::black_box(f.server.password_grant(&f.client, "alice", "correct horse", Some("read write")).expect("grant"));
+    divan::black_box(
+        f.server
+            .password_grant(&f.client, "alice", "correct horse", Some("read write"))
+            .expect("grant"),
+    );
 }
 
 #[divan::bench(sample_count = 20, sample_size = 1)]
@@ -55,7 +70,11 @@ fn bare_argon2id_verify_owasp(bencher: divan::Bencher) {
     use argon2::password_hash::{phc::PasswordHash, PasswordVerifier};
     let f = fixture();
     let parsed = PasswordHash::new(&f.phc).expect("phc");
-    bencher.bench(|| argon2::Argon2::default().verify_password(b"correct horse", &parsed).is_ok());
+    bencher.bench(|| {
+        argon2::Argon2::default()
+            .verify_password(b"correct horse", &parsed)
+            .is_ok()
+    });
 }
 
 #[divan::bench(sample_size = 200)]
@@ -68,7 +87,10 @@ fn refresh_grant_with_rotation(bencher: divan::Bencher) {
         .refresh_token
         .expect("rt");
     bencher.bench_local(|| {
-        let t = f.server.refresh_grant(&f.client, &current, None).expect("refresh");
+        let t = f
+            .server
+            .refresh_grant(&f.client, &current, None)
+            .expect("refresh");
         current = t.refresh_token.expect("rt");
     });
 }
@@ -79,6 +101,10 @@ fn bearer_check(bencher: divan::Bencher) {
     let mut i = 0;
     bencher.bench_local(|| {
         i = (i + 1) % f.tokens.len();
-        divan::black_box(f.server.check(&f.tokens[i], "GET /invoices/42", Some("read")).expect("check"));
+        divan::black_box(
+            f.server
+                .check(&f.tokens[i], "GET /invoices/42", Some("read"))
+                .expect("check"),
+        );
     });
 }

@@ -5,10 +5,14 @@ use ropc_core::{ClientCredentials, Server};
 use std::time::Instant;
 
 fn main() {
-    let path = std::env::args().nth(1).expect("usage: bench_calls CONFIG_JSON_FILE");
+    let path = std::env::args()
+        .nth(1)
+        .expect("usage: bench_calls CONFIG_JSON_FILE");
     let server = Server::from_file(path).expect("config");
     let client = ClientCredentials::new("app", "app-secret");
-    let t = server.password_grant(&client, "alice", "pw", Some("read write")).expect("grant");
+    let t = server
+        .password_grant(&client, "alice", "pw", Some("read write"))
+        .expect("grant");
     let access = t.access_token;
     let mut refresh = t.refresh_token.expect("refresh token");
     const ROUNDS: usize = 7;
@@ -18,16 +22,28 @@ fn main() {
     for _ in 0..ROUNDS {
         let start = Instant::now();
         for _ in 0..CHECKS {
-            std::hint::black_box(server.check(&access, "GET /invoices/42", Some("read")).expect("check"));
+            std::hint::black_box(
+                server
+                    .check(&access, "GET /invoices/42", Some("read"))
+                    .expect("check"),
+            );
         }
         check.push(start.elapsed().as_nanos() as f64 / f64::from(CHECKS));
         let start = Instant::now();
         for _ in 0..REFRESHES {
-            refresh = server.refresh_grant(&client, &refresh, None).expect("refresh").refresh_token.expect("rt");
+            refresh = server
+                .refresh_grant(&client, &refresh, None)
+                .expect("refresh")
+                .refresh_token
+                .expect("rt");
         }
         refr.push(start.elapsed().as_nanos() as f64 / f64::from(REFRESHES));
     }
     check.sort_by(f64::total_cmp);
     refr.sort_by(f64::total_cmp);
-    println!("{{\"check_ns\": {:.1}, \"refresh_ns\": {:.1}}}", check[ROUNDS / 2], refr[ROUNDS / 2]);
+    println!(
+        "{{\"check_ns\": {:.1}, \"refresh_ns\": {:.1}}}",
+        check[ROUNDS / 2],
+        refr[ROUNDS / 2]
+    );
 }

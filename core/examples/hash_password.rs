@@ -19,7 +19,10 @@ fn main() {
     }
     let mut params = HashParams::OWASP;
     for pair in args.chunks(2) {
-        let value = pair.get(1).and_then(|v| v.parse().ok()).unwrap_or_else(|| usage());
+        let value = pair
+            .get(1)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| usage());
         match pair[0].as_str() {
             "--m" => params.m_cost = value,
             "--t" => params.t_cost = value,

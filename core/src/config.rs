@@ -48,6 +48,82 @@ pub struct Config {
     /// Which users and groups may use which resources.
     #[serde(default)]
     pub rules: Vec<RuleConfig>,
+    /// Where tokens, counters and credential versions live (default: memory).
+    #[serde(default, skip_serializing_if = "StoreConfig::is_memory")]
+    pub store: StoreConfig,
+}
+
+/// Where a server keeps its state: `"store": {"type": ...}` in the document.
+///
+/// - `memory` (the default): this process only, lost on restart.
+/// - `sqlite`: one file on one host, shared by all its processes, durable.
+/// - `postgres`: one database shared by many hosts.
+/// - `unavailable`: fails every call, to test how clients see an outage.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+pub enum StoreConfig {
+    /// [`crate::MemoryStore`].
+    #[default]
+    Memory,
+    /// [`crate::SqliteStore`] on the file at `path` (created if missing).
+    Sqlite {
+        /// The database file.
+        path: String,
+        /// Connections per process (default 4).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pool_size: Option<u32>,
+        /// How long a call waits for another process's write lock (default 5000).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        busy_timeout_ms: Option<u64>,
+        /// Commit to disk before answering (default true; see [`crate::SqliteOptions`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        durable: Option<bool>,
+    },
+    /// [`crate::PostgresStore`]: exactly one of `url` and `url_env`.
+    Postgres {
+        /// The connection URL. Prefer `url_env`: a password in a file is a secret at rest.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        url: Option<String>,
+        /// The name of an environment variable holding the URL.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        url_env: Option<String>,
+        /// Connections per process (default 8).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pool_size: Option<u32>,
+        /// How long connecting may take (default 5000).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        connect_timeout_ms: Option<u64>,
+        /// The longest a statement may run (default 10000).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        statement_timeout_ms: Option<u64>,
+    },
+    /// [`crate::UnavailableStore`].
+    Unavailable,
+}
+
+impl StoreConfig {
+    fn is_memory(&self) -> bool {
+        *self == StoreConfig::Memory
+    }
+}
+
+impl std::fmt::Debug for StoreConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreConfig::Memory => f.write_str("Memory"),
+            StoreConfig::Unavailable => f.write_str("Unavailable"),
+            StoreConfig::Sqlite { path, .. } => f
+                .debug_struct("Sqlite")
+                .field("path", path)
+                .finish_non_exhaustive(),
+            // The URL may hold a password: never print it.
+            StoreConfig::Postgres { url, url_env, .. } => f
+                .debug_struct("Postgres")
+                .field("url", &url.as_ref().map(|_| "<redacted>"))
+                .field("url_env", url_env)
+                .finish_non_exhaustive(),
+        }
+    }
 }
 
 fn default_realm() -> String {
@@ -76,6 +152,7 @@ impl Default for Config {
             clients: Vec::new(),
             users: Vec::new(),
             rules: Vec::new(),
+            store: StoreConfig::Memory,
         }
     }
 }
@@ -89,7 +166,11 @@ impl Config {
             let inner = e.inner();
             let at = format!("line {} column {}", inner.line(), inner.column());
             let path = e.path().to_string();
-            let path = if path == "." { at } else { format!("{path} ({at})") };
+            let path = if path == "." {
+                at
+            } else {
+                format!("{path} ({at})")
+            };
             ConfigError::new(path, strip_position(&inner.to_string()))
         })
     }
@@ -101,7 +182,10 @@ impl Config {
 
     /// Adds a scope.
     pub fn scope(mut self, name: &str, resources: &[&str]) -> Self {
-        self.scopes.push(ScopeConfig { name: name.into(), resources: strings(resources) });
+        self.scopes.push(ScopeConfig {
+            name: name.into(),
+            resources: strings(resources),
+        });
         self
     }
 
@@ -114,6 +198,12 @@ impl Config {
     /// Adds a user.
     pub fn user(mut self, user: UserConfig) -> Self {
         self.users.push(user);
+        self
+    }
+
+    /// Sets where state is kept.
+    pub fn store(mut self, store: StoreConfig) -> Self {
+        self.store = store;
         self
     }
 
@@ -150,7 +240,11 @@ pub struct ThrottleConfig {
 
 impl Default for ThrottleConfig {
     fn default() -> Self {
-        ThrottleConfig { max_failures: 100, lockout_seconds: 900, forget_after_seconds: 24 * 3600 }
+        ThrottleConfig {
+            max_failures: 100,
+            lockout_seconds: 900,
+            forget_after_seconds: 24 * 3600,
+        }
     }
 }
 
@@ -238,7 +332,11 @@ impl ClientConfig {
 
     /// A public client (it can never use the password grant).
     pub fn public(id: &str) -> Self {
-        ClientConfig { kind: ClientKind::Public, secret_hash: None, ..Self::confidential(id, "") }
+        ClientConfig {
+            kind: ClientKind::Public,
+            secret_hash: None,
+            ..Self::confidential(id, "")
+        }
     }
 
     /// Sets the allowed grant types.
@@ -298,7 +396,12 @@ pub struct UserConfig {
 impl UserConfig {
     /// An enabled user with no groups.
     pub fn new(username: &str, password_hash: &str) -> Self {
-        UserConfig { username: username.into(), password_hash: password_hash.into(), groups: Vec::new(), enabled: true }
+        UserConfig {
+            username: username.into(),
+            password_hash: password_hash.into(),
+            groups: Vec::new(),
+            enabled: true,
+        }
     }
 
     /// Sets the groups.
@@ -333,7 +436,11 @@ pub struct RuleConfig {
 impl RuleConfig {
     /// A rule over the given resource patterns, allowing no one yet.
     pub fn new(resources: &[&str]) -> Self {
-        RuleConfig { resources: strings(resources), users: Vec::new(), groups: Vec::new() }
+        RuleConfig {
+            resources: strings(resources),
+            users: Vec::new(),
+            groups: Vec::new(),
+        }
     }
 
     /// Allows these users (`"*"`: everyone).

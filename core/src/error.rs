@@ -28,11 +28,16 @@ pub enum ErrorCode {
     /// The resource owner may not use this resource under the access rules
     /// (RFC 6749's `access_denied`: "the resource owner or authorization server denied the request").
     AccessDenied = 10,
+    /// The server cannot answer now (its token store failed); the client
+    /// should retry after `Retry-After` seconds with the same credentials
+    /// and tokens, which are not in question (HTTP 503; RFC 6749 §4.1.2.1's
+    /// code, used here beyond the authorization endpoint).
+    TemporarilyUnavailable = 11,
 }
 
 impl ErrorCode {
     /// Every code, in numeric order.
-    pub const ALL: [ErrorCode; 10] = [
+    pub const ALL: [ErrorCode; 11] = [
         ErrorCode::InvalidRequest,
         ErrorCode::InvalidClient,
         ErrorCode::InvalidGrant,
@@ -43,6 +48,7 @@ impl ErrorCode {
         ErrorCode::InsufficientScope,
         ErrorCode::UnsupportedTokenType,
         ErrorCode::AccessDenied,
+        ErrorCode::TemporarilyUnavailable,
     ];
 
     /// The code as it appears on the wire (`"invalid_grant"`, ...).
@@ -58,6 +64,7 @@ impl ErrorCode {
             ErrorCode::InsufficientScope => "insufficient_scope",
             ErrorCode::UnsupportedTokenType => "unsupported_token_type",
             ErrorCode::AccessDenied => "access_denied",
+            ErrorCode::TemporarilyUnavailable => "temporarily_unavailable",
         }
     }
 
@@ -66,6 +73,7 @@ impl ErrorCode {
         match self {
             ErrorCode::InvalidClient | ErrorCode::InvalidToken => 401,
             ErrorCode::InsufficientScope | ErrorCode::AccessDenied => 403,
+            ErrorCode::TemporarilyUnavailable => 503,
             _ => 400,
         }
     }
@@ -96,7 +104,11 @@ pub struct OAuthError {
 impl OAuthError {
     /// A new error with a description.
     pub fn new(code: ErrorCode, description: impl Into<Cow<'static, str>>) -> Self {
-        OAuthError { code, description: description.into(), scope: None }
+        OAuthError {
+            code,
+            description: description.into(),
+            scope: None,
+        }
     }
 
     /// Names the scope the request needed (RFC 6750 §3 `scope` attribute).
@@ -150,6 +162,49 @@ ctor! {
     invalid_token => InvalidToken,
     insufficient_scope => InsufficientScope,
     access_denied => AccessDenied,
+    temporarily_unavailable => TemporarilyUnavailable,
+}
+
+/// Seconds a client is asked to wait (`Retry-After`) when the store failed.
+pub const RETRY_AFTER_SECS: u64 = 2;
+
+impl From<crate::store::StoreError> for OAuthError {
+    /// A store failure as the client sees it: `503 temporarily_unavailable`.
+    /// What failed goes to the operator's log, not to the client.
+    fn from(e: crate::store::StoreError) -> Self {
+        log::error!(target: "ropc::store", "{e}");
+        OAuthError::temporarily_unavailable("the token store is unavailable; retry shortly")
+    }
+}
+
+/// A runtime change to a resource owner that could not be made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AccountError {
+    /// No such user.
+    UnknownUser,
+    /// The password hash is not one ropc can verify; says why.
+    InvalidHash(String),
+    /// The store could not record the change; nothing was changed.
+    Store(crate::store::StoreError),
+}
+
+impl fmt::Display for AccountError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AccountError::UnknownUser => f.write_str("no such user"),
+            AccountError::InvalidHash(why) => write!(f, "the password hash is not valid: {why}"),
+            AccountError::Store(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for AccountError {}
+
+impl From<crate::store::StoreError> for AccountError {
+    fn from(e: crate::store::StoreError) -> Self {
+        AccountError::Store(e)
+    }
 }
 
 /// A configuration that cannot be loaded: says what is wrong and where.
@@ -162,7 +217,10 @@ pub struct ConfigError {
 impl ConfigError {
     /// An error at `path` (like `clients[0].scopes[1]`; empty for the whole document).
     pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
-        ConfigError { path: path.into(), message: message.into() }
+        ConfigError {
+            path: path.into(),
+            message: message.into(),
+        }
     }
 
     /// Where in the configuration the problem is.
@@ -181,7 +239,11 @@ impl fmt::Display for ConfigError {
         if self.path.is_empty() {
             write!(f, "invalid configuration: {}", self.message)
         } else {
-            write!(f, "invalid configuration at {}: {}", self.path, self.message)
+            write!(
+                f,
+                "invalid configuration at {}: {}",
+                self.path, self.message
+            )
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The HTTP edge: requests in as method, content type, Authorization header
 //! and body bytes; responses out as status, headers and a JSON body.
 
-use crate::error::{ErrorCode, OAuthError};
+use crate::error::{ErrorCode, OAuthError, RETRY_AFTER_SECS};
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine;
@@ -29,7 +29,12 @@ pub struct HttpRequest<'a> {
 impl<'a> HttpRequest<'a> {
     /// A form POST, the usual shape of a token request.
     pub fn form_post(authorization: Option<&'a str>, body: &'a [u8]) -> Self {
-        HttpRequest { method: "POST", content_type: Some("application/x-www-form-urlencoded"), authorization, body }
+        HttpRequest {
+            method: "POST",
+            content_type: Some("application/x-www-form-urlencoded"),
+            authorization,
+            body,
+        }
     }
 }
 
@@ -47,7 +52,10 @@ pub struct HttpResponse {
 impl HttpResponse {
     /// The value of a header, by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// A `200 OK` JSON response that must not be cached (RFC 6749 §5.1).
@@ -67,8 +75,14 @@ impl HttpResponse {
     /// (RFC 6749 §5.2): 400, or 401 with a Basic challenge for `invalid_client`.
     pub(crate) fn token_error(err: &OAuthError, realm: &str) -> HttpResponse {
         let mut resp = HttpResponse::json(err.code().status(), &ErrorBody::of(err));
-        if err.code() == ErrorCode::InvalidClient {
-            resp.headers.push(("WWW-Authenticate", format!("Basic realm=\"{realm}\"")));
+        match err.code() {
+            ErrorCode::InvalidClient => resp
+                .headers
+                .push(("WWW-Authenticate", format!("Basic realm=\"{realm}\""))),
+            ErrorCode::TemporarilyUnavailable => resp
+                .headers
+                .push(("Retry-After", RETRY_AFTER_SECS.to_string())),
+            _ => {}
         }
         resp
     }
@@ -92,6 +106,11 @@ impl HttpResponse {
                 body: String::new(),
             };
         };
+        if err.code() == ErrorCode::TemporarilyUnavailable {
+            // Not a statement about the token: no challenge, so that no
+            // client takes it for one and discards a good token.
+            return HttpResponse::token_error(err, realm);
+        }
         let mut challenge = format!(
             "Bearer realm=\"{realm}\", error=\"{}\", error_description=\"{}\"",
             err.code(),
@@ -113,7 +132,10 @@ fn sanitize(s: &str) -> std::borrow::Cow<'_, str> {
     if s.chars().all(ok) {
         s.into()
     } else {
-        s.chars().map(|c| if ok(c) { c } else { '?' }).collect::<String>().into()
+        s.chars()
+            .map(|c| if ok(c) { c } else { '?' })
+            .collect::<String>()
+            .into()
     }
 }
 
@@ -127,7 +149,11 @@ struct ErrorBody<'a> {
 
 impl<'a> ErrorBody<'a> {
     fn of(err: &'a OAuthError) -> Self {
-        ErrorBody { error: err.code().as_str(), error_description: sanitize(err.description()), scope: err.scope() }
+        ErrorBody {
+            error: err.code().as_str(),
+            error_description: sanitize(err.description()),
+            scope: err.scope(),
+        }
     }
 }
 
@@ -140,12 +166,22 @@ pub(crate) struct Form {
 impl Form {
     /// Checks method, content type and size, then parses the body.
     pub(crate) fn from_request(req: &HttpRequest<'_>) -> Result<Form, OAuthError> {
-        let media = req.content_type.unwrap_or("").split(';').next().unwrap_or("").trim();
+        let media = req
+            .content_type
+            .unwrap_or("")
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim();
         if !media.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
-            return Err(OAuthError::invalid_request("the body must be application/x-www-form-urlencoded"));
+            return Err(OAuthError::invalid_request(
+                "the body must be application/x-www-form-urlencoded",
+            ));
         }
         if req.body.len() > MAX_BODY_BYTES {
-            return Err(OAuthError::invalid_request("the request body is larger than 65536 bytes"));
+            return Err(OAuthError::invalid_request(
+                "the request body is larger than 65536 bytes",
+            ));
         }
         Form::parse(req.body)
     }
@@ -171,7 +207,9 @@ impl Form {
         for (n, v) in &self.pairs {
             if n == name {
                 if found.is_some() {
-                    return Err(OAuthError::invalid_request(format!("the parameter {name} appears more than once")));
+                    return Err(OAuthError::invalid_request(format!(
+                        "the parameter {name} appears more than once"
+                    )));
                 }
                 found = Some(v.as_str());
             }
@@ -181,13 +219,18 @@ impl Form {
 
     /// A parameter that must be present.
     pub(crate) fn require(&self, name: &'static str) -> Result<&str, OAuthError> {
-        self.get(name)?.ok_or_else(|| OAuthError::invalid_request(format!("the parameter {name} is missing")))
+        self.get(name)?
+            .ok_or_else(|| OAuthError::invalid_request(format!("the parameter {name} is missing")))
     }
 }
 
 /// What application/x-www-form-urlencoded leaves unescaped besides letters
 /// and digits (the WHATWG serializer's set).
-const FORM_UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'*').remove(b'-').remove(b'.').remove(b'_');
+const FORM_UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'*')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_');
 
 /// Encodes one form-urlencoded component (a space becomes `%20`, which
 /// every decoder reads as a space).
@@ -198,7 +241,10 @@ pub(crate) fn form_encode(raw: &str) -> String {
 /// Decodes one form-urlencoded component: `+` is a space, `%XX` a byte, and
 /// the result must be UTF-8.
 pub(crate) fn form_decode(raw: &[u8]) -> Result<String, OAuthError> {
-    let spaced: Vec<u8> = raw.iter().map(|&b| if b == b'+' { b' ' } else { b }).collect();
+    let spaced: Vec<u8> = raw
+        .iter()
+        .map(|&b| if b == b'+' { b' ' } else { b })
+        .collect();
     let bytes: Vec<u8> = percent_decode(&spaced).collect();
     String::from_utf8(bytes).map_err(|_| OAuthError::invalid_request("parameters must be UTF-8"))
 }
@@ -216,7 +262,10 @@ impl std::fmt::Debug for ClientCredentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ClientCredentials")
             .field("client_id", &self.client_id)
-            .field("client_secret", &self.client_secret.as_ref().map(|_| "<redacted>"))
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }
@@ -224,12 +273,18 @@ impl std::fmt::Debug for ClientCredentials {
 impl ClientCredentials {
     /// Credentials with a secret.
     pub fn new(client_id: &str, client_secret: &str) -> Self {
-        ClientCredentials { client_id: client_id.into(), client_secret: Some(client_secret.into()) }
+        ClientCredentials {
+            client_id: client_id.into(),
+            client_secret: Some(client_secret.into()),
+        }
     }
 
     /// Only a client id, as a public client presents itself.
     pub fn public(client_id: &str) -> Self {
-        ClientCredentials { client_id: client_id.into(), client_secret: None }
+        ClientCredentials {
+            client_id: client_id.into(),
+            client_secret: None,
+        }
     }
 
     /// The `Authorization: Basic ...` value for these credentials, with the
@@ -240,13 +295,19 @@ impl ClientCredentials {
             form_encode(&self.client_id),
             form_encode(self.client_secret.as_deref().unwrap_or(""))
         );
-        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(pair))
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(pair)
+        )
     }
 
     /// Finds the client's credentials in a request: HTTP Basic
     /// (`client_secret_basic`, with the RFC's url-decoding) or the body
     /// (`client_secret_post`), never both.
-    pub(crate) fn from_request(authorization: Option<&str>, form: &Form) -> Result<ClientCredentials, OAuthError> {
+    pub(crate) fn from_request(
+        authorization: Option<&str>,
+        form: &Form,
+    ) -> Result<ClientCredentials, OAuthError> {
         let body_id = form.get("client_id")?;
         let body_secret = form.get("client_secret")?;
         match authorization {
@@ -258,13 +319,20 @@ impl ClientCredentials {
                     ));
                 }
                 if body_id.is_some_and(|id| id != creds.client_id) {
-                    return Err(OAuthError::invalid_request("client_id in the body differs from the HTTP Basic one"));
+                    return Err(OAuthError::invalid_request(
+                        "client_id in the body differs from the HTTP Basic one",
+                    ));
                 }
                 Ok(creds)
             }
             None => match body_id {
-                Some(id) => Ok(ClientCredentials { client_id: id.into(), client_secret: body_secret.map(Into::into) }),
-                None => Err(OAuthError::invalid_client("client authentication is required")),
+                Some(id) => Ok(ClientCredentials {
+                    client_id: id.into(),
+                    client_secret: body_secret.map(Into::into),
+                }),
+                None => Err(OAuthError::invalid_client(
+                    "client authentication is required",
+                )),
             },
         }
     }
@@ -279,17 +347,27 @@ const BASE64_LENIENT: GeneralPurpose = GeneralPurpose::new(
 fn parse_basic(header: &str) -> Result<ClientCredentials, OAuthError> {
     let (scheme, rest) = header.trim().split_once(' ').unwrap_or((header.trim(), ""));
     if !scheme.eq_ignore_ascii_case("basic") {
-        return Err(OAuthError::invalid_client("client authentication must use the HTTP Basic scheme"));
+        return Err(OAuthError::invalid_client(
+            "client authentication must use the HTTP Basic scheme",
+        ));
     }
     let malformed = || OAuthError::invalid_client("malformed HTTP Basic credentials");
-    let decoded = BASE64_LENIENT.decode(rest.trim()).map_err(|_| malformed())?;
-    let colon = decoded.iter().position(|b| *b == b':').ok_or_else(malformed)?;
+    let decoded = BASE64_LENIENT
+        .decode(rest.trim())
+        .map_err(|_| malformed())?;
+    let colon = decoded
+        .iter()
+        .position(|b| *b == b':')
+        .ok_or_else(malformed)?;
     let id = form_decode(&decoded[..colon]).map_err(|_| malformed())?;
     let secret = form_decode(&decoded[colon + 1..]).map_err(|_| malformed())?;
     if id.is_empty() {
         return Err(malformed());
     }
-    Ok(ClientCredentials { client_id: id, client_secret: Some(secret).filter(|s| !s.is_empty()) })
+    Ok(ClientCredentials {
+        client_id: id,
+        client_secret: Some(secret).filter(|s| !s.is_empty()),
+    })
 }
 
 /// Extracts the token from `Authorization: Bearer <token>` (RFC 6750 §2.1).
@@ -305,8 +383,14 @@ pub(crate) fn parse_bearer(header: Option<&str>) -> Result<Option<&str>, OAuthEr
     let token = token.trim();
     // b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
     let body = token.trim_end_matches('=');
-    if body.is_empty() || !body.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b)) {
-        return Err(OAuthError::invalid_request("the Bearer credentials are malformed"));
+    if body.is_empty()
+        || !body
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
+    {
+        return Err(OAuthError::invalid_request(
+            "the Bearer credentials are malformed",
+        ));
     }
     Ok(Some(token))
 }
@@ -324,13 +408,19 @@ mod tests {
         assert_eq!(f.get("d").unwrap(), None);
         assert!(Form::parse(b"a=1&a=2").unwrap().get("a").is_err());
         assert!(Form::parse(b"a=%FF").is_err());
-        assert_eq!(Form::parse(b"a=%C3%A9").unwrap().get("a").unwrap(), Some("é"));
+        assert_eq!(
+            Form::parse(b"a=%C3%A9").unwrap().get("a").unwrap(),
+            Some("é")
+        );
     }
 
     #[test]
     fn basic_is_url_decoded() {
         // id "my app", secret "p:s%" encoded before base64 (RFC 6749 §2.3.1)
-        let header = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode("my+app:p%3As%25"));
+        let header = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode("my+app:p%3As%25")
+        );
         let c = parse_basic(&header).unwrap();
         assert_eq!(c.client_id, "my app");
         assert_eq!(c.client_secret.as_deref(), Some("p:s%"));
@@ -344,9 +434,16 @@ mod tests {
         for (id, secret) in [("app", "s3cret"), ("my app", "p:s%&+ é"), ("a:b", "=")] {
             let header = ClientCredentials::new(id, secret).basic_authorization();
             let back = parse_basic(&header).unwrap();
-            assert_eq!((back.client_id.as_str(), back.client_secret.as_deref()), (id, Some(secret)), "{header}");
+            assert_eq!(
+                (back.client_id.as_str(), back.client_secret.as_deref()),
+                (id, Some(secret)),
+                "{header}"
+            );
         }
-        assert_eq!(ClientCredentials::new("app", "app-secret").basic_authorization(), "Basic YXBwOmFwcC1zZWNyZXQ=");
+        assert_eq!(
+            ClientCredentials::new("app", "app-secret").basic_authorization(),
+            "Basic YXBwOmFwcC1zZWNyZXQ="
+        );
     }
 
     #[test]

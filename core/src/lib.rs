@@ -25,15 +25,15 @@ mod registry;
 mod resource;
 mod scope;
 mod server;
-mod store;
+pub mod store;
 mod token;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
-    ClientConfig, ClientKind, Config, RuleConfig, ScopeConfig, ThrottleConfig, UserConfig,
-    DEFAULT_ACCESS_TTL, DEFAULT_REALM, DEFAULT_REFRESH_TTL,
+    ClientConfig, ClientKind, Config, RuleConfig, ScopeConfig, StoreConfig, ThrottleConfig,
+    UserConfig, DEFAULT_ACCESS_TTL, DEFAULT_REALM, DEFAULT_REFRESH_TTL,
 };
-pub use error::{ConfigError, ErrorCode, OAuthError};
+pub use error::{AccountError, ConfigError, ErrorCode, OAuthError, RETRY_AFTER_SECS};
 pub use http::{ClientCredentials, HttpRequest, HttpResponse, MAX_BODY_BYTES};
 pub use password::{hash_password, HashError, HashParams, MAX_PASSWORD_BYTES};
 pub use registry::{generate_client_secret, hash_client_secret, MAX_NAME_BYTES};
@@ -41,8 +41,13 @@ pub use resource::{IntrospectionRequest, Principal, Refusal, ResourceGuard};
 pub use scope::{is_scope_token, ScopeSet, MAX_RESOURCE_BYTES};
 pub use server::{Introspection, Server, ServerBuilder, TokenResponse};
 pub use store::{
-    Failures, MemoryStore, RefreshState, Rotation, Store, StoreStats, TokenKind, TokenRecord,
+    throttle_step, Failures, GrantId, LoginAttempt, MemoryStore, RefreshState, Rotation, Store,
+    StoreError, StoreStats, TokenKind, TokenRecord, UnavailableStore,
 };
+#[cfg(feature = "postgres")]
+pub use store::{PostgresOptions, PostgresStore};
+#[cfg(feature = "sqlite")]
+pub use store::{SqliteOptions, SqliteStore};
 pub use token::{TokenHash, TOKEN_CHARS};
 
 /// The README's Rust example, compiled and run as a doc test.

@@ -25,11 +25,19 @@ pub struct HashParams {
 
 impl HashParams {
     /// OWASP's argon2id profile (m=19456 KiB, t=2, p=1).
-    pub const OWASP: HashParams = HashParams { m_cost: 19456, t_cost: 2, p_cost: 1 };
+    pub const OWASP: HashParams = HashParams {
+        m_cost: 19456,
+        t_cost: 2,
+        p_cost: 1,
+    };
 
     fn to_argon2(self) -> Result<Params, String> {
-        Params::new(self.m_cost, self.t_cost, self.p_cost, None)
-            .map_err(|e| format!("invalid argon2 parameters m={} t={} p={}: {e}", self.m_cost, self.t_cost, self.p_cost))
+        Params::new(self.m_cost, self.t_cost, self.p_cost, None).map_err(|e| {
+            format!(
+                "invalid argon2 parameters m={} t={} p={}: {e}",
+                self.m_cost, self.t_cost, self.p_cost
+            )
+        })
     }
 
     /// Checks the parameters are ones argon2 accepts.
@@ -58,7 +66,9 @@ pub enum HashError {
 impl fmt::Display for HashError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            HashError::TooLong => write!(f, "the password is longer than {MAX_PASSWORD_BYTES} bytes"),
+            HashError::TooLong => {
+                write!(f, "the password is longer than {MAX_PASSWORD_BYTES} bytes")
+            }
             HashError::Empty => f.write_str("the password is empty"),
             HashError::Params(m) => f.write_str(m),
         }
@@ -76,7 +86,11 @@ pub fn hash_password(password: &str, params: HashParams) -> Result<String, HashE
     if password.len() > MAX_PASSWORD_BYTES {
         return Err(HashError::TooLong);
     }
-    let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.to_argon2().map_err(HashError::Params)?);
+    let argon = Argon2::new(
+        Algorithm::Argon2id,
+        Version::V0x13,
+        params.to_argon2().map_err(HashError::Params)?,
+    );
     let mut salt = [0u8; 16];
     crate::token::fill_random(&mut salt);
     argon
@@ -96,7 +110,12 @@ pub struct PasswordHashed {
 
 impl fmt::Debug for PasswordHashed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "PasswordHashed({}, {:?})", self.phc.algorithm.as_str(), self.params)
+        write!(
+            f,
+            "PasswordHashed({}, {:?})",
+            self.phc.algorithm.as_str(),
+            self.params
+        )
     }
 }
 
@@ -106,7 +125,9 @@ impl PasswordHashed {
         let parsed = PasswordHash::new(phc).map_err(|e| format!("not a PHC string: {e}"))?;
         let alg = parsed.algorithm.as_str();
         if !matches!(alg, "argon2id" | "argon2i" | "argon2d") {
-            return Err(format!("unsupported password hash algorithm {alg:?}: use argon2id"));
+            return Err(format!(
+                "unsupported password hash algorithm {alg:?}: use argon2id"
+            ));
         }
         if parsed.salt.is_none() || parsed.hash.is_none() {
             return Err("the PHC string has no salt or no hash".into());
@@ -114,7 +135,11 @@ impl PasswordHashed {
         let p = Params::try_from(&parsed).map_err(|e| format!("bad argon2 parameters: {e}"))?;
         Ok(PasswordHashed {
             is_argon2id: alg == "argon2id" && parsed.version.unwrap_or(0x13) == 0x13,
-            params: HashParams { m_cost: p.m_cost(), t_cost: p.t_cost(), p_cost: p.p_cost() },
+            params: HashParams {
+                m_cost: p.m_cost(),
+                t_cost: p.t_cost(),
+                p_cost: p.p_cost(),
+            },
             phc: parsed,
         })
     }
@@ -127,7 +152,9 @@ impl PasswordHashed {
     /// Whether `password` matches. Takes as long as one argon2 verification
     /// at this hash's parameters, whatever the outcome.
     pub fn verify(&self, password: &str) -> bool {
-        Argon2::default().verify_password(password.as_bytes(), &self.phc).is_ok()
+        Argon2::default()
+            .verify_password(password.as_bytes(), &self.phc)
+            .is_ok()
     }
 
     /// Whether the hash was made with other parameters than `current`, so
@@ -146,7 +173,10 @@ pub(crate) struct Passwords {
 
 impl Passwords {
     pub(crate) fn new(params: HashParams) -> Self {
-        Passwords { params, dummy: OnceCell::new() }
+        Passwords {
+            params,
+            dummy: OnceCell::new(),
+        }
     }
 
     pub(crate) fn params(&self) -> HashParams {
@@ -170,7 +200,11 @@ impl Passwords {
 mod tests {
     use super::*;
 
-    const CHEAP: HashParams = HashParams { m_cost: 64, t_cost: 1, p_cost: 1 };
+    const CHEAP: HashParams = HashParams {
+        m_cost: 64,
+        t_cost: 1,
+        p_cost: 1,
+    };
 
     #[test]
     fn hash_and_verify() {
@@ -187,9 +221,22 @@ mod tests {
     #[test]
     fn limits() {
         assert_eq!(hash_password("", CHEAP), Err(HashError::Empty));
-        assert_eq!(hash_password(&"x".repeat(MAX_PASSWORD_BYTES + 1), CHEAP), Err(HashError::TooLong));
+        assert_eq!(
+            hash_password(&"x".repeat(MAX_PASSWORD_BYTES + 1), CHEAP),
+            Err(HashError::TooLong)
+        );
         assert!(hash_password(&"x".repeat(MAX_PASSWORD_BYTES), CHEAP).is_ok());
-        assert!(matches!(hash_password("x", HashParams { m_cost: 1, t_cost: 1, p_cost: 1 }), Err(HashError::Params(_))));
+        assert!(matches!(
+            hash_password(
+                "x",
+                HashParams {
+                    m_cost: 1,
+                    t_cost: 1,
+                    p_cost: 1
+                }
+            ),
+            Err(HashError::Params(_))
+        ));
     }
 
     #[test]
@@ -200,8 +247,15 @@ mod tests {
 
     #[test]
     fn argon2i_needs_rehash() {
-        let argon = Argon2::new(Algorithm::Argon2i, Version::V0x13, CHEAP.to_argon2().unwrap());
-        let phc = argon.hash_password_with_salt(b"pw", b"saltsaltsaltsalt").unwrap().to_string();
+        let argon = Argon2::new(
+            Algorithm::Argon2i,
+            Version::V0x13,
+            CHEAP.to_argon2().unwrap(),
+        );
+        let phc = argon
+            .hash_password_with_salt(b"pw", b"saltsaltsaltsalt")
+            .unwrap()
+            .to_string();
         let h = PasswordHashed::parse(&phc).unwrap();
         assert!(h.verify("pw"));
         assert!(h.needs_rehash(CHEAP));

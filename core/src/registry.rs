@@ -45,7 +45,10 @@ impl SecretHash {
         if let Some(hex) = s.strip_prefix("sha256:") {
             let bytes = (0..hex.len())
                 .step_by(2)
-                .map(|i| hex.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+                .map(|i| {
+                    hex.get(i..i + 2)
+                        .and_then(|h| u8::from_str_radix(h, 16).ok())
+                })
                 .collect::<Option<Vec<u8>>>()
                 .filter(|b| b.len() == 32 && hex.len() == 64)
                 .ok_or("a sha256: secret hash needs 64 hex digits")?;
@@ -99,8 +102,6 @@ pub(crate) struct User {
     pub(crate) hash: PasswordHashed,
     pub(crate) groups: Arc<[Box<str>]>,
     pub(crate) enabled: bool,
-    /// Moves on whenever the credentials change or the user is disabled.
-    pub(crate) epoch: u32,
 }
 
 pub(crate) struct Rule {
@@ -132,7 +133,10 @@ fn check_name(path: &str, what: &str, name: &str) -> Result<(), ConfigError> {
 
 fn check_ttl(path: &str, ttl: u64) -> Result<u64, ConfigError> {
     if ttl == 0 || ttl > MAX_TTL {
-        return Err(ConfigError::new(path, format!("a lifetime must be 1 to {MAX_TTL} seconds")));
+        return Err(ConfigError::new(
+            path,
+            format!("a lifetime must be 1 to {MAX_TTL} seconds"),
+        ));
     }
     Ok(ttl)
 }
@@ -141,17 +145,27 @@ fn patterns(path: &str, items: &[String]) -> Result<Vec<Pattern>, ConfigError> {
     items
         .iter()
         .enumerate()
-        .map(|(i, p)| Pattern::parse(p, true).map_err(|m| ConfigError::new(format!("{path}[{i}]"), m)))
+        .map(|(i, p)| {
+            Pattern::parse(p, true).map_err(|m| ConfigError::new(format!("{path}[{i}]"), m))
+        })
         .collect()
 }
 
 impl Registry {
     /// Validates a configuration; returns the registry and the users.
-    pub(crate) fn build(config: &Config) -> Result<(Registry, HashMap<Arc<str>, User>), ConfigError> {
+    pub(crate) fn build(
+        config: &Config,
+    ) -> Result<(Registry, HashMap<Arc<str>, User>), ConfigError> {
         let realm_ok = !config.realm.is_empty()
-            && config.realm.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\');
+            && config
+                .realm
+                .bytes()
+                .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\');
         if !realm_ok {
-            return Err(ConfigError::new("realm", "the realm must be printable ASCII without '\"' or '\\'"));
+            return Err(ConfigError::new(
+                "realm",
+                "the realm must be printable ASCII without '\"' or '\\'",
+            ));
         }
         if let Some(iss) = &config.issuer {
             check_name("issuer", "the issuer", iss)?;
@@ -159,9 +173,14 @@ impl Registry {
         check_ttl("access_token_ttl", config.access_token_ttl)?;
         check_ttl("refresh_token_ttl", config.refresh_token_ttl)?;
         let hash_params = config.password_hashing;
-        hash_params.validate().map_err(|m| ConfigError::new("password_hashing", m))?;
+        hash_params
+            .validate()
+            .map_err(|m| ConfigError::new("password_hashing", m))?;
         let t = &config.throttle;
-        if t.max_failures == 0 || t.lockout_seconds == 0 || t.forget_after_seconds < t.lockout_seconds {
+        if t.max_failures == 0
+            || t.lockout_seconds == 0
+            || t.forget_after_seconds < t.lockout_seconds
+        {
             return Err(ConfigError::new(
                 "throttle",
                 "max_failures and lockout_seconds must be positive, and forget_after_seconds at least lockout_seconds",
@@ -179,9 +198,15 @@ impl Registry {
                 ));
             }
             if scope_index.insert(s.name.as_str().into(), i).is_some() {
-                return Err(ConfigError::new(format!("{path}.name"), format!("duplicate scope {:?}", s.name)));
+                return Err(ConfigError::new(
+                    format!("{path}.name"),
+                    format!("duplicate scope {:?}", s.name),
+                ));
             }
-            scopes.push(Scope { name: s.name.as_str().into(), resources: patterns(&format!("{path}.resources"), &s.resources)? });
+            scopes.push(Scope {
+                name: s.name.as_str().into(),
+                resources: patterns(&format!("{path}.resources"), &s.resources)?,
+            });
         }
 
         let mut registry = Registry {
@@ -197,14 +222,21 @@ impl Registry {
             let path = format!("clients[{i}]");
             check_name(&format!("{path}.id"), "a client id", &c.id)?;
             let secret = match (c.kind, &c.secret_hash) {
-                (ClientKind::Confidential, Some(h)) => {
-                    Some(SecretHash::parse(h).map_err(|m| ConfigError::new(format!("{path}.secret_hash"), m))?)
-                }
+                (ClientKind::Confidential, Some(h)) => Some(
+                    SecretHash::parse(h)
+                        .map_err(|m| ConfigError::new(format!("{path}.secret_hash"), m))?,
+                ),
                 (ClientKind::Confidential, None) => {
-                    return Err(ConfigError::new(format!("{path}.secret_hash"), "a confidential client needs a secret hash"))
+                    return Err(ConfigError::new(
+                        format!("{path}.secret_hash"),
+                        "a confidential client needs a secret hash",
+                    ))
                 }
                 (ClientKind::Public, Some(_)) => {
-                    return Err(ConfigError::new(format!("{path}.secret_hash"), "a public client has no secret"))
+                    return Err(ConfigError::new(
+                        format!("{path}.secret_hash"),
+                        "a public client has no secret",
+                    ))
                 }
                 (ClientKind::Public, None) => None,
             };
@@ -235,9 +267,13 @@ impl Registry {
                 ));
             }
             let allowed = registry.scope_names(&format!("{path}.scopes"), &c.scopes)?;
-            let defaults = registry.scope_names(&format!("{path}.default_scopes"), &c.default_scopes)?;
+            let defaults =
+                registry.scope_names(&format!("{path}.default_scopes"), &c.default_scopes)?;
             if !defaults.is_subset(&allowed) {
-                return Err(ConfigError::new(format!("{path}.default_scopes"), "default scopes must be among the client's scopes"));
+                return Err(ConfigError::new(
+                    format!("{path}.default_scopes"),
+                    "default scopes must be among the client's scopes",
+                ));
             }
             let client = Client {
                 id: c.id.as_str().into(),
@@ -247,12 +283,25 @@ impl Registry {
                 scopes: allowed,
                 default_scopes: defaults,
                 refresh_tokens,
-                access_ttl: check_ttl(&format!("{path}.access_token_ttl"), c.access_token_ttl.unwrap_or(config.access_token_ttl))?,
-                refresh_ttl: check_ttl(&format!("{path}.refresh_token_ttl"), c.refresh_token_ttl.unwrap_or(config.refresh_token_ttl))?,
+                access_ttl: check_ttl(
+                    &format!("{path}.access_token_ttl"),
+                    c.access_token_ttl.unwrap_or(config.access_token_ttl),
+                )?,
+                refresh_ttl: check_ttl(
+                    &format!("{path}.refresh_token_ttl"),
+                    c.refresh_token_ttl.unwrap_or(config.refresh_token_ttl),
+                )?,
                 introspect: c.introspect,
             };
-            if registry.clients.insert(c.id.as_str().into(), client).is_some() {
-                return Err(ConfigError::new(format!("{path}.id"), format!("duplicate client id {:?}", c.id)));
+            if registry
+                .clients
+                .insert(c.id.as_str().into(), client)
+                .is_some()
+            {
+                return Err(ConfigError::new(
+                    format!("{path}.id"),
+                    format!("duplicate client id {:?}", c.id),
+                ));
             }
         }
 
@@ -270,17 +319,22 @@ impl Registry {
                 hash,
                 groups: u.groups.iter().map(|g| g.as_str().into()).collect(),
                 enabled: u.enabled,
-                epoch: 0,
             };
             if users.insert(Arc::clone(&user.username), user).is_some() {
-                return Err(ConfigError::new(format!("{path}.username"), format!("duplicate username {:?}", u.username)));
+                return Err(ConfigError::new(
+                    format!("{path}.username"),
+                    format!("duplicate username {:?}", u.username),
+                ));
             }
         }
 
         for (i, r) in config.rules.iter().enumerate() {
             let path = format!("rules[{i}]");
             if r.resources.is_empty() || (r.users.is_empty() && r.groups.is_empty()) {
-                return Err(ConfigError::new(path, "a rule needs resources and at least one user or group"));
+                return Err(ConfigError::new(
+                    path,
+                    "a rule needs resources and at least one user or group",
+                ));
             }
             registry.rules.push(Rule {
                 resources: patterns(&format!("{path}.resources"), &r.resources)?,
@@ -297,7 +351,9 @@ impl Registry {
             .iter()
             .enumerate()
             .map(|(j, n)| {
-                self.scope_id(n).ok_or_else(|| ConfigError::new(format!("{path}[{j}]"), format!("unknown scope {n:?}")))
+                self.scope_id(n).ok_or_else(|| {
+                    ConfigError::new(format!("{path}[{j}]"), format!("unknown scope {n:?}"))
+                })
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(ScopeSet::from_ids(ids))
@@ -306,6 +362,13 @@ impl Registry {
     /// The index of a scope by name.
     pub(crate) fn scope_id(&self, name: &str) -> Option<usize> {
         self.scope_index.get(name).copied()
+    }
+
+    /// The scopes named in a stored record's space-separated scope, as far
+    /// as they are still configured: a scope removed from the configuration
+    /// grants nothing any more, and positions never matter.
+    pub(crate) fn scope_set_of(&self, names: &str) -> ScopeSet {
+        ScopeSet::from_ids(names.split(' ').filter_map(|n| self.scope_id(n)))
     }
 
     /// The space-separated names of a set, in definition order.
@@ -333,13 +396,20 @@ impl Registry {
 
     /// Whether any of `set` covers `resource`.
     pub(crate) fn covers(&self, set: &ScopeSet, resource: &str, username: &str) -> bool {
-        set.iter().any(|id| self.scopes[id].resources.iter().any(|p| p.matches(resource, username)))
+        set.iter().any(|id| {
+            self.scopes[id]
+                .resources
+                .iter()
+                .any(|p| p.matches(resource, username))
+        })
     }
 
     /// Whether the access rules let `username` (in `groups`) use `resource`.
     pub(crate) fn allowed(&self, username: &str, groups: &[Box<str>], resource: &str) -> bool {
         self.rules.iter().any(|r| {
-            (r.any_user || r.users.contains(username) || groups.iter().any(|g| r.groups.contains(g)))
+            (r.any_user
+                || r.users.contains(username)
+                || groups.iter().any(|g| r.groups.contains(g)))
                 && r.resources.iter().any(|p| p.matches(resource, username))
         })
     }

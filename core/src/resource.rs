@@ -62,7 +62,9 @@ pub struct IntrospectionRequest {
 
 impl std::fmt::Debug for IntrospectionRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IntrospectionRequest").field("content_type", &self.content_type).finish_non_exhaustive()
+        f.debug_struct("IntrospectionRequest")
+            .field("content_type", &self.content_type)
+            .finish_non_exhaustive()
     }
 }
 
@@ -86,26 +88,44 @@ pub(crate) fn authorize(
     required_scope: Option<&str>,
 ) -> Result<(), OAuthError> {
     if let Some(required) = required_scope {
-        if !registry.scope_id(required).is_some_and(|id| scopes.contains(id)) {
-            return Err(OAuthError::insufficient_scope("the access token lacks the required scope").with_scope(required));
+        if !registry
+            .scope_id(required)
+            .is_some_and(|id| scopes.contains(id))
+        {
+            return Err(OAuthError::insufficient_scope(
+                "the access token lacks the required scope",
+            )
+            .with_scope(required));
         }
     }
     if !registry.covers(scopes, resource, username) {
         let covering = registry.scopes_covering(resource, username);
-        let err = OAuthError::insufficient_scope("the resource is outside the access token's scope");
-        return Err(if covering.is_empty() { err } else { err.with_scope(registry.scope_string(&covering)) });
+        let err =
+            OAuthError::insufficient_scope("the resource is outside the access token's scope");
+        return Err(if covering.is_empty() {
+            err
+        } else {
+            err.with_scope(registry.scope_string(&covering))
+        });
     }
     if !registry.allowed(username, groups, resource) {
-        return Err(OAuthError::access_denied("the resource owner may not access this resource"));
+        return Err(OAuthError::access_denied(
+            "the resource owner may not access this resource",
+        ));
     }
     Ok(())
 }
 
 /// Checks the arguments a resource server passes about itself.
-pub(crate) fn check_arguments(resource: &str, required_scope: Option<&str>) -> Result<(), OAuthError> {
+pub(crate) fn check_arguments(
+    resource: &str,
+    required_scope: Option<&str>,
+) -> Result<(), OAuthError> {
     check_resource(resource)?;
     if required_scope.is_some_and(|s| !is_scope_token(s)) {
-        return Err(OAuthError::invalid_request("the required scope is not a scope token"));
+        return Err(OAuthError::invalid_request(
+            "the required scope is not a scope token",
+        ));
     }
     Ok(())
 }
@@ -121,7 +141,9 @@ pub struct ResourceGuard {
 
 impl std::fmt::Debug for ResourceGuard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ResourceGuard").field("realm", &self.registry.config.realm).finish()
+        f.debug_struct("ResourceGuard")
+            .field("realm", &self.registry.config.realm)
+            .finish()
     }
 }
 
@@ -149,7 +171,10 @@ impl ResourceGuard {
     }
 
     /// A guard with an injected clock.
-    pub fn with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<ResourceGuard, ConfigError> {
+    pub fn with_clock(
+        config: &Config,
+        clock: Arc<dyn Clock>,
+    ) -> Result<ResourceGuard, ConfigError> {
         let (registry, _) = Registry::build(config)?;
         Ok(ResourceGuard { registry, clock })
     }
@@ -167,7 +192,11 @@ impl ResourceGuard {
 
     /// The introspection request for `token`, authenticated as `client`
     /// (the resource server's own credentials).
-    pub fn introspection_request(&self, token: &str, client: &ClientCredentials) -> IntrospectionRequest {
+    pub fn introspection_request(
+        &self,
+        token: &str,
+        client: &ClientCredentials,
+    ) -> IntrospectionRequest {
         IntrospectionRequest {
             content_type: "application/x-www-form-urlencoded",
             authorization: client.basic_authorization(),
@@ -183,19 +212,40 @@ impl ResourceGuard {
         required_scope: Option<&str>,
     ) -> Result<Principal, OAuthError> {
         check_arguments(resource, required_scope)?;
-        let invalid = || OAuthError::invalid_token("the access token is invalid, expired or revoked");
-        let body: IntrospectionBody = serde_json::from_str(introspection_json).map_err(|_| invalid())?;
+        let invalid =
+            || OAuthError::invalid_token("the access token is invalid, expired or revoked");
+        let body: IntrospectionBody =
+            serde_json::from_str(introspection_json).map_err(|_| invalid())?;
         let now = self.clock.now();
         let (Some(username), Some(exp)) = (body.username, body.exp) else {
             return Err(invalid());
         };
-        if !body.active || body.token_type.as_deref().is_some_and(|t| !t.eq_ignore_ascii_case("bearer")) || now >= exp {
+        if !body.active
+            || body
+                .token_type
+                .as_deref()
+                .is_some_and(|t| !t.eq_ignore_ascii_case("bearer"))
+            || now >= exp
+        {
             return Err(invalid());
         }
-        let names: Vec<String> = body.scope.unwrap_or_default().split(' ').filter(|s| !s.is_empty()).map(String::from).collect();
+        let names: Vec<String> = body
+            .scope
+            .unwrap_or_default()
+            .split(' ')
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect();
         let scopes = ScopeSet::from_ids(names.iter().filter_map(|n| self.registry.scope_id(n)));
         let groups: Vec<Box<str>> = body.groups.iter().map(|g| g.as_str().into()).collect();
-        authorize(&self.registry, &username, &groups, &scopes, resource, required_scope)?;
+        authorize(
+            &self.registry,
+            &username,
+            &groups,
+            &scopes,
+            resource,
+            required_scope,
+        )?;
         Ok(Principal {
             username,
             client_id: body.client_id.unwrap_or_default(),

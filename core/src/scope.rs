@@ -15,7 +15,9 @@ pub const MAX_RESOURCE_BYTES: usize = 4096;
 /// Whether `token` is a valid scope token (RFC 6749 §3.3).
 pub fn is_scope_token(token: &str) -> bool {
     !token.is_empty()
-        && token.bytes().all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
+        && token
+            .bytes()
+            .all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
 }
 
 /// Splits a scope parameter into its tokens. Exactly one space separates
@@ -94,13 +96,18 @@ impl ScopeSet {
 
     /// Whether the set holds scope `id`.
     pub fn contains(&self, id: usize) -> bool {
-        self.words().get(id / 64).is_some_and(|w| w & (1 << (id % 64)) != 0)
+        self.words()
+            .get(id / 64)
+            .is_some_and(|w| w & (1 << (id % 64)) != 0)
     }
 
     /// Whether every scope of `self` is in `other`.
     pub fn is_subset(&self, other: &ScopeSet) -> bool {
         let theirs = other.words();
-        self.words().iter().enumerate().all(|(i, w)| w & !theirs.get(i).copied().unwrap_or(0) == 0)
+        self.words()
+            .iter()
+            .enumerate()
+            .all(|(i, w)| w & !theirs.get(i).copied().unwrap_or(0) == 0)
     }
 
     /// Whether the set is empty.
@@ -112,16 +119,21 @@ impl ScopeSet {
     pub fn intersection(&self, other: &ScopeSet) -> ScopeSet {
         let theirs = other.words();
         Self::from_words(
-            self.words().iter().enumerate().map(|(i, w)| w & theirs.get(i).copied().unwrap_or(0)).collect(),
+            self.words()
+                .iter()
+                .enumerate()
+                .map(|(i, w)| w & theirs.get(i).copied().unwrap_or(0))
+                .collect(),
         )
     }
 
     /// The indices in the set, ascending.
     pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
-        self.words()
-            .iter()
-            .enumerate()
-            .flat_map(|(i, &w)| (0..64).filter(move |b| w & (1 << b) != 0).map(move |b| i * 64 + b))
+        self.words().iter().enumerate().flat_map(|(i, &w)| {
+            (0..64)
+                .filter(move |b| w & (1 << b) != 0)
+                .map(move |b| i * 64 + b)
+        })
     }
 }
 
@@ -156,7 +168,9 @@ impl Pattern {
             return Err("a resource pattern must not be empty".into());
         }
         if source.len() > MAX_RESOURCE_BYTES || source.chars().any(char::is_control) {
-            return Err(format!("resource pattern {source:?} is too long or has control characters"));
+            return Err(format!(
+                "resource pattern {source:?} is too long or has control characters"
+            ));
         }
         let mut pieces = Vec::new();
         for text in source.split('*') {
@@ -187,7 +201,11 @@ impl Pattern {
                 _ => None,
             })
             .collect();
-        Ok(Pattern { source: source.into(), pieces, literal })
+        Ok(Pattern {
+            source: source.into(),
+            pieces,
+            literal,
+        })
     }
 
     fn piece<'a>(parts: &'a [Part], username: &'a str) -> std::borrow::Cow<'a, str> {
@@ -209,15 +227,27 @@ impl Pattern {
     /// Whether `resource` matches, with `{username}` standing for `username`.
     pub fn matches(&self, resource: &str, username: &str) -> bool {
         match &self.literal {
-            Some(pieces) => glob(pieces.iter().map(|p| std::borrow::Cow::Borrowed(&**p)), pieces.len(), resource),
-            None => glob(self.pieces.iter().map(|p| Self::piece(p, username)), self.pieces.len(), resource),
+            Some(pieces) => glob(
+                pieces.iter().map(|p| std::borrow::Cow::Borrowed(&**p)),
+                pieces.len(),
+                resource,
+            ),
+            None => glob(
+                self.pieces.iter().map(|p| Self::piece(p, username)),
+                self.pieces.len(),
+                resource,
+            ),
         }
     }
 }
 
 /// `*`-only glob over the pieces between stars. Taking each middle piece at
 /// its leftmost place is never worse than any other choice.
-fn glob<'a>(mut pieces: impl Iterator<Item = std::borrow::Cow<'a, str>>, n: usize, resource: &str) -> bool {
+fn glob<'a>(
+    mut pieces: impl Iterator<Item = std::borrow::Cow<'a, str>>,
+    n: usize,
+    resource: &str,
+) -> bool {
     let (r, first) = (resource.as_bytes(), pieces.next().unwrap_or_default());
     let first = first.as_bytes();
     if n == 1 {
@@ -230,7 +260,8 @@ fn glob<'a>(mut pieces: impl Iterator<Item = std::borrow::Cow<'a, str>>, n: usiz
     for (i, piece) in pieces.enumerate() {
         if i + 2 == n {
             // The last piece must end the resource.
-            return rest.len() >= piece.len() && rest.as_bytes()[rest.len() - piece.len()..] == *piece.as_bytes();
+            return rest.len() >= piece.len()
+                && rest.as_bytes()[rest.len() - piece.len()..] == *piece.as_bytes();
         }
         match rest.find(&*piece) {
             Some(at) => rest = &rest[at + piece.len()..],
@@ -240,24 +271,32 @@ fn glob<'a>(mut pieces: impl Iterator<Item = std::borrow::Cow<'a, str>>, n: usiz
     true
 }
 
-impl Pattern {
-}
+impl Pattern {}
 
 /// Checks a resource name a resource server asks about: not empty, not too
 /// long, no control characters, and no `.` or `..` path segments (a caller
 /// must hand in a normalized path, or `/docs/../admin` could match `/docs/*`).
 pub fn check_resource(resource: &str) -> Result<(), OAuthError> {
     if resource.is_empty() || resource.len() > MAX_RESOURCE_BYTES {
-        return Err(OAuthError::invalid_request("the resource name is empty or too long"));
+        return Err(OAuthError::invalid_request(
+            "the resource name is empty or too long",
+        ));
     }
     // C0 controls and DEL are single bytes; C1 controls are U+0080..U+009F,
     // encoded 0xC2 0x80..0x9F. Scanning bytes avoids decoding every char.
     let bytes = resource.as_bytes();
-    let c1 = bytes.windows(2).any(|w| w[0] == 0xC2 && (0x80..=0x9F).contains(&w[1]));
+    let c1 = bytes
+        .windows(2)
+        .any(|w| w[0] == 0xC2 && (0x80..=0x9F).contains(&w[1]));
     if c1 || bytes.iter().any(|&b| b < 0x20 || b == 0x7F) {
-        return Err(OAuthError::invalid_request("the resource name has control characters"));
+        return Err(OAuthError::invalid_request(
+            "the resource name has control characters",
+        ));
     }
-    if resource.split(['/', ' ']).any(|seg| seg == "." || seg == "..") {
+    if resource
+        .split(['/', ' '])
+        .any(|seg| seg == "." || seg == "..")
+    {
         return Err(OAuthError::invalid_request(
             "the resource name has a '.' or '..' path segment; normalize the path first",
         ));
@@ -293,7 +332,10 @@ mod tests {
         assert_eq!(a.intersection(&b), b);
         assert!(a.contains(70) && !a.contains(69));
         assert!(ScopeSet::from_ids([]).is_empty());
-        assert_eq!(ScopeSet::from_ids([1]), ScopeSet::from_ids([1, 100]).intersection(&ScopeSet::from_ids([1])));
+        assert_eq!(
+            ScopeSet::from_ids([1]),
+            ScopeSet::from_ids([1, 100]).intersection(&ScopeSet::from_ids([1]))
+        );
     }
 
     #[test]
@@ -329,6 +371,9 @@ mod tests {
         assert!(check_resource("GET /a\n").is_err());
         assert!(check_resource("GET /a\u{7f}").is_err());
         assert!(check_resource("GET /a\u{85}b").is_err(), "C1 control (NEL)");
-        assert!(check_resource("GET /caf\u{e9}/\u{100}/\u{2028}x").is_ok(), "other non-ASCII is fine");
+        assert!(
+            check_resource("GET /caf\u{e9}/\u{100}/\u{2028}x").is_ok(),
+            "other non-ASCII is fine"
+        );
     }
 }

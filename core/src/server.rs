@@ -3,13 +3,15 @@
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
-use crate::error::{ConfigError, OAuthError};
+use crate::error::{AccountError, ConfigError, OAuthError};
 use crate::http::{ClientCredentials, Form, HttpRequest, HttpResponse};
 use crate::password::{hash_password, HashError, PasswordHashed, Passwords, MAX_PASSWORD_BYTES};
 use crate::registry::{hash_client_secret, Client, Registry, SecretHash, User};
 use crate::resource::{authorize, bearer, check_arguments, Principal, Refusal};
 use crate::scope::{parse_scope, ScopeSet};
-use crate::store::{MemoryStore, RefreshState, Rotation, Store, StoreStats, TokenKind, TokenRecord};
+use crate::store::{
+    GrantId, RefreshState, Rotation, Store, StoreError, StoreStats, TokenKind, TokenRecord,
+};
 use crate::token::{looks_like_token, mint, TokenHash};
 use once_cell::sync::Lazy;
 use parking_lot::RwLock;
@@ -38,7 +40,10 @@ impl std::fmt::Debug for TokenResponse {
         f.debug_struct("TokenResponse")
             .field("access_token", &"<redacted>")
             .field("expires_in", &self.expires_in)
-            .field("refresh_token", &self.refresh_token.as_ref().map(|_| "<redacted>"))
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "<redacted>"),
+            )
             .field("scope", &self.scope)
             .finish()
     }
@@ -97,12 +102,15 @@ pub struct ServerBuilder {
 
 impl std::fmt::Debug for ServerBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ServerBuilder").field("custom_store", &self.store.is_some()).finish()
+        f.debug_struct("ServerBuilder")
+            .field("custom_store", &self.store.is_some())
+            .finish()
     }
 }
 
 impl ServerBuilder {
-    /// Uses `store` for tokens and counters.
+    /// Uses `store` for tokens and counters, instead of the one the
+    /// configuration's `store` field names.
     pub fn store(mut self, store: Arc<dyn Store>) -> Self {
         self.store = Some(store);
         self
@@ -114,14 +122,19 @@ impl ServerBuilder {
         self
     }
 
-    /// Validates the configuration and builds the server.
+    /// Validates the configuration, opens its store (unless one was given)
+    /// and builds the server.
     pub fn build(self) -> Result<Server, ConfigError> {
         let (registry, users) = Registry::build(&self.config)?;
+        let store = match self.store {
+            Some(store) => store,
+            None => crate::store::open(&self.config.store)?,
+        };
         Ok(Server {
             passwords: Passwords::new(registry.hash_params),
             registry,
             users: RwLock::new(users),
-            store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
+            store,
             clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
         })
     }
@@ -132,7 +145,8 @@ impl ServerBuilder {
 static DUMMY_CLIENT_SECRET: Lazy<SecretHash> = Lazy::new(|| {
     let mut raw = [0u8; 32];
     crate::token::fill_random(&mut raw);
-    SecretHash::parse(&hash_client_secret(&crate::token::encode(&raw))).expect("hash_client_secret makes a valid hash")
+    SecretHash::parse(&hash_client_secret(&crate::token::encode(&raw)))
+        .expect("hash_client_secret makes a valid hash")
 });
 
 /// An OAuth 2.0 authorization server for the password grant, and the
@@ -190,10 +204,14 @@ fn search_order(hint: Option<&str>) -> [TokenKind; 2] {
 impl Server {
     /// A builder, for a custom store or clock.
     pub fn builder(config: Config) -> ServerBuilder {
-        ServerBuilder { config, store: None, clock: None }
+        ServerBuilder {
+            config,
+            store: None,
+            clock: None,
+        }
     }
 
-    /// A server with an in-memory store and the system clock.
+    /// A server on the store its configuration names, with the system clock.
     pub fn from_config(config: Config) -> Result<Server, ConfigError> {
         Self::builder(config).build()
     }
@@ -206,8 +224,12 @@ impl Server {
     /// A server from a JSON configuration file.
     pub fn from_file(path: impl AsRef<std::path::Path>) -> Result<Server, ConfigError> {
         let path = path.as_ref();
-        let json = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError::new(path.display().to_string(), format!("cannot read the file: {e}")))?;
+        let json = std::fs::read_to_string(path).map_err(|e| {
+            ConfigError::new(
+                path.display().to_string(),
+                format!("cannot read the file: {e}"),
+            )
+        })?;
         Self::from_json(&json)
     }
 
@@ -241,7 +263,9 @@ impl Server {
     /// the rest cost microseconds and can run where they are. Bindings use
     /// it to choose; the answer never changes what the endpoint decides.
     pub fn may_hash(&self, req: &HttpRequest<'_>) -> bool {
-        let Ok(form) = Form::from_request(req) else { return false };
+        let Ok(form) = Form::from_request(req) else {
+            return false;
+        };
         if form.get("grant_type").ok().flatten() == Some("password") {
             return true;
         }
@@ -250,10 +274,27 @@ impl Server {
             .is_some_and(|c| self.client_secret_is_hashed(&c.client_id))
     }
 
+    /// Whether answering `req` may block the calling thread: it may run
+    /// argon2 ([`Server::may_hash`]) or the store may wait on a disk or a
+    /// network. Event-loop bindings send such calls to a worker pool.
+    pub fn may_block(&self, req: &HttpRequest<'_>) -> bool {
+        self.store.may_block() || self.may_hash(req)
+    }
+
+    /// Whether store calls may wait on a disk or a network (SQLite,
+    /// PostgreSQL): then every call that reads tokens belongs off an event
+    /// loop and outside Python's GIL.
+    pub fn store_may_block(&self) -> bool {
+        self.store.may_block()
+    }
+
     /// Whether this client's secret is an argon2 hash (so that
     /// authenticating it takes one argon2 verification).
     pub fn client_secret_is_hashed(&self, client_id: &str) -> bool {
-        self.registry.clients.get(client_id).is_some_and(|c| matches!(c.secret, Some(SecretHash::Argon2(_))))
+        self.registry
+            .clients
+            .get(client_id)
+            .is_some_and(|c| matches!(c.secret, Some(SecretHash::Argon2(_))))
     }
 
     /// Hashes a password with this server's parameters.
@@ -283,7 +324,9 @@ impl Server {
     fn scope_for(&self, client: &Client, requested: Option<&str>) -> Result<ScopeSet, OAuthError> {
         let Some(requested) = requested else {
             if client.default_scopes.is_empty() {
-                return Err(OAuthError::invalid_scope("no scope was requested and the client has no default scope"));
+                return Err(OAuthError::invalid_scope(
+                    "no scope was requested and the client has no default scope",
+                ));
             }
             return Ok(client.default_scopes.clone());
         };
@@ -291,12 +334,25 @@ impl Server {
     }
 
     /// The requested scope, each of whose tokens must be in `allowed`.
-    fn scope_within(&self, requested: &str, allowed: &ScopeSet, otherwise: &str) -> Result<ScopeSet, OAuthError> {
+    fn scope_within(
+        &self,
+        requested: &str,
+        allowed: &ScopeSet,
+        otherwise: &str,
+    ) -> Result<ScopeSet, OAuthError> {
         let mut ids = Vec::new();
         for name in parse_scope(requested)? {
-            match self.registry.scope_id(name).filter(|id| allowed.contains(*id)) {
+            match self
+                .registry
+                .scope_id(name)
+                .filter(|id| allowed.contains(*id))
+            {
                 Some(id) => ids.push(id),
-                None => return Err(OAuthError::invalid_scope(format!("the scope '{name}' {otherwise}"))),
+                None => {
+                    return Err(OAuthError::invalid_scope(format!(
+                        "the scope '{name}' {otherwise}"
+                    )))
+                }
             }
         }
         Ok(ScopeSet::from_ids(ids))
@@ -308,31 +364,52 @@ impl Server {
 
     /// Whether the user behind a token still stands: exists, enabled, and
     /// has not changed credentials since the token was issued.
+    /// Whether the user behind a token still stands in this server's
+    /// accounts: exists and is enabled. (Credential versions, which end
+    /// tokens everywhere, are the store's to check.)
     fn user_current(&self, record: &TokenRecord) -> Option<Arc<[Box<str>]>> {
         let users = self.users.read();
         let u = users.get(&*record.username)?;
-        (u.enabled && u.epoch == record.user_epoch).then(|| Arc::clone(&u.groups))
+        u.enabled.then(|| Arc::clone(&u.groups))
     }
 
-    fn issue(&self, client: &Client, user: &User, scopes: ScopeSet) -> TokenResponse {
+    /// Saves a new grant, then answers with its tokens: nothing is answered
+    /// that was not saved.
+    fn issue(
+        &self,
+        client: &Client,
+        user: &User,
+        user_version: u64,
+        scopes: ScopeSet,
+    ) -> Result<TokenResponse, OAuthError> {
         let now = self.clock.now();
-        let record = |ttl: u64, scopes: ScopeSet| TokenRecord {
+        let scope: Arc<str> = self.registry.scope_string(&scopes).into();
+        let grant = GrantId::random();
+        let record = |ttl: u64| TokenRecord {
+            grant,
             client_id: Arc::clone(&client.id),
             username: Arc::clone(&user.username),
-            scopes,
+            scope: Arc::clone(&scope),
             issued_at: now,
-            expires_at: now + ttl,
-            user_epoch: user.epoch,
+            expires_at: now.saturating_add(ttl),
+            user_version,
         };
         let refresh = client.refresh_tokens.then(|| {
             let (token, hash) = mint();
-            (token, (hash, record(client.refresh_ttl, scopes.clone())))
+            (token, (hash, record(client.refresh_ttl)))
         });
         let (access_token, hash) = mint();
-        let scope = self.registry.scope_string(&scopes);
-        let (refresh_token, refresh_entry) = refresh.map_or((None, None), |(t, e)| (Some(t), Some(e)));
-        self.store.insert_grant((hash, record(client.access_ttl, scopes)), refresh_entry);
-        TokenResponse { access_token, token_type: "Bearer", expires_in: client.access_ttl, refresh_token, scope }
+        let (refresh_token, refresh_entry) =
+            refresh.map_or((None, None), |(t, e)| (Some(t), Some(e)));
+        self.store
+            .insert_grant((hash, record(client.access_ttl)), refresh_entry)?;
+        Ok(TokenResponse {
+            access_token,
+            token_type: "Bearer",
+            expires_in: client.access_ttl,
+            refresh_token,
+            scope: scope.to_string(),
+        })
     }
 
     // ---- grants -------------------------------------------------------------
@@ -349,24 +426,34 @@ impl Server {
     ) -> Result<TokenResponse, OAuthError> {
         let client = self.authenticate(client)?;
         if !client.password_grant {
-            return Err(OAuthError::unauthorized_client("this client is not allowed the password grant"));
+            return Err(OAuthError::unauthorized_client(
+                "this client is not allowed the password grant",
+            ));
         }
         if username.is_empty() || password.is_empty() {
-            return Err(OAuthError::invalid_request("username and password are required"));
+            return Err(OAuthError::invalid_request(
+                "username and password are required",
+            ));
         }
         let scopes = self.scope_for(client, scope)?;
         if password.len() > MAX_PASSWORD_BYTES {
-            return Err(OAuthError::invalid_request(format!("the password is longer than {MAX_PASSWORD_BYTES} bytes")));
+            return Err(OAuthError::invalid_request(format!(
+                "the password is longer than {MAX_PASSWORD_BYTES} bytes"
+            )));
         }
         // Counters are kept per name whether or not the account exists, so
-        // a lock-out says nothing about which accounts exist.
+        // a lock-out says nothing about which accounts exist. The attempt is
+        // counted before the password is checked, in one atomic store
+        // operation: concurrent guesses, in any number of processes sharing
+        // the store, never get more checks than the throttle allows.
         let now = self.clock.now();
-        let throttle = self.registry.config.throttle;
-        if let Some(f) = self.store.failures(username) {
-            let fresh = f.last >= now.saturating_sub(throttle.forget_after_seconds);
-            if fresh && f.count >= throttle.max_failures && now < f.last + throttle.lockout_seconds {
-                return Err(OAuthError::invalid_grant("too many failed attempts for this account; try again later"));
-            }
+        let attempt = self
+            .store
+            .login_attempt(username, now, &self.registry.config.throttle)?;
+        if !attempt.allowed {
+            return Err(OAuthError::invalid_grant(
+                "too many failed attempts for this account; try again later",
+            ));
         }
         let user = self.user(username);
         let ok = match &user {
@@ -378,24 +465,26 @@ impl Server {
         };
         let user = match user {
             Some(u) if ok => u,
-            _ => {
-                self.store.record_failure(username, now, now.saturating_sub(throttle.forget_after_seconds));
-                return Err(OAuthError::invalid_grant(BAD_CREDENTIALS));
-            }
+            // Already counted by login_attempt.
+            _ => return Err(OAuthError::invalid_grant(BAD_CREDENTIALS)),
         };
-        self.store.clear_failures(username);
+        self.store.clear_failures(username)?;
         if user.hash.needs_rehash(self.passwords.params()) {
             self.rehash(&user, password);
         }
-        Ok(self.issue(client, &user, scopes))
+        self.issue(client, &user, attempt.user_version, scopes)
     }
 
     /// Upgrades a hash made on older parameters, unless the password changed meanwhile.
     fn rehash(&self, user: &User, password: &str) {
-        let Ok(phc) = hash_password(password, self.passwords.params()) else { return };
-        let Ok(parsed) = PasswordHashed::parse(&phc) else { return };
+        let Ok(phc) = hash_password(password, self.passwords.params()) else {
+            return;
+        };
+        let Ok(parsed) = PasswordHashed::parse(&phc) else {
+            return;
+        };
         if let Some(u) = self.users.write().get_mut(&*user.username) {
-            if u.epoch == user.epoch {
+            if u.hash.to_phc_string() == user.hash.to_phc_string() {
                 u.hash = parsed;
             }
         }
@@ -412,10 +501,14 @@ impl Server {
     ) -> Result<TokenResponse, OAuthError> {
         let client = self.authenticate(client)?;
         if !client.refresh_grant {
-            return Err(OAuthError::unauthorized_client("this client is not allowed the refresh_token grant"));
+            return Err(OAuthError::unauthorized_client(
+                "this client is not allowed the refresh_token grant",
+            ));
         }
         if refresh_token.is_empty() {
-            return Err(OAuthError::invalid_request("the parameter refresh_token is missing"));
+            return Err(OAuthError::invalid_request(
+                "the parameter refresh_token is missing",
+            ));
         }
         let invalid = || OAuthError::invalid_grant(BAD_REFRESH);
         if !looks_like_token(refresh_token) {
@@ -423,45 +516,54 @@ impl Server {
         }
         let hash = TokenHash::of(refresh_token);
         let now = self.clock.now();
-        let record = match self.store.refresh(&hash, now) {
+        let record = match self.store.refresh(&hash, now)? {
             Some(RefreshState::Active(r)) if *r.client_id == *client.id => r,
             Some(RefreshState::Rotated(r)) if *r.client_id == *client.id => {
                 // Reuse of a rotated token: someone holds a copy. End the grant.
-                self.store.revoke_grant(TokenKind::Refresh, &hash);
+                self.store.revoke_grant(TokenKind::Refresh, &hash)?;
                 return Err(invalid());
             }
             _ => return Err(invalid()),
         };
+        // The scope granted originally, as far as it still exists.
+        let granted = self.registry.scope_set_of(&record.scope);
         let scopes = match scope {
-            None => record.scopes.clone(),
-            Some(s) => self.scope_within(s, &record.scopes, "was not granted originally")?,
+            None => granted.clone(),
+            Some(s) => self.scope_within(s, &granted, "was not granted originally")?,
         };
         if self.user_current(&record).is_none() {
-            self.store.revoke_grant(TokenKind::Refresh, &hash);
+            self.store.revoke_grant(TokenKind::Refresh, &hash)?;
             return Err(invalid());
         }
         let (new_refresh, new_refresh_hash) = mint();
         let (new_access, new_access_hash) = mint();
-        let next = |ttl: u64, scopes: ScopeSet| TokenRecord {
+        let scope: Arc<str> = self.registry.scope_string(&scopes).into();
+        let next = |ttl: u64, scope: Arc<str>| TokenRecord {
             issued_at: now,
-            expires_at: now + ttl,
-            scopes,
+            expires_at: now.saturating_add(ttl),
+            scope,
             ..record.clone()
         };
         let rotation = self.store.rotate(
             &hash,
             &client.id,
             now,
-            (new_refresh_hash, next(client.refresh_ttl, record.scopes.clone())),
-            (new_access_hash, next(client.access_ttl, scopes.clone())),
-        );
+            (
+                new_refresh_hash,
+                next(
+                    client.refresh_ttl,
+                    self.registry.scope_string(&granted).into(),
+                ),
+            ),
+            (new_access_hash, next(client.access_ttl, Arc::clone(&scope))),
+        )?;
         match rotation {
             Rotation::Rotated(_) => Ok(TokenResponse {
                 access_token: new_access,
                 token_type: "Bearer",
                 expires_in: client.access_ttl,
                 refresh_token: Some(new_refresh),
-                scope: self.registry.scope_string(&scopes),
+                scope: scope.to_string(),
             }),
             Rotation::Reused | Rotation::WrongClient | Rotation::Invalid => Err(invalid()),
         }
@@ -469,27 +571,44 @@ impl Server {
 
     // ---- introspection and revocation ---------------------------------------
 
-    fn find(&self, token: &str, hint: Option<&str>) -> Option<(TokenKind, TokenHash, TokenRecord, bool)> {
+    /// A live token of either kind (and whether it is usable: a rotated
+    /// refresh token is live only to detect reuse).
+    fn find(
+        &self,
+        token: &str,
+        hint: Option<&str>,
+    ) -> Result<Option<(TokenKind, TokenHash, TokenRecord, bool)>, StoreError> {
         if !looks_like_token(token) {
-            return None;
+            return Ok(None);
         }
         let hash = TokenHash::of(token);
         let now = self.clock.now();
-        search_order(hint).into_iter().find_map(|kind| match kind {
-            TokenKind::Access => self.store.access(&hash, now).map(|r| (kind, hash, r, true)),
-            TokenKind::Refresh => self.store.refresh(&hash, now).map(|s| match s {
-                RefreshState::Active(r) => (kind, hash, r, true),
-                RefreshState::Rotated(r) => (kind, hash, r, false),
-            }),
-        })
+        for kind in search_order(hint) {
+            let found = match kind {
+                TokenKind::Access => self.store.access(&hash, now)?.map(|r| (r, true)),
+                TokenKind::Refresh => self.store.refresh(&hash, now)?.map(|s| match s {
+                    RefreshState::Active(r) => (r, true),
+                    RefreshState::Rotated(r) => (r, false),
+                }),
+            };
+            if let Some((record, usable)) = found {
+                return Ok(Some((kind, hash, record, usable)));
+            }
+        }
+        Ok(None)
     }
 
     /// Introspection (RFC 7662). The caller must be an authenticated
     /// confidential client; a client allowed `introspect` sees every token,
     /// any other only its own.
-    pub fn introspect(&self, caller: &ClientCredentials, token: &str, hint: Option<&str>) -> Result<Introspection, OAuthError> {
+    pub fn introspect(
+        &self,
+        caller: &ClientCredentials,
+        token: &str,
+        hint: Option<&str>,
+    ) -> Result<Introspection, OAuthError> {
         let caller = self.authenticate(caller)?;
-        let Some((kind, _, record, usable)) = self.find(token, hint) else {
+        let Some((kind, _, record, usable)) = self.find(token, hint)? else {
             return Ok(Introspection::default());
         };
         if !usable || !(caller.introspect || *record.client_id == *caller.id) {
@@ -500,10 +619,17 @@ impl Server {
         };
         Ok(Introspection {
             active: true,
-            scope: Some(self.registry.scope_string(&record.scopes)),
+            scope: Some(
+                self.registry
+                    .scope_string(&self.registry.scope_set_of(&record.scope)),
+            ),
             client_id: Some(record.client_id.to_string()),
             username: Some(record.username.to_string()),
-            token_type: Some(if kind == TokenKind::Access { "Bearer" } else { "refresh_token" }),
+            token_type: Some(if kind == TokenKind::Access {
+                "Bearer"
+            } else {
+                "refresh_token"
+            }),
             exp: Some(record.expires_at),
             iat: Some(record.issued_at),
             sub: Some(record.username.to_string()),
@@ -515,18 +641,25 @@ impl Server {
     /// Revocation (RFC 7009). Revoking a refresh token ends its whole grant,
     /// access tokens included; revoking an access token ends that token.
     /// Unknown tokens succeed; another client's token is refused.
-    pub fn revoke(&self, caller: &ClientCredentials, token: &str, hint: Option<&str>) -> Result<(), OAuthError> {
+    pub fn revoke(
+        &self,
+        caller: &ClientCredentials,
+        token: &str,
+        hint: Option<&str>,
+    ) -> Result<(), OAuthError> {
         let caller = self.authenticate(caller)?;
-        let Some((kind, hash, record, _)) = self.find(token, hint) else {
+        let Some((kind, hash, record, _)) = self.find(token, hint)? else {
             return Ok(());
         };
         if *record.client_id != *caller.id {
-            return Err(OAuthError::invalid_grant("the token was not issued to this client"));
+            return Err(OAuthError::invalid_grant(
+                "the token was not issued to this client",
+            ));
         }
         match kind {
-            TokenKind::Refresh => self.store.revoke_grant(kind, &hash),
+            TokenKind::Refresh => self.store.revoke_grant(kind, &hash)?,
             TokenKind::Access => {
-                self.store.remove(kind, &hash);
+                self.store.remove(kind, &hash)?;
             }
         }
         Ok(())
@@ -535,46 +668,65 @@ impl Server {
     // ---- account events -------------------------------------------------------
 
     /// Sets a user's password hash (a PHC string) and ends every token the
-    /// user holds (RFC 9700 §4.14: revoke on security events).
-    pub fn set_user_password_hash(&self, username: &str, password_hash: &str) -> Result<(), ConfigError> {
-        let parsed = PasswordHashed::parse(password_hash).map_err(|m| ConfigError::new("password_hash", m))?;
-        let mut users = self.users.write();
-        let user = users.get_mut(username).ok_or_else(|| ConfigError::new("username", "no such user"))?;
-        user.hash = parsed;
-        user.epoch = user.epoch.wrapping_add(1);
+    /// user holds (RFC 9700 §4.14: revoke on security events), in every
+    /// process that shares the store. The new hash is this process's: other
+    /// workers load it with their configuration (see [`Server::config`]).
+    pub fn set_user_password_hash(
+        &self,
+        username: &str,
+        password_hash: &str,
+    ) -> Result<(), AccountError> {
+        let parsed = PasswordHashed::parse(password_hash).map_err(AccountError::InvalidHash)?;
+        if !self.users.read().contains_key(username) {
+            return Err(AccountError::UnknownUser);
+        }
+        // Tokens end first: if the store cannot record that, nothing changes.
+        self.store.revoke_user(username)?;
+        if let Some(user) = self.users.write().get_mut(username) {
+            user.hash = parsed;
+        }
         Ok(())
     }
 
     /// Enables or disables a user; disabling ends every token the user holds.
-    pub fn set_user_enabled(&self, username: &str, enabled: bool) -> Result<(), ConfigError> {
-        let mut users = self.users.write();
-        let user = users.get_mut(username).ok_or_else(|| ConfigError::new("username", "no such user"))?;
-        if user.enabled && !enabled {
-            user.epoch = user.epoch.wrapping_add(1);
+    pub fn set_user_enabled(&self, username: &str, enabled: bool) -> Result<(), AccountError> {
+        let was_enabled = self
+            .users
+            .read()
+            .get(username)
+            .map(|u| u.enabled)
+            .ok_or(AccountError::UnknownUser)?;
+        if was_enabled && !enabled {
+            self.store.revoke_user(username)?;
         }
-        user.enabled = enabled;
+        if let Some(user) = self.users.write().get_mut(username) {
+            user.enabled = enabled;
+        }
         Ok(())
     }
 
-    /// Ends every token a user holds, without changing the password.
-    pub fn revoke_user_tokens(&self, username: &str) -> bool {
-        match self.users.write().get_mut(username) {
-            Some(user) => {
-                user.epoch = user.epoch.wrapping_add(1);
-                true
-            }
-            None => false,
+    /// Ends every token a user holds, without changing the password, in
+    /// every process that shares the store. `Ok(false)` for an unknown user.
+    pub fn revoke_user_tokens(&self, username: &str) -> Result<bool, StoreError> {
+        if !self.users.read().contains_key(username) {
+            return Ok(false);
         }
+        self.store.revoke_user(username)?;
+        Ok(true)
     }
 
-    /// Drops expired tokens and stale counters now (the store also does so as it goes).
-    pub fn purge_expired(&self) -> usize {
+    /// Drops expired tokens and stale counters now, in bounded batches (the
+    /// store also does so as it goes).
+    pub fn purge_expired(&self) -> Result<usize, StoreError> {
         let now = self.clock.now();
-        self.store.purge(now, now.saturating_sub(self.registry.config.throttle.forget_after_seconds))
+        self.store.purge(
+            now,
+            now.saturating_sub(self.registry.config.throttle.forget_after_seconds),
+        )
     }
 
     /// Counts from the store.
-    pub fn stats(&self) -> StoreStats {
+    pub fn stats(&self) -> Result<StoreStats, StoreError> {
         self.store.stats()
     }
 
@@ -583,21 +735,40 @@ impl Server {
     /// Stage 5: whether `access_token` may be used on `resource` (and has
     /// `required_scope`, if given). Checks the token is active, the resource
     /// is within one of its scopes, and the access rules let its owner in.
-    pub fn check(&self, access_token: &str, resource: &str, required_scope: Option<&str>) -> Result<Principal, OAuthError> {
+    pub fn check(
+        &self,
+        access_token: &str,
+        resource: &str,
+        required_scope: Option<&str>,
+    ) -> Result<Principal, OAuthError> {
         check_arguments(resource, required_scope)?;
         let invalid = || OAuthError::invalid_token(BAD_ACCESS);
         if !looks_like_token(access_token) {
             return Err(invalid());
         }
-        let record = self.store.access(&TokenHash::of(access_token), self.clock.now()).ok_or_else(invalid)?;
+        let record = self
+            .store
+            .access(&TokenHash::of(access_token), self.clock.now())?
+            .ok_or_else(invalid)?;
         let groups = self.user_current(&record).ok_or_else(invalid)?;
-        authorize(&self.registry, &record.username, &groups, &record.scopes, resource, required_scope)?;
+        let scopes = self.registry.scope_set_of(&record.scope);
+        authorize(
+            &self.registry,
+            &record.username,
+            &groups,
+            &scopes,
+            resource,
+            required_scope,
+        )?;
         // String::from, not to_string: the latter goes through fmt, a
         // measurable share of a check.
         Ok(Principal {
             username: String::from(&*record.username),
             client_id: String::from(&*record.client_id),
-            scopes: record.scopes.iter().map(|id| String::from(&*self.registry.scopes[id].name)).collect(),
+            scopes: scopes
+                .iter()
+                .map(|id| String::from(&*self.registry.scopes[id].name))
+                .collect(),
             groups: groups.iter().map(|g| String::from(&**g)).collect(),
             expires_at: record.expires_at,
         })
@@ -612,17 +783,24 @@ impl Server {
         required_scope: Option<&str>,
     ) -> Result<Principal, Refusal> {
         let token = bearer(authorization, self.realm())?;
-        self.check(&token, resource, required_scope).map_err(|e| Refusal::new(Some(e), self.realm()))
+        self.check(&token, resource, required_scope)
+            .map_err(|e| Refusal::new(Some(e), self.realm()))
     }
 
     // ---- HTTP endpoints ---------------------------------------------------------
 
-    fn endpoint(&self, req: &HttpRequest<'_>, handle: impl FnOnce(ClientCredentials, &Form) -> Result<HttpResponse, OAuthError>) -> HttpResponse {
+    fn endpoint(
+        &self,
+        req: &HttpRequest<'_>,
+        handle: impl FnOnce(ClientCredentials, &Form) -> Result<HttpResponse, OAuthError>,
+    ) -> HttpResponse {
         if !req.method.eq_ignore_ascii_case("POST") {
             return HttpResponse::post_only(self.realm());
         }
         let result = Form::from_request(req)
-            .and_then(|form| ClientCredentials::from_request(req.authorization, &form).map(|c| (c, form)))
+            .and_then(|form| {
+                ClientCredentials::from_request(req.authorization, &form).map(|c| (c, form))
+            })
             .and_then(|(creds, form)| handle(creds, &form));
         result.unwrap_or_else(|e| HttpResponse::token_error(&e, self.realm()))
     }
@@ -635,12 +813,21 @@ impl Server {
             let tokens = match grant_type {
                 "password" => {
                     let (username, password) = (form.get("username")?, form.get("password")?);
-                    self.password_grant(&creds, username.unwrap_or(""), password.unwrap_or(""), scope)?
+                    self.password_grant(
+                        &creds,
+                        username.unwrap_or(""),
+                        password.unwrap_or(""),
+                        scope,
+                    )?
                 }
-                "refresh_token" => self.refresh_grant(&creds, form.get("refresh_token")?.unwrap_or(""), scope)?,
+                "refresh_token" => {
+                    self.refresh_grant(&creds, form.get("refresh_token")?.unwrap_or(""), scope)?
+                }
                 _ => {
                     self.authenticate(&creds)?;
-                    return Err(OAuthError::unsupported_grant_type("ropc supports the password and refresh_token grants"));
+                    return Err(OAuthError::unsupported_grant_type(
+                        "ropc supports the password and refresh_token grants",
+                    ));
                 }
             };
             Ok(HttpResponse::json(200, &tokens))

@@ -17,7 +17,8 @@ static RNG: Lazy<SystemRandom> = Lazy::new(SystemRandom::new);
 /// # Panics
 /// If the OS generator fails, which leaves no safe way to go on.
 pub(crate) fn fill_random(buf: &mut [u8]) {
-    RNG.fill(buf).expect("the operating system's random generator failed");
+    RNG.fill(buf)
+        .expect("the operating system's random generator failed");
 }
 
 /// base64url without padding.
@@ -45,7 +46,10 @@ impl PartialEq for TokenHash {
     fn eq(&self, other: &Self) -> bool {
         // Four word compares, inlined: a lookup's hottest comparison.
         // (Timing here reveals nothing: both sides are hashes.)
-        self.0.chunks_exact(8).zip(other.0.chunks_exact(8)).all(|(a, b)| a == b)
+        self.0
+            .chunks_exact(8)
+            .zip(other.0.chunks_exact(8))
+            .all(|(a, b)| a == b)
     }
 }
 
@@ -104,7 +108,10 @@ pub type TokenHashBuilder = std::hash::BuildHasherDefault<PassThroughHasher>;
 /// Whether a string has the shape of one of our tokens; anything else can be
 /// refused without a lookup.
 pub fn looks_like_token(token: &str) -> bool {
-    token.len() == TOKEN_CHARS && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    token.len() == TOKEN_CHARS
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 #[cfg(test)]

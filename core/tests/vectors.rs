@@ -21,7 +21,10 @@ fn matches(template: &str, actual: &str, vars: &mut Vars) -> Result<(), String> 
         t = &t[close + 2..];
         let (kind, name) = placeholder.split_once(':').unwrap_or(("var", placeholder));
         let taken = match kind {
-            "token" => a.bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_').count(),
+            "token" => a
+                .bytes()
+                .take_while(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_')
+                .count(),
             "int" => a.bytes().take_while(u8::is_ascii_digit).count(),
             _ => {
                 let v = vars.get(name).ok_or(format!("unknown variable {name}"))?;
@@ -43,7 +46,11 @@ fn matches(template: &str, actual: &str, vars: &mut Vars) -> Result<(), String> 
         vars.insert(name.to_string(), value.to_string());
         a = &a[taken..];
     }
-    if t == a { Ok(()) } else { Err(format!("expected {t:?}, got {a:?}")) }
+    if t == a {
+        Ok(())
+    } else {
+        Err(format!("expected {t:?}, got {a:?}"))
+    }
 }
 
 fn substitute(s: &str, vars: &Vars) -> String {
@@ -56,17 +63,26 @@ fn substitute(s: &str, vars: &Vars) -> String {
 }
 
 fn opt(v: &Value, key: &str, vars: &Vars) -> Option<String> {
-    v.get(key).and_then(Value::as_str).map(|s| substitute(s, vars))
+    v.get(key)
+        .and_then(Value::as_str)
+        .map(|s| substitute(s, vars))
 }
 
 fn check_response(expect: &Value, resp: &HttpResponse, vars: &mut Vars) -> Result<(), String> {
     if expect.get("principal").is_some() {
-        return Err(format!("expected a principal, got {} {}", resp.status, resp.body));
+        return Err(format!(
+            "expected a principal, got {} {}",
+            resp.status, resp.body
+        ));
     }
     if expect["status"].as_u64() != Some(u64::from(resp.status)) {
         return Err(format!("status {} (body {})", resp.status, resp.body));
     }
-    let headers: Vec<Value> = resp.headers.iter().map(|(n, v)| serde_json::json!([n, v])).collect();
+    let headers: Vec<Value> = resp
+        .headers
+        .iter()
+        .map(|(n, v)| serde_json::json!([n, v]))
+        .collect();
     if expect["headers"].as_array() != Some(&headers) {
         return Err(format!("headers {headers:?}"));
     }
@@ -84,7 +100,9 @@ fn substitute_keep_captures(s: &str, vars: &Vars) -> String {
 }
 
 fn check_principal(expect: &Value, p: &Principal) -> Result<(), String> {
-    let want = expect.get("principal").ok_or(format!("expected an error, got principal {p:?}"))?;
+    let want = expect
+        .get("principal")
+        .ok_or(format!("expected an error, got principal {p:?}"))?;
     let got = serde_json::json!({
         "username": p.username, "client_id": p.client_id, "scopes": p.scopes, "groups": p.groups,
     });
@@ -94,7 +112,12 @@ fn check_principal(expect: &Value, p: &Principal) -> Result<(), String> {
     Ok(())
 }
 
-fn run_step(server: &Server, guard: &ResourceGuard, step: &Value, vars: &mut Vars) -> Result<(), String> {
+fn run_step(
+    server: &Server,
+    guard: &ResourceGuard,
+    step: &Value,
+    vars: &mut Vars,
+) -> Result<(), String> {
     let req = &step["request"];
     let expect = &step["expect"];
     match step["endpoint"].as_str().unwrap_or_default() {
@@ -141,7 +164,8 @@ fn run_step(server: &Server, guard: &ResourceGuard, step: &Value, vars: &mut Var
 #[test]
 fn shared_vectors() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/flows.json");
-    let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("vectors")).expect("json");
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("vectors")).expect("json");
     let config = Config::from_json(&doc["config"].to_string()).expect("config");
     let cases = doc["cases"].as_array().expect("cases");
     let mut failures = Vec::new();
@@ -158,8 +182,16 @@ fn shared_vectors() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} failing:\n{}", failures.len(), failures.join("\n"));
-    assert!(cases.len() >= 20 && steps >= 90, "the vectors were not all read");
+    assert!(
+        failures.is_empty(),
+        "{} failing:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(
+        cases.len() >= 20 && steps >= 90,
+        "the vectors were not all read"
+    );
 }
 
 #[test]

@@ -1,0 +1,588 @@
+//! The conformance suite: what every [`Store`] must do, as checks any
+//! implementation can run (cargo feature `conformance`).
+//!
+//! ```ignore
+//! #[test]
+//! fn my_store_conforms() {
+//!     ropc_core::store::conformance::run(&|| Arc::new(MyStore::connect(...)) as Arc<dyn Store>);
+//! }
+//! ```
+//!
+//! [`run`] checks one store's semantics; [`run_shared`] checks that two
+//! handles on the same storage (two processes, two hosts) see one state. The
+//! checks use fresh random tokens and names, so a store whose storage other
+//! tests also use (a shared test database) gives the same verdict. Each check
+//! panics with a message naming the rule broken.
+
+use super::{throttle_step, GrantId, RefreshState, Rotation, Store, TokenKind, TokenRecord};
+use crate::config::ThrottleConfig;
+use crate::token::{fill_random, TokenHash};
+use std::sync::{Arc, Barrier};
+
+/// Makes a store to check. It may return handles on the same storage.
+pub type Factory<'a> = &'a (dyn Fn() -> Arc<dyn Store> + Sync);
+
+const NOW: u64 = 1_700_000_000;
+
+fn hash() -> TokenHash {
+    let mut h = [0u8; 32];
+    fill_random(&mut h);
+    TokenHash(h)
+}
+
+fn name(prefix: &str) -> String {
+    let mut b = [0u8; 8];
+    fill_random(&mut b);
+    format!(
+        "{prefix}-{}",
+        b.iter().map(|x| format!("{x:02x}")).collect::<String>()
+    )
+}
+
+fn record(grant: GrantId, user: &str, expires_at: u64) -> TokenRecord {
+    TokenRecord {
+        grant,
+        client_id: "app".into(),
+        username: user.into(),
+        scope: "read write:é".into(),
+        issued_at: NOW,
+        expires_at,
+        user_version: 0,
+    }
+}
+
+/// A grant with both tokens: (access hash, refresh hash, access record, refresh record).
+fn grant(store: &dyn Store, user: &str) -> (TokenHash, TokenHash, TokenRecord, TokenRecord) {
+    let g = GrantId::random();
+    let (a, r) = (hash(), hash());
+    let (ra, rr) = (record(g, user, NOW + 60), record(g, user, NOW + 600));
+    store
+        .insert_grant((a, ra.clone()), Some((r, rr.clone())))
+        .expect("insert_grant");
+    (a, r, ra, rr)
+}
+
+fn rotate(
+    store: &dyn Store,
+    old: &TokenHash,
+    client: &str,
+    user: &str,
+    grant: GrantId,
+) -> (TokenHash, TokenHash, Rotation) {
+    let (a, r) = (hash(), hash());
+    let mut ra = record(grant, user, NOW + 120);
+    ra.issued_at = NOW + 1;
+    let rr = record(grant, user, NOW + 900);
+    let out = store
+        .rotate(old, client, NOW + 1, (r, rr), (a, ra))
+        .expect("rotate");
+    (a, r, out)
+}
+
+/// Every single-store check, in turn.
+pub fn run(make: Factory<'_>) {
+    records_round_trip(&*make());
+    expiry_is_exclusive(&*make());
+    rotation_is_a_compare_and_swap(&*make());
+    reuse_revokes_the_lineage(&*make());
+    wrong_client_and_unknown_change_nothing(&*make());
+    revoking_a_grant_through_any_token(&*make());
+    removing_one_token(&*make());
+    user_versions_end_tokens(&*make());
+    the_throttle_counts_atomically(&*make());
+    purge_drops_only_the_dead(&*make());
+    concurrent_rotations_have_one_winner(make);
+    concurrent_guesses_get_the_limit(make);
+}
+
+/// Records come back equal to what was stored, whatever their text.
+pub fn records_round_trip(store: &dyn Store) {
+    let user = name("ünïcode user");
+    let (a, r, ra, rr) = grant(store, &user);
+    assert_eq!(
+        store.access(&a, NOW).expect("access"),
+        Some(ra),
+        "an access record must come back as stored"
+    );
+    assert_eq!(
+        store.refresh(&r, NOW).expect("refresh"),
+        Some(RefreshState::Active(rr)),
+        "a refresh record must come back as stored"
+    );
+    assert_eq!(
+        store.access(&r, NOW).expect("access"),
+        None,
+        "a refresh token is not an access token"
+    );
+    assert_eq!(
+        store.refresh(&a, NOW).expect("refresh"),
+        None,
+        "an access token is not a refresh token"
+    );
+    assert_eq!(
+        store.access(&hash(), NOW).expect("access"),
+        None,
+        "unknown tokens are None"
+    );
+    let solo = hash();
+    let rs = record(GrantId::random(), &user, NOW + 60);
+    store
+        .insert_grant((solo, rs.clone()), None)
+        .expect("insert_grant without refresh");
+    assert_eq!(store.access(&solo, NOW).expect("access"), Some(rs));
+    assert!(
+        store.stats().expect("stats").access_tokens >= 2,
+        "stats count what is held"
+    );
+}
+
+/// A token is valid while `now < expires_at`.
+pub fn expiry_is_exclusive(store: &dyn Store) {
+    let (a, r, _, _) = grant(store, &name("u"));
+    assert!(store.access(&a, NOW + 59).expect("access").is_some());
+    assert_eq!(
+        store.access(&a, NOW + 60).expect("access"),
+        None,
+        "expired at expires_at"
+    );
+    assert!(store.refresh(&r, NOW + 599).expect("refresh").is_some());
+    assert_eq!(store.refresh(&r, NOW + 600).expect("refresh"), None);
+    let (_, _, out) = {
+        let (na, nr) = (hash(), hash());
+        let g = GrantId::random();
+        let out = store
+            .rotate(
+                &r,
+                "app",
+                NOW + 600,
+                (nr, record(g, "u", NOW + 900)),
+                (na, record(g, "u", NOW + 700)),
+            )
+            .expect("rotate");
+        (na, nr, out)
+    };
+    assert_eq!(
+        out,
+        Rotation::Invalid,
+        "an expired refresh token cannot be rotated"
+    );
+}
+
+/// Rotation marks the old token rotated and stores successors in its grant.
+pub fn rotation_is_a_compare_and_swap(store: &dyn Store) {
+    let user = name("u");
+    let (a1, r1, _, rr) = grant(store, &user);
+    let (a2, r2, out) = rotate(store, &r1, "app", &user, rr.grant);
+    assert_eq!(
+        out,
+        Rotation::Rotated(rr.clone()),
+        "rotate returns the old token's record"
+    );
+    assert_eq!(
+        store.refresh(&r1, NOW + 1).expect("refresh"),
+        Some(RefreshState::Rotated(rr)),
+        "the old token is kept, rotated"
+    );
+    assert!(
+        matches!(
+            store.refresh(&r2, NOW + 1).expect("refresh"),
+            Some(RefreshState::Active(_))
+        ),
+        "the successor is active"
+    );
+    assert!(
+        store.access(&a2, NOW + 1).expect("access").is_some(),
+        "the new access token is stored"
+    );
+    assert!(
+        store.access(&a1, NOW + 1).expect("access").is_some(),
+        "rotation does not end the old access token"
+    );
+    let (_, _, again) = rotate(store, &r2, "app", &user, rr_grant(store, &r2));
+    assert!(
+        matches!(again, Rotation::Rotated(_)),
+        "the successor rotates in turn"
+    );
+}
+
+fn rr_grant(store: &dyn Store, r: &TokenHash) -> GrantId {
+    match store.refresh(r, NOW + 1).expect("refresh") {
+        Some(RefreshState::Active(rec) | RefreshState::Rotated(rec)) => rec.grant,
+        None => panic!("the refresh token should be live"),
+    }
+}
+
+/// Presenting a rotated token again revokes every token of its grant.
+pub fn reuse_revokes_the_lineage(store: &dyn Store) {
+    let user = name("u");
+    let (a1, r1, _, rr) = grant(store, &user);
+    let (a2, r2, _) = rotate(store, &r1, "app", &user, rr.grant);
+    let (a3, r3, out) = rotate(store, &r1, "app", &user, rr.grant);
+    assert_eq!(
+        out,
+        Rotation::Reused,
+        "a rotated token presented again is reuse"
+    );
+    for (what, t) in [
+        ("first access", a1),
+        ("second access", a2),
+        ("reuse's access", a3),
+    ] {
+        assert_eq!(
+            store.access(&t, NOW + 1).expect("access"),
+            None,
+            "reuse must end the {what} token"
+        );
+    }
+    for (what, t) in [("rotated", r1), ("successor", r2), ("reuse's", r3)] {
+        assert_eq!(
+            store.refresh(&t, NOW + 1).expect("refresh"),
+            None,
+            "reuse must end the {what} refresh token"
+        );
+    }
+    let (_, _, after) = rotate(store, &r2, "app", &user, rr.grant);
+    assert_eq!(
+        after,
+        Rotation::Invalid,
+        "nothing of a revoked lineage rotates"
+    );
+}
+
+/// Another client's token and unknown tokens leave everything as it was.
+pub fn wrong_client_and_unknown_change_nothing(store: &dyn Store) {
+    let user = name("u");
+    let (_, r, _, rr) = grant(store, &user);
+    let (a2, _, out) = rotate(store, &r, "intruder", &user, rr.grant);
+    assert_eq!(out, Rotation::WrongClient);
+    assert_eq!(
+        store.access(&a2, NOW + 1).expect("access"),
+        None,
+        "nothing stored for a wrong client"
+    );
+    assert_eq!(
+        store.refresh(&r, NOW + 1).expect("refresh"),
+        Some(RefreshState::Active(rr)),
+        "the token stays active"
+    );
+    let (_, _, unknown) = rotate(store, &hash(), "app", &user, GrantId::random());
+    assert_eq!(unknown, Rotation::Invalid);
+}
+
+/// Revoking through an access or a refresh token ends the grant, and only it.
+pub fn revoking_a_grant_through_any_token(store: &dyn Store) {
+    let user = name("u");
+    let (a, r, _, _) = grant(store, &user);
+    let (other_a, other_r, _, _) = grant(store, &user);
+    store
+        .revoke_grant(TokenKind::Access, &a)
+        .expect("revoke_grant");
+    assert_eq!(store.access(&a, NOW).expect("access"), None);
+    assert_eq!(
+        store.refresh(&r, NOW).expect("refresh"),
+        None,
+        "revoking through the access token ends the refresh token"
+    );
+    assert!(
+        store.access(&other_a, NOW).expect("access").is_some(),
+        "other grants are untouched"
+    );
+    store
+        .revoke_grant(TokenKind::Refresh, &other_r)
+        .expect("revoke_grant");
+    assert_eq!(
+        store.access(&other_a, NOW).expect("access"),
+        None,
+        "revoking through the refresh token ends the access token"
+    );
+    let solo = hash();
+    store
+        .insert_grant((solo, record(GrantId::random(), &user, NOW + 60)), None)
+        .expect("insert");
+    store
+        .revoke_grant(TokenKind::Access, &solo)
+        .expect("revoke_grant");
+    assert_eq!(
+        store.access(&solo, NOW).expect("access"),
+        None,
+        "a grant without refresh token is revoked too"
+    );
+    store
+        .revoke_grant(TokenKind::Refresh, &hash())
+        .expect("revoking an unknown token is no error");
+}
+
+/// `remove` takes one token and returns its record.
+pub fn removing_one_token(store: &dyn Store) {
+    let (a, r, ra, _) = grant(store, &name("u"));
+    assert_eq!(
+        store.remove(TokenKind::Access, &a).expect("remove"),
+        Some(ra)
+    );
+    assert_eq!(store.access(&a, NOW).expect("access"), None);
+    assert_eq!(
+        store.remove(TokenKind::Access, &a).expect("remove"),
+        None,
+        "a second remove finds nothing"
+    );
+    assert!(
+        store.refresh(&r, NOW).expect("refresh").is_some(),
+        "removing the access token leaves the refresh token"
+    );
+}
+
+/// Credential versions start at 0, only grow, and end older tokens.
+pub fn user_versions_end_tokens(store: &dyn Store) {
+    let policy = ThrottleConfig::default();
+    let (alice, bob) = (name("alice"), name("bob"));
+    assert_eq!(
+        store
+            .login_attempt(&alice, NOW, &policy)
+            .expect("login_attempt")
+            .user_version,
+        0,
+        "versions start at 0"
+    );
+    let (a, r, _, rr) = grant(store, &alice);
+    let (bob_a, _, _, _) = grant(store, &bob);
+    assert_eq!(store.revoke_user(&alice).expect("revoke_user"), 1);
+    assert_eq!(
+        store.access(&a, NOW).expect("access"),
+        None,
+        "a version bump ends access tokens"
+    );
+    assert_eq!(
+        store.refresh(&r, NOW).expect("refresh"),
+        None,
+        "and refresh tokens"
+    );
+    let (_, _, out) = rotate(store, &r, "app", &alice, rr.grant);
+    assert_eq!(out, Rotation::Invalid, "an ended token cannot be rotated");
+    assert!(
+        store.access(&bob_a, NOW).expect("access").is_some(),
+        "other users are untouched"
+    );
+    assert_eq!(
+        store
+            .login_attempt(&alice, NOW, &policy)
+            .expect("login_attempt")
+            .user_version,
+        1
+    );
+    let mut fresh = record(GrantId::random(), &alice, NOW + 60);
+    fresh.user_version = 1;
+    let t = hash();
+    store.insert_grant((t, fresh), None).expect("insert");
+    assert!(
+        store.access(&t, NOW).expect("access").is_some(),
+        "tokens of the current version live"
+    );
+    assert_eq!(
+        store.revoke_user(&alice).expect("revoke_user"),
+        2,
+        "versions only grow"
+    );
+}
+
+/// The throttle follows [`throttle_step`] exactly.
+pub fn the_throttle_counts_atomically(store: &dyn Store) {
+    let p = ThrottleConfig {
+        max_failures: 2,
+        lockout_seconds: 10,
+        forget_after_seconds: 100,
+    };
+    let who = name("guessed");
+    let mut model = None;
+    for (i, t) in [0u64, 1, 2, 3, 11, 12, 200].iter().enumerate() {
+        let (expected, after) = throttle_step(model, NOW + t, &p);
+        model = Some(after);
+        let got = store
+            .login_attempt(&who, NOW + t, &p)
+            .expect("login_attempt");
+        assert_eq!(
+            got.allowed, expected,
+            "attempt {i} at +{t}s: the throttle must follow throttle_step"
+        );
+        assert_eq!(
+            store.failures(&who).expect("failures"),
+            model,
+            "attempt {i}: the counter after"
+        );
+    }
+    store.clear_failures(&who).expect("clear_failures");
+    assert_eq!(
+        store.failures(&who).expect("failures"),
+        None,
+        "a success clears the counter"
+    );
+    assert!(
+        store
+            .login_attempt(&who, NOW + 201, &p)
+            .expect("login_attempt")
+            .allowed
+    );
+}
+
+/// Purge drops expired tokens, revoked grants and stale counters, and
+/// nothing live.
+pub fn purge_drops_only_the_dead(store: &dyn Store) {
+    let user = name("u");
+    let (a, r, _, _) = grant(store, &user);
+    let (dead_a, dead_r, _, _) = grant(store, &user);
+    store
+        .revoke_grant(TokenKind::Refresh, &dead_r)
+        .expect("revoke_grant");
+    let p = ThrottleConfig::default();
+    let (old, recent) = (name("old"), name("recent"));
+    store
+        .login_attempt(&old, NOW - 1000, &p)
+        .expect("login_attempt");
+    store
+        .login_attempt(&recent, NOW, &p)
+        .expect("login_attempt");
+    let dropped = store.purge(NOW + 61, NOW - 10).expect("purge");
+    assert!(dropped >= 4, "purge counts what it dropped: {dropped}");
+    assert_eq!(
+        store.remove(TokenKind::Access, &a).expect("remove"),
+        None,
+        "the expired access token was dropped"
+    );
+    assert!(
+        store.refresh(&r, NOW + 61).expect("refresh").is_some(),
+        "the live refresh token stays"
+    );
+    assert_eq!(
+        store.remove(TokenKind::Access, &dead_a).expect("remove"),
+        None,
+        "tokens of revoked grants go"
+    );
+    assert_eq!(
+        store.failures(&old).expect("failures"),
+        None,
+        "stale counters go"
+    );
+    assert!(
+        store.failures(&recent).expect("failures").is_some(),
+        "recent counters stay"
+    );
+}
+
+const RACERS: usize = 16;
+
+/// Of many concurrent rotations of one token, exactly one wins.
+pub fn concurrent_rotations_have_one_winner(make: Factory<'_>) {
+    let stores: Vec<Arc<dyn Store>> = (0..RACERS).map(|_| make()).collect();
+    let user = name("u");
+    let (_, r, _, rr) = grant(&*stores[0], &user);
+    let barrier = Barrier::new(RACERS);
+    let outcomes: Vec<Rotation> = std::thread::scope(|s| {
+        let handles: Vec<_> = stores
+            .iter()
+            .map(|store| {
+                let (barrier, user) = (&barrier, &user);
+                s.spawn(move || {
+                    barrier.wait();
+                    rotate(&**store, &r, "app", user, rr.grant).2
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("racer"))
+            .collect()
+    });
+    let wins = outcomes
+        .iter()
+        .filter(|o| matches!(o, Rotation::Rotated(_)))
+        .count();
+    assert_eq!(
+        wins, 1,
+        "exactly one concurrent rotation may win: {outcomes:?}"
+    );
+}
+
+/// Of many concurrent attempts at one account, only `max_failures` proceed.
+pub fn concurrent_guesses_get_the_limit(make: Factory<'_>) {
+    let stores: Vec<Arc<dyn Store>> = (0..RACERS).map(|_| make()).collect();
+    let p = ThrottleConfig {
+        max_failures: 3,
+        lockout_seconds: 100,
+        forget_after_seconds: 1000,
+    };
+    let who = name("target");
+    let barrier = Barrier::new(RACERS);
+    let allowed: usize = std::thread::scope(|s| {
+        let handles: Vec<_> = stores
+            .iter()
+            .map(|store| {
+                let (barrier, who, p) = (&barrier, &who, &p);
+                s.spawn(move || {
+                    barrier.wait();
+                    usize::from(
+                        store
+                            .login_attempt(who, NOW, p)
+                            .expect("login_attempt")
+                            .allowed,
+                    )
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("guesser"))
+            .sum()
+    });
+    assert_eq!(
+        allowed, 3,
+        "concurrent attempts must not get more checks than max_failures"
+    );
+}
+
+/// Two handles on the same storage (as two processes or hosts have) see one
+/// state: what one writes, the other reads, revokes and rotates.
+pub fn run_shared(first: &dyn Store, second: &dyn Store) {
+    let user = name("u");
+    let (a, r, ra, rr) = grant(first, &user);
+    assert_eq!(
+        second.access(&a, NOW).expect("access"),
+        Some(ra),
+        "a token saved by one handle is found by the other"
+    );
+    let (a2, _, out) = rotate(second, &r, "app", &user, rr.grant);
+    assert!(matches!(out, Rotation::Rotated(_)));
+    assert!(
+        first.access(&a2, NOW + 1).expect("access").is_some(),
+        "a rotation by one is seen by the other"
+    );
+    let (_, _, reuse) = rotate(first, &r, "app", &user, rr.grant);
+    assert_eq!(reuse, Rotation::Reused, "reuse is detected across handles");
+    assert_eq!(
+        second.access(&a2, NOW + 1).expect("access"),
+        None,
+        "and revokes the lineage for both"
+    );
+    let (b, _, _, _) = grant(first, &user);
+    second.revoke_user(&user).expect("revoke_user");
+    assert_eq!(
+        first.access(&b, NOW).expect("access"),
+        None,
+        "a user's tokens end everywhere"
+    );
+    let p = ThrottleConfig {
+        max_failures: 2,
+        lockout_seconds: 100,
+        forget_after_seconds: 1000,
+    };
+    let who = name("guessed");
+    assert!(first.login_attempt(&who, NOW, &p).expect("attempt").allowed);
+    assert!(
+        second
+            .login_attempt(&who, NOW, &p)
+            .expect("attempt")
+            .allowed
+    );
+    assert!(
+        !first.login_attempt(&who, NOW, &p).expect("attempt").allowed,
+        "failures count across handles"
+    );
+}

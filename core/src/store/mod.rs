@@ -1,0 +1,435 @@
+//! Mutable state: tokens, their grants (lineages), failed-login counters and
+//! resource owners' credential versions.
+//!
+//! Protocol code talks to a [`Store`] only. Three implementations ship:
+//! [`MemoryStore`] (one process, lost on restart), [`SqliteStore`] (one host,
+//! any number of processes, durable) and [`PostgresStore`] (many hosts). A
+//! store never sees a token, only its SHA-256 ([`TokenHash`]), and never a
+//! password.
+//!
+//! # What an implementation must guarantee
+//!
+//! Every method is atomic on its own, across every thread and process that
+//! shares the store, and either does all it says or returns a
+//! [`StoreError`] and does nothing that a later call can observe as half
+//! done. A method that cannot reach its storage returns an error: it never
+//! reports success for something it did not save, and never reports a token
+//! as unknown because its storage is down (the server turns errors into
+//! `503 temporarily_unavailable`, never into `invalid_grant` or
+//! `invalid_token`, which would make clients discard good tokens).
+//!
+//! A token is *live* at `now` when `now < expires_at`, its grant has not been
+//! revoked, and its `user_version` equals the owner's current version (see
+//! [`Store::revoke_user`]). Lookups return live tokens only. Records are kept
+//! as they were given and returned equal to them. The conformance suite in
+//! [`conformance`] (cargo feature `conformance`) checks exactly these rules;
+//! every store in this crate runs it.
+
+use crate::config::ThrottleConfig;
+use crate::token::{fill_random, TokenHash};
+use std::sync::Arc;
+
+mod memory;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod pool;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+mod unavailable;
+
+#[cfg(feature = "conformance")]
+pub mod conformance;
+
+pub use memory::MemoryStore;
+#[cfg(feature = "postgres")]
+pub use postgres::{PostgresConnection, PostgresOptions, PostgresStore};
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub use sql::SqlStore;
+#[cfg(feature = "sqlite")]
+pub use sqlite::{SqliteConnection, SqliteOptions, SqliteStore};
+pub use unavailable::UnavailableStore;
+
+/// A store could not do what was asked: its storage is unreachable, full,
+/// locked or failing. Never a statement about a token: the caller answers
+/// `503` and the client retries.
+///
+/// The message says what failed for the operator's logs; it never holds a
+/// token, a password or a connection secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoreError {
+    message: String,
+}
+
+impl StoreError {
+    /// A failure described by `message`.
+    pub fn new(message: impl Into<String>) -> Self {
+        StoreError {
+            message: message.into(),
+        }
+    }
+
+    /// What failed.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the token store failed: {}", self.message)
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// Access token or refresh token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TokenKind {
+    /// A bearer access token.
+    Access,
+    /// A refresh token.
+    Refresh,
+}
+
+impl TokenKind {
+    /// The number a database stores for the kind.
+    pub(crate) fn code(self) -> i64 {
+        match self {
+            TokenKind::Access => 0,
+            TokenKind::Refresh => 1,
+        }
+    }
+}
+
+/// The identity of a grant (a lineage): the password grant that started it
+/// and every token descended from it by refreshing. 128 random bits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct GrantId(pub [u8; 16]);
+
+impl GrantId {
+    /// A fresh random id.
+    pub fn random() -> GrantId {
+        let mut id = [0u8; 16];
+        fill_random(&mut id);
+        GrantId(id)
+    }
+
+    /// The id in hex, as introspection and logs show it.
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+impl std::fmt::Debug for GrantId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "GrantId({})", self.to_hex())
+    }
+}
+
+/// What a token stands for. Self-describing: scope *names*, the grant, the
+/// client, the owner, times and the owner's credential version, so a record
+/// means the same after the configuration changes or in another process.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenRecord {
+    /// The grant (lineage) the token belongs to.
+    pub grant: GrantId,
+    /// The client it was issued to; it is bound to that client.
+    pub client_id: Arc<str>,
+    /// The resource owner.
+    pub username: Arc<str>,
+    /// The scope names granted, space-separated (for a refresh token: the
+    /// scope granted originally).
+    pub scope: Arc<str>,
+    /// Issued at, seconds since the epoch.
+    pub issued_at: u64,
+    /// Expires at: the token is valid while `now < expires_at`.
+    pub expires_at: u64,
+    /// The owner's credential version when the grant began (from
+    /// [`Store::login_attempt`]); the token dies when the version moves on.
+    pub user_version: u64,
+}
+
+/// A refresh token as the store finds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RefreshState {
+    /// Valid and not yet used.
+    Active(TokenRecord),
+    /// Already exchanged for a successor: presenting it again is reuse.
+    Rotated(TokenRecord),
+}
+
+/// What [`Store::rotate`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Rotation {
+    /// The old token was active and is now rotated; the new tokens are stored.
+    Rotated(TokenRecord),
+    /// The old token had been rotated before: the whole grant is now revoked.
+    Reused,
+    /// The token belongs to another client; nothing changed.
+    WrongClient,
+    /// Unknown, expired or revoked; nothing changed.
+    Invalid,
+}
+
+/// Counts in a store, for monitoring and benchmarks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StoreStats {
+    /// Access tokens held (including expired ones not yet purged).
+    pub access_tokens: usize,
+    /// Refresh tokens held (including rotated ones kept to detect reuse).
+    pub refresh_tokens: usize,
+    /// Accounts with failed-login counters.
+    pub throttled_accounts: usize,
+}
+
+/// Failed-login bookkeeping for one account name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Failures {
+    /// Attempts counted since the last success (or since they were forgotten).
+    pub count: u32,
+    /// When the last counted attempt happened.
+    pub last: u64,
+}
+
+/// The answer of [`Store::login_attempt`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LoginAttempt {
+    /// Whether the password may be checked; `false` while the account is locked.
+    pub allowed: bool,
+    /// The account's current credential version, to stamp on the grant.
+    pub user_version: u64,
+}
+
+/// The throttle's one rule, shared by every store so that all of them count
+/// alike: given the counter before an attempt, whether the attempt may go on
+/// and the counter after it. An attempt is counted *before* the password is
+/// checked, so N concurrent guesses never get more checks than the limit.
+/// A locked account's counter is left as it is (so the lock does not grow
+/// with every refused try); once the lock has run out, one attempt goes
+/// through and, if it fails too, locks the account again.
+pub fn throttle_step(
+    before: Option<Failures>,
+    now: u64,
+    policy: &ThrottleConfig,
+) -> (bool, Failures) {
+    let forget_before = now.saturating_sub(policy.forget_after_seconds);
+    let current = before.filter(|f| f.last >= forget_before);
+    match current {
+        Some(f)
+            if f.count >= policy.max_failures
+                && now < f.last.saturating_add(policy.lockout_seconds) =>
+        {
+            (false, f)
+        }
+        Some(f) => (
+            true,
+            Failures {
+                count: f.count.saturating_add(1),
+                last: now,
+            },
+        ),
+        None => (
+            true,
+            Failures {
+                count: 1,
+                last: now,
+            },
+        ),
+    }
+}
+
+/// The state behind a server. See the [module documentation](self) for what
+/// every implementation must guarantee.
+pub trait Store: Send + Sync {
+    /// Stores the tokens of a new grant: an access token and, when the
+    /// client gets one, a refresh token. Both records carry the same grant id.
+    fn insert_grant(
+        &self,
+        access: (TokenHash, TokenRecord),
+        refresh: Option<(TokenHash, TokenRecord)>,
+    ) -> Result<(), StoreError>;
+
+    /// A live access token.
+    fn access(&self, hash: &TokenHash, now: u64) -> Result<Option<TokenRecord>, StoreError>;
+
+    /// A live refresh token, active or rotated.
+    fn refresh(&self, hash: &TokenHash, now: u64) -> Result<Option<RefreshState>, StoreError>;
+
+    /// The compare-and-swap at the heart of refresh-token rotation: if `old`
+    /// is a live, active refresh token bound to `client_id`, mark it rotated
+    /// and store `next_refresh` and `next_access` in its grant; if it is live
+    /// but rotated already, revoke its whole grant. Of many concurrent calls
+    /// with one token, in any number of processes, at most one returns
+    /// [`Rotation::Rotated`].
+    fn rotate(
+        &self,
+        old: &TokenHash,
+        client_id: &str,
+        now: u64,
+        next_refresh: (TokenHash, TokenRecord),
+        next_access: (TokenHash, TokenRecord),
+    ) -> Result<Rotation, StoreError>;
+
+    /// Removes one token; returns its record if it was held (live or not).
+    fn remove(&self, kind: TokenKind, hash: &TokenHash) -> Result<Option<TokenRecord>, StoreError>;
+
+    /// Revokes every token of the grant that the token `hash` belongs to
+    /// (active, rotated or already revoked alike).
+    fn revoke_grant(&self, kind: TokenKind, hash: &TokenHash) -> Result<(), StoreError>;
+
+    /// Counts one login attempt for `account` and says whether it may go on
+    /// ([`throttle_step`], applied atomically), with the account's current
+    /// credential version. Counters exist for any name, known or not.
+    fn login_attempt(
+        &self,
+        account: &str,
+        now: u64,
+        policy: &ThrottleConfig,
+    ) -> Result<LoginAttempt, StoreError>;
+
+    /// Forgets the counted attempts of `account` (after a successful login).
+    fn clear_failures(&self, account: &str) -> Result<(), StoreError>;
+
+    /// The failed-login counter of `account`, if any.
+    fn failures(&self, account: &str) -> Result<Option<Failures>, StoreError>;
+
+    /// Moves `username`'s credential version on, which ends every token the
+    /// user holds, everywhere; returns the new version. Versions start at 0
+    /// and never go back (not even across restarts of a durable store).
+    fn revoke_user(&self, username: &str) -> Result<u64, StoreError>;
+
+    /// Drops expired tokens, revoked grants and failure counters older than
+    /// `forget_before`, in bounded batches. Returns how many tokens and
+    /// counters were dropped.
+    fn purge(&self, now: u64, forget_before: u64) -> Result<usize, StoreError>;
+
+    /// Counts, for monitoring.
+    fn stats(&self) -> Result<StoreStats, StoreError>;
+
+    /// Whether calls may wait on a disk or a network: bindings then keep
+    /// them off event loops and release Python's GIL around them.
+    fn may_block(&self) -> bool {
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_throttle_counts_before_the_check_and_locks_for_a_while() {
+        let p = ThrottleConfig {
+            max_failures: 2,
+            lockout_seconds: 10,
+            forget_after_seconds: 100,
+        };
+        let (ok, f) = throttle_step(None, 1000, &p);
+        assert!(ok);
+        let (ok, f) = throttle_step(Some(f), 1001, &p);
+        assert!(ok);
+        assert_eq!(f.count, 2);
+        let (ok, locked) = throttle_step(Some(f), 1002, &p);
+        assert!(!ok);
+        assert_eq!(locked, f, "a refused try leaves the counter as it was");
+        let (ok, f) = throttle_step(Some(f), 1011, &p);
+        assert!(ok, "the lock ran out: one try");
+        assert!(!throttle_step(Some(f), 1012, &p).0, "and then locked again");
+        assert!(
+            throttle_step(Some(f), 1011 + 101, &p).0,
+            "forgotten after a while"
+        );
+        let huge = ThrottleConfig {
+            max_failures: 1,
+            lockout_seconds: u64::MAX,
+            forget_after_seconds: u64::MAX,
+        };
+        let (_, f) = throttle_step(None, 5, &huge);
+        assert!(
+            !throttle_step(Some(f), u64::MAX - 1, &huge).0,
+            "no overflow turns a lock off"
+        );
+    }
+}
+
+/// Opens the store a configuration names. Bad settings and an unreachable
+/// database are configuration errors naming the field.
+pub(crate) fn open(
+    config: &crate::config::StoreConfig,
+) -> Result<Arc<dyn Store>, crate::error::ConfigError> {
+    use crate::config::StoreConfig;
+    use crate::error::ConfigError;
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
+    fn millis(
+        field: &str,
+        v: Option<u64>,
+        default: std::time::Duration,
+    ) -> Result<std::time::Duration, ConfigError> {
+        match v {
+            None => Ok(default),
+            Some(ms @ 1..=600_000) => Ok(std::time::Duration::from_millis(ms)),
+            Some(_) => Err(ConfigError::new(
+                format!("store.{field}"),
+                "must be 1 to 600000 milliseconds",
+            )),
+        }
+    }
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
+    fn pool(v: Option<u32>, default: usize) -> Result<usize, ConfigError> {
+        match v {
+            None => Ok(default),
+            Some(n @ 1..=256) => Ok(n as usize),
+            Some(_) => Err(ConfigError::new("store.pool_size", "must be 1 to 256")),
+        }
+    }
+    match config {
+        StoreConfig::Memory => Ok(Arc::new(MemoryStore::new())),
+        StoreConfig::Unavailable => Ok(Arc::new(UnavailableStore)),
+        #[cfg(feature = "sqlite")]
+        StoreConfig::Sqlite { path, pool_size, busy_timeout_ms, durable } => {
+            if path.is_empty() {
+                return Err(ConfigError::new("store.path", "the SQLite store needs the path of its database file"));
+            }
+            let defaults = sqlite::SqliteOptions::default();
+            let options = sqlite::SqliteOptions {
+                pool_size: pool(*pool_size, defaults.pool_size)?,
+                busy_timeout: millis("busy_timeout_ms", *busy_timeout_ms, defaults.busy_timeout)?,
+                durable: durable.unwrap_or(defaults.durable),
+            };
+            let store = SqliteStore::open_with(path, options).map_err(|e| ConfigError::new("store.path", e.message()))?;
+            Ok(Arc::new(store))
+        }
+        #[cfg(feature = "postgres")]
+        StoreConfig::Postgres { url, url_env, pool_size, connect_timeout_ms, statement_timeout_ms } => {
+            let (url, field) = match (url, url_env) {
+                (Some(url), None) => (url.clone(), "store.url"),
+                (None, Some(name)) => match std::env::var(name) {
+                    Ok(url) if !url.is_empty() => (url, "store.url_env"),
+                    _ => {
+                        return Err(ConfigError::new(
+                            "store.url_env",
+                            format!("the environment variable {name} is not set (it should hold the PostgreSQL URL)"),
+                        ))
+                    }
+                },
+                _ => return Err(ConfigError::new("store", "the postgres store needs exactly one of url and url_env")),
+            };
+            let defaults = postgres::PostgresOptions::default();
+            let options = postgres::PostgresOptions {
+                pool_size: pool(*pool_size, defaults.pool_size)?,
+                connect_timeout: millis("connect_timeout_ms", *connect_timeout_ms, defaults.connect_timeout)?,
+                statement_timeout: millis("statement_timeout_ms", *statement_timeout_ms, defaults.statement_timeout)?,
+            };
+            let store = PostgresStore::connect_with(&url, options).map_err(|e| ConfigError::new(field, e.message()))?;
+            Ok(Arc::new(store))
+        }
+        #[allow(unreachable_patterns)]
+        other => Err(ConfigError::new(
+            "store.type",
+            format!("this build of ropc has no {other:?} store (it was built without that cargo feature)"),
+        )),
+    }
+}

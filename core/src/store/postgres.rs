@@ -1,0 +1,419 @@
+//! The store for many hosts: PostgreSQL 13 or later. Schema created and
+//! migrated on start (under an advisory lock, so hosts starting together
+//! agree), a connection pool per process, rotation as one transaction that
+//! locks the token's row.
+
+use super::pool::Pool;
+use super::sql::{from_sql, grant_from, to_sql, Dialect, SqlStore, SCHEMA_VERSION};
+use super::{Failures, GrantId, StoreError, StoreStats, TokenKind, TokenRecord};
+use crate::token::TokenHash;
+use postgres::types::ToSql;
+use postgres::{Client, NoTls, Row, Statement};
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// A connection to the database (the dialect of [`PostgresStore`]).
+pub struct PostgresConnection {
+    client: Client,
+    statements: HashMap<&'static str, Statement>,
+}
+
+impl std::fmt::Debug for PostgresConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresConnection").finish_non_exhaustive()
+    }
+}
+
+/// The PostgreSQL store: `"store": {"type": "postgres", "url_env": "ROPC_DATABASE_URL"}`.
+pub type PostgresStore = SqlStore<PostgresConnection>;
+
+/// How [`PostgresStore::connect_with`] connects.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PostgresOptions {
+    /// Connections per process (at least 1).
+    pub pool_size: usize,
+    /// How long connecting may take before it fails (unless the URL sets
+    /// `connect_timeout`), and how long a call waits for a free connection.
+    pub connect_timeout: Duration,
+    /// The longest any statement may run before the call fails.
+    pub statement_timeout: Duration,
+}
+
+impl Default for PostgresOptions {
+    fn default() -> Self {
+        PostgresOptions {
+            pool_size: 8,
+            connect_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+fn err(e: postgres::Error) -> StoreError {
+    // The error's text names the failing operation and the server's message,
+    // never the connection URL (which may hold a password).
+    StoreError::new(format!("postgres: {e}"))
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS ropc_grants (
+    id BYTEA PRIMARY KEY, revoked BOOLEAN NOT NULL DEFAULT FALSE, expires_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ropc_tokens (
+    hash BYTEA NOT NULL, kind BIGINT NOT NULL, grant_id BYTEA NOT NULL,
+    client_id TEXT NOT NULL, username TEXT NOT NULL, scope TEXT NOT NULL,
+    issued_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, user_version BIGINT NOT NULL,
+    rotated BOOLEAN NOT NULL DEFAULT FALSE,
+    PRIMARY KEY (hash, kind)
+);
+CREATE INDEX IF NOT EXISTS ropc_tokens_grant ON ropc_tokens (grant_id);
+CREATE INDEX IF NOT EXISTS ropc_tokens_expiry ON ropc_tokens (expires_at);
+CREATE INDEX IF NOT EXISTS ropc_grants_expiry ON ropc_grants (expires_at);
+CREATE TABLE IF NOT EXISTS ropc_users (username TEXT PRIMARY KEY, version BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS ropc_failures (account TEXT PRIMARY KEY, count BIGINT NOT NULL, last BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS ropc_failures_last ON ropc_failures (last);
+";
+
+const LIVE: &str = "SELECT t.grant_id, t.client_id, t.username, t.scope, t.issued_at, t.expires_at, t.user_version, t.rotated
+    FROM ropc_tokens t JOIN ropc_grants g ON g.id = t.grant_id
+    WHERE t.hash = $1 AND t.kind = $2 AND t.expires_at > $3 AND NOT g.revoked
+      AND t.user_version = COALESCE((SELECT version FROM ropc_users WHERE username = t.username), 0)";
+const LIVE_FOR_UPDATE: &str = "SELECT t.grant_id, t.client_id, t.username, t.scope, t.issued_at, t.expires_at, t.user_version, t.rotated
+    FROM ropc_tokens t JOIN ropc_grants g ON g.id = t.grant_id
+    WHERE t.hash = $1 AND t.kind = $2 AND t.expires_at > $3 AND NOT g.revoked
+      AND t.user_version = COALESCE((SELECT version FROM ropc_users WHERE username = t.username), 0)
+    FOR UPDATE OF t";
+
+/// Takes a lock that only ropc's migrations take, so that hosts starting at
+/// once create the schema once.
+const MIGRATION_LOCK: i64 = 0x726f_7063_0001;
+
+fn connect(config: &postgres::Config, statement_timeout: Duration) -> Result<Client, StoreError> {
+    let mut client = config
+        .connect(NoTls)
+        .map_err(|e| StoreError::new(format!("cannot connect to PostgreSQL: {e}")))?;
+    client
+        .batch_execute(&format!(
+            "SET statement_timeout = {}",
+            statement_timeout.as_millis()
+        ))
+        .map_err(err)?;
+    Ok(client)
+}
+
+fn migrate(client: &mut Client) -> Result<(), StoreError> {
+    let mut tx = client.transaction().map_err(err)?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .map_err(err)?;
+    tx.batch_execute("CREATE TABLE IF NOT EXISTS ropc_schema (version BIGINT NOT NULL)")
+        .map_err(err)?;
+    let version: Option<i64> = tx
+        .query_one("SELECT max(version) FROM ropc_schema", &[])
+        .and_then(|r| r.try_get(0))
+        .map_err(err)?;
+    match version {
+        None => {
+            tx.batch_execute(SCHEMA).map_err(err)?;
+            tx.execute("INSERT INTO ropc_schema (version) VALUES ($1)", &[&SCHEMA_VERSION]).map_err(err)?;
+        }
+        Some(SCHEMA_VERSION) => {}
+        Some(v) => {
+            return Err(StoreError::new(format!(
+                "the database has schema version {v}, this ropc reads version {SCHEMA_VERSION}: upgrade ropc"
+            )))
+        }
+    }
+    tx.commit().map_err(err)
+}
+
+impl SqlStore<PostgresConnection> {
+    /// Connects to the database at `url` with default options.
+    pub fn connect(url: &str) -> Result<PostgresStore, StoreError> {
+        Self::connect_with(url, PostgresOptions::default())
+    }
+
+    /// Connects to the database at `url` (`postgres://user:password@host:port/db`
+    /// or a key=value string), creates or migrates the schema, and keeps a
+    /// pool. Fails within the connect timeout when the database is unreachable.
+    pub fn connect_with(url: &str, options: PostgresOptions) -> Result<PostgresStore, StoreError> {
+        let mut config = postgres::Config::from_str(url)
+            .map_err(|e| StoreError::new(format!("the PostgreSQL URL is not valid: {e}")))?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(options.connect_timeout);
+        }
+        config.application_name("ropc");
+        let statement_timeout = options.statement_timeout;
+        let mut first = connect(&config, statement_timeout)?;
+        migrate(&mut first)?;
+        let pool = Pool::new(
+            options.pool_size,
+            options.connect_timeout,
+            Box::new(move || {
+                connect(&config, statement_timeout).map(|client| PostgresConnection {
+                    client,
+                    statements: HashMap::new(),
+                })
+            }),
+        );
+        drop(first);
+        Ok(SqlStore::from_pool(pool, "postgres"))
+    }
+}
+
+impl PostgresConnection {
+    fn statement(&mut self, sql: &'static str) -> Result<Statement, StoreError> {
+        if let Some(st) = self.statements.get(sql) {
+            return Ok(st.clone());
+        }
+        let st = self.client.prepare(sql).map_err(err)?;
+        self.statements.insert(sql, st.clone());
+        Ok(st)
+    }
+
+    fn execute(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<u64, StoreError> {
+        let st = self.statement(sql)?;
+        self.client.execute(&st, params).map_err(err)
+    }
+
+    fn query_opt(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Option<Row>, StoreError> {
+        let st = self.statement(sql)?;
+        self.client.query_opt(&st, params).map_err(err)
+    }
+}
+
+fn record(row: &Row) -> Result<(TokenRecord, bool), StoreError> {
+    let grant: &[u8] = row.try_get(0).map_err(err)?;
+    Ok((
+        TokenRecord {
+            grant: grant_from(grant)?,
+            client_id: row.try_get::<_, &str>(1).map_err(err)?.into(),
+            username: row.try_get::<_, &str>(2).map_err(err)?.into(),
+            scope: row.try_get::<_, &str>(3).map_err(err)?.into(),
+            issued_at: from_sql(row.try_get(4).map_err(err)?),
+            expires_at: from_sql(row.try_get(5).map_err(err)?),
+            user_version: from_sql(row.try_get(6).map_err(err)?),
+        },
+        row.try_get(7).map_err(err)?,
+    ))
+}
+
+fn failures_of(row: Option<Row>) -> Result<Option<Failures>, StoreError> {
+    row.map(|r| {
+        let (count, last): (i64, i64) = (r.try_get(0).map_err(err)?, r.try_get(1).map_err(err)?);
+        Ok(Failures {
+            count: u32::try_from(count).unwrap_or(u32::MAX),
+            last: from_sql(last),
+        })
+    })
+    .transpose()
+}
+
+impl Dialect for PostgresConnection {
+    fn begin_write(&mut self) -> Result<(), StoreError> {
+        self.client.batch_execute("BEGIN").map_err(err)
+    }
+
+    fn commit(&mut self) -> Result<(), StoreError> {
+        self.client.batch_execute("COMMIT").map_err(err)
+    }
+
+    fn rollback(&mut self) {
+        let _ = self.client.batch_execute("ROLLBACK");
+    }
+
+    fn live(
+        &mut self,
+        kind: TokenKind,
+        hash: &TokenHash,
+        now: u64,
+        lock: bool,
+    ) -> Result<Option<(TokenRecord, bool)>, StoreError> {
+        // FOR UPDATE: a concurrent rotation waits for this transaction, then
+        // sees the token as rotated (READ COMMITTED re-reads the locked row).
+        let sql = if lock { LIVE_FOR_UPDATE } else { LIVE };
+        self.query_opt(sql, &[&&hash.0[..], &kind.code(), &to_sql(now)])?
+            .as_ref()
+            .map(record)
+            .transpose()
+    }
+
+    fn insert_token(
+        &mut self,
+        kind: TokenKind,
+        hash: &TokenHash,
+        r: &TokenRecord,
+    ) -> Result<(), StoreError> {
+        self.execute(
+            "INSERT INTO ropc_tokens (hash, kind, grant_id, client_id, username, scope, issued_at, expires_at, user_version)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            &[
+                &&hash.0[..],
+                &kind.code(),
+                &&r.grant.0[..],
+                &&*r.client_id,
+                &&*r.username,
+                &&*r.scope,
+                &to_sql(r.issued_at),
+                &to_sql(r.expires_at),
+                &to_sql(r.user_version),
+            ],
+        )
+        .map(drop)
+    }
+
+    fn upsert_grant(&mut self, grant: &GrantId, expires_at: u64) -> Result<(), StoreError> {
+        self.execute(
+            "INSERT INTO ropc_grants (id, expires_at) VALUES ($1, $2)
+             ON CONFLICT (id) DO UPDATE SET expires_at = GREATEST(ropc_grants.expires_at, excluded.expires_at)",
+            &[&&grant.0[..], &to_sql(expires_at)],
+        )
+        .map(drop)
+    }
+
+    fn mark_rotated(&mut self, hash: &TokenHash) -> Result<(), StoreError> {
+        self.execute(
+            "UPDATE ropc_tokens SET rotated = TRUE WHERE hash = $1 AND kind = 1",
+            &[&&hash.0[..]],
+        )
+        .map(drop)
+    }
+
+    fn revoke_grant_id(&mut self, grant: &GrantId) -> Result<(), StoreError> {
+        self.execute(
+            "UPDATE ropc_grants SET revoked = TRUE WHERE id = $1",
+            &[&&grant.0[..]],
+        )
+        .map(drop)
+    }
+
+    fn revoke_grant_of(&mut self, kind: TokenKind, hash: &TokenHash) -> Result<(), StoreError> {
+        self.execute(
+            "UPDATE ropc_grants SET revoked = TRUE WHERE id = (SELECT grant_id FROM ropc_tokens WHERE hash = $1 AND kind = $2)",
+            &[&&hash.0[..], &kind.code()],
+        )
+        .map(drop)
+    }
+
+    fn take_token(
+        &mut self,
+        kind: TokenKind,
+        hash: &TokenHash,
+    ) -> Result<Option<TokenRecord>, StoreError> {
+        let row = self.query_opt(
+            "DELETE FROM ropc_tokens WHERE hash = $1 AND kind = $2
+             RETURNING grant_id, client_id, username, scope, issued_at, expires_at, user_version, rotated",
+            &[&&hash.0[..], &kind.code()],
+        )?;
+        Ok(row.as_ref().map(record).transpose()?.map(|(r, _)| r))
+    }
+
+    fn failures_locked(&mut self, account: &str) -> Result<Option<Failures>, StoreError> {
+        // The row must exist to be locked: two first attempts at one name
+        // must not both read "no failures".
+        self.execute("INSERT INTO ropc_failures (account, count, last) VALUES ($1, 0, 0) ON CONFLICT DO NOTHING", &[&account])?;
+        let row = self.query_opt(
+            "SELECT count, last FROM ropc_failures WHERE account = $1 FOR UPDATE",
+            &[&account],
+        )?;
+        // A placeholder row (count 0) means no failures yet.
+        Ok(failures_of(row)?.filter(|f| f.count > 0))
+    }
+
+    fn put_failures(&mut self, account: &str, f: Failures) -> Result<(), StoreError> {
+        self.execute(
+            "INSERT INTO ropc_failures (account, count, last) VALUES ($1, $2, $3)
+             ON CONFLICT (account) DO UPDATE SET count = excluded.count, last = excluded.last",
+            &[&account, &i64::from(f.count), &to_sql(f.last)],
+        )
+        .map(drop)
+    }
+
+    fn clear_failures(&mut self, account: &str) -> Result<(), StoreError> {
+        self.execute("DELETE FROM ropc_failures WHERE account = $1", &[&account])
+            .map(drop)
+    }
+
+    fn failures(&mut self, account: &str) -> Result<Option<Failures>, StoreError> {
+        let row = self.query_opt(
+            "SELECT count, last FROM ropc_failures WHERE account = $1",
+            &[&account],
+        )?;
+        Ok(failures_of(row)?.filter(|f| f.count > 0))
+    }
+
+    fn user_version(&mut self, username: &str) -> Result<u64, StoreError> {
+        let row = self.query_opt(
+            "SELECT version FROM ropc_users WHERE username = $1",
+            &[&username],
+        )?;
+        row.map(|r| r.try_get::<_, i64>(0).map(from_sql).map_err(err))
+            .transpose()
+            .map(|v| v.unwrap_or(0))
+    }
+
+    fn bump_user(&mut self, username: &str) -> Result<u64, StoreError> {
+        let row = self.query_opt(
+            "INSERT INTO ropc_users (username, version) VALUES ($1, 1)
+             ON CONFLICT (username) DO UPDATE SET version = ropc_users.version + 1 RETURNING version",
+            &[&username],
+        )?;
+        let row =
+            row.ok_or_else(|| StoreError::new("postgres: the version update returned no row"))?;
+        Ok(from_sql(row.try_get(0).map_err(err)?))
+    }
+
+    fn purge_batch(
+        &mut self,
+        now: u64,
+        forget_before: u64,
+        limit: usize,
+    ) -> Result<usize, StoreError> {
+        let (now, limit) = (to_sql(now), i64::try_from(limit).unwrap_or(i64::MAX));
+        let mut n = self.execute(
+            "DELETE FROM ropc_tokens WHERE (hash, kind) IN (SELECT hash, kind FROM ropc_tokens WHERE expires_at <= $1 LIMIT $2)",
+            &[&now, &limit],
+        )?;
+        n += self.execute(
+            "DELETE FROM ropc_tokens WHERE (hash, kind) IN (SELECT t.hash, t.kind FROM ropc_tokens t
+                 JOIN ropc_grants g ON g.id = t.grant_id WHERE g.revoked LIMIT $1)",
+            &[&limit],
+        )?;
+        self.execute(
+            "DELETE FROM ropc_grants WHERE id IN (SELECT id FROM ropc_grants g WHERE (g.expires_at <= $1 OR g.revoked)
+               AND NOT EXISTS (SELECT 1 FROM ropc_tokens t WHERE t.grant_id = g.id) LIMIT $2)",
+            &[&now, &limit],
+        )?;
+        n += self.execute(
+            "DELETE FROM ropc_failures WHERE account IN (SELECT account FROM ropc_failures WHERE last < $1 LIMIT $2)",
+            &[&to_sql(forget_before), &limit],
+        )?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    fn stats(&mut self) -> Result<StoreStats, StoreError> {
+        let row = self
+            .query_opt(
+                "SELECT (SELECT count(*) FROM ropc_tokens WHERE kind = 0), (SELECT count(*) FROM ropc_tokens WHERE kind = 1),
+                        (SELECT count(*) FROM ropc_failures WHERE count > 0)",
+                &[],
+            )?
+            .ok_or_else(|| StoreError::new("postgres: the count returned no row"))?;
+        let n = |i: usize| -> Result<usize, StoreError> {
+            Ok(usize::try_from(row.try_get::<_, i64>(i).map_err(err)?).unwrap_or(0))
+        };
+        Ok(StoreStats {
+            access_tokens: n(0)?,
+            refresh_tokens: n(1)?,
+            throttled_accounts: n(2)?,
+        })
+    }
+}

@@ -1,0 +1,306 @@
+//! The logic of the database stores, written once: [`SqlStore`] runs every
+//! [`Store`] operation as statements of a [`Dialect`], so SQLite and
+//! PostgreSQL differ only in how a statement is spelled and bound.
+//!
+//! Tables (prefix `ropc_`): `grants` (id, revoked, expires_at), `tokens`
+//! (hash, kind, grant_id, client_id, username, scope, issued_at, expires_at,
+//! user_version, rotated), `users` (username, version), `failures`
+//! (account, count, last) and `schema` (version). A token is live when it is
+//! unexpired, its grant is not revoked and its user_version equals the
+//! user's (0 when the user has no row).
+
+use super::pool::Pool;
+use super::{
+    throttle_step, Failures, GrantId, LoginAttempt, RefreshState, Rotation, Store, StoreError,
+    StoreStats, TokenKind, TokenRecord,
+};
+use crate::config::ThrottleConfig;
+use crate::token::TokenHash;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The schema version this build reads and writes.
+pub(crate) const SCHEMA_VERSION: i64 = 1;
+/// Rows a purge deletes per table and statement.
+pub(crate) const PURGE_BATCH: usize = 1000;
+/// How often writes purge a batch by the way.
+const PURGE_INTERVAL_SECS: u64 = 60;
+
+/// A connection to one database, spelling each operation the store needs.
+/// Methods outside a transaction run on their own (autocommit).
+pub trait Dialect: Send + 'static {
+    #[doc(hidden)]
+    fn begin_write(&mut self) -> Result<(), StoreError>;
+    #[doc(hidden)]
+    fn commit(&mut self) -> Result<(), StoreError>;
+    #[doc(hidden)]
+    fn rollback(&mut self);
+    /// A live token and whether it was rotated; `lock`: for update, inside a transaction.
+    #[doc(hidden)]
+    fn live(
+        &mut self,
+        kind: TokenKind,
+        hash: &TokenHash,
+        now: u64,
+        lock: bool,
+    ) -> Result<Option<(TokenRecord, bool)>, StoreError>;
+    #[doc(hidden)]
+    fn insert_token(
+        &mut self,
+        kind: TokenKind,
+        hash: &TokenHash,
+        record: &TokenRecord,
+    ) -> Result<(), StoreError>;
+    /// Inserts the grant, or raises its expiry to `expires_at` if later.
+    #[doc(hidden)]
+    fn upsert_grant(&mut self, grant: &GrantId, expires_at: u64) -> Result<(), StoreError>;
+    #[doc(hidden)]
+    fn mark_rotated(&mut self, hash: &TokenHash) -> Result<(), StoreError>;
+    #[doc(hidden)]
+    fn revoke_grant_id(&mut self, grant: &GrantId) -> Result<(), StoreError>;
+    /// Revokes the grant of the token `hash`, whatever its state.
+    #[doc(hidden)]
+    fn revoke_grant_of(&mut self, kind: TokenKind, hash: &TokenHash) -> Result<(), StoreError>;
+    /// Deletes a token, returning its record.
+    #[doc(hidden)]
+    fn take_token(
+        &mut self,
+        kind: TokenKind,
+        hash: &TokenHash,
+    ) -> Result<Option<TokenRecord>, StoreError>;
+    /// The counter of `account`, locked for the rest of the transaction.
+    #[doc(hidden)]
+    fn failures_locked(&mut self, account: &str) -> Result<Option<Failures>, StoreError>;
+    #[doc(hidden)]
+    fn put_failures(&mut self, account: &str, f: Failures) -> Result<(), StoreError>;
+    #[doc(hidden)]
+    fn clear_failures(&mut self, account: &str) -> Result<(), StoreError>;
+    #[doc(hidden)]
+    fn failures(&mut self, account: &str) -> Result<Option<Failures>, StoreError>;
+    #[doc(hidden)]
+    fn user_version(&mut self, username: &str) -> Result<u64, StoreError>;
+    /// Adds one to the user's version (creating it at 1); returns it.
+    #[doc(hidden)]
+    fn bump_user(&mut self, username: &str) -> Result<u64, StoreError>;
+    /// One bounded batch: expired tokens, tokens of revoked grants, dead
+    /// grants, stale counters. Returns the tokens and counters deleted.
+    #[doc(hidden)]
+    fn purge_batch(
+        &mut self,
+        now: u64,
+        forget_before: u64,
+        limit: usize,
+    ) -> Result<usize, StoreError>;
+    #[doc(hidden)]
+    fn stats(&mut self) -> Result<StoreStats, StoreError>;
+}
+
+fn in_tx<C: Dialect, T>(
+    c: &mut C,
+    f: impl FnOnce(&mut C) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    c.begin_write()?;
+    match f(c) {
+        Ok(v) => c.commit().map(|_| v),
+        Err(e) => {
+            c.rollback();
+            Err(e)
+        }
+    }
+}
+
+/// A store on an SQL database: [`super::SqliteStore`] or
+/// [`super::PostgresStore`]. Every operation is one statement or one
+/// transaction, so every process sharing the database sees one state.
+pub struct SqlStore<C> {
+    pool: Pool<C>,
+    next_purge: AtomicU64,
+    label: &'static str,
+}
+
+impl<C> std::fmt::Debug for SqlStore<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqlStore")
+            .field("database", &self.label)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C: Dialect> SqlStore<C> {
+    pub(crate) fn from_pool(pool: Pool<C>, label: &'static str) -> Self {
+        SqlStore {
+            pool,
+            next_purge: AtomicU64::new(0),
+            label,
+        }
+    }
+
+    /// Purges one batch by the way, at most once a minute per process.
+    fn purge_by_the_way(&self, c: &mut C, now: u64) {
+        let due = self.next_purge.load(Ordering::Relaxed);
+        if now >= due
+            && self
+                .next_purge
+                .compare_exchange(
+                    due,
+                    now.saturating_add(PURGE_INTERVAL_SECS),
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                )
+                .is_ok()
+        {
+            // Counters are forgotten by purge(): here only what is dead for sure.
+            let _ = c.purge_batch(now, 0, PURGE_BATCH);
+        }
+    }
+}
+
+impl<C: Dialect> Store for SqlStore<C> {
+    fn insert_grant(
+        &self,
+        access: (TokenHash, TokenRecord),
+        refresh: Option<(TokenHash, TokenRecord)>,
+    ) -> Result<(), StoreError> {
+        let now = access.1.issued_at;
+        self.pool.with(|c| {
+            in_tx(c, |c| {
+                let expires = refresh.as_ref().map_or(access.1.expires_at, |r| {
+                    r.1.expires_at.max(access.1.expires_at)
+                });
+                c.upsert_grant(&access.1.grant, expires)?;
+                c.insert_token(TokenKind::Access, &access.0, &access.1)?;
+                if let Some((hash, record)) = &refresh {
+                    c.insert_token(TokenKind::Refresh, hash, record)?;
+                }
+                Ok(())
+            })?;
+            self.purge_by_the_way(c, now);
+            Ok(())
+        })
+    }
+
+    fn access(&self, hash: &TokenHash, now: u64) -> Result<Option<TokenRecord>, StoreError> {
+        self.pool
+            .with(|c| Ok(c.live(TokenKind::Access, hash, now, false)?.map(|(r, _)| r)))
+    }
+
+    fn refresh(&self, hash: &TokenHash, now: u64) -> Result<Option<RefreshState>, StoreError> {
+        self.pool.with(|c| {
+            Ok(c.live(TokenKind::Refresh, hash, now, false)?
+                .map(|(r, rotated)| {
+                    if rotated {
+                        RefreshState::Rotated(r)
+                    } else {
+                        RefreshState::Active(r)
+                    }
+                }))
+        })
+    }
+
+    fn rotate(
+        &self,
+        old: &TokenHash,
+        client_id: &str,
+        now: u64,
+        next_refresh: (TokenHash, TokenRecord),
+        next_access: (TokenHash, TokenRecord),
+    ) -> Result<Rotation, StoreError> {
+        self.pool.with(|c| {
+            in_tx(c, |c| {
+                let Some((record, rotated)) = c.live(TokenKind::Refresh, old, now, true)? else {
+                    return Ok(Rotation::Invalid);
+                };
+                if *record.client_id != *client_id {
+                    return Ok(Rotation::WrongClient);
+                }
+                if rotated {
+                    c.revoke_grant_id(&record.grant)?;
+                    return Ok(Rotation::Reused);
+                }
+                c.mark_rotated(old)?;
+                let (mut refresh, mut access) = (next_refresh.1, next_access.1);
+                // The successors join the old token's grant, whatever they say.
+                refresh.grant = record.grant;
+                access.grant = record.grant;
+                c.upsert_grant(&record.grant, refresh.expires_at.max(access.expires_at))?;
+                c.insert_token(TokenKind::Refresh, &next_refresh.0, &refresh)?;
+                c.insert_token(TokenKind::Access, &next_access.0, &access)?;
+                Ok(Rotation::Rotated(record))
+            })
+        })
+    }
+
+    fn remove(&self, kind: TokenKind, hash: &TokenHash) -> Result<Option<TokenRecord>, StoreError> {
+        self.pool.with(|c| c.take_token(kind, hash))
+    }
+
+    fn revoke_grant(&self, kind: TokenKind, hash: &TokenHash) -> Result<(), StoreError> {
+        self.pool.with(|c| c.revoke_grant_of(kind, hash))
+    }
+
+    fn login_attempt(
+        &self,
+        account: &str,
+        now: u64,
+        policy: &ThrottleConfig,
+    ) -> Result<LoginAttempt, StoreError> {
+        self.pool.with(|c| {
+            in_tx(c, |c| {
+                let before = c.failures_locked(account)?;
+                let (allowed, after) = throttle_step(before, now, policy);
+                if Some(after) != before {
+                    c.put_failures(account, after)?;
+                }
+                Ok(LoginAttempt {
+                    allowed,
+                    user_version: c.user_version(account)?,
+                })
+            })
+        })
+    }
+
+    fn clear_failures(&self, account: &str) -> Result<(), StoreError> {
+        self.pool.with(|c| c.clear_failures(account))
+    }
+
+    fn failures(&self, account: &str) -> Result<Option<Failures>, StoreError> {
+        self.pool.with(|c| c.failures(account))
+    }
+
+    fn revoke_user(&self, username: &str) -> Result<u64, StoreError> {
+        self.pool.with(|c| c.bump_user(username))
+    }
+
+    fn purge(&self, now: u64, forget_before: u64) -> Result<usize, StoreError> {
+        self.pool.with(|c| {
+            let mut total = 0;
+            loop {
+                let n = c.purge_batch(now, forget_before, PURGE_BATCH)?;
+                total += n;
+                if n < PURGE_BATCH {
+                    return Ok(total);
+                }
+            }
+        })
+    }
+
+    fn stats(&self) -> Result<StoreStats, StoreError> {
+        self.pool.with(|c| c.stats())
+    }
+}
+
+/// Seconds and versions are u64 in Rust and BIGINT in SQL; every value we
+/// store is far below 2^63, and anything larger is clamped, never wrapped.
+pub(crate) fn to_sql(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+pub(crate) fn from_sql(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+pub(crate) fn grant_from(bytes: &[u8]) -> Result<GrantId, StoreError> {
+    let id: [u8; 16] = bytes
+        .try_into()
+        .map_err(|_| StoreError::new("a stored grant id is not 16 bytes"))?;
+    Ok(GrantId(id))
+}

@@ -1,0 +1,430 @@
+//! The embedded store: one SQLite file (bundled SQLite, WAL), shared safely
+//! by every process on a host, durable across crashes (`kill -9`) and, with
+//! `synchronous=FULL` (the default), across power loss.
+
+use super::pool::Pool;
+use super::sql::{from_sql, grant_from, to_sql, Dialect, SqlStore, SCHEMA_VERSION};
+use super::{Failures, GrantId, StoreError, StoreStats, TokenKind, TokenRecord};
+use crate::token::TokenHash;
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// A connection to the SQLite file (the dialect of [`SqliteStore`]).
+pub struct SqliteConnection {
+    conn: Connection,
+}
+
+impl std::fmt::Debug for SqliteConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteConnection").finish_non_exhaustive()
+    }
+}
+
+/// The SQLite store: `"store": {"type": "sqlite", "path": "/var/lib/ropc/ropc.db"}`.
+pub type SqliteStore = SqlStore<SqliteConnection>;
+
+/// How [`SqliteStore::open_with`] opens the file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SqliteOptions {
+    /// Connections per process (at least 1).
+    pub pool_size: usize,
+    /// How long a statement waits for another process's write lock before
+    /// the call fails (and the endpoint answers 503).
+    pub busy_timeout: Duration,
+    /// `true` (the default): every commit is on disk before it is answered
+    /// (`synchronous=FULL`), so not even a power cut loses an issued token;
+    /// `false`: `synchronous=NORMAL`, faster, and still safe across process
+    /// crashes, but the last commits may be lost on power loss.
+    pub durable: bool,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        SqliteOptions {
+            pool_size: 4,
+            busy_timeout: Duration::from_secs(5),
+            durable: true,
+        }
+    }
+}
+
+fn err(e: rusqlite::Error) -> StoreError {
+    StoreError::new(format!("sqlite: {e}"))
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS ropc_grants (
+    id BLOB PRIMARY KEY, revoked INTEGER NOT NULL DEFAULT 0, expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS ropc_tokens (
+    hash BLOB NOT NULL, kind INTEGER NOT NULL, grant_id BLOB NOT NULL,
+    client_id TEXT NOT NULL, username TEXT NOT NULL, scope TEXT NOT NULL,
+    issued_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, user_version INTEGER NOT NULL,
+    rotated INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (hash, kind)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS ropc_tokens_grant ON ropc_tokens (grant_id);
+CREATE INDEX IF NOT EXISTS ropc_tokens_expiry ON ropc_tokens (expires_at);
+CREATE INDEX IF NOT EXISTS ropc_grants_expiry ON ropc_grants (expires_at);
+CREATE TABLE IF NOT EXISTS ropc_users (username TEXT PRIMARY KEY, version INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS ropc_failures (account TEXT PRIMARY KEY, count INTEGER NOT NULL, last INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS ropc_failures_last ON ropc_failures (last);
+";
+
+const LIVE: &str = "SELECT t.grant_id, t.client_id, t.username, t.scope, t.issued_at, t.expires_at, t.user_version, t.rotated
+    FROM ropc_tokens t JOIN ropc_grants g ON g.id = t.grant_id
+    WHERE t.hash = ?1 AND t.kind = ?2 AND t.expires_at > ?3 AND g.revoked = 0
+      AND t.user_version = COALESCE((SELECT version FROM ropc_users WHERE username = t.username), 0)";
+
+fn open_connection(path: &Path, options: &SqliteOptions) -> Result<Connection, StoreError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| {
+        StoreError::new(format!(
+            "cannot open the SQLite database {}: {e}",
+            path.display()
+        ))
+    })?;
+    conn.busy_timeout(options.busy_timeout).map_err(err)?;
+    let sync = if options.durable { "FULL" } else { "NORMAL" };
+    conn.execute_batch(&format!(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = {sync};"
+    ))
+    .map_err(err)?;
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(err)?;
+    tx.execute_batch("CREATE TABLE IF NOT EXISTS ropc_schema (version INTEGER NOT NULL)")
+        .map_err(err)?;
+    let version: Option<i64> = tx
+        .query_row("SELECT max(version) FROM ropc_schema", [], |r| r.get(0))
+        .map_err(err)?;
+    match version {
+        None => {
+            tx.execute_batch(SCHEMA).map_err(err)?;
+            tx.execute("INSERT INTO ropc_schema (version) VALUES (?1)", [SCHEMA_VERSION]).map_err(err)?;
+        }
+        Some(SCHEMA_VERSION) => {}
+        Some(v) => {
+            return Err(StoreError::new(format!(
+                "the database has schema version {v}, this ropc reads version {SCHEMA_VERSION}: upgrade ropc"
+            )))
+        }
+    }
+    tx.commit().map_err(err)
+}
+
+impl SqlStore<SqliteConnection> {
+    /// Opens (creating if needed) the database at `path` with default options.
+    pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, StoreError> {
+        Self::open_with(path, SqliteOptions::default())
+    }
+
+    /// Opens the database at `path`, creating it and its tables if needed.
+    pub fn open_with(
+        path: impl AsRef<Path>,
+        options: SqliteOptions,
+    ) -> Result<SqliteStore, StoreError> {
+        let path: PathBuf = path.as_ref().to_path_buf();
+        let mut first = open_connection(&path, &options)?;
+        migrate(&mut first)?;
+        let pool = Pool::new(
+            options.pool_size,
+            options.busy_timeout,
+            Box::new(move || {
+                open_connection(&path, &options).map(|conn| SqliteConnection { conn })
+            }),
+        );
+        drop(first);
+        Ok(SqlStore::from_pool(pool, "sqlite"))
+    }
+}
+
+fn record(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Vec<u8>, TokenRecordParts)> {
+    Ok((
+        r.get(0)?,
+        TokenRecordParts {
+            client_id: r.get(1)?,
+            username: r.get(2)?,
+            scope: r.get(3)?,
+            issued_at: r.get(4)?,
+            expires_at: r.get(5)?,
+            user_version: r.get(6)?,
+            rotated: r.get::<_, i64>(7)? != 0,
+        },
+    ))
+}
+
+struct TokenRecordParts {
+    client_id: String,
+    username: String,
+    scope: String,
+    issued_at: i64,
+    expires_at: i64,
+    user_version: i64,
+    rotated: bool,
+}
+
+impl TokenRecordParts {
+    fn into_record(self, grant: &[u8]) -> Result<(TokenRecord, bool), StoreError> {
+        Ok((
+            TokenRecord {
+                grant: grant_from(grant)?,
+                client_id: self.client_id.into(),
+                username: self.username.into(),
+                scope: self.scope.into(),
+                issued_at: from_sql(self.issued_at),
+                expires_at: from_sql(self.expires_at),
+                user_version: from_sql(self.user_version),
+            },
+            self.rotated,
+        ))
+    }
+}
+
+impl Dialect for SqliteConnection {
+    fn begin_write(&mut self) -> Result<(), StoreError> {
+        // IMMEDIATE: take the write lock now, so two processes never both
+        // read a token as active and then race to rotate it.
+        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(err)
+    }
+
+    fn commit(&mut self) -> Result<(), StoreError> {
+        self.conn.execute_batch("COMMIT").map_err(err)
+    }
+
+    fn rollback(&mut self) {
+        let _ = self.conn.execute_batch("ROLLBACK");
+    }
+
+    fn live(
+        &mut self,
+        kind: TokenKind,
+        hash: &TokenHash,
+        now: u64,
+        _lock: bool,
+    ) -> Result<Option<(TokenRecord, bool)>, StoreError> {
+        let mut st = self.conn.prepare_cached(LIVE).map_err(err)?;
+        let row = st
+            .query_row(params![&hash.0[..], kind.code(), to_sql(now)], record)
+            .optional()
+            .map_err(err)?;
+        row.map(|(grant, parts)| parts.into_record(&grant))
+            .transpose()
+    }
+
+    fn insert_token(
+        &mut self,
+        kind: TokenKind,
+        hash: &TokenHash,
+        r: &TokenRecord,
+    ) -> Result<(), StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO ropc_tokens (hash, kind, grant_id, client_id, username, scope, issued_at, expires_at, user_version)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )
+            .map_err(err)?;
+        st.execute(params![
+            &hash.0[..],
+            kind.code(),
+            &r.grant.0[..],
+            &*r.client_id,
+            &*r.username,
+            &*r.scope,
+            to_sql(r.issued_at),
+            to_sql(r.expires_at),
+            to_sql(r.user_version)
+        ])
+        .map_err(err)?;
+        Ok(())
+    }
+
+    fn upsert_grant(&mut self, grant: &GrantId, expires_at: u64) -> Result<(), StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO ropc_grants (id, expires_at) VALUES (?1, ?2)
+                 ON CONFLICT (id) DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)",
+            )
+            .map_err(err)?;
+        st.execute(params![&grant.0[..], to_sql(expires_at)])
+            .map_err(err)?;
+        Ok(())
+    }
+
+    fn mark_rotated(&mut self, hash: &TokenHash) -> Result<(), StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached("UPDATE ropc_tokens SET rotated = 1 WHERE hash = ?1 AND kind = 1")
+            .map_err(err)?;
+        st.execute(params![&hash.0[..]]).map_err(err)?;
+        Ok(())
+    }
+
+    fn revoke_grant_id(&mut self, grant: &GrantId) -> Result<(), StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached("UPDATE ropc_grants SET revoked = 1 WHERE id = ?1")
+            .map_err(err)?;
+        st.execute(params![&grant.0[..]]).map_err(err)?;
+        Ok(())
+    }
+
+    fn revoke_grant_of(&mut self, kind: TokenKind, hash: &TokenHash) -> Result<(), StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "UPDATE ropc_grants SET revoked = 1
+                 WHERE id = (SELECT grant_id FROM ropc_tokens WHERE hash = ?1 AND kind = ?2)",
+            )
+            .map_err(err)?;
+        st.execute(params![&hash.0[..], kind.code()]).map_err(err)?;
+        Ok(())
+    }
+
+    fn take_token(
+        &mut self,
+        kind: TokenKind,
+        hash: &TokenHash,
+    ) -> Result<Option<TokenRecord>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "DELETE FROM ropc_tokens WHERE hash = ?1 AND kind = ?2
+                 RETURNING grant_id, client_id, username, scope, issued_at, expires_at, user_version, rotated",
+            )
+            .map_err(err)?;
+        let row = st
+            .query_row(params![&hash.0[..], kind.code()], record)
+            .optional()
+            .map_err(err)?;
+        Ok(row
+            .map(|(grant, parts)| parts.into_record(&grant))
+            .transpose()?
+            .map(|(r, _)| r))
+    }
+
+    fn failures_locked(&mut self, account: &str) -> Result<Option<Failures>, StoreError> {
+        // Inside BEGIN IMMEDIATE the whole database is this writer's.
+        Dialect::failures(self, account)
+    }
+
+    fn put_failures(&mut self, account: &str, f: Failures) -> Result<(), StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO ropc_failures (account, count, last) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (account) DO UPDATE SET count = excluded.count, last = excluded.last",
+            )
+            .map_err(err)?;
+        st.execute(params![account, i64::from(f.count), to_sql(f.last)])
+            .map_err(err)?;
+        Ok(())
+    }
+
+    fn clear_failures(&mut self, account: &str) -> Result<(), StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached("DELETE FROM ropc_failures WHERE account = ?1")
+            .map_err(err)?;
+        st.execute(params![account]).map_err(err)?;
+        Ok(())
+    }
+
+    fn failures(&mut self, account: &str) -> Result<Option<Failures>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT count, last FROM ropc_failures WHERE account = ?1")
+            .map_err(err)?;
+        let row: Option<(i64, i64)> = st
+            .query_row(params![account], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()
+            .map_err(err)?;
+        Ok(row.map(|(count, last)| Failures {
+            count: u32::try_from(count).unwrap_or(u32::MAX),
+            last: from_sql(last),
+        }))
+    }
+
+    fn user_version(&mut self, username: &str) -> Result<u64, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT version FROM ropc_users WHERE username = ?1")
+            .map_err(err)?;
+        let v: Option<i64> = st
+            .query_row(params![username], |r| r.get(0))
+            .optional()
+            .map_err(err)?;
+        Ok(v.map_or(0, from_sql))
+    }
+
+    fn bump_user(&mut self, username: &str) -> Result<u64, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO ropc_users (username, version) VALUES (?1, 1)
+                 ON CONFLICT (username) DO UPDATE SET version = version + 1 RETURNING version",
+            )
+            .map_err(err)?;
+        let v: i64 = st.query_row(params![username], |r| r.get(0)).map_err(err)?;
+        Ok(from_sql(v))
+    }
+
+    fn purge_batch(
+        &mut self,
+        now: u64,
+        forget_before: u64,
+        limit: usize,
+    ) -> Result<usize, StoreError> {
+        let (now, limit) = (to_sql(now), i64::try_from(limit).unwrap_or(i64::MAX));
+        let mut n = 0;
+        for sql in [
+            "DELETE FROM ropc_tokens WHERE (hash, kind) IN (SELECT hash, kind FROM ropc_tokens WHERE expires_at <= ?1 LIMIT ?2)",
+            "DELETE FROM ropc_tokens WHERE (hash, kind) IN (SELECT t.hash, t.kind FROM ropc_tokens t
+                 JOIN ropc_grants g ON g.id = t.grant_id WHERE g.revoked = 1 LIMIT ?2)",
+        ] {
+            n += self.conn.prepare_cached(sql).map_err(err)?.execute(params![now, limit]).map_err(err)?;
+        }
+        self.conn
+            .prepare_cached(
+                "DELETE FROM ropc_grants WHERE id IN (SELECT id FROM ropc_grants g WHERE (g.expires_at <= ?1 OR g.revoked = 1)
+                   AND NOT EXISTS (SELECT 1 FROM ropc_tokens t WHERE t.grant_id = g.id) LIMIT ?2)",
+            )
+            .map_err(err)?
+            .execute(params![now, limit])
+            .map_err(err)?;
+        n += self
+            .conn
+            .prepare_cached("DELETE FROM ropc_failures WHERE account IN (SELECT account FROM ropc_failures WHERE last < ?1 LIMIT ?2)")
+            .map_err(err)?
+            .execute(params![to_sql(forget_before), limit])
+            .map_err(err)?;
+        Ok(n)
+    }
+
+    fn stats(&mut self) -> Result<StoreStats, StoreError> {
+        let count = |c: &Connection, sql: &str| -> Result<usize, StoreError> {
+            let n: i64 = c.query_row(sql, [], |r| r.get(0)).map_err(err)?;
+            Ok(usize::try_from(n).unwrap_or(0))
+        };
+        Ok(StoreStats {
+            access_tokens: count(
+                &self.conn,
+                "SELECT count(*) FROM ropc_tokens WHERE kind = 0",
+            )?,
+            refresh_tokens: count(
+                &self.conn,
+                "SELECT count(*) FROM ropc_tokens WHERE kind = 1",
+            )?,
+            throttled_accounts: count(&self.conn, "SELECT count(*) FROM ropc_failures")?,
+        })
+    }
+}

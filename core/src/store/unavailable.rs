@@ -1,0 +1,76 @@
+//! A store that is always down, for testing what clients and applications
+//! see during an outage: every call fails, so every endpoint that needs the
+//! store answers `503 temporarily_unavailable` with `Retry-After`.
+
+use super::{
+    Failures, LoginAttempt, RefreshState, Rotation, Store, StoreError, StoreStats, TokenKind,
+    TokenRecord,
+};
+use crate::config::ThrottleConfig;
+use crate::token::TokenHash;
+
+/// Fails every call (configuration: `"store": {"type": "unavailable"}`).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct UnavailableStore;
+
+fn down<T>() -> Result<T, StoreError> {
+    Err(StoreError::new("the store is configured as unavailable"))
+}
+
+impl Store for UnavailableStore {
+    fn insert_grant(
+        &self,
+        _: (TokenHash, TokenRecord),
+        _: Option<(TokenHash, TokenRecord)>,
+    ) -> Result<(), StoreError> {
+        down()
+    }
+    fn access(&self, _: &TokenHash, _: u64) -> Result<Option<TokenRecord>, StoreError> {
+        down()
+    }
+    fn refresh(&self, _: &TokenHash, _: u64) -> Result<Option<RefreshState>, StoreError> {
+        down()
+    }
+    fn rotate(
+        &self,
+        _: &TokenHash,
+        _: &str,
+        _: u64,
+        _: (TokenHash, TokenRecord),
+        _: (TokenHash, TokenRecord),
+    ) -> Result<Rotation, StoreError> {
+        down()
+    }
+    fn remove(&self, _: TokenKind, _: &TokenHash) -> Result<Option<TokenRecord>, StoreError> {
+        down()
+    }
+    fn revoke_grant(&self, _: TokenKind, _: &TokenHash) -> Result<(), StoreError> {
+        down()
+    }
+    fn login_attempt(
+        &self,
+        _: &str,
+        _: u64,
+        _: &ThrottleConfig,
+    ) -> Result<LoginAttempt, StoreError> {
+        down()
+    }
+    fn clear_failures(&self, _: &str) -> Result<(), StoreError> {
+        down()
+    }
+    fn failures(&self, _: &str) -> Result<Option<Failures>, StoreError> {
+        down()
+    }
+    fn revoke_user(&self, _: &str) -> Result<u64, StoreError> {
+        down()
+    }
+    fn purge(&self, _: u64, _: u64) -> Result<usize, StoreError> {
+        down()
+    }
+    fn stats(&self) -> Result<StoreStats, StoreError> {
+        down()
+    }
+    fn may_block(&self) -> bool {
+        false
+    }
+}

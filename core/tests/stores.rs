@@ -1,0 +1,503 @@
+//! Every store against the conformance suite, two handles on one storage,
+//! and what the server answers when its store fails.
+//!
+//! PostgreSQL: `make test` starts a throwaway server and sets
+//! `ROPC_TEST_POSTGRES_URL`; each test makes a database of its own in it.
+
+use ropc_core::store::conformance;
+use ropc_core::*;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+const CHEAP: HashParams = HashParams {
+    m_cost: 64,
+    t_cost: 1,
+    p_cost: 1,
+};
+
+fn postgres_url() -> String {
+    let base = std::env::var("ROPC_TEST_POSTGRES_URL")
+        .expect("ROPC_TEST_POSTGRES_URL is not set: run the Rust tests with `make test-rust`, which starts a PostgreSQL");
+    // A database of this test's own, so that nothing else running touches it.
+    let mut admin =
+        postgres::Client::connect(&base, postgres::NoTls).expect("connect to the test PostgreSQL");
+    let mut raw = [0u8; 6];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut raw))
+        .expect("urandom");
+    let db = format!(
+        "ropc_test_{}",
+        raw.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    );
+    admin
+        .batch_execute(&format!("CREATE DATABASE {db}"))
+        .expect("create a test database");
+    let (prefix, _) = base.rsplit_once('/').expect("a URL ending in /database");
+    format!("{prefix}/{db}")
+}
+
+#[test]
+fn the_memory_store_conforms() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    conformance::run(&|| Arc::clone(&store));
+    conformance::run_shared(&*store, &*store);
+}
+
+#[test]
+fn the_sqlite_store_conforms_and_is_shared_by_every_handle() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("ropc.db");
+    // Every call opens its own handle, as separate processes would.
+    conformance::run(&|| Arc::new(SqliteStore::open(&path).expect("open")) as Arc<dyn Store>);
+    let (a, b) = (
+        SqliteStore::open(&path).expect("open"),
+        SqliteStore::open(&path).expect("open"),
+    );
+    conformance::run_shared(&a, &b);
+}
+
+#[test]
+fn the_postgres_store_conforms_and_is_shared_by_every_handle() {
+    let url = postgres_url();
+    conformance::run(&|| {
+        Arc::new(PostgresStore::connect(&url).expect("connect")) as Arc<dyn Store>
+    });
+    let (a, b) = (
+        PostgresStore::connect(&url).expect("connect"),
+        PostgresStore::connect(&url).expect("connect"),
+    );
+    conformance::run_shared(&a, &b);
+}
+
+fn config(store: StoreConfig) -> Config {
+    let mut c = Config::default()
+        .scope("read", &["GET /docs/*"])
+        .scope("write", &["PUT /docs/*"])
+        .client(
+            ClientConfig::confidential("app", &hash_client_secret("app-secret"))
+                .grant_types(&["password", "refresh_token"])
+                .scopes(&["read", "write"])
+                .introspect(true),
+        )
+        .user(UserConfig::new(
+            "alice",
+            &hash_password("alice-pw", CHEAP).unwrap(),
+        ))
+        .rule(RuleConfig::new(&["* /docs/*"]).users(&["alice"]))
+        .store(store);
+    c.password_hashing = CHEAP;
+    c
+}
+
+fn sqlite(path: &std::path::Path) -> StoreConfig {
+    StoreConfig::Sqlite {
+        path: path.display().to_string(),
+        pool_size: None,
+        busy_timeout_ms: Some(200),
+        durable: None,
+    }
+}
+
+fn app() -> ClientCredentials {
+    ClientCredentials::new("app", "app-secret")
+}
+
+#[test]
+fn tokens_revocations_and_ended_users_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ropc.db");
+    let first = Server::from_config(config(sqlite(&path))).unwrap();
+    let kept = first
+        .password_grant(&app(), "alice", "alice-pw", Some("read"))
+        .unwrap();
+    let revoked = first
+        .password_grant(&app(), "alice", "alice-pw", Some("read"))
+        .unwrap();
+    first
+        .revoke(&app(), revoked.refresh_token.as_deref().unwrap(), None)
+        .unwrap();
+    drop(first);
+
+    let second = Server::from_config(config(sqlite(&path))).unwrap();
+    assert_eq!(
+        second
+            .check(&kept.access_token, "GET /docs/1", None)
+            .unwrap()
+            .username,
+        "alice"
+    );
+    assert_eq!(
+        second
+            .check(&revoked.access_token, "GET /docs/1", None)
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidToken
+    );
+    assert!(second.revoke_user_tokens("alice").unwrap());
+    drop(second);
+
+    let third = Server::from_config(config(sqlite(&path))).unwrap();
+    assert_eq!(
+        third
+            .check(&kept.access_token, "GET /docs/1", None)
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidToken,
+        "an ended user stays ended"
+    );
+    let e = third
+        .refresh_grant(&app(), kept.refresh_token.as_deref().unwrap(), None)
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidGrant);
+    let fresh = third
+        .password_grant(&app(), "alice", "alice-pw", Some("read"))
+        .unwrap();
+    assert!(
+        third
+            .check(&fresh.access_token, "GET /docs/1", None)
+            .is_ok(),
+        "a new login works after the end"
+    );
+}
+
+#[test]
+fn stored_scopes_are_names_not_positions() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ropc.db");
+    let before = Server::from_config(config(sqlite(&path))).unwrap();
+    let t = before
+        .password_grant(&app(), "alice", "alice-pw", Some("read"))
+        .unwrap();
+    drop(before);
+    // A scope inserted before `read`: positions shift, names do not.
+    let mut changed = config(sqlite(&path));
+    changed.scopes.insert(
+        0,
+        ScopeConfig {
+            name: "admin".into(),
+            resources: vec!["* /docs/*".into()],
+        },
+    );
+    changed.clients[0].scopes.push("admin".into());
+    let after = Server::from_config(changed).unwrap();
+    let who = after.check(&t.access_token, "GET /docs/1", None).unwrap();
+    assert_eq!(who.scopes, vec!["read"]);
+    assert_eq!(
+        after
+            .check(&t.access_token, "PUT /docs/1", None)
+            .unwrap_err()
+            .code(),
+        ErrorCode::InsufficientScope
+    );
+    let info = after.introspect(&app(), &t.access_token, None).unwrap();
+    assert_eq!(info.scope.as_deref(), Some("read"));
+}
+
+/// A memory store that fails every call while `down` is set.
+#[derive(Default)]
+struct Flaky {
+    inner: MemoryStore,
+    down: AtomicBool,
+}
+
+impl Flaky {
+    fn up(&self) -> Result<(), StoreError> {
+        if self.down.load(Ordering::SeqCst) {
+            Err(StoreError::new("simulated outage"))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl Store for Flaky {
+    fn insert_grant(
+        &self,
+        a: (TokenHash, TokenRecord),
+        r: Option<(TokenHash, TokenRecord)>,
+    ) -> Result<(), StoreError> {
+        self.up()?;
+        self.inner.insert_grant(a, r)
+    }
+    fn access(&self, h: &TokenHash, now: u64) -> Result<Option<TokenRecord>, StoreError> {
+        self.up()?;
+        self.inner.access(h, now)
+    }
+    fn refresh(&self, h: &TokenHash, now: u64) -> Result<Option<RefreshState>, StoreError> {
+        self.up()?;
+        self.inner.refresh(h, now)
+    }
+    fn rotate(
+        &self,
+        old: &TokenHash,
+        c: &str,
+        now: u64,
+        r: (TokenHash, TokenRecord),
+        a: (TokenHash, TokenRecord),
+    ) -> Result<Rotation, StoreError> {
+        self.up()?;
+        self.inner.rotate(old, c, now, r, a)
+    }
+    fn remove(&self, k: TokenKind, h: &TokenHash) -> Result<Option<TokenRecord>, StoreError> {
+        self.up()?;
+        self.inner.remove(k, h)
+    }
+    fn revoke_grant(&self, k: TokenKind, h: &TokenHash) -> Result<(), StoreError> {
+        self.up()?;
+        self.inner.revoke_grant(k, h)
+    }
+    fn login_attempt(
+        &self,
+        a: &str,
+        now: u64,
+        p: &ThrottleConfig,
+    ) -> Result<LoginAttempt, StoreError> {
+        self.up()?;
+        self.inner.login_attempt(a, now, p)
+    }
+    fn clear_failures(&self, a: &str) -> Result<(), StoreError> {
+        self.up()?;
+        self.inner.clear_failures(a)
+    }
+    fn failures(&self, a: &str) -> Result<Option<Failures>, StoreError> {
+        self.up()?;
+        self.inner.failures(a)
+    }
+    fn revoke_user(&self, u: &str) -> Result<u64, StoreError> {
+        self.up()?;
+        self.inner.revoke_user(u)
+    }
+    fn purge(&self, now: u64, f: u64) -> Result<usize, StoreError> {
+        self.up()?;
+        self.inner.purge(now, f)
+    }
+    fn stats(&self) -> Result<StoreStats, StoreError> {
+        self.up()?;
+        self.inner.stats()
+    }
+}
+
+fn form(body: &str) -> HttpRequest<'_> {
+    HttpRequest::form_post(None, body.as_bytes())
+}
+
+fn assert_unavailable(resp: &HttpResponse) {
+    assert_eq!(resp.status, 503, "{resp:?}");
+    assert_eq!(resp.header("Retry-After"), Some("2"));
+    assert_eq!(resp.header("Cache-Control"), Some("no-store"));
+    assert_eq!(
+        resp.header("WWW-Authenticate"),
+        None,
+        "a 503 says nothing about the credentials"
+    );
+    let body: serde_json::Value = serde_json::from_str(&resp.body).unwrap();
+    assert_eq!(body["error"], "temporarily_unavailable");
+    assert!(
+        !resp.body.contains("simulated outage"),
+        "what failed is for the log, not the client"
+    );
+}
+
+#[test]
+fn a_failing_store_answers_503_and_never_a_token_it_did_not_save() {
+    let store = Arc::new(Flaky::default());
+    let server = Server::builder(config(StoreConfig::Memory))
+        .store(store.clone())
+        .build()
+        .unwrap();
+    let t = server
+        .password_grant(&app(), "alice", "alice-pw", Some("read"))
+        .unwrap();
+    let refresh = t.refresh_token.clone().unwrap();
+    store.down.store(true, Ordering::SeqCst);
+
+    let creds = "client_id=app&client_secret=app-secret";
+    assert_unavailable(&server.token_endpoint(&form(&format!(
+        "grant_type=password&username=alice&password=alice-pw&scope=read&{creds}"
+    ))));
+    assert_unavailable(&server.token_endpoint(&form(&format!(
+        "grant_type=refresh_token&refresh_token={refresh}&{creds}"
+    ))));
+    assert_unavailable(
+        &server.introspection_endpoint(&form(&format!("token={}&{creds}", t.access_token))),
+    );
+    assert_unavailable(
+        &server.revocation_endpoint(&form(&format!("token={}&{creds}", t.access_token))),
+    );
+    let refusal = server
+        .check_request(
+            Some(&format!("Bearer {}", t.access_token)),
+            "GET /docs/1",
+            None,
+        )
+        .unwrap_err();
+    assert_eq!(
+        refusal.error.as_ref().map(|e| e.code()),
+        Some(ErrorCode::TemporarilyUnavailable)
+    );
+    assert_unavailable(&refusal.response);
+    assert!(matches!(server.revoke_user_tokens("alice"), Err(_)));
+    assert!(matches!(
+        server.set_user_enabled("alice", false),
+        Err(AccountError::Store(_))
+    ));
+    assert!(server.purge_expired().is_err() && server.stats().is_err());
+    // Client authentication needs no store: a bad secret is still 401.
+    assert_eq!(
+        server
+            .token_endpoint(&form(
+                "grant_type=password&username=alice&password=x&client_id=app&client_secret=bad"
+            ))
+            .status,
+        401
+    );
+
+    store.down.store(false, Ordering::SeqCst);
+    assert_eq!(
+        store.inner.stats().unwrap().access_tokens,
+        1,
+        "nothing was saved during the outage"
+    );
+    assert!(
+        server.check(&t.access_token, "GET /docs/1", None).is_ok(),
+        "the outage did not end the token"
+    );
+    assert!(
+        server.refresh_grant(&app(), &refresh, None).is_ok(),
+        "nor the refresh token"
+    );
+    assert!(
+        server.set_user_enabled("alice", true).is_ok(),
+        "a failed disable changed nothing"
+    );
+}
+
+#[test]
+fn a_locked_sqlite_database_gives_503_not_a_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ropc.db");
+    let server = Server::from_config(config(sqlite(&path))).unwrap();
+    let before = server
+        .password_grant(&app(), "alice", "alice-pw", Some("read"))
+        .unwrap();
+    // Another process holds the write lock past the busy timeout (200 ms).
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let e = server
+        .password_grant(&app(), "alice", "alice-pw", Some("read"))
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::TemporarilyUnavailable);
+    let e = server
+        .refresh_grant(&app(), before.refresh_token.as_deref().unwrap(), None)
+        .unwrap_err();
+    assert_eq!(
+        e.code(),
+        ErrorCode::TemporarilyUnavailable,
+        "a rotation that cannot be saved is not answered"
+    );
+    other.execute_batch("ROLLBACK").unwrap();
+    let after = server
+        .refresh_grant(&app(), before.refresh_token.as_deref().unwrap(), None)
+        .unwrap();
+    assert!(
+        server
+            .check(&after.access_token, "GET /docs/1", None)
+            .is_ok(),
+        "the refresh token survived the outage"
+    );
+}
+
+#[test]
+fn bad_store_settings_are_configuration_errors_naming_the_field() {
+    let err = |store: StoreConfig| Server::from_config(config(store)).unwrap_err();
+    assert_eq!(
+        err(StoreConfig::Sqlite {
+            path: String::new(),
+            pool_size: None,
+            busy_timeout_ms: None,
+            durable: None
+        })
+        .path(),
+        "store.path"
+    );
+    assert_eq!(
+        err(StoreConfig::Sqlite {
+            path: "/nonexistent-dir/x.db".into(),
+            pool_size: None,
+            busy_timeout_ms: None,
+            durable: None
+        })
+        .path(),
+        "store.path"
+    );
+    assert_eq!(
+        err(StoreConfig::Sqlite {
+            path: "x.db".into(),
+            pool_size: Some(0),
+            busy_timeout_ms: None,
+            durable: None
+        })
+        .path(),
+        "store.pool_size"
+    );
+    let pg = |url: Option<&str>, url_env: Option<&str>| StoreConfig::Postgres {
+        url: url.map(String::from),
+        url_env: url_env.map(String::from),
+        pool_size: None,
+        connect_timeout_ms: Some(2000),
+        statement_timeout_ms: None,
+    };
+    assert_eq!(err(pg(None, None)).path(), "store");
+    assert_eq!(err(pg(Some("postgres://a@b/c"), Some("X"))).path(), "store");
+    let e = err(pg(None, Some("ROPC_SURELY_UNSET_VARIABLE")));
+    assert_eq!(e.path(), "store.url_env");
+    assert!(e.message().contains("ROPC_SURELY_UNSET_VARIABLE"), "{e}");
+    // A port nobody listens on: refused at once, a clear error, no hang.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let e = err(pg(
+        Some(&format!("postgres://ropc:hunter2@127.0.0.1:{port}/ropc")),
+        None,
+    ));
+    assert_eq!(e.path(), "store.url");
+    assert!(e.message().contains("cannot connect"), "{e}");
+    assert!(
+        !e.to_string().contains("hunter2"),
+        "the password never appears: {e}"
+    );
+    let e = Config::from_json(r#"{"store": {"type": "redis"}}"#).unwrap_err();
+    assert!(e.path().starts_with("store"), "{e}");
+    let e = Config::from_json(r#"{"store": {"type": "sqlite", "path": "x", "paht": "y"}}"#)
+        .unwrap_err();
+    assert!(e.message().contains("paht"), "{e}");
+    let debug = format!("{:?}", pg(Some("postgres://ropc:hunter2@h/db"), None));
+    assert!(!debug.contains("hunter2"), "{debug}");
+}
+
+#[test]
+fn store_settings_round_trip_through_json() {
+    let c =
+        Config::from_json(r#"{"store": {"type": "postgres", "url_env": "DB", "pool_size": 3}}"#)
+            .unwrap();
+    assert_eq!(
+        c.store,
+        StoreConfig::Postgres {
+            url: None,
+            url_env: Some("DB".into()),
+            pool_size: Some(3),
+            connect_timeout_ms: None,
+            statement_timeout_ms: None
+        }
+    );
+    assert_eq!(Config::from_json(&c.to_json()).unwrap(), c);
+    assert_eq!(
+        Config::from_json("{}").unwrap().store,
+        StoreConfig::Memory,
+        "memory is the default"
+    );
+    assert!(
+        !Config::default().to_json().contains("store"),
+        "the default is left out of documents"
+    );
+}

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL for the tests, from Debian's `postgresql` package
+# (installed here when missing and we are root).
+#
+#   postgres.sh run -- CMD...   start a cluster on a free loopback port, run
+#                               CMD with ROPC_TEST_POSTGRES_URL set, stop the
+#                               cluster afterwards (also on failure or ^C).
+#                               With ROPC_TEST_POSTGRES_URL already set, just
+#                               runs CMD (so targets nest).
+#   postgres.sh stop | start    stop (immediately, as a crash would) or start
+#                               the running test cluster again, on the same
+#                               port: for tests of an outage.
+#
+# The cluster lives in build/postgres (data, socket, log); the server
+# refuses to run as root, so as root it runs as the `postgres` user.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+base="$top/build/postgres"
+envfile="$base/env"
+
+as_pg() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+pgbin() {
+  ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
+}
+
+ensure_installed() {
+  if [ -z "$(pgbin)" ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      echo "== installing postgresql (Debian)" >&2
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    else
+      echo "the tests need PostgreSQL: sudo apt-get install -y postgresql" >&2
+      exit 1
+    fi
+  fi
+}
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+ctl() {
+  # shellcheck disable=SC1090
+  . "$envfile"
+  case "$1" in
+    stop) as_pg "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -m immediate -w stop >/dev/null ;;
+    start) as_pg "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -w -t 60 \
+             -o "-p $PGPORT_ -k $PGSOCK -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" \
+             -l "$PGLOG" start >/dev/null ;;
+  esac
+}
+
+case "${1:-}" in
+  stop|start) ctl "$1"; exit 0 ;;
+  run) shift; [ "${1:-}" = "--" ] && shift ;;
+  *) echo "usage: $0 run -- CMD... | stop | start" >&2; exit 2 ;;
+esac
+
+if [ -n "${ROPC_TEST_POSTGRES_URL:-}" ]; then
+  exec "$@"
+fi
+
+ensure_installed
+rm -rf "$base"
+mkdir -p "$base"
+dir="$base"
+if [ "$(id -u)" = 0 ]; then
+  chown postgres "$base"
+  # The server must reach its directory: where a parent folder keeps the
+  # postgres user out, the cluster lives in /tmp and build/postgres links to it.
+  if ! runuser -u postgres -- test -w "$base"; then
+    dir=$(mktemp -d /tmp/ropc-postgres.XXXXXX)
+    chown postgres "$dir"
+    chmod 700 "$dir"
+  fi
+fi
+port=$(free_port)
+cat > "$envfile" <<ENV
+PGBIN=$(pgbin)
+PGDATA_DIR=$dir/data
+PGSOCK=$dir
+PGLOG=$dir/pg.log
+PGPORT_=$port
+ENV
+# shellcheck disable=SC1090
+. "$envfile"
+
+stop_cluster() {
+  as_pg "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -m immediate stop >/dev/null 2>&1 || true
+  if [ "$dir" != "$base" ]; then rm -rf "$dir"; fi
+}
+trap stop_cluster EXIT
+trap 'exit 130' INT TERM
+
+as_pg "$PGBIN/initdb" -D "$PGDATA_DIR" -A trust -U postgres >/dev/null
+if ! ctl start; then
+  cat "$PGLOG" >&2 || true
+  exit 1
+fi
+echo "== PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (build/postgres)" >&2
+export ROPC_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
+export ROPC_TEST_POSTGRES_CTL="$0"
+set +e
+"$@"
+status=$?
+exit $status
