@@ -94,6 +94,11 @@ typedef enum ropc_status {
    * OAuth `access_denied`: the access rules refuse the resource owner.
    */
   ROPC_ACCESS_DENIED = 110,
+  /**
+   * `temporarily_unavailable` (HTTP 503): the token store failed; nothing
+   * was changed and the caller should retry. Never a verdict on a token.
+   */
+  ROPC_TEMPORARILY_UNAVAILABLE = 111,
 } ropc_status;
 
 /**
@@ -252,7 +257,7 @@ const char *ropc_status_message(uint32_t status);
 const char *ropc_status_oauth_error(uint32_t status);
 
 /**
- * The HTTP status an OAuth error is answered with (400, 401, 403), or 0.
+ * The HTTP status an OAuth error is answered with (400, 401, 403, 503), or 0.
  */
 uint16_t ropc_status_http_status(uint32_t status);
 
@@ -608,6 +613,8 @@ enum ropc_status ropc_hash_password(const char *password,
 
 /**
  * Sets a user's password hash (a PHC string) and ends all its tokens.
+ * `ROPC_INVALID_ARGUMENT` for an unknown user or a bad hash,
+ * `ROPC_TEMPORARILY_UNAVAILABLE` when the store failed (nothing changed).
  */
 enum ropc_status ropc_server_set_user_password_hash(const struct ropc_server *server,
                                                     const char *username,
@@ -615,7 +622,8 @@ enum ropc_status ropc_server_set_user_password_hash(const struct ropc_server *se
                                                     struct ropc_error **err);
 
 /**
- * Enables or disables a user; disabling ends all its tokens.
+ * Enables or disables a user; disabling ends all its tokens. Errors as
+ * `ropc_server_set_user_password_hash`.
  */
 enum ropc_status ropc_server_set_user_enabled(const struct ropc_server *server,
                                               const char *username,
@@ -623,15 +631,27 @@ enum ropc_status ropc_server_set_user_enabled(const struct ropc_server *server,
                                               struct ropc_error **err);
 
 /**
- * Ends every token of a user. `ROPC_INVALID_ARGUMENT` for an unknown user.
+ * Ends every token of a user, in every process sharing the store.
+ * `ROPC_INVALID_ARGUMENT` for an unknown user, `ROPC_TEMPORARILY_UNAVAILABLE`
+ * when the store failed (nothing changed: try again).
  */
 enum ropc_status ropc_server_revoke_user_tokens(const struct ropc_server *server,
                                                 const char *username);
 
 /**
- * Drops expired tokens now; returns how many entries went.
+ * Drops expired tokens, revoked grants and stale counters now, in bounded
+ * batches. On success writes how many went to `*count_out` (which may be
+ * NULL); `ROPC_TEMPORARILY_UNAVAILABLE` when the store failed.
  */
-size_t ropc_server_purge_expired(const struct ropc_server *server);
+enum ropc_status ropc_server_purge_expired(const struct ropc_server *server, size_t *count_out);
+
+/**
+ * Whether this server's store may wait on a disk or a network (SQLite,
+ * PostgreSQL): then every call that reads tokens may block for a database
+ * round trip, and a server on an event loop sends them to worker threads.
+ * False for NULL.
+ */
+bool ropc_server_store_may_block(const struct ropc_server *server);
 
 #ifdef __cplusplus
 }  // extern "C"

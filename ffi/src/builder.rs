@@ -36,7 +36,11 @@ macro_rules! try_array {
 }
 
 fn words(s: Option<&str>) -> Vec<String> {
-    s.unwrap_or("").split(' ').filter(|w| !w.is_empty()).map(String::from).collect()
+    s.unwrap_or("")
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 fn owned(items: &[&str]) -> Vec<String> {

@@ -1,7 +1,7 @@
 //! Status codes and the error handle.
 
 use crate::{ffi_boundary, free_box};
-use ropc_core::{ConfigError, ErrorCode, HashError, OAuthError};
+use ropc_core::{AccountError, ConfigError, ErrorCode, HashError, OAuthError, StoreError};
 use std::ffi::{c_char, CString};
 
 /// The outcome of a call. Values 1 to 99 are the ABI's own; 100 plus the
@@ -41,12 +41,15 @@ pub enum ropc_status {
     ROPC_UNSUPPORTED_TOKEN_TYPE = 109,
     /// OAuth `access_denied`: the access rules refuse the resource owner.
     ROPC_ACCESS_DENIED = 110,
+    /// `temporarily_unavailable` (HTTP 503): the token store failed; nothing
+    /// was changed and the caller should retry. Never a verdict on a token.
+    ROPC_TEMPORARILY_UNAVAILABLE = 111,
 }
 
 const OAUTH_BASE: u32 = 100;
 
 impl ropc_status {
-    const ALL: [ropc_status; 16] = [
+    const ALL: [ropc_status; 17] = [
         ropc_status::ROPC_OK,
         ropc_status::ROPC_NULL_PARAMETER,
         ropc_status::ROPC_INVALID_UTF8,
@@ -63,6 +66,7 @@ impl ropc_status {
         ropc_status::ROPC_INSUFFICIENT_SCOPE,
         ropc_status::ROPC_UNSUPPORTED_TOKEN_TYPE,
         ropc_status::ROPC_ACCESS_DENIED,
+        ropc_status::ROPC_TEMPORARILY_UNAVAILABLE,
     ];
 
     /// The status for a value received from C, if it is one.
@@ -71,7 +75,9 @@ impl ropc_status {
     }
 
     fn oauth(self) -> Option<ErrorCode> {
-        (self as u32).checked_sub(OAUTH_BASE).and_then(ErrorCode::from_u32)
+        (self as u32)
+            .checked_sub(OAUTH_BASE)
+            .and_then(ErrorCode::from_u32)
     }
 
     fn message(self) -> &'static str {
@@ -85,13 +91,26 @@ impl ropc_status {
             ropc_status::ROPC_INVALID_REQUEST => "invalid_request: the request is malformed\0",
             ropc_status::ROPC_INVALID_CLIENT => "invalid_client: client authentication failed\0",
             ropc_status::ROPC_INVALID_GRANT => "invalid_grant: bad credentials or refresh token\0",
-            ropc_status::ROPC_UNAUTHORIZED_CLIENT => "unauthorized_client: the client may not use this grant\0",
+            ropc_status::ROPC_UNAUTHORIZED_CLIENT => {
+                "unauthorized_client: the client may not use this grant\0"
+            }
             ropc_status::ROPC_UNSUPPORTED_GRANT_TYPE => "unsupported_grant_type\0",
-            ropc_status::ROPC_INVALID_SCOPE => "invalid_scope: the scope is unknown, malformed or not allowed\0",
-            ropc_status::ROPC_INVALID_TOKEN => "invalid_token: the token is invalid, expired or revoked\0",
-            ropc_status::ROPC_INSUFFICIENT_SCOPE => "insufficient_scope: the token's scope does not cover the request\0",
+            ropc_status::ROPC_INVALID_SCOPE => {
+                "invalid_scope: the scope is unknown, malformed or not allowed\0"
+            }
+            ropc_status::ROPC_INVALID_TOKEN => {
+                "invalid_token: the token is invalid, expired or revoked\0"
+            }
+            ropc_status::ROPC_INSUFFICIENT_SCOPE => {
+                "insufficient_scope: the token's scope does not cover the request\0"
+            }
             ropc_status::ROPC_UNSUPPORTED_TOKEN_TYPE => "unsupported_token_type\0",
-            ropc_status::ROPC_ACCESS_DENIED => "access_denied: the resource owner may not use this resource\0",
+            ropc_status::ROPC_ACCESS_DENIED => {
+                "access_denied: the resource owner may not use this resource\0"
+            }
+            ropc_status::ROPC_TEMPORARILY_UNAVAILABLE => {
+                "temporarily_unavailable: the token store failed; retry\0"
+            }
         }
     }
 }
@@ -135,15 +154,41 @@ impl ropc_error {
     }
 
     pub(crate) fn config(e: &ConfigError) -> Self {
-        ropc_error { status: ropc_status::ROPC_INVALID_CONFIG, message: cstring(&e.to_string()), path: Some(cstring(e.path())), scope: None }
+        ropc_error {
+            status: ropc_status::ROPC_INVALID_CONFIG,
+            message: cstring(&e.to_string()),
+            path: Some(cstring(e.path())),
+            scope: None,
+        }
     }
 
     pub(crate) fn argument(message: &str) -> Self {
-        ropc_error { status: ropc_status::ROPC_INVALID_ARGUMENT, message: cstring(message), path: None, scope: None }
+        ropc_error {
+            status: ropc_status::ROPC_INVALID_ARGUMENT,
+            message: cstring(message),
+            path: None,
+            scope: None,
+        }
     }
 
     pub(crate) fn hash(e: &HashError) -> Self {
         Self::argument(&e.to_string())
+    }
+
+    /// A store failure: `ROPC_TEMPORARILY_UNAVAILABLE` with the client-safe description.
+    pub(crate) fn store(e: StoreError) -> Self {
+        Self::oauth(&OAuthError::from(e))
+    }
+
+    pub(crate) fn account(e: AccountError) -> Self {
+        match e {
+            AccountError::Store(e) => Self::store(e),
+            other => Self::argument(&other.to_string()),
+        }
+    }
+
+    pub(crate) fn status(&self) -> ropc_status {
+        self.status
     }
 
     /// Writes the error to `err` if the caller asked for it; returns its status.
@@ -176,7 +221,7 @@ pub extern "C" fn ropc_status_oauth_error(status: u32) -> *const c_char {
     }
 }
 
-/// The HTTP status an OAuth error is answered with (400, 401, 403), or 0.
+/// The HTTP status an OAuth error is answered with (400, 401, 403, 503), or 0.
 #[no_mangle]
 pub extern "C" fn ropc_status_http_status(status: u32) -> u16 {
     ffi_boundary! {
@@ -196,6 +241,7 @@ fn oauth_code_cstr(code: ErrorCode) -> &'static std::ffi::CStr {
         ErrorCode::InsufficientScope => c"insufficient_scope",
         ErrorCode::UnsupportedTokenType => c"unsupported_token_type",
         ErrorCode::AccessDenied => c"access_denied",
+        ErrorCode::TemporarilyUnavailable => c"temporarily_unavailable",
     }
 }
 
@@ -238,4 +284,3 @@ pub extern "C" fn ropc_error_scope(err: *const ropc_error) -> *const c_char {
 pub extern "C" fn ropc_error_free(err: *mut ropc_error) {
     ffi_boundary! { free_box(err) }
 }
-

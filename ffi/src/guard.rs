@@ -16,7 +16,11 @@ pub struct ropc_guard {
 /// Builds a guard from a JSON configuration document (users and clients in
 /// it are not needed). As `ropc_server_new_from_json`.
 #[no_mangle]
-pub extern "C" fn ropc_guard_new_from_json(json: *const c_char, out: *mut *mut ropc_guard, err: *mut *mut ropc_error) -> ropc_status {
+pub extern "C" fn ropc_guard_new_from_json(
+    json: *const c_char,
+    out: *mut *mut ropc_guard,
+    err: *mut *mut ropc_error,
+) -> ropc_status {
     ffi_boundary! {
         let json = try_str!(json);
         if out.is_null() { return ropc_status::ROPC_NULL_PARAMETER; }

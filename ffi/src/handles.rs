@@ -3,9 +3,9 @@
 //! handle until its `_free`.
 
 use crate::error::{cstring, cstring_owned};
-use std::cell::OnceCell;
 use crate::{ffi_boundary, free_box, handle, ropc_status, try_ref};
 use ropc_core::{HttpResponse, Introspection, Principal, TokenResponse};
+use std::cell::OnceCell;
 use std::ffi::{c_char, CString};
 
 /// An HTTP response: status, headers and body, to send as they are.
@@ -20,7 +20,11 @@ impl From<HttpResponse> for ropc_response {
     fn from(r: HttpResponse) -> Self {
         ropc_response {
             status: r.status,
-            headers: r.headers.into_iter().map(|(n, v)| (cstring(n), cstring_owned(v))).collect(),
+            headers: r
+                .headers
+                .into_iter()
+                .map(|(n, v)| (cstring(n), cstring_owned(v)))
+                .collect(),
             body_len: r.body.len(),
             body: cstring_owned(r.body),
         }
@@ -68,7 +72,10 @@ pub extern "C" fn ropc_response_header(
 /// The body (NUL-terminated, possibly empty), borrowed from `response`; its
 /// length in bytes goes to `len_out` when that is not NULL.
 #[no_mangle]
-pub extern "C" fn ropc_response_body(response: *const ropc_response, len_out: *mut usize) -> *const c_char {
+pub extern "C" fn ropc_response_body(
+    response: *const ropc_response,
+    len_out: *mut usize,
+) -> *const c_char {
     ffi_boundary! {
         let Some(r) = handle(response) else { return std::ptr::null() };
         if !len_out.is_null() {
@@ -106,13 +113,17 @@ impl From<TokenResponse> for ropc_token_response {
 
 /// The access token. Borrowed from `tokens`.
 #[no_mangle]
-pub extern "C" fn ropc_token_response_access_token(tokens: *const ropc_token_response) -> *const c_char {
+pub extern "C" fn ropc_token_response_access_token(
+    tokens: *const ropc_token_response,
+) -> *const c_char {
     ffi_boundary! { handle(tokens).map_or(std::ptr::null(), |t| t.access_token.as_ptr()) }
 }
 
 /// The refresh token, or NULL when none was issued. Borrowed from `tokens`.
 #[no_mangle]
-pub extern "C" fn ropc_token_response_refresh_token(tokens: *const ropc_token_response) -> *const c_char {
+pub extern "C" fn ropc_token_response_refresh_token(
+    tokens: *const ropc_token_response,
+) -> *const c_char {
     ffi_boundary! {
         handle(tokens).and_then(|t| t.refresh_token.as_ref()).map_or(std::ptr::null(), |s| s.as_ptr())
     }
@@ -161,7 +172,8 @@ impl From<Principal> for ropc_principal {
 
 impl ropc_principal {
     fn groups(&self) -> &[CString] {
-        self.groups.get_or_init(|| self.inner.groups.iter().map(|g| cstring(g)).collect())
+        self.groups
+            .get_or_init(|| self.inner.groups.iter().map(|g| cstring(g)).collect())
     }
 }
 
@@ -191,7 +203,10 @@ pub extern "C" fn ropc_principal_group_count(principal: *const ropc_principal) -
 
 /// Group `index`, or NULL when out of range. Borrowed from `principal`.
 #[no_mangle]
-pub extern "C" fn ropc_principal_group(principal: *const ropc_principal, index: usize) -> *const c_char {
+pub extern "C" fn ropc_principal_group(
+    principal: *const ropc_principal,
+    index: usize,
+) -> *const c_char {
     ffi_boundary! {
         handle(principal).and_then(|p| p.groups().get(index)).map_or(std::ptr::null(), |g| g.as_ptr())
     }
@@ -217,7 +232,10 @@ pub struct ropc_introspection {
 
 impl From<Introspection> for ropc_introspection {
     fn from(i: Introspection) -> Self {
-        ropc_introspection { active: i.active, json: cstring_owned(i.to_json()) }
+        ropc_introspection {
+            active: i.active,
+            json: cstring_owned(i.to_json()),
+        }
     }
 }
 
@@ -260,4 +278,3 @@ pub extern "C" fn ropc_version() -> *const c_char {
 pub(crate) fn into_raw_string(s: &str) -> *mut c_char {
     cstring(s).into_raw()
 }
-

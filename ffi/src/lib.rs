@@ -125,11 +125,17 @@ pub(crate) fn c_str<'a>(p: *const c_char) -> Result<Option<&'a str>, ropc_status
     // SAFETY: non-NULL; the caller promises a NUL-terminated string that
     // lives for the duration of the call.
     let bytes = unsafe { CStr::from_ptr(p) };
-    bytes.to_str().map(Some).map_err(|_| ropc_status::ROPC_INVALID_UTF8)
+    bytes
+        .to_str()
+        .map(Some)
+        .map_err(|_| ropc_status::ROPC_INVALID_UTF8)
 }
 
 /// Reads an array of `n` C strings.
-pub(crate) fn c_str_array<'a>(items: *const *const c_char, n: usize) -> Result<Vec<&'a str>, ropc_status> {
+pub(crate) fn c_str_array<'a>(
+    items: *const *const c_char,
+    n: usize,
+) -> Result<Vec<&'a str>, ropc_status> {
     if n == 0 {
         return Ok(Vec::new());
     }
@@ -138,7 +144,9 @@ pub(crate) fn c_str_array<'a>(items: *const *const c_char, n: usize) -> Result<V
     }
     // SAFETY: non-NULL; the caller promises `n` readable pointers.
     let ptrs = unsafe { std::slice::from_raw_parts(items, n) };
-    ptrs.iter().map(|p| c_str(*p)?.ok_or(ropc_status::ROPC_NULL_PARAMETER)).collect()
+    ptrs.iter()
+        .map(|p| c_str(*p)?.ok_or(ropc_status::ROPC_NULL_PARAMETER))
+        .collect()
 }
 
 /// A handle from C, or `None` for NULL.
@@ -177,12 +185,24 @@ mod tests {
                 rest = &rest[at..];
                 let open = rest.find('{').expect("a body");
                 let body = rest[open + 1..].trim_start();
-                let name: String = rest["pub extern \"C\" fn ".len()..].chars().take_while(|c| *c != '(').collect();
-                assert!(body.starts_with("ffi_boundary! {"), "{} in {} has no ffi_boundary!", name, path.display());
+                let name: String = rest["pub extern \"C\" fn ".len()..]
+                    .chars()
+                    .take_while(|c| *c != '(')
+                    .collect();
+                assert!(
+                    body.starts_with("ffi_boundary! {"),
+                    "{} in {} has no ffi_boundary!",
+                    name,
+                    path.display()
+                );
                 exports += 1;
                 rest = &rest[open..];
             }
-            assert!(!text.contains("extern \"C\" fn") || text.matches("extern \"C\" fn").count() == text.matches("pub extern \"C\" fn ").count());
+            assert!(
+                !text.contains("extern \"C\" fn")
+                    || text.matches("extern \"C\" fn").count()
+                        == text.matches("pub extern \"C\" fn ").count()
+            );
         }
         assert!(exports > 40, "found only {exports} exports");
     }

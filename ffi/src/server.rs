@@ -2,9 +2,14 @@
 //! resource checks, password hashing and account events.
 
 use crate::error::ropc_error;
-use crate::handles::{into_raw_string, ropc_introspection, ropc_principal, ropc_response, ropc_token_response};
+use crate::handles::{
+    into_raw_string, ropc_introspection, ropc_principal, ropc_response, ropc_token_response,
+};
 use crate::{ffi_boundary, free_box, ropc_status, try_opt_str, try_ref, try_str, write_out};
-use ropc_core::{hash_password, ClientCredentials, HashParams, HttpRequest, HttpResponse, OAuthError, Principal, Refusal, Server};
+use ropc_core::{
+    hash_password, ClientCredentials, HashParams, HttpRequest, HttpResponse, OAuthError, Principal,
+    Refusal, Server,
+};
 use std::ffi::c_char;
 
 /// An authorization server. Safe to use from many threads at once.
@@ -12,7 +17,11 @@ pub struct ropc_server {
     inner: Server,
 }
 
-fn new_server(result: Result<Server, ropc_core::ConfigError>, out: *mut *mut ropc_server, err: *mut *mut ropc_error) -> ropc_status {
+fn new_server(
+    result: Result<Server, ropc_core::ConfigError>,
+    out: *mut *mut ropc_server,
+    err: *mut *mut ropc_error,
+) -> ropc_status {
     match result {
         Ok(server) => {
             write_out(out, Box::new(ropc_server { inner: server }));
@@ -27,7 +36,11 @@ fn new_server(result: Result<Server, ropc_core::ConfigError>, out: *mut *mut rop
 /// `ROPC_INVALID_CONFIG` and, if `err` is not NULL, an error saying what is
 /// wrong and where (free with `ropc_error_free`).
 #[no_mangle]
-pub extern "C" fn ropc_server_new_from_json(json: *const c_char, out: *mut *mut ropc_server, err: *mut *mut ropc_error) -> ropc_status {
+pub extern "C" fn ropc_server_new_from_json(
+    json: *const c_char,
+    out: *mut *mut ropc_server,
+    err: *mut *mut ropc_error,
+) -> ropc_status {
     ffi_boundary! {
         let json = try_str!(json);
         if out.is_null() { return ropc_status::ROPC_NULL_PARAMETER; }
@@ -37,7 +50,11 @@ pub extern "C" fn ropc_server_new_from_json(json: *const c_char, out: *mut *mut 
 
 /// Builds a server from a JSON configuration file; as `ropc_server_new_from_json`.
 #[no_mangle]
-pub extern "C" fn ropc_server_new_from_file(path: *const c_char, out: *mut *mut ropc_server, err: *mut *mut ropc_error) -> ropc_status {
+pub extern "C" fn ropc_server_new_from_file(
+    path: *const c_char,
+    out: *mut *mut ropc_server,
+    err: *mut *mut ropc_error,
+) -> ropc_status {
     ffi_boundary! {
         let path = try_str!(path);
         if out.is_null() { return ropc_status::ROPC_NULL_PARAMETER; }
@@ -75,7 +92,12 @@ fn http_request<'a>(
         // SAFETY: non-NULL; the caller promises `body_len` readable bytes.
         (false, len) => unsafe { std::slice::from_raw_parts(body, len) },
     };
-    Ok(HttpRequest { method, content_type, authorization, body })
+    Ok(HttpRequest {
+        method,
+        content_type,
+        authorization,
+        body,
+    })
 }
 
 fn endpoint(
@@ -168,7 +190,10 @@ pub extern "C" fn ropc_server_may_hash(
 /// Whether authenticating this client runs argon2 (its secret is an argon2
 /// hash). False for NULL, invalid UTF-8 or an unknown client.
 #[no_mangle]
-pub extern "C" fn ropc_server_client_secret_is_hashed(server: *const ropc_server, client_id: *const c_char) -> bool {
+pub extern "C" fn ropc_server_client_secret_is_hashed(
+    server: *const ropc_server,
+    client_id: *const c_char,
+) -> bool {
     ffi_boundary! {
         match (crate::handle(server), crate::c_str(client_id)) {
             (Some(server), Ok(Some(id))) => server.inner.client_secret_is_hashed(id),
@@ -316,8 +341,13 @@ pub(crate) fn principal_or_refusal(
 
 /// Writes a refusal's response; returns its OAuth status (`ROPC_INVALID_TOKEN`
 /// for a request without credentials).
-pub(crate) fn refusal_out_write(refusal: Refusal, refusal_out: *mut *mut ropc_response) -> ropc_status {
-    let status = refusal.error.map_or(ropc_status::ROPC_INVALID_TOKEN, |e| e.code().into());
+pub(crate) fn refusal_out_write(
+    refusal: Refusal,
+    refusal_out: *mut *mut ropc_response,
+) -> ropc_status {
+    let status = refusal
+        .error
+        .map_or(ropc_status::ROPC_INVALID_TOKEN, |e| e.code().into());
     write_out(refusal_out, Box::new(ropc_response::from(refusal.response)));
     status
 }
@@ -373,7 +403,11 @@ pub extern "C" fn ropc_server_check(
     }
 }
 
-fn string_out(result: Result<String, ropc_core::HashError>, out: *mut *mut c_char, err: *mut *mut ropc_error) -> ropc_status {
+fn string_out(
+    result: Result<String, ropc_core::HashError>,
+    out: *mut *mut c_char,
+    err: *mut *mut ropc_error,
+) -> ropc_status {
     match result {
         Ok(s) => {
             // SAFETY: checked non-NULL by the caller.
@@ -426,6 +460,8 @@ pub extern "C" fn ropc_hash_password(
 }
 
 /// Sets a user's password hash (a PHC string) and ends all its tokens.
+/// `ROPC_INVALID_ARGUMENT` for an unknown user or a bad hash,
+/// `ROPC_TEMPORARILY_UNAVAILABLE` when the store failed (nothing changed).
 #[no_mangle]
 pub extern "C" fn ropc_server_set_user_password_hash(
     server: *const ropc_server,
@@ -439,12 +475,13 @@ pub extern "C" fn ropc_server_set_user_password_hash(
         let hash = try_str!(password_hash);
         match server.inner.set_user_password_hash(username, hash) {
             Ok(()) => ropc_status::ROPC_OK,
-            Err(e) => ropc_error::argument(&e.to_string()).report(err),
+            Err(e) => ropc_error::account(e).report(err),
         }
     }
 }
 
-/// Enables or disables a user; disabling ends all its tokens.
+/// Enables or disables a user; disabling ends all its tokens. Errors as
+/// `ropc_server_set_user_password_hash`.
 #[no_mangle]
 pub extern "C" fn ropc_server_set_user_enabled(
     server: *const ropc_server,
@@ -457,23 +494,58 @@ pub extern "C" fn ropc_server_set_user_enabled(
         let username = try_str!(username);
         match server.inner.set_user_enabled(username, enabled) {
             Ok(()) => ropc_status::ROPC_OK,
-            Err(e) => ropc_error::argument(&e.to_string()).report(err),
+            Err(e) => ropc_error::account(e).report(err),
         }
     }
 }
 
-/// Ends every token of a user. `ROPC_INVALID_ARGUMENT` for an unknown user.
+/// Ends every token of a user, in every process sharing the store.
+/// `ROPC_INVALID_ARGUMENT` for an unknown user, `ROPC_TEMPORARILY_UNAVAILABLE`
+/// when the store failed (nothing changed: try again).
 #[no_mangle]
-pub extern "C" fn ropc_server_revoke_user_tokens(server: *const ropc_server, username: *const c_char) -> ropc_status {
+pub extern "C" fn ropc_server_revoke_user_tokens(
+    server: *const ropc_server,
+    username: *const c_char,
+) -> ropc_status {
     ffi_boundary! {
         let server = try_ref!(server);
         let username = try_str!(username);
-        if server.inner.revoke_user_tokens(username) { ropc_status::ROPC_OK } else { ropc_status::ROPC_INVALID_ARGUMENT }
+        match server.inner.revoke_user_tokens(username) {
+            Ok(true) => ropc_status::ROPC_OK,
+            Ok(false) => ropc_status::ROPC_INVALID_ARGUMENT,
+            Err(e) => ropc_error::store(e).status(),
+        }
     }
 }
 
-/// Drops expired tokens now; returns how many entries went.
+/// Drops expired tokens, revoked grants and stale counters now, in bounded
+/// batches. On success writes how many went to `*count_out` (which may be
+/// NULL); `ROPC_TEMPORARILY_UNAVAILABLE` when the store failed.
 #[no_mangle]
-pub extern "C" fn ropc_server_purge_expired(server: *const ropc_server) -> usize {
-    ffi_boundary! { crate::handle(server).map_or(0, |s| s.inner.purge_expired()) }
+pub extern "C" fn ropc_server_purge_expired(
+    server: *const ropc_server,
+    count_out: *mut usize,
+) -> ropc_status {
+    ffi_boundary! {
+        let server = try_ref!(server);
+        match server.inner.purge_expired() {
+            Ok(n) => {
+                if !count_out.is_null() {
+                    // SAFETY: non-NULL; the caller promises a writable size_t.
+                    unsafe { *count_out = n };
+                }
+                ropc_status::ROPC_OK
+            }
+            Err(e) => ropc_error::store(e).status(),
+        }
+    }
+}
+
+/// Whether this server's store may wait on a disk or a network (SQLite,
+/// PostgreSQL): then every call that reads tokens may block for a database
+/// round trip, and a server on an event loop sends them to worker threads.
+/// False for NULL.
+#[no_mangle]
+pub extern "C" fn ropc_server_store_may_block(server: *const ropc_server) -> bool {
+    ffi_boundary! { crate::handle(server).is_some_and(|s| s.inner.store_may_block()) }
 }

@@ -695,10 +695,83 @@ static void test_http_and_account_events(ropc_server *server) {
     /* Nothing has expired, but the lineage revoked by refresh-token reuse
      * (both access and both refresh tokens) is dropped; a second purge
      * finds nothing. */
-    size_t dropped = ropc_server_purge_expired(server);
-    CHECK(dropped == 4, "dropped %zu", dropped);
-    CHECK(ropc_server_purge_expired(server) == 0, "nothing left to drop");
-    CHECK(ropc_server_purge_expired(NULL) == 0, "null");
+    size_t dropped = 99;
+    CHECK(ropc_server_purge_expired(server, &dropped) == ROPC_OK && dropped == 4, "dropped %zu", dropped);
+    CHECK(ropc_server_purge_expired(server, &dropped) == ROPC_OK && dropped == 0, "nothing left to drop");
+    CHECK(ropc_server_purge_expired(server, NULL) == ROPC_OK, "the count is optional");
+    CHECK(ropc_server_purge_expired(NULL, &dropped) == ROPC_NULL_PARAMETER, "null");
+    CHECK(!ropc_server_store_may_block(server) && !ropc_server_store_may_block(NULL), "memory never blocks");
+}
+
+/* The stores: an SQLite file shared by two handles (two processes would do
+ * the same), and a store that is down. */
+static void test_stores(const char *dir) {
+    char path[512], json[2048];
+    snprintf(path, sizeof path, "%s/stores-test.db", dir);
+    remove(path);
+    snprintf(json, sizeof json,
+             "{\"password_hashing\":{\"m_cost\":64,\"t_cost\":1,\"p_cost\":1},"
+             "\"scopes\":[{\"name\":\"read\",\"resources\":[\"GET /docs/*\"]}],"
+             "\"clients\":[{\"id\":\"app\",\"secret_hash\":\"%s\",\"grant_types\":[\"password\",\"refresh_token\"],"
+             "\"scopes\":[\"read\"],\"default_scopes\":[\"read\"]}],"
+             "\"users\":[{\"username\":\"alice\",\"password_hash\":\"%s\"}],"
+             "\"rules\":[{\"resources\":[\"* /docs/*\"],\"users\":[\"*\"]}],"
+             "\"store\":{\"type\":\"sqlite\",\"path\":\"%s\"}}",
+             APP_SECRET_HASH, CHEAP_USER_HASH, path);
+    ropc_server *a = NULL, *b = NULL;
+    ropc_error *err = NULL;
+    CHECK(ropc_server_new_from_json(json, &a, &err) == ROPC_OK, "sqlite: %s", ropc_error_message(err));
+    ropc_error_free(err);
+    err = NULL;
+    CHECK(ropc_server_new_from_json(json, &b, NULL) == ROPC_OK, "a second handle");
+    if (a && b) {
+        CHECK(ropc_server_store_may_block(a), "a database may block");
+        ropc_token_response *t = NULL;
+        CHECK(ropc_server_password_grant(a, "app", "app-secret", "alice", "alice-pw", NULL, &t, NULL) == ROPC_OK, "grant");
+        ropc_principal *p = NULL;
+        CHECK(t && ropc_server_check(b, ropc_token_response_access_token(t), "GET /docs/1", NULL, &p, NULL) == ROPC_OK,
+              "a token issued through one handle works through the other");
+        ropc_principal_free(p);
+        p = NULL;
+        CHECK(ropc_server_revoke_user_tokens(b, "alice") == ROPC_OK, "end alice's tokens through b");
+        CHECK(t && ropc_server_check(a, ropc_token_response_access_token(t), "GET /docs/1", NULL, &p, NULL) == ROPC_INVALID_TOKEN,
+              "ended for a too");
+        ropc_token_response_free(t);
+    }
+    ropc_server_free(a);
+    ropc_server_free(b);
+    remove(path);
+
+    const char *bad = "{\"store\":{\"type\":\"sqlite\",\"path\":\"\"}}";
+    ropc_server *none = NULL;
+    CHECK(ropc_server_new_from_json(bad, &none, &err) == ROPC_INVALID_CONFIG && none == NULL, "an empty path");
+    CHECK(STR_EQ(ropc_error_path(err), "store.path"), "names the field: %s", ropc_error_path(err));
+    ropc_error_free(err);
+    err = NULL;
+
+    snprintf(json, sizeof json,
+             "{\"scopes\":[{\"name\":\"read\",\"resources\":[\"GET /docs/*\"]}],"
+             "\"clients\":[{\"id\":\"app\",\"secret_hash\":\"%s\",\"grant_types\":[\"password\"],\"scopes\":[\"read\"]}],"
+             "\"users\":[{\"username\":\"alice\",\"password_hash\":\"%s\"}],\"store\":{\"type\":\"unavailable\"}}",
+             APP_SECRET_HASH, CHEAP_USER_HASH);
+    ropc_server *down = NULL;
+    CHECK(ropc_server_new_from_json(json, &down, NULL) == ROPC_OK, "an unavailable store");
+    ropc_token_response *t = NULL;
+    CHECK(ropc_server_password_grant(down, "app", "app-secret", "alice", "alice-pw", "read", &t, &err) ==
+              ROPC_TEMPORARILY_UNAVAILABLE && t == NULL,
+          "no token that was not saved");
+    CHECK(ropc_error_status(err) == ROPC_TEMPORARILY_UNAVAILABLE, "error status");
+    ropc_error_free(err);
+    err = NULL;
+    CHECK(ropc_status_http_status(ROPC_TEMPORARILY_UNAVAILABLE) == 503, "503");
+    CHECK(STR_EQ(ropc_status_oauth_error(ROPC_TEMPORARILY_UNAVAILABLE), "temporarily_unavailable"), "code");
+    CHECK(ropc_server_revoke_user_tokens(down, "alice") == ROPC_TEMPORARILY_UNAVAILABLE, "revoke user");
+    CHECK(ropc_server_set_user_enabled(down, "alice", false, &err) == ROPC_TEMPORARILY_UNAVAILABLE, "disable");
+    CHECK(ropc_error_status(err) == ROPC_TEMPORARILY_UNAVAILABLE, "error status");
+    ropc_error_free(err);
+    size_t n = 7;
+    CHECK(ropc_server_purge_expired(down, &n) == ROPC_TEMPORARILY_UNAVAILABLE && n == 7, "purge; no out-param on failure");
+    ropc_server_free(down);
 }
 
 static void test_guard(void) {
@@ -794,6 +867,7 @@ int main(int argc, char **argv) {
         ropc_server_free(server);
     }
     test_guard();
+    test_stores(vectors_dir);
     test_vectors(vectors_dir);
     printf("%d passed, %d failed\n", passed, failed);
     return failed != 0;
