@@ -3,8 +3,9 @@
  * ropc: an OAuth 2.0 authorization server and resource-server check for the
  * resource owner password credentials grant, with a Rust core.
  *
- * Anything that may run argon2 returns a Promise computed on the libuv pool
- * (a `...Sync` twin blocks instead); token checks are synchronous.
+ * Anything that may run argon2 or wait on the store's disk or network returns
+ * a Promise computed on the libuv pool (a `...Sync` twin blocks instead); with
+ * the memory store, calls that cost microseconds are answered in place.
  * @module ropc
  */
 
@@ -121,6 +122,11 @@ function principalOf(r) {
   }
 }
 
+/** A principal object from the native side. @param {any} p @returns {Principal} */
+function toPrincipal(p) {
+  return { username: p.username, clientId: p.clientId, scopes: p.scopes, groups: p.groups, expiresAt: p.expiresAt }
+}
+
 /** @param {unknown} v @param {string} name @returns {string} */
 function str(v, name) {
   if (typeof v !== 'string') throw new TypeError(`${name} must be a string, not ${v === null ? 'null' : typeof v}`)
@@ -191,10 +197,24 @@ class Server {
     const made = native.createServer(configJson(config))
     if (!(made instanceof native.NativeServer)) throw new ConfigError(made)
     this.#native = made
+    this.#blocking = made.storeMayBlock
   }
 
   /** @type {any} */
   #native
+
+  /** Whether store calls may wait on a disk or a network (then every call goes to the pool). */
+  #blocking = false
+
+  /** Whether store calls may wait on a disk or a network (SQLite, PostgreSQL). @returns {boolean} */
+  get storeMayBlock() {
+    return this.#blocking
+  }
+
+  /** Whether a call authenticating `clientId` belongs on the pool. @param {string | null} clientId */
+  #offLoop(clientId) {
+    return this.#blocking || this.#native.clientSecretIsHashed(clientId)
+  }
 
   /**
    * A server from a JSON configuration file.
@@ -224,8 +244,8 @@ class Server {
    */
   async tokenEndpoint(method, headers, body) {
     const args = endpointArgs(method, headers, body)
-    // Only what may run argon2 goes to the pool; the rest takes microseconds.
-    const outcome = this.#native.mayHash(...args) ? await this.#native.tokenEndpoint(...args) : this.#native.tokenEndpointSync(...args)
+    // Only what may block goes to the pool; the rest takes microseconds.
+    const outcome = this.#native.mayBlock(...args) ? await this.#native.tokenEndpoint(...args) : this.#native.tokenEndpointSync(...args)
     return toResponse(unwrap(outcome, 'response'))
   }
 
@@ -241,8 +261,8 @@ class Server {
    */
   async introspectionEndpoint(method, headers, body) {
     const args = endpointArgs(method, headers, body)
-    // Only what may run argon2 goes to the pool; the rest takes microseconds.
-    const outcome = this.#native.mayHash(...args) ? await this.#native.introspectionEndpoint(...args) : this.#native.introspectionEndpointSync(...args)
+    // Only what may block goes to the pool; the rest takes microseconds.
+    const outcome = this.#native.mayBlock(...args) ? await this.#native.introspectionEndpoint(...args) : this.#native.introspectionEndpointSync(...args)
     return toResponse(unwrap(outcome, 'response'))
   }
 
@@ -258,8 +278,8 @@ class Server {
    */
   async revocationEndpoint(method, headers, body) {
     const args = endpointArgs(method, headers, body)
-    // Only what may run argon2 goes to the pool; the rest takes microseconds.
-    const outcome = this.#native.mayHash(...args) ? await this.#native.revocationEndpoint(...args) : this.#native.revocationEndpointSync(...args)
+    // Only what may block goes to the pool; the rest takes microseconds.
+    const outcome = this.#native.mayBlock(...args) ? await this.#native.revocationEndpoint(...args) : this.#native.revocationEndpointSync(...args)
     return toResponse(unwrap(outcome, 'response'))
   }
 
@@ -296,7 +316,7 @@ class Server {
    */
   async refreshGrant(clientId, clientSecret, refreshToken, scope) {
     const args = [str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(refreshToken, 'refreshToken'), optStr(scope, 'scope')]
-    return toTokens(unwrap((this.#native.clientSecretIsHashed(args[0]) ? await this.#native.refreshGrant(...args) : this.#native.refreshGrantSync(...args)), 'tokens'))
+    return toTokens(unwrap((this.#offLoop(args[0]) ? await this.#native.refreshGrant(...args) : this.#native.refreshGrantSync(...args)), 'tokens'))
   }
 
   /**
@@ -315,7 +335,7 @@ class Server {
    */
   async introspect(clientId, clientSecret, token, tokenTypeHint) {
     const args = [str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(token, 'token'), optStr(tokenTypeHint, 'tokenTypeHint')]
-    return JSON.parse(unwrap((this.#native.clientSecretIsHashed(args[0]) ? await this.#native.introspect(...args) : this.#native.introspectSync(...args)), 'text'))
+    return JSON.parse(unwrap((this.#offLoop(args[0]) ? await this.#native.introspect(...args) : this.#native.introspectSync(...args)), 'text'))
   }
 
   /**
@@ -334,7 +354,7 @@ class Server {
    */
   async revoke(clientId, clientSecret, token, tokenTypeHint) {
     const args = [str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(token, 'token'), optStr(tokenTypeHint, 'tokenTypeHint')]
-    unwrap((this.#native.clientSecretIsHashed(args[0]) ? await this.#native.revoke(...args) : this.#native.revokeSync(...args)), 'text')
+    unwrap((this.#offLoop(args[0]) ? await this.#native.revoke(...args) : this.#native.revokeSync(...args)), 'text')
   }
 
   /**
@@ -347,20 +367,43 @@ class Server {
   }
 
   /**
-   * Stage 5 with the token itself; throws an {@link OAuthError} carrying the RFC 6750 response.
+   * Stage 5 with the token itself; rejects with an {@link OAuthError} carrying the RFC 6750 response.
+   * In place with the memory store, on the libuv pool with a database.
+   * @param {string} accessToken @param {string} resource @param {string | null} [scope]
+   * @returns {Promise<Principal>}
+   */
+  async check(accessToken, resource, scope) {
+    const args = [str(accessToken, 'accessToken'), str(resource, 'resource'), optStr(scope, 'scope')]
+    if (!this.#blocking) return principalOf(this.#native.check(...args))
+    return toPrincipal(unwrap(await this.#native.checkAsync(...args), 'principal'))
+  }
+
+  /**
+   * Stage 5, blocking the calling thread (a database round trip with a database store).
    * @param {string} accessToken @param {string} resource @param {string | null} [scope]
    * @returns {Principal}
    */
-  check(accessToken, resource, scope) {
+  checkSync(accessToken, resource, scope) {
     return principalOf(this.#native.check(str(accessToken, 'accessToken'), str(resource, 'resource'), optStr(scope, 'scope')))
   }
 
   /**
    * Stage 5 from the request's Authorization header (`null`/`undefined` when absent).
    * @param {string | null | undefined} authorization @param {string} resource @param {string | null} [scope]
+   * @returns {Promise<Principal>}
+   */
+  async checkRequest(authorization, resource, scope) {
+    const args = [optStr(authorization, 'authorization'), str(resource, 'resource'), optStr(scope, 'scope')]
+    if (!this.#blocking) return principalOf(this.#native.checkRequest(...args))
+    return toPrincipal(unwrap(await this.#native.checkRequestAsync(...args), 'principal'))
+  }
+
+  /**
+   * Stage 5 from the Authorization header, blocking the calling thread.
+   * @param {string | null | undefined} authorization @param {string} resource @param {string | null} [scope]
    * @returns {Principal}
    */
-  checkRequest(authorization, resource, scope) {
+  checkRequestSync(authorization, resource, scope) {
     return principalOf(this.#native.checkRequest(optStr(authorization, 'authorization'), str(resource, 'resource'), optStr(scope, 'scope')))
   }
 
@@ -374,25 +417,57 @@ class Server {
     return unwrap(this.#native.hashPasswordSync(str(password, 'password')), 'text')
   }
 
-  /** Sets a user's password hash and ends all its tokens. @param {string} username @param {string} passwordHash @returns {void} */
-  setUserPasswordHash(username, passwordHash) {
-    unwrap(this.#native.setUserPasswordHash(str(username, 'username'), str(passwordHash, 'passwordHash')), 'text')
+  /**
+   * Sets a user's password hash and ends all its tokens, in every process sharing the store.
+   * Rejects with a RangeError for an unknown user or a bad hash, an {@link OAuthError}
+   * `temporarily_unavailable` when the store failed (nothing changed).
+   * @param {string} username @param {string} passwordHash @returns {Promise<void>}
+   */
+  async setUserPasswordHash(username, passwordHash) {
+    unwrap(await this.#native.setUserPasswordHash(str(username, 'username'), str(passwordHash, 'passwordHash')), 'text')
   }
 
-  /** Enables or disables a user; disabling ends all its tokens. @param {string} username @param {boolean} enabled @returns {void} */
-  setUserEnabled(username, enabled) {
+  /** @param {string} username @param {string} passwordHash @returns {void} */
+  setUserPasswordHashSync(username, passwordHash) {
+    unwrap(this.#native.setUserPasswordHashSync(str(username, 'username'), str(passwordHash, 'passwordHash')), 'text')
+  }
+
+  /**
+   * Enables or disables a user; disabling ends all its tokens. Errors as {@link Server#setUserPasswordHash}.
+   * @param {string} username @param {boolean} enabled @returns {Promise<void>}
+   */
+  async setUserEnabled(username, enabled) {
     if (typeof enabled !== 'boolean') throw new TypeError('enabled must be a boolean')
-    unwrap(this.#native.setUserEnabled(str(username, 'username'), enabled), 'text')
+    unwrap(await this.#native.setUserEnabled(str(username, 'username'), enabled), 'text')
   }
 
-  /** Ends every token of a user; false for an unknown user. @param {string} username @returns {boolean} */
-  revokeUserTokens(username) {
-    return this.#native.revokeUserTokens(str(username, 'username'))
+  /** @param {string} username @param {boolean} enabled @returns {void} */
+  setUserEnabledSync(username, enabled) {
+    if (typeof enabled !== 'boolean') throw new TypeError('enabled must be a boolean')
+    unwrap(this.#native.setUserEnabledSync(str(username, 'username'), enabled), 'text')
   }
 
-  /** Drops expired and revoked tokens now; returns how many. @returns {number} */
-  purgeExpired() {
-    return this.#native.purgeExpired()
+  /**
+   * Ends every token of a user, in every process sharing the store; false for an unknown user.
+   * @param {string} username @returns {Promise<boolean>}
+   */
+  async revokeUserTokens(username) {
+    return unwrap(await this.#native.revokeUserTokens(str(username, 'username')), 'text') === 'true'
+  }
+
+  /** @param {string} username @returns {boolean} */
+  revokeUserTokensSync(username) {
+    return unwrap(this.#native.revokeUserTokensSync(str(username, 'username')), 'text') === 'true'
+  }
+
+  /** Drops expired and revoked tokens now, in bounded batches; resolves to how many. @returns {Promise<number>} */
+  async purgeExpired() {
+    return Number(unwrap(await this.#native.purgeExpired(), 'text'))
+  }
+
+  /** @returns {number} */
+  purgeExpiredSync() {
+    return Number(unwrap(this.#native.purgeExpiredSync(), 'text'))
   }
 
   /** The configuration as it is now (re-hashed passwords included), as JSON. @returns {string} */

@@ -171,6 +171,10 @@ fn shared_vectors() {
     let mut failures = Vec::new();
     let mut steps = 0;
     for case in cases {
+        let mut config = config.clone();
+        if let Some(store) = case.get("store") {
+            config.store = serde_json::from_value(store.clone()).expect("a case's store");
+        }
         let server = Server::from_config(config.clone()).expect("server");
         let guard = ResourceGuard::new(&config).expect("guard");
         let mut vars = Vars::new();

@@ -11,8 +11,15 @@ os.makedirs(out, exist_ok=True)
 with open(os.path.join(out, "config.json"), "w", encoding="utf-8") as f:
     json.dump(doc["config"], f)
 lines = []
-for case in doc["cases"]:
-    lines.append("CASE " + case["name"])
+for i, case in enumerate(doc["cases"]):
+    if "store" in case:
+        # A case on another store gets a configuration file of its own.
+        name = f"config-{i}.json"
+        with open(os.path.join(out, name), "w", encoding="utf-8") as f:
+            json.dump({**doc["config"], "store": case["store"]}, f)
+        lines.append(f"CASE {case['name']}\t{name}")
+    else:
+        lines.append("CASE " + case["name"])
     for step in case["steps"]:
         lines.append("STEP " + step["endpoint"])
         for key, value in step["request"].items():

@@ -291,8 +291,18 @@ static void test_vectors(const char *dir) {
             ropc_guard_free(guard);
             server = NULL;
             guard = NULL;
-            CHECK(ropc_server_new_from_json(config, &server, NULL) == ROPC_OK, "vector config");
-            CHECK(ropc_guard_new_from_json(config, &guard, NULL) == ROPC_OK, "vector guard");
+            /* "CASE name<TAB>file": the case's own configuration (another store). */
+            char *tab = strchr(value, '\t');
+            char *own = NULL;
+            if (tab) {
+                *tab = '\0';
+                snprintf(path, sizeof path, "%s/%s", dir, tab + 1);
+                own = read_file(path);
+                CHECK(own != NULL, "cannot read %s", path);
+            }
+            CHECK(ropc_server_new_from_json(own ? own : config, &server, NULL) == ROPC_OK, "vector config");
+            CHECK(ropc_guard_new_from_json(own ? own : config, &guard, NULL) == ROPC_OK, "vector guard");
+            free(own);
             snprintf(case_name, sizeof case_name, "%s", value);
             nvars = 0;
             skip_case = 0;

@@ -14,6 +14,8 @@ Format (README "Test vectors" has the full description):
   either {status, headers, body} or {principal: {...}}.
   endpoint "guard": request {introspection, resource, scope} checked by a
   ResourceGuard on the same config; expect as for "resource".
+- cases[].store (optional): the case's server uses this `store` setting
+  instead of the config's (an "unavailable" store shows a store outage).
 - Templates in expected bodies: {{token:NAME}} captures a 43-character
   token, {{int:NAME}} an integer; a NAME captured before must match again.
   {{NAME}} in a request or expectation stands for a captured value.
@@ -325,13 +327,43 @@ CASES = [
     ]),
 ]
 
+UNAVAILABLE = "the token store is unavailable; retry shortly"
+SOME_TOKEN = "A" * 43
+
+
+def outage(step):
+    """503 temporarily_unavailable with Retry-After (RFC 9110 15.6.4): never a
+    verdict on the credentials or the token, which the client keeps."""
+    step["expect"] = {"status": 503, "headers": JSON_HEADERS + [["Retry-After", "2"]],
+                      "body": json.dumps({"error": "temporarily_unavailable", "error_description": UNAVAILABLE},
+                                         separators=(",", ":"))}
+    return step
+
+
+# Cases whose server runs on another store: (name, store, steps).
+STORE_CASES = [
+    ("a store outage answers 503 temporarily_unavailable, never a token or invalid_token", {"type": "unavailable"}, [
+        outage(password()),
+        outage(post("token", f"grant_type=refresh_token&refresh_token={SOME_TOKEN}", APP)),
+        outage(post("introspect", f"token={SOME_TOKEN}", RS)),
+        outage(post("revoke", f"token={SOME_TOKEN}", APP)),
+        outage(resource(f"Bearer {SOME_TOKEN}", "GET /invoices/1")),
+        # What needs no store is answered as always.
+        err(password(auth=basic("app", "wrong")), "invalid_client", "client authentication failed", 401),
+        err(password(scope="admin"), "invalid_scope", "the scope 'admin' is not allowed for this client"),
+        ok(post("introspect", "token=short", RS), INACTIVE),
+        bearer_err(resource("Bearer short", "GET /invoices/1"), "invalid_token", BAD_AT, 401),
+    ]),
+]
+
 doc = {
     "description": "ropc wire-level vectors: same request, same status, headers and body in every language.",
     "config": CONFIG,
-    "cases": [{"name": name, "steps": steps} for name, steps in CASES],
+    "cases": [{"name": name, "steps": steps} for name, steps in CASES]
+    + [{"name": name, "store": store, "steps": steps} for name, store, steps in STORE_CASES],
 }
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "flows.json")
 with open(out, "w", encoding="utf-8") as f:
     json.dump(doc, f, indent=1, ensure_ascii=False)
     f.write("\n")
-print(f"wrote {out}: {len(CASES)} cases, {sum(len(s) for _, s in CASES)} steps")
+print(f"wrote {out}: {len(doc['cases'])} cases, {sum(len(c['steps']) for c in doc['cases'])} steps")

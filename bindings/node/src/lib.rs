@@ -101,12 +101,27 @@ pub enum Done {
     Unit(std::result::Result<(), Refused>),
     Principal(std::result::Result<core::Principal, Refused>),
     Argument(std::result::Result<String, String>),
+    /// An account change: done (with a result as text), a bad argument, or a store failure.
+    Account(std::result::Result<String, AccountFailure>),
+}
+
+/// Why an account change was not made.
+pub enum AccountFailure {
+    Argument(String),
+    Refused(Refused),
 }
 
 fn response(r: core::HttpResponse) -> NativeResponse {
     NativeResponse {
         status: u32::from(r.status),
-        headers: r.headers.into_iter().map(|(n, v)| Header { name: n.to_string(), value: v }).collect(),
+        headers: r
+            .headers
+            .into_iter()
+            .map(|(n, v)| Header {
+                name: n.to_string(),
+                value: v,
+            })
+            .collect(),
         body: r.body.into_bytes().into(),
     }
 }
@@ -114,20 +129,31 @@ fn response(r: core::HttpResponse) -> NativeResponse {
 fn native_error(r: Refused) -> NativeError {
     NativeError {
         code: r.error.as_ref().map(|e| e.code().as_str().to_string()),
-        description: r.error.as_ref().map_or("the request carries no credentials".to_string(), |e| e.description().to_string()),
+        description: r
+            .error
+            .as_ref()
+            .map_or("the request carries no credentials".to_string(), |e| {
+                e.description().to_string()
+            }),
         scope: r.error.as_ref().and_then(|e| e.scope().map(String::from)),
         response: response(r.response),
     }
 }
 
 fn err_outcome(r: Refused) -> Outcome {
-    Outcome { error: Some(native_error(r)), ..Outcome::default() }
+    Outcome {
+        error: Some(native_error(r)),
+        ..Outcome::default()
+    }
 }
 
 impl From<Done> for Outcome {
     fn from(done: Done) -> Outcome {
         match done {
-            Done::Response(r) => Outcome { response: Some(response(r)), ..Outcome::default() },
+            Done::Response(r) => Outcome {
+                response: Some(response(r)),
+                ..Outcome::default()
+            },
             Done::Tokens(Ok(t)) => Outcome {
                 tokens: Some(NativeTokens {
                     access_token: t.access_token,
@@ -148,11 +174,28 @@ impl From<Done> for Outcome {
                 }),
                 ..Outcome::default()
             },
-            Done::Text(Ok(s)) => Outcome { text: Some(s), ..Outcome::default() },
+            Done::Text(Ok(s)) => Outcome {
+                text: Some(s),
+                ..Outcome::default()
+            },
             Done::Unit(Ok(())) => Outcome::default(),
-            Done::Argument(Ok(s)) => Outcome { text: Some(s), ..Outcome::default() },
-            Done::Argument(Err(m)) => Outcome { argument_error: Some(m), ..Outcome::default() },
-            Done::Tokens(Err(r)) | Done::Text(Err(r)) | Done::Unit(Err(r)) | Done::Principal(Err(r)) => err_outcome(r),
+            Done::Argument(Ok(s)) => Outcome {
+                text: Some(s),
+                ..Outcome::default()
+            },
+            Done::Argument(Err(m)) | Done::Account(Err(AccountFailure::Argument(m))) => Outcome {
+                argument_error: Some(m),
+                ..Outcome::default()
+            },
+            Done::Account(Ok(s)) => Outcome {
+                text: Some(s),
+                ..Outcome::default()
+            },
+            Done::Account(Err(AccountFailure::Refused(r))) => err_outcome(r),
+            Done::Tokens(Err(r))
+            | Done::Text(Err(r))
+            | Done::Unit(Err(r))
+            | Done::Principal(Err(r)) => err_outcome(r),
         }
     }
 }
@@ -163,7 +206,8 @@ type JobFn = Box<dyn FnOnce() -> Done + Send>;
 pub struct Job(Option<JobFn>);
 
 fn run(f: JobFn) -> Result<Done> {
-    catch_unwind(AssertUnwindSafe(f)).map_err(|_| Error::from_reason("ropc panicked (a bug: please report it)"))
+    catch_unwind(AssertUnwindSafe(f))
+        .map_err(|_| Error::from_reason("ropc panicked (a bug: please report it)"))
 }
 
 #[napi]
@@ -172,7 +216,10 @@ impl Task for Job {
     type JsValue = Outcome;
 
     fn compute(&mut self) -> Result<Done> {
-        let f = self.0.take().ok_or_else(|| Error::from_reason("the task already ran"))?;
+        let f = self
+            .0
+            .take()
+            .ok_or_else(|| Error::from_reason("the task already ran"))?;
         run(f)
     }
 
@@ -197,15 +244,25 @@ fn credentials(client_id: String, client_secret: Option<String>) -> core::Client
 }
 
 fn refused(server: &core::Server) -> impl Fn(core::OAuthError) -> Refused + '_ {
-    move |e| Refused { response: server.error_response(&e), error: Some(e) }
+    move |e| Refused {
+        response: server.error_response(&e),
+        error: Some(e),
+    }
 }
 
 fn from_refusal(r: core::Refusal) -> Refused {
-    Refused { error: r.error, response: r.response }
+    Refused {
+        error: r.error,
+        response: r.response,
+    }
 }
 
 fn config_failure(e: &core::ConfigError) -> ConfigFailure {
-    ConfigFailure { path: e.path().to_string(), message: e.message().to_string(), text: e.to_string() }
+    ConfigFailure {
+        path: e.path().to_string(),
+        message: e.message().to_string(),
+        text: e.to_string(),
+    }
 }
 
 /// The authorization server.
@@ -216,14 +273,24 @@ pub struct NativeServer {
 
 type Endpoint = fn(&core::Server, &core::HttpRequest<'_>) -> core::HttpResponse;
 
-fn endpoint_job(server: Arc<core::Server>, method: String, content_type: Option<String>, authorization: Option<String>, body: Vec<u8>, f: Endpoint) -> impl FnOnce() -> Done + Send + 'static {
+fn endpoint_job(
+    server: Arc<core::Server>,
+    method: String,
+    content_type: Option<String>,
+    authorization: Option<String>,
+    body: Vec<u8>,
+    f: Endpoint,
+) -> impl FnOnce() -> Done + Send + 'static {
     move || {
-        Done::Response(f(&server, &core::HttpRequest {
-            method: &method,
-            content_type: content_type.as_deref(),
-            authorization: authorization.as_deref(),
-            body: &body,
-        }))
+        Done::Response(f(
+            &server,
+            &core::HttpRequest {
+                method: &method,
+                content_type: content_type.as_deref(),
+                authorization: authorization.as_deref(),
+                body: &body,
+            },
+        ))
     }
 }
 
@@ -248,26 +315,122 @@ macro_rules! twin {
 type Server = Arc<core::Server>;
 type Opt = Option<String>;
 
-fn token_job(s: Server, m: String, c: Opt, a: Opt, b: Buffer) -> impl FnOnce() -> Done + Send + 'static {
+fn token_job(
+    s: Server,
+    m: String,
+    c: Opt,
+    a: Opt,
+    b: Buffer,
+) -> impl FnOnce() -> Done + Send + 'static {
     endpoint_job(s, m, c, a, b.to_vec(), core::Server::token_endpoint)
 }
-fn introspection_job(s: Server, m: String, c: Opt, a: Opt, b: Buffer) -> impl FnOnce() -> Done + Send + 'static {
+fn introspection_job(
+    s: Server,
+    m: String,
+    c: Opt,
+    a: Opt,
+    b: Buffer,
+) -> impl FnOnce() -> Done + Send + 'static {
     endpoint_job(s, m, c, a, b.to_vec(), core::Server::introspection_endpoint)
 }
-fn revocation_job(s: Server, m: String, c: Opt, a: Opt, b: Buffer) -> impl FnOnce() -> Done + Send + 'static {
+fn revocation_job(
+    s: Server,
+    m: String,
+    c: Opt,
+    a: Opt,
+    b: Buffer,
+) -> impl FnOnce() -> Done + Send + 'static {
     endpoint_job(s, m, c, a, b.to_vec(), core::Server::revocation_endpoint)
 }
-fn password_job(s: Server, id: String, secret: Opt, username: String, password: String, scope: Opt) -> impl FnOnce() -> Done + Send + 'static {
-    move || Done::Tokens(s.password_grant(&credentials(id, secret), &username, &password, scope.as_deref()).map_err(refused(&s)))
+fn password_job(
+    s: Server,
+    id: String,
+    secret: Opt,
+    username: String,
+    password: String,
+    scope: Opt,
+) -> impl FnOnce() -> Done + Send + 'static {
+    move || {
+        Done::Tokens(
+            s.password_grant(
+                &credentials(id, secret),
+                &username,
+                &password,
+                scope.as_deref(),
+            )
+            .map_err(refused(&s)),
+        )
+    }
 }
-fn refresh_job(s: Server, id: String, secret: Opt, token: String, scope: Opt) -> impl FnOnce() -> Done + Send + 'static {
-    move || Done::Tokens(s.refresh_grant(&credentials(id, secret), &token, scope.as_deref()).map_err(refused(&s)))
+fn refresh_job(
+    s: Server,
+    id: String,
+    secret: Opt,
+    token: String,
+    scope: Opt,
+) -> impl FnOnce() -> Done + Send + 'static {
+    move || {
+        Done::Tokens(
+            s.refresh_grant(&credentials(id, secret), &token, scope.as_deref())
+                .map_err(refused(&s)),
+        )
+    }
 }
-fn introspect_job(s: Server, id: String, secret: Opt, token: String, hint: Opt) -> impl FnOnce() -> Done + Send + 'static {
-    move || Done::Text(s.introspect(&credentials(id, secret), &token, hint.as_deref()).map(|i| i.to_json()).map_err(refused(&s)))
+fn introspect_job(
+    s: Server,
+    id: String,
+    secret: Opt,
+    token: String,
+    hint: Opt,
+) -> impl FnOnce() -> Done + Send + 'static {
+    move || {
+        Done::Text(
+            s.introspect(&credentials(id, secret), &token, hint.as_deref())
+                .map(|i| i.to_json())
+                .map_err(refused(&s)),
+        )
+    }
 }
-fn revoke_job(s: Server, id: String, secret: Opt, token: String, hint: Opt) -> impl FnOnce() -> Done + Send + 'static {
-    move || Done::Unit(s.revoke(&credentials(id, secret), &token, hint.as_deref()).map_err(refused(&s)))
+fn revoke_job(
+    s: Server,
+    id: String,
+    secret: Opt,
+    token: String,
+    hint: Opt,
+) -> impl FnOnce() -> Done + Send + 'static {
+    move || {
+        Done::Unit(
+            s.revoke(&credentials(id, secret), &token, hint.as_deref())
+                .map_err(refused(&s)),
+        )
+    }
+}
+fn store_refused(s: &core::Server, e: core::StoreError) -> Refused {
+    refused(s)(core::OAuthError::from(e))
+}
+fn account(s: &core::Server, r: std::result::Result<(), core::AccountError>) -> Done {
+    Done::Account(r.map(|_| String::new()).map_err(|e| match e {
+        core::AccountError::Store(e) => AccountFailure::Refused(store_refused(s, e)),
+        other => AccountFailure::Argument(other.to_string()),
+    }))
+}
+fn set_password_job(s: Server, username: String, hash: String) -> impl FnOnce() -> Done + Send + 'static {
+    move || account(&s, s.set_user_password_hash(&username, &hash))
+}
+fn set_enabled_job(s: Server, username: String, enabled: bool) -> impl FnOnce() -> Done + Send + 'static {
+    move || account(&s, s.set_user_enabled(&username, enabled))
+}
+fn revoke_user_job(s: Server, username: String) -> impl FnOnce() -> Done + Send + 'static {
+    move || Done::Text(s.revoke_user_tokens(&username).map(|b| b.to_string()).map_err(|e| store_refused(&s, e)))
+}
+fn purge_job(s: Server) -> impl FnOnce() -> Done + Send + 'static {
+    move || Done::Text(s.purge_expired().map(|n| n.to_string()).map_err(|e| store_refused(&s, e)))
+}
+fn check_job(s: Server, token: String, resource: String, scope: Opt) -> impl FnOnce() -> Done + Send + 'static {
+    move || Done::Principal(s.check(&token, &resource, scope.as_deref()).map_err(|e| from_refusal(core::Refusal::for_error(e, s.realm()))))
+}
+fn check_request_job(s: Server, authorization: Opt, resource: String, scope: Opt) -> impl FnOnce() -> Done + Send + 'static {
+    move || Done::Principal(s.check_request(authorization.as_deref(), &resource, scope.as_deref()).map_err(from_refusal))
 }
 fn server_hash_job(s: Server, password: String) -> impl FnOnce() -> Done + Send + 'static {
     move || Done::Argument(s.hash_password(&password).map_err(|e| e.to_string()))
@@ -281,6 +444,25 @@ twin!(refresh_grant, refresh_grant_sync, refresh_job, (client_id: String, client
 twin!(introspect, introspect_sync, introspect_job, (client_id: String, client_secret: Opt, token: String, token_type_hint: Opt));
 twin!(revoke, revoke_sync, revoke_job, (client_id: String, client_secret: Opt, token: String, token_type_hint: Opt));
 twin!(hash_password, hash_password_sync, server_hash_job, (password: String));
+twin!(set_user_password_hash, set_user_password_hash_sync, set_password_job, (username: String, password_hash: String));
+twin!(set_user_enabled, set_user_enabled_sync, set_enabled_job, (username: String, enabled: bool));
+twin!(revoke_user_tokens, revoke_user_tokens_sync, revoke_user_job, (username: String));
+twin!(purge_expired, purge_expired_sync, purge_job, ());
+
+/// Checks on the libuv pool, for stores that may block; the in-place
+/// `check`/`checkRequest` (below) serve the memory store.
+#[napi]
+impl NativeServer {
+    #[napi]
+    pub fn check_async(&self, access_token: String, resource: String, scope: Opt) -> AsyncTask<Job> {
+        job(check_job(Arc::clone(&self.inner), access_token, resource, scope))
+    }
+
+    #[napi]
+    pub fn check_request_async(&self, authorization: Opt, resource: String, scope: Opt) -> AsyncTask<Job> {
+        job(check_request_job(Arc::clone(&self.inner), authorization, resource, scope))
+    }
+}
 
 #[napi]
 impl NativeServer {
@@ -290,10 +472,23 @@ impl NativeServer {
         self.inner.realm().to_string()
     }
 
-    /// Whether answering this request may run argon2 (then: the pool).
+    /// Whether store calls may wait on a disk or a network.
+    #[napi(getter)]
+    pub fn store_may_block(&self) -> bool {
+        self.inner.store_may_block()
+    }
+
+    /// Whether answering this request may block: argon2, or a store that
+    /// waits on a disk or a network (then: the pool).
     #[napi(catch_unwind)]
-    pub fn may_hash(&self, method: String, content_type: Opt, authorization: Opt, body: Buffer) -> bool {
-        self.inner.may_hash(&core::HttpRequest {
+    pub fn may_block(
+        &self,
+        method: String,
+        content_type: Opt,
+        authorization: Opt,
+        body: Buffer,
+    ) -> bool {
+        self.inner.may_block(&core::HttpRequest {
             method: &method,
             content_type: content_type.as_deref(),
             authorization: authorization.as_deref(),
@@ -311,39 +506,33 @@ impl NativeServer {
     /// comes packed in one string (see `packed`): one JS value to create
     /// instead of an object tree, which is most of a check's cost from Node.
     #[napi(catch_unwind)]
-    pub fn check(&self, access_token: String, resource: String, scope: Option<String>) -> Either<String, NativeError> {
+    pub fn check(
+        &self,
+        access_token: String,
+        resource: String,
+        scope: Option<String>,
+    ) -> Either<String, NativeError> {
         let realm = self.inner.realm();
-        packed(self.inner.check(&access_token, &resource, scope.as_deref()).map_err(|e| from_refusal(core::Refusal::for_error(e, realm))))
+        packed(
+            self.inner
+                .check(&access_token, &resource, scope.as_deref())
+                .map_err(|e| from_refusal(core::Refusal::for_error(e, realm))),
+        )
     }
 
     /// Stage 5 from the Authorization header (cheap: synchronous); as `check`.
     #[napi(catch_unwind)]
-    pub fn check_request(&self, authorization: Option<String>, resource: String, scope: Option<String>) -> Either<String, NativeError> {
-        packed(self.inner.check_request(authorization.as_deref(), &resource, scope.as_deref()).map_err(from_refusal))
-    }
-
-    /// Sets a user's password hash; ends all its tokens.
-    #[napi(catch_unwind)]
-    pub fn set_user_password_hash(&self, username: String, password_hash: String) -> Outcome {
-        Done::Argument(self.inner.set_user_password_hash(&username, &password_hash).map(|_| String::new()).map_err(|e| e.to_string())).into()
-    }
-
-    /// Enables or disables a user; disabling ends all its tokens.
-    #[napi(catch_unwind)]
-    pub fn set_user_enabled(&self, username: String, enabled: bool) -> Outcome {
-        Done::Argument(self.inner.set_user_enabled(&username, enabled).map(|_| String::new()).map_err(|e| e.to_string())).into()
-    }
-
-    /// Ends every token of a user; false for an unknown user.
-    #[napi(catch_unwind)]
-    pub fn revoke_user_tokens(&self, username: String) -> bool {
-        self.inner.revoke_user_tokens(&username)
-    }
-
-    /// Drops expired and revoked tokens now.
-    #[napi(catch_unwind)]
-    pub fn purge_expired(&self) -> u32 {
-        u32::try_from(self.inner.purge_expired()).unwrap_or(u32::MAX)
+    pub fn check_request(
+        &self,
+        authorization: Option<String>,
+        resource: String,
+        scope: Option<String>,
+    ) -> Either<String, NativeError> {
+        packed(
+            self.inner
+                .check_request(authorization.as_deref(), &resource, scope.as_deref())
+                .map_err(from_refusal),
+        )
     }
 
     /// The configuration as it is now, as JSON.
@@ -396,21 +585,47 @@ impl NativeGuard {
     /// The introspection request for `token`, authenticated as this
     /// resource server's client.
     #[napi(catch_unwind)]
-    pub fn introspection_request(&self, token: String, client_id: String, client_secret: String) -> NativeIntrospectionRequest {
-        let call = self.inner.introspection_request(&token, &core::ClientCredentials::new(&client_id, &client_secret));
-        NativeIntrospectionRequest { content_type: call.content_type.to_string(), authorization: call.authorization, body: call.body }
+    pub fn introspection_request(
+        &self,
+        token: String,
+        client_id: String,
+        client_secret: String,
+    ) -> NativeIntrospectionRequest {
+        let call = self.inner.introspection_request(
+            &token,
+            &core::ClientCredentials::new(&client_id, &client_secret),
+        );
+        NativeIntrospectionRequest {
+            content_type: call.content_type.to_string(),
+            authorization: call.authorization,
+            body: call.body,
+        }
     }
 
     /// Step one: the bearer token (in `text`) or the refusal.
     #[napi(catch_unwind)]
     pub fn bearer_token(&self, authorization: Option<String>) -> Outcome {
-        Done::Text(self.inner.bearer_token(authorization.as_deref()).map_err(from_refusal)).into()
+        Done::Text(
+            self.inner
+                .bearer_token(authorization.as_deref())
+                .map_err(from_refusal),
+        )
+        .into()
     }
 
     /// Step two: decides from the introspection response's JSON.
     #[napi(catch_unwind)]
-    pub fn check_introspection(&self, introspection_json: String, resource: String, scope: Option<String>) -> Outcome {
-        let r = self.inner.check_introspection_response(&introspection_json, &resource, scope.as_deref());
+    pub fn check_introspection(
+        &self,
+        introspection_json: String,
+        resource: String,
+        scope: Option<String>,
+    ) -> Outcome {
+        let r = self.inner.check_introspection_response(
+            &introspection_json,
+            &resource,
+            scope.as_deref(),
+        );
         Done::Principal(r.map_err(from_refusal)).into()
     }
 }
@@ -424,8 +639,25 @@ pub fn create_guard(json: String) -> Either<NativeGuard, ConfigFailure> {
     }
 }
 
-fn hash_job(password: String, m_cost: u32, t_cost: u32, p_cost: u32) -> impl FnOnce() -> Done + Send + 'static {
-    move || Done::Argument(core::hash_password(&password, core::HashParams { m_cost, t_cost, p_cost }).map_err(|e| e.to_string()))
+fn hash_job(
+    password: String,
+    m_cost: u32,
+    t_cost: u32,
+    p_cost: u32,
+) -> impl FnOnce() -> Done + Send + 'static {
+    move || {
+        Done::Argument(
+            core::hash_password(
+                &password,
+                core::HashParams {
+                    m_cost,
+                    t_cost,
+                    p_cost,
+                },
+            )
+            .map_err(|e| e.to_string()),
+        )
+    }
 }
 
 /// argon2id PHC hash of a password, on the libuv pool.
@@ -436,7 +668,12 @@ pub fn hash_password(password: String, m_cost: u32, t_cost: u32, p_cost: u32) ->
 
 /// argon2id PHC hash of a password, blocking the calling thread.
 #[napi(catch_unwind)]
-pub fn hash_password_sync(password: String, m_cost: u32, t_cost: u32, p_cost: u32) -> Result<Outcome> {
+pub fn hash_password_sync(
+    password: String,
+    m_cost: u32,
+    t_cost: u32,
+    p_cost: u32,
+) -> Result<Outcome> {
     now(hash_job(password, m_cost, t_cost, p_cost))
 }
 

@@ -18,7 +18,8 @@ test('typed flow, async and sync', async () => {
   assert.equal(t.accessToken.length, 43)
   assert.equal(t.refreshToken.length, 43)
   assert.deepEqual([t.tokenType, t.expiresIn, t.scope], ['Bearer', 3600, 'read write'])
-  const p = s.check(t.accessToken, 'GET /invoices/1', 'read')
+  const p = await s.check(t.accessToken, 'GET /invoices/1', 'read')
+  assert.deepEqual(s.checkSync(t.accessToken, 'GET /invoices/1', 'read'), p)
   assert.deepEqual(p, { username: 'alice', clientId: 'app', scopes: ['read', 'write'], groups: ['finance'], expiresAt: p.expiresAt })
   assert.ok(p.expiresAt > 1_700_000_000)
   const info = await s.introspect('rs', 'rs-secret', t.accessToken)
@@ -29,7 +30,8 @@ test('typed flow, async and sync', async () => {
   assert.equal(t2.scope, 'read')
   const t3 = s.refreshGrantSync(...APP, t2.refreshToken)
   await s.revoke(...APP, t3.refreshToken, 'refresh_token')
-  assert.throws(() => s.check(t3.accessToken, 'GET /invoices/1'), { code: 'invalid_token', status: 401 })
+  await assert.rejects(s.check(t3.accessToken, 'GET /invoices/1'), { code: 'invalid_token', status: 401 })
+  assert.throws(() => s.checkSync(t3.accessToken, 'GET /invoices/1'), { code: 'invalid_token', status: 401 })
   s.revokeSync(...APP, 'unknown')
   const lite = s.passwordGrantSync('lite', 'lite-secret', 'alice', 'alice-pw', 'read')
   assert.equal(lite.refreshToken, null)
@@ -68,8 +70,8 @@ for (const [call, code, status, description, scheme] of cases) {
 test('insufficient_scope names the scope; missing credentials have no code', async () => {
   const s = fresh()
   const t = await s.passwordGrant(...APP, 'alice', 'alice-pw', 'read')
-  assert.throws(() => s.check(t.accessToken, 'POST /invoices/1'), (e) => e.scope === 'write' && e.headers['WWW-Authenticate'].includes('scope="write"'))
-  assert.throws(() => s.checkRequest(undefined, 'GET /invoices/1'), (e) => e.code === null && e.status === 401 && e.body.length === 0)
+  assert.throws(() => s.checkSync(t.accessToken, 'POST /invoices/1'), (e) => e.scope === 'write' && e.headers['WWW-Authenticate'].includes('scope="write"'))
+  await assert.rejects(s.checkRequest(undefined, 'GET /invoices/1'), (e) => e.code === null && e.status === 401 && e.body.length === 0)
 })
 
 test('configuration errors say what and where', () => {
@@ -99,9 +101,9 @@ test('wrong JS types give TypeErrors, never a crash', async () => {
     () => s.tokenEndpointSync('POST', {}, { a: 1 }),
     () => s.passwordGrantSync('app', 'app-secret', 'alice', 42),
     () => s.passwordGrantSync('app', 'app-secret', undefined, 'x'),
-    () => s.check(Buffer.from('x'), 'GET /x'),
-    () => s.checkRequest(5, 'GET /x'),
-    () => s.setUserEnabled('alice', 'yes'),
+    () => s.checkSync(Buffer.from('x'), 'GET /x'),
+    () => s.checkRequestSync(5, 'GET /x'),
+    () => s.setUserEnabledSync('alice', 'yes'),
     () => ropc.hashPasswordSync(null),
   ]
   for (const bad of bads) assert.throws(bad, TypeError)
@@ -140,22 +142,22 @@ test('hashing and secrets', async () => {
 test('account events', async () => {
   const s = fresh()
   const t = await s.passwordGrant(...APP, 'alice', 'alice-pw')
-  s.setUserPasswordHash('alice', ropc.hashPasswordSync('new', { mCost: 64, tCost: 1, pCost: 1 }))
-  assert.throws(() => s.check(t.accessToken, 'GET /invoices/1'), { code: 'invalid_token' })
+  await s.setUserPasswordHash('alice', ropc.hashPasswordSync('new', { mCost: 64, tCost: 1, pCost: 1 }))
+  await assert.rejects(s.check(t.accessToken, 'GET /invoices/1'), { code: 'invalid_token' })
   await s.passwordGrant(...APP, 'alice', 'new')
-  s.setUserEnabled('alice', false)
+  await s.setUserEnabled('alice', false)
   await assert.rejects(s.passwordGrant(...APP, 'alice', 'new'), { code: 'invalid_grant' })
-  s.setUserEnabled('alice', true)
-  assert.equal(s.revokeUserTokens('alice'), true)
-  assert.equal(s.revokeUserTokens('nobody'), false)
-  assert.throws(() => s.setUserEnabled('nobody', true), RangeError)
-  assert.throws(() => s.setUserPasswordHash('alice', 'garbage'), RangeError)
+  s.setUserEnabledSync('alice', true)
+  assert.equal(await s.revokeUserTokens('alice'), true)
+  assert.equal(s.revokeUserTokensSync('nobody'), false)
+  await assert.rejects(s.setUserEnabled('nobody', true), RangeError)
+  assert.throws(() => s.setUserPasswordHashSync('alice', 'garbage'), RangeError)
   assert.equal(JSON.parse(s.configJson()).users[0].username, 'alice')
-  assert.equal(s.purgeExpired(), 0)
+  assert.equal(await s.purgeExpired(), 0)
   const t2 = await s.passwordGrant(...APP, 'alice', 'new')
   await s.revoke(...APP, t2.refreshToken, 'refresh_token') // the lineage: both tokens
-  assert.equal(s.purgeExpired(), 2)
-  assert.equal(s.purgeExpired(), 0)
+  assert.equal(s.purgeExpiredSync(), 2)
+  assert.equal(await s.purgeExpired(), 0)
 })
 
 test('the guard builds the introspection request the server accepts', async () => {
@@ -193,9 +195,43 @@ test('principals keep names with spaces and no groups intact', async () => {
   cfg.rules.push({ resources: ['GET /invoices/*'], groups: ['finance team'] })
   const s = new ropc.Server(cfg)
   const t = await s.passwordGrant(...APP, 'alice', 'alice-pw', 'read')
-  const p = s.check(t.accessToken, 'GET /invoices/1', 'read')
+  const p = await s.check(t.accessToken, 'GET /invoices/1', 'read')
   assert.deepEqual(p.groups, ['finance team', 'audit'])
   assert.deepEqual(p.scopes, ['read'])
   const b = await s.passwordGrant(...APP, 'bob', 'bob-pw', 'read')
-  assert.deepEqual(s.check(b.accessToken, 'GET /users/bob/x').groups, [])
+  assert.deepEqual((await s.check(b.accessToken, 'GET /users/bob/x')).groups, [])
+})
+
+test('a database store: every call that reads the store runs on the pool, the same answers', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ropc-node-'))
+  const cfg = { ...config, store: { type: 'sqlite', path: path.join(dir, 'ropc.db') } }
+  const a = new ropc.Server(cfg)
+  const b = new ropc.Server(cfg)
+  assert.equal(a.storeMayBlock, true)
+  assert.equal(fresh().storeMayBlock, false)
+  const t = await a.passwordGrant(...APP, 'alice', 'alice-pw', 'read')
+  assert.equal((await b.check(t.accessToken, 'GET /invoices/1', 'read')).username, 'alice', 'issued by one, accepted by the other')
+  assert.equal((await b.checkRequest(`Bearer ${t.accessToken}`, 'GET /invoices/1')).clientId, 'app')
+  const t2 = await b.refreshGrant(...APP, t.refreshToken)
+  await assert.rejects(a.refreshGrant(...APP, t.refreshToken), { code: 'invalid_grant' }, 'reuse is seen across servers')
+  await assert.rejects(b.check(t2.accessToken, 'GET /invoices/1'), { code: 'invalid_token' }, 'and ends the lineage for both')
+  const t3 = await a.passwordGrant(...APP, 'alice', 'alice-pw', 'read')
+  assert.equal(await b.revokeUserTokens('alice'), true)
+  await assert.rejects(a.check(t3.accessToken, 'GET /invoices/1'), { code: 'invalid_token' })
+  assert.ok((await a.purgeExpired()) >= 0)
+  fs.rmSync(dir, { recursive: true, force: true })
+})
+
+test('a store outage: temporarily_unavailable (503) from every call that needs the store', async () => {
+  const s = new ropc.Server({ ...config, store: { type: 'unavailable' } })
+  const unavailable = { code: 'temporarily_unavailable', status: 503 }
+  await assert.rejects(s.passwordGrant(...APP, 'alice', 'alice-pw', 'read'), unavailable)
+  await assert.rejects(s.check('A'.repeat(43), 'GET /invoices/1'), (e) => e.code === 'temporarily_unavailable' && e.headers['Retry-After'] === '2')
+  await assert.rejects(s.revokeUserTokens('alice'), unavailable)
+  await assert.rejects(s.setUserEnabled('alice', false), unavailable)
+  await assert.rejects(s.purgeExpired(), unavailable)
+  assert.throws(() => s.purgeExpiredSync(), unavailable)
+  const resp = await s.tokenEndpoint('POST', { 'content-type': 'application/x-www-form-urlencoded', authorization: 'Basic YXBwOmFwcC1zZWNyZXQ=' }, 'grant_type=password&username=alice&password=alice-pw&scope=read')
+  assert.equal(resp.status, 503)
+  assert.equal(JSON.parse(resp.body).error, 'temporarily_unavailable')
 })

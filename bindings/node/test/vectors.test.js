@@ -56,7 +56,7 @@ async function runStep(server, guard, step, env) {
   try {
     principal =
       step.endpoint === 'resource'
-        ? server.checkRequest(sub('authorization'), sub('resource'), sub('scope'))
+        ? await server.checkRequest(sub('authorization'), sub('resource'), sub('scope'))
         : guard.checkIntrospection(req.introspection, sub('resource'), sub('scope'))
   } catch (err) {
     assert.ok(err instanceof ropc.OAuthError, String(err))
@@ -71,8 +71,9 @@ async function runStep(server, guard, step, env) {
 
 for (const c of doc.cases) {
   test(`vector: ${c.name}`, async () => {
-    const server = new ropc.Server(doc.config)
-    const guard = new ropc.ResourceGuard(doc.config)
+    const config = c.store ? { ...doc.config, store: c.store } : doc.config
+    const server = new ropc.Server(config)
+    const guard = new ropc.ResourceGuard(config)
     const env = {}
     for (const [i, step] of c.steps.entries()) {
       try {

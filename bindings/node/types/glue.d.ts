@@ -14,6 +14,9 @@ export type Next = (err?: unknown) => void;
  */
 export function tokenHandler(server: {
     "__#private@#native": any;
+    "__#private@#blocking": boolean;
+    get storeMayBlock(): boolean;
+    "__#private@#offLoop"(clientId: string | null): any;
     get realm(): string;
     tokenEndpoint(method: string, headers: import("./index.js").Headers, body: import("./index.js").Body): Promise<HttpResponse>;
     tokenEndpointSync(method: string, headers: import("./index.js").Headers, body: import("./index.js").Body): HttpResponse;
@@ -29,14 +32,20 @@ export function tokenHandler(server: {
     introspectSync(clientId: string, clientSecret: string | null, token: string, tokenTypeHint?: string | null): Record<string, unknown>;
     revoke(clientId: string, clientSecret: string | null, token: string, tokenTypeHint?: string | null): Promise<void>;
     revokeSync(clientId: string, clientSecret: string | null, token: string, tokenTypeHint?: string | null): void;
-    check(accessToken: string, resource: string, scope?: string | null): Principal;
-    checkRequest(authorization: string | null | undefined, resource: string, scope?: string | null): Principal;
+    check(accessToken: string, resource: string, scope?: string | null): Promise<Principal>;
+    checkSync(accessToken: string, resource: string, scope?: string | null): Principal;
+    checkRequest(authorization: string | null | undefined, resource: string, scope?: string | null): Promise<Principal>;
+    checkRequestSync(authorization: string | null | undefined, resource: string, scope?: string | null): Principal;
     hashPassword(password: string): Promise<string>;
     hashPasswordSync(password: string): string;
-    setUserPasswordHash(username: string, passwordHash: string): void;
-    setUserEnabled(username: string, enabled: boolean): void;
-    revokeUserTokens(username: string): boolean;
-    purgeExpired(): number;
+    setUserPasswordHash(username: string, passwordHash: string): Promise<void>;
+    setUserPasswordHashSync(username: string, passwordHash: string): void;
+    setUserEnabled(username: string, enabled: boolean): Promise<void>;
+    setUserEnabledSync(username: string, enabled: boolean): void;
+    revokeUserTokens(username: string): Promise<boolean>;
+    revokeUserTokensSync(username: string): boolean;
+    purgeExpired(): Promise<number>;
+    purgeExpiredSync(): number;
     configJson(): string;
 }, paths?: {
     tokenPath?: string;

@@ -75,6 +75,8 @@ declare class Server {
      * @param {object | string} config a configuration object or JSON string (see the README)
      */
     constructor(config: object | string);
+    /** Whether store calls may wait on a disk or a network (SQLite, PostgreSQL). @returns {boolean} */
+    get storeMayBlock(): boolean;
     /** The realm of `WWW-Authenticate` challenges. @returns {string} */
     get realm(): string;
     /**
@@ -148,29 +150,61 @@ declare class Server {
      */
     revokeSync(clientId: string, clientSecret: string | null, token: string, tokenTypeHint?: string | null): void;
     /**
-     * Stage 5 with the token itself; throws an {@link OAuthError} carrying the RFC 6750 response.
+     * Stage 5 with the token itself; rejects with an {@link OAuthError} carrying the RFC 6750 response.
+     * In place with the memory store, on the libuv pool with a database.
+     * @param {string} accessToken @param {string} resource @param {string | null} [scope]
+     * @returns {Promise<Principal>}
+     */
+    check(accessToken: string, resource: string, scope?: string | null): Promise<Principal>;
+    /**
+     * Stage 5, blocking the calling thread (a database round trip with a database store).
      * @param {string} accessToken @param {string} resource @param {string | null} [scope]
      * @returns {Principal}
      */
-    check(accessToken: string, resource: string, scope?: string | null): Principal;
+    checkSync(accessToken: string, resource: string, scope?: string | null): Principal;
     /**
      * Stage 5 from the request's Authorization header (`null`/`undefined` when absent).
      * @param {string | null | undefined} authorization @param {string} resource @param {string | null} [scope]
+     * @returns {Promise<Principal>}
+     */
+    checkRequest(authorization: string | null | undefined, resource: string, scope?: string | null): Promise<Principal>;
+    /**
+     * Stage 5 from the Authorization header, blocking the calling thread.
+     * @param {string | null | undefined} authorization @param {string} resource @param {string | null} [scope]
      * @returns {Principal}
      */
-    checkRequest(authorization: string | null | undefined, resource: string, scope?: string | null): Principal;
+    checkRequestSync(authorization: string | null | undefined, resource: string, scope?: string | null): Principal;
     /** Hashes a password with this server's argon2id parameters. @param {string} password @returns {Promise<string>} */
     hashPassword(password: string): Promise<string>;
     /** @param {string} password @returns {string} */
     hashPasswordSync(password: string): string;
-    /** Sets a user's password hash and ends all its tokens. @param {string} username @param {string} passwordHash @returns {void} */
-    setUserPasswordHash(username: string, passwordHash: string): void;
-    /** Enables or disables a user; disabling ends all its tokens. @param {string} username @param {boolean} enabled @returns {void} */
-    setUserEnabled(username: string, enabled: boolean): void;
-    /** Ends every token of a user; false for an unknown user. @param {string} username @returns {boolean} */
-    revokeUserTokens(username: string): boolean;
-    /** Drops expired and revoked tokens now; returns how many. @returns {number} */
-    purgeExpired(): number;
+    /**
+     * Sets a user's password hash and ends all its tokens, in every process sharing the store.
+     * Rejects with a RangeError for an unknown user or a bad hash, an {@link OAuthError}
+     * `temporarily_unavailable` when the store failed (nothing changed).
+     * @param {string} username @param {string} passwordHash @returns {Promise<void>}
+     */
+    setUserPasswordHash(username: string, passwordHash: string): Promise<void>;
+    /** @param {string} username @param {string} passwordHash @returns {void} */
+    setUserPasswordHashSync(username: string, passwordHash: string): void;
+    /**
+     * Enables or disables a user; disabling ends all its tokens. Errors as {@link Server#setUserPasswordHash}.
+     * @param {string} username @param {boolean} enabled @returns {Promise<void>}
+     */
+    setUserEnabled(username: string, enabled: boolean): Promise<void>;
+    /** @param {string} username @param {boolean} enabled @returns {void} */
+    setUserEnabledSync(username: string, enabled: boolean): void;
+    /**
+     * Ends every token of a user, in every process sharing the store; false for an unknown user.
+     * @param {string} username @returns {Promise<boolean>}
+     */
+    revokeUserTokens(username: string): Promise<boolean>;
+    /** @param {string} username @returns {boolean} */
+    revokeUserTokensSync(username: string): boolean;
+    /** Drops expired and revoked tokens now, in bounded batches; resolves to how many. @returns {Promise<number>} */
+    purgeExpired(): Promise<number>;
+    /** @returns {number} */
+    purgeExpiredSync(): number;
     /** The configuration as it is now (re-hashed passwords included), as JSON. @returns {string} */
     configJson(): string;
     #private;

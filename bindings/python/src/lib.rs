@@ -9,11 +9,22 @@ use ropc_core as core;
 use std::sync::Arc;
 
 /// Raises the `ropc` exception class for an OAuth error, carrying the ready response.
-fn oauth_error(py: Python<'_>, error: Option<&core::OAuthError>, resp: &core::HttpResponse) -> PyErr {
+fn oauth_error(
+    py: Python<'_>,
+    error: Option<&core::OAuthError>,
+    resp: &core::HttpResponse,
+) -> PyErr {
     let build = || -> PyResult<PyErr> {
         let errors = py.import("ropc._errors")?;
-        let class = errors.getattr("OAuthError")?.getattr("class_for")?.call1((error.map(|e| e.code().as_str()),))?;
-        let headers: Vec<(String, String)> = resp.headers.iter().map(|(n, v)| (n.to_string(), v.clone())).collect();
+        let class = errors
+            .getattr("OAuthError")?
+            .getattr("class_for")?
+            .call1((error.map(|e| e.code().as_str()),))?;
+        let headers: Vec<(String, String)> = resp
+            .headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.clone()))
+            .collect();
         let value = class.call1((
             error.map(|e| e.code().as_str()),
             error.map_or("the request carries no credentials", |e| e.description()),
@@ -30,18 +41,32 @@ fn oauth_error(py: Python<'_>, error: Option<&core::OAuthError>, resp: &core::Ht
 fn config_error(py: Python<'_>, e: &core::ConfigError) -> PyErr {
     let build = || -> PyResult<PyErr> {
         let class = py.import("ropc._errors")?.getattr("ConfigError")?;
-        Ok(PyErr::from_value(class.call1((e.to_string(), e.path(), e.message()))?))
+        Ok(PyErr::from_value(class.call1((
+            e.to_string(),
+            e.path(),
+            e.message(),
+        ))?))
     };
     build().unwrap_or_else(|e| e)
 }
 
 /// A configuration from a dict, a JSON string, or keyword arguments.
-fn config_json(py: Python<'_>, config: Option<&Bound<'_, PyAny>>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<String> {
+fn config_json(
+    py: Python<'_>,
+    config: Option<&Bound<'_, PyAny>>,
+    kwargs: Option<&Bound<'_, PyDict>>,
+) -> PyResult<String> {
     match (config, kwargs.filter(|k| !k.is_empty())) {
-        (Some(_), Some(_)) => Err(PyTypeError::new_err("pass a configuration or keyword arguments, not both")),
-        (None, None) => Err(PyTypeError::new_err("a configuration (dict or JSON string) or keyword arguments is required")),
+        (Some(_), Some(_)) => Err(PyTypeError::new_err(
+            "pass a configuration or keyword arguments, not both",
+        )),
+        (None, None) => Err(PyTypeError::new_err(
+            "a configuration (dict or JSON string) or keyword arguments is required",
+        )),
         (Some(c), None) if c.is_instance_of::<PyString>() => c.extract(),
-        (Some(c), None) if c.is_instance_of::<PyDict>() => py.import("json")?.call_method1("dumps", (c,))?.extract(),
+        (Some(c), None) if c.is_instance_of::<PyDict>() => {
+            py.import("json")?.call_method1("dumps", (c,))?.extract()
+        }
         (Some(c), None) => Err(PyTypeError::new_err(format!(
             "the configuration must be a dict or a JSON string, not {}",
             c.get_type().name()?
@@ -53,11 +78,19 @@ fn config_json(py: Python<'_>, config: Option<&Bound<'_, PyAny>>, kwargs: Option
 /// The Content-Type and Authorization headers from a mapping or pairs.
 fn find_headers(headers: Option<&Bound<'_, PyAny>>) -> PyResult<(Option<String>, Option<String>)> {
     let (mut content_type, mut authorization) = (None, None);
-    let Some(headers) = headers.filter(|h| !h.is_none()) else { return Ok((None, None)) };
-    let pairs = if headers.hasattr("items")? { headers.call_method0("items")? } else { headers.clone() };
+    let Some(headers) = headers.filter(|h| !h.is_none()) else {
+        return Ok((None, None));
+    };
+    let pairs = if headers.hasattr("items")? {
+        headers.call_method0("items")?
+    } else {
+        headers.clone()
+    };
     for pair in pairs.try_iter()? {
         let (name, value): (String, String) = pair?.extract().map_err(|_| {
-            PyTypeError::new_err("headers must be a mapping of str to str, or an iterable of (str, str) pairs")
+            PyTypeError::new_err(
+                "headers must be a mapping of str to str, or an iterable of (str, str) pairs",
+            )
         })?;
         let slot = if name.eq_ignore_ascii_case("content-type") {
             &mut content_type
@@ -67,7 +100,9 @@ fn find_headers(headers: Option<&Bound<'_, PyAny>>) -> PyResult<(Option<String>,
             continue;
         };
         if slot.replace(value).is_some() {
-            return Err(PyValueError::new_err(format!("the {name} header appears more than once")));
+            return Err(PyValueError::new_err(format!(
+                "the {name} header appears more than once"
+            )));
         }
     }
     Ok((content_type, authorization))
@@ -100,7 +135,11 @@ impl From<core::HttpResponse> for Response {
     fn from(r: core::HttpResponse) -> Self {
         Response {
             status: r.status,
-            headers: r.headers.into_iter().map(|(n, v)| (n.to_string(), v)).collect(),
+            headers: r
+                .headers
+                .into_iter()
+                .map(|(n, v)| (n.to_string(), v))
+                .collect(),
             body: r.body.into_bytes(),
         }
     }
@@ -128,7 +167,11 @@ impl TokenResponse {
             "<TokenResponse scope={:?} expires_in={} refresh_token={}>",
             self.scope,
             self.expires_in,
-            if self.refresh_token.is_some() { "yes" } else { "no" }
+            if self.refresh_token.is_some() {
+                "yes"
+            } else {
+                "no"
+            }
         )
     }
 }
@@ -163,13 +206,22 @@ struct Principal {
 #[pymethods]
 impl Principal {
     fn __repr__(&self) -> String {
-        format!("<Principal {} via {} scopes={:?}>", self.username, self.client_id, self.scopes)
+        format!(
+            "<Principal {} via {} scopes={:?}>",
+            self.username, self.client_id, self.scopes
+        )
     }
 }
 
 impl From<core::Principal> for Principal {
     fn from(p: core::Principal) -> Self {
-        Principal { username: p.username, client_id: p.client_id, scopes: p.scopes, groups: p.groups, expires_at: p.expires_at }
+        Principal {
+            username: p.username,
+            client_id: p.client_id,
+            scopes: p.scopes,
+            groups: p.groups,
+            expires_at: p.expires_at,
+        }
     }
 }
 
@@ -189,22 +241,56 @@ struct Server {
 type Endpoint = fn(&core::Server, &core::HttpRequest<'_>) -> core::HttpResponse;
 
 impl Server {
-    fn endpoint(&self, py: Python<'_>, method: String, headers: Option<&Bound<'_, PyAny>>, body: Vec<u8>, f: Endpoint) -> PyResult<Response> {
+    fn endpoint(
+        &self,
+        py: Python<'_>,
+        method: String,
+        headers: Option<&Bound<'_, PyAny>>,
+        body: Vec<u8>,
+        f: Endpoint,
+    ) -> PyResult<Response> {
         let (content_type, authorization) = find_headers(headers)?;
         let server = &self.inner;
         let resp = py.detach(|| {
-            f(server, &core::HttpRequest {
-                method: &method,
-                content_type: content_type.as_deref(),
-                authorization: authorization.as_deref(),
-                body: &body,
-            })
+            f(
+                server,
+                &core::HttpRequest {
+                    method: &method,
+                    content_type: content_type.as_deref(),
+                    authorization: authorization.as_deref(),
+                    body: &body,
+                },
+            )
         });
         Ok(resp.into())
     }
 
     fn typed<T>(&self, py: Python<'_>, result: Result<T, core::OAuthError>) -> PyResult<T> {
         result.map_err(|e| oauth_error(py, Some(&e), &self.inner.error_response(&e)))
+    }
+
+    /// Runs `f` without the GIL when the store may block; a memory store's
+    /// calls take microseconds and keep it (releasing costs more than they do).
+    fn maybe_detached<T: Send>(&self, py: Python<'_>, f: impl FnOnce() -> T + Send) -> T {
+        if self.inner.store_may_block() {
+            py.detach(f)
+        } else {
+            f()
+        }
+    }
+
+    /// A store failure: `TemporarilyUnavailable`, carrying the 503 response.
+    fn store_error(&self, py: Python<'_>, e: core::StoreError) -> PyErr {
+        let e = core::OAuthError::from(e);
+        oauth_error(py, Some(&e), &self.inner.error_response(&e))
+    }
+
+    fn account_error(&self, py: Python<'_>, e: core::AccountError) -> PyErr {
+        match e {
+            core::AccountError::Store(e) => self.store_error(py, e),
+            core::AccountError::UnknownUser => config_error(py, &core::ConfigError::new("username", "no such user")),
+            other => config_error(py, &core::ConfigError::new("password_hash", other.to_string())),
+        }
     }
 }
 
@@ -213,17 +299,25 @@ impl Server {
     /// `Server(config)` with a dict or JSON string, or `Server(**fields)`.
     #[new]
     #[pyo3(signature = (config=None, **kwargs))]
-    fn new(py: Python<'_>, config: Option<&Bound<'_, PyAny>>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+    fn new(
+        py: Python<'_>,
+        config: Option<&Bound<'_, PyAny>>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
         let json = config_json(py, config, kwargs)?;
         let server = core::Server::from_json(&json).map_err(|e| config_error(py, &e))?;
-        Ok(Server { inner: Arc::new(server) })
+        Ok(Server {
+            inner: Arc::new(server),
+        })
     }
 
     /// A server from a JSON configuration file.
     #[staticmethod]
     fn from_file(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Self> {
         let server = core::Server::from_file(&path).map_err(|e| config_error(py, &e))?;
-        Ok(Server { inner: Arc::new(server) })
+        Ok(Server {
+            inner: Arc::new(server),
+        })
     }
 
     /// The realm of `WWW-Authenticate` challenges.
@@ -234,19 +328,43 @@ impl Server {
 
     /// The token endpoint: `method`, a mapping (or pairs) of headers, the raw body.
     #[pyo3(signature = (method, headers, body))]
-    fn token_endpoint(&self, py: Python<'_>, method: String, headers: Option<&Bound<'_, PyAny>>, body: Vec<u8>) -> PyResult<Response> {
+    fn token_endpoint(
+        &self,
+        py: Python<'_>,
+        method: String,
+        headers: Option<&Bound<'_, PyAny>>,
+        body: Vec<u8>,
+    ) -> PyResult<Response> {
         self.endpoint(py, method, headers, body, core::Server::token_endpoint)
     }
 
     /// The introspection endpoint (RFC 7662).
     #[pyo3(signature = (method, headers, body))]
-    fn introspection_endpoint(&self, py: Python<'_>, method: String, headers: Option<&Bound<'_, PyAny>>, body: Vec<u8>) -> PyResult<Response> {
-        self.endpoint(py, method, headers, body, core::Server::introspection_endpoint)
+    fn introspection_endpoint(
+        &self,
+        py: Python<'_>,
+        method: String,
+        headers: Option<&Bound<'_, PyAny>>,
+        body: Vec<u8>,
+    ) -> PyResult<Response> {
+        self.endpoint(
+            py,
+            method,
+            headers,
+            body,
+            core::Server::introspection_endpoint,
+        )
     }
 
     /// The revocation endpoint (RFC 7009).
     #[pyo3(signature = (method, headers, body))]
-    fn revocation_endpoint(&self, py: Python<'_>, method: String, headers: Option<&Bound<'_, PyAny>>, body: Vec<u8>) -> PyResult<Response> {
+    fn revocation_endpoint(
+        &self,
+        py: Python<'_>,
+        method: String,
+        headers: Option<&Bound<'_, PyAny>>,
+        body: Vec<u8>,
+    ) -> PyResult<Response> {
         self.endpoint(py, method, headers, body, core::Server::revocation_endpoint)
     }
 
@@ -263,7 +381,8 @@ impl Server {
     ) -> PyResult<TokenResponse> {
         let client = credentials(client_id, client_secret);
         let server = &self.inner;
-        let result = py.detach(|| server.password_grant(&client, &username, &password, scope.as_deref()));
+        let result =
+            py.detach(|| server.password_grant(&client, &username, &password, scope.as_deref()));
         self.typed(py, result).map(Into::into)
     }
 
@@ -302,7 +421,14 @@ impl Server {
 
     /// Revocation (RFC 7009). Unknown tokens succeed.
     #[pyo3(signature = (client_id, client_secret, token, token_type_hint=None))]
-    fn revoke(&self, py: Python<'_>, client_id: String, client_secret: Option<String>, token: String, token_type_hint: Option<String>) -> PyResult<()> {
+    fn revoke(
+        &self,
+        py: Python<'_>,
+        client_id: String,
+        client_secret: Option<String>,
+        token: String,
+        token_type_hint: Option<String>,
+    ) -> PyResult<()> {
         let client = credentials(client_id, client_secret);
         let server = &self.inner;
         let result = py.detach(|| server.revoke(&client, &token, token_type_hint.as_deref()));
@@ -310,51 +436,67 @@ impl Server {
     }
 
     /// Stage 5 with the token itself: a `Principal`, or an `OAuthError`
-    /// subclass carrying the RFC 6750 response.
+    /// subclass carrying the RFC 6750 response. The GIL is released when the
+    /// store may wait on a disk or a network.
     #[pyo3(signature = (access_token, resource, scope=None))]
     fn check(&self, py: Python<'_>, access_token: &str, resource: &str, scope: Option<&str>) -> PyResult<Principal> {
-        self.inner
-            .check(access_token, resource, scope)
-            .map(Into::into)
-            .map_err(|e| {
-                let refusal = core::Refusal::for_error(e, self.inner.realm());
-                oauth_error(py, refusal.error.as_ref(), &refusal.response)
-            })
+        let server = &self.inner;
+        let result = self.maybe_detached(py, || server.check(access_token, resource, scope));
+        result.map(Into::into).map_err(|e| {
+            let refusal = core::Refusal::for_error(e, server.realm());
+            oauth_error(py, refusal.error.as_ref(), &refusal.response)
+        })
     }
 
     /// Stage 5 from the request's Authorization header (None when absent).
     #[pyo3(signature = (authorization, resource, scope=None))]
     fn check_request(&self, py: Python<'_>, authorization: Option<&str>, resource: &str, scope: Option<&str>) -> PyResult<Principal> {
-        self.inner
-            .check_request(authorization, resource, scope)
-            .map(Into::into)
-            .map_err(|r| oauth_error(py, r.error.as_ref(), &r.response))
+        let server = &self.inner;
+        let result = self.maybe_detached(py, || server.check_request(authorization, resource, scope));
+        result.map(Into::into).map_err(|r| oauth_error(py, r.error.as_ref(), &r.response))
     }
 
     /// Hashes a password with this server's argon2id parameters (GIL released).
     fn hash_password(&self, py: Python<'_>, password: String) -> PyResult<String> {
         let server = &self.inner;
-        py.detach(|| server.hash_password(&password)).map_err(|e| PyValueError::new_err(e.to_string()))
+        py.detach(|| server.hash_password(&password))
+            .map_err(|e| PyValueError::new_err(e.to_string()))
     }
 
-    /// Sets a user's password hash and ends all its tokens.
+    /// Sets a user's password hash and ends all its tokens (in every process
+    /// sharing the store).
     fn set_user_password_hash(&self, py: Python<'_>, username: &str, password_hash: &str) -> PyResult<()> {
-        self.inner.set_user_password_hash(username, password_hash).map_err(|e| config_error(py, &e))
+        let server = &self.inner;
+        let result = py.detach(|| server.set_user_password_hash(username, password_hash));
+        result.map_err(|e| self.account_error(py, e))
     }
 
     /// Enables or disables a user; disabling ends all its tokens.
     fn set_user_enabled(&self, py: Python<'_>, username: &str, enabled: bool) -> PyResult<()> {
-        self.inner.set_user_enabled(username, enabled).map_err(|e| config_error(py, &e))
+        let server = &self.inner;
+        let result = py.detach(|| server.set_user_enabled(username, enabled));
+        result.map_err(|e| self.account_error(py, e))
     }
 
-    /// Ends every token of a user; False for an unknown user.
-    fn revoke_user_tokens(&self, username: &str) -> bool {
-        self.inner.revoke_user_tokens(username)
+    /// Ends every token of a user, in every process sharing the store;
+    /// False for an unknown user.
+    fn revoke_user_tokens(&self, py: Python<'_>, username: &str) -> PyResult<bool> {
+        let server = &self.inner;
+        let result = py.detach(|| server.revoke_user_tokens(username));
+        result.map_err(|e| self.store_error(py, e))
     }
 
-    /// Drops expired and revoked tokens now; returns how many went.
-    fn purge_expired(&self) -> usize {
-        self.inner.purge_expired()
+    /// Drops expired and revoked tokens now, in bounded batches; returns how many went.
+    fn purge_expired(&self, py: Python<'_>) -> PyResult<usize> {
+        let server = &self.inner;
+        let result = py.detach(|| server.purge_expired());
+        result.map_err(|e| self.store_error(py, e))
+    }
+
+    /// Whether store calls may wait on a disk or a network (SQLite, PostgreSQL).
+    #[getter]
+    fn store_may_block(&self) -> bool {
+        self.inner.store_may_block()
     }
 
     /// The configuration as it is now (re-hashed passwords included), as JSON.
@@ -378,9 +520,15 @@ impl ResourceGuard {
     /// `ResourceGuard(config)` with a dict or JSON string, or keyword arguments.
     #[new]
     #[pyo3(signature = (config=None, **kwargs))]
-    fn new(py: Python<'_>, config: Option<&Bound<'_, PyAny>>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+    fn new(
+        py: Python<'_>,
+        config: Option<&Bound<'_, PyAny>>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
         let json = config_json(py, config, kwargs)?;
-        let guard = core::Config::from_json(&json).and_then(|c| core::ResourceGuard::new(&c)).map_err(|e| config_error(py, &e))?;
+        let guard = core::Config::from_json(&json)
+            .and_then(|c| core::ResourceGuard::new(&c))
+            .map_err(|e| config_error(py, &e))?;
         Ok(ResourceGuard { inner: guard })
     }
 
@@ -392,26 +540,50 @@ impl ResourceGuard {
 
     /// The introspection request for `token`, authenticated as this
     /// resource server's client: (headers, body) to POST.
-    fn introspection_request(&self, token: &str, client_id: &str, client_secret: &str) -> (Vec<(String, String)>, Vec<u8>) {
-        let call = self.inner.introspection_request(token, &core::ClientCredentials::new(client_id, client_secret));
-        let headers = vec![("Content-Type".to_string(), call.content_type.to_string()), ("Authorization".to_string(), call.authorization)];
+    fn introspection_request(
+        &self,
+        token: &str,
+        client_id: &str,
+        client_secret: &str,
+    ) -> (Vec<(String, String)>, Vec<u8>) {
+        let call = self.inner.introspection_request(
+            token,
+            &core::ClientCredentials::new(client_id, client_secret),
+        );
+        let headers = vec![
+            ("Content-Type".to_string(), call.content_type.to_string()),
+            ("Authorization".to_string(), call.authorization),
+        ];
         (headers, call.body.into_bytes())
     }
 
     /// Step one: the bearer token in an Authorization header.
     fn bearer_token(&self, py: Python<'_>, authorization: Option<&str>) -> PyResult<String> {
-        self.inner.bearer_token(authorization).map_err(|r| oauth_error(py, r.error.as_ref(), &r.response))
+        self.inner
+            .bearer_token(authorization)
+            .map_err(|r| oauth_error(py, r.error.as_ref(), &r.response))
     }
 
     /// Step two: decides from the introspection response (str, bytes or dict).
     #[pyo3(signature = (introspection, resource, scope=None))]
-    fn check_introspection(&self, py: Python<'_>, introspection: &Bound<'_, PyAny>, resource: &str, scope: Option<&str>) -> PyResult<Principal> {
+    fn check_introspection(
+        &self,
+        py: Python<'_>,
+        introspection: &Bound<'_, PyAny>,
+        resource: &str,
+        scope: Option<&str>,
+    ) -> PyResult<Principal> {
         let json: String = if introspection.is_instance_of::<PyDict>() {
-            py.import("json")?.call_method1("dumps", (introspection,))?.extract()?
+            py.import("json")?
+                .call_method1("dumps", (introspection,))?
+                .extract()?
         } else if let Ok(bytes) = introspection.extract::<Vec<u8>>() {
-            String::from_utf8(bytes).map_err(|_| PyValueError::new_err("the introspection response is not UTF-8"))?
+            String::from_utf8(bytes)
+                .map_err(|_| PyValueError::new_err("the introspection response is not UTF-8"))?
         } else {
-            introspection.extract().map_err(|_| PyTypeError::new_err("the introspection response must be str, bytes or dict"))?
+            introspection.extract().map_err(|_| {
+                PyTypeError::new_err("the introspection response must be str, bytes or dict")
+            })?
         };
         self.inner
             .check_introspection_response(&json, resource, scope)
@@ -424,9 +596,20 @@ impl ResourceGuard {
 /// PHC string, with the GIL released.
 #[pyfunction]
 #[pyo3(signature = (password, m_cost=19456, t_cost=2, p_cost=1))]
-fn hash_password(py: Python<'_>, password: String, m_cost: u32, t_cost: u32, p_cost: u32) -> PyResult<String> {
-    let params = core::HashParams { m_cost, t_cost, p_cost };
-    py.detach(|| core::hash_password(&password, params)).map_err(|e| PyValueError::new_err(e.to_string()))
+fn hash_password(
+    py: Python<'_>,
+    password: String,
+    m_cost: u32,
+    t_cost: u32,
+    p_cost: u32,
+) -> PyResult<String> {
+    let params = core::HashParams {
+        m_cost,
+        t_cost,
+        p_cost,
+    };
+    py.detach(|| core::hash_password(&password, params))
+        .map_err(|e| PyValueError::new_err(e.to_string()))
 }
 
 /// A new client secret and the `sha256:` hash for the configuration.

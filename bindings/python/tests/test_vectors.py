@@ -86,8 +86,9 @@ def run_step(server, guard, step, env):
 
 @pytest.mark.parametrize("case", DOC["cases"], ids=[c["name"] for c in DOC["cases"]])
 def test_vector(case):
-    server = ropc.Server(DOC["config"])
-    guard = ropc.ResourceGuard(DOC["config"])
+    config = {**DOC["config"], "store": case["store"]} if "store" in case else DOC["config"]
+    server = ropc.Server(config)
+    guard = ropc.ResourceGuard(config)
     env = {}
     for i, step in enumerate(case["steps"]):
         try:

@@ -103,6 +103,14 @@ class AccessDenied(OAuthError):
     code = "access_denied"
 
 
+class TemporarilyUnavailable(OAuthError):
+    """``temporarily_unavailable`` (HTTP 503): the token store failed. Nothing
+    was changed; retry after ``Retry-After`` seconds. Never a verdict on the
+    credentials or tokens, which a client must keep."""
+
+    code = "temporarily_unavailable"
+
+
 class ConfigError(ValueError):
     """A configuration that cannot be loaded: ``path`` says where, ``message`` what."""
 
