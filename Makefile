@@ -15,15 +15,24 @@ CWARN    := -Wall -Wextra -Wpedantic -Werror
 VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full \
             --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
 
-.PHONY: all test test-rust test-c test-python python test-node node test-demo demo-deps demo-rust microhttpd stage-debug demo bench header lib install clean
+.PHONY: all test test-all test-integration test-rust test-c test-python python test-node node test-demo demo-deps demo-rust microhttpd stage-debug demo bench header lib install clean
 
 all:
 	$(CARGO) build --workspace
 
-test: test-rust test-c test-python test-node test-demo
+# Tests of the PostgreSQL store need a server: `make test` starts one
+# throwaway PostgreSQL (tests/services/postgres.sh: build/postgres, a free
+# loopback port, stopped at the end even on failure) for every target; a
+# target run alone starts its own.
+WITH_PG := tests/services/postgres.sh run --
+
+test:
+	$(WITH_PG) $(MAKE) --no-print-directory test-all
+
+test-all: test-rust test-c test-python test-node test-integration test-demo
 
 test-rust:
-	$(CARGO) test
+	$(WITH_PG) $(CARGO) test
 
 # ---- C ----------------------------------------------------------------------
 
@@ -96,7 +105,7 @@ python: $(VENV)/.ready
 	$(VPATH_) $(VPY) -m pip install -q --no-build-isolation --no-deps --force-reinstall ./bindings/python
 
 test-python: python
-	$(VPY) -m pytest -q -p no:cacheprovider bindings/python/tests
+	$(WITH_PG) $(VPY) -m pytest -q -p no:cacheprovider bindings/python/tests
 	cd bindings/python && $(VPATH_) $(VPY) -m mypy.stubtest ropc
 	@echo "== maturin build --release makes a wheel that installs without cargo"
 	rm -rf $(BUILD)/wheels $(BUILD)/wheel-venv
@@ -115,7 +124,7 @@ node:
 	cd $(NODE_PKG) && npm ci --no-audit --no-fund
 
 test-node: node
-	cd $(NODE_PKG) && npm test
+	$(WITH_PG) sh -c 'cd $(NODE_PKG) && npm test'
 	@echo "== index.d.ts is what tsc generates from the JSDoc"
 	rm -rf $(BUILD)/types-check
 	cd $(NODE_PKG) && npx tsc -p tsconfig.json --outDir $(CURDIR)/$(BUILD)/types-check
@@ -173,6 +182,11 @@ test-demo: demo-deps
 	! python3 examples/demo/demo.py --auth-server $(BUILD)/c/auth_server --python $(VPY) --node /bin/false \
 	  --as-port 0 --py-port 0 --node-port 0
 	! pgrep -f '[c]/auth_server --config' && ! pgrep -f 'examples/python/[r]esource_server.py'
+
+# Several processes on one store, crashes, outages: the C authorization
+# server and the Python module against SQLite and a real PostgreSQL.
+test-integration: $(BUILD)/c/auth_server python
+	$(WITH_PG) env ROPC_AUTH_SERVER=$(CURDIR)/$(BUILD)/c/auth_server $(VPY) -m pytest -q -p no:cacheprovider tests/integration
 
 demo-rust:
 	$(CARGO) run -q -p ropc-core --example flow

@@ -4,7 +4,9 @@
 #
 #   postgres.sh run -- CMD...   start a cluster on a free loopback port, run
 #                               CMD with ROPC_TEST_POSTGRES_URL set, stop the
-#                               cluster afterwards (also on failure or ^C).
+#                               cluster afterwards (also on failure or ^C);
+#                               ROPC_TEST_PSQL is its psql, ROPC_TEST_POSTGRES_CTL
+#                               this script.
 #                               With ROPC_TEST_POSTGRES_URL already set, just
 #                               runs CMD (so targets nest).
 #   postgres.sh stop | start    stop (immediately, as a crash would) or start
@@ -104,6 +106,7 @@ fi
 echo "== PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (build/postgres)" >&2
 export ROPC_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
 export ROPC_TEST_POSTGRES_CTL="$0"
+export ROPC_TEST_PSQL="$PGBIN/psql"
 set +e
 "$@"
 status=$?

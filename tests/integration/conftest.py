@@ -1,0 +1,117 @@
+"""Fixtures for tests that run real processes on one store: the C
+authorization server (ROPC_AUTH_SERVER, built by `make test-integration`),
+an SQLite file or a fresh database in the test PostgreSQL
+(ROPC_TEST_POSTGRES_URL, started by tests/services/postgres.sh)."""
+import base64
+import hashlib
+import json
+import os
+import secrets
+import signal
+import subprocess
+
+import psycopg
+import pytest
+import requests
+
+
+# alice-pw, bob-pw (argon2id m=64,t=1,p=1: cheap, for tests only)
+ALICE = "$argon2id$v=19$m=64,t=1,p=1$UWBJbSlPBujunbIF5FhKtg$eWgaEu3DUpw1lKaXQ+sDgNcdonxjq2Z8Sxjx5Q1fvSw"
+BOB = "$argon2id$v=19$m=64,t=1,p=1$0rvat3SjtbwkQfS8C2OrrQ$8FUPtCMdnaKyZ2XUbvZe5QmRD5+7C4Mw5SNlaUlJlf4"
+
+
+def sha(secret):
+    return "sha256:" + hashlib.sha256(secret.encode()).hexdigest()
+
+
+def config(store):
+    return {
+        "realm": "integration",
+        "password_hashing": {"m_cost": 64, "t_cost": 1, "p_cost": 1},
+        "throttle": {"max_failures": 3, "lockout_seconds": 900, "forget_after_seconds": 3600},
+        "scopes": [{"name": "read", "resources": ["GET /docs/*"]}],
+        "clients": [
+            {"id": "app", "secret_hash": sha("app-secret"), "grant_types": ["password", "refresh_token"],
+             "scopes": ["read"], "default_scopes": ["read"]},
+            {"id": "rs", "secret_hash": sha("rs-secret"), "introspect": True},
+        ],
+        "users": [{"username": "alice", "password_hash": ALICE}, {"username": "bob", "password_hash": BOB}],
+        "rules": [{"resources": ["* /docs/*"], "users": ["*"]}],
+        "store": store,
+    }
+
+
+def postgres_url():
+    base = os.environ.get("ROPC_TEST_POSTGRES_URL")
+    assert base, "ROPC_TEST_POSTGRES_URL is not set: run `make test-integration`, which starts a PostgreSQL"
+    return base
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request, tmp_path):
+    """A store setting on fresh storage: an SQLite file or a new database."""
+    if request.param == "sqlite":
+        return {"type": "sqlite", "path": str(tmp_path / "ropc.db"), "busy_timeout_ms": 2000}
+    base = postgres_url()
+    name = "ropc_it_" + secrets.token_hex(6)
+    with psycopg.connect(base, autocommit=True) as c:
+        c.execute(f"CREATE DATABASE {name}")
+    return {"type": "postgres", "url": base.rsplit("/", 1)[0] + "/" + name, "connect_timeout_ms": 3000}
+
+
+class AuthServer:
+    """The C example authorization server as a child process."""
+
+    def __init__(self, config_path, port=0):
+        exe = os.environ.get("ROPC_AUTH_SERVER")
+        assert exe, "ROPC_AUTH_SERVER is not set: run `make test-integration`"
+        self.config_path = config_path
+        self.proc = subprocess.Popen([exe, "--config", config_path, "--port", str(port)],
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        first = self.proc.stdout.readline()
+        assert "listening on" in first, f"auth_server did not start: {first!r}"
+        self.url = first.split()[-1]
+        self.port = int(self.url.rsplit(":", 1)[1])
+        self.http = requests.Session()
+
+    def post(self, path, data, client=("app", "app-secret")):
+        auth = "Basic " + base64.b64encode(f"{client[0]}:{client[1]}".encode()).decode()
+        return self.http.post(self.url + path, data=data, headers={"Authorization": auth}, timeout=30)
+
+    def login(self, user="alice", password=None):
+        return self.post("/token", {"grant_type": "password", "username": user, "password": password or f"{user}-pw"})
+
+    def refresh(self, token):
+        return self.post("/token", {"grant_type": "refresh_token", "refresh_token": token})
+
+    def active(self, token):
+        r = self.post("/introspect", {"token": token}, client=("rs", "rs-secret"))
+        assert r.status_code == 200, r.text
+        return r.json()["active"]
+
+    def kill(self):
+        """As a crash would: SIGKILL, no cleanup."""
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+
+
+@pytest.fixture
+def start(tmp_path):
+    """start(store) -> a running AuthServer on that store; all stopped at the end."""
+    started = []
+
+    def run(store, port=0):
+        path = tmp_path / f"ropc-{len(started)}.json"
+        path.write_text(json.dumps(config(store)))
+        s = AuthServer(str(path), port)
+        started.append(s)
+        return s
+
+    yield run
+    for s in started:
+        s.stop()
