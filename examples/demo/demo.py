@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """`make demo`: the five stages of the password grant across three real
 servers on loopback: an authorization server in C (libmicrohttpd + libropc)
-and two resource servers, one in Python and one in Node, that ask it
-(introspection) before they let ropc check scope and the owner's rights.
+keeping its tokens in an SQLite file, and two resource servers, one in Python
+and one in Node, that ask it (introspection) before they let ropc check scope
+and the owner's rights. Midway the authorization server is killed and started
+again: the tokens it issued keep working.
 
 A client then walks the flow, and the table shows what really happened at
 each step. Exits non-zero if any step did not behave as shown; stops the
@@ -33,19 +35,33 @@ class Server:
 
     def __init__(self, name, argv, env=None):
         self.name = name
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                     env={**os.environ, **(env or {})})
+        self.argv = argv
+        self.env = {**os.environ, **(env or {})}
         self.log = queue.Queue()
+        self.start()
+
+    def start(self):
+        self.proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.env)
         first = self.proc.stdout.readline()
         if "listening on" not in first:
             err = self.proc.stderr.read() if self.proc.poll() is not None else ""
-            raise RuntimeError(f"{name} did not start: {first.strip() or err.strip()}")
+            raise RuntimeError(f"{self.name} did not start: {first.strip() or err.strip()}")
         self.url = first.split()[-1]
-        threading.Thread(target=self._drain, daemon=True).start()
+        threading.Thread(target=self._drain, args=(self.proc,), daemon=True).start()
 
-    def _drain(self):
-        for line in self.proc.stderr:
+    def _drain(self, proc):
+        for line in proc.stderr:
             self.log.put(line.strip())
+
+    def crash_and_restart(self):
+        """SIGKILL (no clean shutdown), then the same program on the same port."""
+        old = self.proc.pid
+        self.proc.kill()
+        self.proc.wait(timeout=10)
+        port = self.url.rsplit(":", 1)[1]
+        self.argv = [*self.argv[: self.argv.index("--port")], "--port", port]
+        self.start()
+        return old, self.proc.pid
 
     def lines(self):
         time.sleep(0.05)
@@ -121,11 +137,27 @@ def main():
     p.add_argument("--as-port", type=int, default=9000)
     p.add_argument("--py-port", type=int, default=9001)
     p.add_argument("--node-port", type=int, default=9002)
+    p.add_argument("--state-dir", default=os.path.join(ROOT, "build", "demo"),
+                   help="where the authorization server keeps its SQLite store")
     args = p.parse_args()
+
+    # The demo's configuration, with the tokens in an SQLite file: they
+    # outlive the process (README: "Choosing a store").
+    os.makedirs(args.state_dir, exist_ok=True)
+    db = os.path.join(args.state_dir, "ropc.db")
+    for leftover in (db, db + "-wal", db + "-shm"):
+        if os.path.exists(leftover):
+            os.remove(leftover)
+    with open(CONFIG, encoding="utf-8") as f:
+        doc = json.load(f)
+    doc["store"] = {"type": "sqlite", "path": db}
+    as_config = os.path.join(args.state_dir, "ropc.json")
+    with open(as_config, "w", encoding="utf-8") as f:
+        json.dump(doc, f, indent=2)
 
     servers = []
     try:
-        auth = Server("auth_server (C)", [args.auth_server, "--config", CONFIG, "--port", str(args.as_port)])
+        auth = Server("auth_server (C)", [args.auth_server, "--config", as_config, "--port", str(args.as_port)])
         servers.append(auth)
         rs_args = ["--config", CONFIG, "--introspect", f"{auth.url}/introspect", "--client-id", API[0]]
         env = {"ROPC_CLIENT_SECRET": API[1]}
@@ -135,7 +167,7 @@ def main():
         nd = Server("resource_server (Node)", [args.node, os.path.join(ROOT, "examples", "node", "resource_server.js"),
                                                *rs_args, "--port", str(args.node_port)], env)
         servers.append(nd)
-        print(f"authorization server (C, libmicrohttpd + libropc): {auth.url}")
+        print(f"authorization server (C, libmicrohttpd + libropc): {auth.url}, tokens in {os.path.relpath(db)}")
         print(f"resource server (Python, http.server + ropc):       {py.url}")
         print(f"resource server (Node, node:http + ropc):          {nd.url}\n")
         auth.lines()
@@ -168,11 +200,16 @@ def run(auth, py, nd):
           detail=[f"Cache-Control: {headers.get('Cache-Control')}, Pragma: {headers.get('Pragma')}"])
     access = tokens.get("access_token", "")
 
+    old, new = auth.crash_and_restart()
+    auth.lines()
+    t.row("~", "the C server crashes (kill -9) and starts again on its file", "restarted",
+          f"restarted: pid {old} -> {new}, same port, same SQLite file", ok=auth.proc.poll() is None)
+
     for rs in (py, nd):
         status, _, body = http("GET", f"{rs.url}/invoices/42", headers={"Authorization": f"Bearer {access}"})
         t.row("4", f"billing-app: GET /invoices/42 on the {rs.name.split('(')[1][:-1]} resource server", "200", f"{status}")
         asked = [line for line in auth.lines() if "/introspect" in line]
-        t.row("5", "  it asks C /introspect, then ropc checks scope and rules", "200 allowed", describe(status, body),
+        t.row("5", "  it asks C /introspect (the token from before the crash)", "200 allowed", describe(status, body),
               ok=status == 200 and len(asked) == 1, detail=[f"C server log: {a}" for a in asked])
 
     status, _, body = http("POST", token_url, {"grant_type": "refresh_token", "refresh_token": tokens.get("refresh_token", "")}, auth=CLIENT)

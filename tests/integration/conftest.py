@@ -59,19 +59,11 @@ def store(request, tmp_path):
     return {"type": "postgres", "url": base.rsplit("/", 1)[0] + "/" + name, "connect_timeout_ms": 3000}
 
 
-class AuthServer:
-    """The C example authorization server as a child process."""
+class Client:
+    """An OAuth client of an authorization server at `url` (as app, or rs)."""
 
-    def __init__(self, config_path, port=0):
-        exe = os.environ.get("ROPC_AUTH_SERVER")
-        assert exe, "ROPC_AUTH_SERVER is not set: run `make test-integration`"
-        self.config_path = config_path
-        self.proc = subprocess.Popen([exe, "--config", config_path, "--port", str(port)],
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        first = self.proc.stdout.readline()
-        assert "listening on" in first, f"auth_server did not start: {first!r}"
-        self.url = first.split()[-1]
-        self.port = int(self.url.rsplit(":", 1)[1])
+    def __init__(self, url):
+        self.url = url
         self.http = requests.Session()
 
     def post(self, path, data, client=("app", "app-secret")):
@@ -88,6 +80,20 @@ class AuthServer:
         r = self.post("/introspect", {"token": token}, client=("rs", "rs-secret"))
         assert r.status_code == 200, r.text
         return r.json()["active"]
+
+
+
+class AuthServer(Client):
+    """The C example authorization server as a child process."""
+
+    def __init__(self, config_path, port=0):
+        exe = os.environ.get("ROPC_AUTH_SERVER")
+        assert exe, "ROPC_AUTH_SERVER is not set: run `make test-integration`"
+        self.proc = subprocess.Popen([exe, "--config", config_path, "--port", str(port)],
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        first = self.proc.stdout.readline()
+        assert "listening on" in first, f"auth_server did not start: {first!r}"
+        super().__init__(first.split()[-1])
 
     def kill(self):
         """As a crash would: SIGKILL, no cleanup."""

@@ -5,13 +5,14 @@ import json
 import os
 import sqlite3
 import subprocess
+import sys
 import threading
 import time
 
 import psycopg
 import requests
 import ropc
-from conftest import config
+from conftest import Client, config
 
 
 def test_a_token_from_one_process_works_through_the_other(start, store):
@@ -191,3 +192,26 @@ def test_the_python_module_and_the_c_server_share_a_store(start, store):
     assert server.active(t.access_token)
     c = server.login().json()
     assert py.check(c["access_token"], "GET /docs/1").username == "alice"
+
+
+def test_the_python_and_node_example_servers_share_the_store_with_the_c_one(start, store, tmp_path):
+    """Three example authorization servers, three languages, one store."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    path = tmp_path / "examples.json"
+    path.write_text(json.dumps(config(store)))
+    c = start(store)
+    others = []
+    try:
+        for argv in ([sys.executable, os.path.join(root, "examples", "python", "auth_server.py")],
+                     ["node", os.path.join(root, "examples", "node", "auth_server.js")]):
+            proc = subprocess.Popen([*argv, "--config", str(path), "--port", "0"], stdout=subprocess.PIPE,
+                                    stderr=subprocess.DEVNULL, text=True)
+            others.append(proc)
+            first = proc.stdout.readline()
+            assert "listening on" in first, f"{argv[-1]} did not start: {first!r}"
+            t = Client(first.split()[-1]).login().json()
+            assert c.active(t["access_token"]), f"a token from {os.path.basename(argv[-1])} works on the C server"
+    finally:
+        for proc in others:
+            proc.terminate()
+            proc.wait(timeout=10)
