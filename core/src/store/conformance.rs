@@ -1,11 +1,13 @@
 //! The conformance suite: what every [`Store`] must do, as checks any
 //! implementation can run (cargo feature `conformance`).
 //!
-//! ```ignore
-//! #[test]
-//! fn my_store_conforms() {
-//!     ropc_core::store::conformance::run(&|| Arc::new(MyStore::connect(...)) as Arc<dyn Store>);
-//! }
+//! ```
+//! use ropc_core::{store::conformance, MemoryStore, Store};
+//! use std::sync::Arc;
+//! // In a test of your store: handles on the same storage, as processes have.
+//! let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+//! conformance::run(&|| Arc::clone(&store));
+//! conformance::run_shared(&*store, &*store);
 //! ```
 //!
 //! [`run`] checks one store's semantics; [`run_shared`] checks that two
