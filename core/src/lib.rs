@@ -42,7 +42,7 @@ pub use scope::{is_scope_token, ScopeSet, MAX_RESOURCE_BYTES};
 pub use server::{Introspection, Server, ServerBuilder, TokenResponse};
 pub use store::{
     throttle_step, Failures, GrantId, LoginAttempt, MemoryStore, RefreshState, Rotation, Store,
-    StoreError, StoreStats, TokenKind, TokenRecord, UnavailableStore,
+    StoreError, StoreStats, Successors, TokenKind, TokenRecord, UnavailableStore,
 };
 #[cfg(feature = "postgres")]
 pub use store::{PostgresOptions, PostgresStore};

@@ -361,6 +361,11 @@ impl Registry {
 
     /// The index of a scope by name.
     pub(crate) fn scope_id(&self, name: &str) -> Option<usize> {
+        // A few scopes (the usual case) are found faster by comparing than
+        // by hashing: this runs for every scope of every token checked.
+        if self.scopes.len() <= 16 {
+            return self.scopes.iter().position(|s| *s.name == *name);
+        }
         self.scope_index.get(name).copied()
     }
 

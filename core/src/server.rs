@@ -10,7 +10,8 @@ use crate::registry::{hash_client_secret, Client, Registry, SecretHash, User};
 use crate::resource::{authorize, bearer, check_arguments, Principal, Refusal};
 use crate::scope::{parse_scope, ScopeSet};
 use crate::store::{
-    GrantId, RefreshState, Rotation, Store, StoreError, StoreStats, TokenKind, TokenRecord,
+    GrantId, RefreshState, Rotation, Store, StoreError, StoreStats, Successors, TokenKind,
+    TokenRecord,
 };
 use crate::token::{looks_like_token, mint, TokenHash};
 use once_cell::sync::Lazy;
@@ -516,57 +517,58 @@ impl Server {
         }
         let hash = TokenHash::of(refresh_token);
         let now = self.clock.now();
-        let record = match self.store.refresh(&hash, now)? {
-            Some(RefreshState::Active(r)) if *r.client_id == *client.id => r,
-            Some(RefreshState::Rotated(r)) if *r.client_id == *client.id => {
-                // Reuse of a rotated token: someone holds a copy. End the grant.
-                self.store.revoke_grant(TokenKind::Refresh, &hash)?;
-                return Err(invalid());
-            }
-            _ => return Err(invalid()),
-        };
-        // The scope granted originally, as far as it still exists.
-        let granted = self.registry.scope_set_of(&record.scope);
-        let scopes = match scope {
-            None => granted.clone(),
-            Some(s) => self.scope_within(s, &granted, "was not granted originally")?,
-        };
-        if self.user_current(&record).is_none() {
-            self.store.revoke_grant(TokenKind::Refresh, &hash)?;
-            return Err(invalid());
-        }
         let (new_refresh, new_refresh_hash) = mint();
         let (new_access, new_access_hash) = mint();
-        let scope: Arc<str> = self.registry.scope_string(&scopes).into();
-        let next = |ttl: u64, scope: Arc<str>| TokenRecord {
+        let mut next = Successors {
+            refresh: new_refresh_hash,
+            access: new_access_hash,
             issued_at: now,
-            expires_at: now.saturating_add(ttl),
-            scope,
-            ..record.clone()
+            refresh_expires_at: now.saturating_add(client.refresh_ttl),
+            access_expires_at: now.saturating_add(client.access_ttl),
+            access_scope: None,
         };
-        let rotation = self.store.rotate(
-            &hash,
-            &client.id,
-            now,
-            (
-                new_refresh_hash,
-                next(
-                    client.refresh_ttl,
-                    self.registry.scope_string(&granted).into(),
-                ),
-            ),
-            (new_access_hash, next(client.access_ttl, Arc::clone(&scope))),
-        )?;
-        match rotation {
-            Rotation::Rotated(_) => Ok(TokenResponse {
-                access_token: new_access,
-                token_type: "Bearer",
-                expires_in: client.access_ttl,
-                refresh_token: Some(new_refresh),
-                scope: scope.to_string(),
-            }),
-            Rotation::Reused | Rotation::WrongClient | Rotation::Invalid => Err(invalid()),
+        if let Some(requested) = scope {
+            // Narrowing needs the scope granted originally: one read first.
+            let record = match self.store.refresh(&hash, now)? {
+                Some(RefreshState::Active(r)) if *r.client_id == *client.id => r,
+                Some(RefreshState::Rotated(r)) if *r.client_id == *client.id => {
+                    // Reuse of a rotated token: someone holds a copy. End the grant.
+                    self.store.revoke_grant(TokenKind::Refresh, &hash)?;
+                    return Err(invalid());
+                }
+                _ => return Err(invalid()),
+            };
+            let granted = self.registry.scope_set_of(&record.scope);
+            let narrowed = self.scope_within(requested, &granted, "was not granted originally")?;
+            next.access_scope = Some(self.registry.scope_string(&narrowed).into());
         }
+        // The swap decides everything else in one store operation (on
+        // PostgreSQL, one statement): the token is active and this client's,
+        // or it was rotated before (reuse: the store revokes the lineage),
+        // or it is not a live token.
+        let old = match self.store.rotate(&hash, &client.id, now, &next)? {
+            Rotation::Rotated(old) => old,
+            Rotation::Reused | Rotation::WrongClient | Rotation::Invalid => return Err(invalid()),
+        };
+        if self.user_current(&old).is_none() {
+            // The owner no longer stands here (removed or disabled): end the
+            // grant, successors included.
+            self.store.revoke_grant(TokenKind::Refresh, &next.refresh)?;
+            return Err(invalid());
+        }
+        let scope = match next.access_scope {
+            Some(narrowed) => narrowed.to_string(),
+            None => self
+                .registry
+                .scope_string(&self.registry.scope_set_of(&old.scope)),
+        };
+        Ok(TokenResponse {
+            access_token: new_access,
+            token_type: "Bearer",
+            expires_in: client.access_ttl,
+            refresh_token: Some(new_refresh),
+            scope,
+        })
     }
 
     // ---- introspection and revocation ---------------------------------------

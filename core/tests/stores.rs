@@ -232,11 +232,10 @@ impl Store for Flaky {
         old: &TokenHash,
         c: &str,
         now: u64,
-        r: (TokenHash, TokenRecord),
-        a: (TokenHash, TokenRecord),
+        next: &Successors,
     ) -> Result<Rotation, StoreError> {
         self.up()?;
-        self.inner.rotate(old, c, now, r, a)
+        self.inner.rotate(old, c, now, next)
     }
     fn remove(&self, k: TokenKind, h: &TokenHash) -> Result<Option<TokenRecord>, StoreError> {
         self.up()?;

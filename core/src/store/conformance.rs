@@ -16,7 +16,9 @@
 //! tests also use (a shared test database) gives the same verdict. Each check
 //! panics with a message naming the rule broken.
 
-use super::{throttle_step, GrantId, RefreshState, Rotation, Store, TokenKind, TokenRecord};
+use super::{
+    throttle_step, GrantId, RefreshState, Rotation, Store, Successors, TokenKind, TokenRecord,
+};
 use crate::config::ThrottleConfig;
 use crate::token::{fill_random, TokenHash};
 use std::sync::{Arc, Barrier};
@@ -64,21 +66,22 @@ fn grant(store: &dyn Store, user: &str) -> (TokenHash, TokenHash, TokenRecord, T
     (a, r, ra, rr)
 }
 
-fn rotate(
-    store: &dyn Store,
-    old: &TokenHash,
-    client: &str,
-    user: &str,
-    grant: GrantId,
-) -> (TokenHash, TokenHash, Rotation) {
-    let (a, r) = (hash(), hash());
-    let mut ra = record(grant, user, NOW + 120);
-    ra.issued_at = NOW + 1;
-    let rr = record(grant, user, NOW + 900);
-    let out = store
-        .rotate(old, client, NOW + 1, (r, rr), (a, ra))
-        .expect("rotate");
-    (a, r, out)
+fn successors(narrowed: Option<&str>) -> Successors {
+    Successors {
+        refresh: hash(),
+        access: hash(),
+        issued_at: NOW + 1,
+        refresh_expires_at: NOW + 900,
+        access_expires_at: NOW + 120,
+        access_scope: narrowed.map(Into::into),
+    }
+}
+
+/// Rotates `old` as `client` at NOW + 1: (new access, new refresh, outcome).
+fn rotate(store: &dyn Store, old: &TokenHash, client: &str) -> (TokenHash, TokenHash, Rotation) {
+    let next = successors(None);
+    let out = store.rotate(old, client, NOW + 1, &next).expect("rotate");
+    (next.access, next.refresh, out)
 }
 
 /// Every single-store check, in turn.
@@ -149,20 +152,9 @@ pub fn expiry_is_exclusive(store: &dyn Store) {
     );
     assert!(store.refresh(&r, NOW + 599).expect("refresh").is_some());
     assert_eq!(store.refresh(&r, NOW + 600).expect("refresh"), None);
-    let (_, _, out) = {
-        let (na, nr) = (hash(), hash());
-        let g = GrantId::random();
-        let out = store
-            .rotate(
-                &r,
-                "app",
-                NOW + 600,
-                (nr, record(g, "u", NOW + 900)),
-                (na, record(g, "u", NOW + 700)),
-            )
-            .expect("rotate");
-        (na, nr, out)
-    };
+    let out = store
+        .rotate(&r, "app", NOW + 600, &successors(None))
+        .expect("rotate");
     assert_eq!(
         out,
         Rotation::Invalid,
@@ -170,11 +162,12 @@ pub fn expiry_is_exclusive(store: &dyn Store) {
     );
 }
 
-/// Rotation marks the old token rotated and stores successors in its grant.
+/// Rotation marks the old token rotated and stores successors that inherit
+/// its grant, client, owner, version and scope ([`Successors`]).
 pub fn rotation_is_a_compare_and_swap(store: &dyn Store) {
     let user = name("u");
     let (a1, r1, _, rr) = grant(store, &user);
-    let (a2, r2, out) = rotate(store, &r1, "app", &user, rr.grant);
+    let (a2, r2, out) = rotate(store, &r1, "app");
     assert_eq!(
         out,
         Rotation::Rotated(rr.clone()),
@@ -182,44 +175,54 @@ pub fn rotation_is_a_compare_and_swap(store: &dyn Store) {
     );
     assert_eq!(
         store.refresh(&r1, NOW + 1).expect("refresh"),
-        Some(RefreshState::Rotated(rr)),
+        Some(RefreshState::Rotated(rr.clone())),
         "the old token is kept, rotated"
     );
-    assert!(
-        matches!(
-            store.refresh(&r2, NOW + 1).expect("refresh"),
-            Some(RefreshState::Active(_))
-        ),
-        "the successor is active"
+    let (refresh, access) = successors(None).records(&rr);
+    assert_eq!(
+        store.refresh(&r2, NOW + 1).expect("refresh"),
+        Some(RefreshState::Active(refresh)),
+        "the successor is active and inherits grant, client, owner, version and scope"
     );
-    assert!(
-        store.access(&a2, NOW + 1).expect("access").is_some(),
+    assert_eq!(
+        store.access(&a2, NOW + 1).expect("access"),
+        Some(access),
         "the new access token is stored"
     );
     assert!(
         store.access(&a1, NOW + 1).expect("access").is_some(),
         "rotation does not end the old access token"
     );
-    let (_, _, again) = rotate(store, &r2, "app", &user, rr_grant(store, &r2));
+
+    let narrowed = successors(Some("read"));
+    let out = store
+        .rotate(&r2, "app", NOW + 1, &narrowed)
+        .expect("rotate");
     assert!(
-        matches!(again, Rotation::Rotated(_)),
+        matches!(out, Rotation::Rotated(_)),
         "the successor rotates in turn"
     );
-}
-
-fn rr_grant(store: &dyn Store, r: &TokenHash) -> GrantId {
-    match store.refresh(r, NOW + 1).expect("refresh") {
-        Some(RefreshState::Active(rec) | RefreshState::Rotated(rec)) => rec.grant,
-        None => panic!("the refresh token should be live"),
-    }
+    let stored = store
+        .access(&narrowed.access, NOW + 1)
+        .expect("access")
+        .expect("stored");
+    assert_eq!(
+        &*stored.scope, "read",
+        "a narrowed access token keeps its narrower scope"
+    );
+    let next = store.refresh(&narrowed.refresh, NOW + 1).expect("refresh");
+    assert!(
+        matches!(next, Some(RefreshState::Active(r)) if r.scope == rr.scope && r.grant == rr.grant),
+        "the refresh token keeps the scope granted originally"
+    );
 }
 
 /// Presenting a rotated token again revokes every token of its grant.
 pub fn reuse_revokes_the_lineage(store: &dyn Store) {
     let user = name("u");
-    let (a1, r1, _, rr) = grant(store, &user);
-    let (a2, r2, _) = rotate(store, &r1, "app", &user, rr.grant);
-    let (a3, r3, out) = rotate(store, &r1, "app", &user, rr.grant);
+    let (a1, r1, _, _) = grant(store, &user);
+    let (a2, r2, _) = rotate(store, &r1, "app");
+    let (a3, r3, out) = rotate(store, &r1, "app");
     assert_eq!(
         out,
         Rotation::Reused,
@@ -243,7 +246,7 @@ pub fn reuse_revokes_the_lineage(store: &dyn Store) {
             "reuse must end the {what} refresh token"
         );
     }
-    let (_, _, after) = rotate(store, &r2, "app", &user, rr.grant);
+    let (_, _, after) = rotate(store, &r2, "app");
     assert_eq!(
         after,
         Rotation::Invalid,
@@ -255,7 +258,7 @@ pub fn reuse_revokes_the_lineage(store: &dyn Store) {
 pub fn wrong_client_and_unknown_change_nothing(store: &dyn Store) {
     let user = name("u");
     let (_, r, _, rr) = grant(store, &user);
-    let (a2, _, out) = rotate(store, &r, "intruder", &user, rr.grant);
+    let (a2, _, out) = rotate(store, &r, "intruder");
     assert_eq!(out, Rotation::WrongClient);
     assert_eq!(
         store.access(&a2, NOW + 1).expect("access"),
@@ -267,7 +270,7 @@ pub fn wrong_client_and_unknown_change_nothing(store: &dyn Store) {
         Some(RefreshState::Active(rr)),
         "the token stays active"
     );
-    let (_, _, unknown) = rotate(store, &hash(), "app", &user, GrantId::random());
+    let (_, _, unknown) = rotate(store, &hash(), "app");
     assert_eq!(unknown, Rotation::Invalid);
 }
 
@@ -345,7 +348,7 @@ pub fn user_versions_end_tokens(store: &dyn Store) {
         0,
         "versions start at 0"
     );
-    let (a, r, _, rr) = grant(store, &alice);
+    let (a, r, _, _) = grant(store, &alice);
     let (bob_a, _, _, _) = grant(store, &bob);
     assert_eq!(store.revoke_user(&alice).expect("revoke_user"), 1);
     assert_eq!(
@@ -358,7 +361,7 @@ pub fn user_versions_end_tokens(store: &dyn Store) {
         None,
         "and refresh tokens"
     );
-    let (_, _, out) = rotate(store, &r, "app", &alice, rr.grant);
+    let (_, _, out) = rotate(store, &r, "app");
     assert_eq!(out, Rotation::Invalid, "an ended token cannot be rotated");
     assert!(
         store.access(&bob_a, NOW).expect("access").is_some(),
@@ -475,16 +478,16 @@ const RACERS: usize = 16;
 pub fn concurrent_rotations_have_one_winner(make: Factory<'_>) {
     let stores: Vec<Arc<dyn Store>> = (0..RACERS).map(|_| make()).collect();
     let user = name("u");
-    let (_, r, _, rr) = grant(&*stores[0], &user);
+    let (_, r, _, _) = grant(&*stores[0], &user);
     let barrier = Barrier::new(RACERS);
     let outcomes: Vec<Rotation> = std::thread::scope(|s| {
         let handles: Vec<_> = stores
             .iter()
             .map(|store| {
-                let (barrier, user) = (&barrier, &user);
+                let barrier = &barrier;
                 s.spawn(move || {
                     barrier.wait();
-                    rotate(&**store, &r, "app", user, rr.grant).2
+                    rotate(&**store, &r, "app").2
                 })
             })
             .collect();
@@ -544,19 +547,19 @@ pub fn concurrent_guesses_get_the_limit(make: Factory<'_>) {
 /// state: what one writes, the other reads, revokes and rotates.
 pub fn run_shared(first: &dyn Store, second: &dyn Store) {
     let user = name("u");
-    let (a, r, ra, rr) = grant(first, &user);
+    let (a, r, ra, _) = grant(first, &user);
     assert_eq!(
         second.access(&a, NOW).expect("access"),
         Some(ra),
         "a token saved by one handle is found by the other"
     );
-    let (a2, _, out) = rotate(second, &r, "app", &user, rr.grant);
+    let (a2, _, out) = rotate(second, &r, "app");
     assert!(matches!(out, Rotation::Rotated(_)));
     assert!(
         first.access(&a2, NOW + 1).expect("access").is_some(),
         "a rotation by one is seen by the other"
     );
-    let (_, _, reuse) = rotate(first, &r, "app", &user, rr.grant);
+    let (_, _, reuse) = rotate(first, &r, "app");
     assert_eq!(reuse, Rotation::Reused, "reuse is detected across handles");
     assert_eq!(
         second.access(&a2, NOW + 1).expect("access"),

@@ -2,7 +2,7 @@
 
 use super::{
     throttle_step, Failures, GrantId, LoginAttempt, RefreshState, Rotation, Store, StoreError,
-    StoreStats, TokenKind, TokenRecord,
+    StoreStats, Successors, TokenKind, TokenRecord,
 };
 use crate::config::ThrottleConfig;
 use crate::token::{TokenHash, TokenHashBuilder};
@@ -20,18 +20,71 @@ struct GrantCell {
     revoked: AtomicBool,
 }
 
+/// A token as this store keeps it: a [`TokenRecord`] packed into 88 bytes
+/// (with its 32-byte key, a 120-byte map bucket), which is most of what a
+/// live token costs.
 struct Entry {
-    record: TokenRecord,
+    grant_id: GrantId,
+    client_id: Arc<str>,
+    username: Arc<str>,
+    scope: Arc<str>,
+    expires_at: u64,
+    /// `expires_at - issued_at`: exact for every lifetime a server issues
+    /// (at most ten years); a record whose lifetime is negative or beyond
+    /// 136 years keeps its `issued_at` clamped into that range.
+    lifetime: u32,
+    /// The credential version (31 bits) and, in the top bit, whether the
+    /// token was rotated.
+    state: u32,
     /// Shared by the tokens of one lineage. A grant without a refresh token
     /// has a single token and needs none: it is revoked by removing it
     /// (which saves a 32-byte allocation a live token).
     grant: Option<Arc<GrantCell>>,
-    rotated: bool,
 }
 
+/// Versions above this are kept as this (two billion ends of one user's
+/// tokens in one process's life: beyond reach).
+const MAX_VERSION: u64 = (1 << 31) - 1;
+const ROTATED: u32 = 1 << 31;
+
 impl Entry {
+    fn new(record: TokenRecord, grant: Option<Arc<GrantCell>>) -> Entry {
+        let lifetime = record.expires_at.saturating_sub(record.issued_at);
+        Entry {
+            grant_id: record.grant,
+            client_id: record.client_id,
+            username: record.username,
+            scope: record.scope,
+            expires_at: record.expires_at,
+            lifetime: u32::try_from(lifetime).unwrap_or(u32::MAX),
+            // At most MAX_VERSION, below 2^31: the cast keeps the value.
+            state: record.user_version.min(MAX_VERSION) as u32,
+            grant,
+        }
+    }
+
+    fn user_version(&self) -> u64 {
+        u64::from(self.state & !ROTATED)
+    }
+
+    fn rotated(&self) -> bool {
+        self.state & ROTATED != 0
+    }
+
+    fn record(&self) -> TokenRecord {
+        TokenRecord {
+            grant: self.grant_id,
+            client_id: Arc::clone(&self.client_id),
+            username: Arc::clone(&self.username),
+            scope: Arc::clone(&self.scope),
+            issued_at: self.expires_at - u64::from(self.lifetime),
+            expires_at: self.expires_at,
+            user_version: self.user_version(),
+        }
+    }
+
     fn live(&self, now: u64) -> bool {
-        now < self.record.expires_at
+        now < self.expires_at
             && self
                 .grant
                 .as_ref()
@@ -78,6 +131,8 @@ pub struct MemoryStore {
     failures: Mutex<HashMap<Box<str>, Failures>>,
     /// Credential versions of users whose tokens were ended (absent: 0).
     versions: RwLock<HashMap<Box<str>, u64>>,
+    /// Whether `versions` has ever held anything.
+    any_versions: AtomicBool,
 }
 
 impl Default for MemoryStore {
@@ -86,6 +141,7 @@ impl Default for MemoryStore {
             shards: (0..SHARDS).map(|_| RwLock::new(Shard::default())).collect(),
             failures: Mutex::new(HashMap::new()),
             versions: RwLock::new(HashMap::new()),
+            any_versions: AtomicBool::new(false),
         }
     }
 }
@@ -109,17 +165,16 @@ impl MemoryStore {
     }
 
     fn version(&self, username: &str) -> u64 {
-        // Most servers never end a user's tokens: an empty map costs no hashing.
-        let versions = self.versions.read();
-        if versions.is_empty() {
-            0
-        } else {
-            versions.get(username).copied().unwrap_or(0)
+        // Most servers seldom end a user's tokens: until one does, a check
+        // costs one relaxed load here, not a lock.
+        if !self.any_versions.load(Ordering::Acquire) {
+            return 0;
         }
+        self.versions.read().get(username).copied().unwrap_or(0)
     }
 
-    fn current(&self, record: &TokenRecord) -> bool {
-        record.user_version == self.version(&record.username)
+    fn current(&self, entry: &Entry) -> bool {
+        entry.user_version() == self.version(&entry.username)
     }
 
     fn put(
@@ -134,14 +189,7 @@ impl MemoryStore {
         if now >= shard.next_purge {
             shard.purge(now);
         }
-        shard.map(kind).insert(
-            hash,
-            Entry {
-                record,
-                grant,
-                rotated: false,
-            },
-        );
+        shard.map(kind).insert(hash, Entry::new(record, grant));
     }
 }
 
@@ -161,33 +209,27 @@ impl Store for MemoryStore {
     }
 
     fn access(&self, hash: &TokenHash, now: u64) -> Result<Option<TokenRecord>, StoreError> {
-        let found = {
-            let shard = self.shard(hash).read();
-            shard
-                .access
-                .get(hash)
-                .filter(|e| e.live(now))
-                .map(|e| e.record.clone())
-        };
-        Ok(found.filter(|r| self.current(r)))
+        let shard = self.shard(hash).read();
+        Ok(shard
+            .access
+            .get(hash)
+            .filter(|e| e.live(now) && self.current(e))
+            .map(Entry::record))
     }
 
     fn refresh(&self, hash: &TokenHash, now: u64) -> Result<Option<RefreshState>, StoreError> {
-        let found = {
-            let shard = self.shard(hash).read();
-            shard
-                .refresh
-                .get(hash)
-                .filter(|e| e.live(now))
-                .map(|e| (e.record.clone(), e.rotated))
-        };
-        Ok(found.filter(|(r, _)| self.current(r)).map(|(r, rotated)| {
-            if rotated {
-                RefreshState::Rotated(r)
-            } else {
-                RefreshState::Active(r)
-            }
-        }))
+        let shard = self.shard(hash).read();
+        Ok(shard
+            .refresh
+            .get(hash)
+            .filter(|e| e.live(now) && self.current(e))
+            .map(|e| {
+                if e.rotated() {
+                    RefreshState::Rotated(e.record())
+                } else {
+                    RefreshState::Active(e.record())
+                }
+            }))
     }
 
     fn rotate(
@@ -195,39 +237,39 @@ impl Store for MemoryStore {
         old: &TokenHash,
         client_id: &str,
         now: u64,
-        next_refresh: (TokenHash, TokenRecord),
-        next_access: (TokenHash, TokenRecord),
+        next: &Successors,
     ) -> Result<Rotation, StoreError> {
         let (record, cell) = {
             let mut shard = self.shard(old).write();
             let Some(entry) = shard.refresh.get_mut(old).filter(|e| e.live(now)) else {
                 return Ok(Rotation::Invalid);
             };
-            if entry.record.user_version != self.version(&entry.record.username) {
+            if !self.current(entry) {
                 return Ok(Rotation::Invalid);
             }
-            if *entry.record.client_id != *client_id {
+            if *entry.client_id != *client_id {
                 return Ok(Rotation::WrongClient);
             }
-            if entry.rotated {
+            if entry.rotated() {
                 if let Some(g) = &entry.grant {
                     g.revoked.store(true, Ordering::Release);
                 }
                 return Ok(Rotation::Reused);
             }
-            entry.rotated = true;
-            let cell = entry.grant.get_or_insert_with(Default::default);
-            (entry.record.clone(), Arc::clone(cell))
+            entry.state |= ROTATED;
+            let cell = Arc::clone(entry.grant.get_or_insert_with(Default::default));
+            (entry.record(), cell)
         };
         // The swap above decided the winner; the successors join its grant,
         // so a later reuse of `old` revokes them too.
+        let (refresh, access) = next.records(&record);
         self.put(
             TokenKind::Refresh,
-            next_refresh.0,
-            next_refresh.1,
+            next.refresh,
+            refresh,
             Some(Arc::clone(&cell)),
         );
-        self.put(TokenKind::Access, next_access.0, next_access.1, Some(cell));
+        self.put(TokenKind::Access, next.access, access, Some(cell));
         Ok(Rotation::Rotated(record))
     }
 
@@ -237,7 +279,7 @@ impl Store for MemoryStore {
             .write()
             .map(kind)
             .remove(hash)
-            .map(|e| e.record))
+            .map(|e| e.record()))
     }
 
     fn revoke_grant(&self, kind: TokenKind, hash: &TokenHash) -> Result<(), StoreError> {
@@ -292,7 +334,9 @@ impl Store for MemoryStore {
     fn revoke_user(&self, username: &str) -> Result<u64, StoreError> {
         let mut versions = self.versions.write();
         let v = versions.entry(username.into()).or_insert(0);
-        *v = v.saturating_add(1);
+        *v = v.saturating_add(1).min(MAX_VERSION);
+        // Set under the write lock: a reader that sees the flag sees the map.
+        self.any_versions.store(true, Ordering::Release);
         Ok(*v)
     }
 
@@ -330,13 +374,35 @@ impl MemoryStore {
             .write()
             .map(kind)
             .get(hash)
-            .map(|e| e.record.grant)
+            .map(|e| e.grant_id)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_entry_fits_a_120_byte_bucket_and_keeps_its_record() {
+        assert_eq!(
+            std::mem::size_of::<Entry>() + std::mem::size_of::<TokenHash>(),
+            120
+        );
+        let record = TokenRecord {
+            grant: GrantId([7; 16]),
+            client_id: "c".into(),
+            username: "u".into(),
+            scope: "read".into(),
+            issued_at: 1_700_000_000,
+            expires_at: 1_700_000_000 + 10 * 365 * 24 * 3600,
+            user_version: MAX_VERSION,
+        };
+        let mut entry = Entry::new(record.clone(), None);
+        entry.state |= ROTATED;
+        assert_eq!(entry.record(), record);
+        assert!(entry.rotated());
+        assert_eq!(entry.user_version(), MAX_VERSION);
+    }
 
     #[test]
     fn stale_failure_counters_do_not_pile_up() {

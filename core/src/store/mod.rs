@@ -161,6 +161,46 @@ pub enum RefreshState {
     Rotated(TokenRecord),
 }
 
+/// The tokens a rotation stores. They inherit from the old refresh token
+/// its grant, client, owner, credential version and scope (the access token
+/// may have a narrower scope), so a rotation needs nothing read beforehand.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Successors {
+    /// The new refresh token.
+    pub refresh: TokenHash,
+    /// The new access token.
+    pub access: TokenHash,
+    /// When both were issued.
+    pub issued_at: u64,
+    /// When the new refresh token expires.
+    pub refresh_expires_at: u64,
+    /// When the new access token expires.
+    pub access_expires_at: u64,
+    /// The access token's scope when the request narrowed it; `None`: the old token's.
+    pub access_scope: Option<Arc<str>>,
+}
+
+impl Successors {
+    /// The refresh and access records, inheriting from `old`.
+    pub fn records(&self, old: &TokenRecord) -> (TokenRecord, TokenRecord) {
+        let refresh = TokenRecord {
+            issued_at: self.issued_at,
+            expires_at: self.refresh_expires_at,
+            ..old.clone()
+        };
+        let access = TokenRecord {
+            issued_at: self.issued_at,
+            expires_at: self.access_expires_at,
+            scope: self
+                .access_scope
+                .clone()
+                .unwrap_or_else(|| Arc::clone(&old.scope)),
+            ..old.clone()
+        };
+        (refresh, access)
+    }
+}
+
 /// What [`Store::rotate`] did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Rotation {
@@ -260,17 +300,16 @@ pub trait Store: Send + Sync {
 
     /// The compare-and-swap at the heart of refresh-token rotation: if `old`
     /// is a live, active refresh token bound to `client_id`, mark it rotated
-    /// and store `next_refresh` and `next_access` in its grant; if it is live
-    /// but rotated already, revoke its whole grant. Of many concurrent calls
-    /// with one token, in any number of processes, at most one returns
-    /// [`Rotation::Rotated`].
+    /// and store the successors in its grant (see [`Successors`]); if it is
+    /// live but rotated already, revoke its whole grant. Of many concurrent
+    /// calls with one token, in any number of processes, at most one returns
+    /// [`Rotation::Rotated`], with the old token's record.
     fn rotate(
         &self,
         old: &TokenHash,
         client_id: &str,
         now: u64,
-        next_refresh: (TokenHash, TokenRecord),
-        next_access: (TokenHash, TokenRecord),
+        next: &Successors,
     ) -> Result<Rotation, StoreError>;
 
     /// Removes one token; returns its record if it was held (live or not).

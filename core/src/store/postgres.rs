@@ -5,7 +5,7 @@
 
 use super::pool::Pool;
 use super::sql::{from_sql, grant_from, to_sql, Dialect, SqlStore, SCHEMA_VERSION};
-use super::{Failures, GrantId, StoreError, StoreStats, TokenKind, TokenRecord};
+use super::{Failures, GrantId, StoreError, StoreStats, Successors, TokenKind, TokenRecord};
 use crate::token::TokenHash;
 use postgres::types::ToSql;
 use postgres::{Client, NoTls, Row, Statement};
@@ -84,6 +84,28 @@ const LIVE_FOR_UPDATE: &str = "SELECT t.grant_id, t.client_id, t.username, t.sco
     WHERE t.hash = $1 AND t.kind = $2 AND t.expires_at > $3 AND NOT g.revoked
       AND t.user_version = COALESCE((SELECT version FROM ropc_users WHERE username = t.username), 0)
     FOR UPDATE OF t";
+
+/// Rotation's common case as one statement (one round trip, one commit):
+/// the UPDATE is the compare-and-swap (a concurrent rotation waits on the
+/// row and then finds it rotated), the successors are inserted only if it
+/// matched, and they inherit from the old token as [`Successors`] says.
+const ROTATE: &str = "WITH won AS (
+    UPDATE ropc_tokens t SET rotated = TRUE
+    WHERE t.hash = $1 AND t.kind = 1 AND NOT t.rotated AND t.client_id = $2 AND t.expires_at > $3
+      AND NOT (SELECT g.revoked FROM ropc_grants g WHERE g.id = t.grant_id)
+      AND t.user_version = COALESCE((SELECT u.version FROM ropc_users u WHERE u.username = t.username), 0)
+    RETURNING t.grant_id, t.client_id, t.username, t.scope, t.issued_at, t.expires_at, t.user_version
+  ), extended AS (
+    UPDATE ropc_grants SET expires_at = GREATEST(expires_at, $4) WHERE id = (SELECT grant_id FROM won)
+  ), successors AS (
+    INSERT INTO ropc_tokens (hash, kind, grant_id, client_id, username, scope, issued_at, expires_at, user_version)
+    SELECT v.hash, v.kind, w.grant_id, w.client_id, w.username, COALESCE(v.scope, w.scope), $6, v.expires_at,
+           w.user_version
+    FROM won w CROSS JOIN (VALUES ($5::bytea, 1::bigint, NULL::text, $7::bigint),
+                                  ($8::bytea, 0::bigint, $9::text, $10::bigint))
+         AS v (hash, kind, scope, expires_at)
+  )
+  SELECT grant_id, client_id, username, scope, issued_at, expires_at, user_version, FALSE FROM won";
 
 /// Takes a lock that only ropc's migrations take, so that hosts starting at
 /// once create the schema once.
@@ -397,6 +419,35 @@ impl Dialect for PostgresConnection {
             &[&to_sql(forget_before), &limit],
         )?;
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    fn try_rotate(
+        &mut self,
+        old: &TokenHash,
+        client_id: &str,
+        now: u64,
+        next: &Successors,
+    ) -> Result<Option<TokenRecord>, StoreError> {
+        let row = self.query_opt(
+            ROTATE,
+            &[
+                &&old.0[..],
+                &client_id,
+                &to_sql(now),
+                &to_sql(next.refresh_expires_at.max(next.access_expires_at)),
+                &&next.refresh.0[..],
+                &to_sql(next.issued_at),
+                &to_sql(next.refresh_expires_at),
+                &&next.access.0[..],
+                &next.access_scope.as_deref(),
+                &to_sql(next.access_expires_at),
+            ],
+        )?;
+        Ok(row
+            .as_ref()
+            .map(record)
+            .transpose()?
+            .map(|(record, _)| record))
     }
 
     fn stats(&mut self) -> Result<StoreStats, StoreError> {

@@ -12,7 +12,7 @@
 use super::pool::Pool;
 use super::{
     throttle_step, Failures, GrantId, LoginAttempt, RefreshState, Rotation, Store, StoreError,
-    StoreStats, TokenKind, TokenRecord,
+    StoreStats, Successors, TokenKind, TokenRecord,
 };
 use crate::config::ThrottleConfig;
 use crate::token::TokenHash;
@@ -92,6 +92,22 @@ pub trait Dialect: Send + 'static {
     ) -> Result<usize, StoreError>;
     #[doc(hidden)]
     fn stats(&mut self) -> Result<StoreStats, StoreError>;
+    /// The common case of a rotation in one round trip, where the database
+    /// can: if `old` is live, active and bound to `client_id`, mark it
+    /// rotated and store the successors ([`Successors`]) atomically,
+    /// returning its record;
+    /// `None` if it was not rotated (the full path then says why). The
+    /// default does nothing (`None`).
+    #[doc(hidden)]
+    fn try_rotate(
+        &mut self,
+        _old: &TokenHash,
+        _client_id: &str,
+        _now: u64,
+        _next: &Successors,
+    ) -> Result<Option<TokenRecord>, StoreError> {
+        Ok(None)
+    }
 }
 
 fn in_tx<C: Dialect, T>(
@@ -201,10 +217,15 @@ impl<C: Dialect> Store for SqlStore<C> {
         old: &TokenHash,
         client_id: &str,
         now: u64,
-        next_refresh: (TokenHash, TokenRecord),
-        next_access: (TokenHash, TokenRecord),
+        next: &Successors,
     ) -> Result<Rotation, StoreError> {
         self.pool.with(|c| {
+            if let Some(record) = c.try_rotate(old, client_id, now, next)? {
+                return Ok(Rotation::Rotated(record));
+            }
+            // Not rotated by the one-statement path (or none): decide in a
+            // transaction. `rotated` only ever goes from false to true, so
+            // whichever path wins, it wins once.
             in_tx(c, |c| {
                 let Some((record, rotated)) = c.live(TokenKind::Refresh, old, now, true)? else {
                     return Ok(Rotation::Invalid);
@@ -217,13 +238,10 @@ impl<C: Dialect> Store for SqlStore<C> {
                     return Ok(Rotation::Reused);
                 }
                 c.mark_rotated(old)?;
-                let (mut refresh, mut access) = (next_refresh.1, next_access.1);
-                // The successors join the old token's grant, whatever they say.
-                refresh.grant = record.grant;
-                access.grant = record.grant;
+                let (refresh, access) = next.records(&record);
                 c.upsert_grant(&record.grant, refresh.expires_at.max(access.expires_at))?;
-                c.insert_token(TokenKind::Refresh, &next_refresh.0, &refresh)?;
-                c.insert_token(TokenKind::Access, &next_access.0, &access)?;
+                c.insert_token(TokenKind::Refresh, &next.refresh, &refresh)?;
+                c.insert_token(TokenKind::Access, &next.access, &access)?;
                 Ok(Rotation::Rotated(record))
             })
         })

@@ -3,8 +3,8 @@
 //! store answers `503 temporarily_unavailable` with `Retry-After`.
 
 use super::{
-    Failures, LoginAttempt, RefreshState, Rotation, Store, StoreError, StoreStats, TokenKind,
-    TokenRecord,
+    Failures, LoginAttempt, RefreshState, Rotation, Store, StoreError, StoreStats, Successors,
+    TokenKind, TokenRecord,
 };
 use crate::config::ThrottleConfig;
 use crate::token::TokenHash;
@@ -36,8 +36,7 @@ impl Store for UnavailableStore {
         _: &TokenHash,
         _: &str,
         _: u64,
-        _: (TokenHash, TokenRecord),
-        _: (TokenHash, TokenRecord),
+        _: &Successors,
     ) -> Result<Rotation, StoreError> {
         down()
     }
