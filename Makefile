@@ -15,7 +15,7 @@ CWARN    := -Wall -Wextra -Wpedantic -Werror
 VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full \
             --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
 
-.PHONY: all test test-all test-integration test-rust test-c test-python python test-node node test-demo demo-deps demo-rust microhttpd stage-debug demo bench header lib install clean
+.PHONY: all test test-all test-integration test-rust bench-stores test-c test-python python test-node node test-demo demo-deps demo-rust microhttpd stage-debug demo bench header lib install clean
 
 all:
 	$(CARGO) build --workspace
@@ -219,6 +219,20 @@ bench: $(BENCH_VENV)/.ready
 	AUTHLIB_INSECURE_TRANSPORT=1 $(BENCH_PY) bench/python/bench.py > $(RAW)/python.json
 	cd bench/node && node bench.js > $(CURDIR)/$(RAW)/node.json
 	$(BENCH_PY) bench/report.py $(RAW) $(BENCH_OUT)
+	$(MAKE) --no-print-directory bench-stores
+
+# Refresh and bearer check on SQLite and PostgreSQL (a throwaway cluster,
+# fsync on), from Rust and Python, beside Authlib with SQLAlchemy on the
+# same databases: bench/results/stores.{json,md}.
+bench-stores: $(BENCH_VENV)/.ready
+	mkdir -p $(RAW)
+	PATH=$(CURDIR)/$(BENCH_VENV)/bin:$$PATH $(BENCH_PY) -m pip install -q --no-build-isolation --no-deps --force-reinstall ./bindings/python
+	ROPC_TEST_POSTGRES_FSYNC=on $(WITH_PG) sh -c '\
+	  $(CARGO) run -q --release -p ropc-core --example bench_stores -- bench/c/config.json $(RAW)/bench-stores.db "$$ROPC_TEST_POSTGRES_URL" \
+	    | tee $(RAW)/rust_stores.json && \
+	  AUTHLIB_INSECURE_TRANSPORT=1 $(BENCH_PY) bench/python/stores.py --sqlite-dir $(RAW)/sqlite \
+	    --postgres-url "$$ROPC_TEST_POSTGRES_URL" > $(RAW)/python_stores.json'
+	$(BENCH_PY) bench/report_stores.py $(RAW) $(BENCH_OUT)
 
 clean:
 	$(CARGO) clean

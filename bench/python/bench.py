@@ -19,9 +19,10 @@ import peers  # noqa: E402
 LOGIN = "grant_type=password&username=alice&password=correct+horse&scope=read+write"
 
 
-def make_ropc():
+def make_ropc(store=None):
     secret_hash = ropc.hash_client_secret(peers.CLIENT_SECRET)
     server = ropc.Server({
+        "store": store or {"type": "memory"},
         "throttle": {"max_failures": 100, "lockout_seconds": 900, "forget_after_seconds": 86400},
         "scopes": [{"name": "read", "resources": ["GET /invoices/*"]}, {"name": "write", "resources": ["POST /invoices/*"]}],
         "clients": [{"id": peers.CLIENT_ID, "secret_hash": secret_hash, "grant_types": ["password", "refresh_token"],

@@ -109,14 +109,129 @@ def make_oauthlib():
 
 # ---- Authlib ------------------------------------------------------------------
 
-def make_authlib():
-    from authlib.oauth2.rfc6749 import AuthorizationServer, ClientMixin, ResourceProtector, TokenMixin
+class MemoryTokens:
+    """Authlib's tokens in dicts (the in-memory fixture)."""
+
+    def __init__(self, client):
+        from authlib.oauth2.rfc6749 import TokenMixin
+
+        self.by_access, self.by_refresh = {}, {}
+
+        class Token(TokenMixin):
+            def __init__(self, data, user):
+                self.data, self.user, self.issued, self.revoked = data, user, time.time(), False
+
+            def check_client(self, c):
+                return c.get_client_id() == CLIENT_ID
+
+            def get_scope(self):
+                return self.data["scope"]
+
+            def get_expires_in(self):
+                return self.data["expires_in"]
+
+            def is_expired(self):
+                return time.time() > self.issued + self.data["expires_in"]
+
+            def is_revoked(self):
+                return self.revoked
+
+            def get_user(self):
+                return self.user
+
+            def get_client(self):
+                return client
+
+        self.Token = Token
+
+    def save(self, token, user):
+        t = self.Token(token, user)
+        self.by_access[token["access_token"]] = t
+        if "refresh_token" in token:
+            self.by_refresh[token["refresh_token"]] = t
+
+    def access(self, access_token):
+        return self.by_access.get(access_token)
+
+    def refresh(self, refresh_token):
+        t = self.by_refresh.get(refresh_token)
+        return t if t and not getattr(t, "refresh_revoked", False) else None
+
+    def user_of(self, token):
+        return token.user
+
+    def revoke_refresh(self, token):
+        token.refresh_revoked = True
+        self.by_refresh.pop(token.data.get("refresh_token"), None)
+
+
+class SqlaTokens:
+    """Authlib's tokens in a database through its SQLAlchemy mixins, as its
+    documentation shows (a commit a saved or rotated token)."""
+
+    def __init__(self, client, url):
+        from authlib.integrations.sqla_oauth2 import OAuth2TokenMixin
+        from sqlalchemy import Column, Integer, String, create_engine
+        from sqlalchemy.orm import declarative_base, scoped_session, sessionmaker
+
+        Base = declarative_base()
+
+        class Token(Base, OAuth2TokenMixin):
+            __tablename__ = "oauth2_token"
+            id = Column(Integer, primary_key=True)
+            user_id = Column(String(40))
+
+            def check_client(self, c):
+                return c.get_client_id() == self.client_id
+
+            def get_user(self):
+                return self.user_id
+
+            def get_client(self):
+                return client
+
+            def is_revoked(self):
+                # The mixin counts a rotated refresh token as revoking its
+                # access token; ropc (and the in-memory fixtures) leave that
+                # access token alive until it expires.
+                return bool(self.access_token_revoked_at)
+
+        engine = create_engine(url)
+        Base.metadata.drop_all(engine)
+        Base.metadata.create_all(engine)
+        self.Token, self.session = Token, scoped_session(sessionmaker(bind=engine))
+
+    def save(self, token, user):
+        self.session.add(self.Token(client_id=CLIENT_ID, user_id=user, **token))
+        self.session.commit()
+
+    def access(self, access_token):
+        t = self.session.query(self.Token).filter_by(access_token=access_token).first()
+        self.session.commit()  # end the read transaction, as a request would
+        return t
+
+    def refresh(self, refresh_token):
+        t = self.session.query(self.Token).filter_by(refresh_token=refresh_token).first()
+        return t if t and not t.refresh_token_revoked_at else None
+
+    def user_of(self, token):
+        return token.user_id
+
+    def revoke_refresh(self, token):
+        token.refresh_token_revoked_at = int(time.time())
+        self.session.add(token)
+        self.session.commit()
+
+
+def make_authlib(database_url=None):
+    """Authlib's AuthorizationServer and ResourceProtector; tokens in memory,
+    or with `database_url` in that database through SQLAlchemy."""
+    from authlib.oauth2.rfc6749 import AuthorizationServer, ClientMixin, ResourceProtector
     from authlib.oauth2.rfc6749 import grants
     from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload, OAuth2Request
     from authlib.oauth2.rfc6750 import BearerTokenGenerator, BearerTokenValidator
 
     password_hashes = users()
-    tokens_by_access, tokens_by_refresh = {}, {}
 
     class Client(ClientMixin):
         def get_client_id(self):
@@ -135,31 +250,7 @@ def make_authlib():
             return " ".join(s for s in (scope or "read").split() if s in ("read", "write"))
 
     client = Client()
-
-    class Token(TokenMixin):
-        def __init__(self, data, user):
-            self.data, self.user, self.issued, self.revoked = data, user, time.time(), False
-
-        def check_client(self, c):
-            return c.get_client_id() == CLIENT_ID
-
-        def get_scope(self):
-            return self.data["scope"]
-
-        def get_expires_in(self):
-            return self.data["expires_in"]
-
-        def is_expired(self):
-            return time.time() > self.issued + self.data["expires_in"]
-
-        def is_revoked(self):
-            return self.revoked
-
-        def get_user(self):
-            return self.user
-
-        def get_client(self):
-            return client
+    tokens = SqlaTokens(client, database_url) if database_url else MemoryTokens(client)
 
     class Request(OAuth2Request):
         def __init__(self, method, uri, headers, form=None):
@@ -180,10 +271,7 @@ def make_authlib():
             return client if client_id == CLIENT_ID else None
 
         def save_token(self, token, request):
-            t = Token(token, request.user)
-            tokens_by_access[token["access_token"]] = t
-            if "refresh_token" in token:
-                tokens_by_refresh[token["refresh_token"]] = t
+            tokens.save(token, request.user)
 
         def create_oauth2_request(self, request):
             return Request("POST", "https://as.example/token", request["headers"], dict(urllib.parse.parse_qsl(request["body"])))
@@ -206,17 +294,15 @@ def make_authlib():
         INCLUDE_NEW_REFRESH_TOKEN = True
 
         def authenticate_refresh_token(self, refresh_token):
-            t = tokens_by_refresh.get(refresh_token)
-            return t if t and not getattr(t, "refresh_revoked", False) else None
+            return tokens.refresh(refresh_token)
 
         def authenticate_user(self, credential):
-            return credential.user
+            return tokens.user_of(credential)
 
         def revoke_old_credential(self, credential):
             # Rotation ends the old refresh token, not the access token
             # issued beside it (as in ropc and the oauthlib model).
-            credential.refresh_revoked = True
-            tokens_by_refresh.pop(credential.data.get("refresh_token"), None)
+            tokens.revoke_refresh(credential)
 
     server = Server()
     server.register_grant(PasswordGrant)
@@ -227,7 +313,7 @@ def make_authlib():
 
     class Validator(BearerTokenValidator):
         def authenticate_token(self, token_string):
-            return tokens_by_access.get(token_string)
+            return tokens.access(token_string)
 
     protector = ResourceProtector()
     protector.register_token_validator(Validator())

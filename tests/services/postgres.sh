@@ -9,6 +9,7 @@
 #                               this script.
 #                               With ROPC_TEST_POSTGRES_URL already set, just
 #                               runs CMD (so targets nest).
+#   (fsync is off for speed, unless ROPC_TEST_POSTGRES_FSYNC=on: benchmarks.)
 #   postgres.sh stop | start    stop (immediately, as a crash would) or start
 #                               the running test cluster again, on the same
 #                               port: for tests of an outage.
@@ -51,7 +52,7 @@ ctl() {
   case "$1" in
     stop) as_pg "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -m immediate -w stop >/dev/null ;;
     start) as_pg "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -w -t 60 \
-             -o "-p $PGPORT_ -k $PGSOCK -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" \
+             -o "-p $PGPORT_ -k $PGSOCK -c listen_addresses=127.0.0.1 -c fsync=$PGFSYNC -c max_connections=300" \
              -l "$PGLOG" start >/dev/null ;;
   esac
 }
@@ -87,6 +88,7 @@ PGDATA_DIR=$dir/data
 PGSOCK=$dir
 PGLOG=$dir/pg.log
 PGPORT_=$port
+PGFSYNC=${ROPC_TEST_POSTGRES_FSYNC:-off}
 ENV
 # shellcheck disable=SC1090
 . "$envfile"
