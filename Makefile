@@ -15,7 +15,7 @@ CWARN    := -Wall -Wextra -Wpedantic -Werror
 VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full \
             --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
 
-.PHONY: all test test-all test-integration test-rust bench-stores test-c test-python python test-node node test-demo demo-deps demo-rust microhttpd stage-debug demo bench header lib install clean
+.PHONY: all test test-all test-integration test-rust bench-stores lint test-c test-python python test-node node test-demo demo-deps demo-rust microhttpd stage-debug demo bench header lib install clean
 
 all:
 	$(CARGO) build --workspace
@@ -29,7 +29,8 @@ WITH_PG := tests/services/postgres.sh run --
 test:
 	$(WITH_PG) $(MAKE) --no-print-directory test-all
 
-test-all: test-rust test-c test-python test-node test-integration test-demo
+test-all: lint test-rust test-c test-python test-node test-integration test-demo
+
 
 test-rust:
 	$(WITH_PG) $(CARGO) test
@@ -99,6 +100,12 @@ $(VENV)/.ready: bindings/python/requirements-test.txt
 	$(VPY) -m pip install -q --upgrade pip
 	$(VPY) -m pip install -q -r $<
 	touch $@
+
+# The gates: formatting, clippy with every warning an error, ruff.
+lint: $(VENV)/.ready
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(VENV)/bin/ruff check bindings/python examples tests bench
 
 # `pip install ./bindings/python`, as a user would (a release build by cargo).
 python: $(VENV)/.ready

@@ -55,7 +55,7 @@ def main():
     raw, out = sys.argv[1], sys.argv[2]
     os.makedirs(out, exist_ok=True)
     divan = parse_divan(load(raw, "divan.txt"))
-    live = [json.loads(l) for l in load(raw, "live.jsonl").splitlines() if l.strip()]
+    live = [json.loads(line) for line in load(raw, "live.jsonl").splitlines() if line.strip()]
     rust_calls, c_calls = json.loads(load(raw, "rust_calls.json")), json.loads(load(raw, "c_calls.json"))
     py, node = json.loads(load(raw, "python.json")), json.loads(load(raw, "node.json"))
 
@@ -81,7 +81,7 @@ def main():
                                                 nl["ropc"]["password_grant_2_concurrent_per_s"] / nl["ropc"]["password_grant_per_s"]),
         "c_check_vs_rust": c_calls["check_ns"] / rust_calls["check_ns"],
         "c_refresh_vs_rust": c_calls["refresh_ns"] / rust_calls["refresh_ns"],
-        "max_bytes_per_live_token": max(l["bytes_per_token"] for l in live if l["live_tokens"] >= 100_000),
+        "max_bytes_per_live_token": max(row["bytes_per_token"] for row in live if row["live_tokens"] >= 100_000),
         "check_latency_10m_vs_1k": live[-1]["check_ns"] / live[0]["check_ns"],
     }
     targets = [
@@ -109,7 +109,7 @@ def main():
         json.dump(result, f, indent=1)
 
     m = result["machine"]
-    md = [f"# ropc benchmark results\n", f"{result['date']} on {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB; {m['rustc']}; "
+    md = ["# ropc benchmark results\n", f"{result['date']} on {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB; {m['rustc']}; "
           f"Python {py['versions']['python']}, Node {node['versions']['node']}. Medians of repeated runs; ops/s, higher is better.\n",
           "## From Python\n", "| figure | ropc | oauthlib | Authlib |", "|---|---:|---:|---:|"]
     for key, label in (("password_grant_per_s", "password grant (argon2id, OWASP)"), ("password_grant_2_threads_per_s", "password grant, 2 threads"),
@@ -128,8 +128,8 @@ def main():
            f"| check / refresh in a Rust loop | {rust_calls['check_ns']:.0f} ns / {rust_calls['refresh_ns']:.0f} ns |",
            f"| check / refresh through libropc from C | {c_calls['check_ns']:.0f} ns / {c_calls['refresh_ns']:.0f} ns |", "",
            "| live tokens | bytes a token | check latency |", "|---:|---:|---:|"]
-    for l in live:
-        md.append(f"| {l['live_tokens']:,} | {l['bytes_per_token']:.0f} | {l['check_ns']:.0f} ns |")
+    for row in live:
+        md.append(f"| {row['live_tokens']:,} | {row['bytes_per_token']:.0f} | {row['check_ns']:.0f} ns |")
     md += ["\n## Targets\n", "| target | measured | met |", "|---|---:|:---:|"]
     for t in result["targets"]:
         md.append(f"| {t['target']} | {t['measured']} | {'yes' if t['met'] else '**no**'} |")

@@ -15,6 +15,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations)]
 #![deny(clippy::unwrap_used, clippy::dbg_macro, clippy::print_stdout)]
+// Tests state their expectations with unwrap: a panic there is the failure.
+#![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod clock;
 mod config;
@@ -41,8 +43,9 @@ pub use resource::{IntrospectionRequest, Principal, Refusal, ResourceGuard};
 pub use scope::{is_scope_token, ScopeSet, MAX_RESOURCE_BYTES};
 pub use server::{Introspection, Server, ServerBuilder, TokenResponse};
 pub use store::{
-    throttle_step, Failures, GrantId, LoginAttempt, MemoryStore, RefreshState, Rotation, Store,
-    StoreError, StoreStats, Successors, TokenKind, TokenRecord, UnavailableStore,
+    throttle_finish, throttle_step, Failures, GrantId, LoginAttempt, MemoryStore, RefreshState,
+    Rotation, Store, StoreError, StoreStats, Successors, TokenKind, TokenRecord, UnavailableStore,
+    Verdict, PENDING_TIMEOUT_SECS,
 };
 #[cfg(feature = "postgres")]
 pub use store::{PostgresOptions, PostgresStore};

@@ -11,7 +11,7 @@ use crate::resource::{authorize, bearer, check_arguments, Principal, Refusal};
 use crate::scope::{parse_scope, ScopeSet};
 use crate::store::{
     GrantId, RefreshState, Rotation, Store, StoreError, StoreStats, Successors, TokenKind,
-    TokenRecord,
+    TokenRecord, Verdict,
 };
 use crate::token::{looks_like_token, mint, TokenHash};
 use once_cell::sync::Lazy;
@@ -451,10 +451,18 @@ impl Server {
         let attempt = self
             .store
             .login_attempt(username, now, &self.registry.config.throttle)?;
-        if !attempt.allowed {
-            return Err(OAuthError::invalid_grant(
-                "too many failed attempts for this account; try again later",
-            ));
+        match attempt.verdict {
+            Verdict::Proceed => {}
+            Verdict::Locked => {
+                return Err(OAuthError::invalid_grant(
+                    "too many failed attempts for this account; try again later",
+                ))
+            }
+            Verdict::Busy => {
+                return Err(OAuthError::temporarily_unavailable(
+                    "too many sign-ins for this account are in progress; retry shortly",
+                ))
+            }
         }
         let user = self.user(username);
         let ok = match &user {
@@ -464,12 +472,12 @@ impl Server {
                 false
             }
         };
+        // Both outcomes make the same store call.
+        self.store.login_finished(username, now, ok)?;
         let user = match user {
             Some(u) if ok => u,
-            // Already counted by login_attempt.
             _ => return Err(OAuthError::invalid_grant(BAD_CREDENTIALS)),
         };
-        self.store.clear_failures(username)?;
         if user.hash.needs_rehash(self.passwords.params()) {
             self.rehash(&user, password);
         }

@@ -231,9 +231,8 @@ pub extern "C" fn ropc_server_builder_build(
     err: *mut *mut ropc_error,
 ) -> ropc_status {
     ffi_boundary! {
-        if builder.is_null() { return ropc_status::ROPC_NULL_PARAMETER; }
-        // SAFETY: non-NULL, from ropc_server_builder_new; consumed here.
-        let b = unsafe { Box::from_raw(builder) };
+        // From ropc_server_builder_new; consumed here.
+        let Some(b) = crate::take_box(builder) else { return ropc_status::ROPC_NULL_PARAMETER };
         if out.is_null() { return ropc_status::ROPC_NULL_PARAMETER; }
         match Server::from_config(b.config) {
             Ok(server) => {

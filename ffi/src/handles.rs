@@ -60,11 +60,8 @@ pub extern "C" fn ropc_response_header(
         let Some((name, value)) = r.headers.get(index) else {
             return ropc_status::ROPC_INVALID_ARGUMENT;
         };
-        // SAFETY: both checked non-NULL above.
-        unsafe {
-            *name_out = name.as_ptr();
-            *value_out = value.as_ptr();
-        }
+        crate::set(name_out, name.as_ptr());
+        crate::set(value_out, value.as_ptr());
         ropc_status::ROPC_OK
     }
 }
@@ -78,10 +75,7 @@ pub extern "C" fn ropc_response_body(
 ) -> *const c_char {
     ffi_boundary! {
         let Some(r) = handle(response) else { return std::ptr::null() };
-        if !len_out.is_null() {
-            // SAFETY: checked non-NULL.
-            unsafe { *len_out = r.body_len };
-        }
+        crate::set(len_out, r.body_len);
         r.body.as_ptr()
     }
 }
@@ -262,10 +256,7 @@ pub extern "C" fn ropc_introspection_free(info: *mut ropc_introspection) {
 #[no_mangle]
 pub extern "C" fn ropc_string_free(s: *mut c_char) {
     ffi_boundary! {
-        if !s.is_null() {
-            // SAFETY: the caller promises `s` came from CString::into_raw here.
-            drop(unsafe { CString::from_raw(s) });
-        }
+        crate::free_cstring(s)
     }
 }
 

@@ -155,6 +155,30 @@ pub(crate) fn handle<'a, T>(p: *const T) -> Option<&'a T> {
     unsafe { p.as_ref() }
 }
 
+/// Writes `value` to `out` unless `out` is NULL; returns whether it did.
+pub(crate) fn set<T>(out: *mut T, value: T) -> bool {
+    if out.is_null() {
+        return false;
+    }
+    // SAFETY: non-NULL; the caller of the export promises writable storage.
+    unsafe { *out = value };
+    true
+}
+
+/// Takes back a handle made by `Box::into_raw` (consuming it), or `None` for NULL.
+pub(crate) fn take_box<T>(p: *mut T) -> Option<Box<T>> {
+    // SAFETY: non-NULL; the caller promises `p` came from us and is not used again.
+    (!p.is_null()).then(|| unsafe { Box::from_raw(p) })
+}
+
+/// Frees a string made by `CString::into_raw`; NULL is a no-op.
+pub(crate) fn free_cstring(s: *mut std::ffi::c_char) {
+    if !s.is_null() {
+        // SAFETY: the caller promises `s` came from CString::into_raw here.
+        drop(unsafe { std::ffi::CString::from_raw(s) });
+    }
+}
+
 /// Writes an out-param (callers check it for NULL first).
 pub(crate) fn write_out<T>(out: *mut *mut T, value: Box<T>) {
     // SAFETY: checked non-NULL by the caller; points at writable storage.

@@ -102,16 +102,12 @@ fn http_request<'a>(
 
 fn endpoint(
     server: *const ropc_server,
-    method: *const c_char,
-    content_type: *const c_char,
-    authorization: *const c_char,
-    body: *const u8,
-    body_len: usize,
+    req: Result<HttpRequest<'_>, ropc_status>,
     out: *mut *mut ropc_response,
     f: Endpoint,
 ) -> ropc_status {
     let server = try_ref!(server);
-    let req = match http_request(method, content_type, authorization, body, body_len) {
+    let req = match req {
         Ok(req) => req,
         Err(status) => return status,
     };
@@ -136,7 +132,7 @@ pub extern "C" fn ropc_server_token_endpoint(
     body_len: usize,
     out: *mut *mut ropc_response,
 ) -> ropc_status {
-    ffi_boundary! { endpoint(server, method, content_type, authorization, body, body_len, out, Server::token_endpoint) }
+    ffi_boundary! { endpoint(server, http_request(method, content_type, authorization, body, body_len), out, Server::token_endpoint) }
 }
 
 /// The introspection endpoint (RFC 7662); as `ropc_server_token_endpoint`.
@@ -150,7 +146,7 @@ pub extern "C" fn ropc_server_introspection_endpoint(
     body_len: usize,
     out: *mut *mut ropc_response,
 ) -> ropc_status {
-    ffi_boundary! { endpoint(server, method, content_type, authorization, body, body_len, out, Server::introspection_endpoint) }
+    ffi_boundary! { endpoint(server, http_request(method, content_type, authorization, body, body_len), out, Server::introspection_endpoint) }
 }
 
 /// The revocation endpoint (RFC 7009); as `ropc_server_token_endpoint`.
@@ -164,7 +160,7 @@ pub extern "C" fn ropc_server_revocation_endpoint(
     body_len: usize,
     out: *mut *mut ropc_response,
 ) -> ropc_status {
-    ffi_boundary! { endpoint(server, method, content_type, authorization, body, body_len, out, Server::revocation_endpoint) }
+    ffi_boundary! { endpoint(server, http_request(method, content_type, authorization, body, body_len), out, Server::revocation_endpoint) }
 }
 
 /// Whether answering this request at an endpoint may run argon2 (a
@@ -410,8 +406,7 @@ fn string_out(
 ) -> ropc_status {
     match result {
         Ok(s) => {
-            // SAFETY: checked non-NULL by the caller.
-            unsafe { *out = into_raw_string(&s) };
+            crate::set(out, into_raw_string(&s));
             ropc_status::ROPC_OK
         }
         Err(e) => ropc_error::hash(&e).report(err),
@@ -530,10 +525,7 @@ pub extern "C" fn ropc_server_purge_expired(
         let server = try_ref!(server);
         match server.inner.purge_expired() {
             Ok(n) => {
-                if !count_out.is_null() {
-                    // SAFETY: non-NULL; the caller promises a writable size_t.
-                    unsafe { *count_out = n };
-                }
+                crate::set(count_out, n);
                 ropc_status::ROPC_OK
             }
             Err(e) => ropc_error::store(e).status(),

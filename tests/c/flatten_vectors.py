@@ -3,7 +3,9 @@
 fgets: one `KEY value` per line, tab between fields, a missing line for a
 null. Usage: flatten_vectors.py flows.json out_dir (writes config.json and
 vectors.txt there)."""
-import json, os, sys
+import json
+import os
+import sys
 
 src, out = sys.argv[1], sys.argv[2]
 doc = json.load(open(src, encoding="utf-8"))

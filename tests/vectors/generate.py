@@ -20,7 +20,10 @@ Format (README "Test vectors" has the full description):
   token, {{int:NAME}} an integer; a NAME captured before must match again.
   {{NAME}} in a request or expectation stands for a captured value.
 """
-import base64, hashlib, json, os
+import base64
+import hashlib
+import json
+import os
 
 REALM = "ropc-test"
 CHEAP = {"m_cost": 64, "t_cost": 1, "p_cost": 1}

@@ -414,23 +414,63 @@ fn account(s: &core::Server, r: std::result::Result<(), core::AccountError>) -> 
         other => AccountFailure::Argument(other.to_string()),
     }))
 }
-fn set_password_job(s: Server, username: String, hash: String) -> impl FnOnce() -> Done + Send + 'static {
+fn set_password_job(
+    s: Server,
+    username: String,
+    hash: String,
+) -> impl FnOnce() -> Done + Send + 'static {
     move || account(&s, s.set_user_password_hash(&username, &hash))
 }
-fn set_enabled_job(s: Server, username: String, enabled: bool) -> impl FnOnce() -> Done + Send + 'static {
+fn set_enabled_job(
+    s: Server,
+    username: String,
+    enabled: bool,
+) -> impl FnOnce() -> Done + Send + 'static {
     move || account(&s, s.set_user_enabled(&username, enabled))
 }
 fn revoke_user_job(s: Server, username: String) -> impl FnOnce() -> Done + Send + 'static {
-    move || Done::Text(s.revoke_user_tokens(&username).map(|b| b.to_string()).map_err(|e| store_refused(&s, e)))
+    move || {
+        Done::Text(
+            s.revoke_user_tokens(&username)
+                .map(|b| b.to_string())
+                .map_err(|e| store_refused(&s, e)),
+        )
+    }
 }
 fn purge_job(s: Server) -> impl FnOnce() -> Done + Send + 'static {
-    move || Done::Text(s.purge_expired().map(|n| n.to_string()).map_err(|e| store_refused(&s, e)))
+    move || {
+        Done::Text(
+            s.purge_expired()
+                .map(|n| n.to_string())
+                .map_err(|e| store_refused(&s, e)),
+        )
+    }
 }
-fn check_job(s: Server, token: String, resource: String, scope: Opt) -> impl FnOnce() -> Done + Send + 'static {
-    move || Done::Principal(s.check(&token, &resource, scope.as_deref()).map_err(|e| from_refusal(core::Refusal::for_error(e, s.realm()))))
+fn check_job(
+    s: Server,
+    token: String,
+    resource: String,
+    scope: Opt,
+) -> impl FnOnce() -> Done + Send + 'static {
+    move || {
+        Done::Principal(
+            s.check(&token, &resource, scope.as_deref())
+                .map_err(|e| from_refusal(core::Refusal::for_error(e, s.realm()))),
+        )
+    }
 }
-fn check_request_job(s: Server, authorization: Opt, resource: String, scope: Opt) -> impl FnOnce() -> Done + Send + 'static {
-    move || Done::Principal(s.check_request(authorization.as_deref(), &resource, scope.as_deref()).map_err(from_refusal))
+fn check_request_job(
+    s: Server,
+    authorization: Opt,
+    resource: String,
+    scope: Opt,
+) -> impl FnOnce() -> Done + Send + 'static {
+    move || {
+        Done::Principal(
+            s.check_request(authorization.as_deref(), &resource, scope.as_deref())
+                .map_err(from_refusal),
+        )
+    }
 }
 fn server_hash_job(s: Server, password: String) -> impl FnOnce() -> Done + Send + 'static {
     move || Done::Argument(s.hash_password(&password).map_err(|e| e.to_string()))
@@ -454,13 +494,33 @@ twin!(purge_expired, purge_expired_sync, purge_job, ());
 #[napi]
 impl NativeServer {
     #[napi]
-    pub fn check_async(&self, access_token: String, resource: String, scope: Opt) -> AsyncTask<Job> {
-        job(check_job(Arc::clone(&self.inner), access_token, resource, scope))
+    pub fn check_async(
+        &self,
+        access_token: String,
+        resource: String,
+        scope: Opt,
+    ) -> AsyncTask<Job> {
+        job(check_job(
+            Arc::clone(&self.inner),
+            access_token,
+            resource,
+            scope,
+        ))
     }
 
     #[napi]
-    pub fn check_request_async(&self, authorization: Opt, resource: String, scope: Opt) -> AsyncTask<Job> {
-        job(check_request_job(Arc::clone(&self.inner), authorization, resource, scope))
+    pub fn check_request_async(
+        &self,
+        authorization: Opt,
+        resource: String,
+        scope: Opt,
+    ) -> AsyncTask<Job> {
+        job(check_request_job(
+            Arc::clone(&self.inner),
+            authorization,
+            resource,
+            scope,
+        ))
     }
 }
 

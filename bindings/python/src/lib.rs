@@ -288,8 +288,13 @@ impl Server {
     fn account_error(&self, py: Python<'_>, e: core::AccountError) -> PyErr {
         match e {
             core::AccountError::Store(e) => self.store_error(py, e),
-            core::AccountError::UnknownUser => config_error(py, &core::ConfigError::new("username", "no such user")),
-            other => config_error(py, &core::ConfigError::new("password_hash", other.to_string())),
+            core::AccountError::UnknownUser => {
+                config_error(py, &core::ConfigError::new("username", "no such user"))
+            }
+            other => config_error(
+                py,
+                &core::ConfigError::new("password_hash", other.to_string()),
+            ),
         }
     }
 }
@@ -439,7 +444,13 @@ impl Server {
     /// subclass carrying the RFC 6750 response. The GIL is released when the
     /// store may wait on a disk or a network.
     #[pyo3(signature = (access_token, resource, scope=None))]
-    fn check(&self, py: Python<'_>, access_token: &str, resource: &str, scope: Option<&str>) -> PyResult<Principal> {
+    fn check(
+        &self,
+        py: Python<'_>,
+        access_token: &str,
+        resource: &str,
+        scope: Option<&str>,
+    ) -> PyResult<Principal> {
         let server = &self.inner;
         let result = self.maybe_detached(py, || server.check(access_token, resource, scope));
         result.map(Into::into).map_err(|e| {
@@ -450,10 +461,19 @@ impl Server {
 
     /// Stage 5 from the request's Authorization header (None when absent).
     #[pyo3(signature = (authorization, resource, scope=None))]
-    fn check_request(&self, py: Python<'_>, authorization: Option<&str>, resource: &str, scope: Option<&str>) -> PyResult<Principal> {
+    fn check_request(
+        &self,
+        py: Python<'_>,
+        authorization: Option<&str>,
+        resource: &str,
+        scope: Option<&str>,
+    ) -> PyResult<Principal> {
         let server = &self.inner;
-        let result = self.maybe_detached(py, || server.check_request(authorization, resource, scope));
-        result.map(Into::into).map_err(|r| oauth_error(py, r.error.as_ref(), &r.response))
+        let result =
+            self.maybe_detached(py, || server.check_request(authorization, resource, scope));
+        result
+            .map(Into::into)
+            .map_err(|r| oauth_error(py, r.error.as_ref(), &r.response))
     }
 
     /// Hashes a password with this server's argon2id parameters (GIL released).
@@ -465,7 +485,12 @@ impl Server {
 
     /// Sets a user's password hash and ends all its tokens (in every process
     /// sharing the store).
-    fn set_user_password_hash(&self, py: Python<'_>, username: &str, password_hash: &str) -> PyResult<()> {
+    fn set_user_password_hash(
+        &self,
+        py: Python<'_>,
+        username: &str,
+        password_hash: &str,
+    ) -> PyResult<()> {
         let server = &self.inner;
         let result = py.detach(|| server.set_user_password_hash(username, password_hash));
         result.map_err(|e| self.account_error(py, e))

@@ -48,7 +48,10 @@ def test_wsgi_token_app_and_protect(server):
     assert wsgi_call(app, "POST", "/elsewhere")[0] == 404
     assert wsgi_call(app, "GET", "/revoke")[0] == 405
 
-    inner = lambda environ, start: (start("200 OK", []), [environ["ropc.principal"].username.encode()])[1]
+    def inner(environ, start):
+        start("200 OK", [])
+        return [environ["ropc.principal"].username.encode()]
+
     protected = ropc.wsgi.protect(inner, server, scope="read")
     status, _, body, _ = wsgi_call(protected, "GET", "/invoices/1", {"Authorization": f"Bearer {token}"})
     assert (status, body) == (200, b"alice")

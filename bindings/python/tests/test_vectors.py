@@ -61,7 +61,10 @@ def check_principal(expect, p):
 
 def run_step(server, guard, step, env):
     req, expect = step["request"], step["expect"]
-    sub = lambda key: substitute(req[key], env) if req.get(key) is not None else None
+
+    def sub(key):
+        return substitute(req[key], env) if req.get(key) is not None else None
+
     endpoint = step["endpoint"]
     if endpoint in ("token", "introspect", "revoke"):
         headers = {k: v for k, v in (("Content-Type", sub("content_type")), ("Authorization", sub("authorization"))) if v}

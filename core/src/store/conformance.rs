@@ -17,7 +17,8 @@
 //! panics with a message naming the rule broken.
 
 use super::{
-    throttle_step, GrantId, RefreshState, Rotation, Store, Successors, TokenKind, TokenRecord,
+    throttle_finish, throttle_step, GrantId, RefreshState, Rotation, Store, Successors, TokenKind,
+    TokenRecord, Verdict,
 };
 use crate::config::ThrottleConfig;
 use crate::token::{fill_random, TokenHash};
@@ -389,7 +390,7 @@ pub fn user_versions_end_tokens(store: &dyn Store) {
     );
 }
 
-/// The throttle follows [`throttle_step`] exactly.
+/// The throttle follows [`throttle_step`] and [`throttle_finish`] exactly.
 pub fn the_throttle_counts_atomically(store: &dyn Store) {
     let p = ThrottleConfig {
         max_failures: 2,
@@ -398,33 +399,54 @@ pub fn the_throttle_counts_atomically(store: &dyn Store) {
     };
     let who = name("guessed");
     let mut model = None;
-    for (i, t) in [0u64, 1, 2, 3, 11, 12, 200].iter().enumerate() {
+    // (seconds after NOW, outcome of the check if it proceeds)
+    let script = [
+        (0, false),
+        (1, false),
+        (2, false),
+        (11, false),
+        (12, false),
+        (200, true),
+        (201, false),
+    ];
+    for (i, (t, succeeded)) in script.into_iter().enumerate() {
         let (expected, after) = throttle_step(model, NOW + t, &p);
         model = Some(after);
         let got = store
             .login_attempt(&who, NOW + t, &p)
             .expect("login_attempt");
         assert_eq!(
-            got.allowed, expected,
-            "attempt {i} at +{t}s: the throttle must follow throttle_step"
+            got.verdict, expected,
+            "attempt {i} at +{t}s: the verdict must follow throttle_step"
         );
+        if expected == Verdict::Proceed {
+            model = throttle_finish(model, NOW + t, succeeded);
+            store
+                .login_finished(&who, NOW + t, succeeded)
+                .expect("login_finished");
+        }
         assert_eq!(
             store.failures(&who).expect("failures"),
             model,
             "attempt {i}: the counter after"
         );
     }
-    store.clear_failures(&who).expect("clear_failures");
+    let (_, pending) = throttle_step(model, NOW + 202, &p);
+    store
+        .login_attempt(&who, NOW + 202, &p)
+        .expect("login_attempt");
+    assert_eq!(
+        store.failures(&who).expect("failures"),
+        Some(pending),
+        "an admitted attempt is pending"
+    );
+    store
+        .login_finished(&who, NOW + 202, true)
+        .expect("login_finished");
     assert_eq!(
         store.failures(&who).expect("failures"),
         None,
-        "a success clears the counter"
-    );
-    assert!(
-        store
-            .login_attempt(&who, NOW + 201, &p)
-            .expect("login_attempt")
-            .allowed
+        "a success with nothing pending leaves no counter"
     );
 }
 
@@ -506,7 +528,8 @@ pub fn concurrent_rotations_have_one_winner(make: Factory<'_>) {
     );
 }
 
-/// Of many concurrent attempts at one account, only `max_failures` proceed.
+/// Of many concurrent attempts at one account, only `max_failures` proceed;
+/// the others are busy (nothing failed yet), not locked.
 pub fn concurrent_guesses_get_the_limit(make: Factory<'_>) {
     let stores: Vec<Arc<dyn Store>> = (0..RACERS).map(|_| make()).collect();
     let p = ThrottleConfig {
@@ -516,30 +539,45 @@ pub fn concurrent_guesses_get_the_limit(make: Factory<'_>) {
     };
     let who = name("target");
     let barrier = Barrier::new(RACERS);
-    let allowed: usize = std::thread::scope(|s| {
+    let verdicts: Vec<Verdict> = std::thread::scope(|s| {
         let handles: Vec<_> = stores
             .iter()
             .map(|store| {
                 let (barrier, who, p) = (&barrier, &who, &p);
                 s.spawn(move || {
                     barrier.wait();
-                    usize::from(
-                        store
-                            .login_attempt(who, NOW, p)
-                            .expect("login_attempt")
-                            .allowed,
-                    )
+                    store
+                        .login_attempt(who, NOW, p)
+                        .expect("login_attempt")
+                        .verdict
                 })
             })
             .collect();
         handles
             .into_iter()
             .map(|h| h.join().expect("guesser"))
-            .sum()
+            .collect()
     });
+    let proceeded = verdicts.iter().filter(|v| **v == Verdict::Proceed).count();
     assert_eq!(
-        allowed, 3,
-        "concurrent attempts must not get more checks than max_failures"
+        proceeded, 3,
+        "concurrent attempts must not get more checks than max_failures: {verdicts:?}"
+    );
+    assert!(
+        verdicts.iter().all(|v| *v != Verdict::Locked),
+        "nothing failed, nothing is locked: {verdicts:?}"
+    );
+    for store in stores.iter().take(3) {
+        store
+            .login_finished(&who, NOW, false)
+            .expect("login_finished");
+    }
+    assert_eq!(
+        stores[0]
+            .login_attempt(&who, NOW, &p)
+            .expect("login_attempt")
+            .verdict,
+        Verdict::Locked
     );
 }
 
@@ -579,15 +617,16 @@ pub fn run_shared(first: &dyn Store, second: &dyn Store) {
         forget_after_seconds: 1000,
     };
     let who = name("guessed");
-    assert!(first.login_attempt(&who, NOW, &p).expect("attempt").allowed);
-    assert!(
-        second
-            .login_attempt(&who, NOW, &p)
-            .expect("attempt")
-            .allowed
-    );
-    assert!(
-        !first.login_attempt(&who, NOW, &p).expect("attempt").allowed,
+    for store in [first, second] {
+        assert_eq!(
+            store.login_attempt(&who, NOW, &p).expect("attempt").verdict,
+            Verdict::Proceed
+        );
+        store.login_finished(&who, NOW, false).expect("finished");
+    }
+    assert_eq!(
+        first.login_attempt(&who, NOW, &p).expect("attempt").verdict,
+        Verdict::Locked,
         "failures count across handles"
     );
 }

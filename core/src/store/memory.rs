@@ -1,8 +1,8 @@
 //! The in-memory store: the fastest, for one process; lost on restart.
 
 use super::{
-    throttle_step, Failures, GrantId, LoginAttempt, RefreshState, Rotation, Store, StoreError,
-    StoreStats, Successors, TokenKind, TokenRecord,
+    throttle_finish, throttle_step, Failures, GrantId, LoginAttempt, RefreshState, Rotation, Store,
+    StoreError, StoreStats, Successors, TokenKind, TokenRecord,
 };
 use crate::config::ThrottleConfig;
 use crate::token::{TokenHash, TokenHashBuilder};
@@ -193,6 +193,11 @@ impl MemoryStore {
     }
 }
 
+/// Whether a counter saw a failure or an attempt since `forget_before`.
+fn recent(f: &Failures, forget_before: u64) -> bool {
+    f.last >= forget_before || f.pending_since >= forget_before
+}
+
 impl Store for MemoryStore {
     fn insert_grant(
         &self,
@@ -304,26 +309,33 @@ impl Store for MemoryStore {
         now: u64,
         policy: &ThrottleConfig,
     ) -> Result<LoginAttempt, StoreError> {
-        let allowed = {
+        let verdict = {
             let mut failures = self.failures.lock();
             // Counters exist for any name tried, existing or not: forget the
             // stale ones as the map grows, so random names cannot fill memory.
             if failures.len() >= FAILURES_PURGE_AT && failures.len().is_power_of_two() {
                 let forget_before = now.saturating_sub(policy.forget_after_seconds);
-                failures.retain(|_, f| f.last >= forget_before);
+                failures.retain(|_, f| recent(f, forget_before));
             }
-            let (allowed, after) = throttle_step(failures.get(account).copied(), now, policy);
-            failures.insert(account.into(), after);
-            allowed
+            let before = failures.get(account).copied();
+            let (verdict, after) = throttle_step(before, now, policy);
+            if Some(after) != before {
+                failures.insert(account.into(), after);
+            }
+            verdict
         };
         Ok(LoginAttempt {
-            allowed,
+            verdict,
             user_version: self.version(account),
         })
     }
 
-    fn clear_failures(&self, account: &str) -> Result<(), StoreError> {
-        self.failures.lock().remove(account);
+    fn login_finished(&self, account: &str, now: u64, succeeded: bool) -> Result<(), StoreError> {
+        let mut failures = self.failures.lock();
+        match throttle_finish(failures.get(account).copied(), now, succeeded) {
+            Some(after) => failures.insert(account.into(), after),
+            None => failures.remove(account),
+        };
         Ok(())
     }
 
@@ -344,7 +356,7 @@ impl Store for MemoryStore {
         let dropped: usize = self.shards.iter().map(|s| s.write().purge(now)).sum();
         let mut failures = self.failures.lock();
         let before = failures.len();
-        failures.retain(|_, f| f.last >= forget_before);
+        failures.retain(|_, f| recent(f, forget_before));
         Ok(dropped + before - failures.len())
     }
 

@@ -226,59 +226,104 @@ pub struct StoreStats {
 }
 
 /// Failed-login bookkeeping for one account name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Failures {
-    /// Attempts counted since the last success (or since they were forgotten).
+    /// Failed attempts since the last success (or since they were forgotten).
     pub count: u32,
-    /// When the last counted attempt happened.
+    /// Attempts admitted whose outcome is not known yet.
+    pub pending: u32,
+    /// When the last failure (or a lock's last admitted try) happened.
     pub last: u64,
+    /// When the latest pending attempt was admitted.
+    pub pending_since: u64,
+}
+
+/// What the throttle says of an attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Check the password (the attempt is now pending).
+    Proceed,
+    /// The account is locked: answer exactly like a wrong password.
+    Locked,
+    /// So many attempts are in flight that one more could pass the limit if
+    /// they all failed: nothing was counted; answer 503 and let the client
+    /// retry (a burst of correct logins is not a lockout).
+    Busy,
 }
 
 /// The answer of [`Store::login_attempt`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LoginAttempt {
-    /// Whether the password may be checked; `false` while the account is locked.
-    pub allowed: bool,
+    /// Whether the password may be checked.
+    pub verdict: Verdict,
     /// The account's current credential version, to stamp on the grant.
     pub user_version: u64,
 }
 
-/// The throttle's one rule, shared by every store so that all of them count
-/// alike: given the counter before an attempt, whether the attempt may go on
-/// and the counter after it. An attempt is counted *before* the password is
-/// checked, so N concurrent guesses never get more checks than the limit.
-/// A locked account's counter is left as it is (so the lock does not grow
-/// with every refused try); once the lock has run out, one attempt goes
+/// A pending attempt whose outcome never came (its process died) stops
+/// counting after this long.
+pub const PENDING_TIMEOUT_SECS: u64 = 120;
+
+/// The throttle's rule for a new attempt, shared by every store so that all
+/// count alike: the verdict and the counter after it. An attempt is counted
+/// (as pending) *before* its password is checked, and failures plus pending
+/// attempts never exceed `max_failures`: N concurrent guesses, in any
+/// number of processes, never get more checks than the limit. A locked
+/// account's counter is left as it is (the lock does not grow with every
+/// refused try); once the lock has run out, one attempt at a time goes
 /// through and, if it fails too, locks the account again.
 pub fn throttle_step(
     before: Option<Failures>,
     now: u64,
     policy: &ThrottleConfig,
-) -> (bool, Failures) {
+) -> (Verdict, Failures) {
     let forget_before = now.saturating_sub(policy.forget_after_seconds);
-    let current = before.filter(|f| f.last >= forget_before);
-    match current {
-        Some(f)
-            if f.count >= policy.max_failures
-                && now < f.last.saturating_add(policy.lockout_seconds) =>
-        {
-            (false, f)
-        }
-        Some(f) => (
-            true,
-            Failures {
-                count: f.count.saturating_add(1),
-                last: now,
-            },
-        ),
-        None => (
-            true,
-            Failures {
-                count: 1,
-                last: now,
-            },
-        ),
+    let mut f = before
+        .filter(|f| f.last >= forget_before || f.pending_since >= forget_before)
+        .unwrap_or_default();
+    if f.last < forget_before {
+        f.count = 0;
     }
+    if now >= f.pending_since.saturating_add(PENDING_TIMEOUT_SECS) {
+        f.pending = 0;
+    }
+    let verdict = if f.count >= policy.max_failures {
+        if now < f.last.saturating_add(policy.lockout_seconds) {
+            Verdict::Locked
+        } else if f.pending == 0 {
+            Verdict::Proceed
+        } else {
+            Verdict::Busy
+        }
+    } else if f.count.saturating_add(f.pending) >= policy.max_failures {
+        Verdict::Busy
+    } else {
+        Verdict::Proceed
+    };
+    if verdict == Verdict::Proceed {
+        f.pending = f.pending.saturating_add(1);
+        f.pending_since = now;
+        if f.count >= policy.max_failures {
+            // The one try after a lock: a failure locks again from now.
+            f.last = now;
+        }
+    }
+    (verdict, f)
+}
+
+/// The throttle's rule for an outcome: the counter after an admitted
+/// attempt succeeded (failures forgotten) or failed (one more failure).
+/// `None`: nothing left to keep.
+pub fn throttle_finish(before: Option<Failures>, now: u64, succeeded: bool) -> Option<Failures> {
+    let mut f = before.unwrap_or_default();
+    f.pending = f.pending.saturating_sub(1);
+    if succeeded {
+        f.count = 0;
+    } else {
+        f.count = f.count.saturating_add(1);
+        f.last = now;
+    }
+    (f.count > 0 || f.pending > 0).then_some(f)
 }
 
 /// The state behind a server. See the [module documentation](self) for what
@@ -322,6 +367,7 @@ pub trait Store: Send + Sync {
     /// Counts one login attempt for `account` and says whether it may go on
     /// ([`throttle_step`], applied atomically), with the account's current
     /// credential version. Counters exist for any name, known or not.
+    /// Every [`Verdict::Proceed`] is followed by one [`Store::login_finished`].
     fn login_attempt(
         &self,
         account: &str,
@@ -329,8 +375,9 @@ pub trait Store: Send + Sync {
         policy: &ThrottleConfig,
     ) -> Result<LoginAttempt, StoreError>;
 
-    /// Forgets the counted attempts of `account` (after a successful login).
-    fn clear_failures(&self, account: &str) -> Result<(), StoreError>;
+    /// Records the outcome of an admitted attempt ([`throttle_finish`],
+    /// applied atomically).
+    fn login_finished(&self, account: &str, now: u64, succeeded: bool) -> Result<(), StoreError>;
 
     /// The failed-login counter of `account`, if any.
     fn failures(&self, account: &str) -> Result<Option<Failures>, StoreError>;
@@ -352,45 +399,6 @@ pub trait Store: Send + Sync {
     /// them off event loops and release Python's GIL around them.
     fn may_block(&self) -> bool {
         true
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_throttle_counts_before_the_check_and_locks_for_a_while() {
-        let p = ThrottleConfig {
-            max_failures: 2,
-            lockout_seconds: 10,
-            forget_after_seconds: 100,
-        };
-        let (ok, f) = throttle_step(None, 1000, &p);
-        assert!(ok);
-        let (ok, f) = throttle_step(Some(f), 1001, &p);
-        assert!(ok);
-        assert_eq!(f.count, 2);
-        let (ok, locked) = throttle_step(Some(f), 1002, &p);
-        assert!(!ok);
-        assert_eq!(locked, f, "a refused try leaves the counter as it was");
-        let (ok, f) = throttle_step(Some(f), 1011, &p);
-        assert!(ok, "the lock ran out: one try");
-        assert!(!throttle_step(Some(f), 1012, &p).0, "and then locked again");
-        assert!(
-            throttle_step(Some(f), 1011 + 101, &p).0,
-            "forgotten after a while"
-        );
-        let huge = ThrottleConfig {
-            max_failures: 1,
-            lockout_seconds: u64::MAX,
-            forget_after_seconds: u64::MAX,
-        };
-        let (_, f) = throttle_step(None, 5, &huge);
-        assert!(
-            !throttle_step(Some(f), u64::MAX - 1, &huge).0,
-            "no overflow turns a lock off"
-        );
     }
 }
 
@@ -470,5 +478,116 @@ pub(crate) fn open(
             "store.type",
             format!("this build of ropc has no {other:?} store (it was built without that cargo feature)"),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_throttle_counts_before_the_check_and_locks_for_a_while() {
+        let p = ThrottleConfig {
+            max_failures: 2,
+            lockout_seconds: 10,
+            forget_after_seconds: 100,
+        };
+        let (v, f) = throttle_step(None, 1000, &p);
+        assert_eq!(v, Verdict::Proceed);
+        let (v, f2) = throttle_step(Some(f), 1000, &p);
+        assert_eq!(v, Verdict::Proceed);
+        let (v, busy) = throttle_step(Some(f2), 1000, &p);
+        assert_eq!(
+            v,
+            Verdict::Busy,
+            "two in flight with a limit of two: a third waits"
+        );
+        assert_eq!(busy, f2, "nothing counted for a busy answer");
+        let f = throttle_finish(Some(f2), 1001, false);
+        let f = throttle_finish(f, 1001, false).expect("two failures");
+        assert_eq!((f.count, f.pending), (2, 0));
+        let (v, locked) = throttle_step(Some(f), 1002, &p);
+        assert_eq!(v, Verdict::Locked);
+        assert_eq!(locked, f, "a refused try leaves the counter as it was");
+        let (v, one) = throttle_step(Some(f), 1011, &p);
+        assert_eq!(v, Verdict::Proceed, "the lock ran out: one try");
+        assert_eq!(
+            throttle_step(Some(one), 1011, &p).0,
+            Verdict::Locked,
+            "one at a time: while it runs, the account stays locked"
+        );
+        let after = throttle_finish(Some(one), 1012, false).expect("a third failure");
+        assert_eq!(
+            throttle_step(Some(after), 1013, &p).0,
+            Verdict::Locked,
+            "and locked again"
+        );
+        assert_eq!(
+            throttle_step(Some(after), 1012 + 101, &p).0,
+            Verdict::Proceed,
+            "forgotten after a while"
+        );
+        assert_eq!(
+            throttle_finish(Some(one), 1012, true),
+            None,
+            "a success forgets the failures"
+        );
+    }
+
+    #[test]
+    fn concurrent_correct_logins_are_busy_not_locked() {
+        let p = ThrottleConfig {
+            max_failures: 3,
+            lockout_seconds: 10,
+            forget_after_seconds: 100,
+        };
+        let mut f = None;
+        let mut verdicts = Vec::new();
+        for _ in 0..5 {
+            let (v, after) = throttle_step(f, 1000, &p);
+            verdicts.push(v);
+            f = Some(after);
+        }
+        assert_eq!(
+            verdicts.iter().filter(|v| **v == Verdict::Proceed).count(),
+            3
+        );
+        assert!(
+            verdicts.iter().all(|v| *v != Verdict::Locked),
+            "no failure happened: {verdicts:?}"
+        );
+        let f = throttle_finish(f, 1000, true);
+        assert_eq!(
+            throttle_step(f, 1000, &p).0,
+            Verdict::Proceed,
+            "a success makes room"
+        );
+    }
+
+    #[test]
+    fn pending_attempts_of_a_dead_process_stop_counting() {
+        let p = ThrottleConfig {
+            max_failures: 1,
+            lockout_seconds: 10,
+            forget_after_seconds: 1000,
+        };
+        let (_, f) = throttle_step(None, 1000, &p);
+        assert_eq!(throttle_step(Some(f), 1001, &p).0, Verdict::Busy);
+        assert_eq!(
+            throttle_step(Some(f), 1000 + PENDING_TIMEOUT_SECS, &p).0,
+            Verdict::Proceed
+        );
+    }
+
+    #[test]
+    fn no_overflow_turns_a_lock_off() {
+        let huge = ThrottleConfig {
+            max_failures: 1,
+            lockout_seconds: u64::MAX,
+            forget_after_seconds: u64::MAX,
+        };
+        let (_, f) = throttle_step(None, 5, &huge);
+        let f = throttle_finish(Some(f), 5, false);
+        assert_eq!(throttle_step(f, u64::MAX - 1, &huge).0, Verdict::Locked);
     }
 }

@@ -71,7 +71,10 @@ CREATE INDEX IF NOT EXISTS ropc_tokens_grant ON ropc_tokens (grant_id);
 CREATE INDEX IF NOT EXISTS ropc_tokens_expiry ON ropc_tokens (expires_at);
 CREATE INDEX IF NOT EXISTS ropc_grants_expiry ON ropc_grants (expires_at);
 CREATE TABLE IF NOT EXISTS ropc_users (username TEXT PRIMARY KEY, version BIGINT NOT NULL);
-CREATE TABLE IF NOT EXISTS ropc_failures (account TEXT PRIMARY KEY, count BIGINT NOT NULL, last BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS ropc_failures (
+    account TEXT PRIMARY KEY, count BIGINT NOT NULL, pending BIGINT NOT NULL,
+    last BIGINT NOT NULL, pending_since BIGINT NOT NULL
+);
 CREATE INDEX IF NOT EXISTS ropc_failures_last ON ropc_failures (last);
 ";
 
@@ -230,10 +233,13 @@ fn record(row: &Row) -> Result<(TokenRecord, bool), StoreError> {
 
 fn failures_of(row: Option<Row>) -> Result<Option<Failures>, StoreError> {
     row.map(|r| {
-        let (count, last): (i64, i64) = (r.try_get(0).map_err(err)?, r.try_get(1).map_err(err)?);
+        let get = |i: usize| r.try_get::<_, i64>(i).map_err(err);
+        let n = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
         Ok(Failures {
-            count: u32::try_from(count).unwrap_or(u32::MAX),
-            last: from_sql(last),
+            count: n(get(0)?),
+            pending: n(get(1)?),
+            last: from_sql(get(2)?),
+            pending_since: from_sql(get(3)?),
         })
     })
     .transpose()
@@ -341,20 +347,21 @@ impl Dialect for PostgresConnection {
     fn failures_locked(&mut self, account: &str) -> Result<Option<Failures>, StoreError> {
         // The row must exist to be locked: two first attempts at one name
         // must not both read "no failures".
-        self.execute("INSERT INTO ropc_failures (account, count, last) VALUES ($1, 0, 0) ON CONFLICT DO NOTHING", &[&account])?;
+        self.execute("INSERT INTO ropc_failures (account, count, pending, last, pending_since) VALUES ($1, 0, 0, 0, 0) ON CONFLICT DO NOTHING", &[&account])?;
         let row = self.query_opt(
-            "SELECT count, last FROM ropc_failures WHERE account = $1 FOR UPDATE",
+            "SELECT count, pending, last, pending_since FROM ropc_failures WHERE account = $1 FOR UPDATE",
             &[&account],
         )?;
-        // A placeholder row (count 0) means no failures yet.
-        Ok(failures_of(row)?.filter(|f| f.count > 0))
+        // A placeholder row (all zero) means nothing counted yet.
+        Ok(failures_of(row)?.filter(|f| *f != Failures::default()))
     }
 
     fn put_failures(&mut self, account: &str, f: Failures) -> Result<(), StoreError> {
         self.execute(
-            "INSERT INTO ropc_failures (account, count, last) VALUES ($1, $2, $3)
-             ON CONFLICT (account) DO UPDATE SET count = excluded.count, last = excluded.last",
-            &[&account, &i64::from(f.count), &to_sql(f.last)],
+            "INSERT INTO ropc_failures (account, count, pending, last, pending_since) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (account) DO UPDATE SET count = excluded.count, pending = excluded.pending,
+               last = excluded.last, pending_since = excluded.pending_since",
+            &[&account, &i64::from(f.count), &i64::from(f.pending), &to_sql(f.last), &to_sql(f.pending_since)],
         )
         .map(drop)
     }
@@ -366,10 +373,10 @@ impl Dialect for PostgresConnection {
 
     fn failures(&mut self, account: &str) -> Result<Option<Failures>, StoreError> {
         let row = self.query_opt(
-            "SELECT count, last FROM ropc_failures WHERE account = $1",
+            "SELECT count, pending, last, pending_since FROM ropc_failures WHERE account = $1",
             &[&account],
         )?;
-        Ok(failures_of(row)?.filter(|f| f.count > 0))
+        Ok(failures_of(row)?.filter(|f| *f != Failures::default()))
     }
 
     fn user_version(&mut self, username: &str) -> Result<u64, StoreError> {
@@ -415,7 +422,7 @@ impl Dialect for PostgresConnection {
             &[&now, &limit],
         )?;
         n += self.execute(
-            "DELETE FROM ropc_failures WHERE account IN (SELECT account FROM ropc_failures WHERE last < $1 LIMIT $2)",
+            "DELETE FROM ropc_failures WHERE account IN (SELECT account FROM ropc_failures WHERE last < $1 AND pending_since < $1 LIMIT $2)",
             &[&to_sql(forget_before), &limit],
         )?;
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
@@ -454,7 +461,7 @@ impl Dialect for PostgresConnection {
         let row = self
             .query_opt(
                 "SELECT (SELECT count(*) FROM ropc_tokens WHERE kind = 0), (SELECT count(*) FROM ropc_tokens WHERE kind = 1),
-                        (SELECT count(*) FROM ropc_failures WHERE count > 0)",
+                        (SELECT count(*) FROM ropc_failures WHERE count > 0 OR pending > 0)",
                 &[],
             )?
             .ok_or_else(|| StoreError::new("postgres: the count returned no row"))?;

@@ -11,8 +11,8 @@
 
 use super::pool::Pool;
 use super::{
-    throttle_step, Failures, GrantId, LoginAttempt, RefreshState, Rotation, Store, StoreError,
-    StoreStats, Successors, TokenKind, TokenRecord,
+    throttle_finish, throttle_step, Failures, GrantId, LoginAttempt, RefreshState, Rotation, Store,
+    StoreError, StoreStats, Successors, TokenKind, TokenRecord,
 };
 use crate::config::ThrottleConfig;
 use crate::token::TokenHash;
@@ -264,20 +264,28 @@ impl<C: Dialect> Store for SqlStore<C> {
         self.pool.with(|c| {
             in_tx(c, |c| {
                 let before = c.failures_locked(account)?;
-                let (allowed, after) = throttle_step(before, now, policy);
+                let (verdict, after) = throttle_step(before, now, policy);
                 if Some(after) != before {
                     c.put_failures(account, after)?;
                 }
                 Ok(LoginAttempt {
-                    allowed,
+                    verdict,
                     user_version: c.user_version(account)?,
                 })
             })
         })
     }
 
-    fn clear_failures(&self, account: &str) -> Result<(), StoreError> {
-        self.pool.with(|c| c.clear_failures(account))
+    fn login_finished(&self, account: &str, now: u64, succeeded: bool) -> Result<(), StoreError> {
+        self.pool.with(|c| {
+            in_tx(c, |c| {
+                let before = c.failures_locked(account)?;
+                match throttle_finish(before, now, succeeded) {
+                    Some(after) => c.put_failures(account, after),
+                    None => c.clear_failures(account),
+                }
+            })
+        })
     }
 
     fn failures(&self, account: &str) -> Result<Option<Failures>, StoreError> {

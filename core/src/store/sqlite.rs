@@ -68,7 +68,10 @@ CREATE INDEX IF NOT EXISTS ropc_tokens_grant ON ropc_tokens (grant_id);
 CREATE INDEX IF NOT EXISTS ropc_tokens_expiry ON ropc_tokens (expires_at);
 CREATE INDEX IF NOT EXISTS ropc_grants_expiry ON ropc_grants (expires_at);
 CREATE TABLE IF NOT EXISTS ropc_users (username TEXT PRIMARY KEY, version INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS ropc_failures (account TEXT PRIMARY KEY, count INTEGER NOT NULL, last INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS ropc_failures (
+    account TEXT PRIMARY KEY, count INTEGER NOT NULL, pending INTEGER NOT NULL,
+    last INTEGER NOT NULL, pending_since INTEGER NOT NULL
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS ropc_failures_last ON ropc_failures (last);
 ";
 
@@ -321,12 +324,19 @@ impl Dialect for SqliteConnection {
         let mut st = self
             .conn
             .prepare_cached(
-                "INSERT INTO ropc_failures (account, count, last) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (account) DO UPDATE SET count = excluded.count, last = excluded.last",
+                "INSERT INTO ropc_failures (account, count, pending, last, pending_since) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (account) DO UPDATE SET count = excluded.count, pending = excluded.pending,
+                   last = excluded.last, pending_since = excluded.pending_since",
             )
             .map_err(err)?;
-        st.execute(params![account, i64::from(f.count), to_sql(f.last)])
-            .map_err(err)?;
+        st.execute(params![
+            account,
+            i64::from(f.count),
+            i64::from(f.pending),
+            to_sql(f.last),
+            to_sql(f.pending_since)
+        ])
+        .map_err(err)?;
         Ok(())
     }
 
@@ -342,15 +352,21 @@ impl Dialect for SqliteConnection {
     fn failures(&mut self, account: &str) -> Result<Option<Failures>, StoreError> {
         let mut st = self
             .conn
-            .prepare_cached("SELECT count, last FROM ropc_failures WHERE account = ?1")
+            .prepare_cached(
+                "SELECT count, pending, last, pending_since FROM ropc_failures WHERE account = ?1",
+            )
             .map_err(err)?;
-        let row: Option<(i64, i64)> = st
-            .query_row(params![account], |r| Ok((r.get(0)?, r.get(1)?)))
+        let row: Option<(i64, i64, i64, i64)> = st
+            .query_row(params![account], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
             .optional()
             .map_err(err)?;
-        Ok(row.map(|(count, last)| Failures {
+        Ok(row.map(|(count, pending, last, pending_since)| Failures {
             count: u32::try_from(count).unwrap_or(u32::MAX),
+            pending: u32::try_from(pending).unwrap_or(u32::MAX),
             last: from_sql(last),
+            pending_since: from_sql(pending_since),
         }))
     }
 
@@ -403,7 +419,7 @@ impl Dialect for SqliteConnection {
             .map_err(err)?;
         n += self
             .conn
-            .prepare_cached("DELETE FROM ropc_failures WHERE account IN (SELECT account FROM ropc_failures WHERE last < ?1 LIMIT ?2)")
+            .prepare_cached("DELETE FROM ropc_failures WHERE account IN (SELECT account FROM ropc_failures WHERE last < ?1 AND pending_since < ?1 LIMIT ?2)")
             .map_err(err)?
             .execute(params![to_sql(forget_before), limit])
             .map_err(err)?;

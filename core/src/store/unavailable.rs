@@ -54,7 +54,7 @@ impl Store for UnavailableStore {
     ) -> Result<LoginAttempt, StoreError> {
         down()
     }
-    fn clear_failures(&self, _: &str) -> Result<(), StoreError> {
+    fn login_finished(&self, _: &str, _: u64, _: bool) -> Result<(), StoreError> {
         down()
     }
     fn failures(&self, _: &str) -> Result<Option<Failures>, StoreError> {
