@@ -26,10 +26,31 @@
 #include <stdint.h>
 
 /**
+ * The library's major version (`ropc_version()` gives the whole string).
+ */
+#define ROPC_VERSION_MAJOR 0
+
+/**
+ * The library's minor version.
+ */
+#define ROPC_VERSION_MINOR 1
+
+/**
+ * The library's patch version.
+ */
+#define ROPC_VERSION_PATCH 0
+
+/**
  * The outcome of a call. Values 1 to 99 are the ABI's own; 100 plus the
  * core's error code are the OAuth errors (`ROPC_INVALID_GRANT`, ...).
+ * A fixed-width `uint32_t` in the header (like rustls-ffi's `rustls_result`):
+ * the same size whatever the C compiler makes of an enum.
  */
-typedef enum ropc_status {
+enum ropc_status
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
   /**
    * Success.
    */
@@ -99,7 +120,14 @@ typedef enum ropc_status {
    * was changed and the caller should retry. Never a verdict on a token.
    */
   ROPC_TEMPORARILY_UNAVAILABLE = 111,
-} ropc_status;
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum ropc_status ropc_status;
+#else
+typedef uint32_t ropc_status;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
 
 /**
  * What went wrong, in detail. Free with `ropc_error_free`.
@@ -162,10 +190,10 @@ void ropc_server_builder_free(struct ropc_server_builder *builder);
 /**
  * Adds a scope covering `n_resources` resource patterns.
  */
-enum ropc_status ropc_server_builder_add_scope(struct ropc_server_builder *builder,
-                                               const char *name,
-                                               const char *const *resources,
-                                               size_t n_resources);
+ropc_status ropc_server_builder_add_scope(struct ropc_server_builder *builder,
+                                          const char *name,
+                                          const char *const *resources,
+                                          size_t n_resources);
 
 /**
  * Adds a client. `secret_hash` NULL makes a public client. `grant_types`,
@@ -173,77 +201,77 @@ enum ropc_status ropc_server_builder_add_scope(struct ropc_server_builder *build
  * `refresh_tokens`: -1 for the default (whether the refresh_token grant is
  * allowed), 0 or 1. TTLs of 0 mean the server's.
  */
-enum ropc_status ropc_server_builder_add_client(struct ropc_server_builder *builder,
-                                                const char *id,
-                                                const char *secret_hash,
-                                                const char *grant_types,
-                                                const char *scopes,
-                                                const char *default_scopes,
-                                                int32_t refresh_tokens,
-                                                uint64_t access_token_ttl,
-                                                uint64_t refresh_token_ttl,
-                                                bool introspect);
+ropc_status ropc_server_builder_add_client(struct ropc_server_builder *builder,
+                                           const char *id,
+                                           const char *secret_hash,
+                                           const char *grant_types,
+                                           const char *scopes,
+                                           const char *default_scopes,
+                                           int32_t refresh_tokens,
+                                           uint64_t access_token_ttl,
+                                           uint64_t refresh_token_ttl,
+                                           bool introspect);
 
 /**
  * Adds a user with an argon2 PHC password hash and `n_groups` groups.
  */
-enum ropc_status ropc_server_builder_add_user(struct ropc_server_builder *builder,
-                                              const char *username,
-                                              const char *password_hash,
-                                              const char *const *groups,
-                                              size_t n_groups,
-                                              bool enabled);
+ropc_status ropc_server_builder_add_user(struct ropc_server_builder *builder,
+                                         const char *username,
+                                         const char *password_hash,
+                                         const char *const *groups,
+                                         size_t n_groups,
+                                         bool enabled);
 
 /**
  * Adds an access rule: these users (`"*"`: everyone) and groups may use
  * the resources matching these patterns.
  */
-enum ropc_status ropc_server_builder_add_rule(struct ropc_server_builder *builder,
-                                              const char *const *resources,
-                                              size_t n_resources,
-                                              const char *const *users,
-                                              size_t n_users,
-                                              const char *const *groups,
-                                              size_t n_groups);
+ropc_status ropc_server_builder_add_rule(struct ropc_server_builder *builder,
+                                         const char *const *resources,
+                                         size_t n_resources,
+                                         const char *const *users,
+                                         size_t n_users,
+                                         const char *const *groups,
+                                         size_t n_groups);
 
 /**
  * Sets the argon2id parameters for new hashes.
  */
-enum ropc_status ropc_server_builder_set_password_hashing(struct ropc_server_builder *builder,
-                                                          uint32_t m_cost,
-                                                          uint32_t t_cost,
-                                                          uint32_t p_cost);
+ropc_status ropc_server_builder_set_password_hashing(struct ropc_server_builder *builder,
+                                                     uint32_t m_cost,
+                                                     uint32_t t_cost,
+                                                     uint32_t p_cost);
 
 /**
  * Sets the default token lifetimes in seconds.
  */
-enum ropc_status ropc_server_builder_set_token_ttls(struct ropc_server_builder *builder,
-                                                    uint64_t access_token_ttl,
-                                                    uint64_t refresh_token_ttl);
+ropc_status ropc_server_builder_set_token_ttls(struct ropc_server_builder *builder,
+                                               uint64_t access_token_ttl,
+                                               uint64_t refresh_token_ttl);
 
 /**
  * Sets the throttling of failed password attempts.
  */
-enum ropc_status ropc_server_builder_set_throttle(struct ropc_server_builder *builder,
-                                                  uint32_t max_failures,
-                                                  uint64_t lockout_seconds,
-                                                  uint64_t forget_after_seconds);
+ropc_status ropc_server_builder_set_throttle(struct ropc_server_builder *builder,
+                                             uint32_t max_failures,
+                                             uint64_t lockout_seconds,
+                                             uint64_t forget_after_seconds);
 
 /**
  * Sets the realm and (NULL for none) the issuer.
  */
-enum ropc_status ropc_server_builder_set_realm(struct ropc_server_builder *builder,
-                                               const char *realm,
-                                               const char *issuer);
+ropc_status ropc_server_builder_set_realm(struct ropc_server_builder *builder,
+                                          const char *realm,
+                                          const char *issuer);
 
 /**
  * Validates and builds. Always consumes `builder` (do not free it after).
  * On success writes `*out`; otherwise returns `ROPC_INVALID_CONFIG` and,
  * if `err` is not NULL, what is wrong and where.
  */
-enum ropc_status ropc_server_builder_build(struct ropc_server_builder *builder,
-                                           struct ropc_server **out,
-                                           struct ropc_error **err);
+ropc_status ropc_server_builder_build(struct ropc_server_builder *builder,
+                                      struct ropc_server **out,
+                                      struct ropc_error **err);
 
 /**
  * A static description of a status (any value, known or not).
@@ -264,7 +292,7 @@ uint16_t ropc_status_http_status(uint32_t status);
 /**
  * The error's status.
  */
-enum ropc_status ropc_error_status(const struct ropc_error *err);
+ropc_status ropc_error_status(const struct ropc_error *err);
 
 /**
  * The error's message (an OAuth error's description, or what is wrong with
@@ -291,9 +319,9 @@ void ropc_error_free(struct ropc_error *err);
  * Builds a guard from a JSON configuration document (users and clients in
  * it are not needed). As `ropc_server_new_from_json`.
  */
-enum ropc_status ropc_guard_new_from_json(const char *json,
-                                          struct ropc_guard **out,
-                                          struct ropc_error **err);
+ropc_status ropc_guard_new_from_json(const char *json,
+                                     struct ropc_guard **out,
+                                     struct ropc_error **err);
 
 /**
  * Frees a guard. NULL is a no-op.
@@ -306,21 +334,21 @@ void ropc_guard_free(struct ropc_guard *guard);
  * `*token_out` (free with `ropc_string_free`); otherwise returns the OAuth
  * status and writes `*refusal_out`, the response to send.
  */
-enum ropc_status ropc_guard_bearer_token(const struct ropc_guard *guard,
-                                         const char *authorization,
-                                         char **token_out,
-                                         struct ropc_response **refusal_out);
+ropc_status ropc_guard_bearer_token(const struct ropc_guard *guard,
+                                    const char *authorization,
+                                    char **token_out,
+                                    struct ropc_response **refusal_out);
 
 /**
  * Step two: decides from the introspection response's JSON body. As
  * `ropc_server_check_request`.
  */
-enum ropc_status ropc_guard_check_introspection(const struct ropc_guard *guard,
-                                                const char *introspection_json,
-                                                const char *resource,
-                                                const char *required_scope,
-                                                struct ropc_principal **principal_out,
-                                                struct ropc_response **refusal_out);
+ropc_status ropc_guard_check_introspection(const struct ropc_guard *guard,
+                                           const char *introspection_json,
+                                           const char *resource,
+                                           const char *required_scope,
+                                           struct ropc_principal **principal_out,
+                                           struct ropc_response **refusal_out);
 
 /**
  * The response's HTTP status (0 if `response` is NULL).
@@ -336,10 +364,10 @@ size_t ropc_response_header_count(const struct ropc_response *response);
  * Header `index`: its name and value, borrowed from `response`.
  * `ROPC_INVALID_ARGUMENT` when `index` is out of range.
  */
-enum ropc_status ropc_response_header(const struct ropc_response *response,
-                                      size_t index,
-                                      const char **name_out,
-                                      const char **value_out);
+ropc_status ropc_response_header(const struct ropc_response *response,
+                                 size_t index,
+                                 const char **name_out,
+                                 const char **value_out);
 
 /**
  * The body (NUL-terminated, possibly empty), borrowed from `response`; its
@@ -444,16 +472,16 @@ const char *ropc_version(void);
  * `ROPC_INVALID_CONFIG` and, if `err` is not NULL, an error saying what is
  * wrong and where (free with `ropc_error_free`).
  */
-enum ropc_status ropc_server_new_from_json(const char *json,
-                                           struct ropc_server **out,
-                                           struct ropc_error **err);
+ropc_status ropc_server_new_from_json(const char *json,
+                                      struct ropc_server **out,
+                                      struct ropc_error **err);
 
 /**
  * Builds a server from a JSON configuration file; as `ropc_server_new_from_json`.
  */
-enum ropc_status ropc_server_new_from_file(const char *path,
-                                           struct ropc_server **out,
-                                           struct ropc_error **err);
+ropc_status ropc_server_new_from_file(const char *path,
+                                      struct ropc_server **out,
+                                      struct ropc_error **err);
 
 /**
  * Frees a server. NULL is a no-op. No other thread may be using it.
@@ -466,35 +494,35 @@ void ropc_server_free(struct ropc_server *server);
  * `body_len` is 0. Always answers `ROPC_OK` with a response to send (which
  * may be an OAuth error response) unless an argument is bad.
  */
-enum ropc_status ropc_server_token_endpoint(const struct ropc_server *server,
+ropc_status ropc_server_token_endpoint(const struct ropc_server *server,
+                                       const char *method,
+                                       const char *content_type,
+                                       const char *authorization,
+                                       const uint8_t *body,
+                                       size_t body_len,
+                                       struct ropc_response **out);
+
+/**
+ * The introspection endpoint (RFC 7662); as `ropc_server_token_endpoint`.
+ */
+ropc_status ropc_server_introspection_endpoint(const struct ropc_server *server,
+                                               const char *method,
+                                               const char *content_type,
+                                               const char *authorization,
+                                               const uint8_t *body,
+                                               size_t body_len,
+                                               struct ropc_response **out);
+
+/**
+ * The revocation endpoint (RFC 7009); as `ropc_server_token_endpoint`.
+ */
+ropc_status ropc_server_revocation_endpoint(const struct ropc_server *server,
                                             const char *method,
                                             const char *content_type,
                                             const char *authorization,
                                             const uint8_t *body,
                                             size_t body_len,
                                             struct ropc_response **out);
-
-/**
- * The introspection endpoint (RFC 7662); as `ropc_server_token_endpoint`.
- */
-enum ropc_status ropc_server_introspection_endpoint(const struct ropc_server *server,
-                                                    const char *method,
-                                                    const char *content_type,
-                                                    const char *authorization,
-                                                    const uint8_t *body,
-                                                    size_t body_len,
-                                                    struct ropc_response **out);
-
-/**
- * The revocation endpoint (RFC 7009); as `ropc_server_token_endpoint`.
- */
-enum ropc_status ropc_server_revocation_endpoint(const struct ropc_server *server,
-                                                 const char *method,
-                                                 const char *content_type,
-                                                 const char *authorization,
-                                                 const uint8_t *body,
-                                                 size_t body_len,
-                                                 struct ropc_response **out);
 
 /**
  * Whether answering this request at an endpoint may run argon2 (a
@@ -523,47 +551,47 @@ bool ropc_server_client_secret_is_hashed(const struct ropc_server *server, const
  * NULL, the error with its description. Slow by design (one argon2id
  * verification): call it off any event loop.
  */
-enum ropc_status ropc_server_password_grant(const struct ropc_server *server,
-                                            const char *client_id,
-                                            const char *client_secret,
-                                            const char *username,
-                                            const char *password,
-                                            const char *scope,
-                                            struct ropc_token_response **out,
-                                            struct ropc_error **err);
+ropc_status ropc_server_password_grant(const struct ropc_server *server,
+                                       const char *client_id,
+                                       const char *client_secret,
+                                       const char *username,
+                                       const char *password,
+                                       const char *scope,
+                                       struct ropc_token_response **out,
+                                       struct ropc_error **err);
 
 /**
  * The refresh_token grant, typed; as `ropc_server_password_grant`.
  */
-enum ropc_status ropc_server_refresh_grant(const struct ropc_server *server,
-                                           const char *client_id,
-                                           const char *client_secret,
-                                           const char *refresh_token,
-                                           const char *scope,
-                                           struct ropc_token_response **out,
-                                           struct ropc_error **err);
+ropc_status ropc_server_refresh_grant(const struct ropc_server *server,
+                                      const char *client_id,
+                                      const char *client_secret,
+                                      const char *refresh_token,
+                                      const char *scope,
+                                      struct ropc_token_response **out,
+                                      struct ropc_error **err);
 
 /**
  * Introspection, typed (RFC 7662). `token_type_hint` may be NULL. On
  * success writes `*out` (free with `ropc_introspection_free`).
  */
-enum ropc_status ropc_server_introspect(const struct ropc_server *server,
-                                        const char *client_id,
-                                        const char *client_secret,
-                                        const char *token,
-                                        const char *token_type_hint,
-                                        struct ropc_introspection **out,
-                                        struct ropc_error **err);
+ropc_status ropc_server_introspect(const struct ropc_server *server,
+                                   const char *client_id,
+                                   const char *client_secret,
+                                   const char *token,
+                                   const char *token_type_hint,
+                                   struct ropc_introspection **out,
+                                   struct ropc_error **err);
 
 /**
  * Revocation, typed (RFC 7009). `ROPC_OK` also for an unknown token.
  */
-enum ropc_status ropc_server_revoke(const struct ropc_server *server,
-                                    const char *client_id,
-                                    const char *client_secret,
-                                    const char *token,
-                                    const char *token_type_hint,
-                                    struct ropc_error **err);
+ropc_status ropc_server_revoke(const struct ropc_server *server,
+                               const char *client_id,
+                               const char *client_secret,
+                               const char *token,
+                               const char *token_type_hint,
+                               struct ropc_error **err);
 
 /**
  * Stage 5 from a request's `Authorization` header (NULL when absent): on
@@ -573,77 +601,76 @@ enum ropc_status ropc_server_revoke(const struct ropc_server *server,
  * `*refusal_out`, the RFC 6750 response to send (free with
  * `ropc_response_free`). `required_scope` may be NULL.
  */
-enum ropc_status ropc_server_check_request(const struct ropc_server *server,
-                                           const char *authorization,
-                                           const char *resource,
-                                           const char *required_scope,
-                                           struct ropc_principal **principal_out,
-                                           struct ropc_response **refusal_out);
+ropc_status ropc_server_check_request(const struct ropc_server *server,
+                                      const char *authorization,
+                                      const char *resource,
+                                      const char *required_scope,
+                                      struct ropc_principal **principal_out,
+                                      struct ropc_response **refusal_out);
 
 /**
  * Stage 5, typed: the token itself rather than the header.
  */
-enum ropc_status ropc_server_check(const struct ropc_server *server,
-                                   const char *access_token,
-                                   const char *resource,
-                                   const char *required_scope,
-                                   struct ropc_principal **out,
-                                   struct ropc_error **err);
+ropc_status ropc_server_check(const struct ropc_server *server,
+                              const char *access_token,
+                              const char *resource,
+                              const char *required_scope,
+                              struct ropc_principal **out,
+                              struct ropc_error **err);
 
 /**
  * Hashes a password with the server's argon2id parameters into a PHC
  * string, written to `*out` (free with `ropc_string_free`). Slow by design.
  */
-enum ropc_status ropc_server_hash_password(const struct ropc_server *server,
-                                           const char *password,
-                                           char **out,
-                                           struct ropc_error **err);
+ropc_status ropc_server_hash_password(const struct ropc_server *server,
+                                      const char *password,
+                                      char **out,
+                                      struct ropc_error **err);
 
 /**
  * Hashes a password with argon2id at the given parameters (0, 0, 0 for
  * OWASP's m=19456 KiB, t=2, p=1) into a PHC string written to `*out`
  * (free with `ropc_string_free`). Slow by design.
  */
-enum ropc_status ropc_hash_password(const char *password,
-                                    uint32_t m_cost,
-                                    uint32_t t_cost,
-                                    uint32_t p_cost,
-                                    char **out,
-                                    struct ropc_error **err);
+ropc_status ropc_hash_password(const char *password,
+                               uint32_t m_cost,
+                               uint32_t t_cost,
+                               uint32_t p_cost,
+                               char **out,
+                               struct ropc_error **err);
 
 /**
  * Sets a user's password hash (a PHC string) and ends all its tokens.
  * `ROPC_INVALID_ARGUMENT` for an unknown user or a bad hash,
  * `ROPC_TEMPORARILY_UNAVAILABLE` when the store failed (nothing changed).
  */
-enum ropc_status ropc_server_set_user_password_hash(const struct ropc_server *server,
-                                                    const char *username,
-                                                    const char *password_hash,
-                                                    struct ropc_error **err);
+ropc_status ropc_server_set_user_password_hash(const struct ropc_server *server,
+                                               const char *username,
+                                               const char *password_hash,
+                                               struct ropc_error **err);
 
 /**
  * Enables or disables a user; disabling ends all its tokens. Errors as
  * `ropc_server_set_user_password_hash`.
  */
-enum ropc_status ropc_server_set_user_enabled(const struct ropc_server *server,
-                                              const char *username,
-                                              bool enabled,
-                                              struct ropc_error **err);
+ropc_status ropc_server_set_user_enabled(const struct ropc_server *server,
+                                         const char *username,
+                                         bool enabled,
+                                         struct ropc_error **err);
 
 /**
  * Ends every token of a user, in every process sharing the store.
  * `ROPC_INVALID_ARGUMENT` for an unknown user, `ROPC_TEMPORARILY_UNAVAILABLE`
  * when the store failed (nothing changed: try again).
  */
-enum ropc_status ropc_server_revoke_user_tokens(const struct ropc_server *server,
-                                                const char *username);
+ropc_status ropc_server_revoke_user_tokens(const struct ropc_server *server, const char *username);
 
 /**
  * Drops expired tokens, revoked grants and stale counters now, in bounded
  * batches. On success writes how many went to `*count_out` (which may be
  * NULL); `ROPC_TEMPORARILY_UNAVAILABLE` when the store failed.
  */
-enum ropc_status ropc_server_purge_expired(const struct ropc_server *server, size_t *count_out);
+ropc_status ropc_server_purge_expired(const struct ropc_server *server, size_t *count_out);
 
 /**
  * Whether this server's store may wait on a disk or a network (SQLite,

@@ -6,7 +6,9 @@ use std::ffi::{c_char, CString};
 
 /// The outcome of a call. Values 1 to 99 are the ABI's own; 100 plus the
 /// core's error code are the OAuth errors (`ROPC_INVALID_GRANT`, ...).
-#[repr(C)]
+/// A fixed-width `uint32_t` in the header (like rustls-ffi's `rustls_result`):
+/// the same size whatever the C compiler makes of an enum.
+#[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ropc_status {
     /// Success.

@@ -30,6 +30,13 @@ pub use server::*;
 
 use std::ffi::{c_char, CStr};
 
+/// The library's major version (`ropc_version()` gives the whole string).
+pub const ROPC_VERSION_MAJOR: u32 = 0;
+/// The library's minor version.
+pub const ROPC_VERSION_MINOR: u32 = 1;
+/// The library's patch version.
+pub const ROPC_VERSION_PATCH: u32 = 0;
+
 /// Runs an export's body, turning a panic into the return type's failure
 /// value. Every `extern "C"` function's body is exactly one of these: a unit
 /// test (`every_export_has_a_panic_boundary`) fails the build otherwise.
@@ -195,6 +202,26 @@ pub(crate) fn free_box<T>(p: *mut T) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_version_macros_are_the_crate_version() {
+        let cargo = [
+            env!("CARGO_PKG_VERSION_MAJOR"),
+            env!("CARGO_PKG_VERSION_MINOR"),
+            env!("CARGO_PKG_VERSION_PATCH"),
+        ];
+        let ours = [
+            super::ROPC_VERSION_MAJOR,
+            super::ROPC_VERSION_MINOR,
+            super::ROPC_VERSION_PATCH,
+        ]
+        .map(|v| v.to_string());
+        assert_eq!(
+            cargo.map(String::from),
+            ours,
+            "update ROPC_VERSION_* in ffi/src/lib.rs"
+        );
+    }
+
     /// Every `extern "C"` function's body must start with `ffi_boundary!`,
     /// so that a panic can never cross into C (rustls-ffi's issue #286).
     #[test]

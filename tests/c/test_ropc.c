@@ -449,8 +449,13 @@ static void test_construction(const char *vectors_dir) {
     ropc_guard_free(NULL);
 }
 
+_Static_assert(sizeof(ropc_status) == 4, "ropc_status is a fixed-width uint32_t");
+
 static void test_statuses(void) {
     CHECK(STR_EQ(ropc_version(), "0.1.0"), "version %s", ropc_version());
+    char version[32];
+    snprintf(version, sizeof version, "%d.%d.%d", ROPC_VERSION_MAJOR, ROPC_VERSION_MINOR, ROPC_VERSION_PATCH);
+    CHECK(STR_EQ(version, ropc_version()), "the version macros say %s", version);
     CHECK(STR_EQ(ropc_status_oauth_error(ROPC_INVALID_GRANT), "invalid_grant"), "oauth");
     CHECK(STR_EQ(ropc_status_oauth_error(ROPC_ACCESS_DENIED), "access_denied"), "oauth");
     CHECK(ropc_status_oauth_error(ROPC_OK) == NULL, "not oauth");
