@@ -31,7 +31,30 @@ impl HashParams {
         p_cost: 1,
     };
 
+    /// The most memory one verification may take (1 GiB), the most passes
+    /// and lanes: beyond these a setting is a mistake that would exhaust
+    /// the host, not a security choice.
+    pub const MAX_M_COST: u32 = 1024 * 1024;
+    /// See [`HashParams::MAX_M_COST`].
+    pub const MAX_T_COST: u32 = 100;
+    /// See [`HashParams::MAX_M_COST`].
+    pub const MAX_P_COST: u32 = 16;
+
     fn to_argon2(self) -> Result<Params, String> {
+        if self.m_cost > Self::MAX_M_COST
+            || self.t_cost > Self::MAX_T_COST
+            || self.p_cost > Self::MAX_P_COST
+        {
+            return Err(format!(
+                "argon2 parameters m={} t={} p={} are beyond the limits m<={} t<={} p<={}",
+                self.m_cost,
+                self.t_cost,
+                self.p_cost,
+                Self::MAX_M_COST,
+                Self::MAX_T_COST,
+                Self::MAX_P_COST
+            ));
+        }
         Params::new(self.m_cost, self.t_cost, self.p_cost, None).map_err(|e| {
             format!(
                 "invalid argon2 parameters m={} t={} p={}: {e}",
@@ -156,6 +179,11 @@ impl PasswordHashed {
         Argon2::default()
             .verify_password(password.as_bytes(), &self.phc)
             .is_ok()
+    }
+
+    /// The parameters the hash was made with.
+    pub(crate) fn params(&self) -> HashParams {
+        self.params
     }
 
     /// Whether the hash was made with other parameters than `current`, so

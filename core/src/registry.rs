@@ -120,6 +120,33 @@ pub(crate) struct Registry {
     pub(crate) clients: HashMap<Box<str>, Client>,
     rules: Vec<Rule>,
     pub(crate) hash_params: HashParams,
+    /// Verified against when a client id is unknown: of the costliest kind
+    /// any client's secret is, so that an unknown id costs what a wrong
+    /// secret does and client ids cannot be told apart by time.
+    pub(crate) dummy_secret: SecretHash,
+}
+
+/// A random secret's hash of the costliest kind among `clients`' secrets.
+fn dummy_secret<'a>(clients: impl Iterator<Item = &'a Client>) -> Result<SecretHash, ConfigError> {
+    let mut raw = [0u8; 32];
+    fill_random(&mut raw);
+    let secret = encode(&raw);
+    let argon2 = clients
+        .filter_map(|c| match &c.secret {
+            Some(SecretHash::Argon2(h)) => Some(h.params()),
+            _ => None,
+        })
+        .max_by_key(|p| (u64::from(p.m_cost) * u64::from(p.t_cost), p.p_cost));
+    let hash = match argon2 {
+        Some(params) => crate::password::hash_password(&secret, params).map_err(|e| {
+            ConfigError::new(
+                "clients",
+                format!("cannot hash with a client secret's parameters: {e}"),
+            )
+        })?,
+        None => hash_client_secret(&secret),
+    };
+    SecretHash::parse(&hash).map_err(|m| ConfigError::new("clients", m))
 }
 
 fn check_name(path: &str, what: &str, name: &str) -> Result<(), ConfigError> {
@@ -181,10 +208,14 @@ impl Registry {
         if t.max_failures == 0
             || t.lockout_seconds == 0
             || t.forget_after_seconds < t.lockout_seconds
+            || t.forget_after_seconds > MAX_TTL
         {
             return Err(ConfigError::new(
                 "throttle",
-                "max_failures and lockout_seconds must be positive, and forget_after_seconds at least lockout_seconds",
+                format!(
+                    "max_failures and lockout_seconds must be positive, and forget_after_seconds at least \
+                     lockout_seconds and at most {MAX_TTL} (ten years)"
+                ),
             ));
         }
 
@@ -217,6 +248,7 @@ impl Registry {
             clients: HashMap::new(),
             rules: Vec::new(),
             hash_params,
+            dummy_secret: SecretHash::Sha256([0; 32]),
         };
 
         for (i, c) in config.clients.iter().enumerate() {
@@ -305,6 +337,8 @@ impl Registry {
                 ));
             }
         }
+
+        registry.dummy_secret = dummy_secret(registry.clients.values())?;
 
         let mut users = HashMap::new();
         for (i, u) in config.users.iter().enumerate() {

@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::error::{AccountError, ConfigError, OAuthError};
 use crate::http::{ClientCredentials, Form, HttpRequest, HttpResponse};
 use crate::password::{hash_password, HashError, PasswordHashed, Passwords, MAX_PASSWORD_BYTES};
-use crate::registry::{hash_client_secret, Client, Registry, SecretHash, User};
+use crate::registry::{Client, Registry, SecretHash, User, MAX_NAME_BYTES};
 use crate::resource::{authorize, bearer, check_arguments, Principal, Refusal};
 use crate::scope::{parse_scope, ScopeSet};
 use crate::store::{
@@ -14,7 +14,6 @@ use crate::store::{
     TokenRecord, Verdict,
 };
 use crate::token::{looks_like_token, mint, TokenHash};
-use once_cell::sync::Lazy;
 use parking_lot::RwLock;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -140,15 +139,6 @@ impl ServerBuilder {
         })
     }
 }
-
-/// Compared against when a client id is unknown, so that the answer takes
-/// the same time as for a known client with a wrong secret.
-static DUMMY_CLIENT_SECRET: Lazy<SecretHash> = Lazy::new(|| {
-    let mut raw = [0u8; 32];
-    crate::token::fill_random(&mut raw);
-    SecretHash::parse(&hash_client_secret(&crate::token::encode(&raw)))
-        .expect("hash_client_secret makes a valid hash")
-});
 
 /// An OAuth 2.0 authorization server for the password grant, and the
 /// resource-server check beside it. `Send + Sync`: share one across threads.
@@ -309,15 +299,21 @@ impl Server {
     /// Every failure answers alike and takes about the same time.
     fn authenticate(&self, creds: &ClientCredentials) -> Result<&Client, OAuthError> {
         let failed = || OAuthError::invalid_client("client authentication failed");
+        let presented = creds.client_secret.as_deref();
         let Some(client) = self.registry.clients.get(creds.client_id.as_str()) else {
-            DUMMY_CLIENT_SECRET.verify(creds.client_secret.as_deref().unwrap_or(""));
+            self.registry.dummy_secret.verify(presented.unwrap_or(""));
             return Err(failed());
         };
-        match (&client.secret, &creds.client_secret) {
+        match (&client.secret, presented) {
             (None, None) => Err(OAuthError::unauthorized_client(
                 "public clients can never use this endpoint",
             )),
             (Some(hash), Some(secret)) if hash.verify(secret) => Ok(client),
+            (Some(hash), None) => {
+                // No secret for a confidential client: the work of a wrong one.
+                hash.verify("");
+                Err(failed())
+            }
             _ => Err(failed()),
         }
     }
@@ -436,6 +432,13 @@ impl Server {
                 "username and password are required",
             ));
         }
+        if username.len() > MAX_NAME_BYTES {
+            // Before any work: no configured name is longer, and an
+            // attacker's 60 KB names must not cost counters their size.
+            return Err(OAuthError::invalid_request(format!(
+                "the username is longer than {MAX_NAME_BYTES} bytes"
+            )));
+        }
         let scopes = self.scope_for(client, scope)?;
         if password.len() > MAX_PASSWORD_BYTES {
             return Err(OAuthError::invalid_request(format!(
@@ -454,9 +457,12 @@ impl Server {
         match attempt.verdict {
             Verdict::Proceed => {}
             Verdict::Locked => {
-                return Err(OAuthError::invalid_grant(
-                    "too many failed attempts for this account; try again later",
-                ))
+                // Exactly like a wrong password, in body and in work (one
+                // argon2 verification), as Keycloak does for direct grants:
+                // the attacker learns nothing; the operator learns from the log.
+                self.passwords.verify_dummy(password);
+                log::warn!(target: "ropc::throttle", "sign-in refused: the account {username:?} is locked");
+                return Err(OAuthError::invalid_grant(BAD_CREDENTIALS));
             }
             Verdict::Busy => {
                 return Err(OAuthError::temporarily_unavailable(

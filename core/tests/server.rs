@@ -185,53 +185,40 @@ fn many_threads_issue_check_and_refresh_at_once() {
 #[test]
 fn throttle_locks_then_allows_one_try_after_the_lockout() {
     let f = fixture();
+    let attempt = |password: &str| {
+        let before = argon2_verifications_on_this_thread();
+        let answer = f
+            .server
+            .password_grant(&f.app, "alice", password, None)
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+        (answer, argon2_verifications_on_this_thread() - before)
+    };
+    let wrong = (
+        Err("invalid_grant: the username or password is wrong".to_string()),
+        1,
+    );
     for _ in 0..3 {
-        assert_eq!(
-            f.server
-                .password_grant(&f.app, "alice", "nope", None)
-                .unwrap_err()
-                .description(),
-            "the username or password is wrong"
-        );
+        assert_eq!(attempt("nope"), wrong);
     }
-    let locked = f
-        .server
-        .password_grant(&f.app, "alice", "alice-pw", None)
-        .unwrap_err();
-    assert!(locked.description().contains("too many failed attempts"));
+    // Locked: the right password gets the wrong password's answer, after the
+    // same work (one verification).
+    assert_eq!(
+        attempt("alice-pw"),
+        wrong,
+        "a lockout answers like a wrong password"
+    );
     f.clock.advance(99);
-    assert!(f
-        .server
-        .password_grant(&f.app, "alice", "alice-pw", None)
-        .is_err());
+    assert_eq!(attempt("alice-pw"), wrong, "still locked");
     f.clock.advance(1);
     // After the lockout one wrong try locks again at once...
-    assert!(f
-        .server
-        .password_grant(&f.app, "alice", "nope", None)
-        .is_err());
-    assert!(f
-        .server
-        .password_grant(&f.app, "alice", "alice-pw", None)
-        .unwrap_err()
-        .description()
-        .contains("too many"));
+    assert_eq!(attempt("nope"), wrong);
+    assert_eq!(attempt("alice-pw"), wrong, "locked again");
     // ...and a right one resets the count.
     f.clock.advance(100);
-    assert!(f
-        .server
-        .password_grant(&f.app, "alice", "alice-pw", None)
-        .is_ok());
-    assert!(f
-        .server
-        .password_grant(&f.app, "alice", "nope", None)
-        .unwrap_err()
-        .description()
-        .contains("wrong"));
-    assert!(f
-        .server
-        .password_grant(&f.app, "alice", "alice-pw", None)
-        .is_ok());
+    assert_eq!(attempt("alice-pw"), (Ok(()), 1));
+    assert_eq!(attempt("nope"), wrong);
+    assert_eq!(attempt("alice-pw"), (Ok(()), 1));
 }
 
 #[test]
@@ -805,4 +792,73 @@ fn guard_uses_its_clock() {
     assert!(guard.bearer_token(Some("Bearer abc")).is_ok());
     assert_eq!(guard.bearer_token(None).unwrap_err().response.status, 401);
     assert_eq!(guard.bearer_token(None).unwrap_err().error, None);
+}
+
+#[test]
+fn an_unknown_client_costs_what_a_wrong_secret_costs() {
+    // With an argon2-hashed client secret, a wrong secret costs one argon2
+    // verification: an unknown client id must too, or ids can be told apart.
+    let mut c = config();
+    c.clients.push(
+        ClientConfig::confidential(
+            "human",
+            &hash_password("chosen by a person", CHEAP).unwrap(),
+        )
+        .grant_types(&["password"])
+        .scopes(&["read"]),
+    );
+    let f = fixture_with(c);
+    let work = |id: &str, secret: Option<&str>| {
+        let creds = match secret {
+            Some(s) => ClientCredentials::new(id, s),
+            None => ClientCredentials::public(id),
+        };
+        let before = argon2_verifications_on_this_thread();
+        let answer = f
+            .server
+            .introspect(&creds, "x", None)
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+        (answer, argon2_verifications_on_this_thread() - before)
+    };
+    let failed = Err("invalid_client: client authentication failed".to_string());
+    assert_eq!(work("human", Some("wrong")), (failed.clone(), 1));
+    assert_eq!(
+        work("nobody", Some("wrong")),
+        (failed.clone(), 1),
+        "an unknown id: the same answer and work"
+    );
+    assert_eq!(
+        work("human", None),
+        (failed, 1),
+        "no secret at all: the same too"
+    );
+    assert_eq!(work("human", Some("chosen by a person")).1, 1);
+}
+
+#[test]
+fn absurd_numbers_are_refused_at_load() {
+    let mut c = config();
+    c.password_hashing = HashParams {
+        m_cost: u32::MAX,
+        t_cost: 1,
+        p_cost: 1,
+    };
+    assert_eq!(
+        Server::from_config(c).unwrap_err().path(),
+        "password_hashing"
+    );
+    let mut c = config();
+    c.throttle.lockout_seconds = u64::MAX;
+    c.throttle.forget_after_seconds = u64::MAX;
+    assert_eq!(Server::from_config(c).unwrap_err().path(), "throttle");
+    assert!(hash_password(
+        "pw",
+        HashParams {
+            m_cost: 64,
+            t_cost: 1_000_000,
+            p_cost: 1
+        }
+    )
+    .is_err());
 }

@@ -149,6 +149,9 @@ pub(crate) fn c_str_array<'a>(
     if items.is_null() {
         return Err(ropc_status::ROPC_NULL_PARAMETER);
     }
+    if isize::try_from(n).is_err() {
+        return Err(ropc_status::ROPC_INVALID_ARGUMENT);
+    }
     // SAFETY: non-NULL; the caller promises `n` readable pointers.
     let ptrs = unsafe { std::slice::from_raw_parts(items, n) };
     ptrs.iter()

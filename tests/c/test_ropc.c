@@ -648,6 +648,9 @@ static void test_http_and_account_events(ropc_server *server) {
     ropc_response_free(r);
     r = NULL;
     CHECK(ropc_server_revocation_endpoint(server, NULL, NULL, NULL, NULL, 0, &r) == ROPC_NULL_PARAMETER, "null");
+    CHECK(ropc_server_token_endpoint(server, "POST", form, NULL, (const uint8_t *)body, SIZE_MAX, &r) == ROPC_INVALID_ARGUMENT &&
+              r == NULL,
+          "a length past PTRDIFF_MAX is refused, never read");
 
     /* Which requests may run argon2 (for servers on an event loop). */
     const char *refresh = "grant_type=refresh_token&refresh_token=x";
