@@ -87,6 +87,10 @@ install: lib
 	install -m 0644 target/$(PROFILE)/libropc.a $(DESTDIR)$(PREFIX)/lib/libropc.a
 	install -m 0644 include/ropc.h $(DESTDIR)$(PREFIX)/include/ropc.h
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' ffi/ropc.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/ropc.pc
+	@# Into a system directory, as root: refresh the loader's cache so that
+	@# programs find libropc.so.$(MAJOR) without LD_LIBRARY_PATH.
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null && \
+	    ldconfig -v -N 2>/dev/null | grep -q "^$(PREFIX)/lib:"; then ldconfig; echo "ldconfig: $(PREFIX)/lib"; fi
 
 # ---- Python -----------------------------------------------------------------
 

@@ -265,3 +265,19 @@ def test_server_is_shared_between_threads(server):
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_exceptions_survive_pickle(server):
+    import pickle
+
+    with pytest.raises(ropc.InvalidGrant) as info:
+        server.password_grant(*APP, "alice", "wrong")
+    e = pickle.loads(pickle.dumps(info.value))
+    assert type(e) is ropc.InvalidGrant
+    assert (e.error, e.description, e.status_code, e.headers, e.body, e.scope) == (
+        info.value.error, info.value.description, info.value.status_code, info.value.headers, info.value.body,
+        info.value.scope)
+    with pytest.raises(ropc.ConfigError) as cfg:
+        ropc.Server({"realm": ""})
+    c = pickle.loads(pickle.dumps(cfg.value))
+    assert (type(c), str(c), c.path, c.message) == (ropc.ConfigError, str(cfg.value), cfg.value.path, cfg.value.message)

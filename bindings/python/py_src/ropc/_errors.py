@@ -1,7 +1,7 @@
 """Exceptions: one class per OAuth error code, each carrying the ready response."""
 from __future__ import annotations
 
-from typing import ClassVar, Dict, List, Optional, Tuple, Type
+from typing import Any, ClassVar, Dict, List, Optional, Tuple, Type
 
 
 class OAuthError(Exception):
@@ -32,6 +32,10 @@ class OAuthError(Exception):
         self.headers = headers
         self.body = body
         self.scope = scope
+
+    def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]:
+        # Picklable (multiprocessing, task queues): rebuilt from its fields.
+        return (type(self), (self.error, self.description, self.status_code, self.headers, self.body, self.scope))
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -118,3 +122,6 @@ class ConfigError(ValueError):
         super().__init__(text)
         self.path = path
         self.message = message
+
+    def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]:
+        return (type(self), (str(self), self.path, self.message))
