@@ -4,8 +4,8 @@
 //! the registry defines lists resource patterns; a resource is any string the
 //! resource server names a request by, such as `GET /invoices/42` or
 //! `finance.invoices:read`. In a pattern `*` matches any run of characters
-//! (including `/`), and in access rules `{username}` matches the resource
-//! owner's username literally.
+//! (including `/`), and `{username}` matches the resource owner's username
+//! literally (in scopes' resources and in access rules alike).
 
 use crate::error::OAuthError;
 
@@ -143,8 +143,8 @@ enum Part {
     Username,
 }
 
-/// A resource pattern: literal text, `*` for any run of characters, and (in
-/// access rules) `{username}` for the resource owner's name.
+/// A resource pattern: literal text, `*` for any run of characters, and
+/// `{username}` for the resource owner's name.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Pattern {
     source: Box<str>,
@@ -270,8 +270,6 @@ fn glob<'a>(
     }
     true
 }
-
-impl Pattern {}
 
 /// Checks a resource name a resource server asks about: not empty, not too
 /// long, no control characters, and no `.` or `..` path segments (a caller

@@ -1,0 +1,180 @@
+//! The token endpoint's grants: password (RFC 6749 §4.3) and refresh_token
+//! with rotation (RFC 6749 §6, RFC 9700 §4.14).
+
+use super::*;
+
+impl Server {
+    /// The password grant (RFC 6749 §4.3). Checks, in order: the client, its
+    /// right to the grant, the scope, the throttle, the password; so a
+    /// client that may not use the grant never causes a password check.
+    pub fn password_grant(
+        &self,
+        client: &ClientCredentials,
+        username: &str,
+        password: &str,
+        scope: Option<&str>,
+    ) -> Result<TokenResponse, OAuthError> {
+        let client = self.authenticate(client)?;
+        if !client.password_grant {
+            return Err(OAuthError::unauthorized_client(
+                "this client is not allowed the password grant",
+            ));
+        }
+        if username.is_empty() || password.is_empty() {
+            return Err(OAuthError::invalid_request(
+                "username and password are required",
+            ));
+        }
+        if username.len() > MAX_NAME_BYTES {
+            // Before any work: no configured name is longer, and an
+            // attacker's 60 KB names must not cost counters their size.
+            return Err(OAuthError::invalid_request(format!(
+                "the username is longer than {MAX_NAME_BYTES} bytes"
+            )));
+        }
+        let scopes = self.scope_for(client, scope)?;
+        if password.len() > MAX_PASSWORD_BYTES {
+            return Err(OAuthError::invalid_request(format!(
+                "the password is longer than {MAX_PASSWORD_BYTES} bytes"
+            )));
+        }
+        // Counters are kept per name whether or not the account exists, so
+        // a lock-out says nothing about which accounts exist. The attempt is
+        // counted before the password is checked, in one atomic store
+        // operation: concurrent guesses, in any number of processes sharing
+        // the store, never get more checks than the throttle allows.
+        let now = self.clock.now();
+        let attempt = self
+            .store
+            .login_attempt(username, now, &self.registry.config.throttle)?;
+        match attempt.verdict {
+            Verdict::Proceed => {}
+            Verdict::Locked => {
+                // Exactly like a wrong password, in body and in work (one
+                // argon2 verification), as Keycloak does for direct grants:
+                // the attacker learns nothing; the operator learns from the log.
+                self.passwords.verify_dummy(password);
+                log::warn!(target: "ropc::throttle", "sign-in refused: the account {username:?} is locked");
+                return Err(OAuthError::invalid_grant(BAD_CREDENTIALS));
+            }
+            Verdict::Busy => {
+                return Err(OAuthError::temporarily_unavailable(
+                    "too many sign-ins for this account are in progress; retry shortly",
+                ))
+            }
+        }
+        let user = self.user(username);
+        let ok = match &user {
+            Some(u) => u.hash.verify(password) && u.enabled,
+            None => {
+                self.passwords.verify_dummy(password);
+                false
+            }
+        };
+        // Both outcomes make the same store call.
+        self.store.login_finished(username, now, ok)?;
+        let user = match user {
+            Some(u) if ok => u,
+            _ => return Err(OAuthError::invalid_grant(BAD_CREDENTIALS)),
+        };
+        if user.hash.needs_rehash(self.passwords.params()) {
+            self.rehash(&user, password);
+        }
+        self.issue(client, &user, attempt.user_version, scopes)
+    }
+
+    /// Upgrades a hash made on older parameters, unless the password changed meanwhile.
+    fn rehash(&self, user: &User, password: &str) {
+        let Ok(phc) = hash_password(password, self.passwords.params()) else {
+            return;
+        };
+        let Ok(parsed) = PasswordHashed::parse(&phc) else {
+            return;
+        };
+        if let Some(u) = self.users.write().get_mut(&*user.username) {
+            if u.hash.to_phc_string() == user.hash.to_phc_string() {
+                u.hash = parsed;
+            }
+        }
+    }
+
+    /// The refresh_token grant (RFC 6749 §6) with rotation (RFC 9700 §4.14):
+    /// the token is exchanged for a new one; presenting it again revokes its
+    /// whole grant. The scope may narrow, never widen.
+    pub fn refresh_grant(
+        &self,
+        client: &ClientCredentials,
+        refresh_token: &str,
+        scope: Option<&str>,
+    ) -> Result<TokenResponse, OAuthError> {
+        let client = self.authenticate(client)?;
+        if !client.refresh_grant {
+            return Err(OAuthError::unauthorized_client(
+                "this client is not allowed the refresh_token grant",
+            ));
+        }
+        if refresh_token.is_empty() {
+            return Err(OAuthError::invalid_request(
+                "the parameter refresh_token is missing",
+            ));
+        }
+        let invalid = || OAuthError::invalid_grant(BAD_REFRESH);
+        if !looks_like_token(refresh_token) {
+            return Err(invalid());
+        }
+        let hash = TokenHash::of(refresh_token);
+        let now = self.clock.now();
+        let (new_refresh, new_refresh_hash) = mint();
+        let (new_access, new_access_hash) = mint();
+        let mut next = Successors {
+            refresh: new_refresh_hash,
+            access: new_access_hash,
+            issued_at: now,
+            refresh_expires_at: now.saturating_add(client.refresh_ttl),
+            access_expires_at: now.saturating_add(client.access_ttl),
+            access_scope: None,
+        };
+        if let Some(requested) = scope {
+            // Narrowing needs the scope granted originally: one read first.
+            let record = match self.store.refresh(&hash, now)? {
+                Some(RefreshState::Active(r)) if *r.client_id == *client.id => r,
+                Some(RefreshState::Rotated(r)) if *r.client_id == *client.id => {
+                    // Reuse of a rotated token: someone holds a copy. End the grant.
+                    self.store.revoke_grant(TokenKind::Refresh, &hash)?;
+                    return Err(invalid());
+                }
+                _ => return Err(invalid()),
+            };
+            let granted = self.registry.scope_set_of(&record.scope);
+            let narrowed = self.scope_within(requested, &granted, "was not granted originally")?;
+            next.access_scope = Some(self.registry.scope_string(&narrowed).into());
+        }
+        // The swap decides everything else in one store operation (on
+        // PostgreSQL, one statement): the token is active and this client's,
+        // or it was rotated before (reuse: the store revokes the lineage),
+        // or it is not a live token.
+        let old = match self.store.rotate(&hash, &client.id, now, &next)? {
+            Rotation::Rotated(old) => old,
+            Rotation::Reused | Rotation::WrongClient | Rotation::Invalid => return Err(invalid()),
+        };
+        if self.user_current(&old).is_none() {
+            // The owner no longer stands here (removed or disabled): end the
+            // grant, successors included.
+            self.store.revoke_grant(TokenKind::Refresh, &next.refresh)?;
+            return Err(invalid());
+        }
+        let scope = match next.access_scope {
+            Some(narrowed) => narrowed.to_string(),
+            None => self
+                .registry
+                .scope_string(&self.registry.scope_set_of(&old.scope)),
+        };
+        Ok(TokenResponse {
+            access_token: new_access,
+            token_type: "Bearer",
+            expires_in: client.access_ttl,
+            refresh_token: Some(new_refresh),
+            scope,
+        })
+    }
+}

@@ -1,0 +1,99 @@
+//! Introspection (RFC 7662) and revocation (RFC 7009).
+
+use super::*;
+
+impl Server {
+    /// A live token of either kind (and whether it is usable: a rotated
+    /// refresh token is live only to detect reuse).
+    fn find(
+        &self,
+        token: &str,
+        hint: Option<&str>,
+    ) -> Result<Option<(TokenKind, TokenHash, TokenRecord, bool)>, StoreError> {
+        if !looks_like_token(token) {
+            return Ok(None);
+        }
+        let hash = TokenHash::of(token);
+        let now = self.clock.now();
+        for kind in search_order(hint) {
+            let found = match kind {
+                TokenKind::Access => self.store.access(&hash, now)?.map(|r| (r, true)),
+                TokenKind::Refresh => self.store.refresh(&hash, now)?.map(|s| match s {
+                    RefreshState::Active(r) => (r, true),
+                    RefreshState::Rotated(r) => (r, false),
+                }),
+            };
+            if let Some((record, usable)) = found {
+                return Ok(Some((kind, hash, record, usable)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Introspection (RFC 7662). The caller must be an authenticated
+    /// confidential client; a client allowed `introspect` sees every token,
+    /// any other only its own.
+    pub fn introspect(
+        &self,
+        caller: &ClientCredentials,
+        token: &str,
+        hint: Option<&str>,
+    ) -> Result<Introspection, OAuthError> {
+        let caller = self.authenticate(caller)?;
+        let Some((kind, _, record, usable)) = self.find(token, hint)? else {
+            return Ok(Introspection::default());
+        };
+        if !usable || !(caller.introspect || *record.client_id == *caller.id) {
+            return Ok(Introspection::default());
+        }
+        let Some(groups) = self.user_current(&record) else {
+            return Ok(Introspection::default());
+        };
+        Ok(Introspection {
+            active: true,
+            scope: Some(
+                self.registry
+                    .scope_string(&self.registry.scope_set_of(&record.scope)),
+            ),
+            client_id: Some(record.client_id.to_string()),
+            username: Some(record.username.to_string()),
+            token_type: Some(if kind == TokenKind::Access {
+                "Bearer"
+            } else {
+                "refresh_token"
+            }),
+            exp: Some(record.expires_at),
+            iat: Some(record.issued_at),
+            sub: Some(record.username.to_string()),
+            iss: self.registry.config.issuer.clone(),
+            groups: Some(groups.iter().map(|g| g.to_string()).collect()),
+        })
+    }
+
+    /// Revocation (RFC 7009). Revoking a refresh token ends its whole grant,
+    /// access tokens included; revoking an access token ends that token.
+    /// Unknown tokens succeed; another client's token is refused.
+    pub fn revoke(
+        &self,
+        caller: &ClientCredentials,
+        token: &str,
+        hint: Option<&str>,
+    ) -> Result<(), OAuthError> {
+        let caller = self.authenticate(caller)?;
+        let Some((kind, hash, record, _)) = self.find(token, hint)? else {
+            return Ok(());
+        };
+        if *record.client_id != *caller.id {
+            return Err(OAuthError::invalid_grant(
+                "the token was not issued to this client",
+            ));
+        }
+        match kind {
+            TokenKind::Refresh => self.store.revoke_grant(kind, &hash)?,
+            TokenKind::Access => {
+                self.store.remove(kind, &hash)?;
+            }
+        }
+        Ok(())
+    }
+}
