@@ -110,6 +110,7 @@ lint: $(VENV)/.ready
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(VENV)/bin/ruff check bindings/python examples tests bench
+	python3 tests/msrv.py
 
 # `pip install ./bindings/python`, as a user would (a release build by cargo).
 python: $(VENV)/.ready
