@@ -20,7 +20,9 @@ if (!values.config) {
 const server = ropc.Server.fromFile(values.config)
 const handler = ropc.tokenHandler(server) // /token, /introspect, /revoke; 404 elsewhere
 const httpServer = http.createServer((req, res) => {
-  res.on('finish', () => console.error(`auth_server: ${req.method} ${req.url} ${res.statusCode}`))
+  // Method, path and status: never the query string (credentials or tokens
+  // sent there by mistake), never a body.
+  res.on('finish', () => console.error(`auth_server: ${req.method} ${(req.url ?? '').split('?')[0]} ${res.statusCode}`))
   handler(req, res)
 })
 httpServer.listen(Number(values.port), values.host, () => {

@@ -33,7 +33,9 @@ const checker = new ropc.IntrospectionChecker(guard, values.introspect, values['
 const protect = ropc.protect(checker) // resource = "METHOD /path"
 
 const httpServer = http.createServer((req, res) => {
-  res.on('finish', () => console.error(`resource_server: ${req.method} ${req.url} ${res.statusCode}`))
+  // Method, path and status: never the query string (credentials or tokens
+  // sent there by mistake), never a body.
+  res.on('finish', () => console.error(`resource_server: ${req.method} ${(req.url ?? '').split('?')[0]} ${res.statusCode}`))
   protect(req, res, (err) => {
     if (err) {
       res.writeHead(500).end()

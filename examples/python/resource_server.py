@@ -21,19 +21,36 @@ import ropc
 def make_handler(checker):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        timeout = 30  # idle or trickling connections are closed
+        disable_nagle_algorithm = True  # head and body leave together
 
         def reply(self, status, headers, body):
             self.send_response(status)
             for name, value in headers:
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(body)))
+            if self.close_connection:
+                self.send_header("Connection", "close")
             self.end_headers()
             self.wfile.write(body)
 
         def handle_any(self):
-            length = int(self.headers.get("Content-Length") or 0)
+            # No chunked bodies, no bodies read in part: either could be taken
+            # for the next request on the connection. Refuse or close.
+            if "Transfer-Encoding" in self.headers:
+                self.close_connection = True
+                self.reply(400, [("Content-Type", "text/plain")], b"Transfer-Encoding is not supported")
+                return
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                length = -1
+            if length < 0 or length > 1 << 20:
+                self.close_connection = True
+                self.reply(400, [("Content-Type", "text/plain")], b"bad or too long Content-Length")
+                return
             if length > 0:
-                self.rfile.read(min(length, 1 << 20))
+                self.rfile.read(length)
             path = self.path.split("?", 1)[0]
             resource = f"{self.command} {path}"
             try:
@@ -50,10 +67,21 @@ def make_handler(checker):
 
         do_GET = do_POST = do_PUT = do_DELETE = handle_any
 
-        def log_message(self, fmt, *args):
-            sys.stderr.write("resource_server: %s\n" % (fmt % args))
+        # Method, path and status: never the query string (an access_token
+        # sent there by mistake), never a body.
+        def log_request(self, code="-", size="-"):
+            path = self.path.split("?", 1)[0] if hasattr(self, "path") else "-"
+            sys.stderr.write(f"resource_server: {getattr(self, 'command', '-')} {path} {code}\n")
+
+        def log_error(self, fmt, *args):
+            sys.stderr.write(f"resource_server: refused a malformed request ({args[0] if args else '?'})\n")
 
     return Handler
+
+
+class Server(ThreadingHTTPServer):
+    request_queue_size = 128  # the default 5 resets connections under a burst
+    daemon_threads = True
 
 
 def main():
@@ -70,7 +98,7 @@ def main():
     with open(args.config, encoding="utf-8") as f:
         guard = ropc.ResourceGuard(f.read())
     checker = ropc.IntrospectionChecker(guard, args.introspect, args.client_id, secret)
-    httpd = ThreadingHTTPServer((args.host, args.port), make_handler(checker))
+    httpd = Server((args.host, args.port), make_handler(checker))
     print(f"resource_server listening on http://{args.host}:{httpd.server_address[1]}", flush=True)
     try:
         httpd.serve_forever()

@@ -1,0 +1,129 @@
+"""The example servers are what users copy: they must be safe to copy.
+Request smuggling, secrets in logs, Nagle's stall, the backlog and idle
+connections, checked on the real examples (Python and Node)."""
+import importlib.util
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+
+import requests
+import ropc
+from conftest import config
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+EXAMPLES = os.path.join(ROOT, "examples")
+SECRET = "s3cr3t-in-the-query-string"
+
+
+def start(argv, env=None):
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, **(env or {})})
+    first = proc.stdout.readline()
+    assert "listening on" in first, f"{argv[-1]} did not start: {first!r}"
+    return proc, first.split()[-1]
+
+
+def stop(proc):
+    proc.terminate()
+    _, err = proc.communicate(timeout=10)
+    return err
+
+
+def raw(url, data):
+    """Sends raw bytes; returns everything read until the server closes."""
+    host, port = url.split("//")[1].split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as s:
+        s.sendall(data)
+        chunks = []
+        while True:
+            try:
+                chunk = s.recv(65536)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def python_auth_server(tmp_path):
+    path = tmp_path / "ropc.json"
+    path.write_text(json.dumps(config({"type": "memory"})))
+    return start([sys.executable, os.path.join(EXAMPLES, "python", "auth_server.py"), "--config", str(path), "--port", "0"])
+
+
+def test_a_long_body_cannot_smuggle_a_second_request(tmp_path):
+    proc, url = python_auth_server(tmp_path)
+    try:
+        hidden = b"POST /introspect HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
+        body = b"a" * (ropc.MAX_BODY_BYTES + 1) + hidden + b"b" * 1000
+        head = f"POST /token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n" \
+               f"Content-Length: {len(body)}\r\n\r\n".encode()
+        out = raw(url, head + body)
+        assert out.count(b"HTTP/1.1 ") == 1, f"one request, one response: {out[:300]!r}"
+        assert b"Connection: close" in out
+        chunked = b"POST /token HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n" + hidden
+        out = raw(url, chunked)
+        assert out.count(b"HTTP/1.1 ") == 1 and out.startswith(b"HTTP/1.1 400"), out[:200]
+    finally:
+        stop(proc)
+
+
+def test_no_example_logs_a_query_string(tmp_path):
+    cfg = tmp_path / "ropc.json"
+    cfg.write_text(json.dumps(config({"type": "memory"})))
+    servers = []
+    try:
+        for argv in ([sys.executable, os.path.join(EXAMPLES, "python", "auth_server.py")],
+                     ["node", os.path.join(EXAMPLES, "node", "auth_server.js")]):
+            servers.append(start([*argv, "--config", str(cfg), "--port", "0"]))
+        as_url = servers[0][1]
+        env = {"ROPC_CLIENT_SECRET": "rs-secret"}
+        for argv in ([sys.executable, os.path.join(EXAMPLES, "python", "resource_server.py")],
+                     ["node", os.path.join(EXAMPLES, "node", "resource_server.js")]):
+            servers.append(start([*argv, "--config", str(cfg), "--port", "0", "--introspect", f"{as_url}/introspect",
+                                  "--client-id", "rs"], env))
+        for _, url in servers[:2]:
+            requests.post(f"{url}/token?client_id=app&client_secret={SECRET}&password={SECRET}",
+                          data={"grant_type": "password"}, timeout=10)
+        for _, url in servers[2:]:
+            requests.get(f"{url}/docs/1?access_token={SECRET}", timeout=10)
+    finally:
+        logs = [stop(proc) for proc, _ in servers]
+    assert all(logs), "every server logged its requests"
+    for log in logs:
+        assert SECRET not in log, f"a secret reached the log: {log}"
+
+
+def test_the_python_examples_send_without_nagle_and_keep_a_backlog(tmp_path):
+    for name, arg in (("auth_server", ropc.Server(json.dumps(config({"type": "memory"})))),
+                      ("resource_server", object())):
+        spec = importlib.util.spec_from_file_location(f"example_{name}", os.path.join(EXAMPLES, "python", f"{name}.py"))
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        seen = {}
+
+        class Probe(module.make_handler(arg)):
+            def setup(self):
+                super().setup()
+                seen["nodelay"] = self.connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+                seen["timeout"] = self.connection.gettimeout()
+
+            def handle_any(self):
+                self.reply(204, [], b"")
+
+            do_GET = handle_any
+
+        httpd = module.Server(("127.0.0.1", 0), Probe)
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        try:
+            requests.get(f"http://127.0.0.1:{httpd.server_address[1]}/", timeout=10)
+        finally:
+            httpd.shutdown()
+            httpd.server_close()
+        assert seen["nodelay"] == 1, f"{name}: responses wait for the client's delayed ACK"
+        assert seen["timeout"] and seen["timeout"] <= 60, f"{name}: idle connections are held forever"
+        assert module.Server.request_queue_size >= 128, f"{name}: a backlog of 5 resets bursts"
