@@ -98,3 +98,24 @@ test('Express with express.raw before ropc still works; a parsed body is refused
     await b.close()
   }
 })
+
+test('an introspection endpoint that answers anything but 200 is unavailable (503), logged, never an inactive token', async () => {
+  for (const [status, body] of [[401, '{"error":"invalid_client"}'], [404, 'not found'], [503, '{"error":"temporarily_unavailable"}']]) {
+    const as = http.createServer((req, res) => res.writeHead(status, { 'Content-Type': 'application/json' }).end(body))
+    await new Promise((r) => as.listen(0, '127.0.0.1', r))
+    const url = `http://127.0.0.1:${as.address().port}/introspect`
+    const logged = []
+    const guard = new ropc.ResourceGuard(config)
+    const checker = new ropc.IntrospectionChecker(guard, url, 'rs', 'wrong-secret', { log: (m) => logged.push(m) })
+    await assert.rejects(checker.checkRequest(`Bearer ${'A'.repeat(43)}`, 'GET /invoices/1'), ropc.IntrospectionUnavailable)
+    assert.equal(logged.length, 1)
+    assert.match(logged[0], new RegExp(`answered HTTP ${status}`))
+    assert.ok(!logged[0].includes('A'.repeat(43)), 'no token in the log')
+    const rs = http.createServer((req, res) => ropc.protect(checker)(req, res, () => res.end('served')))
+    await new Promise((r) => rs.listen(0, '127.0.0.1', r))
+    const resp = await fetch(`http://127.0.0.1:${rs.address().port}/invoices/1`, { headers: { authorization: `Bearer ${'A'.repeat(43)}` } })
+    assert.equal(resp.status, 503, `the end user's token is not declared invalid when the AS answers ${status}`)
+    await new Promise((r) => rs.close(r))
+    await new Promise((r) => as.close(r))
+  }
+})

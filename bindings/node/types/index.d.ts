@@ -244,15 +244,25 @@ declare class IntrospectionChecker {
     /**
      * @param {ResourceGuard} guard @param {string} introspectionUrl
      * @param {string} clientId this resource server's client id @param {string} clientSecret
-     * @param {{timeoutMs?: number}} [options]
+     * @param {{timeoutMs?: number, log?: (message: string) => void}} [options] `log` receives why an
+     *   introspection failed (default: `console.error`); no token or secret is in it
      */
     constructor(guard: ResourceGuard, introspectionUrl: string, clientId: string, clientSecret: string, options?: {
         timeoutMs?: number;
+        log?: (message: string) => void;
     });
     guard: ResourceGuard;
     introspectionUrl: string;
     timeoutMs: number;
-    /** POSTs the token to the introspection endpoint. @param {string} token @returns {Promise<string>} */
+    /** @type {(message: string) => void} */
+    log: (message: string) => void;
+    /**
+     * POSTs the token to the introspection endpoint; its JSON body. Anything
+     * but a 200 (a wrong resource-server secret, a wrong URL, the authorization
+     * server's own 503) is IntrospectionUnavailable, never an inactive token:
+     * the end user's token is not in question.
+     * @param {string} token @returns {Promise<string>}
+     */
     introspect(token: string): Promise<string>;
     /**
      * Like {@link Server#checkRequest}, asynchronously.

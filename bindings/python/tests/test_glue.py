@@ -140,3 +140,34 @@ def test_fastapi_require(server):
     r = client.get("/invoices/7", headers={"Authorization": "Bearer nope"})
     assert r.status_code == 401 and 'error="invalid_token"' in r.headers["www-authenticate"]
     assert r.json()["detail"]["error"] == "invalid_token"
+
+
+def test_an_introspection_endpoint_answering_non_200_is_unavailable_and_logged(config, caplog):
+    import http.server
+    import threading
+
+    for status in (401, 404, 503):
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self.send_response(status)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, *args):
+                pass
+
+        httpd = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        try:
+            url = f"http://127.0.0.1:{httpd.server_address[1]}/introspect"
+            checker = ropc.IntrospectionChecker(ropc.ResourceGuard(config), url, "rs", "wrong-secret")
+            caplog.clear()
+            with caplog.at_level("WARNING", logger="ropc"), pytest.raises(ropc.IntrospectionUnavailable):
+                checker.check_request("Bearer " + "A" * 43, "GET /invoices/1")
+            assert any(str(status) in r.getMessage() for r in caplog.records), "the cause is logged"
+            assert not any("A" * 43 in r.getMessage() for r in caplog.records), "no token in the log"
+        finally:
+            httpd.shutdown()
+            httpd.server_close()

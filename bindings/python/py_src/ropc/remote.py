@@ -3,11 +3,15 @@ introspection endpoint (RFC 7662), then let the core decide with the same
 scopes and access rules. Only the HTTP round trip lives here."""
 from __future__ import annotations
 
+import logging
 import urllib.error
 import urllib.request
 from typing import Optional
 
 from ._ropc import Principal, ResourceGuard
+
+
+_log = logging.getLogger("ropc")
 
 
 class IntrospectionUnavailable(RuntimeError):
@@ -37,6 +41,10 @@ class IntrospectionChecker:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 return response.read()
         except (urllib.error.URLError, OSError) as e:
+            # Any non-200 (HTTPError) too: a wrong secret or URL, or the
+            # authorization server's own 503, is never an inactive token.
+            # The cause goes to the log (logger "ropc"); no token is in it.
+            _log.warning("introspection at %s failed: %s", self.introspection_url, e)
             raise IntrospectionUnavailable(f"introspection at {self.introspection_url} failed: {e}") from e
 
     def check_request(self, authorization: Optional[str], resource: str, scope: Optional[str] = None) -> Principal:
