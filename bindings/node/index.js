@@ -211,9 +211,9 @@ class Server {
     return this.#blocking
   }
 
-  /** Whether a call authenticating `clientId` belongs on the pool. @param {string | null} clientId */
+  /** Whether a call authenticating `clientId` belongs on the pool (the core decides). @param {string | null} clientId */
   #offLoop(clientId) {
-    return this.#blocking || this.#native.clientSecretIsHashed(clientId)
+    return this.#native.clientCallMayBlock(clientId)
   }
 
   /**

@@ -229,14 +229,14 @@ impl ResourceGuard {
         {
             return Err(invalid());
         }
-        let names: Vec<String> = body
-            .scope
-            .unwrap_or_default()
+        let scope = body.scope.unwrap_or_default();
+        // The same rule as for stored tokens: the names still configured count.
+        let scopes = self.registry.scope_set_of(&scope);
+        let names: Vec<String> = scope
             .split(' ')
             .filter(|s| !s.is_empty())
             .map(String::from)
             .collect();
-        let scopes = ScopeSet::from_ids(names.iter().filter_map(|n| self.registry.scope_id(n)));
         let groups: Vec<Box<str>> = body.groups.iter().map(|g| g.as_str().into()).collect();
         authorize(
             &self.registry,

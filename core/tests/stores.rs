@@ -107,6 +107,15 @@ fn tokens_revocations_and_ended_users_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ropc.db");
     let first = Server::from_config(config(sqlite(&path))).unwrap();
+    assert!(
+        first.store_may_block() && first.client_call_may_block("app"),
+        "a database may block any call"
+    );
+    let memory = Server::from_config(config(StoreConfig::Memory)).unwrap();
+    assert!(
+        !memory.client_call_may_block("app"),
+        "in memory, a sha256-secret client's calls never block"
+    );
     let kept = first
         .password_grant(&app(), "alice", "alice-pw", Some("read"))
         .unwrap();
@@ -499,4 +508,56 @@ fn store_settings_round_trip_through_json() {
         !Config::default().to_json().contains("store"),
         "the default is left out of documents"
     );
+}
+
+/// A database store drops expired tokens by itself, one bounded batch at a
+/// time as it writes (at most once a minute), and all of them on purge().
+fn purges_by_itself_in_bounded_batches(store: &dyn Store) {
+    const T0: u64 = 1_700_000_000;
+    let record = |issued_at: u64| TokenRecord {
+        grant: GrantId::random(),
+        client_id: "app".into(),
+        username: "u".into(),
+        scope: "read".into(),
+        issued_at,
+        expires_at: issued_at + 10,
+        user_version: 0,
+    };
+    let token = |i: u64| TokenHash::of(&format!("{i:043}"));
+    for i in 0..1500 {
+        store.insert_grant((token(i), record(T0)), None).unwrap();
+    }
+    assert_eq!(store.stats().unwrap().access_tokens, 1500);
+    // A write a while later purges one batch of the expired tokens, no more.
+    store
+        .insert_grant((token(99_999), record(T0 + 100)), None)
+        .unwrap();
+    assert_eq!(
+        store.stats().unwrap().access_tokens,
+        1500 - 1000 + 1,
+        "one batch of 1000 went by itself"
+    );
+    assert_eq!(
+        store.purge(T0 + 100, 0).unwrap(),
+        500,
+        "purge() takes the rest, batch after batch"
+    );
+    assert_eq!(
+        store.stats().unwrap().access_tokens,
+        1,
+        "the live token stays"
+    );
+}
+
+#[test]
+fn the_database_stores_purge_by_themselves_in_bounded_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = SqliteOptions {
+        durable: false,
+        ..SqliteOptions::default()
+    };
+    purges_by_itself_in_bounded_batches(
+        &SqliteStore::open_with(dir.path().join("ropc.db"), options).unwrap(),
+    );
+    purges_by_itself_in_bounded_batches(&PostgresStore::connect(&postgres_url()).unwrap());
 }

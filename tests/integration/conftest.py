@@ -86,10 +86,10 @@ class Client:
 class AuthServer(Client):
     """The C example authorization server as a child process."""
 
-    def __init__(self, config_path, port=0):
+    def __init__(self, config_path):
         exe = os.environ.get("ROPC_AUTH_SERVER")
         assert exe, "ROPC_AUTH_SERVER is not set: run `make test-integration`"
-        self.proc = subprocess.Popen([exe, "--config", config_path, "--port", str(port)],
+        self.proc = subprocess.Popen([exe, "--config", config_path, "--port", "0"],
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         first = self.proc.stdout.readline()
         assert "listening on" in first, f"auth_server did not start: {first!r}"
@@ -111,10 +111,10 @@ def start(tmp_path):
     """start(store) -> a running AuthServer on that store; all stopped at the end."""
     started = []
 
-    def run(store, port=0):
+    def run(store):
         path = tmp_path / f"ropc-{len(started)}.json"
         path.write_text(json.dumps(config(store)))
-        s = AuthServer(str(path), port)
+        s = AuthServer(str(path))
         started.append(s)
         return s
 

@@ -556,10 +556,10 @@ impl NativeServer {
         })
     }
 
-    /// Whether authenticating this client runs argon2.
+    /// Whether a refresh, introspection or revocation by this client may block (then: the pool).
     #[napi(catch_unwind)]
-    pub fn client_secret_is_hashed(&self, client_id: String) -> bool {
-        self.inner.client_secret_is_hashed(&client_id)
+    pub fn client_call_may_block(&self, client_id: String) -> bool {
+        self.inner.client_call_may_block(&client_id)
     }
 
     /// Stage 5 with the token itself (cheap: synchronous). The principal

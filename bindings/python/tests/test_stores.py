@@ -51,10 +51,13 @@ def test_two_servers_on_one_sqlite_file_share_everything(config, tmp_path):
     assert a.store_may_block
     t = a.password_grant("app", "app-secret", "alice", "alice-pw", "read")
     assert b.check(t.access_token, "GET /invoices/1").username == "alice"
+    revoked = a.password_grant("app", "app-secret", "alice", "alice-pw", "read")
+    b.revoke("app", "app-secret", revoked.refresh_token)
     assert b.revoke_user_tokens("alice")
     with pytest.raises(ropc.InvalidToken):
         a.check(t.access_token, "GET /invoices/1")
-    assert a.purge_expired() >= 0
+    assert a.purge_expired() == 2, "the revoked grant's two tokens, revoked through the other server"
+    assert b.purge_expired() == 0, "one store: nothing left for the other to drop"
 
 
 def test_bad_store_settings_name_the_field(config):

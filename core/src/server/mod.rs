@@ -285,6 +285,13 @@ impl Server {
         self.store.may_block()
     }
 
+    /// Whether a typed call that authenticates `client_id` without a
+    /// password (refresh, introspection, revocation) may block: its secret
+    /// is an argon2 hash, or the store may wait on a disk or a network.
+    pub fn client_call_may_block(&self, client_id: &str) -> bool {
+        self.store_may_block() || self.client_secret_is_hashed(client_id)
+    }
+
     /// Whether this client's secret is an argon2 hash (so that
     /// authenticating it takes one argon2 verification).
     pub fn client_secret_is_hashed(&self, client_id: &str) -> bool {

@@ -379,17 +379,6 @@ impl Store for MemoryStore {
     }
 }
 
-impl MemoryStore {
-    /// The grant a held token belongs to (for tests and tools).
-    pub fn grant_of(&self, kind: TokenKind, hash: &TokenHash) -> Option<GrantId> {
-        self.shard(hash)
-            .write()
-            .map(kind)
-            .get(hash)
-            .map(|e| e.grant_id)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
