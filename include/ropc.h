@@ -120,12 +120,83 @@ enum ropc_status
    * was changed and the caller should retry. Never a verdict on a token.
    */
   ROPC_TEMPORARILY_UNAVAILABLE = 111,
+  /**
+   * `server_error` (HTTP 500): a host callback (accounts, owner
+   * authorization) failed, timed out or answered nonsense. Never a grant.
+   */
+  ROPC_SERVER_ERROR = 112,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
 typedef enum ropc_status ropc_status;
 #else
 typedef uint32_t ropc_status;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What a verify or lookup callback answers.
+ */
+enum ropc_account_answer
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * verify: the password is right. lookup: the user exists. Either way
+   * the callback has described the owner through its `ropc_owner *`.
+   */
+  ROPC_ACCOUNT_FOUND = 0,
+  /**
+   * verify: the user exists and the password is wrong.
+   */
+  ROPC_ACCOUNT_WRONG_PASSWORD = 1,
+  /**
+   * There is no such user.
+   */
+  ROPC_ACCOUNT_UNKNOWN_USER = 2,
+  /**
+   * The callback could not answer (its database is down, ...): the
+   * request gets `500 server_error`, never a grant. Any value not in
+   * this enum is taken as this.
+   */
+  ROPC_ACCOUNT_ERROR = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum ropc_account_answer ropc_account_answer;
+#else
+typedef uint32_t ropc_account_answer;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What an authorize callback answers.
+ */
+enum ropc_authorize_answer
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The owner may not use the resource (`403 access_denied`).
+   */
+  ROPC_AUTHORIZE_DENY = 0,
+  /**
+   * The owner may use the resource.
+   */
+  ROPC_AUTHORIZE_ALLOW = 1,
+  /**
+   * The callback could not answer: `500 server_error`. Any value not in
+   * this enum is taken as this.
+   */
+  ROPC_AUTHORIZE_ERROR = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum ropc_authorize_answer ropc_authorize_answer;
+#else
+typedef uint32_t ropc_authorize_answer;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -144,6 +215,12 @@ typedef struct ropc_guard ropc_guard;
  * An introspection result (RFC 7662).
  */
 typedef struct ropc_introspection ropc_introspection;
+
+/**
+ * A resource owner as a verify or lookup callback describes it: enabled
+ * and in no group until told otherwise. Valid only during the callback.
+ */
+typedef struct ropc_owner ropc_owner;
 
 /**
  * Who is calling a resource: the outcome of a successful check. Its C
@@ -172,15 +249,129 @@ typedef struct ropc_server_builder ropc_server_builder;
  */
 typedef struct ropc_token_response ropc_token_response;
 
+/**
+ * Verifies `password` (`password_len` bytes, which may include NUL bytes;
+ * a NUL follows them) for `username` (NUL-terminated UTF-8). Returns a
+ * `ropc_account_answer`; on `ROPC_ACCOUNT_FOUND` describes the owner
+ * through `owner`. Must not keep or log the password.
+ */
+typedef uint32_t (*ropc_verify_callback)(void *userdata,
+                                         const char *username,
+                                         const uint8_t *password,
+                                         size_t password_len,
+                                         struct ropc_owner *owner);
+
+/**
+ * Looks `username` up: `ROPC_ACCOUNT_FOUND` (describing the owner through
+ * `owner`), `ROPC_ACCOUNT_UNKNOWN_USER` or `ROPC_ACCOUNT_ERROR`.
+ */
+typedef uint32_t (*ropc_lookup_callback)(void *userdata,
+                                         const char *username,
+                                         struct ropc_owner *owner);
+
+/**
+ * May the owner in `principal` (borrowed for the call) use `resource`
+ * (`"METHOD /path"`)? `required_scope` is NULL when the check named none.
+ * Returns a `ropc_authorize_answer`.
+ */
+typedef uint32_t (*ropc_authorize_callback)(void *userdata,
+                                            const struct ropc_principal *principal,
+                                            const char *resource,
+                                            const char *required_scope);
+
+/**
+ * What the account layer did (all zero on configured users).
+ */
+typedef struct ropc_accounts_stats {
+  /**
+   * Calls to the verify callback.
+   */
+  uint64_t verify_calls;
+  /**
+   * Calls to the lookup callback (owner-cache misses).
+   */
+  uint64_t lookup_calls;
+  /**
+   * Password-grant answers that were paced.
+   */
+  uint64_t paced;
+  /**
+   * Callbacks that failed or timed out.
+   */
+  uint64_t failures;
+  /**
+   * The pacing target now, in microseconds.
+   */
+  uint64_t pace_target_us;
+} ropc_accounts_stats;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Adds a group to the owner a callback describes (UTF-8, 1 to 256 bytes,
+ * no control characters: checked when the callback returns, and a bad
+ * one makes the answer a server error).
+ */
+ropc_status ropc_owner_add_group(struct ropc_owner *owner, const char *group);
+
+/**
+ * Marks the owner a callback describes as enabled or disabled (a
+ * disabled owner is refused like a wrong password; its tokens stop).
+ */
+ropc_status ropc_owner_set_enabled(struct ropc_owner *owner, bool enabled);
 
 /**
  * A new, empty builder (defaults as for an empty JSON document), or NULL
  * if memory ran out. Free with `ropc_server_builder_free` unless built.
  */
 struct ropc_server_builder *ropc_server_builder_new(void);
+
+/**
+ * A builder holding a JSON configuration document, to add callbacks to
+ * before building. On success writes `*out` (free with
+ * `ropc_server_builder_free` unless built); otherwise returns
+ * `ROPC_INVALID_CONFIG` and, if `err` is not NULL, what is wrong and where.
+ */
+ropc_status ropc_server_builder_new_from_json(const char *json,
+                                              struct ropc_server_builder **out,
+                                              struct ropc_error **err);
+
+/**
+ * Verifies resource owners with the host's callbacks instead of the
+ * configured users (of which there must be none). `verify` and `lookup`
+ * are required. They are called from any thread calling into the server,
+ * concurrently, so they must be thread-safe; `userdata` is passed to each
+ * call and must stay valid until `ropc_server_free` has returned (ropc
+ * never frees it).
+ */
+ropc_status ropc_server_builder_set_accounts(struct ropc_server_builder *builder,
+                                             ropc_verify_callback verify,
+                                             ropc_lookup_callback lookup,
+                                             void *userdata);
+
+/**
+ * Asks `authorize` whether an owner may use a resource, after the token
+ * and scope checks (see `ropc_server_builder_set_accounts_options` for how
+ * it combines with the rules). Same thread-safety and lifetime rules as
+ * `ropc_server_builder_set_accounts`.
+ */
+ropc_status ropc_server_builder_set_owner_authorizer(struct ropc_server_builder *builder,
+                                                     ropc_authorize_callback authorize,
+                                                     void *userdata);
+
+/**
+ * The `"accounts"` settings: how long an owner's state is cached
+ * (seconds), the longest a callback may take (ms), the least time every
+ * password-grant answer takes on host accounts (ms), and whether the
+ * authorize callback replaces the rules (`true`) or is asked as well.
+ */
+ropc_status ropc_server_builder_set_accounts_options(struct ropc_server_builder *builder,
+                                                     uint64_t owner_cache_seconds,
+                                                     uint64_t callback_timeout_ms,
+                                                     uint64_t min_verify_ms,
+                                                     bool instead_of_rules);
 
 /**
  * Frees a builder that was not built. NULL is a no-op.
@@ -679,6 +870,32 @@ ropc_status ropc_server_purge_expired(const struct ropc_server *server, size_t *
  * False for NULL.
  */
 bool ropc_server_store_may_block(const struct ropc_server *server);
+
+/**
+ * Swaps in a new JSON configuration on a running server without dropping
+ * a token (see the README's "Reload"): tokens of removed clients and
+ * users stop working; users whose password hash the document changes, or
+ * who it disables, lose their tokens. Callbacks set on the builder stay.
+ * `ROPC_INVALID_CONFIG` (and, if `err` is not NULL, what and where) when
+ * the document is invalid or moves the store: then nothing changed.
+ */
+ropc_status ropc_server_reload_json(const struct ropc_server *server,
+                                    const char *json,
+                                    struct ropc_error **err);
+
+/**
+ * Drops this process's cached state of an owner (host accounts), so that
+ * the next check asks the lookup callback: for a change that need not end
+ * tokens, such as new groups. To end tokens use
+ * `ropc_server_revoke_user_tokens`.
+ */
+ropc_status ropc_server_forget_owner(const struct ropc_server *server, const char *username);
+
+/**
+ * Writes the account layer's counts to `*out`.
+ */
+ropc_status ropc_server_accounts_stats(const struct ropc_server *server,
+                                       struct ropc_accounts_stats *out);
 
 #ifdef __cplusplus
 }  // extern "C"

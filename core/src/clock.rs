@@ -2,7 +2,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// A source of the current time in whole seconds since the Unix epoch.
 pub trait Clock: Send + Sync {
@@ -47,5 +47,56 @@ impl ManualClock {
 impl Clock for ManualClock {
     fn now(&self) -> u64 {
         self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// A monotonic timer, for the pacing that makes answers about resource
+/// owners take the same time (see [`crate::AccountsConfig`]). Injectable so
+/// that tests see exactly how long each answer was made to take.
+pub trait Timer: Send + Sync {
+    /// Time since an arbitrary, fixed origin; never goes back.
+    fn now(&self) -> Duration;
+    /// Blocks the calling thread for `d`.
+    fn sleep(&self, d: Duration);
+}
+
+/// The system's monotonic clock and `std::thread::sleep`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SystemTimer;
+
+impl Timer for SystemTimer {
+    fn now(&self) -> Duration {
+        static ORIGIN: once_cell::sync::Lazy<Instant> = once_cell::sync::Lazy::new(Instant::now);
+        ORIGIN.elapsed()
+    }
+    fn sleep(&self, d: Duration) {
+        std::thread::sleep(d);
+    }
+}
+
+/// A timer that moves only when told to or when slept on (a sleep moves it
+/// by the time slept, at once); clones share one time. For tests.
+#[derive(Clone, Debug, Default)]
+pub struct ManualTimer(Arc<AtomicU64>);
+
+impl ManualTimer {
+    /// A timer at zero.
+    pub fn new() -> Self {
+        ManualTimer::default()
+    }
+
+    /// Moves the timer forward, as work that takes `d` would.
+    pub fn advance(&self, d: Duration) {
+        let nanos = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+        self.0.fetch_add(nanos, Ordering::SeqCst);
+    }
+}
+
+impl Timer for ManualTimer {
+    fn now(&self) -> Duration {
+        Duration::from_nanos(self.0.load(Ordering::SeqCst))
+    }
+    fn sleep(&self, d: Duration) {
+        self.advance(d);
     }
 }

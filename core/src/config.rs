@@ -51,6 +51,63 @@ pub struct Config {
     /// Where tokens, counters and credential versions live (default: memory).
     #[serde(default, skip_serializing_if = "StoreConfig::is_memory")]
     pub store: StoreConfig,
+    /// How resource owners verified by the host (callbacks) are treated,
+    /// and how a host's owner-authorization hook combines with the rules.
+    #[serde(default, skip_serializing_if = "AccountsConfig::is_default")]
+    pub accounts: AccountsConfig,
+}
+
+/// `"accounts"` in the document: settings for resource owners the host
+/// verifies (see [`crate::Accounts`]) and for the owner-authorization hook
+/// (see [`crate::OwnerAuthorizer`]). Ignored for what is not configured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccountsConfig {
+    /// How long an owner's state (exists, enabled, groups) fetched from the
+    /// host is trusted for bearer checks, introspection and refresh: the
+    /// longest a change made in the host without `revoke_user_tokens` takes
+    /// to reach tokens. 0: ask the host every time. Default 30.
+    pub owner_cache_seconds: u64,
+    /// The longest a host callback may take; a later answer is discarded and
+    /// the request gets `500 server_error`. Default 10000.
+    pub callback_timeout_ms: u64,
+    /// Every answer to a password grant on host accounts takes at least
+    /// this long, and at least as long as 9 in 10 of the host's recent
+    /// password checks: an unknown user, a wrong password, a disabled or a
+    /// locked account cannot be told apart by time. Set it near the host's
+    /// verification time (bcrypt at cost 12: about 250). Default 100.
+    pub min_verify_ms: u64,
+    /// How the owner-authorization hook, when the host sets one, combines
+    /// with the configured `rules`. Default `with_rules`.
+    pub authorize: AuthorizeMode,
+}
+
+/// How a host's owner-authorization hook combines with the `rules`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthorizeMode {
+    /// The rules and the hook must both let the owner in.
+    #[default]
+    WithRules,
+    /// The hook alone decides; the rules are not consulted.
+    InsteadOfRules,
+}
+
+impl Default for AccountsConfig {
+    fn default() -> Self {
+        AccountsConfig {
+            owner_cache_seconds: 30,
+            callback_timeout_ms: 10_000,
+            min_verify_ms: 100,
+            authorize: AuthorizeMode::WithRules,
+        }
+    }
+}
+
+impl AccountsConfig {
+    fn is_default(&self) -> bool {
+        *self == AccountsConfig::default()
+    }
 }
 
 /// Where a server keeps its state: `"store": {"type": ...}` in the document.
@@ -153,6 +210,7 @@ impl Default for Config {
             users: Vec::new(),
             rules: Vec::new(),
             store: StoreConfig::Memory,
+            accounts: AccountsConfig::default(),
         }
     }
 }

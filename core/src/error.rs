@@ -33,11 +33,16 @@ pub enum ErrorCode {
     /// and tokens, which are not in question (HTTP 503; RFC 6749 §4.1.2.1's
     /// code, used here beyond the authorization endpoint).
     TemporarilyUnavailable = 11,
+    /// The server failed in a way the client cannot fix: a host callback
+    /// (accounts, owner authorization) raised, panicked, timed out or gave
+    /// an answer ropc cannot use (HTTP 500; RFC 6749 §4.1.2.1's code, used
+    /// here beyond the authorization endpoint). Never a grant.
+    ServerError = 12,
 }
 
 impl ErrorCode {
     /// Every code, in numeric order.
-    pub const ALL: [ErrorCode; 11] = [
+    pub const ALL: [ErrorCode; 12] = [
         ErrorCode::InvalidRequest,
         ErrorCode::InvalidClient,
         ErrorCode::InvalidGrant,
@@ -49,6 +54,7 @@ impl ErrorCode {
         ErrorCode::UnsupportedTokenType,
         ErrorCode::AccessDenied,
         ErrorCode::TemporarilyUnavailable,
+        ErrorCode::ServerError,
     ];
 
     /// The code as it appears on the wire (`"invalid_grant"`, ...).
@@ -65,6 +71,7 @@ impl ErrorCode {
             ErrorCode::UnsupportedTokenType => "unsupported_token_type",
             ErrorCode::AccessDenied => "access_denied",
             ErrorCode::TemporarilyUnavailable => "temporarily_unavailable",
+            ErrorCode::ServerError => "server_error",
         }
     }
 
@@ -74,6 +81,7 @@ impl ErrorCode {
             ErrorCode::InvalidClient | ErrorCode::InvalidToken => 401,
             ErrorCode::InsufficientScope | ErrorCode::AccessDenied => 403,
             ErrorCode::TemporarilyUnavailable => 503,
+            ErrorCode::ServerError => 500,
             _ => 400,
         }
     }
@@ -163,6 +171,7 @@ ctor! {
     insufficient_scope => InsufficientScope,
     access_denied => AccessDenied,
     temporarily_unavailable => TemporarilyUnavailable,
+    server_error => ServerError,
 }
 
 /// Seconds a client is asked to wait (`Retry-After`) when the store failed.
@@ -177,6 +186,15 @@ impl From<crate::store::StoreError> for OAuthError {
     }
 }
 
+impl From<crate::accounts::HostError> for OAuthError {
+    /// A host callback's failure as the client sees it: `500 server_error`.
+    /// What failed goes to the operator's log, not to the client.
+    fn from(e: crate::accounts::HostError) -> Self {
+        log::error!(target: "ropc::accounts", "{e}");
+        OAuthError::server_error("the account service failed")
+    }
+}
+
 /// A runtime change to a resource owner that could not be made.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -187,6 +205,9 @@ pub enum AccountError {
     InvalidHash(String),
     /// The store could not record the change; nothing was changed.
     Store(crate::store::StoreError),
+    /// The server's resource owners are the host's (callback accounts):
+    /// change them there, then call `revoke_user_tokens`.
+    NotConfigured,
 }
 
 impl fmt::Display for AccountError {
@@ -195,6 +216,9 @@ impl fmt::Display for AccountError {
             AccountError::UnknownUser => f.write_str("no such user"),
             AccountError::InvalidHash(why) => write!(f, "the password hash is not valid: {why}"),
             AccountError::Store(e) => e.fmt(f),
+            AccountError::NotConfigured => f.write_str(
+                "this server's resource owners are the host's: change them there, then revoke their tokens",
+            ),
         }
     }
 }

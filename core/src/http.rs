@@ -106,7 +106,10 @@ impl HttpResponse {
                 body: String::new(),
             };
         };
-        if err.code() == ErrorCode::TemporarilyUnavailable {
+        if matches!(
+            err.code(),
+            ErrorCode::TemporarilyUnavailable | ErrorCode::ServerError
+        ) {
             // Not a statement about the token: no challenge, so that no
             // client takes it for one and discards a good token.
             return HttpResponse::token_error(err, realm);

@@ -18,6 +18,7 @@
 // Tests state their expectations with unwrap: a panic there is the failure.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod accounts;
 mod clock;
 mod config;
 mod error;
@@ -30,10 +31,14 @@ mod server;
 pub mod store;
 mod token;
 
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use accounts::{
+    Accounts, AccountsStats, ConfigAccounts, HostError, Owner, OwnerAuthorizer, Verification,
+};
+pub use clock::{Clock, ManualClock, ManualTimer, SystemClock, SystemTimer, Timer};
 pub use config::{
-    ClientConfig, ClientKind, Config, RuleConfig, ScopeConfig, StoreConfig, ThrottleConfig,
-    UserConfig, DEFAULT_ACCESS_TTL, DEFAULT_REALM, DEFAULT_REFRESH_TTL,
+    AccountsConfig, AuthorizeMode, ClientConfig, ClientKind, Config, RuleConfig, ScopeConfig,
+    StoreConfig, ThrottleConfig, UserConfig, DEFAULT_ACCESS_TTL, DEFAULT_REALM,
+    DEFAULT_REFRESH_TTL,
 };
 pub use error::{AccountError, ConfigError, ErrorCode, OAuthError, RETRY_AFTER_SECS};
 pub use http::{ClientCredentials, HttpRequest, HttpResponse, MAX_BODY_BYTES};

@@ -181,9 +181,9 @@ fn patterns(path: &str, items: &[String]) -> Result<Vec<Pattern>, ConfigError> {
 
 impl Registry {
     /// Validates a configuration; returns the registry and the users.
-    pub(crate) fn build(
-        config: &Config,
-    ) -> Result<(Registry, HashMap<Arc<str>, User>), ConfigError> {
+    /// The users come with the PHC string each was configured with.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn build(config: &Config) -> Result<(Registry, Vec<(User, String)>), ConfigError> {
         let realm_ok = !config.realm.is_empty()
             && config
                 .realm
@@ -340,7 +340,8 @@ impl Registry {
 
         registry.dummy_secret = dummy_secret(registry.clients.values())?;
 
-        let mut users = HashMap::new();
+        let mut users = Vec::with_capacity(config.users.len());
+        let mut names = HashSet::new();
         for (i, u) in config.users.iter().enumerate() {
             let path = format!("users[{i}]");
             check_name(&format!("{path}.username"), "a username", &u.username)?;
@@ -355,12 +356,13 @@ impl Registry {
                 groups: u.groups.iter().map(|g| g.as_str().into()).collect(),
                 enabled: u.enabled,
             };
-            if users.insert(Arc::clone(&user.username), user).is_some() {
+            if !names.insert(Arc::clone(&user.username)) {
                 return Err(ConfigError::new(
                     format!("{path}.username"),
                     format!("duplicate username {:?}", u.username),
                 ));
             }
+            users.push((user, u.password_hash.clone()));
         }
 
         for (i, r) in config.rules.iter().enumerate() {

@@ -2,15 +2,34 @@
 //! everything is validated by `ropc_server_builder_build`, which names what
 //! is wrong and where, as for a JSON document.
 
+use crate::accounts::{
+    c_accounts, c_authorizer, ropc_authorize_callback, ropc_lookup_callback, ropc_verify_callback,
+};
 use crate::error::ropc_error;
 use crate::server::{ropc_server, server_from_builder};
 use crate::{c_str_array, ffi_boundary, free_box, ropc_status, try_opt_str, try_str};
-use ropc_core::{ClientConfig, Config, HashParams, RuleConfig, Server, ThrottleConfig, UserConfig};
-use std::ffi::c_char;
+use ropc_core::{
+    Accounts, AuthorizeMode, ClientConfig, Config, HashParams, OwnerAuthorizer, RuleConfig, Server,
+    ThrottleConfig, UserConfig,
+};
+use std::ffi::{c_char, c_void};
+use std::sync::Arc;
 
 /// A server under construction. One thread at a time.
 pub struct ropc_server_builder {
     config: Config,
+    accounts: Option<Arc<dyn Accounts>>,
+    authorizer: Option<Arc<dyn OwnerAuthorizer>>,
+}
+
+impl ropc_server_builder {
+    fn new(config: Config) -> ropc_server_builder {
+        ropc_server_builder {
+            config,
+            accounts: None,
+            authorizer: None,
+        }
+    }
 }
 
 /// A mutable builder, or `ROPC_NULL_PARAMETER` from the export.
@@ -51,7 +70,97 @@ fn owned(items: &[&str]) -> Vec<String> {
 /// if memory ran out. Free with `ropc_server_builder_free` unless built.
 #[no_mangle]
 pub extern "C" fn ropc_server_builder_new() -> *mut ropc_server_builder {
-    ffi_boundary! { Box::into_raw(Box::new(ropc_server_builder { config: Config::default() })) }
+    ffi_boundary! { Box::into_raw(Box::new(ropc_server_builder::new(Config::default()))) }
+}
+
+/// A builder holding a JSON configuration document, to add callbacks to
+/// before building. On success writes `*out` (free with
+/// `ropc_server_builder_free` unless built); otherwise returns
+/// `ROPC_INVALID_CONFIG` and, if `err` is not NULL, what is wrong and where.
+#[no_mangle]
+pub extern "C" fn ropc_server_builder_new_from_json(
+    json: *const c_char,
+    out: *mut *mut ropc_server_builder,
+    err: *mut *mut ropc_error,
+) -> ropc_status {
+    ffi_boundary! {
+        let json = try_str!(json);
+        if out.is_null() { return ropc_status::ROPC_NULL_PARAMETER; }
+        match Config::from_json(json) {
+            Ok(config) => {
+                crate::write_out(out, Box::new(ropc_server_builder::new(config)));
+                ropc_status::ROPC_OK
+            }
+            Err(e) => ropc_error::config(&e).report(err),
+        }
+    }
+}
+
+/// Verifies resource owners with the host's callbacks instead of the
+/// configured users (of which there must be none). `verify` and `lookup`
+/// are required. They are called from any thread calling into the server,
+/// concurrently, so they must be thread-safe; `userdata` is passed to each
+/// call and must stay valid until `ropc_server_free` has returned (ropc
+/// never frees it).
+#[no_mangle]
+pub extern "C" fn ropc_server_builder_set_accounts(
+    builder: *mut ropc_server_builder,
+    verify: ropc_verify_callback,
+    lookup: ropc_lookup_callback,
+    userdata: *mut c_void,
+) -> ropc_status {
+    ffi_boundary! {
+        let b = try_builder!(builder);
+        let Some(accounts) = c_accounts(verify, lookup, userdata) else {
+            return ropc_status::ROPC_NULL_PARAMETER;
+        };
+        b.accounts = Some(Arc::new(accounts));
+        ropc_status::ROPC_OK
+    }
+}
+
+/// Asks `authorize` whether an owner may use a resource, after the token
+/// and scope checks (see `ropc_server_builder_set_accounts_options` for how
+/// it combines with the rules). Same thread-safety and lifetime rules as
+/// `ropc_server_builder_set_accounts`.
+#[no_mangle]
+pub extern "C" fn ropc_server_builder_set_owner_authorizer(
+    builder: *mut ropc_server_builder,
+    authorize: ropc_authorize_callback,
+    userdata: *mut c_void,
+) -> ropc_status {
+    ffi_boundary! {
+        let b = try_builder!(builder);
+        let Some(authorizer) = c_authorizer(authorize, userdata) else {
+            return ropc_status::ROPC_NULL_PARAMETER;
+        };
+        b.authorizer = Some(Arc::new(authorizer));
+        ropc_status::ROPC_OK
+    }
+}
+
+/// The `"accounts"` settings: how long an owner's state is cached
+/// (seconds), the longest a callback may take (ms), the least time every
+/// password-grant answer takes on host accounts (ms), and whether the
+/// authorize callback replaces the rules (`true`) or is asked as well.
+#[no_mangle]
+pub extern "C" fn ropc_server_builder_set_accounts_options(
+    builder: *mut ropc_server_builder,
+    owner_cache_seconds: u64,
+    callback_timeout_ms: u64,
+    min_verify_ms: u64,
+    instead_of_rules: bool,
+) -> ropc_status {
+    ffi_boundary! {
+        let b = try_builder!(builder);
+        b.config.accounts = ropc_core::AccountsConfig {
+            owner_cache_seconds,
+            callback_timeout_ms,
+            min_verify_ms,
+            authorize: if instead_of_rules { AuthorizeMode::InsteadOfRules } else { AuthorizeMode::WithRules },
+        };
+        ropc_status::ROPC_OK
+    }
 }
 
 /// Frees a builder that was not built. NULL is a no-op.
@@ -234,7 +343,14 @@ pub extern "C" fn ropc_server_builder_build(
         // From ropc_server_builder_new; consumed here.
         let Some(b) = crate::take_box(builder) else { return ropc_status::ROPC_NULL_PARAMETER };
         if out.is_null() { return ropc_status::ROPC_NULL_PARAMETER; }
-        match Server::from_config(b.config) {
+        let mut server = Server::builder(b.config);
+        if let Some(accounts) = b.accounts {
+            server = server.accounts(accounts);
+        }
+        if let Some(authorizer) = b.authorizer {
+            server = server.owner_authorizer(authorizer);
+        }
+        match server.build() {
             Ok(server) => {
                 crate::write_out(out, server_from_builder(server));
                 ropc_status::ROPC_OK

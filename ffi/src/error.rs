@@ -46,12 +46,15 @@ pub enum ropc_status {
     /// `temporarily_unavailable` (HTTP 503): the token store failed; nothing
     /// was changed and the caller should retry. Never a verdict on a token.
     ROPC_TEMPORARILY_UNAVAILABLE = 111,
+    /// `server_error` (HTTP 500): a host callback (accounts, owner
+    /// authorization) failed, timed out or answered nonsense. Never a grant.
+    ROPC_SERVER_ERROR = 112,
 }
 
 const OAUTH_BASE: u32 = 100;
 
 impl ropc_status {
-    const ALL: [ropc_status; 17] = [
+    const ALL: [ropc_status; 18] = [
         ropc_status::ROPC_OK,
         ropc_status::ROPC_NULL_PARAMETER,
         ropc_status::ROPC_INVALID_UTF8,
@@ -69,6 +72,7 @@ impl ropc_status {
         ropc_status::ROPC_UNSUPPORTED_TOKEN_TYPE,
         ropc_status::ROPC_ACCESS_DENIED,
         ropc_status::ROPC_TEMPORARILY_UNAVAILABLE,
+        ropc_status::ROPC_SERVER_ERROR,
     ];
 
     /// The status for a value received from C, if it is one.
@@ -113,6 +117,7 @@ impl ropc_status {
             ropc_status::ROPC_TEMPORARILY_UNAVAILABLE => {
                 "temporarily_unavailable: the token store failed; retry\0"
             }
+            ropc_status::ROPC_SERVER_ERROR => "server_error: a host callback failed\0",
         }
     }
 }
@@ -244,6 +249,7 @@ fn oauth_code_cstr(code: ErrorCode) -> &'static std::ffi::CStr {
         ErrorCode::UnsupportedTokenType => c"unsupported_token_type",
         ErrorCode::AccessDenied => c"access_denied",
         ErrorCode::TemporarilyUnavailable => c"temporarily_unavailable",
+        ErrorCode::ServerError => c"server_error",
     }
 }
 

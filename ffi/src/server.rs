@@ -546,3 +546,79 @@ pub extern "C" fn ropc_server_purge_expired(
 pub extern "C" fn ropc_server_store_may_block(server: *const ropc_server) -> bool {
     ffi_boundary! { crate::handle(server).is_some_and(|s| s.inner.store_may_block()) }
 }
+
+/// Swaps in a new JSON configuration on a running server without dropping
+/// a token (see the README's "Reload"): tokens of removed clients and
+/// users stop working; users whose password hash the document changes, or
+/// who it disables, lose their tokens. Callbacks set on the builder stay.
+/// `ROPC_INVALID_CONFIG` (and, if `err` is not NULL, what and where) when
+/// the document is invalid or moves the store: then nothing changed.
+#[no_mangle]
+pub extern "C" fn ropc_server_reload_json(
+    server: *const ropc_server,
+    json: *const c_char,
+    err: *mut *mut ropc_error,
+) -> ropc_status {
+    ffi_boundary! {
+        let server = try_ref!(server);
+        let json = try_str!(json);
+        match server.inner.reload_json(json) {
+            Ok(()) => ropc_status::ROPC_OK,
+            Err(e) => ropc_error::config(&e).report(err),
+        }
+    }
+}
+
+/// Drops this process's cached state of an owner (host accounts), so that
+/// the next check asks the lookup callback: for a change that need not end
+/// tokens, such as new groups. To end tokens use
+/// `ropc_server_revoke_user_tokens`.
+#[no_mangle]
+pub extern "C" fn ropc_server_forget_owner(
+    server: *const ropc_server,
+    username: *const c_char,
+) -> ropc_status {
+    ffi_boundary! {
+        let server = try_ref!(server);
+        let username = try_str!(username);
+        server.inner.forget_owner(username);
+        ropc_status::ROPC_OK
+    }
+}
+
+/// What the account layer did (all zero on configured users).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ropc_accounts_stats {
+    /// Calls to the verify callback.
+    pub verify_calls: u64,
+    /// Calls to the lookup callback (owner-cache misses).
+    pub lookup_calls: u64,
+    /// Password-grant answers that were paced.
+    pub paced: u64,
+    /// Callbacks that failed or timed out.
+    pub failures: u64,
+    /// The pacing target now, in microseconds.
+    pub pace_target_us: u64,
+}
+
+/// Writes the account layer's counts to `*out`.
+#[no_mangle]
+pub extern "C" fn ropc_server_accounts_stats(
+    server: *const ropc_server,
+    out: *mut ropc_accounts_stats,
+) -> ropc_status {
+    ffi_boundary! {
+        let server = try_ref!(server);
+        if out.is_null() { return ropc_status::ROPC_NULL_PARAMETER; }
+        let s = server.inner.accounts_stats();
+        crate::set(out, ropc_accounts_stats {
+            verify_calls: s.verify_calls,
+            lookup_calls: s.lookup_calls,
+            paced: s.paced,
+            failures: s.failures,
+            pace_target_us: s.pace_target_us,
+        });
+        ropc_status::ROPC_OK
+    }
+}

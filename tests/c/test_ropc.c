@@ -871,6 +871,208 @@ static void test_threads(ropc_server *server) {
     }
 }
 
+
+/* ---- host accounts and owner authorization through callbacks ---------------- */
+
+typedef struct {
+    pthread_mutex_t lock;
+    int verifies, lookups, authorizes;
+    int mode; /* 0 normal, 1 ROPC_ACCOUNT_ERROR, 2 out-of-enum answer, 3 a bad group */
+    size_t last_password_len;
+    int alice_enabled;
+    char last_principal[64];
+} host_state;
+
+static uint32_t host_verify(void *userdata, const char *username, const uint8_t *password, size_t password_len,
+                            ropc_owner *owner) {
+    host_state *h = userdata;
+    pthread_mutex_lock(&h->lock);
+    h->verifies++;
+    h->last_password_len = password_len;
+    int mode = h->mode, enabled = h->alice_enabled;
+    pthread_mutex_unlock(&h->lock);
+    if (mode == 1) return ROPC_ACCOUNT_ERROR;
+    if (mode == 2) return 77;
+    if (password[password_len] != '\0') return ROPC_ACCOUNT_ERROR; /* ropc NUL-terminates */
+    int alice = strcmp(username, "alice") == 0, dave = strcmp(username, "dave") == 0;
+    if (!alice && !dave) return ROPC_ACCOUNT_UNKNOWN_USER;
+    const char *want = alice ? "alice-pw" : "dave-pw";
+    if (password_len != strlen(want) || memcmp(password, want, password_len) != 0) return ROPC_ACCOUNT_WRONG_PASSWORD;
+    ropc_owner_add_group(owner, mode == 3 ? "\xff" : "staff");
+    ropc_owner_set_enabled(owner, alice ? enabled : false);
+    return ROPC_ACCOUNT_FOUND;
+}
+
+static uint32_t host_lookup(void *userdata, const char *username, ropc_owner *owner) {
+    host_state *h = userdata;
+    pthread_mutex_lock(&h->lock);
+    h->lookups++;
+    int mode = h->mode, enabled = h->alice_enabled;
+    pthread_mutex_unlock(&h->lock);
+    if (mode == 1) return ROPC_ACCOUNT_ERROR;
+    if (strcmp(username, "alice") != 0) return ROPC_ACCOUNT_UNKNOWN_USER;
+    ropc_owner_add_group(owner, "staff");
+    ropc_owner_set_enabled(owner, enabled);
+    return ROPC_ACCOUNT_FOUND;
+}
+
+static uint32_t host_authorize(void *userdata, const ropc_principal *principal, const char *resource,
+                               const char *required_scope) {
+    host_state *h = userdata;
+    (void)required_scope;
+    pthread_mutex_lock(&h->lock);
+    h->authorizes++;
+    snprintf(h->last_principal, sizeof h->last_principal, "%s/%s", ropc_principal_username(principal),
+             ropc_principal_group(principal, 0));
+    int mode = h->mode;
+    pthread_mutex_unlock(&h->lock);
+    if (mode == 1) return ROPC_AUTHORIZE_ERROR;
+    return strstr(resource, "/secret") ? ROPC_AUTHORIZE_DENY : ROPC_AUTHORIZE_ALLOW;
+}
+
+static const char *CALLBACK_CONFIG =
+    "{\"password_hashing\":{\"m_cost\":64,\"t_cost\":1,\"p_cost\":1},"
+    "\"throttle\":{\"max_failures\":3,\"lockout_seconds\":100,\"forget_after_seconds\":1000},"
+    "\"accounts\":{\"min_verify_ms\":2,\"owner_cache_seconds\":60},"
+    "\"scopes\":[{\"name\":\"read\",\"resources\":[\"GET /docs/*\"]}],"
+    "\"clients\":[{\"id\":\"app\",\"secret_hash\":\"sha256:6c904c5190e8b45c2f0af062eefdb2f5b41ce3809b0e6b5bc50aafdd60b290d8\","
+    "\"grant_types\":[\"password\",\"refresh_token\"],\"scopes\":[\"read\"],\"default_scopes\":[\"read\"]}],"
+    "\"rules\":[{\"resources\":[\"* /docs/*\"],\"groups\":[\"staff\"]}]}";
+
+static ropc_status grant(ropc_server *s, const char *user, const char *pw, ropc_token_response **t, ropc_error **err) {
+    return ropc_server_password_grant(s, "app", "app-secret", user, pw, NULL, t, err);
+}
+
+static void test_callbacks(void) {
+    host_state h;
+    memset(&h, 0, sizeof h);
+    pthread_mutex_init(&h.lock, NULL);
+    h.alice_enabled = 1;
+    ropc_server_builder *b = NULL;
+    ropc_error *err = NULL;
+    CHECK(ropc_server_builder_new_from_json(NULL, &b, NULL) == ROPC_NULL_PARAMETER, "null json");
+    CHECK(ropc_server_builder_new_from_json("{}", NULL, NULL) == ROPC_NULL_PARAMETER, "null out");
+    CHECK(ropc_server_builder_new_from_json("{\"nope\":1}", &b, &err) == ROPC_INVALID_CONFIG && b == NULL, "bad json");
+    ropc_error_free(err);
+    err = NULL;
+    CHECK(ropc_server_builder_new_from_json(CALLBACK_CONFIG, &b, NULL) == ROPC_OK && b, "builder from json");
+    CHECK(ropc_server_builder_set_accounts(b, NULL, host_lookup, &h) == ROPC_NULL_PARAMETER, "verify required");
+    CHECK(ropc_server_builder_set_accounts(b, host_verify, NULL, &h) == ROPC_NULL_PARAMETER, "lookup required");
+    CHECK(ropc_server_builder_set_accounts(NULL, host_verify, host_lookup, &h) == ROPC_NULL_PARAMETER, "builder");
+    CHECK(ropc_server_builder_set_owner_authorizer(b, NULL, &h) == ROPC_NULL_PARAMETER, "authorize required");
+    CHECK(ropc_server_builder_set_owner_authorizer(NULL, host_authorize, &h) == ROPC_NULL_PARAMETER, "builder");
+    CHECK(ropc_server_builder_set_accounts_options(NULL, 1, 1, 1, false) == ROPC_NULL_PARAMETER, "builder");
+    CHECK(ropc_server_builder_set_accounts_options(b, 60, 10000, 2, false) == ROPC_OK, "options");
+    CHECK(ropc_server_builder_set_accounts(b, host_verify, host_lookup, &h) == ROPC_OK, "accounts");
+    CHECK(ropc_server_builder_set_owner_authorizer(b, host_authorize, &h) == ROPC_OK, "authorizer");
+    ropc_server *s = NULL;
+    CHECK(ropc_server_builder_build(b, &s, &err) == ROPC_OK && s, "build: %s", err ? ropc_error_message(err) : "");
+    if (!s) return;
+    CHECK(ropc_server_store_may_block(s), "callbacks may block");
+
+    /* Unknown, wrong, disabled, locked: one answer; the locked one never reaches the host. */
+    const char *attempts[][2] = {{"nobody", "x"}, {"dave", "dave-pw"}, {"alice", "wrong"}, {"alice", "wrong"},
+                                 {"alice", "wrong"}, {"alice", "alice-pw"}};
+    char first[256] = "";
+    for (int i = 0; i < 6; i++) {
+        ropc_token_response *t = NULL;
+        CHECK(grant(s, attempts[i][0], attempts[i][1], &t, &err) == ROPC_INVALID_GRANT && t == NULL, "refused %d", i);
+        if (i == 0) snprintf(first, sizeof first, "%s", ropc_error_message(err));
+        CHECK(STR_EQ(ropc_error_message(err), first), "the same words %d: %s", i, ropc_error_message(err));
+        ropc_error_free(err);
+        err = NULL;
+    }
+    ropc_accounts_stats st;
+    CHECK(ropc_server_accounts_stats(s, NULL) == ROPC_NULL_PARAMETER, "null out");
+    CHECK(ropc_server_accounts_stats(NULL, &st) == ROPC_NULL_PARAMETER, "null server");
+    CHECK(ropc_server_accounts_stats(s, &st) == ROPC_OK, "stats");
+    CHECK(st.verify_calls == 5 && h.verifies == 5, "the locked attempt was not verified: %d", h.verifies);
+    CHECK(st.paced == 6, "every answer was paced: %llu", (unsigned long long)st.paced);
+    CHECK(st.pace_target_us >= 2000, "at least min_verify_ms");
+
+    /* A password with a NUL byte reaches the callback whole. */
+    const char *form = "grant_type=password&username=carol&password=a%00b";
+    ropc_response *r = NULL;
+    CHECK(ropc_server_token_endpoint(s, "POST", "application/x-www-form-urlencoded",
+                                     "Basic YXBwOmFwcC1zZWNyZXQ=", (const uint8_t *)form, strlen(form), &r) == ROPC_OK,
+          "endpoint");
+    CHECK(ropc_response_status(r) == 400 && h.last_password_len == 3, "3 bytes: %zu", h.last_password_len);
+    ropc_response_free(r);
+
+    /* Failures: 500 server_error, never a grant. */
+    for (int mode = 1; mode <= 3; mode++) {
+        h.mode = mode;
+        ropc_token_response *t = NULL;
+        CHECK(grant(s, "carol2", "x", &t, NULL) == (mode == 3 ? ROPC_INVALID_GRANT : ROPC_SERVER_ERROR) && !t,
+              "mode %d", mode);
+        h.mode = 0;
+    }
+    h.mode = 3;
+    ropc_token_response *t = NULL;
+    ropc_server_revoke_user_tokens(s, "dave");
+    CHECK(grant(s, "dave", "dave-pw", &t, &err) == ROPC_SERVER_ERROR && !t, "a bad group is a server error");
+    CHECK(ropc_status_http_status(ROPC_SERVER_ERROR) == 500, "500");
+    CHECK(STR_EQ(ropc_status_oauth_error(ROPC_SERVER_ERROR), "server_error"), "code");
+    CHECK(STR_EQ(ropc_error_message(err), "the account service failed"), "%s", ropc_error_message(err));
+    ropc_error_free(err);
+    err = NULL;
+    h.mode = 0;
+
+    CHECK(grant(s, "alice", "alice-pw", &t, NULL) == ROPC_INVALID_GRANT, "alice is still locked");
+
+    /* Reload: settings change, the callbacks stay; a bad document changes nothing. */
+    CHECK(ropc_server_reload_json(s, "{\"scopes\":[}", &err) == ROPC_INVALID_CONFIG, "bad reload");
+    ropc_error_free(err);
+    err = NULL;
+    CHECK(ropc_server_reload_json(NULL, "{}", NULL) == ROPC_NULL_PARAMETER, "null server");
+    CHECK(ropc_server_reload_json(s, NULL, NULL) == ROPC_NULL_PARAMETER, "null json");
+    char json[2048];
+    snprintf(json, sizeof json, "%s", CALLBACK_CONFIG);
+    char *throttle = strstr(json, "\"max_failures\":3");
+    if (throttle) throttle[15] = '9'; /* a looser throttle: alice may try again */
+    CHECK(ropc_server_reload_json(s, json, &err) == ROPC_OK, "reload: %s", err ? ropc_error_message(err) : "");
+    CHECK(grant(s, "alice", "alice-pw", &t, NULL) == ROPC_OK && t, "alice signs in");
+
+    /* Checks: the lookup is cached; the authorize callback decides last. */
+    ropc_principal *p = NULL;
+    const char *at = t ? ropc_token_response_access_token(t) : "";
+    int lookups = h.lookups;
+    CHECK(ropc_server_check(s, at, "GET /docs/1", NULL, &p, NULL) == ROPC_OK, "allowed");
+    ropc_principal_free(p);
+    p = NULL;
+    CHECK(h.lookups == lookups, "the owner's state came with the verification: %d", h.lookups);
+    CHECK(STR_EQ(h.last_principal, "alice/staff"), "the callback saw %s", h.last_principal);
+    CHECK(ropc_server_check(s, at, "GET /docs/secret", NULL, &p, &err) == ROPC_ACCESS_DENIED && !p, "denied");
+    ropc_error_free(err);
+    err = NULL;
+    CHECK(ropc_server_forget_owner(s, "alice") == ROPC_OK, "forget");
+    CHECK(ropc_server_forget_owner(NULL, "alice") == ROPC_NULL_PARAMETER, "null");
+    CHECK(ropc_server_forget_owner(s, NULL) == ROPC_NULL_PARAMETER, "null");
+    h.mode = 1;
+    CHECK(ropc_server_check(s, at, "GET /docs/1", NULL, &p, NULL) == ROPC_SERVER_ERROR && !p, "lookup failed");
+    h.mode = 0;
+    CHECK(ropc_server_check(s, at, "GET /docs/1", NULL, &p, NULL) == ROPC_OK, "and back");
+    ropc_principal_free(p);
+    p = NULL;
+    CHECK(h.lookups == lookups + 2, "asked again after forget_owner: %d", h.lookups);
+    h.mode = 1; /* the lookup is cached now; the authorize callback fails */
+    CHECK(ropc_server_check(s, at, "GET /docs/1", NULL, &p, NULL) == ROPC_SERVER_ERROR && !p, "authorize failed");
+    h.mode = 0;
+
+    /* The host changed alice's password: it ends her tokens at once. */
+    CHECK(ropc_server_set_user_enabled(s, "alice", false, NULL) == ROPC_INVALID_ARGUMENT, "not ropc's users");
+    CHECK(ropc_server_revoke_user_tokens(s, "alice") == ROPC_OK, "revoke");
+    CHECK(ropc_server_check(s, at, "GET /docs/1", NULL, &p, NULL) == ROPC_INVALID_TOKEN && !p, "ended");
+    ropc_token_response_free(t);
+    t = NULL;
+
+    /* Owner helpers refuse NULL. */
+    CHECK(ropc_owner_add_group(NULL, "x") == ROPC_NULL_PARAMETER, "null owner");
+    CHECK(ropc_owner_set_enabled(NULL, true) == ROPC_NULL_PARAMETER, "null owner");
+    ropc_server_free(s);
+    pthread_mutex_destroy(&h.lock);
+}
+
 int main(int argc, char **argv) {
     const char *vectors_dir = argc > 1 ? argv[1] : "build/c";
     test_statuses();
@@ -886,6 +1088,7 @@ int main(int argc, char **argv) {
     }
     test_guard();
     test_stores(vectors_dir);
+    test_callbacks();
     test_vectors(vectors_dir);
     printf("%d passed, %d failed\n", passed, failed);
     return failed != 0;

@@ -455,7 +455,7 @@ fn check_job(
     move || {
         Done::Principal(
             s.check(&token, &resource, scope.as_deref())
-                .map_err(|e| from_refusal(core::Refusal::for_error(e, s.realm()))),
+                .map_err(|e| from_refusal(core::Refusal::for_error(e, &s.realm()))),
         )
     }
 }
@@ -576,7 +576,7 @@ impl NativeServer {
         packed(
             self.inner
                 .check(&access_token, &resource, scope.as_deref())
-                .map_err(|e| from_refusal(core::Refusal::for_error(e, realm))),
+                .map_err(|e| from_refusal(core::Refusal::for_error(e, &realm))),
         )
     }
 

@@ -327,7 +327,7 @@ impl Server {
 
     /// The realm of `WWW-Authenticate` challenges.
     #[getter]
-    fn realm(&self) -> &str {
+    fn realm(&self) -> String {
         self.inner.realm()
     }
 
@@ -454,7 +454,7 @@ impl Server {
         let server = &self.inner;
         let result = self.maybe_detached(py, || server.check(access_token, resource, scope));
         result.map(Into::into).map_err(|e| {
-            let refusal = core::Refusal::for_error(e, server.realm());
+            let refusal = core::Refusal::for_error(e, &server.realm());
             oauth_error(py, refusal.error.as_ref(), &refusal.response)
         })
     }

@@ -3,52 +3,87 @@
 use super::*;
 
 impl Server {
-    /// Sets a user's password hash (a PHC string) and ends every token the
-    /// user holds (RFC 9700 §4.14: revoke on security events), in every
-    /// process that shares the store. The new hash is this process's: other
-    /// workers load it with their configuration (see [`Server::config`]).
+    fn config_accounts(&self) -> Result<&ConfigAccounts, AccountError> {
+        match &self.accounts {
+            Owners::Config(users) => Ok(users),
+            Owners::Host(_) => Err(AccountError::NotConfigured),
+        }
+    }
+
+    /// Sets a configured user's password hash (a PHC string) and ends every
+    /// token the user holds (RFC 9700 §4.14: revoke on security events), in
+    /// every process that shares the store. The new hash is this process's:
+    /// other workers load it with their configuration (see
+    /// [`Server::config`] and [`Server::reload`]).
+    /// [`AccountError::NotConfigured`] on host accounts.
     pub fn set_user_password_hash(
         &self,
         username: &str,
         password_hash: &str,
     ) -> Result<(), AccountError> {
+        let users = self.config_accounts()?;
         let parsed = PasswordHashed::parse(password_hash).map_err(AccountError::InvalidHash)?;
-        if !self.users.read().contains_key(username) {
+        if !users.contains(username) {
             return Err(AccountError::UnknownUser);
         }
         // Tokens end first: if the store cannot record that, nothing changes.
         self.store.revoke_user(username)?;
-        if let Some(user) = self.users.write().get_mut(username) {
-            user.hash = parsed;
-        }
+        users.set_hash(username, parsed);
         Ok(())
     }
 
-    /// Enables or disables a user; disabling ends every token the user holds.
+    /// Enables or disables a configured user; disabling ends every token
+    /// the user holds. [`AccountError::NotConfigured`] on host accounts.
     pub fn set_user_enabled(&self, username: &str, enabled: bool) -> Result<(), AccountError> {
-        let was_enabled = self
-            .users
-            .read()
-            .get(username)
-            .map(|u| u.enabled)
+        let users = self.config_accounts()?;
+        let was_enabled = users
+            .is_enabled(username)
             .ok_or(AccountError::UnknownUser)?;
         if was_enabled && !enabled {
             self.store.revoke_user(username)?;
         }
-        if let Some(user) = self.users.write().get_mut(username) {
-            user.enabled = enabled;
-        }
+        users.set_enabled(username, enabled);
         Ok(())
     }
 
     /// Ends every token a user holds, without changing the password, in
-    /// every process that shares the store. `Ok(false)` for an unknown user.
+    /// every process that shares the store: call it when the host changes
+    /// a password or disables someone. `Ok(false)` for a user the
+    /// configuration does not list; on host accounts every name is
+    /// accepted (ropc cannot tell) and this process's cached state of the
+    /// owner is dropped too.
     pub fn revoke_user_tokens(&self, username: &str) -> Result<bool, StoreError> {
-        if !self.users.read().contains_key(username) {
-            return Ok(false);
+        match &self.accounts {
+            Owners::Config(users) => {
+                if !users.contains(username) {
+                    return Ok(false);
+                }
+                self.store.revoke_user(username)?;
+            }
+            Owners::Host(host) => {
+                self.store.revoke_user(username)?;
+                host.forget(username);
+            }
         }
-        self.store.revoke_user(username)?;
         Ok(true)
+    }
+
+    /// Drops this process's cached state of an owner (host accounts), so
+    /// that the next check asks the host: for a change that need not end
+    /// tokens, such as new groups. Nothing to do on configured users.
+    pub fn forget_owner(&self, username: &str) {
+        if let Owners::Host(host) = &self.accounts {
+            host.forget(username);
+        }
+    }
+
+    /// What the account layer did: host callbacks, cache misses, paced
+    /// answers. All zero on configured users.
+    pub fn accounts_stats(&self) -> AccountsStats {
+        match &self.accounts {
+            Owners::Host(host) => host.stats(),
+            Owners::Config(_) => AccountsStats::default(),
+        }
     }
 
     /// Drops expired tokens and stale counters now, in bounded batches (the
@@ -57,7 +92,7 @@ impl Server {
         let now = self.clock.now();
         self.store.purge(
             now,
-            now.saturating_sub(self.registry.config.throttle.forget_after_seconds),
+            now.saturating_sub(self.registry.load().config.throttle.forget_after_seconds),
         )
     }
 

@@ -1,6 +1,8 @@
 //! Stage 5 in process: the resource server's check against this server.
 
 use super::*;
+use crate::accounts::run_callback;
+use std::time::Duration;
 
 impl Server {
     /// Stage 5: whether `access_token` may be used on `resource` (and has
@@ -21,28 +23,45 @@ impl Server {
             .store
             .access(&TokenHash::of(access_token), self.clock.now())?
             .ok_or_else(invalid)?;
-        let groups = self.user_current(&record).ok_or_else(invalid)?;
-        let scopes = self.registry.scope_set_of(&record.scope);
+        let reg = self.registry.load();
+        let groups = self.owner_of(&reg, &record)?.ok_or_else(invalid)?;
+        let scopes = reg.scope_set_of(&record.scope);
+        let rules = !(self.authorizer.is_some()
+            && reg.config.accounts.authorize == AuthorizeMode::InsteadOfRules);
         authorize(
-            &self.registry,
+            &reg,
             &record.username,
             &groups,
             &scopes,
             resource,
             required_scope,
+            rules,
         )?;
         // String::from, not to_string: the latter goes through fmt, a
         // measurable share of a check.
-        Ok(Principal {
+        let principal = Principal {
             username: String::from(&*record.username),
             client_id: String::from(&*record.client_id),
             scopes: scopes
                 .iter()
-                .map(|id| String::from(&*self.registry.scopes[id].name))
+                .map(|id| String::from(&*reg.scopes[id].name))
                 .collect(),
             groups: groups.iter().map(|g| String::from(&**g)).collect(),
             expires_at: record.expires_at,
-        })
+        };
+        if let Some(hook) = &self.authorizer {
+            let limit = Duration::from_millis(reg.config.accounts.callback_timeout_ms);
+            let (allowed, _) = run_callback("authorize", limit, &*self.timer, || {
+                hook.authorize(&principal, resource, required_scope)
+            });
+            let allowed = allowed?;
+            if !allowed {
+                return Err(OAuthError::access_denied(
+                    "the resource owner may not access this resource",
+                ));
+            }
+        }
+        Ok(principal)
     }
 
     /// [`Server::check`] from a request's `Authorization` header, with the
@@ -53,8 +72,9 @@ impl Server {
         resource: &str,
         required_scope: Option<&str>,
     ) -> Result<Principal, Refusal> {
-        let token = bearer(authorization, self.realm())?;
+        let realm = || self.registry.load().config.realm.clone();
+        let token = bearer(authorization, &realm())?;
         self.check(&token, resource, required_scope)
-            .map_err(|e| Refusal::new(Some(e), self.realm()))
+            .map_err(|e| Refusal::new(Some(e), &realm()))
     }
 }

@@ -9,14 +9,14 @@ impl Server {
         handle: impl FnOnce(ClientCredentials, &Form) -> Result<HttpResponse, OAuthError>,
     ) -> HttpResponse {
         if !req.method.eq_ignore_ascii_case("POST") {
-            return HttpResponse::post_only(self.realm());
+            return HttpResponse::post_only(&self.realm());
         }
         let result = Form::from_request(req)
             .and_then(|form| {
                 ClientCredentials::from_request(req.authorization, &form).map(|c| (c, form))
             })
             .and_then(|(creds, form)| handle(creds, &form));
-        result.unwrap_or_else(|e| HttpResponse::token_error(&e, self.realm()))
+        result.unwrap_or_else(|e| HttpResponse::token_error(&e, &self.realm()))
     }
 
     /// The token endpoint (RFC 6749 §3.2): `password` and `refresh_token` grants.
@@ -38,7 +38,7 @@ impl Server {
                     self.refresh_grant(&creds, form.get("refresh_token")?.unwrap_or(""), scope)?
                 }
                 _ => {
-                    self.authenticate(&creds)?;
+                    Self::authenticate(&self.registry.load(), &creds)?;
                     return Err(OAuthError::unsupported_grant_type(
                         "ropc supports the password and refresh_token grants",
                     ));

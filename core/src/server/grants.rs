@@ -2,6 +2,7 @@
 //! with rotation (RFC 6749 §6, RFC 9700 §4.14).
 
 use super::*;
+use crate::accounts::Checked;
 
 impl Server {
     /// The password grant (RFC 6749 §4.3). Checks, in order: the client, its
@@ -14,7 +15,8 @@ impl Server {
         password: &str,
         scope: Option<&str>,
     ) -> Result<TokenResponse, OAuthError> {
-        let client = self.authenticate(client)?;
+        let reg = self.registry.load();
+        let client = Self::authenticate(&reg, client)?;
         if !client.password_grant {
             return Err(OAuthError::unauthorized_client(
                 "this client is not allowed the password grant",
@@ -32,12 +34,28 @@ impl Server {
                 "the username is longer than {MAX_NAME_BYTES} bytes"
             )));
         }
-        let scopes = self.scope_for(client, scope)?;
+        if username.chars().any(char::is_control) {
+            // No account has such a name (configured names cannot), and a
+            // host's directory or database must never see one.
+            return Err(OAuthError::invalid_request(
+                "the username contains control characters",
+            ));
+        }
+        let scopes = Self::scope_for(&reg, client, scope)?;
         if password.len() > MAX_PASSWORD_BYTES {
             return Err(OAuthError::invalid_request(format!(
                 "the password is longer than {MAX_PASSWORD_BYTES} bytes"
             )));
         }
+        let started = match &self.accounts {
+            Owners::Host(host) => Some(host.started()),
+            Owners::Config(_) => None,
+        };
+        let pace = || {
+            if let (Owners::Host(host), Some(started)) = (&self.accounts, started) {
+                host.pace(started);
+            }
+        };
         // Counters are kept per name whether or not the account exists, so
         // a lock-out says nothing about which accounts exist. The attempt is
         // counted before the password is checked, in one atomic store
@@ -46,14 +64,18 @@ impl Server {
         let now = self.clock.now();
         let attempt = self
             .store
-            .login_attempt(username, now, &self.registry.config.throttle)?;
+            .login_attempt(username, now, &reg.config.throttle)?;
         match attempt.verdict {
             Verdict::Proceed => {}
             Verdict::Locked => {
                 // Exactly like a wrong password, in body and in work (one
-                // argon2 verification), as Keycloak does for direct grants:
-                // the attacker learns nothing; the operator learns from the log.
-                self.passwords.verify_dummy(password);
+                // argon2 verification, or the host's paced time), as
+                // Keycloak does for direct grants: the attacker learns
+                // nothing; the operator learns from the log.
+                match &self.accounts {
+                    Owners::Config(users) => users.refuse(password),
+                    Owners::Host(_) => pace(),
+                }
                 log::warn!(target: "ropc::throttle", "sign-in refused: the account {username:?} is locked");
                 return Err(OAuthError::invalid_grant(BAD_CREDENTIALS));
             }
@@ -63,39 +85,28 @@ impl Server {
                 ))
             }
         }
-        let user = self.user(username);
-        let ok = match &user {
-            Some(u) => u.hash.verify(password) && u.enabled,
-            None => {
-                self.passwords.verify_dummy(password);
-                false
-            }
+        let verified = match &self.accounts {
+            Owners::Config(users) => Ok(users.check(username, password).is_some()),
+            Owners::Host(host) => host
+                .verify(username, password, now)
+                .map(|c| matches!(c, Checked::Verified)),
         };
-        // Both outcomes make the same store call.
+        // Every outcome makes the same store call; a host failure counts
+        // as a failed attempt, so that failing the host buys no guesses.
+        let ok = *verified.as_ref().unwrap_or(&false);
         self.store.login_finished(username, now, ok)?;
-        let user = match user {
-            Some(u) if ok => u,
-            _ => return Err(OAuthError::invalid_grant(BAD_CREDENTIALS)),
-        };
-        if user.hash.needs_rehash(self.passwords.params()) {
-            self.rehash(&user, password);
+        if !ok {
+            let err = match verified {
+                Err(e) => OAuthError::from(e),
+                Ok(_) => {
+                    pace();
+                    OAuthError::invalid_grant(BAD_CREDENTIALS)
+                }
+            };
+            return Err(err);
         }
-        self.issue(client, &user, attempt.user_version, scopes)
-    }
-
-    /// Upgrades a hash made on older parameters, unless the password changed meanwhile.
-    fn rehash(&self, user: &User, password: &str) {
-        let Ok(phc) = hash_password(password, self.passwords.params()) else {
-            return;
-        };
-        let Ok(parsed) = PasswordHashed::parse(&phc) else {
-            return;
-        };
-        if let Some(u) = self.users.write().get_mut(&*user.username) {
-            if u.hash.to_phc_string() == user.hash.to_phc_string() {
-                u.hash = parsed;
-            }
-        }
+        pace();
+        self.issue(&reg, client, username, attempt.user_version, scopes)
     }
 
     /// The refresh_token grant (RFC 6749 §6) with rotation (RFC 9700 §4.14):
@@ -107,7 +118,8 @@ impl Server {
         refresh_token: &str,
         scope: Option<&str>,
     ) -> Result<TokenResponse, OAuthError> {
-        let client = self.authenticate(client)?;
+        let reg = self.registry.load();
+        let client = Self::authenticate(&reg, client)?;
         if !client.refresh_grant {
             return Err(OAuthError::unauthorized_client(
                 "this client is not allowed the refresh_token grant",
@@ -134,8 +146,11 @@ impl Server {
             access_expires_at: now.saturating_add(client.access_ttl),
             access_scope: None,
         };
-        if let Some(requested) = scope {
-            // Narrowing needs the scope granted originally: one read first.
+        let host_accounts = matches!(self.accounts, Owners::Host(_));
+        if scope.is_some() || host_accounts {
+            // Narrowing needs the scope granted originally, and a host's
+            // owner is asked before the token is spent (a host failure
+            // must leave the client its token): one read first.
             let record = match self.store.refresh(&hash, now)? {
                 Some(RefreshState::Active(r)) if *r.client_id == *client.id => r,
                 Some(RefreshState::Rotated(r)) if *r.client_id == *client.id => {
@@ -145,9 +160,16 @@ impl Server {
                 }
                 _ => return Err(invalid()),
             };
-            let granted = self.registry.scope_set_of(&record.scope);
-            let narrowed = self.scope_within(requested, &granted, "was not granted originally")?;
-            next.access_scope = Some(self.registry.scope_string(&narrowed).into());
+            if let Some(requested) = scope {
+                let granted = reg.scope_set_of(&record.scope);
+                let narrowed =
+                    Self::scope_within(&reg, requested, &granted, "was not granted originally")?;
+                next.access_scope = Some(reg.scope_string(&narrowed).into());
+            }
+            if host_accounts && self.owner_of(&reg, &record)?.is_none() {
+                self.store.revoke_grant(TokenKind::Refresh, &hash)?;
+                return Err(invalid());
+            }
         }
         // The swap decides everything else in one store operation (on
         // PostgreSQL, one statement): the token is active and this client's,
@@ -157,7 +179,7 @@ impl Server {
             Rotation::Rotated(old) => old,
             Rotation::Reused | Rotation::WrongClient | Rotation::Invalid => return Err(invalid()),
         };
-        if self.user_current(&old).is_none() {
+        if !host_accounts && self.owner_of(&reg, &old)?.is_none() {
             // The owner no longer stands here (removed or disabled): end the
             // grant, successors included.
             self.store.revoke_grant(TokenKind::Refresh, &next.refresh)?;
@@ -165,9 +187,7 @@ impl Server {
         }
         let scope = match next.access_scope {
             Some(narrowed) => narrowed.to_string(),
-            None => self
-                .registry
-                .scope_string(&self.registry.scope_set_of(&old.scope)),
+            None => reg.scope_string(&reg.scope_set_of(&old.scope)),
         };
         Ok(TokenResponse {
             access_token: new_access,

@@ -39,22 +39,20 @@ impl Server {
         token: &str,
         hint: Option<&str>,
     ) -> Result<Introspection, OAuthError> {
-        let caller = self.authenticate(caller)?;
+        let reg = self.registry.load();
+        let caller = Self::authenticate(&reg, caller)?;
         let Some((kind, _, record, usable)) = self.find(token, hint)? else {
             return Ok(Introspection::default());
         };
         if !usable || !(caller.introspect || *record.client_id == *caller.id) {
             return Ok(Introspection::default());
         }
-        let Some(groups) = self.user_current(&record) else {
+        let Some(groups) = self.owner_of(&reg, &record)? else {
             return Ok(Introspection::default());
         };
         Ok(Introspection {
             active: true,
-            scope: Some(
-                self.registry
-                    .scope_string(&self.registry.scope_set_of(&record.scope)),
-            ),
+            scope: Some(reg.scope_string(&reg.scope_set_of(&record.scope))),
             client_id: Some(record.client_id.to_string()),
             username: Some(record.username.to_string()),
             token_type: Some(if kind == TokenKind::Access {
@@ -65,7 +63,7 @@ impl Server {
             exp: Some(record.expires_at),
             iat: Some(record.issued_at),
             sub: Some(record.username.to_string()),
-            iss: self.registry.config.issuer.clone(),
+            iss: reg.config.issuer.clone(),
             groups: Some(groups.iter().map(|g| g.to_string()).collect()),
         })
     }
@@ -79,7 +77,8 @@ impl Server {
         token: &str,
         hint: Option<&str>,
     ) -> Result<(), OAuthError> {
-        let caller = self.authenticate(caller)?;
+        let reg = self.registry.load();
+        let caller = Self::authenticate(&reg, caller)?;
         let Some((kind, hash, record, _)) = self.find(token, hint)? else {
             return Ok(());
         };

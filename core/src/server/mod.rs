@@ -1,12 +1,13 @@
 //! The authorization server: token endpoint (password and refresh_token
 //! grants), introspection, revocation, and the in-process resource check.
 
-use crate::clock::{Clock, SystemClock};
-use crate::config::Config;
+use crate::accounts::{Accounts, AccountsStats, ConfigAccounts, HostAccounts, OwnerAuthorizer};
+use crate::clock::{Clock, SystemClock, SystemTimer, Timer};
+use crate::config::{AuthorizeMode, Config};
 use crate::error::{AccountError, ConfigError, OAuthError};
 use crate::http::{ClientCredentials, Form, HttpRequest, HttpResponse};
-use crate::password::{hash_password, HashError, PasswordHashed, Passwords, MAX_PASSWORD_BYTES};
-use crate::registry::{Client, Registry, SecretHash, User, MAX_NAME_BYTES};
+use crate::password::{hash_password, HashError, PasswordHashed, MAX_PASSWORD_BYTES};
+use crate::registry::{Client, Registry, SecretHash, MAX_NAME_BYTES};
 use crate::resource::{authorize, bearer, check_arguments, Principal, Refusal};
 use crate::scope::{parse_scope, ScopeSet};
 use crate::store::{
@@ -14,9 +15,9 @@ use crate::store::{
     TokenRecord, Verdict,
 };
 use crate::token::{looks_like_token, mint, TokenHash};
-use parking_lot::RwLock;
+use arc_swap::ArcSwap;
+use parking_lot::Mutex;
 use serde::Serialize;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 mod accounts;
@@ -99,17 +100,23 @@ impl Introspection {
     }
 }
 
-/// Builds a [`Server`] with a non-default store or clock.
+/// Builds a [`Server`] with a non-default store, clock, accounts or
+/// owner-authorization hook.
 pub struct ServerBuilder {
     config: Config,
     store: Option<Arc<dyn Store>>,
     clock: Option<Arc<dyn Clock>>,
+    timer: Option<Arc<dyn Timer>>,
+    accounts: Option<Arc<dyn Accounts>>,
+    authorizer: Option<Arc<dyn OwnerAuthorizer>>,
 }
 
 impl std::fmt::Debug for ServerBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ServerBuilder")
             .field("custom_store", &self.store.is_some())
+            .field("host_accounts", &self.accounts.is_some())
+            .field("owner_authorizer", &self.authorizer.is_some())
             .finish()
     }
 }
@@ -128,22 +135,70 @@ impl ServerBuilder {
         self
     }
 
+    /// Uses `timer` to pace answers about host accounts (tests pass a
+    /// [`crate::ManualTimer`] to see exactly how long each answer took).
+    pub fn timer(mut self, timer: Arc<dyn Timer>) -> Self {
+        self.timer = Some(timer);
+        self
+    }
+
+    /// Verifies resource owners with the host's `accounts` instead of the
+    /// configuration's `users` (which must then be empty). See
+    /// [`crate::accounts`] for what ropc adds around them.
+    pub fn accounts(mut self, accounts: Arc<dyn Accounts>) -> Self {
+        self.accounts = Some(accounts);
+        self
+    }
+
+    /// Asks `authorizer` whether an owner may use a resource, after the
+    /// token and scope checks; `accounts.authorize` in the configuration
+    /// says whether the rules are consulted too.
+    pub fn owner_authorizer(mut self, authorizer: Arc<dyn OwnerAuthorizer>) -> Self {
+        self.authorizer = Some(authorizer);
+        self
+    }
+
     /// Validates the configuration, opens its store (unless one was given)
     /// and builds the server.
     pub fn build(self) -> Result<Server, ConfigError> {
         let (registry, users) = Registry::build(&self.config)?;
+        let timer = self.timer.unwrap_or_else(|| Arc::new(SystemTimer));
+        let accounts = match self.accounts {
+            Some(host) => {
+                if !users.is_empty() {
+                    return Err(ConfigError::new(
+                        "users",
+                        "this server verifies resource owners with the host's accounts: list users there, not here",
+                    ));
+                }
+                Owners::Host(HostAccounts::new(
+                    host,
+                    self.config.accounts,
+                    Arc::clone(&timer),
+                ))
+            }
+            None => Owners::Config(ConfigAccounts::new(users, registry.hash_params)),
+        };
         let store = match self.store {
             Some(store) => store,
             None => crate::store::open(&self.config.store)?,
         };
         Ok(Server {
-            passwords: Passwords::new(registry.hash_params),
-            registry,
-            users: RwLock::new(users),
+            registry: ArcSwap::from_pointee(registry),
+            accounts,
+            authorizer: self.authorizer,
             store,
             clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+            timer,
+            reloading: Mutex::new(()),
         })
     }
+}
+
+/// Where the resource owners are.
+enum Owners {
+    Config(ConfigAccounts),
+    Host(HostAccounts),
 }
 
 /// An OAuth 2.0 authorization server for the password grant, and the
@@ -167,20 +222,28 @@ impl ServerBuilder {
 /// assert_eq!(who.username, "alice");
 /// ```
 pub struct Server {
-    registry: Registry,
-    users: RwLock<HashMap<Arc<str>, User>>,
-    passwords: Passwords,
+    /// Scopes, clients, rules and settings: swapped whole by a reload.
+    registry: ArcSwap<Registry>,
+    accounts: Owners,
+    authorizer: Option<Arc<dyn OwnerAuthorizer>>,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    timer: Arc<dyn Timer>,
+    /// One reload at a time.
+    reloading: Mutex<()>,
 }
 
 impl std::fmt::Debug for Server {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Server")
-            .field("realm", &self.registry.config.realm)
-            .field("clients", &self.registry.clients.len())
-            .field("users", &self.users.read().len())
-            .finish()
+        let reg = self.registry.load();
+        let mut d = f.debug_struct("Server");
+        d.field("realm", &reg.config.realm)
+            .field("clients", &reg.clients.len());
+        match &self.accounts {
+            Owners::Config(users) => d.field("users", &users.len()),
+            Owners::Host(_) => d.field("users", &"<host accounts>"),
+        };
+        d.finish()
     }
 }
 
@@ -205,6 +268,9 @@ impl Server {
             config,
             store: None,
             clock: None,
+            timer: None,
+            accounts: None,
+            authorizer: None,
         }
     }
 
@@ -231,28 +297,77 @@ impl Server {
     }
 
     /// The realm of `WWW-Authenticate` challenges.
-    pub fn realm(&self) -> &str {
-        &self.registry.config.realm
+    pub fn realm(&self) -> String {
+        self.registry.load().config.realm.clone()
     }
 
     /// The current configuration, with password hashes as they are now
     /// (after re-hashing on login and password changes): persist it to keep them.
     pub fn config(&self) -> Config {
-        let mut config = self.registry.config.clone();
-        let users = self.users.read();
-        for u in &mut config.users {
-            if let Some(cur) = users.get(u.username.as_str()) {
-                u.password_hash = cur.hash.to_phc_string();
-                u.enabled = cur.enabled;
+        let mut config = self.registry.load().config.clone();
+        if let Owners::Config(users) = &self.accounts {
+            for u in &mut config.users {
+                if let Some((hash, enabled)) = users.current(&u.username) {
+                    u.password_hash = hash;
+                    u.enabled = enabled;
+                }
             }
         }
         config
     }
 
+    /// Swaps in a new configuration (clients, users, scopes, rules and
+    /// settings) at once, without dropping a token: a request sees the old
+    /// configuration or the new one, never a mix. Tokens of a removed
+    /// client or user stop working; users the new configuration removes,
+    /// disables or gives another password hash lose their tokens in every
+    /// process sharing the store. The store cannot change (restart for
+    /// that); on an error nothing changes.
+    pub fn reload(&self, config: Config) -> Result<(), ConfigError> {
+        let _one_at_a_time = self.reloading.lock();
+        let current = self.registry.load_full();
+        if config.store != current.config.store {
+            return Err(ConfigError::new(
+                "store",
+                "the store cannot change on a reload: restart the server to move it",
+            ));
+        }
+        let (registry, users) = Registry::build(&config)?;
+        match &self.accounts {
+            Owners::Config(accounts) => {
+                for name in accounts.ended_by(&users) {
+                    self.store.revoke_user(&name).map_err(|e| {
+                        ConfigError::new(
+                            "users",
+                            format!("the store could not end a changed user's tokens, nothing changed: {e}"),
+                        )
+                    })?;
+                }
+                accounts.replace(users, registry.hash_params);
+            }
+            Owners::Host(host) => {
+                if !users.is_empty() {
+                    return Err(ConfigError::new(
+                        "users",
+                        "this server verifies resource owners with the host's accounts: list users there, not here",
+                    ));
+                }
+                host.set_settings(config.accounts);
+            }
+        }
+        self.registry.store(Arc::new(registry));
+        Ok(())
+    }
+
+    /// [`Server::reload`] from a JSON document.
+    pub fn reload_json(&self, json: &str) -> Result<(), ConfigError> {
+        self.reload(Config::from_json(json)?)
+    }
+
     /// The token-endpoint response for an error from a typed call
     /// (RFC 6749 §5.2), for callers that parse requests themselves.
     pub fn error_response(&self, err: &OAuthError) -> HttpResponse {
-        HttpResponse::token_error(err, self.realm())
+        HttpResponse::token_error(err, &self.registry.load().config.realm)
     }
 
     /// Whether answering `req` may run argon2 (a password grant, or a client
@@ -275,14 +390,20 @@ impl Server {
     /// argon2 ([`Server::may_hash`]) or the store may wait on a disk or a
     /// network. Event-loop bindings send such calls to a worker pool.
     pub fn may_block(&self, req: &HttpRequest<'_>) -> bool {
-        self.store.may_block() || self.may_hash(req)
+        self.store.may_block() || self.has_host_accounts() || self.may_hash(req)
+    }
+
+    /// Whether resource owners are the host's (callbacks may run, on any
+    /// call that verifies or looks up an owner).
+    pub fn has_host_accounts(&self) -> bool {
+        matches!(self.accounts, Owners::Host(_)) || self.authorizer.is_some()
     }
 
     /// Whether store calls may wait on a disk or a network (SQLite,
     /// PostgreSQL): then every call that reads tokens belongs off an event
     /// loop and outside Python's GIL.
     pub fn store_may_block(&self) -> bool {
-        self.store.may_block()
+        self.store.may_block() || self.has_host_accounts()
     }
 
     /// Whether a typed call that authenticates `client_id` without a
@@ -296,6 +417,7 @@ impl Server {
     /// authenticating it takes one argon2 verification).
     pub fn client_secret_is_hashed(&self, client_id: &str) -> bool {
         self.registry
+            .load()
             .clients
             .get(client_id)
             .is_some_and(|c| matches!(c.secret, Some(SecretHash::Argon2(_))))
@@ -303,7 +425,7 @@ impl Server {
 
     /// Hashes a password with this server's parameters.
     pub fn hash_password(&self, password: &str) -> Result<String, HashError> {
-        hash_password(password, self.passwords.params())
+        hash_password(password, self.registry.load().hash_params)
     }
 
     // ---- client authentication and shared helpers -------------------------
@@ -312,11 +434,14 @@ impl Server {
     /// Every failure answers alike after the same work: an unknown id is
     /// verified against a dummy of the costliest secret kind configured, a
     /// missing secret against the client's own hash.
-    fn authenticate(&self, creds: &ClientCredentials) -> Result<&Client, OAuthError> {
+    fn authenticate<'r>(
+        reg: &'r Registry,
+        creds: &ClientCredentials,
+    ) -> Result<&'r Client, OAuthError> {
         let failed = || OAuthError::invalid_client("client authentication failed");
         let presented = creds.client_secret.as_deref();
-        let Some(client) = self.registry.clients.get(creds.client_id.as_str()) else {
-            self.registry.dummy_secret.verify(presented.unwrap_or(""));
+        let Some(client) = reg.clients.get(creds.client_id.as_str()) else {
+            reg.dummy_secret.verify(presented.unwrap_or(""));
             return Err(failed());
         };
         match (&client.secret, presented) {
@@ -333,7 +458,11 @@ impl Server {
         }
     }
 
-    fn scope_for(&self, client: &Client, requested: Option<&str>) -> Result<ScopeSet, OAuthError> {
+    fn scope_for(
+        reg: &Registry,
+        client: &Client,
+        requested: Option<&str>,
+    ) -> Result<ScopeSet, OAuthError> {
         let Some(requested) = requested else {
             if client.default_scopes.is_empty() {
                 return Err(OAuthError::invalid_scope(
@@ -342,23 +471,24 @@ impl Server {
             }
             return Ok(client.default_scopes.clone());
         };
-        self.scope_within(requested, &client.scopes, "is not allowed for this client")
+        Self::scope_within(
+            reg,
+            requested,
+            &client.scopes,
+            "is not allowed for this client",
+        )
     }
 
     /// The requested scope, each of whose tokens must be in `allowed`.
     fn scope_within(
-        &self,
+        reg: &Registry,
         requested: &str,
         allowed: &ScopeSet,
         otherwise: &str,
     ) -> Result<ScopeSet, OAuthError> {
         let mut ids = Vec::new();
         for name in parse_scope(requested)? {
-            match self
-                .registry
-                .scope_id(name)
-                .filter(|id| allowed.contains(*id))
-            {
+            match reg.scope_id(name).filter(|id| allowed.contains(*id)) {
                 Some(id) => ids.push(id),
                 None => {
                     return Err(OAuthError::invalid_scope(format!(
@@ -370,37 +500,45 @@ impl Server {
         Ok(ScopeSet::from_ids(ids))
     }
 
-    fn user(&self, username: &str) -> Option<User> {
-        self.users.read().get(username).cloned()
-    }
-
-    /// Whether the user behind a token still stands: exists, enabled, and
-    /// has not changed credentials since the token was issued.
-    /// Whether the user behind a token still stands in this server's
-    /// accounts: exists and is enabled. (Credential versions, which end
-    /// tokens everywhere, are the store's to check.)
-    fn user_current(&self, record: &TokenRecord) -> Option<Arc<[Box<str>]>> {
-        let users = self.users.read();
-        let u = users.get(&*record.username)?;
-        u.enabled.then(|| Arc::clone(&u.groups))
+    /// The groups of the owner behind a token, if it still stands here:
+    /// exists and is enabled, and the client it was issued to is still
+    /// configured. (Credential versions, which end tokens everywhere, are
+    /// the store's to check.) `Err` when the host's accounts failed.
+    fn owner_of(
+        &self,
+        reg: &Registry,
+        record: &TokenRecord,
+    ) -> Result<Option<Arc<[Box<str>]>>, OAuthError> {
+        if !reg.clients.contains_key(&*record.client_id) {
+            return Ok(None);
+        }
+        match &self.accounts {
+            Owners::Config(users) => Ok(users.groups(&record.username)),
+            Owners::Host(host) => Ok(host
+                .state(&record.username, self.clock.now())?
+                .filter(|s| s.enabled)
+                .map(|s| s.groups)),
+        }
     }
 
     /// Saves a new grant, then answers with its tokens: nothing is answered
     /// that was not saved.
     fn issue(
         &self,
+        reg: &Registry,
         client: &Client,
-        user: &User,
+        username: &str,
         user_version: u64,
         scopes: ScopeSet,
     ) -> Result<TokenResponse, OAuthError> {
         let now = self.clock.now();
-        let scope: Arc<str> = self.registry.scope_string(&scopes).into();
+        let scope: Arc<str> = reg.scope_string(&scopes).into();
+        let username: Arc<str> = username.into();
         let grant = GrantId::random();
         let record = |ttl: u64| TokenRecord {
             grant,
             client_id: Arc::clone(&client.id),
-            username: Arc::clone(&user.username),
+            username: Arc::clone(&username),
             scope: Arc::clone(&scope),
             issued_at: now,
             expires_at: now.saturating_add(ttl),

@@ -1,0 +1,207 @@
+//! The default accounts: the configuration's `users`, argon2id hashes,
+//! re-hashed on login when the parameters changed, changeable at run time
+//! and on reload.
+
+use super::{Accounts, HostError, Owner, Verification};
+use crate::password::{hash_password, HashParams, PasswordHashed, Passwords};
+use crate::registry::User;
+use parking_lot::RwLock;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The resource owners listed in the configuration (`users`). Every
+/// [`crate::Server`] built without [`crate::ServerBuilder::accounts`] uses
+/// them; they also implement [`Accounts`], so that a host can wrap or test
+/// against them.
+pub struct ConfigAccounts {
+    users: RwLock<HashMap<Arc<str>, Entry>>,
+    passwords: RwLock<Arc<Passwords>>,
+}
+
+struct Entry {
+    user: User,
+    /// The hash and state as the configuration gave them: a reload that
+    /// leaves them alone keeps what changed at run time (re-hashing on
+    /// login, a password set through the API).
+    configured_hash: Arc<str>,
+    configured_enabled: bool,
+}
+
+impl std::fmt::Debug for ConfigAccounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConfigAccounts")
+            .field("users", &self.users.read().len())
+            .finish()
+    }
+}
+
+impl ConfigAccounts {
+    /// The `users` of a configuration (validated as a server would).
+    pub fn from_config(config: &crate::Config) -> Result<ConfigAccounts, crate::ConfigError> {
+        let (registry, users) = crate::registry::Registry::build(config)?;
+        Ok(ConfigAccounts::new(users, registry.hash_params))
+    }
+
+    pub(crate) fn new(users: Vec<(User, String)>, params: HashParams) -> ConfigAccounts {
+        ConfigAccounts {
+            users: RwLock::new(users.into_iter().map(entry).collect()),
+            passwords: RwLock::new(Arc::new(Passwords::new(params))),
+        }
+    }
+
+    /// Verifies a password: the user if it is right and the user enabled.
+    /// One argon2 verification whatever the outcome (a dummy one for an
+    /// unknown user); re-hashes a hash made on older parameters.
+    pub(crate) fn check(&self, username: &str, password: &str) -> Option<User> {
+        let passwords = Arc::clone(&self.passwords.read());
+        let user = self.users.read().get(username).map(|e| e.user.clone());
+        let ok = match &user {
+            Some(u) => u.hash.verify(password) && u.enabled,
+            None => {
+                passwords.verify_dummy(password);
+                false
+            }
+        };
+        let user = user.filter(|_| ok)?;
+        if user.hash.needs_rehash(passwords.params()) {
+            self.rehash(&user, password, passwords.params());
+        }
+        Some(user)
+    }
+
+    /// The work of a refused check, for a locked account.
+    pub(crate) fn refuse(&self, password: &str) {
+        let passwords = Arc::clone(&self.passwords.read());
+        passwords.verify_dummy(password);
+    }
+
+    /// Upgrades a hash made on older parameters, unless the password changed meanwhile.
+    fn rehash(&self, user: &User, password: &str, params: HashParams) {
+        let Ok(phc) = hash_password(password, params) else {
+            return;
+        };
+        let Ok(parsed) = PasswordHashed::parse(&phc) else {
+            return;
+        };
+        if let Some(e) = self.users.write().get_mut(&*user.username) {
+            if e.user.hash.to_phc_string() == user.hash.to_phc_string() {
+                e.user.hash = parsed;
+            }
+        }
+    }
+
+    /// The groups of an enabled user; `None` for unknown or disabled.
+    pub(crate) fn groups(&self, username: &str) -> Option<Arc<[Box<str>]>> {
+        let users = self.users.read();
+        let e = users.get(username)?;
+        e.user.enabled.then(|| Arc::clone(&e.user.groups))
+    }
+
+    pub(crate) fn contains(&self, username: &str) -> bool {
+        self.users.read().contains_key(username)
+    }
+
+    pub(crate) fn is_enabled(&self, username: &str) -> Option<bool> {
+        self.users.read().get(username).map(|e| e.user.enabled)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.users.read().len()
+    }
+
+    pub(crate) fn set_hash(&self, username: &str, hash: PasswordHashed) {
+        if let Some(e) = self.users.write().get_mut(username) {
+            e.user.hash = hash;
+        }
+    }
+
+    pub(crate) fn set_enabled(&self, username: &str, enabled: bool) {
+        if let Some(e) = self.users.write().get_mut(username) {
+            e.user.enabled = enabled;
+        }
+    }
+
+    /// The hash and enabled state now, for writing the configuration back.
+    pub(crate) fn current(&self, username: &str) -> Option<(String, bool)> {
+        let users = self.users.read();
+        let e = users.get(username)?;
+        Some((e.user.hash.to_phc_string(), e.user.enabled))
+    }
+
+    /// The users whose tokens a move to `users` must end: removed, disabled,
+    /// or given another password hash by the configuration.
+    pub(crate) fn ended_by(&self, users: &[(User, String)]) -> Vec<Arc<str>> {
+        let old = self.users.read();
+        let new: HashMap<&str, &(User, String)> =
+            users.iter().map(|u| (&*u.0.username, u)).collect();
+        old.iter()
+            .filter(|(name, e)| match new.get(&***name) {
+                None => true,
+                Some((u, phc)) => {
+                    **phc != *e.configured_hash || (u.enabled != e.configured_enabled && !u.enabled)
+                }
+            })
+            .map(|(name, _)| Arc::clone(name))
+            .collect()
+    }
+
+    /// Moves to the users of a new configuration. An entry the
+    /// configuration did not change keeps its run-time hash and state.
+    pub(crate) fn replace(&self, users: Vec<(User, String)>, params: HashParams) {
+        let mut map = self.users.write();
+        let mut next: HashMap<Arc<str>, Entry> = users.into_iter().map(entry).collect();
+        for (name, e) in next.iter_mut() {
+            if let Some(old) = map.get(name) {
+                if old.configured_hash == e.configured_hash {
+                    e.user.hash = old.user.hash.clone();
+                }
+                if old.configured_enabled == e.configured_enabled {
+                    e.user.enabled = old.user.enabled;
+                }
+            }
+        }
+        *map = next;
+        if self.passwords.read().params() != params {
+            *self.passwords.write() = Arc::new(Passwords::new(params));
+        }
+    }
+}
+
+fn entry((user, phc): (User, String)) -> (Arc<str>, Entry) {
+    (
+        Arc::clone(&user.username),
+        Entry {
+            configured_enabled: user.enabled,
+            configured_hash: phc.into(),
+            user,
+        },
+    )
+}
+
+impl Accounts for ConfigAccounts {
+    fn verify(&self, username: &str, password: &str) -> Result<Verification, HostError> {
+        let passwords = Arc::clone(&self.passwords.read());
+        let Some(user) = self.users.read().get(username).map(|e| e.user.clone()) else {
+            passwords.verify_dummy(password);
+            return Ok(Verification::UnknownUser);
+        };
+        if !user.hash.verify(password) {
+            return Ok(Verification::WrongPassword);
+        }
+        if user.enabled && user.hash.needs_rehash(passwords.params()) {
+            self.rehash(&user, password, passwords.params());
+        }
+        Ok(Verification::Verified(Owner {
+            groups: user.groups.iter().map(|g| g.to_string()).collect(),
+            enabled: user.enabled,
+        }))
+    }
+
+    fn lookup(&self, username: &str) -> Result<Option<Owner>, HostError> {
+        let users = self.users.read();
+        Ok(users.get(username).map(|e| Owner {
+            groups: e.user.groups.iter().map(|g| g.to_string()).collect(),
+            enabled: e.user.enabled,
+        }))
+    }
+}

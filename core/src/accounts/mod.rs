@@ -1,0 +1,220 @@
+//! Resource owners: who they are (stage 3: the password grant verifies
+//! them) and whether they may use a resource (stage 5).
+//!
+//! By default the owners are the `users` of the configuration
+//! ([`ConfigAccounts`]: argon2id hashes, re-hashed on login). A host that
+//! already keeps its users elsewhere (a SQL table with bcrypt hashes, an LDAP
+//! directory, a framework's user model) implements [`Accounts`] instead and
+//! passes it to [`crate::ServerBuilder::accounts`]; the C, Python and Node
+//! bindings adapt a callback to it. A host may also decide, resource by
+//! resource, whether an owner may use it ([`OwnerAuthorizer`]).
+//!
+//! # What ropc guarantees around a host's accounts
+//! - The throttle runs before the host is asked: a locked account never
+//!   reaches it, and concurrent guesses get no more checks than allowed.
+//! - An unknown user, a wrong password, a disabled owner and a locked
+//!   account get the same answer (`invalid_grant`), and take the same time:
+//!   every answer is padded to at least `accounts.min_verify_ms` and to the
+//!   9-in-10 time of the host's recent password checks (the host's own
+//!   "unknown user" is usually much faster than its hash).
+//! - A callback that fails, panics, answers nonsense or takes longer than
+//!   `accounts.callback_timeout_ms` gives `500 server_error` and is never a
+//!   grant; the failed attempt counts against the throttle. What failed is
+//!   logged (target `ropc::accounts`), never sent to the client.
+//! - Owner state (exists, enabled, groups) is cached for at most
+//!   `accounts.owner_cache_seconds`; [`crate::Server::revoke_user_tokens`]
+//!   ends a user's tokens at once in every process sharing the store, and
+//!   [`crate::Server::forget_owner`] drops this process's cached state.
+
+mod config;
+mod host;
+
+pub use config::ConfigAccounts;
+pub(crate) use host::{run_callback, Checked, HostAccounts};
+
+use crate::resource::Principal;
+use std::fmt;
+use std::sync::Arc;
+
+/// What the host knows of a resource owner.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Owner {
+    /// The owner's groups, for the access rules (each 1 to 256 bytes, no
+    /// control characters; at most [`MAX_GROUPS`]).
+    pub groups: Vec<String>,
+    /// A disabled owner is refused like a wrong password and its tokens stop
+    /// working.
+    pub enabled: bool,
+}
+
+/// The most groups an owner may have.
+pub const MAX_GROUPS: usize = 1024;
+
+impl Owner {
+    /// An enabled owner in `groups`.
+    pub fn new<S: Into<String>>(groups: impl IntoIterator<Item = S>) -> Owner {
+        Owner {
+            groups: groups.into_iter().map(Into::into).collect(),
+            enabled: true,
+        }
+    }
+
+    /// A disabled owner.
+    pub fn disabled() -> Owner {
+        Owner {
+            groups: Vec::new(),
+            enabled: false,
+        }
+    }
+}
+
+/// The answer to "is this the password of this user?".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verification {
+    /// The password is right; here is the owner (who may be disabled).
+    Verified(Owner),
+    /// The user exists and the password is wrong.
+    WrongPassword,
+    /// There is no such user.
+    UnknownUser,
+}
+
+/// A host callback failed. The message is for the operator's log; the
+/// client only ever sees `500 server_error`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HostError {
+    message: String,
+}
+
+impl HostError {
+    /// A failure, described for the log (never include the password).
+    pub fn new(message: impl Into<String>) -> HostError {
+        HostError {
+            message: message.into(),
+        }
+    }
+
+    /// What failed.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Debug for HostError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HostError({:?})", self.message)
+    }
+}
+
+impl fmt::Display for HostError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "account callback failed: {}", self.message)
+    }
+}
+
+impl std::error::Error for HostError {}
+
+/// Resource owners kept by the host. Called from any thread, concurrently;
+/// may block (ropc's bindings call it off event loops and outside Python's
+/// GIL). The password is never stored or logged by ropc; an implementation
+/// must not log it either.
+pub trait Accounts: Send + Sync {
+    /// Verifies `password` for `username`. To keep an unknown user from
+    /// being told apart by time, an implementation should do the work of a
+    /// check either way; ropc pads the answers as well (see the module docs).
+    fn verify(&self, username: &str, password: &str) -> Result<Verification, HostError>;
+
+    /// The owner's current state, or `None` when there is no such user any
+    /// more. Asked when a token is checked, introspected or refreshed, at
+    /// most once per `accounts.owner_cache_seconds` per owner and process.
+    fn lookup(&self, username: &str) -> Result<Option<Owner>, HostError>;
+}
+
+impl<A: Accounts + ?Sized> Accounts for Arc<A> {
+    fn verify(&self, username: &str, password: &str) -> Result<Verification, HostError> {
+        (**self).verify(username, password)
+    }
+    fn lookup(&self, username: &str) -> Result<Option<Owner>, HostError> {
+        (**self).lookup(username)
+    }
+}
+
+/// The host's say on stage 5: may this owner use this resource? Asked after
+/// the token and its scope were checked, for every check (not cached: the
+/// answer may depend on the resource). See [`crate::AuthorizeMode`] for how
+/// it combines with the configured rules.
+pub trait OwnerAuthorizer: Send + Sync {
+    /// `principal` holds the owner, its groups, the client and the token's
+    /// scopes; `resource` is `"METHOD /path"`.
+    fn authorize(
+        &self,
+        principal: &Principal,
+        resource: &str,
+        required_scope: Option<&str>,
+    ) -> Result<bool, HostError>;
+}
+
+impl<F> OwnerAuthorizer for F
+where
+    F: Fn(&Principal, &str, Option<&str>) -> Result<bool, HostError> + Send + Sync,
+{
+    fn authorize(
+        &self,
+        principal: &Principal,
+        resource: &str,
+        required_scope: Option<&str>,
+    ) -> Result<bool, HostError> {
+        self(principal, resource, required_scope)
+    }
+}
+
+/// An owner as the server keeps it: groups shared, not copied per check.
+#[derive(Clone, Debug)]
+pub(crate) struct OwnerState {
+    pub(crate) groups: Arc<[Box<str>]>,
+    pub(crate) enabled: bool,
+}
+
+impl OwnerState {
+    /// Checks what a host handed over: group names like configured ones.
+    pub(crate) fn from_host(owner: Owner) -> Result<OwnerState, HostError> {
+        if owner.groups.len() > MAX_GROUPS {
+            return Err(HostError::new(format!(
+                "an owner has {} groups, more than {MAX_GROUPS}",
+                owner.groups.len()
+            )));
+        }
+        for g in &owner.groups {
+            if g.is_empty() || g.len() > crate::MAX_NAME_BYTES || g.chars().any(char::is_control) {
+                return Err(HostError::new(
+                    "a group name must be 1 to 256 bytes without control characters",
+                ));
+            }
+        }
+        Ok(OwnerState {
+            groups: owner
+                .groups
+                .into_iter()
+                .map(String::into_boxed_str)
+                .collect(),
+            enabled: owner.enabled,
+        })
+    }
+}
+
+/// Counts of what the account layer did, for tests and metrics: equal
+/// timing is shown by what ran, not by a clock.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AccountsStats {
+    /// Calls to the host's `verify`.
+    pub verify_calls: u64,
+    /// Calls to the host's `lookup` (cache misses).
+    pub lookup_calls: u64,
+    /// Password-grant answers that went through the pacer (each waited
+    /// until the pacing target).
+    pub paced: u64,
+    /// Host callbacks that failed, panicked or timed out.
+    pub failures: u64,
+    /// The pacing target now, in microseconds.
+    pub pace_target_us: u64,
+}
