@@ -8,6 +8,8 @@ use pyo3::types::{PyDict, PyString};
 use ropc_core as core;
 use std::sync::Arc;
 
+mod accounts;
+
 /// Raises the `ropc` exception class for an OAuth error, carrying the ready response.
 fn oauth_error(
     py: Python<'_>,
@@ -190,7 +192,7 @@ impl From<core::TokenResponse> for TokenResponse {
 
 /// Who is calling a resource.
 #[pyclass(frozen, module = "ropc._ropc")]
-struct Principal {
+pub(crate) struct Principal {
     #[pyo3(get)]
     username: String,
     #[pyo3(get)]
@@ -285,44 +287,122 @@ impl Server {
         oauth_error(py, Some(&e), &self.inner.error_response(&e))
     }
 
-    fn account_error(&self, py: Python<'_>, e: core::AccountError) -> PyErr {
-        match e {
-            core::AccountError::Store(e) => self.store_error(py, e),
-            core::AccountError::UnknownUser => {
-                config_error(py, &core::ConfigError::new("username", "no such user"))
-            }
-            other => config_error(
-                py,
-                &core::ConfigError::new("password_hash", other.to_string()),
-            ),
+    fn build(
+        py: Python<'_>,
+        config: core::Config,
+        host_accounts: Option<&Bound<'_, PyAny>>,
+        authorize: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let mut builder = core::Server::builder(config);
+        if let Some(a) = host_accounts.filter(|a| !a.is_none()) {
+            builder = builder.accounts(Arc::new(accounts::PyAccounts::new(a)?));
         }
+        if let Some(a) = authorize.filter(|a| !a.is_none()) {
+            builder = builder.owner_authorizer(Arc::new(accounts::PyAuthorizer::new(a)?));
+        }
+        // Opening a database store may wait on the network: without the GIL.
+        let server = py
+            .detach(|| builder.build())
+            .map_err(|e| config_error(py, &e))?;
+        Ok(Server {
+            inner: Arc::new(server),
+        })
+    }
+
+    fn account_error(&self, py: Python<'_>, e: core::AccountError) -> PyErr {
+        let reason = match &e {
+            core::AccountError::Store(_) => "",
+            core::AccountError::UnknownUser => "unknown_user",
+            core::AccountError::InvalidHash(_) => "invalid_hash",
+            _ => "not_configured",
+        };
+        if let core::AccountError::Store(e) = e {
+            return self.store_error(py, e);
+        }
+        let build = || -> PyResult<PyErr> {
+            let class = py.import("ropc._errors")?.getattr("AccountError")?;
+            Ok(PyErr::from_value(class.call1((e.to_string(), reason))?))
+        };
+        build().unwrap_or_else(|e| e)
     }
 }
 
 #[pymethods]
 impl Server {
     /// `Server(config)` with a dict or JSON string, or `Server(**fields)`.
+    /// `host_accounts`: an object with `verify(username, password)` and
+    /// `lookup(username)` that replaces the configured users; `authorize`:
+    /// `authorize(principal, resource, scope) -> bool` (or an object with
+    /// that method), asked after the token and scope checks.
     #[new]
-    #[pyo3(signature = (config=None, **kwargs))]
+    #[pyo3(signature = (config=None, *, host_accounts=None, authorize=None, **kwargs))]
     fn new(
         py: Python<'_>,
         config: Option<&Bound<'_, PyAny>>,
+        host_accounts: Option<&Bound<'_, PyAny>>,
+        authorize: Option<&Bound<'_, PyAny>>,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
         let json = config_json(py, config, kwargs)?;
-        let server = core::Server::from_json(&json).map_err(|e| config_error(py, &e))?;
-        Ok(Server {
-            inner: Arc::new(server),
-        })
+        let config = core::Config::from_json(&json).map_err(|e| config_error(py, &e))?;
+        Self::build(py, config, host_accounts, authorize)
     }
 
-    /// A server from a JSON configuration file.
+    /// A server from a JSON configuration file; callbacks as for `Server(...)`.
     #[staticmethod]
-    fn from_file(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Self> {
-        let server = core::Server::from_file(&path).map_err(|e| config_error(py, &e))?;
-        Ok(Server {
-            inner: Arc::new(server),
-        })
+    #[pyo3(signature = (path, *, host_accounts=None, authorize=None))]
+    fn from_file(
+        py: Python<'_>,
+        path: std::path::PathBuf,
+        host_accounts: Option<&Bound<'_, PyAny>>,
+        authorize: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let json = std::fs::read_to_string(&path).map_err(|e| {
+            config_error(
+                py,
+                &core::ConfigError::new(
+                    path.display().to_string(),
+                    format!("cannot read the file: {e}"),
+                ),
+            )
+        })?;
+        let config = core::Config::from_json(&json).map_err(|e| config_error(py, &e))?;
+        Self::build(py, config, host_accounts, authorize)
+    }
+
+    /// Swaps in a new configuration (dict, JSON string or keyword fields)
+    /// without dropping a token; callbacks stay. Raises `ConfigError` (and
+    /// changes nothing) when it is invalid or moves the store.
+    #[pyo3(signature = (config=None, **kwargs))]
+    fn reload(
+        &self,
+        py: Python<'_>,
+        config: Option<&Bound<'_, PyAny>>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<()> {
+        let json = config_json(py, config, kwargs)?;
+        let server = &self.inner;
+        py.detach(|| server.reload_json(&json))
+            .map_err(|e| config_error(py, &e))
+    }
+
+    /// Drops this process's cached state of an owner (host accounts), so
+    /// that the next check asks `lookup` again.
+    fn forget_owner(&self, username: &str) {
+        self.inner.forget_owner(username);
+    }
+
+    /// What the account layer did: a dict of counts (host callbacks, cache
+    /// misses, paced answers, failures) and the pacing target.
+    fn accounts_stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let s = self.inner.accounts_stats();
+        let d = PyDict::new(py);
+        d.set_item("verify_calls", s.verify_calls)?;
+        d.set_item("lookup_calls", s.lookup_calls)?;
+        d.set_item("paced", s.paced)?;
+        d.set_item("failures", s.failures)?;
+        d.set_item("pace_target_us", s.pace_target_us)?;
+        Ok(d)
     }
 
     /// The realm of `WWW-Authenticate` challenges.
@@ -656,6 +736,7 @@ fn _ropc(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Response>()?;
     m.add_class::<TokenResponse>()?;
     m.add_class::<Principal>()?;
+    m.add_class::<accounts::Owner>()?;
     m.add_function(wrap_pyfunction!(hash_password, m)?)?;
     m.add_function(wrap_pyfunction!(generate_client_secret, m)?)?;
     m.add_function(wrap_pyfunction!(hash_client_secret, m)?)?;

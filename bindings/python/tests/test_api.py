@@ -201,10 +201,12 @@ def test_account_events(server):
         login(server, password="new")
     server.set_user_enabled("alice", True)
     assert server.revoke_user_tokens("alice") and not server.revoke_user_tokens("nobody")
-    with pytest.raises(ropc.ConfigError):
+    with pytest.raises(ropc.AccountError) as info:
         server.set_user_enabled("nobody", True)
-    with pytest.raises(ropc.ConfigError):
+    assert info.value.reason == "unknown_user"
+    with pytest.raises(ropc.AccountError) as info:
         server.set_user_password_hash("alice", "not a hash")
+    assert info.value.reason == "invalid_hash"
     assert json.loads(server.config_json())["users"][0]["username"] == "alice"
     assert server.purge_expired() == 0
     t = login(server, password="new")

@@ -37,7 +37,7 @@ def test_a_store_outage_is_temporarily_unavailable(config):
                  lambda: server.set_user_enabled("alice", False)):
         with pytest.raises(ropc.TemporarilyUnavailable):
             call()
-    with pytest.raises(ropc.ConfigError):
+    with pytest.raises(ropc.AccountError):
         server.set_user_enabled("nobody", False)  # an unknown user is still the caller's error
     resp = server.token_endpoint("POST", {"Content-Type": "application/x-www-form-urlencoded",
                                           "Authorization": "Basic YXBwOmFwcC1zZWNyZXQ="},

@@ -9,6 +9,7 @@ See the README for the configuration format and the WSGI/ASGI glue.
 """
 from ._errors import (
     AccessDenied,
+    AccountError,
     ConfigError,
     InsufficientScope,
     InvalidClient,
@@ -17,6 +18,7 @@ from ._errors import (
     InvalidScope,
     InvalidToken,
     OAuthError,
+    ServerError,
     TemporarilyUnavailable,
     UnauthorizedClient,
     UnsupportedGrantType,
@@ -24,6 +26,7 @@ from ._errors import (
 )
 from ._ropc import (
     MAX_BODY_BYTES,
+    Owner,
     Principal,
     ResourceGuard,
     Response,
@@ -34,11 +37,19 @@ from ._ropc import (
     hash_client_secret,
     hash_password,
 )
+from ._types import HostAccounts
 from .remote import IntrospectionChecker, IntrospectionUnavailable
+
+#: What ``host_accounts.verify`` returns for a wrong password (and ``None``
+#: for an unknown user; an ``Owner`` when the password is right).
+WRONG_PASSWORD = False
+UNKNOWN_USER = None
 
 __all__ = [
     "AccessDenied",
+    "AccountError",
     "ConfigError",
+    "HostAccounts",
     "InsufficientScope",
     "IntrospectionChecker",
     "IntrospectionUnavailable",
@@ -49,11 +60,15 @@ __all__ = [
     "InvalidToken",
     "MAX_BODY_BYTES",
     "OAuthError",
+    "Owner",
     "Principal",
     "ResourceGuard",
     "Response",
     "Server",
+    "ServerError",
     "TemporarilyUnavailable",
+    "UNKNOWN_USER",
+    "WRONG_PASSWORD",
     "TokenResponse",
     "UnauthorizedClient",
     "UnsupportedGrantType",

@@ -115,6 +115,29 @@ class TemporarilyUnavailable(OAuthError):
     code = "temporarily_unavailable"
 
 
+class ServerError(OAuthError):
+    """``server_error`` (HTTP 500): a host callback (``host_accounts``,
+    ``authorize``) raised, answered with the wrong type, or took longer than
+    ``accounts.callback_timeout_ms``. Never a grant; the cause is logged
+    (logger ``ropc.accounts``), never sent to the client."""
+
+    code = "server_error"
+
+
+class AccountError(ValueError):
+    """A run-time change to a resource owner that could not be made.
+    ``reason``: ``"unknown_user"``, ``"invalid_hash"`` or ``"not_configured"``
+    (the server's owners are the host's: change them there, then call
+    ``revoke_user_tokens``)."""
+
+    def __init__(self, text: str, reason: str) -> None:
+        super().__init__(text)
+        self.reason = reason
+
+    def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]:
+        return (type(self), (str(self), self.reason))
+
+
 class ConfigError(ValueError):
     """A configuration that cannot be loaded: ``path`` says where, ``message`` what."""
 

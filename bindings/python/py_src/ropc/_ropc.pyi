@@ -1,5 +1,7 @@
 from os import PathLike
-from typing import Any, Iterable, List, Mapping, Optional, Tuple, Union, final
+from typing import Any, Callable, Iterable, List, Mapping, Optional, Tuple, Union, final
+
+from ._types import HostAccounts
 
 __all__ = [
     "Server",
@@ -7,6 +9,7 @@ __all__ = [
     "Response",
     "TokenResponse",
     "Principal",
+    "Owner",
     "hash_password",
     "generate_client_secret",
     "hash_client_secret",
@@ -61,12 +64,41 @@ class Principal:
     def expires_at(self) -> int: ...
 
 @final
+class Owner:
+    """A resource owner as ``host_accounts`` describes it."""
+
+    def __new__(cls, groups: Optional[Iterable[str]] = None, enabled: bool = True) -> "Owner": ...
+    @property
+    def groups(self) -> List[str]: ...
+    @property
+    def enabled(self) -> bool: ...
+
+_Authorize = Callable[[Principal, str, Optional[str]], bool]
+
+@final
 class Server:
     """An authorization server. Safe to share between threads."""
 
-    def __new__(cls, config: Union[Mapping[str, Any], str, None] = None, **kwargs: Any) -> "Server": ...
+    def __new__(
+        cls,
+        config: Union[Mapping[str, Any], str, None] = None,
+        *,
+        host_accounts: Optional[HostAccounts] = None,
+        authorize: Optional[_Authorize] = None,
+        **kwargs: Any,
+    ) -> "Server": ...
     @staticmethod
-    def from_file(path: Union[str, "PathLike[str]"]) -> "Server": ...
+    def from_file(
+        path: Union[str, "PathLike[str]"],
+        *,
+        host_accounts: Optional[HostAccounts] = None,
+        authorize: Optional[_Authorize] = None,
+    ) -> "Server": ...
+    def reload(self, config: Union[Mapping[str, Any], str, None] = None, **kwargs: Any) -> None:
+        """Swaps in a new configuration without dropping a token; raises ``ConfigError``
+        (changing nothing) when it is invalid or moves the store."""
+    def forget_owner(self, username: str) -> None: ...
+    def accounts_stats(self) -> dict[str, int]: ...
     @property
     def realm(self) -> str: ...
     @property
