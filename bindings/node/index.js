@@ -90,6 +90,21 @@ class ConfigError extends Error {
   }
 }
 
+/**
+ * A run-time change to a resource owner that could not be made (an unknown
+ * user, a bad hash, or owners that are the host's): `code` is
+ * `ERR_ROPC_ACCOUNT`. A `RangeError`, as such changes always threw.
+ */
+class AccountError extends RangeError {
+  /** @param {string} message */
+  constructor(message) {
+    super(message)
+    this.name = 'AccountError'
+    /** @type {string} */
+    this.code = 'ERR_ROPC_ACCOUNT'
+  }
+}
+
 /** @param {any} r @returns {HttpResponse} */
 function toResponse(r) {
   /** @type {Record<string, string>} */
@@ -101,7 +116,8 @@ function toResponse(r) {
 /** @param {any} outcome @param {string} key */
 function unwrap(outcome, key) {
   if (outcome.error) throw new OAuthError(outcome.error)
-  if (outcome.argumentError) throw new RangeError(outcome.argumentError)
+  if (outcome.argumentError) throw new AccountError(outcome.argumentError)
+  if (outcome.configError) throw new ConfigError(outcome.configError)
   return outcome[key]
 }
 
@@ -188,16 +204,135 @@ function toTokens(t) {
   return { accessToken: t.accessToken, tokenType: t.tokenType, expiresIn: t.expiresIn, refreshToken: t.refreshToken ?? null, scope: t.scope }
 }
 
+/**
+ * A resource owner as `accounts.verify` / `accounts.lookup` describe it.
+ * @typedef {object} Owner
+ * @property {string[]} [groups] default none
+ * @property {boolean} [enabled] default true
+ */
+
+/**
+ * Resource owners kept by the host. Each method may return a value or a
+ * Promise (a database driver is async); ropc calls them from the libuv pool
+ * and waits for them without blocking the event loop.
+ * @typedef {object} Accounts
+ * @property {(username: string, password: string) => Owner | false | null | undefined | Promise<Owner | false | null | undefined>} verify
+ *   an `Owner` when the password is right, `false` when it is wrong, `null` for an unknown user; must not log the password
+ * @property {(username: string) => Owner | null | undefined | Promise<Owner | null | undefined>} lookup
+ *   the owner's current state, or `null` when there is no such user any more
+ */
+
+/**
+ * May this owner use this resource? Asked after the token and scope checks.
+ * @typedef {(principal: Principal, resource: string, scope: string | null) => boolean | Promise<boolean>} Authorize
+ */
+
+/**
+ * What a callback returned, shaped for the core (see src/callbacks.rs).
+ * @param {string} kind @param {any} value
+ */
+function callbackAnswer(kind, value) {
+  /** @param {any} o */
+  const owner = (o) => {
+    const groups = o.groups ?? []
+    if (!Array.isArray(groups) || !groups.every((g) => typeof g === 'string')) throw new TypeError('groups must be an array of strings')
+    if (o.enabled !== undefined && typeof o.enabled !== 'boolean') throw new TypeError('enabled must be a boolean')
+    return { groups, enabled: o.enabled ?? true }
+  }
+  if (kind === 'verify') {
+    if (value === false) return { kind: 'wrong_password' }
+    if (value === null || value === undefined) return { kind: 'unknown_user' }
+    if (typeof value === 'object') return { kind: 'verified', ...owner(value) }
+    throw new TypeError('accounts.verify must return an owner object, false (wrong password) or null (unknown user)')
+  }
+  if (kind === 'lookup') {
+    if (value === null || value === undefined) return { kind: 'no_owner' }
+    if (typeof value === 'object') return { kind: 'owner', ...owner(value) }
+    throw new TypeError('accounts.lookup must return an owner object or null')
+  }
+  if (typeof value !== 'boolean') throw new TypeError('authorize must return true or false')
+  return { kind: 'allow', allowed: value }
+}
+
+/**
+ * The one function the native side calls for every callback: runs the
+ * host's callback, waits for its Promise, and settles the waiting worker.
+ * @param {Accounts | undefined} accounts @param {Authorize | undefined} authorize @param {(message: string) => void} log
+ */
+function dispatcher(accounts, authorize, log) {
+  /** @param {number} id @param {string} payload */
+  return (id, payload) => {
+    /** @type {any} */
+    let req = {}
+    Promise.resolve()
+      .then(() => {
+        req = JSON.parse(payload)
+        if (req.kind === 'verify') return /** @type {Accounts} */ (accounts).verify(req.username, req.password)
+        if (req.kind === 'lookup') return /** @type {Accounts} */ (accounts).lookup(req.username)
+        return /** @type {Authorize} */ (authorize)(req.principal, req.resource, req.scope ?? null)
+      })
+      .then((value) => callbackAnswer(req.kind, value))
+      .catch((/** @type {any} */ err) => {
+        const message = `${req.kind ?? 'a'} callback failed: ${err && err.name ? `${err.name}: ${err.message}` : String(err)}`
+        try {
+          log(message)
+        } catch {
+          // A failing logger must not keep the worker waiting.
+        }
+        return { kind: 'error', message }
+      })
+      .then((answer) => native.settleCallback(id, JSON.stringify(answer)))
+  }
+}
+
 /** An authorization server. Safe to use from many async callers at once. */
 class Server {
   /**
    * @param {object | string} config a configuration object or JSON string (see the README)
+   * @param {{accounts?: Accounts, authorize?: Authorize, log?: (message: string) => void}} [options]
+   *   `accounts` replaces the configured users with the host's; `authorize` is asked after
+   *   the token and scope checks; `log` receives callback failures (default `console.error`).
+   *   With either callback the `...Sync` methods throw: they would block the event loop the
+   *   callbacks need.
    */
-  constructor(config) {
-    const made = native.createServer(configJson(config))
+  constructor(config, options = {}) {
+    const { accounts, authorize } = options ?? {}
+    if (accounts !== undefined && !(accounts && typeof accounts.verify === 'function' && typeof accounts.lookup === 'function')) {
+      throw new TypeError('options.accounts must have verify(username, password) and lookup(username) functions')
+    }
+    if (authorize !== undefined && typeof authorize !== 'function') throw new TypeError('options.authorize must be a function')
+    const log = options?.log ?? ((/** @type {string} */ message) => console.error(`ropc: ${message}`))
+    const made =
+      accounts || authorize
+        ? native.createServerWithCallbacks(configJson(config), dispatcher(accounts, authorize, log), !!accounts, !!authorize)
+        : native.createServer(configJson(config))
     if (!(made instanceof native.NativeServer)) throw new ConfigError(made)
     this.#native = made
     this.#blocking = made.storeMayBlock
+  }
+
+  /**
+   * Swaps in a new configuration without dropping a token (tokens of removed clients
+   * and users stop working); callbacks stay. Rejects with a {@link ConfigError}, having
+   * changed nothing, when it is invalid or moves the store.
+   * @param {object | string} config
+   * @returns {Promise<void>}
+   */
+  async reload(config) {
+    unwrap(await this.#native.reload(configJson(config)), 'text')
+  }
+
+  /** Drops this process's cached state of an owner (host accounts). @param {string} username */
+  forgetOwner(username) {
+    this.#native.forgetOwner(str(username, 'username'))
+  }
+
+  /**
+   * What the account layer did: host callbacks, owner-cache misses, paced answers, failures.
+   * @returns {{verifyCalls: number, lookupCalls: number, paced: number, failures: number, paceTargetUs: number}}
+   */
+  accountsStats() {
+    return this.#native.accountsStats()
   }
 
   /** @type {any} */
@@ -217,11 +352,12 @@ class Server {
   }
 
   /**
-   * A server from a JSON configuration file.
+   * A server from a JSON configuration file; `options` as for the constructor.
    * @param {string} path
+   * @param {ConstructorParameters<typeof Server>[1]} [options]
    * @returns {Server}
    */
-  static fromFile(path) {
+  static fromFile(path, options) {
     let json
     try {
       json = fs.readFileSync(str(path, 'path'), 'utf8')
@@ -229,7 +365,7 @@ class Server {
       const message = `cannot read the file: ${/** @type {Error} */ (e).message}`
       throw new ConfigError({ path, message, text: `invalid configuration at ${path}: ${message}` })
     }
-    return new Server(json)
+    return new Server(json, options)
   }
 
   /** The realm of `WWW-Authenticate` challenges. @returns {string} */
@@ -636,6 +772,7 @@ module.exports = {
   IntrospectionUnavailable,
   OAuthError,
   ConfigError,
+  AccountError,
   hashPassword,
   hashPasswordSync,
   generateClientSecret,

@@ -13,6 +13,8 @@ use ropc_core as core;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
+mod callbacks;
+
 /// One header.
 #[napi(object)]
 pub struct Header {
@@ -70,6 +72,8 @@ pub struct Outcome {
     pub error: Option<NativeError>,
     /// An argument the core refused outside the protocol (a bad hash, an unknown user).
     pub argument_error: Option<String>,
+    /// A configuration a reload refused.
+    pub config_error: Option<ConfigFailure>,
 }
 
 /// A request to POST to the introspection endpoint.
@@ -103,6 +107,8 @@ pub enum Done {
     Argument(std::result::Result<String, String>),
     /// An account change: done (with a result as text), a bad argument, or a store failure.
     Account(std::result::Result<String, AccountFailure>),
+    /// A reload: done, or what is wrong with the configuration.
+    Config(std::result::Result<(), core::ConfigError>),
 }
 
 /// Why an account change was not made.
@@ -192,6 +198,11 @@ impl From<Done> for Outcome {
                 ..Outcome::default()
             },
             Done::Account(Err(AccountFailure::Refused(r))) => err_outcome(r),
+            Done::Config(Ok(())) => Outcome::default(),
+            Done::Config(Err(e)) => Outcome {
+                config_error: Some(config_failure(&e)),
+                ..Outcome::default()
+            },
             Done::Tokens(Err(r))
             | Done::Text(Err(r))
             | Done::Unit(Err(r))
@@ -269,6 +280,22 @@ fn config_failure(e: &core::ConfigError) -> ConfigFailure {
 #[napi]
 pub struct NativeServer {
     inner: Arc<core::Server>,
+    /// JavaScript callbacks are configured: a call that may reach them must
+    /// not run on the JS thread (it would wait for itself).
+    js_callbacks: bool,
+}
+
+const SYNC_WITH_CALLBACKS: &str =
+    "this server calls JavaScript callbacks (accounts or authorize): \
+     the ...Sync methods would block the event loop that must run them; use the async method";
+
+impl NativeServer {
+    fn refuse_sync(&self) -> Result<()> {
+        if self.js_callbacks {
+            return Err(Error::new(Status::GenericFailure, SYNC_WITH_CALLBACKS));
+        }
+        Ok(())
+    }
 }
 
 type Endpoint = fn(&core::Server, &core::HttpRequest<'_>) -> core::HttpResponse;
@@ -306,6 +333,7 @@ macro_rules! twin {
 
             #[napi(catch_unwind)]
             pub fn $sync_name(&self, $($arg: $ty),*) -> Result<Outcome> {
+                self.refuse_sync()?;
                 now($builder(Arc::clone(&self.inner), $($arg),*))
             }
         }
@@ -571,13 +599,14 @@ impl NativeServer {
         access_token: String,
         resource: String,
         scope: Option<String>,
-    ) -> Either<String, NativeError> {
+    ) -> Result<Either<String, NativeError>> {
+        self.refuse_sync()?;
         let realm = self.inner.realm();
-        packed(
+        Ok(packed(
             self.inner
                 .check(&access_token, &resource, scope.as_deref())
                 .map_err(|e| from_refusal(core::Refusal::for_error(e, &realm))),
-        )
+        ))
     }
 
     /// Stage 5 from the Authorization header (cheap: synchronous); as `check`.
@@ -587,12 +616,40 @@ impl NativeServer {
         authorization: Option<String>,
         resource: String,
         scope: Option<String>,
-    ) -> Either<String, NativeError> {
-        packed(
+    ) -> Result<Either<String, NativeError>> {
+        self.refuse_sync()?;
+        Ok(packed(
             self.inner
                 .check_request(authorization.as_deref(), &resource, scope.as_deref())
                 .map_err(from_refusal),
-        )
+        ))
+    }
+
+    /// Swaps in a new configuration on the libuv pool (a reload may end
+    /// users' tokens in the store); callbacks stay.
+    #[napi]
+    pub fn reload(&self, json: String) -> AsyncTask<Job> {
+        let s = Arc::clone(&self.inner);
+        job(move || Done::Config(s.reload_json(&json)))
+    }
+
+    /// Drops this process's cached state of an owner (host accounts).
+    #[napi(catch_unwind)]
+    pub fn forget_owner(&self, username: String) {
+        self.inner.forget_owner(&username);
+    }
+
+    /// What the account layer did.
+    #[napi(catch_unwind)]
+    pub fn accounts_stats(&self) -> NativeAccountsStats {
+        let s = self.inner.accounts_stats();
+        NativeAccountsStats {
+            verify_calls: s.verify_calls as f64,
+            lookup_calls: s.lookup_calls as f64,
+            paced: s.paced as f64,
+            failures: s.failures as f64,
+            pace_target_us: s.pace_target_us as f64,
+        }
     }
 
     /// The configuration as it is now, as JSON.
@@ -619,13 +676,66 @@ fn packed(result: std::result::Result<core::Principal, Refused>) -> Either<Strin
     }
 }
 
+/// Counts from the account layer.
+#[napi(object)]
+pub struct NativeAccountsStats {
+    pub verify_calls: f64,
+    pub lookup_calls: f64,
+    pub paced: f64,
+    pub failures: f64,
+    pub pace_target_us: f64,
+}
+
 /// A server from a JSON configuration, or what is wrong with it.
 #[napi(catch_unwind)]
 pub fn create_server(json: String) -> Either<NativeServer, ConfigFailure> {
     match core::Server::from_json(&json) {
-        Ok(s) => Either::A(NativeServer { inner: Arc::new(s) }),
+        Ok(s) => Either::A(NativeServer {
+            inner: Arc::new(s),
+            js_callbacks: false,
+        }),
         Err(e) => Either::B(config_failure(&e)),
     }
+}
+
+/// A server whose resource owners (`accounts`) and/or owner authorization
+/// (`authorize`) are JavaScript's, reached through `dispatch(id, request)`.
+#[napi(catch_unwind)]
+pub fn create_server_with_callbacks(
+    json: String,
+    dispatch: Function<'_, (u32, String), Unknown<'static>>,
+    accounts: bool,
+    authorize: bool,
+) -> Result<Either<NativeServer, ConfigFailure>> {
+    let config = match core::Config::from_json(&json) {
+        Ok(c) => c,
+        Err(e) => return Ok(Either::B(config_failure(&e))),
+    };
+    // Weak: the server must not keep the process alive by itself.
+    let tsfn: callbacks::Dispatch = dispatch
+        .build_threadsafe_function::<(u32, String)>()
+        .callee_handled::<false>()
+        .weak::<true>()
+        // FnArgs: the tuple becomes two arguments, not one array.
+        .build_callback(|ctx| Ok(FnArgs { data: ctx.value }))?;
+    let js = Arc::new(callbacks::JsCallbacks::new(
+        Arc::new(tsfn),
+        config.accounts.callback_timeout_ms,
+    ));
+    let mut builder = core::Server::builder(config);
+    if accounts {
+        builder = builder.accounts(js.clone());
+    }
+    if authorize {
+        builder = builder.owner_authorizer(js);
+    }
+    Ok(match builder.build() {
+        Ok(s) => Either::A(NativeServer {
+            inner: Arc::new(s),
+            js_callbacks: true,
+        }),
+        Err(e) => Either::B(config_failure(&e)),
+    })
 }
 
 /// A resource server's guard.

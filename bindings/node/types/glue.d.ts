@@ -13,6 +13,15 @@ export type Next = (err?: unknown) => void;
  * @returns {(req: Request, res: Response, next?: Next) => Promise<void>}
  */
 export function tokenHandler(server: {
+    reload(config: object | string): Promise<void>;
+    forgetOwner(username: string): void;
+    accountsStats(): {
+        verifyCalls: number;
+        lookupCalls: number;
+        paced: number;
+        failures: number;
+        paceTargetUs: number;
+    };
     "__#private@#native": any;
     "__#private@#blocking": boolean;
     get storeMayBlock(): boolean;

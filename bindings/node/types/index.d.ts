@@ -1,5 +1,5 @@
 declare namespace _exports {
-    export { HttpResponse, TokenResponse, Principal, Headers, Body };
+    export { Owner, Accounts, Authorize, HttpResponse, TokenResponse, Principal, Headers, Body };
 }
 declare const _exports: {
     tokenHandler: typeof import("./glue.js").tokenHandler;
@@ -10,6 +10,7 @@ declare const _exports: {
     IntrospectionUnavailable: typeof IntrospectionUnavailable;
     OAuthError: typeof OAuthError;
     ConfigError: typeof ConfigError;
+    AccountError: typeof AccountError;
     hashPassword: typeof hashPassword;
     hashPasswordSync: typeof hashPasswordSync;
     generateClientSecret: typeof generateClientSecret;
@@ -18,6 +19,38 @@ declare const _exports: {
     MAX_BODY_BYTES: number;
 };
 export = _exports;
+/**
+ * A resource owner as `accounts.verify` / `accounts.lookup` describe it.
+ */
+type Owner = {
+    /**
+     * default none
+     */
+    groups?: string[] | undefined;
+    /**
+     * default true
+     */
+    enabled?: boolean | undefined;
+};
+/**
+ * Resource owners kept by the host. Each method may return a value or a
+ * Promise (a database driver is async); ropc calls them from the libuv pool
+ * and waits for them without blocking the event loop.
+ */
+type Accounts = {
+    /**
+     *   an `Owner` when the password is right, `false` when it is wrong, `null` for an unknown user; must not log the password
+     */
+    verify: (username: string, password: string) => Owner | false | null | undefined | Promise<Owner | false | null | undefined>;
+    /**
+     *   the owner's current state, or `null` when there is no such user any more
+     */
+    lookup: (username: string) => Owner | null | undefined | Promise<Owner | null | undefined>;
+};
+/**
+ * May this owner use this resource? Asked after the token and scope checks.
+ */
+type Authorize = (principal: Principal, resource: string, scope: string | null) => boolean | Promise<boolean>;
 /**
  * An HTTP response to send as it is.
  */
@@ -66,15 +99,46 @@ type Body = Buffer | Uint8Array | string | null | undefined;
 /** An authorization server. Safe to use from many async callers at once. */
 declare class Server {
     /**
-     * A server from a JSON configuration file.
+     * A server from a JSON configuration file; `options` as for the constructor.
      * @param {string} path
+     * @param {ConstructorParameters<typeof Server>[1]} [options]
      * @returns {Server}
      */
-    static fromFile(path: string): Server;
+    static fromFile(path: string, options?: ConstructorParameters<typeof Server>[1]): Server;
     /**
      * @param {object | string} config a configuration object or JSON string (see the README)
+     * @param {{accounts?: Accounts, authorize?: Authorize, log?: (message: string) => void}} [options]
+     *   `accounts` replaces the configured users with the host's; `authorize` is asked after
+     *   the token and scope checks; `log` receives callback failures (default `console.error`).
+     *   With either callback the `...Sync` methods throw: they would block the event loop the
+     *   callbacks need.
      */
-    constructor(config: object | string);
+    constructor(config: object | string, options?: {
+        accounts?: Accounts;
+        authorize?: Authorize;
+        log?: (message: string) => void;
+    });
+    /**
+     * Swaps in a new configuration without dropping a token (tokens of removed clients
+     * and users stop working); callbacks stay. Rejects with a {@link ConfigError}, having
+     * changed nothing, when it is invalid or moves the store.
+     * @param {object | string} config
+     * @returns {Promise<void>}
+     */
+    reload(config: object | string): Promise<void>;
+    /** Drops this process's cached state of an owner (host accounts). @param {string} username */
+    forgetOwner(username: string): void;
+    /**
+     * What the account layer did: host callbacks, owner-cache misses, paced answers, failures.
+     * @returns {{verifyCalls: number, lookupCalls: number, paced: number, failures: number, paceTargetUs: number}}
+     */
+    accountsStats(): {
+        verifyCalls: number;
+        lookupCalls: number;
+        paced: number;
+        failures: number;
+        paceTargetUs: number;
+    };
     /** Whether store calls may wait on a disk or a network (SQLite, PostgreSQL). @returns {boolean} */
     get storeMayBlock(): boolean;
     /** The realm of `WWW-Authenticate` challenges. @returns {string} */
@@ -342,6 +406,17 @@ declare class ConfigError extends Error {
     path: string;
     /** @type {string} */
     detail: string;
+}
+/**
+ * A run-time change to a resource owner that could not be made (an unknown
+ * user, a bad hash, or owners that are the host's): `code` is
+ * `ERR_ROPC_ACCOUNT`. A `RangeError`, as such changes always threw.
+ */
+declare class AccountError extends RangeError {
+    /** @param {string} message */
+    constructor(message: string);
+    /** @type {string} */
+    code: string;
 }
 /**
  * argon2id PHC hash of a password (OWASP's parameters by default), on the libuv pool.

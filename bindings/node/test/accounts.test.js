@@ -1,0 +1,173 @@
+'use strict'
+// Resource owners kept by the host, from Node: sync and async (Promise)
+// callbacks called from the libuv pool, their failures, equal answers for
+// unknown / wrong / disabled / locked (counted, not timed), the owner-state
+// cache, the authorize hook, reload, and ...Sync twins that refuse.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const crypto = require('node:crypto')
+const ropc = require('..')
+
+const config = (accounts = {}) => ({
+  password_hashing: { m_cost: 64, t_cost: 1, p_cost: 1 },
+  throttle: { max_failures: 3, lockout_seconds: 100, forget_after_seconds: 1000 },
+  accounts: { min_verify_ms: 1, owner_cache_seconds: 60, ...accounts },
+  scopes: [{ name: 'read', resources: ['GET /docs/*'] }],
+  clients: [{ id: 'app', secret_hash: ropc.hashClientSecret('app-secret'), grant_types: ['password', 'refresh_token'], scopes: ['read'], default_scopes: ['read'] }],
+  rules: [{ resources: ['* /docs/*'], groups: ['staff'] }],
+})
+
+const scrypt = (pw) => crypto.scryptSync(pw, 'salt', 32).toString('hex')
+
+/** A host's user table with async methods, like a database driver's. */
+function directory() {
+  const users = new Map([
+    ['alice', { hash: scrypt('alice-pw'), groups: ['staff'], enabled: true }],
+    ['dave', { hash: scrypt('dave-pw'), groups: ['staff'], enabled: false }],
+  ])
+  const host = {
+    users,
+    verifies: 0,
+    lookups: 0,
+    fail: null,
+    async verify(username, password) {
+      host.verifies++
+      if (host.fail) return host.fail()
+      await new Promise((r) => setImmediate(r))
+      const u = users.get(username)
+      if (!u) return null
+      if (scrypt(password) !== u.hash) return false
+      return { groups: u.groups, enabled: u.enabled }
+    },
+    lookup(username) {
+      host.lookups++
+      if (host.fail) return host.fail()
+      const u = users.get(username)
+      return u ? { groups: u.groups, enabled: u.enabled } : null
+    },
+  }
+  return host
+}
+
+const APP = ['app', 'app-secret']
+
+test('host owners get tokens; their groups reach the rules; the loop stays free', async () => {
+  const host = directory()
+  const s = new ropc.Server(config(), { accounts: host })
+  // verify awaits setImmediate: it can only finish if the event loop runs
+  // while ropc waits for it on the pool.
+  const t = await s.passwordGrant(...APP, 'alice', 'alice-pw')
+  const p = await s.check(t.accessToken, 'GET /docs/1')
+  assert.deepEqual([p.username, p.groups], ['alice', ['staff']])
+  assert.equal(host.lookups, 0)
+  assert.ok(s.storeMayBlock, 'every call goes to the pool')
+  assert.equal(host.verifies, 1)
+})
+
+test('unknown, wrong, disabled and locked answer alike; the locked one never reaches the host', async () => {
+  const host = directory()
+  const s = new ropc.Server(config(), { accounts: host })
+  const bodies = new Set()
+  for (const [u, pw] of [['nobody', 'x'], ['dave', 'dave-pw'], ['alice', 'no'], ['alice', 'no'], ['alice', 'no'], ['alice', 'alice-pw']]) {
+    await assert.rejects(s.passwordGrant(...APP, u, pw), (e) => {
+      bodies.add(`${e.status} ${e.body}`)
+      return e.code === 'invalid_grant'
+    })
+  }
+  assert.equal(bodies.size, 1)
+  assert.equal(host.verifies, 5)
+  const stats = s.accountsStats()
+  assert.deepEqual([stats.verifyCalls, stats.paced], [5, 6])
+  assert.ok(stats.paceTargetUs >= 1000)
+})
+
+test('a callback that throws, rejects, answers nonsense or never settles is a logged 500, never a grant', async () => {
+  const cases = [
+    [() => { throw new Error('db down') }, 'Error: db down'],
+    [() => Promise.reject(new TypeError('boom')), 'TypeError: boom'],
+    [() => 'yes', 'must return'],
+    [() => ({ groups: 'staff' }), 'groups must be an array'],
+    [() => new Promise(() => {}), null],
+  ]
+  for (const [fail, logged] of cases) {
+    const host = directory()
+    const logs = []
+    const s = new ropc.Server(config({ callback_timeout_ms: 300 }), { accounts: host, log: (m) => logs.push(m) })
+    host.fail = fail
+    await assert.rejects(s.passwordGrant(...APP, 'alice', 'alice-pw'), (e) => {
+      assert.equal(e.code, 'server_error')
+      assert.equal(e.status, 500)
+      assert.ok(!e.body.toString().includes('alice-pw'))
+      return true
+    })
+    if (logged) assert.ok(logs.some((m) => m.includes(logged)), logs.join('\n'))
+    assert.ok(!logs.join('').includes('alice-pw'))
+    assert.equal(s.accountsStats().failures, 1)
+  }
+})
+
+test('the owner-state cache, forgetOwner and immediate revocation', async () => {
+  const host = directory()
+  const s = new ropc.Server(config(), { accounts: host })
+  const t = await s.passwordGrant(...APP, 'alice', 'alice-pw')
+  s.forgetOwner('alice')
+  for (let i = 0; i < 3; i++) await s.check(t.accessToken, 'GET /docs/1')
+  assert.equal(host.lookups, 1)
+  host.fail = () => { throw new Error('down') }
+  s.forgetOwner('alice')
+  await assert.rejects(s.check(t.accessToken, 'GET /docs/1'), { code: 'server_error', status: 500 })
+  host.fail = null
+  assert.equal(await s.revokeUserTokens('alice'), true)
+  await assert.rejects(s.check(t.accessToken, 'GET /docs/1'), { code: 'invalid_token' })
+  await assert.rejects(s.setUserEnabled('alice', false), (e) => e instanceof ropc.AccountError && e.code === 'ERR_ROPC_ACCOUNT')
+})
+
+test('the authorize hook, sync or async, after the scope check', async () => {
+  const seen = []
+  const authorize = async (principal, resource, scope) => {
+    seen.push([principal.username, principal.groups, resource, scope])
+    return !resource.endsWith('/secret')
+  }
+  const s = new ropc.Server(config(), { accounts: directory(), authorize })
+  const t = (await s.passwordGrant(...APP, 'alice', 'alice-pw')).accessToken
+  assert.equal((await s.check(t, 'GET /docs/1', 'read')).username, 'alice')
+  await assert.rejects(s.check(t, 'GET /docs/secret'), { code: 'access_denied', status: 403 })
+  await assert.rejects(s.check(t, 'PUT /docs/1'), { code: 'insufficient_scope' })
+  assert.deepEqual(seen, [['alice', ['staff'], 'GET /docs/1', 'read'], ['alice', ['staff'], 'GET /docs/secret', null]])
+  const bad = new ropc.Server(config({ authorize: 'instead_of_rules' }), { accounts: directory(), authorize: () => 1, log: () => {} })
+  const t2 = (await bad.passwordGrant(...APP, 'alice', 'alice-pw')).accessToken
+  await assert.rejects(bad.checkRequest(`Bearer ${t2}`, 'GET /docs/1'), (e) => e.code === 'server_error' && !('www-authenticate' in e.headers))
+})
+
+test('...Sync twins refuse clearly with callbacks; bad options are refused at construction', async () => {
+  const s = new ropc.Server(config(), { accounts: directory() })
+  assert.throws(() => s.passwordGrantSync(...APP, 'alice', 'alice-pw'), /use the async method/)
+  assert.throws(() => s.checkSync('A'.repeat(43), 'GET /docs/1'), /use the async method/)
+  assert.throws(() => s.tokenEndpointSync('POST', {}, ''), /use the async method/)
+  assert.throws(() => new ropc.Server(config(), { accounts: { verify() {} } }), /lookup/)
+  assert.throws(() => new ropc.Server(config(), { authorize: 42 }), /authorize/)
+  const withUsers = { ...config(), users: [{ username: 'bob', password_hash: ropc.hashPasswordSync('bob-pw', { mCost: 64, tCost: 1, pCost: 1 }) }] }
+  assert.throws(() => new ropc.Server(withUsers, { accounts: directory() }), (e) => e instanceof ropc.ConfigError && e.path === 'users')
+})
+
+test('reload keeps tokens and callbacks; a bad document changes nothing', async () => {
+  const host = directory()
+  const s = new ropc.Server(config(), { accounts: host })
+  const t = await s.passwordGrant(...APP, 'alice', 'alice-pw')
+  const next = config()
+  next.scopes.push({ name: 'admin', resources: ['* /admin/*'] })
+  await s.reload(next)
+  assert.equal((await s.check(t.accessToken, 'GET /docs/1')).username, 'alice')
+  await assert.rejects(s.reload({ scopes: [{ name: 'bad scope', resources: [] }] }), (e) => e instanceof ropc.ConfigError && e.path === 'scopes[0].name')
+  await assert.rejects(s.reload({ ...next, store: { type: 'sqlite', path: '/nonexistent/x.db' } }), { path: 'store' })
+  assert.equal((await s.check(t.accessToken, 'GET /docs/1')).username, 'alice')
+})
+
+test('many sign-ins at once all reach async callbacks without blocking each other', async () => {
+  const host = directory()
+  for (let i = 0; i < 8; i++) host.users.set(`u${i}`, { hash: scrypt(`pw${i}`), groups: ['staff'], enabled: true })
+  const s = new ropc.Server(config(), { accounts: host })
+  const all = await Promise.all([...Array(8).keys()].map((i) => s.passwordGrant(...APP, `u${i}`, `pw${i}`)))
+  assert.equal(all.length, 8)
+  assert.equal(host.verifies, 8)
+})
