@@ -13,7 +13,7 @@ use ropc_core as core;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
-mod callbacks;
+pub mod callbacks;
 
 /// One header.
 #[napi(object)]
