@@ -25,6 +25,9 @@ all:
 # loopback port, stopped at the end even on failure) for every target; a
 # target run alone starts its own.
 WITH_PG := tests/services/postgres.sh run --
+# The LDAP example's tests need a directory: tests/services/slapd.sh starts
+# a throwaway slapd (build/slapd, a free loopback port, stopped at the end).
+WITH_LDAP := tests/services/slapd.sh run --
 
 test:
 	$(WITH_PG) $(MAKE) --no-print-directory test-all
@@ -198,7 +201,7 @@ test-demo: demo-deps
 # Several processes on one store, crashes, outages: the C authorization
 # server and the Python module against SQLite and a real PostgreSQL.
 test-integration: $(BUILD)/c/auth_server python
-	$(WITH_PG) env ROPC_AUTH_SERVER=$(CURDIR)/$(BUILD)/c/auth_server $(VPY) -m pytest -q -p no:cacheprovider tests/integration
+	$(WITH_PG) $(WITH_LDAP) env ROPC_AUTH_SERVER=$(CURDIR)/$(BUILD)/c/auth_server $(VPY) -m pytest -q -p no:cacheprovider tests/integration
 
 demo-rust:
 	$(CARGO) run -q -p ropc-core --example flow

@@ -4,9 +4,11 @@ the standard library's http.server, with ropc deciding everything.
 
     python3 auth_server.py --config ../config/ropc.json --port 9000
 
---port 0 picks a free port; the first line printed says which.
+--port 0 picks a free port; the first line printed says which. SIGHUP
+reloads the configuration file without dropping a token.
 """
 import argparse
+import signal
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -84,19 +86,40 @@ class Server(ThreadingHTTPServer):
     daemon_threads = True
 
 
+def reload_on_sighup(server: ropc.Server, config_path: str, name: str = "auth_server") -> None:
+    """`kill -HUP` swaps in the configuration file again, without dropping a
+    token; a file that does not load leaves the running configuration be."""
+
+    def reload(signum, frame):
+        try:
+            with open(config_path, encoding="utf-8") as f:
+                server.reload(f.read())
+        except (OSError, ropc.ConfigError, ropc.OAuthError) as e:
+            sys.stderr.write(f"{name}: reload refused, the running configuration stays: {e}\n")
+            return
+        sys.stderr.write(f"{name}: configuration reloaded\n")
+
+    signal.signal(signal.SIGHUP, reload)
+
+
+def serve(server: ropc.Server, host: str, port: int, config_path: str, name: str = "auth_server") -> None:
+    """Serves the three endpoints until interrupted; reloads on SIGHUP."""
+    httpd = Server((host, port), make_handler(server))
+    reload_on_sighup(server, config_path, name)
+    print(f"{name} listening on http://{host}:{httpd.server_address[1]}", flush=True)
+    try:
+        httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", required=True)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=9000)
     args = parser.parse_args()
-    server = ropc.Server.from_file(args.config)
-    httpd = Server((args.host, args.port), make_handler(server))
-    print(f"auth_server listening on http://{args.host}:{httpd.server_address[1]}", flush=True)
-    try:
-        httpd.serve_forever()
-    except KeyboardInterrupt:
-        pass
+    serve(ropc.Server.from_file(args.config), args.host, args.port, args.config)
 
 
 if __name__ == "__main__":
