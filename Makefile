@@ -181,7 +181,7 @@ microhttpd:
 
 $(BUILD)/c/auth_server: examples/c/auth_server.c include/ropc.h | microhttpd stage-debug
 	$(CC) -std=c11 $(CWARN) -Iinclude $< -o $@ $$(pkg-config --cflags --libs libmicrohttpd) \
-	  -L$(CLIB) -lropc -lpthread -Wl,-rpath,$(CURDIR)/$(CLIB)
+	  -L$(CLIB) -lropc -lcrypt -lpthread -Wl,-rpath,$(CURDIR)/$(CLIB)
 
 demo-deps: microhttpd stage-debug $(BUILD)/c/auth_server python node
 

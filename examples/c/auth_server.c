@@ -2,14 +2,24 @@
  * for every decision. Token, introspection and revocation endpoints on a
  * loopback port, configured from a JSON file.
  *
- *   auth_server --config ropc.json [--port 9000]
+ *   auth_server --config ropc.json [--port 9000] [--passwd users.txt]
  *
  * --port 0 picks a free port; the first line printed says which. Stops on
- * SIGINT or SIGTERM. */
-#define _POSIX_C_SOURCE 200809L
+ * SIGINT or SIGTERM; SIGHUP reloads the configuration (and the passwd file)
+ * without dropping a token.
+ *
+ * --passwd: the resource owners are the host's, in a file another system
+ * wrote, one per line: `username:crypt(3) hash:group,group[:disabled]`
+ * (SHA-512 `$6$`, yescrypt `$y$`, ...). ropc calls back into this program
+ * to verify a password (crypt_rn, thread-safe) and to look an owner up; the
+ * configuration then lists no users. A reload that changes someone's hash
+ * or disables them ends their tokens (ropc_server_revoke_user_tokens). */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <crypt.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <ropc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,6 +34,169 @@ typedef struct {
 } body_buf;
 
 static ropc_server *server;
+
+/* ---- the host's accounts: a passwd-style file ------------------------------ */
+
+#define MAX_GROUPS 16
+
+typedef struct {
+    char *name, *hash;
+    char *groups[MAX_GROUPS];
+    int ngroups, disabled;
+} account;
+
+typedef struct {
+    account *items;
+    size_t n;
+    char *text; /* the file; every string above points into it */
+} account_table;
+
+static account_table accounts;
+/* Callbacks run on many threads at once; a reload swaps the table. */
+static pthread_rwlock_t accounts_lock = PTHREAD_RWLOCK_INITIALIZER;
+/* Verified against for an unknown user: the work of a real check. */
+static char dummy_hash[CRYPT_OUTPUT_SIZE];
+
+static void table_free(account_table *t) {
+    free(t->items);
+    free(t->text);
+    memset(t, 0, sizeof *t);
+}
+
+/* Parses `path`; 0 on success. Lines that do not parse are refused, with
+ * their number (never their content: a hash is a secret). */
+static int table_load(const char *path, account_table *out) {
+    memset(out, 0, sizeof *out);
+    FILE *f = fopen(path, "rb");
+    if (!f) return -1;
+    size_t cap = 0, len = 0;
+    char buf[4096];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0) {
+        if (len + got + 1 > cap) {
+            cap = (len + got + 1) * 2;
+            char *grown = realloc(out->text, cap);
+            if (!grown) break;
+            out->text = grown;
+        }
+        memcpy(out->text + len, buf, got);
+        len += got;
+    }
+    fclose(f);
+    if (!out->text) return -1;
+    out->text[len] = '\0';
+    size_t lines = 1;
+    for (size_t i = 0; i < len; i++) lines += out->text[i] == '\n';
+    out->items = calloc(lines, sizeof(account));
+    if (!out->items) return -1;
+    char *save = NULL;
+    int lineno = 0;
+    for (char *line = strtok_r(out->text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        lineno++;
+        if (*line == '#' || *line == '\0') continue;
+        account *a = &out->items[out->n];
+        memset(a, 0, sizeof *a);
+        char *fields[4] = {0};
+        int nf = 0;
+        for (char *p = line; nf < 4; nf++) {
+            fields[nf] = p;
+            char *colon = strchr(p, ':');
+            if (!colon) { nf++; break; }
+            *colon = '\0';
+            p = colon + 1;
+        }
+        if (nf < 3 || !*fields[0] || fields[1][0] != '$') {
+            fprintf(stderr, "auth_server: passwd line %d is not username:$hash:groups[:disabled]\n", lineno);
+            table_free(out);
+            return -1;
+        }
+        a->name = fields[0];
+        a->hash = fields[1];
+        a->disabled = nf == 4 && strcmp(fields[3], "disabled") == 0;
+        char *gsave = NULL;
+        for (char *g = strtok_r(fields[2], ",", &gsave); g && a->ngroups < MAX_GROUPS; g = strtok_r(NULL, ",", &gsave))
+            a->groups[a->ngroups++] = g;
+        out->n++;
+    }
+    return 0;
+}
+
+static const account *find(const char *username) {
+    for (size_t i = 0; i < accounts.n; i++)
+        if (strcmp(accounts.items[i].name, username) == 0) return &accounts.items[i];
+    return NULL;
+}
+
+static void describe(const account *a, ropc_owner *owner) {
+    for (int i = 0; i < a->ngroups; i++) ropc_owner_add_group(owner, a->groups[i]);
+    ropc_owner_set_enabled(owner, !a->disabled);
+}
+
+/* Constant time: how much of a hash matched must not show. */
+static int same(const char *a, const char *b) {
+    size_t la = strlen(a), lb = strlen(b);
+    unsigned char diff = (unsigned char)(la != lb);
+    for (size_t i = 0; i < la && i < lb; i++) diff |= (unsigned char)(a[i] ^ b[i]);
+    return diff == 0;
+}
+
+static uint32_t verify_cb(void *userdata, const char *username, const uint8_t *password, size_t password_len,
+                          ropc_owner *owner) {
+    (void)userdata;
+    /* crypt(3) reads a C string: a password with a NUL byte cannot match. */
+    if (strlen((const char *)password) != password_len) return ROPC_ACCOUNT_WRONG_PASSWORD;
+    struct crypt_data *cd = calloc(1, sizeof *cd); /* ~32 KiB: not on a pool thread's stack */
+    if (!cd) return ROPC_ACCOUNT_ERROR;
+    pthread_rwlock_rdlock(&accounts_lock);
+    const account *a = find(username);
+    const char *setting = a ? a->hash : dummy_hash;
+    const char *out = crypt_rn((const char *)password, setting, cd, sizeof *cd);
+    uint32_t answer;
+    if (!out || out[0] == '*') answer = a ? ROPC_ACCOUNT_ERROR : ROPC_ACCOUNT_UNKNOWN_USER; /* a hash crypt cannot read */
+    else if (!a) answer = ROPC_ACCOUNT_UNKNOWN_USER;
+    else if (!same(out, a->hash)) answer = ROPC_ACCOUNT_WRONG_PASSWORD;
+    else {
+        describe(a, owner);
+        answer = ROPC_ACCOUNT_FOUND;
+    }
+    pthread_rwlock_unlock(&accounts_lock);
+    explicit_bzero(cd, sizeof *cd);
+    free(cd);
+    return answer;
+}
+
+static uint32_t lookup_cb(void *userdata, const char *username, ropc_owner *owner) {
+    (void)userdata;
+    pthread_rwlock_rdlock(&accounts_lock);
+    const account *a = find(username);
+    if (a) describe(a, owner);
+    pthread_rwlock_unlock(&accounts_lock);
+    return a ? ROPC_ACCOUNT_FOUND : ROPC_ACCOUNT_UNKNOWN_USER;
+}
+
+/* Swaps in the passwd file again; ends the tokens of everyone whose hash
+ * changed, who was removed or who was disabled. */
+static void reload_passwd(const char *path) {
+    account_table next;
+    if (table_load(path, &next) != 0) {
+        fprintf(stderr, "auth_server: passwd reload refused, the running accounts stay\n");
+        return;
+    }
+    pthread_rwlock_wrlock(&accounts_lock);
+    account_table old = accounts;
+    accounts = next;
+    pthread_rwlock_unlock(&accounts_lock);
+    for (size_t i = 0; i < old.n; i++) {
+        const account *was = &old.items[i];
+        pthread_rwlock_rdlock(&accounts_lock);
+        const account *now = find(was->name);
+        int ended = !now || strcmp(now->hash, was->hash) != 0 || (now->disabled && !was->disabled);
+        pthread_rwlock_unlock(&accounts_lock);
+        if (ended && ropc_server_revoke_user_tokens(server, was->name) != ROPC_OK)
+            fprintf(stderr, "auth_server: could not end a changed user's tokens (the store failed)\n");
+    }
+    table_free(&old);
+}
 
 static void request_completed(void *cls, struct MHD_Connection *c, void **ctx, enum MHD_RequestTerminationCode toe) {
     (void)cls;
@@ -101,20 +274,92 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     return ret;
 }
 
+static char *read_all(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 4096, len = 0, got;
+    char *text = malloc(cap);
+    while (text && (got = fread(text + len, 1, cap - len - 1, f)) > 0) {
+        len += got;
+        if (len + 1 == cap) {
+            char *grown = realloc(text, cap *= 2);
+            if (!grown) {
+                free(text);
+                text = NULL;
+            }
+            text = grown;
+        }
+    }
+    fclose(f);
+    if (text) text[len] = '\0';
+    return text;
+}
+
+static void reload_config(const char *path) {
+    char *json = read_all(path);
+    ropc_error *err = NULL;
+    if (!json) {
+        fprintf(stderr, "auth_server: reload refused, cannot read the configuration file\n");
+        return;
+    }
+    if (ropc_server_reload_json(server, json, &err) == ROPC_OK) {
+        fprintf(stderr, "auth_server: configuration reloaded\n");
+    } else {
+        fprintf(stderr, "auth_server: reload refused, the running configuration stays: %s\n",
+                err ? ropc_error_message(err) : "?");
+        ropc_error_free(err);
+    }
+    free(json);
+}
+
 int main(int argc, char **argv) {
-    const char *config = NULL;
+    const char *config = NULL, *passwd = NULL;
     int port = 9000;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--config") == 0) config = argv[i + 1];
         else if (strcmp(argv[i], "--port") == 0) port = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--passwd") == 0) passwd = argv[i + 1];
     }
     if (!config || port < 0 || port > 65535) {
-        fprintf(stderr, "usage: auth_server --config FILE [--port 9000]\n");
+        fprintf(stderr, "usage: auth_server --config FILE [--port 9000] [--passwd FILE]\n");
         return 2;
     }
     ropc_error *err = NULL;
-    if (ropc_server_new_from_file(config, &server, &err) != ROPC_OK) {
-        fprintf(stderr, "auth_server: %s\n", ropc_error_message(err));
+    ropc_server_builder *builder = NULL;
+    char *json = read_all(config);
+    if (!json) {
+        fprintf(stderr, "auth_server: cannot read %s\n", config);
+        return 1;
+    }
+    ropc_status st = ropc_server_builder_new_from_json(json, &builder, &err);
+    free(json);
+    if (st == ROPC_OK && passwd) {
+        if (table_load(passwd, &accounts) != 0) {
+            fprintf(stderr, "auth_server: cannot load the passwd file %s\n", passwd);
+            ropc_server_builder_free(builder);
+            return 1;
+        }
+        /* The dummy: a hash of the same kind and cost as the first user's. */
+        struct crypt_data cd;
+        memset(&cd, 0, sizeof cd);
+        const char *prefix = accounts.n ? accounts.items[0].hash : "$6$";
+        char setting[CRYPT_GENSALT_OUTPUT_SIZE];
+        const char *dollar = strchr(prefix + 1, '$');
+        size_t plen = dollar ? (size_t)(dollar - prefix + 1) : 0;
+        char method[16] = "$6$";
+        if (plen > 0 && plen < sizeof method) {
+            memcpy(method, prefix, plen);
+            method[plen] = '\0';
+        }
+        const char *out = crypt_gensalt_rn(method, 0, NULL, 0, setting, sizeof setting);
+        out = out ? crypt_rn("no password at all", setting, &cd, sizeof cd) : NULL;
+        if (out) snprintf(dummy_hash, sizeof dummy_hash, "%s", out);
+        st = ropc_server_builder_set_accounts(builder, verify_cb, lookup_cb, NULL);
+    }
+    if (st == ROPC_OK) st = ropc_server_builder_build(builder, &server, &err);
+    else ropc_server_builder_free(builder);
+    if (st != ROPC_OK) {
+        fprintf(stderr, "auth_server: %s\n", err ? ropc_error_message(err) : ropc_status_message((uint32_t)st));
         ropc_error_free(err);
         return 1;
     }
@@ -129,6 +374,7 @@ int main(int argc, char **argv) {
     sigemptyset(&stop);
     sigaddset(&stop, SIGINT);
     sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &stop, NULL); /* the daemon's threads inherit the mask */
 
     /* A small thread pool: password grants spend ~14 ms in argon2 each. */
@@ -145,9 +391,15 @@ int main(int argc, char **argv) {
     printf("auth_server listening on http://127.0.0.1:%u\n", info ? (unsigned)info->port : (unsigned)port);
     fflush(stdout);
 
+    /* Signals are taken here, on the main thread, never in a handler:
+     * reloading calls into ropc, which a signal handler must not. */
     int sig = 0;
-    sigwait(&stop, &sig);
+    while (sigwait(&stop, &sig) == 0 && sig == SIGHUP) {
+        if (passwd) reload_passwd(passwd);
+        reload_config(config);
+    }
     MHD_stop_daemon(d);
     ropc_server_free(server);
+    table_free(&accounts);
     return 0;
 }
