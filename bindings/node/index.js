@@ -765,6 +765,17 @@ function hashClientSecret(secret) {
   return native.hashClientSecret(str(secret, 'secret'))
 }
 
+/**
+ * Runs the core's accounts conformance suite on `accounts` through this
+ * binding's adapter (for tests): resolves to `null`, or to what failed.
+ * @param {Accounts} accounts
+ * @param {{username: string, password: string, groups: string[], disabled: [string, string], unknown: string}} fixture
+ * @returns {Promise<string | null>}
+ */
+async function checkAccounts(accounts, fixture) {
+  return native.checkAccounts(dispatcher(accounts, undefined, () => {}), JSON.stringify(fixture))
+}
+
 module.exports = {
   Server,
   ResourceGuard,
@@ -777,6 +788,7 @@ module.exports = {
   hashPasswordSync,
   generateClientSecret,
   hashClientSecret,
+  checkAccounts,
   version: /** @type {string} */ (native.version()),
   MAX_BODY_BYTES,
   ...require('./glue.js'),

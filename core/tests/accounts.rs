@@ -746,3 +746,50 @@ fn host_accounts_reload_their_settings_and_refuse_users() {
     let with_users = configured();
     assert_eq!(f.server.reload(with_users).unwrap_err().path(), "users");
 }
+
+// ---- the conformance suite, on the implementations in Rust ----------------
+
+fn fixture_for_suite() -> accounts::conformance::Fixture {
+    accounts::conformance::Fixture {
+        username: "alice".into(),
+        password: "alice-pw".into(),
+        groups: vec!["staff".into()],
+        disabled: ("dave".into(), "dave-pw".into()),
+        unknown: "nobody".into(),
+    }
+}
+
+#[test]
+fn the_configured_users_and_a_rust_host_conform() {
+    let c = config()
+        .user(
+            UserConfig::new("alice", &hash_password("alice-pw", CHEAP).unwrap()).groups(&["staff"]),
+        )
+        .user(
+            UserConfig::new("dave", &hash_password("dave-pw", CHEAP).unwrap())
+                .groups(&["staff"])
+                .enabled(false),
+        );
+    let configured = ConfigAccounts::from_config(&c).unwrap();
+    accounts::conformance::run(&configured, &fixture_for_suite()).unwrap();
+    accounts::conformance::run(&*Host::new(ManualTimer::new()), &fixture_for_suite()).unwrap();
+}
+
+#[test]
+fn the_suite_catches_a_host_that_truncates_at_nul() {
+    struct Truncating(Arc<Host>);
+    impl Accounts for Truncating {
+        fn verify(&self, u: &str, p: &str) -> Result<Verification, HostError> {
+            self.0.verify(u, p.split('\0').next().unwrap_or(""))
+        }
+        fn lookup(&self, u: &str) -> Result<Option<Owner>, HostError> {
+            self.0.lookup(u)
+        }
+    }
+    let e = accounts::conformance::run(
+        &Truncating(Host::new(ManualTimer::new())),
+        &fixture_for_suite(),
+    )
+    .unwrap_err();
+    assert!(e.contains("NUL"), "{e}");
+}

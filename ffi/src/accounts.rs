@@ -281,3 +281,91 @@ pub(crate) fn c_authorizer(
         userdata,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    //! The accounts conformance suite on the C adapter, with callbacks
+    //! written as C would (raw pointers, lengths, a userdata table).
+    use super::*;
+    use ropc_core::accounts::conformance::{run, Fixture};
+
+    struct Table(Vec<(&'static str, &'static [u8], bool)>);
+
+    unsafe extern "C" fn verify(
+        userdata: *mut c_void,
+        username: *const c_char,
+        password: *const u8,
+        password_len: usize,
+        owner: *mut ropc_owner,
+    ) -> u32 {
+        // SAFETY: as the C API promises: userdata is ours, the strings live for the call.
+        let (table, name, pw) = unsafe {
+            (
+                &*(userdata as *const Table),
+                std::ffi::CStr::from_ptr(username),
+                std::slice::from_raw_parts(password, password_len),
+            )
+        };
+        let Some((_, right, enabled)) = table
+            .0
+            .iter()
+            .find(|(n, _, _)| n.as_bytes() == name.to_bytes())
+        else {
+            return ropc_account_answer::ROPC_ACCOUNT_UNKNOWN_USER as u32;
+        };
+        if pw != *right {
+            return ropc_account_answer::ROPC_ACCOUNT_WRONG_PASSWORD as u32;
+        }
+        ropc_owner_add_group(owner, c"staff".as_ptr());
+        ropc_owner_set_enabled(owner, *enabled);
+        ropc_account_answer::ROPC_ACCOUNT_FOUND as u32
+    }
+
+    unsafe extern "C" fn lookup(
+        userdata: *mut c_void,
+        username: *const c_char,
+        owner: *mut ropc_owner,
+    ) -> u32 {
+        // SAFETY: as above.
+        let (table, name) = unsafe {
+            (
+                &*(userdata as *const Table),
+                std::ffi::CStr::from_ptr(username),
+            )
+        };
+        match table
+            .0
+            .iter()
+            .find(|(n, _, _)| n.as_bytes() == name.to_bytes())
+        {
+            Some((_, _, enabled)) => {
+                ropc_owner_add_group(owner, c"staff".as_ptr());
+                ropc_owner_set_enabled(owner, *enabled);
+                ropc_account_answer::ROPC_ACCOUNT_FOUND as u32
+            }
+            None => ropc_account_answer::ROPC_ACCOUNT_UNKNOWN_USER as u32,
+        }
+    }
+
+    #[test]
+    fn the_c_adapter_conforms() {
+        let table = Table(vec![
+            ("alice", b"alice-pw", true),
+            ("dave", b"dave-pw", false),
+        ]);
+        let accounts = c_accounts(
+            Some(verify),
+            Some(lookup),
+            &table as *const Table as *mut c_void,
+        )
+        .expect("both callbacks");
+        let fixture = Fixture {
+            username: "alice".into(),
+            password: "alice-pw".into(),
+            groups: vec!["staff".into()],
+            disabled: ("dave".into(), "dave-pw".into()),
+            unknown: "nobody".into(),
+        };
+        run(&accounts, &fixture).expect("the C adapter conforms");
+    }
+}

@@ -174,3 +174,66 @@ impl core::OwnerAuthorizer for JsCallbacks {
         }
     }
 }
+
+/// The core's accounts conformance suite, run through this adapter on the
+/// libuv pool (the callbacks need the event loop free): resolves to `null`,
+/// or to what failed. For tests.
+pub struct Conformance {
+    accounts: Option<JsCallbacks>,
+    fixture: core::accounts::conformance::Fixture,
+}
+
+impl Task for Conformance {
+    type Output = Option<String>;
+    type JsValue = Option<String>;
+
+    fn compute(&mut self) -> Result<Option<String>> {
+        let accounts = self
+            .accounts
+            .take()
+            .ok_or_else(|| Error::from_reason("the check already ran"))?;
+        let fixture = self.fixture.clone();
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            core::accounts::conformance::run(&accounts, &fixture).err()
+        }))
+        .map_err(|_| Error::from_reason("the conformance suite panicked"))
+    }
+
+    fn resolve(&mut self, _env: Env, output: Option<String>) -> Result<Option<String>> {
+        Ok(output)
+    }
+}
+
+#[derive(Deserialize)]
+struct FixtureJson {
+    username: String,
+    password: String,
+    groups: Vec<String>,
+    disabled: (String, String),
+    unknown: String,
+}
+
+/// Starts the conformance suite on callbacks reached through `dispatch`.
+#[napi_derive::napi]
+pub fn check_accounts(
+    dispatch: Function<'_, (u32, String), Unknown<'static>>,
+    fixture: String,
+) -> Result<AsyncTask<Conformance>> {
+    let f: FixtureJson = serde_json::from_str(&fixture)
+        .map_err(|e| Error::from_reason(format!("bad fixture: {e}")))?;
+    let tsfn: Dispatch = dispatch
+        .build_threadsafe_function::<(u32, String)>()
+        .callee_handled::<false>()
+        .weak::<true>()
+        .build_callback(|ctx| Ok(FnArgs { data: ctx.value }))?;
+    Ok(AsyncTask::new(Conformance {
+        accounts: Some(JsCallbacks::new(Arc::new(tsfn), 10_000)),
+        fixture: core::accounts::conformance::Fixture {
+            username: f.username,
+            password: f.password,
+            groups: f.groups,
+            disabled: f.disabled,
+            unknown: f.unknown,
+        },
+    }))
+}

@@ -171,3 +171,15 @@ test('many sign-ins at once all reach async callbacks without blocking each othe
   assert.equal(all.length, 8)
   assert.equal(host.verifies, 8)
 })
+
+test('the Node adapter passes the accounts conformance suite, sync and async callbacks alike', async () => {
+  const fixture = { username: 'alice', password: 'alice-pw', groups: ['staff'], disabled: ['dave', 'dave-pw'], unknown: 'nobody' }
+  assert.equal(await ropc.checkAccounts(directory(), fixture), null)
+  const sync = directory()
+  const plain = { verify: (u, p) => { const r = sync.users.get(u); if (!r) return null; return scrypt(p) === r.hash ? { groups: r.groups, enabled: r.enabled } : false }, lookup: sync.lookup }
+  assert.equal(await ropc.checkAccounts(plain, fixture), null)
+  const truncating = directory()
+  const inner = truncating.verify
+  truncating.verify = (u, p) => inner(u, p.split('\0')[0])
+  assert.match(await ropc.checkAccounts(truncating, fixture), /NUL/)
+})

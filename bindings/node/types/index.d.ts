@@ -15,6 +15,7 @@ declare const _exports: {
     hashPasswordSync: typeof hashPasswordSync;
     generateClientSecret: typeof generateClientSecret;
     hashClientSecret: typeof hashClientSecret;
+    checkAccounts: typeof checkAccounts;
     version: string;
     MAX_BODY_BYTES: number;
 };
@@ -444,3 +445,17 @@ declare function generateClientSecret(): {
 };
 /** The `sha256:` hash of a generated client secret. @param {string} secret @returns {string} */
 declare function hashClientSecret(secret: string): string;
+/**
+ * Runs the core's accounts conformance suite on `accounts` through this
+ * binding's adapter (for tests): resolves to `null`, or to what failed.
+ * @param {Accounts} accounts
+ * @param {{username: string, password: string, groups: string[], disabled: [string, string], unknown: string}} fixture
+ * @returns {Promise<string | null>}
+ */
+declare function checkAccounts(accounts: Accounts, fixture: {
+    username: string;
+    password: string;
+    groups: string[];
+    disabled: [string, string];
+    unknown: string;
+}): Promise<string | null>;

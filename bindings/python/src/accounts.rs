@@ -207,3 +207,29 @@ impl core::OwnerAuthorizer for PyAuthorizer {
         })
     }
 }
+
+/// Runs the core's accounts conformance suite on `host_accounts` through
+/// this adapter (for tests: the same suite every binding's adapter passes).
+/// Raises AssertionError saying what failed.
+#[pyfunction]
+#[pyo3(signature = (host_accounts, username, password, groups, disabled, unknown))]
+pub(crate) fn _check_accounts(
+    py: Python<'_>,
+    host_accounts: &Bound<'_, PyAny>,
+    username: String,
+    password: String,
+    groups: Vec<String>,
+    disabled: (String, String),
+    unknown: String,
+) -> PyResult<()> {
+    let accounts = PyAccounts::new(host_accounts)?;
+    let fixture = core::accounts::conformance::Fixture {
+        username,
+        password,
+        groups,
+        disabled,
+        unknown,
+    };
+    py.detach(|| core::accounts::conformance::run(&accounts, &fixture))
+        .map_err(pyo3::exceptions::PyAssertionError::new_err)
+}

@@ -737,6 +737,7 @@ fn _ropc(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<TokenResponse>()?;
     m.add_class::<Principal>()?;
     m.add_class::<accounts::Owner>()?;
+    m.add_function(wrap_pyfunction!(accounts::_check_accounts, m)?)?;
     m.add_function(wrap_pyfunction!(hash_password, m)?)?;
     m.add_function(wrap_pyfunction!(generate_client_secret, m)?)?;
     m.add_function(wrap_pyfunction!(hash_client_secret, m)?)?;

@@ -213,3 +213,16 @@ def test_callbacks_run_with_the_gil_only_while_python_runs(host):
         t.join(60)
     assert results == ["read"] * 4
     assert not barrier.broken
+
+
+def test_the_python_adapter_passes_the_accounts_conformance_suite(host):
+    from ropc import _ropc
+
+    _ropc._check_accounts(host, "alice", "alice-pw", ["staff"], ("dave", "dave-pw"), "nobody")
+
+    class Truncating(Directory):
+        def verify(self, username, password):
+            return super().verify(username, password.split("\0")[0])
+
+    with pytest.raises(AssertionError, match="NUL"):
+        _ropc._check_accounts(Truncating(), "alice", "alice-pw", ["staff"], ("dave", "dave-pw"), "nobody")

@@ -27,6 +27,8 @@
 //!   [`crate::Server::forget_owner`] drops this process's cached state.
 
 mod config;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 mod host;
 
 pub use config::ConfigAccounts;

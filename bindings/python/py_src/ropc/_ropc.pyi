@@ -10,6 +10,7 @@ __all__ = [
     "TokenResponse",
     "Principal",
     "Owner",
+    "_check_accounts",
     "hash_password",
     "generate_client_secret",
     "hash_client_secret",
@@ -150,3 +151,12 @@ class ResourceGuard:
 def hash_password(password: str, m_cost: int = 19456, t_cost: int = 2, p_cost: int = 1) -> str: ...
 def generate_client_secret() -> Tuple[str, str]: ...
 def hash_client_secret(secret: str) -> str: ...
+def _check_accounts(
+    host_accounts: HostAccounts,
+    username: str,
+    password: str,
+    groups: List[str],
+    disabled: Tuple[str, str],
+    unknown: str,
+) -> None:
+    """Runs the core's accounts conformance suite through this adapter (for tests)."""
