@@ -15,7 +15,7 @@ CWARN    := -Wall -Wextra -Wpedantic -Werror
 VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full \
             --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
 
-.PHONY: all test test-all test-integration test-rust bench-stores lint test-c test-python python test-node node test-demo demo-deps demo-rust microhttpd stage-debug demo bench header lib install clean
+.PHONY: all test test-all test-integration test-rust bench-stores bench-accounts lint test-c test-python python test-node node test-demo demo-deps demo-rust microhttpd stage-debug demo bench header lib install clean
 
 all:
 	$(CARGO) build --workspace
@@ -248,6 +248,14 @@ bench-stores: $(BENCH_VENV)/.ready
 	  AUTHLIB_INSECURE_TRANSPORT=1 $(BENCH_PY) bench/python/stores.py --sqlite-dir $(RAW)/sqlite \
 	    --postgres-url "$$ROPC_TEST_POSTGRES_URL" > $(RAW)/python_stores.json'
 	$(BENCH_PY) bench/report_stores.py $(RAW) $(BENCH_OUT)
+
+# Wall-clock timing of answers about host accounts (unknown, wrong, disabled,
+# locked), with and without ropc's pacing: bench/results/accounts.{json,md}.
+bench-accounts:
+	mkdir -p $(RAW)
+	$(CARGO) run -q --release -p ropc-core --example bench_accounts -- 100 > $(RAW)/accounts.json
+	cp $(RAW)/accounts.json bench/results/accounts.json
+	python3 bench/report_accounts.py bench/results/accounts.json bench/results/accounts.md
 
 clean:
 	$(CARGO) clean
