@@ -13,7 +13,12 @@ out = [
     "| outcome | host alone | ropc, min_verify_ms 40 | ropc, no floor (p90 of the host) |",
     "|---|---|---|---|",
 ]
-fmt = lambda s: f"{s['median_ms']} / {s['p90_ms']} / {s['max_ms']}" if s else "-"
+
+
+def fmt(s):
+    return f"{s['median_ms']} / {s['p90_ms']} / {s['max_ms']}" if s else "-"
+
+
 for k in ["right password", "wrong password", "unknown user", "disabled", "locked"]:
     out.append(f"| {k} | {fmt(data['without_pacing'].get(k))} | {fmt(data['with_ropc'].get(k))} | "
                f"{fmt(data['with_ropc_no_floor'].get(k))} |")
