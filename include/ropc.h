@@ -323,6 +323,14 @@ ropc_status ropc_owner_add_group(struct ropc_owner *owner, const char *group);
 ropc_status ropc_owner_set_enabled(struct ropc_owner *owner, bool enabled);
 
 /**
+ * Gives the owner a callback describes the host's credential version: a
+ * number the host changes whenever the owner's credentials change (a
+ * counter, the time of the last password change). When ropc sees a new
+ * one, the owner's older tokens end, in every process sharing the store.
+ */
+ropc_status ropc_owner_set_credential_version(struct ropc_owner *owner, uint64_t version);
+
+/**
  * A new, empty builder (defaults as for an empty JSON document), or NULL
  * if memory ran out. Free with `ropc_server_builder_free` unless built.
  */

@@ -209,6 +209,9 @@ function toTokens(t) {
  * @typedef {object} Owner
  * @property {string[]} [groups] default none
  * @property {boolean} [enabled] default true
+ * @property {number} [credentialVersion] a number the host changes whenever the owner's
+ *   credentials change (a counter, the time of the last password change): a new one ends
+ *   the owner's older tokens, in every process sharing the store
  */
 
 /**
@@ -237,7 +240,11 @@ function callbackAnswer(kind, value) {
     const groups = o.groups ?? []
     if (!Array.isArray(groups) || !groups.every((g) => typeof g === 'string')) throw new TypeError('groups must be an array of strings')
     if (o.enabled !== undefined && typeof o.enabled !== 'boolean') throw new TypeError('enabled must be a boolean')
-    return { groups, enabled: o.enabled ?? true }
+    const credential = o.credentialVersion ?? null
+    if (credential !== null && !(Number.isSafeInteger(credential) && credential >= 0)) {
+      throw new TypeError('credentialVersion must be a non-negative safe integer')
+    }
+    return { groups, enabled: o.enabled ?? true, credential }
   }
   if (kind === 'verify') {
     if (value === false) return { kind: 'wrong_password' }

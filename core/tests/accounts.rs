@@ -49,6 +49,7 @@ impl Host {
                 Owner {
                     groups: vec!["staff".into()],
                     enabled: false,
+                    credential: None,
                 },
             ),
         );
@@ -558,7 +559,8 @@ fn configured_users_answer_the_accounts_contract() {
         accounts.verify("carol", "carol-pw").unwrap(),
         Verification::Verified(Owner {
             groups: vec![],
-            enabled: false
+            enabled: false,
+            credential: None,
         })
     );
     assert_eq!(accounts.lookup("zed").unwrap(), None);
@@ -792,4 +794,78 @@ fn the_suite_catches_a_host_that_truncates_at_nul() {
     )
     .unwrap_err();
     assert!(e.contains("NUL"), "{e}");
+}
+
+// ---- host credential versions -------------------------------------------
+
+#[test]
+fn a_credential_the_host_changes_ends_older_tokens_without_being_told() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let timer = ManualTimer::new();
+    let clock = ManualClock::new(T0);
+    let host = Host::new(timer.clone());
+    let set_credential = |c: u64| {
+        host.users
+            .lock()
+            .unwrap()
+            .get_mut("alice")
+            .unwrap()
+            .1
+            .credential = Some(c);
+    };
+    set_credential(1);
+    let server = |store: &Arc<dyn Store>| {
+        Server::builder(config())
+            .clock(Arc::new(clock.clone()))
+            .timer(Arc::new(timer.clone()))
+            .store(Arc::clone(store))
+            .accounts(host.clone())
+            .build()
+            .unwrap()
+    };
+    let (a, b) = (server(&store), server(&store));
+    let app = ClientCredentials::new("app", "app-secret");
+    let first = a.password_grant(&app, "alice", "alice-pw", None).unwrap();
+    let second = a.password_grant(&app, "alice", "alice-pw", None).unwrap();
+    assert!(
+        a.check(&first.access_token, "GET /docs/1", None).is_ok(),
+        "the same credential again ends nothing"
+    );
+    // The host changes alice's password (credential 2) and tells nobody.
+    set_credential(2);
+    assert!(
+        a.check(&second.access_token, "GET /docs/1", None).is_ok(),
+        "within owner_cache_seconds the cached state stands"
+    );
+    // Server b looks alice up first: its lookup sees the new credential
+    // and ends her older tokens in the shared store, for a too.
+    clock.advance(30);
+    assert_eq!(
+        b.check(&second.access_token, "GET /docs/1", None)
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidToken
+    );
+    assert_eq!(
+        a.check(&first.access_token, "GET /docs/1", None)
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidToken
+    );
+    // A sign-in under the new credential works, and lasts.
+    let third = a.password_grant(&app, "alice", "alice-pw", None).unwrap();
+    clock.advance(30);
+    assert!(b.check(&third.access_token, "GET /docs/1", None).is_ok());
+    assert!(a.check(&third.access_token, "GET /docs/1", None).is_ok());
+    // A sign-in that brings a new credential ends the older tokens at once.
+    set_credential(3);
+    let fourth = b.password_grant(&app, "alice", "alice-pw", None).unwrap();
+    assert_eq!(
+        a.check(&third.access_token, "GET /docs/1", None)
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidToken,
+        "a's cache is fresh, but the store's version moved on"
+    );
+    assert!(a.check(&fourth.access_token, "GET /docs/1", None).is_ok());
 }

@@ -275,6 +275,10 @@ impl Store for Flaky {
         self.up()?;
         self.inner.revoke_user(u)
     }
+    fn sync_credential(&self, u: &str, c: u64) -> Result<u64, StoreError> {
+        self.up()?;
+        self.inner.sync_credential(u, c)
+    }
     fn purge(&self, now: u64, f: u64) -> Result<usize, StoreError> {
         self.up()?;
         self.inner.purge(now, f)
@@ -560,4 +564,51 @@ fn the_database_stores_purge_by_themselves_in_bounded_batches() {
         &SqliteStore::open_with(dir.path().join("ropc.db"), options).unwrap(),
     );
     purges_by_itself_in_bounded_batches(&PostgresStore::connect(&postgres_url()).unwrap());
+}
+
+/// A database made by the previous schema (version 1: no credentials
+/// table) is moved to version 2 when opened, keeping its tokens.
+#[test]
+fn a_version_1_database_is_upgraded_in_place() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("ropc.db");
+    let server = Server::from_config(config(sqlite(&path))).expect("server");
+    let t = server
+        .password_grant(&app(), "alice", "alice-pw", Some("read"))
+        .expect("grant");
+    drop(server);
+    {
+        let c = rusqlite::Connection::open(&path).expect("open");
+        c.execute_batch(
+            "DROP TABLE ropc_credentials; DELETE FROM ropc_schema; INSERT INTO ropc_schema (version) VALUES (1);",
+        )
+        .expect("make it version 1");
+    }
+    let store = SqliteStore::open(&path).expect("a version 1 database opens");
+    assert_eq!(store.sync_credential("alice", 5).expect("sync"), 0);
+    let server = Server::builder(config(sqlite(&path)))
+        .store(Arc::new(store))
+        .build()
+        .expect("server");
+    assert!(server.check(&t.access_token, "GET /docs/1", None).is_ok());
+    let c = rusqlite::Connection::open(&path).expect("open");
+    let v: i64 = c
+        .query_row("SELECT max(version) FROM ropc_schema", [], |r| r.get(0))
+        .expect("version");
+    assert_eq!(v, 2);
+
+    let url = postgres_url();
+    let pg = PostgresStore::connect(&url).expect("connect");
+    drop(pg);
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+    admin
+        .batch_execute("DROP TABLE ropc_credentials; DELETE FROM ropc_schema; INSERT INTO ropc_schema (version) VALUES (1);")
+        .expect("make it version 1");
+    let pg = PostgresStore::connect(&url).expect("a version 1 database opens");
+    assert_eq!(pg.sync_credential("alice", 5).expect("sync"), 0);
+    let v: i64 = admin
+        .query_one("SELECT max(version) FROM ropc_schema", &[])
+        .expect("version")
+        .get(0);
+    assert_eq!(v, 2);
 }

@@ -125,6 +125,22 @@ pub extern "C" fn ropc_owner_set_enabled(owner: *mut ropc_owner, enabled: bool) 
     }
 }
 
+/// Gives the owner a callback describes the host's credential version: a
+/// number the host changes whenever the owner's credentials change (a
+/// counter, the time of the last password change). When ropc sees a new
+/// one, the owner's older tokens end, in every process sharing the store.
+#[no_mangle]
+pub extern "C" fn ropc_owner_set_credential_version(
+    owner: *mut ropc_owner,
+    version: u64,
+) -> ropc_status {
+    ffi_boundary! {
+        let Some(owner) = crate::handle_mut(owner) else { return ropc_status::ROPC_NULL_PARAMETER };
+        owner.owner.credential = Some(version);
+        ropc_status::ROPC_OK
+    }
+}
+
 impl ropc_owner {
     fn new() -> ropc_owner {
         ropc_owner {

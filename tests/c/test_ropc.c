@@ -880,6 +880,7 @@ typedef struct {
     int mode; /* 0 normal, 1 ROPC_ACCOUNT_ERROR, 2 out-of-enum answer, 3 a bad group */
     size_t last_password_len;
     int alice_enabled;
+    uint64_t credential; /* what the host reports as alice's credential version */
     char last_principal[64];
 } host_state;
 
@@ -900,6 +901,7 @@ static uint32_t host_verify(void *userdata, const char *username, const uint8_t 
     if (password_len != strlen(want) || memcmp(password, want, password_len) != 0) return ROPC_ACCOUNT_WRONG_PASSWORD;
     ropc_owner_add_group(owner, mode == 3 ? "\xff" : "staff");
     ropc_owner_set_enabled(owner, alice ? enabled : false);
+    if (alice) ropc_owner_set_credential_version(owner, h->credential);
     return ROPC_ACCOUNT_FOUND;
 }
 
@@ -913,6 +915,7 @@ static uint32_t host_lookup(void *userdata, const char *username, ropc_owner *ow
     if (strcmp(username, "alice") != 0) return ROPC_ACCOUNT_UNKNOWN_USER;
     ropc_owner_add_group(owner, "staff");
     ropc_owner_set_enabled(owner, enabled);
+    ropc_owner_set_credential_version(owner, h->credential);
     return ROPC_ACCOUNT_FOUND;
 }
 
@@ -1066,7 +1069,30 @@ static void test_callbacks(void) {
     ropc_token_response_free(t);
     t = NULL;
 
+    /* The host changes alice's password elsewhere and reports a new
+     * credential version: her older tokens end when ropc next looks. */
+    CHECK(grant(s, "alice", "alice-pw", &t, NULL) == ROPC_OK && t, "alice signs in again");
+    at = t ? ropc_token_response_access_token(t) : "";
+    CHECK(ropc_server_check(s, at, "GET /docs/1", NULL, &p, NULL) == ROPC_OK, "valid");
+    ropc_principal_free(p);
+    p = NULL;
+    h.credential = 42;
+    ropc_server_forget_owner(s, "alice");
+    CHECK(ropc_server_check(s, at, "GET /docs/1", NULL, &p, NULL) == ROPC_INVALID_TOKEN && !p,
+          "a new credential version ends older tokens");
+    ropc_token_response_free(t);
+    t = NULL;
+    CHECK(grant(s, "alice", "alice-pw", &t, NULL) == ROPC_OK && t, "a sign-in under the new one");
+    at = t ? ropc_token_response_access_token(t) : "";
+    ropc_server_forget_owner(s, "alice");
+    CHECK(ropc_server_check(s, at, "GET /docs/1", NULL, &p, NULL) == ROPC_OK, "lasts");
+    ropc_principal_free(p);
+    p = NULL;
+    ropc_token_response_free(t);
+    t = NULL;
+
     /* Owner helpers refuse NULL. */
+    CHECK(ropc_owner_set_credential_version(NULL, 1) == ROPC_NULL_PARAMETER, "null owner");
     CHECK(ropc_owner_add_group(NULL, "x") == ROPC_NULL_PARAMETER, "null owner");
     CHECK(ropc_owner_set_enabled(NULL, true) == ROPC_NULL_PARAMETER, "null owner");
     ropc_server_free(s);

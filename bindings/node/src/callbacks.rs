@@ -40,13 +40,27 @@ pub fn settle_callback(id: u32, answer: String) {
 #[derive(Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 enum Answer {
-    Verified { groups: Vec<String>, enabled: bool },
+    Verified {
+        groups: Vec<String>,
+        enabled: bool,
+        #[serde(default)]
+        credential: Option<u64>,
+    },
     WrongPassword,
     UnknownUser,
-    Owner { groups: Vec<String>, enabled: bool },
+    Owner {
+        groups: Vec<String>,
+        enabled: bool,
+        #[serde(default)]
+        credential: Option<u64>,
+    },
     NoOwner,
-    Allow { allowed: bool },
-    Error { message: String },
+    Allow {
+        allowed: bool,
+    },
+    Error {
+        message: String,
+    },
 }
 
 pub(crate) struct JsCallbacks {
@@ -129,9 +143,14 @@ impl core::Accounts for JsCallbacks {
         let request =
             serde_json::json!({"kind": "verify", "username": username, "password": password});
         match self.ask("verify", request)? {
-            Answer::Verified { groups, enabled } => Ok(core::Verification::Verified(core::Owner {
+            Answer::Verified {
                 groups,
                 enabled,
+                credential,
+            } => Ok(core::Verification::Verified(core::Owner {
+                groups,
+                enabled,
+                credential,
             })),
             Answer::WrongPassword => Ok(core::Verification::WrongPassword),
             Answer::UnknownUser => Ok(core::Verification::UnknownUser),
@@ -142,7 +161,15 @@ impl core::Accounts for JsCallbacks {
     fn lookup(&self, username: &str) -> std::result::Result<Option<core::Owner>, core::HostError> {
         let request = serde_json::json!({"kind": "lookup", "username": username});
         match self.ask("lookup", request)? {
-            Answer::Owner { groups, enabled } => Ok(Some(core::Owner { groups, enabled })),
+            Answer::Owner {
+                groups,
+                enabled,
+                credential,
+            } => Ok(Some(core::Owner {
+                groups,
+                enabled,
+                credential,
+            })),
             Answer::NoOwner => Ok(None),
             _ => Err(unexpected("lookup")),
         }

@@ -183,3 +183,29 @@ test('the Node adapter passes the accounts conformance suite, sync and async cal
   truncating.verify = (u, p) => inner(u, p.split('\0')[0])
   assert.match(await ropc.checkAccounts(truncating, fixture), /NUL/)
 })
+
+test('a new credentialVersion from the host ends older tokens; a bad one is a 500', async () => {
+  const host = directory()
+  let credentialVersion = 1
+  const inner = host.verify
+  const accounts = {
+    async verify(u, p) {
+      const o = await inner(u, p)
+      return o && { ...o, credentialVersion }
+    },
+    lookup(u) {
+      const o = host.lookup(u)
+      return o && { ...o, credentialVersion }
+    },
+  }
+  const s = new ropc.Server(config(), { accounts, log: () => {} })
+  const t = await s.passwordGrant(...APP, 'alice', 'alice-pw')
+  credentialVersion = 2
+  s.forgetOwner('alice')
+  await assert.rejects(s.check(t.accessToken, 'GET /docs/1'), { code: 'invalid_token' })
+  const t2 = await s.passwordGrant(...APP, 'alice', 'alice-pw')
+  s.forgetOwner('alice')
+  assert.equal((await s.check(t2.accessToken, 'GET /docs/1')).username, 'alice')
+  credentialVersion = -1
+  await assert.rejects(s.passwordGrant(...APP, 'alice', 'alice-pw'), { code: 'server_error' })
+})

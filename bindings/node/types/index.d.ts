@@ -32,6 +32,12 @@ type Owner = {
      * default true
      */
     enabled?: boolean | undefined;
+    /**
+     * a number the host changes whenever the owner's
+     * credentials change (a counter, the time of the last password change): a new one ends
+     * the owner's older tokens, in every process sharing the store
+     */
+    credentialVersion?: number | undefined;
 };
 /**
  * Resource owners kept by the host. Each method may return a value or a

@@ -16,23 +16,29 @@ pub(crate) struct Owner {
     groups: Vec<String>,
     #[pyo3(get)]
     enabled: bool,
+    #[pyo3(get)]
+    credential_version: Option<u64>,
 }
 
 #[pymethods]
 impl Owner {
     #[new]
-    #[pyo3(signature = (groups=None, enabled=true))]
-    fn new(groups: Option<Vec<String>>, enabled: bool) -> Self {
+    #[pyo3(signature = (groups=None, enabled=true, credential_version=None))]
+    fn new(groups: Option<Vec<String>>, enabled: bool, credential_version: Option<u64>) -> Self {
         Owner {
             groups: groups.unwrap_or_default(),
             enabled,
+            credential_version,
         }
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         let groups = self.groups.clone().into_pyobject(py)?.repr()?.to_string();
         let enabled = if self.enabled { "True" } else { "False" };
-        Ok(format!("Owner(groups={groups}, enabled={enabled})"))
+        Ok(match self.credential_version {
+            Some(v) => format!("Owner(groups={groups}, enabled={enabled}, credential_version={v})"),
+            None => format!("Owner(groups={groups}, enabled={enabled})"),
+        })
     }
 }
 
@@ -41,6 +47,7 @@ impl From<Owner> for core::Owner {
         core::Owner {
             groups: o.groups,
             enabled: o.enabled,
+            credential: o.credential_version,
         }
     }
 }

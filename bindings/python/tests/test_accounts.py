@@ -226,3 +226,26 @@ def test_the_python_adapter_passes_the_accounts_conformance_suite(host):
 
     with pytest.raises(AssertionError, match="NUL"):
         _ropc._check_accounts(Truncating(), "alice", "alice-pw", ["staff"], ("dave", "dave-pw"), "nobody")
+
+
+def test_a_new_credential_version_from_the_host_ends_older_tokens(host):
+    credential = {"alice": 1}
+    inner_verify, inner_lookup = host.verify, host.lookup
+
+    def with_credential(owner, username):
+        if isinstance(owner, ropc.Owner) and username in credential:
+            return ropc.Owner(owner.groups, owner.enabled, credential_version=credential[username])
+        return owner
+
+    host.verify = lambda u, p: with_credential(inner_verify(u, p), u)
+    host.lookup = lambda u: with_credential(inner_lookup(u), u)
+    server = ropc.Server(config(), host_accounts=host)
+    t = grant(server, "alice", "alice-pw")
+    assert repr(ropc.Owner(["a"], credential_version=3)) == "Owner(groups=['a'], enabled=True, credential_version=3)"
+    credential["alice"] = 2  # the password changed in the host's system
+    server.forget_owner("alice")
+    with pytest.raises(ropc.InvalidToken):
+        server.check(t.access_token, "GET /docs/1")
+    t = grant(server, "alice", "alice-pw")
+    server.forget_owner("alice")
+    assert server.check(t.access_token, "GET /docs/1").username == "alice"

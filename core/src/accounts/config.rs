@@ -194,6 +194,8 @@ impl Accounts for ConfigAccounts {
         Ok(Verification::Verified(Owner {
             groups: user.groups.iter().map(|g| g.to_string()).collect(),
             enabled: user.enabled,
+            // Configured users' credential versions are the store's own.
+            credential: None,
         }))
     }
 
@@ -202,6 +204,7 @@ impl Accounts for ConfigAccounts {
         Ok(users.get(username).map(|e| Owner {
             groups: e.user.groups.iter().map(|g| g.to_string()).collect(),
             enabled: e.user.enabled,
+            credential: None,
         }))
     }
 }

@@ -87,8 +87,9 @@ pub(crate) fn run_callback<T>(
 
 /// What the password grant learns from the host.
 pub(crate) enum Checked {
-    /// The password is right and the owner enabled.
-    Verified,
+    /// The password is right and the owner enabled; the host's credential
+    /// version, if it keeps one.
+    Verified { credential: Option<u64> },
     /// Unknown user, wrong password or disabled owner: one answer.
     Refused,
 }
@@ -156,10 +157,10 @@ impl HostAccounts {
         match answer? {
             Ok(Some(state)) => {
                 self.samples.lock().push(took);
-                let enabled = state.enabled;
+                let (enabled, credential) = (state.enabled, state.credential);
                 self.remember(username, Some(state), now);
                 Ok(if enabled {
-                    Checked::Verified
+                    Checked::Verified { credential }
                 } else {
                     Checked::Refused
                 })
@@ -189,13 +190,18 @@ impl HostAccounts {
         }
     }
 
-    /// The owner's state, from the cache while it is fresh.
-    pub(crate) fn state(&self, username: &str, now: u64) -> Result<Option<OwnerState>, HostError> {
+    /// The owner's state, from the cache while it is fresh; and whether it
+    /// was just asked of the host.
+    pub(crate) fn state(
+        &self,
+        username: &str,
+        now: u64,
+    ) -> Result<(Option<OwnerState>, bool), HostError> {
         let ttl = self.settings.read().owner_cache_seconds;
         if ttl > 0 {
             if let Some(c) = self.cache.lock().get(username) {
                 if now.saturating_sub(c.fetched_at) < ttl && c.fetched_at <= now {
-                    return Ok(c.state.clone());
+                    return Ok((c.state.clone(), false));
                 }
             }
         }
@@ -208,7 +214,7 @@ impl HostAccounts {
         });
         let state = answer?;
         self.remember(username, state.clone(), now);
-        Ok(state)
+        Ok((state, true))
     }
 
     fn remember(&self, username: &str, state: Option<OwnerState>, now: u64) {

@@ -47,6 +47,14 @@ pub struct Owner {
     /// A disabled owner is refused like a wrong password and its tokens stop
     /// working.
     pub enabled: bool,
+    /// An opaque number the host changes whenever the owner's credentials
+    /// change (a counter column, the time of the last password change, a
+    /// hash of the password hash), or `None`. When ropc sees a different
+    /// one than it saw before (at a sign-in, or when it looks the owner up
+    /// after `owner_cache_seconds`), the owner's older tokens end, in every
+    /// process sharing the store, without the host calling
+    /// [`crate::Server::revoke_user_tokens`].
+    pub credential: Option<u64>,
 }
 
 /// The most groups an owner may have.
@@ -58,7 +66,14 @@ impl Owner {
         Owner {
             groups: groups.into_iter().map(Into::into).collect(),
             enabled: true,
+            credential: None,
         }
+    }
+
+    /// The same owner, with a credential version (see [`Owner::credential`]).
+    pub fn with_credential(mut self, credential: u64) -> Owner {
+        self.credential = Some(credential);
+        self
     }
 
     /// A disabled owner.
@@ -66,6 +81,7 @@ impl Owner {
         Owner {
             groups: Vec::new(),
             enabled: false,
+            credential: None,
         }
     }
 }
@@ -175,6 +191,7 @@ where
 pub(crate) struct OwnerState {
     pub(crate) groups: Arc<[Box<str>]>,
     pub(crate) enabled: bool,
+    pub(crate) credential: Option<u64>,
 }
 
 impl OwnerState {
@@ -200,6 +217,7 @@ impl OwnerState {
                 .map(String::into_boxed_str)
                 .collect(),
             enabled: owner.enabled,
+            credential: owner.credential,
         })
     }
 }

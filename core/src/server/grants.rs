@@ -85,11 +85,16 @@ impl Server {
                 ))
             }
         }
+        let mut credential = None;
         let verified = match &self.accounts {
             Owners::Config(users) => Ok(users.check(username, password).is_some()),
-            Owners::Host(host) => host
-                .verify(username, password, now)
-                .map(|c| matches!(c, Checked::Verified)),
+            Owners::Host(host) => host.verify(username, password, now).map(|c| match c {
+                Checked::Verified { credential: c } => {
+                    credential = c;
+                    true
+                }
+                Checked::Refused => false,
+            }),
         };
         // Every outcome makes the same store call; a host failure counts
         // as a failed attempt, so that failing the host buys no guesses.
@@ -106,7 +111,13 @@ impl Server {
             return Err(err);
         }
         pace();
-        self.issue(&reg, client, username, attempt.user_version, scopes)
+        // A credential the host reports as changed ends the older tokens;
+        // the new one is issued on the version after it.
+        let user_version = match credential {
+            Some(c) => self.store.sync_credential(username, c)?,
+            None => attempt.user_version,
+        };
+        self.issue(&reg, client, username, user_version, scopes)
     }
 
     /// The refresh_token grant (RFC 6749 §6) with rotation (RFC 9700 §4.14):

@@ -514,10 +514,20 @@ impl Server {
         }
         match &self.accounts {
             Owners::Config(users) => Ok(users.groups(&record.username)),
-            Owners::Host(host) => Ok(host
-                .state(&record.username, self.clock.now())?
-                .filter(|s| s.enabled)
-                .map(|s| s.groups)),
+            Owners::Host(host) => {
+                let (state, fresh) = host.state(&record.username, self.clock.now())?;
+                let Some(state) = state.filter(|s| s.enabled) else {
+                    return Ok(None);
+                };
+                if let (true, Some(c)) = (fresh, state.credential) {
+                    // A credential changed in the host since the token was
+                    // issued ends it (and every older token, everywhere).
+                    if self.store.sync_credential(&record.username, c)? != record.user_version {
+                        return Ok(None);
+                    }
+                }
+                Ok(Some(state.groups))
+            }
         }
     }
 

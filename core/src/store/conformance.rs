@@ -95,10 +95,12 @@ pub fn run(make: Factory<'_>) {
     revoking_a_grant_through_any_token(&*make());
     removing_one_token(&*make());
     user_versions_end_tokens(&*make());
+    host_credentials_end_tokens_when_they_change(&*make());
     the_throttle_counts_atomically(&*make());
     purge_drops_only_the_dead(&*make());
     concurrent_rotations_have_one_winner(make);
     concurrent_guesses_get_the_limit(make);
+    concurrent_credential_changes_move_the_version_once(make);
 }
 
 /// Records come back equal to what was stored, whatever their text.
@@ -390,6 +392,75 @@ pub fn user_versions_end_tokens(store: &dyn Store) {
     );
 }
 
+/// A host's credential version: the first one seen is recorded, the same
+/// one again changes nothing, a different one ends older tokens. Any u64
+/// (a hash) is kept bit for bit.
+pub fn host_credentials_end_tokens_when_they_change(store: &dyn Store) {
+    let (carol, dan) = (name("carol"), name("dan"));
+    let (a, _, _, _) = grant(store, &carol);
+    let (dan_a, _, _, _) = grant(store, &dan);
+    assert_eq!(
+        store.sync_credential(&carol, 7).expect("sync_credential"),
+        0,
+        "the first credential seen is only recorded"
+    );
+    assert_eq!(
+        store.sync_credential(&carol, 7).expect("sync_credential"),
+        0
+    );
+    assert!(
+        store.access(&a, NOW).expect("access").is_some(),
+        "an unchanged credential keeps tokens"
+    );
+    assert_eq!(
+        store.sync_credential(&carol, 8).expect("sync_credential"),
+        1,
+        "a new credential moves the version on"
+    );
+    assert_eq!(
+        store.access(&a, NOW).expect("access"),
+        None,
+        "and ends older tokens"
+    );
+    assert!(
+        store.access(&dan_a, NOW).expect("access").is_some(),
+        "other users are untouched"
+    );
+    for (c, v) in [
+        (u64::MAX, 2),
+        (u64::MAX - 1, 3),
+        (u64::MAX - 1, 3),
+        (1 << 63, 4),
+    ] {
+        assert_eq!(
+            store.sync_credential(&carol, c).expect("sync_credential"),
+            v,
+            "credentials near u64::MAX are told apart"
+        );
+    }
+}
+
+/// Many threads reporting one new credential at once move the version on
+/// exactly once.
+pub fn concurrent_credential_changes_move_the_version_once(make: Factory<'_>) {
+    let store = make();
+    let user = name("erin");
+    store.sync_credential(&user, 1).expect("sync_credential");
+    let versions: Vec<u64> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| s.spawn(|| store.sync_credential(&user, 2).expect("sync_credential")))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("thread"))
+            .collect()
+    });
+    assert!(
+        versions.iter().all(|v| *v == 1),
+        "one change, one new version: {versions:?}"
+    );
+}
+
 /// The throttle follows [`throttle_step`] and [`throttle_finish`] exactly.
 pub fn the_throttle_counts_atomically(store: &dyn Store) {
     let p = ThrottleConfig {
@@ -610,6 +681,22 @@ pub fn run_shared(first: &dyn Store, second: &dyn Store) {
         first.access(&b, NOW).expect("access"),
         None,
         "a user's tokens end everywhere"
+    );
+    let host_user = name("h");
+    let (c, _, _, _) = grant(first, &host_user);
+    first
+        .sync_credential(&host_user, 1)
+        .expect("sync_credential");
+    assert_eq!(
+        second.sync_credential(&host_user, 1).expect("sync"),
+        0,
+        "recorded for both handles"
+    );
+    assert_eq!(second.sync_credential(&host_user, 2).expect("sync"), 1);
+    assert_eq!(
+        first.access(&c, NOW).expect("access"),
+        None,
+        "a credential change seen by one handle ends tokens for both"
     );
     let p = ThrottleConfig {
         max_failures: 2,

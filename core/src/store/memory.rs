@@ -133,6 +133,8 @@ pub struct MemoryStore {
     versions: RwLock<HashMap<Box<str>, u64>>,
     /// Whether `versions` has ever held anything.
     any_versions: AtomicBool,
+    /// The credential versions host accounts reported, by user.
+    credentials: Mutex<HashMap<Box<str>, u64>>,
 }
 
 impl Default for MemoryStore {
@@ -142,6 +144,7 @@ impl Default for MemoryStore {
             failures: Mutex::new(HashMap::new()),
             versions: RwLock::new(HashMap::new()),
             any_versions: AtomicBool::new(false),
+            credentials: Mutex::new(HashMap::new()),
         }
     }
 }
@@ -350,6 +353,16 @@ impl Store for MemoryStore {
         // Set under the write lock: a reader that sees the flag sees the map.
         self.any_versions.store(true, Ordering::Release);
         Ok(*v)
+    }
+
+    fn sync_credential(&self, username: &str, credential: u64) -> Result<u64, StoreError> {
+        // One lock for the whole decision: two threads reporting a new
+        // credential at once move the version on once.
+        let mut credentials = self.credentials.lock();
+        match credentials.insert(username.into(), credential) {
+            Some(seen) if seen != credential => self.revoke_user(username),
+            _ => Ok(self.version(username)),
+        }
     }
 
     fn purge(&self, now: u64, forget_before: u64) -> Result<usize, StoreError> {

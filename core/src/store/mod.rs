@@ -387,6 +387,15 @@ pub trait Store: Send + Sync {
     /// and never go back (not even across restarts of a durable store).
     fn revoke_user(&self, username: &str) -> Result<u64, StoreError>;
 
+    /// Records the credential version the host's accounts report for
+    /// `username` (see [`crate::Owner::credential`]) and returns the user's
+    /// credential version now: the first version seen is only recorded; a
+    /// different one than recorded moves the credential version on (as
+    /// [`Store::revoke_user`] does, ending the user's older tokens
+    /// everywhere) and is recorded. Atomic across every process sharing the
+    /// store; persistent where the store is.
+    fn sync_credential(&self, username: &str, credential: u64) -> Result<u64, StoreError>;
+
     /// Drops expired tokens, revoked grants and failure counters older than
     /// `forget_before`, in bounded batches. Returns how many tokens and
     /// counters were dropped.

@@ -4,7 +4,9 @@
 //! locks the token's row.
 
 use super::pool::Pool;
-use super::sql::{from_sql, grant_from, to_sql, Dialect, SqlStore, SCHEMA_VERSION};
+use super::sql::{
+    bits_from_sql, bits_to_sql, from_sql, grant_from, to_sql, Dialect, SqlStore, SCHEMA_VERSION,
+};
 use super::{Failures, GrantId, StoreError, StoreStats, Successors, TokenKind, TokenRecord};
 use crate::token::TokenHash;
 use postgres::types::ToSql;
@@ -71,6 +73,7 @@ CREATE INDEX IF NOT EXISTS ropc_tokens_grant ON ropc_tokens (grant_id);
 CREATE INDEX IF NOT EXISTS ropc_tokens_expiry ON ropc_tokens (expires_at);
 CREATE INDEX IF NOT EXISTS ropc_grants_expiry ON ropc_grants (expires_at);
 CREATE TABLE IF NOT EXISTS ropc_users (username TEXT PRIMARY KEY, version BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS ropc_credentials (username TEXT PRIMARY KEY, credential BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS ropc_failures (
     account TEXT PRIMARY KEY, count BIGINT NOT NULL, pending BIGINT NOT NULL,
     last BIGINT NOT NULL, pending_since BIGINT NOT NULL
@@ -143,6 +146,14 @@ fn migrate(client: &mut Client) -> Result<(), StoreError> {
             tx.execute("INSERT INTO ropc_schema (version) VALUES ($1)", &[&SCHEMA_VERSION]).map_err(err)?;
         }
         Some(SCHEMA_VERSION) => {}
+        Some(1) => {
+            // Version 2 adds the host credential versions: a new table.
+            tx.batch_execute(
+                "CREATE TABLE IF NOT EXISTS ropc_credentials (username TEXT PRIMARY KEY, credential BIGINT NOT NULL)",
+            )
+            .map_err(err)?;
+            tx.execute("INSERT INTO ropc_schema (version) VALUES ($1)", &[&SCHEMA_VERSION]).map_err(err)?;
+        }
         Some(v) => {
             return Err(StoreError::new(format!(
                 "the database has schema version {v}, this ropc reads version {SCHEMA_VERSION}: upgrade ropc"
@@ -387,6 +398,32 @@ impl Dialect for PostgresConnection {
         row.map(|r| r.try_get::<_, i64>(0).map(from_sql).map_err(err))
             .transpose()
             .map(|v| v.unwrap_or(0))
+    }
+
+    fn insert_credential(&mut self, username: &str, credential: u64) -> Result<bool, StoreError> {
+        let row = self.query_opt(
+            "INSERT INTO ropc_credentials (username, credential) VALUES ($1, $2)
+             ON CONFLICT (username) DO NOTHING RETURNING 1",
+            &[&username, &bits_to_sql(credential)],
+        )?;
+        Ok(row.is_some())
+    }
+
+    fn credential_locked(&mut self, username: &str) -> Result<Option<u64>, StoreError> {
+        let row = self.query_opt(
+            "SELECT credential FROM ropc_credentials WHERE username = $1 FOR UPDATE",
+            &[&username],
+        )?;
+        row.map(|r| r.try_get::<_, i64>(0).map(bits_from_sql).map_err(err))
+            .transpose()
+    }
+
+    fn set_credential(&mut self, username: &str, credential: u64) -> Result<(), StoreError> {
+        self.query_opt(
+            "UPDATE ropc_credentials SET credential = $2 WHERE username = $1 RETURNING 1",
+            &[&username, &bits_to_sql(credential)],
+        )?;
+        Ok(())
     }
 
     fn bump_user(&mut self, username: &str) -> Result<u64, StoreError> {

@@ -4,7 +4,8 @@
 //!
 //! Tables (prefix `ropc_`): `grants` (id, revoked, expires_at), `tokens`
 //! (hash, kind, grant_id, client_id, username, scope, issued_at, expires_at,
-//! user_version, rotated), `users` (username, version), `failures`
+//! user_version, rotated), `users` (username, version), `credentials`
+//! (username, credential: what host accounts last reported), `failures`
 //! (account, count, last) and `schema` (version). A token is live when it is
 //! unexpired, its grant is not revoked and its user_version equals the
 //! user's (0 when the user has no row).
@@ -19,7 +20,7 @@ use crate::token::TokenHash;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The schema version this build reads and writes.
-pub(crate) const SCHEMA_VERSION: i64 = 1;
+pub(crate) const SCHEMA_VERSION: i64 = 2;
 /// Rows a purge deletes per table and statement.
 pub(crate) const PURGE_BATCH: usize = 1000;
 /// How often writes purge a batch by the way.
@@ -81,6 +82,15 @@ pub trait Dialect: Send + 'static {
     /// Adds one to the user's version (creating it at 1); returns it.
     #[doc(hidden)]
     fn bump_user(&mut self, username: &str) -> Result<u64, StoreError>;
+    /// Records a host's credential version for a user unless one is
+    /// recorded; whether it did.
+    #[doc(hidden)]
+    fn insert_credential(&mut self, username: &str, credential: u64) -> Result<bool, StoreError>;
+    /// The recorded credential version, locked for the rest of the transaction.
+    #[doc(hidden)]
+    fn credential_locked(&mut self, username: &str) -> Result<Option<u64>, StoreError>;
+    #[doc(hidden)]
+    fn set_credential(&mut self, username: &str, credential: u64) -> Result<(), StoreError>;
     /// One bounded batch: expired tokens, tokens of revoked grants, dead
     /// grants, stale counters. Returns the tokens and counters deleted.
     #[doc(hidden)]
@@ -296,6 +306,23 @@ impl<C: Dialect> Store for SqlStore<C> {
         self.pool.with(|c| c.bump_user(username))
     }
 
+    fn sync_credential(&self, username: &str, credential: u64) -> Result<u64, StoreError> {
+        self.pool.with(|c| {
+            in_tx(c, |c| {
+                if c.insert_credential(username, credential)? {
+                    return c.user_version(username);
+                }
+                match c.credential_locked(username)? {
+                    Some(seen) if seen != credential => {
+                        c.set_credential(username, credential)?;
+                        c.bump_user(username)
+                    }
+                    _ => c.user_version(username),
+                }
+            })
+        })
+    }
+
     fn purge(&self, now: u64, forget_before: u64) -> Result<usize, StoreError> {
         self.pool.with(|c| {
             let mut total = 0;
@@ -322,6 +349,16 @@ pub(crate) fn to_sql(v: u64) -> i64 {
 
 pub(crate) fn from_sql(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
+}
+
+/// A host's credential version is any u64 (a hash, say): stored bit for
+/// bit, so that two different ones never look alike.
+pub(crate) fn bits_to_sql(v: u64) -> i64 {
+    i64::from_ne_bytes(v.to_ne_bytes())
+}
+
+pub(crate) fn bits_from_sql(v: i64) -> u64 {
+    u64::from_ne_bytes(v.to_ne_bytes())
 }
 
 pub(crate) fn grant_from(bytes: &[u8]) -> Result<GrantId, StoreError> {

@@ -3,7 +3,9 @@
 //! `synchronous=FULL` (the default), across power loss.
 
 use super::pool::Pool;
-use super::sql::{from_sql, grant_from, to_sql, Dialect, SqlStore, SCHEMA_VERSION};
+use super::sql::{
+    bits_from_sql, bits_to_sql, from_sql, grant_from, to_sql, Dialect, SqlStore, SCHEMA_VERSION,
+};
 use super::{Failures, GrantId, StoreError, StoreStats, TokenKind, TokenRecord};
 use crate::token::TokenHash;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
@@ -68,6 +70,7 @@ CREATE INDEX IF NOT EXISTS ropc_tokens_grant ON ropc_tokens (grant_id);
 CREATE INDEX IF NOT EXISTS ropc_tokens_expiry ON ropc_tokens (expires_at);
 CREATE INDEX IF NOT EXISTS ropc_grants_expiry ON ropc_grants (expires_at);
 CREATE TABLE IF NOT EXISTS ropc_users (username TEXT PRIMARY KEY, version INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS ropc_credentials (username TEXT PRIMARY KEY, credential INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS ropc_failures (
     account TEXT PRIMARY KEY, count INTEGER NOT NULL, pending INTEGER NOT NULL,
     last INTEGER NOT NULL, pending_since INTEGER NOT NULL
@@ -114,6 +117,14 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
             tx.execute("INSERT INTO ropc_schema (version) VALUES (?1)", [SCHEMA_VERSION]).map_err(err)?;
         }
         Some(SCHEMA_VERSION) => {}
+        Some(1) => {
+            // Version 2 adds the host credential versions: a new table.
+            tx.execute_batch(
+                "CREATE TABLE IF NOT EXISTS ropc_credentials (username TEXT PRIMARY KEY, credential INTEGER NOT NULL) WITHOUT ROWID",
+            )
+            .map_err(err)?;
+            tx.execute("INSERT INTO ropc_schema (version) VALUES (?1)", [SCHEMA_VERSION]).map_err(err)?;
+        }
         Some(v) => {
             return Err(StoreError::new(format!(
                 "the database has schema version {v}, this ropc reads version {SCHEMA_VERSION}: upgrade ropc"
@@ -392,6 +403,42 @@ impl Dialect for SqliteConnection {
             .map_err(err)?;
         let v: i64 = st.query_row(params![username], |r| r.get(0)).map_err(err)?;
         Ok(from_sql(v))
+    }
+
+    fn insert_credential(&mut self, username: &str, credential: u64) -> Result<bool, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO ropc_credentials (username, credential) VALUES (?1, ?2) ON CONFLICT (username) DO NOTHING",
+            )
+            .map_err(err)?;
+        Ok(st
+            .execute(params![username, bits_to_sql(credential)])
+            .map_err(err)?
+            == 1)
+    }
+
+    fn credential_locked(&mut self, username: &str) -> Result<Option<u64>, StoreError> {
+        // Inside BEGIN IMMEDIATE: the database's write lock is held already.
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT credential FROM ropc_credentials WHERE username = ?1")
+            .map_err(err)?;
+        let v: Option<i64> = st
+            .query_row(params![username], |r| r.get(0))
+            .optional()
+            .map_err(err)?;
+        Ok(v.map(bits_from_sql))
+    }
+
+    fn set_credential(&mut self, username: &str, credential: u64) -> Result<(), StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached("UPDATE ropc_credentials SET credential = ?2 WHERE username = ?1")
+            .map_err(err)?;
+        st.execute(params![username, bits_to_sql(credential)])
+            .map_err(err)?;
+        Ok(())
     }
 
     fn purge_batch(

@@ -63,6 +63,9 @@ impl Store for UnavailableStore {
     fn revoke_user(&self, _: &str) -> Result<u64, StoreError> {
         down()
     }
+    fn sync_credential(&self, _: &str, _: u64) -> Result<u64, StoreError> {
+        down()
+    }
     fn purge(&self, _: u64, _: u64) -> Result<usize, StoreError> {
         down()
     }

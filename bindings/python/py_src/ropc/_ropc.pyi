@@ -68,11 +68,16 @@ class Principal:
 class Owner:
     """A resource owner as ``host_accounts`` describes it."""
 
-    def __new__(cls, groups: Optional[Iterable[str]] = None, enabled: bool = True) -> "Owner": ...
+    def __new__(
+        cls, groups: Optional[Iterable[str]] = None, enabled: bool = True, credential_version: Optional[int] = None
+    ) -> "Owner": ...
     @property
     def groups(self) -> List[str]: ...
     @property
     def enabled(self) -> bool: ...
+    @property
+    def credential_version(self) -> Optional[int]:
+        """A number the host changes whenever the owner's credentials change: a new one ends older tokens."""
 
 _Authorize = Callable[[Principal, str, Optional[str]], bool]
 
