@@ -523,6 +523,15 @@ ropc_status ropc_guard_new_from_json(const char *json,
                                      struct ropc_error **err);
 
 /**
+ * Swaps in the scopes and rules of a new JSON configuration at once, for
+ * every thread using the guard. `ROPC_INVALID_CONFIG` (and, if `err` is not
+ * NULL, what and where) when it is invalid: then nothing changed.
+ */
+ropc_status ropc_guard_reload_json(const struct ropc_guard *guard,
+                                   const char *json,
+                                   struct ropc_error **err);
+
+/**
  * Frees a guard. NULL is a no-op.
  */
 void ropc_guard_free(struct ropc_guard *guard);

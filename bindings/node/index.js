@@ -637,6 +637,16 @@ class ResourceGuard {
   }
 
   /**
+   * Swaps in the scopes and rules of a new configuration; throws a {@link ConfigError},
+   * changing nothing, when it is invalid.
+   * @param {object | string} config
+   */
+  reload(config) {
+    const failure = this.#native.reload(configJson(config))
+    if (failure) throw new ConfigError(failure)
+  }
+
+  /**
    * The introspection request for `token`, authenticated as the resource server's client.
    * @param {string} token @param {string} clientId @param {string} clientSecret
    * @returns {{contentType: string, authorization: string, body: string}}

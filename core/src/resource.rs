@@ -136,14 +136,15 @@ pub(crate) fn check_arguments(
 /// and access rules (from the same configuration document; users and
 /// clients in it are not needed).
 pub struct ResourceGuard {
-    registry: Registry,
+    /// Scopes and rules: swapped whole by a reload.
+    registry: arc_swap::ArcSwap<Registry>,
     clock: Arc<dyn Clock>,
 }
 
 impl std::fmt::Debug for ResourceGuard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ResourceGuard")
-            .field("realm", &self.registry.config.realm)
+            .field("realm", &self.registry.load().config.realm)
             .finish()
     }
 }
@@ -177,18 +178,34 @@ impl ResourceGuard {
         clock: Arc<dyn Clock>,
     ) -> Result<ResourceGuard, ConfigError> {
         let (registry, _) = Registry::build(config)?;
-        Ok(ResourceGuard { registry, clock })
+        Ok(ResourceGuard {
+            registry: arc_swap::ArcSwap::from_pointee(registry),
+            clock,
+        })
+    }
+
+    /// Swaps in the scopes and rules of a new configuration at once; on an
+    /// error nothing changes.
+    pub fn reload(&self, config: &Config) -> Result<(), ConfigError> {
+        let (registry, _) = Registry::build(config)?;
+        self.registry.store(Arc::new(registry));
+        Ok(())
+    }
+
+    /// [`ResourceGuard::reload`] from a JSON document.
+    pub fn reload_json(&self, json: &str) -> Result<(), ConfigError> {
+        self.reload(&Config::from_json(json)?)
     }
 
     /// The realm of this guard's challenges.
-    pub fn realm(&self) -> &str {
-        &self.registry.config.realm
+    pub fn realm(&self) -> String {
+        self.registry.load().config.realm.clone()
     }
 
     /// Step one: the bearer token of a request, to send to introspection;
     /// or the response to send back when there is none or it is malformed.
     pub fn bearer_token(&self, authorization: Option<&str>) -> Result<String, Refusal> {
-        bearer(authorization, self.realm())
+        bearer(authorization, &self.realm())
     }
 
     /// The introspection request for `token`, authenticated as `client`
@@ -232,7 +249,8 @@ impl ResourceGuard {
         }
         let scope = body.scope.unwrap_or_default();
         // The same rule as for stored tokens: the names still configured count.
-        let scopes = self.registry.scope_set_of(&scope);
+        let registry = self.registry.load();
+        let scopes = registry.scope_set_of(&scope);
         let names: Vec<String> = scope
             .split(' ')
             .filter(|s| !s.is_empty())
@@ -240,7 +258,7 @@ impl ResourceGuard {
             .collect();
         let groups: Vec<Box<str>> = body.groups.iter().map(|g| g.as_str().into()).collect();
         authorize(
-            &self.registry,
+            &registry,
             &username,
             &groups,
             &scopes,
@@ -265,6 +283,6 @@ impl ResourceGuard {
         required_scope: Option<&str>,
     ) -> Result<Principal, Refusal> {
         self.check_introspection(introspection_json, resource, required_scope)
-            .map_err(|e| Refusal::new(Some(e), self.realm()))
+            .map_err(|e| Refusal::new(Some(e), &self.realm()))
     }
 }

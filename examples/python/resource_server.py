@@ -8,10 +8,12 @@ right to the resource, with the shared configuration's scopes and rules.
         --port 9001 --introspect http://127.0.0.1:9000/introspect --client-id invoice-api
 
 The client secret comes from the environment, never the command line.
+SIGHUP reloads the scopes and rules from the configuration file.
 """
 import argparse
 import json
 import os
+import signal
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -98,6 +100,18 @@ def main():
     with open(args.config, encoding="utf-8") as f:
         guard = ropc.ResourceGuard(f.read())
     checker = ropc.IntrospectionChecker(guard, args.introspect, args.client_id, secret)
+
+    def reload(signum, frame):
+        # `kill -HUP`: the scopes and rules again, from the same file.
+        try:
+            with open(args.config, encoding="utf-8") as f:
+                guard.reload(f.read())
+        except (OSError, ropc.ConfigError) as e:
+            sys.stderr.write(f"resource_server: reload refused, the running configuration stays: {e}\n")
+            return
+        sys.stderr.write("resource_server: configuration reloaded\n")
+
+    signal.signal(signal.SIGHUP, reload)
     httpd = Server((args.host, args.port), make_handler(checker))
     print(f"resource_server listening on http://{args.host}:{httpd.server_address[1]}", flush=True)
     try:

@@ -34,6 +34,25 @@ pub extern "C" fn ropc_guard_new_from_json(
     }
 }
 
+/// Swaps in the scopes and rules of a new JSON configuration at once, for
+/// every thread using the guard. `ROPC_INVALID_CONFIG` (and, if `err` is not
+/// NULL, what and where) when it is invalid: then nothing changed.
+#[no_mangle]
+pub extern "C" fn ropc_guard_reload_json(
+    guard: *const ropc_guard,
+    json: *const c_char,
+    err: *mut *mut ropc_error,
+) -> ropc_status {
+    ffi_boundary! {
+        let guard = try_ref!(guard);
+        let json = try_str!(json);
+        match guard.inner.reload_json(json) {
+            Ok(()) => ropc_status::ROPC_OK,
+            Err(e) => ropc_error::config(&e).report(err),
+        }
+    }
+}
+
 /// Frees a guard. NULL is a no-op.
 #[no_mangle]
 pub extern "C" fn ropc_guard_free(guard: *mut ropc_guard) {

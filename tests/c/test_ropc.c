@@ -825,6 +825,22 @@ static void test_guard(void) {
     CHECK(ropc_guard_check_introspection(NULL, active, "r", NULL, &p, &r) == ROPC_NULL_PARAMETER, "null");
     CHECK(ropc_guard_check_introspection(guard, NULL, "r", NULL, &p, &r) == ROPC_NULL_PARAMETER, "null");
     CHECK(ropc_guard_check_introspection(guard, active, "r", NULL, NULL, &r) == ROPC_NULL_PARAMETER, "null");
+    /* Reload: the rules move on for every caller; a bad document changes nothing. */
+    ropc_error *err = NULL;
+    CHECK(ropc_guard_reload_json(guard, "{\"scopes\":[}", &err) == ROPC_INVALID_CONFIG && err, "bad reload");
+    ropc_error_free(err);
+    CHECK(ropc_guard_reload_json(NULL, "{}", NULL) == ROPC_NULL_PARAMETER, "null");
+    CHECK(ropc_guard_reload_json(guard, NULL, NULL) == ROPC_NULL_PARAMETER, "null");
+    CHECK(ropc_guard_check_introspection(guard, active, "GET /docs/x", "read", &p, &r) == ROPC_OK, "unchanged");
+    ropc_principal_free(p);
+    p = NULL;
+    const char *stricter = "{\"scopes\":[{\"name\":\"read\",\"resources\":[\"GET /docs/*\"]}],"
+                           "\"rules\":[{\"resources\":[\"GET /docs/*\"],\"users\":[\"someone-else\"]}]}";
+    CHECK(ropc_guard_reload_json(guard, stricter, NULL) == ROPC_OK, "reload");
+    CHECK(ropc_guard_check_introspection(guard, active, "GET /docs/x", "read", &p, &r) == ROPC_ACCESS_DENIED && !p,
+          "the new rules apply");
+    ropc_response_free(r);
+    r = NULL;
     ropc_guard_free(guard);
 }
 

@@ -749,7 +749,16 @@ impl NativeGuard {
     /// The realm of challenges.
     #[napi(getter)]
     pub fn realm(&self) -> String {
-        self.inner.realm().to_string()
+        self.inner.realm()
+    }
+
+    /// Swaps in the scopes and rules of a new configuration, or says what is wrong.
+    #[napi(catch_unwind)]
+    pub fn reload(&self, json: String) -> Option<ConfigFailure> {
+        self.inner
+            .reload_json(&json)
+            .err()
+            .map(|e| config_failure(&e))
     }
 
     /// The introspection request for `token`, authenticated as this

@@ -287,6 +287,12 @@ declare class ResourceGuard {
     /** @returns {string} */
     get realm(): string;
     /**
+     * Swaps in the scopes and rules of a new configuration; throws a {@link ConfigError},
+     * changing nothing, when it is invalid.
+     * @param {object | string} config
+     */
+    reload(config: object | string): void;
+    /**
      * The introspection request for `token`, authenticated as the resource server's client.
      * @param {string} token @param {string} clientId @param {string} clientSecret
      * @returns {{contentType: string, authorization: string, body: string}}

@@ -637,9 +637,25 @@ impl ResourceGuard {
         Ok(ResourceGuard { inner: guard })
     }
 
+    /// Swaps in the scopes and rules of a new configuration (dict, JSON
+    /// string or keyword fields); raises `ConfigError`, changing nothing,
+    /// when it is invalid.
+    #[pyo3(signature = (config=None, **kwargs))]
+    fn reload(
+        &self,
+        py: Python<'_>,
+        config: Option<&Bound<'_, PyAny>>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<()> {
+        let json = config_json(py, config, kwargs)?;
+        self.inner
+            .reload_json(&json)
+            .map_err(|e| config_error(py, &e))
+    }
+
     /// The realm of challenges.
     #[getter]
-    fn realm(&self) -> &str {
+    fn realm(&self) -> String {
         self.inner.realm()
     }
 

@@ -249,3 +249,19 @@ def test_a_new_credential_version_from_the_host_ends_older_tokens(host):
     t = grant(server, "alice", "alice-pw")
     server.forget_owner("alice")
     assert server.check(t.access_token, "GET /docs/1").username == "alice"
+
+
+def test_a_callback_slower_than_the_time_limit_is_a_server_error(host, caplog):
+    import time
+
+    inner = host.verify
+
+    def slow(username, password):
+        time.sleep(0.3)  # far beyond callback_timeout_ms below, on any machine
+        return inner(username, password)
+
+    host.verify = slow
+    server = ropc.Server(config(callback_timeout_ms=50), host_accounts=host)
+    with pytest.raises(ropc.ServerError):
+        grant(server, "alice", "alice-pw")
+    assert server.accounts_stats()["failures"] == 1

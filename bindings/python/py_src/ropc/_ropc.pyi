@@ -143,6 +143,9 @@ class ResourceGuard:
     """A resource server's guard, deciding from introspection responses."""
 
     def __new__(cls, config: Union[Mapping[str, Any], str, None] = None, **kwargs: Any) -> "ResourceGuard": ...
+    def reload(self, config: Union[Mapping[str, Any], str, None] = None, **kwargs: Any) -> None:
+        """Swaps in the scopes and rules of a new configuration; raises ``ConfigError``
+        (changing nothing) when it is invalid."""
     @property
     def realm(self) -> str: ...
     def introspection_request(
