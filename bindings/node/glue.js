@@ -96,4 +96,27 @@ function protect(checker, options = {}) {
   }
 }
 
-module.exports = { tokenHandler, protect }
+/**
+ * Reloads `target` (a `Server` or a `ResourceGuard`) from the configuration
+ * file at `path` on every SIGHUP, without dropping a token. A file that does
+ * not load leaves the running configuration be; both outcomes are logged.
+ * @param {{reload(config: string): unknown}} target
+ * @param {string} path
+ * @param {(message: string) => void} [log] default: `console.error` with a `ropc: ` prefix
+ * @returns {() => void} removes the handler
+ */
+function reloadOnSighup(target, path, log = (message) => console.error(`ropc: ${message}`)) {
+  const fs = require('node:fs')
+  const handler = () => {
+    Promise.resolve()
+      .then(() => target.reload(fs.readFileSync(path, 'utf8')))
+      .then(
+        () => log('configuration reloaded'),
+        (/** @type {any} */ e) => log(`reload refused, the running configuration stays: ${e && e.message ? e.message : String(e)}`),
+      )
+  }
+  process.on('SIGHUP', handler)
+  return () => process.off('SIGHUP', handler)
+}
+
+module.exports = { tokenHandler, protect, reloadOnSighup }

@@ -752,13 +752,7 @@ fn host_accounts_reload_their_settings_and_refuse_users() {
 // ---- the conformance suite, on the implementations in Rust ----------------
 
 fn fixture_for_suite() -> accounts::conformance::Fixture {
-    accounts::conformance::Fixture {
-        username: "alice".into(),
-        password: "alice-pw".into(),
-        groups: vec!["staff".into()],
-        disabled: ("dave".into(), "dave-pw".into()),
-        unknown: "nobody".into(),
-    }
+    accounts::conformance::Fixture::standard()
 }
 
 #[test]

@@ -7,7 +7,6 @@
 // --port 0 picks a free port; the first line printed says which. SIGHUP
 // reloads the configuration file without dropping a token.
 'use strict'
-const fs = require('node:fs')
 const http = require('node:http')
 const { parseArgs } = require('node:util')
 const ropc = require('../../bindings/node') // in your project: require('ropc')
@@ -27,19 +26,7 @@ const httpServer = http.createServer((req, res) => {
   res.on('finish', () => console.error(`auth_server: ${req.method} ${(req.url ?? '').split('?')[0]} ${res.statusCode}`))
   handler(req, res)
 })
-process.on('SIGHUP', () => {
-  let json
-  try {
-    json = fs.readFileSync(/** @type {string} */ (values.config), 'utf8')
-  } catch (e) {
-    console.error(`auth_server: reload refused, the running configuration stays: ${/** @type {Error} */ (e).message}`)
-    return
-  }
-  server.reload(json).then(
-    () => console.error('auth_server: configuration reloaded'),
-    (e) => console.error(`auth_server: reload refused, the running configuration stays: ${e.message}`),
-  )
-})
+ropc.reloadOnSighup(server, /** @type {string} */ (values.config), (m) => console.error(`auth_server: ${m}`))
 
 httpServer.listen(Number(values.port), values.host, () => {
   const { port } = /** @type {import('node:net').AddressInfo} */ (httpServer.address())

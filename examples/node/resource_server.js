@@ -33,14 +33,7 @@ const checker = new ropc.IntrospectionChecker(guard, values.introspect, values['
 const protect = ropc.protect(checker) // resource = "METHOD /path"
 
 // `kill -HUP`: the scopes and rules again, from the same file.
-process.on('SIGHUP', () => {
-  try {
-    guard.reload(fs.readFileSync(/** @type {string} */ (values.config), 'utf8'))
-    console.error('resource_server: configuration reloaded')
-  } catch (e) {
-    console.error(`resource_server: reload refused, the running configuration stays: ${/** @type {Error} */ (e).message}`)
-  }
-})
+ropc.reloadOnSighup(guard, /** @type {string} */ (values.config), (m) => console.error(`resource_server: ${m}`))
 
 const httpServer = http.createServer((req, res) => {
   // Method, path and status: never the query string (credentials or tokens

@@ -15,7 +15,6 @@
 // someone it should call server.revokeUserTokens(username) (here: POST
 // /admin/revoke is NOT provided: wire it to your admin tooling).
 'use strict'
-const fs = require('node:fs')
 const http = require('node:http')
 const path = require('node:path')
 const { parseArgs } = require('node:util')
@@ -87,19 +86,7 @@ const httpServer = http.createServer((req, res) => {
   handler(req, res)
 })
 
-process.on('SIGHUP', () => {
-  let json
-  try {
-    json = fs.readFileSync(/** @type {string} */ (values.config), 'utf8')
-  } catch (e) {
-    console.error(`sql_auth_server: reload refused, the running configuration stays: ${/** @type {Error} */ (e).message}`)
-    return
-  }
-  server.reload(json).then(
-    () => console.error('sql_auth_server: configuration reloaded'),
-    (e) => console.error(`sql_auth_server: reload refused, the running configuration stays: ${e.message}`),
-  )
-})
+ropc.reloadOnSighup(server, /** @type {string} */ (values.config), (m) => console.error(`sql_auth_server: ${m}`))
 
 httpServer.listen(Number(values.port), values.host, () => {
   const { port } = /** @type {import('node:net').AddressInfo} */ (httpServer.address())

@@ -8,7 +8,6 @@ the standard library's http.server, with ropc deciding everything.
 reloads the configuration file without dropping a token.
 """
 import argparse
-import signal
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -86,26 +85,11 @@ class Server(ThreadingHTTPServer):
     daemon_threads = True
 
 
-def reload_on_sighup(server: ropc.Server, config_path: str, name: str = "auth_server") -> None:
-    """`kill -HUP` swaps in the configuration file again, without dropping a
-    token; a file that does not load leaves the running configuration be."""
-
-    def reload(signum, frame):
-        try:
-            with open(config_path, encoding="utf-8") as f:
-                server.reload(f.read())
-        except (OSError, ropc.ConfigError, ropc.OAuthError) as e:
-            sys.stderr.write(f"{name}: reload refused, the running configuration stays: {e}\n")
-            return
-        sys.stderr.write(f"{name}: configuration reloaded\n")
-
-    signal.signal(signal.SIGHUP, reload)
-
-
 def serve(server: ropc.Server, host: str, port: int, config_path: str, name: str = "auth_server") -> None:
     """Serves the three endpoints until interrupted; reloads on SIGHUP."""
     httpd = Server((host, port), make_handler(server))
-    reload_on_sighup(server, config_path, name)
+    # `kill -HUP`: the configuration file again, without dropping a token.
+    ropc.reload_on_sighup(server, config_path, lambda message: sys.stderr.write(f"{name}: {message}\n"))
     print(f"{name} listening on http://{host}:{httpd.server_address[1]}", flush=True)
     try:
         httpd.serve_forever()

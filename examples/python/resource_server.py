@@ -13,7 +13,6 @@ SIGHUP reloads the scopes and rules from the configuration file.
 import argparse
 import json
 import os
-import signal
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -101,17 +100,8 @@ def main():
         guard = ropc.ResourceGuard(f.read())
     checker = ropc.IntrospectionChecker(guard, args.introspect, args.client_id, secret)
 
-    def reload(signum, frame):
-        # `kill -HUP`: the scopes and rules again, from the same file.
-        try:
-            with open(args.config, encoding="utf-8") as f:
-                guard.reload(f.read())
-        except (OSError, ropc.ConfigError) as e:
-            sys.stderr.write(f"resource_server: reload refused, the running configuration stays: {e}\n")
-            return
-        sys.stderr.write("resource_server: configuration reloaded\n")
-
-    signal.signal(signal.SIGHUP, reload)
+    # `kill -HUP`: the scopes and rules again, from the same file.
+    ropc.reload_on_sighup(guard, args.config, lambda message: sys.stderr.write(f"resource_server: {message}\n"))
     httpd = Server((args.host, args.port), make_handler(checker))
     print(f"resource_server listening on http://{args.host}:{httpd.server_address[1]}", flush=True)
     try:

@@ -375,13 +375,6 @@ mod tests {
             &table as *const Table as *mut c_void,
         )
         .expect("both callbacks");
-        let fixture = Fixture {
-            username: "alice".into(),
-            password: "alice-pw".into(),
-            groups: vec!["staff".into()],
-            disabled: ("dave".into(), "dave-pw".into()),
-            unknown: "nobody".into(),
-        };
-        run(&accounts, &fixture).expect("the C adapter conforms");
+        run(&accounts, &Fixture::standard()).expect("the C adapter conforms");
     }
 }

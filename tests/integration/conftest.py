@@ -47,6 +47,26 @@ def postgres_url():
     return base
 
 
+def host_accounts_config(throttle=None, clients=()):
+    """A configuration without users, for servers whose resource owners are
+    the host's: app (password grant) and rs (introspection), rules on the
+    staff group, quick pacing and a one-second owner cache."""
+    return {
+        "realm": "host-accounts",
+        "password_hashing": {"m_cost": 64, "t_cost": 1, "p_cost": 1},
+        "throttle": throttle or {"max_failures": 5, "lockout_seconds": 900, "forget_after_seconds": 3600},
+        "accounts": {"min_verify_ms": 20, "owner_cache_seconds": 1},
+        "scopes": [{"name": "read", "resources": ["GET /docs/*", "GET /ledger/*"]}],
+        "clients": [
+            {"id": "app", "secret_hash": sha("app-secret"), "grant_types": ["password", "refresh_token"],
+             "scopes": ["read"], "default_scopes": ["read"]},
+            {"id": "rs", "secret_hash": sha("rs-secret"), "introspect": True},
+            *clients,
+        ],
+        "rules": [{"resources": ["* /docs/*"], "groups": ["staff"]}],
+    }
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def store(request, tmp_path):
     """A store setting on fresh storage: an SQLite file or a new database."""
@@ -76,10 +96,14 @@ class Client:
     def refresh(self, token):
         return self.post("/token", {"grant_type": "refresh_token", "refresh_token": token})
 
-    def active(self, token):
+    def introspect(self, token):
+        """The introspection response, asked as the resource server `rs`."""
         r = self.post("/introspect", {"token": token}, client=("rs", "rs-secret"))
         assert r.status_code == 200, r.text
-        return r.json()["active"]
+        return r.json()
+
+    def active(self, token):
+        return self.introspect(token)["active"]
 
 
 

@@ -9,7 +9,7 @@ import signal
 import time
 import warnings
 
-from conftest import Client, sha
+from conftest import Client, host_accounts_config
 from test_examples import start, stop
 
 with warnings.catch_warnings():
@@ -22,31 +22,11 @@ def line(user, password, groups, disabled=False):
     return f"{user}:{h}:{','.join(groups)}" + (":disabled" if disabled else "")
 
 
-def config():
-    return {
-        "password_hashing": {"m_cost": 64, "t_cost": 1, "p_cost": 1},
-        "accounts": {"min_verify_ms": 20, "owner_cache_seconds": 1},
-        "scopes": [{"name": "read", "resources": ["GET /docs/*"]}],
-        "clients": [
-            {"id": "app", "secret_hash": sha("app-secret"), "grant_types": ["password"], "scopes": ["read"],
-             "default_scopes": ["read"]},
-            {"id": "rs", "secret_hash": sha("rs-secret"), "introspect": True},
-        ],
-        "rules": [{"resources": ["* /docs/*"], "groups": ["staff"]}],
-    }
-
-
-def active(client, token):
-    r = client.post("/introspect", {"token": token}, client=("rs", "rs-secret"))
-    assert r.status_code == 200, r.text
-    return r.json()
-
-
 def test_the_c_example_verifies_owners_through_callbacks_and_reloads_them(tmp_path):
     exe = os.environ.get("ROPC_AUTH_SERVER")
     assert exe, "ROPC_AUTH_SERVER is not set: run `make test-integration`"
     conf = tmp_path / "ropc.json"
-    conf.write_text(json.dumps(config()))
+    conf.write_text(json.dumps(host_accounts_config()))
     passwd = tmp_path / "passwd"
     bob = line("bob", "bob-pw", ["staff"])
     passwd.write_text("\n".join(["# from the old system", line("alice", "alice-pw", ["staff", "finance"]), bob,
@@ -57,7 +37,7 @@ def test_the_c_example_verifies_owners_through_callbacks_and_reloads_them(tmp_pa
         r = client.login("alice")
         assert r.status_code == 200, r.text
         alice = r.json()["access_token"]
-        info = active(client, alice)
+        info = client.introspect(alice)
         assert info["active"] and sorted(info["groups"]) == ["finance", "staff"]
         bob_token = client.login("bob").json()["access_token"]
 
@@ -70,10 +50,10 @@ def test_the_c_example_verifies_owners_through_callbacks_and_reloads_them(tmp_pa
         passwd.write_text("\n".join([line("alice", "new-pw", ["staff"]), bob]) + "\n")
         proc.send_signal(signal.SIGHUP)
         deadline = time.monotonic() + 10
-        while active(client, alice)["active"]:
+        while client.introspect(alice)["active"]:
             assert time.monotonic() < deadline, "the reload did not end alice's tokens"
             time.sleep(0.05)
-        assert active(client, bob_token)["active"], "bob's hash did not change: his tokens stay"
+        assert client.introspect(bob_token)["active"], "bob's hash did not change: his tokens stay"
         assert client.login("alice", "new-pw").status_code == 200
         assert client.login("alice", "alice-pw").status_code == 400
     finally:

@@ -11,7 +11,7 @@ import sys
 import time
 
 import pytest
-from conftest import Client, sha
+from conftest import Client, host_accounts_config, sha
 from test_examples import EXAMPLES, start, stop
 
 
@@ -22,19 +22,9 @@ def ldap_env():
 
 
 def config(rules):
-    return {
-        "realm": "ldap",
-        "password_hashing": {"m_cost": 64, "t_cost": 1, "p_cost": 1},
-        "throttle": {"max_failures": 3, "lockout_seconds": 900, "forget_after_seconds": 3600},
-        "accounts": {"min_verify_ms": 20, "owner_cache_seconds": 1},
-        "scopes": [{"name": "read", "resources": ["GET /docs/*", "GET /ledger/*"]}],
-        "clients": [
-            {"id": "app", "secret_hash": sha("app-secret"), "grant_types": ["password", "refresh_token"],
-             "scopes": ["read"], "default_scopes": ["read"]},
-            {"id": "rs", "secret_hash": sha("rs-secret"), "introspect": True},
-        ],
-        "rules": rules,
-    }
+    doc = host_accounts_config(throttle={"max_failures": 3, "lockout_seconds": 900, "forget_after_seconds": 3600})
+    doc["rules"] = rules
+    return doc
 
 
 RULES = [{"resources": ["GET /docs/*"], "groups": ["staff"]}, {"resources": ["GET /ledger/*"], "groups": ["finance"]}]
@@ -55,22 +45,16 @@ def ldap_server(tmp_path):
         stop(proc)
 
 
-def introspect(client, token):
-    r = client.post("/introspect", {"token": token}, client=("rs", "rs-secret"))
-    assert r.status_code == 200, r.text
-    return r.json()
-
-
 def test_people_sign_in_with_their_directory_password_and_groups_reach_the_rules(ldap_server):
     _, client, _ = ldap_server
     r = client.login("alice")
     assert r.status_code == 200, r.text
-    info = introspect(client, r.json()["access_token"])
+    info = client.introspect(r.json()["access_token"])
     assert info["active"] and info["username"] == "alice"
     assert sorted(info["groups"]) == ["finance", "staff"]
     bob = client.login("bob")
     assert bob.status_code == 200
-    assert introspect(client, bob.json()["access_token"])["groups"] == ["staff"]
+    assert client.introspect(bob.json()["access_token"])["groups"] == ["staff"]
 
 
 def test_unknown_wrong_disabled_injected_and_locked_answer_alike(ldap_server):
@@ -128,12 +112,12 @@ def test_sighup_reloads_the_clients_and_keeps_the_tokens(ldap_server):
     while client.post("/token", login2, client=app2).status_code != 200:
         assert time.monotonic() < deadline, "the reload did not take"
         time.sleep(0.05)
-    assert introspect(client, token)["active"], "tokens survive a reload"
+    assert client.introspect(token)["active"], "tokens survive a reload"
     path.write_text("{ not json")
     proc.send_signal(signal.SIGHUP)
     time.sleep(0.3)
     assert client.post("/token", login2, client=app2).status_code == 200, "a bad file changes nothing"
-    assert introspect(client, token)["active"]
+    assert client.introspect(token)["active"]
     err = stop(proc)
     assert "configuration reloaded" in err
     assert "reload refused" in err

@@ -12,7 +12,7 @@ import time
 
 import psycopg
 import pytest
-from conftest import Client, postgres_url, sha
+from conftest import Client, host_accounts_config, postgres_url, sha
 from test_examples import EXAMPLES, ROOT, start, stop
 
 NODE_PKG = os.path.join(ROOT, "bindings", "node")
@@ -25,19 +25,7 @@ def bcrypt(password):
 
 
 def config(extra_clients=()):
-    return {
-        "password_hashing": {"m_cost": 64, "t_cost": 1, "p_cost": 1},
-        "throttle": {"max_failures": 5, "lockout_seconds": 900, "forget_after_seconds": 3600},
-        "accounts": {"min_verify_ms": 20, "owner_cache_seconds": 1},
-        "scopes": [{"name": "read", "resources": ["GET /docs/*"]}],
-        "clients": [
-            {"id": "app", "secret_hash": sha("app-secret"), "grant_types": ["password"], "scopes": ["read"],
-             "default_scopes": ["read"]},
-            {"id": "rs", "secret_hash": sha("rs-secret"), "introspect": True},
-            *extra_clients,
-        ],
-        "rules": [{"resources": ["* /docs/*"], "groups": ["staff"]}],
-    }
+    return host_accounts_config(clients=extra_clients)
 
 
 @pytest.fixture
@@ -61,17 +49,11 @@ def sql_server(tmp_path):
         stop(proc)
 
 
-def introspect(client, token):
-    r = client.post("/introspect", {"token": token}, client=("rs", "rs-secret"))
-    assert r.status_code == 200, r.text
-    return r.json()
-
-
 def test_sign_in_against_the_table_and_groups_reach_introspection(sql_server):
     _, client, _, _ = sql_server
     r = client.login("alice")
     assert r.status_code == 200, r.text
-    info = introspect(client, r.json()["access_token"])
+    info = client.introspect(r.json()["access_token"])
     assert info["active"] and sorted(info["groups"]) == ["finance", "staff"]
 
 
@@ -115,6 +97,6 @@ def test_sighup_reloads_without_dropping_tokens(sql_server):
     while client.post("/token", login, client=app2).status_code != 200:
         assert time.monotonic() < deadline, "the reload did not take"
         time.sleep(0.05)
-    assert introspect(client, token)["active"]
+    assert client.introspect(token)["active"]
     err = stop(proc)
     assert "configuration reloaded" in err

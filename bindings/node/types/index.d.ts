@@ -4,6 +4,7 @@ declare namespace _exports {
 declare const _exports: {
     tokenHandler: typeof import("./glue.js").tokenHandler;
     protect: typeof import("./glue.js").protect;
+    reloadOnSighup: typeof import("./glue.js").reloadOnSighup;
     Server: typeof Server;
     ResourceGuard: typeof ResourceGuard;
     IntrospectionChecker: typeof IntrospectionChecker;

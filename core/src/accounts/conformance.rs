@@ -23,6 +23,20 @@ pub struct Fixture {
     pub unknown: String,
 }
 
+impl Fixture {
+    /// The fixture every suite in this repository uses: `alice` /
+    /// `alice-pw` in `staff`, `dave` / `dave-pw` disabled, `nobody` unknown.
+    pub fn standard() -> Fixture {
+        Fixture {
+            username: "alice".into(),
+            password: "alice-pw".into(),
+            groups: vec!["staff".into()],
+            disabled: ("dave".into(), "dave-pw".into()),
+            unknown: "nobody".into(),
+        }
+    }
+}
+
 fn groups(o: &Owner) -> BTreeSet<&str> {
     o.groups.iter().map(String::as_str).collect()
 }

@@ -37,6 +37,7 @@ from ._ropc import (
     hash_client_secret,
     hash_password,
 )
+from ._reload import reload_on_sighup
 from ._types import HostAccounts
 from .remote import IntrospectionChecker, IntrospectionUnavailable
 
@@ -77,4 +78,5 @@ __all__ = [
     "generate_client_secret",
     "hash_client_secret",
     "hash_password",
+    "reload_on_sighup",
 ]
