@@ -532,6 +532,19 @@ ropc_status ropc_guard_reload_json(const struct ropc_guard *guard,
                                    struct ropc_error **err);
 
 /**
+ * The resource name of a request by ropc's one rule (README, "Resource
+ * names"): `method` and the raw request `target` as on the request line
+ * (`/invoices/42?x=1`), before any decoding. On success writes `*out`
+ * (free with `ropc_string_free`); a target a backend could read two ways
+ * (an encoded `/`, a dot segment, `//`, a bad escape, ...) is
+ * `ROPC_INVALID_REQUEST` (and, if `err` is not NULL, why): answer 400.
+ */
+ropc_status ropc_resource_name(const char *method,
+                               const char *target,
+                               char **out,
+                               struct ropc_error **err);
+
+/**
  * Frees a guard. NULL is a no-op.
  */
 void ropc_guard_free(struct ropc_guard *guard);

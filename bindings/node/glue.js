@@ -76,16 +76,22 @@ function tokenHandler(server, paths = {}) {
 /**
  * A middleware `(req, res, next)`: the request must carry a bearer token that
  * `checker` (a Server, or an IntrospectionChecker) accepts for `resource`
- * (default: `"METHOD /path"`) and `scope`. Sets `req.principal`.
+ * (default: the request's resource name by ropc's one rule, `resourceName`,
+ * from the raw request target: a target a backend could read two ways gets
+ * 400) and `scope`. Sets `req.principal`.
  * @param {{checkRequest: (authorization: string | null | undefined, resource: string, scope?: string | null) => import('./index.js').Principal | Promise<import('./index.js').Principal>}} checker
  * @param {{resource?: string, scope?: string}} [options]
  * @returns {(req: Request, res: Response, next: Next) => Promise<void>}
  */
 function protect(checker, options = {}) {
-  const { OAuthError, IntrospectionUnavailable } = require('./index.js')
+  const { OAuthError, IntrospectionUnavailable, resourceName } = require('./index.js')
+  const c = /** @type {any} */ (checker)
+  const realm = c.realm ?? c.guard?.realm ?? 'ropc'
   return async (req, res, next) => {
-    const resource = options.resource ?? `${req.method} ${pathOf(req)}`
     try {
+      // Express rewrites req.url under a mount point; originalUrl is the raw target.
+      const target = /** @type {any} */ (req).originalUrl ?? req.url ?? '/'
+      const resource = options.resource ?? resourceName(req.method ?? 'GET', target, realm)
       req.principal = await checker.checkRequest(req.headers.authorization, resource, options.scope ?? null)
     } catch (e) {
       if (e instanceof OAuthError) return send(res, e.status, e.headers, e.body)

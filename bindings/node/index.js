@@ -783,6 +783,20 @@ function hashClientSecret(secret) {
 }
 
 /**
+ * The resource name of a request by ropc's one rule (README, "Resource names"): `method`
+ * and the raw request target (`req.url`: `/invoices/42?x=1`, before any decoding). Throws an
+ * {@link OAuthError} (`invalid_request`, 400, with the RFC 6750 response for `realm`) for a
+ * target a backend could read two ways: an encoded `/`, a dot segment, `//`, a bad escape.
+ * @param {string} method @param {string} target @param {string} [realm]
+ * @returns {string}
+ */
+function resourceName(method, target, realm = 'ropc') {
+  const r = native.resourceName(str(method, 'method'), str(target, 'target'), str(realm, 'realm'))
+  if (typeof r !== 'string') throw new OAuthError(r)
+  return r
+}
+
+/**
  * Runs the core's accounts conformance suite on `accounts` through this
  * binding's adapter (for tests): resolves to `null`, or to what failed.
  * @param {Accounts} accounts
@@ -806,6 +820,7 @@ module.exports = {
   generateClientSecret,
   hashClientSecret,
   checkAccounts,
+  resourceName,
   version: /** @type {string} */ (native.version()),
   MAX_BODY_BYTES,
   ...require('./glue.js'),

@@ -29,6 +29,7 @@ mod resource;
 mod scope;
 mod server;
 pub mod store;
+mod target;
 mod token;
 
 pub use accounts::{
@@ -58,6 +59,7 @@ pub use store::{
 pub use store::{PostgresOptions, PostgresStore};
 #[cfg(feature = "sqlite")]
 pub use store::{SqliteOptions, SqliteStore};
+pub use target::resource_name;
 pub use token::{TokenHash, TOKEN_CHARS};
 
 /// The README's Rust example, compiled and run as a doc test.

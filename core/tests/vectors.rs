@@ -1,7 +1,7 @@
 //! Runs the shared wire-level vectors (tests/vectors/flows.json), which the
 //! C, Python and Node tests run too.
 
-use ropc_core::{Config, HttpRequest, HttpResponse, Principal, ResourceGuard, Server};
+use ropc_core::{Config, ErrorCode, HttpRequest, HttpResponse, Principal, ResourceGuard, Server};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -206,4 +206,31 @@ fn template_matcher_can_fail() {
     assert!(matches("a{{int:n}}b", "a13b", &mut vars).is_err());
     assert!(matches("x{{token:t}}", "xshort", &mut vars).is_err());
     assert!(matches("{\"a\":1}", "{\"a\":2}", &mut vars).is_err());
+}
+
+#[test]
+fn shared_resource_names() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/flows.json");
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("vectors")).expect("json");
+    let cases = doc["resource_names"].as_array().expect("resource_names");
+    assert!(
+        cases.len() >= 20,
+        "the resource-name vectors were not all read"
+    );
+    for case in cases {
+        let (method, target) = (
+            case["method"].as_str().unwrap(),
+            case["target"].as_str().unwrap(),
+        );
+        let got = ropc_core::resource_name(method, target);
+        match case["name"].as_str() {
+            Some(want) => assert_eq!(got.as_deref(), Ok(want), "{method} {target}"),
+            None => assert_eq!(
+                got.map_err(|e| e.code()),
+                Err(ErrorCode::InvalidRequest),
+                "{method} {target}"
+            ),
+        }
+    }
 }

@@ -52,9 +52,11 @@ def make_handler(checker):
                 return
             if length > 0:
                 self.rfile.read(length)
-            path = self.path.split("?", 1)[0]
-            resource = f"{self.command} {path}"
             try:
+                # The raw request target, decoded by ropc's one rule: what is
+                # authorized is what a backend would serve (an encoded "/",
+                # a dot segment or "//" is refused with 400).
+                resource = ropc.resource_name(self.command, self.path, checker.guard.realm)
                 who = checker.check_request(self.headers.get("Authorization"), resource)
             except ropc.OAuthError as err:
                 self.reply(err.status_code, err.headers, err.body)

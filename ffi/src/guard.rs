@@ -53,6 +53,33 @@ pub extern "C" fn ropc_guard_reload_json(
     }
 }
 
+/// The resource name of a request by ropc's one rule (README, "Resource
+/// names"): `method` and the raw request `target` as on the request line
+/// (`/invoices/42?x=1`), before any decoding. On success writes `*out`
+/// (free with `ropc_string_free`); a target a backend could read two ways
+/// (an encoded `/`, a dot segment, `//`, a bad escape, ...) is
+/// `ROPC_INVALID_REQUEST` (and, if `err` is not NULL, why): answer 400.
+#[no_mangle]
+pub extern "C" fn ropc_resource_name(
+    method: *const c_char,
+    target: *const c_char,
+    out: *mut *mut c_char,
+    err: *mut *mut ropc_error,
+) -> ropc_status {
+    ffi_boundary! {
+        let method = try_str!(method);
+        let target = try_str!(target);
+        if out.is_null() { return ropc_status::ROPC_NULL_PARAMETER; }
+        match ropc_core::resource_name(method, target) {
+            Ok(name) => {
+                crate::set(out, into_raw_string(&name));
+                ropc_status::ROPC_OK
+            }
+            Err(e) => ropc_error::oauth(&e).report(err),
+        }
+    }
+}
+
 /// Frees a guard. NULL is a no-op.
 #[no_mangle]
 pub extern "C" fn ropc_guard_free(guard: *mut ropc_guard) {

@@ -37,6 +37,10 @@ for i, case in enumerate(doc["cases"]):
                 lines.append(f"HEADER {name}\t{value}")
             lines.append("BODY " + e["body"])
         lines.append("END")
+# The resource-name rule: method, target, name ("!" for a refusal), tab-separated.
+with open(os.path.join(out, "resource_names.txt"), "w", encoding="utf-8") as f:
+    for r in doc["resource_names"]:
+        f.write(f"{r['method']}\t{r['target']}\t{r['name'] if r['name'] is not None else '!'}\n")
 for line in lines:
     assert "\n" not in line and "\r" not in line, line
 with open(os.path.join(out, "vectors.txt"), "w", encoding="utf-8") as f:

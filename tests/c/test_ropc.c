@@ -1115,6 +1115,43 @@ static void test_callbacks(void) {
     pthread_mutex_destroy(&h.lock);
 }
 
+/* The resource-name rule, from the shared vectors (resource_names.txt). */
+static void test_resource_names(const char *dir) {
+    char path[1024], line[4096];
+    snprintf(path, sizeof path, "%s/resource_names.txt", dir);
+    FILE *f = fopen(path, "r");
+    CHECK(f != NULL, "open %s", path);
+    if (!f) return;
+    int n = 0;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        char *method = line, *target = strchr(method, '\t');
+        if (!target) continue;
+        *target++ = '\0';
+        char *want = strchr(target, '\t');
+        if (!want) continue;
+        *want++ = '\0';
+        char *name = NULL;
+        ropc_error *err = NULL;
+        ropc_status st = ropc_resource_name(method, target, &name, &err);
+        if (strcmp(want, "!") == 0) {
+            CHECK(st == ROPC_INVALID_REQUEST && name == NULL && err != NULL, "%s %s refused", method, target);
+        } else {
+            CHECK(st == ROPC_OK && STR_EQ(name, want), "%s %s -> %s", method, target, name ? name : "(refused)");
+        }
+        ropc_string_free(name);
+        ropc_error_free(err);
+        n++;
+    }
+    fclose(f);
+    CHECK(n >= 20, "read %d resource-name vectors", n);
+    char *name = NULL;
+    CHECK(ropc_resource_name(NULL, "/", &name, NULL) == ROPC_NULL_PARAMETER, "null method");
+    CHECK(ropc_resource_name("GET", NULL, &name, NULL) == ROPC_NULL_PARAMETER, "null target");
+    CHECK(ropc_resource_name("GET", "/", NULL, NULL) == ROPC_NULL_PARAMETER, "null out");
+    CHECK(ropc_resource_name("GET", "/\xff", &name, NULL) == ROPC_INVALID_UTF8 && name == NULL, "bad utf8");
+}
+
 int main(int argc, char **argv) {
     const char *vectors_dir = argc > 1 ? argv[1] : "build/c";
     test_statuses();
@@ -1131,6 +1168,7 @@ int main(int argc, char **argv) {
     test_guard();
     test_stores(vectors_dir);
     test_callbacks();
+    test_resource_names(vectors_dir);
     test_vectors(vectors_dir);
     printf("%d passed, %d failed\n", passed, failed);
     return failed != 0;

@@ -2,7 +2,8 @@
 dropping a token: the C, Python and Node authorization servers (a client
 added by the new file can sign in, an old token stays active) and the
 Python and Node resource servers (new rules apply). A file that does not
-load leaves the running configuration be."""
+load leaves the running configuration be. And the resource servers name
+resources by ropc's one rule: a target a backend could read two ways is 400."""
 import json
 import os
 import signal
@@ -96,3 +97,29 @@ def test_a_resource_server_reloads_its_rules_on_sighup(language, tmp_path):
         err = stop(rs)
         stop(auth)
     assert "configuration reloaded" in err and "reload refused" in err, err
+
+
+@pytest.mark.parametrize("language", sorted(RESOURCE_SERVERS))
+def test_a_resource_server_refuses_targets_a_backend_could_read_two_ways(language, tmp_path):
+    from test_examples import raw
+
+    path = tmp_path / "ropc.json"
+    path.write_text(json.dumps(config({"type": "memory"})))
+    auth, auth_url = start([os.environ["ROPC_AUTH_SERVER"], "--config", str(path), "--port", "0"])
+    rs, rs_url = start([*RESOURCE_SERVERS[language](), "--config", str(path), "--port", "0",
+                        "--introspect", auth_url + "/introspect", "--client-id", "rs"],
+                       env={"ROPC_CLIENT_SECRET": "rs-secret"})
+    try:
+        token = Client(auth_url).login().json()["access_token"]
+        # http.server itself turns a leading "//" into "/" before the handler
+        # sees the target (so it serves what ropc authorized); node:http
+        # passes it through, and the rule refuses it.
+        double = b"200" if language == "python" else b"400"
+        for target, status in [("/docs/1", b"200"), ("/docs/%2e%2e/admin", b"400"), ("/docs/..%2fadmin", b"400"),
+                               ("//docs/1", double), ("/docs/a//b", b"400"), ("/docs/a%00", b"400")]:
+            reply = raw(rs_url, f"GET {target} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+                                "Connection: close\r\n\r\n".encode())
+            assert reply.split(b" ", 2)[1] == status, (target, reply[:200])
+    finally:
+        stop(rs)
+        stop(auth)

@@ -363,9 +363,42 @@ STORE_CASES = [
     ]),
 ]
 
+# The resource-name rule (core/src/target.rs): (method, raw request target,
+# the resource name, or None where the target is refused with invalid_request).
+RESOURCE_NAMES = [
+    ("GET", "/", "GET /"),
+    ("GET", "/invoices/42", "GET /invoices/42"),
+    ("GET", "/invoices/42?page=2&next=/../admin", "GET /invoices/42"),
+    ("POST", "/docs/a%20b", "POST /docs/a b"),
+    ("GET", "/docs/%C3%A9t%C3%A9", "GET /docs/\u00e9t\u00e9"),
+    ("GET", "/docs/", "GET /docs/"),
+    ("GET", "/docs/..x", "GET /docs/..x"),
+    ("get", "/docs", "get /docs"),
+    ("GET", "/users/carol/%2e%2e/bob/x", None),
+    ("GET", "/invoices/..%2fadmin", None),
+    ("GET", "/invoices/%2F", None),
+    ("GET", "/a/%5c..", None),
+    ("GET", "/a/../b", None),
+    ("GET", "/a/./b", None),
+    ("GET", "/a/%2E", None),
+    ("GET", "//evil/invoices/1", None),
+    ("GET", "/a//b", None),
+    ("GET", "invoices/1", None),
+    ("GET", "http://host/invoices/1", None),
+    ("OPTIONS", "*", None),
+    ("GET", "/a%zz", None),
+    ("GET", "/a%4", None),
+    ("GET", "/a%ff", None),
+    ("GET", "/a%00b", None),
+    ("GET", "/a%0d%0aX-Injected:%201", None),
+    ("GET", "/a#frag", None),
+    ("G T", "/", None),
+]
+
 doc = {
     "description": "ropc wire-level vectors: same request, same status, headers and body in every language.",
     "config": CONFIG,
+    "resource_names": [{"method": m, "target": t, "name": n} for m, t, n in RESOURCE_NAMES],
     "cases": [{"name": name, "steps": steps} for name, steps in CASES]
     + [{"name": name, "store": store, "steps": steps} for name, store, steps in STORE_CASES],
 }

@@ -686,6 +686,18 @@ pub struct NativeAccountsStats {
     pub pace_target_us: f64,
 }
 
+/// The resource name of a request by ropc's one rule, or the RFC 6750
+/// refusal (for `realm`) of a target a backend could read two ways.
+#[napi(catch_unwind)]
+pub fn resource_name(method: String, target: String, realm: String) -> Either<String, NativeError> {
+    match core::resource_name(&method, &target) {
+        Ok(name) => Either::A(name),
+        Err(e) => Either::B(native_error(from_refusal(core::Refusal::for_error(
+            e, &realm,
+        )))),
+    }
+}
+
 /// A server from a JSON configuration, or what is wrong with it.
 #[napi(catch_unwind)]
 pub fn create_server(json: String) -> Either<NativeServer, ConfigFailure> {

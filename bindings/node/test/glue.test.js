@@ -119,3 +119,28 @@ test('an introspection endpoint that answers anything but 200 is unavailable (50
     await new Promise((r) => as.close(r))
   }
 })
+
+test('protect names resources by the one rule: what is authorized is what a backend would serve', async () => {
+  const server = new ropc.Server(config)
+  const guard = ropc.protect(server)
+  const app = await listen((req, res) => guard(req, res, () => res.writeHead(200).end('served')))
+  try {
+    const token = (await server.passwordGrant('app', 'app-secret', 'alice', 'alice-pw', 'read')).accessToken
+    const get = (target) =>
+      new Promise((resolve, reject) => {
+        // Raw targets: fetch() would normalize them before they are sent.
+        const req = http.request(`${app.url}/`, { path: target, headers: { Authorization: `Bearer ${token}` } }, (res) => {
+          res.resume()
+          res.on('end', () => resolve(res.statusCode))
+        })
+        req.on('error', reject)
+        req.end()
+      })
+    assert.equal(await get('/users/alice/docs'), 200)
+    for (const target of ['//evil/users/alice/x', '/users/alice/%2e%2e/bob/x', '/users/alice/..%2fbob', '/users/alice/../bob/x']) {
+      assert.equal(await get(target), 400, target)
+    }
+  } finally {
+    await app.close()
+  }
+})

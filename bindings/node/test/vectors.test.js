@@ -94,3 +94,14 @@ test('the vectors were all read, and the matcher can fail', () => {
   assert.ok(!matches('a{{int:n}}b', 'a13b', env))
   assert.ok(!matches('x{{token:t}}', 'xshort', env))
 })
+
+test('the resource-name rule, from the shared vectors', () => {
+  assert.ok(doc.resource_names.length >= 20)
+  for (const c of doc.resource_names) {
+    if (c.name === null) {
+      assert.throws(() => ropc.resourceName(c.method, c.target), (e) => e.code === 'invalid_request' && e.status === 400, `${c.method} ${c.target}`)
+    } else {
+      assert.equal(ropc.resourceName(c.method, c.target), c.name, `${c.method} ${c.target}`)
+    }
+  }
+})

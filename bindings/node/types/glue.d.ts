@@ -64,7 +64,9 @@ export function tokenHandler(server: {
 /**
  * A middleware `(req, res, next)`: the request must carry a bearer token that
  * `checker` (a Server, or an IntrospectionChecker) accepts for `resource`
- * (default: `"METHOD /path"`) and `scope`. Sets `req.principal`.
+ * (default: the request's resource name by ropc's one rule, `resourceName`,
+ * from the raw request target: a target a backend could read two ways gets
+ * 400) and `scope`. Sets `req.principal`.
  * @param {{checkRequest: (authorization: string | null | undefined, resource: string, scope?: string | null) => import('./index.js').Principal | Promise<import('./index.js').Principal>}} checker
  * @param {{resource?: string, scope?: string}} [options]
  * @returns {(req: Request, res: Response, next: Next) => Promise<void>}

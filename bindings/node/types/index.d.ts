@@ -17,6 +17,7 @@ declare const _exports: {
     generateClientSecret: typeof generateClientSecret;
     hashClientSecret: typeof hashClientSecret;
     checkAccounts: typeof checkAccounts;
+    resourceName: typeof resourceName;
     version: string;
     MAX_BODY_BYTES: number;
 };
@@ -472,3 +473,12 @@ declare function checkAccounts(accounts: Accounts, fixture: {
     disabled: [string, string];
     unknown: string;
 }): Promise<string | null>;
+/**
+ * The resource name of a request by ropc's one rule (README, "Resource names"): `method`
+ * and the raw request target (`req.url`: `/invoices/42?x=1`, before any decoding). Throws an
+ * {@link OAuthError} (`invalid_request`, 400, with the RFC 6750 response for `realm`) for a
+ * target a backend could read two ways: an encoded `/`, a dot segment, `//`, a bad escape.
+ * @param {string} method @param {string} target @param {string} [realm]
+ * @returns {string}
+ */
+declare function resourceName(method: string, target: string, realm?: string): string;

@@ -733,6 +733,19 @@ fn hash_password(
         .map_err(|e| PyValueError::new_err(e.to_string()))
 }
 
+/// The resource name of a request by ropc's one rule: `method` and the raw
+/// request target (`/invoices/42?x=1`, before any decoding). Raises
+/// `InvalidRequest`, carrying the RFC 6750 response for `realm`, for a
+/// target a backend could read two ways.
+#[pyfunction]
+#[pyo3(signature = (method, target, realm="ropc"))]
+fn resource_name(py: Python<'_>, method: &str, target: &str, realm: &str) -> PyResult<String> {
+    core::resource_name(method, target).map_err(|e| {
+        let refusal = core::Refusal::for_error(e, realm);
+        oauth_error(py, refusal.error.as_ref(), &refusal.response)
+    })
+}
+
 /// A new client secret and the `sha256:` hash for the configuration.
 #[pyfunction]
 fn generate_client_secret() -> (String, String) {
@@ -757,6 +770,7 @@ fn _ropc(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(hash_password, m)?)?;
     m.add_function(wrap_pyfunction!(generate_client_secret, m)?)?;
     m.add_function(wrap_pyfunction!(hash_client_secret, m)?)?;
+    m.add_function(wrap_pyfunction!(resource_name, m)?)?;
     m.add("__version__", core::VERSION)?;
     m.add("MAX_BODY_BYTES", core::MAX_BODY_BYTES)?;
     Ok(())

@@ -171,3 +171,56 @@ def test_an_introspection_endpoint_answering_non_200_is_unavailable_and_logged(c
         finally:
             httpd.shutdown()
             httpd.server_close()
+
+
+def test_every_glue_names_resources_by_the_one_rule(server):
+    """What is authorized is what a backend would serve: an encoded dot
+    segment or '/' is refused (400), in WSGI, ASGI, Flask and FastAPI."""
+    token = server.password_grant("app", "app-secret", "alice", "alice-pw").access_token
+    auth = {"Authorization": f"Bearer {token}"}
+
+    def inner(environ, start):
+        start("200 OK", [])
+        return [b"served"]
+
+    protected = ropc.wsgi.protect(inner, server)
+    # A server that keeps the raw target (gunicorn's RAW_URI) ...
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/users/bob/x", "RAW_URI": "/users/alice/%2e%2e/bob/x",
+               "HTTP_AUTHORIZATION": f"Bearer {token}", "wsgi.input": io.BytesIO(b"")}
+    seen = {}
+    body = b"".join(protected(environ, lambda s, h: seen.update(status=s, headers=h)))
+    assert seen["status"].startswith("400") and b"invalid_request" in body
+    # ... and one that decoded PATH_INFO already: the dot segment is still refused.
+    status, _, body, _ = wsgi_call(protected, "GET", "/users/alice/../bob/x", auth)
+    assert status == 400 and b"invalid_request" in body
+    status, _, body, _ = wsgi_call(protected, "GET", "/users/alice/x y", auth)
+    assert (status, body) == (200, b"served"), "a decoded space is fine"
+
+    async def asgi_inner(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"served"})
+
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    async def receive():
+        return {"type": "http.request", "body": b""}
+
+    scope = {"type": "http", "method": "GET", "path": "/invoices/../admin", "raw_path": b"/invoices/..%2fadmin",
+             "headers": [(b"authorization", f"Bearer {token}".encode())]}
+    asyncio.run(ropc.asgi.protect(asgi_inner, server)(scope, receive, send))
+    assert sent[0]["status"] == 400
+
+    flask = pytest.importorskip("flask")
+    app = flask.Flask("t")
+
+    @app.get("/users/<path:rest>")
+    @flask_require(server)
+    def user(rest):
+        return {"rest": rest}
+
+    client = app.test_client()
+    assert client.get("/users/alice/docs", headers=auth).status_code == 200
+    assert client.get("/users/alice/%2e%2e/bob/x", headers=auth).status_code == 400

@@ -110,3 +110,13 @@ def test_matcher_can_fail():
     assert matches('a{{int:n}}b', 'a12b', env) and env["n"] == "12"
     assert not matches('a{{int:n}}b', 'a13b', env)
     assert not matches('x{{token:t}}', 'xshort', env)
+
+
+@pytest.mark.parametrize("case", DOC["resource_names"], ids=lambda c: f"{c['method']} {c['target']}")
+def test_resource_names(case):
+    if case["name"] is None:
+        with pytest.raises(ropc.InvalidRequest) as info:
+            ropc.resource_name(case["method"], case["target"])
+        assert info.value.status_code == 400
+    else:
+        assert ropc.resource_name(case["method"], case["target"]) == case["name"]

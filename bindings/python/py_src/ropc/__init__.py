@@ -36,6 +36,7 @@ from ._ropc import (
     generate_client_secret,
     hash_client_secret,
     hash_password,
+    resource_name,
 )
 from ._reload import reload_on_sighup
 from ._types import HostAccounts
@@ -79,4 +80,5 @@ __all__ = [
     "hash_client_secret",
     "hash_password",
     "reload_on_sighup",
+    "resource_name",
 ]

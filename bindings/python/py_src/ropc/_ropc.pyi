@@ -14,6 +14,7 @@ __all__ = [
     "hash_password",
     "generate_client_secret",
     "hash_client_secret",
+    "resource_name",
     "__version__",
     "MAX_BODY_BYTES",
 ]
@@ -159,6 +160,9 @@ class ResourceGuard:
 def hash_password(password: str, m_cost: int = 19456, t_cost: int = 2, p_cost: int = 1) -> str: ...
 def generate_client_secret() -> Tuple[str, str]: ...
 def hash_client_secret(secret: str) -> str: ...
+def resource_name(method: str, target: str, realm: str = "ropc") -> str:
+    """The resource name of a request (method and raw request target) by ropc's one
+    rule; raises ``InvalidRequest`` for a target a backend could read two ways."""
 def _check_accounts(
     host_accounts: HostAccounts,
     username: str,

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any, Awaitable, Callable, Dict, List, MutableMapping, Optional, Tuple
+from urllib.parse import quote
 
 from ._errors import OAuthError
-from ._ropc import MAX_BODY_BYTES, Server
+from ._ropc import MAX_BODY_BYTES, Server, resource_name
 from .remote import IntrospectionUnavailable
-from .wsgi import Checker
+from .wsgi import Checker, _realm
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Dict[str, Any]]]
@@ -66,6 +67,23 @@ def token_app(server: Server, *, token_path: str = "/token", introspection_path:
     return app
 
 
+def request_target(asgi_scope: Scope) -> str:
+    """The raw request target of an ASGI request: ``raw_path`` when the server
+    gives it (uvicorn, hypercorn), else ``path`` encoded again (where an
+    encoded ``/`` can no longer be told from a plain one)."""
+    raw = asgi_scope.get("raw_path")
+    if raw:
+        # Bytes that are not UTF-8 stay escaped: the rule then refuses them.
+        return quote(bytes(raw), safe="/%!$&'()*+,;=:@-._~")
+    return quote(str(asgi_scope.get("path") or "/").encode("utf-8"), safe="/!$&'()*+,;=:@-._~")
+
+
+def resource_of(asgi_scope: Scope, realm: str = "ropc") -> str:
+    """The resource name of an ASGI request by ropc's one rule (raises
+    ``InvalidRequest`` for a target a backend could read two ways)."""
+    return resource_name(str(asgi_scope.get("method", "GET")), request_target(asgi_scope), realm)
+
+
 def protect(app: ASGIApp, checker: Checker, resource: Optional[str] = None, scope: Optional[str] = None) -> ASGIApp:
     """Wraps an ASGI app like ``ropc.wsgi.protect``; the principal goes in
     ``scope["ropc.principal"]``."""
@@ -74,9 +92,9 @@ def protect(app: ASGIApp, checker: Checker, resource: Optional[str] = None, scop
         if asgi_scope["type"] != "http":
             await app(asgi_scope, receive, send)
             return
-        name = resource or f"{asgi_scope.get('method', 'GET')} {asgi_scope.get('path', '/')}"
         loop = asyncio.get_running_loop()
         try:
+            name = resource or resource_of(asgi_scope, _realm(checker))
             asgi_scope["ropc.principal"] = await loop.run_in_executor(
                 None, checker.check_request, _header(asgi_scope, b"authorization"), name, scope)
         except OAuthError as err:

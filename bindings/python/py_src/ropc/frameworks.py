@@ -7,14 +7,17 @@ from typing import Any, Callable, Optional, TypeVar
 
 from ._errors import OAuthError
 from .remote import IntrospectionUnavailable
-from .wsgi import Checker
+from .asgi import resource_of as asgi_resource_of
+from .wsgi import Checker, _realm
+from .wsgi import resource_of as wsgi_resource_of
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def flask_require(checker: Checker, resource: Optional[str] = None, scope: Optional[str] = None) -> Callable[[F], F]:
     """A Flask view decorator: the request must carry a bearer token that
-    ``checker`` accepts for ``resource`` (default ``"METHOD /path"``) and
+    ``checker`` accepts for ``resource`` (default: the request's resource name
+    by ``ropc.resource_name``) and
     ``scope``. The principal is in ``flask.g.ropc_principal``."""
 
     def decorate(view: F) -> F:
@@ -23,8 +26,8 @@ def flask_require(checker: Checker, resource: Optional[str] = None, scope: Optio
             import flask
 
             request = flask.request
-            name = resource or f"{request.method} {request.path}"
             try:
+                name = resource or wsgi_resource_of(request.environ, _realm(checker))
                 flask.g.ropc_principal = checker.check_request(request.headers.get("Authorization"), name, scope)
             except OAuthError as err:
                 return flask.Response(err.body, status=err.status_code, headers=err.headers)
@@ -46,8 +49,8 @@ def fastapi_require(checker: Checker, resource: Optional[str] = None, scope: Opt
     from starlette.concurrency import run_in_threadpool
 
     async def dependency(request: Request) -> Any:
-        name = resource or f"{request.method} {request.url.path}"
         try:
+            name = resource or asgi_resource_of(request.scope, _realm(checker))
             return await run_in_threadpool(checker.check_request, request.headers.get("authorization"), name, scope)
         except OAuthError as err:
             detail = json.loads(err.body) if err.body else {"error": None, "error_description": err.description}

@@ -3,9 +3,10 @@ revocation endpoints, and a middleware that protects an app."""
 from __future__ import annotations
 
 from typing import Any, Callable, Dict, Iterable, List, Optional, Protocol, Tuple
+from urllib.parse import quote
 
 from ._errors import OAuthError
-from ._ropc import MAX_BODY_BYTES, Principal, Server
+from ._ropc import MAX_BODY_BYTES, Principal, Server, resource_name
 from .remote import IntrospectionUnavailable
 
 Environ = Dict[str, Any]
@@ -60,15 +61,41 @@ def refusal(err: OAuthError) -> Tuple[int, List[Tuple[str, str]], bytes]:
     return err.status_code, list(err.headers), err.body
 
 
+def _realm(checker: Any) -> str:
+    guard = getattr(checker, "guard", checker)
+    realm = getattr(guard, "realm", "ropc")
+    return realm if isinstance(realm, str) else "ropc"
+
+
+def request_target(environ: Environ) -> str:
+    """The raw request target of a WSGI request: the server's own copy when it
+    keeps one (gunicorn's RAW_URI, uWSGI's and werkzeug's REQUEST_URI), else
+    SCRIPT_NAME + PATH_INFO encoded again (where an encoded ``/`` can no
+    longer be told from a plain one: prefer a server that keeps the raw one)."""
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if raw:
+        return str(raw)
+    # PEP 3333: PATH_INFO holds the decoded bytes as latin-1.
+    path = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")) or "/"
+    return quote(path.encode("latin-1"), safe="/!$&'()*+,;=:@-._~")
+
+
+def resource_of(environ: Environ, realm: str = "ropc") -> str:
+    """The resource name of a WSGI request by ropc's one rule (raises
+    ``InvalidRequest`` for a target a backend could read two ways)."""
+    return resource_name(environ.get("REQUEST_METHOD", "GET"), request_target(environ), realm)
+
+
 def protect(app: WSGIApp, checker: Checker, resource: Optional[str] = None, scope: Optional[str] = None) -> WSGIApp:
     """Wraps a WSGI app: every request must carry a bearer token that
     ``checker`` (a ``Server`` or an ``IntrospectionChecker``) accepts for
-    ``resource`` (default: ``"METHOD /path"``) and ``scope``. The principal
-    is put in ``environ["ropc.principal"]``."""
+    ``resource`` (default: the request's resource name by ropc's rule,
+    ``ropc.resource_name``) and ``scope``. The principal is put in
+    ``environ["ropc.principal"]``."""
 
     def middleware(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
-        name = resource or f"{environ.get('REQUEST_METHOD', 'GET')} {environ.get('PATH_INFO', '/')}"
         try:
+            name = resource or resource_of(environ, _realm(checker))
             environ["ropc.principal"] = checker.check_request(environ.get("HTTP_AUTHORIZATION"), name, scope)
         except OAuthError as err:
             status, headers, body = refusal(err)
