@@ -4,7 +4,10 @@
  *
  *   auth_server --config ropc.json [--port 9000] [--passwd users.txt]
  *
- * --port 0 picks a free port; the first line printed says which. Stops on
+ * --port 0 picks a free port; the first line printed says which. Against
+ * slow and many connections: --max-connections (512 in all), --per-ip (16
+ * from one address), --body-deadline (10 s for a whole request body) and
+ * --idle-timeout (10 s without a byte). Stops on
  * SIGINT or SIGTERM; SIGHUP reloads the configuration (and the passwd file)
  * without dropping a token.
  *
@@ -25,15 +28,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MAX_BODY (64 * 1024 + 1) /* one byte past ropc's limit: it refuses the rest */
 
 typedef struct {
     char *data;
     size_t len;
+    struct timespec started; /* when the headers were in: the body has a deadline */
 } body_buf;
 
 static ropc_server *server;
+
+/* Limits against slow and many connections (see the README's C example):
+ * all connections, connections from one address, the seconds a request's
+ * body may take in all, and the seconds a connection may stay idle. */
+static unsigned max_connections = 512, per_ip = 16, body_deadline = 10, idle_timeout = 10;
+
+static double since(const struct timespec *t) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
 
 /* ---- the host's accounts: a passwd-style file ------------------------------ */
 
@@ -226,10 +242,17 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     if (!b) { /* first call: headers only */
         b = calloc(1, sizeof *b);
         if (!b) return MHD_NO;
+        clock_gettime(CLOCK_MONOTONIC, &b->started);
         *ctx = b;
         return MHD_YES;
     }
     if (*upload_size) { /* a chunk of body */
+        /* A body trickled a byte at a time keeps a connection busy for ever
+         * under an idle timeout alone: the whole body has a deadline. */
+        if (since(&b->started) > (double)body_deadline) {
+            fprintf(stderr, "auth_server: a request body took longer than %u s; connection closed\n", body_deadline);
+            return MHD_NO;
+        }
         size_t take = *upload_size;
         if (b->len + take > MAX_BODY) take = b->len < MAX_BODY ? MAX_BODY - b->len : 0;
         if (take) {
@@ -319,9 +342,15 @@ int main(int argc, char **argv) {
         if (strcmp(argv[i], "--config") == 0) config = argv[i + 1];
         else if (strcmp(argv[i], "--port") == 0) port = atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--passwd") == 0) passwd = argv[i + 1];
+        else if (strcmp(argv[i], "--max-connections") == 0) max_connections = (unsigned)atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--per-ip") == 0) per_ip = (unsigned)atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--body-deadline") == 0) body_deadline = (unsigned)atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--idle-timeout") == 0) idle_timeout = (unsigned)atoi(argv[i + 1]);
     }
-    if (!config || port < 0 || port > 65535) {
-        fprintf(stderr, "usage: auth_server --config FILE [--port 9000] [--passwd FILE]\n");
+    if (!config || port < 0 || port > 65535 || max_connections == 0 || per_ip == 0 || body_deadline == 0 ||
+        idle_timeout == 0) {
+        fprintf(stderr, "usage: auth_server --config FILE [--port 9000] [--passwd FILE] [--max-connections 512]\n"
+                        "                   [--per-ip 16] [--body-deadline 10] [--idle-timeout 10]\n");
         return 2;
     }
     ropc_error *err = NULL;
@@ -381,7 +410,9 @@ int main(int argc, char **argv) {
     struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, &handle, NULL,
                                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
                                             (unsigned)4, MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
-                                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
+                                            MHD_OPTION_CONNECTION_TIMEOUT, idle_timeout,
+                                            MHD_OPTION_CONNECTION_LIMIT, max_connections,
+                                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "auth_server: cannot listen on 127.0.0.1:%d\n", port);
         ropc_server_free(server);

@@ -1,0 +1,71 @@
+"""The C example under many and slow connections: one address gets at most
+--per-ip connections (the next is closed at once, the others still
+served), and a request body trickled in is cut at --body-deadline even
+though bytes keep arriving (an idle timeout alone would never fire)."""
+import json
+import os
+import socket
+import time
+
+from conftest import Client, config
+from test_examples import start, stop
+
+
+def test_the_c_example_limits_connections_per_address_and_body_time(tmp_path):
+    path = tmp_path / "ropc.json"
+    path.write_text(json.dumps(config({"type": "memory"})))
+    proc, url = start([os.environ["ROPC_AUTH_SERVER"], "--config", str(path), "--port", "0",
+                       "--per-ip", "4", "--body-deadline", "1", "--idle-timeout", "30"])
+    host, port = url.split("//")[1].split(":")
+    held = []
+    try:
+        for _ in range(4):
+            s = socket.create_connection((host, int(port)), timeout=5)
+            s.sendall(b"POST /token HTTP/1.1\r\nHost: x\r\n")  # headers never finished
+            held.append(s)
+        time.sleep(0.2)
+        extra = socket.create_connection((host, int(port)), timeout=5)
+        extra.sendall(b"GET /token HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        try:
+            reply = extra.recv(100)
+        except ConnectionResetError:
+            reply = b""
+        assert reply == b"", f"a fifth connection from one address is closed unanswered, got {reply!r}"
+        extra.close()
+        for s in held:
+            s.close()
+        time.sleep(0.2)
+        assert Client(url).login().status_code == 200, "once they are gone, the address is served again"
+
+        # A body of 100 bytes sent a byte every 0.2 s: cut after about 1 s,
+        # long before it would end (20 s) or the idle timeout (30 s) fired.
+        s = socket.create_connection((host, int(port)), timeout=15)
+        s.sendall(b"POST /token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                  b"Content-Length: 100\r\n\r\n")
+        began = time.monotonic()
+        closed = False
+        for _ in range(100):
+            try:
+                s.sendall(b"a")
+                time.sleep(0.2)
+            except (BrokenPipeError, ConnectionResetError):
+                closed = True
+                break
+            s.settimeout(0.01)
+            try:
+                if s.recv(100) == b"":
+                    closed = True
+                    break
+            except socket.timeout:
+                pass
+            except ConnectionResetError:
+                closed = True
+                break
+            s.settimeout(15)
+        assert closed and time.monotonic() - began < 15, "the trickled body was not cut"
+        s.close()
+    finally:
+        for s in held:
+            s.close()
+        err = stop(proc)
+    assert "took longer than 1 s" in err
