@@ -15,7 +15,7 @@ CWARN    := -Wall -Wextra -Wpedantic -Werror
 VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full \
             --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
 
-.PHONY: all test test-all test-integration test-rust bench-stores bench-accounts lint test-c test-python python test-node node test-demo demo-deps demo-rust microhttpd stage-debug demo bench header lib install clean
+.PHONY: all test test-all test-integration test-rust bench-stores bench-accounts stress lint test-c test-python python test-node node test-demo demo-deps demo-rust microhttpd stage-debug demo bench header lib install clean
 
 all:
 	$(CARGO) build --workspace
@@ -256,6 +256,11 @@ bench-accounts:
 	$(CARGO) run -q --release -p ropc-core --example bench_accounts -- 100 > $(RAW)/accounts.json
 	cp $(RAW)/accounts.json bench/results/accounts.json
 	python3 bench/report_accounts.py bench/results/accounts.json bench/results/accounts.md
+
+# Memory under 1,000 concurrent password grants (the bounded argon2 pool):
+# bench/results/stress.{json,md}. Not a test: nothing here is timed in CI.
+stress: $(BUILD)/c/auth_server python
+	$(VPY) bench/stress_passwords.py $(BUILD)/c/auth_server bench/results
 
 clean:
 	$(CARGO) clean

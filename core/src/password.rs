@@ -1,10 +1,16 @@
 //! Password hashing: argon2id, PHC strings, a length cap, dummy verification
 //! for unknown accounts, and detection of hashes made on older parameters.
 
-use argon2::password_hash::{phc::PasswordHash, PasswordHasher, PasswordVerifier};
-use argon2::{Algorithm, Argon2, Params, Version};
-use once_cell::sync::OnceCell;
+use argon2::password_hash::{phc::PasswordHash, PasswordHasher};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
+use once_cell::sync::{Lazy, OnceCell};
+use parking_lot::Mutex;
 use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::Arc;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
 
 /// The longest password accepted, in bytes. Longer ones are refused before
 /// any hashing so that a huge password cannot cost the server anything.
@@ -129,6 +135,17 @@ pub struct PasswordHashed {
     phc: PasswordHash,
     params: HashParams,
     is_argon2id: bool,
+    /// What a verification needs, decoded once: shared with the pool.
+    prepared: Arc<Prepared>,
+}
+
+/// A hash's algorithm, parameters, salt and expected output, decoded.
+struct Prepared {
+    algorithm: Algorithm,
+    version: Version,
+    params: Params,
+    salt: Vec<u8>,
+    expected: Vec<u8>,
 }
 
 impl fmt::Debug for PasswordHashed {
@@ -156,7 +173,20 @@ impl PasswordHashed {
             return Err("the PHC string has no salt or no hash".into());
         }
         let p = Params::try_from(&parsed).map_err(|e| format!("bad argon2 parameters: {e}"))?;
+        let prepared = Prepared {
+            algorithm: Algorithm::try_from(alg).map_err(|e| format!("bad algorithm: {e}"))?,
+            version: Version::try_from(parsed.version.unwrap_or(0x13))
+                .map_err(|e| format!("bad argon2 version: {e}"))?,
+            params: p.clone(),
+            salt: parsed.salt.as_ref().map(|s| s.to_vec()).unwrap_or_default(),
+            expected: parsed
+                .hash
+                .as_ref()
+                .map(|h| h.as_bytes().to_vec())
+                .unwrap_or_default(),
+        };
         Ok(PasswordHashed {
+            prepared: Arc::new(prepared),
             is_argon2id: alg == "argon2id" && parsed.version.unwrap_or(0x13) == 0x13,
             params: HashParams {
                 m_cost: p.m_cost(),
@@ -172,13 +202,11 @@ impl PasswordHashed {
         self.phc.to_string()
     }
 
-    /// Whether `password` matches. Takes as long as one argon2 verification
-    /// at this hash's parameters, whatever the outcome.
-    pub fn verify(&self, password: &str) -> bool {
+    /// Whether `password` matches, verified on the bounded pool under the
+    /// caller's `permit` (see [`reserve`]); the caller waits for it.
+    pub(crate) fn verify_on_pool(&self, permit: Permit, password: &str) -> bool {
         VERIFICATIONS.with(|n| n.set(n.get() + 1));
-        Argon2::default()
-            .verify_password(password.as_bytes(), &self.phc)
-            .is_ok()
+        permit.run(Arc::clone(&self.prepared), password)
     }
 
     /// The parameters the hash was made with.
@@ -224,8 +252,9 @@ impl Passwords {
         self.params
     }
 
-    /// Spends the time a real verification would, for an unknown account.
-    pub(crate) fn verify_dummy(&self, password: &str) {
+    /// Spends the time a real verification would, for an unknown account,
+    /// on the pool under the caller's permit.
+    pub(crate) fn verify_dummy(&self, permit: Permit, password: &str) {
         let dummy = self.dummy.get_or_init(|| {
             let mut random = [0u8; 32];
             crate::token::fill_random(&mut random);
@@ -233,7 +262,148 @@ impl Passwords {
                 .expect("parameters were validated when the server was built");
             PasswordHashed::parse(&phc).expect("argon2 produced a valid PHC string")
         });
-        let _ = dummy.verify(password);
+        let _ = dummy.verify_on_pool(permit, password);
+    }
+}
+
+// ---- the bounded verification pool ------------------------------------------
+//
+// argon2 wants m_cost KiB per verification. Run on whatever thread called
+// (a web server's, libuv's), every concurrent check allocated 19 MiB more and
+// glibc kept the buffers per thread: the C example's RSS went from 5 MB to
+// 650 MB, and cheap requests waited behind password checks on the same
+// threads. Verifications now run on a few threads of their own (one per core
+// by default) that reuse their buffers; a caller first takes a permit, of
+// which there are threads + queue at most, so that past that a request is
+// answered 503 at once instead of piling up memory.
+
+/// The pool is full: answer `503 temporarily_unavailable`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Busy;
+
+struct Job {
+    prepared: Arc<Prepared>,
+    password: Zeroizing<Vec<u8>>,
+    reply: SyncSender<bool>,
+}
+
+struct Pool {
+    jobs: Mutex<std::sync::mpsc::Sender<Job>>,
+    outstanding: AtomicUsize,
+    capacity: usize,
+}
+
+fn env_number(name: &str) -> Option<usize> {
+    std::env::var(name)
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+        .filter(|n| *n > 0)
+}
+
+static POOL: Lazy<Pool> = Lazy::new(|| {
+    // ROPC_VERIFY_THREADS (default: the cores) and ROPC_VERIFY_QUEUE
+    // (default: 32 per thread) size the pool, for every binding alike.
+    let threads = env_number("ROPC_VERIFY_THREADS")
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+        .min(256);
+    let queue = env_number("ROPC_VERIFY_QUEUE")
+        .unwrap_or(32 * threads)
+        .min(1 << 20);
+    Pool::start(threads, queue)
+});
+
+impl Pool {
+    fn start(threads: usize, queue: usize) -> Pool {
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        let rx = Arc::new(Mutex::new(rx));
+        for i in 0..threads {
+            let rx = Arc::clone(&rx);
+            let spawned = std::thread::Builder::new()
+                .name(format!("ropc-argon2-{i}"))
+                .spawn(move || work(&rx));
+            if spawned.is_err() {
+                log::error!(target: "ropc::password", "cannot start an argon2 thread");
+            }
+        }
+        Pool {
+            jobs: Mutex::new(tx),
+            outstanding: AtomicUsize::new(0),
+            capacity: threads + queue,
+        }
+    }
+
+    fn reserve(&'static self) -> Result<Permit, Busy> {
+        if self.outstanding.fetch_add(1, Ordering::AcqRel) >= self.capacity {
+            self.outstanding.fetch_sub(1, Ordering::AcqRel);
+            return Err(Busy);
+        }
+        Ok(Permit(self))
+    }
+}
+
+fn work(rx: &Mutex<std::sync::mpsc::Receiver<Job>>) {
+    let mut blocks: Vec<Block> = Vec::new();
+    loop {
+        let job = match rx.lock().recv() {
+            Ok(job) => job,
+            Err(_) => return,
+        };
+        let p = &job.prepared;
+        let need = p.params.block_count();
+        if blocks.len() < need {
+            blocks.resize(need, Block::default());
+        }
+        let mut out = Zeroizing::new(vec![0u8; p.expected.len()]);
+        let ok = Argon2::new(p.algorithm, p.version, p.params.clone())
+            .hash_password_into_with_memory(
+                &job.password,
+                &p.salt,
+                &mut out[..],
+                &mut blocks[..need],
+            )
+            .is_ok()
+            && !p.expected.is_empty()
+            && bool::from(out.as_slice().ct_eq(&p.expected));
+        let _ = job.reply.send(ok);
+    }
+}
+
+/// A place on the pool for one verification.
+pub(crate) struct Permit(&'static Pool);
+
+impl fmt::Debug for Permit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Permit")
+    }
+}
+
+/// Takes a place on the pool, or says it is full (threads busy and the
+/// queue long): then nothing has been done and the request gets 503.
+pub(crate) fn reserve() -> Result<Permit, Busy> {
+    POOL.reserve()
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        self.0.outstanding.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl Permit {
+    /// Runs one verification on the pool and waits for it.
+    fn run(self, prepared: Arc<Prepared>, password: &str) -> bool {
+        let (reply, answer) = sync_channel(1);
+        let job = Job {
+            prepared,
+            password: Zeroizing::new(password.as_bytes().to_vec()),
+            reply,
+        };
+        if self.0.jobs.lock().send(job).is_err() {
+            return false;
+        }
+        answer.recv().unwrap_or(false)
     }
 }
 
@@ -252,8 +422,8 @@ mod tests {
         let phc = hash_password("correct horse", CHEAP).unwrap();
         assert!(phc.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
         let h = PasswordHashed::parse(&phc).unwrap();
-        assert!(h.verify("correct horse"));
-        assert!(!h.verify("correct horsf"));
+        assert!(h.verify_on_pool(reserve().unwrap(), "correct horse"));
+        assert!(!h.verify_on_pool(reserve().unwrap(), "correct horsf"));
         assert!(!h.needs_rehash(CHEAP));
         assert!(h.needs_rehash(HashParams::OWASP));
         assert!(!format!("{h:?}").contains(&phc[30..]));
@@ -298,7 +468,50 @@ mod tests {
             .unwrap()
             .to_string();
         let h = PasswordHashed::parse(&phc).unwrap();
-        assert!(h.verify("pw"));
+        assert!(h.verify_on_pool(reserve().unwrap(), "pw"));
+        assert!(!h.verify_on_pool(reserve().unwrap(), "pW"));
         assert!(h.needs_rehash(CHEAP));
+    }
+}
+
+#[cfg(test)]
+mod pool_tests {
+    use super::*;
+
+    const CHEAP: HashParams = HashParams {
+        m_cost: 64,
+        t_cost: 1,
+        p_cost: 1,
+    };
+
+    #[test]
+    fn the_pool_answers_busy_past_its_capacity_and_frees_places() {
+        // A pool of its own (1 thread, a queue of 2), not the process's.
+        let pool: &'static Pool = Box::leak(Box::new(Pool::start(1, 2)));
+        let held: Vec<Permit> = (0..3).map(|_| pool.reserve().unwrap()).collect();
+        assert!(pool.reserve().is_err(), "threads + queue places, no more");
+        let h = PasswordHashed::parse(&hash_password("pw", CHEAP).unwrap()).unwrap();
+        let mut held = held.into_iter();
+        assert!(h.verify_on_pool(held.next().unwrap(), "pw"));
+        let again = pool
+            .reserve()
+            .expect("a finished verification frees its place");
+        drop(again);
+        drop(held);
+        let all: Vec<Permit> = (0..3).map(|_| pool.reserve().unwrap()).collect();
+        assert_eq!(all.len(), 3);
+    }
+
+    #[test]
+    fn verifications_of_every_argon2_variant_run_on_the_pool() {
+        for alg in [Algorithm::Argon2id, Algorithm::Argon2i, Algorithm::Argon2d] {
+            let phc = Argon2::new(alg, Version::V0x13, Params::new(64, 1, 1, None).unwrap())
+                .hash_password_with_salt(b"secret", b"saltsaltsaltsalt")
+                .unwrap()
+                .to_string();
+            let h = PasswordHashed::parse(&phc).unwrap();
+            assert!(h.verify_on_pool(reserve().unwrap(), "secret"), "{alg:?}");
+            assert!(!h.verify_on_pool(reserve().unwrap(), "secreT"), "{alg:?}");
+        }
     }
 }

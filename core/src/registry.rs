@@ -3,7 +3,7 @@
 
 use crate::config::{ClientKind, Config};
 use crate::error::ConfigError;
-use crate::password::{HashParams, PasswordHashed};
+use crate::password::{reserve, Busy, HashParams, PasswordHashed};
 use crate::scope::{is_scope_token, Pattern, ScopeSet};
 use crate::token::{encode, fill_random};
 use std::collections::{HashMap, HashSet};
@@ -63,14 +63,15 @@ impl SecretHash {
         }
     }
 
-    /// Constant-time for the sha256 form; one argon2 verification otherwise.
-    pub(crate) fn verify(&self, secret: &str) -> bool {
+    /// Constant-time for the sha256 form; one argon2 verification (on the
+    /// bounded pool) otherwise, or `Busy` when the pool is full.
+    pub(crate) fn verify(&self, secret: &str) -> Result<bool, Busy> {
         match self {
             SecretHash::Sha256(expected) => {
                 let d = ring::digest::digest(&ring::digest::SHA256, secret.as_bytes());
-                bool::from(d.as_ref().ct_eq(expected))
+                Ok(bool::from(d.as_ref().ct_eq(expected)))
             }
-            SecretHash::Argon2(h) => h.verify(secret),
+            SecretHash::Argon2(h) => Ok(h.verify_on_pool(reserve()?, secret)),
         }
     }
 }

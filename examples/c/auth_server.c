@@ -406,10 +406,13 @@ int main(int argc, char **argv) {
     sigaddset(&stop, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &stop, NULL); /* the daemon's threads inherit the mask */
 
-    /* A small thread pool: password grants spend ~14 ms in argon2 each. */
+    /* 16 threads: argon2 runs on libropc's own pool (one thread per core,
+     * buffers reused), so a thread waiting for a password check costs only
+     * its stack, and cheap requests (introspection, refresh) find a free
+     * thread while up to 15 password grants wait. */
     struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, &handle, NULL,
                                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
-                                            (unsigned)4, MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
+                                            (unsigned)16, MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
                                             MHD_OPTION_CONNECTION_TIMEOUT, idle_timeout,
                                             MHD_OPTION_CONNECTION_LIMIT, max_connections,
                                             MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip, MHD_OPTION_END);

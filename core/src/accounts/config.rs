@@ -3,7 +3,7 @@
 //! and on reload.
 
 use super::{Accounts, HostError, Owner, Verification};
-use crate::password::{hash_password, HashParams, PasswordHashed, Passwords};
+use crate::password::{hash_password, reserve, HashParams, PasswordHashed, Passwords, Permit};
 use crate::registry::User;
 use parking_lot::RwLock;
 use std::collections::HashMap;
@@ -52,13 +52,13 @@ impl ConfigAccounts {
     /// Verifies a password: the user if it is right and the user enabled.
     /// One argon2 verification whatever the outcome (a dummy one for an
     /// unknown user); re-hashes a hash made on older parameters.
-    pub(crate) fn check(&self, username: &str, password: &str) -> Option<User> {
+    pub(crate) fn check(&self, permit: Permit, username: &str, password: &str) -> Option<User> {
         let passwords = Arc::clone(&self.passwords.read());
         let user = self.users.read().get(username).map(|e| e.user.clone());
         let ok = match &user {
-            Some(u) => u.hash.verify(password) && u.enabled,
+            Some(u) => u.hash.verify_on_pool(permit, password) && u.enabled,
             None => {
-                passwords.verify_dummy(password);
+                passwords.verify_dummy(permit, password);
                 false
             }
         };
@@ -70,9 +70,9 @@ impl ConfigAccounts {
     }
 
     /// The work of a refused check, for a locked account.
-    pub(crate) fn refuse(&self, password: &str) {
+    pub(crate) fn refuse(&self, permit: Permit, password: &str) {
         let passwords = Arc::clone(&self.passwords.read());
-        passwords.verify_dummy(password);
+        passwords.verify_dummy(permit, password);
     }
 
     /// Upgrades a hash made on older parameters, unless the password changed meanwhile.
@@ -180,12 +180,14 @@ fn entry((user, phc): (User, String)) -> (Arc<str>, Entry) {
 
 impl Accounts for ConfigAccounts {
     fn verify(&self, username: &str, password: &str) -> Result<Verification, HostError> {
+        let permit =
+            reserve().map_err(|_| HostError::new("the password verification pool is full"))?;
         let passwords = Arc::clone(&self.passwords.read());
         let Some(user) = self.users.read().get(username).map(|e| e.user.clone()) else {
-            passwords.verify_dummy(password);
+            passwords.verify_dummy(permit, password);
             return Ok(Verification::UnknownUser);
         };
-        if !user.hash.verify(password) {
+        if !user.hash.verify_on_pool(permit, password) {
             return Ok(Verification::WrongPassword);
         }
         if user.enabled && user.hash.needs_rehash(passwords.params()) {

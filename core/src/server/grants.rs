@@ -51,6 +51,12 @@ impl Server {
             Owners::Host(host) => Some(host.started()),
             Owners::Config(_) => None,
         };
+        // A place on the bounded argon2 pool first: when it is full the
+        // request is answered 503 before anything is counted or changed.
+        let permit = match &self.accounts {
+            Owners::Config(_) => Some(crate::password::reserve().map_err(busy)?),
+            Owners::Host(_) => None,
+        };
         let pace = || {
             if let (Owners::Host(host), Some(started)) = (&self.accounts, started) {
                 host.pace(started);
@@ -72,9 +78,9 @@ impl Server {
                 // argon2 verification, or the host's paced time), as
                 // Keycloak does for direct grants: the attacker learns
                 // nothing; the operator learns from the log.
-                match &self.accounts {
-                    Owners::Config(users) => users.refuse(password),
-                    Owners::Host(_) => pace(),
+                match (&self.accounts, permit) {
+                    (Owners::Config(users), Some(permit)) => users.refuse(permit, password),
+                    _ => pace(),
                 }
                 log::warn!(target: "ropc::throttle", "sign-in refused: the account {username:?} is locked");
                 return Err(OAuthError::invalid_grant(BAD_CREDENTIALS));
@@ -86,9 +92,12 @@ impl Server {
             }
         }
         let mut credential = None;
-        let verified = match &self.accounts {
-            Owners::Config(users) => Ok(users.check(username, password).is_some()),
-            Owners::Host(host) => host.verify(username, password, now).map(|c| match c {
+        let verified = match (&self.accounts, permit) {
+            (Owners::Config(users), Some(permit)) => {
+                Ok(users.check(permit, username, password).is_some())
+            }
+            (Owners::Config(_), None) => Ok(false),
+            (Owners::Host(host), _) => host.verify(username, password, now).map(|c| match c {
                 Checked::Verified { credential: c } => {
                     credential = c;
                     true

@@ -247,6 +247,11 @@ impl std::fmt::Debug for Server {
     }
 }
 
+/// The bounded argon2 pool is full: answer at once, do nothing.
+fn busy(_: crate::password::Busy) -> OAuthError {
+    OAuthError::temporarily_unavailable("the server is busy verifying passwords; retry shortly")
+}
+
 const BAD_CREDENTIALS: &str = "the username or password is wrong";
 const BAD_REFRESH: &str = "the refresh token is invalid, expired or revoked";
 const BAD_ACCESS: &str = "the access token is invalid, expired or revoked";
@@ -441,17 +446,22 @@ impl Server {
         let failed = || OAuthError::invalid_client("client authentication failed");
         let presented = creds.client_secret.as_deref();
         let Some(client) = reg.clients.get(creds.client_id.as_str()) else {
-            reg.dummy_secret.verify(presented.unwrap_or(""));
+            reg.dummy_secret
+                .verify(presented.unwrap_or(""))
+                .map_err(busy)?;
             return Err(failed());
         };
         match (&client.secret, presented) {
             (None, None) => Err(OAuthError::unauthorized_client(
                 "public clients can never use this endpoint",
             )),
-            (Some(hash), Some(secret)) if hash.verify(secret) => Ok(client),
+            (Some(hash), Some(secret)) => match hash.verify(secret).map_err(busy)? {
+                true => Ok(client),
+                false => Err(failed()),
+            },
             (Some(hash), None) => {
                 // No secret for a confidential client: the work of a wrong one.
-                hash.verify("");
+                hash.verify("").map_err(busy)?;
                 Err(failed())
             }
             _ => Err(failed()),
