@@ -302,7 +302,19 @@ fn env_number(name: &str) -> Option<usize> {
         .filter(|n| *n > 0)
 }
 
-static POOL: Lazy<Pool> = Lazy::new(|| {
+/// This process's pool, made on first use. A child made by `fork` (a
+/// pre-forking server such as gunicorn --preload) has none of its parent's
+/// threads: it gets a pool of its own instead of waiting for ever.
+static POOL: Lazy<Mutex<Option<(u32, &'static Pool)>>> = Lazy::new(|| Mutex::new(None));
+
+fn pool() -> &'static Pool {
+    let pid = std::process::id();
+    let mut current = POOL.lock();
+    if let Some((owner, pool)) = *current {
+        if owner == pid {
+            return pool;
+        }
+    }
     // ROPC_VERIFY_THREADS (default: the cores) and ROPC_VERIFY_QUEUE
     // (default: 32 per thread) size the pool, for every binding alike.
     let threads = env_number("ROPC_VERIFY_THREADS")
@@ -311,8 +323,10 @@ static POOL: Lazy<Pool> = Lazy::new(|| {
     let queue = env_number("ROPC_VERIFY_QUEUE")
         .unwrap_or(32 * threads)
         .min(1 << 20);
-    Pool::start(threads, queue)
-});
+    let pool: &'static Pool = Box::leak(Box::new(Pool::start(threads, queue)));
+    *current = Some((pid, pool));
+    pool
+}
 
 impl Pool {
     fn start(threads: usize, queue: usize) -> Pool {
@@ -382,7 +396,7 @@ impl fmt::Debug for Permit {
 /// Takes a place on the pool, or says it is full (threads busy and the
 /// queue long): then nothing has been done and the request gets 503.
 pub(crate) fn reserve() -> Result<Permit, Busy> {
-    POOL.reserve()
+    pool().reserve()
 }
 
 impl Drop for Permit {

@@ -290,3 +290,31 @@ def test_revoking_another_clients_token_answers_like_an_unknown_one_and_revokes_
     assert server.revoke("lite", "lite-secret", t.access_token) is None
     assert server.revoke("lite", "lite-secret", "no-such-token") is None
     assert server.check(t.access_token, "GET /invoices/1").username == "alice"
+
+
+def test_a_child_forked_after_sign_ins_still_verifies_passwords(config):
+    """Pre-forking servers (gunicorn --preload) fork after the parent may
+    have started ropc's argon2 threads, which the child does not inherit."""
+    import os
+    import time
+
+    server = ropc.Server(config)
+    login(server)  # the parent's verification pool is running
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports by its exit code
+        try:
+            code = 0 if login(server).access_token else 1
+        except BaseException:
+            code = 2
+        os._exit(code)
+    deadline = time.monotonic() + 60
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            raise AssertionError("the forked child hung verifying a password")
+        time.sleep(0.05)
+    assert os.waitstatus_to_exitcode(status) == 0
