@@ -38,6 +38,35 @@ function send(res, status, headers, body) {
   res.end(body)
 }
 
+/**
+ * The request's Content-Type and Authorization headers as pairs, every copy
+ * kept: Node's `req.headers` keeps only the first Authorization header, and
+ * two of them must be refused (the core does, seeing them joined).
+ * @param {Request} req @returns {Array<[string, string]>}
+ */
+function headerPairs(req) {
+  /** @type {Array<[string, string]>} */
+  const pairs = []
+  const raw = req.rawHeaders ?? []
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i].toLowerCase()
+    if (name === 'authorization' || name === 'content-type') pairs.push([name, raw[i + 1]])
+  }
+  if (raw.length === 0) {
+    for (const name of ['authorization', 'content-type']) {
+      const v = req.headers[name]
+      if (typeof v === 'string') pairs.push([name, v])
+    }
+  }
+  return pairs
+}
+
+/** Every Authorization header of a request, joined. @param {Request} req @returns {string | undefined} */
+function authorizationOf(req) {
+  const values = headerPairs(req).filter(([n]) => n === 'authorization').map(([, v]) => v)
+  return values.length ? values.join(', ') : undefined
+}
+
 /** @param {Request} req @returns {string} */
 function pathOf(req) {
   return req.path ?? new URL(req.url ?? '/', 'http://localhost').pathname
@@ -64,7 +93,7 @@ function tokenHandler(server, paths = {}) {
       return send(res, 404, { 'Content-Type': 'text/plain' }, 'not found')
     }
     try {
-      const resp = await endpoint(req.method ?? 'GET', /** @type {any} */ (req.headers), await readBody(req, MAX_BODY_BYTES))
+      const resp = await endpoint(req.method ?? 'GET', headerPairs(req), await readBody(req, MAX_BODY_BYTES))
       send(res, resp.status, resp.headers, resp.body)
     } catch (e) {
       if (next) return next(e)
@@ -92,7 +121,7 @@ function protect(checker, options = {}) {
       // Express rewrites req.url under a mount point; originalUrl is the raw target.
       const target = /** @type {any} */ (req).originalUrl ?? req.url ?? '/'
       const resource = options.resource ?? resourceName(req.method ?? 'GET', target, realm)
-      req.principal = await checker.checkRequest(req.headers.authorization, resource, options.scope ?? null)
+      req.principal = await checker.checkRequest(authorizationOf(req), resource, options.scope ?? null)
     } catch (e) {
       if (e instanceof OAuthError) return send(res, e.status, e.headers, e.body)
       if (e instanceof IntrospectionUnavailable) return send(res, 503, { 'Content-Type': 'text/plain' }, 'the authorization server is unavailable')

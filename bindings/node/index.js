@@ -175,9 +175,13 @@ function findHeaders(headers) {
     const key = String(name).toLowerCase()
     const slot = key === 'content-type' ? 'contentType' : key === 'authorization' ? 'authorization' : null
     if (!slot) continue
-    if (typeof value !== 'string') throw new TypeError(`the ${name} header must be one string`)
-    if (found[slot] !== null) throw new TypeError(`the ${name} header appears more than once`)
-    found[slot] = value
+    const values = Array.isArray(value) ? value : [value]
+    for (const v of values) {
+      if (typeof v !== 'string') throw new TypeError(`the ${name} header must be a string`)
+      // A header that came twice is handed on joined (RFC 9110 §5.3): the
+      // core refuses two Authorization headers with invalid_request.
+      found[slot] = found[slot] === null ? v : `${found[slot]}, ${v}`
+    }
   }
   return found
 }

@@ -343,6 +343,7 @@ impl ClientCredentials {
         let body_secret = form.get("client_secret")?;
         match authorization {
             Some(header) => {
+                refuse_repeated(header)?;
                 let creds = parse_basic(header)?;
                 if body_secret.is_some() {
                     return Err(OAuthError::invalid_request(
@@ -401,12 +402,27 @@ fn parse_basic(header: &str) -> Result<ClientCredentials, OAuthError> {
     })
 }
 
+/// Bindings hand a header that came more than once as its values joined
+/// with ", " (RFC 9110 §5.3). No credentials contain a comma (base64 and
+/// b64token have none), so a comma means two Authorization headers, which
+/// two layers could read differently (C and Node used the first, Python
+/// the last): refused (RFC 6749 §3.2 forbids repeating a parameter).
+fn refuse_repeated(header: &str) -> Result<(), OAuthError> {
+    if header.contains(',') {
+        return Err(OAuthError::invalid_request(
+            "the Authorization header appears more than once",
+        ));
+    }
+    Ok(())
+}
+
 /// Extracts the token from `Authorization: Bearer <token>` (RFC 6750 §2.1).
 /// `Ok(None)`: no bearer credentials at all.
 pub(crate) fn parse_bearer(header: Option<&str>) -> Result<Option<&str>, OAuthError> {
     let Some(header) = header.map(str::trim).filter(|h| !h.is_empty()) else {
         return Ok(None);
     };
+    refuse_repeated(header)?;
     let (scheme, token) = header.split_once(' ').unwrap_or((header, ""));
     if !scheme.eq_ignore_ascii_case("bearer") {
         return Ok(None);

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #define MAX_BODY (64 * 1024 + 1) /* one byte past ropc's limit: it refuses the rest */
@@ -234,6 +235,34 @@ static enum MHD_Result send_plain(struct MHD_Connection *c, unsigned status, con
     return ret;
 }
 
+/* Every Authorization header of a request, joined with ", " (RFC 9110
+ * §5.3): libmicrohttpd's lookup returns only the first, and two of them
+ * must be refused (libropc does, seeing the comma). */
+typedef struct {
+    char buf[8192];
+    size_t len;
+    int n, overflow;
+} joined_header;
+
+static enum MHD_Result join_authorization(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+    joined_header *j = cls;
+    (void)kind;
+    if (!key || !value || strcasecmp(key, MHD_HTTP_HEADER_AUTHORIZATION) != 0) return MHD_YES;
+    size_t vl = strlen(value);
+    if (j->len + vl + 3 > sizeof j->buf) {
+        j->overflow = 1;
+        return MHD_YES;
+    }
+    if (j->n++) {
+        memcpy(j->buf + j->len, ", ", 2);
+        j->len += 2;
+    }
+    memcpy(j->buf + j->len, value, vl);
+    j->len += vl;
+    j->buf[j->len] = '\0';
+    return MHD_YES;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                               const char *version, const char *upload, size_t *upload_size, void **ctx) {
     (void)cls;
@@ -275,7 +304,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     if (!endpoint) return send_plain(c, MHD_HTTP_NOT_FOUND, "not found");
 
     const char *content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-    const char *authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    joined_header auth;
+    memset(&auth, 0, sizeof auth);
+    MHD_get_connection_values(c, MHD_HEADER_KIND, join_authorization, &auth);
+    if (auth.overflow) return send_plain(c, MHD_HTTP_BAD_REQUEST, "the Authorization headers are too long");
+    const char *authorization = auth.n ? auth.buf : NULL;
     ropc_response *resp = NULL;
     ropc_status st = endpoint(server, method, content_type, authorization, (const uint8_t *)b->data, b->len, &resp);
     if (st != ROPC_OK) {

@@ -61,7 +61,8 @@ def make_handler(server: ropc.Server):
             if endpoint is None:
                 self.reply(404, [], b"")
                 return
-            resp = endpoint(self.command, dict(self.headers.items()), body)
+            # items(), not a dict: a repeated header must reach ropc, which refuses it.
+            resp = endpoint(self.command, self.headers.items(), body)
             self.reply(resp.status, resp.headers, resp.body)
 
         do_POST = do_GET = do_PUT = do_DELETE = handle_any

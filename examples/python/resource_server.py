@@ -57,7 +57,9 @@ def make_handler(checker):
                 # authorized is what a backend would serve (an encoded "/",
                 # a dot segment or "//" is refused with 400).
                 resource = ropc.resource_name(self.command, self.path, checker.guard.realm)
-                who = checker.check_request(self.headers.get("Authorization"), resource)
+                # Every Authorization header, joined: ropc refuses two.
+                authorization = ", ".join(self.headers.get_all("Authorization") or []) or None
+                who = checker.check_request(authorization, resource)
             except ropc.OAuthError as err:
                 self.reply(err.status_code, err.headers, err.body)
                 return

@@ -69,3 +69,32 @@ def test_the_c_example_limits_connections_per_address_and_body_time(tmp_path):
             s.close()
         err = stop(proc)
     assert "took longer than 1 s" in err
+
+
+def test_every_example_refuses_two_authorization_headers(tmp_path):
+    """libmicrohttpd and Node keep the first of two headers, Python's
+    http.server the last: each example hands both on, and ropc refuses."""
+    import sys
+
+    from test_examples import EXAMPLES, raw
+
+    path = tmp_path / "ropc.json"
+    path.write_text(json.dumps(config({"type": "memory"})))
+    servers = [
+        [os.environ["ROPC_AUTH_SERVER"]],
+        [sys.executable, os.path.join(EXAMPLES, "python", "auth_server.py")],
+        ["node", os.path.join(EXAMPLES, "node", "auth_server.js")],
+    ]
+    body = b"grant_type=password&username=alice&password=alice-pw"
+    for argv in servers:
+        proc, url = start([*argv, "--config", str(path), "--port", "0"])
+        try:
+            reply = raw(url, b"POST /token HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                             b"Content-Type: application/x-www-form-urlencoded\r\n"
+                             b"Authorization: Basic YXBwOmFwcC1zZWNyZXQ=\r\n"
+                             b"Authorization: Basic bGl0ZTpsaXRlLXNlY3JldA==\r\n"
+                             + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+            assert reply.split(b" ", 2)[1] == b"400", (argv[-1], reply[:300])
+            assert b"appears more than once" in reply, (argv[-1], reply[-300:])
+        finally:
+            stop(proc)

@@ -334,6 +334,20 @@ CASES = [
         bearer_err({"endpoint": "guard", "request": {"introspection": "not json", "resource": "GET /invoices/9", "scope": None}},
                    "invalid_token", BAD_AT, 401),
     ]),
+    # A binding joins a header that came twice with ", " (RFC 9110 §5.3):
+    # two Authorization headers could be read differently by two layers.
+    ("two Authorization headers are refused, whichever comes first", [
+        login(),
+        err(password(auth=APP + ", " + basic("lite", "lite-secret")), "invalid_request",
+            "the Authorization header appears more than once"),
+        err(post("introspect", "token={{at}}", RS + ", " + APP), "invalid_request",
+            "the Authorization header appears more than once"),
+        bearer_err(resource("Bearer {{at}}, Bearer {{at}}", "GET /invoices/1"), "invalid_request",
+                   "the Authorization header appears more than once", 400),
+        bearer_err(resource("Basic abc, Bearer {{at}}", "GET /invoices/1"), "invalid_request",
+                   "the Authorization header appears more than once", 400),
+        allowed(resource("Bearer {{at}}", "GET /invoices/42", "read")),
+    ]),
 ]
 
 UNAVAILABLE = "the token store is unavailable; retry shortly"

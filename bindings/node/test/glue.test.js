@@ -144,3 +144,34 @@ test('protect names resources by the one rule: what is authorized is what a back
     await app.close()
   }
 })
+
+test('two Authorization headers are refused by protect and tokenHandler, not resolved to the first', async () => {
+  const server = new ropc.Server(config)
+  const tokens = ropc.tokenHandler(server)
+  const guard = ropc.protect(server)
+  const app = await listen((req, res) => tokens(req, res, () => guard(req, res, () => res.writeHead(200).end('served'))))
+  try {
+    const token = (await server.passwordGrant('app', 'app-secret', 'alice', 'alice-pw', 'read')).accessToken
+    const send = (method, target, authorization, body) =>
+      new Promise((resolve, reject) => {
+        const headers = { Authorization: authorization }
+        if (body) headers['Content-Type'] = FORM
+        const req = http.request(`${app.url}${target}`, { method, headers }, (res) => {
+          let text = ''
+          res.on('data', (c) => (text += c))
+          res.on('end', () => resolve([res.statusCode, text]))
+        })
+        req.on('error', reject)
+        req.end(body)
+      })
+    assert.equal((await send('GET', '/invoices/1', `Bearer ${token}`))[0], 200)
+    const [status, body] = await send('GET', '/invoices/1', [`Bearer ${token}`, 'Bearer nope'])
+    assert.equal(status, 400)
+    assert.match(body, /appears more than once/)
+    const [s2, b2] = await send('POST', '/token', [BASIC, 'Basic bGl0ZTpsaXRlLXNlY3JldA=='], 'grant_type=password&username=alice&password=alice-pw')
+    assert.equal(s2, 400)
+    assert.match(b2, /appears more than once/)
+  } finally {
+    await app.close()
+  }
+})

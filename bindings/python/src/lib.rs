@@ -79,7 +79,7 @@ fn config_json(
 
 /// The Content-Type and Authorization headers from a mapping or pairs.
 fn find_headers(headers: Option<&Bound<'_, PyAny>>) -> PyResult<(Option<String>, Option<String>)> {
-    let (mut content_type, mut authorization) = (None, None);
+    let (mut content_type, mut authorization): (Option<String>, Option<String>) = (None, None);
     let Some(headers) = headers.filter(|h| !h.is_none()) else {
         return Ok((None, None));
     };
@@ -101,10 +101,14 @@ fn find_headers(headers: Option<&Bound<'_, PyAny>>) -> PyResult<(Option<String>,
         } else {
             continue;
         };
-        if slot.replace(value).is_some() {
-            return Err(PyValueError::new_err(format!(
-                "the {name} header appears more than once"
-            )));
+        // A header that came twice is handed on joined (RFC 9110 §5.3):
+        // the core refuses two Authorization headers with invalid_request.
+        match slot {
+            Some(first) => {
+                first.push_str(", ");
+                first.push_str(&value);
+            }
+            None => *slot = Some(value),
         }
     }
     Ok((content_type, authorization))

@@ -139,9 +139,14 @@ def test_wrong_python_types_raise_type_error(server, call):
         call(server)
 
 
-def test_duplicate_header_in_pairs(server):
-    with pytest.raises(ValueError, match="more than once"):
-        server.token_endpoint("POST", [("Authorization", "a"), ("authorization", "b")], b"")
+def test_a_repeated_authorization_header_is_refused_by_the_core(server):
+    basic = "Basic YXBwOmFwcC1zZWNyZXQ="
+    resp = server.token_endpoint("POST", [("Content-Type", "application/x-www-form-urlencoded"),
+                                          ("Authorization", basic), ("authorization", basic)],
+                                 b"grant_type=password&username=alice&password=alice-pw")
+    assert resp.status == 400
+    assert json.loads(resp.body) == {"error": "invalid_request",
+                                     "error_description": "the Authorization header appears more than once"}
 
 
 def test_headers_as_pairs_and_any_case(server):

@@ -224,3 +224,24 @@ def test_every_glue_names_resources_by_the_one_rule(server):
     client = app.test_client()
     assert client.get("/users/alice/docs", headers=auth).status_code == 200
     assert client.get("/users/alice/%2e%2e/bob/x", headers=auth).status_code == 400
+
+
+def test_two_authorization_headers_are_refused_by_the_asgi_glue(server):
+    token = server.password_grant("app", "app-secret", "alice", "alice-pw").access_token
+
+    async def inner(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"served"})
+
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    async def receive():
+        return {"type": "http.request", "body": b""}
+
+    scope = {"type": "http", "method": "GET", "path": "/invoices/1", "raw_path": b"/invoices/1",
+             "headers": [(b"authorization", f"Bearer {token}".encode()), (b"authorization", b"Bearer nope")]}
+    asyncio.run(ropc.asgi.protect(inner, server)(scope, receive, send))
+    assert sent[0]["status"] == 400 and b"appears more than once" in sent[1]["body"]

@@ -19,10 +19,10 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 def _header(scope: Scope, name: bytes) -> Optional[str]:
-    for key, value in scope.get("headers", []):
-        if key.lower() == name:
-            return bytes(value).decode("latin-1")
-    return None
+    # Every copy, joined (RFC 9110 §5.3): the core refuses two Authorization
+    # headers, which reading only the first or the last would hide.
+    values = [bytes(value).decode("latin-1") for key, value in scope.get("headers", []) if key.lower() == name]
+    return ", ".join(values) if values else None
 
 
 async def _read_body(receive: Receive) -> bytes:

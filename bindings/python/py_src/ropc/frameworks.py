@@ -28,7 +28,8 @@ def flask_require(checker: Checker, resource: Optional[str] = None, scope: Optio
             request = flask.request
             try:
                 name = resource or wsgi_resource_of(request.environ, _realm(checker))
-                flask.g.ropc_principal = checker.check_request(request.headers.get("Authorization"), name, scope)
+                authorization = ", ".join(request.headers.getlist("Authorization")) or None
+                flask.g.ropc_principal = checker.check_request(authorization, name, scope)
             except OAuthError as err:
                 return flask.Response(err.body, status=err.status_code, headers=err.headers)
             except IntrospectionUnavailable:
@@ -51,7 +52,8 @@ def fastapi_require(checker: Checker, resource: Optional[str] = None, scope: Opt
     async def dependency(request: Request) -> Any:
         try:
             name = resource or asgi_resource_of(request.scope, _realm(checker))
-            return await run_in_threadpool(checker.check_request, request.headers.get("authorization"), name, scope)
+            authorization = ", ".join(request.headers.getlist("authorization")) or None
+            return await run_in_threadpool(checker.check_request, authorization, name, scope)
         except OAuthError as err:
             detail = json.loads(err.body) if err.body else {"error": None, "error_description": err.description}
             raise HTTPException(status_code=err.status_code, detail=detail, headers=dict(err.headers)) from None
