@@ -894,9 +894,10 @@ ropc_status ropc_server_revoke_user_tokens(const struct ropc_server *server, con
 ropc_status ropc_server_purge_expired(const struct ropc_server *server, size_t *count_out);
 
 /**
- * Whether this server's store may wait on a disk or a network (SQLite,
- * PostgreSQL): then every call that reads tokens may block for a database
- * round trip, and a server on an event loop sends them to worker threads.
+ * Whether calls that read tokens may block: the store may wait on a disk
+ * or a network (SQLite, PostgreSQL), or host callbacks (accounts,
+ * authorize) may run; a server on an event loop then sends them to worker
+ * threads.
  * False for NULL.
  */
 bool ropc_server_store_may_block(const struct ropc_server *server);

@@ -352,7 +352,7 @@ class Server {
   /** Whether store calls may wait on a disk or a network (then every call goes to the pool). */
   #blocking = false
 
-  /** Whether store calls may wait on a disk or a network (SQLite, PostgreSQL). @returns {boolean} */
+  /** Whether calls that read tokens may block: a database store (SQLite, PostgreSQL), or host callbacks. @returns {boolean} */
   get storeMayBlock() {
     return this.#blocking
   }

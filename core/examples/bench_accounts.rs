@@ -76,6 +76,21 @@ fn stats(mut ms: Vec<f64>) -> serde_json::Value {
                        "min_ms": (at(0.0) * 10.0).round() / 10.0, "max_ms": (at(1.0) * 10.0).round() / 10.0})
 }
 
+/// The four outcomes a host answers, each timed `samples` times through `f`.
+fn measure(samples: usize, f: impl Fn(&str, &str)) -> serde_json::Map<String, serde_json::Value> {
+    let mut out = serde_json::Map::new();
+    for (name, user, pw) in [
+        ("right password", "alice", "alice-pw"),
+        ("wrong password", "alice", "nope"),
+        ("unknown user", "nobody", "nope"),
+        ("disabled", "dave", "dave-pw"),
+    ] {
+        let ms = (0..samples).map(|_| time(|| f(user, pw))).collect();
+        out.insert(name.into(), stats(ms));
+    }
+    out
+}
+
 fn time(f: impl Fn()) -> f64 {
     let t = Instant::now();
     f();
@@ -93,35 +108,15 @@ fn main() {
     });
 
     // The host alone: what an attacker sees without ropc's pacing.
-    let mut raw = serde_json::Map::new();
-    for (name, user, pw) in [
-        ("right password", "alice", "alice-pw"),
-        ("wrong password", "alice", "nope"),
-        ("unknown user", "nobody", "nope"),
-        ("disabled", "dave", "dave-pw"),
-    ] {
-        let ms = (0..samples)
-            .map(|_| time(|| drop(host.verify(user, pw))))
-            .collect();
-        raw.insert(name.into(), stats(ms));
-    }
+    let raw = measure(samples, |user, pw| drop(host.verify(user, pw)));
 
     let server = Server::builder(config(true))
         .accounts(host.clone())
         .build()
         .expect("config");
-    let mut paced = serde_json::Map::new();
-    for (name, user, pw) in [
-        ("right password", "alice", "alice-pw"),
-        ("wrong password", "alice", "nope"),
-        ("unknown user", "nobody", "nope"),
-        ("disabled", "dave", "dave-pw"),
-    ] {
-        let ms = (0..samples)
-            .map(|_| time(|| drop(server.password_grant(&app, user, pw, None))))
-            .collect();
-        paced.insert(name.into(), stats(ms));
-    }
+    let mut paced = measure(samples, |user, pw| {
+        drop(server.password_grant(&app, user, pw, None))
+    });
     // A locked account: a server whose throttle locks after one failure.
     let mut locking = config(true);
     locking.throttle.max_failures = 1;
@@ -149,18 +144,9 @@ fn main() {
     for _ in 0..20 {
         drop(adaptive_server.password_grant(&app, "alice", "alice-pw", None));
     }
-    let mut adaptive = serde_json::Map::new();
-    for (name, user, pw) in [
-        ("right password", "alice", "alice-pw"),
-        ("wrong password", "alice", "nope"),
-        ("unknown user", "nobody", "nope"),
-        ("disabled", "dave", "dave-pw"),
-    ] {
-        let ms = (0..samples)
-            .map(|_| time(|| drop(adaptive_server.password_grant(&app, user, pw, None))))
-            .collect();
-        adaptive.insert(name.into(), stats(ms));
-    }
+    let adaptive = measure(samples, |user, pw| {
+        drop(adaptive_server.password_grant(&app, user, pw, None))
+    });
 
     let out = serde_json::json!({
         "samples": samples,

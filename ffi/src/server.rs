@@ -538,9 +538,10 @@ pub extern "C" fn ropc_server_purge_expired(
     }
 }
 
-/// Whether this server's store may wait on a disk or a network (SQLite,
-/// PostgreSQL): then every call that reads tokens may block for a database
-/// round trip, and a server on an event loop sends them to worker threads.
+/// Whether calls that read tokens may block: the store may wait on a disk
+/// or a network (SQLite, PostgreSQL), or host callbacks (accounts,
+/// authorize) may run; a server on an event loop then sends them to worker
+/// threads.
 /// False for NULL.
 #[no_mangle]
 pub extern "C" fn ropc_server_store_may_block(server: *const ropc_server) -> bool {

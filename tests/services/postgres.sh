@@ -29,21 +29,11 @@ pgbin() {
   ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
 }
 
-ensure_installed() {
-  if [ -z "$(pgbin)" ]; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-      echo "== installing postgresql (Debian)" >&2
-      apt-get update -qq
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
-    else
-      echo "the tests need PostgreSQL: sudo apt-get install -y postgresql" >&2
-      exit 1
-    fi
-  fi
-}
+# shellcheck source=common.sh
+. "$top/tests/services/common.sh"
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+ensure_installed() {
+  ensure_packages 'ls -d /usr/lib/postgresql/*/bin' "PostgreSQL" postgresql
 }
 
 ctl() {

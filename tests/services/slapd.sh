@@ -22,21 +22,11 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 base="$top/build/slapd"
 envfile="$base/env"
 
-ensure_installed() {
-  if ! [ -x /usr/sbin/slapd ] || ! command -v ldapwhoami >/dev/null; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-      echo "== installing slapd and ldap-utils (Debian)" >&2
-      apt-get update -qq
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slapd ldap-utils >/dev/null
-    else
-      echo "the tests need OpenLDAP: sudo apt-get install -y slapd ldap-utils" >&2
-      exit 1
-    fi
-  fi
-}
+# shellcheck source=common.sh
+. "$top/tests/services/common.sh"
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+ensure_installed() {
+  ensure_packages 'test -x /usr/sbin/slapd && command -v ldapwhoami' "OpenLDAP" slapd ldap-utils
 }
 
 ctl() {

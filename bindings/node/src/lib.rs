@@ -560,7 +560,7 @@ impl NativeServer {
         self.inner.realm().to_string()
     }
 
-    /// Whether store calls may wait on a disk or a network.
+    /// Whether calls that read tokens may block: a database store, or host callbacks.
     #[napi(getter)]
     pub fn store_may_block(&self) -> bool {
         self.inner.store_may_block()

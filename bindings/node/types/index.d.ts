@@ -148,7 +148,7 @@ declare class Server {
         failures: number;
         paceTargetUs: number;
     };
-    /** Whether store calls may wait on a disk or a network (SQLite, PostgreSQL). @returns {boolean} */
+    /** Whether calls that read tokens may block: a database store (SQLite, PostgreSQL), or host callbacks. @returns {boolean} */
     get storeMayBlock(): boolean;
     /** The realm of `WWW-Authenticate` challenges. @returns {string} */
     get realm(): string;

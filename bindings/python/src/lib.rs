@@ -602,7 +602,7 @@ impl Server {
         result.map_err(|e| self.store_error(py, e))
     }
 
-    /// Whether store calls may wait on a disk or a network (SQLite, PostgreSQL).
+    /// Whether calls that read tokens may block: a database store, or host callbacks.
     #[getter]
     fn store_may_block(&self) -> bool {
         self.inner.store_may_block()

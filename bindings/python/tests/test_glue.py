@@ -5,6 +5,8 @@ import base64
 import io
 import json
 
+import fastapi
+import flask
 import pytest
 import ropc
 import ropc.asgi
@@ -107,7 +109,6 @@ def test_asgi_token_app_and_protect(server):
 
 
 def test_flask_require(server):
-    flask = pytest.importorskip("flask")
     app = flask.Flask("t")
 
     @app.get("/invoices/<n>")
@@ -124,7 +125,6 @@ def test_flask_require(server):
 
 
 def test_fastapi_require(server):
-    fastapi = pytest.importorskip("fastapi")
     from fastapi.testclient import TestClient
 
     app = fastapi.FastAPI()
@@ -201,7 +201,6 @@ def test_every_glue_names_resources_by_the_one_rule(server):
                                         "headers": [(b"authorization", f"Bearer {token}".encode())]})
     assert sent[0]["status"] == 400
 
-    flask = pytest.importorskip("flask")
     app = flask.Flask("t")
 
     @app.get("/users/<path:rest>")

@@ -49,24 +49,31 @@ impl ConfigAccounts {
         }
     }
 
-    /// Verifies a password: the user if it is right and the user enabled.
     /// One argon2 verification whatever the outcome (a dummy one for an
-    /// unknown user); re-hashes a hash made on older parameters.
-    pub(crate) fn check(&self, permit: Permit, username: &str, password: &str) -> Option<User> {
+    /// unknown user); re-hashes the hash of an enabled user whose password
+    /// is right when it was made on older parameters. The one path behind
+    /// [`ConfigAccounts::check`] and [`Accounts::verify`].
+    fn verify_user(&self, permit: Permit, username: &str, password: &str) -> Checked {
         let passwords = Arc::clone(&self.passwords.read());
-        let user = self.users.read().get(username).map(|e| e.user.clone());
-        let ok = match &user {
-            Some(u) => u.hash.verify_on_pool(permit, password) && u.enabled,
-            None => {
-                passwords.verify_dummy(permit, password);
-                false
-            }
+        let Some(user) = self.users.read().get(username).map(|e| e.user.clone()) else {
+            passwords.verify_dummy(permit, password);
+            return Checked::Unknown;
         };
-        let user = user.filter(|_| ok)?;
-        if user.hash.needs_rehash(passwords.params()) {
+        if !user.hash.verify_on_pool(permit, password) {
+            return Checked::Wrong;
+        }
+        if user.enabled && user.hash.needs_rehash(passwords.params()) {
             self.rehash(&user, password, passwords.params());
         }
-        Some(user)
+        Checked::Right(user)
+    }
+
+    /// Verifies a password: the user if it is right and the user enabled.
+    pub(crate) fn check(&self, permit: Permit, username: &str, password: &str) -> Option<User> {
+        match self.verify_user(permit, username, password) {
+            Checked::Right(user) if user.enabled => Some(user),
+            _ => None,
+        }
     }
 
     /// The work of a refused check, for a locked account.
@@ -167,6 +174,13 @@ impl ConfigAccounts {
     }
 }
 
+/// What one verification of a configured user found.
+enum Checked {
+    Unknown,
+    Wrong,
+    Right(User),
+}
+
 fn entry((user, phc): (User, String)) -> (Arc<str>, Entry) {
     (
         Arc::clone(&user.username),
@@ -182,17 +196,11 @@ impl Accounts for ConfigAccounts {
     fn verify(&self, username: &str, password: &str) -> Result<Verification, HostError> {
         let permit =
             reserve().map_err(|_| HostError::new("the password verification pool is full"))?;
-        let passwords = Arc::clone(&self.passwords.read());
-        let Some(user) = self.users.read().get(username).map(|e| e.user.clone()) else {
-            passwords.verify_dummy(permit, password);
-            return Ok(Verification::UnknownUser);
+        let user = match self.verify_user(permit, username, password) {
+            Checked::Unknown => return Ok(Verification::UnknownUser),
+            Checked::Wrong => return Ok(Verification::WrongPassword),
+            Checked::Right(user) => user,
         };
-        if !user.hash.verify_on_pool(permit, password) {
-            return Ok(Verification::WrongPassword);
-        }
-        if user.enabled && user.hash.needs_rehash(passwords.params()) {
-            self.rehash(&user, password, passwords.params());
-        }
         Ok(Verification::Verified(Owner {
             groups: user.groups.iter().map(|g| g.to_string()).collect(),
             enabled: user.enabled,

@@ -404,9 +404,10 @@ impl Server {
         matches!(self.accounts, Owners::Host(_)) || self.authorizer.is_some()
     }
 
-    /// Whether store calls may wait on a disk or a network (SQLite,
-    /// PostgreSQL): then every call that reads tokens belongs off an event
-    /// loop and outside Python's GIL.
+    /// Whether calls that read tokens may block: the store waits on a disk
+    /// or a network (SQLite, PostgreSQL), or host callbacks (accounts,
+    /// authorize) may run. Then every such call belongs off an event loop and
+    /// outside Python's GIL. (The name predates host callbacks.)
     pub fn store_may_block(&self) -> bool {
         self.store.may_block() || self.has_host_accounts()
     }
