@@ -65,13 +65,13 @@ impl ConfigAccounts {
         if user.enabled && user.hash.needs_rehash(passwords.params()) {
             self.rehash(&user, password, passwords.params());
         }
-        Checked::Right(user)
+        Checked::Right(Box::new(user))
     }
 
     /// Verifies a password: the user if it is right and the user enabled.
     pub(crate) fn check(&self, permit: Permit, username: &str, password: &str) -> Option<User> {
         match self.verify_user(permit, username, password) {
-            Checked::Right(user) if user.enabled => Some(user),
+            Checked::Right(user) if user.enabled => Some(*user),
             _ => None,
         }
     }
@@ -178,7 +178,7 @@ impl ConfigAccounts {
 enum Checked {
     Unknown,
     Wrong,
-    Right(User),
+    Right(Box<User>),
 }
 
 fn entry((user, phc): (User, String)) -> (Arc<str>, Entry) {
