@@ -258,9 +258,12 @@ bench-accounts:
 	python3 bench/report_accounts.py bench/results/accounts.json bench/results/accounts.md
 
 # Memory under 1,000 concurrent password grants (the bounded argon2 pool):
-# bench/results/stress.{json,md}. Not a test: nothing here is timed in CI.
+# bench/results/stress.{json,md}; and under 100,000 failed logins for random
+# usernames (the bounded failure counters): bench/results/stress_names.{json,md}.
+# Not a test: nothing here is timed in CI.
 stress: $(BUILD)/c/auth_server python
 	$(VPY) bench/stress_passwords.py $(BUILD)/c/auth_server bench/results
+	$(VPY) bench/stress_names.py $(BUILD)/c/auth_server bench/results
 
 clean:
 	$(CARGO) clean

@@ -2,18 +2,25 @@
 
 use super::{
     throttle_finish, throttle_step, Failures, GrantId, LoginAttempt, RefreshState, Rotation, Store,
-    StoreError, StoreStats, Successors, TokenKind, TokenRecord,
+    StoreError, StoreStats, Successors, TokenKind, TokenRecord, Verdict,
 };
 use crate::config::ThrottleConfig;
 use crate::token::{TokenHash, TokenHashBuilder};
 use parking_lot::{Mutex, RwLock};
+use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 const SHARDS: usize = 32;
 const PURGE_INTERVAL_SECS: u64 = 60;
 const FAILURES_PURGE_AT: usize = 4096;
+/// Accounts whose failed logins are counted one by one (names are at most
+/// 256 bytes: at most about 25 MiB however many names an attacker tries).
+pub const TRACKED_ACCOUNTS: usize = 65_536;
+/// Shared counters for the names beyond [`TRACKED_ACCOUNTS`] (24 bytes each).
+const OVERFLOW_BUCKETS: usize = 16_384;
 
 #[derive(Debug, Default)]
 struct GrantCell {
@@ -128,7 +135,7 @@ impl Shard {
 /// one store, whatever the number of its tokens.
 pub struct MemoryStore {
     shards: Box<[RwLock<Shard>]>,
-    failures: Mutex<HashMap<Box<str>, Failures>>,
+    failures: Mutex<FailureTable>,
     /// Credential versions of users whose tokens were ended (absent: 0).
     versions: RwLock<HashMap<Box<str>, u64>>,
     /// Whether `versions` has ever held anything.
@@ -141,7 +148,7 @@ impl Default for MemoryStore {
     fn default() -> Self {
         MemoryStore {
             shards: (0..SHARDS).map(|_| RwLock::new(Shard::default())).collect(),
-            failures: Mutex::new(HashMap::new()),
+            failures: Mutex::new(FailureTable::new(TRACKED_ACCOUNTS, OVERFLOW_BUCKETS)),
             versions: RwLock::new(HashMap::new()),
             any_versions: AtomicBool::new(false),
             credentials: Mutex::new(HashMap::new()),
@@ -161,6 +168,21 @@ impl MemoryStore {
     /// An empty store.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty store that counts failed logins one by one for at most
+    /// `accounts` names (default [`TRACKED_ACCOUNTS`]) and in shared counters
+    /// beyond: see the README's "Lockout". Fewer saves memory; a name that
+    /// overflows may be locked sooner, never later.
+    pub fn with_tracked_accounts(accounts: usize) -> Self {
+        Self::with_failure_table(accounts.max(1), OVERFLOW_BUCKETS)
+    }
+
+    fn with_failure_table(accounts: usize, buckets: usize) -> Self {
+        MemoryStore {
+            failures: Mutex::new(FailureTable::new(accounts, buckets)),
+            ..Self::default()
+        }
     }
 
     fn shard(&self, hash: &TokenHash) -> &RwLock<Shard> {
@@ -199,6 +221,142 @@ impl MemoryStore {
 /// Whether a counter saw a failure or an attempt since `forget_before`.
 fn recent(f: &Failures, forget_before: u64) -> bool {
     f.last >= forget_before || f.pending_since >= forget_before
+}
+
+/// Failed-login counters in bounded memory. Up to `capacity` names each get
+/// a counter of their own; past that (random names by the hundred thousand),
+/// a name without one counts in one of [`OVERFLOW_BUCKETS`] shared counters
+/// chosen by a hash keyed at random per process, so an attacker can neither
+/// aim names at a victim's counter nor predict which names share one.
+///
+/// The rule that keeps a lockout from being undone: a name's count can only
+/// be over-stated, never lost. A shared counter counts every failure of every
+/// name in it and a success there forgets nothing (it only ends its pending
+/// attempt); a name that later gets a counter of its own starts from its
+/// shared counter's state, not from zero. Filling the table therefore makes
+/// lockouts come sooner for the names that overflow (a denial of service
+/// that costs the attacker one password check a failure), never later.
+struct FailureTable {
+    exact: HashMap<Box<str>, Failures>,
+    capacity: usize,
+    /// Allocated when the table first fills.
+    overflow: Vec<Failures>,
+    buckets: usize,
+    hasher: RandomState,
+    /// When a full table may next look for stale counters to drop.
+    next_purge: u64,
+}
+
+impl FailureTable {
+    fn new(capacity: usize, buckets: usize) -> Self {
+        FailureTable {
+            exact: HashMap::new(),
+            capacity,
+            overflow: Vec::new(),
+            buckets: buckets.max(1),
+            hasher: RandomState::new(),
+            next_purge: 0,
+        }
+    }
+
+    fn bucket(&self, account: &str) -> usize {
+        // The modulo keeps the value below `buckets`, a usize: the cast is exact.
+        (self.hasher.hash_one(account) % self.buckets as u64) as usize
+    }
+
+    fn shared(&self, account: &str) -> Option<Failures> {
+        self.overflow.get(self.bucket(account)).copied()
+    }
+
+    fn get(&self, account: &str) -> Option<Failures> {
+        match self.exact.get(account) {
+            Some(f) => Some(*f),
+            None => self.shared(account).filter(|f| *f != Failures::default()),
+        }
+    }
+
+    fn purge(&mut self, forget_before: u64) -> usize {
+        let before = self.exact.len();
+        self.exact.retain(|_, f| recent(f, forget_before));
+        let mut dropped = before - self.exact.len();
+        for f in &mut self.overflow {
+            if *f != Failures::default() && !recent(f, forget_before) {
+                *f = Failures::default();
+                dropped += 1;
+            }
+        }
+        dropped
+    }
+
+    fn attempt(&mut self, account: &str, now: u64, policy: &ThrottleConfig) -> Verdict {
+        let len = self.exact.len();
+        if (len >= FAILURES_PURGE_AT && len.is_power_of_two())
+            || (len >= self.capacity && now >= self.next_purge)
+        {
+            // Counters exist for any name tried, existing or not: forget the
+            // stale ones as the map grows (and, once full, once a minute).
+            self.purge(now.saturating_sub(policy.forget_after_seconds));
+            self.next_purge = now.saturating_add(PURGE_INTERVAL_SECS);
+        }
+        if let Some(f) = self.exact.get_mut(account) {
+            let (verdict, after) = throttle_step(Some(*f), now, policy);
+            *f = after;
+            return verdict;
+        }
+        // A name new to the table starts from its shared counter: whatever
+        // it failed while it overflowed still counts.
+        let seed = self.shared(account).filter(|f| *f != Failures::default());
+        let (verdict, after) = throttle_step(seed, now, policy);
+        if self.exact.len() < self.capacity {
+            if after != Failures::default() {
+                self.exact.insert(account.into(), after);
+            }
+        } else {
+            if self.overflow.is_empty() {
+                log::warn!(
+                    target: "ropc::throttle",
+                    "failed-login counters for {} names: further names share {} counters \
+                     (is someone trying random usernames?)",
+                    self.capacity,
+                    self.buckets
+                );
+                self.overflow = vec![Failures::default(); self.buckets];
+            }
+            let i = self.bucket(account);
+            self.overflow[i] = after;
+        }
+        verdict
+    }
+
+    fn finished(&mut self, account: &str, now: u64, succeeded: bool) {
+        if let Some(f) = self.exact.get(account).copied() {
+            match throttle_finish(Some(f), now, succeeded) {
+                Some(after) => self.exact.insert(account.into(), after),
+                None => self.exact.remove(account),
+            };
+            return;
+        }
+        if self.overflow.is_empty() {
+            return; // nothing was admitted for this name (or it was purged)
+        }
+        let i = self.bucket(account);
+        let f = &mut self.overflow[i];
+        if succeeded {
+            // Other names may share this counter: forget none of their failures.
+            f.pending = f.pending.saturating_sub(1);
+        } else {
+            *f = throttle_finish(Some(*f), now, false).unwrap_or_default();
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.exact.len()
+            + self
+                .overflow
+                .iter()
+                .filter(|f| **f != Failures::default())
+                .count()
+    }
 }
 
 impl Store for MemoryStore {
@@ -312,21 +470,7 @@ impl Store for MemoryStore {
         now: u64,
         policy: &ThrottleConfig,
     ) -> Result<LoginAttempt, StoreError> {
-        let verdict = {
-            let mut failures = self.failures.lock();
-            // Counters exist for any name tried, existing or not: forget the
-            // stale ones as the map grows, so random names cannot fill memory.
-            if failures.len() >= FAILURES_PURGE_AT && failures.len().is_power_of_two() {
-                let forget_before = now.saturating_sub(policy.forget_after_seconds);
-                failures.retain(|_, f| recent(f, forget_before));
-            }
-            let before = failures.get(account).copied();
-            let (verdict, after) = throttle_step(before, now, policy);
-            if Some(after) != before {
-                failures.insert(account.into(), after);
-            }
-            verdict
-        };
+        let verdict = self.failures.lock().attempt(account, now, policy);
         Ok(LoginAttempt {
             verdict,
             user_version: self.version(account),
@@ -334,16 +478,12 @@ impl Store for MemoryStore {
     }
 
     fn login_finished(&self, account: &str, now: u64, succeeded: bool) -> Result<(), StoreError> {
-        let mut failures = self.failures.lock();
-        match throttle_finish(failures.get(account).copied(), now, succeeded) {
-            Some(after) => failures.insert(account.into(), after),
-            None => failures.remove(account),
-        };
+        self.failures.lock().finished(account, now, succeeded);
         Ok(())
     }
 
     fn failures(&self, account: &str) -> Result<Option<Failures>, StoreError> {
-        Ok(self.failures.lock().get(account).copied())
+        Ok(self.failures.lock().get(account))
     }
 
     fn revoke_user(&self, username: &str) -> Result<u64, StoreError> {
@@ -367,10 +507,7 @@ impl Store for MemoryStore {
 
     fn purge(&self, now: u64, forget_before: u64) -> Result<usize, StoreError> {
         let dropped: usize = self.shards.iter().map(|s| s.write().purge(now)).sum();
-        let mut failures = self.failures.lock();
-        let before = failures.len();
-        failures.retain(|_, f| recent(f, forget_before));
-        Ok(dropped + before - failures.len())
+        Ok(dropped + self.failures.lock().purge(forget_before))
     }
 
     fn stats(&self) -> Result<StoreStats, StoreError> {
@@ -436,5 +573,140 @@ mod tests {
             "{:?}",
             store.stats()
         );
+    }
+
+    fn policy(max_failures: u32) -> ThrottleConfig {
+        ThrottleConfig {
+            max_failures,
+            lockout_seconds: 900,
+            forget_after_seconds: 86_400,
+        }
+    }
+
+    fn fail(store: &MemoryStore, name: &str, now: u64, p: &ThrottleConfig) -> Verdict {
+        let verdict = store.login_attempt(name, now, p).unwrap().verdict;
+        if verdict == Verdict::Proceed {
+            store.login_finished(name, now, false).unwrap();
+        }
+        verdict
+    }
+
+    #[test]
+    fn random_names_by_the_hundred_thousand_take_bounded_memory() {
+        let store = MemoryStore::with_tracked_accounts(5_000);
+        let p = policy(3);
+        for i in 0..100_000 {
+            fail(&store, &format!("random-{i}"), 10, &p);
+        }
+        let failures = store.failures.lock();
+        assert_eq!(
+            failures.exact.len(),
+            5_000,
+            "one counter for each tracked name"
+        );
+        assert_eq!(
+            failures.overflow.len(),
+            OVERFLOW_BUCKETS,
+            "and a fixed table beyond"
+        );
+    }
+
+    #[test]
+    fn a_locked_account_stays_locked_however_many_names_follow() {
+        let store = MemoryStore::with_failure_table(100, 4);
+        let p = policy(3);
+        for _ in 0..3 {
+            assert_eq!(fail(&store, "victim", 10, &p), Verdict::Proceed);
+        }
+        assert_eq!(fail(&store, "victim", 11, &p), Verdict::Locked);
+        for i in 0..10_000 {
+            fail(&store, &format!("flood-{i}"), 12, &p);
+        }
+        assert_eq!(
+            fail(&store, "victim", 13, &p),
+            Verdict::Locked,
+            "the flood evicted nothing"
+        );
+        assert_eq!(store.failures("victim").unwrap().map(|f| f.count), Some(3));
+    }
+
+    #[test]
+    fn a_name_that_overflows_is_locked_and_a_neighbour_s_success_does_not_unlock_it() {
+        // One shared counter: every overflowing name shares it.
+        let store = MemoryStore::with_failure_table(2, 1);
+        let p = policy(3);
+        fail(&store, "a", 10, &p);
+        fail(&store, "b", 10, &p);
+        for _ in 0..3 {
+            assert_eq!(fail(&store, "victim", 20, &p), Verdict::Proceed);
+        }
+        assert_eq!(fail(&store, "victim", 21, &p), Verdict::Locked);
+        // The attacker signs in to its own overflowing account: that success
+        // must not forget the victim's failures.
+        let own = store.login_attempt("attacker", 22, &p).unwrap();
+        assert_eq!(
+            own.verdict,
+            Verdict::Locked,
+            "sharing a counter locks sooner"
+        );
+        assert_eq!(fail(&store, "victim", 23, &p), Verdict::Locked);
+        // A success admitted into the shared counter only ends its attempt.
+        {
+            let mut t = store.failures.lock();
+            t.overflow[0].pending = 1;
+        }
+        store.login_finished("attacker", 24, true).unwrap();
+        let shared = store.failures("victim").unwrap().unwrap();
+        assert_eq!((shared.count, shared.pending), (3, 0), "the count stays");
+        assert_eq!(fail(&store, "victim", 25, &p), Verdict::Locked);
+    }
+
+    #[test]
+    fn a_name_that_gets_a_counter_of_its_own_keeps_what_it_failed_while_overflowing() {
+        let store = MemoryStore::with_failure_table(2, 1);
+        let p = policy(3);
+        fail(&store, "a", 10, &p);
+        fail(&store, "b", 10, &p);
+        fail(&store, "victim", 20, &p);
+        fail(&store, "victim", 20, &p);
+        assert!(!store.failures.lock().exact.contains_key("victim"));
+        // "a" signs in: its counter goes and the victim's next attempt gets one.
+        assert_eq!(
+            store.login_attempt("a", 30, &p).unwrap().verdict,
+            Verdict::Proceed
+        );
+        store.login_finished("a", 30, true).unwrap();
+        assert_eq!(
+            fail(&store, "victim", 31, &p),
+            Verdict::Proceed,
+            "the third failure"
+        );
+        assert_eq!(
+            store.failures.lock().exact.get("victim").map(|f| f.count),
+            Some(3),
+            "started from the two it failed while overflowing"
+        );
+        assert_eq!(fail(&store, "victim", 32, &p), Verdict::Locked);
+    }
+
+    #[test]
+    fn a_full_table_drops_stale_counters_and_tracks_new_names_again() {
+        let store = MemoryStore::with_failure_table(10, 4);
+        let p = ThrottleConfig {
+            forget_after_seconds: 100,
+            ..policy(3)
+        };
+        for i in 0..10 {
+            fail(&store, &format!("old-{i}"), 10, &p);
+        }
+        fail(&store, "new", 50, &p);
+        assert!(!store.failures.lock().exact.contains_key("new"), "full");
+        fail(&store, "newer", 1_000, &p);
+        let t = store.failures.lock();
+        assert!(
+            t.exact.contains_key("newer"),
+            "the stale counters made room"
+        );
+        assert_eq!(t.exact.len(), 1);
     }
 }
