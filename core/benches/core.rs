@@ -36,15 +36,15 @@ fn fixture() -> &'static Fixture {
         // The benchmark's fixture, not a recommendation: no lockouts.
         let server = Server::from_config(config).expect("config");
         let client = ClientCredentials::new("app", &secret);
-        let first = server
+        let mut first = server
             .password_grant(&client, "alice", "correct horse", Some("read write"))
             .expect("login");
-        let mut tokens = vec![first.access_token];
-        let mut rt = first.refresh_token.expect("refresh token");
+        let mut tokens = vec![std::mem::take(&mut first.access_token)];
+        let mut rt = first.refresh_token.take().expect("refresh token");
         while tokens.len() < 1000 {
-            let t = server.refresh_grant(&client, &rt, None).expect("refresh");
-            tokens.push(t.access_token);
-            rt = t.refresh_token.expect("refresh token");
+            let mut t = server.refresh_grant(&client, &rt, None).expect("refresh");
+            tokens.push(std::mem::take(&mut t.access_token));
+            rt = t.refresh_token.take().expect("refresh token");
         }
         Fixture {
             server,
@@ -85,13 +85,14 @@ fn refresh_grant_with_rotation(bencher: divan::Bencher) {
         .password_grant(&f.client, "alice", "correct horse", Some("read write"))
         .expect("grant")
         .refresh_token
+        .take()
         .expect("rt");
     bencher.bench_local(|| {
-        let t = f
+        let mut t = f
             .server
             .refresh_grant(&f.client, &current, None)
             .expect("refresh");
-        current = t.refresh_token.expect("rt");
+        current = t.refresh_token.take().expect("rt");
     });
 }
 

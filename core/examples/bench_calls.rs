@@ -10,11 +10,11 @@ fn main() {
         .expect("usage: bench_calls CONFIG_JSON_FILE");
     let server = Server::from_file(path).expect("config");
     let client = ClientCredentials::new("app", "app-secret");
-    let t = server
+    let mut t = server
         .password_grant(&client, "alice", "pw", Some("read write"))
         .expect("grant");
-    let access = t.access_token;
-    let mut refresh = t.refresh_token.expect("refresh token");
+    let access = std::mem::take(&mut t.access_token);
+    let mut refresh = t.refresh_token.take().expect("refresh token");
     const ROUNDS: usize = 7;
     const CHECKS: u32 = 200_000;
     const REFRESHES: u32 = 50_000;
@@ -35,6 +35,7 @@ fn main() {
                 .refresh_grant(&client, &refresh, None)
                 .expect("refresh")
                 .refresh_token
+                .take()
                 .expect("rt");
         }
         refr.push(start.elapsed().as_nanos() as f64 / f64::from(REFRESHES));

@@ -34,12 +34,13 @@ fn measure(config: &Config, store: StoreConfig) -> String {
     let t = server
         .password_grant(&client, "alice", "pw", Some("read write"))
         .expect("grant");
-    let mut refresh = t.refresh_token.expect("refresh token");
+    let mut refresh = t.refresh_token.clone().expect("refresh token");
     let refresh_per_s = rate(|| {
         refresh = server
             .refresh_grant(&client, &refresh, None)
             .expect("refresh")
             .refresh_token
+            .clone()
             .expect("rt");
     });
     let live: Vec<String> = (0..1000)
@@ -47,8 +48,8 @@ fn measure(config: &Config, store: StoreConfig) -> String {
             let t = server
                 .refresh_grant(&client, &refresh, None)
                 .expect("refresh");
-            refresh = t.refresh_token.expect("rt");
-            t.access_token
+            refresh = t.refresh_token.clone().expect("rt");
+            t.access_token.clone()
         })
         .collect();
     let mut i = 0;

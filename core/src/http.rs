@@ -7,6 +7,7 @@ use base64::engine::DecodePaddingMode;
 use base64::Engine;
 use percent_encoding::{percent_decode, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::Serialize;
+use zeroize::{Zeroize, Zeroizing};
 
 /// Largest request body read, in bytes.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -49,6 +50,34 @@ pub struct HttpResponse {
     pub body: String,
 }
 
+impl Drop for HttpResponse {
+    /// A body may hold tokens: zeroed before its memory is freed. (Bindings
+    /// copy the body out and let this drop, or take it and zero it themselves.)
+    fn drop(&mut self) {
+        self.body.zeroize();
+    }
+}
+
+/// JSON in a string allocated once at its exact size: a body holding tokens
+/// leaves no copy behind in a buffer outgrown while it was written.
+fn json_exact(body: &impl Serialize) -> String {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    serde_json::to_writer(&mut count, body).expect("response types always serialize");
+    let mut out = Vec::with_capacity(count.0);
+    serde_json::to_writer(&mut out, body).expect("response types always serialize");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
 impl HttpResponse {
     /// The value of a header, by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -67,7 +96,7 @@ impl HttpResponse {
                 ("Cache-Control", "no-store".into()),
                 ("Pragma", "no-cache".into()),
             ],
-            body: serde_json::to_string(body).expect("response types always serialize"),
+            body: json_exact(body),
         }
     }
 
@@ -179,6 +208,16 @@ pub(crate) struct Form {
     pairs: Vec<(String, String)>,
 }
 
+impl Drop for Form {
+    /// Values hold passwords, secrets and tokens: zeroed before they are freed.
+    fn drop(&mut self) {
+        for (name, value) in &mut self.pairs {
+            name.zeroize();
+            value.zeroize();
+        }
+    }
+}
+
 impl Form {
     /// Checks method, content type and size, then parses the body.
     pub(crate) fn from_request(req: &HttpRequest<'_>) -> Result<Form, OAuthError> {
@@ -203,19 +242,24 @@ impl Form {
     }
 
     pub(crate) fn parse(body: &[u8]) -> Result<Form, OAuthError> {
-        let pairs = body
-            .split(|b| *b == b'&')
-            .filter(|part| !part.is_empty())
-            .map(|part| {
-                let mut it = part.splitn(2, |b| *b == b'=');
-                let name = it.next().unwrap_or(b"");
-                let value = it.next().unwrap_or(b"");
-                Ok((form_decode(name)?, form_decode(value)?))
-            })
-            .collect::<Result<Vec<(String, String)>, OAuthError>>()?;
+        // Built in place so that a pair decoded before an error is zeroed too.
+        let mut form = Form {
+            pairs: Vec::with_capacity(body.iter().filter(|b| **b == b'&').count() + 1),
+        };
+        for part in body.split(|b| *b == b'&').filter(|part| !part.is_empty()) {
+            let mut it = part.splitn(2, |b| *b == b'=');
+            let name = form_decode(it.next().unwrap_or(b""))?;
+            let mut value = form_decode(it.next().unwrap_or(b""))?;
+            if form.pairs.len() == form.pairs.capacity() {
+                value.zeroize(); // unreachable: the capacity counts every '&'
+                return Err(OAuthError::invalid_request("malformed form"));
+            }
+            form.pairs.push((name, value));
+        }
+        let pairs = &form.pairs;
         // RFC 6749 §3.2: no parameter may appear twice, read or not.
         let mut seen = std::collections::HashSet::with_capacity(pairs.len());
-        for (name, _) in &pairs {
+        for (name, _) in pairs {
             if !seen.insert(name.as_str()) {
                 return Err(
                     match KNOWN_PARAMETERS.iter().find(|known| **known == name) {
@@ -228,7 +272,13 @@ impl Form {
                 );
             }
         }
-        Ok(Form { pairs })
+        Ok(form)
+    }
+
+    /// How many parameters the form holds.
+    #[cfg(feature = "fuzzing")]
+    pub(crate) fn len(&self) -> usize {
+        self.pairs.len()
     }
 
     /// A parameter: `None` when absent or empty (RFC 6749 §3.2), an error
@@ -266,18 +316,32 @@ const FORM_UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
 /// Encodes one form-urlencoded component (a space becomes `%20`, which
 /// every decoder reads as a space).
 pub(crate) fn form_encode(raw: &str) -> String {
-    utf8_percent_encode(raw, FORM_UNRESERVED).to_string()
+    // Sized first, then written once: a secret leaves no copy in a buffer
+    // outgrown on the way.
+    let encoded = utf8_percent_encode(raw, FORM_UNRESERVED);
+    let mut out = String::with_capacity(encoded.clone().map(str::len).sum());
+    out.extend(encoded);
+    out
 }
 
 /// Decodes one form-urlencoded component: `+` is a space, `%XX` a byte, and
 /// the result must be UTF-8.
+///
+/// Values may be passwords, secrets or tokens: every buffer here is
+/// allocated once at its final size and the scratch copy is zeroed.
 pub(crate) fn form_decode(raw: &[u8]) -> Result<String, OAuthError> {
-    let spaced: Vec<u8> = raw
-        .iter()
-        .map(|&b| if b == b'+' { b' ' } else { b })
-        .collect();
-    let bytes: Vec<u8> = percent_decode(&spaced).collect();
-    String::from_utf8(bytes).map_err(|_| OAuthError::invalid_request("parameters must be UTF-8"))
+    let spaced: Zeroizing<Vec<u8>> = Zeroizing::new(
+        raw.iter()
+            .map(|&b| if b == b'+' { b' ' } else { b })
+            .collect(),
+    );
+    // Decoding never lengthens: one allocation, never moved.
+    let mut bytes = Vec::with_capacity(spaced.len());
+    bytes.extend(percent_decode(&spaced));
+    String::from_utf8(bytes).map_err(|e| {
+        e.into_bytes().zeroize();
+        OAuthError::invalid_request("parameters must be UTF-8")
+    })
 }
 
 /// Client credentials as presented, before they are checked.
@@ -287,6 +351,14 @@ pub struct ClientCredentials {
     pub client_id: String,
     /// The secret; `None` when the client presented none (a public client).
     pub client_secret: Option<String>,
+}
+
+impl Drop for ClientCredentials {
+    fn drop(&mut self) {
+        if let Some(secret) = &mut self.client_secret {
+            secret.zeroize();
+        }
+    }
 }
 
 impl std::fmt::Debug for ClientCredentials {
@@ -321,15 +393,18 @@ impl ClientCredentials {
     /// The `Authorization: Basic ...` value for these credentials, with the
     /// id and secret form-urlencoded before the base64 (RFC 6749 §2.3.1).
     pub fn basic_authorization(&self) -> String {
-        let pair = format!(
-            "{}:{}",
-            form_encode(&self.client_id),
-            form_encode(self.client_secret.as_deref().unwrap_or(""))
-        );
-        format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(pair)
-        )
+        let id = Zeroizing::new(form_encode(&self.client_id));
+        let secret = Zeroizing::new(form_encode(self.client_secret.as_deref().unwrap_or("")));
+        let mut pair = Zeroizing::new(String::with_capacity(id.len() + 1 + secret.len()));
+        pair.push_str(&id);
+        pair.push(':');
+        pair.push_str(&secret);
+        let encoded = base64::engine::general_purpose::STANDARD;
+        let mut header =
+            String::with_capacity(6 + base64::encoded_len(pair.len(), true).unwrap_or(0));
+        header.push_str("Basic ");
+        encoded.encode_string(pair.as_bytes(), &mut header);
+        header
     }
 
     /// Finds the client's credentials in a request: HTTP Basic
@@ -384,21 +459,23 @@ fn parse_basic(header: &str) -> Result<ClientCredentials, OAuthError> {
         ));
     }
     let malformed = || OAuthError::invalid_client("malformed HTTP Basic credentials");
-    let decoded = BASE64_LENIENT
-        .decode(rest.trim())
-        .map_err(|_| malformed())?;
+    let decoded = Zeroizing::new(
+        BASE64_LENIENT
+            .decode(rest.trim())
+            .map_err(|_| malformed())?,
+    );
     let colon = decoded
         .iter()
         .position(|b| *b == b':')
         .ok_or_else(malformed)?;
     let id = form_decode(&decoded[..colon]).map_err(|_| malformed())?;
-    let secret = form_decode(&decoded[colon + 1..]).map_err(|_| malformed())?;
     if id.is_empty() {
         return Err(malformed());
     }
+    let secret = form_decode(&decoded[colon + 1..]).map_err(|_| malformed())?;
     Ok(ClientCredentials {
         client_id: id,
-        client_secret: Some(secret).filter(|s| !s.is_empty()),
+        client_secret: (!secret.is_empty()).then_some(secret),
     })
 }
 

@@ -60,6 +60,15 @@ pub struct IntrospectionRequest {
     pub body: String,
 }
 
+impl Drop for IntrospectionRequest {
+    /// The credentials and the token are zeroed before they are freed.
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        self.authorization.zeroize();
+        self.body.zeroize();
+    }
+}
+
 impl std::fmt::Debug for IntrospectionRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("IntrospectionRequest")
@@ -69,9 +78,9 @@ impl std::fmt::Debug for IntrospectionRequest {
 }
 
 /// Step one of every bearer check: the token in the `Authorization` header.
-pub(crate) fn bearer(authorization: Option<&str>, realm: &str) -> Result<String, Refusal> {
+pub(crate) fn bearer<'a>(authorization: Option<&'a str>, realm: &str) -> Result<&'a str, Refusal> {
     match parse_bearer(authorization) {
-        Ok(Some(token)) => Ok(token.to_string()),
+        Ok(Some(token)) => Ok(token),
         Ok(None) => Err(Refusal::new(None, realm)),
         Err(e) => Err(Refusal::new(Some(e), realm)),
     }
@@ -204,7 +213,7 @@ impl ResourceGuard {
 
     /// Step one: the bearer token of a request, to send to introspection;
     /// or the response to send back when there is none or it is malformed.
-    pub fn bearer_token(&self, authorization: Option<&str>) -> Result<String, Refusal> {
+    pub fn bearer_token<'a>(&self, authorization: Option<&'a str>) -> Result<&'a str, Refusal> {
         bearer(authorization, &self.realm())
     }
 
@@ -218,7 +227,16 @@ impl ResourceGuard {
         IntrospectionRequest {
             content_type: "application/x-www-form-urlencoded",
             authorization: client.basic_authorization(),
-            body: format!("token={}&token_type_hint=access_token", form_encode(token)),
+            body: {
+                // Allocated once at its size: no outgrown copy of the token.
+                let token = zeroize::Zeroizing::new(form_encode(token));
+                const HINT: &str = "&token_type_hint=access_token";
+                let mut body = String::with_capacity(6 + token.len() + HINT.len());
+                body.push_str("token=");
+                body.push_str(&token);
+                body.push_str(HINT);
+                body
+            },
         }
     }
 

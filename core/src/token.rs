@@ -28,9 +28,9 @@ pub(crate) fn encode(bytes: &[u8]) -> String {
 
 /// A freshly minted token: 256 random bits.
 pub(crate) fn mint() -> (String, TokenHash) {
-    let mut raw = [0u8; 32];
-    fill_random(&mut raw);
-    let token = encode(&raw);
+    let mut raw = zeroize::Zeroizing::new([0u8; 32]);
+    fill_random(&mut *raw);
+    let token = encode(&*raw);
     let hash = TokenHash::of(&token);
     (token, hash)
 }

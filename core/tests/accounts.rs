@@ -358,7 +358,7 @@ fn no_cache_means_asking_the_host_every_time() {
 fn a_host_failure_at_refresh_leaves_the_client_its_refresh_token() {
     let f = fixture();
     let t = f.grant("alice", "alice-pw").0.unwrap();
-    let refresh = t.refresh_token.unwrap();
+    let refresh = t.refresh_token.clone().unwrap();
     f.server.forget_owner("alice");
     f.host.set_mode(Mode::Fail);
     let e = f.server.refresh_grant(&f.app, &refresh, None).unwrap_err();
@@ -466,7 +466,7 @@ fn the_hook_runs_after_the_scope_check_and_with_the_rules() {
     c.rules = vec![RuleConfig::new(&["GET /docs/*"]).groups(&["staff"])];
     c.scopes[0].resources.push("GET /other/*".into());
     let f = fixture_with(c, Some(h.clone()));
-    let t = f.grant("alice", "alice-pw").0.unwrap().access_token;
+    let t = f.grant("alice", "alice-pw").0.unwrap().access_token.clone();
     assert!(f.server.check(&t, "GET /docs/mine", Some("read")).is_ok());
     let e = f
         .server
@@ -497,7 +497,7 @@ fn the_hook_can_replace_the_rules() {
     c.rules = vec![RuleConfig::new(&["GET /docs/*"]).users(&["nobody"])];
     c.accounts.authorize = AuthorizeMode::InsteadOfRules;
     let f = fixture_with(c, Some(h.clone()));
-    let t = f.grant("alice", "alice-pw").0.unwrap().access_token;
+    let t = f.grant("alice", "alice-pw").0.unwrap().access_token.clone();
     assert!(f.server.check(&t, "GET /docs/mine", Some("read")).is_ok());
     let e = f
         .server
@@ -509,7 +509,7 @@ fn the_hook_can_replace_the_rules() {
 #[test]
 fn a_panicking_hook_is_a_server_error() {
     let f = fixture_with(config(), Some(hook("/mine", true)));
-    let t = f.grant("alice", "alice-pw").0.unwrap().access_token;
+    let t = f.grant("alice", "alice-pw").0.unwrap().access_token.clone();
     let e = f
         .server
         .check(&t, "GET /docs/mine", Some("read"))
@@ -523,7 +523,7 @@ fn a_closure_is_a_hook() {
         Ok(p.username == "alice" && r.ends_with("/1"))
     });
     let f = fixture_with(config(), Some(hook));
-    let t = f.grant("alice", "alice-pw").0.unwrap().access_token;
+    let t = f.grant("alice", "alice-pw").0.unwrap().access_token.clone();
     assert!(f.server.check(&t, "GET /docs/1", None).is_ok());
     assert_eq!(
         f.server.check(&t, "GET /docs/2", None).unwrap_err().code(),

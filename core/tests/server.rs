@@ -120,7 +120,7 @@ fn introspection_times_are_the_clock_s() {
 fn of_many_concurrent_refreshes_exactly_one_wins() {
     for _round in 0..5 {
         let f = fixture();
-        let rt = login(&f).refresh_token.unwrap();
+        let rt = login(&f).refresh_token.clone().unwrap();
         let n = 16;
         let barrier = Arc::new(Barrier::new(n));
         let handles: Vec<_> = (0..n)

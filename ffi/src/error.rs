@@ -3,6 +3,7 @@
 use crate::{ffi_boundary, free_box};
 use ropc_core::{AccountError, ConfigError, ErrorCode, HashError, OAuthError, StoreError};
 use std::ffi::{c_char, CString};
+use zeroize::Zeroize;
 
 /// The outcome of a call. Values 1 to 99 are the ABI's own; 100 plus the
 /// core's error code are the OAuth errors (`ROPC_INVALID_GRANT`, ...).
@@ -137,17 +138,30 @@ pub struct ropc_error {
 }
 
 pub(crate) fn cstring(s: &str) -> CString {
-    cstring_owned(s.to_owned())
+    exact_cstring(s.as_bytes())
 }
 
-/// Takes the string's buffer (no copy). Strings from the core never hold
+/// Takes the string's text into a C string, and zeroes the string: it may
+/// be a token or a body holding tokens. Strings from the core never hold
 /// NUL; if one did, it is dropped rather than failing.
-pub(crate) fn cstring_owned(s: String) -> CString {
-    CString::new(s).unwrap_or_else(|e| {
-        let mut bytes = e.into_vec();
-        bytes.retain(|b| *b != 0);
-        CString::new(bytes).unwrap_or_default()
-    })
+pub(crate) fn cstring_owned(mut s: String) -> CString {
+    let c = exact_cstring(s.as_bytes());
+    s.zeroize();
+    c
+}
+
+/// A C string allocated once at its final size (the NUL included), so that
+/// no outgrown buffer is left holding a copy of a secret.
+fn exact_cstring(bytes: &[u8]) -> CString {
+    let mut v = Vec::with_capacity(bytes.len() + 1);
+    v.extend(bytes.iter().copied().filter(|b| *b != 0));
+    // No NUL left, and room for the terminator: neither fails nor reallocates.
+    CString::new(v).unwrap_or_default()
+}
+
+/// Zeroes a C string's bytes and frees it.
+pub(crate) fn zeroize_cstring(s: CString) {
+    s.into_bytes_with_nul().zeroize();
 }
 
 impl ropc_error {

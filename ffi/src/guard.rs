@@ -103,7 +103,7 @@ pub extern "C" fn ropc_guard_bearer_token(
         if token_out.is_null() || refusal_out.is_null() { return ropc_status::ROPC_NULL_PARAMETER; }
         match guard.inner.bearer_token(authorization) {
             Ok(token) => {
-                crate::set(token_out, into_raw_string(&token));
+                crate::set(token_out, into_raw_string(token));
                 ropc_status::ROPC_OK
             }
             Err(refusal) => refusal_out_write(refusal, refusal_out),

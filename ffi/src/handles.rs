@@ -2,7 +2,7 @@
 //! introspection results, with their getters. Strings are borrowed from the
 //! handle until its `_free`.
 
-use crate::error::{cstring, cstring_owned};
+use crate::error::{cstring, cstring_owned, zeroize_cstring};
 use crate::{ffi_boundary, free_box, handle, ropc_status, try_ref};
 use ropc_core::{HttpResponse, Introspection, Principal, TokenResponse};
 use std::cell::OnceCell;
@@ -17,17 +17,23 @@ pub struct ropc_response {
 }
 
 impl From<HttpResponse> for ropc_response {
-    fn from(r: HttpResponse) -> Self {
+    fn from(mut r: HttpResponse) -> Self {
         ropc_response {
             status: r.status,
-            headers: r
-                .headers
+            headers: std::mem::take(&mut r.headers)
                 .into_iter()
                 .map(|(n, v)| (cstring(n), cstring_owned(v)))
                 .collect(),
             body_len: r.body.len(),
-            body: cstring_owned(r.body),
+            body: cstring_owned(std::mem::take(&mut r.body)),
         }
+    }
+}
+
+impl Drop for ropc_response {
+    /// The body may hold tokens: zeroed before it is freed.
+    fn drop(&mut self) {
+        zeroize_cstring(std::mem::take(&mut self.body));
     }
 }
 
@@ -95,12 +101,22 @@ pub struct ropc_token_response {
 }
 
 impl From<TokenResponse> for ropc_token_response {
-    fn from(t: TokenResponse) -> Self {
+    fn from(mut t: TokenResponse) -> Self {
         ropc_token_response {
-            access_token: cstring_owned(t.access_token),
-            refresh_token: t.refresh_token.map(cstring_owned),
-            scope: cstring_owned(t.scope),
+            access_token: cstring_owned(std::mem::take(&mut t.access_token)),
+            refresh_token: t.refresh_token.take().map(cstring_owned),
+            scope: cstring_owned(std::mem::take(&mut t.scope)),
             expires_in: t.expires_in,
+        }
+    }
+}
+
+impl Drop for ropc_token_response {
+    /// The tokens are zeroed before they are freed.
+    fn drop(&mut self) {
+        zeroize_cstring(std::mem::take(&mut self.access_token));
+        if let Some(t) = self.refresh_token.take() {
+            zeroize_cstring(t);
         }
     }
 }

@@ -194,7 +194,8 @@ pub(crate) fn take_box<T>(p: *mut T) -> Option<Box<T>> {
 pub(crate) fn free_cstring(s: *mut std::ffi::c_char) {
     if !s.is_null() {
         // SAFETY: the caller promises `s` came from CString::into_raw here.
-        drop(unsafe { std::ffi::CString::from_raw(s) });
+        // Zeroed before it is freed: it may be a token.
+        error::zeroize_cstring(unsafe { std::ffi::CString::from_raw(s) });
     }
 }
 

@@ -18,8 +18,14 @@ use std::sync::mpsc::{sync_channel, RecvTimeoutError, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-pub(crate) type Dispatch =
-    ThreadsafeFunction<(u32, String), Unknown<'static>, FnArgs<(u32, String)>, Status, false, true>;
+pub(crate) type Dispatch = ThreadsafeFunction<
+    (u32, crate::secret::Secret),
+    Unknown<'static>,
+    FnArgs<(u32, crate::secret::Secret)>,
+    Status,
+    false,
+    true,
+>;
 
 /// Calls waiting for JavaScript, by id.
 static PENDING: Lazy<Mutex<HashMap<u32, SyncSender<String>>>> =
@@ -80,7 +86,7 @@ impl JsCallbacks {
     fn ask(
         &self,
         what: &str,
-        request: serde_json::Value,
+        request: crate::secret::Secret,
     ) -> std::result::Result<Answer, core::HostError> {
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = sync_channel(1);
@@ -93,10 +99,9 @@ impl JsCallbacks {
                 p.remove(&id);
             }
         };
-        let status = self.dispatch.call(
-            (id, request.to_string()),
-            ThreadsafeFunctionCallMode::NonBlocking,
-        );
+        let status = self
+            .dispatch
+            .call((id, request), ThreadsafeFunctionCallMode::NonBlocking);
         if status != Status::Ok {
             forget();
             return Err(core::HostError::new(format!(
@@ -140,8 +145,17 @@ impl core::Accounts for JsCallbacks {
         username: &str,
         password: &str,
     ) -> std::result::Result<core::Verification, core::HostError> {
-        let request =
-            serde_json::json!({"kind": "verify", "username": username, "password": password});
+        #[derive(serde::Serialize)]
+        struct Verify<'a> {
+            kind: &'static str,
+            username: &'a str,
+            password: &'a str,
+        }
+        let request = crate::secret::json(&Verify {
+            kind: "verify",
+            username,
+            password,
+        });
         match self.ask("verify", request)? {
             Answer::Verified {
                 groups,
@@ -159,7 +173,8 @@ impl core::Accounts for JsCallbacks {
     }
 
     fn lookup(&self, username: &str) -> std::result::Result<Option<core::Owner>, core::HostError> {
-        let request = serde_json::json!({"kind": "lookup", "username": username});
+        let request =
+            crate::secret::json(&serde_json::json!({"kind": "lookup", "username": username}));
         match self.ask("lookup", request)? {
             Answer::Owner {
                 groups,
@@ -195,6 +210,7 @@ impl core::OwnerAuthorizer for JsCallbacks {
             "resource": resource,
             "scope": required_scope,
         });
+        let request = crate::secret::json(&request);
         match self.ask("authorize", request)? {
             Answer::Allow { allowed } => Ok(allowed),
             _ => Err(unexpected("authorize")),
@@ -243,13 +259,13 @@ struct FixtureJson {
 /// Starts the conformance suite on callbacks reached through `dispatch`.
 #[napi_derive::napi]
 pub fn check_accounts(
-    dispatch: Function<'_, (u32, String), Unknown<'static>>,
+    dispatch: Function<'_, (u32, crate::secret::Secret), Unknown<'static>>,
     fixture: String,
 ) -> Result<AsyncTask<Conformance>> {
     let f: FixtureJson = serde_json::from_str(&fixture)
         .map_err(|e| Error::from_reason(format!("bad fixture: {e}")))?;
     let tsfn: Dispatch = dispatch
-        .build_threadsafe_function::<(u32, String)>()
+        .build_threadsafe_function::<(u32, crate::secret::Secret)>()
         .callee_handled::<false>()
         .weak::<true>()
         .build_callback(|ctx| Ok(FnArgs { data: ctx.value }))?;

@@ -7,9 +7,11 @@
 
 #![deny(clippy::unwrap_used)]
 
+mod secret;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use ropc_core as core;
+use secret::{bytes, opt, Secret};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
@@ -43,10 +45,10 @@ pub struct NativeError {
 /// A token response.
 #[napi(object)]
 pub struct NativeTokens {
-    pub access_token: String,
+    pub access_token: Secret,
     pub token_type: String,
     pub expires_in: f64,
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<Secret>,
     pub scope: String,
 }
 
@@ -68,7 +70,7 @@ pub struct Outcome {
     pub tokens: Option<NativeTokens>,
     pub principal: Option<NativePrincipal>,
     /// Introspection JSON, or a bearer token, or a PHC hash.
-    pub text: Option<String>,
+    pub text: Option<Secret>,
     pub error: Option<NativeError>,
     /// An argument the core refused outside the protocol (a bad hash, an unknown user).
     pub argument_error: Option<String>,
@@ -80,8 +82,8 @@ pub struct Outcome {
 #[napi(object)]
 pub struct NativeIntrospectionRequest {
     pub content_type: String,
-    pub authorization: String,
-    pub body: String,
+    pub authorization: Secret,
+    pub body: Secret,
 }
 
 /// A configuration that cannot be loaded.
@@ -117,18 +119,18 @@ pub enum AccountFailure {
     Refused(Refused),
 }
 
-fn response(r: core::HttpResponse) -> NativeResponse {
+fn response(mut r: core::HttpResponse) -> NativeResponse {
     NativeResponse {
         status: u32::from(r.status),
-        headers: r
-            .headers
+        headers: std::mem::take(&mut r.headers)
             .into_iter()
             .map(|(n, v)| Header {
                 name: n.to_string(),
                 value: v,
             })
             .collect(),
-        body: r.body.into_bytes().into(),
+        // Handed to JS as the Buffer's memory, not copied: V8 owns it now.
+        body: std::mem::take(&mut r.body).into_bytes().into(),
     }
 }
 
@@ -160,13 +162,13 @@ impl From<Done> for Outcome {
                 response: Some(response(r)),
                 ..Outcome::default()
             },
-            Done::Tokens(Ok(t)) => Outcome {
+            Done::Tokens(Ok(mut t)) => Outcome {
                 tokens: Some(NativeTokens {
-                    access_token: t.access_token,
+                    access_token: Secret(std::mem::take(&mut t.access_token)),
                     token_type: t.token_type.to_string(),
                     expires_in: t.expires_in as f64,
-                    refresh_token: t.refresh_token,
-                    scope: t.scope,
+                    refresh_token: t.refresh_token.take().map(Secret),
+                    scope: std::mem::take(&mut t.scope),
                 }),
                 ..Outcome::default()
             },
@@ -181,12 +183,12 @@ impl From<Done> for Outcome {
                 ..Outcome::default()
             },
             Done::Text(Ok(s)) => Outcome {
-                text: Some(s),
+                text: Some(Secret(s)),
                 ..Outcome::default()
             },
             Done::Unit(Ok(())) => Outcome::default(),
             Done::Argument(Ok(s)) => Outcome {
-                text: Some(s),
+                text: Some(Secret(s)),
                 ..Outcome::default()
             },
             Done::Argument(Err(m)) | Done::Account(Err(AccountFailure::Argument(m))) => Outcome {
@@ -194,7 +196,7 @@ impl From<Done> for Outcome {
                 ..Outcome::default()
             },
             Done::Account(Ok(s)) => Outcome {
-                text: Some(s),
+                text: Some(Secret(s)),
                 ..Outcome::default()
             },
             Done::Account(Err(AccountFailure::Refused(r))) => err_outcome(r),
@@ -247,9 +249,9 @@ fn now(f: impl FnOnce() -> Done + Send + 'static) -> Result<Outcome> {
     run(Box::new(f)).map(Into::into)
 }
 
-fn credentials(client_id: String, client_secret: Option<String>) -> core::ClientCredentials {
-    match client_secret.filter(|s| !s.is_empty()) {
-        Some(secret) => core::ClientCredentials::new(&client_id, &secret),
+fn credentials(client_id: String, client_secret: Option<Secret>) -> core::ClientCredentials {
+    match opt(&client_secret).filter(|s| !s.is_empty()) {
+        Some(secret) => core::ClientCredentials::new(&client_id, secret),
         None => core::ClientCredentials::public(&client_id),
     }
 }
@@ -304,8 +306,8 @@ fn endpoint_job(
     server: Arc<core::Server>,
     method: String,
     content_type: Option<String>,
-    authorization: Option<String>,
-    body: Vec<u8>,
+    authorization: Option<Secret>,
+    body: zeroize::Zeroizing<Vec<u8>>,
     f: Endpoint,
 ) -> impl FnOnce() -> Done + Send + 'static {
     move || {
@@ -314,7 +316,7 @@ fn endpoint_job(
             &core::HttpRequest {
                 method: &method,
                 content_type: content_type.as_deref(),
-                authorization: authorization.as_deref(),
+                authorization: opt(&authorization),
                 body: &body,
             },
         ))
@@ -342,40 +344,41 @@ macro_rules! twin {
 
 type Server = Arc<core::Server>;
 type Opt = Option<String>;
+type OptSecret = Option<Secret>;
 
 fn token_job(
     s: Server,
     m: String,
     c: Opt,
-    a: Opt,
+    a: OptSecret,
     b: Buffer,
 ) -> impl FnOnce() -> Done + Send + 'static {
-    endpoint_job(s, m, c, a, b.to_vec(), core::Server::token_endpoint)
+    endpoint_job(s, m, c, a, bytes(&b), core::Server::token_endpoint)
 }
 fn introspection_job(
     s: Server,
     m: String,
     c: Opt,
-    a: Opt,
+    a: OptSecret,
     b: Buffer,
 ) -> impl FnOnce() -> Done + Send + 'static {
-    endpoint_job(s, m, c, a, b.to_vec(), core::Server::introspection_endpoint)
+    endpoint_job(s, m, c, a, bytes(&b), core::Server::introspection_endpoint)
 }
 fn revocation_job(
     s: Server,
     m: String,
     c: Opt,
-    a: Opt,
+    a: OptSecret,
     b: Buffer,
 ) -> impl FnOnce() -> Done + Send + 'static {
-    endpoint_job(s, m, c, a, b.to_vec(), core::Server::revocation_endpoint)
+    endpoint_job(s, m, c, a, bytes(&b), core::Server::revocation_endpoint)
 }
 fn password_job(
     s: Server,
     id: String,
-    secret: Opt,
+    secret: OptSecret,
     username: String,
-    password: String,
+    password: Secret,
     scope: Opt,
 ) -> impl FnOnce() -> Done + Send + 'static {
     move || {
@@ -383,7 +386,7 @@ fn password_job(
             s.password_grant(
                 &credentials(id, secret),
                 &username,
-                &password,
+                password.as_str(),
                 scope.as_deref(),
             )
             .map_err(refused(&s)),
@@ -393,13 +396,13 @@ fn password_job(
 fn refresh_job(
     s: Server,
     id: String,
-    secret: Opt,
-    token: String,
+    secret: OptSecret,
+    token: Secret,
     scope: Opt,
 ) -> impl FnOnce() -> Done + Send + 'static {
     move || {
         Done::Tokens(
-            s.refresh_grant(&credentials(id, secret), &token, scope.as_deref())
+            s.refresh_grant(&credentials(id, secret), token.as_str(), scope.as_deref())
                 .map_err(refused(&s)),
         )
     }
@@ -407,13 +410,13 @@ fn refresh_job(
 fn introspect_job(
     s: Server,
     id: String,
-    secret: Opt,
-    token: String,
+    secret: OptSecret,
+    token: Secret,
     hint: Opt,
 ) -> impl FnOnce() -> Done + Send + 'static {
     move || {
         Done::Text(
-            s.introspect(&credentials(id, secret), &token, hint.as_deref())
+            s.introspect(&credentials(id, secret), token.as_str(), hint.as_deref())
                 .map(|i| i.to_json())
                 .map_err(refused(&s)),
         )
@@ -422,13 +425,13 @@ fn introspect_job(
 fn revoke_job(
     s: Server,
     id: String,
-    secret: Opt,
-    token: String,
+    secret: OptSecret,
+    token: Secret,
     hint: Opt,
 ) -> impl FnOnce() -> Done + Send + 'static {
     move || {
         Done::Unit(
-            s.revoke(&credentials(id, secret), &token, hint.as_deref())
+            s.revoke(&credentials(id, secret), token.as_str(), hint.as_deref())
                 .map_err(refused(&s)),
         )
     }
@@ -476,42 +479,47 @@ fn purge_job(s: Server) -> impl FnOnce() -> Done + Send + 'static {
 }
 fn check_job(
     s: Server,
-    token: String,
+    token: Secret,
     resource: String,
     scope: Opt,
 ) -> impl FnOnce() -> Done + Send + 'static {
     move || {
         Done::Principal(
-            s.check(&token, &resource, scope.as_deref())
+            s.check(token.as_str(), &resource, scope.as_deref())
                 .map_err(|e| from_refusal(core::Refusal::for_error(e, &s.realm()))),
         )
     }
 }
 fn check_request_job(
     s: Server,
-    authorization: Opt,
+    authorization: OptSecret,
     resource: String,
     scope: Opt,
 ) -> impl FnOnce() -> Done + Send + 'static {
     move || {
         Done::Principal(
-            s.check_request(authorization.as_deref(), &resource, scope.as_deref())
+            s.check_request(opt(&authorization), &resource, scope.as_deref())
                 .map_err(from_refusal),
         )
     }
 }
-fn server_hash_job(s: Server, password: String) -> impl FnOnce() -> Done + Send + 'static {
-    move || Done::Argument(s.hash_password(&password).map_err(|e| e.to_string()))
+fn server_hash_job(s: Server, password: Secret) -> impl FnOnce() -> Done + Send + 'static {
+    move || {
+        Done::Argument(
+            s.hash_password(password.as_str())
+                .map_err(|e| e.to_string()),
+        )
+    }
 }
 
-twin!(token_endpoint, token_endpoint_sync, token_job, (method: String, content_type: Opt, authorization: Opt, body: Buffer));
-twin!(introspection_endpoint, introspection_endpoint_sync, introspection_job, (method: String, content_type: Opt, authorization: Opt, body: Buffer));
-twin!(revocation_endpoint, revocation_endpoint_sync, revocation_job, (method: String, content_type: Opt, authorization: Opt, body: Buffer));
-twin!(password_grant, password_grant_sync, password_job, (client_id: String, client_secret: Opt, username: String, password: String, scope: Opt));
-twin!(refresh_grant, refresh_grant_sync, refresh_job, (client_id: String, client_secret: Opt, refresh_token: String, scope: Opt));
-twin!(introspect, introspect_sync, introspect_job, (client_id: String, client_secret: Opt, token: String, token_type_hint: Opt));
-twin!(revoke, revoke_sync, revoke_job, (client_id: String, client_secret: Opt, token: String, token_type_hint: Opt));
-twin!(hash_password, hash_password_sync, server_hash_job, (password: String));
+twin!(token_endpoint, token_endpoint_sync, token_job, (method: String, content_type: Opt, authorization: OptSecret, body: Buffer));
+twin!(introspection_endpoint, introspection_endpoint_sync, introspection_job, (method: String, content_type: Opt, authorization: OptSecret, body: Buffer));
+twin!(revocation_endpoint, revocation_endpoint_sync, revocation_job, (method: String, content_type: Opt, authorization: OptSecret, body: Buffer));
+twin!(password_grant, password_grant_sync, password_job, (client_id: String, client_secret: OptSecret, username: String, password: Secret, scope: Opt));
+twin!(refresh_grant, refresh_grant_sync, refresh_job, (client_id: String, client_secret: OptSecret, refresh_token: Secret, scope: Opt));
+twin!(introspect, introspect_sync, introspect_job, (client_id: String, client_secret: OptSecret, token: Secret, token_type_hint: Opt));
+twin!(revoke, revoke_sync, revoke_job, (client_id: String, client_secret: OptSecret, token: Secret, token_type_hint: Opt));
+twin!(hash_password, hash_password_sync, server_hash_job, (password: Secret));
 twin!(set_user_password_hash, set_user_password_hash_sync, set_password_job, (username: String, password_hash: String));
 twin!(set_user_enabled, set_user_enabled_sync, set_enabled_job, (username: String, enabled: bool));
 twin!(revoke_user_tokens, revoke_user_tokens_sync, revoke_user_job, (username: String));
@@ -524,7 +532,7 @@ impl NativeServer {
     #[napi]
     pub fn check_async(
         &self,
-        access_token: String,
+        access_token: Secret,
         resource: String,
         scope: Opt,
     ) -> AsyncTask<Job> {
@@ -539,7 +547,7 @@ impl NativeServer {
     #[napi]
     pub fn check_request_async(
         &self,
-        authorization: Opt,
+        authorization: OptSecret,
         resource: String,
         scope: Opt,
     ) -> AsyncTask<Job> {
@@ -573,13 +581,13 @@ impl NativeServer {
         &self,
         method: String,
         content_type: Opt,
-        authorization: Opt,
+        authorization: OptSecret,
         body: Buffer,
     ) -> bool {
         self.inner.may_block(&core::HttpRequest {
             method: &method,
             content_type: content_type.as_deref(),
-            authorization: authorization.as_deref(),
+            authorization: opt(&authorization),
             body: &body,
         })
     }
@@ -596,7 +604,7 @@ impl NativeServer {
     #[napi(catch_unwind)]
     pub fn check(
         &self,
-        access_token: String,
+        access_token: Secret,
         resource: String,
         scope: Option<String>,
     ) -> Result<Either<String, NativeError>> {
@@ -604,7 +612,7 @@ impl NativeServer {
         let realm = self.inner.realm();
         Ok(packed(
             self.inner
-                .check(&access_token, &resource, scope.as_deref())
+                .check(access_token.as_str(), &resource, scope.as_deref())
                 .map_err(|e| from_refusal(core::Refusal::for_error(e, &realm))),
         ))
     }
@@ -613,14 +621,14 @@ impl NativeServer {
     #[napi(catch_unwind)]
     pub fn check_request(
         &self,
-        authorization: Option<String>,
+        authorization: OptSecret,
         resource: String,
         scope: Option<String>,
     ) -> Result<Either<String, NativeError>> {
         self.refuse_sync()?;
         Ok(packed(
             self.inner
-                .check_request(authorization.as_deref(), &resource, scope.as_deref())
+                .check_request(opt(&authorization), &resource, scope.as_deref())
                 .map_err(from_refusal),
         ))
     }
@@ -715,7 +723,7 @@ pub fn create_server(json: String) -> Either<NativeServer, ConfigFailure> {
 #[napi(catch_unwind)]
 pub fn create_server_with_callbacks(
     json: String,
-    dispatch: Function<'_, (u32, String), Unknown<'static>>,
+    dispatch: Function<'_, (u32, crate::secret::Secret), Unknown<'static>>,
     accounts: bool,
     authorize: bool,
 ) -> Result<Either<NativeServer, ConfigFailure>> {
@@ -725,7 +733,7 @@ pub fn create_server_with_callbacks(
     };
     // Weak: the server must not keep the process alive by itself.
     let tsfn: callbacks::Dispatch = dispatch
-        .build_threadsafe_function::<(u32, String)>()
+        .build_threadsafe_function::<(u32, crate::secret::Secret)>()
         .callee_handled::<false>()
         .weak::<true>()
         // FnArgs: the tuple becomes two arguments, not one array.
@@ -778,27 +786,28 @@ impl NativeGuard {
     #[napi(catch_unwind)]
     pub fn introspection_request(
         &self,
-        token: String,
+        token: Secret,
         client_id: String,
-        client_secret: String,
+        client_secret: Secret,
     ) -> NativeIntrospectionRequest {
-        let call = self.inner.introspection_request(
-            &token,
-            &core::ClientCredentials::new(&client_id, &client_secret),
+        let mut call = self.inner.introspection_request(
+            token.as_str(),
+            &core::ClientCredentials::new(&client_id, client_secret.as_str()),
         );
         NativeIntrospectionRequest {
             content_type: call.content_type.to_string(),
-            authorization: call.authorization,
-            body: call.body,
+            authorization: Secret(std::mem::take(&mut call.authorization)),
+            body: Secret(std::mem::take(&mut call.body)),
         }
     }
 
     /// Step one: the bearer token (in `text`) or the refusal.
     #[napi(catch_unwind)]
-    pub fn bearer_token(&self, authorization: Option<String>) -> Outcome {
+    pub fn bearer_token(&self, authorization: OptSecret) -> Outcome {
         Done::Text(
             self.inner
-                .bearer_token(authorization.as_deref())
+                .bearer_token(opt(&authorization))
+                .map(String::from)
                 .map_err(from_refusal),
         )
         .into()
@@ -831,7 +840,7 @@ pub fn create_guard(json: String) -> Either<NativeGuard, ConfigFailure> {
 }
 
 fn hash_job(
-    password: String,
+    password: Secret,
     m_cost: u32,
     t_cost: u32,
     p_cost: u32,
@@ -839,7 +848,7 @@ fn hash_job(
     move || {
         Done::Argument(
             core::hash_password(
-                &password,
+                password.as_str(),
                 core::HashParams {
                     m_cost,
                     t_cost,
@@ -853,14 +862,14 @@ fn hash_job(
 
 /// argon2id PHC hash of a password, on the libuv pool.
 #[napi]
-pub fn hash_password(password: String, m_cost: u32, t_cost: u32, p_cost: u32) -> AsyncTask<Job> {
+pub fn hash_password(password: Secret, m_cost: u32, t_cost: u32, p_cost: u32) -> AsyncTask<Job> {
     job(hash_job(password, m_cost, t_cost, p_cost))
 }
 
 /// argon2id PHC hash of a password, blocking the calling thread.
 #[napi(catch_unwind)]
 pub fn hash_password_sync(
-    password: String,
+    password: Secret,
     m_cost: u32,
     t_cost: u32,
     p_cost: u32,

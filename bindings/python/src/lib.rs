@@ -7,6 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 use ropc_core as core;
 use std::sync::Arc;
+use zeroize::{Zeroize, Zeroizing};
 
 mod accounts;
 
@@ -78,8 +79,12 @@ fn config_json(
 }
 
 /// The Content-Type and Authorization headers from a mapping or pairs.
-fn find_headers(headers: Option<&Bound<'_, PyAny>>) -> PyResult<(Option<String>, Option<String>)> {
-    let (mut content_type, mut authorization): (Option<String>, Option<String>) = (None, None);
+/// (The Authorization header carries credentials: zeroed when dropped.)
+fn find_headers(
+    headers: Option<&Bound<'_, PyAny>>,
+) -> PyResult<(Option<String>, Option<Zeroizing<String>>)> {
+    let mut content_type: Option<String> = None;
+    let mut authorization: Vec<Zeroizing<String>> = Vec::new();
     let Some(headers) = headers.filter(|h| !h.is_none()) else {
         return Ok((None, None));
     };
@@ -94,23 +99,33 @@ fn find_headers(headers: Option<&Bound<'_, PyAny>>) -> PyResult<(Option<String>,
                 "headers must be a mapping of str to str, or an iterable of (str, str) pairs",
             )
         })?;
-        let slot = if name.eq_ignore_ascii_case("content-type") {
-            &mut content_type
+        let value = Zeroizing::new(value);
+        if name.eq_ignore_ascii_case("content-type") {
+            // A header that came twice is handed on joined (RFC 9110 §5.3).
+            content_type = Some(match content_type {
+                Some(first) => format!("{first}, {}", value.as_str()),
+                None => value.to_string(),
+            });
         } else if name.eq_ignore_ascii_case("authorization") {
-            &mut authorization
-        } else {
-            continue;
-        };
-        // A header that came twice is handed on joined (RFC 9110 §5.3):
-        // the core refuses two Authorization headers with invalid_request.
-        match slot {
-            Some(first) => {
-                first.push_str(", ");
-                first.push_str(&value);
-            }
-            None => *slot = Some(value),
+            authorization.push(value);
         }
     }
+    // Two Authorization headers are handed on joined too: the core refuses
+    // them with invalid_request. Joined in a string of its final size.
+    let authorization = match authorization.len() {
+        0 => None,
+        n => {
+            let len = authorization.iter().map(|v| v.len()).sum::<usize>() + 2 * (n - 1);
+            let mut joined = Zeroizing::new(String::with_capacity(len));
+            for (i, v) in authorization.iter().enumerate() {
+                if i > 0 {
+                    joined.push_str(", ");
+                }
+                joined.push_str(v);
+            }
+            Some(joined)
+        }
+    };
     Ok((content_type, authorization))
 }
 
@@ -121,7 +136,8 @@ struct Response {
     status: u16,
     #[pyo3(get)]
     headers: Vec<(String, String)>,
-    body: Vec<u8>,
+    /// May hold tokens: zeroed when the response is freed.
+    body: Zeroizing<Vec<u8>>,
 }
 
 #[pymethods]
@@ -138,15 +154,14 @@ impl Response {
 }
 
 impl From<core::HttpResponse> for Response {
-    fn from(r: core::HttpResponse) -> Self {
+    fn from(mut r: core::HttpResponse) -> Self {
         Response {
             status: r.status,
-            headers: r
-                .headers
+            headers: std::mem::take(&mut r.headers)
                 .into_iter()
                 .map(|(n, v)| (n.to_string(), v))
                 .collect(),
-            body: r.body.into_bytes(),
+            body: Zeroizing::new(std::mem::take(&mut r.body).into_bytes()),
         }
     }
 }
@@ -183,13 +198,24 @@ impl TokenResponse {
 }
 
 impl From<core::TokenResponse> for TokenResponse {
-    fn from(t: core::TokenResponse) -> Self {
+    fn from(mut t: core::TokenResponse) -> Self {
         TokenResponse {
-            access_token: t.access_token,
+            access_token: std::mem::take(&mut t.access_token),
             token_type: t.token_type,
             expires_in: t.expires_in,
-            refresh_token: t.refresh_token,
-            scope: t.scope,
+            refresh_token: t.refresh_token.take(),
+            scope: std::mem::take(&mut t.scope),
+        }
+    }
+}
+
+impl Drop for TokenResponse {
+    /// Python has its own copies (each read of an attribute makes one);
+    /// this one is zeroed before it is freed.
+    fn drop(&mut self) {
+        self.access_token.zeroize();
+        if let Some(t) = &mut self.refresh_token {
+            t.zeroize();
         }
     }
 }
@@ -232,8 +258,9 @@ impl From<core::Principal> for Principal {
 }
 
 fn credentials(client_id: String, client_secret: Option<String>) -> core::ClientCredentials {
-    match client_secret.filter(|s| !s.is_empty()) {
-        Some(secret) => core::ClientCredentials::new(&client_id, &secret),
+    let client_secret = client_secret.map(Zeroizing::new);
+    match client_secret.as_deref().filter(|s| !s.is_empty()) {
+        Some(secret) => core::ClientCredentials::new(&client_id, secret),
         None => core::ClientCredentials::public(&client_id),
     }
 }
@@ -256,6 +283,7 @@ impl Server {
         f: Endpoint,
     ) -> PyResult<Response> {
         let (content_type, authorization) = find_headers(headers)?;
+        let body = Zeroizing::new(body);
         let server = &self.inner;
         let resp = py.detach(|| {
             f(
@@ -263,7 +291,7 @@ impl Server {
                 &core::HttpRequest {
                     method: &method,
                     content_type: content_type.as_deref(),
-                    authorization: authorization.as_deref(),
+                    authorization: authorization.as_ref().map(|a| a.as_str()),
                     body: &body,
                 },
             )
@@ -469,6 +497,7 @@ impl Server {
         scope: Option<String>,
     ) -> PyResult<TokenResponse> {
         let client = credentials(client_id, client_secret);
+        let password = Zeroizing::new(password);
         let server = &self.inner;
         let result =
             py.detach(|| server.password_grant(&client, &username, &password, scope.as_deref()));
@@ -486,6 +515,7 @@ impl Server {
         scope: Option<String>,
     ) -> PyResult<TokenResponse> {
         let client = credentials(client_id, client_secret);
+        let refresh_token = Zeroizing::new(refresh_token);
         let server = &self.inner;
         let result = py.detach(|| server.refresh_grant(&client, &refresh_token, scope.as_deref()));
         self.typed(py, result).map(Into::into)
@@ -502,6 +532,7 @@ impl Server {
         token_type_hint: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let client = credentials(client_id, client_secret);
+        let token = Zeroizing::new(token);
         let server = &self.inner;
         let result = py.detach(|| server.introspect(&client, &token, token_type_hint.as_deref()));
         let info = self.typed(py, result)?;
@@ -519,6 +550,7 @@ impl Server {
         token_type_hint: Option<String>,
     ) -> PyResult<()> {
         let client = credentials(client_id, client_secret);
+        let token = Zeroizing::new(token);
         let server = &self.inner;
         let result = py.detach(|| server.revoke(&client, &token, token_type_hint.as_deref()));
         self.typed(py, result)
@@ -665,27 +697,37 @@ impl ResourceGuard {
 
     /// The introspection request for `token`, authenticated as this
     /// resource server's client: (headers, body) to POST.
-    fn introspection_request(
+    fn introspection_request<'py>(
         &self,
+        py: Python<'py>,
         token: &str,
         client_id: &str,
         client_secret: &str,
-    ) -> (Vec<(String, String)>, Vec<u8>) {
+    ) -> (
+        Vec<(&'static str, Bound<'py, PyString>)>,
+        Bound<'py, pyo3::types::PyBytes>,
+    ) {
+        // Python gets its own copies; ours are zeroed as `call` drops.
         let call = self.inner.introspection_request(
             token,
             &core::ClientCredentials::new(client_id, client_secret),
         );
         let headers = vec![
-            ("Content-Type".to_string(), call.content_type.to_string()),
-            ("Authorization".to_string(), call.authorization),
+            ("Content-Type", PyString::new(py, call.content_type)),
+            ("Authorization", PyString::new(py, &call.authorization)),
         ];
-        (headers, call.body.into_bytes())
+        (headers, pyo3::types::PyBytes::new(py, call.body.as_bytes()))
     }
 
     /// Step one: the bearer token in an Authorization header.
-    fn bearer_token(&self, py: Python<'_>, authorization: Option<&str>) -> PyResult<String> {
+    fn bearer_token<'py>(
+        &self,
+        py: Python<'py>,
+        authorization: Option<&str>,
+    ) -> PyResult<Bound<'py, PyString>> {
         self.inner
             .bearer_token(authorization)
+            .map(|token| PyString::new(py, token))
             .map_err(|r| oauth_error(py, r.error.as_ref(), &r.response))
     }
 
@@ -733,6 +775,7 @@ fn hash_password(
         t_cost,
         p_cost,
     };
+    let password = Zeroizing::new(password);
     py.detach(|| core::hash_password(&password, params))
         .map_err(|e| PyValueError::new_err(e.to_string()))
 }

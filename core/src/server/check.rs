@@ -74,7 +74,7 @@ impl Server {
     ) -> Result<Principal, Refusal> {
         let realm = || self.registry.load().config.realm.clone();
         let token = bearer(authorization, &realm())?;
-        self.check(&token, resource, required_scope)
+        self.check(token, resource, required_scope)
             .map_err(|e| Refusal::new(Some(e), &realm()))
     }
 }

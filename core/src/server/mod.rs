@@ -42,6 +42,17 @@ pub struct TokenResponse {
     pub scope: String,
 }
 
+impl Drop for TokenResponse {
+    /// The tokens are zeroed before their memory is freed.
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        self.access_token.zeroize();
+        if let Some(t) = &mut self.refresh_token {
+            t.zeroize();
+        }
+    }
+}
+
 impl std::fmt::Debug for TokenResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TokenResponse")

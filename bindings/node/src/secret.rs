@@ -1,0 +1,90 @@
+//! Strings and bytes that hold secrets (passwords, client secrets, tokens,
+//! Authorization headers, request bodies): this addon's own copies of them
+//! are zeroed before their memory is freed. (JavaScript's copies belong to
+//! V8, which offers no way to zero them.)
+
+use napi::bindgen_prelude::*;
+use napi::sys;
+use zeroize::Zeroize;
+
+/// A JS string copied in for one call, or a Rust string on its way out to
+/// JS, zeroed when dropped.
+#[derive(Default)]
+pub struct Secret(pub String);
+
+impl Secret {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl From<String> for Secret {
+    fn from(s: String) -> Self {
+        Secret(s)
+    }
+}
+
+impl TypeName for Secret {
+    fn type_name() -> &'static str {
+        "String"
+    }
+
+    fn value_type() -> ValueType {
+        ValueType::String
+    }
+}
+
+impl ValidateNapiValue for Secret {}
+
+impl FromNapiValue for Secret {
+    unsafe fn from_napi_value(env: sys::napi_env, value: sys::napi_value) -> Result<Self> {
+        // SAFETY: the caller's contract, passed on unchanged.
+        unsafe { String::from_napi_value(env, value) }.map(Secret)
+    }
+}
+
+impl ToNapiValue for Secret {
+    unsafe fn to_napi_value(env: sys::napi_env, value: Self) -> Result<sys::napi_value> {
+        // JS gets a copy; ours is zeroed as `value` drops.
+        // SAFETY: the caller's contract, passed on unchanged.
+        unsafe { <&String as ToNapiValue>::to_napi_value(env, &value.0) }
+    }
+}
+
+/// An optional secret as `Option<&str>`.
+pub fn opt(s: &Option<Secret>) -> Option<&str> {
+    s.as_ref().map(Secret::as_str)
+}
+
+/// A Buffer's bytes, copied off the JS heap for a job on another thread,
+/// zeroed when the job is done.
+pub fn bytes(b: &[u8]) -> zeroize::Zeroizing<Vec<u8>> {
+    zeroize::Zeroizing::new(b.to_vec())
+}
+
+/// `value` as JSON in a string allocated once at its exact size (no
+/// outgrown buffer is left holding part of it), zeroed when dropped.
+pub fn json(value: &impl serde::Serialize) -> Secret {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Serializing plain strings and numbers to memory cannot fail.
+    let _ = serde_json::to_writer(&mut count, value);
+    let mut out = Vec::with_capacity(count.0);
+    let _ = serde_json::to_writer(&mut out, value);
+    Secret(String::from_utf8(out).unwrap_or_default())
+}
