@@ -15,7 +15,7 @@ CWARN    := -Wall -Wextra -Wpedantic -Werror
 VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full \
             --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
 
-.PHONY: all test test-all test-integration test-rust bench-stores bench-accounts stress lint test-c test-python python test-node node test-demo demo-deps demo-rust microhttpd stage-debug demo bench header lib install clean
+.PHONY: fuzz test-fuzz all test test-all test-integration test-rust bench-stores bench-accounts stress lint test-c test-python python test-node node test-demo demo-deps demo-rust microhttpd stage-debug demo bench header lib install clean
 
 all:
 	$(CARGO) build --workspace
@@ -32,7 +32,7 @@ WITH_LDAP := tests/services/slapd.sh run --
 test:
 	$(WITH_PG) $(MAKE) --no-print-directory test-all
 
-test-all: lint test-rust test-c test-python test-node test-integration test-demo
+test-all: lint test-rust test-c test-python test-node test-integration test-demo test-fuzz
 
 
 test-rust:
@@ -112,7 +112,7 @@ $(VENV)/.ready: bindings/python/requirements-test.txt
 lint: $(VENV)/.ready
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
-	$(VENV)/bin/ruff check bindings/python examples tests bench
+	$(VENV)/bin/ruff check bindings/python examples tests bench fuzz
 	python3 tests/msrv.py
 
 # `pip install ./bindings/python`, as a user would (a release build by cargo).
@@ -256,6 +256,23 @@ bench-accounts:
 	$(CARGO) run -q --release -p ropc-core --example bench_accounts -- 100 > $(RAW)/accounts.json
 	cp $(RAW)/accounts.json bench/results/accounts.json
 	python3 bench/report_accounts.py bench/results/accounts.json bench/results/accounts.md
+
+# Fuzzing (cargo-fuzz on nightly; installed from crates.io when missing):
+# every target in fuzz/fuzz_targets for FUZZ_SECONDS each, seeded from the
+# shared vectors. Findings land in fuzz/artifacts/<target>/.
+# `make test` runs each briefly (test-fuzz).
+FUZZ_SECONDS ?= 300
+FUZZ_TARGETS := endpoints check glob parsers config
+fuzz:
+	@command -v cargo-fuzz >/dev/null 2>&1 || $(CARGO) install cargo-fuzz --locked
+	python3 fuzz/seeds.py
+	cd fuzz && for t in $(FUZZ_TARGETS); do \
+	  $(CARGO) +nightly fuzz run --target-dir $(CURDIR)/target/fuzz $$t corpus/$$t -- \
+	    -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 -print_final_stats=1 || exit 1; \
+	done
+
+test-fuzz:
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=15
 
 # Memory under 1,000 concurrent password grants (the bounded argon2 pool):
 # bench/results/stress.{json,md}; and under 100,000 failed logins for random

@@ -30,6 +30,36 @@ mod scope;
 mod server;
 pub mod store;
 mod target;
+
+/// What `fuzz/` drives beside the public API: the parsers and the glob
+/// matcher. Not a stable API; only with the `fuzzing` feature.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing {
+    use crate::error::OAuthError;
+
+    pub use crate::scope::Pattern;
+
+    /// Parses a form body (every rule: encoding, UTF-8, repeats); returns
+    /// how many pairs it held.
+    pub fn parse_form(body: &[u8]) -> Result<usize, OAuthError> {
+        crate::http::Form::parse(body).map(|f| f.len())
+    }
+
+    /// Client credentials from an Authorization header and a form body.
+    pub fn client_credentials(
+        authorization: Option<&str>,
+        body: &[u8],
+    ) -> Result<crate::ClientCredentials, OAuthError> {
+        let form = crate::http::Form::parse(body)?;
+        crate::ClientCredentials::from_request(authorization, &form)
+    }
+
+    /// The bearer token of an Authorization header.
+    pub fn parse_bearer(header: Option<&str>) -> Result<Option<&str>, OAuthError> {
+        crate::http::parse_bearer(header)
+    }
+}
 mod token;
 
 pub use accounts::{

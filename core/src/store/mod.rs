@@ -96,6 +96,7 @@ pub enum TokenKind {
 
 impl TokenKind {
     /// The number a database stores for the kind.
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
     pub(crate) fn code(self) -> i64 {
         match self {
             TokenKind::Access => 0,

@@ -1,0 +1,54 @@
+"""Seed corpora for the fuzz targets, from the shared vectors:
+fuzz/corpus/<target>/ gets every request, resource name, pattern and the
+configuration the vectors hold, in each target's input format.
+
+    python3 fuzz/seeds.py
+"""
+import hashlib
+import json
+import os
+import re
+
+here = os.path.dirname(os.path.abspath(__file__))
+with open(os.path.join(here, "..", "tests", "vectors", "flows.json")) as f:
+    vectors = json.load(f)
+
+# Templates ({{token:at}}) become a plausible 43-character token.
+TOKEN = "A" * 43
+
+
+def fill(text):
+    return re.sub(r"\{\{[^}]*\}\}", TOKEN, text or "")
+
+
+def write(target, data):
+    out = os.path.join(here, "corpus", target)
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, hashlib.sha1(data).hexdigest()), "wb") as f:
+        f.write(data)
+
+
+which = {"token": 0, "introspect": 1, "revoke": 2}
+for case in vectors["cases"]:
+    for step in case["steps"]:
+        req = step.get("request") or {}
+        if "endpoint" in step and step["endpoint"] in which:
+            head = "\n".join([req.get("method", "POST"), req.get("content_type") or "",
+                              fill(req.get("authorization"))])
+            body = fill(req.get("body"))
+            write("endpoints", bytes([which[step["endpoint"]]]) + (head + "\n" + body).encode())
+            write("parsers", (fill(req.get("authorization")) + "\n" + body).encode())
+        elif "resource" in req or "authorization" in req:
+            write("check", "\n".join(["GET", req.get("resource", "/"), fill(req.get("authorization")),
+                                      req.get("scope") or ""]).encode())
+for item in vectors["resource_names"]:
+    write("check", "\n".join([item["method"], item["target"], "Bearer " + TOKEN, ""]).encode())
+config = vectors["config"]
+write("config", json.dumps(config).encode())
+for scope in config.get("scopes", []):
+    for pattern in scope.get("resources", []):
+        write("glob", f"{pattern}\n{pattern.replace('*', 'x')}\nalice".encode())
+for rule in config.get("rules", []):
+    for pattern in rule.get("resources", []):
+        write("glob", f"{pattern}\n{pattern.replace('*', 'x').replace('{username}', 'alice')}\nalice".encode())
+print("seeds in", os.path.join(here, "corpus"))
