@@ -15,7 +15,7 @@ CWARN    := -Wall -Wextra -Wpedantic -Werror
 VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full \
             --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
 
-.PHONY: fuzz test-fuzz all test test-all test-integration test-rust bench-stores bench-accounts stress lint test-c test-python python test-node node test-demo demo-deps demo-rust microhttpd stage-debug demo bench header lib install clean
+.PHONY: fuzz test-fuzz test-c-sanitizers all test test-all test-integration test-rust bench-stores bench-accounts stress lint test-c test-python python test-node node test-demo demo-deps demo-rust microhttpd stage-debug demo bench header lib install clean
 
 all:
 	$(CARGO) build --workspace
@@ -61,6 +61,22 @@ stage-debug:
 $(BUILD)/c/test_ropc: tests/c/test_ropc.c include/ropc.h | stage-debug
 	$(CC) -std=c11 $(CWARN) -g -Iinclude $< -o $@ -L$(CLIB) -lropc -Wl,-rpath,$(CURDIR)/$(CLIB) -lpthread
 
+# The C tests again, linked statically against a libropc built by nightly
+# with -Zsanitizer=address (the Rust side instrumented; its own target dir,
+# for the host triple so that build scripts are not), the C side with
+# -fsanitize=address,undefined; any report fails the run (leaks included).
+ASAN_DIR    := target/asan
+HOST_TRIPLE := $(shell rustc -vV | sed -n 's/^host: //p')
+test-c-sanitizers: $(BUILD)/c/vectors.txt
+	CARGO_TARGET_DIR=$(ASAN_DIR) RUSTFLAGS="-Zsanitizer=address" \
+	  $(CARGO) +nightly build -p ropc-ffi --target $(HOST_TRIPLE)
+	mkdir -p $(BUILD)/c/asan
+	$(CC) -std=c11 $(CWARN) -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+	  -fno-omit-frame-pointer -Iinclude tests/c/test_ropc.c -o $(BUILD)/c/asan/test_ropc \
+	  $(ASAN_DIR)/$(HOST_TRIPLE)/debug/libropc.a -lpthread -ldl -lm
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  $(BUILD)/c/asan/test_ropc $(BUILD)/c
+
 $(BUILD)/c/cpp_compat: tests/c/cpp_compat.cpp include/ropc.h | stage-debug
 	$(CXX) -std=c++17 $(CWARN) -Iinclude $< -o $@ -L$(CLIB) -lropc -Wl,-rpath,$(CURDIR)/$(CLIB)
 
@@ -71,6 +87,8 @@ test-c: stage-debug $(BUILD)/c/test_ropc $(BUILD)/c/cpp_compat $(BUILD)/c/vector
 	  if [ -n "$$missing" ]; then echo "not tested: $$missing"; exit 1; fi
 	@echo "== C tests under valgrind"
 	$(VALGRIND) $(BUILD)/c/test_ropc $(BUILD)/c
+	@echo "== C tests under AddressSanitizer (C and Rust) and UBSan (C)"
+	$(MAKE) --no-print-directory test-c-sanitizers
 	$(BUILD)/c/cpp_compat
 	@echo "== install, then build a C program outside the repo with pkg-config"
 	rm -rf $(BUILD)/prefix
