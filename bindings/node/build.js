@@ -51,13 +51,39 @@ function build() {
     console.error('ropc: cargo built no ropc_node library')
     process.exit(1)
   }
-  fs.copyFileSync(lib, target)
+  install(lib, target)
 }
 
-if (inRepo || process.env.ROPC_BUILD_FROM_SOURCE === '1' || !fs.existsSync(target) || !loads(target)) {
-  build()
+// A running process has the old binary mapped: overwriting it in place
+// crashes that process (SIGSEGV) on its next call into the addon. The new
+// binary goes to a temporary file beside it and is renamed over the old one
+// (the running process keeps its inode); nothing is written when the bytes
+// are the same.
+function install(lib, target) {
+  const fresh = fs.readFileSync(lib)
+  if (fs.existsSync(target) && fresh.equals(fs.readFileSync(target))) return
+  const tmp = `${target}.${process.pid}.tmp`
+  try {
+    fs.writeFileSync(tmp, fresh, { mode: 0o755 })
+    fs.renameSync(tmp, target)
+  } catch (e) {
+    fs.rmSync(tmp, { force: true })
+    throw e
+  }
 }
-if (!loads(target)) {
-  console.error(`ropc: ${target} does not load on this platform`)
-  process.exit(1)
+
+function main() {
+  if (inRepo || process.env.ROPC_BUILD_FROM_SOURCE === '1' || !fs.existsSync(target) || !loads(target)) {
+    build()
+  }
+  if (!loads(target)) {
+    console.error(`ropc: ${target} does not load on this platform`)
+    process.exit(1)
+  }
+}
+
+if (require.main === module) {
+  main()
+} else {
+  module.exports = { install } // for the tests
 }
