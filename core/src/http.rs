@@ -382,6 +382,16 @@ impl ClientCredentials {
         }
     }
 
+    /// Credentials as a typed call (or a binding) receives them: a secret
+    /// that is absent or empty is no secret, a public client's presentation
+    /// (RFC 6749 §2.3.1 has no empty secrets). The one place that rule lives.
+    pub fn presented(client_id: &str, client_secret: Option<&str>) -> Self {
+        match client_secret.filter(|s| !s.is_empty()) {
+            Some(secret) => ClientCredentials::new(client_id, secret),
+            None => ClientCredentials::public(client_id),
+        }
+    }
+
     /// Only a client id, as a public client presents itself.
     pub fn public(client_id: &str) -> Self {
         ClientCredentials {

@@ -74,10 +74,11 @@ pub use config::{
 pub use error::{AccountError, ConfigError, ErrorCode, OAuthError, RETRY_AFTER_SECS};
 pub use http::{ClientCredentials, HttpRequest, HttpResponse, MAX_BODY_BYTES};
 pub use password::{
-    argon2_verifications_on_this_thread, hash_password, HashError, HashParams, MAX_PASSWORD_BYTES,
+    argon2_verifications_on_this_thread, hash_password, HashError, HashParams, ParamsError,
+    PhcError, MAX_PASSWORD_BYTES,
 };
 pub use registry::{generate_client_secret, hash_client_secret, MAX_NAME_BYTES};
-pub use resource::{IntrospectionRequest, Principal, Refusal, ResourceGuard};
+pub use resource::{IntrospectionRequest, Principal, Refusal, ResourceGuard, NO_CREDENTIALS};
 pub use scope::{is_scope_token, ScopeSet, MAX_RESOURCE_BYTES};
 pub use server::{Introspection, Server, ServerBuilder, TokenResponse};
 pub use store::{

@@ -36,7 +36,17 @@ pub struct Refusal {
     pub response: HttpResponse,
 }
 
+/// What a refusal without an error says: the request carried no credentials.
+pub const NO_CREDENTIALS: &str = "the request carries no credentials";
+
 impl Refusal {
+    /// The error's description, or [`NO_CREDENTIALS`] when there is no error.
+    pub fn description(&self) -> &str {
+        self.error
+            .as_ref()
+            .map_or(NO_CREDENTIALS, OAuthError::description)
+    }
+
     /// The refusal for an error from a typed check, with its RFC 6750 response.
     pub fn for_error(error: OAuthError, realm: &str) -> Refusal {
         Refusal::new(Some(error), realm)

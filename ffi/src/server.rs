@@ -207,10 +207,7 @@ pub extern "C" fn ropc_server_client_secret_is_hashed(
 macro_rules! try_client {
     ($id:expr, $secret:expr) => {{
         let id = try_str!($id);
-        match try_opt_str!($secret) {
-            Some(secret) => ClientCredentials::new(id, secret),
-            None => ClientCredentials::public(id),
-        }
+        ClientCredentials::presented(id, try_opt_str!($secret))
     }};
 }
 

@@ -140,9 +140,8 @@ fn native_error(r: Refused) -> NativeError {
         description: r
             .error
             .as_ref()
-            .map_or("the request carries no credentials".to_string(), |e| {
-                e.description().to_string()
-            }),
+            .map_or(core::NO_CREDENTIALS, |e| e.description())
+            .to_string(),
         scope: r.error.as_ref().and_then(|e| e.scope().map(String::from)),
         response: response(r.response),
     }
@@ -250,10 +249,7 @@ fn now(f: impl FnOnce() -> Done + Send + 'static) -> Result<Outcome> {
 }
 
 fn credentials(client_id: String, client_secret: Option<Secret>) -> core::ClientCredentials {
-    match opt(&client_secret).filter(|s| !s.is_empty()) {
-        Some(secret) => core::ClientCredentials::new(&client_id, secret),
-        None => core::ClientCredentials::public(&client_id),
-    }
+    core::ClientCredentials::presented(&client_id, opt(&client_secret))
 }
 
 fn refused(server: &core::Server) -> impl Fn(core::OAuthError) -> Refused + '_ {

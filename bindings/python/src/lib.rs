@@ -30,7 +30,7 @@ fn oauth_error(
             .collect();
         let value = class.call1((
             error.map(|e| e.code().as_str()),
-            error.map_or("the request carries no credentials", |e| e.description()),
+            error.map_or(core::NO_CREDENTIALS, |e| e.description()),
             resp.status,
             headers,
             pyo3::types::PyBytes::new(py, resp.body.as_bytes()),
@@ -259,10 +259,7 @@ impl From<core::Principal> for Principal {
 
 fn credentials(client_id: String, client_secret: Option<String>) -> core::ClientCredentials {
     let client_secret = client_secret.map(Zeroizing::new);
-    match client_secret.as_deref().filter(|s| !s.is_empty()) {
-        Some(secret) => core::ClientCredentials::new(&client_id, secret),
-        None => core::ClientCredentials::public(&client_id),
-    }
+    core::ClientCredentials::presented(&client_id, client_secret.as_deref().map(String::as_str))
 }
 
 /// An authorization server. Safe to share between threads.
