@@ -85,6 +85,7 @@ pub struct AccountsConfig {
 /// How a host's owner-authorization hook combines with the `rules`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum AuthorizeMode {
     /// The rules and the hook must both let the owner in.
     #[default]
@@ -320,6 +321,7 @@ pub struct ScopeConfig {
 /// Confidential or public (RFC 6749 §2.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum ClientKind {
     /// Can keep a secret; the only kind that may use the password grant.
     Confidential,

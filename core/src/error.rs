@@ -4,8 +4,10 @@ use std::borrow::Cow;
 use std::fmt;
 
 /// An OAuth 2.0 error code. Every refusal ropc makes carries exactly one.
+/// New codes may be added: match with a wildcard arm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(u32)]
+#[non_exhaustive]
 pub enum ErrorCode {
     /// The request is missing a parameter, repeats one, or is otherwise malformed.
     InvalidRequest = 1,
@@ -59,19 +61,28 @@ impl ErrorCode {
 
     /// The code as it appears on the wire (`"invalid_grant"`, ...).
     pub const fn as_str(self) -> &'static str {
+        match self.as_c_str().to_str() {
+            Ok(s) => s,
+            Err(_) => "", // unreachable: the names are ASCII
+        }
+    }
+
+    /// [`ErrorCode::as_str`], NUL-terminated (for the C ABI): the one table
+    /// of the codes' names.
+    pub const fn as_c_str(self) -> &'static std::ffi::CStr {
         match self {
-            ErrorCode::InvalidRequest => "invalid_request",
-            ErrorCode::InvalidClient => "invalid_client",
-            ErrorCode::InvalidGrant => "invalid_grant",
-            ErrorCode::UnauthorizedClient => "unauthorized_client",
-            ErrorCode::UnsupportedGrantType => "unsupported_grant_type",
-            ErrorCode::InvalidScope => "invalid_scope",
-            ErrorCode::InvalidToken => "invalid_token",
-            ErrorCode::InsufficientScope => "insufficient_scope",
-            ErrorCode::UnsupportedTokenType => "unsupported_token_type",
-            ErrorCode::AccessDenied => "access_denied",
-            ErrorCode::TemporarilyUnavailable => "temporarily_unavailable",
-            ErrorCode::ServerError => "server_error",
+            ErrorCode::InvalidRequest => c"invalid_request",
+            ErrorCode::InvalidClient => c"invalid_client",
+            ErrorCode::InvalidGrant => c"invalid_grant",
+            ErrorCode::UnauthorizedClient => c"unauthorized_client",
+            ErrorCode::UnsupportedGrantType => c"unsupported_grant_type",
+            ErrorCode::InvalidScope => c"invalid_scope",
+            ErrorCode::InvalidToken => c"invalid_token",
+            ErrorCode::InsufficientScope => c"insufficient_scope",
+            ErrorCode::UnsupportedTokenType => c"unsupported_token_type",
+            ErrorCode::AccessDenied => c"access_denied",
+            ErrorCode::TemporarilyUnavailable => c"temporarily_unavailable",
+            ErrorCode::ServerError => c"server_error",
         }
     }
 
@@ -202,7 +213,7 @@ pub enum AccountError {
     /// No such user.
     UnknownUser,
     /// The password hash is not one ropc can verify; says why.
-    InvalidHash(String),
+    InvalidHash(crate::password::PhcError),
     /// The store could not record the change; nothing was changed.
     Store(crate::store::StoreError),
     /// The server's resource owners are the host's (callback accounts):

@@ -46,31 +46,19 @@ impl HashParams {
     /// See [`HashParams::MAX_M_COST`].
     pub const MAX_P_COST: u32 = 16;
 
-    fn to_argon2(self) -> Result<Params, String> {
+    fn to_argon2(self) -> Result<Params, ParamsError> {
         if self.m_cost > Self::MAX_M_COST
             || self.t_cost > Self::MAX_T_COST
             || self.p_cost > Self::MAX_P_COST
         {
-            return Err(format!(
-                "argon2 parameters m={} t={} p={} are beyond the limits m<={} t<={} p<={}",
-                self.m_cost,
-                self.t_cost,
-                self.p_cost,
-                Self::MAX_M_COST,
-                Self::MAX_T_COST,
-                Self::MAX_P_COST
-            ));
+            return Err(ParamsError::BeyondLimits(self));
         }
-        Params::new(self.m_cost, self.t_cost, self.p_cost, None).map_err(|e| {
-            format!(
-                "invalid argon2 parameters m={} t={} p={}: {e}",
-                self.m_cost, self.t_cost, self.p_cost
-            )
-        })
+        Params::new(self.m_cost, self.t_cost, self.p_cost, None)
+            .map_err(|e| ParamsError::Refused(self, e.to_string()))
     }
 
-    /// Checks the parameters are ones argon2 accepts.
-    pub fn validate(self) -> Result<(), String> {
+    /// Checks the parameters are ones argon2 accepts, within ropc's limits.
+    pub fn validate(self) -> Result<(), ParamsError> {
         self.to_argon2().map(|_| ())
     }
 }
@@ -83,14 +71,84 @@ impl Default for HashParams {
 
 /// Why a password could not be hashed.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum HashError {
     /// The password is longer than [`MAX_PASSWORD_BYTES`].
     TooLong,
     /// The password is empty.
     Empty,
     /// The parameters are not ones argon2 accepts.
-    Params(String),
+    Params(ParamsError),
+    /// argon2 failed to hash; says why.
+    Failed(String),
 }
+
+/// Why argon2 parameters cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ParamsError {
+    /// Beyond [`HashParams::MAX_M_COST`], [`HashParams::MAX_T_COST`] or
+    /// [`HashParams::MAX_P_COST`].
+    BeyondLimits(HashParams),
+    /// argon2 refuses them (for example, less memory than 8 KiB a lane); says why.
+    Refused(HashParams, String),
+}
+
+impl fmt::Display for ParamsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParamsError::BeyondLimits(p) => write!(
+                f,
+                "argon2 parameters m={} t={} p={} are beyond the limits m<={} t<={} p<={}",
+                p.m_cost,
+                p.t_cost,
+                p.p_cost,
+                HashParams::MAX_M_COST,
+                HashParams::MAX_T_COST,
+                HashParams::MAX_P_COST
+            ),
+            ParamsError::Refused(p, why) => write!(
+                f,
+                "invalid argon2 parameters m={} t={} p={}: {why}",
+                p.m_cost, p.t_cost, p.p_cost
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ParamsError {}
+
+/// Why a password hash string cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PhcError {
+    /// Not a PHC string at all; says why.
+    Malformed(String),
+    /// A PHC string of another algorithm (named).
+    Unsupported(String),
+    /// No salt or no hash in it.
+    Incomplete,
+    /// Its argon2 parameters, algorithm or version are not valid; says why.
+    Invalid(String),
+}
+
+impl fmt::Display for PhcError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PhcError::Malformed(why) => write!(f, "not a PHC string: {why}"),
+            PhcError::Unsupported(alg) => {
+                write!(
+                    f,
+                    "unsupported password hash algorithm {alg:?}: use argon2id"
+                )
+            }
+            PhcError::Incomplete => f.write_str("the PHC string has no salt or no hash"),
+            PhcError::Invalid(why) => write!(f, "bad argon2 parameters: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for PhcError {}
 
 impl fmt::Display for HashError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -99,7 +157,8 @@ impl fmt::Display for HashError {
                 write!(f, "the password is longer than {MAX_PASSWORD_BYTES} bytes")
             }
             HashError::Empty => f.write_str("the password is empty"),
-            HashError::Params(m) => f.write_str(m),
+            HashError::Params(e) => e.fmt(f),
+            HashError::Failed(why) => write!(f, "argon2 failed: {why}"),
         }
     }
 }
@@ -125,7 +184,7 @@ pub fn hash_password(password: &str, params: HashParams) -> Result<String, HashE
     argon
         .hash_password_with_salt(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| HashError::Params(e.to_string()))
+        .map_err(|e| HashError::Failed(e.to_string()))
 }
 
 /// A parsed, validated argon2 PHC string. Its `Debug` shows only the
@@ -161,22 +220,21 @@ impl fmt::Debug for PasswordHashed {
 
 impl PasswordHashed {
     /// Parses an argon2 PHC string (argon2id, argon2i or argon2d, version 0x13).
-    pub fn parse(phc: &str) -> Result<PasswordHashed, String> {
-        let parsed = PasswordHash::new(phc).map_err(|e| format!("not a PHC string: {e}"))?;
+    pub fn parse(phc: &str) -> Result<PasswordHashed, PhcError> {
+        let parsed = PasswordHash::new(phc).map_err(|e| PhcError::Malformed(e.to_string()))?;
         let alg = parsed.algorithm.as_str();
         if !matches!(alg, "argon2id" | "argon2i" | "argon2d") {
-            return Err(format!(
-                "unsupported password hash algorithm {alg:?}: use argon2id"
-            ));
+            return Err(PhcError::Unsupported(alg.to_string()));
         }
         if parsed.salt.is_none() || parsed.hash.is_none() {
-            return Err("the PHC string has no salt or no hash".into());
+            return Err(PhcError::Incomplete);
         }
-        let p = Params::try_from(&parsed).map_err(|e| format!("bad argon2 parameters: {e}"))?;
+        let p = Params::try_from(&parsed).map_err(|e| PhcError::Invalid(e.to_string()))?;
         let prepared = Prepared {
-            algorithm: Algorithm::try_from(alg).map_err(|e| format!("bad algorithm: {e}"))?,
+            algorithm: Algorithm::try_from(alg)
+                .map_err(|e| PhcError::Invalid(format!("algorithm: {e}")))?,
             version: Version::try_from(parsed.version.unwrap_or(0x13))
-                .map_err(|e| format!("bad argon2 version: {e}"))?,
+                .map_err(|e| PhcError::Invalid(format!("version: {e}")))?,
             params: p.clone(),
             salt: parsed.salt.as_ref().map(|s| s.to_vec()).unwrap_or_default(),
             expected: parsed

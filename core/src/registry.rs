@@ -41,8 +41,33 @@ pub(crate) enum SecretHash {
     Argon2(Box<PasswordHashed>),
 }
 
+/// Why a client secret hash cannot be used.
+#[derive(Debug)]
+pub(crate) enum SecretHashError {
+    /// `sha256:` without 64 hex digits.
+    Sha256Digits,
+    /// An argon2 PHC string that does not parse.
+    Phc(crate::password::PhcError),
+    /// Neither form.
+    UnknownForm,
+}
+
+impl std::fmt::Display for SecretHashError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SecretHashError::Sha256Digits => {
+                f.write_str("a sha256: secret hash needs 64 hex digits")
+            }
+            SecretHashError::Phc(e) => e.fmt(f),
+            SecretHashError::UnknownForm => {
+                f.write_str("a client secret hash is 'sha256:<hex>' or an argon2id PHC string")
+            }
+        }
+    }
+}
+
 impl SecretHash {
-    pub(crate) fn parse(s: &str) -> Result<SecretHash, String> {
+    pub(crate) fn parse(s: &str) -> Result<SecretHash, SecretHashError> {
         if let Some(hex) = s.strip_prefix("sha256:") {
             let bytes = (0..hex.len())
                 .step_by(2)
@@ -52,14 +77,16 @@ impl SecretHash {
                 })
                 .collect::<Option<Vec<u8>>>()
                 .filter(|b| b.len() == 32 && hex.len() == 64)
-                .ok_or("a sha256: secret hash needs 64 hex digits")?;
+                .ok_or(SecretHashError::Sha256Digits)?;
             let mut out = [0u8; 32];
             out.copy_from_slice(&bytes);
             Ok(SecretHash::Sha256(out))
         } else if s.starts_with("$argon2") {
-            PasswordHashed::parse(s).map(|h| SecretHash::Argon2(Box::new(h)))
+            PasswordHashed::parse(s)
+                .map(|h| SecretHash::Argon2(Box::new(h)))
+                .map_err(SecretHashError::Phc)
         } else {
-            Err("a client secret hash is 'sha256:<hex>' or an argon2id PHC string".into())
+            Err(SecretHashError::UnknownForm)
         }
     }
 
@@ -147,7 +174,7 @@ fn dummy_secret<'a>(clients: impl Iterator<Item = &'a Client>) -> Result<SecretH
         })?,
         None => hash_client_secret(&secret),
     };
-    SecretHash::parse(&hash).map_err(|m| ConfigError::new("clients", m))
+    SecretHash::parse(&hash).map_err(|e| ConfigError::new("clients", e.to_string()))
 }
 
 fn check_name(path: &str, what: &str, name: &str) -> Result<(), ConfigError> {
@@ -175,7 +202,8 @@ fn patterns(path: &str, items: &[String]) -> Result<Vec<Pattern>, ConfigError> {
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            Pattern::parse(p, true).map_err(|m| ConfigError::new(format!("{path}[{i}]"), m))
+            Pattern::parse(p)
+                .map_err(|e| ConfigError::new(format!("{path}[{i}]"), format!("{e}: {p:?}")))
         })
         .collect()
 }
@@ -204,7 +232,7 @@ impl Registry {
         let hash_params = config.password_hashing;
         hash_params
             .validate()
-            .map_err(|m| ConfigError::new("password_hashing", m))?;
+            .map_err(|e| ConfigError::new("password_hashing", e.to_string()))?;
         let t = &config.throttle;
         if t.max_failures == 0
             || t.lockout_seconds == 0
@@ -256,10 +284,11 @@ impl Registry {
             let path = format!("clients[{i}]");
             check_name(&format!("{path}.id"), "a client id", &c.id)?;
             let secret = match (c.kind, &c.secret_hash) {
-                (ClientKind::Confidential, Some(h)) => Some(
-                    SecretHash::parse(h)
-                        .map_err(|m| ConfigError::new(format!("{path}.secret_hash"), m))?,
-                ),
+                (ClientKind::Confidential, Some(h)) => {
+                    Some(SecretHash::parse(h).map_err(|e| {
+                        ConfigError::new(format!("{path}.secret_hash"), e.to_string())
+                    })?)
+                }
                 (ClientKind::Confidential, None) => {
                     return Err(ConfigError::new(
                         format!("{path}.secret_hash"),
@@ -347,7 +376,7 @@ impl Registry {
             let path = format!("users[{i}]");
             check_name(&format!("{path}.username"), "a username", &u.username)?;
             let hash = PasswordHashed::parse(&u.password_hash)
-                .map_err(|m| ConfigError::new(format!("{path}.password_hash"), m))?;
+                .map_err(|e| ConfigError::new(format!("{path}.password_hash"), e.to_string()))?;
             for (j, g) in u.groups.iter().enumerate() {
                 check_name(&format!("{path}.groups[{j}]"), "a group name", g)?;
             }

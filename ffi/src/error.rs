@@ -251,20 +251,7 @@ pub extern "C" fn ropc_status_http_status(status: u32) -> u16 {
 }
 
 fn oauth_code_cstr(code: ErrorCode) -> &'static std::ffi::CStr {
-    match code {
-        ErrorCode::InvalidRequest => c"invalid_request",
-        ErrorCode::InvalidClient => c"invalid_client",
-        ErrorCode::InvalidGrant => c"invalid_grant",
-        ErrorCode::UnauthorizedClient => c"unauthorized_client",
-        ErrorCode::UnsupportedGrantType => c"unsupported_grant_type",
-        ErrorCode::InvalidScope => c"invalid_scope",
-        ErrorCode::InvalidToken => c"invalid_token",
-        ErrorCode::InsufficientScope => c"insufficient_scope",
-        ErrorCode::UnsupportedTokenType => c"unsupported_token_type",
-        ErrorCode::AccessDenied => c"access_denied",
-        ErrorCode::TemporarilyUnavailable => c"temporarily_unavailable",
-        ErrorCode::ServerError => c"server_error",
-    }
+    code.as_c_str()
 }
 
 /// The error's status.

@@ -65,7 +65,7 @@ fuzz_target!(|data: &[u8]| {
     if pattern.len() + resource.len() + username.len() > 512 {
         return;
     }
-    let Ok(p) = Pattern::parse(pattern, true) else { return };
+    let Ok(p) = Pattern::parse(pattern) else { return };
     assert_eq!(
         p.matches(resource, username),
         reference(pattern, resource, username),

@@ -88,6 +88,7 @@ impl Owner {
 
 /// The answer to "is this the password of this user?".
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Verification {
     /// The password is right; here is the owner (who may be disabled).
     Verified(Owner),
@@ -225,6 +226,7 @@ impl OwnerState {
 /// Counts of what the account layer did, for tests and metrics: equal
 /// timing is shown by what ran, not by a clock.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AccountsStats {
     /// Calls to the host's `verify`.
     pub verify_calls: u64,

@@ -70,6 +70,7 @@ impl std::fmt::Debug for TokenResponse {
 /// An introspection response (RFC 7662 §2.2). Inactive: `{"active":false}`
 /// and nothing more.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Introspection {
     /// Whether the token is active.
     pub active: bool,

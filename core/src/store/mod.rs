@@ -155,6 +155,7 @@ pub struct TokenRecord {
 
 /// A refresh token as the store finds it.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RefreshState {
     /// Valid and not yet used.
     Active(TokenRecord),
@@ -204,6 +205,7 @@ impl Successors {
 
 /// What [`Store::rotate`] did.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Rotation {
     /// The old token was active and is now rotated; the new tokens are stored.
     Rotated(TokenRecord),
@@ -241,6 +243,7 @@ pub struct Failures {
 
 /// What the throttle says of an attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Verdict {
     /// Check the password (the attempt is now pending).
     Proceed,
