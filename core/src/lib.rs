@@ -19,11 +19,13 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod accounts;
+mod client_secret;
 mod clock;
 mod config;
 mod error;
 mod http;
 mod password;
+mod pattern;
 mod registry;
 mod resource;
 mod scope;
@@ -38,7 +40,7 @@ mod target;
 pub mod fuzzing {
     use crate::error::OAuthError;
 
-    pub use crate::scope::Pattern;
+    pub use crate::pattern::Pattern;
 
     /// Parses a form body (every rule: encoding, UTF-8, repeats); returns
     /// how many pairs it held.
@@ -65,6 +67,7 @@ mod token;
 pub use accounts::{
     Accounts, AccountsStats, ConfigAccounts, HostError, Owner, OwnerAuthorizer, Verification,
 };
+pub use client_secret::{generate_client_secret, hash_client_secret};
 pub use clock::{Clock, ManualClock, ManualTimer, SystemClock, SystemTimer, Timer};
 pub use config::{
     AccountsConfig, AuthorizeMode, ClientConfig, ClientKind, Config, RuleConfig, ScopeConfig,
@@ -77,7 +80,7 @@ pub use password::{
     argon2_verifications_on_this_thread, hash_password, HashError, HashParams, ParamsError,
     PhcError, MAX_PASSWORD_BYTES,
 };
-pub use registry::{generate_client_secret, hash_client_secret, MAX_NAME_BYTES};
+pub use registry::MAX_NAME_BYTES;
 pub use resource::{IntrospectionRequest, Principal, Refusal, ResourceGuard, NO_CREDENTIALS};
 pub use scope::{is_scope_token, ScopeSet, MAX_RESOURCE_BYTES};
 pub use server::{Introspection, Server, ServerBuilder, TokenResponse};

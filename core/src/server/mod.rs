@@ -2,12 +2,13 @@
 //! grants), introspection, revocation, and the in-process resource check.
 
 use crate::accounts::{Accounts, AccountsStats, ConfigAccounts, HostAccounts, OwnerAuthorizer};
+use crate::client_secret::SecretHash;
 use crate::clock::{Clock, SystemClock, SystemTimer, Timer};
 use crate::config::{AuthorizeMode, Config};
 use crate::error::{AccountError, ConfigError, OAuthError};
 use crate::http::{ClientCredentials, Form, HttpRequest, HttpResponse};
 use crate::password::{hash_password, HashError, PasswordHashed, MAX_PASSWORD_BYTES};
-use crate::registry::{Client, Registry, SecretHash, MAX_NAME_BYTES};
+use crate::registry::{Client, Registry, MAX_NAME_BYTES};
 use crate::resource::{authorize, bearer, check_arguments, Principal, Refusal};
 use crate::scope::{parse_scope, ScopeSet};
 use crate::store::{

@@ -1,0 +1,122 @@
+//! Client secrets: generating them, their two hash forms (`sha256:<hex>` for
+//! generated secrets, argon2id for chosen ones), verifying them, and the
+//! dummy an unknown client id is verified against.
+
+use crate::error::ConfigError;
+use crate::password::{reserve, Busy, PasswordHashed};
+use crate::registry::Client;
+use crate::token::{encode, fill_random};
+use subtle::ConstantTimeEq;
+
+/// Makes a new client secret (256 random bits, base64url) and the hash that
+/// goes into the configuration. Hand the secret to the client once; keep only
+/// the hash.
+pub fn generate_client_secret() -> (String, String) {
+    let mut raw = [0u8; 32];
+    fill_random(&mut raw);
+    let secret = encode(&raw);
+    let hash = hash_client_secret(&secret);
+    (secret, hash)
+}
+
+/// The `sha256:<hex>` hash of a generated, high-entropy client secret. For a
+/// secret a person chose, use an argon2id PHC string from
+/// [`crate::hash_password`] instead.
+pub fn hash_client_secret(secret: &str) -> String {
+    let d = ring::digest::digest(&ring::digest::SHA256, secret.as_bytes());
+    let hex: String = d.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+pub(crate) enum SecretHash {
+    Sha256([u8; 32]),
+    /// Boxed: a parsed argon2 hash is ten times the size of a sha256 one.
+    Argon2(Box<PasswordHashed>),
+}
+
+/// Why a client secret hash cannot be used.
+#[derive(Debug)]
+pub(crate) enum SecretHashError {
+    /// `sha256:` without 64 hex digits.
+    Sha256Digits,
+    /// An argon2 PHC string that does not parse.
+    Phc(crate::password::PhcError),
+    /// Neither form.
+    UnknownForm,
+}
+
+impl std::fmt::Display for SecretHashError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SecretHashError::Sha256Digits => {
+                f.write_str("a sha256: secret hash needs 64 hex digits")
+            }
+            SecretHashError::Phc(e) => e.fmt(f),
+            SecretHashError::UnknownForm => {
+                f.write_str("a client secret hash is 'sha256:<hex>' or an argon2id PHC string")
+            }
+        }
+    }
+}
+
+impl SecretHash {
+    pub(crate) fn parse(s: &str) -> Result<SecretHash, SecretHashError> {
+        if let Some(hex) = s.strip_prefix("sha256:") {
+            let bytes = (0..hex.len())
+                .step_by(2)
+                .map(|i| {
+                    hex.get(i..i + 2)
+                        .and_then(|h| u8::from_str_radix(h, 16).ok())
+                })
+                .collect::<Option<Vec<u8>>>()
+                .filter(|b| b.len() == 32 && hex.len() == 64)
+                .ok_or(SecretHashError::Sha256Digits)?;
+            let mut out = [0u8; 32];
+            out.copy_from_slice(&bytes);
+            Ok(SecretHash::Sha256(out))
+        } else if s.starts_with("$argon2") {
+            PasswordHashed::parse(s)
+                .map(|h| SecretHash::Argon2(Box::new(h)))
+                .map_err(SecretHashError::Phc)
+        } else {
+            Err(SecretHashError::UnknownForm)
+        }
+    }
+
+    /// Constant-time for the sha256 form; one argon2 verification (on the
+    /// bounded pool) otherwise, or `Busy` when the pool is full.
+    pub(crate) fn verify(&self, secret: &str) -> Result<bool, Busy> {
+        match self {
+            SecretHash::Sha256(expected) => {
+                let d = ring::digest::digest(&ring::digest::SHA256, secret.as_bytes());
+                Ok(bool::from(d.as_ref().ct_eq(expected)))
+            }
+            SecretHash::Argon2(h) => Ok(h.verify_on_pool(reserve()?, secret)),
+        }
+    }
+}
+
+/// A random secret's hash of the costliest kind among `clients`' secrets.
+pub(crate) fn dummy_secret<'a>(
+    clients: impl Iterator<Item = &'a Client>,
+) -> Result<SecretHash, ConfigError> {
+    let mut raw = [0u8; 32];
+    fill_random(&mut raw);
+    let secret = encode(&raw);
+    let argon2 = clients
+        .filter_map(|c| match &c.secret {
+            Some(SecretHash::Argon2(h)) => Some(h.params()),
+            _ => None,
+        })
+        .max_by_key(|p| (u64::from(p.m_cost) * u64::from(p.t_cost), p.p_cost));
+    let hash = match argon2 {
+        Some(params) => crate::password::hash_password(&secret, params).map_err(|e| {
+            ConfigError::new(
+                "clients",
+                format!("cannot hash with a client secret's parameters: {e}"),
+            )
+        })?,
+        None => hash_client_secret(&secret),
+    };
+    SecretHash::parse(&hash).map_err(|e| ConfigError::new("clients", e.to_string()))
+}
