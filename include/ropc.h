@@ -900,7 +900,7 @@ ropc_status ropc_server_purge_expired(const struct ropc_server *server, size_t *
  * threads.
  * False for NULL.
  */
-bool ropc_server_store_may_block(const struct ropc_server *server);
+bool ropc_server_calls_may_block(const struct ropc_server *server);
 
 /**
  * Swaps in a new JSON configuration on a running server without dropping

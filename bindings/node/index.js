@@ -319,7 +319,7 @@ class Server {
         : native.createServer(configJson(config))
     if (!(made instanceof native.NativeServer)) throw new ConfigError(made)
     this.#native = made
-    this.#blocking = made.storeMayBlock
+    this.#blocking = made.callsMayBlock
   }
 
   /**
@@ -353,7 +353,7 @@ class Server {
   #blocking = false
 
   /** Whether calls that read tokens may block: a database store (SQLite, PostgreSQL), or host callbacks. @returns {boolean} */
-  get storeMayBlock() {
+  get callsMayBlock() {
     return this.#blocking
   }
 

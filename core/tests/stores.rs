@@ -108,7 +108,7 @@ fn tokens_revocations_and_ended_users_survive_a_restart() {
     let path = dir.path().join("ropc.db");
     let first = Server::from_config(config(sqlite(&path))).unwrap();
     assert!(
-        first.store_may_block() && first.client_call_may_block("app"),
+        first.calls_may_block() && first.client_call_may_block("app"),
         "a database may block any call"
     );
     let memory = Server::from_config(config(StoreConfig::Memory)).unwrap();

@@ -541,8 +541,8 @@ pub extern "C" fn ropc_server_purge_expired(
 /// threads.
 /// False for NULL.
 #[no_mangle]
-pub extern "C" fn ropc_server_store_may_block(server: *const ropc_server) -> bool {
-    ffi_boundary! { crate::handle(server).is_some_and(|s| s.inner.store_may_block()) }
+pub extern "C" fn ropc_server_calls_may_block(server: *const ropc_server) -> bool {
+    ffi_boundary! { crate::handle(server).is_some_and(|s| s.inner.calls_may_block()) }
 }
 
 /// Swaps in a new JSON configuration on a running server without dropping

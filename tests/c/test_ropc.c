@@ -718,7 +718,7 @@ static void test_http_and_account_events(ropc_server *server) {
     CHECK(ropc_server_purge_expired(server, &dropped) == ROPC_OK && dropped == 0, "nothing left to drop");
     CHECK(ropc_server_purge_expired(server, NULL) == ROPC_OK, "the count is optional");
     CHECK(ropc_server_purge_expired(NULL, &dropped) == ROPC_NULL_PARAMETER, "null");
-    CHECK(!ropc_server_store_may_block(server) && !ropc_server_store_may_block(NULL), "memory never blocks");
+    CHECK(!ropc_server_calls_may_block(server) && !ropc_server_calls_may_block(NULL), "memory never blocks");
 }
 
 /* The stores: an SQLite file shared by two handles (two processes would do
@@ -743,7 +743,7 @@ static void test_stores(const char *dir) {
     err = NULL;
     CHECK(ropc_server_new_from_json(json, &b, NULL) == ROPC_OK, "a second handle");
     if (a && b) {
-        CHECK(ropc_server_store_may_block(a), "a database may block");
+        CHECK(ropc_server_calls_may_block(a), "a database may block");
         ropc_token_response *t = NULL;
         CHECK(ropc_server_password_grant(a, "app", "app-secret", "alice", "alice-pw", NULL, &t, NULL) == ROPC_OK, "grant");
         ropc_principal *p = NULL;
@@ -987,7 +987,7 @@ static void test_callbacks(void) {
     ropc_server *s = NULL;
     CHECK(ropc_server_builder_build(b, &s, &err) == ROPC_OK && s, "build: %s", err ? ropc_error_message(err) : "");
     if (!s) return;
-    CHECK(ropc_server_store_may_block(s), "callbacks may block");
+    CHECK(ropc_server_calls_may_block(s), "callbacks may block");
 
     /* Unknown, wrong, disabled, locked: one answer; the locked one never reaches the host. */
     const char *attempts[][2] = {{"nobody", "x"}, {"dave", "dave-pw"}, {"alice", "wrong"}, {"alice", "wrong"},

@@ -566,8 +566,8 @@ impl NativeServer {
 
     /// Whether calls that read tokens may block: a database store, or host callbacks.
     #[napi(getter)]
-    pub fn store_may_block(&self) -> bool {
-        self.inner.store_may_block()
+    pub fn calls_may_block(&self) -> bool {
+        self.inner.calls_may_block()
     }
 
     /// Whether answering this request may block: argon2, or a store that

@@ -60,7 +60,7 @@ test('host owners get tokens; their groups reach the rules; the loop stays free'
   const p = await s.check(t.accessToken, 'GET /docs/1')
   assert.deepEqual([p.username, p.groups], ['alice', ['staff']])
   assert.equal(host.lookups, 0)
-  assert.ok(s.storeMayBlock, 'every call goes to the pool')
+  assert.ok(s.callsMayBlock, 'every call goes to the pool')
   assert.equal(host.verifies, 1)
 })
 

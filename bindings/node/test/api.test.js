@@ -205,8 +205,8 @@ test('a database store: every call that reads the store runs on the pool, the sa
   const cfg = { ...config, store: { type: 'sqlite', path: path.join(dir, 'ropc.db') } }
   const a = new ropc.Server(cfg)
   const b = new ropc.Server(cfg)
-  assert.equal(a.storeMayBlock, true)
-  assert.equal(fresh().storeMayBlock, false)
+  assert.equal(a.callsMayBlock, true)
+  assert.equal(fresh().callsMayBlock, false)
   const t = await a.passwordGrant(...APP, 'alice', 'alice-pw', 'read')
   assert.equal((await b.check(t.accessToken, 'GET /invoices/1', 'read')).username, 'alice', 'issued by one, accepted by the other')
   assert.equal((await b.checkRequest(`Bearer ${t.accessToken}`, 'GET /invoices/1')).clientId, 'app')

@@ -24,7 +24,7 @@ export function tokenHandler(server: {
     };
     "__#private@#native": any;
     "__#private@#blocking": boolean;
-    get storeMayBlock(): boolean;
+    get callsMayBlock(): boolean;
     "__#private@#offLoop"(clientId: string | null): any;
     get realm(): string;
     tokenEndpoint(method: string, headers: import("./index.js").Headers, body: import("./index.js").Body): Promise<HttpResponse>;

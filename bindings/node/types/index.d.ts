@@ -149,7 +149,7 @@ declare class Server {
         paceTargetUs: number;
     };
     /** Whether calls that read tokens may block: a database store (SQLite, PostgreSQL), or host callbacks. @returns {boolean} */
-    get storeMayBlock(): boolean;
+    get callsMayBlock(): boolean;
     /** The realm of `WWW-Authenticate` challenges. @returns {string} */
     get realm(): string;
     /**

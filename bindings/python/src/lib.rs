@@ -303,7 +303,7 @@ impl Server {
     /// Runs `f` without the GIL when the store may block; a memory store's
     /// calls take microseconds and keep it (releasing costs more than they do).
     fn maybe_detached<T: Send>(&self, py: Python<'_>, f: impl FnOnce() -> T + Send) -> T {
-        if self.inner.store_may_block() {
+        if self.inner.calls_may_block() {
             py.detach(f)
         } else {
             f()
@@ -633,8 +633,8 @@ impl Server {
 
     /// Whether calls that read tokens may block: a database store, or host callbacks.
     #[getter]
-    fn store_may_block(&self) -> bool {
-        self.inner.store_may_block()
+    fn calls_may_block(&self) -> bool {
+        self.inner.calls_may_block()
     }
 
     /// The configuration as it is now (re-hashed passwords included), as JSON.

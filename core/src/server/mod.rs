@@ -420,8 +420,8 @@ impl Server {
     /// Whether calls that read tokens may block: the store waits on a disk
     /// or a network (SQLite, PostgreSQL), or host callbacks (accounts,
     /// authorize) may run. Then every such call belongs off an event loop and
-    /// outside Python's GIL. (The name predates host callbacks.)
-    pub fn store_may_block(&self) -> bool {
+    /// outside Python's GIL.
+    pub fn calls_may_block(&self) -> bool {
         self.store.may_block() || self.has_host_accounts()
     }
 
@@ -429,7 +429,7 @@ impl Server {
     /// password (refresh, introspection, revocation) may block: its secret
     /// is an argon2 hash, or the store may wait on a disk or a network.
     pub fn client_call_may_block(&self, client_id: &str) -> bool {
-        self.store_may_block() || self.client_secret_is_hashed(client_id)
+        self.calls_may_block() || self.client_secret_is_hashed(client_id)
     }
 
     /// Whether this client's secret is an argon2 hash (so that
