@@ -32,9 +32,10 @@ function readBody(req, limit) {
   })
 }
 
-/** @param {Response} res @param {number} status @param {Record<string, string>} headers @param {Buffer | string} body */
+/** @param {Response} res @param {number} status @param {Array<[string, string]>} headers @param {Buffer | string} body */
 function send(res, status, headers, body) {
-  res.writeHead(status, { ...headers, 'Content-Length': Buffer.byteLength(body) })
+  // The list as it is (a name may repeat), flattened as writeHead takes it.
+  res.writeHead(status, [...headers, ['Content-Length', String(Buffer.byteLength(body))]].flat())
   res.end(body)
 }
 
@@ -90,14 +91,14 @@ function tokenHandler(server, paths = {}) {
     const endpoint = routes.get(pathOf(req))
     if (!endpoint) {
       if (next) return next()
-      return send(res, 404, { 'Content-Type': 'text/plain' }, 'not found')
+      return send(res, 404, [['Content-Type', 'text/plain']], 'not found')
     }
     try {
       const resp = await endpoint(req.method ?? 'GET', headerPairs(req), await readBody(req, MAX_BODY_BYTES))
       send(res, resp.status, resp.headers, resp.body)
     } catch (e) {
       if (next) return next(e)
-      send(res, 500, { 'Content-Type': 'text/plain' }, 'internal error')
+      send(res, 500, [['Content-Type', 'text/plain']], 'internal error')
     }
   }
 }
@@ -124,7 +125,7 @@ function protect(checker, options = {}) {
       req.principal = await checker.checkRequest(authorizationOf(req), resource, options.scope ?? null)
     } catch (e) {
       if (e instanceof OAuthError) return send(res, e.status, e.headers, e.body)
-      if (e instanceof IntrospectionUnavailable) return send(res, 503, { 'Content-Type': 'text/plain' }, 'the authorization server is unavailable')
+      if (e instanceof IntrospectionUnavailable) return send(res, 503, [['Content-Type', 'text/plain']], 'the authorization server is unavailable')
       return next(e)
     }
     next()

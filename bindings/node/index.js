@@ -16,12 +16,24 @@ const native = require('./loader.js').load()
 const MAX_BODY_BYTES = native.maxBodyBytes()
 
 /**
- * An HTTP response to send as it is.
+ * An HTTP response to send as it is: `headers` is the list of
+ * `[name, value]` pairs in order (a name may repeat), as in C and Python.
  * @typedef {object} HttpResponse
  * @property {number} status
- * @property {Record<string, string>} headers
+ * @property {Array<[string, string]>} headers
  * @property {Buffer} body
  */
+
+/**
+ * The first value of header `name` (any case) in a response's list, or null.
+ * @param {{headers: Array<[string, string]>}} response @param {string} name
+ * @returns {string | null}
+ */
+function headerOf(response, name) {
+  const want = name.toLowerCase()
+  const found = response.headers.find(([n]) => n.toLowerCase() === want)
+  return found ? found[1] : null
+}
 
 /**
  * A token response (RFC 6749 §5.1).
@@ -68,10 +80,18 @@ class OAuthError extends Error {
     const resp = toResponse(info.response)
     /** @type {number} */
     this.status = resp.status
-    /** @type {Record<string, string>} */
+    /** @type {Array<[string, string]>} the response's headers, in order */
     this.headers = resp.headers
     /** @type {Buffer} */
     this.body = resp.body
+  }
+
+  /**
+   * The first value of the response header `name` (any case), or null.
+   * @param {string} name @returns {string | null}
+   */
+  header(name) {
+    return headerOf(this, name)
   }
 }
 
@@ -107,9 +127,8 @@ class AccountError extends RangeError {
 
 /** @param {any} r @returns {HttpResponse} */
 function toResponse(r) {
-  /** @type {Record<string, string>} */
-  const headers = {}
-  for (const h of r.headers) headers[h.name] = h.value
+  /** @type {Array<[string, string]>} */
+  const headers = r.headers.map((/** @type {{name: string, value: string}} */ h) => [h.name, h.value])
   return { status: r.status, headers, body: r.body }
 }
 
@@ -762,7 +781,7 @@ class IntrospectionChecker {
  * @returns {Promise<string>}
  */
 async function hashPassword(password, params = {}) {
-  const { mCost = 19456, tCost = 2, pCost = 1 } = params
+  const { mCost, tCost, pCost } = params // undefined: the core's default (OWASP's)
   return unwrap(await native.hashPassword(str(password, 'password'), mCost, tCost, pCost), 'text')
 }
 
@@ -771,7 +790,7 @@ async function hashPassword(password, params = {}) {
  * @returns {string}
  */
 function hashPasswordSync(password, params = {}) {
-  const { mCost = 19456, tCost = 2, pCost = 1 } = params
+  const { mCost, tCost, pCost } = params // undefined: the core's default (OWASP's)
   return unwrap(native.hashPasswordSync(str(password, 'password'), mCost, tCost, pCost), 'text')
 }
 
@@ -825,6 +844,7 @@ module.exports = {
   hashClientSecret,
   checkAccounts,
   resourceName,
+  headerOf,
   version: /** @type {string} */ (native.version()),
   MAX_BODY_BYTES,
   ...require('./glue.js'),

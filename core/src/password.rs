@@ -57,6 +57,16 @@ impl HashParams {
             .map_err(|e| ParamsError::Refused(self, e.to_string()))
     }
 
+    /// These parameters with any of the given ones in their place (what a
+    /// binding does with the ones its caller left out).
+    pub fn with(self, m_cost: Option<u32>, t_cost: Option<u32>, p_cost: Option<u32>) -> Self {
+        HashParams {
+            m_cost: m_cost.unwrap_or(self.m_cost),
+            t_cost: t_cost.unwrap_or(self.t_cost),
+            p_cost: p_cost.unwrap_or(self.p_cost),
+        }
+    }
+
     /// Checks the parameters are ones argon2 accepts, within ropc's limits.
     pub fn validate(self) -> Result<(), ParamsError> {
         self.to_argon2().map(|_| ())

@@ -837,19 +837,15 @@ pub fn create_guard(json: String) -> Either<NativeGuard, ConfigFailure> {
 
 fn hash_job(
     password: Secret,
-    m_cost: u32,
-    t_cost: u32,
-    p_cost: u32,
+    m_cost: Option<u32>,
+    t_cost: Option<u32>,
+    p_cost: Option<u32>,
 ) -> impl FnOnce() -> Done + Send + 'static {
     move || {
         Done::Argument(
             core::hash_password(
                 password.as_str(),
-                core::HashParams {
-                    m_cost,
-                    t_cost,
-                    p_cost,
-                },
+                core::HashParams::default().with(m_cost, t_cost, p_cost),
             )
             .map_err(|e| e.to_string()),
         )
@@ -858,7 +854,12 @@ fn hash_job(
 
 /// argon2id PHC hash of a password, on the libuv pool.
 #[napi]
-pub fn hash_password(password: Secret, m_cost: u32, t_cost: u32, p_cost: u32) -> AsyncTask<Job> {
+pub fn hash_password(
+    password: Secret,
+    m_cost: Option<u32>,
+    t_cost: Option<u32>,
+    p_cost: Option<u32>,
+) -> AsyncTask<Job> {
     job(hash_job(password, m_cost, t_cost, p_cost))
 }
 
@@ -866,9 +867,9 @@ pub fn hash_password(password: Secret, m_cost: u32, t_cost: u32, p_cost: u32) ->
 #[napi(catch_unwind)]
 pub fn hash_password_sync(
     password: Secret,
-    m_cost: u32,
-    t_cost: u32,
-    p_cost: u32,
+    m_cost: Option<u32>,
+    t_cost: Option<u32>,
+    p_cost: Option<u32>,
 ) -> Result<Outcome> {
     now(hash_job(password, m_cost, t_cost, p_cost))
 }

@@ -60,16 +60,16 @@ for (const [call, code, status, description, scheme] of cases) {
     assert.deepEqual([err.code, err.status, err.description], [code, status, description])
     const body = JSON.parse(err.body)
     assert.deepEqual([body.error, body.error_description, body.scope], [code, description, err.scope ?? undefined])
-    const challenge = err.headers['WWW-Authenticate']
+    const challenge = err.header('WWW-Authenticate')
     assert.equal(challenge ? challenge.split(' ')[0] : null, scheme)
-    assert.equal(err.headers['Cache-Control'], 'no-store')
+    assert.equal(err.header('Cache-Control'), 'no-store')
   })
 }
 
 test('insufficient_scope names the scope; missing credentials have no code', async () => {
   const s = fresh()
   const t = await s.passwordGrant(...APP, 'alice', 'alice-pw', 'read')
-  assert.throws(() => s.checkSync(t.accessToken, 'POST /invoices/1'), (e) => e.scope === 'write' && e.headers['WWW-Authenticate'].includes('scope="write"'))
+  assert.throws(() => s.checkSync(t.accessToken, 'POST /invoices/1'), (e) => e.scope === 'write' && e.header('WWW-Authenticate').includes('scope="write"'))
   await assert.rejects(s.checkRequest(undefined, 'GET /invoices/1'), (e) => e.code === null && e.status === 401 && e.body.length === 0)
 })
 
@@ -225,7 +225,7 @@ test('a store outage: temporarily_unavailable (503) from every call that needs t
   const s = new ropc.Server({ ...config, store: { type: 'unavailable' } })
   const unavailable = { code: 'temporarily_unavailable', status: 503 }
   await assert.rejects(s.passwordGrant(...APP, 'alice', 'alice-pw', 'read'), unavailable)
-  await assert.rejects(s.check('A'.repeat(43), 'GET /invoices/1'), (e) => e.code === 'temporarily_unavailable' && e.headers['Retry-After'] === '2')
+  await assert.rejects(s.check('A'.repeat(43), 'GET /invoices/1'), (e) => e.code === 'temporarily_unavailable' && e.header('Retry-After') === '2')
   await assert.rejects(s.revokeUserTokens('alice'), unavailable)
   await assert.rejects(s.setUserEnabled('alice', false), unavailable)
   await assert.rejects(s.purgeExpired(), unavailable)
@@ -255,4 +255,16 @@ test('a repeated Authorization header is joined and refused by the core, in pair
     assert.equal(r.status, 400)
     assert.deepEqual(JSON.parse(r.body.toString()), { error: 'invalid_request', error_description: 'the Authorization header appears more than once' })
   }
+})
+
+test('responses keep their headers as an ordered list of pairs, as in C and Python', async () => {
+  const s = fresh()
+  const resp = await s.tokenEndpoint('POST', { 'content-type': 'application/x-www-form-urlencoded' }, 'grant_type=password')
+  assert.equal(resp.status, 401)
+  assert.ok(Array.isArray(resp.headers))
+  assert.ok(resp.headers.every((h) => Array.isArray(h) && h.length === 2 && h.every((x) => typeof x === 'string')))
+  const challenge = resp.headers.find(([n]) => n === 'WWW-Authenticate')
+  assert.ok(challenge && challenge[1].startsWith('Basic '), JSON.stringify(resp.headers))
+  assert.equal(ropc.headerOf(resp, 'www-authenticate'), challenge[1], 'any case')
+  assert.equal(ropc.headerOf(resp, 'X-Absent'), null)
 })

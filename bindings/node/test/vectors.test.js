@@ -35,7 +35,7 @@ function matches(template, actual, env) {
 function checkResponse(expect, status, headers, body, env) {
   assert.ok(!expect.principal, `expected a principal, got ${status} ${body}`)
   assert.equal(status, expect.status, body.toString())
-  assert.deepEqual(Object.entries(headers), expect.headers)
+  assert.deepEqual(headers, expect.headers)
   const template = substitute(expect.body, env)
   assert.ok(matches(template, body.toString('utf8'), env), `${body} !~ ${template}`)
 }

@@ -1,5 +1,5 @@
 declare namespace _exports {
-    export { Owner, Accounts, Authorize, HttpResponse, TokenResponse, Principal, Headers, Body };
+    export { HttpResponse, Owner, Accounts, Authorize, TokenResponse, Principal, Headers, Body };
 }
 declare const _exports: {
     tokenHandler: typeof import("./glue.js").tokenHandler;
@@ -18,10 +18,20 @@ declare const _exports: {
     hashClientSecret: typeof hashClientSecret;
     checkAccounts: typeof checkAccounts;
     resourceName: typeof resourceName;
+    headerOf: typeof headerOf;
     version: string;
     MAX_BODY_BYTES: number;
 };
 export = _exports;
+/**
+ * An HTTP response to send as it is: `headers` is the list of
+ * `[name, value]` pairs in order (a name may repeat), as in C and Python.
+ */
+type HttpResponse = {
+    status: number;
+    headers: Array<[string, string]>;
+    body: Buffer;
+};
 /**
  * A resource owner as `accounts.verify` / `accounts.lookup` describe it.
  */
@@ -60,14 +70,6 @@ type Accounts = {
  * May this owner use this resource? Asked after the token and scope checks.
  */
 type Authorize = (principal: Principal, resource: string, scope: string | null) => boolean | Promise<boolean>;
-/**
- * An HTTP response to send as it is.
- */
-type HttpResponse = {
-    status: number;
-    headers: Record<string, string>;
-    body: Buffer;
-};
 /**
  * A token response (RFC 6749 §5.1).
  */
@@ -358,13 +360,6 @@ declare class IntrospectionUnavailable extends Error {
     code: string;
 }
 /**
- * An HTTP response to send as it is.
- * @typedef {object} HttpResponse
- * @property {number} status
- * @property {Record<string, string>} headers
- * @property {Buffer} body
- */
-/**
  * A token response (RFC 6749 §5.1).
  * @typedef {object} TokenResponse
  * @property {string} accessToken
@@ -402,10 +397,15 @@ declare class OAuthError extends Error {
     scope: string | null;
     /** @type {number} */
     status: number;
-    /** @type {Record<string, string>} */
-    headers: Record<string, string>;
+    /** @type {Array<[string, string]>} the response's headers, in order */
+    headers: Array<[string, string]>;
     /** @type {Buffer} */
     body: Buffer;
+    /**
+     * The first value of the response header `name` (any case), or null.
+     * @param {string} name @returns {string | null}
+     */
+    header(name: string): string | null;
 }
 /** A configuration that cannot be loaded: `path` says where. */
 declare class ConfigError extends Error {
@@ -482,3 +482,19 @@ declare function checkAccounts(accounts: Accounts, fixture: {
  * @returns {string}
  */
 declare function resourceName(method: string, target: string, realm?: string): string;
+/**
+ * An HTTP response to send as it is: `headers` is the list of
+ * `[name, value]` pairs in order (a name may repeat), as in C and Python.
+ * @typedef {object} HttpResponse
+ * @property {number} status
+ * @property {Array<[string, string]>} headers
+ * @property {Buffer} body
+ */
+/**
+ * The first value of header `name` (any case) in a response's list, or null.
+ * @param {{headers: Array<[string, string]>}} response @param {string} name
+ * @returns {string | null}
+ */
+declare function headerOf(response: {
+    headers: Array<[string, string]>;
+}, name: string): string | null;

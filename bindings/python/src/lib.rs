@@ -759,19 +759,15 @@ impl ResourceGuard {
 /// Hashes a password with argon2id (OWASP's parameters by default) into a
 /// PHC string, with the GIL released.
 #[pyfunction]
-#[pyo3(signature = (password, m_cost=19456, t_cost=2, p_cost=1))]
+#[pyo3(signature = (password, m_cost=None, t_cost=None, p_cost=None))]
 fn hash_password(
     py: Python<'_>,
     password: String,
-    m_cost: u32,
-    t_cost: u32,
-    p_cost: u32,
+    m_cost: Option<u32>,
+    t_cost: Option<u32>,
+    p_cost: Option<u32>,
 ) -> PyResult<String> {
-    let params = core::HashParams {
-        m_cost,
-        t_cost,
-        p_cost,
-    };
+    let params = core::HashParams::default().with(m_cost, t_cost, p_cost);
     let password = Zeroizing::new(password);
     py.detach(|| core::hash_password(&password, params))
         .map_err(|e| PyValueError::new_err(e.to_string()))
