@@ -158,6 +158,10 @@ node:
 
 test-node: node
 	$(WITH_PG) sh -c 'cd $(NODE_PKG) && npm test'
+	@echo "== the binary that ships has no test-only exports"
+	cd $(NODE_PKG) && node build.js && node -e "const n = require('./loader.js').load(); \
+	  const extra = ['panicSyncForTests', 'panicInTaskForTests', 'Job'].filter((k) => k in n); \
+	  if (extra.length) { console.error('test-only exports in the build:', extra); process.exit(1) }"
 	@echo "== index.d.ts is what tsc generates from the JSDoc"
 	rm -rf $(BUILD)/types-check
 	cd $(NODE_PKG) && npx tsc -p tsconfig.json --outDir $(CURDIR)/$(BUILD)/types-check

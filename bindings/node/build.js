@@ -2,7 +2,10 @@
 // The install script. A dependent's `npm install` runs this with Node's
 // built-ins only (devDependencies are not installed for dependents).
 //
-// - Inside the ropc repository: builds the addon with cargo (incremental).
+// - Inside the ropc repository: builds the addon with cargo (incremental);
+//   `npm test` builds it with the test-only hooks (ROPC_NODE_FEATURES), and
+//   a plain `node build.js` (what `make test-node` runs before packing)
+//   builds it without them again.
 // - From a packed tarball: uses the prebuilt binary when it loads on this
 //   platform; otherwise builds the vendored Rust sources in ./native with
 //   cargo. ROPC_BUILD_FROM_SOURCE=1 forces the build.
@@ -32,6 +35,8 @@ function build() {
   const manifest = inRepo ? path.join(here, 'Cargo.toml') : vendored
   const args = ['build', '-p', 'ropc-node', '--manifest-path', manifest, '--message-format=json-render-diagnostics']
   if (profile === 'release') args.push('--release')
+  // ROPC_NODE_FEATURES=test-hooks: the build `npm test` runs against.
+  if (process.env.ROPC_NODE_FEATURES) args.push('--features', process.env.ROPC_NODE_FEATURES)
   let out
   try {
     out = execFileSync(process.env.CARGO || 'cargo', args, { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 28 })

@@ -222,7 +222,6 @@ fn run(f: JobFn) -> Result<Done> {
         .map_err(|_| Error::from_reason("ropc panicked (a bug: please report it)"))
 }
 
-#[napi]
 impl Task for Job {
     type Output = Done;
     type JsValue = Outcome;
@@ -899,13 +898,16 @@ pub fn max_body_bytes() -> u32 {
     u32::try_from(core::MAX_BODY_BYTES).unwrap_or(u32::MAX)
 }
 
-/// For tests only: panics inside a libuv task, to prove the process survives.
+/// For tests only (the `test-hooks` feature, never in a published build):
+/// panics inside a libuv task, to prove the process survives.
+#[cfg(feature = "test-hooks")]
 #[napi]
 pub fn panic_in_task_for_tests() -> AsyncTask<Job> {
     job(|| panic!("deliberate panic in a task"))
 }
 
-/// For tests only: panics in a synchronous call.
+/// For tests only (the `test-hooks` feature): panics in a synchronous call.
+#[cfg(feature = "test-hooks")]
 #[napi(catch_unwind)]
 pub fn panic_sync_for_tests() -> u32 {
     panic!("deliberate panic in a sync call")
