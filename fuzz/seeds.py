@@ -13,8 +13,9 @@ here = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(here, "..", "tests", "vectors", "flows.json")) as f:
     vectors = json.load(f)
 
-# Templates ({{token:at}}) become a plausible 43-character token.
-TOKEN = "A" * 43
+# Templates ({{token:at}}) become a plausible token of the vectors' kind.
+_token = vectors["templates"]["kinds"]["token"]
+TOKEN = _token["chars"][0] * _token["min"]
 
 
 def fill(text):

@@ -7,7 +7,39 @@ use std::collections::HashMap;
 
 type Vars = HashMap<String, String>;
 
-/// Matches `actual` against a template with {{token:N}}, {{int:N}} and {{N}}.
+const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/flows.json");
+
+/// A kind of the template language, as the vectors define it.
+struct Kind {
+    chars: String,
+    min: usize,
+    max: Option<usize>,
+}
+
+/// The vectors' `templates.kinds`: the one definition every runner uses.
+fn kinds() -> &'static HashMap<String, Kind> {
+    static KINDS: std::sync::OnceLock<HashMap<String, Kind>> = std::sync::OnceLock::new();
+    KINDS.get_or_init(|| {
+        let doc: Value =
+            serde_json::from_str(&std::fs::read_to_string(VECTORS).expect("vectors")).expect("json");
+        doc["templates"]["kinds"]
+            .as_object()
+            .expect("the vectors define templates.kinds")
+            .iter()
+            .map(|(name, k)| {
+                let kind = Kind {
+                    chars: k["chars"].as_str().expect("chars").to_string(),
+                    min: k["min"].as_u64().expect("min") as usize,
+                    max: k["max"].as_u64().map(|m| m as usize),
+                };
+                (name.clone(), kind)
+            })
+            .collect()
+    })
+}
+
+/// Matches `actual` against a template with {{KIND:N}} (the vectors'
+/// kinds) and {{N}}.
 fn matches(template: &str, actual: &str, vars: &mut Vars) -> Result<(), String> {
     let (mut t, mut a) = (template, actual);
     while let Some(open) = t.find("{{") {
@@ -19,24 +51,26 @@ fn matches(template: &str, actual: &str, vars: &mut Vars) -> Result<(), String> 
         let close = t[open..].find("}}").ok_or("unclosed placeholder")? + open;
         let placeholder = &t[open + 2..close];
         t = &t[close + 2..];
-        let (kind, name) = placeholder.split_once(':').unwrap_or(("var", placeholder));
-        let taken = match kind {
-            "token" => a
-                .bytes()
-                .take_while(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_')
-                .count(),
-            "int" => a.bytes().take_while(u8::is_ascii_digit).count(),
-            _ => {
-                let v = vars.get(name).ok_or(format!("unknown variable {name}"))?;
+        let taken = match placeholder.split_once(':') {
+            Some((kind, _)) => {
+                let k = kinds()
+                    .get(kind)
+                    .ok_or(format!("the vectors define no kind {kind:?}"))?;
+                let taken = a.chars().take_while(|c| k.chars.contains(*c)).count();
+                if taken < k.min || k.max.is_some_and(|max| taken > max) {
+                    return Err(format!("expected a {kind} at {a:?}"));
+                }
+                taken // the kinds' characters are ASCII: chars are bytes
+            }
+            None => {
+                let v = vars.get(placeholder).ok_or(format!("unknown variable {placeholder}"))?;
                 if !a.starts_with(v.as_str()) {
-                    return Err(format!("expected {{{{{name}}}}} at {a:?}"));
+                    return Err(format!("expected {{{{{placeholder}}}}} at {a:?}"));
                 }
                 v.len()
             }
         };
-        if (kind == "token" && taken != 43) || (kind == "int" && taken == 0) {
-            return Err(format!("expected a {kind} at {a:?}"));
-        }
+        let name = placeholder.split_once(':').map_or(placeholder, |(_, n)| n);
         let value = &a[..taken];
         if let Some(prev) = vars.get(name) {
             if prev != value {
@@ -163,9 +197,8 @@ fn run_step(
 
 #[test]
 fn shared_vectors() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/flows.json");
     let doc: Value =
-        serde_json::from_str(&std::fs::read_to_string(path).expect("vectors")).expect("json");
+        serde_json::from_str(&std::fs::read_to_string(VECTORS).expect("vectors")).expect("json");
     let config = Config::from_json(&doc["config"].to_string()).expect("config");
     let cases = doc["cases"].as_array().expect("cases");
     let mut failures = Vec::new();
@@ -205,14 +238,14 @@ fn template_matcher_can_fail() {
     assert_eq!(vars["n"], "12");
     assert!(matches("a{{int:n}}b", "a13b", &mut vars).is_err());
     assert!(matches("x{{token:t}}", "xshort", &mut vars).is_err());
+    assert!(matches("x{{nokind:t}}", "x1", &mut vars).is_err(), "kinds come from the vectors");
     assert!(matches("{\"a\":1}", "{\"a\":2}", &mut vars).is_err());
 }
 
 #[test]
 fn shared_resource_names() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/flows.json");
     let doc: Value =
-        serde_json::from_str(&std::fs::read_to_string(path).expect("vectors")).expect("json");
+        serde_json::from_str(&std::fs::read_to_string(VECTORS).expect("vectors")).expect("json");
     let cases = doc["resource_names"].as_array().expect("resource_names");
     assert!(
         cases.len() >= 20,

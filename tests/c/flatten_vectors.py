@@ -12,7 +12,9 @@ doc = json.load(open(src, encoding="utf-8"))
 os.makedirs(out, exist_ok=True)
 with open(os.path.join(out, "config.json"), "w", encoding="utf-8") as f:
     json.dump(doc["config"], f)
-lines = []
+# The template language's kinds (see generate.py): name, chars, min, max (-1: none).
+lines = [f"KIND {k}\t{v['chars']}\t{v['min']}\t{-1 if v['max'] is None else v['max']}"
+         for k, v in doc["templates"]["kinds"].items()]
 for i, case in enumerate(doc["cases"]):
     if "store" in case:
         # A case on another store gets a configuration file of its own.

@@ -90,8 +90,33 @@ static char *substitute(const char *s) {
     return out;
 }
 
-static int is_token_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+/* The template language's kinds, read from the vectors ("KIND" lines):
+ * {{KIND:NAME}} captures the longest run of `chars`, min to max long. */
+#define MAX_KINDS 8
+typedef struct {
+    char name[16];
+    char chars[128];
+    long min, max; /* max < 0: no bound */
+} kind;
+static kind kinds[MAX_KINDS];
+static int nkinds;
+
+static void kind_add(const char *line) {
+    char name[16], chars[128];
+    long min, max;
+    if (nkinds < MAX_KINDS && sscanf(line, "%15[^\t]\t%127[^\t]\t%ld\t%ld", name, chars, &min, &max) == 4) {
+        kind *k = &kinds[nkinds++];
+        snprintf(k->name, sizeof k->name, "%s", name);
+        snprintf(k->chars, sizeof k->chars, "%s", chars);
+        k->min = min;
+        k->max = max;
+    }
+}
+
+static const kind *kind_get(const char *name, size_t len) {
+    for (int i = 0; i < nkinds; i++)
+        if (strlen(kinds[i].name) == len && strncmp(kinds[i].name, name, len) == 0) return &kinds[i];
+    return NULL;
 }
 
 /* Matches `actual` against a template with {{token:N}}, {{int:N}}, {{N}}. */
@@ -110,12 +135,11 @@ static int matches(const char *t, const char *a) {
         size_t taken = 0;
         const char *name = ph;
         size_t name_len = ph_len;
-        if (colon && strncmp(ph, "token:", 6) == 0) {
-            while (is_token_char(a[taken])) taken++;
-            if (taken != 43) return 0;
-        } else if (colon && strncmp(ph, "int:", 4) == 0) {
-            while (a[taken] >= '0' && a[taken] <= '9') taken++;
-            if (taken == 0) return 0;
+        if (colon) {
+            const kind *k = kind_get(ph, (size_t)(colon - ph));
+            if (!k) return 0; /* a kind the vectors do not define */
+            while (a[taken] && strchr(k->chars, a[taken])) taken++;
+            if ((long)taken < k->min || (k->max >= 0 && (long)taken > k->max)) return 0;
         } else {
             const char *v = var_get(ph, ph_len);
             if (!v || strncmp(a, v, strlen(v)) != 0) return 0;
@@ -286,6 +310,10 @@ static void test_vectors(const char *dir) {
         char *sp = strchr(line, ' ');
         const char *value = sp ? sp + 1 : "";
         if (sp) *sp = '\0';
+        if (strcmp(line, "KIND") == 0) {
+            kind_add(value);
+            continue;
+        }
         if (strcmp(line, "CASE") == 0) {
             ropc_server_free(server);
             ropc_guard_free(guard);
@@ -341,6 +369,7 @@ static void test_vectors(const char *dir) {
     ropc_guard_free(guard);
     free(config);
     CHECK(cases >= 20 && steps >= 90, "read only %d cases, %d steps", cases, steps);
+    CHECK(kind_get("token", 5) && kind_get("int", 3), "the vectors define the template kinds (%d read)", nkinds);
 }
 
 /* ---- the API, function by function ---- */

@@ -16,9 +16,12 @@ Format (README "Test vectors" has the full description):
   ResourceGuard on the same config; expect as for "resource".
 - cases[].store (optional): the case's server uses this `store` setting
   instead of the config's (an "unavailable" store shows a store outage).
-- Templates in expected bodies: {{token:NAME}} captures a 43-character
-  token, {{int:NAME}} an integer; a NAME captured before must match again.
-  {{NAME}} in a request or expectation stands for a captured value.
+- templates: the one definition of the template language every runner
+  (Rust, C, Python, Node) matches expected bodies with. In an expected body
+  {{KIND:NAME}} captures the longest run of templates.kinds[KIND].chars at
+  that place, which must be min to max characters long (max null: no
+  bound); a NAME captured before must match again. {{NAME}} in a request or
+  an expectation stands for a captured value. No runner hard-codes a kind.
 """
 import base64
 import hashlib
@@ -411,8 +414,19 @@ RESOURCE_NAMES = [
     ("G T", "/", None),
 ]
 
+TOKEN_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"  # base64url
+TEMPLATES = {
+    "syntax": "{{KIND:NAME}} captures the longest run of kinds[KIND].chars, min to max long (max null: "
+              "unbounded); a NAME captured twice must match; {{NAME}} stands for a captured value",
+    "kinds": {
+        "token": {"chars": TOKEN_CHARS, "min": 43, "max": 43},
+        "int": {"chars": "0123456789", "min": 1, "max": None},
+    },
+}
+
 doc = {
     "description": "ropc wire-level vectors: same request, same status, headers and body in every language.",
+    "templates": TEMPLATES,
     "config": CONFIG,
     "resource_names": [{"method": m, "target": t, "name": n} for m, t, n in RESOURCE_NAMES],
     "cases": [{"name": name, "steps": steps} for name, steps in CASES]

@@ -6,15 +6,23 @@ const path = require('node:path')
 const ropc = require('..')
 
 const doc = require(path.join(__dirname, '..', '..', '..', 'tests', 'vectors', 'flows.json'))
-const PLACEHOLDER = /\{\{(?:(token|int):)?([A-Za-z0-9_]+)\}\}/g
-const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+const PLACEHOLDER = /\{\{(?:([A-Za-z]+):)?([A-Za-z0-9_]+)\}\}/g
+const escape = (s) => s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')
+// The template language's kinds, as the vectors define them (no runner hard-codes one).
+const KINDS = doc.templates.kinds
+function kindPattern(kind) {
+  const k = KINDS[kind]
+  if (!k) throw new Error(`the vectors define no kind ${kind}`)
+  return `([${escape(k.chars)}]{${k.min},${k.max ?? ''}})`
+}
 
 function substitute(text, env) {
   return text.replace(PLACEHOLDER, (m, kind, name) => (kind ? m : env[name]))
 }
 
-// As core/tests/vectors.rs: {{token:N}} captures 43 chars, {{int:N}} digits,
-// {{N}} must equal a capture; a name captured twice must match.
+// As core/tests/vectors.rs: {{KIND:N}} captures a run of the kind's
+// characters (the vectors' templates), {{N}} must equal a capture; a name
+// captured twice must match.
 function matches(template, actual, env) {
   let pattern = ''
   let pos = 0
@@ -22,7 +30,7 @@ function matches(template, actual, env) {
   for (const m of template.matchAll(PLACEHOLDER)) {
     pattern += escape(template.slice(pos, m.index))
     const [, kind, name] = m
-    pattern += kind === 'token' ? '([A-Za-z0-9_-]{43})' : kind === 'int' ? '([0-9]+)' : `(${escape(env[name])})`
+    pattern += kind ? kindPattern(kind) : `(${escape(env[name])})`
     names.push(name)
     pos = m.index + m[0].length
   }
