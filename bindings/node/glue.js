@@ -6,8 +6,12 @@
  * @module ropc/glue
  */
 
+const { OAuthError, IntrospectionUnavailable } = require('./errors.js')
+const { MAX_BODY_BYTES } = require('./args.js')
+const { resourceName } = require('./guard.js')
+
 /**
- * @typedef {import('node:http').IncomingMessage & {body?: unknown, path?: string, principal?: import('./index.js').Principal}} Request
+ * @typedef {import('node:http').IncomingMessage & {body?: unknown, path?: string, principal?: import('./args.js').Principal}} Request
  * @typedef {import('node:http').ServerResponse} Response
  * @typedef {(err?: unknown) => void} Next
  */
@@ -76,12 +80,11 @@ function pathOf(req) {
 /**
  * A handler `(req, res, next?)` answering the three endpoints at their
  * paths; anything else goes to `next()` (or gets 404 without one).
- * @param {import('./index.js').Server} server
+ * @param {import('./server.js').Server} server
  * @param {{tokenPath?: string, introspectionPath?: string, revocationPath?: string}} [paths]
  * @returns {(req: Request, res: Response, next?: Next) => Promise<void>}
  */
 function tokenHandler(server, paths = {}) {
-  const { MAX_BODY_BYTES } = require('./index.js')
   const routes = new Map([
     [paths.tokenPath ?? '/token', server.tokenEndpoint.bind(server)],
     [paths.introspectionPath ?? '/introspect', server.introspectionEndpoint.bind(server)],
@@ -109,12 +112,11 @@ function tokenHandler(server, paths = {}) {
  * (default: the request's resource name by ropc's one rule, `resourceName`,
  * from the raw request target: a target a backend could read two ways gets
  * 400) and `scope`. Sets `req.principal`.
- * @param {{checkRequest: (authorization: string | null | undefined, resource: string, scope?: string | null) => import('./index.js').Principal | Promise<import('./index.js').Principal>}} checker
+ * @param {{checkRequest: (authorization: string | null | undefined, resource: string, scope?: string | null) => import('./args.js').Principal | Promise<import('./args.js').Principal>}} checker
  * @param {{resource?: string, scope?: string}} [options]
  * @returns {(req: Request, res: Response, next: Next) => Promise<void>}
  */
 function protect(checker, options = {}) {
-  const { OAuthError, IntrospectionUnavailable, resourceName } = require('./index.js')
   const c = /** @type {any} */ (checker)
   const realm = c.realm ?? c.guard?.realm ?? 'ropc'
   return async (req, res, next) => {

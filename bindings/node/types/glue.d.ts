@@ -1,62 +1,18 @@
 export type Request = import("node:http").IncomingMessage & {
     body?: unknown;
     path?: string;
-    principal?: import("./index.js").Principal;
+    principal?: import("./args.js").Principal;
 };
 export type Response = import("node:http").ServerResponse;
 export type Next = (err?: unknown) => void;
 /**
  * A handler `(req, res, next?)` answering the three endpoints at their
  * paths; anything else goes to `next()` (or gets 404 without one).
- * @param {import('./index.js').Server} server
+ * @param {import('./server.js').Server} server
  * @param {{tokenPath?: string, introspectionPath?: string, revocationPath?: string}} [paths]
  * @returns {(req: Request, res: Response, next?: Next) => Promise<void>}
  */
-export function tokenHandler(server: {
-    reload(config: object | string): Promise<void>;
-    forgetOwner(username: string): void;
-    accountsStats(): {
-        verifyCalls: number;
-        lookupCalls: number;
-        paced: number;
-        failures: number;
-        paceTargetUs: number;
-    };
-    "__#private@#native": any;
-    "__#private@#blocking": boolean;
-    get callsMayBlock(): boolean;
-    "__#private@#offLoop"(clientId: string | null): any;
-    get realm(): string;
-    tokenEndpoint(method: string, headers: import("./index.js").Headers, body: import("./index.js").Body): Promise<HttpResponse>;
-    tokenEndpointSync(method: string, headers: import("./index.js").Headers, body: import("./index.js").Body): HttpResponse;
-    introspectionEndpoint(method: string, headers: import("./index.js").Headers, body: import("./index.js").Body): Promise<HttpResponse>;
-    introspectionEndpointSync(method: string, headers: import("./index.js").Headers, body: import("./index.js").Body): HttpResponse;
-    revocationEndpoint(method: string, headers: import("./index.js").Headers, body: import("./index.js").Body): Promise<HttpResponse>;
-    revocationEndpointSync(method: string, headers: import("./index.js").Headers, body: import("./index.js").Body): HttpResponse;
-    passwordGrant(clientId: string, clientSecret: string | null, username: string, password: string, scope?: string | null): Promise<TokenResponse>;
-    passwordGrantSync(clientId: string, clientSecret: string | null, username: string, password: string, scope?: string | null): TokenResponse;
-    refreshGrant(clientId: string, clientSecret: string | null, refreshToken: string, scope?: string | null): Promise<TokenResponse>;
-    refreshGrantSync(clientId: string, clientSecret: string | null, refreshToken: string, scope?: string | null): TokenResponse;
-    introspect(clientId: string, clientSecret: string | null, token: string, tokenTypeHint?: string | null): Promise<Record<string, unknown>>;
-    introspectSync(clientId: string, clientSecret: string | null, token: string, tokenTypeHint?: string | null): Record<string, unknown>;
-    revoke(clientId: string, clientSecret: string | null, token: string, tokenTypeHint?: string | null): Promise<void>;
-    revokeSync(clientId: string, clientSecret: string | null, token: string, tokenTypeHint?: string | null): void;
-    check(accessToken: string, resource: string, scope?: string | null): Promise<Principal>;
-    checkSync(accessToken: string, resource: string, scope?: string | null): Principal;
-    checkRequest(authorization: string | null | undefined, resource: string, scope?: string | null): Promise<Principal>;
-    checkRequestSync(authorization: string | null | undefined, resource: string, scope?: string | null): Principal;
-    hashPassword(password: string): Promise<string>;
-    hashPasswordSync(password: string): string;
-    setUserPasswordHash(username: string, passwordHash: string): Promise<void>;
-    setUserPasswordHashSync(username: string, passwordHash: string): void;
-    setUserEnabled(username: string, enabled: boolean): Promise<void>;
-    setUserEnabledSync(username: string, enabled: boolean): void;
-    revokeUserTokens(username: string): Promise<boolean>;
-    revokeUserTokensSync(username: string): boolean;
-    purgeExpired(): Promise<number>;
-    purgeExpiredSync(): number;
-    configJson(): string;
-}, paths?: {
+export function tokenHandler(server: import("./server.js").Server, paths?: {
     tokenPath?: string;
     introspectionPath?: string;
     revocationPath?: string;
@@ -67,12 +23,12 @@ export function tokenHandler(server: {
  * (default: the request's resource name by ropc's one rule, `resourceName`,
  * from the raw request target: a target a backend could read two ways gets
  * 400) and `scope`. Sets `req.principal`.
- * @param {{checkRequest: (authorization: string | null | undefined, resource: string, scope?: string | null) => import('./index.js').Principal | Promise<import('./index.js').Principal>}} checker
+ * @param {{checkRequest: (authorization: string | null | undefined, resource: string, scope?: string | null) => import('./args.js').Principal | Promise<import('./args.js').Principal>}} checker
  * @param {{resource?: string, scope?: string}} [options]
  * @returns {(req: Request, res: Response, next: Next) => Promise<void>}
  */
 export function protect(checker: {
-    checkRequest: (authorization: string | null | undefined, resource: string, scope?: string | null) => import("./index.js").Principal | Promise<import("./index.js").Principal>;
+    checkRequest: (authorization: string | null | undefined, resource: string, scope?: string | null) => import("./args.js").Principal | Promise<import("./args.js").Principal>;
 }, options?: {
     resource?: string;
     scope?: string;

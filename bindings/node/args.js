@@ -1,0 +1,123 @@
+'use strict'
+// Argument checks and conversions between JS values and the native side (one place for each rule).
+const native = require('./native.js')
+const { OAuthError } = require('./errors.js')
+
+/** @type {number} */
+const MAX_BODY_BYTES = native.maxBodyBytes()
+
+/**
+ * A token response (RFC 6749 §5.1).
+ * @typedef {object} TokenResponse
+ * @property {string} accessToken
+ * @property {string} tokenType always `Bearer`
+ * @property {number} expiresIn seconds
+ * @property {string | null} refreshToken
+ * @property {string} scope
+ */
+
+/**
+ * Who is calling a resource.
+ * @typedef {object} Principal
+ * @property {string} username
+ * @property {string} clientId
+ * @property {string[]} scopes
+ * @property {string[]} groups
+ * @property {number} expiresAt seconds since the epoch
+ */
+
+/**
+ * Request headers: Node's `req.headers`, a `Map`, or `[name, value]` pairs.
+ * @typedef {Record<string, string | string[] | undefined> | Map<string, string> | Array<[string, string]> | null | undefined} Headers
+ */
+
+/** The request body. @typedef {Buffer | Uint8Array | string | null | undefined} Body */
+
+/**
+ * A principal packed by the native check (see `packed` in src/lib.rs), or a refusal to throw.
+ * @param {string | any} r
+ * @returns {Principal}
+ */
+function principalOf(r) {
+  if (typeof r !== 'string') throw new OAuthError(r)
+  const [username, clientId, scopes, groups, expiresAt] = r.split('\0')
+  return {
+    username,
+    clientId,
+    scopes: scopes ? scopes.split(' ') : [],
+    groups: groups ? groups.split('\u0001') : [],
+    expiresAt: Number(expiresAt),
+  }
+}
+
+/** A principal object from the native side. @param {any} p @returns {Principal} */
+function toPrincipal(p) {
+  return { username: p.username, clientId: p.clientId, scopes: p.scopes, groups: p.groups, expiresAt: p.expiresAt }
+}
+
+/** @param {unknown} v @param {string} name @returns {string} */
+function str(v, name) {
+  if (typeof v !== 'string') throw new TypeError(`${name} must be a string, not ${v === null ? 'null' : typeof v}`)
+  return v
+}
+
+/** @param {unknown} v @param {string} name @returns {string | null} */
+function optStr(v, name) {
+  return v === undefined || v === null ? null : str(v, name)
+}
+
+/** @param {unknown} config @returns {string} */
+function configJson(config) {
+  if (typeof config === 'string') return config
+  if (config !== null && typeof config === 'object' && !Array.isArray(config)) return JSON.stringify(config)
+  throw new TypeError('the configuration must be an object or a JSON string')
+}
+
+/** @param {Headers} headers @returns {{contentType: string | null, authorization: string | null}} */
+function findHeaders(headers) {
+  /** @type {{contentType: string | null, authorization: string | null}} */
+  const found = { contentType: null, authorization: null }
+  if (headers === null || headers === undefined) return found
+  if (typeof headers !== 'object') throw new TypeError('headers must be an object, a Map or [name, value] pairs')
+  const pairs = headers instanceof Map || Array.isArray(headers) ? headers : Object.entries(headers)
+  for (const pair of pairs) {
+    if (!Array.isArray(pair) || pair.length !== 2) throw new TypeError('headers must be [name, value] pairs')
+    const [name, value] = pair
+    if (value === undefined) continue
+    const key = String(name).toLowerCase()
+    const slot = key === 'content-type' ? 'contentType' : key === 'authorization' ? 'authorization' : null
+    if (!slot) continue
+    const values = Array.isArray(value) ? value : [value]
+    for (const v of values) {
+      if (typeof v !== 'string') throw new TypeError(`the ${name} header must be a string`)
+      // A header that came twice is handed on joined (RFC 9110 §5.3): the
+      // core refuses two Authorization headers with invalid_request.
+      found[slot] = found[slot] === null ? v : `${found[slot]}, ${v}`
+    }
+  }
+  return found
+}
+
+/** @param {Body} body @returns {Buffer} */
+function toBuffer(body) {
+  let buf
+  if (body === null || body === undefined) buf = Buffer.alloc(0)
+  else if (typeof body === 'string') buf = Buffer.from(body, 'utf8')
+  else if (body instanceof Uint8Array) buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+  else throw new TypeError('the body must be a Buffer, a Uint8Array or a string')
+  // One byte past the limit is enough for the core to refuse it.
+  return buf.length > MAX_BODY_BYTES + 1 ? buf.subarray(0, MAX_BODY_BYTES + 1) : buf
+}
+
+/** @param {unknown} method @param {unknown} headers @param {unknown} body */
+function endpointArgs(method, headers, body) {
+  const h = findHeaders(/** @type {Headers} */ (headers))
+  return [str(method, 'method'), h.contentType, h.authorization, toBuffer(/** @type {Body} */ (body))]
+}
+
+/** @param {any} t @returns {TokenResponse} */
+function toTokens(t) {
+  return { accessToken: t.accessToken, tokenType: t.tokenType, expiresIn: t.expiresIn, refreshToken: t.refreshToken ?? null, scope: t.scope }
+}
+
+module.exports = { MAX_BODY_BYTES, principalOf, toPrincipal, str, optStr, configJson, findHeaders, toBuffer, endpointArgs, toTokens }

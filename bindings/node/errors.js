@@ -1,0 +1,112 @@
+'use strict'
+// Refusals and responses: the errors every call may throw, and the ready HTTP response a refusal carries.
+
+/**
+ * An HTTP response to send as it is: `headers` is the list of
+ * `[name, value]` pairs in order (a name may repeat), as in C and Python.
+ * @typedef {object} HttpResponse
+ * @property {number} status
+ * @property {Array<[string, string]>} headers
+ * @property {Buffer} body
+ */
+
+/**
+ * The first value of header `name` (any case) in a response's list, or null.
+ * @param {{headers: Array<[string, string]>}} response @param {string} name
+ * @returns {string | null}
+ */
+function headerOf(response, name) {
+  const want = name.toLowerCase()
+  const found = response.headers.find(([n]) => n.toLowerCase() === want)
+  return found ? found[1] : null
+}
+
+/**
+ * A refusal: `code` is the RFC error code (`invalid_grant`, ...; `null` only
+ * for a resource request without credentials), with the ready response.
+ */
+class OAuthError extends Error {
+  /** @param {any} info */
+  constructor(info) {
+    super(info.code ? `${info.code}: ${info.description}` : info.description)
+    this.name = 'OAuthError'
+    /** @type {string | null} */
+    this.code = info.code ?? null
+    /** @type {string} */
+    this.description = info.description
+    /** @type {string | null} the scope an `insufficient_scope` refusal needed */
+    this.scope = info.scope ?? null
+    const resp = toResponse(info.response)
+    /** @type {number} */
+    this.status = resp.status
+    /** @type {Array<[string, string]>} the response's headers, in order */
+    this.headers = resp.headers
+    /** @type {Buffer} */
+    this.body = resp.body
+  }
+
+  /**
+   * The first value of the response header `name` (any case), or null.
+   * @param {string} name @returns {string | null}
+   */
+  header(name) {
+    return headerOf(this, name)
+  }
+}
+
+/** A configuration that cannot be loaded: `path` says where. */
+class ConfigError extends Error {
+  /** @param {{path: string, message: string, text: string}} failure */
+  constructor(failure) {
+    super(failure.text)
+    this.name = 'ConfigError'
+    /** @type {string} */
+    this.code = 'ERR_ROPC_CONFIG'
+    /** @type {string} */
+    this.path = failure.path
+    /** @type {string} */
+    this.detail = failure.message
+  }
+}
+
+/**
+ * A run-time change to a resource owner that could not be made (an unknown
+ * user, a bad hash, or owners that are the host's): `code` is
+ * `ERR_ROPC_ACCOUNT`. A `RangeError`, as such changes always threw.
+ */
+class AccountError extends RangeError {
+  /** @param {string} message */
+  constructor(message) {
+    super(message)
+    this.name = 'AccountError'
+    /** @type {string} */
+    this.code = 'ERR_ROPC_ACCOUNT'
+  }
+}
+
+/** The authorization server could not be asked (answer 503). */
+class IntrospectionUnavailable extends Error {
+  /** @param {string} message */
+  constructor(message) {
+    super(message)
+    this.name = 'IntrospectionUnavailable'
+    this.code = 'ERR_ROPC_INTROSPECTION'
+  }
+}
+
+/** @param {any} r @returns {HttpResponse} */
+function toResponse(r) {
+  /** @type {Array<[string, string]>} */
+  const headers = r.headers.map((/** @type {{name: string, value: string}} */ h) => [h.name, h.value])
+  return { status: r.status, headers, body: r.body }
+}
+
+/** @param {any} outcome @param {string} key */
+function unwrap(outcome, key) {
+  if (outcome.error) throw new OAuthError(outcome.error)
+  if (outcome.argumentError) throw new AccountError(outcome.argumentError)
+  if (outcome.configError) throw new ConfigError(outcome.configError)
+  return outcome[key]
+}
+
+module.exports = { headerOf, OAuthError, ConfigError, AccountError, IntrospectionUnavailable, toResponse, unwrap }

@@ -1,0 +1,82 @@
+'use strict'
+// A resource server's guard and the resource-name rule.
+const native = require('./native.js')
+const { str, optStr, configJson } = require('./args.js')
+const { OAuthError, ConfigError, unwrap } = require('./errors.js')
+/** @typedef {import('./args.js').Principal} Principal */
+
+/** A resource server's guard: decides from an introspection response with the shared scopes and rules. */
+class ResourceGuard {
+  /** @param {object | string} config */
+  constructor(config) {
+    const made = native.createGuard(configJson(config))
+    if (!(made instanceof native.NativeGuard)) throw new ConfigError(made)
+    this.#native = made
+  }
+
+  /** @type {any} */
+  #native
+
+  /** @returns {string} */
+  get realm() {
+    return this.#native.realm
+  }
+
+  /**
+   * Swaps in the scopes and rules of a new configuration; throws a {@link ConfigError},
+   * changing nothing, when it is invalid.
+   * @param {object | string} config
+   */
+  reload(config) {
+    const failure = this.#native.reload(configJson(config))
+    if (failure) throw new ConfigError(failure)
+  }
+
+  /**
+   * The introspection request for `token`, authenticated as the resource server's client.
+   * @param {string} token @param {string} clientId @param {string} clientSecret
+   * @returns {{contentType: string, authorization: string, body: string}}
+   */
+  introspectionRequest(token, clientId, clientSecret) {
+    return this.#native.introspectionRequest(str(token, 'token'), str(clientId, 'clientId'), str(clientSecret, 'clientSecret'))
+  }
+
+  /**
+   * Step one: the bearer token in an Authorization header.
+   * @param {string | null | undefined} authorization
+   * @returns {string}
+   */
+  bearerToken(authorization) {
+    return unwrap(this.#native.bearerToken(optStr(authorization, 'authorization')), 'text')
+  }
+
+  /**
+   * Step two: decides from the introspection response.
+   * @param {string | Buffer | object} introspection @param {string} resource @param {string | null} [scope]
+   * @returns {Principal}
+   */
+  checkIntrospection(introspection, resource, scope) {
+    let json
+    if (typeof introspection === 'string') json = introspection
+    else if (introspection instanceof Uint8Array) json = Buffer.from(introspection).toString('utf8')
+    else if (introspection !== null && typeof introspection === 'object') json = JSON.stringify(introspection)
+    else throw new TypeError('the introspection response must be a string, a Buffer or an object')
+    return unwrap(this.#native.checkIntrospection(json, str(resource, 'resource'), optStr(scope, 'scope')), 'principal')
+  }
+}
+
+/**
+ * The resource name of a request by ropc's one rule (README, "Resource names"): `method`
+ * and the raw request target (`req.url`: `/invoices/42?x=1`, before any decoding). Throws an
+ * {@link OAuthError} (`invalid_request`, 400, with the RFC 6750 response for `realm`) for a
+ * target a backend could read two ways: an encoded `/`, a dot segment, `//`, a bad escape.
+ * @param {string} method @param {string} target @param {string} [realm]
+ * @returns {string}
+ */
+function resourceName(method, target, realm = 'ropc') {
+  const r = native.resourceName(str(method, 'method'), str(target, 'target'), str(realm, 'realm'))
+  if (typeof r !== 'string') throw new OAuthError(r)
+  return r
+}
+
+module.exports = { ResourceGuard, resourceName }

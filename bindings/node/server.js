@@ -1,0 +1,343 @@
+'use strict'
+// The authorization server.
+const fs = require('node:fs')
+const native = require('./native.js')
+const { principalOf, toPrincipal, str, optStr, configJson, endpointArgs, toTokens } = require('./args.js')
+const { dispatcher } = require('./callbacks.js')
+const { OAuthError, ConfigError, toResponse, unwrap } = require('./errors.js')
+/** @typedef {import('./args.js').TokenResponse} TokenResponse */
+/** @typedef {import('./args.js').Principal} Principal */
+/** @typedef {import('./args.js').Headers} Headers */
+/** @typedef {import('./args.js').Body} Body */
+/** @typedef {import('./errors.js').HttpResponse} HttpResponse */
+/** @typedef {import('./callbacks.js').Accounts} Accounts */
+/** @typedef {import('./callbacks.js').Authorize} Authorize */
+
+/** An authorization server. Safe to use from many async callers at once. */
+class Server {
+  /**
+   * @param {object | string} config a configuration object or JSON string (see the README)
+   * @param {{accounts?: Accounts, authorize?: Authorize, log?: (message: string) => void}} [options]
+   *   `accounts` replaces the configured users with the host's; `authorize` is asked after
+   *   the token and scope checks; `log` receives callback failures (default `console.error`).
+   *   With either callback the `...Sync` methods throw: they would block the event loop the
+   *   callbacks need.
+   */
+  constructor(config, options = {}) {
+    const { accounts, authorize } = options ?? {}
+    if (accounts !== undefined && !(accounts && typeof accounts.verify === 'function' && typeof accounts.lookup === 'function')) {
+      throw new TypeError('options.accounts must have verify(username, password) and lookup(username) functions')
+    }
+    if (authorize !== undefined && typeof authorize !== 'function') throw new TypeError('options.authorize must be a function')
+    const log = options?.log ?? ((/** @type {string} */ message) => console.error(`ropc: ${message}`))
+    const made =
+      accounts || authorize
+        ? native.createServerWithCallbacks(configJson(config), dispatcher(accounts, authorize, log), !!accounts, !!authorize)
+        : native.createServer(configJson(config))
+    if (!(made instanceof native.NativeServer)) throw new ConfigError(made)
+    this.#native = made
+    this.#blocking = made.callsMayBlock
+  }
+
+  /**
+   * Swaps in a new configuration without dropping a token (tokens of removed clients
+   * and users stop working); callbacks stay. Rejects with a {@link ConfigError}, having
+   * changed nothing, when it is invalid or moves the store.
+   * @param {object | string} config
+   * @returns {Promise<void>}
+   */
+  async reload(config) {
+    unwrap(await this.#native.reload(configJson(config)), 'text')
+  }
+
+  /** Drops this process's cached state of an owner (host accounts). @param {string} username */
+  forgetOwner(username) {
+    this.#native.forgetOwner(str(username, 'username'))
+  }
+
+  /**
+   * What the account layer did: host callbacks, owner-cache misses, paced answers, failures.
+   * @returns {{verifyCalls: number, lookupCalls: number, paced: number, failures: number, paceTargetUs: number}}
+   */
+  accountsStats() {
+    return this.#native.accountsStats()
+  }
+
+  /** @type {any} */
+  #native
+
+  /** Whether store calls may wait on a disk or a network (then every call goes to the pool). */
+  #blocking = false
+
+  /** Whether calls that read tokens may block: a database store (SQLite, PostgreSQL), or host callbacks. @returns {boolean} */
+  get callsMayBlock() {
+    return this.#blocking
+  }
+
+  /** Whether a call authenticating `clientId` belongs on the pool (the core decides). @param {string | null} clientId */
+  #offLoop(clientId) {
+    return this.#native.clientCallMayBlock(clientId)
+  }
+
+  /**
+   * A server from a JSON configuration file; `options` as for the constructor.
+   * @param {string} path
+   * @param {ConstructorParameters<typeof Server>[1]} [options]
+   * @returns {Server}
+   */
+  static fromFile(path, options) {
+    let json
+    try {
+      json = fs.readFileSync(str(path, 'path'), 'utf8')
+    } catch (e) {
+      const message = `cannot read the file: ${/** @type {Error} */ (e).message}`
+      throw new ConfigError({ path, message, text: `invalid configuration at ${path}: ${message}` })
+    }
+    return new Server(json, options)
+  }
+
+  /** The realm of `WWW-Authenticate` challenges. @returns {string} */
+  get realm() {
+    return this.#native.realm
+  }
+
+  /**
+   * The token endpoint (RFC 6749 §3.2), on the libuv pool.
+   * @param {string} method @param {Headers} headers @param {Body} body
+   * @returns {Promise<HttpResponse>}
+   */
+  async tokenEndpoint(method, headers, body) {
+    const args = endpointArgs(method, headers, body)
+    // Only what may block goes to the pool; the rest takes microseconds.
+    const outcome = this.#native.mayBlock(...args) ? await this.#native.tokenEndpoint(...args) : this.#native.tokenEndpointSync(...args)
+    return toResponse(unwrap(outcome, 'response'))
+  }
+
+  /** @param {string} method @param {Headers} headers @param {Body} body @returns {HttpResponse} */
+  tokenEndpointSync(method, headers, body) {
+    return toResponse(unwrap(this.#native.tokenEndpointSync(...endpointArgs(method, headers, body)), 'response'))
+  }
+
+  /**
+   * The introspection endpoint (RFC 7662).
+   * @param {string} method @param {Headers} headers @param {Body} body
+   * @returns {Promise<HttpResponse>}
+   */
+  async introspectionEndpoint(method, headers, body) {
+    const args = endpointArgs(method, headers, body)
+    // Only what may block goes to the pool; the rest takes microseconds.
+    const outcome = this.#native.mayBlock(...args) ? await this.#native.introspectionEndpoint(...args) : this.#native.introspectionEndpointSync(...args)
+    return toResponse(unwrap(outcome, 'response'))
+  }
+
+  /** @param {string} method @param {Headers} headers @param {Body} body @returns {HttpResponse} */
+  introspectionEndpointSync(method, headers, body) {
+    return toResponse(unwrap(this.#native.introspectionEndpointSync(...endpointArgs(method, headers, body)), 'response'))
+  }
+
+  /**
+   * The revocation endpoint (RFC 7009).
+   * @param {string} method @param {Headers} headers @param {Body} body
+   * @returns {Promise<HttpResponse>}
+   */
+  async revocationEndpoint(method, headers, body) {
+    const args = endpointArgs(method, headers, body)
+    // Only what may block goes to the pool; the rest takes microseconds.
+    const outcome = this.#native.mayBlock(...args) ? await this.#native.revocationEndpoint(...args) : this.#native.revocationEndpointSync(...args)
+    return toResponse(unwrap(outcome, 'response'))
+  }
+
+  /** @param {string} method @param {Headers} headers @param {Body} body @returns {HttpResponse} */
+  revocationEndpointSync(method, headers, body) {
+    return toResponse(unwrap(this.#native.revocationEndpointSync(...endpointArgs(method, headers, body)), 'response'))
+  }
+
+  /**
+   * The password grant; rejects with an {@link OAuthError} when refused.
+   * @param {string} clientId @param {string | null} clientSecret @param {string} username @param {string} password
+   * @param {string | null} [scope]
+   * @returns {Promise<TokenResponse>}
+   */
+  async passwordGrant(clientId, clientSecret, username, password, scope) {
+    const args = [str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(username, 'username'), str(password, 'password'), optStr(scope, 'scope')]
+    return toTokens(unwrap(await this.#native.passwordGrant(...args), 'tokens'))
+  }
+
+  /**
+   * @param {string} clientId @param {string | null} clientSecret @param {string} username @param {string} password
+   * @param {string | null} [scope]
+   * @returns {TokenResponse}
+   */
+  passwordGrantSync(clientId, clientSecret, username, password, scope) {
+    const args = [str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(username, 'username'), str(password, 'password'), optStr(scope, 'scope')]
+    return toTokens(unwrap(this.#native.passwordGrantSync(...args), 'tokens'))
+  }
+
+  /**
+   * The refresh_token grant, with rotation.
+   * @param {string} clientId @param {string | null} clientSecret @param {string} refreshToken @param {string | null} [scope]
+   * @returns {Promise<TokenResponse>}
+   */
+  async refreshGrant(clientId, clientSecret, refreshToken, scope) {
+    const args = [str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(refreshToken, 'refreshToken'), optStr(scope, 'scope')]
+    return toTokens(unwrap((this.#offLoop(args[0]) ? await this.#native.refreshGrant(...args) : this.#native.refreshGrantSync(...args)), 'tokens'))
+  }
+
+  /**
+   * @param {string} clientId @param {string | null} clientSecret @param {string} refreshToken @param {string | null} [scope]
+   * @returns {TokenResponse}
+   */
+  refreshGrantSync(clientId, clientSecret, refreshToken, scope) {
+    const args = [str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(refreshToken, 'refreshToken'), optStr(scope, 'scope')]
+    return toTokens(unwrap(this.#native.refreshGrantSync(...args), 'tokens'))
+  }
+
+  /**
+   * Introspection (RFC 7662): the response object.
+   * @param {string} clientId @param {string | null} clientSecret @param {string} token @param {string | null} [tokenTypeHint]
+   * @returns {Promise<Record<string, unknown>>}
+   */
+  async introspect(clientId, clientSecret, token, tokenTypeHint) {
+    const args = [str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(token, 'token'), optStr(tokenTypeHint, 'tokenTypeHint')]
+    return JSON.parse(unwrap((this.#offLoop(args[0]) ? await this.#native.introspect(...args) : this.#native.introspectSync(...args)), 'text'))
+  }
+
+  /**
+   * @param {string} clientId @param {string | null} clientSecret @param {string} token @param {string | null} [tokenTypeHint]
+   * @returns {Record<string, unknown>}
+   */
+  introspectSync(clientId, clientSecret, token, tokenTypeHint) {
+    const args = [str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(token, 'token'), optStr(tokenTypeHint, 'tokenTypeHint')]
+    return JSON.parse(unwrap(this.#native.introspectSync(...args), 'text'))
+  }
+
+  /**
+   * Revocation (RFC 7009); unknown tokens succeed.
+   * @param {string} clientId @param {string | null} clientSecret @param {string} token @param {string | null} [tokenTypeHint]
+   * @returns {Promise<void>}
+   */
+  async revoke(clientId, clientSecret, token, tokenTypeHint) {
+    const args = [str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(token, 'token'), optStr(tokenTypeHint, 'tokenTypeHint')]
+    unwrap((this.#offLoop(args[0]) ? await this.#native.revoke(...args) : this.#native.revokeSync(...args)), 'text')
+  }
+
+  /**
+   * @param {string} clientId @param {string | null} clientSecret @param {string} token @param {string | null} [tokenTypeHint]
+   * @returns {void}
+   */
+  revokeSync(clientId, clientSecret, token, tokenTypeHint) {
+    const args = [str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(token, 'token'), optStr(tokenTypeHint, 'tokenTypeHint')]
+    unwrap(this.#native.revokeSync(...args), 'text')
+  }
+
+  /**
+   * Stage 5 with the token itself; rejects with an {@link OAuthError} carrying the RFC 6750 response.
+   * In place with the memory store, on the libuv pool with a database.
+   * @param {string} accessToken @param {string} resource @param {string | null} [scope]
+   * @returns {Promise<Principal>}
+   */
+  async check(accessToken, resource, scope) {
+    const args = [str(accessToken, 'accessToken'), str(resource, 'resource'), optStr(scope, 'scope')]
+    if (!this.#blocking) return principalOf(this.#native.check(...args))
+    return toPrincipal(unwrap(await this.#native.checkAsync(...args), 'principal'))
+  }
+
+  /**
+   * Stage 5, blocking the calling thread (a database round trip with a database store).
+   * @param {string} accessToken @param {string} resource @param {string | null} [scope]
+   * @returns {Principal}
+   */
+  checkSync(accessToken, resource, scope) {
+    return principalOf(this.#native.check(str(accessToken, 'accessToken'), str(resource, 'resource'), optStr(scope, 'scope')))
+  }
+
+  /**
+   * Stage 5 from the request's Authorization header (`null`/`undefined` when absent).
+   * @param {string | null | undefined} authorization @param {string} resource @param {string | null} [scope]
+   * @returns {Promise<Principal>}
+   */
+  async checkRequest(authorization, resource, scope) {
+    const args = [optStr(authorization, 'authorization'), str(resource, 'resource'), optStr(scope, 'scope')]
+    if (!this.#blocking) return principalOf(this.#native.checkRequest(...args))
+    return toPrincipal(unwrap(await this.#native.checkRequestAsync(...args), 'principal'))
+  }
+
+  /**
+   * Stage 5 from the Authorization header, blocking the calling thread.
+   * @param {string | null | undefined} authorization @param {string} resource @param {string | null} [scope]
+   * @returns {Principal}
+   */
+  checkRequestSync(authorization, resource, scope) {
+    return principalOf(this.#native.checkRequest(optStr(authorization, 'authorization'), str(resource, 'resource'), optStr(scope, 'scope')))
+  }
+
+  /** Hashes a password with this server's argon2id parameters. @param {string} password @returns {Promise<string>} */
+  async hashPassword(password) {
+    return unwrap(await this.#native.hashPassword(str(password, 'password')), 'text')
+  }
+
+  /** @param {string} password @returns {string} */
+  hashPasswordSync(password) {
+    return unwrap(this.#native.hashPasswordSync(str(password, 'password')), 'text')
+  }
+
+  /**
+   * Sets a user's password hash and ends all its tokens, in every process sharing the store.
+   * Rejects with a RangeError for an unknown user or a bad hash, an {@link OAuthError}
+   * `temporarily_unavailable` when the store failed (nothing changed).
+   * @param {string} username @param {string} passwordHash @returns {Promise<void>}
+   */
+  async setUserPasswordHash(username, passwordHash) {
+    unwrap(await this.#native.setUserPasswordHash(str(username, 'username'), str(passwordHash, 'passwordHash')), 'text')
+  }
+
+  /** @param {string} username @param {string} passwordHash @returns {void} */
+  setUserPasswordHashSync(username, passwordHash) {
+    unwrap(this.#native.setUserPasswordHashSync(str(username, 'username'), str(passwordHash, 'passwordHash')), 'text')
+  }
+
+  /**
+   * Enables or disables a user; disabling ends all its tokens. Errors as {@link Server#setUserPasswordHash}.
+   * @param {string} username @param {boolean} enabled @returns {Promise<void>}
+   */
+  async setUserEnabled(username, enabled) {
+    if (typeof enabled !== 'boolean') throw new TypeError('enabled must be a boolean')
+    unwrap(await this.#native.setUserEnabled(str(username, 'username'), enabled), 'text')
+  }
+
+  /** @param {string} username @param {boolean} enabled @returns {void} */
+  setUserEnabledSync(username, enabled) {
+    if (typeof enabled !== 'boolean') throw new TypeError('enabled must be a boolean')
+    unwrap(this.#native.setUserEnabledSync(str(username, 'username'), enabled), 'text')
+  }
+
+  /**
+   * Ends every token of a user, in every process sharing the store; false for an unknown user.
+   * @param {string} username @returns {Promise<boolean>}
+   */
+  async revokeUserTokens(username) {
+    return unwrap(await this.#native.revokeUserTokens(str(username, 'username')), 'text') === 'true'
+  }
+
+  /** @param {string} username @returns {boolean} */
+  revokeUserTokensSync(username) {
+    return unwrap(this.#native.revokeUserTokensSync(str(username, 'username')), 'text') === 'true'
+  }
+
+  /** Drops expired and revoked tokens now, in bounded batches; resolves to how many. @returns {Promise<number>} */
+  async purgeExpired() {
+    return Number(unwrap(await this.#native.purgeExpired(), 'text'))
+  }
+
+  /** @returns {number} */
+  purgeExpiredSync() {
+    return Number(unwrap(this.#native.purgeExpiredSync(), 'text'))
+  }
+
+  /** The configuration as it is now (re-hashed passwords included), as JSON. @returns {string} */
+  configJson() {
+    return this.#native.configJson()
+  }
+}
+
+module.exports = { Server }

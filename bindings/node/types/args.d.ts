@@ -1,0 +1,87 @@
+/**
+ * A token response (RFC 6749 §5.1).
+ */
+export type TokenResponse = {
+    accessToken: string;
+    /**
+     * always `Bearer`
+     */
+    tokenType: string;
+    /**
+     * seconds
+     */
+    expiresIn: number;
+    refreshToken: string | null;
+    scope: string;
+};
+/**
+ * Who is calling a resource.
+ */
+export type Principal = {
+    username: string;
+    clientId: string;
+    scopes: string[];
+    groups: string[];
+    /**
+     * seconds since the epoch
+     */
+    expiresAt: number;
+};
+/**
+ * Request headers: Node's `req.headers`, a `Map`, or `[name, value]` pairs.
+ */
+export type Headers = Record<string, string | string[] | undefined> | Map<string, string> | Array<[string, string]> | null | undefined;
+/**
+ * The request body.
+ */
+export type Body = Buffer | Uint8Array | string | null | undefined;
+/** @type {number} */
+export const MAX_BODY_BYTES: number;
+/**
+ * A token response (RFC 6749 §5.1).
+ * @typedef {object} TokenResponse
+ * @property {string} accessToken
+ * @property {string} tokenType always `Bearer`
+ * @property {number} expiresIn seconds
+ * @property {string | null} refreshToken
+ * @property {string} scope
+ */
+/**
+ * Who is calling a resource.
+ * @typedef {object} Principal
+ * @property {string} username
+ * @property {string} clientId
+ * @property {string[]} scopes
+ * @property {string[]} groups
+ * @property {number} expiresAt seconds since the epoch
+ */
+/**
+ * Request headers: Node's `req.headers`, a `Map`, or `[name, value]` pairs.
+ * @typedef {Record<string, string | string[] | undefined> | Map<string, string> | Array<[string, string]> | null | undefined} Headers
+ */
+/** The request body. @typedef {Buffer | Uint8Array | string | null | undefined} Body */
+/**
+ * A principal packed by the native check (see `packed` in src/lib.rs), or a refusal to throw.
+ * @param {string | any} r
+ * @returns {Principal}
+ */
+export function principalOf(r: string | any): Principal;
+/** A principal object from the native side. @param {any} p @returns {Principal} */
+export function toPrincipal(p: any): Principal;
+/** @param {unknown} v @param {string} name @returns {string} */
+export function str(v: unknown, name: string): string;
+/** @param {unknown} v @param {string} name @returns {string | null} */
+export function optStr(v: unknown, name: string): string | null;
+/** @param {unknown} config @returns {string} */
+export function configJson(config: unknown): string;
+/** @param {Headers} headers @returns {{contentType: string | null, authorization: string | null}} */
+export function findHeaders(headers: Headers): {
+    contentType: string | null;
+    authorization: string | null;
+};
+/** @param {Body} body @returns {Buffer} */
+export function toBuffer(body: Body): Buffer;
+/** @param {unknown} method @param {unknown} headers @param {unknown} body */
+export function endpointArgs(method: unknown, headers: unknown, body: unknown): (string | Buffer<ArrayBufferLike> | null)[];
+/** @param {any} t @returns {TokenResponse} */
+export function toTokens(t: any): TokenResponse;

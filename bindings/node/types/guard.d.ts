@@ -1,0 +1,47 @@
+export type Principal = import("./args.js").Principal;
+/** @typedef {import('./args.js').Principal} Principal */
+/** A resource server's guard: decides from an introspection response with the shared scopes and rules. */
+export class ResourceGuard {
+    /** @param {object | string} config */
+    constructor(config: object | string);
+    /** @returns {string} */
+    get realm(): string;
+    /**
+     * Swaps in the scopes and rules of a new configuration; throws a {@link ConfigError},
+     * changing nothing, when it is invalid.
+     * @param {object | string} config
+     */
+    reload(config: object | string): void;
+    /**
+     * The introspection request for `token`, authenticated as the resource server's client.
+     * @param {string} token @param {string} clientId @param {string} clientSecret
+     * @returns {{contentType: string, authorization: string, body: string}}
+     */
+    introspectionRequest(token: string, clientId: string, clientSecret: string): {
+        contentType: string;
+        authorization: string;
+        body: string;
+    };
+    /**
+     * Step one: the bearer token in an Authorization header.
+     * @param {string | null | undefined} authorization
+     * @returns {string}
+     */
+    bearerToken(authorization: string | null | undefined): string;
+    /**
+     * Step two: decides from the introspection response.
+     * @param {string | Buffer | object} introspection @param {string} resource @param {string | null} [scope]
+     * @returns {Principal}
+     */
+    checkIntrospection(introspection: string | Buffer | object, resource: string, scope?: string | null): Principal;
+    #private;
+}
+/**
+ * The resource name of a request by ropc's one rule (README, "Resource names"): `method`
+ * and the raw request target (`req.url`: `/invoices/42?x=1`, before any decoding). Throws an
+ * {@link OAuthError} (`invalid_request`, 400, with the RFC 6750 response for `realm`) for a
+ * target a backend could read two ways: an encoded `/`, a dot segment, `//`, a bad escape.
+ * @param {string} method @param {string} target @param {string} [realm]
+ * @returns {string}
+ */
+export function resourceName(method: string, target: string, realm?: string): string;

@@ -1,0 +1,38 @@
+export type Server = import("./server.js").Server;
+export type Principal = import("./args.js").Principal;
+/** @typedef {import('./server.js').Server} Server */
+/** @typedef {import('./args.js').Principal} Principal */
+/** A resource server in another process: asks the introspection endpoint, then decides with a guard. */
+export class IntrospectionChecker {
+    /**
+     * @param {ResourceGuard} guard @param {string} introspectionUrl
+     * @param {string} clientId this resource server's client id @param {string} clientSecret
+     * @param {{timeoutMs?: number, log?: (message: string) => void}} [options] `log` receives why an
+     *   introspection failed (default: `console.error`); no token or secret is in it
+     */
+    constructor(guard: ResourceGuard, introspectionUrl: string, clientId: string, clientSecret: string, options?: {
+        timeoutMs?: number;
+        log?: (message: string) => void;
+    });
+    guard: ResourceGuard;
+    introspectionUrl: string;
+    timeoutMs: number;
+    /** @type {(message: string) => void} */
+    log: (message: string) => void;
+    /**
+     * POSTs the token to the introspection endpoint; its JSON body. Anything
+     * but a 200 (a wrong resource-server secret, a wrong URL, the authorization
+     * server's own 503) is IntrospectionUnavailable, never an inactive token:
+     * the end user's token is not in question.
+     * @param {string} token @returns {Promise<string>}
+     */
+    introspect(token: string): Promise<string>;
+    /**
+     * Like {@link Server#checkRequest}, asynchronously.
+     * @param {string | null | undefined} authorization @param {string} resource @param {string | null} [scope]
+     * @returns {Promise<Principal>}
+     */
+    checkRequest(authorization: string | null | undefined, resource: string, scope?: string | null): Promise<Principal>;
+    #private;
+}
+import { ResourceGuard } from "./guard.js";

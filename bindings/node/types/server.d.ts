@@ -1,0 +1,191 @@
+export type TokenResponse = import("./args.js").TokenResponse;
+export type Principal = import("./args.js").Principal;
+export type Headers = import("./args.js").Headers;
+export type Body = import("./args.js").Body;
+export type HttpResponse = import("./errors.js").HttpResponse;
+export type Accounts = import("./callbacks.js").Accounts;
+export type Authorize = import("./callbacks.js").Authorize;
+/** @typedef {import('./args.js').TokenResponse} TokenResponse */
+/** @typedef {import('./args.js').Principal} Principal */
+/** @typedef {import('./args.js').Headers} Headers */
+/** @typedef {import('./args.js').Body} Body */
+/** @typedef {import('./errors.js').HttpResponse} HttpResponse */
+/** @typedef {import('./callbacks.js').Accounts} Accounts */
+/** @typedef {import('./callbacks.js').Authorize} Authorize */
+/** An authorization server. Safe to use from many async callers at once. */
+export class Server {
+    /**
+     * A server from a JSON configuration file; `options` as for the constructor.
+     * @param {string} path
+     * @param {ConstructorParameters<typeof Server>[1]} [options]
+     * @returns {Server}
+     */
+    static fromFile(path: string, options?: ConstructorParameters<typeof Server>[1]): Server;
+    /**
+     * @param {object | string} config a configuration object or JSON string (see the README)
+     * @param {{accounts?: Accounts, authorize?: Authorize, log?: (message: string) => void}} [options]
+     *   `accounts` replaces the configured users with the host's; `authorize` is asked after
+     *   the token and scope checks; `log` receives callback failures (default `console.error`).
+     *   With either callback the `...Sync` methods throw: they would block the event loop the
+     *   callbacks need.
+     */
+    constructor(config: object | string, options?: {
+        accounts?: Accounts;
+        authorize?: Authorize;
+        log?: (message: string) => void;
+    });
+    /**
+     * Swaps in a new configuration without dropping a token (tokens of removed clients
+     * and users stop working); callbacks stay. Rejects with a {@link ConfigError}, having
+     * changed nothing, when it is invalid or moves the store.
+     * @param {object | string} config
+     * @returns {Promise<void>}
+     */
+    reload(config: object | string): Promise<void>;
+    /** Drops this process's cached state of an owner (host accounts). @param {string} username */
+    forgetOwner(username: string): void;
+    /**
+     * What the account layer did: host callbacks, owner-cache misses, paced answers, failures.
+     * @returns {{verifyCalls: number, lookupCalls: number, paced: number, failures: number, paceTargetUs: number}}
+     */
+    accountsStats(): {
+        verifyCalls: number;
+        lookupCalls: number;
+        paced: number;
+        failures: number;
+        paceTargetUs: number;
+    };
+    /** Whether calls that read tokens may block: a database store (SQLite, PostgreSQL), or host callbacks. @returns {boolean} */
+    get callsMayBlock(): boolean;
+    /** The realm of `WWW-Authenticate` challenges. @returns {string} */
+    get realm(): string;
+    /**
+     * The token endpoint (RFC 6749 §3.2), on the libuv pool.
+     * @param {string} method @param {Headers} headers @param {Body} body
+     * @returns {Promise<HttpResponse>}
+     */
+    tokenEndpoint(method: string, headers: Headers, body: Body): Promise<HttpResponse>;
+    /** @param {string} method @param {Headers} headers @param {Body} body @returns {HttpResponse} */
+    tokenEndpointSync(method: string, headers: Headers, body: Body): HttpResponse;
+    /**
+     * The introspection endpoint (RFC 7662).
+     * @param {string} method @param {Headers} headers @param {Body} body
+     * @returns {Promise<HttpResponse>}
+     */
+    introspectionEndpoint(method: string, headers: Headers, body: Body): Promise<HttpResponse>;
+    /** @param {string} method @param {Headers} headers @param {Body} body @returns {HttpResponse} */
+    introspectionEndpointSync(method: string, headers: Headers, body: Body): HttpResponse;
+    /**
+     * The revocation endpoint (RFC 7009).
+     * @param {string} method @param {Headers} headers @param {Body} body
+     * @returns {Promise<HttpResponse>}
+     */
+    revocationEndpoint(method: string, headers: Headers, body: Body): Promise<HttpResponse>;
+    /** @param {string} method @param {Headers} headers @param {Body} body @returns {HttpResponse} */
+    revocationEndpointSync(method: string, headers: Headers, body: Body): HttpResponse;
+    /**
+     * The password grant; rejects with an {@link OAuthError} when refused.
+     * @param {string} clientId @param {string | null} clientSecret @param {string} username @param {string} password
+     * @param {string | null} [scope]
+     * @returns {Promise<TokenResponse>}
+     */
+    passwordGrant(clientId: string, clientSecret: string | null, username: string, password: string, scope?: string | null): Promise<TokenResponse>;
+    /**
+     * @param {string} clientId @param {string | null} clientSecret @param {string} username @param {string} password
+     * @param {string | null} [scope]
+     * @returns {TokenResponse}
+     */
+    passwordGrantSync(clientId: string, clientSecret: string | null, username: string, password: string, scope?: string | null): TokenResponse;
+    /**
+     * The refresh_token grant, with rotation.
+     * @param {string} clientId @param {string | null} clientSecret @param {string} refreshToken @param {string | null} [scope]
+     * @returns {Promise<TokenResponse>}
+     */
+    refreshGrant(clientId: string, clientSecret: string | null, refreshToken: string, scope?: string | null): Promise<TokenResponse>;
+    /**
+     * @param {string} clientId @param {string | null} clientSecret @param {string} refreshToken @param {string | null} [scope]
+     * @returns {TokenResponse}
+     */
+    refreshGrantSync(clientId: string, clientSecret: string | null, refreshToken: string, scope?: string | null): TokenResponse;
+    /**
+     * Introspection (RFC 7662): the response object.
+     * @param {string} clientId @param {string | null} clientSecret @param {string} token @param {string | null} [tokenTypeHint]
+     * @returns {Promise<Record<string, unknown>>}
+     */
+    introspect(clientId: string, clientSecret: string | null, token: string, tokenTypeHint?: string | null): Promise<Record<string, unknown>>;
+    /**
+     * @param {string} clientId @param {string | null} clientSecret @param {string} token @param {string | null} [tokenTypeHint]
+     * @returns {Record<string, unknown>}
+     */
+    introspectSync(clientId: string, clientSecret: string | null, token: string, tokenTypeHint?: string | null): Record<string, unknown>;
+    /**
+     * Revocation (RFC 7009); unknown tokens succeed.
+     * @param {string} clientId @param {string | null} clientSecret @param {string} token @param {string | null} [tokenTypeHint]
+     * @returns {Promise<void>}
+     */
+    revoke(clientId: string, clientSecret: string | null, token: string, tokenTypeHint?: string | null): Promise<void>;
+    /**
+     * @param {string} clientId @param {string | null} clientSecret @param {string} token @param {string | null} [tokenTypeHint]
+     * @returns {void}
+     */
+    revokeSync(clientId: string, clientSecret: string | null, token: string, tokenTypeHint?: string | null): void;
+    /**
+     * Stage 5 with the token itself; rejects with an {@link OAuthError} carrying the RFC 6750 response.
+     * In place with the memory store, on the libuv pool with a database.
+     * @param {string} accessToken @param {string} resource @param {string | null} [scope]
+     * @returns {Promise<Principal>}
+     */
+    check(accessToken: string, resource: string, scope?: string | null): Promise<Principal>;
+    /**
+     * Stage 5, blocking the calling thread (a database round trip with a database store).
+     * @param {string} accessToken @param {string} resource @param {string | null} [scope]
+     * @returns {Principal}
+     */
+    checkSync(accessToken: string, resource: string, scope?: string | null): Principal;
+    /**
+     * Stage 5 from the request's Authorization header (`null`/`undefined` when absent).
+     * @param {string | null | undefined} authorization @param {string} resource @param {string | null} [scope]
+     * @returns {Promise<Principal>}
+     */
+    checkRequest(authorization: string | null | undefined, resource: string, scope?: string | null): Promise<Principal>;
+    /**
+     * Stage 5 from the Authorization header, blocking the calling thread.
+     * @param {string | null | undefined} authorization @param {string} resource @param {string | null} [scope]
+     * @returns {Principal}
+     */
+    checkRequestSync(authorization: string | null | undefined, resource: string, scope?: string | null): Principal;
+    /** Hashes a password with this server's argon2id parameters. @param {string} password @returns {Promise<string>} */
+    hashPassword(password: string): Promise<string>;
+    /** @param {string} password @returns {string} */
+    hashPasswordSync(password: string): string;
+    /**
+     * Sets a user's password hash and ends all its tokens, in every process sharing the store.
+     * Rejects with a RangeError for an unknown user or a bad hash, an {@link OAuthError}
+     * `temporarily_unavailable` when the store failed (nothing changed).
+     * @param {string} username @param {string} passwordHash @returns {Promise<void>}
+     */
+    setUserPasswordHash(username: string, passwordHash: string): Promise<void>;
+    /** @param {string} username @param {string} passwordHash @returns {void} */
+    setUserPasswordHashSync(username: string, passwordHash: string): void;
+    /**
+     * Enables or disables a user; disabling ends all its tokens. Errors as {@link Server#setUserPasswordHash}.
+     * @param {string} username @param {boolean} enabled @returns {Promise<void>}
+     */
+    setUserEnabled(username: string, enabled: boolean): Promise<void>;
+    /** @param {string} username @param {boolean} enabled @returns {void} */
+    setUserEnabledSync(username: string, enabled: boolean): void;
+    /**
+     * Ends every token of a user, in every process sharing the store; false for an unknown user.
+     * @param {string} username @returns {Promise<boolean>}
+     */
+    revokeUserTokens(username: string): Promise<boolean>;
+    /** @param {string} username @returns {boolean} */
+    revokeUserTokensSync(username: string): boolean;
+    /** Drops expired and revoked tokens now, in bounded batches; resolves to how many. @returns {Promise<number>} */
+    purgeExpired(): Promise<number>;
+    /** @returns {number} */
+    purgeExpiredSync(): number;
+    /** The configuration as it is now (re-hashed passwords included), as JSON. @returns {string} */
+    configJson(): string;
+    #private;
+}
