@@ -20,8 +20,8 @@ struct Kind {
 fn kinds() -> &'static HashMap<String, Kind> {
     static KINDS: std::sync::OnceLock<HashMap<String, Kind>> = std::sync::OnceLock::new();
     KINDS.get_or_init(|| {
-        let doc: Value =
-            serde_json::from_str(&std::fs::read_to_string(VECTORS).expect("vectors")).expect("json");
+        let doc: Value = serde_json::from_str(&std::fs::read_to_string(VECTORS).expect("vectors"))
+            .expect("json");
         doc["templates"]["kinds"]
             .as_object()
             .expect("the vectors define templates.kinds")
@@ -63,7 +63,9 @@ fn matches(template: &str, actual: &str, vars: &mut Vars) -> Result<(), String> 
                 taken // the kinds' characters are ASCII: chars are bytes
             }
             None => {
-                let v = vars.get(placeholder).ok_or(format!("unknown variable {placeholder}"))?;
+                let v = vars
+                    .get(placeholder)
+                    .ok_or(format!("unknown variable {placeholder}"))?;
                 if !a.starts_with(v.as_str()) {
                     return Err(format!("expected {{{{{placeholder}}}}} at {a:?}"));
                 }
@@ -238,7 +240,10 @@ fn template_matcher_can_fail() {
     assert_eq!(vars["n"], "12");
     assert!(matches("a{{int:n}}b", "a13b", &mut vars).is_err());
     assert!(matches("x{{token:t}}", "xshort", &mut vars).is_err());
-    assert!(matches("x{{nokind:t}}", "x1", &mut vars).is_err(), "kinds come from the vectors");
+    assert!(
+        matches("x{{nokind:t}}", "x1", &mut vars).is_err(),
+        "kinds come from the vectors"
+    );
     assert!(matches("{\"a\":1}", "{\"a\":2}", &mut vars).is_err());
 }
 

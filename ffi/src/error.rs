@@ -293,3 +293,52 @@ pub extern "C" fn ropc_error_scope(err: *const ropc_error) -> *const c_char {
 pub extern "C" fn ropc_error_free(err: *mut ropc_error) {
     ffi_boundary! { free_box(err) }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The enum (what cbindgen writes into ropc.h) is the definition; `ALL`
+    /// and the messages follow it by hand, so this checks them against it:
+    /// every status in the header is in `ALL` once, every OAuth code has
+    /// its status (100 + the code) and back, and every status has a message.
+    #[test]
+    fn the_hand_kept_lists_follow_the_enum_and_the_error_codes() {
+        let header = include_str!("../../include/ropc.h");
+        let start = header
+            .find("enum ropc_status")
+            .expect("the header declares ropc_status");
+        let block = &header[start..];
+        let block = &block[..block.find("};").expect("the enum ends")];
+        let declared: Vec<u32> = block
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with("ROPC_") && l.contains(" = "))
+            .filter_map(|l| l.split(" = ").nth(1))
+            .filter_map(|v| v.trim_end_matches(',').parse().ok())
+            .collect();
+        let mut all: Vec<u32> = ropc_status::ALL.iter().map(|s| *s as u32).collect();
+        all.sort_unstable();
+        let mut declared_sorted = declared.clone();
+        declared_sorted.sort_unstable();
+        assert_eq!(
+            all, declared_sorted,
+            "ALL and the header's ropc_status differ"
+        );
+        all.dedup();
+        assert_eq!(all.len(), ropc_status::ALL.len(), "a status twice in ALL");
+        for code in ErrorCode::ALL {
+            let status = ropc_status::from(code);
+            assert_ne!(status, ropc_status::ROPC_PANIC, "{code:?} has no status");
+            assert_eq!(status.oauth(), Some(code));
+            assert!(
+                status.message().starts_with(code.as_str()),
+                "{code:?}: {}",
+                status.message()
+            );
+        }
+        for status in ropc_status::ALL {
+            assert!(status.message().ends_with('\0') && status.message().len() > 1);
+        }
+    }
+}
