@@ -1,10 +1,11 @@
 //! The validated, immutable part of a server: scopes, clients, access rules
 //! and settings. Users live beside it (they change at run time).
 
+use crate::accounts::config::User;
 use crate::client_secret::{dummy_secret, SecretHash};
 use crate::config::{ClientKind, Config};
 use crate::error::ConfigError;
-use crate::password::{HashParams, PasswordHashed};
+use crate::password::HashParams;
 use crate::pattern::Pattern;
 use crate::scope::{is_scope_token, ScopeSet};
 use std::collections::{HashMap, HashSet};
@@ -36,15 +37,6 @@ pub(crate) struct Client {
     pub(crate) introspect: bool,
 }
 
-/// A validated user.
-#[derive(Clone)]
-pub(crate) struct User {
-    pub(crate) username: Arc<str>,
-    pub(crate) hash: PasswordHashed,
-    pub(crate) groups: Arc<[Box<str>]>,
-    pub(crate) enabled: bool,
-}
-
 pub(crate) struct Rule {
     resources: Vec<Pattern>,
     any_user: bool,
@@ -66,7 +58,7 @@ pub(crate) struct Registry {
     pub(crate) dummy_secret: SecretHash,
 }
 
-fn check_name(path: &str, what: &str, name: &str) -> Result<(), ConfigError> {
+pub(crate) fn check_name(path: &str, what: &str, name: &str) -> Result<(), ConfigError> {
     if name.is_empty() || name.len() > MAX_NAME_BYTES || name.chars().any(char::is_control) {
         return Err(ConfigError::new(
             path,
@@ -259,30 +251,7 @@ impl Registry {
 
         registry.dummy_secret = dummy_secret(registry.clients.values())?;
 
-        let mut users = Vec::with_capacity(config.users.len());
-        let mut names = HashSet::new();
-        for (i, u) in config.users.iter().enumerate() {
-            let path = format!("users[{i}]");
-            check_name(&format!("{path}.username"), "a username", &u.username)?;
-            let hash = PasswordHashed::parse(&u.password_hash)
-                .map_err(|e| ConfigError::new(format!("{path}.password_hash"), e.to_string()))?;
-            for (j, g) in u.groups.iter().enumerate() {
-                check_name(&format!("{path}.groups[{j}]"), "a group name", g)?;
-            }
-            let user = User {
-                username: u.username.as_str().into(),
-                hash,
-                groups: u.groups.iter().map(|g| g.as_str().into()).collect(),
-                enabled: u.enabled,
-            };
-            if !names.insert(Arc::clone(&user.username)) {
-                return Err(ConfigError::new(
-                    format!("{path}.username"),
-                    format!("duplicate username {:?}", u.username),
-                ));
-            }
-            users.push((user, u.password_hash.clone()));
-        }
+        let users = crate::accounts::config::users_of(config)?;
 
         for (i, r) in config.rules.iter().enumerate() {
             let path = format!("rules[{i}]");

@@ -3,11 +3,52 @@
 //! and on reload.
 
 use super::{Accounts, HostError, Owner, Verification};
+use crate::config::Config;
+use crate::error::ConfigError;
 use crate::password::{hash_password, reserve, HashParams, PasswordHashed, Passwords, Permit};
-use crate::registry::User;
+use crate::registry::check_name;
 use parking_lot::RwLock;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+
+/// A validated user.
+#[derive(Clone)]
+pub(crate) struct User {
+    pub(crate) username: Arc<str>,
+    pub(crate) hash: PasswordHashed,
+    pub(crate) groups: Arc<[Box<str>]>,
+    pub(crate) enabled: bool,
+}
+
+/// Validates the configuration's `users`: each with the PHC string it was
+/// configured with.
+pub(crate) fn users_of(config: &Config) -> Result<Vec<(User, String)>, ConfigError> {
+    let mut users = Vec::with_capacity(config.users.len());
+    let mut names = HashSet::new();
+    for (i, u) in config.users.iter().enumerate() {
+        let path = format!("users[{i}]");
+        check_name(&format!("{path}.username"), "a username", &u.username)?;
+        let hash = PasswordHashed::parse(&u.password_hash)
+            .map_err(|e| ConfigError::new(format!("{path}.password_hash"), e.to_string()))?;
+        for (j, g) in u.groups.iter().enumerate() {
+            check_name(&format!("{path}.groups[{j}]"), "a group name", g)?;
+        }
+        let user = User {
+            username: u.username.as_str().into(),
+            hash,
+            groups: u.groups.iter().map(|g| g.as_str().into()).collect(),
+            enabled: u.enabled,
+        };
+        if !names.insert(Arc::clone(&user.username)) {
+            return Err(ConfigError::new(
+                format!("{path}.username"),
+                format!("duplicate username {:?}", u.username),
+            ));
+        }
+        users.push((user, u.password_hash.clone()));
+    }
+    Ok(users)
+}
 
 /// The resource owners listed in the configuration (`users`). Every
 /// [`crate::Server`] built without [`crate::ServerBuilder::accounts`] uses

@@ -26,7 +26,7 @@
 //!   ends a user's tokens at once in every process sharing the store, and
 //!   [`crate::Server::forget_owner`] drops this process's cached state.
 
-mod config;
+pub(crate) mod config;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 mod host;
