@@ -288,9 +288,13 @@ FUZZ_TARGETS := endpoints check glob parsers config
 fuzz:
 	@command -v cargo-fuzz >/dev/null 2>&1 || $(CARGO) install cargo-fuzz --locked
 	python3 fuzz/seeds.py
+	mkdir -p $(BUILD)/fuzz
 	cd fuzz && for t in $(FUZZ_TARGETS); do \
-	  $(CARGO) +nightly fuzz run --target-dir $(CURDIR)/target/fuzz $$t corpus/$$t -- \
-	    -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 -print_final_stats=1 || exit 1; \
+	  log=$(CURDIR)/$(BUILD)/fuzz/$$t.log; \
+	  if $(CARGO) +nightly fuzz run --target-dir $(CURDIR)/target/fuzz $$t corpus/$$t -- \
+	    -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 -print_final_stats=1 >$$log 2>&1; then \
+	    echo "fuzz $$t: $$(grep -m1 '^Done' $$log)"; \
+	  else tail -n 80 $$log; echo "fuzz $$t failed: see $$log and fuzz/artifacts/$$t/"; exit 1; fi; \
 	done
 
 test-fuzz:
