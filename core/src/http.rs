@@ -137,10 +137,15 @@ impl HttpResponse {
         };
         if matches!(
             err.code(),
-            ErrorCode::TemporarilyUnavailable | ErrorCode::ServerError
+            ErrorCode::TemporarilyUnavailable | ErrorCode::ServerError | ErrorCode::AccessDenied
         ) {
             // Not a statement about the token: no challenge, so that no
-            // client takes it for one and discards a good token.
+            // client takes it for one and discards a good token. For
+            // access_denied the token is good and in scope, but the access
+            // rules keep its owner out: RFC 6750 §3.1 has no such code for a
+            // challenge, and a challenge would invite authenticating again,
+            // which cannot help (RFC 9110 §15.5.4: 403, credentials
+            // notwithstanding).
             return HttpResponse::token_error(err, realm);
         }
         let mut challenge = format!(

@@ -143,8 +143,10 @@ def bearer_err(step, code, description, status, scope=None):
     if scope:
         challenge += f', scope="{scope}"'
         body["scope"] = scope
-    step["expect"] = {"status": status, "headers": JSON_HEADERS + [["WWW-Authenticate", challenge]],
-                      "body": json.dumps(body, separators=(",", ":"))}
+    # access_denied is no RFC 6750 code and no matter of credentials (the
+    # token is good; the owner may not): 403 without a challenge.
+    headers = JSON_HEADERS if code == "access_denied" else JSON_HEADERS + [["WWW-Authenticate", challenge]]
+    step["expect"] = {"status": status, "headers": headers, "body": json.dumps(body, separators=(",", ":"))}
     return step
 
 

@@ -46,7 +46,7 @@ const cases = [
   [(s) => s.refreshGrant(...APP, 'x'.repeat(43)), 'invalid_grant', 400, 'the refresh token is invalid, expired or revoked', null],
   [async (s) => s.check('x'.repeat(43), 'GET /invoices/1'), 'invalid_token', 401, 'the access token is invalid, expired or revoked', 'Bearer'],
   [async (s) => s.check((await s.passwordGrant(...APP, 'alice', 'alice-pw')).accessToken, 'GET /admin/x'), 'insufficient_scope', 403, "the resource is outside the access token's scope", 'Bearer'],
-  [async (s) => s.check((await s.passwordGrant(...APP, 'alice', 'alice-pw')).accessToken, 'GET /users/bob/x'), 'access_denied', 403, 'the resource owner may not access this resource', 'Bearer'],
+  [async (s) => s.check((await s.passwordGrant(...APP, 'alice', 'alice-pw')).accessToken, 'GET /users/bob/x'), 'access_denied', 403, 'the resource owner may not access this resource', null],
 ]
 
 for (const [call, code, status, description, scheme] of cases) {

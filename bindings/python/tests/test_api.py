@@ -48,7 +48,7 @@ CASES = [
     (lambda s: s.refresh_grant(*APP, "x" * 43), ropc.InvalidGrant, 400, "the refresh token is invalid, expired or revoked", None),
     (lambda s: s.check("x" * 43, "GET /invoices/1"), ropc.InvalidToken, 401, "the access token is invalid, expired or revoked", "Bearer"),
     (lambda s: s.check(login(s).access_token, "GET /admin/x"), ropc.InsufficientScope, 403, "the resource is outside the access token's scope", "Bearer"),
-    (lambda s: s.check(login(s).access_token, "GET /users/bob/x"), ropc.AccessDenied, 403, "the resource owner may not access this resource", "Bearer"),
+    (lambda s: s.check(login(s).access_token, "GET /users/bob/x"), ropc.AccessDenied, 403, "the resource owner may not access this resource", None),
     (lambda s: s.check_request("Bearer a b", "GET /x"), ropc.InvalidRequest, 400, "the Bearer credentials are malformed", "Bearer"),
 ]
 
