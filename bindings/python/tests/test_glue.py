@@ -71,8 +71,8 @@ def test_wsgi_reads_no_more_than_the_limit(server):
     assert environ["wsgi.input"].tell() == ropc.MAX_BODY_BYTES + 1
 
 
-def asgi_call(app, method, path, headers=None, body=b"", chunk=None):
-    scope = {"type": "http", "method": method, "path": path,
+def asgi_call(app, method, path, headers=None, body=b"", chunk=None, root_path=""):
+    scope = {"type": "http", "method": method, "path": path, "root_path": root_path,
              "headers": [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]}
     parts = [body[i:i + chunk] for i in range(0, len(body), chunk)] if chunk and body else [body]
     messages = [{"type": "http.request", "body": p, "more_body": i < len(parts) - 1} for i, p in enumerate(parts)]
@@ -87,6 +87,24 @@ def asgi_call(app, method, path, headers=None, body=b"", chunk=None):
     asyncio.run(app(scope, receive, send))
     start = sent[0]
     return start["status"], {k.decode(): v.decode() for k, v in start["headers"]}, sent[1]["body"], scope
+
+
+def test_asgi_token_app_mounted_under_a_prefix_answers_there(server):
+    app = ropc.asgi.token_app(server)
+    auth = {"Content-Type": FORM, "Authorization": BASIC}
+    assert asgi_call(app, "POST", "/oauth/token", auth, LOGIN, root_path="/oauth")[0] == 200
+    assert asgi_call(app, "POST", "/oauth/token", auth, LOGIN, root_path="/oauth/")[0] == 200
+    assert asgi_call(app, "POST", "/oauthx/token", auth, LOGIN, root_path="/oauth")[0] == 404
+    # As a user mounts it: Starlette's Mount (FastAPI's app.mount is the same).
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+    from starlette.testclient import TestClient
+
+    outer = Starlette(routes=[Mount("/oauth", app=app)])
+    with TestClient(outer) as client:
+        r = client.post("/oauth/token", content=LOGIN, headers=auth)
+        assert r.status_code == 200, r.text
+        assert client.post("/oauth/nowhere", content=b"").status_code == 404
 
 
 def test_asgi_token_app_and_protect(server):

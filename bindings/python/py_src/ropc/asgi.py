@@ -53,7 +53,7 @@ def token_app(server: Server, *, token_path: str = "/token", introspection_path:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        endpoint = routes.get(scope.get("path", ""))
+        endpoint = routes.get(_route_path(scope))
         if endpoint is None:
             await _send(send, 404, [("Content-Type", "text/plain")], b"not found")
             return
@@ -65,6 +65,16 @@ def token_app(server: Server, *, token_path: str = "/token", introspection_path:
         await _send(send, resp.status, resp.headers, resp.body)
 
     return app
+
+
+def _route_path(scope: Scope) -> str:
+    """The path below the app's mount point: ASGI keeps the full ``path``
+    and says where the app is mounted in ``root_path`` (Starlette's
+    ``Mount``, FastAPI's ``app.mount``, a server's ``--root-path``)."""
+    path, root = str(scope.get("path", "")), str(scope.get("root_path", "")).rstrip("/")
+    if root and path.startswith(root) and path[len(root):len(root) + 1] in ("", "/"):
+        return path[len(root):] or "/"
+    return path
 
 
 def request_target(asgi_scope: Scope) -> str:
