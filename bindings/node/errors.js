@@ -56,16 +56,28 @@ class OAuthError extends Error {
 
 /** A configuration that cannot be loaded: `path` says where. */
 class ConfigError extends Error {
-  /** @param {{path: string, message: string, text: string}} failure */
-  constructor(failure) {
-    super(failure.text)
+  /**
+   * @param {{path: string, message: string, text: string, textWithoutPosition?: string,
+   *   line?: number | null, column?: number | null, file?: string | null}} failure
+   * @param {unknown} [given] the configuration as the caller gave it: for an object, whose
+   *   JSON ropc wrote, a line and column would point into text the caller never saw
+   */
+  constructor(failure, given) {
+    const written = given !== undefined && typeof given !== 'string'
+    super(written && failure.textWithoutPosition ? failure.textWithoutPosition : failure.text)
     this.name = 'ConfigError'
     /** @type {string} */
     this.code = 'ERR_ROPC_CONFIG'
-    /** @type {string} */
+    /** @type {string} where in the document (`clients[0].scopes`; empty for the whole of it) */
     this.path = failure.path
-    /** @type {string} */
+    /** @type {string} what is wrong */
     this.detail = failure.message
+    /** @type {number | null} the line in the JSON text given, when known */
+    this.line = written ? null : failure.line ?? null
+    /** @type {number | null} the column in the JSON text given, when known */
+    this.column = written ? null : failure.column ?? null
+    /** @type {string | null} the configuration file (`Server.fromFile`) */
+    this.file = failure.file ?? null
   }
 }
 

@@ -10,7 +10,7 @@ class ResourceGuard {
   /** @param {object | string} config */
   constructor(config) {
     const made = native.createGuard(configJson(config))
-    if (!(made instanceof native.NativeGuard)) throw new ConfigError(made)
+    if (!(made instanceof native.NativeGuard)) throw new ConfigError(made, config)
     this.#native = made
   }
 
@@ -29,7 +29,7 @@ class ResourceGuard {
    */
   reload(config) {
     const failure = this.#native.reload(configJson(config))
-    if (failure) throw new ConfigError(failure)
+    if (failure) throw new ConfigError(failure, config)
   }
 
   /**

@@ -34,7 +34,7 @@ class Server {
       accounts || authorize
         ? native.createServerWithCallbacks(configJson(config), dispatcher(accounts, authorize, log), !!accounts, !!authorize)
         : native.createServer(configJson(config))
-    if (!(made instanceof native.NativeServer)) throw new ConfigError(made)
+    if (!(made instanceof native.NativeServer)) throw new ConfigError(made, config)
     this.#native = made
     this.#blocking = made.callsMayBlock
   }
@@ -47,7 +47,9 @@ class Server {
    * @returns {Promise<void>}
    */
   async reload(config) {
-    unwrap(await this.#native.reload(configJson(config)), 'text')
+    const outcome = await this.#native.reload(configJson(config))
+    if (outcome.configError) throw new ConfigError(outcome.configError, config)
+    unwrap(outcome, 'text')
   }
 
   /** Drops this process's cached state of an owner (host accounts). @param {string} username */
@@ -86,14 +88,16 @@ class Server {
    * @returns {Server}
    */
   static fromFile(path, options) {
-    let json
+    // A missing or unreadable file throws Node's own error (code ENOENT, EACCES, ...).
+    const json = fs.readFileSync(str(path, 'path'), 'utf8')
     try {
-      json = fs.readFileSync(str(path, 'path'), 'utf8')
+      return new Server(json, options)
     } catch (e) {
-      const message = `cannot read the file: ${/** @type {Error} */ (e).message}`
-      throw new ConfigError({ path, message, text: `invalid configuration at ${path}: ${message}` })
+      if (!(e instanceof ConfigError)) throw e
+      const at = e.line === null || e.column === null ? {} : { line: e.line, column: e.column }
+      const failure = { path: e.path, message: e.detail, text: e.message, textWithoutPosition: e.message, ...at }
+      throw new ConfigError(native.configFailureInFile(failure, path))
     }
-    return new Server(json, options)
   }
 
   /** The realm of `WWW-Authenticate` challenges. @returns {string} */

@@ -223,14 +223,10 @@ impl Config {
         let de = &mut serde_json::Deserializer::from_str(json);
         serde_path_to_error::deserialize(de).map_err(|e| {
             let inner = e.inner();
-            let at = format!("line {} column {}", inner.line(), inner.column());
             let path = e.path().to_string();
-            let path = if path == "." {
-                at
-            } else {
-                format!("{path} ({at})")
-            };
-            ConfigError::new(path, strip_position(&inner.to_string()))
+            let path = if path == "." { String::new() } else { path };
+            ConfigError::new(path, plain(&strip_position(&inner.to_string())))
+                .at(inner.line(), inner.column())
         })
     }
 
@@ -278,6 +274,40 @@ fn strip_position(msg: &str) -> String {
         Some(at) => msg[..at].to_string(),
         None => msg.to_string(),
     }
+}
+
+/// serde's messages in the words of a JSON document rather than Rust's
+/// types (`expected u64` is "expected a whole number, 0 or more").
+fn plain(msg: &str) -> String {
+    const WORDS: [(&str, &str); 13] = [
+        ("expected u64", "expected a whole number, 0 or more"),
+        ("expected u32", "expected a whole number, 0 or more"),
+        ("expected u16", "expected a whole number, 0 or more"),
+        ("expected usize", "expected a whole number, 0 or more"),
+        ("expected i64", "expected a whole number"),
+        ("expected a boolean", "expected true or false"),
+        ("expected a sequence", "expected a list"),
+        ("expected a map", "expected an object"),
+        ("invalid type: sequence", "invalid type: a list"),
+        ("invalid type: map", "invalid type: an object"),
+        ("invalid type: unit value", "invalid type: null"),
+        ("invalid value: integer", "invalid value: the number"),
+        ("integer `", "the number `"),
+    ];
+    // "expected struct ThrottleConfig": the document says an object.
+    let mut out = String::with_capacity(msg.len());
+    let mut rest = msg;
+    while let Some(at) = rest.find("struct ") {
+        out.push_str(&rest[..at]);
+        out.push_str("an object");
+        rest = rest[at + "struct ".len()..]
+            .trim_start_matches(|c: char| c.is_alphanumeric() || c == '_');
+    }
+    out.push_str(rest);
+    for (rust, json) in WORDS {
+        out = out.replace(rust, json);
+    }
+    out
 }
 
 fn strings(items: &[&str]) -> Vec<String> {
@@ -513,5 +543,66 @@ impl RuleConfig {
     pub fn groups(mut self, groups: &[&str]) -> Self {
         self.groups = strings(groups);
         self
+    }
+}
+
+#[cfg(test)]
+mod config_error_tests {
+    use super::*;
+
+    #[test]
+    fn a_parse_error_has_a_clean_path_its_position_and_no_rust_jargon() {
+        let e = Config::from_json("{\n  \"access_token_ttl\": \"soon\"\n}").unwrap_err();
+        assert_eq!(e.path(), "access_token_ttl");
+        assert_eq!(e.position(), Some((2, 28)));
+        assert!(!e.message().contains("u64"), "{}", e.message());
+        assert!(
+            e.message().contains("expected a whole number"),
+            "{}",
+            e.message()
+        );
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "invalid configuration at access_token_ttl (line 2, column 28): {}",
+                e.message()
+            )
+        );
+        let e = Config::from_json("{\"throttle\": 5}").unwrap_err();
+        assert_eq!(e.path(), "throttle");
+        assert!(
+            e.message().contains("expected an object") && !e.message().contains("struct"),
+            "{}",
+            e.message()
+        );
+        let e = Config::from_json("{\"throttle\": {\"max_failures\": -1}}").unwrap_err();
+        assert_eq!(e.path(), "throttle.max_failures");
+        assert!(
+            !e.message().contains("u32") && !e.message().contains("integer"),
+            "{}",
+            e.message()
+        );
+        let e = Config::from_json("[").unwrap_err();
+        assert_eq!(e.path(), "", "the whole document");
+        assert!(e.position().is_some());
+        assert_eq!(e.clone().without_position().position(), None);
+    }
+
+    #[test]
+    fn a_missing_file_says_so_plainly_and_names_the_file() {
+        let e = crate::Server::from_file("/nonexistent/ropc.json").unwrap_err();
+        assert_eq!(e.io_kind(), Some(std::io::ErrorKind::NotFound));
+        assert_eq!(e.file(), Some("/nonexistent/ropc.json"));
+        assert_eq!(
+            e.to_string(),
+            "invalid configuration in /nonexistent/ropc.json: cannot read the file: no such file"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let bad = dir.path().join("bad.json");
+        std::fs::write(&bad, "{\"realm\": 1}").unwrap();
+        let e = crate::Server::from_file(&bad).unwrap_err();
+        assert_eq!(e.file(), Some(bad.display().to_string().as_str()));
+        assert_eq!(e.path(), "realm");
+        assert_eq!(e.io_kind(), None);
     }
 }

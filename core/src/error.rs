@@ -247,6 +247,9 @@ impl From<crate::store::StoreError> for AccountError {
 pub struct ConfigError {
     path: String,
     message: String,
+    position: Option<(usize, usize)>,
+    file: Option<String>,
+    io: Option<std::io::ErrorKind>,
 }
 
 impl ConfigError {
@@ -255,10 +258,48 @@ impl ConfigError {
         ConfigError {
             path: path.into(),
             message: message.into(),
+            position: None,
+            file: None,
+            io: None,
         }
     }
 
-    /// Where in the configuration the problem is.
+    /// A configuration file that cannot be read (its `kind` says why: a
+    /// binding raises the language's own error for a missing file).
+    pub fn unreadable(file: impl Into<String>, kind: std::io::ErrorKind) -> Self {
+        let why = match kind {
+            std::io::ErrorKind::NotFound => "no such file".to_string(),
+            std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+            std::io::ErrorKind::InvalidData => "the file is not UTF-8 text".to_string(),
+            other => other.to_string(),
+        };
+        ConfigError {
+            io: Some(kind),
+            ..ConfigError::new("", format!("cannot read the file: {why}")).in_file(file)
+        }
+    }
+
+    /// The same error, at `line` and `column` of the JSON text (1-based).
+    pub fn at(mut self, line: usize, column: usize) -> Self {
+        self.position = Some((line, column));
+        self
+    }
+
+    /// The same error, in the configuration file `file`.
+    pub fn in_file(mut self, file: impl Into<String>) -> Self {
+        self.file = Some(file.into());
+        self
+    }
+
+    /// The same error without a position: for a binding that wrote the JSON
+    /// itself from a dict or an object, whose lines the user never saw.
+    pub fn without_position(mut self) -> Self {
+        self.position = None;
+        self
+    }
+
+    /// Where in the configuration the problem is: a path like
+    /// `clients[0].scopes[1]`, empty for the whole document.
     pub fn path(&self) -> &str {
         &self.path
     }
@@ -267,19 +308,36 @@ impl ConfigError {
     pub fn message(&self) -> &str {
         &self.message
     }
+
+    /// The line and column (1-based) in the JSON text, when known.
+    pub fn position(&self) -> Option<(usize, usize)> {
+        self.position
+    }
+
+    /// The configuration file, when the configuration came from one.
+    pub fn file(&self) -> Option<&str> {
+        self.file.as_deref()
+    }
+
+    /// Why the file could not be read, when that was the problem.
+    pub fn io_kind(&self) -> Option<std::io::ErrorKind> {
+        self.io
+    }
 }
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.path.is_empty() {
-            write!(f, "invalid configuration: {}", self.message)
-        } else {
-            write!(
-                f,
-                "invalid configuration at {}: {}",
-                self.path, self.message
-            )
+        f.write_str("invalid configuration")?;
+        if let Some(file) = &self.file {
+            write!(f, " in {file}")?;
         }
+        if !self.path.is_empty() {
+            write!(f, " at {}", self.path)?;
+        }
+        if let Some((line, column)) = self.position {
+            write!(f, " (line {line}, column {column})")?;
+        }
+        write!(f, ": {}", self.message)
     }
 }
 

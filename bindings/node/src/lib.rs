@@ -92,6 +92,12 @@ pub struct ConfigFailure {
     pub path: String,
     pub message: String,
     pub text: String,
+    /// `text` without the line and column (for a configuration the JS layer
+    /// wrote from an object, whose JSON the user never saw).
+    pub text_without_position: String,
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+    pub file: Option<String>,
 }
 
 pub struct Refused {
@@ -265,11 +271,28 @@ fn from_refusal(r: core::Refusal) -> Refused {
     }
 }
 
+/// The same configuration failure, in the configuration file `file`
+/// (`Server.fromFile`): the core words it.
+#[napi(catch_unwind)]
+pub fn config_failure_in_file(failure: ConfigFailure, file: String) -> ConfigFailure {
+    let mut e = core::ConfigError::new(failure.path, failure.message).in_file(file);
+    if let (Some(line), Some(column)) = (failure.line, failure.column) {
+        e = e.at(line as usize, column as usize);
+    }
+    config_failure(&e)
+}
+
 fn config_failure(e: &core::ConfigError) -> ConfigFailure {
+    let (line, column) = e.position().unzip();
+    let small = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
     ConfigFailure {
         path: e.path().to_string(),
         message: e.message().to_string(),
         text: e.to_string(),
+        text_without_position: e.clone().without_position().to_string(),
+        line: line.map(small),
+        column: column.map(small),
+        file: e.file().map(String::from),
     }
 }
 

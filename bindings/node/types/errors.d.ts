@@ -50,18 +50,33 @@ export class OAuthError extends Error {
 }
 /** A configuration that cannot be loaded: `path` says where. */
 export class ConfigError extends Error {
-    /** @param {{path: string, message: string, text: string}} failure */
+    /**
+     * @param {{path: string, message: string, text: string, textWithoutPosition?: string,
+     *   line?: number | null, column?: number | null, file?: string | null}} failure
+     * @param {unknown} [given] the configuration as the caller gave it: for an object, whose
+     *   JSON ropc wrote, a line and column would point into text the caller never saw
+     */
     constructor(failure: {
         path: string;
         message: string;
         text: string;
-    });
+        textWithoutPosition?: string;
+        line?: number | null;
+        column?: number | null;
+        file?: string | null;
+    }, given?: unknown);
     /** @type {string} */
     code: string;
-    /** @type {string} */
+    /** @type {string} where in the document (`clients[0].scopes`; empty for the whole of it) */
     path: string;
-    /** @type {string} */
+    /** @type {string} what is wrong */
     detail: string;
+    /** @type {number | null} the line in the JSON text given, when known */
+    line: number | null;
+    /** @type {number | null} the column in the JSON text given, when known */
+    column: number | null;
+    /** @type {string | null} the configuration file (`Server.fromFile`) */
+    file: string | null;
 }
 /**
  * A run-time change to a resource owner that could not be made (an unknown

@@ -44,13 +44,36 @@ fn oauth_error(
 fn config_error(py: Python<'_>, e: &core::ConfigError) -> PyErr {
     let build = || -> PyResult<PyErr> {
         let class = py.import("ropc._errors")?.getattr("ConfigError")?;
+        let (line, column) = e.position().unzip();
         Ok(PyErr::from_value(class.call1((
             e.to_string(),
             e.path(),
             e.message(),
+            line,
+            column,
+            e.file(),
         ))?))
     };
     build().unwrap_or_else(|e| e)
+}
+
+/// A configuration given as text, or written by us from a dict or keyword
+/// arguments (then a line and column would point into JSON the user never
+/// saw, and are left out).
+struct ConfigText {
+    json: String,
+    written: bool,
+}
+
+impl ConfigText {
+    fn error(&self, py: Python<'_>, e: core::ConfigError) -> PyErr {
+        let e = if self.written {
+            e.without_position()
+        } else {
+            e
+        };
+        config_error(py, &e)
+    }
 }
 
 /// A configuration from a dict, a JSON string, or keyword arguments.
@@ -58,7 +81,15 @@ fn config_json(
     py: Python<'_>,
     config: Option<&Bound<'_, PyAny>>,
     kwargs: Option<&Bound<'_, PyDict>>,
-) -> PyResult<String> {
+) -> PyResult<ConfigText> {
+    let text = |json| ConfigText {
+        json,
+        written: false,
+    };
+    let written = |json| ConfigText {
+        json,
+        written: true,
+    };
     match (config, kwargs.filter(|k| !k.is_empty())) {
         (Some(_), Some(_)) => Err(PyTypeError::new_err(
             "pass a configuration or keyword arguments, not both",
@@ -66,15 +97,21 @@ fn config_json(
         (None, None) => Err(PyTypeError::new_err(
             "a configuration (dict or JSON string) or keyword arguments is required",
         )),
-        (Some(c), None) if c.is_instance_of::<PyString>() => c.extract(),
-        (Some(c), None) if c.is_instance_of::<PyDict>() => {
-            py.import("json")?.call_method1("dumps", (c,))?.extract()
-        }
+        (Some(c), None) if c.is_instance_of::<PyString>() => c.extract().map(text),
+        (Some(c), None) if c.is_instance_of::<PyDict>() => py
+            .import("json")?
+            .call_method1("dumps", (c,))?
+            .extract()
+            .map(written),
         (Some(c), None) => Err(PyTypeError::new_err(format!(
             "the configuration must be a dict or a JSON string, not {}",
             c.get_type().name()?
         ))),
-        (None, Some(k)) => py.import("json")?.call_method1("dumps", (k,))?.extract(),
+        (None, Some(k)) => py
+            .import("json")?
+            .call_method1("dumps", (k,))?
+            .extract()
+            .map(written),
     }
 }
 
@@ -372,8 +409,8 @@ impl Server {
         authorize: Option<&Bound<'_, PyAny>>,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
-        let json = config_json(py, config, kwargs)?;
-        let config = core::Config::from_json(&json).map_err(|e| config_error(py, &e))?;
+        let text = config_json(py, config, kwargs)?;
+        let config = core::Config::from_json(&text.json).map_err(|e| text.error(py, e))?;
         Self::build(py, config, host_accounts, authorize)
     }
 
@@ -386,16 +423,24 @@ impl Server {
         host_accounts: Option<&Bound<'_, PyAny>>,
         authorize: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let json = std::fs::read_to_string(&path).map_err(|e| {
-            config_error(
-                py,
-                &core::ConfigError::new(
-                    path.display().to_string(),
-                    format!("cannot read the file: {e}"),
-                ),
-            )
+        let file = path.display().to_string();
+        // A missing or unreadable file is Python's own error (FileNotFoundError,
+        // PermissionError: an OSError with errno, strerror and filename).
+        let json = std::fs::read_to_string(&path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => pyo3::exceptions::PyFileNotFoundError::new_err((
+                e.raw_os_error().unwrap_or(2),
+                "No such file or directory",
+                file.clone(),
+            )),
+            std::io::ErrorKind::PermissionDenied => pyo3::exceptions::PyPermissionError::new_err((
+                e.raw_os_error().unwrap_or(13),
+                "Permission denied",
+                file.clone(),
+            )),
+            kind => config_error(py, &core::ConfigError::unreadable(file.clone(), kind)),
         })?;
-        let config = core::Config::from_json(&json).map_err(|e| config_error(py, &e))?;
+        let config = core::Config::from_json(&json)
+            .map_err(|e| config_error(py, &e.in_file(file.clone())))?;
         Self::build(py, config, host_accounts, authorize)
     }
 
@@ -409,10 +454,10 @@ impl Server {
         config: Option<&Bound<'_, PyAny>>,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
-        let json = config_json(py, config, kwargs)?;
+        let text = config_json(py, config, kwargs)?;
         let server = &self.inner;
-        py.detach(|| server.reload_json(&json))
-            .map_err(|e| config_error(py, &e))
+        py.detach(|| server.reload_json(&text.json))
+            .map_err(|e| text.error(py, e))
     }
 
     /// Drops this process's cached state of an owner (host accounts), so
@@ -663,10 +708,10 @@ impl ResourceGuard {
         config: Option<&Bound<'_, PyAny>>,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
-        let json = config_json(py, config, kwargs)?;
-        let guard = core::Config::from_json(&json)
+        let text = config_json(py, config, kwargs)?;
+        let guard = core::Config::from_json(&text.json)
             .and_then(|c| core::ResourceGuard::new(&c))
-            .map_err(|e| config_error(py, &e))?;
+            .map_err(|e| text.error(py, e))?;
         Ok(ResourceGuard { inner: guard })
     }
 
@@ -680,10 +725,10 @@ impl ResourceGuard {
         config: Option<&Bound<'_, PyAny>>,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
-        let json = config_json(py, config, kwargs)?;
+        let text = config_json(py, config, kwargs)?;
         self.inner
-            .reload_json(&json)
-            .map_err(|e| config_error(py, &e))
+            .reload_json(&text.json)
+            .map_err(|e| text.error(py, e))
     }
 
     /// The realm of challenges.

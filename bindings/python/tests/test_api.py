@@ -104,10 +104,36 @@ def test_config_errors_say_what_and_where(config):
         ropc.Server('{"realm": 5}')
     with pytest.raises(ropc.ConfigError, match="EOF|expected"):
         ropc.Server("{")
-    with pytest.raises(ropc.ConfigError, match="cannot read"):
+    with pytest.raises(FileNotFoundError) as missing:
         ropc.Server.from_file("/nonexistent/ropc.json")
+    assert missing.value.filename == "/nonexistent/ropc.json" and missing.value.errno == 2
     with pytest.raises(TypeError, match="dict or a JSON string"):
         ropc.Server(42)
+
+
+def test_config_error_positions_point_into_text_the_user_gave(config, tmp_path):
+    # JSON text: the line and column in it, and a clean path.
+    with pytest.raises(ropc.ConfigError) as info:
+        ropc.Server('{\n  "access_token_ttl": "soon"\n}')
+    e = info.value
+    assert (e.path, e.line, e.column, e.file) == ("access_token_ttl", 2, 28, None)
+    assert "u64" not in e.message and "expected a whole number" in e.message
+    # A dict or keyword arguments: ropc wrote that JSON, so no position.
+    config["access_token_ttl"] = "soon"
+    with pytest.raises(ropc.ConfigError) as info:
+        ropc.Server(config)
+    assert (info.value.path, info.value.line, info.value.column) == ("access_token_ttl", None, None)
+    assert "line" not in str(info.value)
+    with pytest.raises(ropc.ConfigError) as info:
+        ropc.Server(access_token_ttl="soon")
+    assert info.value.line is None
+    # A file: named, with the position in it.
+    bad = tmp_path / "ropc.json"
+    bad.write_text('{"realm": 5}')
+    with pytest.raises(ropc.ConfigError) as info:
+        ropc.Server.from_file(str(bad))
+    assert (info.value.file, info.value.path, info.value.line) == (str(bad), "realm", 1)
+    assert str(info.value).startswith(f"invalid configuration in {bad} at realm (line 1, column ")
     with pytest.raises(TypeError):
         ropc.Server()
     with pytest.raises(TypeError, match="not both"):
@@ -286,7 +312,9 @@ def test_exceptions_survive_pickle(server):
     with pytest.raises(ropc.ConfigError) as cfg:
         ropc.Server({"realm": ""})
     c = pickle.loads(pickle.dumps(cfg.value))
-    assert (type(c), str(c), c.path, c.message) == (ropc.ConfigError, str(cfg.value), cfg.value.path, cfg.value.message)
+    assert (type(c), str(c), c.path, c.message, c.line, c.column, c.file) == (
+        ropc.ConfigError, str(cfg.value), cfg.value.path, cfg.value.message, cfg.value.line, cfg.value.column,
+        cfg.value.file)
 
 
 def test_revoking_another_clients_token_answers_like_an_unknown_one_and_revokes_nothing(config):

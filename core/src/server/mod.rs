@@ -305,13 +305,10 @@ impl Server {
     /// A server from a JSON configuration file.
     pub fn from_file(path: impl AsRef<std::path::Path>) -> Result<Server, ConfigError> {
         let path = path.as_ref();
-        let json = std::fs::read_to_string(path).map_err(|e| {
-            ConfigError::new(
-                path.display().to_string(),
-                format!("cannot read the file: {e}"),
-            )
-        })?;
-        Self::from_json(&json)
+        let file = path.display().to_string();
+        let json = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::unreadable(file.clone(), e.kind()))?;
+        Self::from_json(&json).map_err(|e| e.in_file(file))
     }
 
     /// The realm of `WWW-Authenticate` challenges.

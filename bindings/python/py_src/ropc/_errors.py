@@ -139,12 +139,20 @@ class AccountError(ValueError):
 
 
 class ConfigError(ValueError):
-    """A configuration that cannot be loaded: ``path`` says where, ``message`` what."""
+    """A configuration that cannot be loaded: ``path`` says where in the
+    document (``clients[0].scopes``; empty for the whole of it), ``message``
+    what. ``line`` and ``column`` locate it in JSON text you gave (None for
+    a dict or keyword arguments, and for errors found after parsing);
+    ``file`` names the file of ``Server.from_file``."""
 
-    def __init__(self, text: str, path: str, message: str) -> None:
+    def __init__(self, text: str, path: str, message: str, line: Optional[int] = None,
+                 column: Optional[int] = None, file: Optional[str] = None) -> None:
         super().__init__(text)
         self.path = path
         self.message = message
+        self.line = line
+        self.column = column
+        self.file = file
 
     def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]:
-        return (type(self), (str(self), self.path, self.message))
+        return (type(self), (str(self), self.path, self.message, self.line, self.column, self.file))
