@@ -76,6 +76,42 @@ impl ConfigText {
     }
 }
 
+/// A request body: bytes, bytearray or memoryview as they are, or a str
+/// as UTF-8 (as Node accepts a string); copied once, zeroed when dropped.
+struct Body(Zeroizing<Vec<u8>>);
+
+impl FromPyObject<'_, '_> for Body {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'_, '_, PyAny>) -> Result<Self, Self::Error> {
+        if let Ok(b) = obj.cast::<pyo3::types::PyBytes>() {
+            return Ok(Body(Zeroizing::new(b.as_bytes().to_vec())));
+        }
+        if obj.is_instance_of::<PyString>() {
+            // Encoded by Python (its copy is Python's), then copied once.
+            let encoded = obj.call_method1("encode", ("utf-8",))?;
+            let encoded = encoded.cast_into::<pyo3::types::PyBytes>()?;
+            return Ok(Body(Zeroizing::new(encoded.as_bytes().to_vec())));
+        }
+        if obj.is_instance_of::<pyo3::types::PyByteArray>()
+            || obj.is_instance_of::<pyo3::types::PyMemoryView>()
+        {
+            let bytes = obj
+                .call_method0("__bytes__")
+                .or_else(|_| obj.py().get_type::<pyo3::types::PyBytes>().call1((obj,)))?;
+            let bytes = bytes.cast_into::<pyo3::types::PyBytes>()?;
+            return Ok(Body(Zeroizing::new(bytes.as_bytes().to_vec())));
+        }
+        if obj.is_none() {
+            return Ok(Body(Zeroizing::new(Vec::new())));
+        }
+        Err(PyTypeError::new_err(format!(
+            "body must be bytes, bytearray, memoryview or str, not {}",
+            obj.get_type().name()?
+        )))
+    }
+}
+
 /// A configuration from a dict, a JSON string, or keyword arguments.
 fn config_json(
     py: Python<'_>,
@@ -313,11 +349,11 @@ impl Server {
         py: Python<'_>,
         method: String,
         headers: Option<&Bound<'_, PyAny>>,
-        body: Vec<u8>,
+        body: Body,
         f: Endpoint,
     ) -> PyResult<Response> {
         let (content_type, authorization) = find_headers(headers)?;
-        let body = Zeroizing::new(body);
+        let body = body.0;
         let server = &self.inner;
         let resp = py.detach(|| {
             f(
@@ -492,7 +528,7 @@ impl Server {
         py: Python<'_>,
         method: String,
         headers: Option<&Bound<'_, PyAny>>,
-        body: Vec<u8>,
+        body: Body,
     ) -> PyResult<Response> {
         self.endpoint(py, method, headers, body, core::Server::token_endpoint)
     }
@@ -504,7 +540,7 @@ impl Server {
         py: Python<'_>,
         method: String,
         headers: Option<&Bound<'_, PyAny>>,
-        body: Vec<u8>,
+        body: Body,
     ) -> PyResult<Response> {
         self.endpoint(
             py,
@@ -522,7 +558,7 @@ impl Server {
         py: Python<'_>,
         method: String,
         headers: Option<&Bound<'_, PyAny>>,
-        body: Vec<u8>,
+        body: Body,
     ) -> PyResult<Response> {
         self.endpoint(py, method, headers, body, core::Server::revocation_endpoint)
     }

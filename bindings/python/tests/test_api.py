@@ -151,7 +151,7 @@ def test_constructors(config, tmp_path):
 
 
 @pytest.mark.parametrize("call", [
-    lambda s: s.token_endpoint("POST", {}, "a string body"),
+    lambda s: s.token_endpoint("POST", {}, 42),
     lambda s: s.token_endpoint("POST", 42, b""),
     lambda s: s.token_endpoint("POST", {"Authorization": 5}, b""),
     lambda s: s.token_endpoint(None, {}, b""),
@@ -163,6 +163,20 @@ def test_constructors(config, tmp_path):
 def test_wrong_python_types_raise_type_error(server, call):
     with pytest.raises(TypeError):
         call(server)
+
+
+def test_a_type_error_names_the_argument_and_a_str_body_is_accepted(server):
+    with pytest.raises(TypeError, match="^body must be bytes, bytearray, memoryview or str, not int"):
+        server.token_endpoint("POST", {}, 42)
+    with pytest.raises(TypeError) as info:
+        server.password_grant("app", "app-secret", "alice", 42)
+    named = str(info.value) + " ".join(getattr(info.value, "__notes__", []))
+    assert "password" in named, named
+    form = {"Content-Type": "application/x-www-form-urlencoded", "Authorization": "Basic YXBwOmFwcC1zZWNyZXQ="}
+    login = "grant_type=password&username=alice&password=alice-pw"
+    for body in (login, login.encode(), bytearray(login.encode()), memoryview(login.encode())):
+        assert server.token_endpoint("POST", form, body).status == 200, type(body)
+    assert server.token_endpoint("POST", form, None).status == 400, "no body: a missing grant_type"
 
 
 def test_a_repeated_authorization_header_is_refused_by_the_core(server):
