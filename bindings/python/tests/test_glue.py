@@ -140,6 +140,14 @@ def test_flask_require(server):
     assert r.status_code == 200 and r.get_json() == {"n": "7", "user": "alice"}
     r = client.get("/invoices/7")
     assert r.status_code == 401 and r.headers["WWW-Authenticate"] == 'Bearer realm="ropc-test"'
+    # Exactly the core's response: no Content-Type added to the empty body.
+    with pytest.raises(ropc.OAuthError) as core:
+        server.check_request(None, "GET /invoices/7", "read")
+    assert r.data == core.value.body == b"" and "Content-Type" not in r.headers
+    r = client.get("/invoices/7", headers={"Authorization": "Bearer nope"})
+    with pytest.raises(ropc.OAuthError) as core:
+        server.check_request("Bearer nope", "GET /invoices/7", "read")
+    assert (r.status_code, r.data, r.headers["Content-Type"]) == (401, core.value.body, "application/json;charset=UTF-8")
 
 
 def test_fastapi_require(server):
@@ -157,7 +165,26 @@ def test_fastapi_require(server):
     assert r.status_code == 200 and r.json() == {"n": "7", "user": "alice"}
     r = client.get("/invoices/7", headers={"Authorization": "Bearer nope"})
     assert r.status_code == 401 and 'error="invalid_token"' in r.headers["www-authenticate"]
-    assert r.json()["detail"]["error"] == "invalid_token"
+    assert r.json()["detail"]["error"] == "invalid_token", "without install_fastapi: FastAPI's shape"
+    r = client.get("/invoices/7")
+    assert r.status_code == 401 and "error" not in r.json()["detail"], "no credentials: no error code (RFC 6750 §3.1)"
+
+    # With install_fastapi (where the app is made): the core's ready responses, exactly.
+    from ropc.frameworks import install_fastapi
+
+    app = fastapi.FastAPI()
+    install_fastapi(app)
+    app.get("/invoices/{n}")(invoice)
+    client = TestClient(app)
+    for authorization in ("Bearer nope", None):
+        headers = {"Authorization": authorization} if authorization else {}
+        r = client.get("/invoices/7", headers=headers)
+        with pytest.raises(ropc.OAuthError) as core:
+            server.check_request(authorization, "GET /invoices/7", "read")
+        assert (r.status_code, r.content) == (core.value.status_code, core.value.body)
+        for name, value in core.value.headers:
+            assert r.headers[name] == value
+    assert client.get("/nowhere").json() == {"detail": "Not Found"}, "other HTTP errors keep FastAPI's answer"
 
 
 def test_an_introspection_endpoint_answering_non_200_is_unavailable_and_logged(config, caplog):

@@ -31,9 +31,9 @@ def flask_require(checker: Checker, resource: Optional[str] = None, scope: Optio
                 authorization = ", ".join(request.headers.getlist("Authorization")) or None
                 flask.g.ropc_principal = checker.check_request(authorization, name, scope)
             except OAuthError as err:
-                return flask.Response(err.body, status=err.status_code, headers=err.headers)
+                return _flask_response(flask, err)
             except IntrospectionUnavailable:
-                return flask.Response(b"the authorization server is unavailable", status=503)
+                return flask.Response(b"the authorization server is unavailable", status=503, mimetype="text/plain")
             return view(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
@@ -41,12 +41,26 @@ def flask_require(checker: Checker, resource: Optional[str] = None, scope: Optio
     return decorate
 
 
+def _flask_response(flask: Any, err: OAuthError) -> Any:
+    """The core's ready response as it is: status, headers, body (and no
+    Content-Type Flask would add to an empty body)."""
+    resp = flask.Response(err.body, status=err.status_code, headers=err.headers)
+    if not any(name.lower() == "content-type" for name, _ in err.headers):
+        del resp.headers["Content-Type"]
+    return resp
+
+
 def fastapi_require(checker: Checker, resource: Optional[str] = None, scope: Optional[str] = None) -> Callable[..., Any]:
     """A FastAPI dependency returning the ``Principal``: use it as
     ``principal: Principal = Depends(fastapi_require(server, scope="read"))``.
-    A refusal becomes an ``HTTPException`` with the RFC 6750 status and
-    ``WWW-Authenticate`` header; its detail is the error object."""
-    from fastapi import HTTPException, Request
+
+    A refusal is raised as a ``RefusedHTTPException`` (an ``HTTPException``
+    carrying the core's ready response). With ``install_fastapi(app)`` it is
+    answered exactly as the core words it (RFC 6750: top-level ``error``
+    fields, the challenge header, an empty body without credentials);
+    without, FastAPI's own handler answers the same status and headers with
+    the fields under ``detail``."""
+    from fastapi import Request
     from starlette.concurrency import run_in_threadpool
 
     async def dependency(request: Request) -> Any:
@@ -55,9 +69,38 @@ def fastapi_require(checker: Checker, resource: Optional[str] = None, scope: Opt
             authorization = ", ".join(request.headers.getlist("authorization")) or None
             return await run_in_threadpool(checker.check_request, authorization, name, scope)
         except OAuthError as err:
-            detail = json.loads(err.body) if err.body else {"error": None, "error_description": err.description}
-            raise HTTPException(status_code=err.status_code, detail=detail, headers=dict(err.headers)) from None
+            raise _refused(err) from None
         except IntrospectionUnavailable:
+            from fastapi import HTTPException
+
             raise HTTPException(status_code=503, detail="the authorization server is unavailable") from None
 
     return dependency
+
+
+def _refused(err: OAuthError) -> Any:
+    from fastapi import HTTPException
+
+    class RefusedHTTPException(HTTPException):
+        """A refusal with the core's ready response (``.refusal``)."""
+
+    detail = json.loads(err.body) if err.body else {"error_description": err.description}
+    exc = RefusedHTTPException(status_code=err.status_code, detail=detail, headers=dict(err.headers))
+    exc.refusal = err  # type: ignore[attr-defined]
+    return exc
+
+
+def install_fastapi(app: Any) -> None:
+    """Makes ``app`` answer ``fastapi_require``'s refusals exactly as the
+    core's ready responses (call once, where the app is made)."""
+    from fastapi import HTTPException
+    from fastapi.exception_handlers import http_exception_handler
+    from starlette.responses import Response
+
+    async def handler(request: Any, exc: Exception) -> Any:
+        err = getattr(exc, "refusal", None)
+        if err is None:  # another HTTPException: FastAPI's own answer
+            return await http_exception_handler(request, exc)  # type: ignore[arg-type]
+        return Response(content=err.body, status_code=err.status_code, headers=dict(err.headers))
+
+    app.add_exception_handler(HTTPException, handler)
