@@ -78,15 +78,24 @@ def fastapi_require(checker: Checker, resource: Optional[str] = None, scope: Opt
     return dependency
 
 
+_REFUSED: Any = None
+
+
+def _refused_class() -> Any:
+    """``RefusedHTTPException``: an ``HTTPException`` carrying the core's
+    ready response in ``.refusal`` (made when FastAPI is first used)."""
+    global _REFUSED
+    if _REFUSED is None:
+        from fastapi import HTTPException
+
+        _REFUSED = type("RefusedHTTPException", (HTTPException,), {"__doc__": _refused_class.__doc__, "refusal": None})
+    return _REFUSED
+
+
 def _refused(err: OAuthError) -> Any:
-    from fastapi import HTTPException
-
-    class RefusedHTTPException(HTTPException):
-        """A refusal with the core's ready response (``.refusal``)."""
-
     detail = json.loads(err.body) if err.body else {"error_description": err.description}
-    exc = RefusedHTTPException(status_code=err.status_code, detail=detail, headers=dict(err.headers))
-    exc.refusal = err  # type: ignore[attr-defined]
+    exc = _refused_class()(status_code=err.status_code, detail=detail, headers=dict(err.headers))
+    exc.refusal = err
     return exc
 
 
