@@ -530,17 +530,18 @@ fn config_error(json: &str) -> ConfigError {
 fn bad_configuration_says_what_and_where() {
     let h = hash_client_secret("s");
     let cases: Vec<(String, &str, &str)> = vec![
-        ("{".into(), "line 1", "EOF"),
+        // Whole-document errors: an empty path, the position apart.
+        ("{".into(), "", "EOF"),
         (
             r#"{"scopez": []}"#.into(),
-            "line 1",
+            "",
             "unknown field `scopez`",
         ),
         (r#"{"realm": 5}"#.into(), "realm", "expected a string"),
         (
             r#"{"clients": [{"id": "c", "grant_types": "password"}]}"#.into(),
             "clients[0].grant_types",
-            "expected a sequence",
+            "expected a list",
         ),
         (
             r#"{"scopes":[{"name":"a b"}]}"#.into(),
@@ -657,6 +658,9 @@ fn bad_configuration_says_what_and_where() {
         );
         assert!(e.to_string().contains(path));
     }
+    assert_eq!(config_error("{").position(), Some((1, 1)));
+    assert_eq!(config_error(r#"{"scopez": []}"#).position().map(|p| p.0), Some(1));
+    assert_eq!(config_error(r#"{"access_token_ttl":0}"#).position(), None, "found after parsing");
     assert!(Server::from_file("/nonexistent/ropc.json")
         .unwrap_err()
         .message()
