@@ -1,7 +1,6 @@
 'use strict'
 // Argument checks and conversions between JS values and the native side (one place for each rule).
 const native = require('./native.js')
-const { OAuthError } = require('./errors.js')
 
 /** @type {number} */
 const MAX_BODY_BYTES = native.maxBodyBytes()
@@ -34,12 +33,11 @@ const MAX_BODY_BYTES = native.maxBodyBytes()
 /** The request body. @typedef {Buffer | Uint8Array | string | null | undefined} Body */
 
 /**
- * A principal packed by the native check (see `packed` in src/lib.rs), or a refusal to throw.
- * @param {string | any} r
+ * A principal packed by the native check (see `packed` in src/lib.rs).
+ * @param {string} r
  * @returns {Principal}
  */
 function principalOf(r) {
-  if (typeof r !== 'string') throw new OAuthError(r)
   const [username, clientId, scopes, groups, expiresAt] = r.split('\0')
   return {
     username,

@@ -113,12 +113,52 @@ function toResponse(r) {
   return { status: r.status, headers, body: r.body }
 }
 
-/** @param {any} outcome @param {string} key */
-function unwrap(outcome, key) {
-  if (outcome.error) throw new OAuthError(outcome.error)
-  if (outcome.argumentError) throw new AccountError(outcome.argumentError)
-  if (outcome.configError) throw new ConfigError(outcome.configError)
-  return outcome[key]
+/** What starts the message of an error the native side throws for a failure (see src/lib.rs). */
+const THROWN = '\u0001ropc:'
+
+/**
+ * The one error convention across the crossing: a native call returns its
+ * value or throws, and what it throws for a refusal, a bad argument or a
+ * bad configuration carries the failure as JSON after `THROWN`, turned here
+ * into ropc's error class. Anything else (a TypeError, a panic) passes as it is.
+ * @param {unknown} e @param {unknown} [given] the configuration as given (see ConfigError)
+ * @returns {unknown}
+ */
+function typed(e, given) {
+  if (!(e instanceof Error) || !e.message.startsWith(THROWN)) return e
+  const thrown = JSON.parse(e.message.slice(THROWN.length))
+  if (thrown.ropc === 'oauth') {
+    const { status, headers, body } = thrown.response
+    const pairs = /** @type {Array<[string, string]>} */ (headers)
+    const response = { status, headers: pairs.map(([name, value]) => ({ name, value })), body: Buffer.from(body, 'utf8') }
+    return new OAuthError({ ...thrown, response })
+  }
+  if (thrown.ropc === 'argument') return new AccountError(thrown.message)
+  return new ConfigError(thrown, given)
 }
 
-module.exports = { headerOf, OAuthError, ConfigError, AccountError, IntrospectionUnavailable, toResponse, unwrap }
+/**
+ * A synchronous native call, its failure typed.
+ * @template T @param {() => T} f @param {unknown} [given] @returns {T}
+ */
+function call(f, given) {
+  try {
+    return f()
+  } catch (e) {
+    throw typed(e, given)
+  }
+}
+
+/**
+ * An asynchronous native call (a Promise from the libuv pool), its failure typed.
+ * @template T @param {Promise<T>} promise @param {unknown} [given] @returns {Promise<T>}
+ */
+async function settle(promise, given) {
+  try {
+    return await promise
+  } catch (e) {
+    throw typed(e, given)
+  }
+}
+
+module.exports = { headerOf, OAuthError, ConfigError, AccountError, IntrospectionUnavailable, toResponse, call, settle }

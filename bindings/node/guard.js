@@ -1,17 +1,16 @@
 'use strict'
 // A resource server's guard and the resource-name rule.
 const native = require('./native.js')
-const { str, optStr, configJson } = require('./args.js')
-const { OAuthError, ConfigError, unwrap } = require('./errors.js')
+const { str, optStr, configJson, toPrincipal } = require('./args.js')
+const { call } = require('./errors.js')
 /** @typedef {import('./args.js').Principal} Principal */
 
 /** A resource server's guard: decides from an introspection response with the shared scopes and rules. */
 class ResourceGuard {
   /** @param {object | string} config */
   constructor(config) {
-    const made = native.createGuard(configJson(config))
-    if (!(made instanceof native.NativeGuard)) throw new ConfigError(made, config)
-    this.#native = made
+    const json = configJson(config)
+    this.#native = call(() => native.createGuard(json), config)
   }
 
   /** @type {any} */
@@ -28,8 +27,8 @@ class ResourceGuard {
    * @param {object | string} config
    */
   reload(config) {
-    const failure = this.#native.reload(configJson(config))
-    if (failure) throw new ConfigError(failure, config)
+    const json = configJson(config)
+    call(() => this.#native.reload(json), config)
   }
 
   /**
@@ -47,7 +46,7 @@ class ResourceGuard {
    * @returns {string}
    */
   bearerToken(authorization) {
-    return unwrap(this.#native.bearerToken(optStr(authorization, 'authorization')), 'text')
+    return call(() => this.#native.bearerToken(optStr(authorization, 'authorization')))
   }
 
   /**
@@ -61,7 +60,7 @@ class ResourceGuard {
     else if (introspection instanceof Uint8Array) json = Buffer.from(introspection).toString('utf8')
     else if (introspection !== null && typeof introspection === 'object') json = JSON.stringify(introspection)
     else throw new TypeError('the introspection response must be a string, a Buffer or an object')
-    return unwrap(this.#native.checkIntrospection(json, str(resource, 'resource'), optStr(scope, 'scope')), 'principal')
+    return toPrincipal(call(() => this.#native.checkIntrospection(json, str(resource, 'resource'), optStr(scope, 'scope'))))
   }
 }
 
@@ -74,9 +73,7 @@ class ResourceGuard {
  * @returns {string}
  */
 function resourceName(method, target, realm = 'ropc') {
-  const r = native.resourceName(str(method, 'method'), str(target, 'target'), str(realm, 'realm'))
-  if (typeof r !== 'string') throw new OAuthError(r)
-  return r
+  return call(() => native.resourceName(str(method, 'method'), str(target, 'target'), str(realm, 'realm')))
 }
 
 module.exports = { ResourceGuard, resourceName }

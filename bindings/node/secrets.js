@@ -2,7 +2,7 @@
 // Password hashes and client secrets.
 const native = require('./native.js')
 const { str } = require('./args.js')
-const { unwrap } = require('./errors.js')
+const { call, settle } = require('./errors.js')
 
 /**
  * argon2id PHC hash of a password (OWASP's parameters by default), on the libuv pool.
@@ -11,7 +11,7 @@ const { unwrap } = require('./errors.js')
  */
 async function hashPassword(password, params = {}) {
   const { mCost, tCost, pCost } = params // undefined: the core's default (OWASP's)
-  return unwrap(await native.hashPassword(str(password, 'password'), mCost, tCost, pCost), 'text')
+  return settle(native.hashPassword(str(password, 'password'), mCost, tCost, pCost))
 }
 
 /**
@@ -20,7 +20,7 @@ async function hashPassword(password, params = {}) {
  */
 function hashPasswordSync(password, params = {}) {
   const { mCost, tCost, pCost } = params // undefined: the core's default (OWASP's)
-  return unwrap(native.hashPasswordSync(str(password, 'password'), mCost, tCost, pCost), 'text')
+  return call(() => native.hashPasswordSync(str(password, 'password'), mCost, tCost, pCost))
 }
 
 /** A new client secret (give it to the client once) and the hash for the configuration. @returns {{secret: string, hash: string}} */

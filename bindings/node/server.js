@@ -4,7 +4,7 @@ const fs = require('node:fs')
 const native = require('./native.js')
 const { principalOf, toPrincipal, str, optStr, configJson, endpointArgs, toTokens } = require('./args.js')
 const { dispatcher } = require('./callbacks.js')
-const { OAuthError, ConfigError, toResponse, unwrap } = require('./errors.js')
+const { ConfigError, toResponse, call, settle } = require('./errors.js')
 /** @typedef {import('./args.js').TokenResponse} TokenResponse */
 /** @typedef {import('./args.js').Principal} Principal */
 /** @typedef {import('./args.js').Headers} Headers */
@@ -30,11 +30,14 @@ class Server {
     }
     if (authorize !== undefined && typeof authorize !== 'function') throw new TypeError('options.authorize must be a function')
     const log = options?.log ?? ((/** @type {string} */ message) => console.error(`ropc: ${message}`))
-    const made =
-      accounts || authorize
-        ? native.createServerWithCallbacks(configJson(config), dispatcher(accounts, authorize, log), !!accounts, !!authorize)
-        : native.createServer(configJson(config))
-    if (!(made instanceof native.NativeServer)) throw new ConfigError(made, config)
+    const json = configJson(config)
+    const made = call(
+      () =>
+        accounts || authorize
+          ? native.createServerWithCallbacks(json, dispatcher(accounts, authorize, log), !!accounts, !!authorize)
+          : native.createServer(json),
+      config,
+    )
     this.#native = made
     this.#blocking = made.callsMayBlock
   }
@@ -47,9 +50,7 @@ class Server {
    * @returns {Promise<void>}
    */
   async reload(config) {
-    const outcome = await this.#native.reload(configJson(config))
-    if (outcome.configError) throw new ConfigError(outcome.configError, config)
-    unwrap(outcome, 'text')
+    await settle(this.#native.reload(configJson(config)), config)
   }
 
   /** Drops this process's cached state of an owner (host accounts). @param {string} username */
@@ -113,13 +114,13 @@ class Server {
   async tokenEndpoint(method, headers, body) {
     const args = endpointArgs(method, headers, body)
     // Only what may block goes to the pool; the rest takes microseconds.
-    const outcome = this.#native.mayBlock(...args) ? await this.#native.tokenEndpoint(...args) : this.#native.tokenEndpointSync(...args)
-    return toResponse(unwrap(outcome, 'response'))
+    const resp = this.#native.mayBlock(...args) ? await settle(this.#native.tokenEndpoint(...args)) : call(() => this.#native.tokenEndpointSync(...args))
+    return toResponse(resp)
   }
 
   /** @param {string} method @param {Headers} headers @param {Body} body @returns {HttpResponse} */
   tokenEndpointSync(method, headers, body) {
-    return toResponse(unwrap(this.#native.tokenEndpointSync(...endpointArgs(method, headers, body)), 'response'))
+    return toResponse(call(() => this.#native.tokenEndpointSync(...endpointArgs(method, headers, body))))
   }
 
   /**
@@ -130,13 +131,13 @@ class Server {
   async introspectionEndpoint(method, headers, body) {
     const args = endpointArgs(method, headers, body)
     // Only what may block goes to the pool; the rest takes microseconds.
-    const outcome = this.#native.mayBlock(...args) ? await this.#native.introspectionEndpoint(...args) : this.#native.introspectionEndpointSync(...args)
-    return toResponse(unwrap(outcome, 'response'))
+    const resp = this.#native.mayBlock(...args) ? await settle(this.#native.introspectionEndpoint(...args)) : call(() => this.#native.introspectionEndpointSync(...args))
+    return toResponse(resp)
   }
 
   /** @param {string} method @param {Headers} headers @param {Body} body @returns {HttpResponse} */
   introspectionEndpointSync(method, headers, body) {
-    return toResponse(unwrap(this.#native.introspectionEndpointSync(...endpointArgs(method, headers, body)), 'response'))
+    return toResponse(call(() => this.#native.introspectionEndpointSync(...endpointArgs(method, headers, body))))
   }
 
   /**
@@ -147,13 +148,13 @@ class Server {
   async revocationEndpoint(method, headers, body) {
     const args = endpointArgs(method, headers, body)
     // Only what may block goes to the pool; the rest takes microseconds.
-    const outcome = this.#native.mayBlock(...args) ? await this.#native.revocationEndpoint(...args) : this.#native.revocationEndpointSync(...args)
-    return toResponse(unwrap(outcome, 'response'))
+    const resp = this.#native.mayBlock(...args) ? await settle(this.#native.revocationEndpoint(...args)) : call(() => this.#native.revocationEndpointSync(...args))
+    return toResponse(resp)
   }
 
   /** @param {string} method @param {Headers} headers @param {Body} body @returns {HttpResponse} */
   revocationEndpointSync(method, headers, body) {
-    return toResponse(unwrap(this.#native.revocationEndpointSync(...endpointArgs(method, headers, body)), 'response'))
+    return toResponse(call(() => this.#native.revocationEndpointSync(...endpointArgs(method, headers, body))))
   }
 
   /**
@@ -164,7 +165,7 @@ class Server {
    */
   async passwordGrant(clientId, clientSecret, username, password, scope) {
     const args = [str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(username, 'username'), str(password, 'password'), optStr(scope, 'scope')]
-    return toTokens(unwrap(await this.#native.passwordGrant(...args), 'tokens'))
+    return toTokens(await settle(this.#native.passwordGrant(...args)))
   }
 
   /**
@@ -174,7 +175,7 @@ class Server {
    */
   passwordGrantSync(clientId, clientSecret, username, password, scope) {
     const args = [str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(username, 'username'), str(password, 'password'), optStr(scope, 'scope')]
-    return toTokens(unwrap(this.#native.passwordGrantSync(...args), 'tokens'))
+    return toTokens(call(() => this.#native.passwordGrantSync(...args)))
   }
 
   /**
@@ -184,7 +185,7 @@ class Server {
    */
   async refreshGrant(clientId, clientSecret, refreshToken, scope) {
     const args = [str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(refreshToken, 'refreshToken'), optStr(scope, 'scope')]
-    return toTokens(unwrap((this.#offLoop(args[0]) ? await this.#native.refreshGrant(...args) : this.#native.refreshGrantSync(...args)), 'tokens'))
+    return toTokens(this.#offLoop(args[0]) ? await settle(this.#native.refreshGrant(...args)) : call(() => this.#native.refreshGrantSync(...args)))
   }
 
   /**
@@ -193,7 +194,7 @@ class Server {
    */
   refreshGrantSync(clientId, clientSecret, refreshToken, scope) {
     const args = [str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(refreshToken, 'refreshToken'), optStr(scope, 'scope')]
-    return toTokens(unwrap(this.#native.refreshGrantSync(...args), 'tokens'))
+    return toTokens(call(() => this.#native.refreshGrantSync(...args)))
   }
 
   /**
@@ -203,7 +204,7 @@ class Server {
    */
   async introspect(clientId, clientSecret, token, tokenTypeHint) {
     const args = [str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(token, 'token'), optStr(tokenTypeHint, 'tokenTypeHint')]
-    return JSON.parse(unwrap((this.#offLoop(args[0]) ? await this.#native.introspect(...args) : this.#native.introspectSync(...args)), 'text'))
+    return JSON.parse(this.#offLoop(args[0]) ? await settle(this.#native.introspect(...args)) : call(() => this.#native.introspectSync(...args)))
   }
 
   /**
@@ -212,7 +213,7 @@ class Server {
    */
   introspectSync(clientId, clientSecret, token, tokenTypeHint) {
     const args = [str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(token, 'token'), optStr(tokenTypeHint, 'tokenTypeHint')]
-    return JSON.parse(unwrap(this.#native.introspectSync(...args), 'text'))
+    return JSON.parse(call(() => this.#native.introspectSync(...args)))
   }
 
   /**
@@ -222,7 +223,8 @@ class Server {
    */
   async revoke(clientId, clientSecret, token, tokenTypeHint) {
     const args = [str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(token, 'token'), optStr(tokenTypeHint, 'tokenTypeHint')]
-    unwrap((this.#offLoop(args[0]) ? await this.#native.revoke(...args) : this.#native.revokeSync(...args)), 'text')
+    if (this.#offLoop(args[0])) await settle(this.#native.revoke(...args))
+    else call(() => this.#native.revokeSync(...args))
   }
 
   /**
@@ -231,7 +233,7 @@ class Server {
    */
   revokeSync(clientId, clientSecret, token, tokenTypeHint) {
     const args = [str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(token, 'token'), optStr(tokenTypeHint, 'tokenTypeHint')]
-    unwrap(this.#native.revokeSync(...args), 'text')
+    call(() => this.#native.revokeSync(...args))
   }
 
   /**
@@ -242,8 +244,8 @@ class Server {
    */
   async check(accessToken, resource, scope) {
     const args = [str(accessToken, 'accessToken'), str(resource, 'resource'), optStr(scope, 'scope')]
-    if (!this.#blocking) return principalOf(this.#native.check(...args))
-    return toPrincipal(unwrap(await this.#native.checkAsync(...args), 'principal'))
+    if (!this.#blocking) return principalOf(call(() => this.#native.check(...args)))
+    return toPrincipal(await settle(this.#native.checkAsync(...args)))
   }
 
   /**
@@ -252,7 +254,7 @@ class Server {
    * @returns {Principal}
    */
   checkSync(accessToken, resource, scope) {
-    return principalOf(this.#native.check(str(accessToken, 'accessToken'), str(resource, 'resource'), optStr(scope, 'scope')))
+    return principalOf(call(() => this.#native.check(str(accessToken, 'accessToken'), str(resource, 'resource'), optStr(scope, 'scope'))))
   }
 
   /**
@@ -262,8 +264,8 @@ class Server {
    */
   async checkRequest(authorization, resource, scope) {
     const args = [optStr(authorization, 'authorization'), str(resource, 'resource'), optStr(scope, 'scope')]
-    if (!this.#blocking) return principalOf(this.#native.checkRequest(...args))
-    return toPrincipal(unwrap(await this.#native.checkRequestAsync(...args), 'principal'))
+    if (!this.#blocking) return principalOf(call(() => this.#native.checkRequest(...args)))
+    return toPrincipal(await settle(this.#native.checkRequestAsync(...args)))
   }
 
   /**
@@ -272,17 +274,17 @@ class Server {
    * @returns {Principal}
    */
   checkRequestSync(authorization, resource, scope) {
-    return principalOf(this.#native.checkRequest(optStr(authorization, 'authorization'), str(resource, 'resource'), optStr(scope, 'scope')))
+    return principalOf(call(() => this.#native.checkRequest(optStr(authorization, 'authorization'), str(resource, 'resource'), optStr(scope, 'scope'))))
   }
 
   /** Hashes a password with this server's argon2id parameters. @param {string} password @returns {Promise<string>} */
   async hashPassword(password) {
-    return unwrap(await this.#native.hashPassword(str(password, 'password')), 'text')
+    return await settle(this.#native.hashPassword(str(password, 'password')))
   }
 
   /** @param {string} password @returns {string} */
   hashPasswordSync(password) {
-    return unwrap(this.#native.hashPasswordSync(str(password, 'password')), 'text')
+    return call(() => this.#native.hashPasswordSync(str(password, 'password')))
   }
 
   /**
@@ -292,12 +294,12 @@ class Server {
    * @param {string} username @param {string} passwordHash @returns {Promise<void>}
    */
   async setUserPasswordHash(username, passwordHash) {
-    unwrap(await this.#native.setUserPasswordHash(str(username, 'username'), str(passwordHash, 'passwordHash')), 'text')
+    await settle(this.#native.setUserPasswordHash(str(username, 'username'), str(passwordHash, 'passwordHash')))
   }
 
   /** @param {string} username @param {string} passwordHash @returns {void} */
   setUserPasswordHashSync(username, passwordHash) {
-    unwrap(this.#native.setUserPasswordHashSync(str(username, 'username'), str(passwordHash, 'passwordHash')), 'text')
+    call(() => this.#native.setUserPasswordHashSync(str(username, 'username'), str(passwordHash, 'passwordHash')))
   }
 
   /**
@@ -306,13 +308,13 @@ class Server {
    */
   async setUserEnabled(username, enabled) {
     if (typeof enabled !== 'boolean') throw new TypeError('enabled must be a boolean')
-    unwrap(await this.#native.setUserEnabled(str(username, 'username'), enabled), 'text')
+    await settle(this.#native.setUserEnabled(str(username, 'username'), enabled))
   }
 
   /** @param {string} username @param {boolean} enabled @returns {void} */
   setUserEnabledSync(username, enabled) {
     if (typeof enabled !== 'boolean') throw new TypeError('enabled must be a boolean')
-    unwrap(this.#native.setUserEnabledSync(str(username, 'username'), enabled), 'text')
+    call(() => this.#native.setUserEnabledSync(str(username, 'username'), enabled))
   }
 
   /**
@@ -320,22 +322,22 @@ class Server {
    * @param {string} username @returns {Promise<boolean>}
    */
   async revokeUserTokens(username) {
-    return unwrap(await this.#native.revokeUserTokens(str(username, 'username')), 'text') === 'true'
+    return await settle(this.#native.revokeUserTokens(str(username, 'username'))) === 'true'
   }
 
   /** @param {string} username @returns {boolean} */
   revokeUserTokensSync(username) {
-    return unwrap(this.#native.revokeUserTokensSync(str(username, 'username')), 'text') === 'true'
+    return call(() => this.#native.revokeUserTokensSync(str(username, 'username'))) === 'true'
   }
 
   /** Drops expired and revoked tokens now, in bounded batches; resolves to how many. @returns {Promise<number>} */
   async purgeExpired() {
-    return Number(unwrap(await this.#native.purgeExpired(), 'text'))
+    return Number(await settle(this.#native.purgeExpired()))
   }
 
   /** @returns {number} */
   purgeExpiredSync() {
-    return Number(unwrap(this.#native.purgeExpiredSync(), 'text'))
+    return Number(call(() => this.#native.purgeExpiredSync()))
   }
 
   /** The configuration as it is now (re-hashed passwords included), as JSON. @returns {string} */

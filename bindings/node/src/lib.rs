@@ -62,20 +62,80 @@ pub struct NativePrincipal {
     pub expires_at: f64,
 }
 
-/// What a call produced: at most one of the value fields, or `error`.
-#[napi(object)]
-#[derive(Default)]
-pub struct Outcome {
-    pub response: Option<NativeResponse>,
-    pub tokens: Option<NativeTokens>,
-    pub principal: Option<NativePrincipal>,
-    /// Introspection JSON, or a bearer token, or a PHC hash.
-    pub text: Option<Secret>,
-    pub error: Option<NativeError>,
-    /// An argument the core refused outside the protocol (a bad hash, an unknown user).
-    pub argument_error: Option<String>,
-    /// A configuration a reload refused.
-    pub config_error: Option<ConfigFailure>,
+/// What a call returns to JS: one value, of the kind the call makes.
+pub enum Value {
+    Response(NativeResponse),
+    Tokens(NativeTokens),
+    Principal(NativePrincipal),
+    /// Introspection JSON, a bearer token, a PHC hash, a count.
+    Text(Secret),
+    Unit,
+}
+
+impl TypeName for Value {
+    fn type_name() -> &'static str {
+        "Value"
+    }
+
+    fn value_type() -> ValueType {
+        ValueType::Unknown
+    }
+}
+
+impl ToNapiValue for Value {
+    unsafe fn to_napi_value(
+        env: napi::sys::napi_env,
+        value: Self,
+    ) -> Result<napi::sys::napi_value> {
+        // SAFETY: the caller's contract, passed on unchanged.
+        unsafe {
+            match value {
+                Value::Response(r) => NativeResponse::to_napi_value(env, r),
+                Value::Tokens(t) => NativeTokens::to_napi_value(env, t),
+                Value::Principal(p) => NativePrincipal::to_napi_value(env, p),
+                Value::Text(t) => Secret::to_napi_value(env, t),
+                Value::Unit => <()>::to_napi_value(env, ()),
+            }
+        }
+    }
+}
+
+/// Why a call failed. It is thrown to JS as an error whose message carries
+/// it (see `THROWN`), which the JS layer turns into its error class
+/// (`OAuthError`, `AccountError`, `ConfigError`): one convention for every
+/// call, sync or async.
+pub enum Failure {
+    Refused(Refused),
+    Argument(String),
+    Config(core::ConfigError),
+}
+
+/// Marks an error thrown for a `Failure`: its message is this, then the
+/// failure as JSON, which the JS layer (`errors.js`) parses into its class.
+const THROWN: &str = "\u{1}ropc:";
+
+/// The JS error for `failure`.
+fn thrown(_env: napi::sys::napi_env, failure: Failure) -> Error {
+    let json = match failure {
+        Failure::Refused(r) => {
+            let e = native_error(r);
+            let response = serde_json::json!({
+                "status": e.response.status,
+                "headers": e.response.headers.iter().map(|h| [&h.name, &h.value]).collect::<Vec<_>>(),
+                "body": String::from_utf8_lossy(&e.response.body),
+            });
+            serde_json::json!({"ropc": "oauth", "code": e.code, "description": e.description,
+                               "scope": e.scope, "response": response})
+        }
+        Failure::Argument(message) => serde_json::json!({"ropc": "argument", "message": message}),
+        Failure::Config(e) => {
+            let f = config_failure(&e);
+            serde_json::json!({"ropc": "config", "path": f.path, "message": f.message, "text": f.text,
+                               "textWithoutPosition": f.text_without_position, "line": f.line,
+                               "column": f.column, "file": f.file})
+        }
+    };
+    Error::new(Status::GenericFailure, format!("{THROWN}{json}"))
 }
 
 /// A request to POST to the introspection endpoint.
@@ -153,69 +213,36 @@ fn native_error(r: Refused) -> NativeError {
     }
 }
 
-fn err_outcome(r: Refused) -> Outcome {
-    Outcome {
-        error: Some(native_error(r)),
-        ..Outcome::default()
-    }
-}
-
-impl From<Done> for Outcome {
-    fn from(done: Done) -> Outcome {
-        match done {
-            Done::Response(r) => Outcome {
-                response: Some(response(r)),
-                ..Outcome::default()
-            },
-            Done::Tokens(Ok(mut t)) => Outcome {
-                tokens: Some(NativeTokens {
-                    access_token: Secret(std::mem::take(&mut t.access_token)),
-                    token_type: t.token_type.to_string(),
-                    expires_in: t.expires_in as f64,
-                    refresh_token: t.refresh_token.take().map(Secret),
-                    scope: std::mem::take(&mut t.scope),
-                }),
-                ..Outcome::default()
-            },
-            Done::Principal(Ok(p)) => Outcome {
-                principal: Some(NativePrincipal {
-                    username: p.username,
-                    client_id: p.client_id,
-                    scopes: p.scopes,
-                    groups: p.groups,
-                    expires_at: p.expires_at as f64,
-                }),
-                ..Outcome::default()
-            },
-            Done::Text(Ok(s)) => Outcome {
-                text: Some(Secret(s)),
-                ..Outcome::default()
-            },
-            Done::Unit(Ok(())) => Outcome::default(),
-            Done::Argument(Ok(s)) => Outcome {
-                text: Some(Secret(s)),
-                ..Outcome::default()
-            },
-            Done::Argument(Err(m)) | Done::Account(Err(AccountFailure::Argument(m))) => Outcome {
-                argument_error: Some(m),
-                ..Outcome::default()
-            },
-            Done::Account(Ok(s)) => Outcome {
-                text: Some(Secret(s)),
-                ..Outcome::default()
-            },
-            Done::Account(Err(AccountFailure::Refused(r))) => err_outcome(r),
-            Done::Config(Ok(())) => Outcome::default(),
-            Done::Config(Err(e)) => Outcome {
-                config_error: Some(config_failure(&e)),
-                ..Outcome::default()
-            },
-            Done::Tokens(Err(r))
-            | Done::Text(Err(r))
-            | Done::Unit(Err(r))
-            | Done::Principal(Err(r)) => err_outcome(r),
+/// A job's result as the value to return, or the failure to throw.
+fn split(done: Done) -> std::result::Result<Value, Failure> {
+    Ok(match done {
+        Done::Response(r) => Value::Response(response(r)),
+        Done::Tokens(Ok(mut t)) => Value::Tokens(NativeTokens {
+            access_token: Secret(std::mem::take(&mut t.access_token)),
+            token_type: t.token_type.to_string(),
+            expires_in: t.expires_in as f64,
+            refresh_token: t.refresh_token.take().map(Secret),
+            scope: std::mem::take(&mut t.scope),
+        }),
+        Done::Principal(Ok(p)) => Value::Principal(NativePrincipal {
+            username: p.username,
+            client_id: p.client_id,
+            scopes: p.scopes,
+            groups: p.groups,
+            expires_at: p.expires_at as f64,
+        }),
+        Done::Text(Ok(s)) | Done::Argument(Ok(s)) | Done::Account(Ok(s)) => Value::Text(Secret(s)),
+        Done::Unit(Ok(())) | Done::Config(Ok(())) => Value::Unit,
+        Done::Argument(Err(m)) | Done::Account(Err(AccountFailure::Argument(m))) => {
+            return Err(Failure::Argument(m))
         }
-    }
+        Done::Account(Err(AccountFailure::Refused(r)))
+        | Done::Tokens(Err(r))
+        | Done::Text(Err(r))
+        | Done::Unit(Err(r))
+        | Done::Principal(Err(r)) => return Err(Failure::Refused(r)),
+        Done::Config(Err(e)) => return Err(Failure::Config(e)),
+    })
 }
 
 type JobFn = Box<dyn FnOnce() -> Done + Send>;
@@ -230,7 +257,7 @@ fn run(f: JobFn) -> Result<Done> {
 
 impl Task for Job {
     type Output = Done;
-    type JsValue = Outcome;
+    type JsValue = Value;
 
     fn compute(&mut self) -> Result<Done> {
         let f = self
@@ -240,8 +267,8 @@ impl Task for Job {
         run(f)
     }
 
-    fn resolve(&mut self, _env: Env, done: Done) -> Result<Outcome> {
-        Ok(done.into())
+    fn resolve(&mut self, env: Env, done: Done) -> Result<Value> {
+        split(done).map_err(|f| thrown(env.raw(), f))
     }
 }
 
@@ -249,8 +276,8 @@ fn job(f: impl FnOnce() -> Done + Send + 'static) -> AsyncTask<Job> {
     AsyncTask::new(Job(Some(Box::new(f))))
 }
 
-fn now(f: impl FnOnce() -> Done + Send + 'static) -> Result<Outcome> {
-    run(Box::new(f)).map(Into::into)
+fn now(env: Env, f: impl FnOnce() -> Done + Send + 'static) -> Result<Value> {
+    split(run(Box::new(f))?).map_err(|f| thrown(env.raw(), f))
 }
 
 fn credentials(client_id: String, client_secret: Option<Secret>) -> core::ClientCredentials {
@@ -352,9 +379,9 @@ macro_rules! twin {
             }
 
             #[napi(catch_unwind)]
-            pub fn $sync_name(&self, $($arg: $ty),*) -> Result<Outcome> {
+            pub fn $sync_name(&self, env: Env, $($arg: $ty),*) -> Result<Value> {
                 self.refuse_sync()?;
-                now($builder(Arc::clone(&self.inner), $($arg),*))
+                now(env, $builder(Arc::clone(&self.inner), $($arg),*))
             }
         }
     };
@@ -622,33 +649,36 @@ impl NativeServer {
     #[napi(catch_unwind)]
     pub fn check(
         &self,
+        env: Env,
         access_token: Secret,
         resource: String,
         scope: Option<String>,
-    ) -> Result<Either<String, NativeError>> {
+    ) -> Result<String> {
         self.refuse_sync()?;
-        let realm = self.inner.realm();
-        Ok(packed(
+        packed(
+            env,
             self.inner
                 .check(access_token.as_str(), &resource, scope.as_deref())
-                .map_err(|e| from_refusal(core::Refusal::for_error(e, &realm))),
-        ))
+                .map_err(|e| from_refusal(core::Refusal::for_error(e, &self.inner.realm()))),
+        )
     }
 
     /// Stage 5 from the Authorization header (cheap: synchronous); as `check`.
     #[napi(catch_unwind)]
     pub fn check_request(
         &self,
+        env: Env,
         authorization: OptSecret,
         resource: String,
         scope: Option<String>,
-    ) -> Result<Either<String, NativeError>> {
+    ) -> Result<String> {
         self.refuse_sync()?;
-        Ok(packed(
+        packed(
+            env,
             self.inner
                 .check_request(opt(&authorization), &resource, scope.as_deref())
                 .map_err(from_refusal),
-        ))
+        )
     }
 
     /// Swaps in a new configuration on the libuv pool (a reload may end
@@ -687,10 +717,10 @@ impl NativeServer {
 
 /// A principal as `username \0 client_id \0 scopes \0 groups \0 expires_at`
 /// (scopes separated by spaces, groups by U+0001; names in the registry
-/// hold no control characters), or the refusal. `index.js` unpacks it.
-fn packed(result: std::result::Result<core::Principal, Refused>) -> Either<String, NativeError> {
+/// hold no control characters), or the refusal thrown. `args.js` unpacks it.
+fn packed(env: Env, result: std::result::Result<core::Principal, Refused>) -> Result<String> {
     match result {
-        Ok(p) => Either::A(format!(
+        Ok(p) => Ok(format!(
             "{}\0{}\0{}\0{}\0{}",
             p.username,
             p.client_id,
@@ -698,7 +728,7 @@ fn packed(result: std::result::Result<core::Principal, Refused>) -> Either<Strin
             p.groups.join("\u{1}"),
             p.expires_at
         )),
-        Err(r) => Either::B(native_error(r)),
+        Err(r) => Err(thrown(env.raw(), Failure::Refused(r))),
     }
 }
 
@@ -715,24 +745,22 @@ pub struct NativeAccountsStats {
 /// The resource name of a request by ropc's one rule, or the RFC 6750
 /// refusal (for `realm`) of a target a backend could read two ways.
 #[napi(catch_unwind)]
-pub fn resource_name(method: String, target: String, realm: String) -> Either<String, NativeError> {
-    match core::resource_name(&method, &target) {
-        Ok(name) => Either::A(name),
-        Err(e) => Either::B(native_error(from_refusal(core::Refusal::for_error(
-            e, &realm,
-        )))),
-    }
+pub fn resource_name(env: Env, method: String, target: String, realm: String) -> Result<String> {
+    core::resource_name(&method, &target).map_err(|e| {
+        let refusal = from_refusal(core::Refusal::for_error(e, &realm));
+        thrown(env.raw(), Failure::Refused(refusal))
+    })
 }
 
 /// A server from a JSON configuration, or what is wrong with it.
 #[napi(catch_unwind)]
-pub fn create_server(json: String) -> Either<NativeServer, ConfigFailure> {
+pub fn create_server(env: Env, json: String) -> Result<NativeServer> {
     match core::Server::from_json(&json) {
-        Ok(s) => Either::A(NativeServer {
+        Ok(s) => Ok(NativeServer {
             inner: Arc::new(s),
             js_callbacks: false,
         }),
-        Err(e) => Either::B(config_failure(&e)),
+        Err(e) => Err(thrown(env.raw(), Failure::Config(e))),
     }
 }
 
@@ -740,14 +768,15 @@ pub fn create_server(json: String) -> Either<NativeServer, ConfigFailure> {
 /// (`authorize`) are JavaScript's, reached through `dispatch(id, request)`.
 #[napi(catch_unwind)]
 pub fn create_server_with_callbacks(
+    env: Env,
     json: String,
     dispatch: Function<'_, (u32, crate::secret::Secret), Unknown<'static>>,
     accounts: bool,
     authorize: bool,
-) -> Result<Either<NativeServer, ConfigFailure>> {
+) -> Result<NativeServer> {
     let config = match core::Config::from_json(&json) {
         Ok(c) => c,
-        Err(e) => return Ok(Either::B(config_failure(&e))),
+        Err(e) => return Err(thrown(env.raw(), Failure::Config(e))),
     };
     // Weak: the server must not keep the process alive by itself.
     let tsfn: callbacks::Dispatch = dispatch
@@ -767,13 +796,13 @@ pub fn create_server_with_callbacks(
     if authorize {
         builder = builder.owner_authorizer(js);
     }
-    Ok(match builder.build() {
-        Ok(s) => Either::A(NativeServer {
+    match builder.build() {
+        Ok(s) => Ok(NativeServer {
             inner: Arc::new(s),
             js_callbacks: true,
         }),
-        Err(e) => Either::B(config_failure(&e)),
-    })
+        Err(e) => Err(thrown(env.raw(), Failure::Config(e))),
+    }
 }
 
 /// A resource server's guard.
@@ -792,11 +821,10 @@ impl NativeGuard {
 
     /// Swaps in the scopes and rules of a new configuration, or says what is wrong.
     #[napi(catch_unwind)]
-    pub fn reload(&self, json: String) -> Option<ConfigFailure> {
+    pub fn reload(&self, env: Env, json: String) -> Result<()> {
         self.inner
             .reload_json(&json)
-            .err()
-            .map(|e| config_failure(&e))
+            .map_err(|e| thrown(env.raw(), Failure::Config(e)))
     }
 
     /// The introspection request for `token`, authenticated as this
@@ -821,39 +849,37 @@ impl NativeGuard {
 
     /// Step one: the bearer token (in `text`) or the refusal.
     #[napi(catch_unwind)]
-    pub fn bearer_token(&self, authorization: OptSecret) -> Outcome {
-        Done::Text(
-            self.inner
-                .bearer_token(opt(&authorization))
-                .map(String::from)
-                .map_err(from_refusal),
-        )
-        .into()
+    pub fn bearer_token(&self, env: Env, authorization: OptSecret) -> Result<Secret> {
+        self.inner
+            .bearer_token(opt(&authorization))
+            .map(|t| Secret(t.to_string()))
+            .map_err(|r| thrown(env.raw(), Failure::Refused(from_refusal(r))))
     }
 
     /// Step two: decides from the introspection response's JSON.
     #[napi(catch_unwind)]
     pub fn check_introspection(
         &self,
+        env: Env,
         introspection_json: String,
         resource: String,
         scope: Option<String>,
-    ) -> Outcome {
+    ) -> Result<Value> {
         let r = self.inner.check_introspection_response(
             &introspection_json,
             &resource,
             scope.as_deref(),
         );
-        Done::Principal(r.map_err(from_refusal)).into()
+        split(Done::Principal(r.map_err(from_refusal))).map_err(|f| thrown(env.raw(), f))
     }
 }
 
 /// A guard from a JSON configuration, or what is wrong with it.
 #[napi(catch_unwind)]
-pub fn create_guard(json: String) -> Either<NativeGuard, ConfigFailure> {
+pub fn create_guard(env: Env, json: String) -> Result<NativeGuard> {
     match core::Config::from_json(&json).and_then(|c| core::ResourceGuard::new(&c)) {
-        Ok(g) => Either::A(NativeGuard { inner: g }),
-        Err(e) => Either::B(config_failure(&e)),
+        Ok(g) => Ok(NativeGuard { inner: g }),
+        Err(e) => Err(thrown(env.raw(), Failure::Config(e))),
     }
 }
 
@@ -888,12 +914,13 @@ pub fn hash_password(
 /// argon2id PHC hash of a password, blocking the calling thread.
 #[napi(catch_unwind)]
 pub fn hash_password_sync(
+    env: Env,
     password: Secret,
     m_cost: Option<u32>,
     t_cost: Option<u32>,
     p_cost: Option<u32>,
-) -> Result<Outcome> {
-    now(hash_job(password, m_cost, t_cost, p_cost))
+) -> Result<Value> {
+    now(env, hash_job(password, m_cost, t_cost, p_cost))
 }
 
 /// A new client secret and its `sha256:` hash, as `[secret, hash]`.

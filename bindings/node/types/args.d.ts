@@ -61,11 +61,11 @@ export const MAX_BODY_BYTES: number;
  */
 /** The request body. @typedef {Buffer | Uint8Array | string | null | undefined} Body */
 /**
- * A principal packed by the native check (see `packed` in src/lib.rs), or a refusal to throw.
- * @param {string | any} r
+ * A principal packed by the native check (see `packed` in src/lib.rs).
+ * @param {string} r
  * @returns {Principal}
  */
-export function principalOf(r: string | any): Principal;
+export function principalOf(r: string): Principal;
 /** A principal object from the native side. @param {any} p @returns {Principal} */
 export function toPrincipal(p: any): Principal;
 /** @param {unknown} v @param {string} name @returns {string} */

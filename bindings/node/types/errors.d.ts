@@ -97,5 +97,13 @@ export class IntrospectionUnavailable extends Error {
 }
 /** @param {any} r @returns {HttpResponse} */
 export function toResponse(r: any): HttpResponse;
-/** @param {any} outcome @param {string} key */
-export function unwrap(outcome: any, key: string): any;
+/**
+ * A synchronous native call, its failure typed.
+ * @template T @param {() => T} f @param {unknown} [given] @returns {T}
+ */
+export function call<T>(f: () => T, given?: unknown): T;
+/**
+ * An asynchronous native call (a Promise from the libuv pool), its failure typed.
+ * @template T @param {Promise<T>} promise @param {unknown} [given] @returns {Promise<T>}
+ */
+export function settle<T>(promise: Promise<T>, given?: unknown): Promise<T>;
