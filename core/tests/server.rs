@@ -532,11 +532,7 @@ fn bad_configuration_says_what_and_where() {
     let cases: Vec<(String, &str, &str)> = vec![
         // Whole-document errors: an empty path, the position apart.
         ("{".into(), "", "EOF"),
-        (
-            r#"{"scopez": []}"#.into(),
-            "",
-            "unknown field `scopez`",
-        ),
+        (r#"{"scopez": []}"#.into(), "", "unknown field `scopez`"),
         (r#"{"realm": 5}"#.into(), "realm", "expected a string"),
         (
             r#"{"clients": [{"id": "c", "grant_types": "password"}]}"#.into(),
@@ -659,8 +655,15 @@ fn bad_configuration_says_what_and_where() {
         assert!(e.to_string().contains(path));
     }
     assert_eq!(config_error("{").position(), Some((1, 1)));
-    assert_eq!(config_error(r#"{"scopez": []}"#).position().map(|p| p.0), Some(1));
-    assert_eq!(config_error(r#"{"access_token_ttl":0}"#).position(), None, "found after parsing");
+    assert_eq!(
+        config_error(r#"{"scopez": []}"#).position().map(|p| p.0),
+        Some(1)
+    );
+    assert_eq!(
+        config_error(r#"{"access_token_ttl":0}"#).position(),
+        None,
+        "found after parsing"
+    );
     assert!(Server::from_file("/nonexistent/ropc.json")
         .unwrap_err()
         .message()

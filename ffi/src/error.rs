@@ -9,76 +9,78 @@ use zeroize::Zeroize;
 /// core's error code are the OAuth errors (`ROPC_INVALID_GRANT`, ...).
 /// A fixed-width `uint32_t` in the header (like rustls-ffi's `rustls_result`):
 /// the same size whatever the C compiler makes of an enum.
+// The enum is the one list: the numbers, the docs cbindgen writes into the
+// header, and the messages (strum's derives make the lookup and the
+// iteration from it).
 #[repr(u32)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, strum::FromRepr, strum::EnumIter, strum::EnumMessage,
+)]
 pub enum ropc_status {
     /// Success.
+    #[strum(message = "success\0")]
     ROPC_OK = 0,
     /// A required pointer was NULL.
+    #[strum(message = "a required pointer was NULL\0")]
     ROPC_NULL_PARAMETER = 1,
     /// A string was not valid UTF-8.
+    #[strum(message = "a string was not valid UTF-8\0")]
     ROPC_INVALID_UTF8 = 2,
     /// The configuration is invalid (see the error's message and path).
+    #[strum(message = "the configuration is invalid\0")]
     ROPC_INVALID_CONFIG = 3,
     /// An argument is out of range (a password too long, unknown user, ...).
+    #[strum(message = "an argument is out of range\0")]
     ROPC_INVALID_ARGUMENT = 4,
     /// ropc panicked; the call had no effect that can be relied on.
+    #[strum(message = "ropc panicked (a bug: please report it)\0")]
     ROPC_PANIC = 5,
     /// OAuth `invalid_request`.
+    #[strum(message = "invalid_request: the request is malformed\0")]
     ROPC_INVALID_REQUEST = 101,
     /// OAuth `invalid_client`.
+    #[strum(message = "invalid_client: client authentication failed\0")]
     ROPC_INVALID_CLIENT = 102,
     /// OAuth `invalid_grant`.
+    #[strum(message = "invalid_grant: bad credentials or refresh token\0")]
     ROPC_INVALID_GRANT = 103,
     /// OAuth `unauthorized_client`.
+    #[strum(message = "unauthorized_client: the client may not use this grant\0")]
     ROPC_UNAUTHORIZED_CLIENT = 104,
     /// OAuth `unsupported_grant_type`.
+    #[strum(message = "unsupported_grant_type\0")]
     ROPC_UNSUPPORTED_GRANT_TYPE = 105,
     /// OAuth `invalid_scope`.
+    #[strum(message = "invalid_scope: the scope is unknown, malformed or not allowed\0")]
     ROPC_INVALID_SCOPE = 106,
     /// OAuth `invalid_token`.
+    #[strum(message = "invalid_token: the token is invalid, expired or revoked\0")]
     ROPC_INVALID_TOKEN = 107,
     /// OAuth `insufficient_scope`.
+    #[strum(message = "insufficient_scope: the token's scope does not cover the request\0")]
     ROPC_INSUFFICIENT_SCOPE = 108,
     /// OAuth `unsupported_token_type`.
+    #[strum(message = "unsupported_token_type\0")]
     ROPC_UNSUPPORTED_TOKEN_TYPE = 109,
     /// OAuth `access_denied`: the access rules refuse the resource owner.
+    #[strum(message = "access_denied: the resource owner may not use this resource\0")]
     ROPC_ACCESS_DENIED = 110,
     /// `temporarily_unavailable` (HTTP 503): the token store failed; nothing
     /// was changed and the caller should retry. Never a verdict on a token.
+    #[strum(message = "temporarily_unavailable: the token store failed; retry\0")]
     ROPC_TEMPORARILY_UNAVAILABLE = 111,
     /// `server_error` (HTTP 500): a host callback (accounts, owner
     /// authorization) failed, timed out or answered nonsense. Never a grant.
+    #[strum(message = "server_error: a host callback failed\0")]
     ROPC_SERVER_ERROR = 112,
 }
 
 const OAUTH_BASE: u32 = 100;
 
 impl ropc_status {
-    const ALL: [ropc_status; 18] = [
-        ropc_status::ROPC_OK,
-        ropc_status::ROPC_NULL_PARAMETER,
-        ropc_status::ROPC_INVALID_UTF8,
-        ropc_status::ROPC_INVALID_CONFIG,
-        ropc_status::ROPC_INVALID_ARGUMENT,
-        ropc_status::ROPC_PANIC,
-        ropc_status::ROPC_INVALID_REQUEST,
-        ropc_status::ROPC_INVALID_CLIENT,
-        ropc_status::ROPC_INVALID_GRANT,
-        ropc_status::ROPC_UNAUTHORIZED_CLIENT,
-        ropc_status::ROPC_UNSUPPORTED_GRANT_TYPE,
-        ropc_status::ROPC_INVALID_SCOPE,
-        ropc_status::ROPC_INVALID_TOKEN,
-        ropc_status::ROPC_INSUFFICIENT_SCOPE,
-        ropc_status::ROPC_UNSUPPORTED_TOKEN_TYPE,
-        ropc_status::ROPC_ACCESS_DENIED,
-        ropc_status::ROPC_TEMPORARILY_UNAVAILABLE,
-        ropc_status::ROPC_SERVER_ERROR,
-    ];
-
     /// The status for a value received from C, if it is one.
     pub(crate) fn from_u32(v: u32) -> Option<ropc_status> {
-        Self::ALL.iter().copied().find(|s| *s as u32 == v)
+        ropc_status::from_repr(v)
     }
 
     fn oauth(self) -> Option<ErrorCode> {
@@ -87,39 +89,9 @@ impl ropc_status {
             .and_then(ErrorCode::from_u32)
     }
 
+    /// Its message, NUL-terminated (each variant's `strum(message)`).
     fn message(self) -> &'static str {
-        match self {
-            ropc_status::ROPC_OK => "success\0",
-            ropc_status::ROPC_NULL_PARAMETER => "a required pointer was NULL\0",
-            ropc_status::ROPC_INVALID_UTF8 => "a string was not valid UTF-8\0",
-            ropc_status::ROPC_INVALID_CONFIG => "the configuration is invalid\0",
-            ropc_status::ROPC_INVALID_ARGUMENT => "an argument is out of range\0",
-            ropc_status::ROPC_PANIC => "ropc panicked (a bug: please report it)\0",
-            ropc_status::ROPC_INVALID_REQUEST => "invalid_request: the request is malformed\0",
-            ropc_status::ROPC_INVALID_CLIENT => "invalid_client: client authentication failed\0",
-            ropc_status::ROPC_INVALID_GRANT => "invalid_grant: bad credentials or refresh token\0",
-            ropc_status::ROPC_UNAUTHORIZED_CLIENT => {
-                "unauthorized_client: the client may not use this grant\0"
-            }
-            ropc_status::ROPC_UNSUPPORTED_GRANT_TYPE => "unsupported_grant_type\0",
-            ropc_status::ROPC_INVALID_SCOPE => {
-                "invalid_scope: the scope is unknown, malformed or not allowed\0"
-            }
-            ropc_status::ROPC_INVALID_TOKEN => {
-                "invalid_token: the token is invalid, expired or revoked\0"
-            }
-            ropc_status::ROPC_INSUFFICIENT_SCOPE => {
-                "insufficient_scope: the token's scope does not cover the request\0"
-            }
-            ropc_status::ROPC_UNSUPPORTED_TOKEN_TYPE => "unsupported_token_type\0",
-            ropc_status::ROPC_ACCESS_DENIED => {
-                "access_denied: the resource owner may not use this resource\0"
-            }
-            ropc_status::ROPC_TEMPORARILY_UNAVAILABLE => {
-                "temporarily_unavailable: the token store failed; retry\0"
-            }
-            ropc_status::ROPC_SERVER_ERROR => "server_error: a host callback failed\0",
-        }
+        strum::EnumMessage::get_message(&self).unwrap_or("\0")
     }
 }
 
@@ -298,12 +270,12 @@ pub extern "C" fn ropc_error_free(err: *mut ropc_error) {
 mod tests {
     use super::*;
 
-    /// The enum (what cbindgen writes into ropc.h) is the definition; `ALL`
-    /// and the messages follow it by hand, so this checks them against it:
-    /// every status in the header is in `ALL` once, every OAuth code has
-    /// its status (100 + the code) and back, and every status has a message.
+    /// The enum is the one list; this checks what is made from it: the
+    /// header declares exactly its statuses, every OAuth code has its
+    /// status (100 + the code) and back, and every status has a message.
     #[test]
-    fn the_hand_kept_lists_follow_the_enum_and_the_error_codes() {
+    fn the_statuses_are_one_list_that_follows_the_error_codes() {
+        use strum::IntoEnumIterator;
         let header = include_str!("../../include/ropc.h");
         let start = header
             .find("enum ropc_status")
@@ -317,16 +289,14 @@ mod tests {
             .filter_map(|l| l.split(" = ").nth(1))
             .filter_map(|v| v.trim_end_matches(',').parse().ok())
             .collect();
-        let mut all: Vec<u32> = ropc_status::ALL.iter().map(|s| *s as u32).collect();
+        let mut all: Vec<u32> = ropc_status::iter().map(|s| s as u32).collect();
         all.sort_unstable();
         let mut declared_sorted = declared.clone();
         declared_sorted.sort_unstable();
         assert_eq!(
             all, declared_sorted,
-            "ALL and the header's ropc_status differ"
+            "the enum and the header's ropc_status differ"
         );
-        all.dedup();
-        assert_eq!(all.len(), ropc_status::ALL.len(), "a status twice in ALL");
         for code in ErrorCode::ALL {
             let status = ropc_status::from(code);
             assert_ne!(status, ropc_status::ROPC_PANIC, "{code:?} has no status");
@@ -337,7 +307,7 @@ mod tests {
                 status.message()
             );
         }
-        for status in ropc_status::ALL {
+        for status in ropc_status::iter() {
             assert!(status.message().ends_with('\0') && status.message().len() > 1);
         }
     }
