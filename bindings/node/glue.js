@@ -16,13 +16,18 @@ const { resourceName } = require('./guard.js')
  * @typedef {(err?: unknown) => void} Next
  */
 
+/** A body parser (`express.urlencoded()`, `express.json()`) ran before ropc: the raw body is gone. */
+class BodyAlreadyParsed extends Error {
+  constructor() {
+    super('the body was already parsed: mount ropc before body parsers, or use express.raw()')
+  }
+}
+
 /** @param {Request} req @param {number} limit @returns {Promise<Buffer>} */
 function readBody(req, limit) {
   if (Buffer.isBuffer(req.body)) return Promise.resolve(req.body)
   if (typeof req.body === 'string') return Promise.resolve(Buffer.from(req.body))
-  if (req.body !== undefined && req.body !== null && !req.readable) {
-    return Promise.reject(new Error('the body was already parsed: mount ropc before body parsers, or use express.raw()'))
-  }
+  if (req.body !== undefined && req.body !== null && !req.readable) return Promise.reject(new BodyAlreadyParsed())
   return new Promise((resolve, reject) => {
     /** @type {Buffer[]} */
     const chunks = []
@@ -82,9 +87,11 @@ function pathOf(req) {
  * paths; anything else goes to `next()` (or gets 404 without one).
  * @param {import('./server.js').Server} server
  * @param {{tokenPath?: string, introspectionPath?: string, revocationPath?: string}} [paths]
+ * @param {{log?: (message: string) => void}} [options] `log` receives app mistakes (default `console.error`)
  * @returns {(req: Request, res: Response, next?: Next) => Promise<void>}
  */
-function tokenHandler(server, paths = {}) {
+function tokenHandler(server, paths = {}, options = {}) {
+  const log = options.log ?? ((/** @type {string} */ message) => console.error(`ropc: ${message}`))
   const routes = new Map([
     [paths.tokenPath ?? '/token', server.tokenEndpoint.bind(server)],
     [paths.introspectionPath ?? '/introspect', server.introspectionEndpoint.bind(server)],
@@ -100,6 +107,14 @@ function tokenHandler(server, paths = {}) {
       const resp = await endpoint(req.method ?? 'GET', headerPairs(req), await readBody(req, MAX_BODY_BYTES))
       send(res, resp.status, resp.headers, resp.body)
     } catch (e) {
+      if (e instanceof BodyAlreadyParsed) {
+        // A mistake in the app, not the client's: logged with its fix, and
+        // answered as RFC 6749 says a server failure is (500 server_error),
+        // not with a framework's HTML page.
+        log(e.message)
+        const resp = server.errorResponse('server_error', 'the server could not read the request')
+        return send(res, resp.status, resp.headers, resp.body)
+      }
       if (next) return next(e)
       send(res, 500, [['Content-Type', 'text/plain']], 'internal error')
     }

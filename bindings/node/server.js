@@ -340,6 +340,16 @@ class Server {
     return Number(call(() => this.#native.purgeExpiredSync()))
   }
 
+  /**
+   * The token-endpoint response for an error (RFC 6749 §5.2), for a caller that
+   * answers by itself: `code` is an RFC code (`'server_error'`, `'invalid_request'`, ...).
+   * @param {string} code @param {string} description
+   * @returns {HttpResponse}
+   */
+  errorResponse(code, description) {
+    return toResponse(this.#native.errorResponse(str(code, 'code'), str(description, 'description')))
+  }
+
   /** The configuration as it is now (re-hashed passwords included), as JSON. @returns {string} */
   configJson() {
     return this.#native.configJson()

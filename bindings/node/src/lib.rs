@@ -708,6 +708,18 @@ impl NativeServer {
         }
     }
 
+    /// The token-endpoint response for an error (RFC 6749 §5.2), for a
+    /// caller answering by itself: `code` is an RFC code (`server_error`, ...).
+    #[napi(catch_unwind)]
+    pub fn error_response(&self, code: String, description: String) -> Result<NativeResponse> {
+        let code = core::ErrorCode::ALL
+            .into_iter()
+            .find(|c| c.as_str() == code)
+            .ok_or_else(|| Error::new(Status::InvalidArg, format!("{code:?} is not an OAuth error code")))?;
+        let err = core::OAuthError::new(code, description);
+        Ok(response(self.inner.error_response(&err)))
+    }
+
     /// The configuration as it is now, as JSON.
     #[napi(catch_unwind)]
     pub fn config_json(&self) -> String {

@@ -299,3 +299,12 @@ test('responses keep their headers as an ordered list of pairs, as in C and Pyth
   assert.equal(ropc.headerOf(resp, 'www-authenticate'), challenge[1], 'any case')
   assert.equal(ropc.headerOf(resp, 'X-Absent'), null)
 })
+
+test('errorResponse gives the core\'s ready response for an RFC code, and refuses another', () => {
+  const s = fresh()
+  const r = s.errorResponse('server_error', 'something broke')
+  assert.equal(r.status, 500)
+  assert.deepEqual(JSON.parse(r.body), { error: 'server_error', error_description: 'something broke' })
+  assert.equal(ropc.headerOf(r, 'cache-control'), 'no-store')
+  assert.throws(() => s.errorResponse('no_such_code', 'x'), /not an OAuth error code/)
+})

@@ -10,12 +10,15 @@ export type Next = (err?: unknown) => void;
  * paths; anything else goes to `next()` (or gets 404 without one).
  * @param {import('./server.js').Server} server
  * @param {{tokenPath?: string, introspectionPath?: string, revocationPath?: string}} [paths]
+ * @param {{log?: (message: string) => void}} [options] `log` receives app mistakes (default `console.error`)
  * @returns {(req: Request, res: Response, next?: Next) => Promise<void>}
  */
 export function tokenHandler(server: import("./server.js").Server, paths?: {
     tokenPath?: string;
     introspectionPath?: string;
     revocationPath?: string;
+}, options?: {
+    log?: (message: string) => void;
 }): (req: Request, res: Response, next?: Next) => Promise<void>;
 /**
  * A middleware `(req, res, next)`: the request must carry a bearer token that

@@ -185,6 +185,13 @@ export class Server {
     purgeExpired(): Promise<number>;
     /** @returns {number} */
     purgeExpiredSync(): number;
+    /**
+     * The token-endpoint response for an error (RFC 6749 §5.2), for a caller that
+     * answers by itself: `code` is an RFC code (`'server_error'`, `'invalid_request'`, ...).
+     * @param {string} code @param {string} description
+     * @returns {HttpResponse}
+     */
+    errorResponse(code: string, description: string): HttpResponse;
     /** The configuration as it is now (re-hashed passwords included), as JSON. @returns {string} */
     configJson(): string;
     #private;
