@@ -715,7 +715,12 @@ impl NativeServer {
         let code = core::ErrorCode::ALL
             .into_iter()
             .find(|c| c.as_str() == code)
-            .ok_or_else(|| Error::new(Status::InvalidArg, format!("{code:?} is not an OAuth error code")))?;
+            .ok_or_else(|| {
+                Error::new(
+                    Status::InvalidArg,
+                    format!("{code:?} is not an OAuth error code"),
+                )
+            })?;
         let err = core::OAuthError::new(code, description);
         Ok(response(self.inner.error_response(&err)))
     }
