@@ -365,3 +365,21 @@ def test_a_child_forked_after_sign_ins_still_verifies_passwords(config):
             raise AssertionError("the forked child hung verifying a password")
         time.sleep(0.05)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_every_public_name_in_the_stub_has_a_docstring():
+    """Editors show the stub's docstrings: none may be missing."""
+    import ast
+    import pathlib
+
+    stub = pathlib.Path(ropc.__file__).with_name("_ropc.pyi")
+    tree = ast.parse(stub.read_text(encoding="utf-8"))
+    missing = []
+    for node in tree.body:
+        if isinstance(node, (ast.ClassDef, ast.FunctionDef)) and not node.name.startswith("_"):
+            if not ast.get_docstring(node):
+                missing.append(node.name)
+            if isinstance(node, ast.ClassDef):
+                missing += [f"{node.name}.{f.name}" for f in node.body if isinstance(f, ast.FunctionDef)
+                            and not f.name.startswith("_") and not ast.get_docstring(f)]
+    assert not missing, f"no docstring: {missing}"

@@ -31,41 +31,54 @@ class Response:
     """An HTTP response: send status, headers and body as they are."""
 
     @property
-    def status(self) -> int: ...
+    def status(self) -> int:
+        """The HTTP status code."""
     @property
-    def headers(self) -> List[Tuple[str, str]]: ...
+    def headers(self) -> List[Tuple[str, str]]:
+        """The headers as (name, value) pairs, in order (a name may repeat)."""
     @property
-    def body(self) -> bytes: ...
+    def body(self) -> bytes:
+        """The body: JSON, or empty."""
 
 @final
 class TokenResponse:
     """A token response (RFC 6749 §5.1). Its repr hides the tokens."""
 
     @property
-    def access_token(self) -> str: ...
+    def access_token(self) -> str:
+        """The bearer access token (43 characters)."""
     @property
-    def token_type(self) -> str: ...
+    def token_type(self) -> str:
+        """Always ``Bearer``."""
     @property
-    def expires_in(self) -> int: ...
+    def expires_in(self) -> int:
+        """Seconds until the access token expires."""
     @property
-    def refresh_token(self) -> Optional[str]: ...
+    def refresh_token(self) -> Optional[str]:
+        """The refresh token, or None when the client gets none."""
     @property
-    def scope(self) -> str: ...
+    def scope(self) -> str:
+        """The granted scope, space-separated."""
 
 @final
 class Principal:
     """Who is calling a resource."""
 
     @property
-    def username(self) -> str: ...
+    def username(self) -> str:
+        """The resource owner."""
     @property
-    def client_id(self) -> str: ...
+    def client_id(self) -> str:
+        """The client the token was issued to."""
     @property
-    def scopes(self) -> List[str]: ...
+    def scopes(self) -> List[str]:
+        """The token's scopes."""
     @property
-    def groups(self) -> List[str]: ...
+    def groups(self) -> List[str]:
+        """The owner's groups (for the access rules)."""
     @property
-    def expires_at(self) -> int: ...
+    def expires_at(self) -> int:
+        """When the token expires, in seconds since the epoch."""
 
 @final
 class Owner:
@@ -75,9 +88,11 @@ class Owner:
         cls, groups: Optional[Iterable[str]] = None, enabled: bool = True, credential_version: Optional[int] = None
     ) -> "Owner": ...
     @property
-    def groups(self) -> List[str]: ...
+    def groups(self) -> List[str]:
+        """The owner's groups, for the access rules."""
     @property
-    def enabled(self) -> bool: ...
+    def enabled(self) -> bool:
+        """False for a disabled owner: refused like a wrong password."""
     @property
     def credential_version(self) -> Optional[int]:
         """A number the host changes whenever the owner's credentials change: a new one ends older tokens."""
@@ -102,44 +117,61 @@ class Server:
         *,
         host_accounts: Optional[HostAccounts] = None,
         authorize: Optional[_Authorize] = None,
-    ) -> "Server": ...
+    ) -> "Server":
+        """A server from a JSON configuration file; a missing file raises ``FileNotFoundError``."""
     def reload(self, config: Union[Mapping[str, Any], str, None] = None, **kwargs: Any) -> None:
         """Swaps in a new configuration without dropping a token; raises ``ConfigError``
         (changing nothing) when it is invalid or moves the store."""
-    def forget_owner(self, username: str) -> None: ...
-    def accounts_stats(self) -> dict[str, int]: ...
+    def forget_owner(self, username: str) -> None:
+        """Drops this process's cached state of an owner (host accounts)."""
+    def accounts_stats(self) -> dict[str, int]:
+        """What the account layer did: counts of host calls, paced answers and failures."""
     @property
-    def realm(self) -> str: ...
+    def realm(self) -> str:
+        """The realm of ``WWW-Authenticate`` challenges."""
     @property
     def calls_may_block(self) -> bool:
         """Whether calls that read tokens may block: a database store (SQLite, PostgreSQL), or host callbacks."""
-    def token_endpoint(self, method: str, headers: _Headers, body: _Body) -> Response: ...
-    def introspection_endpoint(self, method: str, headers: _Headers, body: _Body) -> Response: ...
-    def revocation_endpoint(self, method: str, headers: _Headers, body: _Body) -> Response: ...
+    def token_endpoint(self, method: str, headers: _Headers, body: _Body) -> Response:
+        """The token endpoint (RFC 6749 §3.2): the password and refresh_token grants. Send the response as it is."""
+    def introspection_endpoint(self, method: str, headers: _Headers, body: _Body) -> Response:
+        """The introspection endpoint (RFC 7662). Send the response as it is."""
+    def revocation_endpoint(self, method: str, headers: _Headers, body: _Body) -> Response:
+        """The revocation endpoint (RFC 7009). Send the response as it is."""
     def password_grant(
         self, client_id: str, client_secret: Optional[str], username: str, password: str, scope: Optional[str] = None
-    ) -> TokenResponse: ...
+    ) -> TokenResponse:
+        """The password grant; raises an ``OAuthError`` subclass when refused."""
     def refresh_grant(
         self, client_id: str, client_secret: Optional[str], refresh_token: str, scope: Optional[str] = None
-    ) -> TokenResponse: ...
+    ) -> TokenResponse:
+        """The refresh_token grant, with rotation; raises an ``OAuthError`` subclass when refused."""
     def introspect(
         self, client_id: str, client_secret: Optional[str], token: str, token_type_hint: Optional[str] = None
-    ) -> dict[str, Any]: ...
+    ) -> dict[str, Any]:
+        """Introspection (RFC 7662) by an authenticated client: the response as a dict."""
     def revoke(
         self, client_id: str, client_secret: Optional[str], token: str, token_type_hint: Optional[str] = None
-    ) -> None: ...
-    def check(self, access_token: str, resource: str, scope: Optional[str] = None) -> Principal: ...
-    def check_request(self, authorization: Optional[str], resource: str, scope: Optional[str] = None) -> Principal: ...
-    def hash_password(self, password: str) -> str: ...
-    def set_user_password_hash(self, username: str, password_hash: str) -> None: ...
-    def set_user_enabled(self, username: str, enabled: bool) -> None: ...
+    ) -> None:
+        """Revocation (RFC 7009); an unknown token succeeds."""
+    def check(self, access_token: str, resource: str, scope: Optional[str] = None) -> Principal:
+        """Stage 5 with the token itself: the ``Principal``, or an ``OAuthError`` carrying the RFC 6750 response."""
+    def check_request(self, authorization: Optional[str], resource: str, scope: Optional[str] = None) -> Principal:
+        """Stage 5 from the request's Authorization header (None when absent); as ``check``."""
+    def hash_password(self, password: str) -> str:
+        """An argon2id PHC hash with this server's parameters."""
+    def set_user_password_hash(self, username: str, password_hash: str) -> None:
+        """Replaces a configured user's hash and ends the user's tokens; raises ``AccountError``."""
+    def set_user_enabled(self, username: str, enabled: bool) -> None:
+        """Enables or disables a configured user (disabling ends the user's tokens); raises ``AccountError``."""
     def revoke_user_tokens(self, username: str) -> bool:
         """Ends every token of a user in every process sharing the store; False
         for an unknown user. Raises ``TemporarilyUnavailable`` if the store failed."""
     def purge_expired(self) -> int:
         """Drops expired and revoked tokens now; raises ``TemporarilyUnavailable``
         if the store failed."""
-    def config_json(self) -> str: ...
+    def config_json(self) -> str:
+        """The configuration as it is now (re-hashed passwords included), as JSON."""
 
 @final
 class ResourceGuard:
@@ -150,20 +182,27 @@ class ResourceGuard:
         """Swaps in the scopes and rules of a new configuration; raises ``ConfigError``
         (changing nothing) when it is invalid."""
     @property
-    def realm(self) -> str: ...
+    def realm(self) -> str:
+        """The realm of ``WWW-Authenticate`` challenges."""
     def introspection_request(
         self, token: str, client_id: str, client_secret: str
-    ) -> Tuple[List[Tuple[str, str]], bytes]: ...
-    def bearer_token(self, authorization: Optional[str]) -> str: ...
+    ) -> Tuple[List[Tuple[str, str]], bytes]:
+        """The introspection request for ``token``, authenticated as this resource server's client: (headers, body) to POST."""
+    def bearer_token(self, authorization: Optional[str]) -> str:
+        """Step one: the bearer token in an Authorization header; raises an ``OAuthError`` with the response to send."""
     def check_introspection(
         self, introspection: Union[str, bytes, Mapping[str, Any]], resource: str, scope: Optional[str] = None
-    ) -> Principal: ...
+    ) -> Principal:
+        """Step two: decides from the introspection response (str, bytes or dict)."""
 
 def hash_password(
     password: str, m_cost: Optional[int] = None, t_cost: Optional[int] = None, p_cost: Optional[int] = None
-) -> str: ...
-def generate_client_secret() -> Tuple[str, str]: ...
-def hash_client_secret(secret: str) -> str: ...
+) -> str:
+    """argon2id PHC hash of a password (OWASP's parameters unless given), with the GIL released."""
+def generate_client_secret() -> Tuple[str, str]:
+    """A new client secret (give it to the client once) and its ``sha256:`` hash for the configuration."""
+def hash_client_secret(secret: str) -> str:
+    """The ``sha256:`` hash of a generated client secret."""
 def resource_name(method: str, target: str, realm: str = "ropc") -> str:
     """The resource name of a request (method and raw request target) by ropc's one
     rule; raises ``InvalidRequest`` for a target a backend could read two ways."""
