@@ -132,6 +132,7 @@ lint: $(VENV)/.ready
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(VENV)/bin/ruff check bindings/python examples tests bench fuzz
 	python3 tests/msrv.py
+	python3 bench/readme_figures.py --check
 
 # `pip install ./bindings/python`, as a user would (a release build by cargo).
 python: $(VENV)/.ready
@@ -257,6 +258,7 @@ bench: $(BENCH_VENV)/.ready
 	cd bench/node && node bench.js > $(CURDIR)/$(RAW)/node.json
 	$(BENCH_PY) bench/report.py $(RAW) $(BENCH_OUT)
 	$(MAKE) --no-print-directory bench-stores
+	python3 bench/readme_figures.py
 
 # Refresh and bearer check on SQLite and PostgreSQL (a throwaway cluster,
 # fsync on), from Rust and Python, beside Authlib with SQLAlchemy on the
