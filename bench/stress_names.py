@@ -8,9 +8,7 @@ for 100,000 names, kept for a day).
 
     python3 bench/stress_names.py build/c/auth_server bench/results
 """
-import base64
 import concurrent.futures
-import hashlib
 import http.client
 import json
 import os
@@ -21,29 +19,16 @@ import tempfile
 import time
 import urllib.parse
 
-import ropc
+from stress_common import AUTH, rss_mib
+from stress_common import config as config_of
 
 exe, out_dir = sys.argv[1], sys.argv[2]
 NAMES, CONNECTIONS, NAME_BYTES = 100_000, 8, 200
 CHEAP = {"m_cost": 8, "t_cost": 1, "p_cost": 1}
 
 
-def rss_mib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+config = config_of(CHEAP)
 
-
-config = {
-    "password_hashing": CHEAP,
-    "scopes": [{"name": "read", "resources": ["GET /docs/*"]}],
-    "clients": [{"id": "app", "secret_hash": "sha256:" + hashlib.sha256(b"app-secret").hexdigest(),
-                 "grant_types": ["password"], "scopes": ["read"], "default_scopes": ["read"]}],
-    "users": [{"username": "alice", "password_hash": ropc.hash_password("alice-pw", **CHEAP)}],
-}
-auth = "Basic " + base64.b64encode(b"app:app-secret").decode()
 with tempfile.TemporaryDirectory() as tmp:
     path = os.path.join(tmp, "ropc.json")
     with open(path, "w") as f:
@@ -64,7 +49,7 @@ with tempfile.TemporaryDirectory() as tmp:
             name = secrets.token_hex(NAME_BYTES // 2)
             body = urllib.parse.urlencode({"grant_type": "password", "username": name, "password": "guess"})
             try:
-                conn.request("POST", "/token", body, {"Authorization": auth,
+                conn.request("POST", "/token", body, {"Authorization": AUTH,
                                                        "Content-Type": "application/x-www-form-urlencoded"})
                 r = conn.getresponse()
                 r.read()

@@ -6,9 +6,7 @@ memory stays flat instead of growing by 19 MiB per concurrent check.
 
     python3 bench/stress_passwords.py build/c/auth_server bench/results
 """
-import base64
 import concurrent.futures
-import hashlib
 import json
 import os
 import subprocess
@@ -19,27 +17,14 @@ import time
 import urllib.error
 import urllib.request
 
-import ropc
+from stress_common import AUTH, rss_mib
+from stress_common import config as config_of
 
 exe, out_dir = sys.argv[1], sys.argv[2]
 REQUESTS, CONNECTIONS = 1000, 200
 
 
-def rss_mib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
-config = {
-    "scopes": [{"name": "read", "resources": ["GET /docs/*"]}],
-    "clients": [{"id": "app", "secret_hash": "sha256:" + hashlib.sha256(b"app-secret").hexdigest(),
-                 "grant_types": ["password"], "scopes": ["read"], "default_scopes": ["read"]}],
-    "users": [{"username": "alice", "password_hash": ropc.hash_password("alice-pw")}],
-    "throttle": {"max_failures": 1000000, "lockout_seconds": 1, "forget_after_seconds": 2},
-}
+config = config_of(throttle={"max_failures": 1000000, "lockout_seconds": 1, "forget_after_seconds": 2})
 with tempfile.TemporaryDirectory() as tmp:
     path = os.path.join(tmp, "ropc.json")
     with open(path, "w") as f:
@@ -47,11 +32,10 @@ with tempfile.TemporaryDirectory() as tmp:
     proc = subprocess.Popen([exe, "--config", path, "--port", "0", "--per-ip", "1000", "--max-connections", "1000"],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     url = proc.stdout.readline().split()[-1] + "/token"
-    auth = "Basic " + base64.b64encode(b"app:app-secret").decode()
 
     def grant(_):
         req = urllib.request.Request(url, data=b"grant_type=password&username=alice&password=alice-pw",
-                                     headers={"Authorization": auth,
+                                     headers={"Authorization": AUTH,
                                               "Content-Type": "application/x-www-form-urlencoded"})
         try:
             with urllib.request.urlopen(req, timeout=120) as r:

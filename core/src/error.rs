@@ -67,6 +67,11 @@ impl ErrorCode {
         }
     }
 
+    /// The code named `name` on the wire (`"invalid_grant"`), if it is one.
+    pub fn parse(name: &str) -> Option<ErrorCode> {
+        ErrorCode::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+
     /// [`ErrorCode::as_str`], NUL-terminated (for the C ABI): the one table
     /// of the codes' names.
     pub const fn as_c_str(self) -> &'static std::ffi::CStr {

@@ -75,7 +75,7 @@ pub use config::{
     DEFAULT_REFRESH_TTL,
 };
 pub use error::{AccountError, ConfigError, ErrorCode, OAuthError, RETRY_AFTER_SECS};
-pub use http::{ClientCredentials, HttpRequest, HttpResponse, MAX_BODY_BYTES};
+pub use http::{json_exact, ClientCredentials, HttpRequest, HttpResponse, MAX_BODY_BYTES};
 pub use password::{
     argon2_verifications_on_this_thread, hash_password, HashError, HashParams, ParamsError,
     PhcError, MAX_PASSWORD_BYTES,

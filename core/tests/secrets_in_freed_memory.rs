@@ -137,22 +137,11 @@ fn no_freed_memory_ever_held_a_password_secret_or_token() {
             "the graveyard keeps freed blocks"
         );
     }
-    let mut left = Vec::new();
-    for (what, needle) in [
+    let secrets: &[(&str, &[u8])] = &[
         ("the password", PASSWORD.as_bytes()),
         ("the password, form-encoded", PASSWORD_FORM.as_bytes()),
         ("the client secret", SECRET.as_bytes()),
-    ] {
-        let n = graveyard::count(&freed, needle);
-        if n > 0 {
-            left.push(format!("{what}: {n} copies"));
-        }
-    }
-    for (i, t) in tokens.iter().enumerate() {
-        let n = graveyard::count(&freed, t.as_bytes());
-        if n > 0 {
-            left.push(format!("token {i}: {n} copies"));
-        }
-    }
+    ];
+    let left = graveyard::leftovers(&freed, secrets, &tokens);
     assert!(left.is_empty(), "left in freed memory: {left:?}");
 }

@@ -118,22 +118,11 @@ fn no_freed_memory_ever_held_a_password_secret_or_token() {
     drop(header);
     let freed = graveyard::disarm();
 
-    let mut left = Vec::new();
-    for (what, needle) in [
+    let secrets: &[(&str, &[u8])] = &[
         ("the password", PASSWORD.as_bytes()),
         ("the client secret", SECRET.as_bytes()),
-    ] {
-        let n = graveyard::count(&freed, needle);
-        if n > 0 {
-            left.push(format!("{what}: {n} copies"));
-        }
-    }
-    for (i, t) in tokens.iter().enumerate() {
-        let n = graveyard::count(&freed, t.as_bytes());
-        if n > 0 {
-            left.push(format!("token {i}: {n} copies"));
-        }
-    }
+    ];
+    let left = graveyard::leftovers(&freed, secrets, &tokens);
     assert!(!freed.is_empty(), "the graveyard kept the freed blocks");
     assert!(left.is_empty(), "left in freed memory: {left:?}");
     drop(body);

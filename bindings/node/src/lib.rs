@@ -32,16 +32,6 @@ pub struct NativeResponse {
     pub body: Buffer,
 }
 
-/// A refusal: the RFC error code (absent for a request without credentials)
-/// and the ready response.
-#[napi(object)]
-pub struct NativeError {
-    pub code: Option<String>,
-    pub description: String,
-    pub scope: Option<String>,
-    pub response: NativeResponse,
-}
-
 /// A token response.
 #[napi(object)]
 pub struct NativeTokens {
@@ -114,18 +104,22 @@ pub enum Failure {
 /// failure as JSON, which the JS layer (`errors.js`) parses into its class.
 const THROWN: &str = "\u{1}ropc:";
 
-/// The JS error for `failure`.
-fn thrown(_env: napi::sys::napi_env, failure: Failure) -> Error {
+/// The JS error for `failure`: the failure as JSON after `THROWN`.
+fn thrown(failure: Failure) -> Error {
     let json = match failure {
         Failure::Refused(r) => {
-            let e = native_error(r);
             let response = serde_json::json!({
-                "status": e.response.status,
-                "headers": e.response.headers.iter().map(|h| [&h.name, &h.value]).collect::<Vec<_>>(),
-                "body": String::from_utf8_lossy(&e.response.body),
+                "status": r.response.status,
+                "headers": r.response.headers,
+                "body": r.response.body,
             });
-            serde_json::json!({"ropc": "oauth", "code": e.code, "description": e.description,
-                               "scope": e.scope, "response": response})
+            serde_json::json!({
+                "ropc": "oauth",
+                "code": r.error.as_ref().map(|e| e.code().as_str()),
+                "description": r.error.as_ref().map_or(core::NO_CREDENTIALS, |e| e.description()),
+                "scope": r.error.as_ref().and_then(|e| e.scope()),
+                "response": response,
+            })
         }
         Failure::Argument(message) => serde_json::json!({"ropc": "argument", "message": message}),
         Failure::Config(e) => {
@@ -200,19 +194,6 @@ fn response(mut r: core::HttpResponse) -> NativeResponse {
     }
 }
 
-fn native_error(r: Refused) -> NativeError {
-    NativeError {
-        code: r.error.as_ref().map(|e| e.code().as_str().to_string()),
-        description: r
-            .error
-            .as_ref()
-            .map_or(core::NO_CREDENTIALS, |e| e.description())
-            .to_string(),
-        scope: r.error.as_ref().and_then(|e| e.scope().map(String::from)),
-        response: response(r.response),
-    }
-}
-
 /// A job's result as the value to return, or the failure to throw.
 fn split(done: Done) -> std::result::Result<Value, Failure> {
     Ok(match done {
@@ -267,8 +248,8 @@ impl Task for Job {
         run(f)
     }
 
-    fn resolve(&mut self, env: Env, done: Done) -> Result<Value> {
-        split(done).map_err(|f| thrown(env.raw(), f))
+    fn resolve(&mut self, _env: Env, done: Done) -> Result<Value> {
+        split(done).map_err(thrown)
     }
 }
 
@@ -276,8 +257,8 @@ fn job(f: impl FnOnce() -> Done + Send + 'static) -> AsyncTask<Job> {
     AsyncTask::new(Job(Some(Box::new(f))))
 }
 
-fn now(env: Env, f: impl FnOnce() -> Done + Send + 'static) -> Result<Value> {
-    split(run(Box::new(f))?).map_err(|f| thrown(env.raw(), f))
+fn now(f: impl FnOnce() -> Done + Send + 'static) -> Result<Value> {
+    split(run(Box::new(f))?).map_err(thrown)
 }
 
 fn credentials(client_id: String, client_secret: Option<Secret>) -> core::ClientCredentials {
@@ -379,9 +360,9 @@ macro_rules! twin {
             }
 
             #[napi(catch_unwind)]
-            pub fn $sync_name(&self, env: Env, $($arg: $ty),*) -> Result<Value> {
+            pub fn $sync_name(&self, $($arg: $ty),*) -> Result<Value> {
                 self.refuse_sync()?;
-                now(env, $builder(Arc::clone(&self.inner), $($arg),*))
+                now($builder(Arc::clone(&self.inner), $($arg),*))
             }
         }
     };
@@ -649,14 +630,12 @@ impl NativeServer {
     #[napi(catch_unwind)]
     pub fn check(
         &self,
-        env: Env,
         access_token: Secret,
         resource: String,
         scope: Option<String>,
     ) -> Result<String> {
         self.refuse_sync()?;
         packed(
-            env,
             self.inner
                 .check(access_token.as_str(), &resource, scope.as_deref())
                 .map_err(|e| from_refusal(core::Refusal::for_error(e, &self.inner.realm()))),
@@ -667,14 +646,12 @@ impl NativeServer {
     #[napi(catch_unwind)]
     pub fn check_request(
         &self,
-        env: Env,
         authorization: OptSecret,
         resource: String,
         scope: Option<String>,
     ) -> Result<String> {
         self.refuse_sync()?;
         packed(
-            env,
             self.inner
                 .check_request(opt(&authorization), &resource, scope.as_deref())
                 .map_err(from_refusal),
@@ -712,15 +689,12 @@ impl NativeServer {
     /// caller answering by itself: `code` is an RFC code (`server_error`, ...).
     #[napi(catch_unwind)]
     pub fn error_response(&self, code: String, description: String) -> Result<NativeResponse> {
-        let code = core::ErrorCode::ALL
-            .into_iter()
-            .find(|c| c.as_str() == code)
-            .ok_or_else(|| {
-                Error::new(
-                    Status::InvalidArg,
-                    format!("{code:?} is not an OAuth error code"),
-                )
-            })?;
+        let code = core::ErrorCode::parse(&code).ok_or_else(|| {
+            Error::new(
+                Status::InvalidArg,
+                format!("{code:?} is not an OAuth error code"),
+            )
+        })?;
         let err = core::OAuthError::new(code, description);
         Ok(response(self.inner.error_response(&err)))
     }
@@ -735,7 +709,7 @@ impl NativeServer {
 /// A principal as `username \0 client_id \0 scopes \0 groups \0 expires_at`
 /// (scopes separated by spaces, groups by U+0001; names in the registry
 /// hold no control characters), or the refusal thrown. `args.js` unpacks it.
-fn packed(env: Env, result: std::result::Result<core::Principal, Refused>) -> Result<String> {
+fn packed(result: std::result::Result<core::Principal, Refused>) -> Result<String> {
     match result {
         Ok(p) => Ok(format!(
             "{}\0{}\0{}\0{}\0{}",
@@ -745,7 +719,7 @@ fn packed(env: Env, result: std::result::Result<core::Principal, Refused>) -> Re
             p.groups.join("\u{1}"),
             p.expires_at
         )),
-        Err(r) => Err(thrown(env.raw(), Failure::Refused(r))),
+        Err(r) => Err(thrown(Failure::Refused(r))),
     }
 }
 
@@ -762,22 +736,22 @@ pub struct NativeAccountsStats {
 /// The resource name of a request by ropc's one rule, or the RFC 6750
 /// refusal (for `realm`) of a target a backend could read two ways.
 #[napi(catch_unwind)]
-pub fn resource_name(env: Env, method: String, target: String, realm: String) -> Result<String> {
+pub fn resource_name(method: String, target: String, realm: String) -> Result<String> {
     core::resource_name(&method, &target).map_err(|e| {
         let refusal = from_refusal(core::Refusal::for_error(e, &realm));
-        thrown(env.raw(), Failure::Refused(refusal))
+        thrown(Failure::Refused(refusal))
     })
 }
 
 /// A server from a JSON configuration, or what is wrong with it.
 #[napi(catch_unwind)]
-pub fn create_server(env: Env, json: String) -> Result<NativeServer> {
+pub fn create_server(json: String) -> Result<NativeServer> {
     match core::Server::from_json(&json) {
         Ok(s) => Ok(NativeServer {
             inner: Arc::new(s),
             js_callbacks: false,
         }),
-        Err(e) => Err(thrown(env.raw(), Failure::Config(e))),
+        Err(e) => Err(thrown(Failure::Config(e))),
     }
 }
 
@@ -785,7 +759,6 @@ pub fn create_server(env: Env, json: String) -> Result<NativeServer> {
 /// (`authorize`) are JavaScript's, reached through `dispatch(id, request)`.
 #[napi(catch_unwind)]
 pub fn create_server_with_callbacks(
-    env: Env,
     json: String,
     dispatch: Function<'_, (u32, crate::secret::Secret), Unknown<'static>>,
     accounts: bool,
@@ -793,7 +766,7 @@ pub fn create_server_with_callbacks(
 ) -> Result<NativeServer> {
     let config = match core::Config::from_json(&json) {
         Ok(c) => c,
-        Err(e) => return Err(thrown(env.raw(), Failure::Config(e))),
+        Err(e) => return Err(thrown(Failure::Config(e))),
     };
     // Weak: the server must not keep the process alive by itself.
     let tsfn: callbacks::Dispatch = dispatch
@@ -818,7 +791,7 @@ pub fn create_server_with_callbacks(
             inner: Arc::new(s),
             js_callbacks: true,
         }),
-        Err(e) => Err(thrown(env.raw(), Failure::Config(e))),
+        Err(e) => Err(thrown(Failure::Config(e))),
     }
 }
 
@@ -838,10 +811,10 @@ impl NativeGuard {
 
     /// Swaps in the scopes and rules of a new configuration, or says what is wrong.
     #[napi(catch_unwind)]
-    pub fn reload(&self, env: Env, json: String) -> Result<()> {
+    pub fn reload(&self, json: String) -> Result<()> {
         self.inner
             .reload_json(&json)
-            .map_err(|e| thrown(env.raw(), Failure::Config(e)))
+            .map_err(|e| thrown(Failure::Config(e)))
     }
 
     /// The introspection request for `token`, authenticated as this
@@ -866,18 +839,17 @@ impl NativeGuard {
 
     /// Step one: the bearer token (in `text`) or the refusal.
     #[napi(catch_unwind)]
-    pub fn bearer_token(&self, env: Env, authorization: OptSecret) -> Result<Secret> {
+    pub fn bearer_token(&self, authorization: OptSecret) -> Result<Secret> {
         self.inner
             .bearer_token(opt(&authorization))
             .map(|t| Secret(t.to_string()))
-            .map_err(|r| thrown(env.raw(), Failure::Refused(from_refusal(r))))
+            .map_err(|r| thrown(Failure::Refused(from_refusal(r))))
     }
 
     /// Step two: decides from the introspection response's JSON.
     #[napi(catch_unwind)]
     pub fn check_introspection(
         &self,
-        env: Env,
         introspection_json: String,
         resource: String,
         scope: Option<String>,
@@ -887,16 +859,16 @@ impl NativeGuard {
             &resource,
             scope.as_deref(),
         );
-        split(Done::Principal(r.map_err(from_refusal))).map_err(|f| thrown(env.raw(), f))
+        split(Done::Principal(r.map_err(from_refusal))).map_err(thrown)
     }
 }
 
 /// A guard from a JSON configuration, or what is wrong with it.
 #[napi(catch_unwind)]
-pub fn create_guard(env: Env, json: String) -> Result<NativeGuard> {
+pub fn create_guard(json: String) -> Result<NativeGuard> {
     match core::Config::from_json(&json).and_then(|c| core::ResourceGuard::new(&c)) {
         Ok(g) => Ok(NativeGuard { inner: g }),
-        Err(e) => Err(thrown(env.raw(), Failure::Config(e))),
+        Err(e) => Err(thrown(Failure::Config(e))),
     }
 }
 
@@ -931,13 +903,12 @@ pub fn hash_password(
 /// argon2id PHC hash of a password, blocking the calling thread.
 #[napi(catch_unwind)]
 pub fn hash_password_sync(
-    env: Env,
     password: Secret,
     m_cost: Option<u32>,
     t_cost: Option<u32>,
     p_cost: Option<u32>,
 ) -> Result<Value> {
-    now(env, hash_job(password, m_cost, t_cost, p_cost))
+    now(hash_job(password, m_cost, t_cost, p_cost))
 }
 
 /// A new client secret and its `sha256:` hash, as `[secret, hash]`.

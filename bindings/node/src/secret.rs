@@ -68,23 +68,8 @@ pub fn bytes(b: &[u8]) -> zeroize::Zeroizing<Vec<u8>> {
     zeroize::Zeroizing::new(b.to_vec())
 }
 
-/// `value` as JSON in a string allocated once at its exact size (no
-/// outgrown buffer is left holding part of it), zeroed when dropped.
+/// `value` as JSON in a string allocated once at its exact size (the core's
+/// `json_exact`), zeroed when dropped.
 pub fn json(value: &impl serde::Serialize) -> Secret {
-    struct Count(usize);
-    impl std::io::Write for Count {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0 += buf.len();
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut count = Count(0);
-    // Serializing plain strings and numbers to memory cannot fail.
-    let _ = serde_json::to_writer(&mut count, value);
-    let mut out = Vec::with_capacity(count.0);
-    let _ = serde_json::to_writer(&mut out, value);
-    Secret(String::from_utf8(out).unwrap_or_default())
+    Secret(ropc_core::json_exact(value))
 }

@@ -100,3 +100,26 @@ pub fn count(haystack: &[u8], needle: &[u8]) -> usize {
         .filter(|w| *w == needle)
         .count()
 }
+
+/// What of `secrets` (named) and `tokens` (numbered) is left in `freed`:
+/// one line per secret found, with how many copies.
+pub fn leftovers<T: AsRef<[u8]>>(
+    freed: &[u8],
+    secrets: &[(&str, &[u8])],
+    tokens: &[T],
+) -> Vec<String> {
+    let named = secrets
+        .iter()
+        .map(|(what, needle)| (what.to_string(), *needle));
+    let numbered = tokens
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (format!("token {i}"), t.as_ref()));
+    named
+        .chain(numbered)
+        .filter_map(|(what, needle)| match count(freed, needle) {
+            0 => None,
+            n => Some(format!("{what}: {n} copies")),
+        })
+        .collect()
+}
