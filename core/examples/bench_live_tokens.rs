@@ -95,6 +95,7 @@ fn main() {
             t_cost: 1,
             p_cost: 1,
         };
+        config.allow_weak_password_hashing = true;
         let server = Server::builder(config)
             .store(store.clone())
             .build()

@@ -60,6 +60,7 @@ fn main() {
         .rule(RuleConfig::new(&["GET /invoices/*"]).groups(&["finance"]))
         .rule(RuleConfig::new(&["GET /users/{username}/*"]).users(&["*"]));
     config.password_hashing = demo;
+    config.allow_weak_password_hashing = true;
     let server = Server::from_config(config).expect("a valid configuration");
 
     let basic = format!(

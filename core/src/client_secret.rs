@@ -75,7 +75,7 @@ impl SecretHash {
             out.copy_from_slice(&bytes);
             Ok(SecretHash::Sha256(out))
         } else if s.starts_with("$argon2") {
-            PasswordHashed::parse(s)
+            PasswordHashed::parse_argon2(s)
                 .map(|h| SecretHash::Argon2(Box::new(h)))
                 .map_err(SecretHashError::Phc)
         } else {
@@ -105,7 +105,7 @@ pub(crate) fn dummy_secret<'a>(
     let secret = encode(&raw);
     let argon2 = clients
         .filter_map(|c| match &c.secret {
-            Some(SecretHash::Argon2(h)) => Some(h.params()),
+            Some(SecretHash::Argon2(h)) => h.params(),
             _ => None,
         })
         .max_by_key(|p| (u64::from(p.m_cost) * u64::from(p.t_cost), p.p_cost));

@@ -33,6 +33,11 @@ pub struct Config {
     /// argon2id parameters for new hashes (and re-hashing on login).
     #[serde(default)]
     pub password_hashing: HashParams,
+    /// Accepts `password_hashing` below OWASP's minimums (see
+    /// [`HashParams::is_strong`]). For tests only: a server refuses weak
+    /// parameters unless this is set.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_weak_password_hashing: bool,
     /// Per-account throttling of failed password attempts.
     #[serde(default)]
     pub throttle: ThrottleConfig,
@@ -205,6 +210,7 @@ impl Default for Config {
             access_token_ttl: DEFAULT_ACCESS_TTL,
             refresh_token_ttl: DEFAULT_REFRESH_TTL,
             password_hashing: HashParams::OWASP,
+            allow_weak_password_hashing: false,
             throttle: ThrottleConfig::default(),
             scopes: Vec::new(),
             clients: Vec::new(),

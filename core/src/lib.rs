@@ -24,6 +24,7 @@ mod clock;
 mod config;
 mod error;
 mod http;
+pub mod legacy_hash;
 mod password;
 mod pattern;
 mod registry;

@@ -71,6 +71,22 @@ impl HashParams {
     pub fn validate(self) -> Result<(), ParamsError> {
         self.to_argon2().map(|_| ())
     }
+
+    /// OWASP's equally strong argon2id settings (memory in KiB, passes),
+    /// from its Password Storage Cheat Sheet: parameters at least as costly
+    /// as one of them (and at least one lane) are [`HashParams::is_strong`].
+    pub const OWASP_MINIMUMS: [(u32, u32); 5] =
+        [(47104, 1), (19456, 2), (12288, 3), (9216, 4), (7168, 5)];
+
+    /// Whether these parameters meet one of OWASP's minimums
+    /// ([`HashParams::OWASP_MINIMUMS`]). A server refuses weaker ones unless
+    /// its configuration sets `allow_weak_password_hashing` (for tests).
+    pub fn is_strong(self) -> bool {
+        self.p_cost >= 1
+            && Self::OWASP_MINIMUMS
+                .iter()
+                .any(|&(m, t)| self.m_cost >= m && self.t_cost >= t)
+    }
 }
 
 impl Default for HashParams {
@@ -197,19 +213,30 @@ pub fn hash_password(password: &str, params: HashParams) -> Result<String, HashE
         .map_err(|e| HashError::Failed(e.to_string()))
 }
 
-/// A parsed, validated argon2 PHC string. Its `Debug` shows only the
+/// A parsed, validated password hash: argon2 (a PHC string), or one of the
+/// legacy formats an existing user base brings (bcrypt, PBKDF2, scrypt: see
+/// [`crate::legacy_hash`]), which verify and are re-hashed to argon2id on the
+/// next successful login. Its `Debug` shows only the algorithm and the
 /// parameters, never the salt or hash.
 #[derive(Clone)]
 pub struct PasswordHashed {
-    phc: PasswordHash,
-    params: HashParams,
+    /// The string as given.
+    encoded: Arc<str>,
+    /// argon2's parameters; `None` for a legacy hash.
+    params: Option<HashParams>,
     is_argon2id: bool,
     /// What a verification needs, decoded once: shared with the pool.
     prepared: Arc<Prepared>,
 }
 
-/// A hash's algorithm, parameters, salt and expected output, decoded.
-struct Prepared {
+/// A hash decoded for verification.
+enum Prepared {
+    Argon2(Argon2Hash),
+    Legacy(crate::legacy_hash::Legacy),
+}
+
+/// An argon2 hash's algorithm, parameters, salt and expected output.
+struct Argon2Hash {
     algorithm: Algorithm,
     version: Version,
     params: Params,
@@ -219,18 +246,37 @@ struct Prepared {
 
 impl fmt::Debug for PasswordHashed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "PasswordHashed({}, {:?})",
-            self.phc.algorithm.as_str(),
-            self.params
-        )
+        match &*self.prepared {
+            Prepared::Argon2(a) => write!(
+                f,
+                "PasswordHashed({}, {:?})",
+                a.algorithm.as_str(),
+                self.params
+            ),
+            Prepared::Legacy(l) => write!(f, "PasswordHashed({})", l.name()),
+        }
     }
 }
 
 impl PasswordHashed {
-    /// Parses an argon2 PHC string (argon2id, argon2i or argon2d, version 0x13).
-    pub fn parse(phc: &str) -> Result<PasswordHashed, PhcError> {
+    /// Parses a password hash: an argon2 PHC string (argon2id, argon2i or
+    /// argon2d, version 0x13), or a bcrypt, PBKDF2 or scrypt hash in one of
+    /// the formats [`crate::legacy_hash`] lists.
+    pub fn parse(hash: &str) -> Result<PasswordHashed, PhcError> {
+        match crate::legacy_hash::parse(hash) {
+            Some(Ok(legacy)) => Ok(PasswordHashed {
+                encoded: hash.into(),
+                params: None,
+                is_argon2id: false,
+                prepared: Arc::new(Prepared::Legacy(legacy)),
+            }),
+            Some(Err(why)) => Err(PhcError::Invalid(why)),
+            None => Self::parse_argon2(hash),
+        }
+    }
+
+    /// Parses an argon2 PHC string only (client secrets).
+    pub(crate) fn parse_argon2(phc: &str) -> Result<PasswordHashed, PhcError> {
         let parsed = PasswordHash::new(phc).map_err(|e| PhcError::Malformed(e.to_string()))?;
         let alg = parsed.algorithm.as_str();
         if !matches!(alg, "argon2id" | "argon2i" | "argon2d") {
@@ -240,7 +286,7 @@ impl PasswordHashed {
             return Err(PhcError::Incomplete);
         }
         let p = Params::try_from(&parsed).map_err(|e| PhcError::Invalid(e.to_string()))?;
-        let prepared = Prepared {
+        let prepared = Argon2Hash {
             algorithm: Algorithm::try_from(alg)
                 .map_err(|e| PhcError::Invalid(format!("algorithm: {e}")))?,
             version: Version::try_from(parsed.version.unwrap_or(0x13))
@@ -254,20 +300,20 @@ impl PasswordHashed {
                 .unwrap_or_default(),
         };
         Ok(PasswordHashed {
-            prepared: Arc::new(prepared),
+            encoded: parsed.to_string().into(),
+            prepared: Arc::new(Prepared::Argon2(prepared)),
             is_argon2id: alg == "argon2id" && parsed.version.unwrap_or(0x13) == 0x13,
-            params: HashParams {
+            params: Some(HashParams {
                 m_cost: p.m_cost(),
                 t_cost: p.t_cost(),
                 p_cost: p.p_cost(),
-            },
-            phc: parsed,
+            }),
         })
     }
 
-    /// The PHC string.
+    /// The hash string (for argon2, the PHC string in its canonical form).
     pub fn to_phc_string(&self) -> String {
-        self.phc.to_string()
+        self.encoded.to_string()
     }
 
     /// Whether `password` matches, verified on the bounded pool under the
@@ -277,15 +323,17 @@ impl PasswordHashed {
         permit.run(Arc::clone(&self.prepared), password)
     }
 
-    /// The parameters the hash was made with.
-    pub(crate) fn params(&self) -> HashParams {
+    /// The argon2 parameters the hash was made with (`None` for a legacy
+    /// hash).
+    pub(crate) fn params(&self) -> Option<HashParams> {
         self.params
     }
 
-    /// Whether the hash was made with other parameters than `current`, so
-    /// that it should be re-hashed after the next successful login.
+    /// Whether the hash was made with another algorithm or other parameters
+    /// than `current`, so that it should be re-hashed after the next
+    /// successful login.
     pub fn needs_rehash(&self, current: HashParams) -> bool {
-        !self.is_argon2id || self.params != current
+        !self.is_argon2id || self.params != Some(current)
     }
 }
 
@@ -432,22 +480,26 @@ fn work(rx: &Mutex<std::sync::mpsc::Receiver<Job>>) {
             Ok(job) => job,
             Err(_) => return,
         };
-        let p = &job.prepared;
-        let need = p.params.block_count();
-        if blocks.len() < need {
-            blocks.resize(need, Block::default());
-        }
-        let mut out = Zeroizing::new(vec![0u8; p.expected.len()]);
-        let ok = Argon2::new(p.algorithm, p.version, p.params.clone())
-            .hash_password_into_with_memory(
-                &job.password,
-                &p.salt,
-                &mut out[..],
-                &mut blocks[..need],
-            )
-            .is_ok()
-            && !p.expected.is_empty()
-            && bool::from(out.as_slice().ct_eq(&p.expected));
+        let ok = match &*job.prepared {
+            Prepared::Argon2(p) => {
+                let need = p.params.block_count();
+                if blocks.len() < need {
+                    blocks.resize(need, Block::default());
+                }
+                let mut out = Zeroizing::new(vec![0u8; p.expected.len()]);
+                Argon2::new(p.algorithm, p.version, p.params.clone())
+                    .hash_password_into_with_memory(
+                        &job.password,
+                        &p.salt,
+                        &mut out[..],
+                        &mut blocks[..need],
+                    )
+                    .is_ok()
+                    && !p.expected.is_empty()
+                    && bool::from(out.as_slice().ct_eq(&p.expected))
+            }
+            Prepared::Legacy(legacy) => legacy.verify(&job.password),
+        };
         let _ = job.reply.send(ok);
     }
 }
@@ -533,9 +585,10 @@ mod tests {
     }
 
     #[test]
-    fn rejects_non_argon2() {
+    fn rejects_what_is_no_known_hash() {
         assert!(PasswordHashed::parse("plaintext").is_err());
-        assert!(PasswordHashed::parse("$scrypt$ln=16,r=8,p=1$aM15713r3Xsvxbi31lqr1Q$nFNh2CVHVjNldFVKDHDlm4CbdRSCdEBsjjJxD+iCs5E").is_err());
+        assert!(PasswordHashed::parse("$md5$abc$def").is_err());
+        assert!(PasswordHashed::parse_argon2("$scrypt$ln=16,r=8,p=1$aM15713r3Xsvxbi31lqr1Q$nFNh2CVHVjNldFVKDHDlm4CbdRSCdEBsjjJxD+iCs5E").is_err());
     }
 
     #[test]

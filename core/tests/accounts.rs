@@ -128,6 +128,7 @@ fn config() -> Config {
         )
         .rule(RuleConfig::new(&["* /docs/*"]).groups(&["staff"]));
     c.password_hashing = CHEAP;
+    c.allow_weak_password_hashing = true;
     c.throttle = ThrottleConfig {
         max_failures: 3,
         lockout_seconds: 100,

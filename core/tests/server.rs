@@ -38,6 +38,7 @@ fn config() -> Config {
         )
         .rule(RuleConfig::new(&["* /docs/*"]).groups(&["staff"]));
     c.password_hashing = CHEAP;
+    c.allow_weak_password_hashing = true;
     c.throttle = ThrottleConfig {
         max_failures: 3,
         lockout_seconds: 100,
@@ -864,4 +865,155 @@ fn absurd_numbers_are_refused_at_load() {
         }
     )
     .is_err());
+}
+
+/// Hashes of "correct horse" made by other implementations (bcryptjs,
+/// Django's format, Werkzeug 3's scrypt, passlib's PBKDF2).
+const LEGACY: [(&str, &str); 4] = [
+    ("bcrypt", "$2b$04$JePKT4kBM3.D4htYF7jHoufVCTflajOeQAeHGGfbImlmvSDzVXQq6"),
+    ("django", "pbkdf2_sha256$1000$djangosalt123$WrZ0z9pVNKU2hkBgWfZabSktS5se+Mf84aO/j4oNU6E="),
+    ("werkzeug", "scrypt:1024:8:1$ZfUdmObqKNVeHuEv$726f955b0cb6ee302b53d3dbd22e1b2f8e67f2bca6b02df08f809c90b0e6d3a703e6da99894936511a5ef76382190010e156d901958b83d05566598012beb19d"),
+    ("passlib", "$pbkdf2-sha256$1000$MDEyMzQ1Njc4OWFiY2RlZg$cBg8D2DungRB9k76szThf5ehfyBz991ay6PT8Srwk4M"),
+];
+
+#[test]
+fn a_user_base_of_bcrypt_pbkdf2_and_scrypt_logs_in_and_moves_to_argon2id() {
+    let mut c = config();
+    for (name, hash) in LEGACY {
+        c = c.user(UserConfig::new(name, hash).groups(&["staff"]));
+    }
+    let f = fixture_with(c);
+    for (name, hash) in LEGACY {
+        let before = f.server.config();
+        let configured = before.users.iter().find(|u| u.username == name).unwrap();
+        assert_eq!(configured.password_hash, hash, "unchanged until a login");
+        // A wrong password neither logs in nor re-hashes.
+        assert!(f
+            .server
+            .password_grant(&f.app, name, "correct horsf", None)
+            .is_err());
+        assert_eq!(
+            f.server
+                .config()
+                .users
+                .iter()
+                .find(|u| u.username == name)
+                .unwrap()
+                .password_hash,
+            hash
+        );
+        let t = f
+            .server
+            .password_grant(&f.app, name, "correct horse", None)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(f.server.check(&t.access_token, "GET /docs/a", None).is_ok());
+        let after = f.server.config();
+        let rehashed = &after
+            .users
+            .iter()
+            .find(|u| u.username == name)
+            .unwrap()
+            .password_hash;
+        assert!(
+            rehashed.starts_with("$argon2id$v=19$m=64,t=1,p=1$"),
+            "{name}: {rehashed}"
+        );
+        // The new hash is the same password, and the tokens live on.
+        assert!(f
+            .server
+            .password_grant(&f.app, name, "correct horse", None)
+            .is_ok());
+        assert!(f.server.check(&t.access_token, "GET /docs/a", None).is_ok());
+    }
+}
+
+#[test]
+fn a_legacy_hash_beyond_the_cost_limits_is_a_configuration_error_at_its_path() {
+    let c = config().user(UserConfig::new(
+        "bob",
+        "$2b$20$JePKT4kBM3.D4htYF7jHoufVCTflajOeQAeHGGfbImlmvSDzVXQq6",
+    ));
+    let err = Server::from_config(c).unwrap_err();
+    assert_eq!(err.path(), "users[1].password_hash");
+    assert!(err.to_string().contains("bcrypt"), "{err}");
+}
+
+#[test]
+fn argon2_parameters_below_owasp_s_minimums_are_refused_unless_allowed() {
+    let mut c = config();
+    c.allow_weak_password_hashing = false;
+    let err = Server::from_config(c.clone()).unwrap_err();
+    assert_eq!(err.path(), "password_hashing");
+    assert!(err.to_string().contains("below OWASP's minimums"), "{err}");
+    assert!(
+        err.to_string().contains("allow_weak_password_hashing"),
+        "{err}"
+    );
+    // The same check on a reload, and in a JSON document.
+    let f = fixture();
+    assert_eq!(
+        f.server.reload(c.clone()).unwrap_err().path(),
+        "password_hashing"
+    );
+    let json = config().to_json();
+    assert!(json.contains("\"allow_weak_password_hashing\": true"));
+    assert!(Server::from_json(&json).is_ok());
+    assert_eq!(
+        Server::from_json(&json.replace(
+            "\"allow_weak_password_hashing\": true",
+            "\"allow_weak_password_hashing\": false"
+        ))
+        .unwrap_err()
+        .path(),
+        "password_hashing"
+    );
+    // Each of OWASP's settings is strong; with a KiB less memory, none is.
+    for (m, t) in HashParams::OWASP_MINIMUMS {
+        let p = HashParams {
+            m_cost: m,
+            t_cost: t,
+            p_cost: 1,
+        };
+        assert!(p.is_strong(), "{p:?}");
+        let less = HashParams { m_cost: m - 1, ..p };
+        assert!(!less.is_strong(), "{less:?}");
+    }
+    assert!(HashParams::OWASP.is_strong());
+    assert!(!HashParams {
+        m_cost: 19456,
+        t_cost: 1,
+        p_cost: 1
+    }
+    .is_strong());
+    assert!(!HashParams {
+        m_cost: 7167,
+        t_cost: 100,
+        p_cost: 1
+    }
+    .is_strong());
+    assert!(
+        Server::from_config(Config::default()).is_ok(),
+        "the default is strong"
+    );
+}
+
+#[test]
+fn rules_naming_users_or_groups_nobody_has_are_refused() {
+    let c = config().rule(RuleConfig::new(&["GET /docs/x"]).users(&["alcie"]));
+    let err = Server::from_config(c).unwrap_err();
+    assert_eq!(err.path(), "rules[1].users[0]");
+    assert!(err.to_string().contains("\"alcie\""), "{err}");
+    let c = config().rule(RuleConfig::new(&["GET /docs/x"]).groups(&["staf"]));
+    let err = Server::from_config(c.clone()).unwrap_err();
+    assert_eq!(err.path(), "rules[1].groups[0]");
+    // A reload is checked the same way, and changes nothing when refused.
+    let f = fixture();
+    assert_eq!(f.server.reload(c).unwrap_err().path(), "rules[1].groups[0]");
+    assert_eq!(f.server.config().rules, config().rules);
+    // "*" is every user; a ResourceGuard knows no users and checks none.
+    assert!(Server::from_config(config().rule(RuleConfig::new(&["GET /x"]).users(&["*"]))).is_ok());
+    let rs_only = Config::default()
+        .scope("read", &["GET /docs/*"])
+        .rule(RuleConfig::new(&["GET /docs/*"]).groups(&["staff"]));
+    assert!(ResourceGuard::new(&rs_only).is_ok());
 }

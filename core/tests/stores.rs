@@ -86,6 +86,7 @@ fn config(store: StoreConfig) -> Config {
         .rule(RuleConfig::new(&["* /docs/*"]).users(&["alice"]))
         .store(store);
     c.password_hashing = CHEAP;
+    c.allow_weak_password_hashing = true;
     c
 }
 

@@ -50,6 +50,40 @@ pub(crate) fn users_of(config: &Config) -> Result<Vec<(User, String)>, ConfigErr
     Ok(users)
 }
 
+/// Checks that every user and group the `rules` name is one of the
+/// configured `users` or their groups: with the configuration's accounts a
+/// misspelt name would otherwise load and silently let nobody in. (With a
+/// host's accounts ropc cannot know the names, and does not check.)
+pub(crate) fn check_rule_names(
+    config: &Config,
+    users: &[(User, String)],
+) -> Result<(), ConfigError> {
+    let names: HashSet<&str> = users.iter().map(|(u, _)| &*u.username).collect();
+    let groups: HashSet<&str> = users
+        .iter()
+        .flat_map(|(u, _)| u.groups.iter().map(|g| &**g))
+        .collect();
+    for (i, rule) in config.rules.iter().enumerate() {
+        for (j, name) in rule.users.iter().enumerate() {
+            if name != "*" && !names.contains(name.as_str()) {
+                return Err(ConfigError::new(
+                    format!("rules[{i}].users[{j}]"),
+                    format!("no configured user is named {name:?}"),
+                ));
+            }
+        }
+        for (j, name) in rule.groups.iter().enumerate() {
+            if !groups.contains(name.as_str()) {
+                return Err(ConfigError::new(
+                    format!("rules[{i}].groups[{j}]"),
+                    format!("no configured user is in a group named {name:?}"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The resource owners listed in the configuration (`users`). Every
 /// [`crate::Server`] built without [`crate::ServerBuilder::accounts`] uses
 /// them; they also implement [`Accounts`], so that a host can wrap or test

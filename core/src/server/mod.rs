@@ -190,7 +190,10 @@ impl ServerBuilder {
                     Arc::clone(&timer),
                 ))
             }
-            None => Owners::Config(ConfigAccounts::new(users, registry.hash_params)),
+            None => {
+                crate::accounts::config::check_rule_names(&self.config, &users)?;
+                Owners::Config(ConfigAccounts::new(users, registry.hash_params))
+            }
         };
         let store = match self.store {
             Some(store) => store,
@@ -228,6 +231,7 @@ enum Owners {
 ///     .user(UserConfig::new("alice", &ropc_core::hash_password("s3cret!", cheap).unwrap()))
 ///     .rule(RuleConfig::new(&["GET /invoices/*"]).users(&["alice"]));
 /// config.password_hashing = cheap;
+/// config.allow_weak_password_hashing = true;
 /// let server = Server::from_config(config).unwrap();
 /// let client = ClientCredentials::new("app", &secret);
 /// let tokens = server.password_grant(&client, "alice", "s3cret!", Some("read")).unwrap();
@@ -350,6 +354,7 @@ impl Server {
         let (registry, users) = Registry::build(&config)?;
         match &self.accounts {
             Owners::Config(accounts) => {
+                crate::accounts::config::check_rule_names(&config, &users)?;
                 for name in accounts.ended_by(&users) {
                     self.store.revoke_user(&name).map_err(|e| {
                         ConfigError::new(
