@@ -27,4 +27,5 @@ def config(hashing=None, **extra):
     }
     if hashing:
         doc["password_hashing"] = hashing
+        doc["allow_weak_password_hashing"] = True
     return doc

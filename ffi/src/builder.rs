@@ -268,7 +268,10 @@ pub extern "C" fn ropc_server_builder_add_rule(
     }
 }
 
-/// Sets the argon2id parameters for new hashes.
+/// Sets the argon2id parameters for new hashes. Parameters below OWASP's
+/// minimums make `ropc_server_builder_build` fail with
+/// `ROPC_ERR_INVALID_CONFIG` unless
+/// `ropc_server_builder_allow_weak_password_hashing` was called (tests only).
 #[no_mangle]
 pub extern "C" fn ropc_server_builder_set_password_hashing(
     builder: *mut ropc_server_builder,
@@ -279,6 +282,20 @@ pub extern "C" fn ropc_server_builder_set_password_hashing(
     ffi_boundary! {
         let b = try_builder!(builder);
         b.config.password_hashing = HashParams { m_cost, t_cost, p_cost };
+        ropc_status::ROPC_OK
+    }
+}
+
+/// Accepts argon2id parameters below OWASP's minimums (for tests only: a
+/// server's password hashes must not be cheap to guess).
+#[no_mangle]
+pub extern "C" fn ropc_server_builder_allow_weak_password_hashing(
+    builder: *mut ropc_server_builder,
+    allow: bool,
+) -> ropc_status {
+    ffi_boundary! {
+        let b = try_builder!(builder);
+        b.config.allow_weak_password_hashing = allow;
         ropc_status::ROPC_OK
     }
 }

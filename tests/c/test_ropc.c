@@ -397,6 +397,7 @@ static ropc_server *build_server(void) {
     CHECK(ropc_server_builder_add_user(b, "alice", CHEAP_USER_HASH, staff, 1, true) == ROPC_OK, "user");
     CHECK(ropc_server_builder_add_rule(b, docs, 1, everyone, 1, NULL, 0) == ROPC_OK, "rule");
     CHECK(ropc_server_builder_set_password_hashing(b, 64, 1, 1) == ROPC_OK, "hashing");
+    CHECK(ropc_server_builder_allow_weak_password_hashing(b, true) == ROPC_OK, "weak hashing for tests");
     CHECK(ropc_server_builder_set_token_ttls(b, 600, 6000) == ROPC_OK, "ttls");
     CHECK(ropc_server_builder_set_throttle(b, 100, 60, 600) == ROPC_OK, "throttle");
     CHECK(ropc_server_builder_set_realm(b, "c-test", "https://issuer.example") == ROPC_OK, "realm");
@@ -757,7 +758,7 @@ static void test_stores(const char *dir) {
     snprintf(path, sizeof path, "%s/stores-test.db", dir);
     remove(path);
     snprintf(json, sizeof json,
-             "{\"password_hashing\":{\"m_cost\":64,\"t_cost\":1,\"p_cost\":1},"
+             "{\"password_hashing\":{\"m_cost\":64,\"t_cost\":1,\"p_cost\":1},\"allow_weak_password_hashing\":true,"
              "\"scopes\":[{\"name\":\"read\",\"resources\":[\"GET /docs/*\"]}],"
              "\"clients\":[{\"id\":\"app\",\"secret_hash\":\"%s\",\"grant_types\":[\"password\",\"refresh_token\"],"
              "\"scopes\":[\"read\"],\"default_scopes\":[\"read\"]}],"
@@ -979,7 +980,7 @@ static uint32_t host_authorize(void *userdata, const ropc_principal *principal, 
 }
 
 static const char *CALLBACK_CONFIG =
-    "{\"password_hashing\":{\"m_cost\":64,\"t_cost\":1,\"p_cost\":1},"
+    "{\"password_hashing\":{\"m_cost\":64,\"t_cost\":1,\"p_cost\":1},\"allow_weak_password_hashing\":true,"
     "\"throttle\":{\"max_failures\":3,\"lockout_seconds\":100,\"forget_after_seconds\":1000},"
     "\"accounts\":{\"min_verify_ms\":2,\"owner_cache_seconds\":60},"
     "\"scopes\":[{\"name\":\"read\",\"resources\":[\"GET /docs/*\"]}],"

@@ -28,6 +28,7 @@ def config(store):
     return {
         "realm": "integration",
         "password_hashing": {"m_cost": 64, "t_cost": 1, "p_cost": 1},
+        "allow_weak_password_hashing": True,
         "throttle": {"max_failures": 3, "lockout_seconds": 900, "forget_after_seconds": 3600},
         "scopes": [{"name": "read", "resources": ["GET /docs/*"]}],
         "clients": [
@@ -54,6 +55,7 @@ def host_accounts_config(throttle=None, clients=()):
     return {
         "realm": "host-accounts",
         "password_hashing": {"m_cost": 64, "t_cost": 1, "p_cost": 1},
+        "allow_weak_password_hashing": True,
         "throttle": throttle or {"max_failures": 5, "lockout_seconds": 900, "forget_after_seconds": 3600},
         "accounts": {"min_verify_ms": 20, "owner_cache_seconds": 1},
         "scopes": [{"name": "read", "resources": ["GET /docs/*", "GET /ledger/*"]}],

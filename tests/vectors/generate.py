@@ -51,6 +51,7 @@ CONFIG = {
     "access_token_ttl": 3600,
     "refresh_token_ttl": 86400,
     "password_hashing": CHEAP,
+    "allow_weak_password_hashing": True,
     "throttle": {"max_failures": 3, "lockout_seconds": 900, "forget_after_seconds": 86400},
     "scopes": [
         {"name": "read", "resources": ["GET /invoices/*", "GET /users/*"]},

@@ -10,6 +10,7 @@ const ropc = require('..')
 
 const config = (accounts = {}) => ({
   password_hashing: { m_cost: 64, t_cost: 1, p_cost: 1 },
+  allow_weak_password_hashing: true,
   throttle: { max_failures: 3, lockout_seconds: 100, forget_after_seconds: 1000 },
   accounts: { min_verify_ms: 1, owner_cache_seconds: 60, ...accounts },
   scopes: [{ name: 'read', resources: ['GET /docs/*'] }],

@@ -18,6 +18,7 @@ def config(**accounts):
     settings.update(accounts)
     return {
         "password_hashing": CHEAP,
+        "allow_weak_password_hashing": True,
         "throttle": {"max_failures": 3, "lockout_seconds": 100, "forget_after_seconds": 1000},
         "accounts": settings,
         "scopes": [{"name": "read", "resources": ["GET /docs/*"]}],
