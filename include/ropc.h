@@ -434,12 +434,22 @@ ropc_status ropc_server_builder_add_rule(struct ropc_server_builder *builder,
                                          size_t n_groups);
 
 /**
- * Sets the argon2id parameters for new hashes.
+ * Sets the argon2id parameters for new hashes. Parameters below OWASP's
+ * minimums make `ropc_server_builder_build` fail with
+ * `ROPC_ERR_INVALID_CONFIG` unless
+ * `ropc_server_builder_allow_weak_password_hashing` was called (tests only).
  */
 ropc_status ropc_server_builder_set_password_hashing(struct ropc_server_builder *builder,
                                                      uint32_t m_cost,
                                                      uint32_t t_cost,
                                                      uint32_t p_cost);
+
+/**
+ * Accepts argon2id parameters below OWASP's minimums (for tests only: a
+ * server's password hashes must not be cheap to guess).
+ */
+ropc_status ropc_server_builder_allow_weak_password_hashing(struct ropc_server_builder *builder,
+                                                            bool allow);
 
 /**
  * Sets the default token lifetimes in seconds.
