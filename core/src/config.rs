@@ -236,6 +236,17 @@ impl Config {
         })
     }
 
+    /// Reads and parses a JSON configuration file (not yet validated: see
+    /// [`Config::check`]). Errors name the file; a file that cannot be read
+    /// keeps its [`std::io::ErrorKind`] ([`ConfigError::io_kind`]).
+    pub fn from_file(path: impl AsRef<std::path::Path>) -> Result<Config, ConfigError> {
+        let path = path.as_ref();
+        let file = path.display().to_string();
+        let json = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::unreadable(file.clone(), e.kind()))?;
+        Config::from_json(&json).map_err(|e| e.in_file(file))
+    }
+
     /// The document as JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("a Config always serializes")

@@ -19,6 +19,8 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod accounts;
+#[cfg(feature = "cli")]
+pub mod cli;
 mod client_secret;
 mod clock;
 mod config;
@@ -84,7 +86,7 @@ pub use password::{
 pub use registry::MAX_NAME_BYTES;
 pub use resource::{IntrospectionRequest, Principal, Refusal, ResourceGuard, NO_CREDENTIALS};
 pub use scope::{is_scope_token, ScopeSet, MAX_RESOURCE_BYTES};
-pub use server::{Introspection, Server, ServerBuilder, TokenResponse};
+pub use server::{ConfigSummary, Introspection, Server, ServerBuilder, TokenResponse};
 pub use store::{
     throttle_finish, throttle_step, Failures, GrantId, LoginAttempt, MemoryStore, RefreshState,
     Rotation, Store, StoreError, StoreStats, Successors, TokenKind, TokenRecord, UnavailableStore,

@@ -911,6 +911,14 @@ pub fn hash_password_sync(
     now(hash_job(password, m_cost, t_cost, p_cost))
 }
 
+/// Runs one of the operators' commands (`npx ropc ...`, the core's
+/// `ropc_core::cli`) on the process's standard streams; returns the exit
+/// status. For the command-line tool only: it blocks, reading stdin.
+#[napi(catch_unwind)]
+pub fn cli(args: Vec<String>) -> i32 {
+    core::cli::run(args)
+}
+
 /// A new client secret and its `sha256:` hash, as `[secret, hash]`.
 #[napi(catch_unwind)]
 pub fn generate_client_secret() -> Vec<String> {

@@ -459,24 +459,7 @@ impl Server {
         host_accounts: Option<&Bound<'_, PyAny>>,
         authorize: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let file = path.display().to_string();
-        // A missing or unreadable file is Python's own error (FileNotFoundError,
-        // PermissionError: an OSError with errno, strerror and filename).
-        let json = std::fs::read_to_string(&path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => pyo3::exceptions::PyFileNotFoundError::new_err((
-                e.raw_os_error().unwrap_or(2),
-                "No such file or directory",
-                file.clone(),
-            )),
-            std::io::ErrorKind::PermissionDenied => pyo3::exceptions::PyPermissionError::new_err((
-                e.raw_os_error().unwrap_or(13),
-                "Permission denied",
-                file.clone(),
-            )),
-            kind => config_error(py, &core::ConfigError::unreadable(file.clone(), kind)),
-        })?;
-        let config = core::Config::from_json(&json)
-            .map_err(|e| config_error(py, &e.in_file(file.clone())))?;
+        let config = read_config_file(py, &path)?;
         Self::build(py, config, host_accounts, authorize)
     }
 
@@ -867,6 +850,53 @@ fn resource_name(py: Python<'_>, method: &str, target: &str, realm: &str) -> PyR
     })
 }
 
+/// A configuration file, parsed. A missing or unreadable file is Python's
+/// own error (FileNotFoundError, PermissionError: an OSError with errno,
+/// strerror and filename); a malformed one is ConfigError naming the file.
+fn read_config_file(py: Python<'_>, path: &std::path::Path) -> PyResult<core::Config> {
+    let file = path.display().to_string();
+    let json = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => pyo3::exceptions::PyFileNotFoundError::new_err((
+            e.raw_os_error().unwrap_or(2),
+            "No such file or directory",
+            file.clone(),
+        )),
+        std::io::ErrorKind::PermissionDenied => pyo3::exceptions::PyPermissionError::new_err((
+            e.raw_os_error().unwrap_or(13),
+            "Permission denied",
+            file.clone(),
+        )),
+        kind => config_error(py, &core::ConfigError::unreadable(file.clone(), kind)),
+    })?;
+    core::Config::from_json(&json).map_err(|e| config_error(py, &e.in_file(file)))
+}
+
+/// Validates a configuration file as a server would, without opening its
+/// store; `host_accounts`: the server verifies owners with the host's
+/// accounts. Returns a one-line summary; raises ConfigError (or
+/// FileNotFoundError) otherwise.
+#[pyfunction]
+#[pyo3(signature = (path, *, host_accounts=false))]
+fn check_config_file(
+    py: Python<'_>,
+    path: std::path::PathBuf,
+    host_accounts: bool,
+) -> PyResult<String> {
+    let config = read_config_file(py, &path)?;
+    config
+        .check(host_accounts)
+        .map(|summary| summary.to_string())
+        .map_err(|e| config_error(py, &e.in_file(path.display().to_string())))
+}
+
+/// Runs one of the operators' commands (`python -m ropc ...`, the core's
+/// `ropc_core::cli`) on the process's standard streams, with the GIL
+/// released; returns the exit status.
+#[pyfunction]
+fn _cli(py: Python<'_>, args: Vec<String>) -> i32 {
+    py.detach(|| core::cli::run(args))
+}
+
 /// A new client secret and the `sha256:` hash for the configuration.
 #[pyfunction]
 fn generate_client_secret() -> (String, String) {
@@ -889,6 +919,8 @@ fn _ropc(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<accounts::Owner>()?;
     m.add_function(wrap_pyfunction!(accounts::_check_accounts, m)?)?;
     m.add_function(wrap_pyfunction!(hash_password, m)?)?;
+    m.add_function(wrap_pyfunction!(check_config_file, m)?)?;
+    m.add_function(wrap_pyfunction!(_cli, m)?)?;
     m.add_function(wrap_pyfunction!(generate_client_secret, m)?)?;
     m.add_function(wrap_pyfunction!(hash_client_secret, m)?)?;
     m.add_function(wrap_pyfunction!(resource_name, m)?)?;

@@ -4,7 +4,7 @@
 use crate::accounts::{Accounts, AccountsStats, ConfigAccounts, HostAccounts, OwnerAuthorizer};
 use crate::client_secret::SecretHash;
 use crate::clock::{Clock, SystemClock, SystemTimer, Timer};
-use crate::config::{AuthorizeMode, Config};
+use crate::config::{AuthorizeMode, Config, StoreConfig};
 use crate::error::{AccountError, ConfigError, OAuthError};
 use crate::http::{ClientCredentials, Form, HttpRequest, HttpResponse};
 use crate::password::{hash_password, HashError, PasswordHashed, MAX_PASSWORD_BYTES};
@@ -211,6 +211,72 @@ impl ServerBuilder {
     }
 }
 
+/// What a configuration holds, validated as a server validates it (see
+/// [`Config::check`]): what an operator's "check this file" prints.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ConfigSummary {
+    /// Scopes defined.
+    pub scopes: usize,
+    /// Clients registered.
+    pub clients: usize,
+    /// Of them, those allowed the password grant.
+    pub password_clients: usize,
+    /// Configured users (none with a host's accounts).
+    pub users: usize,
+    /// Access rules.
+    pub rules: usize,
+    /// The store's kind: `memory`, `sqlite`, `postgres` (or `unavailable`).
+    pub store: &'static str,
+}
+
+impl std::fmt::Display for ConfigSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} scopes, {} clients ({} with the password grant), {} users, {} rules, store: {}",
+            self.scopes, self.clients, self.password_clients, self.users, self.rules, self.store
+        )
+    }
+}
+
+impl Config {
+    /// Validates the configuration exactly as [`ServerBuilder::build`]
+    /// does, without opening its store; `host_accounts` says the server
+    /// will verify owners with a host's accounts (then `users` must be
+    /// empty and the rules' names are not checked).
+    pub fn check(&self, host_accounts: bool) -> Result<ConfigSummary, ConfigError> {
+        let (_, users) = Registry::build(self)?;
+        if host_accounts {
+            if !users.is_empty() {
+                return Err(ConfigError::new(
+                    "users",
+                    "this server verifies resource owners with the host's accounts: list users there, not here",
+                ));
+            }
+        } else {
+            crate::accounts::config::check_rule_names(self, &users)?;
+        }
+        Ok(ConfigSummary {
+            scopes: self.scopes.len(),
+            clients: self.clients.len(),
+            password_clients: self
+                .clients
+                .iter()
+                .filter(|c| c.grant_types.iter().any(|g| g == "password"))
+                .count(),
+            users: users.len(),
+            rules: self.rules.len(),
+            store: match self.store {
+                StoreConfig::Memory => "memory",
+                StoreConfig::Sqlite { .. } => "sqlite",
+                StoreConfig::Postgres { .. } => "postgres",
+                StoreConfig::Unavailable => "unavailable",
+            },
+        })
+    }
+}
+
 /// Where the resource owners are.
 enum Owners {
     Config(ConfigAccounts),
@@ -309,10 +375,8 @@ impl Server {
     /// A server from a JSON configuration file.
     pub fn from_file(path: impl AsRef<std::path::Path>) -> Result<Server, ConfigError> {
         let path = path.as_ref();
-        let file = path.display().to_string();
-        let json = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError::unreadable(file.clone(), e.kind()))?;
-        Self::from_json(&json).map_err(|e| e.in_file(file))
+        let config = Config::from_file(path)?;
+        Self::from_config(config).map_err(|e| e.in_file(path.display().to_string()))
     }
 
     /// The realm of `WWW-Authenticate` challenges.

@@ -12,6 +12,8 @@ __all__ = [
     "Owner",
     "_check_accounts",
     "hash_password",
+    "check_config_file",
+    "_cli",
     "generate_client_secret",
     "hash_client_secret",
     "resource_name",
@@ -199,6 +201,11 @@ def hash_password(
     password: str, m_cost: Optional[int] = None, t_cost: Optional[int] = None, p_cost: Optional[int] = None
 ) -> str:
     """argon2id PHC hash of a password (OWASP's parameters unless given), with the GIL released."""
+def check_config_file(path: Union[str, PathLike[str]], *, host_accounts: bool = False) -> str:
+    """Validates a configuration file as a server would (without opening its store); returns a
+    one-line summary, raises ``ConfigError`` or ``FileNotFoundError``."""
+def _cli(args: List[str]) -> int:
+    """Runs one of the operators' commands (``python -m ropc``) on the process's standard streams."""
 def generate_client_secret() -> Tuple[str, str]:
     """A new client secret (give it to the client once) and its ``sha256:`` hash for the configuration."""
 def hash_client_secret(secret: str) -> str:
