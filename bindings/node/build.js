@@ -1,14 +1,14 @@
 #!/usr/bin/env node
-// The install script. A dependent's `npm install` runs this with Node's
-// built-ins only (devDependencies are not installed for dependents).
+// Builds the native addon with cargo, beside this file (where loader.js
+// looks first). Not an install script: installing ropc runs no script, the
+// prebuilt binary comes from the platform's package (@ropc/<platform>).
+// Run with Node's built-ins only:
 //
-// - Inside the ropc repository: builds the addon with cargo (incremental);
-//   `npm test` builds it with the test-only hooks (ROPC_NODE_FEATURES), and
-//   a plain `node build.js` (what `make test-node` runs before packing)
-//   builds it without them again.
-// - From a packed tarball: uses the prebuilt binary when it loads on this
-//   platform; otherwise builds the vendored Rust sources in ./native with
-//   cargo. ROPC_BUILD_FROM_SOURCE=1 forces the build.
+// - Inside the ropc repository (`make node`): builds the workspace's addon
+//   (incremental); `npm test` builds it with the test-only hooks
+//   (ROPC_NODE_FEATURES), and a plain `node build.js` without them again.
+// - From an installed package (`npx ropc build`): builds the vendored Rust
+//   sources in ./native, for a platform no prebuilt package fits.
 'use strict'
 
 const { execFileSync } = require('node:child_process')
@@ -42,7 +42,7 @@ function build() {
     out = execFileSync(process.env.CARGO || 'cargo', args, { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 28 })
   } catch (e) {
     const why = e.code === 'ENOENT' ? 'cargo was not found: install Rust (https://rustup.rs) and try again' : e.message
-    console.error(`ropc: no prebuilt binary fits ${binaryName()}, and building from source failed: ${why}`)
+    console.error(`ropc: building ${binaryName()} from source failed: ${why}`)
     process.exit(1)
   }
   const artifact = out
@@ -78,9 +78,7 @@ function install(lib, target) {
 }
 
 function main() {
-  if (inRepo || process.env.ROPC_BUILD_FROM_SOURCE === '1' || !fs.existsSync(target) || !loads(target)) {
-    build()
-  }
+  build()
   if (!loads(target)) {
     console.error(`ropc: ${target} does not load on this platform`)
     process.exit(1)
@@ -90,5 +88,5 @@ function main() {
 if (require.main === module) {
   main()
 } else {
-  module.exports = { install } // for the tests
+  module.exports = { install, main } // for the tests and `npx ropc build`
 }

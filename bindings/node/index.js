@@ -21,7 +21,7 @@ const { Server } = require('./server.js')
 const { ResourceGuard, resourceName } = require('./guard.js')
 const { IntrospectionChecker } = require('./remote.js')
 const { hashPassword, hashPasswordSync, generateClientSecret, hashClientSecret } = require('./secrets.js')
-const glue = require('./glue.js')
+const { tokenHandler, protect, reloadOnSighup } = require('./glue.js')
 
 /** @typedef {import('./errors.js').HttpResponse} HttpResponse */
 /** @typedef {import('./args.js').TokenResponse} TokenResponse */
@@ -32,22 +32,26 @@ const glue = require('./glue.js')
 /** @typedef {import('./callbacks.js').Accounts} Accounts */
 /** @typedef {import('./callbacks.js').Authorize} Authorize */
 
-module.exports = {
-  Server,
-  ResourceGuard,
-  IntrospectionChecker,
-  IntrospectionUnavailable,
-  OAuthError,
-  ConfigError,
-  AccountError,
-  hashPassword,
-  hashPasswordSync,
-  generateClientSecret,
-  hashClientSecret,
-  checkAccounts,
-  resourceName,
-  headerOf,
-  version: /** @type {string} */ (native.version()),
-  MAX_BODY_BYTES,
-  ...glue,
-}
+// Named exports one by one (not one object literal), so that the generated
+// declarations export each class as a value and a type: `ropc.Server` and
+// `import { Server } from 'ropc'` both name the class in TypeScript.
+exports.Server = Server
+exports.ResourceGuard = ResourceGuard
+exports.IntrospectionChecker = IntrospectionChecker
+exports.IntrospectionUnavailable = IntrospectionUnavailable
+exports.OAuthError = OAuthError
+exports.ConfigError = ConfigError
+exports.AccountError = AccountError
+exports.hashPassword = hashPassword
+exports.hashPasswordSync = hashPasswordSync
+exports.generateClientSecret = generateClientSecret
+exports.hashClientSecret = hashClientSecret
+exports.checkAccounts = checkAccounts
+exports.resourceName = resourceName
+exports.headerOf = headerOf
+exports.tokenHandler = tokenHandler
+exports.protect = protect
+exports.reloadOnSighup = reloadOnSighup
+/** The package's version. */
+exports.version = /** @type {string} */ (native.version())
+exports.MAX_BODY_BYTES = MAX_BODY_BYTES
