@@ -25,6 +25,8 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CONFIG = os.path.join(ROOT, "examples", "config", "ropc.json")
+# What the resource servers get: realm, scopes and rules, no hashes.
+RS_CONFIG = os.path.join(ROOT, "examples", "config", "resource_server.json")
 CLIENT = ("billing-app", "demo-billing-secret-do-not-use-in-production")
 API = ("invoice-api", "demo-invoice-api-secret-do-not-use-in-production")
 
@@ -159,7 +161,7 @@ def main():
     try:
         auth = Server("auth_server (C)", [args.auth_server, "--config", as_config, "--port", str(args.as_port)])
         servers.append(auth)
-        rs_args = ["--config", CONFIG, "--introspect", f"{auth.url}/introspect", "--client-id", API[0]]
+        rs_args = ["--config", RS_CONFIG, "--introspect", f"{auth.url}/introspect", "--client-id", API[0]]
         env = {"ROPC_CLIENT_SECRET": API[1]}
         py = Server("resource_server (Python)", [args.python, os.path.join(ROOT, "examples", "python", "resource_server.py"),
                                                  *rs_args, "--port", str(args.py_port)], env)

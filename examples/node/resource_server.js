@@ -4,7 +4,7 @@
 // then lets ropc check the scope and the resource owner's right to the
 // resource, with the shared configuration's scopes and rules.
 //
-//   ROPC_CLIENT_SECRET=... node resource_server.js --config ../config/ropc.json \
+//   ROPC_CLIENT_SECRET=... node resource_server.js --config ../config/resource_server.json \
 //     --port 9002 --introspect http://127.0.0.1:9000/introspect --client-id invoice-api
 //
 // The client secret comes from the environment, never the command line.
@@ -28,7 +28,14 @@ if (!values.config || !values.introspect || !values['client-id'] || !secret) {
   console.error('usage: ROPC_CLIENT_SECRET=... resource_server.js --config FILE --introspect URL --client-id ID [--port 9002]')
   process.exit(2)
 }
-const guard = new ropc.ResourceGuard(fs.readFileSync(values.config, 'utf8'))
+const text = fs.readFileSync(values.config, 'utf8')
+const guard = new ropc.ResourceGuard(text)
+// A resource server needs the realm, scopes and rules only (see
+// examples/config/resource_server.json): hashes it holds can only leak.
+const doc = JSON.parse(text)
+if ((doc.users && doc.users.length) || (doc.clients || []).some((/** @type {any} */ c) => c.secret_hash)) {
+  console.error('resource_server: warning: the configuration holds password or client secret hashes; give a resource server only realm, scopes and rules')
+}
 const checker = new ropc.IntrospectionChecker(guard, values.introspect, values['client-id'], secret)
 const protect = ropc.protect(checker) // resource = "METHOD /path"
 

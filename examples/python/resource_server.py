@@ -4,7 +4,7 @@ authorization server's introspection endpoint whether the bearer token is
 valid (stage 5), then lets ropc check the scope and the resource owner's
 right to the resource, with the shared configuration's scopes and rules.
 
-    ROPC_CLIENT_SECRET=... python3 resource_server.py --config ../config/ropc.json \\
+    ROPC_CLIENT_SECRET=... python3 resource_server.py --config ../config/resource_server.json \\
         --port 9001 --introspect http://127.0.0.1:9000/introspect --client-id invoice-api
 
 The client secret comes from the environment, never the command line.
@@ -101,7 +101,16 @@ def main():
     if not secret:
         parser.error("set ROPC_CLIENT_SECRET to this resource server's client secret")
     with open(args.config, encoding="utf-8") as f:
-        guard = ropc.ResourceGuard(f.read())
+        text = f.read()
+    guard = ropc.ResourceGuard(text)
+    # A resource server needs the realm, scopes and rules only (see
+    # examples/config/resource_server.json): hashes it holds can only leak.
+    doc = json.loads(text)
+    if doc.get("users") or any(c.get("secret_hash") for c in doc.get("clients", [])):
+        sys.stderr.write(
+            "resource_server: warning: the configuration holds password or client secret hashes;"
+            " give a resource server only realm, scopes and rules\n"
+        )
     checker = ropc.IntrospectionChecker(guard, args.introspect, args.client_id, secret)
 
     # `kill -HUP`: the scopes and rules again, from the same file.

@@ -42,6 +42,12 @@ def config(store):
     }
 
 
+def resource_config(doc):
+    """What a resource server needs of a configuration: realm, scopes and
+    rules (no client secret or password hashes)."""
+    return {key: doc[key] for key in ("realm", "scopes", "rules") if key in doc}
+
+
 def postgres_url():
     base = os.environ.get("ROPC_TEST_POSTGRES_URL")
     assert base, "ROPC_TEST_POSTGRES_URL is not set: run `make test-integration`, which starts a PostgreSQL"

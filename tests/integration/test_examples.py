@@ -11,11 +11,15 @@ import threading
 
 import requests
 import ropc
-from conftest import config
+from conftest import Client, config, resource_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXAMPLES = os.path.join(ROOT, "examples")
 SECRET = "s3cr3t-in-the-query-string"
+
+
+RESOURCE_SERVERS = ([sys.executable, os.path.join(EXAMPLES, "python", "resource_server.py")],
+                    ["node", os.path.join(EXAMPLES, "node", "resource_server.js")])
 
 
 def start(argv, env=None):
@@ -82,9 +86,10 @@ def test_no_example_logs_a_query_string(tmp_path):
             servers.append(start([*argv, "--config", str(cfg), "--port", "0"]))
         as_url = servers[0][1]
         env = {"ROPC_CLIENT_SECRET": "rs-secret"}
-        for argv in ([sys.executable, os.path.join(EXAMPLES, "python", "resource_server.py")],
-                     ["node", os.path.join(EXAMPLES, "node", "resource_server.js")]):
-            servers.append(start([*argv, "--config", str(cfg), "--port", "0", "--introspect", f"{as_url}/introspect",
+        rs_cfg = tmp_path / "rs.json"
+        rs_cfg.write_text(json.dumps(resource_config(config({"type": "memory"}))))
+        for argv in RESOURCE_SERVERS:
+            servers.append(start([*argv, "--config", str(rs_cfg), "--port", "0", "--introspect", f"{as_url}/introspect",
                                   "--client-id", "rs"], env))
         for _, url in servers[:2]:
             requests.post(f"{url}/token?client_id=app&client_secret={SECRET}&password={SECRET}",
@@ -127,3 +132,32 @@ def test_the_python_examples_send_without_nagle_and_keep_a_backlog(tmp_path):
         assert seen["nodelay"] == 1, f"{name}: responses wait for the client's delayed ACK"
         assert seen["timeout"] and seen["timeout"] <= 60, f"{name}: idle connections are held forever"
         assert module.Server.request_queue_size >= 128, f"{name}: a backlog of 5 resets bursts"
+
+
+def test_the_example_resource_servers_need_no_hashes_and_warn_when_given_them(tmp_path):
+    shipped = {name: json.load(open(os.path.join(EXAMPLES, "config", name), encoding="utf-8"))
+               for name in ("ropc.json", "resource_server.json")}
+    assert shipped["resource_server.json"] == resource_config(shipped["ropc.json"]), \
+        "examples/config/resource_server.json has the realm, scopes and rules of ropc.json, nothing else"
+    full = tmp_path / "ropc.json"
+    full.write_text(json.dumps(config({"type": "memory"})))
+    only = tmp_path / "rs.json"
+    only.write_text(json.dumps(resource_config(config({"type": "memory"}))))
+    auth, as_url = start([sys.executable, os.path.join(EXAMPLES, "python", "auth_server.py"), "--config", str(full),
+                          "--port", "0"])
+    try:
+        token = Client(as_url).login().json()["access_token"]
+        for argv in RESOURCE_SERVERS:
+            logs = {}
+            for name, path in (("only", only), ("full", full)):
+                rs, url = start([*argv, "--config", str(path), "--port", "0", "--introspect", f"{as_url}/introspect",
+                                 "--client-id", "rs"], {"ROPC_CLIENT_SECRET": "rs-secret"})
+                try:
+                    got = requests.get(f"{url}/docs/1", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+                    assert got.status_code == 200, (argv[-1], name, got.text)
+                finally:
+                    logs[name] = stop(rs)
+            assert "hashes" not in logs["only"], logs["only"]
+            assert "warning: the configuration holds password or client secret hashes" in logs["full"], logs["full"]
+    finally:
+        stop(auth)

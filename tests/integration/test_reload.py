@@ -12,7 +12,7 @@ import time
 
 import pytest
 import requests
-from conftest import Client, config, sha
+from conftest import Client, config, resource_config, sha
 from test_examples import EXAMPLES, start, stop
 
 
@@ -76,7 +76,7 @@ def test_a_resource_server_reloads_its_rules_on_sighup(language, tmp_path):
     auth_path.write_text(json.dumps(doc))
     auth, auth_url = start([os.environ["ROPC_AUTH_SERVER"], "--config", str(auth_path), "--port", "0"])
     rs_path = tmp_path / "rs.json"
-    rs_path.write_text(json.dumps(doc))
+    rs_path.write_text(json.dumps(resource_config(doc)))
     rs, rs_url = start([*RESOURCE_SERVERS[language](), "--config", str(rs_path), "--port", "0",
                         "--introspect", auth_url + "/introspect", "--client-id", "rs"],
                        env={"ROPC_CLIENT_SECRET": "rs-secret"})
@@ -84,7 +84,7 @@ def test_a_resource_server_reloads_its_rules_on_sighup(language, tmp_path):
         token = Client(auth_url).login().json()["access_token"]
         get = lambda: requests.get(rs_url + "/docs/1", headers={"Authorization": f"Bearer {token}"}, timeout=10)  # noqa: E731
         assert get().status_code == 200
-        stricter = json.loads(json.dumps(doc))
+        stricter = resource_config(doc)
         stricter["rules"] = [{"resources": ["* /docs/*"], "users": ["bob"]}]
         rs_path.write_text(json.dumps(stricter))
         rs.send_signal(signal.SIGHUP)
@@ -105,8 +105,10 @@ def test_a_resource_server_refuses_targets_a_backend_could_read_two_ways(languag
 
     path = tmp_path / "ropc.json"
     path.write_text(json.dumps(config({"type": "memory"})))
+    rs_path = tmp_path / "rs.json"
+    rs_path.write_text(json.dumps(resource_config(config({"type": "memory"}))))
     auth, auth_url = start([os.environ["ROPC_AUTH_SERVER"], "--config", str(path), "--port", "0"])
-    rs, rs_url = start([*RESOURCE_SERVERS[language](), "--config", str(path), "--port", "0",
+    rs, rs_url = start([*RESOURCE_SERVERS[language](), "--config", str(rs_path), "--port", "0",
                         "--introspect", auth_url + "/introspect", "--client-id", "rs"],
                        env={"ROPC_CLIENT_SECRET": "rs-secret"})
     try:
