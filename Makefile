@@ -15,7 +15,7 @@ CWARN    := -Wall -Wextra -Wpedantic -Werror
 VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full \
             --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
 
-.PHONY: fuzz test-fuzz test-c-sanitizers all test test-all test-integration test-rust bench-stores bench-accounts stress lint test-c test-python python test-node node test-demo demo-deps demo-rust microhttpd stage-debug demo bench header lib install clean
+.PHONY: test-readme fuzz test-fuzz test-c-sanitizers all test test-all test-integration test-rust bench-stores bench-accounts stress lint test-c test-python python test-node node test-demo demo-deps demo-rust microhttpd stage-debug demo bench header lib install clean
 
 all:
 	$(CARGO) build --workspace
@@ -32,7 +32,7 @@ WITH_LDAP := tests/services/slapd.sh run --
 test:
 	$(WITH_PG) $(MAKE) --no-print-directory test-all
 
-test-all: lint test-rust test-c test-python test-node test-integration test-demo test-fuzz
+test-all: lint test-rust test-c test-python test-node test-readme test-integration test-demo test-fuzz
 
 
 test-rust:
@@ -152,10 +152,10 @@ test-python: python
 
 NODE_PKG := bindings/node
 
-# `npm ci` installs the dev tools and runs the package's install script,
-# which builds the addon with cargo.
+# `npm ci` installs the dev tools; build.js builds the addon with cargo
+# (installing the package runs no script: see scripts/platform-package.js).
 node:
-	cd $(NODE_PKG) && npm ci --no-audit --no-fund
+	cd $(NODE_PKG) && npm ci --no-audit --no-fund && node build.js
 
 test-node: node
 	$(WITH_PG) sh -c 'cd $(NODE_PKG) && npm test'
@@ -167,21 +167,11 @@ test-node: node
 	rm -rf $(BUILD)/types-check
 	cd $(NODE_PKG) && npx tsc -p tsconfig.json --outDir $(CURDIR)/$(BUILD)/types-check
 	diff -r $(NODE_PKG)/types $(BUILD)/types-check
-	@echo "== npm install of a packed tarball, of the folder, and a build from source"
+	@echo "== the packages: ropc (no install script) and @ropc/<platform> (the prebuilt addon), installed three ways"
 	rm -rf $(BUILD)/npm && mkdir -p $(BUILD)/npm
 	cd $(NODE_PKG) && npm pack --silent --pack-destination $(CURDIR)/$(BUILD)/npm
-	for how in tarball folder source; do \
-	  dir=$$(mktemp -d) && cd $$dir && npm init -y >/dev/null && \
-	  case $$how in \
-	    tarball) npm install --silent --no-audit --no-fund $(CURDIR)/$(BUILD)/npm/ropc-*.tgz ;; \
-	    folder)  npm install --silent --no-audit --no-fund $(CURDIR)/$(NODE_PKG) ;; \
-	    source)  ROPC_BUILD_FROM_SOURCE=1 CARGO_TARGET_DIR=$(CURDIR)/target/npm-vendored \
-	             npm install --no-audit --no-fund --foreground-scripts $(CURDIR)/$(BUILD)/npm/ropc-*.tgz ;; \
-	  esac && \
-	  node -e "const r = require('ropc'); r.hashPassword('pw', {mCost: 64, tCost: 1, pCost: 1}).then(h => console.log('$$how:', r.version, h.slice(0, 10)))" && \
-	  node --input-type=module -e "import ropc from 'ropc'; if (typeof ropc.Server !== 'function') process.exit(1); console.log('$$how: import ok')" && \
-	  cd / && rm -rf $$dir || exit 1; \
-	done
+	cd $(NODE_PKG) && node scripts/platform-package.js $(CURDIR)/$(BUILD)/npm
+	cd $(NODE_PKG) && node scripts/check-installs.js $(CURDIR)/$(BUILD)/npm
 
 # ---- the rest ---------------------------------------------------------------
 
@@ -225,6 +215,13 @@ test-demo: demo-deps
 # server and the Python module against SQLite and a real PostgreSQL.
 test-integration: $(BUILD)/c/auth_server python
 	$(WITH_PG) $(WITH_LDAP) env ROPC_AUTH_SERVER=$(CURDIR)/$(BUILD)/c/auth_server $(VPY) -m pytest -q -p no:cacheprovider tests/integration
+
+# The README's Python, Node and C snippets, run as users copy them (its Rust
+# ones are doc tests of ropc-core).
+test-readme: python stage-debug
+	test -d $(NODE_PKG)/node_modules || $(MAKE) --no-print-directory node
+	cd $(NODE_PKG) && node build.js
+	$(VPY) -m pytest -q -p no:cacheprovider tests/readme
 
 demo-rust:
 	$(CARGO) run -q -p ropc-core --example flow

@@ -347,6 +347,14 @@ ropc_status ropc_server_builder_new_from_json(const char *json,
                                               struct ropc_error **err);
 
 /**
+ * A builder holding a JSON configuration file; as
+ * `ropc_server_builder_new_from_json` (the error names the file).
+ */
+ropc_status ropc_server_builder_new_from_file(const char *path,
+                                              struct ropc_server_builder **out,
+                                              struct ropc_error **err);
+
+/**
  * Verifies resource owners with the host's callbacks instead of the
  * configured users (of which there must be none). `verify` and `lookup`
  * are required. They are called from any thread calling into the server,
@@ -436,7 +444,7 @@ ropc_status ropc_server_builder_add_rule(struct ropc_server_builder *builder,
 /**
  * Sets the argon2id parameters for new hashes. Parameters below OWASP's
  * minimums make `ropc_server_builder_build` fail with
- * `ROPC_ERR_INVALID_CONFIG` unless
+ * `ROPC_INVALID_CONFIG` unless
  * `ropc_server_builder_allow_weak_password_hashing` was called (tests only).
  */
 ropc_status ropc_server_builder_set_password_hashing(struct ropc_server_builder *builder,

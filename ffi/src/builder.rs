@@ -96,6 +96,27 @@ pub extern "C" fn ropc_server_builder_new_from_json(
     }
 }
 
+/// A builder holding a JSON configuration file; as
+/// `ropc_server_builder_new_from_json` (the error names the file).
+#[no_mangle]
+pub extern "C" fn ropc_server_builder_new_from_file(
+    path: *const c_char,
+    out: *mut *mut ropc_server_builder,
+    err: *mut *mut ropc_error,
+) -> ropc_status {
+    ffi_boundary! {
+        let path = try_str!(path);
+        if out.is_null() { return ropc_status::ROPC_NULL_PARAMETER; }
+        match Config::from_file(path) {
+            Ok(config) => {
+                crate::write_out(out, Box::new(ropc_server_builder::new(config)));
+                ropc_status::ROPC_OK
+            }
+            Err(e) => ropc_error::config(&e).report(err),
+        }
+    }
+}
+
 /// Verifies resource owners with the host's callbacks instead of the
 /// configured users (of which there must be none). `verify` and `lookup`
 /// are required. They are called from any thread calling into the server,
@@ -270,7 +291,7 @@ pub extern "C" fn ropc_server_builder_add_rule(
 
 /// Sets the argon2id parameters for new hashes. Parameters below OWASP's
 /// minimums make `ropc_server_builder_build` fail with
-/// `ROPC_ERR_INVALID_CONFIG` unless
+/// `ROPC_INVALID_CONFIG` unless
 /// `ropc_server_builder_allow_weak_password_hashing` was called (tests only).
 #[no_mangle]
 pub extern "C" fn ropc_server_builder_set_password_hashing(

@@ -472,6 +472,20 @@ static void test_construction(const char *vectors_dir) {
     ropc_server_free(server);
     ropc_server_free(NULL);
 
+    ropc_server_builder *builder = (ropc_server_builder *)0x1;
+    CHECK(ropc_server_builder_new_from_file(NULL, &builder, NULL) == ROPC_NULL_PARAMETER, "builder null path");
+    CHECK(ropc_server_builder_new_from_file(path, NULL, NULL) == ROPC_NULL_PARAMETER, "builder null out");
+    err = NULL;
+    CHECK(ropc_server_builder_new_from_file("/nonexistent.json", &builder, &err) == ROPC_INVALID_CONFIG, "builder no file");
+    CHECK(builder == (ropc_server_builder *)0x1, "builder out untouched on failure");
+    CHECK(strstr(ropc_error_message(err), "/nonexistent.json") != NULL, "names the file: %s", ropc_error_message(err));
+    ropc_error_free(err);
+    builder = NULL;
+    server = NULL;
+    CHECK(ropc_server_builder_new_from_file(path, &builder, NULL) == ROPC_OK && builder != NULL, "builder from file");
+    CHECK(ropc_server_builder_build(builder, &server, NULL) == ROPC_OK && server != NULL, "built from file");
+    ropc_server_free(server);
+
     ropc_guard *guard = NULL;
     CHECK(ropc_guard_new_from_json(NULL, &guard, NULL) == ROPC_NULL_PARAMETER, "guard null");
     CHECK(ropc_guard_new_from_json("{}", NULL, NULL) == ROPC_NULL_PARAMETER, "guard null out");
