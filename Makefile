@@ -120,9 +120,15 @@ VPY    := $(CURDIR)/$(VENV)/bin/python
 # maturin runs as a subprocess of pip: the venv's bin must be on PATH.
 VPATH_ := PATH=$(CURDIR)/$(VENV)/bin:$$PATH
 
-$(VENV)/.ready: bindings/python/requirements-test.txt
+# .base: what installing the module needs (maturin), all the demo needs;
+# .ready: the test toolchain besides.
+$(VENV)/.base:
 	python3 -m venv $(VENV)
 	$(VPY) -m pip install -q --upgrade pip
+	$(VPY) -m pip install -q $$(grep '^maturin==' bindings/python/requirements-test.txt)
+	touch $@
+
+$(VENV)/.ready: bindings/python/requirements-test.txt $(VENV)/.base
 	$(VPY) -m pip install -q -r $<
 	touch $@
 
@@ -135,10 +141,10 @@ lint: $(VENV)/.ready
 	python3 bench/readme_figures.py --check
 
 # `pip install ./bindings/python`, as a user would (a release build by cargo).
-python: $(VENV)/.ready
+python: $(VENV)/.base
 	$(VPATH_) $(VPY) -m pip install -q --no-build-isolation --no-deps --force-reinstall ./bindings/python
 
-test-python: python
+test-python: $(VENV)/.ready python
 	$(WITH_PG) $(VPY) -m pytest -q -p no:cacheprovider bindings/python/tests
 	cd bindings/python && $(VPATH_) $(VPY) -m mypy.stubtest ropc
 	@echo "== maturin build --release makes a wheel that installs without cargo"
@@ -196,29 +202,42 @@ $(BUILD)/c/auth_server: examples/c/auth_server.c include/ropc.h | microhttpd sta
 	$(CC) -std=c11 $(CWARN) -Iinclude $< -o $@ $$(pkg-config --cflags --libs libmicrohttpd) \
 	  -L$(CLIB) -lropc -lcrypt -lpthread -Wl,-rpath,$(CURDIR)/$(CLIB)
 
-demo-deps: microhttpd stage-debug $(BUILD)/c/auth_server python node
+# Only what the demo runs (no test toolchain, no npm packages: the example
+# servers need ropc alone), each long step shown with its progress.
+STEP := sh examples/demo/step.sh
+demo-deps: microhttpd
+	@$(STEP) "building libropc (Rust; minutes the first time)" $(MAKE) --no-print-directory stage-debug
+	@$(STEP) "building the C authorization server" $(MAKE) --no-print-directory $(BUILD)/c/auth_server
+	@$(STEP) "building the Python module (Rust, release; minutes the first time)" $(MAKE) --no-print-directory python
+	@$(STEP) "building the Node addon (Rust, release; minutes the first time)" sh -c 'cd $(NODE_PKG) && node build.js'
 
 demo: demo-deps
-	python3 examples/demo/demo.py --auth-server $(BUILD)/c/auth_server --python $(VPY) \
+	@python3 examples/demo/demo.py --auth-server $(BUILD)/c/auth_server --python $(VPY) \
 	  --as-port $(AS_PORT) --py-port $(PY_PORT) --node-port $(NODE_PORT)
 
 # In `make test`, free ports are picked so that nothing else can collide.
 test-demo: demo-deps
-	python3 examples/demo/demo.py --auth-server $(BUILD)/c/auth_server --python $(VPY) \
-	  --as-port 0 --py-port 0 --node-port 0
+	@python3 examples/demo/demo.py --auth-server $(BUILD)/c/auth_server --python $(VPY) \
+	  --as-port 0 --py-port 0 --node-port 0 > $(BUILD)/demo.out; status=$$?; cat $(BUILD)/demo.out; exit $$status
+	@echo "== the demo's output fits 100 columns and explains its markers"
+	awk 'length > 100 { print "wider than 100 columns: " $$0; bad = 1 } END { exit bad }' $(BUILD)/demo.out
+	grep -q '^stage: 1-5 the five stages' $(BUILD)/demo.out
 	@echo "== a demo that cannot start all its servers exits non-zero and leaves none running"
 	! python3 examples/demo/demo.py --auth-server $(BUILD)/c/auth_server --python $(VPY) --node /bin/false \
 	  --as-port 0 --py-port 0 --node-port 0
 	! pgrep -f '[c]/auth_server --config' && ! pgrep -f 'examples/python/[r]esource_server.py'
+	@echo "== make demo-rust: every step as shown, and no Rust debug formatting"
+	$(CARGO) run -q -p ropc-core --example flow > $(BUILD)/demo-rust.out; status=$$?; cat $(BUILD)/demo-rust.out; exit $$status
+	! grep -nE 'Some\(|None|\["' $(BUILD)/demo-rust.out
 
 # Several processes on one store, crashes, outages: the C authorization
 # server and the Python module against SQLite and a real PostgreSQL.
-test-integration: $(BUILD)/c/auth_server python
+test-integration: $(VENV)/.ready $(BUILD)/c/auth_server python
 	$(WITH_PG) $(WITH_LDAP) env ROPC_AUTH_SERVER=$(CURDIR)/$(BUILD)/c/auth_server $(VPY) -m pytest -q -p no:cacheprovider tests/integration
 
 # The README's Python, Node and C snippets, run as users copy them (its Rust
 # ones are doc tests of ropc-core).
-test-readme: python stage-debug
+test-readme: $(VENV)/.ready python stage-debug
 	test -d $(NODE_PKG)/node_modules || $(MAKE) --no-print-directory node
 	cd $(NODE_PKG) && node build.js
 	$(VPY) -m pytest -q -p no:cacheprovider tests/readme

@@ -84,8 +84,10 @@ fn main() {
                     status: 200,
                     headers: vec![],
                     body: format!(
-                        "allowed: user {} via client {} with scopes {:?}",
-                        p.username, p.client_id, p.scopes
+                        "allowed: user {} via client {} with scopes {}",
+                        p.username,
+                        p.client_id,
+                        p.scopes.join(" ")
                     ),
                 },
             )
@@ -107,9 +109,9 @@ fn main() {
         200,
     );
     println!(
-        "       Cache-Control: {:?}, Pragma: {:?}",
-        resp.header("Cache-Control"),
-        resp.header("Pragma")
+        "       Cache-Control: {}, Pragma: {}",
+        resp.header("Cache-Control").unwrap_or("(none)"),
+        resp.header("Pragma").unwrap_or("(none)")
     );
     println!("4. billing-app calls the resource server: GET /invoices/42 with the access token");
     expect(

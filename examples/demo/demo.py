@@ -17,6 +17,7 @@ import os
 import queue
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 import urllib.error
@@ -116,19 +117,27 @@ def describe(status, body):
     return f"{status} {json.dumps(doc)}"
 
 
+WIDTH = 100  # the table fits a 100-column terminal
+
+
 class Table:
+    """One step a row: its stage marker, what happens, what is expected and
+    whether it happened (ok or FAIL); what came back on the lines under it."""
+
     def __init__(self):
         self.failures = 0
-        print(f"{'stage':<6} {'what':<60} {'expected':<24} result")
-        print("-" * 150)
+        print("stage: 1-5 the five stages of the password grant, ~ the authorization server crashes,")
+        print("       + a refresh, - what must be refused; under each step, what came back")
+        print(f"{'st':<3}{'what':<61}{'expected':<25}result")
+        print("-" * WIDTH)
 
     def row(self, stage, what, expected, got, ok=None, detail=None):
         ok = expected.split()[0] == got.split()[0] if ok is None else ok
         if not ok:
             self.failures += 1
-        print(f"{stage:<6} {what:<60} {expected:<24} {'ok  ' if ok else 'FAIL'} {got}")
-        for d in detail or []:
-            print(f"{'':<6} {'':<60} {'':<24}      {d}")
+        print(f"{stage:<3}{what:<61}{expected:<25}{'ok' if ok else 'FAIL'}")
+        for line in [got, *(detail or [])]:
+            print(textwrap.fill(line, WIDTH, initial_indent="     ", subsequent_indent="       "))
 
 
 def main():
@@ -169,7 +178,8 @@ def main():
         nd = Server("resource_server (Node)", [args.node, os.path.join(ROOT, "examples", "node", "resource_server.js"),
                                                *rs_args, "--port", str(args.node_port)], env)
         servers.append(nd)
-        print(f"authorization server (C, libmicrohttpd + libropc): {auth.url}, tokens in {os.path.relpath(db)}")
+        print(f"authorization server (C, libmicrohttpd + libropc): {auth.url}")
+        print(f"  its tokens are in {os.path.relpath(db)}")
         print(f"resource server (Python, http.server + ropc):       {py.url}")
         print(f"resource server (Node, node:http + ropc):          {nd.url}\n")
         auth.lines()
@@ -242,7 +252,7 @@ def run(auth, py, nd):
         status, headers, body = http("GET", f"{rs.url}/invoices/42", headers=bearer)
         t.row("-", f"  the same request after revocation ({rs.name.split('(')[1][:-1]})", "401 invalid_token", describe(status, body),
               ok=status == 401 and 'error="invalid_token"' in headers.get("WWW-Authenticate", ""))
-    print("-" * 150)
+    print("-" * WIDTH)
     print("every step behaved as shown" if t.failures == 0 else f"{t.failures} step(s) did not behave as shown")
 
 
