@@ -171,7 +171,7 @@ test-node: node
 	  if (extra.length) { console.error('test-only exports in the build:', extra); process.exit(1) }"
 	@echo "== index.d.ts is what tsc generates from the JSDoc"
 	rm -rf $(BUILD)/types-check
-	cd $(NODE_PKG) && npx tsc -p tsconfig.json --outDir $(CURDIR)/$(BUILD)/types-check
+	cd $(NODE_PKG) && node node_modules/typescript/bin/tsc -p tsconfig.json --outDir $(CURDIR)/$(BUILD)/types-check
 	diff -r $(NODE_PKG)/types $(BUILD)/types-check
 	@echo "== the packages: ropc (no install script) and @ropc/<platform> (the prebuilt addon), installed three ways"
 	rm -rf $(BUILD)/npm && mkdir -p $(BUILD)/npm

@@ -69,13 +69,16 @@ for (const how of ['tarball', 'folder', 'source']) {
     const secret = JSON.parse(sh(dir, 'npx', ['--no-install', 'ropc', 'generate-secret']))
     if (!secret.secret_hash.startsWith('sha256:')) fail(how, 'npx ropc generate-secret')
     // TypeScript consumers, with the checkout's TypeScript and Express types.
-    for (const dep of ['typescript', 'express', '@types']) {
+    for (const dep of ['typescript', 'typescript7', 'express', '@types']) {
       fs.mkdirSync(path.dirname(path.join(dir, 'node_modules', dep)), { recursive: true })
       fs.symlinkSync(path.join(pkg, 'node_modules', dep), path.join(dir, 'node_modules', dep))
     }
     for (const f of fs.readdirSync(path.join(pkg, 'test', 'consumer'))) fs.copyFileSync(path.join(pkg, 'test', 'consumer', f), path.join(dir, f))
-    const tsc = path.join(dir, 'node_modules', 'typescript', 'bin', 'tsc')
-    for (const project of ['tsconfig.json', 'tsconfig.commonjs.json']) sh(dir, process.execPath, [tsc, '-p', project])
+    // TypeScript 5.9, also with the classic CommonJS resolution (node10), and
+    // TypeScript 7, which has only the modern resolutions.
+    const tsc = (pkg) => path.join(dir, 'node_modules', pkg, 'bin', 'tsc')
+    for (const project of ['tsconfig.json', 'tsconfig.commonjs.json']) sh(dir, process.execPath, [tsc('typescript'), '-p', project])
+    sh(dir, process.execPath, [tsc('typescript7'), '-p', 'tsconfig.json'])
     console.log(`${how}: installs, loads (CommonJS and ESM), runs npx ropc, type-checks`)
   } finally {
     fs.rmSync(dir, { recursive: true, force: true })
