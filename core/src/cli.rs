@@ -61,8 +61,7 @@ fn command(mut args: lexopt::Parser) -> Result<(), Failure> {
     let command = match args.next()? {
         Some(Value(v)) => v.string()?,
         Some(Long("help")) | Some(Short('h')) => {
-            println!("{USAGE}");
-            return Ok(());
+            return say(format_args!("{USAGE}"));
         }
         Some(other) => return Err(Failure::Usage(other.unexpected().to_string())),
         None => return Err(Failure::Usage("which command?".into())),
@@ -86,11 +85,10 @@ fn command(mut args: lexopt::Parser) -> Result<(), Failure> {
             }
             let (secret, secret_hash) = crate::generate_client_secret();
             let secret = Zeroizing::new(secret);
-            println!(
+            say(format_args!(
                 "{}",
                 serde_json::json!({"secret": &*secret, "secret_hash": secret_hash})
-            );
-            Ok(())
+            ))
         }
         "check-config" => {
             let mut file = None;
@@ -106,8 +104,7 @@ fn command(mut args: lexopt::Parser) -> Result<(), Failure> {
             let summary = Config::from_file(&file)
                 .and_then(|c| c.check(host_accounts).map_err(|e| e.in_file(file.clone())))
                 .map_err(|e| Failure::Refused(e.to_string()))?;
-            println!("{file}: ok: {summary}");
-            Ok(())
+            say(format_args!("{file}: ok: {summary}"))
         }
         other => Err(Failure::Usage(format!("unknown command {other:?}"))),
     }
@@ -153,6 +150,11 @@ fn hash_password(params: HashParams) -> Result<(), Failure> {
     let password = read_password()?;
     let phc = crate::hash_password(&password, params)
         .map_err(|e| Failure::Refused(format!("cannot hash the password: {e}")))?;
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{phc}").map_err(|e| Failure::Refused(e.to_string()))
+    say(format_args!("{phc}"))
+}
+
+/// One line on standard output (the command's answer).
+fn say(line: std::fmt::Arguments<'_>) -> Result<(), Failure> {
+    writeln!(std::io::stdout().lock(), "{line}")
+        .map_err(|e| Failure::Refused(format!("cannot write the answer: {e}")))
 }

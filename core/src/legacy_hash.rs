@@ -229,7 +229,7 @@ fn parse_django(rest: &str) -> Result<Legacy, String> {
 }
 
 fn hex(format: &str, text: &str) -> Result<Vec<u8>, String> {
-    if text.len() % 2 != 0 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !text.len().is_multiple_of(2) || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(invalid(format, "the hash is not hexadecimal"));
     }
     Ok((0..text.len())
