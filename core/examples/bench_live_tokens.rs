@@ -36,6 +36,7 @@ fn record(now: u64) -> TokenRecord {
         issued_at: now,
         expires_at: now + 3600,
         user_version: 0,
+        auth_time: now,
     }
 }
 

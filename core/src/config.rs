@@ -30,6 +30,11 @@ pub struct Config {
     /// Refresh token lifetime in seconds (each rotation starts it anew).
     #[serde(default = "default_refresh_ttl")]
     pub refresh_token_ttl: u64,
+    /// The longest a grant lives, in seconds from the owner's sign-in,
+    /// whatever the rotations (unless the client sets its own); none by
+    /// default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_session_seconds: Option<u64>,
     /// argon2id parameters for new hashes (and re-hashing on login).
     #[serde(default)]
     pub password_hashing: HashParams,
@@ -209,6 +214,7 @@ impl Default for Config {
             realm: default_realm(),
             access_token_ttl: DEFAULT_ACCESS_TTL,
             refresh_token_ttl: DEFAULT_REFRESH_TTL,
+            max_session_seconds: None,
             password_hashing: HashParams::OWASP,
             allow_weak_password_hashing: false,
             throttle: ThrottleConfig::default(),
@@ -410,6 +416,16 @@ pub struct ClientConfig {
     /// Overrides the server's refresh token lifetime.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token_ttl: Option<u64>,
+    /// Overrides the server's `max_session_seconds`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_session_seconds: Option<u64>,
+    /// Seconds after a rotation during which the rotated refresh token,
+    /// presented again, is taken as a retry (a lost response, two tabs)
+    /// rather than theft, as long as its successor was not used: the
+    /// successor is retired and a new pair issued. Off (0) by default; at
+    /// most [`crate::MAX_REFRESH_GRACE_SECONDS`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_grace_seconds: Option<u64>,
     /// Whether the client may introspect every token (a resource server);
     /// other clients see only their own tokens as active.
     #[serde(default)]
@@ -433,6 +449,8 @@ impl ClientConfig {
             refresh_tokens: None,
             access_token_ttl: None,
             refresh_token_ttl: None,
+            max_session_seconds: None,
+            refresh_grace_seconds: None,
             introspect: false,
         }
     }

@@ -83,7 +83,7 @@ pub use password::{
     argon2_verifications_on_this_thread, hash_password, HashError, HashParams, ParamsError,
     PhcError, MAX_PASSWORD_BYTES,
 };
-pub use registry::MAX_NAME_BYTES;
+pub use registry::{MAX_NAME_BYTES, MAX_REFRESH_GRACE_SECONDS};
 pub use resource::{IntrospectionRequest, Principal, Refusal, ResourceGuard, NO_CREDENTIALS};
 pub use scope::{is_scope_token, ScopeSet, MAX_RESOURCE_BYTES};
 pub use server::{ConfigSummary, Introspection, Server, ServerBuilder, TokenResponse};

@@ -34,8 +34,17 @@ pub(crate) struct Client {
     pub(crate) refresh_tokens: bool,
     pub(crate) access_ttl: u64,
     pub(crate) refresh_ttl: u64,
+    /// The grant's maximum age from the owner's sign-in.
+    pub(crate) max_session: Option<u64>,
+    /// The refresh grace window (0: none).
+    pub(crate) refresh_grace: u64,
     pub(crate) introspect: bool,
 }
+
+/// The longest refresh grace window a client may have: long enough for a
+/// retry after a lost response, short enough that a stolen rotated token
+/// is soon worth nothing.
+pub const MAX_REFRESH_GRACE_SECONDS: u64 = 300;
 
 pub(crate) struct Rule {
     resources: Vec<Pattern>,
@@ -246,6 +255,26 @@ impl Registry {
                     &format!("{path}.refresh_token_ttl"),
                     c.refresh_token_ttl.unwrap_or(config.refresh_token_ttl),
                 )?,
+                max_session: match c.max_session_seconds.or(config.max_session_seconds) {
+                    Some(m) => Some(check_ttl(
+                        &if c.max_session_seconds.is_some() {
+                            format!("{path}.max_session_seconds")
+                        } else {
+                            "max_session_seconds".to_string()
+                        },
+                        m,
+                    )?),
+                    None => None,
+                },
+                refresh_grace: match c.refresh_grace_seconds.unwrap_or(0) {
+                    g if g > MAX_REFRESH_GRACE_SECONDS => {
+                        return Err(ConfigError::new(
+                            format!("{path}.refresh_grace_seconds"),
+                            format!("the refresh grace window is at most {MAX_REFRESH_GRACE_SECONDS} seconds"),
+                        ))
+                    }
+                    g => g,
+                },
                 introspect: c.introspect,
             };
             if registry

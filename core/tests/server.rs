@@ -1017,3 +1017,157 @@ fn rules_naming_users_or_groups_nobody_has_are_refused() {
         .rule(RuleConfig::new(&["GET /docs/*"]).groups(&["staff"]));
     assert!(ResourceGuard::new(&rs_only).is_ok());
 }
+
+#[test]
+fn a_maximum_session_age_ends_a_grant_whatever_the_rotations() {
+    let mut c = config();
+    c.max_session_seconds = Some(100); // the server's default
+    let f = fixture_with(c);
+    let rs = ClientCredentials::new("app", "app-secret");
+    let t = login(&f);
+    assert_eq!(
+        t.expires_in, 60,
+        "within the maximum, the client's lifetime"
+    );
+    let seen = f.server.introspect(&rs, &t.access_token, None).unwrap();
+    assert_eq!(
+        (seen.auth_time, seen.session_exp),
+        (Some(T0), Some(T0 + 100))
+    );
+    let mut rt = t.refresh_token.clone().unwrap();
+    // Rotations every 45 s: each new pair is bounded by the sign-in + 100 s.
+    for (at, expires_in) in [(45, 55), (90, 10)] {
+        f.clock.set(T0 + at);
+        let next = f.server.refresh_grant(&f.app, &rt, None).unwrap();
+        assert_eq!(next.expires_in, expires_in, "at +{at}");
+        let seen = f.server.introspect(&rs, &next.access_token, None).unwrap();
+        assert_eq!(seen.exp, Some(T0 + at + expires_in));
+        assert_eq!(
+            seen.auth_time,
+            Some(T0),
+            "the sign-in time stays the grant's"
+        );
+        assert_eq!(seen.session_exp, Some(T0 + 100));
+        rt = next.refresh_token.clone().unwrap();
+    }
+    f.clock.set(T0 + 100);
+    assert_eq!(
+        f.server
+            .refresh_grant(&f.app, &rt, None)
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidGrant,
+        "no refresh at or past the maximum age"
+    );
+    // A client's own maximum overrides the server's; a new sign-in starts anew.
+    let mut c = config();
+    c.max_session_seconds = Some(100);
+    c.clients[0].max_session_seconds = Some(30);
+    let f = fixture_with(c);
+    let t = login(&f);
+    assert_eq!(t.expires_in, 30);
+    f.clock.set(T0 + 30);
+    assert!(f
+        .server
+        .refresh_grant(&f.app, t.refresh_token.as_deref().unwrap(), None)
+        .is_err());
+    assert_eq!(login(&f).expires_in, 30);
+    // Without a maximum, introspection says nothing of one.
+    let f = fixture();
+    let t = login(&f);
+    let seen = f.server.introspect(&rs, &t.access_token, None).unwrap();
+    assert_eq!((seen.auth_time, seen.session_exp), (Some(T0), None));
+    assert!(!seen.to_json().contains("session_exp"));
+}
+
+#[test]
+fn a_refresh_retried_within_the_client_s_grace_window_keeps_the_lineage() {
+    let mut c = config();
+    c.clients[0].refresh_grace_seconds = Some(30);
+    let f = fixture_with(c);
+    let t = login(&f);
+    let rt = t.refresh_token.clone().unwrap();
+    let lost = f.server.refresh_grant(&f.app, &rt, None).unwrap(); // its answer never arrived
+    f.clock.advance(10);
+    let retry = f.server.refresh_grant(&f.app, &rt, None).unwrap();
+    assert!(f
+        .server
+        .check(&retry.access_token, "GET /docs/1", None)
+        .is_ok());
+    assert_eq!(
+        f.server
+            .refresh_grant(&f.app, lost.refresh_token.as_deref().unwrap(), None)
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidGrant,
+        "the unused successor is retired"
+    );
+    assert!(
+        f.server
+            .check(&retry.access_token, "GET /docs/1", None)
+            .is_ok(),
+        "and presenting it is not theft"
+    );
+    let on = f
+        .server
+        .refresh_grant(&f.app, retry.refresh_token.as_deref().unwrap(), None)
+        .unwrap();
+    // Two rotations on, the first token within its window is still reuse:
+    // its successor was used.
+    assert!(f.server.refresh_grant(&f.app, &rt, None).is_err());
+    assert_eq!(
+        f.server
+            .check(&on.access_token, "GET /docs/1", None)
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidToken,
+        "reuse revoked the lineage"
+    );
+
+    // Without a window (the default), a retry is reuse, as RFC 9700 §4.14.2 says.
+    let f = fixture();
+    let t = login(&f);
+    let rt = t.refresh_token.clone().unwrap();
+    let first = f.server.refresh_grant(&f.app, &rt, None).unwrap();
+    assert!(f.server.refresh_grant(&f.app, &rt, None).is_err());
+    assert!(f
+        .server
+        .check(&first.access_token, "GET /docs/1", None)
+        .is_err());
+}
+
+#[test]
+fn grace_windows_and_maximum_ages_out_of_range_are_refused() {
+    let mut c = config();
+    c.clients[0].refresh_grace_seconds = Some(MAX_REFRESH_GRACE_SECONDS + 1);
+    assert_eq!(
+        Server::from_config(c).unwrap_err().path(),
+        "clients[0].refresh_grace_seconds"
+    );
+    let mut c = config();
+    c.clients[0].refresh_grace_seconds = Some(MAX_REFRESH_GRACE_SECONDS);
+    assert!(Server::from_config(c).is_ok());
+    let mut c = config();
+    c.max_session_seconds = Some(0);
+    assert_eq!(
+        Server::from_config(c).unwrap_err().path(),
+        "max_session_seconds"
+    );
+    let mut c = config();
+    c.clients[1].max_session_seconds = Some(0);
+    assert_eq!(
+        Server::from_config(c).unwrap_err().path(),
+        "clients[1].max_session_seconds"
+    );
+    let json = {
+        let mut c = config();
+        c.max_session_seconds = Some(3600);
+        c.clients[0].refresh_grace_seconds = Some(10);
+        c.to_json()
+    };
+    assert!(
+        json.contains("\"max_session_seconds\": 3600")
+            && json.contains("\"refresh_grace_seconds\": 10")
+    );
+    assert!(Server::from_json(&json).is_ok());
+}

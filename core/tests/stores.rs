@@ -527,6 +527,7 @@ fn purges_by_itself_in_bounded_batches(store: &dyn Store) {
         issued_at,
         expires_at: issued_at + 10,
         user_version: 0,
+        auth_time: issued_at,
     };
     let token = |i: u64| TokenHash::of(&format!("{i:043}"));
     for i in 0..1500 {
@@ -567,49 +568,239 @@ fn the_database_stores_purge_by_themselves_in_bounded_batches() {
     purges_by_itself_in_bounded_batches(&PostgresStore::connect(&postgres_url()).unwrap());
 }
 
-/// A database made by the previous schema (version 1: no credentials
-/// table) is moved to version 2 when opened, keeping its tokens.
+/// The tables of schema version 2, as earlier ropc made them (version 1:
+/// the same without `ropc_credentials`).
+const SQLITE_V2: &str = "
+CREATE TABLE ropc_schema (version INTEGER NOT NULL);
+CREATE TABLE ropc_grants (id BLOB PRIMARY KEY, revoked INTEGER NOT NULL DEFAULT 0, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE ropc_tokens (
+    hash BLOB NOT NULL, kind INTEGER NOT NULL, grant_id BLOB NOT NULL,
+    client_id TEXT NOT NULL, username TEXT NOT NULL, scope TEXT NOT NULL,
+    issued_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, user_version INTEGER NOT NULL,
+    rotated INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (hash, kind)) WITHOUT ROWID;
+CREATE TABLE ropc_users (username TEXT PRIMARY KEY, version INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE ropc_failures (account TEXT PRIMARY KEY, count INTEGER NOT NULL, pending INTEGER NOT NULL,
+    last INTEGER NOT NULL, pending_since INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO ropc_grants VALUES (x'01010101010101010101010101010101', 0, 1700009999);
+INSERT INTO ropc_tokens (hash, kind, grant_id, client_id, username, scope, issued_at, expires_at, user_version)
+    VALUES (x'0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a', 0, x'01010101010101010101010101010101', 'app', 'alice', 'read', 1700000000, 1700003600, 0),
+           (x'0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b', 1, x'01010101010101010101010101010101', 'app', 'alice', 'read', 1700000000, 1700009999, 0);
+";
+const POSTGRES_V2: &str = "
+CREATE TABLE ropc_schema (version BIGINT NOT NULL);
+CREATE TABLE ropc_grants (id BYTEA PRIMARY KEY, revoked BOOLEAN NOT NULL DEFAULT FALSE, expires_at BIGINT NOT NULL);
+CREATE TABLE ropc_tokens (
+    hash BYTEA NOT NULL, kind BIGINT NOT NULL, grant_id BYTEA NOT NULL,
+    client_id TEXT NOT NULL, username TEXT NOT NULL, scope TEXT NOT NULL,
+    issued_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, user_version BIGINT NOT NULL,
+    rotated BOOLEAN NOT NULL DEFAULT FALSE, PRIMARY KEY (hash, kind));
+CREATE TABLE ropc_users (username TEXT PRIMARY KEY, version BIGINT NOT NULL);
+CREATE TABLE ropc_failures (account TEXT PRIMARY KEY, count BIGINT NOT NULL, pending BIGINT NOT NULL,
+    last BIGINT NOT NULL, pending_since BIGINT NOT NULL);
+INSERT INTO ropc_grants VALUES ('\\x01010101010101010101010101010101', FALSE, 1700009999);
+INSERT INTO ropc_tokens (hash, kind, grant_id, client_id, username, scope, issued_at, expires_at, user_version)
+    VALUES ('\\x0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a', 0, '\\x01010101010101010101010101010101', 'app', 'alice', 'read', 1700000000, 1700003600, 0),
+           ('\\x0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b', 1, '\\x01010101010101010101010101010101', 'app', 'alice', 'read', 1700000000, 1700009999, 0);
+";
+
+/// What an upgraded database must still do with the tokens it held: find
+/// them (sign-in time: their issue time, the best known), rotate them, and
+/// take a retry within a grace window.
+fn the_old_tokens_live_on(store: &dyn Store) {
+    let now = 1_700_000_100;
+    let access = store
+        .access(&TokenHash([0x0a; 32]), now)
+        .expect("access")
+        .expect("the old access token is found");
+    assert_eq!(
+        (access.issued_at, access.auth_time),
+        (1_700_000_000, 1_700_000_000)
+    );
+    let next = |at: u64, seed: u8| Successors {
+        refresh: TokenHash([seed; 32]),
+        access: TokenHash([seed + 1; 32]),
+        issued_at: at,
+        refresh_expires_at: at + 900,
+        access_expires_at: at + 60,
+        access_scope: None,
+        grace_seconds: 30,
+        max_session: None,
+    };
+    let old = TokenHash([0x0b; 32]);
+    assert!(matches!(
+        store.rotate(&old, "app", now, &next(now, 0x20)).unwrap(),
+        Rotation::Rotated(_)
+    ));
+    assert!(matches!(
+        store
+            .rotate(&old, "app", now + 5, &next(now + 5, 0x30))
+            .unwrap(),
+        Rotation::Retried(_)
+    ));
+    assert!(store
+        .access(&TokenHash([0x31; 32]), now + 5)
+        .unwrap()
+        .is_some());
+}
+
+/// Databases made by the earlier schemas (1: no credentials table; 2: no
+/// sign-in time or grace-window columns) are moved to version 3 when
+/// opened, keeping their tokens.
 #[test]
-fn a_version_1_database_is_upgraded_in_place() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("ropc.db");
-    let server = Server::from_config(config(sqlite(&path))).expect("server");
-    let t = server
+fn databases_of_schema_1_and_2_are_upgraded_in_place() {
+    for version in [1, 2] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("ropc.db");
+        {
+            let c = rusqlite::Connection::open(&path).expect("open");
+            c.execute_batch(SQLITE_V2).expect("the old tables");
+            if version == 2 {
+                c.execute_batch("CREATE TABLE ropc_credentials (username TEXT PRIMARY KEY, credential INTEGER NOT NULL) WITHOUT ROWID")
+                    .expect("credentials");
+            }
+            c.execute("INSERT INTO ropc_schema (version) VALUES (?1)", [version])
+                .expect("version");
+        }
+        let store = SqliteStore::open(&path).expect("an old database opens");
+        assert_eq!(store.sync_credential("bob", 5).expect("sync"), 0);
+        the_old_tokens_live_on(&store);
+        let c = rusqlite::Connection::open(&path).expect("open");
+        let v: i64 = c
+            .query_row("SELECT max(version) FROM ropc_schema", [], |r| r.get(0))
+            .expect("version");
+        assert_eq!(v, 3, "sqlite from version {version}");
+
+        let url = postgres_url();
+        let mut admin = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+        admin.batch_execute(POSTGRES_V2).expect("the old tables");
+        if version == 2 {
+            admin
+                .batch_execute("CREATE TABLE ropc_credentials (username TEXT PRIMARY KEY, credential BIGINT NOT NULL)")
+                .expect("credentials");
+        }
+        admin
+            .execute(
+                "INSERT INTO ropc_schema (version) VALUES ($1)",
+                &[&i64::from(version)],
+            )
+            .expect("version");
+        let pg = PostgresStore::connect(&url).expect("an old database opens");
+        assert_eq!(pg.sync_credential("bob", 5).expect("sync"), 0);
+        the_old_tokens_live_on(&pg);
+        let v: i64 = admin
+            .query_one("SELECT max(version) FROM ropc_schema", &[])
+            .expect("version")
+            .get(0);
+        assert_eq!(v, 3, "postgres from version {version}");
+    }
+}
+
+/// Two tabs, or a retry after a lost response, on servers sharing one
+/// database: with a grace window, concurrent retries of one rotated refresh
+/// token each get a pair, exactly one refresh token stays usable and the
+/// lineage goes on; a replay after the window revokes the lineage.
+fn refresh_retries_race_on_a_shared_store(store: StoreConfig, memory: Option<Arc<dyn Store>>) {
+    const T0: u64 = 1_700_000_000;
+    let mut c = config(store);
+    c.clients[0].refresh_grace_seconds = Some(30);
+    let clock = ManualClock::new(T0);
+    let servers: Vec<Server> = (0..4)
+        .map(|_| {
+            let builder = Server::builder(c.clone()).clock(Arc::new(clock.clone()));
+            match &memory {
+                Some(store) => builder.store(Arc::clone(store)),
+                None => builder,
+            }
+            .build()
+            .expect("server")
+        })
+        .collect();
+    let t = servers[0]
         .password_grant(&app(), "alice", "alice-pw", Some("read"))
         .expect("grant");
-    drop(server);
-    {
-        let c = rusqlite::Connection::open(&path).expect("open");
-        c.execute_batch(
-            "DROP TABLE ropc_credentials; DELETE FROM ropc_schema; INSERT INTO ropc_schema (version) VALUES (1);",
-        )
-        .expect("make it version 1");
+    let rt = t.refresh_token.clone().expect("a refresh token");
+    let first = servers[1]
+        .refresh_grant(&app(), &rt, None)
+        .expect("the first rotation");
+    clock.advance(5);
+    let barrier = std::sync::Barrier::new(servers.len());
+    let answers: Vec<TokenResponse> = std::thread::scope(|s| {
+        let handles: Vec<_> = servers
+            .iter()
+            .map(|server| {
+                let (barrier, rt) = (&barrier, &rt);
+                s.spawn(move || {
+                    barrier.wait();
+                    server.refresh_grant(&app(), rt, None)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .expect("racer")
+                    .expect("a retry within the window is answered")
+            })
+            .collect()
+    });
+    // Every answer's access token works for its short life...
+    for a in &answers {
+        assert!(servers[0]
+            .check(&a.access_token, "GET /docs/1", None)
+            .is_ok());
     }
-    let store = SqliteStore::open(&path).expect("a version 1 database opens");
-    assert_eq!(store.sync_credential("alice", 5).expect("sync"), 0);
-    let server = Server::builder(config(sqlite(&path)))
-        .store(Arc::new(store))
-        .build()
-        .expect("server");
-    assert!(server.check(&t.access_token, "GET /docs/1", None).is_ok());
-    let c = rusqlite::Connection::open(&path).expect("open");
-    let v: i64 = c
-        .query_row("SELECT max(version) FROM ropc_schema", [], |r| r.get(0))
-        .expect("version");
-    assert_eq!(v, 2);
+    // ...but of all the refresh tokens handed out, exactly one continues.
+    let refresh_tokens: Vec<String> = std::iter::once(first.refresh_token.clone().expect("rt"))
+        .chain(answers.iter().map(|a| a.refresh_token.clone().expect("rt")))
+        .collect();
+    clock.advance(1);
+    let mut continued = Vec::new();
+    for r in &refresh_tokens {
+        if let Ok(next) = servers[2].refresh_grant(&app(), r, None) {
+            continued.push(next);
+        }
+    }
+    assert_eq!(continued.len(), 1, "one lineage continues, once");
+    let live = continued.pop().expect("the one");
+    assert!(
+        servers[3]
+            .check(&live.access_token, "GET /docs/1", None)
+            .is_ok(),
+        "retired tokens presented again were not taken for theft"
+    );
+    // A replay of the first token after the window: reuse, the lineage ends.
+    clock.advance(30);
+    assert_eq!(
+        servers[0]
+            .refresh_grant(&app(), &rt, None)
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidGrant
+    );
+    assert_eq!(
+        servers[1]
+            .check(&live.access_token, "GET /docs/1", None)
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidToken,
+        "a replay after the window revokes every token of the grant"
+    );
+}
 
-    let url = postgres_url();
-    let pg = PostgresStore::connect(&url).expect("connect");
-    drop(pg);
-    let mut admin = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
-    admin
-        .batch_execute("DROP TABLE ropc_credentials; DELETE FROM ropc_schema; INSERT INTO ropc_schema (version) VALUES (1);")
-        .expect("make it version 1");
-    let pg = PostgresStore::connect(&url).expect("a version 1 database opens");
-    assert_eq!(pg.sync_credential("alice", 5).expect("sync"), 0);
-    let v: i64 = admin
-        .query_one("SELECT max(version) FROM ropc_schema", &[])
-        .expect("version")
-        .get(0);
-    assert_eq!(v, 2);
+#[test]
+fn refresh_retries_race_on_every_shared_store() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    refresh_retries_race_on_a_shared_store(sqlite(&dir.path().join("ropc.db")), None);
+    refresh_retries_race_on_a_shared_store(
+        StoreConfig::Postgres {
+            url: Some(postgres_url()),
+            url_env: None,
+            pool_size: None,
+            connect_timeout_ms: None,
+            statement_timeout_ms: None,
+        },
+        None,
+    );
+    refresh_retries_race_on_a_shared_store(StoreConfig::Memory, Some(Arc::new(MemoryStore::new())));
 }

@@ -155,7 +155,8 @@ BAD_CREDS = "the username or password is wrong"
 BAD_RT = "the refresh token is invalid, expired or revoked"
 BAD_AT = "the access token is invalid, expired or revoked"
 ACTIVE_AT = ('{"active":true,"scope":"read write","client_id":"app","username":"alice","token_type":"Bearer",'
-             '"exp":{{int:exp}},"iat":{{int:iat}},"sub":"alice","iss":"https://auth.example","groups":["finance"]}')
+             '"exp":{{int:exp}},"iat":{{int:iat}},"sub":"alice","iss":"https://auth.example","groups":["finance"],'
+             '"auth_time":{{int:auth}}}')
 INACTIVE = '{"active":false}'
 REVOKED = {"status": 200, "headers": JSON_HEADERS, "body": "{}"}
 
@@ -173,6 +174,9 @@ CASES = [
         allowed(resource("Bearer {{at}}", "GET /invoices/42", "read")),
         ok(post("token", "grant_type=refresh_token&refresh_token={{rt}}", APP), tokens("at2", "rt2")),
         allowed(resource("Bearer {{at2}}", "POST /invoices/42", "write")),
+        # The sign-in time (auth_time) is the grant's, kept across rotations.
+        ok(post("introspect", "token={{at2}}", RS),
+           ACTIVE_AT.replace("{{int:exp}}", "{{int:exp2}}").replace("{{int:iat}}", "{{int:iat2}}")),
     ]),
     ("client_secret_post authenticates too", [
         login(auth=None, extra="&client_id=app&client_secret=app-secret"),
@@ -323,18 +327,18 @@ CASES = [
         login(at="at2", rt="rt2"),
     ]),
     ("a remote resource server decides from the introspection response", [
-        {"endpoint": "guard", "request": {"introspection": ACTIVE_AT.replace("{{int:exp}}", "4102444800").replace("{{int:iat}}", "1700000000"),
+        {"endpoint": "guard", "request": {"introspection": ACTIVE_AT.replace("{{int:exp}}", "4102444800").replace("{{int:iat}}", "1700000000").replace("{{int:auth}}", "1700000000"),
                                           "resource": "GET /invoices/9", "scope": "read"},
          "expect": {"principal": {"username": "alice", "client_id": "app", "scopes": ["read", "write"], "groups": ["finance"]}}},
         bearer_err({"endpoint": "guard", "request": {"introspection": INACTIVE, "resource": "GET /invoices/9", "scope": None}},
                    "invalid_token", BAD_AT, 401),
-        bearer_err({"endpoint": "guard", "request": {"introspection": ACTIVE_AT.replace("{{int:exp}}", "1000").replace("{{int:iat}}", "900"),
+        bearer_err({"endpoint": "guard", "request": {"introspection": ACTIVE_AT.replace("{{int:exp}}", "1000").replace("{{int:iat}}", "900").replace("{{int:auth}}", "900"),
                                                      "resource": "GET /invoices/9", "scope": None}},
                    "invalid_token", BAD_AT, 401),
-        bearer_err({"endpoint": "guard", "request": {"introspection": ACTIVE_AT.replace("{{int:exp}}", "4102444800").replace("{{int:iat}}", "1").replace('"Bearer"', '"refresh_token"'),
+        bearer_err({"endpoint": "guard", "request": {"introspection": ACTIVE_AT.replace("{{int:exp}}", "4102444800").replace("{{int:iat}}", "1").replace("{{int:auth}}", "1").replace('"Bearer"', '"refresh_token"'),
                                                      "resource": "GET /invoices/9", "scope": None}},
                    "invalid_token", BAD_AT, 401),
-        bearer_err({"endpoint": "guard", "request": {"introspection": ACTIVE_AT.replace("{{int:exp}}", "4102444800").replace("{{int:iat}}", "1").replace('"groups":["finance"]', '"groups":[]'),
+        bearer_err({"endpoint": "guard", "request": {"introspection": ACTIVE_AT.replace("{{int:exp}}", "4102444800").replace("{{int:iat}}", "1").replace("{{int:auth}}", "1").replace('"groups":["finance"]', '"groups":[]'),
                                                      "resource": "GET /invoices/9", "scope": None}},
                    "access_denied", "the resource owner may not access this resource", 403),
         bearer_err({"endpoint": "guard", "request": {"introspection": "not json", "resource": "GET /invoices/9", "scope": None}},

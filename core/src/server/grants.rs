@@ -165,18 +165,21 @@ impl Server {
             refresh_expires_at: now.saturating_add(client.refresh_ttl),
             access_expires_at: now.saturating_add(client.access_ttl),
             access_scope: None,
+            grace_seconds: client.refresh_grace,
+            max_session: client.max_session,
         };
         let host_accounts = matches!(self.accounts, Owners::Host(_));
         if scope.is_some() || host_accounts {
             // Narrowing needs the scope granted originally, and a host's
             // owner is asked before the token is spent (a host failure
             // must leave the client its token): one read first.
+            // A rotated token goes on to the swap, which tells a retry
+            // within the grace window from reuse (and revokes on reuse).
             let record = match self.store.refresh(&hash, now)? {
-                Some(RefreshState::Active(r)) if *r.client_id == *client.id => r,
-                Some(RefreshState::Rotated(r)) if *r.client_id == *client.id => {
-                    // Reuse of a rotated token: someone holds a copy. End the grant.
-                    self.store.revoke_grant(TokenKind::Refresh, &hash)?;
-                    return Err(invalid());
+                Some(RefreshState::Active(r) | RefreshState::Rotated(r))
+                    if *r.client_id == *client.id =>
+                {
+                    r
                 }
                 _ => return Err(invalid()),
             };
@@ -197,7 +200,24 @@ impl Server {
         // or it is not a live token.
         let old = match self.store.rotate(&hash, &client.id, now, &next)? {
             Rotation::Rotated(old) => old,
-            Rotation::Reused | Rotation::WrongClient | Rotation::Invalid => return Err(invalid()),
+            Rotation::Retried(old) => {
+                log::info!(
+                    target: "ropc::refresh",
+                    "a rotated refresh token of {:?} came back within client {:?}'s grace window: its unused successor is retired and a new pair issued",
+                    &*old.username,
+                    &*client.id
+                );
+                old
+            }
+            Rotation::Reused => {
+                log::warn!(
+                    target: "ropc::refresh",
+                    "a rotated refresh token was presented again by client {:?}: its grant is revoked (RFC 9700 §4.14.2)",
+                    &*client.id
+                );
+                return Err(invalid());
+            }
+            Rotation::WrongClient | Rotation::Invalid => return Err(invalid()),
         };
         if !host_accounts && self.owner_of(&reg, &old)?.is_none() {
             // The owner no longer stands here (removed or disabled): end the
@@ -205,6 +225,8 @@ impl Server {
             self.store.revoke_grant(TokenKind::Refresh, &next.refresh)?;
             return Err(invalid());
         }
+        // The grant's maximum age may end the new access token early.
+        let end = next.session_end(&old).unwrap_or(u64::MAX);
         let scope = match next.access_scope {
             Some(narrowed) => narrowed.to_string(),
             None => reg.scope_string(&reg.scope_set_of(&old.scope)),
@@ -212,7 +234,7 @@ impl Server {
         Ok(TokenResponse {
             access_token: new_access,
             token_type: "Bearer",
-            expires_in: client.access_ttl,
+            expires_in: client.access_ttl.min(end.saturating_sub(now)),
             refresh_token: Some(new_refresh),
             scope,
         })

@@ -20,7 +20,7 @@ impl Server {
                 TokenKind::Access => self.store.access(&hash, now)?.map(|r| (r, true)),
                 TokenKind::Refresh => self.store.refresh(&hash, now)?.map(|s| match s {
                     RefreshState::Active(r) => (r, true),
-                    RefreshState::Rotated(r) => (r, false),
+                    RefreshState::Rotated(r) | RefreshState::Retired(r) => (r, false),
                 }),
             };
             if let Some((record, usable)) = found {
@@ -65,6 +65,12 @@ impl Server {
             sub: Some(record.username.to_string()),
             iss: reg.config.issuer.clone(),
             groups: Some(groups.iter().map(|g| g.to_string()).collect()),
+            auth_time: Some(record.auth_time),
+            session_exp: reg
+                .clients
+                .get(&*record.client_id)
+                .and_then(|c| c.max_session)
+                .map(|m| record.auth_time.saturating_add(m)),
         })
     }
 

@@ -104,6 +104,14 @@ pub struct Introspection {
     /// remote resource server).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub groups: Option<Vec<String>>,
+    /// When the resource owner signed in (the password grant that began
+    /// the grant), seconds since the epoch (RFC 9068 §2.2.1's claim).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<u64>,
+    /// When the grant ends by the client's maximum session age, whatever
+    /// the rotations (an extension; absent without a maximum).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_exp: Option<u64>,
 }
 
 impl Introspection {
@@ -635,14 +643,19 @@ impl Server {
         let scope: Arc<str> = reg.scope_string(&scopes).into();
         let username: Arc<str> = username.into();
         let grant = GrantId::random();
+        // The grant's maximum age bounds every token of it.
+        let end = client
+            .max_session
+            .map_or(u64::MAX, |m| now.saturating_add(m));
         let record = |ttl: u64| TokenRecord {
             grant,
             client_id: Arc::clone(&client.id),
             username: Arc::clone(&username),
             scope: Arc::clone(&scope),
             issued_at: now,
-            expires_at: now.saturating_add(ttl),
+            expires_at: now.saturating_add(ttl).min(end),
             user_version,
+            auth_time: now,
         };
         let refresh = client.refresh_tokens.then(|| {
             let (token, hash) = mint();
@@ -656,7 +669,7 @@ impl Server {
         Ok(TokenResponse {
             access_token,
             token_type: "Bearer",
-            expires_in: client.access_ttl,
+            expires_in: client.access_ttl.min(end - now),
             refresh_token,
             scope: scope.to_string(),
         })

@@ -53,6 +53,7 @@ fn record(grant: GrantId, user: &str, expires_at: u64) -> TokenRecord {
         issued_at: NOW,
         expires_at,
         user_version: 0,
+        auth_time: NOW - 30,
     }
 }
 
@@ -75,6 +76,20 @@ fn successors(narrowed: Option<&str>) -> Successors {
         refresh_expires_at: NOW + 900,
         access_expires_at: NOW + 120,
         access_scope: narrowed.map(Into::into),
+        grace_seconds: 0,
+        max_session: None,
+    }
+}
+
+/// Successors at `now`, with a grace window and a maximum session age.
+fn successors_at(now: u64, grace_seconds: u64, max_session: Option<u64>) -> Successors {
+    Successors {
+        issued_at: now,
+        refresh_expires_at: now + 900,
+        access_expires_at: now + 120,
+        grace_seconds,
+        max_session,
+        ..successors(None)
     }
 }
 
@@ -98,7 +113,11 @@ pub fn run(make: Factory<'_>) {
     host_credentials_end_tokens_when_they_change(&*make());
     the_throttle_counts_atomically(&*make());
     purge_drops_only_the_dead(&*make());
+    a_retry_within_the_grace_window_retires_the_unused_successor(&*make());
+    a_retry_is_reuse_outside_the_window_or_after_the_successor_was_used(&*make());
+    the_maximum_session_age_bounds_every_rotation(&*make());
     concurrent_rotations_have_one_winner(make);
+    concurrent_retries_leave_one_active_refresh_token(make);
     concurrent_guesses_get_the_limit(make);
     concurrent_credential_changes_move_the_version_once(make);
 }
@@ -181,7 +200,9 @@ pub fn rotation_is_a_compare_and_swap(store: &dyn Store) {
         Some(RefreshState::Rotated(rr.clone())),
         "the old token is kept, rotated"
     );
-    let (refresh, access) = successors(None).records(&rr);
+    let (refresh, access) = successors(None)
+        .records(&rr)
+        .expect("within any maximum age");
     assert_eq!(
         store.refresh(&r2, NOW + 1).expect("refresh"),
         Some(RefreshState::Active(refresh)),
@@ -255,6 +276,198 @@ pub fn reuse_revokes_the_lineage(store: &dyn Store) {
         Rotation::Invalid,
         "nothing of a revoked lineage rotates"
     );
+}
+
+/// A rotated token presented again within the grace window, while its
+/// successor was never used, retires that successor and issues new tokens
+/// in its place; the retired one is dead but is not reuse.
+pub fn a_retry_within_the_grace_window_retires_the_unused_successor(store: &dyn Store) {
+    let user = name("u");
+    let (_, r1, _, rr) = grant(store, &user);
+    let first = successors_at(NOW + 1, 30, None);
+    assert_eq!(
+        store.rotate(&r1, "app", NOW + 1, &first).expect("rotate"),
+        Rotation::Rotated(rr.clone())
+    );
+    let retry = successors_at(NOW + 20, 30, None);
+    assert_eq!(
+        store.rotate(&r1, "app", NOW + 20, &retry).expect("rotate"),
+        Rotation::Retried(rr.clone()),
+        "a retry within the window gets new tokens, with the old token's record"
+    );
+    assert!(
+        matches!(
+            store.refresh(&first.refresh, NOW + 20).expect("refresh"),
+            Some(RefreshState::Retired(_))
+        ),
+        "the unused successor is retired"
+    );
+    assert!(
+        store
+            .access(&first.access, NOW + 20)
+            .expect("access")
+            .is_some(),
+        "its access token lives out its short life"
+    );
+    assert!(
+        matches!(store.refresh(&retry.refresh, NOW + 20).expect("refresh"), Some(RefreshState::Active(r)) if r.grant == rr.grant && r.auth_time == rr.auth_time),
+        "the new refresh token is the lineage's active one, same grant, same sign-in time"
+    );
+    let late = successors_at(NOW + 21, 30, None);
+    assert_eq!(
+        store
+            .rotate(&first.refresh, "app", NOW + 21, &late)
+            .expect("rotate"),
+        Rotation::Invalid,
+        "a retired token cannot be used"
+    );
+    assert!(
+        store
+            .access(&retry.access, NOW + 21)
+            .expect("access")
+            .is_some(),
+        "and presenting it is not reuse: the lineage continues"
+    );
+    // A second retry within the window (the window runs from the first
+    // rotation) retires the retry's successor in turn.
+    let again = successors_at(NOW + 30, 30, None);
+    assert!(matches!(
+        store.rotate(&r1, "app", NOW + 30, &again).expect("rotate"),
+        Rotation::Retried(_)
+    ));
+    assert!(matches!(
+        store.refresh(&retry.refresh, NOW + 30).expect("refresh"),
+        Some(RefreshState::Retired(_))
+    ));
+    // The lineage goes on from the last one.
+    let on = successors_at(NOW + 40, 30, None);
+    assert!(matches!(
+        store
+            .rotate(&again.refresh, "app", NOW + 40, &on)
+            .expect("rotate"),
+        Rotation::Rotated(_)
+    ));
+}
+
+/// Outside the window, or once the successor was used, a rotated token
+/// presented again is reuse: the lineage is revoked, as without a window.
+pub fn a_retry_is_reuse_outside_the_window_or_after_the_successor_was_used(store: &dyn Store) {
+    // Outside the window: at rotated_at + grace exactly.
+    let (_, r1, _, _) = grant(store, &name("u"));
+    let first = successors_at(NOW + 1, 30, None);
+    assert!(matches!(
+        store.rotate(&r1, "app", NOW + 1, &first).expect("rotate"),
+        Rotation::Rotated(_)
+    ));
+    let late = successors_at(NOW + 31, 30, None);
+    assert_eq!(
+        store.rotate(&r1, "app", NOW + 31, &late).expect("rotate"),
+        Rotation::Reused,
+        "the window is exclusive of its end"
+    );
+    assert_eq!(
+        store.access(&first.access, NOW + 31).expect("access"),
+        None,
+        "the lineage is revoked"
+    );
+
+    // Within the window but the successor was used (rotated): reuse.
+    let (_, r1, _, _) = grant(store, &name("u"));
+    let first = successors_at(NOW + 1, 30, None);
+    assert!(matches!(
+        store.rotate(&r1, "app", NOW + 1, &first).expect("rotate"),
+        Rotation::Rotated(_)
+    ));
+    let used = successors_at(NOW + 2, 30, None);
+    assert!(matches!(
+        store
+            .rotate(&first.refresh, "app", NOW + 2, &used)
+            .expect("rotate"),
+        Rotation::Rotated(_)
+    ));
+    let replay = successors_at(NOW + 3, 30, None);
+    assert_eq!(
+        store.rotate(&r1, "app", NOW + 3, &replay).expect("rotate"),
+        Rotation::Reused,
+        "a token two rotations back is a copy in someone else's hands"
+    );
+    assert_eq!(store.access(&used.access, NOW + 3).expect("access"), None);
+
+    // No window (0): reuse at once, as RFC 9700 §4.14.2 has it.
+    let (_, r1, _, _) = grant(store, &name("u"));
+    assert!(matches!(
+        store
+            .rotate(&r1, "app", NOW + 1, &successors_at(NOW + 1, 0, None))
+            .expect("rotate"),
+        Rotation::Rotated(_)
+    ));
+    assert_eq!(
+        store
+            .rotate(&r1, "app", NOW + 1, &successors_at(NOW + 1, 0, None))
+            .expect("rotate"),
+        Rotation::Reused
+    );
+    // Another client's retry changes nothing.
+    let (_, r1, _, _) = grant(store, &name("u"));
+    let first = successors_at(NOW + 1, 30, None);
+    assert!(matches!(
+        store.rotate(&r1, "app", NOW + 1, &first).expect("rotate"),
+        Rotation::Rotated(_)
+    ));
+    assert_eq!(
+        store
+            .rotate(&r1, "other", NOW + 2, &successors_at(NOW + 2, 30, None))
+            .expect("rotate"),
+        Rotation::WrongClient
+    );
+    assert!(matches!(
+        store.refresh(&first.refresh, NOW + 2).expect("refresh"),
+        Some(RefreshState::Active(_))
+    ));
+}
+
+/// Successors expire by the grant's maximum age (from the sign-in, kept
+/// across rotations); past it there is no rotation, and nothing is revoked.
+pub fn the_maximum_session_age_bounds_every_rotation(store: &dyn Store) {
+    let (a1, r1, _, rr) = grant(store, &name("u"));
+    // The sign-in was at NOW - 30; a maximum age of 100 ends the grant at NOW + 70.
+    let next = successors_at(NOW + 1, 0, Some(100));
+    assert!(matches!(
+        store.rotate(&r1, "app", NOW + 1, &next).expect("rotate"),
+        Rotation::Rotated(_)
+    ));
+    let refreshed = store.refresh(&next.refresh, NOW + 1).expect("refresh");
+    assert!(
+        matches!(&refreshed, Some(RefreshState::Active(r)) if r.expires_at == NOW + 70 && r.auth_time == rr.auth_time),
+        "the successor expires at the grant's end: {refreshed:?}"
+    );
+    assert_eq!(
+        store
+            .access(&next.access, NOW + 1)
+            .expect("access")
+            .map(|r| r.expires_at),
+        Some(NOW + 70)
+    );
+    assert_eq!(
+        store.refresh(&next.refresh, NOW + 70).expect("refresh"),
+        None,
+        "and is dead there"
+    );
+    // Past the maximum (a lower one set later), no rotation: Invalid, and
+    // the token is left as it was.
+    let (_, r2, _, _) = grant(store, &name("u"));
+    assert_eq!(
+        store
+            .rotate(&r2, "app", NOW + 1, &successors_at(NOW + 1, 0, Some(31)))
+            .expect("rotate"),
+        Rotation::Invalid,
+        "the grant is past its maximum age"
+    );
+    assert!(matches!(
+        store.refresh(&r2, NOW + 1).expect("refresh"),
+        Some(RefreshState::Active(_))
+    ));
+    assert!(store.access(&a1, NOW + 1).expect("access").is_some());
 }
 
 /// Another client's token and unknown tokens leave everything as it was.
@@ -599,6 +812,72 @@ pub fn concurrent_rotations_have_one_winner(make: Factory<'_>) {
     );
 }
 
+/// Many concurrent presentations of one rotated token within the grace
+/// window: each is a retry, and at the end the grant has exactly one
+/// active refresh token (the others retired), whatever the order.
+pub fn concurrent_retries_leave_one_active_refresh_token(make: Factory<'_>) {
+    let stores: Vec<Arc<dyn Store>> = (0..RACERS).map(|_| make()).collect();
+    let (_, r, _, _) = grant(&*stores[0], &name("u"));
+    let first = successors_at(NOW + 1, 60, None);
+    assert!(matches!(
+        stores[0]
+            .rotate(&r, "app", NOW + 1, &first)
+            .expect("rotate"),
+        Rotation::Rotated(_)
+    ));
+    let barrier = Barrier::new(RACERS);
+    let results: Vec<(Rotation, TokenHash)> = std::thread::scope(|s| {
+        let handles: Vec<_> = stores
+            .iter()
+            .map(|store| {
+                let barrier = &barrier;
+                s.spawn(move || {
+                    let next = successors_at(NOW + 2, 60, None);
+                    barrier.wait();
+                    (
+                        store.rotate(&r, "app", NOW + 2, &next).expect("rotate"),
+                        next.refresh,
+                    )
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("racer"))
+            .collect()
+    });
+    assert!(
+        results
+            .iter()
+            .all(|(o, _)| matches!(o, Rotation::Retried(_))),
+        "each presentation within the window is a retry: {results:?}"
+    );
+    let active: Vec<_> = std::iter::once(first.refresh)
+        .chain(results.iter().map(|(_, h)| *h))
+        .filter(|h| {
+            matches!(
+                stores[0].refresh(h, NOW + 2).expect("refresh"),
+                Some(RefreshState::Active(_))
+            )
+        })
+        .collect();
+    assert_eq!(
+        active.len(),
+        1,
+        "exactly one refresh token of the grant stays active"
+    );
+    let next = successors_at(NOW + 3, 60, None);
+    assert!(
+        matches!(
+            stores[0]
+                .rotate(&active[0], "app", NOW + 3, &next)
+                .expect("rotate"),
+            Rotation::Rotated(_)
+        ),
+        "and the lineage continues from it"
+    );
+}
+
 /// Of many concurrent attempts at one account, only `max_failures` proceed;
 /// the others are busy (nothing failed yet), not locked.
 pub fn concurrent_guesses_get_the_limit(make: Factory<'_>) {
@@ -668,6 +947,18 @@ pub fn run_shared(first: &dyn Store, second: &dyn Store) {
         first.access(&a2, NOW + 1).expect("access").is_some(),
         "a rotation by one is seen by the other"
     );
+    let retry = successors_at(NOW + 2, 60, None);
+    assert!(
+        matches!(
+            first.rotate(&r, "app", NOW + 2, &retry).expect("rotate"),
+            Rotation::Retried(_)
+        ),
+        "a retry within the window is seen across handles"
+    );
+    assert!(matches!(
+        second.refresh(&retry.refresh, NOW + 2).expect("refresh"),
+        Some(RefreshState::Active(_))
+    ));
     let (_, _, reuse) = rotate(first, &r, "app");
     assert_eq!(reuse, Rotation::Reused, "reuse is detected across handles");
     assert_eq!(

@@ -22,13 +22,28 @@ pub const TRACKED_ACCOUNTS: usize = 65_536;
 /// Shared counters for the names beyond [`TRACKED_ACCOUNTS`] (24 bytes each).
 const OVERFLOW_BUCKETS: usize = 16_384;
 
+/// What the tokens of one grant with a refresh token share.
 #[derive(Debug, Default)]
 struct GrantCell {
     revoked: AtomicBool,
+    /// Set by the first rotation; every rotation of the grant runs under
+    /// this lock (taken before any shard lock), so a grant never has two
+    /// active refresh tokens.
+    lineage: Mutex<Option<Box<Lineage>>>,
 }
 
-/// A token as this store keeps it: a [`TokenRecord`] packed into 88 bytes
-/// (with its 32-byte key, a 120-byte map bucket), which is most of what a
+/// The last rotation of a grant.
+#[derive(Debug)]
+struct Lineage {
+    /// The token last rotated, and when.
+    rotated: TokenHash,
+    rotated_at: u64,
+    /// Its successor: the grant's active refresh token until rotated or retired.
+    current: TokenHash,
+}
+
+/// A token as this store keeps it: a [`TokenRecord`] packed into 96 bytes
+/// (with its 32-byte key, a 128-byte map bucket), which is most of what a
 /// live token costs.
 struct Entry {
     grant_id: GrantId,
@@ -40,38 +55,47 @@ struct Entry {
     /// (at most ten years); a record whose lifetime is negative or beyond
     /// 136 years keeps its `issued_at` clamped into that range.
     lifetime: u32,
-    /// The credential version (31 bits) and, in the top bit, whether the
-    /// token was rotated.
+    /// The credential version (30 bits) and, in the top bits, whether the
+    /// token was rotated or retired.
     state: u32,
+    /// `issued_at - auth_time` (clamped like `lifetime`).
+    auth_age: u32,
     /// Shared by the tokens of one lineage. A grant without a refresh token
     /// has a single token and needs none: it is revoked by removing it
     /// (which saves a 32-byte allocation a live token).
     grant: Option<Arc<GrantCell>>,
 }
 
-/// Versions above this are kept as this (two billion ends of one user's
+/// Versions above this are kept as this (a billion ends of one user's
 /// tokens in one process's life: beyond reach).
-const MAX_VERSION: u64 = (1 << 31) - 1;
+const MAX_VERSION: u64 = (1 << 30) - 1;
 const ROTATED: u32 = 1 << 31;
+const RETIRED: u32 = 1 << 30;
 
 impl Entry {
     fn new(record: TokenRecord, grant: Option<Arc<GrantCell>>) -> Entry {
         let lifetime = record.expires_at.saturating_sub(record.issued_at);
+        let auth_age = record.issued_at.saturating_sub(record.auth_time);
         Entry {
+            auth_age: u32::try_from(auth_age).unwrap_or(u32::MAX),
             grant_id: record.grant,
             client_id: record.client_id,
             username: record.username,
             scope: record.scope,
             expires_at: record.expires_at,
             lifetime: u32::try_from(lifetime).unwrap_or(u32::MAX),
-            // At most MAX_VERSION, below 2^31: the cast keeps the value.
+            // At most MAX_VERSION, below 2^30: the cast keeps the value.
             state: record.user_version.min(MAX_VERSION) as u32,
             grant,
         }
     }
 
     fn user_version(&self) -> u64 {
-        u64::from(self.state & !ROTATED)
+        u64::from(self.state & !(ROTATED | RETIRED))
+    }
+
+    fn retired(&self) -> bool {
+        self.state & RETIRED != 0
     }
 
     fn rotated(&self) -> bool {
@@ -84,10 +108,15 @@ impl Entry {
             client_id: Arc::clone(&self.client_id),
             username: Arc::clone(&self.username),
             scope: Arc::clone(&self.scope),
-            issued_at: self.expires_at - u64::from(self.lifetime),
+            issued_at: self.issued_at(),
             expires_at: self.expires_at,
             user_version: self.user_version(),
+            auth_time: self.issued_at() - u64::from(self.auth_age),
         }
+    }
+
+    fn issued_at(&self) -> u64 {
+        self.expires_at - u64::from(self.lifetime)
     }
 
     fn live(&self, now: u64) -> bool {
@@ -200,6 +229,19 @@ impl MemoryStore {
 
     fn current(&self, entry: &Entry) -> bool {
         entry.user_version() == self.version(&entry.username)
+    }
+
+    /// Retires a live, active refresh token (a retry of its predecessor
+    /// supersedes it); whether it was one.
+    fn retire(&self, hash: &TokenHash, now: u64) -> bool {
+        let mut shard = self.shard(hash).write();
+        match shard.refresh.get_mut(hash) {
+            Some(e) if e.live(now) && !e.rotated() && !e.retired() => {
+                e.state |= RETIRED;
+                true
+            }
+            _ => false,
+        }
     }
 
     fn put(
@@ -390,7 +432,9 @@ impl Store for MemoryStore {
             .get(hash)
             .filter(|e| e.live(now) && self.current(e))
             .map(|e| {
-                if e.rotated() {
+                if e.retired() {
+                    RefreshState::Retired(e.record())
+                } else if e.rotated() {
                     RefreshState::Rotated(e.record())
                 } else {
                     RefreshState::Active(e.record())
@@ -405,38 +449,77 @@ impl Store for MemoryStore {
         now: u64,
         next: &Successors,
     ) -> Result<Rotation, StoreError> {
-        let (record, cell) = {
+        // The grant's cell first (a refresh token always has one; one made
+        // here would be for a record put in by other means), then its
+        // lineage lock, then the token again: every rotation of a grant is
+        // decided under that lock.
+        let cell = {
             let mut shard = self.shard(old).write();
             let Some(entry) = shard.refresh.get_mut(old).filter(|e| e.live(now)) else {
                 return Ok(Rotation::Invalid);
             };
-            if !self.current(entry) {
+            Arc::clone(entry.grant.get_or_insert_with(Default::default))
+        };
+        let mut lineage = cell.lineage.lock();
+        let (record, successors, was_rotated) = {
+            let mut shard = self.shard(old).write();
+            let Some(entry) = shard.refresh.get_mut(old).filter(|e| e.live(now)) else {
+                return Ok(Rotation::Invalid);
+            };
+            if !self.current(entry) || entry.retired() {
                 return Ok(Rotation::Invalid);
             }
             if *entry.client_id != *client_id {
                 return Ok(Rotation::WrongClient);
             }
-            if entry.rotated() {
-                if let Some(g) = &entry.grant {
-                    g.revoked.store(true, Ordering::Release);
-                }
+            let record = entry.record();
+            let Some(successors) = next.records(&record) else {
+                return Ok(Rotation::Invalid); // the grant's maximum age is reached
+            };
+            let was_rotated = entry.rotated();
+            entry.state |= ROTATED;
+            (record, successors, was_rotated)
+        };
+        let outcome = if was_rotated {
+            // A rotated token again: a retry within the grace window, if
+            // its successor was never used; otherwise reuse.
+            let retry = lineage.as_deref().is_some_and(|l| {
+                l.rotated == *old
+                    && now < l.rotated_at.saturating_add(next.grace_seconds)
+                    && self.retire(&l.current, now)
+            });
+            if !retry {
+                cell.revoked.store(true, Ordering::Release);
                 return Ok(Rotation::Reused);
             }
-            entry.state |= ROTATED;
-            let cell = Arc::clone(entry.grant.get_or_insert_with(Default::default));
-            (entry.record(), cell)
+            if let Some(l) = lineage.as_deref_mut() {
+                l.current = next.refresh;
+            }
+            Rotation::Retried(record)
+        } else {
+            *lineage = Some(Box::new(Lineage {
+                rotated: *old,
+                rotated_at: now,
+                current: next.refresh,
+            }));
+            Rotation::Rotated(record)
         };
-        // The swap above decided the winner; the successors join its grant,
-        // so a later reuse of `old` revokes them too.
-        let (refresh, access) = next.records(&record);
+        // The successors join the grant, so a later reuse revokes them too.
+        let (refresh, access) = successors;
         self.put(
             TokenKind::Refresh,
             next.refresh,
             refresh,
             Some(Arc::clone(&cell)),
         );
-        self.put(TokenKind::Access, next.access, access, Some(cell));
-        Ok(Rotation::Rotated(record))
+        self.put(
+            TokenKind::Access,
+            next.access,
+            access,
+            Some(Arc::clone(&cell)),
+        );
+        drop(lineage);
+        Ok(outcome)
     }
 
     fn remove(&self, kind: TokenKind, hash: &TokenHash) -> Result<Option<TokenRecord>, StoreError> {
@@ -534,10 +617,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_entry_fits_a_120_byte_bucket_and_keeps_its_record() {
+    fn an_entry_fits_a_128_byte_bucket_and_keeps_its_record() {
         assert_eq!(
             std::mem::size_of::<Entry>() + std::mem::size_of::<TokenHash>(),
-            120
+            128
         );
         let record = TokenRecord {
             grant: GrantId([7; 16]),
@@ -547,11 +630,15 @@ mod tests {
             issued_at: 1_700_000_000,
             expires_at: 1_700_000_000 + 10 * 365 * 24 * 3600,
             user_version: MAX_VERSION,
+            auth_time: 1_600_000_000,
         };
         let mut entry = Entry::new(record.clone(), None);
         entry.state |= ROTATED;
         assert_eq!(entry.record(), record);
-        assert!(entry.rotated());
+        assert!(entry.rotated() && !entry.retired());
+        entry.state |= RETIRED;
+        assert_eq!(entry.record(), record);
+        assert!(entry.retired());
         assert_eq!(entry.user_version(), MAX_VERSION);
     }
 

@@ -151,6 +151,10 @@ pub struct TokenRecord {
     /// The owner's credential version when the grant began (from
     /// [`Store::login_attempt`]); the token dies when the version moves on.
     pub user_version: u64,
+    /// When the resource owner authenticated (the password grant that
+    /// began the grant): the same for every token of the lineage, so that
+    /// a maximum session age counts from it whatever the rotations.
+    pub auth_time: u64,
 }
 
 /// A refresh token as the store finds it.
@@ -159,8 +163,13 @@ pub struct TokenRecord {
 pub enum RefreshState {
     /// Valid and not yet used.
     Active(TokenRecord),
-    /// Already exchanged for a successor: presenting it again is reuse.
+    /// Already exchanged for a successor: presenting it again is reuse
+    /// (or a retry, within the client's grace window: see [`Store::rotate`]).
     Rotated(TokenRecord),
+    /// Issued, then superseded by a retry of its predecessor within the
+    /// grace window before it was ever used: it can no longer be used, and
+    /// presenting it is not reuse (it never left a lineage that continues).
+    Retired(TokenRecord),
 }
 
 /// The tokens a rotation stores. They inherit from the old refresh token
@@ -180,26 +189,44 @@ pub struct Successors {
     pub access_expires_at: u64,
     /// The access token's scope when the request narrowed it; `None`: the old token's.
     pub access_scope: Option<Arc<str>>,
+    /// The client's refresh grace window in seconds (0: none): see
+    /// [`Store::rotate`].
+    pub grace_seconds: u64,
+    /// The grant's maximum age in seconds, counted from the old token's
+    /// `auth_time` (`None`: no maximum): the successors expire by then, and
+    /// past it there is no rotation.
+    pub max_session: Option<u64>,
 }
 
 impl Successors {
-    /// The refresh and access records, inheriting from `old`.
-    pub fn records(&self, old: &TokenRecord) -> (TokenRecord, TokenRecord) {
+    /// When the grant ends, by its maximum age (`None`: never).
+    pub fn session_end(&self, old: &TokenRecord) -> Option<u64> {
+        self.max_session.map(|m| old.auth_time.saturating_add(m))
+    }
+
+    /// The refresh and access records, inheriting from `old` (their expiry
+    /// capped by the grant's maximum age); `None` when the grant has
+    /// reached its maximum age, and so cannot be refreshed.
+    pub fn records(&self, old: &TokenRecord) -> Option<(TokenRecord, TokenRecord)> {
+        let end = self.session_end(old).unwrap_or(u64::MAX);
+        if self.issued_at >= end {
+            return None;
+        }
         let refresh = TokenRecord {
             issued_at: self.issued_at,
-            expires_at: self.refresh_expires_at,
+            expires_at: self.refresh_expires_at.min(end),
             ..old.clone()
         };
         let access = TokenRecord {
             issued_at: self.issued_at,
-            expires_at: self.access_expires_at,
+            expires_at: self.access_expires_at.min(end),
             scope: self
                 .access_scope
                 .clone()
                 .unwrap_or_else(|| Arc::clone(&old.scope)),
             ..old.clone()
         };
-        (refresh, access)
+        Some((refresh, access))
     }
 }
 
@@ -209,7 +236,12 @@ impl Successors {
 pub enum Rotation {
     /// The old token was active and is now rotated; the new tokens are stored.
     Rotated(TokenRecord),
-    /// The old token had been rotated before: the whole grant is now revoked.
+    /// The old token had been rotated, within the grace window, and its
+    /// successor was not used yet: that successor is retired and the new
+    /// tokens take its place (the lineage continues, once).
+    Retried(TokenRecord),
+    /// The old token had been rotated before (outside the grace window,
+    /// or after its successor was used): the whole grant is now revoked.
     Reused,
     /// The token belongs to another client; nothing changed.
     WrongClient,
@@ -347,12 +379,22 @@ pub trait Store: Send + Sync {
     /// A live refresh token, active or rotated.
     fn refresh(&self, hash: &TokenHash, now: u64) -> Result<Option<RefreshState>, StoreError>;
 
-    /// The compare-and-swap at the heart of refresh-token rotation: if `old`
-    /// is a live, active refresh token bound to `client_id`, mark it rotated
-    /// and store the successors in its grant (see [`Successors`]); if it is
-    /// live but rotated already, revoke its whole grant. Of many concurrent
-    /// calls with one token, in any number of processes, at most one returns
-    /// [`Rotation::Rotated`], with the old token's record.
+    /// The compare-and-swap at the heart of refresh-token rotation. If `old`
+    /// is a live refresh token bound to `client_id` and its grant is within
+    /// its maximum age ([`Successors::records`]; past it: `Invalid`):
+    ///
+    /// - active: mark it rotated (at `now`), store the successors in its
+    ///   grant and remember them as its successors: [`Rotation::Rotated`];
+    /// - rotated, at most `next.grace_seconds` ago (`now < rotated_at +
+    ///   grace`), and its successor refresh token still live and active
+    ///   (never used): retire that successor, store the new ones in its
+    ///   place (the old token's rotation time stays): [`Rotation::Retried`];
+    /// - rotated otherwise: revoke its whole grant: [`Rotation::Reused`];
+    /// - retired: [`Rotation::Invalid`], nothing changes.
+    ///
+    /// Of many concurrent calls with one token, in any number of processes,
+    /// at most one returns `Rotated`; they are serialized so that a grant
+    /// never has more than one active refresh token.
     fn rotate(
         &self,
         old: &TokenHash,

@@ -5,7 +5,8 @@
 
 use super::pool::Pool;
 use super::sql::{
-    bits_from_sql, bits_to_sql, from_sql, grant_from, to_sql, Dialect, SqlStore, SCHEMA_VERSION,
+    bits_from_sql, bits_to_sql, from_sql, grant_from, to_sql, Dialect, RowState, SqlStore,
+    SCHEMA_VERSION,
 };
 use super::{Failures, GrantId, StoreError, StoreStats, Successors, TokenKind, TokenRecord};
 use crate::token::TokenHash;
@@ -67,6 +68,8 @@ CREATE TABLE IF NOT EXISTS ropc_tokens (
     client_id TEXT NOT NULL, username TEXT NOT NULL, scope TEXT NOT NULL,
     issued_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, user_version BIGINT NOT NULL,
     rotated BOOLEAN NOT NULL DEFAULT FALSE,
+    auth_time BIGINT NOT NULL DEFAULT 0, retired BOOLEAN NOT NULL DEFAULT FALSE,
+    rotated_at BIGINT NOT NULL DEFAULT 0, successor BYTEA,
     PRIMARY KEY (hash, kind)
 );
 CREATE INDEX IF NOT EXISTS ropc_tokens_grant ON ropc_tokens (grant_id);
@@ -81,11 +84,13 @@ CREATE TABLE IF NOT EXISTS ropc_failures (
 CREATE INDEX IF NOT EXISTS ropc_failures_last ON ropc_failures (last);
 ";
 
-const LIVE: &str = "SELECT t.grant_id, t.client_id, t.username, t.scope, t.issued_at, t.expires_at, t.user_version, t.rotated
+const LIVE: &str = "SELECT t.grant_id, t.client_id, t.username, t.scope, t.issued_at, t.expires_at, t.user_version, t.rotated,
+           t.auth_time, t.retired, t.rotated_at, t.successor
     FROM ropc_tokens t JOIN ropc_grants g ON g.id = t.grant_id
     WHERE t.hash = $1 AND t.kind = $2 AND t.expires_at > $3 AND NOT g.revoked
       AND t.user_version = COALESCE((SELECT version FROM ropc_users WHERE username = t.username), 0)";
-const LIVE_FOR_UPDATE: &str = "SELECT t.grant_id, t.client_id, t.username, t.scope, t.issued_at, t.expires_at, t.user_version, t.rotated
+const LIVE_FOR_UPDATE: &str = "SELECT t.grant_id, t.client_id, t.username, t.scope, t.issued_at, t.expires_at, t.user_version, t.rotated,
+           t.auth_time, t.retired, t.rotated_at, t.successor
     FROM ropc_tokens t JOIN ropc_grants g ON g.id = t.grant_id
     WHERE t.hash = $1 AND t.kind = $2 AND t.expires_at > $3 AND NOT g.revoked
       AND t.user_version = COALESCE((SELECT version FROM ropc_users WHERE username = t.username), 0)
@@ -96,22 +101,24 @@ const LIVE_FOR_UPDATE: &str = "SELECT t.grant_id, t.client_id, t.username, t.sco
 /// row and then finds it rotated), the successors are inserted only if it
 /// matched, and they inherit from the old token as [`Successors`] says.
 const ROTATE: &str = "WITH won AS (
-    UPDATE ropc_tokens t SET rotated = TRUE
-    WHERE t.hash = $1 AND t.kind = 1 AND NOT t.rotated AND t.client_id = $2 AND t.expires_at > $3
+    UPDATE ropc_tokens t SET rotated = TRUE, rotated_at = $3, successor = $5
+    WHERE t.hash = $1 AND t.kind = 1 AND NOT t.rotated AND NOT t.retired AND t.client_id = $2 AND t.expires_at > $3
+      AND ($11::bigint IS NULL OR t.auth_time + $11::bigint > $6)
       AND NOT (SELECT g.revoked FROM ropc_grants g WHERE g.id = t.grant_id)
       AND t.user_version = COALESCE((SELECT u.version FROM ropc_users u WHERE u.username = t.username), 0)
-    RETURNING t.grant_id, t.client_id, t.username, t.scope, t.issued_at, t.expires_at, t.user_version
+    RETURNING t.grant_id, t.client_id, t.username, t.scope, t.issued_at, t.expires_at, t.user_version, t.auth_time
   ), extended AS (
     UPDATE ropc_grants SET expires_at = GREATEST(expires_at, $4) WHERE id = (SELECT grant_id FROM won)
   ), successors AS (
-    INSERT INTO ropc_tokens (hash, kind, grant_id, client_id, username, scope, issued_at, expires_at, user_version)
-    SELECT v.hash, v.kind, w.grant_id, w.client_id, w.username, COALESCE(v.scope, w.scope), $6, v.expires_at,
-           w.user_version
+    INSERT INTO ropc_tokens (hash, kind, grant_id, client_id, username, scope, issued_at, expires_at, user_version, auth_time)
+    SELECT v.hash, v.kind, w.grant_id, w.client_id, w.username, COALESCE(v.scope, w.scope), $6,
+           LEAST(v.expires_at, COALESCE(w.auth_time + $11::bigint, v.expires_at)), w.user_version, w.auth_time
     FROM won w CROSS JOIN (VALUES ($5::bytea, 1::bigint, NULL::text, $7::bigint),
                                   ($8::bytea, 0::bigint, $9::text, $10::bigint))
          AS v (hash, kind, scope, expires_at)
   )
-  SELECT grant_id, client_id, username, scope, issued_at, expires_at, user_version, FALSE FROM won";
+  SELECT grant_id, client_id, username, scope, issued_at, expires_at, user_version, FALSE,
+         auth_time, FALSE, 0::bigint, NULL::bytea FROM won";
 
 /// Takes a lock that only ropc's migrations take, so that hosts starting at
 /// once create the schema once.
@@ -146,10 +153,23 @@ fn migrate(client: &mut Client) -> Result<(), StoreError> {
             tx.execute("INSERT INTO ropc_schema (version) VALUES ($1)", &[&SCHEMA_VERSION]).map_err(err)?;
         }
         Some(SCHEMA_VERSION) => {}
-        Some(1) => {
-            // Version 2 adds the host credential versions: a new table.
+        Some(v @ (1 | 2)) => {
+            if v == 1 {
+                // Version 2 adds the host credential versions: a new table.
+                tx.batch_execute(
+                    "CREATE TABLE IF NOT EXISTS ropc_credentials (username TEXT PRIMARY KEY, credential BIGINT NOT NULL)",
+                )
+                .map_err(err)?;
+            }
+            // Version 3: when the owner authenticated (known for a token
+            // issued before: no later than its issue) and the rotation's
+            // grace-window state.
             tx.batch_execute(
-                "CREATE TABLE IF NOT EXISTS ropc_credentials (username TEXT PRIMARY KEY, credential BIGINT NOT NULL)",
+                "ALTER TABLE ropc_tokens ADD COLUMN auth_time BIGINT NOT NULL DEFAULT 0;
+                 UPDATE ropc_tokens SET auth_time = issued_at;
+                 ALTER TABLE ropc_tokens ADD COLUMN retired BOOLEAN NOT NULL DEFAULT FALSE;
+                 ALTER TABLE ropc_tokens ADD COLUMN rotated_at BIGINT NOT NULL DEFAULT 0;
+                 ALTER TABLE ropc_tokens ADD COLUMN successor BYTEA;",
             )
             .map_err(err)?;
             tx.execute("INSERT INTO ropc_schema (version) VALUES ($1)", &[&SCHEMA_VERSION]).map_err(err)?;
@@ -226,8 +246,14 @@ impl PostgresConnection {
     }
 }
 
-fn record(row: &Row) -> Result<(TokenRecord, bool), StoreError> {
+fn record(row: &Row) -> Result<(TokenRecord, RowState), StoreError> {
     let grant: &[u8] = row.try_get(0).map_err(err)?;
+    let successor = match row.try_get::<_, Option<&[u8]>>(11).map_err(err)? {
+        Some(bytes) => Some(TokenHash(bytes.try_into().map_err(|_| {
+            StoreError::new("postgres: a successor hash is not 32 bytes")
+        })?)),
+        None => None,
+    };
     Ok((
         TokenRecord {
             grant: grant_from(grant)?,
@@ -237,8 +263,14 @@ fn record(row: &Row) -> Result<(TokenRecord, bool), StoreError> {
             issued_at: from_sql(row.try_get(4).map_err(err)?),
             expires_at: from_sql(row.try_get(5).map_err(err)?),
             user_version: from_sql(row.try_get(6).map_err(err)?),
+            auth_time: from_sql(row.try_get(8).map_err(err)?),
         },
-        row.try_get(7).map_err(err)?,
+        RowState {
+            rotated: row.try_get(7).map_err(err)?,
+            retired: row.try_get(9).map_err(err)?,
+            rotated_at: from_sql(row.try_get(10).map_err(err)?),
+            successor,
+        },
     ))
 }
 
@@ -275,7 +307,7 @@ impl Dialect for PostgresConnection {
         hash: &TokenHash,
         now: u64,
         lock: bool,
-    ) -> Result<Option<(TokenRecord, bool)>, StoreError> {
+    ) -> Result<Option<(TokenRecord, RowState)>, StoreError> {
         // FOR UPDATE: a concurrent rotation waits for this transaction, then
         // sees the token as rotated (READ COMMITTED re-reads the locked row).
         let sql = if lock { LIVE_FOR_UPDATE } else { LIVE };
@@ -292,8 +324,8 @@ impl Dialect for PostgresConnection {
         r: &TokenRecord,
     ) -> Result<(), StoreError> {
         self.execute(
-            "INSERT INTO ropc_tokens (hash, kind, grant_id, client_id, username, scope, issued_at, expires_at, user_version)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO ropc_tokens (hash, kind, grant_id, client_id, username, scope, issued_at, expires_at, user_version, auth_time)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             &[
                 &&hash.0[..],
                 &kind.code(),
@@ -304,6 +336,7 @@ impl Dialect for PostgresConnection {
                 &to_sql(r.issued_at),
                 &to_sql(r.expires_at),
                 &to_sql(r.user_version),
+                &to_sql(r.auth_time),
             ],
         )
         .map(drop)
@@ -318,9 +351,30 @@ impl Dialect for PostgresConnection {
         .map(drop)
     }
 
-    fn mark_rotated(&mut self, hash: &TokenHash) -> Result<(), StoreError> {
+    fn mark_rotated(
+        &mut self,
+        hash: &TokenHash,
+        now: u64,
+        successor: &TokenHash,
+    ) -> Result<(), StoreError> {
         self.execute(
-            "UPDATE ropc_tokens SET rotated = TRUE WHERE hash = $1 AND kind = 1",
+            "UPDATE ropc_tokens SET rotated = TRUE, rotated_at = $2, successor = $3 WHERE hash = $1 AND kind = 1",
+            &[&&hash.0[..], &to_sql(now), &&successor.0[..]],
+        )
+        .map(drop)
+    }
+
+    fn set_successor(&mut self, hash: &TokenHash, successor: &TokenHash) -> Result<(), StoreError> {
+        self.execute(
+            "UPDATE ropc_tokens SET successor = $2 WHERE hash = $1 AND kind = 1",
+            &[&&hash.0[..], &&successor.0[..]],
+        )
+        .map(drop)
+    }
+
+    fn retire(&mut self, hash: &TokenHash) -> Result<(), StoreError> {
+        self.execute(
+            "UPDATE ropc_tokens SET retired = TRUE WHERE hash = $1 AND kind = 1",
             &[&&hash.0[..]],
         )
         .map(drop)
@@ -349,7 +403,8 @@ impl Dialect for PostgresConnection {
     ) -> Result<Option<TokenRecord>, StoreError> {
         let row = self.query_opt(
             "DELETE FROM ropc_tokens WHERE hash = $1 AND kind = $2
-             RETURNING grant_id, client_id, username, scope, issued_at, expires_at, user_version, rotated",
+             RETURNING grant_id, client_id, username, scope, issued_at, expires_at, user_version, rotated,
+                       auth_time, retired, rotated_at, successor",
             &[&&hash.0[..], &kind.code()],
         )?;
         Ok(row.as_ref().map(record).transpose()?.map(|(r, _)| r))
@@ -485,6 +540,7 @@ impl Dialect for PostgresConnection {
                 &&next.access.0[..],
                 &next.access_scope.as_deref(),
                 &to_sql(next.access_expires_at),
+                &next.max_session.map(to_sql),
             ],
         )?;
         Ok(row

@@ -4,7 +4,7 @@
 //!
 //! Tables (prefix `ropc_`): `grants` (id, revoked, expires_at), `tokens`
 //! (hash, kind, grant_id, client_id, username, scope, issued_at, expires_at,
-//! user_version, rotated), `users` (username, version), `credentials`
+//! user_version, rotated, auth_time, retired, rotated_at, successor), `users` (username, version), `credentials`
 //! (username, credential: what host accounts last reported), `failures`
 //! (account, count, last) and `schema` (version). A token is live when it is
 //! unexpired, its grant is not revoked and its user_version equals the
@@ -19,8 +19,24 @@ use crate::config::ThrottleConfig;
 use crate::token::TokenHash;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// The schema version this build reads and writes.
-pub(crate) const SCHEMA_VERSION: i64 = 2;
+/// The schema version this build reads and writes. Version 3 added the
+/// tokens' `auth_time` (a grant's maximum age) and the rotation's
+/// `retired`, `rotated_at` and `successor` (the refresh grace window).
+pub(crate) const SCHEMA_VERSION: i64 = 3;
+
+/// A token row's rotation state.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RowState {
+    /// Exchanged for a successor.
+    pub rotated: bool,
+    /// Superseded by a retry of its predecessor within the grace window.
+    pub retired: bool,
+    /// When it was rotated.
+    pub rotated_at: u64,
+    /// The refresh token it was (last) exchanged for.
+    pub successor: Option<TokenHash>,
+}
 /// Rows a purge deletes per table and statement.
 pub(crate) const PURGE_BATCH: usize = 1000;
 /// How often writes purge a batch by the way.
@@ -35,7 +51,7 @@ pub trait Dialect: Send + 'static {
     fn commit(&mut self) -> Result<(), StoreError>;
     #[doc(hidden)]
     fn rollback(&mut self);
-    /// A live token and whether it was rotated; `lock`: for update, inside a transaction.
+    /// A live token and its rotation state; `lock`: for update, inside a transaction.
     #[doc(hidden)]
     fn live(
         &mut self,
@@ -43,7 +59,7 @@ pub trait Dialect: Send + 'static {
         hash: &TokenHash,
         now: u64,
         lock: bool,
-    ) -> Result<Option<(TokenRecord, bool)>, StoreError>;
+    ) -> Result<Option<(TokenRecord, RowState)>, StoreError>;
     #[doc(hidden)]
     fn insert_token(
         &mut self,
@@ -54,8 +70,20 @@ pub trait Dialect: Send + 'static {
     /// Inserts the grant, or raises its expiry to `expires_at` if later.
     #[doc(hidden)]
     fn upsert_grant(&mut self, grant: &GrantId, expires_at: u64) -> Result<(), StoreError>;
+    /// Marks a refresh token rotated at `now`, exchanged for `successor`.
     #[doc(hidden)]
-    fn mark_rotated(&mut self, hash: &TokenHash) -> Result<(), StoreError>;
+    fn mark_rotated(
+        &mut self,
+        hash: &TokenHash,
+        now: u64,
+        successor: &TokenHash,
+    ) -> Result<(), StoreError>;
+    /// Points a rotated refresh token at a new successor (a retry).
+    #[doc(hidden)]
+    fn set_successor(&mut self, hash: &TokenHash, successor: &TokenHash) -> Result<(), StoreError>;
+    /// Marks a refresh token retired.
+    #[doc(hidden)]
+    fn retire(&mut self, hash: &TokenHash) -> Result<(), StoreError>;
     #[doc(hidden)]
     fn revoke_grant_id(&mut self, grant: &GrantId) -> Result<(), StoreError>;
     /// Revokes the grant of the token `hash`, whatever its state.
@@ -212,8 +240,10 @@ impl<C: Dialect> Store for SqlStore<C> {
     fn refresh(&self, hash: &TokenHash, now: u64) -> Result<Option<RefreshState>, StoreError> {
         self.pool.with(|c| {
             Ok(c.live(TokenKind::Refresh, hash, now, false)?
-                .map(|(r, rotated)| {
-                    if rotated {
+                .map(|(r, state)| {
+                    if state.retired {
+                        RefreshState::Retired(r)
+                    } else if state.rotated {
                         RefreshState::Rotated(r)
                     } else {
                         RefreshState::Active(r)
@@ -234,25 +264,49 @@ impl<C: Dialect> Store for SqlStore<C> {
                 return Ok(Rotation::Rotated(record));
             }
             // Not rotated by the one-statement path (or none): decide in a
-            // transaction. `rotated` only ever goes from false to true, so
-            // whichever path wins, it wins once.
+            // transaction, with the old token's row locked (SQLite: the
+            // database). `rotated` only ever goes from false to true, so
+            // whichever path wins, it wins once; retries of one rotated
+            // token wait on its row, so each retires the one before.
             in_tx(c, |c| {
-                let Some((record, rotated)) = c.live(TokenKind::Refresh, old, now, true)? else {
+                let Some((record, state)) = c.live(TokenKind::Refresh, old, now, true)? else {
                     return Ok(Rotation::Invalid);
                 };
                 if *record.client_id != *client_id {
                     return Ok(Rotation::WrongClient);
                 }
-                if rotated {
-                    c.revoke_grant_id(&record.grant)?;
-                    return Ok(Rotation::Reused);
+                if state.retired {
+                    return Ok(Rotation::Invalid);
                 }
-                c.mark_rotated(old)?;
-                let (refresh, access) = next.records(&record);
-                c.upsert_grant(&record.grant, refresh.expires_at.max(access.expires_at))?;
+                let Some((refresh, access)) = next.records(&record) else {
+                    return Ok(Rotation::Invalid); // the grant's maximum age is reached
+                };
+                let outcome = if state.rotated {
+                    let within = now < state.rotated_at.saturating_add(next.grace_seconds);
+                    let unused = match (within, state.successor) {
+                        (true, Some(s)) => matches!(
+                            c.live(TokenKind::Refresh, &s, now, true)?,
+                            Some((_, st)) if !st.rotated && !st.retired
+                        ),
+                        _ => false,
+                    };
+                    if !unused {
+                        c.revoke_grant_id(&record.grant)?;
+                        return Ok(Rotation::Reused);
+                    }
+                    if let Some(s) = state.successor {
+                        c.retire(&s)?;
+                    }
+                    c.set_successor(old, &next.refresh)?;
+                    Rotation::Retried(record)
+                } else {
+                    c.mark_rotated(old, now, &next.refresh)?;
+                    Rotation::Rotated(record)
+                };
+                c.upsert_grant(&refresh.grant, refresh.expires_at.max(access.expires_at))?;
                 c.insert_token(TokenKind::Refresh, &next.refresh, &refresh)?;
                 c.insert_token(TokenKind::Access, &next.access, &access)?;
-                Ok(Rotation::Rotated(record))
+                Ok(outcome)
             })
         })
     }

@@ -4,7 +4,8 @@
 
 use super::pool::Pool;
 use super::sql::{
-    bits_from_sql, bits_to_sql, from_sql, grant_from, to_sql, Dialect, SqlStore, SCHEMA_VERSION,
+    bits_from_sql, bits_to_sql, from_sql, grant_from, to_sql, Dialect, RowState, SqlStore,
+    SCHEMA_VERSION,
 };
 use super::{Failures, GrantId, StoreError, StoreStats, TokenKind, TokenRecord};
 use crate::token::TokenHash;
@@ -64,6 +65,8 @@ CREATE TABLE IF NOT EXISTS ropc_tokens (
     client_id TEXT NOT NULL, username TEXT NOT NULL, scope TEXT NOT NULL,
     issued_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, user_version INTEGER NOT NULL,
     rotated INTEGER NOT NULL DEFAULT 0,
+    auth_time INTEGER NOT NULL DEFAULT 0, retired INTEGER NOT NULL DEFAULT 0,
+    rotated_at INTEGER NOT NULL DEFAULT 0, successor BLOB,
     PRIMARY KEY (hash, kind)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS ropc_tokens_grant ON ropc_tokens (grant_id);
@@ -78,7 +81,8 @@ CREATE TABLE IF NOT EXISTS ropc_failures (
 CREATE INDEX IF NOT EXISTS ropc_failures_last ON ropc_failures (last);
 ";
 
-const LIVE: &str = "SELECT t.grant_id, t.client_id, t.username, t.scope, t.issued_at, t.expires_at, t.user_version, t.rotated
+const LIVE: &str = "SELECT t.grant_id, t.client_id, t.username, t.scope, t.issued_at, t.expires_at, t.user_version, t.rotated,
+           t.auth_time, t.retired, t.rotated_at, t.successor
     FROM ropc_tokens t JOIN ropc_grants g ON g.id = t.grant_id
     WHERE t.hash = ?1 AND t.kind = ?2 AND t.expires_at > ?3 AND g.revoked = 0
       AND t.user_version = COALESCE((SELECT version FROM ropc_users WHERE username = t.username), 0)";
@@ -117,10 +121,23 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
             tx.execute("INSERT INTO ropc_schema (version) VALUES (?1)", [SCHEMA_VERSION]).map_err(err)?;
         }
         Some(SCHEMA_VERSION) => {}
-        Some(1) => {
-            // Version 2 adds the host credential versions: a new table.
+        Some(v @ (1 | 2)) => {
+            if v == 1 {
+                // Version 2 adds the host credential versions: a new table.
+                tx.execute_batch(
+                    "CREATE TABLE IF NOT EXISTS ropc_credentials (username TEXT PRIMARY KEY, credential INTEGER NOT NULL) WITHOUT ROWID",
+                )
+                .map_err(err)?;
+            }
+            // Version 3: when the owner authenticated (known for a token
+            // issued before: no later than its issue) and the rotation's
+            // grace-window state.
             tx.execute_batch(
-                "CREATE TABLE IF NOT EXISTS ropc_credentials (username TEXT PRIMARY KEY, credential INTEGER NOT NULL) WITHOUT ROWID",
+                "ALTER TABLE ropc_tokens ADD COLUMN auth_time INTEGER NOT NULL DEFAULT 0;
+                 UPDATE ropc_tokens SET auth_time = issued_at;
+                 ALTER TABLE ropc_tokens ADD COLUMN retired INTEGER NOT NULL DEFAULT 0;
+                 ALTER TABLE ropc_tokens ADD COLUMN rotated_at INTEGER NOT NULL DEFAULT 0;
+                 ALTER TABLE ropc_tokens ADD COLUMN successor BLOB;",
             )
             .map_err(err)?;
             tx.execute("INSERT INTO ropc_schema (version) VALUES (?1)", [SCHEMA_VERSION]).map_err(err)?;
@@ -171,6 +188,10 @@ fn record(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Vec<u8>, TokenRecordParts)
             expires_at: r.get(5)?,
             user_version: r.get(6)?,
             rotated: r.get::<_, i64>(7)? != 0,
+            auth_time: r.get(8)?,
+            retired: r.get::<_, i64>(9)? != 0,
+            rotated_at: r.get(10)?,
+            successor: r.get(11)?,
         },
     ))
 }
@@ -183,10 +204,22 @@ struct TokenRecordParts {
     expires_at: i64,
     user_version: i64,
     rotated: bool,
+    auth_time: i64,
+    retired: bool,
+    rotated_at: i64,
+    successor: Option<Vec<u8>>,
 }
 
 impl TokenRecordParts {
-    fn into_record(self, grant: &[u8]) -> Result<(TokenRecord, bool), StoreError> {
+    fn into_record(self, grant: &[u8]) -> Result<(TokenRecord, RowState), StoreError> {
+        let successor = match self.successor {
+            Some(bytes) => {
+                Some(TokenHash(bytes.try_into().map_err(|_| {
+                    StoreError::new("sqlite: a successor hash is not 32 bytes")
+                })?))
+            }
+            None => None,
+        };
         Ok((
             TokenRecord {
                 grant: grant_from(grant)?,
@@ -196,8 +229,14 @@ impl TokenRecordParts {
                 issued_at: from_sql(self.issued_at),
                 expires_at: from_sql(self.expires_at),
                 user_version: from_sql(self.user_version),
+                auth_time: from_sql(self.auth_time),
             },
-            self.rotated,
+            RowState {
+                rotated: self.rotated,
+                retired: self.retired,
+                rotated_at: from_sql(self.rotated_at),
+                successor,
+            },
         ))
     }
 }
@@ -223,7 +262,7 @@ impl Dialect for SqliteConnection {
         hash: &TokenHash,
         now: u64,
         _lock: bool,
-    ) -> Result<Option<(TokenRecord, bool)>, StoreError> {
+    ) -> Result<Option<(TokenRecord, RowState)>, StoreError> {
         let mut st = self.conn.prepare_cached(LIVE).map_err(err)?;
         let row = st
             .query_row(params![&hash.0[..], kind.code(), to_sql(now)], record)
@@ -242,8 +281,8 @@ impl Dialect for SqliteConnection {
         let mut st = self
             .conn
             .prepare_cached(
-                "INSERT INTO ropc_tokens (hash, kind, grant_id, client_id, username, scope, issued_at, expires_at, user_version)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                "INSERT INTO ropc_tokens (hash, kind, grant_id, client_id, username, scope, issued_at, expires_at, user_version, auth_time)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )
             .map_err(err)?;
         st.execute(params![
@@ -255,7 +294,8 @@ impl Dialect for SqliteConnection {
             &*r.scope,
             to_sql(r.issued_at),
             to_sql(r.expires_at),
-            to_sql(r.user_version)
+            to_sql(r.user_version),
+            to_sql(r.auth_time)
         ])
         .map_err(err)?;
         Ok(())
@@ -274,10 +314,37 @@ impl Dialect for SqliteConnection {
         Ok(())
     }
 
-    fn mark_rotated(&mut self, hash: &TokenHash) -> Result<(), StoreError> {
+    fn mark_rotated(
+        &mut self,
+        hash: &TokenHash,
+        now: u64,
+        successor: &TokenHash,
+    ) -> Result<(), StoreError> {
         let mut st = self
             .conn
-            .prepare_cached("UPDATE ropc_tokens SET rotated = 1 WHERE hash = ?1 AND kind = 1")
+            .prepare_cached(
+                "UPDATE ropc_tokens SET rotated = 1, rotated_at = ?2, successor = ?3 WHERE hash = ?1 AND kind = 1",
+            )
+            .map_err(err)?;
+        st.execute(params![&hash.0[..], to_sql(now), &successor.0[..]])
+            .map_err(err)?;
+        Ok(())
+    }
+
+    fn set_successor(&mut self, hash: &TokenHash, successor: &TokenHash) -> Result<(), StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached("UPDATE ropc_tokens SET successor = ?2 WHERE hash = ?1 AND kind = 1")
+            .map_err(err)?;
+        st.execute(params![&hash.0[..], &successor.0[..]])
+            .map_err(err)?;
+        Ok(())
+    }
+
+    fn retire(&mut self, hash: &TokenHash) -> Result<(), StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached("UPDATE ropc_tokens SET retired = 1 WHERE hash = ?1 AND kind = 1")
             .map_err(err)?;
         st.execute(params![&hash.0[..]]).map_err(err)?;
         Ok(())
@@ -313,7 +380,8 @@ impl Dialect for SqliteConnection {
             .conn
             .prepare_cached(
                 "DELETE FROM ropc_tokens WHERE hash = ?1 AND kind = ?2
-                 RETURNING grant_id, client_id, username, scope, issued_at, expires_at, user_version, rotated",
+                 RETURNING grant_id, client_id, username, scope, issued_at, expires_at, user_version, rotated,
+                           auth_time, retired, rotated_at, successor",
             )
             .map_err(err)?;
         let row = st
