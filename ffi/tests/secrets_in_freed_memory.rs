@@ -46,7 +46,7 @@ fn no_freed_memory_ever_held_a_password_secret_or_token() {
         p_cost: 1,
     };
     let config = c(&format!(
-        r#"{{"password_hashing": {{"m_cost": 64, "t_cost": 1, "p_cost": 1}},
+        r#"{{"password_hashing": {{"m_cost": 64, "t_cost": 1, "p_cost": 1}}, "allow_weak_password_hashing": true,
             "scopes": [{{"name": "read", "resources": ["GET /docs/*"]}}],
             "clients": [{{"id": "app", "secret_hash": "{}", "grant_types": ["password", "refresh_token"],
                           "scopes": ["read"], "default_scopes": ["read"]}}],
