@@ -858,6 +858,13 @@ ropc_status ropc_server_check(const struct ropc_server *server,
                               struct ropc_error **err);
 
 /**
+ * The server's metrics as Prometheus text (exposition format 0.0.4),
+ * written to `*out` (free with `ropc_string_free`). Reads the store's
+ * counts: it may wait on a database store.
+ */
+ropc_status ropc_server_metrics(const struct ropc_server *server, char **out);
+
+/**
  * Hashes a password with the server's argon2id parameters into a PHC
  * string, written to `*out` (free with `ropc_string_free`). Slow by design.
  */

@@ -330,6 +330,20 @@ class Server {
     return call(() => this.#native.revokeUserTokensSync(str(username, 'username'))) === 'true'
   }
 
+  /**
+   * The server's metrics as Prometheus text (exposition format 0.0.4); on
+   * the libuv pool when the store may block.
+   * @returns {Promise<string>}
+   */
+  async metrics() {
+    return this.callsMayBlock ? String(await settle(this.#native.metrics())) : this.metricsSync()
+  }
+
+  /** {@link Server#metrics}, blocking. @returns {string} */
+  metricsSync() {
+    return String(call(() => this.#native.metricsSync()))
+  }
+
   /** Drops expired and revoked tokens now, in bounded batches; resolves to how many. @returns {Promise<number>} */
   async purgeExpired() {
     return Number(await settle(this.#native.purgeExpired()))

@@ -27,6 +27,7 @@ mod config;
 mod error;
 mod http;
 pub mod legacy_hash;
+pub mod metrics;
 mod password;
 mod pattern;
 mod registry;

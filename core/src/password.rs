@@ -480,6 +480,7 @@ fn work(rx: &Mutex<std::sync::mpsc::Receiver<Job>>) {
             Ok(job) => job,
             Err(_) => return,
         };
+        let started = std::time::Instant::now();
         let ok = match &*job.prepared {
             Prepared::Argon2(p) => {
                 let need = p.params.block_count();
@@ -500,6 +501,7 @@ fn work(rx: &Mutex<std::sync::mpsc::Receiver<Job>>) {
             }
             Prepared::Legacy(legacy) => legacy.verify(&job.password),
         };
+        crate::metrics::PASSWORD_SECONDS.observe(started);
         let _ = job.reply.send(ok);
     }
 }
@@ -511,6 +513,11 @@ impl fmt::Debug for Permit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Permit")
     }
+}
+
+/// Verifications waiting or running on this process's pool.
+pub(crate) fn queued() -> usize {
+    pool().outstanding.load(Ordering::Relaxed)
 }
 
 /// Takes a place on the pool, or says it is full (threads busy and the

@@ -1171,3 +1171,160 @@ fn grace_windows_and_maximum_ages_out_of_range_are_refused() {
     );
     assert!(Server::from_json(&json).is_ok());
 }
+
+/// The value of one sample in Prometheus text, 0 when absent.
+fn sample(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series).and_then(|v| v.strip_prefix(' ')))
+        .map_or(0.0, |v| v.parse().unwrap())
+}
+
+#[test]
+fn metrics_count_every_outcome_once_in_prometheus_text() {
+    let mut c = config();
+    c.clients[0].refresh_grace_seconds = Some(30);
+    let f = fixture_with(c);
+    let rs = ClientCredentials::new("app", "app-secret");
+    let before = f.server.metrics_text();
+    assert!(before.contains("# TYPE ropc_requests_total counter"));
+    assert_eq!(
+        sample(
+            &before,
+            "ropc_requests_total{operation=\"password\",outcome=\"ok\"}"
+        ),
+        0.0
+    );
+    let verified_before = sample(&before, "ropc_password_verification_seconds_count");
+
+    // Typed calls and the HTTP endpoint alike, each counted once.
+    let t = login(&f);
+    let resp = f.server.token_endpoint(&HttpRequest::form_post(
+        Some("Basic YXBwOmFwcC1zZWNyZXQ="),
+        b"grant_type=password&username=alice&password=wrong",
+    ));
+    assert_eq!(resp.status, 400);
+    f.server.token_endpoint(&HttpRequest::form_post(
+        Some("Basic YXBwOmFwcC1zZWNyZXQ="),
+        b"grant_type=magic",
+    ));
+    let rt = t.refresh_token.clone().unwrap();
+    f.server.refresh_grant(&f.app, &rt, None).unwrap();
+    f.clock.advance(1);
+    f.server.refresh_grant(&f.app, &rt, None).unwrap(); // a retry within the window
+    f.clock.advance(60);
+    assert!(f.server.refresh_grant(&f.app, &rt, None).is_err()); // reuse
+    f.server
+        .introspect(&rs, "x".repeat(43).as_str(), None)
+        .unwrap();
+    f.server.revoke(&rs, "y".repeat(43).as_str(), None).unwrap();
+    assert!(f.server.check_request(None, "GET /docs/1", None).is_err());
+    assert!(f
+        .server
+        .check_request(Some("Bearer nope"), "GET /docs/1", None)
+        .is_err());
+    for _ in 0..3 {
+        let _ = f.server.password_grant(&f.app, "mallory", "guess", None);
+    }
+    let _ = f.server.password_grant(&f.app, "mallory", "guess", None); // locked by now
+
+    let m = f.server.metrics_text();
+    for (series, n) in [
+        (
+            "ropc_requests_total{operation=\"password\",outcome=\"ok\"}",
+            1.0,
+        ),
+        (
+            "ropc_requests_total{operation=\"password\",outcome=\"invalid_grant\"}",
+            5.0,
+        ),
+        (
+            "ropc_requests_total{operation=\"token\",outcome=\"unsupported_grant_type\"}",
+            1.0,
+        ),
+        (
+            "ropc_requests_total{operation=\"refresh\",outcome=\"ok\"}",
+            2.0,
+        ),
+        (
+            "ropc_requests_total{operation=\"refresh\",outcome=\"invalid_grant\"}",
+            1.0,
+        ),
+        (
+            "ropc_requests_total{operation=\"introspect\",outcome=\"ok\"}",
+            1.0,
+        ),
+        (
+            "ropc_requests_total{operation=\"revoke\",outcome=\"ok\"}",
+            1.0,
+        ),
+        (
+            "ropc_requests_total{operation=\"check\",outcome=\"no_credentials\"}",
+            1.0,
+        ),
+        (
+            "ropc_requests_total{operation=\"check\",outcome=\"invalid_token\"}",
+            1.0,
+        ),
+        ("ropc_lockouts_total", 1.0),
+        ("ropc_refresh_retries_total", 1.0),
+        ("ropc_refresh_reuse_total", 1.0),
+        ("ropc_store_errors_total", 0.0),
+        ("ropc_live_tokens{kind=\"access\"}", 3.0),
+        ("ropc_live_tokens{kind=\"refresh\"}", 3.0),
+        ("ropc_store_seconds_count", 0.0), // the memory store is not timed
+    ] {
+        assert_eq!(sample(&m, series), n, "{series} in\n{m}");
+    }
+    // Every sign-in verified one password on the pool (six here), whatever
+    // else the process runs at the same time.
+    assert!(sample(&m, "ropc_password_verification_seconds_count") >= verified_before + 6.0);
+    assert!(m.contains("ropc_password_verification_seconds_bucket{le=\"+Inf\"}"));
+    // The pool's queue is the process's (other tests run beside this one).
+    assert!(m.lines().any(|l| l.starts_with("ropc_password_queue ")));
+    assert!(
+        !m.contains("alice") && !m.contains(&rt),
+        "no name or token in metrics"
+    );
+}
+
+#[test]
+fn store_latency_and_failures_are_counted_for_database_stores() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = config();
+    c.store = StoreConfig::Sqlite {
+        path: dir.path().join("ropc.db").display().to_string(),
+        pool_size: None,
+        busy_timeout_ms: None,
+        durable: Some(false),
+    };
+    let server = Server::from_config(c).unwrap();
+    let app = ClientCredentials::new("app", "app-secret");
+    server
+        .password_grant(&app, "alice", "alice-pw", None)
+        .unwrap();
+    let m = server.metrics_text();
+    // A sign-in: the throttle, its outcome, the grant (and the stats read).
+    assert!(sample(&m, "ropc_store_seconds_count") >= 3.0, "{m}");
+    assert_eq!(sample(&m, "ropc_live_tokens{kind=\"access\"}"), 1.0);
+
+    let down = Server::builder(config())
+        .store(Arc::new(UnavailableStore))
+        .build()
+        .unwrap();
+    assert!(down
+        .password_grant(&app, "alice", "alice-pw", None)
+        .is_err());
+    let m = down.metrics_text();
+    assert!(sample(&m, "ropc_store_errors_total") >= 2.0, "{m}");
+    assert!(
+        !m.contains("ropc_live_tokens"),
+        "no count when the store cannot say"
+    );
+    assert_eq!(
+        sample(
+            &m,
+            "ropc_requests_total{operation=\"password\",outcome=\"temporarily_unavailable\"}"
+        ),
+        1.0
+    );
+}

@@ -235,6 +235,36 @@ static enum MHD_Result send_plain(struct MHD_Connection *c, unsigned status, con
     return ret;
 }
 
+/* Whether the connection comes from this machine (127.0.0.0/8 or ::1). */
+static int from_loopback(struct MHD_Connection *c) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!info || !info->client_addr) return 0;
+    const struct sockaddr *sa = info->client_addr;
+    if (sa->sa_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr) >> 24) == 127;
+    if (sa->sa_family == AF_INET6) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+        return IN6_IS_ADDR_LOOPBACK(a) ||
+               (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+    }
+    return 0;
+}
+
+/* GET /metrics: Prometheus text, to loopback scrapers only (counts of
+ * sign-ins and failures are for the operator, not the world). */
+static enum MHD_Result send_metrics(struct MHD_Connection *c) {
+    if (!from_loopback(c)) return send_plain(c, MHD_HTTP_FORBIDDEN, "forbidden");
+    char *text = NULL;
+    if (ropc_server_metrics(server, &text) != ROPC_OK) return send_plain(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "no metrics");
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_COPY);
+    ropc_string_free(text);
+    MHD_add_response_header(r, "Content-Type", "text/plain; version=0.0.4");
+    enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
+    fprintf(stderr, "auth_server: GET /metrics 200\n");
+    return ret;
+}
+
 /* Every Authorization header of a request, joined with ", " (RFC 9110
  * §5.3): libmicrohttpd's lookup returns only the first, and two of them
  * must be refused (libropc does, seeing the comma). */
@@ -294,6 +324,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         *upload_size = 0;
         return MHD_YES;
     }
+
+    if (strcmp(url, "/metrics") == 0 && strcmp(method, "GET") == 0) return send_metrics(c);
 
     typedef ropc_status (*endpoint_fn)(const ropc_server *, const char *, const char *, const char *, const uint8_t *,
                                        size_t, ropc_response **);

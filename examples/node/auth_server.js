@@ -24,6 +24,20 @@ const httpServer = http.createServer((req, res) => {
   // Method, path and status: never the query string (credentials or tokens
   // sent there by mistake), never a body.
   res.on('finish', () => console.error(`auth_server: ${req.method} ${(req.url ?? '').split('?')[0]} ${res.statusCode}`))
+  if (req.method === 'GET' && (req.url ?? '').split('?')[0] === '/metrics') {
+    // Prometheus text, to loopback scrapers only: counts of sign-ins and
+    // failures are for the operator, not the world.
+    const from = req.socket.remoteAddress ?? ''
+    if (!(from.startsWith('127.') || from === '::1' || from.startsWith('::ffff:127.'))) {
+      res.writeHead(403).end()
+      return
+    }
+    server.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text),
+      () => res.writeHead(500).end(),
+    )
+    return
+  }
   handler(req, res)
 })
 ropc.reloadOnSighup(server, /** @type {string} */ (values.config), (m) => console.error(`auth_server: ${m}`))

@@ -8,6 +8,7 @@ the standard library's http.server, with ropc deciding everything.
 reloads the configuration file without dropping a token.
 """
 import argparse
+import ipaddress
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -57,7 +58,16 @@ def make_handler(server: ropc.Server):
                 # The rest of an over-long body is never read: it must not
                 # be taken for another request on this connection.
                 self.close_connection = True
-            endpoint = routes.get(self.path.split("?", 1)[0])
+            path = self.path.split("?", 1)[0]
+            if path == "/metrics" and self.command == "GET":
+                # Prometheus text, to loopback scrapers only: counts of
+                # sign-ins and failures are for the operator, not the world.
+                if ipaddress.ip_address(self.client_address[0]).is_loopback:
+                    self.reply(200, [("Content-Type", "text/plain; version=0.0.4")], server.metrics().encode())
+                else:
+                    self.reply(403, [], b"")
+                return
+            endpoint = routes.get(path)
             if endpoint is None:
                 self.reply(404, [], b"")
                 return

@@ -415,6 +415,22 @@ fn string_out(
     }
 }
 
+/// The server's metrics as Prometheus text (exposition format 0.0.4),
+/// written to `*out` (free with `ropc_string_free`). Reads the store's
+/// counts: it may wait on a database store.
+#[no_mangle]
+pub extern "C" fn ropc_server_metrics(
+    server: *const ropc_server,
+    out: *mut *mut c_char,
+) -> ropc_status {
+    ffi_boundary! {
+        let server = try_ref!(server);
+        if out.is_null() { return ropc_status::ROPC_NULL_PARAMETER; }
+        crate::set(out, into_raw_string(&server.inner.metrics_text()));
+        ropc_status::ROPC_OK
+    }
+}
+
 /// Hashes a password with the server's argon2id parameters into a PHC
 /// string, written to `*out` (free with `ropc_string_free`). Slow by design.
 #[no_mangle]

@@ -647,6 +647,25 @@ static void test_typed_flow(ropc_server *server) {
     CHECK(ropc_server_password_grant(server, "app", "s", "u", "\xff\xfe", NULL, &t, NULL) == ROPC_INVALID_UTF8, "utf8");
 }
 
+/* The metrics as Prometheus text: what the typed flow above did is counted. */
+static void test_metrics(ropc_server *server) {
+    char *text = (char *)0x1;
+    CHECK(ropc_server_metrics(NULL, &text) == ROPC_NULL_PARAMETER, "null server");
+    CHECK(ropc_server_metrics(server, NULL) == ROPC_NULL_PARAMETER, "null out");
+    CHECK(text == (char *)0x1, "out untouched on failure");
+    CHECK(ropc_server_metrics(server, &text) == ROPC_OK && text != NULL, "metrics");
+    if (text) {
+        CHECK(strstr(text, "# TYPE ropc_requests_total counter\n") != NULL, "a counter family");
+        const char *ok = strstr(text, "ropc_requests_total{operation=\"password\",outcome=\"ok\"} ");
+        CHECK(ok != NULL && atoi(ok + strlen("ropc_requests_total{operation=\"password\",outcome=\"ok\"} ")) >= 1,
+              "the password grants are counted");
+        CHECK(strstr(text, "ropc_live_tokens{kind=\"access\"} ") != NULL, "live tokens");
+        CHECK(strstr(text, "ropc_password_verification_seconds_count ") != NULL, "verification times");
+        CHECK(strstr(text, "alice") == NULL, "no names in metrics");
+    }
+    ropc_string_free(text);
+}
+
 static void test_http_and_account_events(ropc_server *server) {
     ropc_response *r = NULL;
     const char *body = "grant_type=password&username=alice&password=alice-pw";
@@ -1205,6 +1224,7 @@ int main(int argc, char **argv) {
     if (server) {
         test_hashing(server);
         test_typed_flow(server);
+        test_metrics(server);
         test_http_and_account_events(server);
         test_threads(server);
         ropc_server_free(server);

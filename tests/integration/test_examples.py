@@ -161,3 +161,29 @@ def test_the_example_resource_servers_need_no_hashes_and_warn_when_given_them(tm
             assert "warning: the configuration holds password or client secret hashes" in logs["full"], logs["full"]
     finally:
         stop(auth)
+
+
+def test_the_example_authorization_servers_serve_their_metrics_to_loopback(tmp_path):
+    cfg = tmp_path / "ropc.json"
+    cfg.write_text(json.dumps(config({"type": "memory"})))
+    servers = {
+        "c": [os.environ["ROPC_AUTH_SERVER"]],
+        "python": [sys.executable, os.path.join(EXAMPLES, "python", "auth_server.py")],
+        "node": ["node", os.path.join(EXAMPLES, "node", "auth_server.js")],
+    }
+    for name, argv in servers.items():
+        proc, url = start([*argv, "--config", str(cfg), "--port", "0"])
+        try:
+            Client(url).login()
+            Client(url).login(password="wrong")
+            got = requests.get(f"{url}/metrics", timeout=10)
+            assert got.status_code == 200, (name, got.status_code)
+            assert got.headers["Content-Type"].startswith("text/plain; version=0.0.4"), name
+            text = got.text
+            assert 'ropc_requests_total{operation="password",outcome="ok"} 1\n' in text, (name, text)
+            assert 'ropc_requests_total{operation="password",outcome="invalid_grant"} 1\n' in text, name
+            assert "ropc_password_verification_seconds_count" in text, name
+            assert "alice" not in text, name
+            assert requests.post(f"{url}/metrics", timeout=10).status_code in (404, 405), name
+        finally:
+            stop(proc)

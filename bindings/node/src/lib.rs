@@ -503,6 +503,9 @@ fn purge_job(s: Server) -> impl FnOnce() -> Done + Send + 'static {
         )
     }
 }
+fn metrics_job(s: Server) -> impl FnOnce() -> Done + Send + 'static {
+    move || Done::Text(Ok(s.metrics_text()))
+}
 fn check_job(
     s: Server,
     token: Secret,
@@ -550,6 +553,7 @@ twin!(set_user_password_hash, set_user_password_hash_sync, set_password_job, (us
 twin!(set_user_enabled, set_user_enabled_sync, set_enabled_job, (username: String, enabled: bool));
 twin!(revoke_user_tokens, revoke_user_tokens_sync, revoke_user_job, (username: String));
 twin!(purge_expired, purge_expired_sync, purge_job, ());
+twin!(metrics, metrics_sync, metrics_job, ());
 
 /// Checks on the libuv pool, for stores that may block; the in-place
 /// `check`/`checkRequest` (below) serve the memory store.

@@ -310,3 +310,22 @@ test('errorResponse gives the core\'s ready response for an RFC code, and refuse
   assert.equal(ropc.headerOf(r, 'cache-control'), 'no-store')
   assert.throws(() => s.errorResponse('no_such_code', 'x'), /not an OAuth error code/)
 })
+
+test('metrics: Prometheus text counting each outcome once, typed and HTTP alike', async () => {
+  const s = fresh()
+  const sample = (text, series) => Number((text.split('\n').find((l) => l.startsWith(`${series} `)) || ' 0').split(' ').pop())
+  const ok = 'ropc_requests_total{operation="password",outcome="ok"}'
+  const bad = 'ropc_requests_total{operation="password",outcome="invalid_grant"}'
+  assert.equal(sample(await s.metrics(), ok), 0)
+  const t = await s.passwordGrant(...APP, 'alice', 'alice-pw', 'read')
+  await assert.rejects(s.passwordGrant(...APP, 'alice', 'wrong', 'read'), { code: 'invalid_grant' })
+  const basic = `Basic ${Buffer.from('app:app-secret').toString('base64')}`
+  const resp = await s.tokenEndpoint('POST', { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, 'grant_type=password&username=alice&password=alice-pw&scope=read')
+  assert.equal(resp.status, 200)
+  const text = await s.metrics()
+  assert.match(text, /^# HELP ropc_requests_total /m)
+  assert.equal(sample(text, ok), 2)
+  assert.equal(sample(text, bad), 1)
+  assert.equal(sample(s.metricsSync(), 'ropc_live_tokens{kind="access"}'), 2)
+  assert.ok(!text.includes(t.accessToken) && !text.includes('alice'))
+})

@@ -181,6 +181,14 @@ export class Server {
     revokeUserTokens(username: string): Promise<boolean>;
     /** @param {string} username @returns {boolean} */
     revokeUserTokensSync(username: string): boolean;
+    /**
+     * The server's metrics as Prometheus text (exposition format 0.0.4); on
+     * the libuv pool when the store may block.
+     * @returns {Promise<string>}
+     */
+    metrics(): Promise<string>;
+    /** {@link Server#metrics}, blocking. @returns {string} */
+    metricsSync(): string;
     /** Drops expired and revoked tokens now, in bounded batches; resolves to how many. @returns {Promise<number>} */
     purgeExpired(): Promise<number>;
     /** @returns {number} */

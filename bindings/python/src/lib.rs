@@ -688,6 +688,13 @@ impl Server {
         result.map_err(|e| self.store_error(py, e))
     }
 
+    /// The server's metrics as Prometheus text, with the GIL released (it
+    /// reads the store's counts).
+    fn metrics(&self, py: Python<'_>) -> String {
+        let server = &self.inner;
+        py.detach(|| server.metrics_text())
+    }
+
     /// Drops expired and revoked tokens now, in bounded batches; returns how many went.
     fn purge_expired(&self, py: Python<'_>) -> PyResult<usize> {
         let server = &self.inner;

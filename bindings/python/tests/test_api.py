@@ -183,7 +183,7 @@ def test_a_repeated_authorization_header_is_refused_by_the_core(server):
     basic = "Basic YXBwOmFwcC1zZWNyZXQ="
     resp = server.token_endpoint("POST", [("Content-Type", "application/x-www-form-urlencoded"),
                                           ("Authorization", basic), ("authorization", basic)],
-                                 b"grant_type=password&username=alice&password=alice-pw")
+                                 b"grant_type=password&username=alice&password=alice-pw&scope=read")
     assert resp.status == 400
     assert json.loads(resp.body) == {"error": "invalid_request",
                                      "error_description": "the Authorization header appears more than once"}
@@ -192,7 +192,7 @@ def test_a_repeated_authorization_header_is_refused_by_the_core(server):
 def test_headers_as_pairs_and_any_case(server):
     resp = server.token_endpoint("POST", [("content-type", "application/x-www-form-urlencoded"),
                                           ("AUTHORIZATION", "Basic YXBwOmFwcC1zZWNyZXQ=")],
-                                 b"grant_type=password&username=alice&password=alice-pw")
+                                 b"grant_type=password&username=alice&password=alice-pw&scope=read")
     assert resp.status == 200 and json.loads(resp.body)["scope"] == "read"
 
 
@@ -383,3 +383,28 @@ def test_every_public_name_in_the_stub_has_a_docstring():
                 missing += [f"{node.name}.{f.name}" for f in node.body if isinstance(f, ast.FunctionDef)
                             and not f.name.startswith("_") and not ast.get_docstring(f)]
     assert not missing, f"no docstring: {missing}"
+
+
+def _sample(text, series):
+    for line in text.splitlines():
+        if line.startswith(series + " "):
+            return float(line.split(" ")[-1])
+    return 0.0
+
+
+def test_metrics_are_prometheus_text_counting_each_outcome(server):
+    before = server.metrics()
+    assert "# TYPE ropc_requests_total counter" in before
+    ok = 'ropc_requests_total{operation="password",outcome="ok"}'
+    bad = 'ropc_requests_total{operation="password",outcome="invalid_grant"}'
+    tokens = login(server)
+    with pytest.raises(ropc.InvalidGrant):
+        login(server, password="wrong")
+    server.token_endpoint("POST", {"Authorization": "Basic YXBwOmFwcC1zZWNyZXQ=",
+                                   "Content-Type": "application/x-www-form-urlencoded"},
+                          b"grant_type=password&username=alice&password=alice-pw&scope=read")
+    after = server.metrics()
+    assert _sample(after, ok) == _sample(before, ok) + 2, "typed and HTTP calls, each once"
+    assert _sample(after, bad) == _sample(before, bad) + 1
+    assert _sample(after, 'ropc_live_tokens{kind="access"}') >= 2
+    assert tokens.access_token not in after and "alice" not in after

@@ -2,13 +2,12 @@
 
 use super::*;
 use crate::accounts::run_callback;
+use crate::metrics::Operation;
 use std::time::Duration;
 
 impl Server {
-    /// Stage 5: whether `access_token` may be used on `resource` (and has
-    /// `required_scope`, if given). Checks the token is active, the resource
-    /// is within one of its scopes, and the access rules let its owner in.
-    pub fn check(
+    /// The work of [`Server::check`], uncounted (the endpoints count it).
+    pub(crate) fn check_impl(
         &self,
         access_token: &str,
         resource: &str,
@@ -73,7 +72,16 @@ impl Server {
         required_scope: Option<&str>,
     ) -> Result<Principal, Refusal> {
         let realm = || self.registry.load().config.realm.clone();
-        let token = bearer(authorization, &realm())?;
+        let token = match bearer(authorization, &realm()) {
+            Ok(token) => token,
+            Err(refusal) => {
+                match refusal.error.as_ref() {
+                    None => self.metrics.no_credentials(),
+                    Some(e) => self.metrics.request(Operation::Check, Some(e.code())),
+                }
+                return Err(refusal);
+            }
+        };
         self.check(token, resource, required_scope)
             .map_err(|e| Refusal::new(Some(e), &realm()))
     }

@@ -1,33 +1,49 @@
 //! The HTTP endpoints: requests in, ready responses out.
 
 use super::*;
+use crate::metrics::Operation;
+use std::cell::Cell;
 
 impl Server {
+    /// Runs an endpoint and counts it once: as the operation `handle` says
+    /// it dispatched to, else as `op` (a request refused before that).
     fn endpoint(
         &self,
         req: &HttpRequest<'_>,
-        handle: impl FnOnce(ClientCredentials, &Form) -> Result<HttpResponse, OAuthError>,
+        op: Operation,
+        handle: impl FnOnce(
+            ClientCredentials,
+            &Form,
+            &Cell<Operation>,
+        ) -> Result<HttpResponse, OAuthError>,
     ) -> HttpResponse {
+        let dispatched = Cell::new(op);
         if !req.method.eq_ignore_ascii_case("POST") {
+            self.metrics.request(op, Some(ErrorCode::InvalidRequest));
             return HttpResponse::post_only(&self.realm());
         }
         let result = Form::from_request(req)
             .and_then(|form| {
                 ClientCredentials::from_request(req.authorization, &form).map(|c| (c, form))
             })
-            .and_then(|(creds, form)| handle(creds, &form));
+            .and_then(|(creds, form)| handle(creds, &form, &dispatched));
+        self.metrics.request(
+            dispatched.get(),
+            result.as_ref().err().map(OAuthError::code),
+        );
         result.unwrap_or_else(|e| HttpResponse::token_error(&e, &self.realm()))
     }
 
     /// The token endpoint (RFC 6749 §3.2): `password` and `refresh_token` grants.
     pub fn token_endpoint(&self, req: &HttpRequest<'_>) -> HttpResponse {
-        self.endpoint(req, |creds, form| {
+        self.endpoint(req, Operation::Token, |creds, form, op| {
             let grant_type = form.require("grant_type")?;
             let scope = form.get("scope")?;
             let tokens = match grant_type {
                 "password" => {
+                    op.set(Operation::Password);
                     let (username, password) = (form.get("username")?, form.get("password")?);
-                    self.password_grant(
+                    self.password_grant_impl(
                         &creds,
                         username.unwrap_or(""),
                         password.unwrap_or(""),
@@ -35,7 +51,12 @@ impl Server {
                     )?
                 }
                 "refresh_token" => {
-                    self.refresh_grant(&creds, form.get("refresh_token")?.unwrap_or(""), scope)?
+                    op.set(Operation::Refresh);
+                    self.refresh_grant_impl(
+                        &creds,
+                        form.get("refresh_token")?.unwrap_or(""),
+                        scope,
+                    )?
                 }
                 _ => {
                     Self::authenticate(&self.registry.load(), &creds)?;
@@ -50,18 +71,18 @@ impl Server {
 
     /// The introspection endpoint (RFC 7662).
     pub fn introspection_endpoint(&self, req: &HttpRequest<'_>) -> HttpResponse {
-        self.endpoint(req, |creds, form| {
+        self.endpoint(req, Operation::Introspect, |creds, form, _| {
             let token = form.require("token")?;
-            let info = self.introspect(&creds, token, form.get("token_type_hint")?)?;
+            let info = self.introspect_impl(&creds, token, form.get("token_type_hint")?)?;
             Ok(HttpResponse::json(200, &info))
         })
     }
 
     /// The revocation endpoint (RFC 7009).
     pub fn revocation_endpoint(&self, req: &HttpRequest<'_>) -> HttpResponse {
-        self.endpoint(req, |creds, form| {
+        self.endpoint(req, Operation::Revoke, |creds, form, _| {
             let token = form.require("token")?;
-            self.revoke(&creds, token, form.get("token_type_hint")?)?;
+            self.revoke_impl(&creds, token, form.get("token_type_hint")?)?;
             // RFC 7009 §2.2: the body is ignored; an empty JSON object keeps
             // clients that insist on parsing JSON (simple-oauth2) happy.
             Ok(HttpResponse::json(200, &serde_json::json!({})))

@@ -5,10 +5,8 @@ use super::*;
 use crate::accounts::Checked;
 
 impl Server {
-    /// The password grant (RFC 6749 §4.3). Checks, in order: the client, its
-    /// right to the grant, the scope, the throttle, the password; so a
-    /// client that may not use the grant never causes a password check.
-    pub fn password_grant(
+    /// The work of [`Server::password_grant`], uncounted (the endpoints count it).
+    pub(crate) fn password_grant_impl(
         &self,
         client: &ClientCredentials,
         username: &str,
@@ -83,6 +81,7 @@ impl Server {
                     _ => pace(),
                 }
                 log::warn!(target: "ropc::throttle", "sign-in refused: the account {username:?} is locked");
+                self.metrics.lockout();
                 return Err(OAuthError::invalid_grant(BAD_CREDENTIALS));
             }
             Verdict::Busy => {
@@ -129,10 +128,8 @@ impl Server {
         self.issue(&reg, client, username, user_version, scopes)
     }
 
-    /// The refresh_token grant (RFC 6749 §6) with rotation (RFC 9700 §4.14):
-    /// the token is exchanged for a new one; presenting it again revokes its
-    /// whole grant. The scope may narrow, never widen.
-    pub fn refresh_grant(
+    /// The work of [`Server::refresh_grant`], uncounted (the endpoints count it).
+    pub(crate) fn refresh_grant_impl(
         &self,
         client: &ClientCredentials,
         refresh_token: &str,
@@ -198,7 +195,9 @@ impl Server {
         // PostgreSQL, one statement): the token is active and this client's,
         // or it was rotated before (reuse: the store revokes the lineage),
         // or it is not a live token.
-        let old = match self.store.rotate(&hash, &client.id, now, &next)? {
+        let rotation = self.store.rotate(&hash, &client.id, now, &next)?;
+        self.metrics.rotation(&rotation);
+        let old = match rotation {
             Rotation::Rotated(old) => old,
             Rotation::Retried(old) => {
                 log::info!(

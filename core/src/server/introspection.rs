@@ -30,10 +30,8 @@ impl Server {
         Ok(None)
     }
 
-    /// Introspection (RFC 7662). The caller must be an authenticated
-    /// confidential client; a client allowed `introspect` sees every token,
-    /// any other only its own.
-    pub fn introspect(
+    /// The work of [`Server::introspect`], uncounted (the endpoints count it).
+    pub(crate) fn introspect_impl(
         &self,
         caller: &ClientCredentials,
         token: &str,
@@ -74,11 +72,8 @@ impl Server {
         })
     }
 
-    /// Revocation (RFC 7009). Revoking a refresh token ends its whole grant,
-    /// access tokens included; revoking an access token ends that token.
-    /// Unknown tokens succeed; so does another client's token, which is left
-    /// alone (a refusal would tell the caller that the token is live).
-    pub fn revoke(
+    /// The work of [`Server::revoke`], uncounted (the endpoints count it).
+    pub(crate) fn revoke_impl(
         &self,
         caller: &ClientCredentials,
         token: &str,

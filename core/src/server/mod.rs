@@ -5,7 +5,7 @@ use crate::accounts::{Accounts, AccountsStats, ConfigAccounts, HostAccounts, Own
 use crate::client_secret::SecretHash;
 use crate::clock::{Clock, SystemClock, SystemTimer, Timer};
 use crate::config::{AuthorizeMode, Config, StoreConfig};
-use crate::error::{AccountError, ConfigError, OAuthError};
+use crate::error::{AccountError, ConfigError, ErrorCode, OAuthError};
 use crate::http::{ClientCredentials, Form, HttpRequest, HttpResponse};
 use crate::password::{hash_password, HashError, PasswordHashed, MAX_PASSWORD_BYTES};
 use crate::registry::{Client, Registry, MAX_NAME_BYTES};
@@ -23,6 +23,7 @@ use std::sync::Arc;
 
 mod accounts;
 mod check;
+mod counted;
 mod endpoints;
 mod grants;
 mod introspection;
@@ -207,6 +208,13 @@ impl ServerBuilder {
             Some(store) => store,
             None => crate::store::open(&self.config.store)?,
         };
+        let metrics = Arc::new(crate::metrics::Metrics::default());
+        // The store's failures are counted, and its calls timed when it
+        // is a database.
+        let store: Arc<dyn Store> = Arc::new(crate::metrics::MeteredStore::new(
+            store,
+            Arc::clone(&metrics),
+        ));
         Ok(Server {
             registry: ArcSwap::from_pointee(registry),
             accounts,
@@ -215,6 +223,7 @@ impl ServerBuilder {
             clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
             timer,
             reloading: Mutex::new(()),
+            metrics,
         })
     }
 }
@@ -322,6 +331,7 @@ pub struct Server {
     timer: Arc<dyn Timer>,
     /// One reload at a time.
     reloading: Mutex<()>,
+    metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl std::fmt::Debug for Server {

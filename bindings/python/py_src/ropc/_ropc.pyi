@@ -169,6 +169,8 @@ class Server:
     def revoke_user_tokens(self, username: str) -> bool:
         """Ends every token of a user in every process sharing the store; False
         for an unknown user. Raises ``TemporarilyUnavailable`` if the store failed."""
+    def metrics(self) -> str:
+        """The server's metrics as Prometheus text (exposition format 0.0.4), with the GIL released."""
     def purge_expired(self) -> int:
         """Drops expired and revoked tokens now; raises ``TemporarilyUnavailable``
         if the store failed."""

@@ -1,0 +1,337 @@
+//! What an operator graphs, as Prometheus text ([`crate::Server::metrics_text`]):
+//!
+//! - `ropc_requests_total{operation, outcome}`: every password grant,
+//!   refresh, introspection, revocation and resource check (HTTP endpoint
+//!   or typed call, counted once), by its RFC error code or `ok`
+//!   (`no_credentials`: a resource request without a token);
+//! - `ropc_lockouts_total`: sign-ins refused because the account was locked;
+//! - `ropc_refresh_reuse_total`, `ropc_refresh_retries_total`: rotated
+//!   refresh tokens presented again, as theft (grant revoked) or as a retry
+//!   within the client's grace window;
+//! - `ropc_live_tokens{kind}`: tokens the store holds (at scrape time);
+//! - `ropc_store_seconds`, `ropc_store_errors_total`: the store's calls
+//!   (database stores; the memory store neither waits nor fails);
+//! - `ropc_password_verification_seconds` and `ropc_password_queue`: the
+//!   process's argon2 (and legacy hash) verifications and how many wait or
+//!   run now, shared by every server of the process.
+//!
+//! Counters are plain atomics in fixed arrays: a check costs a few hundred
+//! nanoseconds and a label lookup in a map would be a measurable share of
+//! it. The text follows the Prometheus exposition format 0.0.4.
+
+use crate::config::ThrottleConfig;
+use crate::error::ErrorCode;
+use crate::store::Failures;
+use crate::store::{
+    LoginAttempt, RefreshState, Rotation, Store, StoreError, StoreStats, Successors, TokenKind,
+    TokenRecord,
+};
+use crate::token::TokenHash;
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// What a request was.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Operation {
+    Password = 0,
+    Refresh = 1,
+    Introspect = 2,
+    Revoke = 3,
+    Check = 4,
+    /// A token endpoint request refused before its grant was known.
+    Token = 5,
+}
+
+const OPERATIONS: [&str; 6] = [
+    "password",
+    "refresh",
+    "introspect",
+    "revoke",
+    "check",
+    "token",
+];
+
+/// `ok`, `no_credentials`, then the RFC codes by their number.
+const OUTCOMES: usize = 2 + ErrorCode::ALL.len() + 1;
+
+fn outcome_index(code: Option<ErrorCode>) -> usize {
+    match code {
+        None => 0,
+        Some(c) => (c as usize + 1).min(OUTCOMES - 1),
+    }
+}
+
+fn outcome_name(i: usize) -> &'static str {
+    match i {
+        0 => "ok",
+        1 => "no_credentials",
+        i => ErrorCode::ALL
+            .iter()
+            .find(|c| **c as usize + 1 == i)
+            .map_or("other", |c| c.as_str()),
+    }
+}
+
+/// Upper bounds of the latency buckets, in seconds.
+const BUCKETS: [f64; 12] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+];
+
+/// A latency histogram: cumulative buckets as Prometheus wants them.
+#[derive(Default)]
+pub(crate) struct Histogram {
+    counts: [AtomicU64; BUCKETS.len()],
+    count: AtomicU64,
+    /// Nanoseconds.
+    sum: AtomicU64,
+}
+
+impl Histogram {
+    pub(crate) fn observe(&self, started: Instant) {
+        let d = started.elapsed();
+        let secs = d.as_secs_f64();
+        if let Some(i) = BUCKETS.iter().position(|b| secs <= *b) {
+            self.counts[i].fetch_add(1, Ordering::Relaxed);
+        }
+        self.count.fetch_add(1, Ordering::Relaxed);
+        self.sum.fetch_add(
+            u64::try_from(d.as_nanos()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+    }
+
+    fn write(&self, out: &mut String, name: &str, help: &str) {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
+        let mut cumulative = 0;
+        for (i, bound) in BUCKETS.iter().enumerate() {
+            cumulative += self.counts[i].load(Ordering::Relaxed);
+            let _ = writeln!(out, "{name}_bucket{{le=\"{bound}\"}} {cumulative}");
+        }
+        let count = self.count.load(Ordering::Relaxed);
+        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
+        let sum = self.sum.load(Ordering::Relaxed) as f64 / 1e9;
+        let _ = writeln!(out, "{name}_sum {sum}\n{name}_count {count}");
+    }
+}
+
+/// One server's counters.
+pub(crate) struct Metrics {
+    requests: [[AtomicU64; OUTCOMES]; OPERATIONS.len()],
+    lockouts: AtomicU64,
+    reuse: AtomicU64,
+    retries: AtomicU64,
+    pub(crate) store_seconds: Histogram,
+    pub(crate) store_errors: AtomicU64,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics {
+            requests: std::array::from_fn(|_| std::array::from_fn(|_| AtomicU64::new(0))),
+            lockouts: AtomicU64::new(0),
+            reuse: AtomicU64::new(0),
+            retries: AtomicU64::new(0),
+            store_seconds: Histogram::default(),
+            store_errors: AtomicU64::new(0),
+        }
+    }
+}
+
+/// The verifications of this process (the pool is the process's).
+pub(crate) static PASSWORD_SECONDS: once_cell::sync::Lazy<Histogram> =
+    once_cell::sync::Lazy::new(Histogram::default);
+
+impl Metrics {
+    /// Counts a request: `code` is its RFC error code, `None` when it succeeded.
+    pub(crate) fn request(&self, op: Operation, code: Option<ErrorCode>) {
+        self.requests[op as usize][outcome_index(code)].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a resource request that carried no credentials.
+    pub(crate) fn no_credentials(&self) {
+        self.requests[Operation::Check as usize][1].fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn lockout(&self) {
+        self.lockouts.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn rotation(&self, outcome: &Rotation) {
+        match outcome {
+            Rotation::Reused => self.reuse.fetch_add(1, Ordering::Relaxed),
+            Rotation::Retried(_) => self.retries.fetch_add(1, Ordering::Relaxed),
+            _ => 0,
+        };
+    }
+
+    /// The Prometheus text: these counters, the store's counts now (`stats`)
+    /// and the process's password verifications (`queued`: waiting or running).
+    pub(crate) fn text(&self, stats: Option<StoreStats>, queued: usize) -> String {
+        let mut out = String::with_capacity(4096);
+        out.push_str("# HELP ropc_requests_total Requests by operation and outcome (ok, or the RFC error code).\n# TYPE ropc_requests_total counter\n");
+        for (op, name) in OPERATIONS.iter().enumerate() {
+            for outcome in 0..OUTCOMES {
+                let n = self.requests[op][outcome].load(Ordering::Relaxed);
+                if n > 0 || outcome == 0 {
+                    let _ = writeln!(
+                        out,
+                        "ropc_requests_total{{operation=\"{name}\",outcome=\"{}\"}} {n}",
+                        outcome_name(outcome)
+                    );
+                }
+            }
+        }
+        for (name, help, value) in [
+            (
+                "ropc_lockouts_total",
+                "Sign-ins refused because the account was locked.",
+                &self.lockouts,
+            ),
+            (
+                "ropc_refresh_reuse_total",
+                "Rotated refresh tokens presented again as theft: their grants were revoked.",
+                &self.reuse,
+            ),
+            (
+                "ropc_refresh_retries_total",
+                "Rotated refresh tokens presented again within the client's grace window.",
+                &self.retries,
+            ),
+            (
+                "ropc_store_errors_total",
+                "Store calls that failed (answered 503).",
+                &self.store_errors,
+            ),
+        ] {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
+                value.load(Ordering::Relaxed)
+            );
+        }
+        if let Some(s) = stats {
+            let _ = writeln!(
+                out,
+                "# HELP ropc_live_tokens Tokens the store holds (expired ones not yet purged included).\n# TYPE ropc_live_tokens gauge\nropc_live_tokens{{kind=\"access\"}} {}\nropc_live_tokens{{kind=\"refresh\"}} {}",
+                s.access_tokens, s.refresh_tokens
+            );
+            let _ = writeln!(
+                out,
+                "# HELP ropc_throttled_accounts Accounts with failed-sign-in counters.\n# TYPE ropc_throttled_accounts gauge\nropc_throttled_accounts {}",
+                s.throttled_accounts
+            );
+        }
+        self.store_seconds.write(
+            &mut out,
+            "ropc_store_seconds",
+            "Time of the store's calls (database stores).",
+        );
+        PASSWORD_SECONDS.write(
+            &mut out,
+            "ropc_password_verification_seconds",
+            "Time of one password (or argon2 client secret) verification on the pool, this process.",
+        );
+        let _ = writeln!(
+            out,
+            "# HELP ropc_password_queue Verifications waiting or running on the pool, this process.\n# TYPE ropc_password_queue gauge\nropc_password_queue {queued}"
+        );
+        out
+    }
+}
+
+/// A store whose failures are counted, and whose calls are timed when they
+/// may wait (a database: the memory store's calls take nanoseconds, which
+/// the clock would double).
+pub(crate) struct MeteredStore {
+    inner: Arc<dyn Store>,
+    metrics: Arc<Metrics>,
+    timed: bool,
+}
+
+impl MeteredStore {
+    pub(crate) fn new(inner: Arc<dyn Store>, metrics: Arc<Metrics>) -> MeteredStore {
+        let timed = inner.may_block();
+        MeteredStore {
+            inner,
+            metrics,
+            timed,
+        }
+    }
+
+    fn time<T>(
+        &self,
+        f: impl FnOnce(&dyn Store) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let started = self.timed.then(Instant::now);
+        let out = f(&*self.inner);
+        if let Some(started) = started {
+            self.metrics.store_seconds.observe(started);
+        }
+        if out.is_err() {
+            self.metrics.store_errors.fetch_add(1, Ordering::Relaxed);
+        }
+        out
+    }
+}
+
+impl Store for MeteredStore {
+    fn insert_grant(
+        &self,
+        access: (TokenHash, TokenRecord),
+        refresh: Option<(TokenHash, TokenRecord)>,
+    ) -> Result<(), StoreError> {
+        self.time(|s| s.insert_grant(access, refresh))
+    }
+    fn access(&self, hash: &TokenHash, now: u64) -> Result<Option<TokenRecord>, StoreError> {
+        self.time(|s| s.access(hash, now))
+    }
+    fn refresh(&self, hash: &TokenHash, now: u64) -> Result<Option<RefreshState>, StoreError> {
+        self.time(|s| s.refresh(hash, now))
+    }
+    fn rotate(
+        &self,
+        old: &TokenHash,
+        client_id: &str,
+        now: u64,
+        next: &Successors,
+    ) -> Result<Rotation, StoreError> {
+        self.time(|s| s.rotate(old, client_id, now, next))
+    }
+    fn remove(&self, kind: TokenKind, hash: &TokenHash) -> Result<Option<TokenRecord>, StoreError> {
+        self.time(|s| s.remove(kind, hash))
+    }
+    fn revoke_grant(&self, kind: TokenKind, hash: &TokenHash) -> Result<(), StoreError> {
+        self.time(|s| s.revoke_grant(kind, hash))
+    }
+    fn login_attempt(
+        &self,
+        account: &str,
+        now: u64,
+        policy: &ThrottleConfig,
+    ) -> Result<LoginAttempt, StoreError> {
+        self.time(|s| s.login_attempt(account, now, policy))
+    }
+    fn login_finished(&self, account: &str, now: u64, succeeded: bool) -> Result<(), StoreError> {
+        self.time(|s| s.login_finished(account, now, succeeded))
+    }
+    fn failures(&self, account: &str) -> Result<Option<Failures>, StoreError> {
+        self.time(|s| s.failures(account))
+    }
+    fn revoke_user(&self, username: &str) -> Result<u64, StoreError> {
+        self.time(|s| s.revoke_user(username))
+    }
+    fn sync_credential(&self, username: &str, credential: u64) -> Result<u64, StoreError> {
+        self.time(|s| s.sync_credential(username, credential))
+    }
+    fn purge(&self, now: u64, forget_before: u64) -> Result<usize, StoreError> {
+        self.time(|s| s.purge(now, forget_before))
+    }
+    fn stats(&self) -> Result<StoreStats, StoreError> {
+        self.time(|s| s.stats())
+    }
+    fn may_block(&self) -> bool {
+        self.inner.may_block()
+    }
+}
