@@ -1,5 +1,8 @@
 'use strict'
 // A resource server in another process: the introspection client.
+const crypto = require('node:crypto')
+const http = require('node:http')
+const https = require('node:https')
 const { str } = require('./args.js')
 const { IntrospectionUnavailable } = require('./errors.js')
 const { ResourceGuard } = require('./guard.js')
@@ -9,22 +12,55 @@ const { ResourceGuard } = require('./guard.js')
 /** A resource server in another process: asks the introspection endpoint, then decides with a guard. */
 class IntrospectionChecker {
   /**
+   * Connections to the authorization server are kept alive and reused (at
+   * most `maxSockets`, default 8, at once). `cacheSeconds` (0: off, the
+   * default) keeps *active* answers that long (never past the token's
+   * `exp`; at most `cacheSize` tokens, by their SHA-256): a token revoked
+   * at the authorization server is still accepted here for up to that long.
    * @param {ResourceGuard} guard @param {string} introspectionUrl
    * @param {string} clientId this resource server's client id @param {string} clientSecret
-   * @param {{timeoutMs?: number, log?: (message: string) => void}} [options] `log` receives why an
-   *   introspection failed (default: `console.error`); no token or secret is in it
+   * @param {{timeoutMs?: number, log?: (message: string) => void, maxSockets?: number,
+   *   cacheSeconds?: number, cacheSize?: number, clock?: () => number}} [options] `log` receives why an
+   *   introspection failed (default: `console.error`); no token or secret is in it. `clock`: seconds
+   *   since the epoch (tests)
    */
   constructor(guard, introspectionUrl, clientId, clientSecret, options = {}) {
     this.guard = guard
     this.introspectionUrl = str(introspectionUrl, 'introspectionUrl')
+    const url = new URL(this.introspectionUrl)
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new TypeError(`introspectionUrl must be an http or https URL, not ${JSON.stringify(this.introspectionUrl)}`)
+    }
+    this.#url = url
     this.timeoutMs = options.timeoutMs ?? 5000
+    this.cacheSeconds = options.cacheSeconds ?? 0
+    this.#cacheSize = options.cacheSize ?? 10000
+    if (!(this.cacheSeconds >= 0) || !(this.#cacheSize >= 1)) throw new RangeError('cacheSeconds must be at least 0, cacheSize at least 1')
+    this.#clock = options.clock ?? (() => Date.now() / 1000)
     /** @type {(message: string) => void} */
     this.log = options.log ?? ((message) => console.error(`ropc: ${message}`))
     this.#client = [str(clientId, 'clientId'), str(clientSecret, 'clientSecret')]
+    const Agent = url.protocol === 'https:' ? https.Agent : http.Agent
+    this.#agent = new Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 8 })
   }
 
   /** @type {[string, string]} */
   #client
+  /** @type {URL} */
+  #url
+  /** @type {http.Agent} */
+  #agent
+  /** @type {Map<string, {until: number, body: string}>} */
+  #cache = new Map()
+  /** @type {number} */
+  #cacheSize
+  /** @type {() => number} */
+  #clock
+
+  /** Closes the kept-alive connections (a process that ends need not). */
+  close() {
+    this.#agent.destroy()
+  }
 
   /**
    * POSTs the token to the introspection endpoint; its JSON body. Anything
@@ -34,21 +70,92 @@ class IntrospectionChecker {
    * @param {string} token @returns {Promise<string>}
    */
   async introspect(token) {
+    const key = this.cacheSeconds > 0 ? crypto.createHash('sha256').update(token).digest('base64') : ''
+    if (key) {
+      const hit = this.#cache.get(key)
+      if (hit && this.#clock() < hit.until) {
+        this.#cache.delete(key) // most recently used last
+        this.#cache.set(key, hit)
+        return hit.body
+      }
+    }
     const call = this.guard.introspectionRequest(token, ...this.#client)
-    let res, text
+    /** @type {{status: number, text: string}} */
+    let res
     try {
-      res = await fetch(this.introspectionUrl, {
-        method: 'POST',
-        headers: { 'Content-Type': call.contentType, Authorization: call.authorization },
-        body: call.body,
-        signal: AbortSignal.timeout(this.timeoutMs),
-      })
-      text = await res.text()
+      res = await this.#post(call)
     } catch (e) {
       throw this.#unavailable(`failed: ${/** @type {Error} */ (e).message}`)
     }
     if (res.status !== 200) throw this.#unavailable(`answered HTTP ${res.status}`)
-    return text
+    if (key) this.#remember(key, res.text)
+    return res.text
+  }
+
+  /**
+   * One POST on a kept-alive connection (node:http's Agent retries none: a
+   * connection closed while idle is replaced by the agent before use, and
+   * a request that fails on one is tried once more on a fresh one).
+   * @param {{contentType: string, authorization: string, body: string}} call
+   * @returns {Promise<{status: number, text: string}>}
+   */
+  #post(call) {
+    const mod = this.#url.protocol === 'https:' ? https : http
+    const attempt = (/** @type {boolean} */ again) =>
+      /** @type {Promise<{status: number, text: string}>} */ (
+        new Promise((resolve, reject) => {
+          const req = mod.request(
+            this.#url,
+            {
+              method: 'POST',
+              agent: this.#agent,
+              headers: { 'Content-Type': call.contentType, Authorization: call.authorization, 'Content-Length': Buffer.byteLength(call.body) },
+              timeout: this.timeoutMs,
+            },
+            (res) => {
+              const chunks = /** @type {Buffer[]} */ ([])
+              res.on('data', (c) => chunks.push(c))
+              res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }))
+              res.on('error', reject)
+            },
+          )
+          req.on('timeout', () => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)))
+          req.on('error', (e) => {
+            // A kept-alive connection the server closed: once more, fresh.
+            const code = /** @type {NodeJS.ErrnoException} */ (e).code
+            if (!again && req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE')) {
+              attempt(true).then(resolve, reject)
+            } else {
+              reject(e)
+            }
+          })
+          req.end(call.body)
+        })
+      )
+    return attempt(false)
+  }
+
+  /** Keeps an active answer for at most cacheSeconds and never past its exp. @param {string} key @param {string} body */
+  #remember(key, body) {
+    /** @type {any} */
+    let doc
+    try {
+      doc = JSON.parse(body)
+    } catch {
+      return
+    }
+    if (!doc || doc.active !== true) return // only active answers are kept
+    const now = this.#clock()
+    let until = now + this.cacheSeconds
+    if (typeof doc.exp === 'number') until = Math.min(until, doc.exp)
+    if (until <= now) return
+    this.#cache.delete(key)
+    this.#cache.set(key, { until, body })
+    while (this.#cache.size > this.#cacheSize) {
+      const oldest = this.#cache.keys().next().value
+      if (oldest === undefined) break
+      this.#cache.delete(oldest)
+    }
   }
 
   /** The error for an introspection that could not be had, logged. @param {string} what */

@@ -179,3 +179,61 @@ test('two Authorization headers are refused by protect and tokenHandler, not res
     await app.close()
   }
 })
+
+/** The introspection endpoint of `server` on loopback (keep-alive), counting connections and requests. */
+async function authorizationServer(server) {
+  const handler = ropc.tokenHandler(server)
+  const counts = { connections: 0, requests: 0 }
+  const as = http.createServer((req, res) => {
+    counts.requests++
+    handler(req, res)
+  })
+  as.on('connection', () => counts.connections++)
+  await new Promise((r) => as.listen(0, '127.0.0.1', r))
+  return { counts, url: `http://127.0.0.1:${as.address().port}/introspect`, close: () => new Promise((r) => as.close(r)) }
+}
+
+test('the introspection checker keeps its connection alive', async () => {
+  const server = new ropc.Server(config)
+  const token = (await server.passwordGrant('app', 'app-secret', 'alice', 'alice-pw', 'read')).accessToken
+  const as = await authorizationServer(server)
+  const checker = new ropc.IntrospectionChecker(new ropc.ResourceGuard(config), as.url, 'rs', 'rs-secret')
+  try {
+    for (let i = 0; i < 20; i++) assert.equal((await checker.checkRequest(`Bearer ${token}`, 'GET /invoices/1')).username, 'alice')
+    assert.deepEqual(as.counts, { connections: 1, requests: 20 })
+  } finally {
+    checker.close()
+    await as.close()
+  }
+})
+
+test('the introspection cache is off by default, and bounded in time when on', async () => {
+  const server = new ropc.Server(config)
+  const token = (await server.passwordGrant('app', 'app-secret', 'alice', 'alice-pw', 'read')).accessToken
+  const bearer = `Bearer ${token}`
+  const as = await authorizationServer(server)
+  let now = 1000
+  const plain = new ropc.IntrospectionChecker(new ropc.ResourceGuard(config), as.url, 'rs', 'rs-secret')
+  const cached = new ropc.IntrospectionChecker(new ropc.ResourceGuard(config), as.url, 'rs', 'rs-secret', { cacheSeconds: 30, clock: () => now })
+  try {
+    for (let i = 0; i < 3; i++) {
+      await plain.checkRequest(bearer, 'GET /invoices/1')
+      await cached.checkRequest(bearer, 'GET /invoices/1')
+    }
+    assert.equal(as.counts.requests, 3 + 1, 'without a cache every check asks; with one, once')
+    await server.revoke('app', 'app-secret', token)
+    await assert.rejects(plain.checkRequest(bearer, 'GET /invoices/1'), { code: 'invalid_token' })
+    now += 29
+    assert.equal((await cached.checkRequest(bearer, 'GET /invoices/1')).username, 'alice', 'the documented delay')
+    now += 1
+    await assert.rejects(cached.checkRequest(bearer, 'GET /invoices/1'), { code: 'invalid_token' })
+    const asked = as.counts.requests
+    await assert.rejects(cached.checkRequest(bearer, 'GET /invoices/1'), { code: 'invalid_token' })
+    assert.equal(as.counts.requests, asked + 1, 'inactive answers are never kept')
+    assert.throws(() => new ropc.IntrospectionChecker(new ropc.ResourceGuard(config), 'ftp://x/introspect', 'rs', 'rs-secret'), TypeError)
+  } finally {
+    plain.close()
+    cached.close()
+    await as.close()
+  }
+})

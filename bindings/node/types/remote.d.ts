@@ -5,20 +5,34 @@ export type Principal = import("./args.js").Principal;
 /** A resource server in another process: asks the introspection endpoint, then decides with a guard. */
 export class IntrospectionChecker {
     /**
+     * Connections to the authorization server are kept alive and reused (at
+     * most `maxSockets`, default 8, at once). `cacheSeconds` (0: off, the
+     * default) keeps *active* answers that long (never past the token's
+     * `exp`; at most `cacheSize` tokens, by their SHA-256): a token revoked
+     * at the authorization server is still accepted here for up to that long.
      * @param {ResourceGuard} guard @param {string} introspectionUrl
      * @param {string} clientId this resource server's client id @param {string} clientSecret
-     * @param {{timeoutMs?: number, log?: (message: string) => void}} [options] `log` receives why an
-     *   introspection failed (default: `console.error`); no token or secret is in it
+     * @param {{timeoutMs?: number, log?: (message: string) => void, maxSockets?: number,
+     *   cacheSeconds?: number, cacheSize?: number, clock?: () => number}} [options] `log` receives why an
+     *   introspection failed (default: `console.error`); no token or secret is in it. `clock`: seconds
+     *   since the epoch (tests)
      */
     constructor(guard: ResourceGuard, introspectionUrl: string, clientId: string, clientSecret: string, options?: {
         timeoutMs?: number;
         log?: (message: string) => void;
+        maxSockets?: number;
+        cacheSeconds?: number;
+        cacheSize?: number;
+        clock?: () => number;
     });
     guard: ResourceGuard;
     introspectionUrl: string;
     timeoutMs: number;
+    cacheSeconds: number;
     /** @type {(message: string) => void} */
     log: (message: string) => void;
+    /** Closes the kept-alive connections (a process that ends need not). */
+    close(): void;
     /**
      * POSTs the token to the introspection endpoint; its JSON body. Anything
      * but a 200 (a wrong resource-server secret, a wrong URL, the authorization

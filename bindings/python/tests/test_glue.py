@@ -289,3 +289,105 @@ def test_two_authorization_headers_are_refused_by_the_asgi_glue(server):
                                         "raw_path": b"/invoices/1",
                                         "headers": [(b"authorization", f"Bearer {token}".encode())]})
     assert sent[0]["status"] == 200, "one header is served"
+
+
+class _AuthorizationServer:
+    """The introspection endpoint of ``server`` on loopback, HTTP/1.1 with
+    keep-alive, counting connections and requests; ``drop_after`` closes a
+    connection after that many requests without saying so (as a server
+    whose idle timeout struck would)."""
+
+    def __init__(self, server, drop_after=None):
+        import http.server
+        import threading
+
+        outer = self
+        self.connections = 0
+        self.requests = 0
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self):
+                super().setup()
+                outer.connections += 1
+                self.served = 0
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                outer.requests += 1
+                resp = server.introspection_endpoint("POST", self.headers.items(), body)
+                self.send_response(resp.status)
+                for name, value in resp.headers:
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(resp.body)))
+                self.end_headers()
+                self.wfile.write(resp.body)
+                self.served += 1
+                if drop_after and self.served >= drop_after:
+                    self.close_connection = True
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/introspect"
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_the_introspection_checker_keeps_its_connection_alive(server, config):
+    token = server.password_grant("app", "app-secret", "alice", "alice-pw").access_token
+    auth = _AuthorizationServer(server)
+    try:
+        checker = ropc.IntrospectionChecker(ropc.ResourceGuard(config), auth.url, "rs", "rs-secret")
+        for _ in range(20):
+            assert checker.check_request(f"Bearer {token}", "GET /invoices/1").username == "alice"
+        assert (auth.requests, auth.connections, checker.connections_opened) == (20, 1, 1)
+    finally:
+        auth.close()
+    # A connection the server closed while idle is replaced, and the request
+    # goes through on the new one.
+    auth = _AuthorizationServer(server, drop_after=1)
+    try:
+        checker = ropc.IntrospectionChecker(ropc.ResourceGuard(config), auth.url, "rs", "rs-secret")
+        for _ in range(3):
+            assert checker.check_request(f"Bearer {token}", "GET /invoices/1").username == "alice"
+        assert auth.requests == 3 and checker.connections_opened == 3
+    finally:
+        auth.close()
+
+
+def test_the_introspection_cache_is_off_by_default_and_bounded_when_on(server, config):
+    token = server.password_grant("app", "app-secret", "alice", "alice-pw").access_token
+    bearer = f"Bearer {token}"
+    auth = _AuthorizationServer(server)
+    now = [1_000.0]
+    try:
+        plain = ropc.IntrospectionChecker(ropc.ResourceGuard(config), auth.url, "rs", "rs-secret")
+        cached = ropc.IntrospectionChecker(ropc.ResourceGuard(config), auth.url, "rs", "rs-secret",
+                                           cache_seconds=30, clock=lambda: now[0])
+        for _ in range(3):
+            plain.check_request(bearer, "GET /invoices/1")
+            cached.check_request(bearer, "GET /invoices/1")
+        assert auth.requests == 3 + 1, "without a cache every check asks; with one, once"
+        server.revoke("app", "app-secret", token)
+        with pytest.raises(ropc.InvalidToken):
+            plain.check_request(bearer, "GET /invoices/1")
+        now[0] += 29
+        assert cached.check_request(bearer, "GET /invoices/1").username == "alice", "the documented delay"
+        now[0] += 1
+        with pytest.raises(ropc.InvalidToken):
+            cached.check_request(bearer, "GET /invoices/1")
+        # Inactive answers are never kept.
+        asked = auth.requests
+        with pytest.raises(ropc.InvalidToken):
+            cached.check_request(bearer, "GET /invoices/1")
+        assert auth.requests == asked + 1
+    finally:
+        auth.close()
+    with pytest.raises(ValueError):
+        ropc.IntrospectionChecker(ropc.ResourceGuard(config), "ftp://x/introspect", "rs", "rs-secret")

@@ -3,15 +3,24 @@ introspection endpoint (RFC 7662), then let the core decide with the same
 scopes and access rules. Only the HTTP round trip lives here."""
 from __future__ import annotations
 
+import hashlib
+import http.client
+import json
 import logging
-import urllib.error
-import urllib.request
-from typing import Optional
+import queue
+import threading
+import time
+import urllib.parse
+from collections import OrderedDict
+from typing import Callable, Optional, Tuple
 
 from ._ropc import Principal, ResourceGuard
 
 
 _log = logging.getLogger("ropc")
+
+# What a kept-alive connection the server has closed meanwhile raises on reuse.
+_STALE = (http.client.RemoteDisconnected, http.client.BadStatusLine, ConnectionResetError, BrokenPipeError)
 
 
 class IntrospectionUnavailable(RuntimeError):
@@ -24,28 +33,116 @@ class IntrospectionChecker:
     ``guard`` is a ``ResourceGuard`` over the shared configuration; the
     client credentials are the resource server's own (a client allowed to
     introspect). ``check_request`` behaves like ``Server.check_request``.
+
+    Connections to the authorization server are kept alive and reused (at
+    most ``pool_size`` idle ones; threads beyond that open their own, closed
+    after use). ``cache_seconds`` (0: off, the default) keeps *active*
+    answers that long (never past the token's ``exp``; at most
+    ``cache_size`` tokens, by their SHA-256): a token revoked at the
+    authorization server is still accepted here for up to that long.
     """
 
     def __init__(self, guard: ResourceGuard, introspection_url: str, client_id: str, client_secret: str,
-                 timeout: float = 5.0) -> None:
+                 timeout: float = 5.0, *, pool_size: int = 8, cache_seconds: float = 0.0, cache_size: int = 10_000,
+                 clock: Callable[[], float] = time.time) -> None:
+        url = urllib.parse.urlsplit(introspection_url)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise ValueError(f"introspection_url must be an http or https URL, not {introspection_url!r}")
+        if pool_size < 0 or cache_seconds < 0 or cache_size < 1:
+            raise ValueError("pool_size and cache_seconds must be at least 0, cache_size at least 1")
         self.guard = guard
         self.introspection_url = introspection_url
         self.timeout = timeout
+        self.cache_seconds = cache_seconds
         self._client = (client_id, client_secret)
+        self._https = url.scheme == "https"
+        self._host, self._port = url.hostname, url.port
+        self._target = (url.path or "/") + (f"?{url.query}" if url.query else "")
+        self._idle: "queue.LifoQueue[http.client.HTTPConnection]" = queue.LifoQueue(maxsize=pool_size)
+        self._cache: "OrderedDict[bytes, Tuple[float, bytes]]" = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+        self._clock = clock
+        #: Connections opened so far (tests and monitoring).
+        self.connections_opened = 0
+
+    def _connection(self) -> Tuple[http.client.HTTPConnection, bool]:
+        try:
+            return self._idle.get_nowait(), True
+        except queue.Empty:
+            pass
+        cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
+        with self._lock:
+            self.connections_opened += 1
+        return cls(self._host, self._port, timeout=self.timeout), False
+
+    def _release(self, conn: http.client.HTTPConnection) -> None:
+        try:
+            self._idle.put_nowait(conn)
+        except queue.Full:
+            conn.close()
+
+    def _unavailable(self, why: object) -> IntrospectionUnavailable:
+        # A wrong secret or URL, or the authorization server's own 503, is
+        # never an inactive token. The cause goes to the log (logger "ropc");
+        # no token is in it.
+        _log.warning("introspection at %s failed: %s", self.introspection_url, why)
+        return IntrospectionUnavailable(f"introspection at {self.introspection_url} failed: {why}")
 
     def introspect(self, token: str) -> bytes:
         """POSTs the token to the introspection endpoint; returns the JSON body."""
+        key = hashlib.sha256(token.encode()).digest() if self.cache_seconds else b""
+        if key:
+            with self._lock:
+                hit = self._cache.get(key)
+                if hit is not None and self._clock() < hit[0]:
+                    self._cache.move_to_end(key)
+                    return hit[1]
         headers, body = self.guard.introspection_request(token, *self._client)
-        request = urllib.request.Request(self.introspection_url, data=body, method="POST", headers=dict(headers))
+        for attempt in (0, 1):
+            conn, reused = self._connection()
+            try:
+                conn.request("POST", self._target, body=body, headers=dict(headers))
+                response = conn.getresponse()
+                data = response.read()
+            except _STALE as e:
+                conn.close()
+                if reused and attempt == 0:
+                    continue  # closed while idle: once more, on a new connection
+                raise self._unavailable(e) from e
+            except (OSError, http.client.HTTPException) as e:
+                conn.close()
+                raise self._unavailable(e) from e
+            if response.will_close:
+                conn.close()
+            else:
+                self._release(conn)
+            if response.status != 200:
+                raise self._unavailable(f"HTTP Error {response.status}: {response.reason}")
+            if key:
+                self._remember(key, data)
+            return data
+        raise self._unavailable("no connection")  # not reached: the loop returns or raises
+
+    def _remember(self, key: bytes, data: bytes) -> None:
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return response.read()
-        except (urllib.error.URLError, OSError) as e:
-            # Any non-200 (HTTPError) too: a wrong secret or URL, or the
-            # authorization server's own 503, is never an inactive token.
-            # The cause goes to the log (logger "ropc"); no token is in it.
-            _log.warning("introspection at %s failed: %s", self.introspection_url, e)
-            raise IntrospectionUnavailable(f"introspection at {self.introspection_url} failed: {e}") from e
+            doc = json.loads(data)
+        except ValueError:
+            return
+        if not isinstance(doc, dict) or doc.get("active") is not True:
+            return  # only active answers are kept
+        now = self._clock()
+        until = now + self.cache_seconds
+        exp = doc.get("exp")
+        if isinstance(exp, (int, float)):
+            until = min(until, float(exp))
+        if until <= now:
+            return
+        with self._lock:
+            self._cache[key] = (until, data)
+            self._cache.move_to_end(key)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
 
     def check_request(self, authorization: Optional[str], resource: str, scope: Optional[str] = None) -> Principal:
         token = self.guard.bearer_token(authorization)
