@@ -491,6 +491,21 @@ ropc_status ropc_server_builder_build(struct ropc_server_builder *builder,
                                       struct ropc_error **err);
 
 /**
+ * Sends the server's audit events (sign-ins, refreshes, reuse, locks,
+ * revocations, introspections, re-hashed passwords, store errors: see the
+ * README's "Audit events") to `callback` with `userdata`. The callback runs
+ * on a thread of ropc's own, one event at a time; it may be slow: events
+ * wait in a bounded queue and are dropped (counted in the metrics) when it
+ * falls behind, and no request ever waits for it. `ropc_server_free`
+ * delivers the events still queued before it returns; `userdata` must stay
+ * valid until then. Events never hold a password, a secret or a token.
+ */
+ropc_status ropc_server_builder_set_event_callback(struct ropc_server_builder *builder,
+                                                   void (*callback)(void *userdata,
+                                                                    const char *event_json),
+                                                   void *userdata);
+
+/**
  * A static description of a status (any value, known or not).
  */
 const char *ropc_status_message(uint32_t status);
@@ -531,6 +546,14 @@ const char *ropc_error_scope(const struct ropc_error *err);
  * Frees an error. NULL is a no-op.
  */
 void ropc_error_free(struct ropc_error *err);
+
+/**
+ * Attaches a request's remote address and id (either may be NULL) to the
+ * audit events of every call this thread makes until the next call of
+ * this function; `ropc_request_context_set(NULL, NULL)` clears them. Call
+ * it when a request arrives, on the thread that handles it.
+ */
+ropc_status ropc_request_context_set(const char *remote_addr, const char *request_id);
 
 /**
  * Builds a guard from a JSON configuration document (users and clients in

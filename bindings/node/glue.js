@@ -104,7 +104,9 @@ function tokenHandler(server, paths = {}, options = {}) {
       return send(res, 404, [['Content-Type', 'text/plain']], 'not found')
     }
     try {
-      const resp = await endpoint(req.method ?? 'GET', headerPairs(req), await readBody(req, MAX_BODY_BYTES))
+      const requestId = req.headers['x-request-id']
+      const context = { remoteAddr: req.socket?.remoteAddress ?? null, requestId: typeof requestId === 'string' ? requestId : null }
+      const resp = await endpoint(req.method ?? 'GET', headerPairs(req), await readBody(req, MAX_BODY_BYTES), context)
       send(res, resp.status, resp.headers, resp.body)
     } catch (e) {
       if (e instanceof BodyAlreadyParsed) {

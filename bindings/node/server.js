@@ -12,30 +12,57 @@ const { ConfigError, toResponse, call, settle } = require('./errors.js')
 /** @typedef {import('./errors.js').HttpResponse} HttpResponse */
 /** @typedef {import('./callbacks.js').Accounts} Accounts */
 /** @typedef {import('./callbacks.js').Authorize} Authorize */
+/**
+ * An audit event (the keys that apply): what happened, when, to whom; never a password,
+ * secret or token.
+ * @typedef {{kind: string, time: number, client_id?: string, username?: string, grant_id?: string,
+ *   remote_addr?: string, request_id?: string, reason?: string, password_hash?: string}} AuditEvent
+ */
+/** The request's remote address and id, for its audit events. @typedef {{remoteAddr?: string | null, requestId?: string | null}} RequestContext */
+
+/** @param {RequestContext} context @returns {[string | null, string | null]} */
+function contextArgs(context) {
+  const c = context ?? {}
+  return [optStr(c.remoteAddr ?? null, 'context.remoteAddr'), optStr(c.requestId ?? null, 'context.requestId')]
+}
 
 /** An authorization server. Safe to use from many async callers at once. */
 class Server {
   /**
    * @param {object | string} config a configuration object or JSON string (see the README)
-   * @param {{accounts?: Accounts, authorize?: Authorize, log?: (message: string) => void}} [options]
+   * @param {{accounts?: Accounts, authorize?: Authorize, log?: (message: string) => void,
+   *   events?: (event: AuditEvent) => void}} [options]
    *   `accounts` replaces the configured users with the host's; `authorize` is asked after
    *   the token and scope checks; `log` receives callback failures (default `console.error`).
    *   With either callback the `...Sync` methods throw: they would block the event loop the
-   *   callbacks need.
+   *   callbacks need. `events` receives every audit event (on the event loop, after the
+   *   request was answered; one that throws is logged).
    */
   constructor(config, options = {}) {
-    const { accounts, authorize } = options ?? {}
+    const { accounts, authorize, events } = options ?? {}
     if (accounts !== undefined && !(accounts && typeof accounts.verify === 'function' && typeof accounts.lookup === 'function')) {
       throw new TypeError('options.accounts must have verify(username, password) and lookup(username) functions')
     }
     if (authorize !== undefined && typeof authorize !== 'function') throw new TypeError('options.authorize must be a function')
+    if (events !== undefined && typeof events !== 'function') throw new TypeError('options.events must be a function')
     const log = options?.log ?? ((/** @type {string} */ message) => console.error(`ropc: ${message}`))
     const json = configJson(config)
+    const deliver = events
+      ? (/** @type {string} */ text) => {
+          /** @type {AuditEvent} */
+          const event = JSON.parse(text)
+          try {
+            events(event)
+          } catch (e) {
+            log(`the events handler failed on a ${event.kind} event: ${/** @type {Error} */ (e).message}`)
+          }
+        }
+      : undefined
     const made = call(
       () =>
         accounts || authorize
-          ? native.createServerWithCallbacks(json, dispatcher(accounts, authorize, log), !!accounts, !!authorize)
-          : native.createServer(json),
+          ? native.createServerWithCallbacks(json, dispatcher(accounts, authorize, log), !!accounts, !!authorize, deliver)
+          : native.createServer(json, deliver),
       config,
     )
     this.#native = made
@@ -107,54 +134,58 @@ class Server {
   }
 
   /**
-   * The token endpoint (RFC 6749 §3.2), on the libuv pool.
-   * @param {string} method @param {Headers} headers @param {Body} body
+   * The token endpoint (RFC 6749 §3.2), on the libuv pool. `context` (the request's
+   * remote address and id) goes into its audit events.
+   * @param {string} method @param {Headers} headers @param {Body} body @param {RequestContext} [context]
    * @returns {Promise<HttpResponse>}
    */
-  async tokenEndpoint(method, headers, body) {
+  async tokenEndpoint(method, headers, body, context = {}) {
     const args = endpointArgs(method, headers, body)
+    const full = [...args, ...contextArgs(context)]
     // Only what may block goes to the pool; the rest takes microseconds.
-    const resp = this.#native.mayBlock(...args) ? await settle(this.#native.tokenEndpoint(...args)) : call(() => this.#native.tokenEndpointSync(...args))
+    const resp = this.#native.mayBlock(...args) ? await settle(this.#native.tokenEndpoint(...full)) : call(() => this.#native.tokenEndpointSync(...full))
     return toResponse(resp)
   }
 
-  /** @param {string} method @param {Headers} headers @param {Body} body @returns {HttpResponse} */
-  tokenEndpointSync(method, headers, body) {
-    return toResponse(call(() => this.#native.tokenEndpointSync(...endpointArgs(method, headers, body))))
+  /** @param {string} method @param {Headers} headers @param {Body} body @param {RequestContext} [context] @returns {HttpResponse} */
+  tokenEndpointSync(method, headers, body, context = {}) {
+    return toResponse(call(() => this.#native.tokenEndpointSync(...endpointArgs(method, headers, body), ...contextArgs(context))))
   }
 
   /**
    * The introspection endpoint (RFC 7662).
-   * @param {string} method @param {Headers} headers @param {Body} body
+   * @param {string} method @param {Headers} headers @param {Body} body @param {RequestContext} [context]
    * @returns {Promise<HttpResponse>}
    */
-  async introspectionEndpoint(method, headers, body) {
+  async introspectionEndpoint(method, headers, body, context = {}) {
     const args = endpointArgs(method, headers, body)
+    const full = [...args, ...contextArgs(context)]
     // Only what may block goes to the pool; the rest takes microseconds.
-    const resp = this.#native.mayBlock(...args) ? await settle(this.#native.introspectionEndpoint(...args)) : call(() => this.#native.introspectionEndpointSync(...args))
+    const resp = this.#native.mayBlock(...args) ? await settle(this.#native.introspectionEndpoint(...full)) : call(() => this.#native.introspectionEndpointSync(...full))
     return toResponse(resp)
   }
 
-  /** @param {string} method @param {Headers} headers @param {Body} body @returns {HttpResponse} */
-  introspectionEndpointSync(method, headers, body) {
-    return toResponse(call(() => this.#native.introspectionEndpointSync(...endpointArgs(method, headers, body))))
+  /** @param {string} method @param {Headers} headers @param {Body} body @param {RequestContext} [context] @returns {HttpResponse} */
+  introspectionEndpointSync(method, headers, body, context = {}) {
+    return toResponse(call(() => this.#native.introspectionEndpointSync(...endpointArgs(method, headers, body), ...contextArgs(context))))
   }
 
   /**
    * The revocation endpoint (RFC 7009).
-   * @param {string} method @param {Headers} headers @param {Body} body
+   * @param {string} method @param {Headers} headers @param {Body} body @param {RequestContext} [context]
    * @returns {Promise<HttpResponse>}
    */
-  async revocationEndpoint(method, headers, body) {
+  async revocationEndpoint(method, headers, body, context = {}) {
     const args = endpointArgs(method, headers, body)
+    const full = [...args, ...contextArgs(context)]
     // Only what may block goes to the pool; the rest takes microseconds.
-    const resp = this.#native.mayBlock(...args) ? await settle(this.#native.revocationEndpoint(...args)) : call(() => this.#native.revocationEndpointSync(...args))
+    const resp = this.#native.mayBlock(...args) ? await settle(this.#native.revocationEndpoint(...full)) : call(() => this.#native.revocationEndpointSync(...full))
     return toResponse(resp)
   }
 
-  /** @param {string} method @param {Headers} headers @param {Body} body @returns {HttpResponse} */
-  revocationEndpointSync(method, headers, body) {
-    return toResponse(call(() => this.#native.revocationEndpointSync(...endpointArgs(method, headers, body))))
+  /** @param {string} method @param {Headers} headers @param {Body} body @param {RequestContext} [context] @returns {HttpResponse} */
+  revocationEndpointSync(method, headers, body, context = {}) {
+    return toResponse(call(() => this.#native.revocationEndpointSync(...endpointArgs(method, headers, body), ...contextArgs(context))))
   }
 
   /**

@@ -25,6 +25,7 @@ mod client_secret;
 mod clock;
 mod config;
 mod error;
+pub mod events;
 mod http;
 pub mod legacy_hash;
 pub mod metrics;

@@ -160,7 +160,7 @@ impl Metrics {
 
     pub(crate) fn rotation(&self, outcome: &Rotation) {
         match outcome {
-            Rotation::Reused => self.reuse.fetch_add(1, Ordering::Relaxed),
+            Rotation::Reused(_) => self.reuse.fetch_add(1, Ordering::Relaxed),
             Rotation::Retried(_) => self.retries.fetch_add(1, Ordering::Relaxed),
             _ => 0,
         };
@@ -168,7 +168,12 @@ impl Metrics {
 
     /// The Prometheus text: these counters, the store's counts now (`stats`)
     /// and the process's password verifications (`queued`: waiting or running).
-    pub(crate) fn text(&self, stats: Option<StoreStats>, queued: usize) -> String {
+    pub(crate) fn text(
+        &self,
+        stats: Option<StoreStats>,
+        queued: usize,
+        events_dropped: u64,
+    ) -> String {
         let mut out = String::with_capacity(4096);
         out.push_str("# HELP ropc_requests_total Requests by operation and outcome (ok, or the RFC error code).\n# TYPE ropc_requests_total counter\n");
         for (op, name) in OPERATIONS.iter().enumerate() {
@@ -211,6 +216,10 @@ impl Metrics {
                 value.load(Ordering::Relaxed)
             );
         }
+        let _ = writeln!(
+            out,
+            "# HELP ropc_events_dropped_total Audit events dropped because the sink fell behind.\n# TYPE ropc_events_dropped_total counter\nropc_events_dropped_total {events_dropped}"
+        );
         if let Some(s) = stats {
             let _ = writeln!(
                 out,
@@ -247,15 +256,24 @@ impl Metrics {
 pub(crate) struct MeteredStore {
     inner: Arc<dyn Store>,
     metrics: Arc<Metrics>,
+    events: Arc<crate::events::Events>,
+    clock: Arc<dyn crate::clock::Clock>,
     timed: bool,
 }
 
 impl MeteredStore {
-    pub(crate) fn new(inner: Arc<dyn Store>, metrics: Arc<Metrics>) -> MeteredStore {
+    pub(crate) fn new(
+        inner: Arc<dyn Store>,
+        metrics: Arc<Metrics>,
+        events: Arc<crate::events::Events>,
+        clock: Arc<dyn crate::clock::Clock>,
+    ) -> MeteredStore {
         let timed = inner.may_block();
         MeteredStore {
             inner,
             metrics,
+            events,
+            clock,
             timed,
         }
     }
@@ -269,8 +287,12 @@ impl MeteredStore {
         if let Some(started) = started {
             self.metrics.store_seconds.observe(started);
         }
-        if out.is_err() {
+        if let Err(e) = &out {
             self.metrics.store_errors.fetch_add(1, Ordering::Relaxed);
+            self.events.emit(|| {
+                crate::events::Event::new(crate::events::EventKind::StoreError, self.clock.now())
+                    .reason(e.message())
+            });
         }
         out
     }

@@ -1328,3 +1328,232 @@ fn store_latency_and_failures_are_counted_for_database_stores() {
         1.0
     );
 }
+
+/// Collects events as a host's sink would.
+#[derive(Default)]
+struct Collected(std::sync::Mutex<Vec<events::Event>>);
+
+impl events::EventSink for Collected {
+    fn event(&self, e: &events::Event) {
+        self.0.lock().unwrap().push(e.clone());
+    }
+}
+
+impl Collected {
+    /// The events so far, once at least `n` arrived (they come on ropc's
+    /// own thread; a generous bound, not a timing assertion).
+    fn at_least(&self, n: usize) -> Vec<events::Event> {
+        for _ in 0..2000 {
+            let got = self.0.lock().unwrap().clone();
+            if got.len() >= n {
+                return got;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        panic!("fewer than {n} events: {:?}", self.0.lock().unwrap());
+    }
+}
+
+fn kinds(events: &[events::Event]) -> Vec<(events::EventKind, Option<String>)> {
+    events.iter().map(|e| (e.kind, e.reason.clone())).collect()
+}
+
+#[test]
+fn every_audit_event_reaches_the_sink_with_its_context_and_no_secret() {
+    use events::EventKind::*;
+    let sink = Arc::new(Collected::default());
+    let mut c = config();
+    c.clients[0].refresh_grace_seconds = Some(30);
+    // Alice's hash was made with other parameters: her sign-in re-hashes it.
+    c.password_hashing = HashParams {
+        m_cost: 128,
+        t_cost: 1,
+        p_cost: 1,
+    };
+    let clock = ManualClock::new(T0);
+    let server = Server::builder(c)
+        .clock(Arc::new(clock.clone()))
+        .events(sink.clone())
+        .build()
+        .unwrap();
+    let app = ClientCredentials::new("app", "app-secret");
+    let t = events::with_request_context(Some("203.0.113.7"), Some("req-1"), || {
+        server
+            .password_grant(&app, "alice", "alice-pw", None)
+            .unwrap()
+    });
+    let got = sink.at_least(2);
+    assert_eq!(kinds(&got), [(PasswordRehashed, None), (TokenIssued, None)]);
+    let issued = &got[1];
+    assert_eq!(issued.client_id.as_deref(), Some("app"));
+    assert_eq!(issued.username.as_deref(), Some("alice"));
+    assert_eq!(issued.remote_addr.as_deref(), Some("203.0.113.7"));
+    assert_eq!(issued.request_id.as_deref(), Some("req-1"));
+    assert_eq!(issued.time, T0);
+    assert_eq!(issued.grant_id.as_ref().map(String::len), Some(32));
+    assert!(got[0]
+        .password_hash
+        .as_deref()
+        .unwrap()
+        .starts_with("$argon2id$v=19$m=128,t=1,p=1$"));
+    assert_eq!(got[0].remote_addr.as_deref(), Some("203.0.113.7"));
+
+    let _ = server.password_grant(&app, "alice", "bad-guess-7", None);
+    let _ = server.password_grant(&app, "nobody", "x", None);
+    let rt = t.refresh_token.clone().unwrap();
+    server.refresh_grant(&app, &rt, None).unwrap();
+    clock.advance(1);
+    let retried = server.refresh_grant(&app, &rt, None).unwrap();
+    server
+        .introspect(&app, &retried.access_token, None)
+        .unwrap();
+    server.introspect(&app, &"x".repeat(43), None).unwrap();
+    server.revoke(&app, &retried.access_token, None).unwrap();
+    clock.advance(60);
+    assert!(server.refresh_grant(&app, &rt, None).is_err());
+    server.revoke_user_tokens("alice").unwrap();
+    for _ in 0..3 {
+        let _ = server.password_grant(&app, "alice", "bad-guess-7", None);
+    }
+    let _ = server.password_grant(&app, "alice", "alice-pw", None); // locked
+    clock.advance(100);
+    server
+        .password_grant(&app, "alice", "alice-pw", None)
+        .unwrap();
+    let got = sink.at_least(18);
+    assert_eq!(
+        kinds(&got[2..]),
+        [
+            (LoginFailed, Some("wrong_password".into())),
+            (LoginFailed, Some("unknown_user".into())),
+            (TokenRefreshed, None),
+            (RefreshRetried, None),
+            (Introspected, Some("active".into())),
+            (Introspected, Some("inactive".into())),
+            (TokenRevoked, Some("access_token".into())),
+            (RefreshReuse, None),
+            (UserTokensRevoked, None),
+            // With the first wrong password above, two more lock (3).
+            (LoginFailed, Some("wrong_password".into())),
+            (LoginFailed, Some("wrong_password".into())),
+            (AccountLocked, None),
+            (LoginFailed, Some("locked".into())),
+            (LoginFailed, Some("locked".into())),
+            (AccountUnlocked, None),
+            (TokenIssued, None),
+        ]
+        .to_vec(),
+        "{got:#?}"
+    );
+    // The rehash happened once: the hash is current now.
+    assert_eq!(got.iter().filter(|e| e.kind == PasswordRehashed).count(), 1);
+    assert!(
+        got[2..].iter().all(|e| e.remote_addr.is_none()),
+        "context only where given"
+    );
+    for e in &got {
+        let json = e.to_json();
+        for secret in [
+            "alice-pw",
+            "app-secret",
+            "bad-guess-7",
+            &rt,
+            &t.access_token,
+            &retried.access_token,
+        ] {
+            assert!(!json.contains(secret), "{json} holds a secret");
+        }
+    }
+
+    // A store that fails: one store_error event per failed call.
+    let sink = Arc::new(Collected::default());
+    let down = Server::builder(config())
+        .store(Arc::new(UnavailableStore))
+        .events(sink.clone())
+        .build()
+        .unwrap();
+    assert!(down
+        .password_grant(&app, "alice", "alice-pw", None)
+        .is_err());
+    let got = sink.at_least(1);
+    assert_eq!(got[0].kind, StoreError);
+    assert!(got[0].reason.is_some());
+}
+
+/// A sink that blocks until told: the grants go on, the queue stays
+/// bounded, and what it could not hold is dropped and counted.
+struct Stuck {
+    release: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
+    seen: std::sync::atomic::AtomicUsize,
+}
+
+impl events::EventSink for Stuck {
+    fn event(&self, _: &events::Event) {
+        let _ = self.release.lock().unwrap().recv();
+        self.seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn a_slow_or_panicking_sink_never_holds_up_a_grant() {
+    let (go, release) = std::sync::mpsc::channel();
+    let stuck = Arc::new(Stuck {
+        release: std::sync::Mutex::new(release),
+        seen: Default::default(),
+    });
+    let server = Server::builder(config())
+        .events_with_queue(stuck.clone(), 2)
+        .build()
+        .unwrap();
+    let app = ClientCredentials::new("app", "app-secret");
+    // The sink holds its first event; ten grants still complete.
+    for _ in 0..10 {
+        server
+            .password_grant(&app, "alice", "alice-pw", None)
+            .unwrap();
+    }
+    let dropped = sample(&server.metrics_text(), "ropc_events_dropped_total");
+    assert!(
+        (7.0..=8.0).contains(&dropped),
+        "one held, two queued, the rest dropped: {dropped}"
+    );
+    for _ in 0..10 {
+        let _ = go.send(());
+    }
+    for _ in 0..2000 {
+        if stuck.seen.load(std::sync::atomic::Ordering::SeqCst) as f64 + dropped >= 10.0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert_eq!(
+        stuck.seen.load(std::sync::atomic::Ordering::SeqCst) as f64 + dropped,
+        10.0
+    );
+
+    // A sink that panics: the grant is answered, and the next events come.
+    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = Arc::clone(&calls);
+    let panicky = move |_: &events::Event| {
+        if counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            panic!("the host's sink failed");
+        }
+    };
+    let server = Server::builder(config())
+        .events(Arc::new(panicky))
+        .build()
+        .unwrap();
+    server
+        .password_grant(&app, "alice", "alice-pw", None)
+        .unwrap();
+    server
+        .password_grant(&app, "alice", "alice-pw", None)
+        .unwrap();
+    for _ in 0..2000 {
+        if calls.load(std::sync::atomic::Ordering::SeqCst) >= 2 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 2);
+}

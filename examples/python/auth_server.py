@@ -72,7 +72,8 @@ def make_handler(server: ropc.Server):
                 self.reply(404, [], b"")
                 return
             # items(), not a dict: a repeated header must reach ropc, which refuses it.
-            resp = endpoint(self.command, self.headers.items(), body)
+            resp = endpoint(self.command, self.headers.items(), body, remote_addr=self.client_address[0],
+                            request_id=self.headers.get("X-Request-Id"))
             self.reply(resp.status, resp.headers, resp.body)
 
         do_POST = do_GET = do_PUT = do_DELETE = handle_any

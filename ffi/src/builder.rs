@@ -20,6 +20,7 @@ pub struct ropc_server_builder {
     config: Config,
     accounts: Option<Arc<dyn Accounts>>,
     authorizer: Option<Arc<dyn OwnerAuthorizer>>,
+    pub(crate) events: Option<Arc<dyn ropc_core::events::EventSink>>,
 }
 
 impl ropc_server_builder {
@@ -28,6 +29,7 @@ impl ropc_server_builder {
             config,
             accounts: None,
             authorizer: None,
+            events: None,
         }
     }
 }
@@ -388,6 +390,9 @@ pub extern "C" fn ropc_server_builder_build(
         if let Some(authorizer) = b.authorizer {
             server = server.owner_authorizer(authorizer);
         }
+        if let Some(events) = b.events {
+            server = server.events(events);
+        }
         match server.build() {
             Ok(server) => {
                 crate::write_out(out, server_from_builder(server));
@@ -395,5 +400,29 @@ pub extern "C" fn ropc_server_builder_build(
             }
             Err(e) => ropc_error::config(&e).report(err),
         }
+    }
+}
+
+/// Sends the server's audit events (sign-ins, refreshes, reuse, locks,
+/// revocations, introspections, re-hashed passwords, store errors: see the
+/// README's "Audit events") to `callback` with `userdata`. The callback runs
+/// on a thread of ropc's own, one event at a time; it may be slow: events
+/// wait in a bounded queue and are dropped (counted in the metrics) when it
+/// falls behind, and no request ever waits for it. `ropc_server_free`
+/// delivers the events still queued before it returns; `userdata` must stay
+/// valid until then. Events never hold a password, a secret or a token.
+#[no_mangle]
+pub extern "C" fn ropc_server_builder_set_event_callback(
+    builder: *mut ropc_server_builder,
+    callback: Option<
+        unsafe extern "C" fn(userdata: *mut std::ffi::c_void, event_json: *const c_char),
+    >,
+    userdata: *mut std::ffi::c_void,
+) -> ropc_status {
+    ffi_boundary! {
+        let b = try_builder!(builder);
+        let Some(callback) = callback else { return ropc_status::ROPC_NULL_PARAMETER };
+        b.events = Some(Arc::new(crate::events::CEvents { callback, userdata }));
+        ropc_status::ROPC_OK
     }
 }

@@ -19,6 +19,7 @@
 mod accounts;
 mod builder;
 mod error;
+mod events;
 mod guard;
 mod handles;
 mod server;
@@ -26,6 +27,7 @@ mod server;
 pub use accounts::*;
 pub use builder::*;
 pub use error::*;
+pub use events::*;
 pub use guard::*;
 pub use handles::*;
 pub use server::*;

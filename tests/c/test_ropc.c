@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int passed, failed;
 
@@ -1025,6 +1026,74 @@ static ropc_status grant(ropc_server *s, const char *user, const char *pw, ropc_
     return ropc_server_password_grant(s, "app", "app-secret", user, pw, NULL, t, err);
 }
 
+/* Audit events, as a host's callback receives them on ropc's event thread. */
+typedef struct {
+    pthread_mutex_t lock;
+    char seen[8192];
+    int count;
+} event_log;
+
+static void on_event(void *userdata, const char *json) {
+    event_log *log = userdata;
+    pthread_mutex_lock(&log->lock);
+    size_t used = strlen(log->seen);
+    snprintf(log->seen + used, sizeof log->seen - used, "%s\n", json);
+    log->count++;
+    pthread_mutex_unlock(&log->lock);
+}
+
+static int events_seen(event_log *log) {
+    pthread_mutex_lock(&log->lock);
+    int n = log->count;
+    pthread_mutex_unlock(&log->lock);
+    return n;
+}
+
+static void test_events(void) {
+    event_log log;
+    memset(&log, 0, sizeof log);
+    pthread_mutex_init(&log.lock, NULL);
+    char json[2048];
+    snprintf(json, sizeof json,
+             "{\"password_hashing\":{\"m_cost\":64,\"t_cost\":1,\"p_cost\":1},\"allow_weak_password_hashing\":true,"
+             "\"scopes\":[{\"name\":\"read\",\"resources\":[\"GET /docs/*\"]}],"
+             "\"clients\":[{\"id\":\"app\",\"secret_hash\":\"%s\",\"grant_types\":[\"password\"],"
+             "\"scopes\":[\"read\"],\"default_scopes\":[\"read\"]}],"
+             "\"users\":[{\"username\":\"alice\",\"password_hash\":\"%s\"}],"
+             "\"rules\":[{\"resources\":[\"* /docs/*\"],\"users\":[\"*\"]}]}",
+             APP_SECRET_HASH, CHEAP_USER_HASH);
+    ropc_server_builder *b = NULL;
+    CHECK(ropc_server_builder_new_from_json(json, &b, NULL) == ROPC_OK, "builder");
+    CHECK(ropc_server_builder_set_event_callback(NULL, on_event, &log) == ROPC_NULL_PARAMETER, "null builder");
+    CHECK(ropc_server_builder_set_event_callback(b, NULL, &log) == ROPC_NULL_PARAMETER, "callback required");
+    CHECK(ropc_server_builder_set_event_callback(b, on_event, &log) == ROPC_OK, "set");
+    ropc_server *server = NULL;
+    CHECK(ropc_server_builder_build(b, &server, NULL) == ROPC_OK, "build");
+    CHECK(ropc_request_context_set("198.51.100.4", "req-42") == ROPC_OK, "context");
+    CHECK(ropc_request_context_set("\xff", NULL) == ROPC_INVALID_UTF8, "bad utf8");
+    ropc_token_response *t = NULL;
+    CHECK(ropc_server_password_grant(server, "app", "app-secret", "alice", "alice-pw", NULL, &t, NULL) == ROPC_OK, "grant");
+    ropc_token_response_free(t);
+    CHECK(ropc_request_context_set(NULL, NULL) == ROPC_OK, "cleared");
+    CHECK(ropc_server_password_grant(server, "app", "app-secret", "alice", "Not-It-9", NULL, &t, NULL) == ROPC_INVALID_GRANT,
+          "refused");
+    /* Delivered on ropc's thread: wait for both (a bound, not a timing test). */
+    for (int i = 0; i < 2000 && events_seen(&log) < 2; i++) {
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    pthread_mutex_lock(&log.lock);
+    CHECK(log.count == 2, "two events: %d", log.count);
+    CHECK(strstr(log.seen, "\"kind\":\"token_issued\"") != NULL, "issued: %s", log.seen);
+    CHECK(strstr(log.seen, "\"remote_addr\":\"198.51.100.4\",\"request_id\":\"req-42\"") != NULL, "context: %s", log.seen);
+    CHECK(strstr(log.seen, "\"kind\":\"login_failed\"") != NULL && strstr(log.seen, "\"reason\":\"wrong_password\"") != NULL,
+          "refused: %s", log.seen);
+    CHECK(strstr(log.seen, "Not-It-9") == NULL && strstr(log.seen, "alice-pw") == NULL, "no password in events");
+    pthread_mutex_unlock(&log.lock);
+    ropc_server_free(server);
+    pthread_mutex_destroy(&log.lock);
+}
+
 static void test_callbacks(void) {
     host_state h;
     memset(&h, 0, sizeof h);
@@ -1225,6 +1294,7 @@ int main(int argc, char **argv) {
         test_hashing(server);
         test_typed_flow(server);
         test_metrics(server);
+        test_events();
         test_http_and_account_events(server);
         test_threads(server);
         ropc_server_free(server);

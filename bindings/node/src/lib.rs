@@ -9,6 +9,7 @@
 
 mod secret;
 use napi::bindgen_prelude::*;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use ropc_core as core;
 use secret::{bytes, opt, Secret};
@@ -328,22 +329,32 @@ impl NativeServer {
 
 type Endpoint = fn(&core::Server, &core::HttpRequest<'_>) -> core::HttpResponse;
 
+/// The request's remote address and id, for its audit events.
+type Context = (Opt, Opt);
+
 fn endpoint_job(
     server: Arc<core::Server>,
     method: String,
     content_type: Option<String>,
     authorization: Option<Secret>,
     body: zeroize::Zeroizing<Vec<u8>>,
+    context: Context,
     f: Endpoint,
 ) -> impl FnOnce() -> Done + Send + 'static {
     move || {
-        Done::Response(f(
-            &server,
-            &core::HttpRequest {
-                method: &method,
-                content_type: content_type.as_deref(),
-                authorization: opt(&authorization),
-                body: &body,
+        Done::Response(core::events::with_request_context(
+            context.0.as_deref(),
+            context.1.as_deref(),
+            || {
+                f(
+                    &server,
+                    &core::HttpRequest {
+                        method: &method,
+                        content_type: content_type.as_deref(),
+                        authorization: opt(&authorization),
+                        body: &body,
+                    },
+                )
             },
         ))
     }
@@ -378,8 +389,10 @@ fn token_job(
     c: Opt,
     a: OptSecret,
     b: Buffer,
+    r: Opt,
+    q: Opt,
 ) -> impl FnOnce() -> Done + Send + 'static {
-    endpoint_job(s, m, c, a, bytes(&b), core::Server::token_endpoint)
+    endpoint_job(s, m, c, a, bytes(&b), (r, q), core::Server::token_endpoint)
 }
 fn introspection_job(
     s: Server,
@@ -387,8 +400,18 @@ fn introspection_job(
     c: Opt,
     a: OptSecret,
     b: Buffer,
+    r: Opt,
+    q: Opt,
 ) -> impl FnOnce() -> Done + Send + 'static {
-    endpoint_job(s, m, c, a, bytes(&b), core::Server::introspection_endpoint)
+    endpoint_job(
+        s,
+        m,
+        c,
+        a,
+        bytes(&b),
+        (r, q),
+        core::Server::introspection_endpoint,
+    )
 }
 fn revocation_job(
     s: Server,
@@ -396,8 +419,18 @@ fn revocation_job(
     c: Opt,
     a: OptSecret,
     b: Buffer,
+    r: Opt,
+    q: Opt,
 ) -> impl FnOnce() -> Done + Send + 'static {
-    endpoint_job(s, m, c, a, bytes(&b), core::Server::revocation_endpoint)
+    endpoint_job(
+        s,
+        m,
+        c,
+        a,
+        bytes(&b),
+        (r, q),
+        core::Server::revocation_endpoint,
+    )
 }
 fn password_job(
     s: Server,
@@ -541,9 +574,9 @@ fn server_hash_job(s: Server, password: Secret) -> impl FnOnce() -> Done + Send 
     }
 }
 
-twin!(token_endpoint, token_endpoint_sync, token_job, (method: String, content_type: Opt, authorization: OptSecret, body: Buffer));
-twin!(introspection_endpoint, introspection_endpoint_sync, introspection_job, (method: String, content_type: Opt, authorization: OptSecret, body: Buffer));
-twin!(revocation_endpoint, revocation_endpoint_sync, revocation_job, (method: String, content_type: Opt, authorization: OptSecret, body: Buffer));
+twin!(token_endpoint, token_endpoint_sync, token_job, (method: String, content_type: Opt, authorization: OptSecret, body: Buffer, remote_addr: Opt, request_id: Opt));
+twin!(introspection_endpoint, introspection_endpoint_sync, introspection_job, (method: String, content_type: Opt, authorization: OptSecret, body: Buffer, remote_addr: Opt, request_id: Opt));
+twin!(revocation_endpoint, revocation_endpoint_sync, revocation_job, (method: String, content_type: Opt, authorization: OptSecret, body: Buffer, remote_addr: Opt, request_id: Opt));
 twin!(password_grant, password_grant_sync, password_job, (client_id: String, client_secret: OptSecret, username: String, password: Secret, scope: Opt));
 twin!(refresh_grant, refresh_grant_sync, refresh_job, (client_id: String, client_secret: OptSecret, refresh_token: Secret, scope: Opt));
 twin!(introspect, introspect_sync, introspect_job, (client_id: String, client_secret: OptSecret, token: Secret, token_type_hint: Opt));
@@ -749,14 +782,57 @@ pub fn resource_name(method: String, target: String, realm: String) -> Result<St
 
 /// A server from a JSON configuration, or what is wrong with it.
 #[napi(catch_unwind)]
-pub fn create_server(json: String) -> Result<NativeServer> {
-    match core::Server::from_json(&json) {
+pub fn create_server(
+    json: String,
+    events: Option<Function<'_, String, Unknown<'static>>>,
+) -> Result<NativeServer> {
+    let config = match core::Config::from_json(&json) {
+        Ok(c) => c,
+        Err(e) => return Err(thrown(Failure::Config(e))),
+    };
+    let builder = with_events(core::Server::builder(config), events)?;
+    match builder.build() {
         Ok(s) => Ok(NativeServer {
             inner: Arc::new(s),
             js_callbacks: false,
         }),
         Err(e) => Err(thrown(Failure::Config(e))),
     }
+}
+
+/// Audit events to JavaScript: each is queued to the JS thread as JSON
+/// (`server.js` parses it and calls `options.events`); no request waits.
+struct JsEvents {
+    tsfn: ThreadsafeFunction<String, Unknown<'static>, String, Status, false, true>,
+}
+
+impl core::events::EventSink for JsEvents {
+    fn event(&self, event: &core::events::Event) {
+        let _ = self
+            .tsfn
+            .call(event.to_json(), ThreadsafeFunctionCallMode::NonBlocking);
+    }
+
+    /// The function is owned; nothing to wait for when the server goes.
+    fn wait_on_drop(&self) -> bool {
+        false
+    }
+}
+
+fn with_events(
+    builder: core::ServerBuilder,
+    events: Option<Function<'_, String, Unknown<'static>>>,
+) -> Result<core::ServerBuilder> {
+    let Some(f) = events else {
+        return Ok(builder);
+    };
+    // Weak: the events must not keep the process alive by themselves.
+    let tsfn = f
+        .build_threadsafe_function::<String>()
+        .callee_handled::<false>()
+        .weak::<true>()
+        .build()?;
+    Ok(builder.events(Arc::new(JsEvents { tsfn })))
 }
 
 /// A server whose resource owners (`accounts`) and/or owner authorization
@@ -767,6 +843,7 @@ pub fn create_server_with_callbacks(
     dispatch: Function<'_, (u32, crate::secret::Secret), Unknown<'static>>,
     accounts: bool,
     authorize: bool,
+    events: Option<Function<'_, String, Unknown<'static>>>,
 ) -> Result<NativeServer> {
     let config = match core::Config::from_json(&json) {
         Ok(c) => c,
@@ -783,7 +860,7 @@ pub fn create_server_with_callbacks(
         Arc::new(tsfn),
         config.accounts.callback_timeout_ms,
     ));
-    let mut builder = core::Server::builder(config);
+    let mut builder = with_events(core::Server::builder(config), events)?;
     if accounts {
         builder = builder.accounts(js.clone());
     }

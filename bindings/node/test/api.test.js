@@ -329,3 +329,36 @@ test('metrics: Prometheus text counting each outcome once, typed and HTTP alike'
   assert.equal(sample(s.metricsSync(), 'ropc_live_tokens{kind="access"}'), 2)
   assert.ok(!text.includes(t.accessToken) && !text.includes('alice'))
 })
+
+test('audit events: to options.events with the request context, never a secret, never holding a request', async () => {
+  const seen = []
+  const s = new ropc.Server(config, { events: (e) => seen.push(e) })
+  await s.passwordGrant(...APP, 'alice', 'alice-pw', 'read')
+  await assert.rejects(s.passwordGrant(...APP, 'alice', 'Bad-Guess-5', 'read'), { code: 'invalid_grant' })
+  const basic = `Basic ${Buffer.from('app:app-secret').toString('base64')}`
+  await s.tokenEndpoint('POST', { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, 'grant_type=password&username=alice&password=alice-pw&scope=read', { remoteAddr: '192.0.2.9', requestId: 'abc-1' })
+  for (let i = 0; i < 2000 && seen.length < 3; i++) await new Promise((r) => setTimeout(r, 5))
+  assert.deepEqual(seen.map((e) => [e.kind, e.reason]), [['token_issued', undefined], ['login_failed', 'wrong_password'], ['token_issued', undefined]])
+  assert.equal(seen[0].client_id, 'app')
+  assert.equal(seen[0].username, 'alice')
+  assert.equal(seen[0].grant_id.length, 32)
+  assert.equal(seen[2].remote_addr, '192.0.2.9')
+  assert.equal(seen[2].request_id, 'abc-1')
+  assert.ok(!JSON.stringify(seen).includes('alice-pw') && !JSON.stringify(seen).includes('Bad-Guess-5'))
+  assert.throws(() => new ropc.Server(config, { events: 42 }), TypeError)
+  // A handler that throws is logged; the next event comes.
+  const logged = []
+  let calls = 0
+  const t = new ropc.Server(config, {
+    events: () => {
+      calls++
+      if (calls === 1) throw new Error('the host handler failed')
+    },
+    log: (m) => logged.push(m),
+  })
+  await t.passwordGrant(...APP, 'alice', 'alice-pw', 'read')
+  await t.passwordGrant(...APP, 'alice', 'alice-pw', 'read')
+  for (let i = 0; i < 2000 && calls < 2; i++) await new Promise((r) => setTimeout(r, 5))
+  assert.equal(calls, 2)
+  assert.match(logged[0], /the events handler failed on a token_issued event/)
+})

@@ -5,13 +5,28 @@ export type Body = import("./args.js").Body;
 export type HttpResponse = import("./errors.js").HttpResponse;
 export type Accounts = import("./callbacks.js").Accounts;
 export type Authorize = import("./callbacks.js").Authorize;
-/** @typedef {import('./args.js').TokenResponse} TokenResponse */
-/** @typedef {import('./args.js').Principal} Principal */
-/** @typedef {import('./args.js').Headers} Headers */
-/** @typedef {import('./args.js').Body} Body */
-/** @typedef {import('./errors.js').HttpResponse} HttpResponse */
-/** @typedef {import('./callbacks.js').Accounts} Accounts */
-/** @typedef {import('./callbacks.js').Authorize} Authorize */
+/**
+ * An audit event (the keys that apply): what happened, when, to whom; never a password,
+ * secret or token.
+ */
+export type AuditEvent = {
+    kind: string;
+    time: number;
+    client_id?: string;
+    username?: string;
+    grant_id?: string;
+    remote_addr?: string;
+    request_id?: string;
+    reason?: string;
+    password_hash?: string;
+};
+/**
+ * The request's remote address and id, for its audit events.
+ */
+export type RequestContext = {
+    remoteAddr?: string | null;
+    requestId?: string | null;
+};
 /** An authorization server. Safe to use from many async callers at once. */
 export class Server {
     /**
@@ -23,16 +38,19 @@ export class Server {
     static fromFile(path: string, options?: ConstructorParameters<typeof Server>[1]): Server;
     /**
      * @param {object | string} config a configuration object or JSON string (see the README)
-     * @param {{accounts?: Accounts, authorize?: Authorize, log?: (message: string) => void}} [options]
+     * @param {{accounts?: Accounts, authorize?: Authorize, log?: (message: string) => void,
+     *   events?: (event: AuditEvent) => void}} [options]
      *   `accounts` replaces the configured users with the host's; `authorize` is asked after
      *   the token and scope checks; `log` receives callback failures (default `console.error`).
      *   With either callback the `...Sync` methods throw: they would block the event loop the
-     *   callbacks need.
+     *   callbacks need. `events` receives every audit event (on the event loop, after the
+     *   request was answered; one that throws is logged).
      */
     constructor(config: object | string, options?: {
         accounts?: Accounts;
         authorize?: Authorize;
         log?: (message: string) => void;
+        events?: (event: AuditEvent) => void;
     });
     /**
      * Swaps in a new configuration without dropping a token (tokens of removed clients
@@ -60,29 +78,30 @@ export class Server {
     /** The realm of `WWW-Authenticate` challenges. @returns {string} */
     get realm(): string;
     /**
-     * The token endpoint (RFC 6749 §3.2), on the libuv pool.
-     * @param {string} method @param {Headers} headers @param {Body} body
+     * The token endpoint (RFC 6749 §3.2), on the libuv pool. `context` (the request's
+     * remote address and id) goes into its audit events.
+     * @param {string} method @param {Headers} headers @param {Body} body @param {RequestContext} [context]
      * @returns {Promise<HttpResponse>}
      */
-    tokenEndpoint(method: string, headers: Headers, body: Body): Promise<HttpResponse>;
-    /** @param {string} method @param {Headers} headers @param {Body} body @returns {HttpResponse} */
-    tokenEndpointSync(method: string, headers: Headers, body: Body): HttpResponse;
+    tokenEndpoint(method: string, headers: Headers, body: Body, context?: RequestContext): Promise<HttpResponse>;
+    /** @param {string} method @param {Headers} headers @param {Body} body @param {RequestContext} [context] @returns {HttpResponse} */
+    tokenEndpointSync(method: string, headers: Headers, body: Body, context?: RequestContext): HttpResponse;
     /**
      * The introspection endpoint (RFC 7662).
-     * @param {string} method @param {Headers} headers @param {Body} body
+     * @param {string} method @param {Headers} headers @param {Body} body @param {RequestContext} [context]
      * @returns {Promise<HttpResponse>}
      */
-    introspectionEndpoint(method: string, headers: Headers, body: Body): Promise<HttpResponse>;
-    /** @param {string} method @param {Headers} headers @param {Body} body @returns {HttpResponse} */
-    introspectionEndpointSync(method: string, headers: Headers, body: Body): HttpResponse;
+    introspectionEndpoint(method: string, headers: Headers, body: Body, context?: RequestContext): Promise<HttpResponse>;
+    /** @param {string} method @param {Headers} headers @param {Body} body @param {RequestContext} [context] @returns {HttpResponse} */
+    introspectionEndpointSync(method: string, headers: Headers, body: Body, context?: RequestContext): HttpResponse;
     /**
      * The revocation endpoint (RFC 7009).
-     * @param {string} method @param {Headers} headers @param {Body} body
+     * @param {string} method @param {Headers} headers @param {Body} body @param {RequestContext} [context]
      * @returns {Promise<HttpResponse>}
      */
-    revocationEndpoint(method: string, headers: Headers, body: Body): Promise<HttpResponse>;
-    /** @param {string} method @param {Headers} headers @param {Body} body @returns {HttpResponse} */
-    revocationEndpointSync(method: string, headers: Headers, body: Body): HttpResponse;
+    revocationEndpoint(method: string, headers: Headers, body: Body, context?: RequestContext): Promise<HttpResponse>;
+    /** @param {string} method @param {Headers} headers @param {Body} body @param {RequestContext} [context] @returns {HttpResponse} */
+    revocationEndpointSync(method: string, headers: Headers, body: Body, context?: RequestContext): HttpResponse;
     /**
      * The password grant; rejects with an {@link OAuthError} when refused.
      * @param {string} clientId @param {string | null} clientSecret @param {string} username @param {string} password

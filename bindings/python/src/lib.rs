@@ -57,6 +57,33 @@ fn config_error(py: Python<'_>, e: &core::ConfigError) -> PyErr {
     build().unwrap_or_else(|e| e)
 }
 
+/// Audit events to Python: `ropc._events.deliver(handler, json)` on ropc's
+/// event thread, which takes the GIL only there (never on a request's path).
+struct PyEvents {
+    handler: Option<Py<PyAny>>,
+}
+
+impl core::events::EventSink for PyEvents {
+    fn event(&self, event: &core::events::Event) {
+        let json = event.to_json();
+        Python::attach(|py| {
+            let handler = self.handler.as_ref().map(|h| h.bind(py).clone());
+            let delivered = py
+                .import("ropc._events")
+                .and_then(|m| m.call_method1("deliver", (handler, json)));
+            if let Err(e) = delivered {
+                e.print(py);
+            }
+        });
+    }
+
+    /// The handler is owned (a `Py`); and a `del server` holds the GIL that
+    /// delivery needs: dropping must not wait for the queue.
+    fn wait_on_drop(&self) -> bool {
+        false
+    }
+}
+
 /// A configuration given as text, or written by us from a dict or keyword
 /// arguments (then a line and column would point into JSON the user never
 /// saw, and are left out).
@@ -344,25 +371,34 @@ struct Server {
 type Endpoint = fn(&core::Server, &core::HttpRequest<'_>) -> core::HttpResponse;
 
 impl Server {
+    #[allow(clippy::too_many_arguments)]
     fn endpoint(
         &self,
         py: Python<'_>,
         method: String,
         headers: Option<&Bound<'_, PyAny>>,
         body: Body,
+        remote_addr: Option<String>,
+        request_id: Option<String>,
         f: Endpoint,
     ) -> PyResult<Response> {
         let (content_type, authorization) = find_headers(headers)?;
         let body = body.0;
         let server = &self.inner;
         let resp = py.detach(|| {
-            f(
-                server,
-                &core::HttpRequest {
-                    method: &method,
-                    content_type: content_type.as_deref(),
-                    authorization: authorization.as_ref().map(|a| a.as_str()),
-                    body: &body,
+            core::events::with_request_context(
+                remote_addr.as_deref(),
+                request_id.as_deref(),
+                || {
+                    f(
+                        server,
+                        &core::HttpRequest {
+                            method: &method,
+                            content_type: content_type.as_deref(),
+                            authorization: authorization.as_ref().map(|a| a.as_str()),
+                            body: &body,
+                        },
+                    )
                 },
             )
         });
@@ -394,8 +430,28 @@ impl Server {
         config: core::Config,
         host_accounts: Option<&Bound<'_, PyAny>>,
         authorize: Option<&Bound<'_, PyAny>>,
+        events: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let mut builder = core::Server::builder(config);
+        // Audit events go to `events(dict)` and to the `ropc.audit` logger;
+        // with neither listening, no event is made.
+        let handler = events.filter(|e| !e.is_none());
+        if let Some(h) = handler {
+            if !h.is_callable() {
+                return Err(PyTypeError::new_err(
+                    "events must be a callable taking one event (a dict)",
+                ));
+            }
+        }
+        let logged: bool = py
+            .import("ropc._events")?
+            .call_method0("wanted")?
+            .extract()?;
+        if handler.is_some() || logged {
+            builder = builder.events(Arc::new(PyEvents {
+                handler: handler.map(|h| h.clone().unbind()),
+            }));
+        }
         if let Some(a) = host_accounts.filter(|a| !a.is_none()) {
             builder = builder.accounts(Arc::new(accounts::PyAccounts::new(a)?));
         }
@@ -437,30 +493,32 @@ impl Server {
     /// `authorize(principal, resource, scope) -> bool` (or an object with
     /// that method), asked after the token and scope checks.
     #[new]
-    #[pyo3(signature = (config=None, *, host_accounts=None, authorize=None, **kwargs))]
+    #[pyo3(signature = (config=None, *, host_accounts=None, authorize=None, events=None, **kwargs))]
     fn new(
         py: Python<'_>,
         config: Option<&Bound<'_, PyAny>>,
         host_accounts: Option<&Bound<'_, PyAny>>,
         authorize: Option<&Bound<'_, PyAny>>,
+        events: Option<&Bound<'_, PyAny>>,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
         let text = config_json(py, config, kwargs)?;
         let config = core::Config::from_json(&text.json).map_err(|e| text.error(py, e))?;
-        Self::build(py, config, host_accounts, authorize)
+        Self::build(py, config, host_accounts, authorize, events)
     }
 
     /// A server from a JSON configuration file; callbacks as for `Server(...)`.
     #[staticmethod]
-    #[pyo3(signature = (path, *, host_accounts=None, authorize=None))]
+    #[pyo3(signature = (path, *, host_accounts=None, authorize=None, events=None))]
     fn from_file(
         py: Python<'_>,
         path: std::path::PathBuf,
         host_accounts: Option<&Bound<'_, PyAny>>,
         authorize: Option<&Bound<'_, PyAny>>,
+        events: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let config = read_config_file(py, &path)?;
-        Self::build(py, config, host_accounts, authorize)
+        Self::build(py, config, host_accounts, authorize, events)
     }
 
     /// Swaps in a new configuration (dict, JSON string or keyword fields)
@@ -505,45 +563,69 @@ impl Server {
     }
 
     /// The token endpoint: `method`, a mapping (or pairs) of headers, the raw body.
-    #[pyo3(signature = (method, headers, body))]
+    #[pyo3(signature = (method, headers, body, *, remote_addr=None, request_id=None))]
     fn token_endpoint(
         &self,
         py: Python<'_>,
         method: String,
         headers: Option<&Bound<'_, PyAny>>,
         body: Body,
-    ) -> PyResult<Response> {
-        self.endpoint(py, method, headers, body, core::Server::token_endpoint)
-    }
-
-    /// The introspection endpoint (RFC 7662).
-    #[pyo3(signature = (method, headers, body))]
-    fn introspection_endpoint(
-        &self,
-        py: Python<'_>,
-        method: String,
-        headers: Option<&Bound<'_, PyAny>>,
-        body: Body,
+        remote_addr: Option<String>,
+        request_id: Option<String>,
     ) -> PyResult<Response> {
         self.endpoint(
             py,
             method,
             headers,
             body,
+            remote_addr,
+            request_id,
+            core::Server::token_endpoint,
+        )
+    }
+
+    /// The introspection endpoint (RFC 7662).
+    #[pyo3(signature = (method, headers, body, *, remote_addr=None, request_id=None))]
+    fn introspection_endpoint(
+        &self,
+        py: Python<'_>,
+        method: String,
+        headers: Option<&Bound<'_, PyAny>>,
+        body: Body,
+        remote_addr: Option<String>,
+        request_id: Option<String>,
+    ) -> PyResult<Response> {
+        self.endpoint(
+            py,
+            method,
+            headers,
+            body,
+            remote_addr,
+            request_id,
             core::Server::introspection_endpoint,
         )
     }
 
     /// The revocation endpoint (RFC 7009).
-    #[pyo3(signature = (method, headers, body))]
+    #[pyo3(signature = (method, headers, body, *, remote_addr=None, request_id=None))]
     fn revocation_endpoint(
         &self,
         py: Python<'_>,
         method: String,
         headers: Option<&Bound<'_, PyAny>>,
         body: Body,
+        remote_addr: Option<String>,
+        request_id: Option<String>,
     ) -> PyResult<Response> {
-        self.endpoint(py, method, headers, body, core::Server::revocation_endpoint)
+        self.endpoint(
+            py,
+            method,
+            headers,
+            body,
+            remote_addr,
+            request_id,
+            core::Server::revocation_endpoint,
+        )
     }
 
     /// The password grant; raises an `OAuthError` subclass when refused.

@@ -137,17 +137,28 @@ impl ConfigAccounts {
         if !user.hash.verify_on_pool(permit, password) {
             return Checked::Wrong;
         }
-        if user.enabled && user.hash.needs_rehash(passwords.params()) {
-            self.rehash(&user, password, passwords.params());
-        }
-        Checked::Right(Box::new(user))
+        let rehashed = if user.enabled && user.hash.needs_rehash(passwords.params()) {
+            self.rehash(&user, password, passwords.params())
+        } else {
+            None
+        };
+        Checked::Right(Box::new(user), rehashed)
     }
 
-    /// Verifies a password: the user if it is right and the user enabled.
-    pub(crate) fn check(&self, permit: Permit, username: &str, password: &str) -> Option<User> {
+    /// Verifies a password: the user if it is right and the user enabled,
+    /// with the new hash if it was re-made; otherwise why not (for the
+    /// operator's events only: the client gets one answer).
+    pub(crate) fn check(
+        &self,
+        permit: Permit,
+        username: &str,
+        password: &str,
+    ) -> Result<(User, Option<String>), &'static str> {
         match self.verify_user(permit, username, password) {
-            Checked::Right(user) if user.enabled => Some(*user),
-            _ => None,
+            Checked::Right(user, rehashed) if user.enabled => Ok((*user, rehashed)),
+            Checked::Right(..) => Err("disabled"),
+            Checked::Wrong => Err("wrong_password"),
+            Checked::Unknown => Err("unknown_user"),
         }
     }
 
@@ -158,18 +169,16 @@ impl ConfigAccounts {
     }
 
     /// Upgrades a hash made on older parameters, unless the password changed meanwhile.
-    fn rehash(&self, user: &User, password: &str, params: HashParams) {
-        let Ok(phc) = hash_password(password, params) else {
-            return;
-        };
-        let Ok(parsed) = PasswordHashed::parse(&phc) else {
-            return;
-        };
+    fn rehash(&self, user: &User, password: &str, params: HashParams) -> Option<String> {
+        let phc = hash_password(password, params).ok()?;
+        let parsed = PasswordHashed::parse(&phc).ok()?;
         if let Some(e) = self.users.write().get_mut(&*user.username) {
             if e.user.hash.to_phc_string() == user.hash.to_phc_string() {
                 e.user.hash = parsed;
+                return Some(phc);
             }
         }
+        None
     }
 
     /// The groups of an enabled user; `None` for unknown or disabled.
@@ -253,7 +262,7 @@ impl ConfigAccounts {
 enum Checked {
     Unknown,
     Wrong,
-    Right(Box<User>),
+    Right(Box<User>, Option<String>),
 }
 
 fn entry((user, phc): (User, String)) -> (Arc<str>, Entry) {
@@ -274,7 +283,7 @@ impl Accounts for ConfigAccounts {
         let user = match self.verify_user(permit, username, password) {
             Checked::Unknown => return Ok(Verification::UnknownUser),
             Checked::Wrong => return Ok(Verification::WrongPassword),
-            Checked::Right(user) => user,
+            Checked::Right(user, _) => user,
         };
         Ok(Verification::Verified(Owner {
             groups: user.groups.iter().map(|g| g.to_string()).collect(),

@@ -29,7 +29,22 @@ impl Server {
         // Tokens end first: if the store cannot record that, nothing changes.
         self.store.revoke_user(username)?;
         users.set_hash(username, parsed);
+        self.user_tokens_ended(username, Some("password_changed"));
         Ok(())
+    }
+
+    fn user_tokens_ended(&self, username: &str, why: Option<&str>) {
+        self.events.emit(|| {
+            let e = crate::events::Event::new(
+                crate::events::EventKind::UserTokensRevoked,
+                self.clock.now(),
+            )
+            .user(username);
+            match why {
+                Some(why) => e.reason(why),
+                None => e,
+            }
+        });
     }
 
     /// Enables or disables a configured user; disabling ends every token
@@ -41,6 +56,7 @@ impl Server {
             .ok_or(AccountError::UnknownUser)?;
         if was_enabled && !enabled {
             self.store.revoke_user(username)?;
+            self.user_tokens_ended(username, Some("disabled"));
         }
         users.set_enabled(username, enabled);
         Ok(())
@@ -65,6 +81,7 @@ impl Server {
                 host.forget(username);
             }
         }
+        self.user_tokens_ended(username, None);
         Ok(true)
     }
 

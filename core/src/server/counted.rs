@@ -92,6 +92,12 @@ impl Server {
     /// and is counted in `ropc_store_errors_total`).
     pub fn metrics_text(&self) -> String {
         let stats = self.store.stats().ok();
-        self.metrics.text(stats, crate::password::queued())
+        self.metrics.text(
+            stats,
+            crate::password::queued(),
+            self.events
+                .dropped
+                .load(std::sync::atomic::Ordering::Relaxed),
+        )
     }
 }

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::accounts::Checked;
+use crate::events::{Event, EventKind};
 
 impl Server {
     /// The work of [`Server::password_grant`], uncounted (the endpoints count it).
@@ -82,6 +83,12 @@ impl Server {
                 }
                 log::warn!(target: "ropc::throttle", "sign-in refused: the account {username:?} is locked");
                 self.metrics.lockout();
+                self.events.emit(|| {
+                    Event::new(EventKind::LoginFailed, now)
+                        .client(&client.id)
+                        .user(username)
+                        .reason("locked")
+                });
                 return Err(OAuthError::invalid_grant(BAD_CREDENTIALS));
             }
             Verdict::Busy => {
@@ -91,9 +98,20 @@ impl Server {
             }
         }
         let mut credential = None;
+        let mut refused = "refused";
+        let mut rehashed = None;
         let verified = match (&self.accounts, permit) {
             (Owners::Config(users), Some(permit)) => {
-                Ok(users.check(permit, username, password).is_some())
+                Ok(match users.check(permit, username, password) {
+                    Ok((_, phc)) => {
+                        rehashed = phc;
+                        true
+                    }
+                    Err(why) => {
+                        refused = why;
+                        false
+                    }
+                })
             }
             (Owners::Config(_), None) => Ok(false),
             (Owners::Host(host), _) => host.verify(username, password, now).map(|c| match c {
@@ -107,18 +125,63 @@ impl Server {
         // Every outcome makes the same store call; a host failure counts
         // as a failed attempt, so that failing the host buys no guesses.
         let ok = *verified.as_ref().unwrap_or(&false);
+        // Whether this sign-in ends a lock (read only when events are wanted).
+        let was_locked = ok
+            && self.events.wanted()
+            && self
+                .store
+                .failures(username)?
+                .is_some_and(|f| f.count >= reg.config.throttle.max_failures);
         self.store.login_finished(username, now, ok)?;
         if !ok {
             let err = match verified {
-                Err(e) => OAuthError::from(e),
+                Err(e) => {
+                    refused = "host_error";
+                    OAuthError::from(e)
+                }
                 Ok(_) => {
                     pace();
                     OAuthError::invalid_grant(BAD_CREDENTIALS)
                 }
             };
+            self.events.emit(|| {
+                Event::new(EventKind::LoginFailed, now)
+                    .client(&client.id)
+                    .user(username)
+                    .reason(refused)
+            });
+            if self.events.wanted() {
+                let locked_now = self
+                    .store
+                    .failures(username)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|f| f.count == reg.config.throttle.max_failures);
+                if locked_now {
+                    self.events.emit(|| {
+                        Event::new(EventKind::AccountLocked, now)
+                            .client(&client.id)
+                            .user(username)
+                    });
+                }
+            }
             return Err(err);
         }
         pace();
+        if was_locked {
+            self.events.emit(|| {
+                Event::new(EventKind::AccountUnlocked, now)
+                    .client(&client.id)
+                    .user(username)
+            });
+        }
+        if let Some(phc) = rehashed {
+            self.events.emit(|| {
+                Event::new(EventKind::PasswordRehashed, now)
+                    .user(username)
+                    .hash(phc)
+            });
+        }
         // A credential the host reports as changed ends the older tokens;
         // the new one is issued on the version after it.
         let user_version = match credential {
@@ -197,6 +260,26 @@ impl Server {
         // or it is not a live token.
         let rotation = self.store.rotate(&hash, &client.id, now, &next)?;
         self.metrics.rotation(&rotation);
+        match &rotation {
+            Rotation::Rotated(old) | Rotation::Retried(old) => self.events.emit(|| {
+                let kind = if matches!(rotation, Rotation::Retried(_)) {
+                    EventKind::RefreshRetried
+                } else {
+                    EventKind::TokenRefreshed
+                };
+                Event::new(kind, now)
+                    .client(&client.id)
+                    .user(&old.username)
+                    .grant(&old.grant)
+            }),
+            Rotation::Reused(old) => self.events.emit(|| {
+                Event::new(EventKind::RefreshReuse, now)
+                    .client(&client.id)
+                    .user(&old.username)
+                    .grant(&old.grant)
+            }),
+            _ => {}
+        }
         let old = match rotation {
             Rotation::Rotated(old) => old,
             Rotation::Retried(old) => {
@@ -208,7 +291,7 @@ impl Server {
                 );
                 old
             }
-            Rotation::Reused => {
+            Rotation::Reused(_) => {
                 log::warn!(
                     target: "ropc::refresh",
                     "a rotated refresh token was presented again by client {:?}: its grant is revoked (RFC 9700 §4.14.2)",

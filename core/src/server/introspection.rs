@@ -1,6 +1,7 @@
 //! Introspection (RFC 7662) and revocation (RFC 7009).
 
 use super::*;
+use crate::events::{Event, EventKind};
 
 impl Server {
     /// A live token of either kind (and whether it is usable: a rotated
@@ -39,15 +40,31 @@ impl Server {
     ) -> Result<Introspection, OAuthError> {
         let reg = self.registry.load();
         let caller = Self::authenticate(&reg, caller)?;
+        let now = self.clock.now();
+        let inactive = || {
+            self.events.emit(|| {
+                Event::new(EventKind::Introspected, now)
+                    .client(&caller.id)
+                    .reason("inactive")
+            });
+            Ok(Introspection::default())
+        };
         let Some((kind, _, record, usable)) = self.find(token, hint)? else {
-            return Ok(Introspection::default());
+            return inactive();
         };
         if !usable || !(caller.introspect || *record.client_id == *caller.id) {
-            return Ok(Introspection::default());
+            return inactive();
         }
         let Some(groups) = self.owner_of(&reg, &record)? else {
-            return Ok(Introspection::default());
+            return inactive();
         };
+        self.events.emit(|| {
+            Event::new(EventKind::Introspected, now)
+                .client(&caller.id)
+                .user(&record.username)
+                .grant(&record.grant)
+                .reason("active")
+        });
         Ok(Introspection {
             active: true,
             scope: Some(reg.scope_string(&reg.scope_set_of(&record.scope))),
@@ -102,6 +119,17 @@ impl Server {
                 self.store.remove(kind, &hash)?;
             }
         }
+        self.events.emit(|| {
+            Event::new(EventKind::TokenRevoked, self.clock.now())
+                .client(&caller.id)
+                .user(&record.username)
+                .grant(&record.grant)
+                .reason(if kind == TokenKind::Refresh {
+                    "refresh_token"
+                } else {
+                    "access_token"
+                })
+        });
         Ok(())
     }
 }

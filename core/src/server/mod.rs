@@ -131,6 +131,7 @@ pub struct ServerBuilder {
     timer: Option<Arc<dyn Timer>>,
     accounts: Option<Arc<dyn Accounts>>,
     authorizer: Option<Arc<dyn OwnerAuthorizer>>,
+    events: Option<(Arc<dyn crate::events::EventSink>, usize)>,
 }
 
 impl std::fmt::Debug for ServerBuilder {
@@ -180,6 +181,24 @@ impl ServerBuilder {
         self
     }
 
+    /// Sends the server's audit events ([`crate::events`]) to `sink`, on a
+    /// thread of their own behind a queue of [`crate::events::QUEUE`].
+    pub fn events(mut self, sink: Arc<dyn crate::events::EventSink>) -> Self {
+        self.events = Some((sink, crate::events::QUEUE));
+        self
+    }
+
+    /// As [`ServerBuilder::events`] with a queue of `capacity` events (at
+    /// least 1): past it, events are dropped and counted.
+    pub fn events_with_queue(
+        mut self,
+        sink: Arc<dyn crate::events::EventSink>,
+        capacity: usize,
+    ) -> Self {
+        self.events = Some((sink, capacity.max(1)));
+        self
+    }
+
     /// Validates the configuration, opens its store (unless one was given)
     /// and builds the server.
     pub fn build(self) -> Result<Server, ConfigError> {
@@ -209,11 +228,17 @@ impl ServerBuilder {
             None => crate::store::open(&self.config.store)?,
         };
         let metrics = Arc::new(crate::metrics::Metrics::default());
+        let events = Arc::new(match self.events {
+            Some((sink, capacity)) => crate::events::Events::to(sink, capacity),
+            None => crate::events::Events::log_only(),
+        });
         // The store's failures are counted, and its calls timed when it
         // is a database.
         let store: Arc<dyn Store> = Arc::new(crate::metrics::MeteredStore::new(
             store,
             Arc::clone(&metrics),
+            Arc::clone(&events),
+            self.clock.clone().unwrap_or_else(|| Arc::new(SystemClock)),
         ));
         Ok(Server {
             registry: ArcSwap::from_pointee(registry),
@@ -224,6 +249,7 @@ impl ServerBuilder {
             timer,
             reloading: Mutex::new(()),
             metrics,
+            events,
         })
     }
 }
@@ -332,6 +358,7 @@ pub struct Server {
     /// One reload at a time.
     reloading: Mutex<()>,
     metrics: Arc<crate::metrics::Metrics>,
+    events: Arc<crate::events::Events>,
 }
 
 impl std::fmt::Debug for Server {
@@ -377,6 +404,7 @@ impl Server {
             timer: None,
             accounts: None,
             authorizer: None,
+            events: None,
         }
     }
 
@@ -444,6 +472,14 @@ impl Server {
                             format!("the store could not end a changed user's tokens, nothing changed: {e}"),
                         )
                     })?;
+                    self.events.emit(|| {
+                        crate::events::Event::new(
+                            crate::events::EventKind::UserTokensRevoked,
+                            self.clock.now(),
+                        )
+                        .user(&name)
+                        .reason("reload")
+                    });
                 }
                 accounts.replace(users, registry.hash_params);
             }
@@ -676,6 +712,12 @@ impl Server {
             refresh.map_or((None, None), |(t, e)| (Some(t), Some(e)));
         self.store
             .insert_grant((hash, record(client.access_ttl)), refresh_entry)?;
+        self.events.emit(|| {
+            crate::events::Event::new(crate::events::EventKind::TokenIssued, now)
+                .client(&client.id)
+                .user(&username)
+                .grant(&grant)
+        });
         Ok(TokenResponse {
             access_token,
             token_type: "Bearer",

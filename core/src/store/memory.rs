@@ -490,7 +490,7 @@ impl Store for MemoryStore {
             });
             if !retry {
                 cell.revoked.store(true, Ordering::Release);
-                return Ok(Rotation::Reused);
+                return Ok(Rotation::Reused(record));
             }
             if let Some(l) = lineage.as_deref_mut() {
                 l.current = next.refresh;

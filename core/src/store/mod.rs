@@ -242,7 +242,8 @@ pub enum Rotation {
     Retried(TokenRecord),
     /// The old token had been rotated before (outside the grace window,
     /// or after its successor was used): the whole grant is now revoked.
-    Reused,
+    /// With the old token's record.
+    Reused(TokenRecord),
     /// The token belongs to another client; nothing changed.
     WrongClient,
     /// Unknown, expired or revoked; nothing changed.

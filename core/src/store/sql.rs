@@ -292,7 +292,7 @@ impl<C: Dialect> Store for SqlStore<C> {
                     };
                     if !unused {
                         c.revoke_grant_id(&record.grant)?;
-                        return Ok(Rotation::Reused);
+                        return Ok(Rotation::Reused(record));
                     }
                     if let Some(s) = state.successor {
                         c.retire(&s)?;

@@ -1,5 +1,5 @@
 from os import PathLike
-from typing import Any, Callable, Iterable, List, Mapping, Optional, Tuple, Union, final
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union, final
 
 from ._types import HostAccounts
 
@@ -100,6 +100,9 @@ class Owner:
         """A number the host changes whenever the owner's credentials change: a new one ends older tokens."""
 
 _Authorize = Callable[[Principal, str, Optional[str]], bool]
+# An audit event as a dict: kind, time, client_id, username, grant_id,
+# remote_addr, request_id, reason, password_hash (the keys that apply).
+_Events = Callable[[Dict[str, Any]], Any]
 
 @final
 class Server:
@@ -111,6 +114,7 @@ class Server:
         *,
         host_accounts: Optional[HostAccounts] = None,
         authorize: Optional[_Authorize] = None,
+        events: Optional[_Events] = None,
         **kwargs: Any,
     ) -> "Server": ...
     @staticmethod
@@ -119,6 +123,7 @@ class Server:
         *,
         host_accounts: Optional[HostAccounts] = None,
         authorize: Optional[_Authorize] = None,
+        events: Optional[_Events] = None,
     ) -> "Server":
         """A server from a JSON configuration file; a missing file raises ``FileNotFoundError``."""
     def reload(self, config: Union[Mapping[str, Any], str, None] = None, **kwargs: Any) -> None:
@@ -134,12 +139,36 @@ class Server:
     @property
     def calls_may_block(self) -> bool:
         """Whether calls that read tokens may block: a database store (SQLite, PostgreSQL), or host callbacks."""
-    def token_endpoint(self, method: str, headers: _Headers, body: _Body) -> Response:
-        """The token endpoint (RFC 6749 §3.2): the password and refresh_token grants. Send the response as it is."""
-    def introspection_endpoint(self, method: str, headers: _Headers, body: _Body) -> Response:
-        """The introspection endpoint (RFC 7662). Send the response as it is."""
-    def revocation_endpoint(self, method: str, headers: _Headers, body: _Body) -> Response:
-        """The revocation endpoint (RFC 7009). Send the response as it is."""
+    def token_endpoint(
+        self,
+        method: str,
+        headers: _Headers,
+        body: _Body,
+        *,
+        remote_addr: Optional[str] = None,
+        request_id: Optional[str] = None,
+    ) -> Response:
+        """The token endpoint (RFC 6749 §3.2): the password and refresh_token grants. Send the response as it is. ``remote_addr`` and ``request_id`` go into its audit events."""
+    def introspection_endpoint(
+        self,
+        method: str,
+        headers: _Headers,
+        body: _Body,
+        *,
+        remote_addr: Optional[str] = None,
+        request_id: Optional[str] = None,
+    ) -> Response:
+        """The introspection endpoint (RFC 7662). Send the response as it is. ``remote_addr`` and ``request_id`` go into its audit events."""
+    def revocation_endpoint(
+        self,
+        method: str,
+        headers: _Headers,
+        body: _Body,
+        *,
+        remote_addr: Optional[str] = None,
+        request_id: Optional[str] = None,
+    ) -> Response:
+        """The revocation endpoint (RFC 7009). Send the response as it is. ``remote_addr`` and ``request_id`` go into its audit events."""
     def password_grant(
         self, client_id: str, client_secret: Optional[str], username: str, password: str, scope: Optional[str] = None
     ) -> TokenResponse:

@@ -4,6 +4,7 @@ round trips) runs in the default thread pool, off the event loop."""
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any, Awaitable, Callable, Dict, List, MutableMapping, Optional, Tuple
 from urllib.parse import quote
 
@@ -61,7 +62,11 @@ def token_app(server: Server, *, token_path: str = "/token", introspection_path:
         headers = {k: v for k, v in (("Content-Type", _header(scope, b"content-type")),
                                      ("Authorization", _header(scope, b"authorization"))) if v}
         loop = asyncio.get_running_loop()
-        resp = await loop.run_in_executor(None, endpoint, scope.get("method", "GET"), headers, body)
+        client = scope.get("client")
+        call = functools.partial(endpoint, scope.get("method", "GET"), headers, body,
+                                 remote_addr=client[0] if client else None,
+                                 request_id=_header(scope, b"x-request-id"))
+        resp = await loop.run_in_executor(None, call)
         await _send(send, resp.status, resp.headers, resp.body)
 
     return app

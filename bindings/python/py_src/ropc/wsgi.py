@@ -49,7 +49,9 @@ def token_app(server: Server, *, token_path: str = "/token", introspection_path:
         headers = {"Content-Type": environ.get("CONTENT_TYPE", ""),
                    "Authorization": environ.get("HTTP_AUTHORIZATION")}
         resp = endpoint(environ.get("REQUEST_METHOD", "GET"),
-                        {k: v for k, v in headers.items() if v}, _read_body(environ))
+                        {k: v for k, v in headers.items() if v}, _read_body(environ),
+                        remote_addr=environ.get("REMOTE_ADDR") or None,
+                        request_id=environ.get("HTTP_X_REQUEST_ID") or None)
         start_response(_status(resp.status), resp.headers)
         return [resp.body]
 
