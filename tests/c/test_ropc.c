@@ -663,6 +663,15 @@ static void test_metrics(ropc_server *server) {
         CHECK(strstr(text, "ropc_live_tokens{kind=\"access\"} ") != NULL, "live tokens");
         CHECK(strstr(text, "ropc_password_verification_seconds_count ") != NULL, "verification times");
         CHECK(strstr(text, "alice") == NULL, "no names in metrics");
+        static const char *families[] = {"ropc_requests_total", "ropc_lockouts_total", "ropc_refresh_reuse_total",
+                                         "ropc_refresh_retries_total", "ropc_store_errors_total", "ropc_events_dropped_total",
+                                         "ropc_live_tokens", "ropc_throttled_accounts", "ropc_store_seconds",
+                                         "ropc_password_verification_seconds", "ropc_password_queue"};
+        for (size_t i = 0; i < sizeof families / sizeof families[0]; i++) {
+            char needle[96];
+            snprintf(needle, sizeof needle, "# TYPE %s ", families[i]);
+            CHECK(strstr(text, needle) != NULL, "metric family %s", families[i]);
+        }
     }
     ropc_string_free(text);
 }
@@ -1094,6 +1103,85 @@ static void test_events(void) {
     pthread_mutex_destroy(&log.lock);
 }
 
+/* Every kind of audit event reaches a C callback. */
+static void test_every_event_kind(void) {
+    static const char *kinds[] = {"token_issued", "token_refreshed", "refresh_retried", "refresh_reuse",
+                                  "login_failed", "account_locked", "account_unlocked", "token_revoked",
+                                  "user_tokens_revoked", "introspected", "password_rehashed", "store_error"};
+    event_log log;
+    memset(&log, 0, sizeof log);
+    pthread_mutex_init(&log.lock, NULL);
+    char json[2048];
+    snprintf(json, sizeof json,
+             "{\"password_hashing\":{\"m_cost\":128,\"t_cost\":1,\"p_cost\":1},\"allow_weak_password_hashing\":true,"
+             "\"throttle\":{\"max_failures\":2,\"lockout_seconds\":1,\"forget_after_seconds\":60},"
+             "\"scopes\":[{\"name\":\"read\",\"resources\":[\"GET /docs/*\"]}],"
+             "\"clients\":[{\"id\":\"app\",\"secret_hash\":\"%s\",\"grant_types\":[\"password\",\"refresh_token\"],"
+             "\"scopes\":[\"read\"],\"default_scopes\":[\"read\"],\"refresh_grace_seconds\":30}],"
+             "\"users\":[{\"username\":\"alice\",\"password_hash\":\"%s\"},{\"username\":\"bob\",\"password_hash\":\"%s\"}],"
+             "\"rules\":[{\"resources\":[\"* /docs/*\"],\"users\":[\"*\"]}]}",
+             APP_SECRET_HASH, CHEAP_USER_HASH, CHEAP_USER_HASH);
+    ropc_server_builder *b = NULL;
+    ropc_server *s = NULL;
+    CHECK(ropc_server_builder_new_from_json(json, &b, NULL) == ROPC_OK, "builder");
+    CHECK(ropc_server_builder_set_event_callback(b, on_event, &log) == ROPC_OK, "callback");
+    CHECK(ropc_server_builder_build(b, &s, NULL) == ROPC_OK && s, "build");
+    if (!s) return;
+    ropc_token_response *t = NULL, *first = NULL, *retry = NULL, *on = NULL;
+    CHECK(ropc_server_password_grant(s, "app", "app-secret", "alice", "alice-pw", NULL, &t, NULL) == ROPC_OK, "grant");
+    ropc_introspection *info = NULL;
+    CHECK(ropc_server_introspect(s, "app", "app-secret", ropc_token_response_access_token(t), NULL, &info, NULL) == ROPC_OK,
+          "introspect");
+    ropc_introspection_free(info);
+    const char *rt = ropc_token_response_refresh_token(t);
+    CHECK(ropc_server_refresh_grant(s, "app", "app-secret", rt, NULL, &first, NULL) == ROPC_OK, "refresh");
+    CHECK(ropc_server_refresh_grant(s, "app", "app-secret", rt, NULL, &retry, NULL) == ROPC_OK, "retry");
+    CHECK(ropc_server_revoke(s, "app", "app-secret", ropc_token_response_access_token(first), NULL, NULL) == ROPC_OK,
+          "revoke");
+    CHECK(ropc_server_refresh_grant(s, "app", "app-secret", ropc_token_response_refresh_token(retry), NULL, &on, NULL) ==
+              ROPC_OK,
+          "the lineage moves on");
+    ropc_token_response *reused = NULL;
+    CHECK(ropc_server_refresh_grant(s, "app", "app-secret", rt, NULL, &reused, NULL) == ROPC_INVALID_GRANT, "reuse");
+    CHECK(ropc_server_revoke_user_tokens(s, "alice") == ROPC_OK, "end alice's tokens");
+    ropc_token_response *none = NULL;
+    for (int i = 0; i < 3; i++)
+        CHECK(ropc_server_password_grant(s, "app", "app-secret", "bob", "Bad-Guess-5", NULL, &none, NULL) ==
+                  ROPC_INVALID_GRANT,
+              "bob's wrong password");
+    struct timespec past_lock = {2, 100 * 1000 * 1000}; /* past the one-second lock, whatever the load */
+    nanosleep(&past_lock, NULL);
+    ropc_token_response *bob = NULL;
+    CHECK(ropc_server_password_grant(s, "app", "app-secret", "bob", "alice-pw", NULL, &bob, NULL) == ROPC_OK, "unlocked");
+    ropc_token_response_free(bob);
+    ropc_token_response_free(t);
+    ropc_token_response_free(first);
+    ropc_token_response_free(retry);
+    ropc_token_response_free(on);
+    ropc_server_free(s); /* delivers what is queued before returning */
+
+    char down_json[2200];
+    snprintf(down_json, sizeof down_json, "%.*s,\"store\":{\"type\":\"unavailable\"}}", (int)(strlen(json) - 1), json);
+    ropc_server *down = NULL;
+    CHECK(ropc_server_builder_new_from_json(down_json, &b, NULL) == ROPC_OK, "builder");
+    CHECK(ropc_server_builder_set_event_callback(b, on_event, &log) == ROPC_OK, "callback");
+    CHECK(ropc_server_builder_build(b, &down, NULL) == ROPC_OK, "build");
+    CHECK(ropc_server_password_grant(down, "app", "app-secret", "alice", "alice-pw", NULL, &none, NULL) ==
+              ROPC_TEMPORARILY_UNAVAILABLE,
+          "the store is down");
+    ropc_server_free(down);
+
+    pthread_mutex_lock(&log.lock);
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        char needle[64];
+        snprintf(needle, sizeof needle, "\"kind\":\"%s\"", kinds[i]);
+        CHECK(strstr(log.seen, needle) != NULL, "an event of kind %s", kinds[i]);
+    }
+    CHECK(strstr(log.seen, "Bad-Guess-5") == NULL && strstr(log.seen, "alice-pw") == NULL, "no password in events");
+    pthread_mutex_unlock(&log.lock);
+    pthread_mutex_destroy(&log.lock);
+}
+
 static void test_callbacks(void) {
     host_state h;
     memset(&h, 0, sizeof h);
@@ -1295,6 +1383,7 @@ int main(int argc, char **argv) {
         test_typed_flow(server);
         test_metrics(server);
         test_events();
+        test_every_event_kind();
         test_http_and_account_events(server);
         test_threads(server);
         ropc_server_free(server);

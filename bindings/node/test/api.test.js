@@ -362,3 +362,46 @@ test('audit events: to options.events with the request context, never a secret, 
   assert.equal(calls, 2)
   assert.match(logged[0], /the events handler failed on a token_issued event/)
 })
+
+const ALL_KINDS = ['token_issued', 'token_refreshed', 'refresh_retried', 'refresh_reuse', 'login_failed', 'account_locked',
+  'account_unlocked', 'token_revoked', 'user_tokens_revoked', 'introspected', 'password_rehashed', 'store_error'].sort()
+
+test('every kind of audit event reaches Node', async () => {
+  const c = JSON.parse(JSON.stringify(config))
+  c.throttle = { max_failures: 2, lockout_seconds: 1, forget_after_seconds: 60 }
+  c.password_hashing = { m_cost: 128, t_cost: 1, p_cost: 1 } // alice's hash is re-made at her sign-in
+  c.clients.find((x) => x.id === 'app').refresh_grace_seconds = 30
+  const seen = []
+  const s = new ropc.Server(c, { events: (e) => seen.push(e) })
+  const t = await s.passwordGrant(...APP, 'alice', 'alice-pw', 'read')
+  await s.introspect('rs', 'rs-secret', t.accessToken)
+  const first = await s.refreshGrant(...APP, t.refreshToken)
+  const retry = await s.refreshGrant(...APP, t.refreshToken) // the answer above "was lost"
+  await s.revoke(...APP, first.accessToken)
+  await s.refreshGrant(...APP, retry.refreshToken) // the lineage moves on
+  await assert.rejects(s.refreshGrant(...APP, t.refreshToken), { code: 'invalid_grant' }) // a copy: reuse
+  await s.revokeUserTokens('alice')
+  for (let i = 0; i < 3; i++) await assert.rejects(s.passwordGrant(...APP, 'bob', 'Bad-Guess-5', 'read'), { code: 'invalid_grant' })
+  await new Promise((r) => setTimeout(r, 2100)) // past the one-second lock, whatever the load
+  await s.passwordGrant(...APP, 'bob', 'bob-pw', 'read')
+  const down = new ropc.Server({ ...c, store: { type: 'unavailable' } }, { events: (e) => seen.push(e) })
+  await assert.rejects(down.passwordGrant(...APP, 'alice', 'alice-pw', 'read'), { code: 'temporarily_unavailable' })
+  const kinds = () => [...new Set(seen.map((e) => e.kind))].sort()
+  for (let i = 0; i < 2000 && kinds().length < ALL_KINDS.length; i++) await new Promise((r) => setTimeout(r, 5))
+  assert.deepEqual(kinds(), ALL_KINDS)
+  const rehashed = seen.find((e) => e.kind === 'password_rehashed')
+  assert.match(rehashed.password_hash, /^\$argon2id\$v=19\$m=128,t=1,p=1\$/)
+  assert.equal(seen.find((e) => e.kind === 'introspected').client_id, 'rs')
+  assert.equal(seen.find((e) => e.kind === 'refresh_reuse').grant_id, seen.find((e) => e.kind === 'token_issued').grant_id)
+  const text = JSON.stringify(seen)
+  for (const secret of ['alice-pw', 'bob-pw', 'Bad-Guess-5', 'app-secret', t.accessToken, t.refreshToken]) assert.ok(!text.includes(secret))
+})
+
+test('every metric family is exposed', async () => {
+  const text = await fresh().metrics()
+  for (const family of ['ropc_requests_total', 'ropc_lockouts_total', 'ropc_refresh_reuse_total', 'ropc_refresh_retries_total',
+    'ropc_store_errors_total', 'ropc_events_dropped_total', 'ropc_live_tokens', 'ropc_throttled_accounts',
+    'ropc_store_seconds', 'ropc_password_verification_seconds', 'ropc_password_queue']) {
+    assert.ok(text.includes(`# TYPE ${family} `), family)
+  }
+})

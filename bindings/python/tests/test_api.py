@@ -408,3 +408,14 @@ def test_metrics_are_prometheus_text_counting_each_outcome(server):
     assert _sample(after, bad) == _sample(before, bad) + 1
     assert _sample(after, 'ropc_live_tokens{kind="access"}') >= 2
     assert tokens.access_token not in after and "alice" not in after
+
+
+METRIC_FAMILIES = ["ropc_requests_total", "ropc_lockouts_total", "ropc_refresh_reuse_total", "ropc_refresh_retries_total",
+                   "ropc_store_errors_total", "ropc_events_dropped_total", "ropc_live_tokens", "ropc_throttled_accounts",
+                   "ropc_store_seconds", "ropc_password_verification_seconds", "ropc_password_queue"]
+
+
+def test_every_metric_family_is_exposed(server):
+    text = server.metrics()
+    for family in METRIC_FAMILIES:
+        assert f"# TYPE {family} " in text, family

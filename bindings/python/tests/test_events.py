@@ -1,5 +1,6 @@
 """Audit events in Python: to a callable and to the ``ropc.audit`` logger,
 with the request's context, never holding a secret."""
+import copy
 import io
 import logging
 import threading
@@ -91,3 +92,49 @@ def test_dropping_a_server_with_events_queued_does_not_wait_for_them(config):
         server.password_grant("app", "app-secret", "alice", "alice-pw")
     del server  # with the GIL held: must not wait on the thread that needs it
     assert len(wait_for(seen, 20)) == 20, "and the queued events still arrive"
+
+
+ALL_KINDS = {"token_issued", "token_refreshed", "refresh_retried", "refresh_reuse", "login_failed", "account_locked",
+             "account_unlocked", "token_revoked", "user_tokens_revoked", "introspected", "password_rehashed",
+             "store_error"}
+
+
+def test_every_kind_of_event_reaches_python(config):
+    c = copy.deepcopy(config)
+    c["throttle"] = {"max_failures": 2, "lockout_seconds": 1, "forget_after_seconds": 60}
+    c["password_hashing"] = {"m_cost": 128, "t_cost": 1, "p_cost": 1}  # alice's hash is re-made at her sign-in
+    for client in c["clients"]:
+        if client["id"] == "app":
+            client["refresh_grace_seconds"] = 30
+    seen = []
+    s = ropc.Server(c, events=seen.append)
+    t = s.password_grant("app", "app-secret", "alice", "alice-pw")
+    s.introspect("rs", "rs-secret", t.access_token)
+    first = s.refresh_grant("app", "app-secret", t.refresh_token)
+    retry = s.refresh_grant("app", "app-secret", t.refresh_token)  # the answer above "was lost"
+    s.revoke("app", "app-secret", first.access_token)
+    s.refresh_grant("app", "app-secret", retry.refresh_token)  # the lineage moves on
+    with pytest.raises(ropc.InvalidGrant):
+        s.refresh_grant("app", "app-secret", t.refresh_token)  # a copy: reuse
+    s.revoke_user_tokens("alice")
+    for _ in range(3):
+        with pytest.raises(ropc.InvalidGrant):
+            s.password_grant("app", "app-secret", "bob", "Bad-Guess-5")
+    time.sleep(2.1)  # past the one-second lock, whatever the load
+    s.password_grant("app", "app-secret", "bob", "bob-pw")
+    down = dict(c, store={"type": "unavailable"})
+    with pytest.raises(ropc.TemporarilyUnavailable):
+        ropc.Server(down, events=seen.append).password_grant("app", "app-secret", "alice", "alice-pw")
+    deadline = time.monotonic() + 10
+    while {e["kind"] for e in seen} != ALL_KINDS:
+        assert time.monotonic() < deadline, sorted(ALL_KINDS - {e["kind"] for e in seen})
+        time.sleep(0.005)
+    by_kind = {e["kind"]: e for e in seen}
+    assert by_kind["password_rehashed"]["password_hash"].startswith("$argon2id$v=19$m=128,t=1,p=1$")
+    assert by_kind["introspected"]["client_id"] == "rs" and by_kind["introspected"]["reason"] == "active"
+    first_issued = next(e for e in seen if e["kind"] == "token_issued")
+    assert by_kind["refresh_reuse"]["grant_id"] == first_issued["grant_id"]
+    assert by_kind["account_locked"]["username"] == "bob"
+    text = str(seen)
+    for secret in ("alice-pw", "bob-pw", "Bad-Guess-5", "app-secret", t.access_token, t.refresh_token):
+        assert secret not in text
