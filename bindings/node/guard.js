@@ -50,6 +50,16 @@ class ResourceGuard {
   }
 
   /**
+   * Until when (seconds since the epoch) an introspection response given at `now` may be
+   * kept for at most `maxSeconds`: active answers only, never past `exp`; null: not at all.
+   * @param {string} introspection @param {number} now @param {number} maxSeconds
+   * @returns {number | null}
+   */
+  cacheUntil(introspection, now, maxSeconds) {
+    return this.#native.cacheUntil(str(introspection, 'introspection'), now, maxSeconds) ?? null
+  }
+
+  /**
    * Step two: decides from the introspection response.
    * @param {string | Buffer | object} introspection @param {string} resource @param {string | null} [scope]
    * @returns {Principal}

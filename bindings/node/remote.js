@@ -135,20 +135,10 @@ class IntrospectionChecker {
     return attempt(false)
   }
 
-  /** Keeps an active answer for at most cacheSeconds and never past its exp. @param {string} key @param {string} body */
+  /** Keeps an answer as long as the core's policy says (ResourceGuard#cacheUntil). @param {string} key @param {string} body */
   #remember(key, body) {
-    /** @type {any} */
-    let doc
-    try {
-      doc = JSON.parse(body)
-    } catch {
-      return
-    }
-    if (!doc || doc.active !== true) return // only active answers are kept
-    const now = this.#clock()
-    let until = now + this.cacheSeconds
-    if (typeof doc.exp === 'number') until = Math.min(until, doc.exp)
-    if (until <= now) return
+    const until = this.guard.cacheUntil(body, this.#clock(), this.cacheSeconds)
+    if (until === null) return
     this.#cache.delete(key)
     this.#cache.set(key, { until, body })
     while (this.#cache.size > this.#cacheSize) {

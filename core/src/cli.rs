@@ -141,10 +141,9 @@ fn hash_password(params: HashParams) -> Result<(), Failure> {
     params
         .validate()
         .map_err(|e| Failure::Refused(e.to_string()))?;
-    if !params.is_strong() {
+    if let Err(weak) = params.check_strong() {
         eprintln!(
-            "ropc: warning: m={} t={} p={} is below OWASP's minimums; a server refuses it unless allow_weak_password_hashing is set (tests only)",
-            params.m_cost, params.t_cost, params.p_cost
+            "ropc: warning: {weak}; a server refuses it unless allow_weak_password_hashing is set (tests only)"
         );
     }
     let password = read_password()?;

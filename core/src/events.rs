@@ -54,6 +54,17 @@ pub enum EventKind {
     StoreError,
 }
 
+impl EventKind {
+    /// Whether an operator should be warned (reuse, a lock, a store
+    /// failure) rather than informed: the level every logger uses.
+    pub fn is_warning(self) -> bool {
+        matches!(
+            self,
+            EventKind::RefreshReuse | EventKind::AccountLocked | EventKind::StoreError
+        )
+    }
+}
+
 /// One event. Names and ids only: never a password, secret or token.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
@@ -217,11 +228,10 @@ impl Drop for Events {
 }
 
 fn log_event(e: &Event) {
-    let level = match e.kind {
-        EventKind::RefreshReuse | EventKind::AccountLocked | EventKind::StoreError => {
-            log::Level::Warn
-        }
-        _ => log::Level::Info,
+    let level = if e.kind.is_warning() {
+        log::Level::Warn
+    } else {
+        log::Level::Info
     };
     log::log!(target: "ropc::audit", level, "{}", e.to_json());
 }

@@ -87,6 +87,16 @@ impl HashParams {
                 .iter()
                 .any(|&(m, t)| self.m_cost >= m && self.t_cost >= t)
     }
+
+    /// [`HashParams::is_strong`], with the reason when not
+    /// ([`ParamsError::Weak`]): one wording for the server and the CLI.
+    pub fn check_strong(self) -> Result<(), ParamsError> {
+        if self.is_strong() {
+            Ok(())
+        } else {
+            Err(ParamsError::Weak(self))
+        }
+    }
 }
 
 impl Default for HashParams {
@@ -118,6 +128,8 @@ pub enum ParamsError {
     BeyondLimits(HashParams),
     /// argon2 refuses them (for example, less memory than 8 KiB a lane); says why.
     Refused(HashParams, String),
+    /// Below every one of OWASP's minimums ([`HashParams::OWASP_MINIMUMS`]).
+    Weak(HashParams),
 }
 
 impl fmt::Display for ParamsError {
@@ -138,6 +150,18 @@ impl fmt::Display for ParamsError {
                 "invalid argon2 parameters m={} t={} p={}: {why}",
                 p.m_cost, p.t_cost, p.p_cost
             ),
+            ParamsError::Weak(p) => {
+                write!(
+                    f,
+                    "argon2id m={} t={} p={} is below OWASP's minimums (",
+                    p.m_cost, p.t_cost, p.p_cost
+                )?;
+                for (i, (m, t)) in HashParams::OWASP_MINIMUMS.iter().enumerate() {
+                    let sep = if i == 0 { "" } else { " or " };
+                    write!(f, "{sep}m={m} KiB with t={t}")?;
+                }
+                f.write_str(")")
+            }
         }
     }
 }

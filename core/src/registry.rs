@@ -123,16 +123,13 @@ impl Registry {
         hash_params
             .validate()
             .map_err(|e| ConfigError::new("password_hashing", e.to_string()))?;
-        if !hash_params.is_strong() && !config.allow_weak_password_hashing {
-            return Err(ConfigError::new(
-                "password_hashing",
-                format!(
-                    "argon2id m={} t={} p={} is below OWASP's minimums (m=19456 KiB with t=2, \
-                     or m=47104 with t=1, 12288 with t=3, 9216 with t=4, 7168 with t=5); \
-                     set allow_weak_password_hashing only in tests",
-                    hash_params.m_cost, hash_params.t_cost, hash_params.p_cost
-                ),
-            ));
+        if !config.allow_weak_password_hashing {
+            hash_params.check_strong().map_err(|e| {
+                ConfigError::new(
+                    "password_hashing",
+                    format!("{e}; set allow_weak_password_hashing only in tests"),
+                )
+            })?;
         }
         let t = &config.throttle;
         if t.max_failures == 0

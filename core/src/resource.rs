@@ -303,6 +303,27 @@ impl ResourceGuard {
         })
     }
 
+    /// Until when (seconds since the epoch) a resource server may keep an
+    /// introspection response, given at `now`, for at most `max_seconds`:
+    /// only an active answer is kept, and never past the token's `exp`.
+    /// `None`: not at all. The one policy behind every binding's
+    /// `IntrospectionChecker` cache (off unless `max_seconds > 0`).
+    pub fn cache_until(&self, introspection_json: &str, now: f64, max_seconds: f64) -> Option<f64> {
+        // Off at 0 (and for a NaN, which no comparison lets through).
+        if max_seconds.is_nan() || max_seconds <= 0.0 {
+            return None;
+        }
+        let doc: serde_json::Value = serde_json::from_str(introspection_json).ok()?;
+        if doc.get("active") != Some(&serde_json::Value::Bool(true)) {
+            return None;
+        }
+        let mut until = now + max_seconds;
+        if let Some(exp) = doc.get("exp").and_then(serde_json::Value::as_f64) {
+            until = until.min(exp);
+        }
+        (until > now).then_some(until)
+    }
+
     /// Step two at the HTTP level: the principal, or the RFC 6750 response.
     pub fn check_introspection_response(
         &self,

@@ -1557,3 +1557,28 @@ fn a_slow_or_panicking_sink_never_holds_up_a_grant() {
     }
     assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 2);
 }
+
+#[test]
+fn an_introspection_answer_is_cached_only_while_active_and_never_past_exp() {
+    let guard = ResourceGuard::new(&config()).unwrap();
+    let active = r#"{"active":true,"exp":1000}"#;
+    assert_eq!(guard.cache_until(active, 900.0, 30.0), Some(930.0));
+    assert_eq!(
+        guard.cache_until(active, 990.0, 30.0),
+        Some(1000.0),
+        "never past exp"
+    );
+    assert_eq!(
+        guard.cache_until(active, 1000.0, 30.0),
+        None,
+        "nothing left to keep"
+    );
+    assert_eq!(guard.cache_until(active, 900.0, 0.0), None, "off");
+    assert_eq!(guard.cache_until(r#"{"active":false}"#, 900.0, 30.0), None);
+    assert_eq!(guard.cache_until(r#"{"active":"true"}"#, 900.0, 30.0), None);
+    assert_eq!(guard.cache_until("not json", 900.0, 30.0), None);
+    assert_eq!(
+        guard.cache_until(r#"{"active":true}"#, 900.0, 30.0),
+        Some(930.0)
+    );
+}

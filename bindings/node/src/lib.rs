@@ -927,6 +927,19 @@ impl NativeGuard {
             .map_err(|r| thrown(Failure::Refused(from_refusal(r))))
     }
 
+    /// Until when an introspection response given at `now` may be kept for
+    /// at most `max_seconds` (active answers only, never past `exp`).
+    #[napi(catch_unwind)]
+    pub fn cache_until(
+        &self,
+        introspection_json: String,
+        now: f64,
+        max_seconds: f64,
+    ) -> Option<f64> {
+        self.inner
+            .cache_until(&introspection_json, now, max_seconds)
+    }
+
     /// Step two: decides from the introspection response's JSON.
     #[napi(catch_unwind)]
     pub fn check_introspection(

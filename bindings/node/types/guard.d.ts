@@ -29,6 +29,13 @@ export class ResourceGuard {
      */
     bearerToken(authorization: string | null | undefined): string;
     /**
+     * Until when (seconds since the epoch) an introspection response given at `now` may be
+     * kept for at most `maxSeconds`: active answers only, never past `exp`; null: not at all.
+     * @param {string} introspection @param {number} now @param {number} maxSeconds
+     * @returns {number | null}
+     */
+    cacheUntil(introspection: string, now: number, maxSeconds: number): number | null;
+    /**
      * Step two: decides from the introspection response.
      * @param {string | Buffer | object} introspection @param {string} resource @param {string | null} [scope]
      * @returns {Principal}

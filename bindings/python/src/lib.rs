@@ -70,7 +70,7 @@ impl core::events::EventSink for PyEvents {
             let handler = self.handler.as_ref().map(|h| h.bind(py).clone());
             let delivered = py
                 .import("ropc._events")
-                .and_then(|m| m.call_method1("deliver", (handler, json)));
+                .and_then(|m| m.call_method1("deliver", (handler, json, event.kind.is_warning())));
             if let Err(e) = delivered {
                 e.print(py);
             }
@@ -881,6 +881,14 @@ impl ResourceGuard {
             .map_err(|r| oauth_error(py, r.error.as_ref(), &r.response))
     }
 
+    /// Until when (seconds since the epoch) an introspection response given
+    /// at `now` may be kept for at most `max_seconds`: active answers only,
+    /// never past `exp`; `None`: not at all.
+    fn cache_until(&self, introspection: &[u8], now: f64, max_seconds: f64) -> Option<f64> {
+        let json = std::str::from_utf8(introspection).ok()?;
+        self.inner.cache_until(json, now, max_seconds)
+    }
+
     /// Step two: decides from the introspection response (str, bytes or dict).
     #[pyo3(signature = (introspection, resource, scope=None))]
     fn check_introspection(
@@ -943,21 +951,30 @@ fn resource_name(py: Python<'_>, method: &str, target: &str, realm: &str) -> PyR
 /// own error (FileNotFoundError, PermissionError: an OSError with errno,
 /// strerror and filename); a malformed one is ConfigError naming the file.
 fn read_config_file(py: Python<'_>, path: &std::path::Path) -> PyResult<core::Config> {
-    let file = path.display().to_string();
-    let json = std::fs::read_to_string(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => pyo3::exceptions::PyFileNotFoundError::new_err((
-            e.raw_os_error().unwrap_or(2),
-            "No such file or directory",
-            file.clone(),
-        )),
-        std::io::ErrorKind::PermissionDenied => pyo3::exceptions::PyPermissionError::new_err((
-            e.raw_os_error().unwrap_or(13),
-            "Permission denied",
-            file.clone(),
-        )),
-        kind => config_error(py, &core::ConfigError::unreadable(file.clone(), kind)),
-    })?;
-    core::Config::from_json(&json).map_err(|e| config_error(py, &e.in_file(file)))
+    core::Config::from_file(path).map_err(|e| {
+        let file = path.display().to_string();
+        match e.io_kind() {
+            Some(std::io::ErrorKind::NotFound) => pyo3::exceptions::PyFileNotFoundError::new_err((
+                libc_errno::ENOENT,
+                "No such file or directory",
+                file,
+            )),
+            Some(std::io::ErrorKind::PermissionDenied) => {
+                pyo3::exceptions::PyPermissionError::new_err((
+                    libc_errno::EACCES,
+                    "Permission denied",
+                    file,
+                ))
+            }
+            _ => config_error(py, &e),
+        }
+    })
+}
+
+/// The errno values Python's own OSErrors carry for these two cases.
+mod libc_errno {
+    pub(crate) const ENOENT: i32 = 2;
+    pub(crate) const EACCES: i32 = 13;
 }
 
 /// Validates a configuration file as a server would, without opening its

@@ -99,7 +99,8 @@ ALL_KINDS = {"token_issued", "token_refreshed", "refresh_retried", "refresh_reus
              "store_error"}
 
 
-def test_every_kind_of_event_reaches_python(config):
+def test_every_kind_of_event_reaches_python(config, caplog):
+    caplog.set_level(logging.INFO, logger="ropc.audit")
     c = copy.deepcopy(config)
     c["throttle"] = {"max_failures": 2, "lockout_seconds": 1, "forget_after_seconds": 60}
     c["password_hashing"] = {"m_cost": 128, "t_cost": 1, "p_cost": 1}  # alice's hash is re-made at her sign-in
@@ -138,3 +139,10 @@ def test_every_kind_of_event_reaches_python(config):
     text = str(seen)
     for secret in ("alice-pw", "bob-pw", "Bad-Guess-5", "app-secret", t.access_token, t.refresh_token):
         assert secret not in text
+    # The logger gets each at the core's level: a warning for reuse, locks and outages.
+    levels = {}
+    for r in caplog.records:
+        if r.name == "ropc.audit" and r.getMessage().startswith("{"):
+            levels[r.getMessage().split('"kind":"')[1].split('"')[0]] = r.levelno
+    assert levels["refresh_reuse"] == levels["account_locked"] == levels["store_error"] == logging.WARNING
+    assert levels["token_issued"] == levels["login_failed"] == logging.INFO

@@ -50,6 +50,27 @@ pub(crate) fn users_of(config: &Config) -> Result<Vec<(User, String)>, ConfigErr
     Ok(users)
 }
 
+/// Checks who the resource owners are, as a server (built or reloaded)
+/// and `Config::check` alike require: with a host's accounts no `users`
+/// may be configured; with the configured ones, the rules must name only
+/// them ([`check_rule_names`]).
+pub(crate) fn check_owners(
+    config: &Config,
+    users: &[(User, String)],
+    host_accounts: bool,
+) -> Result<(), ConfigError> {
+    if !host_accounts {
+        return check_rule_names(config, users);
+    }
+    if users.is_empty() {
+        return Ok(());
+    }
+    Err(ConfigError::new(
+        "users",
+        "this server verifies resource owners with the host's accounts: list users there, not here",
+    ))
+}
+
 /// Checks that every user and group the `rules` name is one of the
 /// configured `users` or their groups: with the configuration's accounts a
 /// misspelt name would otherwise load and silently let nobody in. (With a

@@ -204,24 +204,14 @@ impl ServerBuilder {
     pub fn build(self) -> Result<Server, ConfigError> {
         let (registry, users) = Registry::build(&self.config)?;
         let timer = self.timer.unwrap_or_else(|| Arc::new(SystemTimer));
+        crate::accounts::config::check_owners(&self.config, &users, self.accounts.is_some())?;
         let accounts = match self.accounts {
-            Some(host) => {
-                if !users.is_empty() {
-                    return Err(ConfigError::new(
-                        "users",
-                        "this server verifies resource owners with the host's accounts: list users there, not here",
-                    ));
-                }
-                Owners::Host(HostAccounts::new(
-                    host,
-                    self.config.accounts,
-                    Arc::clone(&timer),
-                ))
-            }
-            None => {
-                crate::accounts::config::check_rule_names(&self.config, &users)?;
-                Owners::Config(ConfigAccounts::new(users, registry.hash_params))
-            }
+            Some(host) => Owners::Host(HostAccounts::new(
+                host,
+                self.config.accounts,
+                Arc::clone(&timer),
+            )),
+            None => Owners::Config(ConfigAccounts::new(users, registry.hash_params)),
         };
         let store = match self.store {
             Some(store) => store,
@@ -290,16 +280,7 @@ impl Config {
     /// empty and the rules' names are not checked).
     pub fn check(&self, host_accounts: bool) -> Result<ConfigSummary, ConfigError> {
         let (_, users) = Registry::build(self)?;
-        if host_accounts {
-            if !users.is_empty() {
-                return Err(ConfigError::new(
-                    "users",
-                    "this server verifies resource owners with the host's accounts: list users there, not here",
-                ));
-            }
-        } else {
-            crate::accounts::config::check_rule_names(self, &users)?;
-        }
+        crate::accounts::config::check_owners(self, &users, host_accounts)?;
         Ok(ConfigSummary {
             scopes: self.scopes.len(),
             clients: self.clients.len(),
@@ -462,9 +443,13 @@ impl Server {
             ));
         }
         let (registry, users) = Registry::build(&config)?;
+        crate::accounts::config::check_owners(
+            &config,
+            &users,
+            matches!(self.accounts, Owners::Host(_)),
+        )?;
         match &self.accounts {
             Owners::Config(accounts) => {
-                crate::accounts::config::check_rule_names(&config, &users)?;
                 for name in accounts.ended_by(&users) {
                     self.store.revoke_user(&name).map_err(|e| {
                         ConfigError::new(
@@ -484,12 +469,6 @@ impl Server {
                 accounts.replace(users, registry.hash_params);
             }
             Owners::Host(host) => {
-                if !users.is_empty() {
-                    return Err(ConfigError::new(
-                        "users",
-                        "this server verifies resource owners with the host's accounts: list users there, not here",
-                    ));
-                }
                 host.set_settings(config.accounts);
             }
         }

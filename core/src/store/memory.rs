@@ -485,7 +485,7 @@ impl Store for MemoryStore {
             // its successor was never used; otherwise reuse.
             let retry = lineage.as_deref().is_some_and(|l| {
                 l.rotated == *old
-                    && now < l.rotated_at.saturating_add(next.grace_seconds)
+                    && next.within_grace(l.rotated_at, now)
                     && self.retire(&l.current, now)
             });
             if !retry {

@@ -199,6 +199,13 @@ pub struct Successors {
 }
 
 impl Successors {
+    /// Whether a token rotated at `rotated_at` and presented again at `now`
+    /// is within the client's grace window (exclusive of its end; never
+    /// with no window).
+    pub fn within_grace(&self, rotated_at: u64, now: u64) -> bool {
+        now < rotated_at.saturating_add(self.grace_seconds)
+    }
+
     /// When the grant ends, by its maximum age (`None`: never).
     pub fn session_end(&self, old: &TokenRecord) -> Option<u64> {
         self.max_session.map(|m| old.auth_time.saturating_add(m))

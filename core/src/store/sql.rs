@@ -282,7 +282,7 @@ impl<C: Dialect> Store for SqlStore<C> {
                     return Ok(Rotation::Invalid); // the grant's maximum age is reached
                 };
                 let outcome = if state.rotated {
-                    let within = now < state.rotated_at.saturating_add(next.grace_seconds);
+                    let within = next.within_grace(state.rotated_at, now);
                     let unused = match (within, state.successor) {
                         (true, Some(s)) => matches!(
                             c.live(TokenKind::Refresh, &s, now, true)?,

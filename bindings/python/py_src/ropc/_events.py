@@ -1,6 +1,7 @@
 """Audit events from the core: to the ``events`` callable a server was given,
-and to the ``ropc.audit`` logger (WARNING for reuse, locks and store errors,
-INFO for the rest). Called on ropc's event thread, never on a request's."""
+and to the ``ropc.audit`` logger at the level the core gives (WARNING for
+reuse, locks and store errors, INFO for the rest). Called on ropc's event
+thread, never on a request's."""
 from __future__ import annotations
 
 import json
@@ -9,19 +10,16 @@ from typing import Any, Callable, Optional
 
 log = logging.getLogger("ropc.audit")
 
-_WARNINGS = {"refresh_reuse", "account_locked", "store_error"}
-
-
 def wanted() -> bool:
     """Whether the logger would record any event (then the core makes them)."""
     return log.isEnabledFor(logging.WARNING)
 
 
-def deliver(handler: Optional[Callable[[dict[str, Any]], Any]], text: str) -> None:
+def deliver(handler: Optional[Callable[[dict[str, Any]], Any]], text: str, warning: bool) -> None:
     """One event: logged, then handed to ``handler`` as a dict; a handler
     that raises is logged and the next event comes anyway."""
     event = json.loads(text)
-    log.log(logging.WARNING if event.get("kind") in _WARNINGS else logging.INFO, "%s", text)
+    log.log(logging.WARNING if warning else logging.INFO, "%s", text)
     if handler is not None:
         try:
             handler(event)

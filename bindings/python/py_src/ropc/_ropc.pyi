@@ -223,6 +223,9 @@ class ResourceGuard:
         """The introspection request for ``token``, authenticated as this resource server's client: (headers, body) to POST."""
     def bearer_token(self, authorization: Optional[str]) -> str:
         """Step one: the bearer token in an Authorization header; raises an ``OAuthError`` with the response to send."""
+    def cache_until(self, introspection: bytes, now: float, max_seconds: float) -> Optional[float]:
+        """Until when an introspection response given at ``now`` may be kept (at most ``max_seconds``;
+        active answers only, never past ``exp``); ``None``: not at all."""
     def check_introspection(
         self, introspection: Union[str, bytes, Mapping[str, Any]], resource: str, scope: Optional[str] = None
     ) -> Principal:

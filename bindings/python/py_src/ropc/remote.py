@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import http.client
-import json
 import logging
 import queue
 import threading
@@ -125,18 +124,8 @@ class IntrospectionChecker:
         raise self._unavailable("no connection")  # not reached: the loop returns or raises
 
     def _remember(self, key: bytes, data: bytes) -> None:
-        try:
-            doc = json.loads(data)
-        except ValueError:
-            return
-        if not isinstance(doc, dict) or doc.get("active") is not True:
-            return  # only active answers are kept
-        now = self._clock()
-        until = now + self.cache_seconds
-        exp = doc.get("exp")
-        if isinstance(exp, (int, float)):
-            until = min(until, float(exp))
-        if until <= now:
+        until = self.guard.cache_until(data, self._clock(), self.cache_seconds)
+        if until is None:
             return
         with self._lock:
             self._cache[key] = (until, data)
