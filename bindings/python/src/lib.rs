@@ -385,23 +385,28 @@ impl Server {
         let (content_type, authorization) = find_headers(headers)?;
         let body = body.0;
         let server = &self.inner;
-        let resp = py.detach(|| {
+        let req = core::HttpRequest {
+            method: &method,
+            content_type: content_type.as_deref(),
+            authorization: authorization.as_ref().map(|a| a.as_str()),
+            body: &body,
+        };
+        let answer = || {
             core::events::with_request_context(
                 remote_addr.as_deref(),
                 request_id.as_deref(),
-                || {
-                    f(
-                        server,
-                        &core::HttpRequest {
-                            method: &method,
-                            content_type: content_type.as_deref(),
-                            authorization: authorization.as_ref().map(|a| a.as_str()),
-                            body: &body,
-                        },
-                    )
-                },
+                || f(server, &req),
             )
-        });
+        };
+        // argon2, a database or a host callback run without the GIL; a
+        // refresh or an introspection on the memory store takes microseconds
+        // and keeps it: releasing and taking it back costs more, and under
+        // contention a thread waits up to the switch interval to get it back.
+        let resp = if server.may_block(&req) {
+            py.detach(answer)
+        } else {
+            answer()
+        };
         Ok(resp.into())
     }
 
@@ -788,6 +793,24 @@ impl Server {
     #[getter]
     fn calls_may_block(&self) -> bool {
         self.inner.calls_may_block()
+    }
+
+    /// Whether answering this endpoint request may block (argon2, a
+    /// database, a host callback): event-loop glue sends such requests to a
+    /// worker thread and answers the others in place.
+    fn may_block(
+        &self,
+        method: String,
+        headers: Option<&Bound<'_, PyAny>>,
+        body: Body,
+    ) -> PyResult<bool> {
+        let (content_type, authorization) = find_headers(headers)?;
+        Ok(self.inner.may_block(&core::HttpRequest {
+            method: &method,
+            content_type: content_type.as_deref(),
+            authorization: authorization.as_ref().map(|a| a.as_str()),
+            body: &body.0,
+        }))
     }
 
     /// The configuration as it is now (re-hashed passwords included), as JSON.

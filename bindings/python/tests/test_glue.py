@@ -2,6 +2,7 @@
 FastAPI helpers, driven the way each framework drives them."""
 import asyncio
 import base64
+import concurrent.futures
 import io
 import json
 
@@ -124,6 +125,88 @@ def test_asgi_token_app_and_protect(server):
     assert (status, body) == (200, b"alice")
     status, headers, _, _ = asgi_call(protected, "GET", "/anything", {"Authorization": "Bearer nope"})
     assert status == 401 and 'error="invalid_token"' in headers["www-authenticate"]
+
+
+class CountingExecutor(concurrent.futures.ThreadPoolExecutor):
+    """A worker pool that counts what it is given."""
+
+    def __init__(self):
+        super().__init__(max_workers=1)
+        self.submitted = 0
+
+    def submit(self, *args, **kwargs):
+        self.submitted += 1
+        return super().submit(*args, **kwargs)
+
+
+def asgi_hops(app, method, path, headers=None, body=b""):
+    """The status of one ASGI request and how many calls it sent to a worker thread."""
+    pool = CountingExecutor()
+
+    async def counted(scope, receive, send):
+        asyncio.get_running_loop().set_default_executor(pool)
+        await app(scope, receive, send)
+
+    status, _, body, _ = asgi_call(counted, method, path, headers, body)
+    return status, pool.submitted, body
+
+
+def test_asgi_sends_to_a_worker_thread_only_what_may_block(server, config, tmp_path):
+    auth = {"Content-Type": FORM, "Authorization": BASIC}
+    assert server.may_block("POST", auth, LOGIN), "a password grant runs argon2"
+    status, hops, body = asgi_hops(ropc.asgi.token_app(server), "POST", "/token", auth, LOGIN)
+    assert (status, hops) == (200, 1)
+    tokens = json.loads(body)
+    refresh = f"grant_type=refresh_token&refresh_token={tokens['refresh_token']}".encode()
+    assert not server.may_block("POST", auth, refresh), "a refresh on the memory store takes microseconds"
+    status, hops, _ = asgi_hops(ropc.asgi.token_app(server), "POST", "/token", auth, refresh)
+    assert (status, hops) == (200, 0), "answered on the loop, without the hop"
+
+    async def inner(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    protected = ropc.asgi.protect(inner, server, resource="GET /invoices/1", scope="read")
+    assert asgi_hops(protected, "GET", "/x", bearer)[:2] == (200, 0)
+
+    # A database store may wait: every call goes to the pool.
+    sqlite = ropc.Server({**config, "store": {"type": "sqlite", "path": str(tmp_path / "ropc.db")}})
+    status, hops, body = asgi_hops(ropc.asgi.token_app(sqlite), "POST", "/token", auth, LOGIN)
+    assert (status, hops) == (200, 1)
+    tokens = json.loads(body)
+    refresh = f"grant_type=refresh_token&refresh_token={tokens['refresh_token']}".encode()
+    assert sqlite.may_block("POST", auth, refresh)
+    assert asgi_hops(ropc.asgi.token_app(sqlite), "POST", "/token", auth, refresh)[:2] == (200, 1)
+    protected = ropc.asgi.protect(inner, sqlite, resource="GET /invoices/1", scope="read")
+    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    assert asgi_hops(protected, "GET", "/x", bearer)[:2] == (200, 1)
+
+
+def test_fastapi_require_sends_to_the_threadpool_only_what_may_block(server, config, tmp_path, monkeypatch):
+    import starlette.concurrency
+    from fastapi.testclient import TestClient
+
+    real, hops = starlette.concurrency.run_in_threadpool, []
+
+    async def counting(*args, **kwargs):
+        hops.append(args[0])
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(starlette.concurrency, "run_in_threadpool", counting)
+    sqlite = ropc.Server({**config, "store": {"type": "sqlite", "path": str(tmp_path / "ropc.db")}})
+    for srv, expected in ((server, 0), (sqlite, 1)):
+        app = fastapi.FastAPI()
+
+        @app.get("/invoices/{n}")
+        async def invoice(n: str, who=fastapi.Depends(fastapi_require(srv, scope="read"))):
+            return {"user": who.username}
+
+        token = srv.password_grant("app", "app-secret", "alice", "alice-pw").access_token
+        hops.clear()
+        r = TestClient(app).get("/invoices/7", headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 200 and r.json() == {"user": "alice"}
+        assert len(hops) == expected, (srv.calls_may_block, hops)
 
 
 def test_flask_require(server):

@@ -139,6 +139,9 @@ class Server:
     @property
     def calls_may_block(self) -> bool:
         """Whether calls that read tokens may block: a database store (SQLite, PostgreSQL), or host callbacks."""
+    def may_block(self, method: str, headers: _Headers, body: _Body) -> bool:
+        """Whether answering this endpoint request may block (argon2, a database, a host callback):
+        event-loop glue sends such requests to a worker thread and answers the others in place."""
     def token_endpoint(
         self,
         method: str,
