@@ -8,6 +8,8 @@
 //     --port 9002 --introspect http://127.0.0.1:9000/introspect --client-id invoice-api
 //
 // The client secret comes from the environment, never the command line.
+// --cache-seconds N keeps positive introspection answers N seconds (off by
+// default): fewer round trips, but a revoked token is accepted that long.
 'use strict'
 const fs = require('node:fs')
 const http = require('node:http')
@@ -21,11 +23,19 @@ const { values } = parseArgs({
     port: { type: 'string', default: '9002' },
     introspect: { type: 'string' },
     'client-id': { type: 'string' },
+    'cache-seconds': { type: 'string', default: '0' },
   },
 })
 const secret = process.env.ROPC_CLIENT_SECRET
 if (!values.config || !values.introspect || !values['client-id'] || !secret) {
-  console.error('usage: ROPC_CLIENT_SECRET=... resource_server.js --config FILE --introspect URL --client-id ID [--port 9002]')
+  console.error('usage: ROPC_CLIENT_SECRET=... resource_server.js --config FILE --introspect URL --client-id ID [--port 9002] [--cache-seconds 0]')
+  process.exit(2)
+}
+// Positive introspection answers kept this long (default 0: ask every
+// time): fewer round trips, but a revoked token is accepted that long.
+const cacheSeconds = Number(values['cache-seconds'])
+if (!(cacheSeconds >= 0 && cacheSeconds <= 300)) {
+  console.error('resource_server: --cache-seconds must be between 0 and 300')
   process.exit(2)
 }
 const text = fs.readFileSync(values.config, 'utf8')
@@ -36,7 +46,7 @@ const doc = JSON.parse(text)
 if ((doc.users && doc.users.length) || (doc.clients || []).some((/** @type {any} */ c) => c.secret_hash)) {
   console.error('resource_server: warning: the configuration holds password or client secret hashes; give a resource server only realm, scopes and rules')
 }
-const checker = new ropc.IntrospectionChecker(guard, values.introspect, values['client-id'], secret)
+const checker = new ropc.IntrospectionChecker(guard, values.introspect, values['client-id'], secret, { cacheSeconds })
 const protect = ropc.protect(checker) // resource = "METHOD /path"
 
 // `kill -HUP`: the scopes and rules again, from the same file.

@@ -8,6 +8,8 @@ right to the resource, with the shared configuration's scopes and rules.
         --port 9001 --introspect http://127.0.0.1:9000/introspect --client-id invoice-api
 
 The client secret comes from the environment, never the command line.
+--cache-seconds N keeps positive introspection answers N seconds (off by
+default): fewer round trips, but a revoked token is accepted that long.
 SIGHUP reloads the scopes and rules from the configuration file.
 """
 import argparse
@@ -96,7 +98,12 @@ def main():
     parser.add_argument("--port", type=int, default=9001)
     parser.add_argument("--introspect", required=True, help="the authorization server's introspection URL")
     parser.add_argument("--client-id", required=True, help="this resource server's client id")
+    parser.add_argument("--cache-seconds", type=float, default=0.0,
+                        help="keep positive introspection answers this long (default 0: ask every time); "
+                             "a revoked token is still accepted here until its answer expires")
     args = parser.parse_args()
+    if not 0 <= args.cache_seconds <= 300:
+        parser.error("--cache-seconds must be between 0 and 300")
     secret = os.environ.get("ROPC_CLIENT_SECRET")
     if not secret:
         parser.error("set ROPC_CLIENT_SECRET to this resource server's client secret")
@@ -111,7 +118,8 @@ def main():
             "resource_server: warning: the configuration holds password or client secret hashes;"
             " give a resource server only realm, scopes and rules\n"
         )
-    checker = ropc.IntrospectionChecker(guard, args.introspect, args.client_id, secret)
+    checker = ropc.IntrospectionChecker(guard, args.introspect, args.client_id, secret,
+                                        cache_seconds=args.cache_seconds)
 
     # `kill -HUP`: the scopes and rules again, from the same file.
     ropc.reload_on_sighup(guard, args.config, lambda message: sys.stderr.write(f"resource_server: {message}\n"))

@@ -187,3 +187,38 @@ def test_the_example_authorization_servers_serve_their_metrics_to_loopback(tmp_p
             assert requests.post(f"{url}/metrics", timeout=10).status_code in (404, 405), name
         finally:
             stop(proc)
+
+
+def test_the_example_resource_servers_cache_introspection_only_when_asked(tmp_path):
+    """Off by default: a revoked token is refused at once. With
+    --cache-seconds, the documented trade: it is accepted until its cached
+    answer expires, and an out-of-range value is refused at start."""
+    full = tmp_path / "ropc.json"
+    full.write_text(json.dumps(config({"type": "memory"})))
+    only = tmp_path / "rs.json"
+    only.write_text(json.dumps(resource_config(config({"type": "memory"}))))
+    auth, as_url = start([sys.executable, os.path.join(EXAMPLES, "python", "auth_server.py"), "--config", str(full),
+                          "--port", "0"])
+    client = Client(as_url)
+    try:
+        for argv in RESOURCE_SERVERS:
+            bad = subprocess.run([*argv, "--config", str(only), "--port", "0", "--introspect", f"{as_url}/introspect",
+                                  "--client-id", "rs", "--cache-seconds", "301"],
+                                 env={**os.environ, "ROPC_CLIENT_SECRET": "rs-secret"}, capture_output=True, text=True,
+                                 timeout=30)
+            assert bad.returncode == 2 and "--cache-seconds" in bad.stderr, (argv[-1], bad.stderr)
+            for cache, after_revocation in (([], 401), (["--cache-seconds", "60"], 200)):
+                token = client.login().json()["access_token"]
+                rs, url = start([*argv, "--config", str(only), "--port", "0", "--introspect", f"{as_url}/introspect",
+                                 "--client-id", "rs", *cache], {"ROPC_CLIENT_SECRET": "rs-secret"})
+                try:
+                    bearer = {"Authorization": f"Bearer {token}"}
+                    assert requests.get(f"{url}/docs/1", headers=bearer, timeout=10).status_code == 200
+                    assert client.post("/revoke", {"token": token}).status_code == 200
+                    assert not client.active(token)
+                    got = requests.get(f"{url}/docs/1", headers=bearer, timeout=10)
+                    assert got.status_code == after_revocation, (argv[-1], cache, got.text)
+                finally:
+                    stop(rs)
+    finally:
+        stop(auth)
