@@ -15,7 +15,7 @@ CWARN    := -Wall -Wextra -Wpedantic -Werror
 VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full \
             --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
 
-.PHONY: test-readme fuzz test-fuzz test-c-sanitizers all test test-all test-integration test-rust bench-stores bench-accounts stress lint test-c test-python python test-node node test-demo demo-deps demo-rust microhttpd stage-debug demo bench header lib install clean
+.PHONY: bench-http test-readme fuzz test-fuzz test-c-sanitizers all test test-all test-integration test-rust bench-stores bench-accounts stress lint test-c test-python python test-node node test-demo demo-deps demo-rust microhttpd stage-debug demo bench header lib install clean
 
 all:
 	$(CARGO) build --workspace
@@ -274,7 +274,29 @@ bench: $(BENCH_VENV)/.ready
 	cd bench/node && node bench.js > $(CURDIR)/$(RAW)/node.json
 	$(BENCH_PY) bench/report.py $(RAW) $(BENCH_OUT)
 	$(MAKE) --no-print-directory bench-stores
+	$(MAKE) --no-print-directory bench-http
 	python3 bench/readme_figures.py
+
+# The HTTP figures: wrk against the example servers (C, Python, Node),
+# ropc's WSGI/ASGI apps under gunicorn/uvicorn, Authlib on gunicorn and
+# node-oauth2-server on Express (bench/http/run.py): $(RAW)/http.json.
+# HTTP_SECONDS (10) and HTTP_RUNS (2, the best kept) set each figure's length.
+bench-http: $(BENCH_VENV)/.ready
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	$(MAKE) --no-print-directory microhttpd
+	mkdir -p $(RAW)
+	PATH=$(CURDIR)/$(BENCH_VENV)/bin:$$PATH $(BENCH_PY) -m pip install -q --no-build-isolation --no-deps --force-reinstall ./bindings/python
+	cd $(NODE_PKG) && node build.js
+	cd bench/node && npm install --no-audit --no-fund --silent
+	$(CARGO) build --release -p ropc-ffi
+	ln -sf libropc.so target/release/libropc.so.$(MAJOR)
+	$(CC) -O2 -std=c11 $(CWARN) -Iinclude examples/c/auth_server.c -o $(RAW)/auth_server -Ltarget/release -lropc \
+	  -Wl,-rpath,$(CURDIR)/target/release $$(pkg-config --cflags --libs libmicrohttpd) -lcrypt -lpthread
+	$(CC) -O2 -std=c11 $(CWARN) -Iinclude bench/http/c_resource.c -o $(RAW)/c_resource -Ltarget/release -lropc \
+	  -Wl,-rpath,$(CURDIR)/target/release $$(pkg-config --cflags --libs libmicrohttpd) -lpthread
+	$(BENCH_PY) bench/http/run.py --c-auth-server $(RAW)/auth_server --c-resource $(RAW)/c_resource \
+	  --python $(BENCH_PY) --node-modules $(CURDIR)/bench/node/node_modules --logs $(RAW)/http-logs > $(RAW)/http.json
+	$(BENCH_PY) bench/report_http.py $(RAW)/http.json $(BENCH_OUT)
 
 # Refresh and bearer check on SQLite and PostgreSQL (a throwaway cluster,
 # fsync on), from Rust and Python, beside Authlib with SQLAlchemy on the

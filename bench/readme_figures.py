@@ -50,7 +50,28 @@ def figures():
         f"| refresh / bearer check on SQLite and PostgreSQL, Python, beside Authlib + SQLAlchemy | "
         f"{x(min(store_refresh))} to {x(max(store_refresh))} / {x(min(store_check))} to {x(max(store_check))} its rate |\n"
         f"| memory a live token (up to 10 million) | at most {ratios['max_bytes_per_live_token']:.0f} bytes |\n"
-    )
+    ) + http_figures()
+
+
+def http_figures():
+    """Requests a second over HTTP (bench/results/http.json), p99 in ms."""
+    if not os.path.exists(os.path.join(HERE, "results", "http.json")):
+        return ""
+    h = load("http.json")
+    figures = [("introspection", "introspection"), ("resource", "protected resource"),
+               ("resource_via_introspection", "resource via RS → C introspection"),
+               ("refresh", "refresh, rotated"), ("password_8", "password grant, 8 conn.")]
+    out = [f"\nOver HTTP ({h['date'][:10]}, `wrk` on loopback, {h['wrk']['connections']} connections; "
+           "requests a second, p99 in ms; [bench/results/http.md](bench/results/http.md) has p50, "
+           "the failures and the targets):\n",
+           "| server | " + " | ".join(label for _, label in figures) + " |",
+           "|---|" + "---:|" * len(figures)]
+    for server, figs in h["servers"].items():
+        cells = [f"{figs[f]['rps']:,.0f} ({figs[f]['p99_ms']:.1f})" if f in figs else "" for f, _ in figures]
+        out.append(f"| {server} | " + " | ".join(cells) + " |")
+    met = sum(t["met"] for t in h["targets"])
+    out.append(f"\n{met} of the {len(h['targets'])} HTTP targets met in that run.\n")
+    return "\n".join(out)
 
 
 def main():

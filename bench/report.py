@@ -126,7 +126,9 @@ def main():
            f"| password grant, 2 threads (divan, with its per-sample barrier) | {rust['password_grant_2_threads_per_s']:,.0f}/s |",
            f"| refresh grant with rotation | {rust['refresh_grant_us']:.2f} µs |", f"| bearer check | {rust['bearer_check_ns']:.0f} ns |",
            f"| check / refresh in a Rust loop | {rust_calls['check_ns']:.0f} ns / {rust_calls['refresh_ns']:.0f} ns |",
-           f"| check / refresh through libropc from C | {c_calls['check_ns']:.0f} ns / {c_calls['refresh_ns']:.0f} ns |", "",
+           f"| check / refresh through libropc from C | {c_calls['check_ns']:.0f} ns / {c_calls['refresh_ns']:.0f} ns |",
+           f"| checks a second on {rust_calls.get('threads', '?')} threads at once, a token each (Rust) | "
+           f"{rust_calls.get('parallel_checks_per_s', 0):,.0f} |", "",
            "| live tokens | bytes a token | check latency |", "|---:|---:|---:|"]
     for row in live:
         md.append(f"| {row['live_tokens']:,} | {row['bytes_per_token']:.0f} | {row['check_ns']:.0f} ns |")

@@ -40,11 +40,45 @@ fn main() {
         }
         refr.push(start.elapsed().as_nanos() as f64 / f64::from(REFRESHES));
     }
+    // The same check on every core at once: what shared state (the store's
+    // shard locks, the metrics' counters) costs when threads meet on it.
+    // Each thread checks a token of its own, as requests of different
+    // grants would.
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let tokens: Vec<String> = (0..threads)
+        .map(|_| {
+            let mut t = server
+                .password_grant(&client, "alice", "pw", Some("read write"))
+                .expect("grant");
+            std::mem::take(&mut t.access_token)
+        })
+        .collect();
+    let mut parallel = Vec::new();
+    for _ in 0..ROUNDS {
+        let start = Instant::now();
+        std::thread::scope(|s| {
+            for token in &tokens {
+                let server = &server;
+                s.spawn(move || {
+                    for _ in 0..CHECKS {
+                        std::hint::black_box(
+                            server
+                                .check(token, "GET /invoices/42", Some("read"))
+                                .expect("check"),
+                        );
+                    }
+                });
+            }
+        });
+        parallel.push((threads as f64 * f64::from(CHECKS)) / start.elapsed().as_secs_f64());
+    }
     check.sort_by(f64::total_cmp);
     refr.sort_by(f64::total_cmp);
+    parallel.sort_by(f64::total_cmp);
     println!(
-        "{{\"check_ns\": {:.1}, \"refresh_ns\": {:.1}}}",
+        "{{\"check_ns\": {:.1}, \"refresh_ns\": {:.1}, \"threads\": {threads}, \"parallel_checks_per_s\": {:.0}}}",
         check[ROUNDS / 2],
-        refr[ROUNDS / 2]
+        refr[ROUNDS / 2],
+        parallel[ROUNDS / 2]
     );
 }
