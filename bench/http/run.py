@@ -15,6 +15,7 @@ import base64
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -51,7 +52,7 @@ class Process:
 
     def __init__(self, name, argv, logs, env=None, cwd=None, port=None):
         self.name = name
-        log = open(os.path.join(logs, name.replace(" ", "_").replace("/", "_") + ".log"), "wb")
+        log = open(os.path.join(logs, re.sub(r"[^A-Za-z0-9.-]+", "_", name) + ".log"), "wb")
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE if port is None else log, stderr=log,
                                      env={**os.environ, **(env or {})}, cwd=cwd, start_new_session=True)
         if port is None:
@@ -158,6 +159,10 @@ class Bench:
         ropc_env = {"ROPC_CONFIG": CONFIG}
         gunicorn = [py, "-m", "gunicorn", "-w", "1", "--threads", "4", "--chdir", HERE]
 
+        def uvicorn(port):
+            return [py, "-m", "uvicorn", "--app-dir", HERE, "--port", str(port), "--lifespan", "off",
+                    "--no-access-log", "--log-level", "warning"]
+
         with Process("ropc C", [a.c_auth_server, "--config", CONFIG, "--port", "0", "--per-ip", "64"], logs) as c:
             self.authorization_server("ropc C", c.port)
             rs_env = {"ROPC_CLIENT_SECRET": API[1]}
@@ -182,44 +187,34 @@ class Bench:
         with Process("ropc Node resource", [node, os.path.join(HERE, "ropc_node.js"), "--config", CONFIG], logs,
                      env=node_env) as p:
             self.resource("ropc Node", p.port, "resource")
-        port = free_port()
-        with Process("ropc WSGI", [*gunicorn, "-b", f"127.0.0.1:{port}", "ropc_app:wsgi_app"], logs, env=ropc_env,
-                     port=port) as p:
-            self.authorization_server("ropc WSGI (gunicorn)", p.port)
-            self.resource("ropc WSGI (gunicorn)", p.port, "resource")
-        port = free_port()
-        with Process("ropc ASGI", [py, "-m", "uvicorn", "--app-dir", HERE, "--port", str(port), "--lifespan", "off",
-                                   "--no-access-log", "--log-level", "warning", "ropc_app:asgi_app"], logs,
-                     env=ropc_env, port=port) as p:
-            self.authorization_server("ropc ASGI (uvicorn)", p.port)
-            self.resource("ropc ASGI (uvicorn)", p.port, "resource")
-        port = free_port()
-        with Process("Authlib", [*gunicorn, "-b", f"127.0.0.1:{port}", "authlib_app:app"], logs, env=authlib_env,
-                     port=port) as p:
-            self.authorization_server("Authlib (gunicorn)", p.port)
-            self.resource("Authlib (gunicorn)", p.port, "resource")
+        self.app("ropc WSGI (gunicorn)", lambda port: [*gunicorn, "-b", f"127.0.0.1:{port}", "ropc_app:wsgi_app"],
+                 ropc_env)
+        self.app("ropc ASGI (uvicorn)", lambda port: [*uvicorn(port), "ropc_app:asgi_app"], ropc_env)
+        self.app("Authlib (gunicorn)", lambda port: [*gunicorn, "-b", f"127.0.0.1:{port}", "authlib_app:app"],
+                 authlib_env)
         with Process("node-oauth2-server", [node, os.path.join(HERE, "peer_node.js")], logs, env=node_env) as p:
             self.authorization_server("node-oauth2-server (Express)", p.port, introspection=False)
             self.resource("node-oauth2-server (Express)", p.port, "resource")
-        self.ceilings(gunicorn, py, node, node_env)
-        return self.results
-
-    def ceilings(self, gunicorn, py, node, node_env):
-        """Each server's empty app: the most any app on it can answer here."""
-        logs = self.args.logs
-        port = free_port()
-        with Process("empty gunicorn", [*gunicorn, "-b", f"127.0.0.1:{port}", "empty_app:wsgi_app"], logs,
-                     port=port) as p:
-            self.empty(f"{EMPTY}gunicorn", p.port)
-        port = free_port()
-        with Process("empty uvicorn", [py, "-m", "uvicorn", "--app-dir", HERE, "--port", str(port), "--lifespan",
-                                       "off", "--no-access-log", "--log-level", "warning", "empty_app:asgi_app"],
-                     logs, port=port) as p:
-            self.empty(f"{EMPTY}uvicorn", p.port)
+        # Each server's empty app: the most any app on it can answer here.
+        self.app(f"{EMPTY}gunicorn", lambda port: [*gunicorn, "-b", f"127.0.0.1:{port}", "empty_app:wsgi_app"],
+                 {}, empty=True)
+        self.app(f"{EMPTY}uvicorn", lambda port: [*uvicorn(port), "empty_app:asgi_app"], {}, empty=True)
         with Process("empty node", [node, os.path.join(HERE, "empty.js")], logs, env=node_env) as p:
             self.empty(f"{EMPTY}node:http", p.port)
         with Process("empty express", [node, os.path.join(HERE, "empty.js"), "--express"], logs, env=node_env) as p:
             self.empty(f"{EMPTY}Express", p.port)
+        return self.results
+
+    def app(self, server, argv, env, empty=False):
+        """An app on a server that takes its port on the command line
+        (gunicorn, uvicorn): every figure, or the empty app's one."""
+        port = free_port()
+        with Process(server, argv(port), self.args.logs, env=env, port=port) as p:
+            if empty:
+                self.empty(server, p.port)
+            else:
+                self.authorization_server(server, p.port)
+                self.resource(server, p.port, "resource")
 
     def empty(self, server, port):
         self.best(server, "resource", port, lambda: ["resource", "/invoices/42", "none"])

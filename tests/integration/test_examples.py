@@ -36,6 +36,18 @@ def stop(proc):
     return err
 
 
+def example_auth_server(tmp_path):
+    """The Python example authorization server on the test configuration;
+    also that configuration's file and the resource servers' share of it."""
+    full = tmp_path / "ropc.json"
+    full.write_text(json.dumps(config({"type": "memory"})))
+    only = tmp_path / "rs.json"
+    only.write_text(json.dumps(resource_config(config({"type": "memory"}))))
+    auth, as_url = start([sys.executable, os.path.join(EXAMPLES, "python", "auth_server.py"), "--config", str(full),
+                          "--port", "0"])
+    return auth, as_url, full, only
+
+
 def raw(url, data):
     """Sends raw bytes; returns everything read until the server closes."""
     host, port = url.split("//")[1].split(":")
@@ -139,12 +151,7 @@ def test_the_example_resource_servers_need_no_hashes_and_warn_when_given_them(tm
                for name in ("ropc.json", "resource_server.json")}
     assert shipped["resource_server.json"] == resource_config(shipped["ropc.json"]), \
         "examples/config/resource_server.json has the realm, scopes and rules of ropc.json, nothing else"
-    full = tmp_path / "ropc.json"
-    full.write_text(json.dumps(config({"type": "memory"})))
-    only = tmp_path / "rs.json"
-    only.write_text(json.dumps(resource_config(config({"type": "memory"}))))
-    auth, as_url = start([sys.executable, os.path.join(EXAMPLES, "python", "auth_server.py"), "--config", str(full),
-                          "--port", "0"])
+    auth, as_url, full, only = example_auth_server(tmp_path)
     try:
         token = Client(as_url).login().json()["access_token"]
         for argv in RESOURCE_SERVERS:
@@ -193,12 +200,7 @@ def test_the_example_resource_servers_cache_introspection_only_when_asked(tmp_pa
     """Off by default: a revoked token is refused at once. With
     --cache-seconds, the documented trade: it is accepted until its cached
     answer expires, and an out-of-range value is refused at start."""
-    full = tmp_path / "ropc.json"
-    full.write_text(json.dumps(config({"type": "memory"})))
-    only = tmp_path / "rs.json"
-    only.write_text(json.dumps(resource_config(config({"type": "memory"}))))
-    auth, as_url = start([sys.executable, os.path.join(EXAMPLES, "python", "auth_server.py"), "--config", str(full),
-                          "--port", "0"])
+    auth, as_url, full, only = example_auth_server(tmp_path)
     client = Client(as_url)
     try:
         for argv in RESOURCE_SERVERS:
