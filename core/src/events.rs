@@ -159,6 +159,15 @@ pub trait EventSink: Send + Sync {
     fn wait_on_drop(&self) -> bool {
         true
     }
+
+    /// Whether this sink wants events of `kind`. One it does not want is
+    /// not queued (only logged, if `log` records it): a sink that would
+    /// drop most events (Python's, when nothing listens for INFO) then
+    /// costs its delivery thread nothing.
+    fn wants(&self, kind: EventKind) -> bool {
+        let _ = kind;
+        true
+    }
 }
 
 impl<F: Fn(&Event) + Send + Sync> EventSink for F {
@@ -210,6 +219,8 @@ pub fn set_request_context(remote_addr: Option<&str>, request_id: Option<&str>) 
 /// Where a server's events go.
 pub(crate) struct Events {
     queue: Option<SyncSender<Event>>,
+    /// The sink behind `queue`, asked what it wants.
+    sink: Option<Arc<dyn EventSink>>,
     thread: Option<std::thread::JoinHandle<()>>,
     pub(crate) dropped: Arc<AtomicU64>,
 }
@@ -241,6 +252,7 @@ impl Events {
     pub(crate) fn log_only() -> Events {
         Events {
             queue: None,
+            sink: None,
             thread: None,
             dropped: Arc::new(AtomicU64::new(0)),
         }
@@ -251,6 +263,7 @@ impl Events {
     pub(crate) fn to(sink: Arc<dyn EventSink>, capacity: usize) -> Events {
         let (tx, rx) = sync_channel::<Event>(capacity);
         let wait = sink.wait_on_drop();
+        let wants = Arc::clone(&sink);
         let spawned = std::thread::Builder::new()
             .name("ropc-events".into())
             .spawn(move || {
@@ -269,6 +282,7 @@ impl Events {
         };
         Events {
             queue: Some(tx),
+            sink: Some(wants),
             thread: wait.then_some(thread),
             dropped: Arc::new(AtomicU64::new(0)),
         }
@@ -285,14 +299,15 @@ impl Events {
             return;
         }
         let e = make();
-        match &self.queue {
-            None => log_event(&e),
-            Some(tx) => match tx.try_send(e) {
+        match (&self.queue, &self.sink) {
+            (Some(tx), Some(sink)) if sink.wants(e.kind) => match tx.try_send(e) {
                 Ok(()) => {}
                 Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
                     self.dropped.fetch_add(1, Ordering::Relaxed);
                 }
             },
+            // No sink, or one that does not want this kind: the log only.
+            _ => log_event(&e),
         }
     }
 }

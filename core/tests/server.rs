@@ -1480,6 +1480,54 @@ fn every_audit_event_reaches_the_sink_with_its_context_and_no_secret() {
     assert!(got[0].reason.is_some());
 }
 
+/// A sink that wants warnings only (as Python's does when its logger
+/// records no INFO).
+#[derive(Default)]
+struct WarningsOnly(Collected);
+
+impl events::EventSink for WarningsOnly {
+    fn event(&self, e: &events::Event) {
+        self.0.event(e)
+    }
+
+    fn wants(&self, kind: events::EventKind) -> bool {
+        kind.is_warning()
+    }
+}
+
+#[test]
+fn a_sink_gets_only_the_kinds_it_wants_and_the_rest_are_not_queued() {
+    let sink = Arc::new(WarningsOnly::default());
+    let server = Server::builder(config())
+        .events_with_queue(sink.clone(), 4)
+        .build()
+        .unwrap();
+    let app = ClientCredentials::new("app", "app-secret");
+    let mut first = server
+        .password_grant(&app, "alice", "alice-pw", None)
+        .unwrap();
+    let rt = first.refresh_token.take().unwrap();
+    // Ten refreshes: ten unwanted events, more than the queue holds.
+    let mut current = server.refresh_grant(&app, &rt, None).unwrap();
+    for _ in 0..9 {
+        let next = current.refresh_token.take().unwrap();
+        current = server.refresh_grant(&app, &next, None).unwrap();
+    }
+    // The first token again: reuse, a warning, after all the rest.
+    assert!(server.refresh_grant(&app, &rt, None).is_err());
+    let got = sink.0.at_least(1);
+    assert_eq!(
+        kinds(&got),
+        vec![(events::EventKind::RefreshReuse, None)],
+        "the queue is FIFO: an unwanted event queued would have come first"
+    );
+    assert_eq!(
+        sample(&server.metrics_text(), "ropc_events_dropped_total"),
+        0.0,
+        "unwanted events are not queued, so none was dropped"
+    );
+}
+
 /// A sink that blocks until told: the grants go on, the queue stays
 /// bounded, and what it could not hold is dropped and counted.
 struct Stuck {

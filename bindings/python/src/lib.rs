@@ -61,6 +61,11 @@ fn config_error(py: Python<'_>, e: &core::ConfigError) -> PyErr {
 /// event thread, which takes the GIL only there (never on a request's path).
 struct PyEvents {
     handler: Option<Py<PyAny>>,
+    /// Whether the `ropc.audit` logger recorded INFO and WARNING when the
+    /// server was made: without a handler, only those kinds are delivered
+    /// (each delivery takes the GIL from the threads serving requests).
+    logs_info: bool,
+    logs_warnings: bool,
 }
 
 impl core::events::EventSink for PyEvents {
@@ -81,6 +86,15 @@ impl core::events::EventSink for PyEvents {
     /// delivery needs: dropping must not wait for the queue.
     fn wait_on_drop(&self) -> bool {
         false
+    }
+
+    fn wants(&self, kind: core::events::EventKind) -> bool {
+        self.handler.is_some()
+            || if kind.is_warning() {
+                self.logs_warnings
+            } else {
+                self.logs_info
+            }
     }
 }
 
@@ -448,13 +462,15 @@ impl Server {
                 ));
             }
         }
-        let logged: bool = py
+        let (logs_info, logs_warnings): (bool, bool) = py
             .import("ropc._events")?
-            .call_method0("wanted")?
+            .call_method0("levels")?
             .extract()?;
-        if handler.is_some() || logged {
+        if handler.is_some() || logs_info || logs_warnings {
             builder = builder.events(Arc::new(PyEvents {
                 handler: handler.map(|h| h.clone().unbind()),
+                logs_info,
+                logs_warnings,
             }));
         }
         if let Some(a) = host_accounts.filter(|a| !a.is_none()) {

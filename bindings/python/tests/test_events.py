@@ -146,3 +146,38 @@ def test_every_kind_of_event_reaches_python(config, caplog):
             levels[r.getMessage().split('"kind":"')[1].split('"')[0]] = r.levelno
     assert levels["refresh_reuse"] == levels["account_locked"] == levels["store_error"] == logging.WARNING
     assert levels["token_issued"] == levels["login_failed"] == logging.INFO
+
+
+def test_without_a_handler_only_the_levels_the_logger_records_cross_into_python(config, monkeypatch):
+    """By default ``ropc.audit`` records WARNING: the INFO events of every
+    grant and refresh would each take the GIL for nothing, so they are not
+    delivered; a warning (reuse) still is."""
+    import ropc._events
+
+    delivered = []
+    real = ropc._events.deliver
+
+    def counting(handler, text, warning):
+        delivered.append((text, warning))
+        real(handler, text, warning)
+
+    monkeypatch.setattr(ropc._events, "deliver", counting)
+    assert logging.getLogger("ropc.audit").getEffectiveLevel() == logging.WARNING
+    server = ropc.Server(config)
+    first = server.password_grant("app", "app-secret", "alice", "alice-pw")
+    current = server.refresh_grant("app", "app-secret", first.refresh_token)
+    for _ in range(5):
+        current = server.refresh_grant("app", "app-secret", current.refresh_token)
+    with pytest.raises(ropc.InvalidGrant):
+        server.refresh_grant("app", "app-secret", first.refresh_token)
+    got = wait_for(delivered, 1)
+    assert [w for _, w in got] == [True] and '"kind":"refresh_reuse"' in got[0][0], \
+        "one queue, in order: an INFO event delivered would have come first"
+    logging.getLogger("ropc.audit").setLevel(logging.INFO)
+    try:
+        delivered.clear()
+        server = ropc.Server(config)  # made while the logger records INFO
+        server.password_grant("app", "app-secret", "alice", "alice-pw")
+        assert '"kind":"token_issued"' in wait_for(delivered, 1)[0][0]
+    finally:
+        logging.getLogger("ropc.audit").setLevel(logging.NOTSET)

@@ -10,9 +10,13 @@ from typing import Any, Callable, Optional
 
 log = logging.getLogger("ropc.audit")
 
-def wanted() -> bool:
-    """Whether the logger would record any event (then the core makes them)."""
-    return log.isEnabledFor(logging.WARNING)
+def levels() -> tuple[bool, bool]:
+    """Whether the logger records INFO, and WARNING, now. Read when a server
+    is made: without an ``events`` handler, a server delivers only the kinds
+    its logger then recorded (by default WARNING: reuse, locks, store
+    errors), so that the INFO events of every grant and check do not take
+    the GIL from the threads serving requests."""
+    return log.isEnabledFor(logging.INFO), log.isEnabledFor(logging.WARNING)
 
 
 def deliver(handler: Optional[Callable[[dict[str, Any]], Any]], text: str, warning: bool) -> None:
