@@ -471,13 +471,17 @@ int main(int argc, char **argv) {
     sigaddset(&stop, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &stop, NULL); /* the daemon's threads inherit the mask */
 
-    /* 16 threads: argon2 runs on libropc's own pool (one thread per core,
-     * buffers reused), so a thread waiting for a password check costs only
-     * its stack, and cheap requests (introspection, refresh) find a free
-     * thread while up to 15 password grants wait. */
-    struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, &handle, NULL,
-                                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
-                                            (unsigned)16, MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
+    /* A thread per connection: a handler blocks while libropc checks a
+     * password (argon2 runs on libropc's own pool, one thread per core), and
+     * libmicrohttpd's thread pool pins each connection to one thread, so two
+     * connections sharing a thread would wait on each other's argon2 (and a
+     * cheap introspection behind a password grant). Threads are bounded by
+     * the connection limit; a waiting one costs only its stack. */
+    struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+                                                MHD_USE_POLL,
+                                            0, NULL, NULL, &handle, NULL, MHD_OPTION_SOCK_ADDR,
+                                            (struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED, request_completed,
+                                            NULL,
                                             MHD_OPTION_CONNECTION_TIMEOUT, idle_timeout,
                                             MHD_OPTION_CONNECTION_LIMIT, max_connections,
                                             MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip, MHD_OPTION_END);
