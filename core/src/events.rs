@@ -218,9 +218,8 @@ pub fn set_request_context(remote_addr: Option<&str>, request_id: Option<&str>) 
 
 /// Where a server's events go.
 pub(crate) struct Events {
-    queue: Option<SyncSender<Event>>,
-    /// The sink behind `queue`, asked what it wants.
-    sink: Option<Arc<dyn EventSink>>,
+    /// The delivery thread's queue, and its sink (asked what it wants).
+    queue: Option<(SyncSender<Event>, Arc<dyn EventSink>)>,
     thread: Option<std::thread::JoinHandle<()>>,
     pub(crate) dropped: Arc<AtomicU64>,
 }
@@ -252,7 +251,6 @@ impl Events {
     pub(crate) fn log_only() -> Events {
         Events {
             queue: None,
-            sink: None,
             thread: None,
             dropped: Arc::new(AtomicU64::new(0)),
         }
@@ -263,7 +261,7 @@ impl Events {
     pub(crate) fn to(sink: Arc<dyn EventSink>, capacity: usize) -> Events {
         let (tx, rx) = sync_channel::<Event>(capacity);
         let wait = sink.wait_on_drop();
-        let wants = Arc::clone(&sink);
+        let asked = Arc::clone(&sink);
         let spawned = std::thread::Builder::new()
             .name("ropc-events".into())
             .spawn(move || {
@@ -281,8 +279,7 @@ impl Events {
             return Events::log_only();
         };
         Events {
-            queue: Some(tx),
-            sink: Some(wants),
+            queue: Some((tx, asked)),
             thread: wait.then_some(thread),
             dropped: Arc::new(AtomicU64::new(0)),
         }
@@ -299,8 +296,8 @@ impl Events {
             return;
         }
         let e = make();
-        match (&self.queue, &self.sink) {
-            (Some(tx), Some(sink)) if sink.wants(e.kind) => match tx.try_send(e) {
+        match &self.queue {
+            Some((tx, sink)) if sink.wants(e.kind) => match tx.try_send(e) {
                 Ok(()) => {}
                 Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
                     self.dropped.fetch_add(1, Ordering::Relaxed);

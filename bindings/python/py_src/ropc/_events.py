@@ -22,9 +22,9 @@ def levels() -> tuple[bool, bool]:
 def deliver(handler: Optional[Callable[[dict[str, Any]], Any]], text: str, warning: bool) -> None:
     """One event: logged, then handed to ``handler`` as a dict; a handler
     that raises is logged and the next event comes anyway."""
-    event = json.loads(text)
     log.log(logging.WARNING if warning else logging.INFO, "%s", text)
     if handler is not None:
+        event = json.loads(text)  # only a handler needs the dict
         try:
             handler(event)
         except Exception:

@@ -105,6 +105,14 @@ def resource_of(asgi_scope: Scope, realm: str = "ropc") -> str:
     return resource_name(str(asgi_scope.get("method", "GET")), request_target(asgi_scope), realm)
 
 
+def checks_may_block(checker: Checker) -> bool:
+    """Whether ``checker``'s checks may block (introspection over the network,
+    a database, host callbacks) and belong on a worker thread; a ``Server``
+    on the memory store answers in microseconds, in place. A checker that
+    does not say is taken to block."""
+    return bool(getattr(checker, "calls_may_block", True))
+
+
 def protect(app: ASGIApp, checker: Checker, resource: Optional[str] = None, scope: Optional[str] = None) -> ASGIApp:
     """Wraps an ASGI app like ``ropc.wsgi.protect``; the principal goes in
     ``scope["ropc.principal"]``."""
@@ -116,8 +124,7 @@ def protect(app: ASGIApp, checker: Checker, resource: Optional[str] = None, scop
         try:
             name = resource or resource_of(asgi_scope, _realm(checker))
             authorization = _header(asgi_scope, b"authorization")
-            if getattr(checker, "calls_may_block", True):
-                # Introspection over the network, a database, host callbacks.
+            if checks_may_block(checker):
                 asgi_scope["ropc.principal"] = await asyncio.get_running_loop().run_in_executor(
                     None, checker.check_request, authorization, name, scope)
             else:

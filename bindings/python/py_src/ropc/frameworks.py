@@ -7,6 +7,7 @@ from typing import Any, Callable, Optional, TypeVar
 
 from ._errors import OAuthError
 from .remote import IntrospectionUnavailable
+from .asgi import checks_may_block
 from .asgi import resource_of as asgi_resource_of
 from .wsgi import Checker, _realm
 from .wsgi import resource_of as wsgi_resource_of
@@ -67,7 +68,7 @@ def fastapi_require(checker: Checker, resource: Optional[str] = None, scope: Opt
         try:
             name = resource or asgi_resource_of(request.scope, _realm(checker))
             authorization = ", ".join(request.headers.getlist("authorization")) or None
-            if getattr(checker, "calls_may_block", True):
+            if checks_may_block(checker):
                 return await run_in_threadpool(checker.check_request, authorization, name, scope)
             return checker.check_request(authorization, name, scope)  # the memory store: microseconds
         except OAuthError as err:
