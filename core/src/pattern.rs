@@ -3,6 +3,8 @@
 //! name as literal text, in scopes' resources and in access rules alike.
 
 use crate::scope::MAX_RESOURCE_BYTES;
+use memchr::memmem::Finder;
+use std::borrow::Cow;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Part {
@@ -12,15 +14,24 @@ enum Part {
 
 /// A resource pattern: literal text, `*` for any run of characters, and
 /// `{username}` for the resource owner's name.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Pattern {
     source: Box<str>,
     /// The text between stars; `pieces.len() - 1` stars.
     pieces: Vec<Vec<Part>>,
-    /// The same pieces as plain text when there is no `{username}`: the
-    /// common case, matched without building any string.
-    literal: Option<Vec<Box<str>>>,
+    /// The same pieces as searchers built once, when there is no
+    /// `{username}`: the common case, matched without building anything.
+    literal: Option<Vec<Finder<'static>>>,
 }
+
+impl PartialEq for Pattern {
+    /// The rest is derived from the source.
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source
+    }
+}
+
+impl Eq for Pattern {}
 
 impl std::fmt::Debug for Pattern {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -78,8 +89,8 @@ impl Pattern {
         let literal = pieces
             .iter()
             .map(|parts: &Vec<Part>| match parts.as_slice() {
-                [] => Some("".into()),
-                [Part::Lit(s)] => Some(s.clone()),
+                [] => Some(Finder::new(b"").into_owned()),
+                [Part::Lit(s)] => Some(Finder::new(s.as_bytes()).into_owned()),
                 _ => None,
             })
             .collect();
@@ -90,7 +101,7 @@ impl Pattern {
         })
     }
 
-    fn piece<'a>(parts: &'a [Part], username: &'a str) -> std::borrow::Cow<'a, str> {
+    fn piece<'a>(parts: &'a [Part], username: &'a str) -> Cow<'a, str> {
         match parts {
             [] => "".into(),
             [Part::Lit(s)] => (&**s).into(),
@@ -109,44 +120,62 @@ impl Pattern {
     /// Whether `resource` matches, with `{username}` standing for `username`.
     pub fn matches(&self, resource: &str, username: &str) -> bool {
         match &self.literal {
-            Some(pieces) => glob(
-                pieces.iter().map(|p| std::borrow::Cow::Borrowed(&**p)),
-                pieces.len(),
-                resource,
-            ),
+            Some(finders) => glob(finders.iter(), finders.len(), resource.as_bytes()),
             None => glob(
                 self.pieces.iter().map(|p| Self::piece(p, username)),
                 self.pieces.len(),
-                resource,
+                resource.as_bytes(),
             ),
         }
     }
 }
 
-/// `*`-only glob over the pieces between stars. Taking each middle piece at
-/// its leftmost place is never worse than any other choice.
-fn glob<'a>(
-    mut pieces: impl Iterator<Item = std::borrow::Cow<'a, str>>,
-    n: usize,
-    resource: &str,
-) -> bool {
-    let (r, first) = (resource.as_bytes(), pieces.next().unwrap_or_default());
-    let first = first.as_bytes();
+/// A piece of text between stars, as the matcher needs it.
+trait Piece {
+    fn text(&self) -> &[u8];
+    /// Where the piece first occurs in `haystack`.
+    fn find_in(&self, haystack: &[u8]) -> Option<usize>;
+}
+
+impl Piece for &Finder<'static> {
+    fn text(&self) -> &[u8] {
+        self.needle()
+    }
+
+    fn find_in(&self, haystack: &[u8]) -> Option<usize> {
+        self.find(haystack)
+    }
+}
+
+impl Piece for Cow<'_, str> {
+    fn text(&self) -> &[u8] {
+        self.as_bytes()
+    }
+
+    fn find_in(&self, haystack: &[u8]) -> Option<usize> {
+        memchr::memmem::find(haystack, self.as_bytes())
+    }
+}
+
+/// `*`-only glob over the `n` pieces between stars. Taking each middle
+/// piece at its leftmost place is never worse than any other choice.
+fn glob<P: Piece>(mut pieces: impl Iterator<Item = P>, n: usize, resource: &[u8]) -> bool {
+    let Some(first) = pieces.next() else {
+        return resource.is_empty();
+    };
     if n == 1 {
-        return r == first;
+        return resource == first.text();
     }
-    if r.len() < first.len() || &r[..first.len()] != first {
+    let Some(mut rest) = resource.strip_prefix(first.text()) else {
         return false;
-    }
-    let mut rest = &resource[first.len()..];
+    };
     for (i, piece) in pieces.enumerate() {
         if i + 2 == n {
             // The last piece must end the resource.
-            return rest.len() >= piece.len()
-                && rest.as_bytes()[rest.len() - piece.len()..] == *piece.as_bytes();
+            return rest.ends_with(piece.text());
         }
-        match rest.find(&*piece) {
-            Some(at) => rest = &rest[at + piece.len()..],
+        match piece.find_in(rest) {
+            Some(at) => rest = &rest[at + piece.text().len()..],
             None => return false,
         }
     }
@@ -177,5 +206,39 @@ mod tests {
         assert!(p.matches("exact", "") && !p.matches("exactly", ""));
         assert_eq!(Pattern::parse(""), Err(PatternError::Empty));
         assert_eq!(Pattern::parse("GET /a\nb"), Err(PatternError::Malformed));
+    }
+
+    /// The plain definition of a `*` glob, by recursion.
+    fn reference(pattern: &[u8], text: &[u8]) -> bool {
+        match pattern.split_first() {
+            None => text.is_empty(),
+            Some((b'*', rest)) => (0..=text.len()).any(|k| reference(rest, &text[k..])),
+            Some((c, rest)) => text.first() == Some(c) && reference(rest, &text[1..]),
+        }
+    }
+
+    #[test]
+    fn both_matchers_agree_with_the_definition() {
+        let patterns = [
+            "*", "a*", "*a", "a*b", "*a*", "a**b", "ab*ab", "*ab*ab*", "a*b*a", "abc",
+        ];
+        let texts = [
+            "", "a", "b", "ab", "aab", "abab", "ababab", "abcab", "ba", "abc", "acb", "aXbYa",
+        ];
+        for p in patterns {
+            let literal = Pattern::parse(p).unwrap();
+            // The same text with `{username}` for its "b": the other matcher.
+            let templated = Pattern::parse(&p.replace('b', "{username}")).unwrap();
+            assert!(literal.literal.is_some() && (templated.literal.is_none() || !p.contains('b')));
+            for t in texts {
+                let want = reference(p.as_bytes(), t.as_bytes());
+                assert_eq!(literal.matches(t, "zz"), want, "{p:?} on {t:?}");
+                assert_eq!(
+                    templated.matches(t, "b"),
+                    want,
+                    "{p:?} (templated) on {t:?}"
+                );
+            }
+        }
     }
 }

@@ -9,6 +9,11 @@ use crate::password::HashParams;
 use crate::pattern::Pattern;
 use crate::scope::{is_scope_token, ScopeSet};
 use std::collections::{HashMap, HashSet};
+
+/// The hasher of the configured names (clients, scopes, rule members): fast,
+/// seeded at random. Only the operator's configuration inserts into these
+/// maps, so a caller's chosen names cannot pile up in one bucket.
+pub(crate) type NameHasher = foldhash::fast::RandomState;
 use std::sync::Arc;
 
 /// Longest client id or username accepted.
@@ -49,16 +54,16 @@ pub const MAX_REFRESH_GRACE_SECONDS: u64 = 300;
 pub(crate) struct Rule {
     resources: Vec<Pattern>,
     any_user: bool,
-    users: HashSet<Box<str>>,
-    groups: HashSet<Box<str>>,
+    users: HashSet<Box<str>, NameHasher>,
+    groups: HashSet<Box<str>, NameHasher>,
 }
 
 /// Scopes, clients, rules and settings, validated.
 pub(crate) struct Registry {
     pub(crate) config: Config,
     pub(crate) scopes: Vec<Scope>,
-    scope_index: HashMap<Box<str>, usize>,
-    pub(crate) clients: HashMap<Box<str>, Client>,
+    scope_index: HashMap<Box<str>, usize, NameHasher>,
+    pub(crate) clients: HashMap<Box<str>, Client, NameHasher>,
     rules: Vec<Rule>,
     pub(crate) hash_params: HashParams,
     /// Verified against when a client id is unknown: of the costliest kind
@@ -147,7 +152,7 @@ impl Registry {
         }
 
         let mut scopes = Vec::new();
-        let mut scope_index = HashMap::new();
+        let mut scope_index = HashMap::default();
         for (i, s) in config.scopes.iter().enumerate() {
             let path = format!("scopes[{i}]");
             if !is_scope_token(&s.name) {
@@ -172,7 +177,7 @@ impl Registry {
             config: config.clone(),
             scopes,
             scope_index,
-            clients: HashMap::new(),
+            clients: HashMap::default(),
             rules: Vec::new(),
             hash_params,
             dummy_secret: SecretHash::Sha256([0; 32]),

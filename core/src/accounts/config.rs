@@ -6,7 +6,7 @@ use super::{Accounts, HostError, Owner, Verification};
 use crate::config::Config;
 use crate::error::ConfigError;
 use crate::password::{hash_password, reserve, HashParams, PasswordHashed, Passwords, Permit};
-use crate::registry::check_name;
+use crate::registry::{check_name, NameHasher};
 use parking_lot::RwLock;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -110,7 +110,7 @@ pub(crate) fn check_rule_names(
 /// them; they also implement [`Accounts`], so that a host can wrap or test
 /// against them.
 pub struct ConfigAccounts {
-    users: RwLock<HashMap<Arc<str>, Entry>>,
+    users: RwLock<HashMap<Arc<str>, Entry, NameHasher>>,
     passwords: RwLock<Arc<Passwords>>,
 }
 
@@ -261,7 +261,7 @@ impl ConfigAccounts {
     /// configuration did not change keeps its run-time hash and state.
     pub(crate) fn replace(&self, users: Vec<(User, String)>, params: HashParams) {
         let mut map = self.users.write();
-        let mut next: HashMap<Arc<str>, Entry> = users.into_iter().map(entry).collect();
+        let mut next: HashMap<Arc<str>, Entry, NameHasher> = users.into_iter().map(entry).collect();
         for (name, e) in next.iter_mut() {
             if let Some(old) = map.get(name) {
                 if old.configured_hash == e.configured_hash {
