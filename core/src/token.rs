@@ -30,7 +30,19 @@ pub(crate) fn encode(bytes: &[u8]) -> String {
 pub(crate) fn mint() -> (String, TokenHash) {
     let mut raw = zeroize::Zeroizing::new([0u8; 32]);
     fill_random(&mut *raw);
-    let token = encode(&*raw);
+    token_of(&*raw)
+}
+
+/// Two fresh tokens from one read of the OS generator (a rotation needs
+/// two; the read, a system call, is a measurable share of a refresh).
+pub(crate) fn mint_two() -> [(String, TokenHash); 2] {
+    let mut raw = zeroize::Zeroizing::new([0u8; 64]);
+    fill_random(&mut *raw);
+    [token_of(&raw[..32]), token_of(&raw[32..])]
+}
+
+fn token_of(raw: &[u8]) -> (String, TokenHash) {
+    let token = encode(raw);
     let hash = TokenHash::of(&token);
     (token, hash)
 }
@@ -129,6 +141,13 @@ mod tests {
         assert_eq!(URL_SAFE_NO_PAD.decode(&a).unwrap().len(), 32);
         assert_eq!(TokenHash::of(&a), ha);
         assert!(!format!("{ha:?}").contains(&a));
+        let [(c, hc), (d, hd)] = mint_two();
+        for (t, h) in [(&c, hc), (&d, hd)] {
+            assert!(looks_like_token(t));
+            assert_eq!(URL_SAFE_NO_PAD.decode(t).unwrap().len(), 32);
+            assert_eq!(TokenHash::of(t), h);
+        }
+        assert!(c != d && c != a && d != b);
     }
 
     #[test]

@@ -216,8 +216,7 @@ impl Server {
         }
         let hash = TokenHash::of(refresh_token);
         let now = self.clock.now();
-        let (new_refresh, new_refresh_hash) = mint();
-        let (new_access, new_access_hash) = mint();
+        let [(new_refresh, new_refresh_hash), (new_access, new_access_hash)] = mint_two();
         let mut next = Successors {
             refresh: new_refresh_hash,
             access: new_access_hash,

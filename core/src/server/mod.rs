@@ -15,7 +15,7 @@ use crate::store::{
     GrantId, RefreshState, Rotation, Store, StoreError, StoreStats, Successors, TokenKind,
     TokenRecord, Verdict,
 };
-use crate::token::{looks_like_token, mint, TokenHash};
+use crate::token::{looks_like_token, mint, mint_two, TokenHash};
 use arc_swap::ArcSwap;
 use parking_lot::Mutex;
 use serde::Serialize;
