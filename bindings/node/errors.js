@@ -36,7 +36,7 @@ class OAuthError extends Error {
     this.description = info.description
     /** @type {string | null} the scope an `insufficient_scope` refusal needed */
     this.scope = info.scope ?? null
-    const resp = toResponse(info.response)
+    const resp = info.response
     /** @type {number} */
     this.status = resp.status
     /** @type {Array<[string, string]>} the response's headers, in order */
@@ -106,11 +106,27 @@ class IntrospectionUnavailable extends Error {
   }
 }
 
-/** @param {any} r @returns {HttpResponse} */
-function toResponse(r) {
+/**
+ * A response packed by the native side (`response` in src/lib.rs): the
+ * status, the number of headers, each header's name and value, each of
+ * these ending in a NUL, then the body.
+ * @param {string} packed @returns {HttpResponse}
+ */
+function toResponse(packed) {
+  let end = packed.indexOf('\0')
+  const status = Number(packed.slice(0, end))
+  let start = end + 1
+  end = packed.indexOf('\0', start)
+  const count = Number(packed.slice(start, end))
   /** @type {Array<[string, string]>} */
-  const headers = r.headers.map((/** @type {{name: string, value: string}} */ h) => [h.name, h.value])
-  return { status: r.status, headers, body: r.body }
+  const headers = []
+  for (let i = 0; i < count; i++) {
+    start = end + 1
+    const nameEnd = packed.indexOf('\0', start)
+    end = packed.indexOf('\0', nameEnd + 1)
+    headers.push([packed.slice(start, nameEnd), packed.slice(nameEnd + 1, end)])
+  }
+  return { status, headers, body: Buffer.from(packed.slice(end + 1), 'utf8') }
 }
 
 /** What starts the message of an error the native side throws for a failure (see src/lib.rs). */
@@ -130,7 +146,7 @@ function typed(e, given) {
   if (thrown.ropc === 'oauth') {
     const { status, headers, body } = thrown.response
     const pairs = /** @type {Array<[string, string]>} */ (headers)
-    const response = { status, headers: pairs.map(([name, value]) => ({ name, value })), body: Buffer.from(body, 'utf8') }
+    const response = { status, headers: pairs, body: Buffer.from(body, 'utf8') }
     return new OAuthError({ ...thrown, response })
   }
   if (thrown.ropc === 'argument') return new AccountError(thrown.message)

@@ -18,21 +18,6 @@ use std::sync::Arc;
 
 pub mod callbacks;
 
-/// One header.
-#[napi(object)]
-pub struct Header {
-    pub name: String,
-    pub value: String,
-}
-
-/// An HTTP response to send as it is.
-#[napi(object)]
-pub struct NativeResponse {
-    pub status: u32,
-    pub headers: Vec<Header>,
-    pub body: Buffer,
-}
-
 /// A token response.
 #[napi(object)]
 pub struct NativeTokens {
@@ -55,10 +40,10 @@ pub struct NativePrincipal {
 
 /// What a call returns to JS: one value, of the kind the call makes.
 pub enum Value {
-    Response(NativeResponse),
     Tokens(NativeTokens),
     Principal(NativePrincipal),
-    /// Introspection JSON, a bearer token, a PHC hash, a count.
+    /// A packed HTTP response (see `response`), introspection JSON, a
+    /// bearer token, a PHC hash, a count.
     Text(Secret),
     Unit,
 }
@@ -81,7 +66,6 @@ impl ToNapiValue for Value {
         // SAFETY: the caller's contract, passed on unchanged.
         unsafe {
             match value {
-                Value::Response(r) => NativeResponse::to_napi_value(env, r),
                 Value::Tokens(t) => NativeTokens::to_napi_value(env, t),
                 Value::Principal(p) => NativePrincipal::to_napi_value(env, p),
                 Value::Text(t) => Secret::to_napi_value(env, t),
@@ -180,25 +164,34 @@ pub enum AccountFailure {
     Refused(Refused),
 }
 
-fn response(mut r: core::HttpResponse) -> NativeResponse {
-    NativeResponse {
-        status: u32::from(r.status),
-        headers: std::mem::take(&mut r.headers)
-            .into_iter()
-            .map(|(n, v)| Header {
-                name: n.to_string(),
-                value: v,
-            })
-            .collect(),
-        // Handed to JS as the Buffer's memory, not copied: V8 owns it now.
-        body: std::mem::take(&mut r.body).into_bytes().into(),
+/// An HTTP response for JS as one string, unpacked by `toResponse` in
+/// errors.js: the status, the number of headers, each header's name and
+/// value, every one of these followed by a NUL, then the body. One string
+/// crosses N-API where an object of headers and a Buffer cost several
+/// times the endpoint's own work. No header holds a NUL (the core writes
+/// them, in printable ASCII), and the body is all that follows. The body may
+/// hold tokens: this copy is zeroed once V8 has its own.
+fn response(r: core::HttpResponse) -> Secret {
+    let head: usize = r.headers.iter().map(|(n, v)| n.len() + v.len() + 2).sum();
+    let mut s = String::with_capacity(8 + head + r.body.len());
+    s.push_str(&r.status.to_string());
+    s.push('\0');
+    s.push_str(&r.headers.len().to_string());
+    s.push('\0');
+    for (name, value) in &r.headers {
+        s.push_str(name);
+        s.push('\0');
+        s.push_str(value);
+        s.push('\0');
     }
+    s.push_str(&r.body);
+    Secret(s)
 }
 
 /// A job's result as the value to return, or the failure to throw.
 fn split(done: Done) -> std::result::Result<Value, Failure> {
     Ok(match done {
-        Done::Response(r) => Value::Response(response(r)),
+        Done::Response(r) => Value::Text(response(r)),
         Done::Tokens(Ok(mut t)) => Value::Tokens(NativeTokens {
             access_token: Secret(std::mem::take(&mut t.access_token)),
             token_type: t.token_type.to_string(),
@@ -725,7 +718,7 @@ impl NativeServer {
     /// The token-endpoint response for an error (RFC 6749 §5.2), for a
     /// caller answering by itself: `code` is an RFC code (`server_error`, ...).
     #[napi(catch_unwind)]
-    pub fn error_response(&self, code: String, description: String) -> Result<NativeResponse> {
+    pub fn error_response(&self, code: String, description: String) -> Result<Secret> {
         let code = core::ErrorCode::parse(&code).ok_or_else(|| {
             Error::new(
                 Status::InvalidArg,

@@ -95,8 +95,13 @@ export class IntrospectionUnavailable extends Error {
     constructor(message: string);
     code: string;
 }
-/** @param {any} r @returns {HttpResponse} */
-export function toResponse(r: any): HttpResponse;
+/**
+ * A response packed by the native side (`response` in src/lib.rs): the
+ * status, the number of headers, each header's name and value, each of
+ * these ending in a NUL, then the body.
+ * @param {string} packed @returns {HttpResponse}
+ */
+export function toResponse(packed: string): HttpResponse;
 /**
  * A synchronous native call, its failure typed.
  * @template T @param {() => T} f @param {unknown} [given] @returns {T}
