@@ -237,13 +237,17 @@ impl Drop for Events {
     }
 }
 
-fn log_event(e: &Event) {
-    let level = if e.kind.is_warning() {
+/// The level an event of `kind` is logged at.
+fn level_of(kind: EventKind) -> log::Level {
+    if kind.is_warning() {
         log::Level::Warn
     } else {
         log::Level::Info
-    };
-    log::log!(target: "ropc::audit", level, "{}", e.to_json());
+    }
+}
+
+fn log_event(e: &Event) {
+    log::log!(target: "ropc::audit", level_of(e.kind), "{}", e.to_json());
 }
 
 impl Events {
@@ -285,19 +289,28 @@ impl Events {
         }
     }
 
-    /// Whether anything would receive an event (so that it is worth making).
-    pub(crate) fn wanted(&self) -> bool {
-        self.queue.is_some() || log::log_enabled!(target: "ropc::audit", log::Level::Warn)
+    /// Whether an event of `kind` would reach anything: the sink, if it
+    /// wants the kind, or the log at the kind's level. What no one wants is
+    /// never made (nor any store read done only for it).
+    pub(crate) fn wants(&self, kind: EventKind) -> bool {
+        self.to_sink(kind) || log::log_enabled!(target: "ropc::audit", level_of(kind))
     }
 
-    /// Sends an event, made only if wanted; never waits.
-    pub(crate) fn emit(&self, make: impl FnOnce() -> Event) {
-        if !self.wanted() {
+    fn to_sink(&self, kind: EventKind) -> bool {
+        matches!(&self.queue, Some((_, sink)) if sink.wants(kind))
+    }
+
+    /// Sends an event of `kind`, made by `make` (given the kind) only if
+    /// something wants it; never waits.
+    pub(crate) fn emit(&self, kind: EventKind, make: impl FnOnce(EventKind) -> Event) {
+        let to_sink = self.to_sink(kind);
+        if !to_sink && !log::log_enabled!(target: "ropc::audit", level_of(kind)) {
             return;
         }
-        let e = make();
+        let e = make(kind);
+        debug_assert_eq!(e.kind, kind);
         match &self.queue {
-            Some((tx, sink)) if sink.wants(e.kind) => match tx.try_send(e) {
+            Some((tx, _)) if to_sink => match tx.try_send(e) {
                 Ok(()) => {}
                 Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
                     self.dropped.fetch_add(1, Ordering::Relaxed);
@@ -306,5 +319,45 @@ impl Events {
             // No sink, or one that does not want this kind: the log only.
             _ => log_event(&e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// Wants warnings only, and keeps what it gets.
+    #[derive(Default)]
+    struct Warnings(Mutex<Vec<EventKind>>);
+
+    impl EventSink for Warnings {
+        fn event(&self, e: &Event) {
+            self.0.lock().unwrap().push(e.kind);
+        }
+
+        fn wants(&self, kind: EventKind) -> bool {
+            kind.is_warning()
+        }
+    }
+
+    #[test]
+    fn an_event_no_one_wants_is_never_made() {
+        // No logger is installed in this test binary: the log wants nothing.
+        assert!(!log::log_enabled!(target: "ropc::audit", log::Level::Warn));
+        let sink = Arc::new(Warnings::default());
+        let events = Events::to(sink.clone(), 8);
+        assert!(!events.wants(EventKind::TokenIssued));
+        assert!(events.wants(EventKind::RefreshReuse));
+        events.emit(EventKind::TokenIssued, |_| {
+            panic!("an unwanted event was made")
+        });
+        events.emit(EventKind::RefreshReuse, |k| Event::new(k, 1));
+        drop(events); // delivers what is queued, then joins
+        assert_eq!(*sink.0.lock().unwrap(), vec![EventKind::RefreshReuse]);
+
+        let none = Events::log_only();
+        assert!(!none.wants(EventKind::StoreError));
+        none.emit(EventKind::StoreError, |_| panic!("made for no one"));
     }
 }

@@ -289,9 +289,8 @@ impl MeteredStore {
         }
         if let Err(e) = &out {
             self.metrics.store_errors.fetch_add(1, Ordering::Relaxed);
-            self.events.emit(|| {
-                crate::events::Event::new(crate::events::EventKind::StoreError, self.clock.now())
-                    .reason(e.message())
+            self.events.emit(crate::events::EventKind::StoreError, |k| {
+                crate::events::Event::new(k, self.clock.now()).reason(e.message())
             });
         }
         out

@@ -34,17 +34,14 @@ impl Server {
     }
 
     fn user_tokens_ended(&self, username: &str, why: Option<&str>) {
-        self.events.emit(|| {
-            let e = crate::events::Event::new(
-                crate::events::EventKind::UserTokensRevoked,
-                self.clock.now(),
-            )
-            .user(username);
-            match why {
-                Some(why) => e.reason(why),
-                None => e,
-            }
-        });
+        self.events
+            .emit(crate::events::EventKind::UserTokensRevoked, |k| {
+                let e = crate::events::Event::new(k, self.clock.now()).user(username);
+                match why {
+                    Some(why) => e.reason(why),
+                    None => e,
+                }
+            });
     }
 
     /// Enables or disables a configured user; disabling ends every token

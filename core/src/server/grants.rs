@@ -83,8 +83,8 @@ impl Server {
                 }
                 log::warn!(target: "ropc::throttle", "sign-in refused: the account {username:?} is locked");
                 self.metrics.lockout();
-                self.events.emit(|| {
-                    Event::new(EventKind::LoginFailed, now)
+                self.events.emit(EventKind::LoginFailed, |k| {
+                    Event::new(k, now)
                         .client(&client.id)
                         .user(username)
                         .reason("locked")
@@ -127,7 +127,7 @@ impl Server {
         let ok = *verified.as_ref().unwrap_or(&false);
         // Whether this sign-in ends a lock (read only when events are wanted).
         let was_locked = ok
-            && self.events.wanted()
+            && self.events.wants(EventKind::AccountUnlocked)
             && self
                 .store
                 .failures(username)?
@@ -144,13 +144,13 @@ impl Server {
                     OAuthError::invalid_grant(BAD_CREDENTIALS)
                 }
             };
-            self.events.emit(|| {
-                Event::new(EventKind::LoginFailed, now)
+            self.events.emit(EventKind::LoginFailed, |k| {
+                Event::new(k, now)
                     .client(&client.id)
                     .user(username)
                     .reason(refused)
             });
-            if self.events.wanted() {
+            if self.events.wants(EventKind::AccountLocked) {
                 let locked_now = self
                     .store
                     .failures(username)
@@ -158,10 +158,8 @@ impl Server {
                     .flatten()
                     .is_some_and(|f| f.count == reg.config.throttle.max_failures);
                 if locked_now {
-                    self.events.emit(|| {
-                        Event::new(EventKind::AccountLocked, now)
-                            .client(&client.id)
-                            .user(username)
+                    self.events.emit(EventKind::AccountLocked, |k| {
+                        Event::new(k, now).client(&client.id).user(username)
                     });
                 }
             }
@@ -169,17 +167,13 @@ impl Server {
         }
         pace();
         if was_locked {
-            self.events.emit(|| {
-                Event::new(EventKind::AccountUnlocked, now)
-                    .client(&client.id)
-                    .user(username)
+            self.events.emit(EventKind::AccountUnlocked, |k| {
+                Event::new(k, now).client(&client.id).user(username)
             });
         }
         if let Some(phc) = rehashed {
-            self.events.emit(|| {
-                Event::new(EventKind::PasswordRehashed, now)
-                    .user(username)
-                    .hash(phc)
+            self.events.emit(EventKind::PasswordRehashed, |k| {
+                Event::new(k, now).user(username).hash(phc)
             });
         }
         // A credential the host reports as changed ends the older tokens;
@@ -260,19 +254,21 @@ impl Server {
         let rotation = self.store.rotate(&hash, &client.id, now, &next)?;
         self.metrics.rotation(&rotation);
         match &rotation {
-            Rotation::Rotated(old) | Rotation::Retried(old) => self.events.emit(|| {
+            Rotation::Rotated(old) | Rotation::Retried(old) => {
                 let kind = if matches!(rotation, Rotation::Retried(_)) {
                     EventKind::RefreshRetried
                 } else {
                     EventKind::TokenRefreshed
                 };
-                Event::new(kind, now)
-                    .client(&client.id)
-                    .user(&old.username)
-                    .grant(&old.grant)
-            }),
-            Rotation::Reused(old) => self.events.emit(|| {
-                Event::new(EventKind::RefreshReuse, now)
+                self.events.emit(kind, |k| {
+                    Event::new(k, now)
+                        .client(&client.id)
+                        .user(&old.username)
+                        .grant(&old.grant)
+                });
+            }
+            Rotation::Reused(old) => self.events.emit(EventKind::RefreshReuse, |k| {
+                Event::new(k, now)
                     .client(&client.id)
                     .user(&old.username)
                     .grant(&old.grant)

@@ -42,10 +42,8 @@ impl Server {
         let caller = Self::authenticate(&reg, caller)?;
         let now = self.clock.now();
         let inactive = || {
-            self.events.emit(|| {
-                Event::new(EventKind::Introspected, now)
-                    .client(&caller.id)
-                    .reason("inactive")
+            self.events.emit(EventKind::Introspected, |k| {
+                Event::new(k, now).client(&caller.id).reason("inactive")
             });
             Ok(Introspection::default())
         };
@@ -58,8 +56,8 @@ impl Server {
         let Some(groups) = self.owner_of(&reg, &record)? else {
             return inactive();
         };
-        self.events.emit(|| {
-            Event::new(EventKind::Introspected, now)
+        self.events.emit(EventKind::Introspected, |k| {
+            Event::new(k, now)
                 .client(&caller.id)
                 .user(&record.username)
                 .grant(&record.grant)
@@ -119,8 +117,8 @@ impl Server {
                 self.store.remove(kind, &hash)?;
             }
         }
-        self.events.emit(|| {
-            Event::new(EventKind::TokenRevoked, self.clock.now())
+        self.events.emit(EventKind::TokenRevoked, |k| {
+            Event::new(k, self.clock.now())
                 .client(&caller.id)
                 .user(&record.username)
                 .grant(&record.grant)

@@ -457,14 +457,12 @@ impl Server {
                             format!("the store could not end a changed user's tokens, nothing changed: {e}"),
                         )
                     })?;
-                    self.events.emit(|| {
-                        crate::events::Event::new(
-                            crate::events::EventKind::UserTokensRevoked,
-                            self.clock.now(),
-                        )
-                        .user(&name)
-                        .reason("reload")
-                    });
+                    self.events
+                        .emit(crate::events::EventKind::UserTokensRevoked, |k| {
+                            crate::events::Event::new(k, self.clock.now())
+                                .user(&name)
+                                .reason("reload")
+                        });
                 }
                 accounts.replace(users, registry.hash_params);
             }
@@ -691,12 +689,13 @@ impl Server {
             refresh.map_or((None, None), |(t, e)| (Some(t), Some(e)));
         self.store
             .insert_grant((hash, record(client.access_ttl)), refresh_entry)?;
-        self.events.emit(|| {
-            crate::events::Event::new(crate::events::EventKind::TokenIssued, now)
-                .client(&client.id)
-                .user(&username)
-                .grant(&grant)
-        });
+        self.events
+            .emit(crate::events::EventKind::TokenIssued, |k| {
+                crate::events::Event::new(k, now)
+                    .client(&client.id)
+                    .user(&username)
+                    .grant(&grant)
+            });
         Ok(TokenResponse {
             access_token,
             token_type: "Bearer",
