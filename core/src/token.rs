@@ -21,9 +21,14 @@ pub(crate) fn fill_random(buf: &mut [u8]) {
         .expect("the operating system's random generator failed");
 }
 
-/// base64url without padding.
+/// base64url without padding, with exactly one byte of spare capacity: the
+/// C ABI appends its NUL in place, so a token handed to C is neither copied
+/// nor left behind in a buffer outgrown.
 pub(crate) fn encode(bytes: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
+    let len = base64::encoded_len(bytes.len(), false).unwrap_or(0);
+    let mut out = String::with_capacity(len + 1);
+    URL_SAFE_NO_PAD.encode_string(bytes, &mut out);
+    out
 }
 
 /// A freshly minted token: 256 random bits.
@@ -135,6 +140,7 @@ mod tests {
         let (a, ha) = mint();
         let (b, hb) = mint();
         assert_eq!(a.len(), TOKEN_CHARS);
+        assert_eq!(a.capacity(), TOKEN_CHARS + 1, "room for C's NUL, no more");
         assert!(looks_like_token(&a));
         assert_ne!(a, b);
         assert_ne!(ha, hb);
