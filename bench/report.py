@@ -8,6 +8,7 @@ import json
 import os
 import platform
 import re
+import statistics
 import subprocess
 import sys
 
@@ -37,6 +38,14 @@ def load(raw, name):
         return f.read()
 
 
+def calls(text):
+    """The median of each figure over the runs, one JSON line a run. The
+    Makefile alternates the Rust and the C runs, so that a slow spell of
+    the machine falls on both."""
+    runs = [json.loads(line) for line in text.splitlines() if line.strip()]
+    return {k: statistics.median_low(r[k] for r in runs) for k in runs[0]} | {"runs": len(runs)}
+
+
 def machine():
     cpu = "unknown"
     try:
@@ -56,7 +65,7 @@ def main():
     os.makedirs(out, exist_ok=True)
     divan = parse_divan(load(raw, "divan.txt"))
     live = [json.loads(line) for line in load(raw, "live.jsonl").splitlines() if line.strip()]
-    rust_calls, c_calls = json.loads(load(raw, "rust_calls.json")), json.loads(load(raw, "c_calls.json"))
+    rust_calls, c_calls = calls(load(raw, "rust_calls.json")), calls(load(raw, "c_calls.json"))
     py, node = json.loads(load(raw, "python.json")), json.loads(load(raw, "node.json"))
 
     rust = {
