@@ -311,6 +311,26 @@ test('errorResponse gives the core\'s ready response for an RFC code, and refuse
   assert.throws(() => s.errorResponse('no_such_code', 'x'), /not an OAuth error code/)
 })
 
+test('a response crosses packed in one string: headers exact, the body byte for byte', async () => {
+  const s = fresh()
+  // The core keeps a description to RFC 6749's characters: '?' for the rest.
+  const r = s.errorResponse('invalid_client', 'caf\u00e9 \u20ac\u0000 \ud83d\ude00')
+  assert.equal(r.status, 401)
+  assert.deepEqual(r.headers.map(([n]) => n), ['Content-Type', 'Cache-Control', 'Pragma', 'WWW-Authenticate'])
+  assert.ok(Buffer.isBuffer(r.body))
+  assert.deepEqual(JSON.parse(r.body.toString('utf8')), { error: 'invalid_client', error_description: 'caf? ?? ?' })
+  // A revocation's short body, and the unpacking itself: an empty body, a NUL in the body.
+  const t = await s.passwordGrant(...APP, 'alice', 'alice-pw', 'read')
+  const basic = `Basic ${Buffer.from('app:app-secret').toString('base64')}`
+  const revoked = await s.revocationEndpoint('POST', { 'content-type': 'application/x-www-form-urlencoded', authorization: basic }, `token=${t.accessToken}`)
+  assert.equal(revoked.status, 200)
+  assert.equal(revoked.body.toString(), '{}')
+  const { toResponse } = require('../errors.js')
+  assert.deepEqual(toResponse('204\u00000\u0000'), { status: 204, headers: [], body: Buffer.alloc(0) })
+  assert.deepEqual(toResponse('200\u00001\u0000A\u0000b\u0000x\u0000y'), { status: 200, headers: [['A', 'b']], body: Buffer.from('x\u0000y') })
+  assert.deepEqual(toResponse('200\u00000\u0000\u20ac').body, Buffer.from([0xe2, 0x82, 0xac]), 'UTF-8 out')
+})
+
 test('metrics: Prometheus text counting each outcome once, typed and HTTP alike', async () => {
   const s = fresh()
   const sample = (text, series) => Number((text.split('\n').find((l) => l.startsWith(`${series} `)) || ' 0').split(' ').pop())
