@@ -144,10 +144,7 @@ function typed(e, given) {
   if (!(e instanceof Error) || !e.message.startsWith(THROWN)) return e
   const thrown = JSON.parse(e.message.slice(THROWN.length))
   if (thrown.ropc === 'oauth') {
-    const { status, headers, body } = thrown.response
-    const pairs = /** @type {Array<[string, string]>} */ (headers)
-    const response = { status, headers: pairs, body: Buffer.from(body, 'utf8') }
-    return new OAuthError({ ...thrown, response })
+    return new OAuthError({ ...thrown, response: toResponse(thrown.response) })
   }
   if (thrown.ropc === 'argument') return new AccountError(thrown.message)
   return new ConfigError(thrown, given)

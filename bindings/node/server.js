@@ -134,17 +134,27 @@ class Server {
   }
 
   /**
-   * The token endpoint (RFC 6749 §3.2), on the libuv pool. `context` (the request's
+   * An endpoint: answered in place when it cannot block (microseconds), on
+   * the libuv pool when it may (argon2, a store that waits, host callbacks).
+   * @param {'tokenEndpoint' | 'introspectionEndpoint' | 'revocationEndpoint'} name
+   * @param {string} method @param {Headers} headers @param {Body} body @param {RequestContext} context
+   * @returns {Promise<HttpResponse>}
+   */
+  async #answer(name, method, headers, body, context) {
+    const args = [...endpointArgs(method, headers, body), ...contextArgs(context)]
+    const native = this.#native
+    const packed = call(() => native[`${name}InPlace`](...args))
+    return toResponse(packed ?? (await settle(native[name](...args))))
+  }
+
+  /**
+   * The token endpoint (RFC 6749 §3.2), on the libuv pool when it may block. `context` (the request's
    * remote address and id) goes into its audit events.
    * @param {string} method @param {Headers} headers @param {Body} body @param {RequestContext} [context]
    * @returns {Promise<HttpResponse>}
    */
   async tokenEndpoint(method, headers, body, context = {}) {
-    const args = endpointArgs(method, headers, body)
-    const full = [...args, ...contextArgs(context)]
-    // Only what may block goes to the pool; the rest takes microseconds.
-    const resp = this.#native.mayBlock(...args) ? await settle(this.#native.tokenEndpoint(...full)) : call(() => this.#native.tokenEndpointSync(...full))
-    return toResponse(resp)
+    return this.#answer('tokenEndpoint', method, headers, body, context)
   }
 
   /** @param {string} method @param {Headers} headers @param {Body} body @param {RequestContext} [context] @returns {HttpResponse} */
@@ -158,11 +168,7 @@ class Server {
    * @returns {Promise<HttpResponse>}
    */
   async introspectionEndpoint(method, headers, body, context = {}) {
-    const args = endpointArgs(method, headers, body)
-    const full = [...args, ...contextArgs(context)]
-    // Only what may block goes to the pool; the rest takes microseconds.
-    const resp = this.#native.mayBlock(...args) ? await settle(this.#native.introspectionEndpoint(...full)) : call(() => this.#native.introspectionEndpointSync(...full))
-    return toResponse(resp)
+    return this.#answer('introspectionEndpoint', method, headers, body, context)
   }
 
   /** @param {string} method @param {Headers} headers @param {Body} body @param {RequestContext} [context] @returns {HttpResponse} */
@@ -176,11 +182,7 @@ class Server {
    * @returns {Promise<HttpResponse>}
    */
   async revocationEndpoint(method, headers, body, context = {}) {
-    const args = endpointArgs(method, headers, body)
-    const full = [...args, ...contextArgs(context)]
-    // Only what may block goes to the pool; the rest takes microseconds.
-    const resp = this.#native.mayBlock(...args) ? await settle(this.#native.revocationEndpoint(...full)) : call(() => this.#native.revocationEndpointSync(...full))
-    return toResponse(resp)
+    return this.#answer('revocationEndpoint', method, headers, body, context)
   }
 
   /** @param {string} method @param {Headers} headers @param {Body} body @param {RequestContext} [context] @returns {HttpResponse} */

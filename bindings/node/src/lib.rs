@@ -93,17 +93,14 @@ const THROWN: &str = "\u{1}ropc:";
 fn thrown(failure: Failure) -> Error {
     let json = match failure {
         Failure::Refused(r) => {
-            let response = serde_json::json!({
-                "status": r.response.status,
-                "headers": r.response.headers,
-                "body": r.response.body,
-            });
+            // Packed as every response crosses (see `response`).
+            let response = response(r.response);
             serde_json::json!({
                 "ropc": "oauth",
                 "code": r.error.as_ref().map(|e| e.code().as_str()),
                 "description": r.error.as_ref().map_or(core::NO_CREDENTIALS, |e| e.description()),
                 "scope": r.error.as_ref().and_then(|e| e.scope()),
-                "response": response,
+                "response": response.as_str(),
             })
         }
         Failure::Argument(message) => serde_json::json!({"ropc": "argument", "message": message}),
@@ -567,6 +564,54 @@ fn server_hash_job(s: Server, password: Secret) -> impl FnOnce() -> Done + Send 
     }
 }
 
+/// An endpoint answered on the calling thread when it cannot block: its
+/// packed response (see `response`), or `null` when it may (argon2, a store
+/// that waits, host callbacks), for the caller to send to the pool. One
+/// crossing and one reading of the request, where asking "may it block?"
+/// first took two of each; the body is borrowed, not copied.
+macro_rules! in_place {
+    ($name:ident, $endpoint:path) => {
+        #[napi]
+        impl NativeServer {
+            #[napi(catch_unwind)]
+            pub fn $name(
+                &self,
+                method: String,
+                content_type: Opt,
+                authorization: OptSecret,
+                body: Buffer,
+                remote_addr: Opt,
+                request_id: Opt,
+            ) -> Option<Secret> {
+                let req = core::HttpRequest {
+                    method: &method,
+                    content_type: content_type.as_deref(),
+                    authorization: opt(&authorization),
+                    body: &body,
+                };
+                if self.js_callbacks || self.inner.may_block(&req) {
+                    return None;
+                }
+                Some(response(core::events::with_request_context(
+                    remote_addr.as_deref(),
+                    request_id.as_deref(),
+                    || $endpoint(&self.inner, &req),
+                )))
+            }
+        }
+    };
+}
+
+in_place!(token_endpoint_in_place, core::Server::token_endpoint);
+in_place!(
+    introspection_endpoint_in_place,
+    core::Server::introspection_endpoint
+);
+in_place!(
+    revocation_endpoint_in_place,
+    core::Server::revocation_endpoint
+);
+
 twin!(token_endpoint, token_endpoint_sync, token_job, (method: String, content_type: Opt, authorization: OptSecret, body: Buffer, remote_addr: Opt, request_id: Opt));
 twin!(introspection_endpoint, introspection_endpoint_sync, introspection_job, (method: String, content_type: Opt, authorization: OptSecret, body: Buffer, remote_addr: Opt, request_id: Opt));
 twin!(revocation_endpoint, revocation_endpoint_sync, revocation_job, (method: String, content_type: Opt, authorization: OptSecret, body: Buffer, remote_addr: Opt, request_id: Opt));
@@ -628,24 +673,6 @@ impl NativeServer {
     #[napi(getter)]
     pub fn calls_may_block(&self) -> bool {
         self.inner.calls_may_block()
-    }
-
-    /// Whether answering this request may block: argon2, or a store that
-    /// waits on a disk or a network (then: the pool).
-    #[napi(catch_unwind)]
-    pub fn may_block(
-        &self,
-        method: String,
-        content_type: Opt,
-        authorization: OptSecret,
-        body: Buffer,
-    ) -> bool {
-        self.inner.may_block(&core::HttpRequest {
-            method: &method,
-            content_type: content_type.as_deref(),
-            authorization: opt(&authorization),
-            body: &body,
-        })
     }
 
     /// Whether a refresh, introspection or revocation by this client may block (then: the pool).

@@ -50,3 +50,20 @@ test('the ...Sync twins block, as documented', () => {
   const server = slowServer(ropc.hashPasswordSync('pw', SLOW))
   assert.equal(server.passwordGrantSync('app', 's', 'u', 'pw').tokenType, 'Bearer')
 })
+
+test('what cannot block is answered in place, not queued behind the pool', async () => {
+  const path = require('node:path')
+  const { config } = require(path.join(__dirname, '..', '..', '..', 'tests', 'vectors', 'flows.json'))
+  const server = new ropc.Server(config)
+  const t = await server.passwordGrant('app', 'app-secret', 'alice', 'alice-pw')
+  // Every libuv thread busy hashing for a few hundred milliseconds.
+  const busy = Array.from({ length: Number(process.env.UV_THREADPOOL_SIZE || 4) }, () => ropc.hashPassword('pw', SLOW))
+  let settled = 0
+  for (const p of busy) p.then(() => settled++)
+  const basic = `Basic ${Buffer.from('app:app-secret').toString('base64')}`
+  const resp = await server.tokenEndpoint('POST', { 'content-type': 'application/x-www-form-urlencoded', authorization: basic },
+    `grant_type=refresh_token&refresh_token=${t.refreshToken}`)
+  assert.equal(resp.status, 200)
+  assert.equal(settled, 0, 'a refresh sent to the pool would have waited for a hash to finish')
+  await Promise.all(busy)
+})

@@ -78,7 +78,7 @@ export class Server {
     /** The realm of `WWW-Authenticate` challenges. @returns {string} */
     get realm(): string;
     /**
-     * The token endpoint (RFC 6749 §3.2), on the libuv pool. `context` (the request's
+     * The token endpoint (RFC 6749 §3.2), on the libuv pool when it may block. `context` (the request's
      * remote address and id) goes into its audit events.
      * @param {string} method @param {Headers} headers @param {Body} body @param {RequestContext} [context]
      * @returns {Promise<HttpResponse>}
