@@ -395,7 +395,8 @@ impl Server {
         remote_addr: Option<String>,
         request_id: Option<String>,
         f: Endpoint,
-    ) -> PyResult<Response> {
+        decline_blocking: bool,
+    ) -> PyResult<Option<Response>> {
         let (content_type, authorization) = find_headers(headers)?;
         let body = body.0;
         let server = &self.inner;
@@ -417,11 +418,30 @@ impl Server {
         // and keeps it: releasing and taking it back costs more, and under
         // contention a thread waits up to the switch interval to get it back.
         let resp = if server.may_block(&req) {
+            if decline_blocking {
+                return Ok(None);
+            }
             py.detach(answer)
         } else {
             answer()
         };
-        Ok(resp.into())
+        Ok(Some(resp.into()))
+    }
+
+    /// An endpoint answered whatever it takes (without the GIL if it may block).
+    #[allow(clippy::too_many_arguments)]
+    fn answer(
+        &self,
+        py: Python<'_>,
+        method: String,
+        headers: Option<&Bound<'_, PyAny>>,
+        body: Body,
+        remote_addr: Option<String>,
+        request_id: Option<String>,
+        f: Endpoint,
+    ) -> PyResult<Response> {
+        self.endpoint(py, method, headers, body, remote_addr, request_id, f, false)?
+            .ok_or_else(|| PyValueError::new_err("unreachable: the endpoint declined to answer"))
     }
 
     fn typed<T>(&self, py: Python<'_>, result: Result<T, core::OAuthError>) -> PyResult<T> {
@@ -594,7 +614,7 @@ impl Server {
         remote_addr: Option<String>,
         request_id: Option<String>,
     ) -> PyResult<Response> {
-        self.endpoint(
+        self.answer(
             py,
             method,
             headers,
@@ -616,7 +636,7 @@ impl Server {
         remote_addr: Option<String>,
         request_id: Option<String>,
     ) -> PyResult<Response> {
-        self.endpoint(
+        self.answer(
             py,
             method,
             headers,
@@ -638,7 +658,7 @@ impl Server {
         remote_addr: Option<String>,
         request_id: Option<String>,
     ) -> PyResult<Response> {
-        self.endpoint(
+        self.answer(
             py,
             method,
             headers,
@@ -647,6 +667,36 @@ impl Server {
             request_id,
             core::Server::revocation_endpoint,
         )
+    }
+
+    /// The endpoint named (``"token"``, ``"introspection"`` or ``"revocation"``)
+    /// answered here, keeping the GIL, when it cannot block; ``None`` when it
+    /// may (argon2, a database, a host callback), for event-loop glue to call
+    /// the endpoint on a worker thread. One reading of the request, where
+    /// ``may_block`` and then the endpoint took two.
+    #[pyo3(signature = (endpoint, method, headers, body, *, remote_addr=None, request_id=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn answer_in_place(
+        &self,
+        py: Python<'_>,
+        endpoint: &str,
+        method: String,
+        headers: Option<&Bound<'_, PyAny>>,
+        body: Body,
+        remote_addr: Option<String>,
+        request_id: Option<String>,
+    ) -> PyResult<Option<Response>> {
+        let f: Endpoint = match endpoint {
+            "token" => core::Server::token_endpoint,
+            "introspection" => core::Server::introspection_endpoint,
+            "revocation" => core::Server::revocation_endpoint,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "{other:?} is not an endpoint: token, introspection or revocation"
+                )))
+            }
+        };
+        self.endpoint(py, method, headers, body, remote_addr, request_id, f, true)
     }
 
     /// The password grant; raises an `OAuthError` subclass when refused.

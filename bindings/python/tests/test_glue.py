@@ -161,6 +161,10 @@ def test_asgi_sends_to_a_worker_thread_only_what_may_block(server, config, tmp_p
     assert not server.may_block("POST", auth, refresh), "a refresh on the memory store takes microseconds"
     status, hops, _ = asgi_hops(ropc.asgi.token_app(server), "POST", "/token", auth, refresh)
     assert (status, hops) == (200, 0), "answered on the loop, without the hop"
+    assert server.answer_in_place("token", "POST", auth, LOGIN) is None, "argon2 is declined"
+    assert server.answer_in_place("introspection", "POST", auth, b"token=x").status == 200
+    with pytest.raises(ValueError, match="not an endpoint"):
+        server.answer_in_place("authorize", "POST", auth, b"")
 
     async def inner(scope, receive, send):
         await send({"type": "http.response.start", "status": 200, "headers": []})

@@ -1,5 +1,5 @@
 from os import PathLike
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union, final
+from typing import Any, Callable, Dict, Iterable, List, Literal, Mapping, Optional, Tuple, Union, final
 
 from ._types import HostAccounts
 
@@ -172,6 +172,18 @@ class Server:
         request_id: Optional[str] = None,
     ) -> Response:
         """The revocation endpoint (RFC 7009). Send the response as it is. ``remote_addr`` and ``request_id`` go into its audit events."""
+    def answer_in_place(
+        self,
+        endpoint: Literal["token", "introspection", "revocation"],
+        method: str,
+        headers: _Headers,
+        body: _Body,
+        *,
+        remote_addr: Optional[str] = None,
+        request_id: Optional[str] = None,
+    ) -> Optional[Response]:
+        """The endpoint named answered here when it cannot block, or ``None`` when it may (argon2, a database,
+        a host callback): event-loop glue then calls the endpoint on a worker thread. One reading of the request."""
     def password_grant(
         self, client_id: str, client_secret: Optional[str], username: str, password: str, scope: Optional[str] = None
     ) -> TokenResponse:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from typing import Any, Awaitable, Callable, Dict, List, MutableMapping, Optional, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Literal, MutableMapping, Optional, Tuple
 from urllib.parse import quote
 
 from ._errors import OAuthError
@@ -48,14 +48,16 @@ async def _send(send: Send, status: int, headers: List[Tuple[str, str]], body: b
 def token_app(server: Server, *, token_path: str = "/token", introspection_path: str = "/introspect",
               revocation_path: str = "/revoke") -> ASGIApp:
     """An ASGI app answering the three endpoints at the given paths (404 elsewhere)."""
-    routes = {token_path: server.token_endpoint, introspection_path: server.introspection_endpoint,
-              revocation_path: server.revocation_endpoint}
+    routes: Dict[str, Tuple[Literal["token", "introspection", "revocation"], Callable[..., Any]]] = {
+              token_path: ("token", server.token_endpoint),
+              introspection_path: ("introspection", server.introspection_endpoint),
+              revocation_path: ("revocation", server.revocation_endpoint)}
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        endpoint = routes.get(_route_path(scope))
-        if endpoint is None:
+        route = routes.get(_route_path(scope))
+        if route is None:
             await _send(send, 404, [("Content-Type", "text/plain")], b"not found")
             return
         body = await _read_body(receive)
@@ -63,16 +65,14 @@ def token_app(server: Server, *, token_path: str = "/token", introspection_path:
                                      ("Authorization", _header(scope, b"authorization"))) if v}
         client = scope.get("client")
         method = scope.get("method", "GET")
-        call = functools.partial(endpoint, method, headers, body,
-                                 remote_addr=client[0] if client else None,
-                                 request_id=_header(scope, b"x-request-id"))
-        # What may block (argon2, a database, a host callback) goes to a
-        # worker thread; the rest (a refresh or an introspection on the
-        # memory store: microseconds) is answered here, without the hop.
-        if server.may_block(method, headers, body):
-            resp = await asyncio.get_running_loop().run_in_executor(None, call)
-        else:
-            resp = call()
+        name, endpoint = route
+        context = {"remote_addr": client[0] if client else None, "request_id": _header(scope, b"x-request-id")}
+        # A refresh or an introspection on the memory store (microseconds) is
+        # answered here; what may block (argon2, a database, a host callback)
+        # is declined, and goes to a worker thread.
+        answered = server.answer_in_place(name, method, headers, body, **context)
+        resp = answered if answered is not None else await asyncio.get_running_loop().run_in_executor(
+            None, functools.partial(endpoint, method, headers, body, **context))
         await _send(send, resp.status, resp.headers, resp.body)
 
     return app
