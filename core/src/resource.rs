@@ -276,6 +276,23 @@ impl ResourceGuard {
             return Err(invalid());
         }
         let scope = body.scope.unwrap_or_default();
+        // Names with control characters are no one's: ropc's own server
+        // never issues them, and a NUL would cut a name short for a C
+        // caller ("admin\0x" read as "admin") or misalign a binding's
+        // packed principal. A response naming one is not believed.
+        let client_id = body.client_id.unwrap_or_default();
+        let has_control = |s: &str| s.chars().any(char::is_control);
+        if [&username, &client_id, &scope]
+            .into_iter()
+            .chain(&body.groups)
+            .any(|s| has_control(s))
+        {
+            log::warn!(
+                target: "ropc::resource",
+                "an introspection response names a user, client, scope or group with control characters; the token is treated as invalid"
+            );
+            return Err(invalid());
+        }
         // The same rule as for stored tokens: the names still configured count.
         let registry = self.registry.load();
         let scopes = registry.scope_set_of(&scope);
@@ -296,7 +313,7 @@ impl ResourceGuard {
         )?;
         Ok(Principal {
             username,
-            client_id: body.client_id.unwrap_or_default(),
+            client_id,
             scopes: names,
             groups: body.groups,
             expires_at: exp,

@@ -344,6 +344,17 @@ CASES = [
         bearer_err({"endpoint": "guard", "request": {"introspection": "not json", "resource": "GET /invoices/9", "scope": None}},
                    "invalid_token", BAD_AT, 401),
     ]),
+    # A NUL would cut a name short for C ("alice\0admin" read as "alice");
+    # no name with a control character is believed, wherever it is.
+    ("an introspection response naming anything with a control character is not believed", [
+        bearer_err({"endpoint": "guard", "request": {"introspection": ACTIVE_AT.replace("{{int:exp}}", "4102444800").replace("{{int:iat}}", "1").replace("{{int:auth}}", "1").replace(*swap),
+                                                     "resource": "GET /invoices/9", "scope": None}},
+                   "invalid_token", BAD_AT, 401)
+        for swap in (('"username":"alice"', '"username":"alice\\u0000admin"'),
+                     ('"client_id":"app"', '"client_id":"app\\u0001"'),
+                     ('"scope":"read write"', '"scope":"read\\twrite"'),
+                     ('"groups":["finance"]', '"groups":["finance","x\\u007f"]'))
+    ]),
     # A binding joins a header that came twice with ", " (RFC 9110 §5.3):
     # two Authorization headers could be read differently by two layers.
     ("two Authorization headers are refused, whichever comes first", [
