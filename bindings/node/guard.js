@@ -1,7 +1,7 @@
 'use strict'
 // A resource server's guard and the resource-name rule.
 const native = require('./native.js')
-const { str, optStr, configJson, toPrincipal } = require('./args.js')
+const { str, optStr, configJson, principalOf } = require('./args.js')
 const { call } = require('./errors.js')
 /** @typedef {import('./args.js').Principal} Principal */
 
@@ -70,7 +70,7 @@ class ResourceGuard {
     else if (introspection instanceof Uint8Array) json = Buffer.from(introspection).toString('utf8')
     else if (introspection !== null && typeof introspection === 'object') json = JSON.stringify(introspection)
     else throw new TypeError('the introspection response must be a string, a Buffer or an object')
-    return toPrincipal(call(() => this.#native.checkIntrospection(json, str(resource, 'resource'), optStr(scope, 'scope'))))
+    return principalOf(call(() => this.#native.checkIntrospection(json, str(resource, 'resource'), optStr(scope, 'scope'))))
   }
 }
 

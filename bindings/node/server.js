@@ -2,7 +2,7 @@
 // The authorization server.
 const fs = require('node:fs')
 const native = require('./native.js')
-const { principalOf, toPrincipal, str, optStr, configJson, endpointArgs, toTokens } = require('./args.js')
+const { principalOf, str, optStr, configJson, endpointArgs, toTokens } = require('./args.js')
 const { dispatcher } = require('./callbacks.js')
 const { ConfigError, toResponse, call, settle } = require('./errors.js')
 /** @typedef {import('./args.js').TokenResponse} TokenResponse */
@@ -278,7 +278,7 @@ class Server {
   async check(accessToken, resource, scope) {
     const args = [str(accessToken, 'accessToken'), str(resource, 'resource'), optStr(scope, 'scope')]
     if (!this.#blocking) return principalOf(call(() => this.#native.check(...args)))
-    return toPrincipal(await settle(this.#native.checkAsync(...args)))
+    return principalOf(await settle(this.#native.checkAsync(...args)))
   }
 
   /**
@@ -298,7 +298,7 @@ class Server {
   async checkRequest(authorization, resource, scope) {
     const args = [optStr(authorization, 'authorization'), str(resource, 'resource'), optStr(scope, 'scope')]
     if (!this.#blocking) return principalOf(call(() => this.#native.checkRequest(...args)))
-    return toPrincipal(await settle(this.#native.checkRequestAsync(...args)))
+    return principalOf(await settle(this.#native.checkRequestAsync(...args)))
   }
 
   /**

@@ -13,6 +13,7 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use ropc_core as core;
 use secret::{bytes, opt, Secret};
+use std::fmt::Write as _;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
@@ -28,20 +29,11 @@ pub struct NativeTokens {
     pub scope: String,
 }
 
-/// Who is calling a resource.
-#[napi(object)]
-pub struct NativePrincipal {
-    pub username: String,
-    pub client_id: String,
-    pub scopes: Vec<String>,
-    pub groups: Vec<String>,
-    pub expires_at: f64,
-}
-
 /// What a call returns to JS: one value, of the kind the call makes.
 pub enum Value {
     Tokens(NativeTokens),
-    Principal(NativePrincipal),
+    /// A principal packed by `packed_principal`.
+    Principal(String),
     /// A packed HTTP response (see `response`), introspection JSON, a
     /// bearer token, a PHC hash, a count.
     Text(Secret),
@@ -67,7 +59,7 @@ impl ToNapiValue for Value {
         unsafe {
             match value {
                 Value::Tokens(t) => NativeTokens::to_napi_value(env, t),
-                Value::Principal(p) => NativePrincipal::to_napi_value(env, p),
+                Value::Principal(p) => String::to_napi_value(env, p),
                 Value::Text(t) => Secret::to_napi_value(env, t),
                 Value::Unit => <()>::to_napi_value(env, ()),
             }
@@ -196,13 +188,7 @@ fn split(done: Done) -> std::result::Result<Value, Failure> {
             refresh_token: t.refresh_token.take().map(Secret),
             scope: std::mem::take(&mut t.scope),
         }),
-        Done::Principal(Ok(p)) => Value::Principal(NativePrincipal {
-            username: p.username,
-            client_id: p.client_id,
-            scopes: p.scopes,
-            groups: p.groups,
-            expires_at: p.expires_at as f64,
-        }),
+        Done::Principal(Ok(p)) => Value::Principal(packed_principal(&p)),
         Done::Text(Ok(s)) | Done::Argument(Ok(s)) | Done::Account(Ok(s)) => Value::Text(Secret(s)),
         Done::Unit(Ok(())) | Done::Config(Ok(())) => Value::Unit,
         Done::Argument(Err(m)) | Done::Account(Err(AccountFailure::Argument(m))) => {
@@ -768,15 +754,38 @@ impl NativeServer {
 /// hold no control characters), or the refusal thrown. `args.js` unpacks it.
 fn packed(result: std::result::Result<core::Principal, Refused>) -> Result<String> {
     match result {
-        Ok(p) => Ok(format!(
-            "{}\0{}\0{}\0{}\0{}",
-            p.username,
-            p.client_id,
-            p.scopes.join(" "),
-            p.groups.join("\u{1}"),
-            p.expires_at
-        )),
+        Ok(p) => Ok(packed_principal(&p)),
         Err(r) => Err(thrown(Failure::Refused(r))),
+    }
+}
+
+/// A principal for JS as one string, unpacked by `principalOf` in args.js:
+/// the username, the client id, the scopes joined by spaces, the groups
+/// joined by U+0001, each followed by a NUL, then `expires_at` in decimal.
+/// One string crosses N-API where an object with two arrays costs more
+/// than the check itself. No name holds a NUL or U+0001 (the configuration
+/// refuses control characters in names; scope tokens hold no space).
+fn packed_principal(p: &core::Principal) -> String {
+    let lists: usize = p.scopes.iter().chain(&p.groups).map(|s| s.len() + 1).sum();
+    let mut s = String::with_capacity(p.username.len() + p.client_id.len() + lists + 24);
+    s.push_str(&p.username);
+    s.push('\0');
+    s.push_str(&p.client_id);
+    s.push('\0');
+    join_into(&mut s, &p.scopes, ' ');
+    s.push('\0');
+    join_into(&mut s, &p.groups, '\u{1}');
+    s.push('\0');
+    let _ = write!(s, "{}", p.expires_at); // writing to a String cannot fail
+    s
+}
+
+fn join_into(s: &mut String, items: &[String], separator: char) {
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            s.push(separator);
+        }
+        s.push_str(item);
     }
 }
 

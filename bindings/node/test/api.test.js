@@ -233,6 +233,36 @@ test('principals keep names with spaces and no groups intact', async () => {
   assert.deepEqual((await s.check(b.accessToken, 'GET /users/bob/x')).groups, [])
 })
 
+test('a principal crosses whole: several scopes and groups, none, names beyond ASCII, whichever path', async () => {
+  const guard = new ropc.ResourceGuard(config)
+  const answer = (fields) => ({ active: true, token_type: 'Bearer', client_id: 'app', exp: 4102444800, ...fields })
+  const many = guard.checkIntrospection(answer({ username: 'zoë', scope: 'read write admin', groups: ['finance', 'fïnance team', 'a b'] }), 'GET /invoices/1', 'read')
+  assert.deepEqual(many, { username: 'zoë', clientId: 'app', scopes: ['read', 'write', 'admin'], groups: ['finance', 'fïnance team', 'a b'], expiresAt: 4102444800 })
+  // (no check succeeds without a scope: the resource must be in one)
+  const none = guard.checkIntrospection(answer({ username: 'bob', client_id: '', scope: 'read' }), 'GET /users/bob/x')
+  assert.deepEqual(none, { username: 'bob', clientId: '', scopes: ['read'], groups: [], expiresAt: 4102444800 })
+  // The server's own checks, in place and on the pool, give the same object.
+  const s = fresh()
+  const t = await s.passwordGrant(...APP, 'alice', 'alice-pw', 'read write')
+  const expected = { username: 'alice', clientId: 'app', scopes: ['read', 'write'], groups: ['finance'], expiresAt: s.checkSync(t.accessToken, 'GET /invoices/1').expiresAt }
+  assert.deepEqual(s.checkSync(t.accessToken, 'GET /invoices/1'), expected)
+  assert.deepEqual(await s.checkRequest(`Bearer ${t.accessToken}`, 'GET /invoices/1'), expected)
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ropc-node-'))
+  const db = new ropc.Server({ ...config, store: { type: 'sqlite', path: path.join(dir, 'ropc.db') } })
+  const d = await db.passwordGrant(...APP, 'alice', 'alice-pw', 'read write')
+  assert.deepEqual(await db.check(d.accessToken, 'GET /invoices/1'), { ...expected, expiresAt: (await db.checkRequest(`Bearer ${d.accessToken}`, 'GET /invoices/1')).expiresAt })
+  fs.rmSync(dir, { recursive: true, force: true })
+})
+
+test('an introspection answer naming anything with a control character is not believed', () => {
+  const guard = new ropc.ResourceGuard(config)
+  const good = { active: true, token_type: 'Bearer', scope: 'read', username: 'alice', client_id: 'app', exp: 4102444800, groups: ['finance'] }
+  assert.equal(guard.checkIntrospection(good, 'GET /invoices/1').username, 'alice')
+  for (const bad of [{ username: 'alice\0admin' }, { client_id: 'app\u0001' }, { scope: 'read\twrite' }, { groups: ['finance', 'x\u007f'] }]) {
+    assert.throws(() => guard.checkIntrospection({ ...good, ...bad }, 'GET /invoices/1'), { code: 'invalid_token', status: 401 }, JSON.stringify(bad))
+  }
+})
+
 test('a database store: every call that reads the store runs on the pool, the same answers', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ropc-node-'))
   const cfg = { ...config, store: { type: 'sqlite', path: path.join(dir, 'ropc.db') } }

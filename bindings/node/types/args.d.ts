@@ -61,13 +61,14 @@ export const MAX_BODY_BYTES: number;
  */
 /** The request body. @typedef {Buffer | Uint8Array | string | null | undefined} Body */
 /**
- * A principal packed by the native check (see `packed` in src/lib.rs).
+ * A principal packed by the native side (see `packed_principal` in src/lib.rs): username,
+ * client id, scopes (space-separated), groups (U+0001-separated), each ended by a NUL, then
+ * the expiry. Read with indexOf and slice: `split` goes through V8's runtime and costs more
+ * than the check.
  * @param {string} r
  * @returns {Principal}
  */
 export function principalOf(r: string): Principal;
-/** A principal object from the native side. @param {any} p @returns {Principal} */
-export function toPrincipal(p: any): Principal;
 /** @param {unknown} v @param {string} name @returns {string} */
 export function str(v: unknown, name: string): string;
 /** @param {unknown} v @param {string} name @returns {string | null} */
