@@ -268,7 +268,9 @@ bench: $(BENCH_VENV)/.ready
 	$(CC) -O2 -std=c11 $(CWARN) -Iinclude bench/c/bench_calls.c -o $(RAW)/bench_calls -Ltarget/release -lropc -Wl,-rpath,$(CURDIR)/target/release
 	$(CARGO) bench -p ropc-core --bench core | tee $(RAW)/divan.txt
 	$(CARGO) run -q --release -p ropc-core --example bench_live_tokens -- $(LIVE_TOKENS) | tee $(RAW)/live.jsonl
-	$(CARGO) build -q --release -p ropc-core --example bench_calls
+	$(CARGO) build -q --release -p ropc-core --example bench_calls --example bench_grant_vs_argon2
+	# What a grant adds to its argon2 verification, where it can be resolved.
+	target/release/examples/bench_grant_vs_argon2 | tee $(RAW)/grant_vs_argon2.json
 	# Rust and C by turns, three times each: a slow spell falls on both.
 	rm -f $(RAW)/rust_calls.json $(RAW)/c_calls.json
 	for i in 1 2 3; do \
