@@ -277,9 +277,9 @@ impl ResourceGuard {
         }
         let scope = body.scope.unwrap_or_default();
         // Names with control characters are no one's: ropc's own server
-        // never issues them, and a NUL would cut a name short for a C
-        // caller ("admin\0x" read as "admin") or misalign a binding's
-        // packed principal. A response naming one is not believed.
+        // never issues them. A NUL would change a name for a C caller (the
+        // C ABI drops it, so "admin\0" arrives as "admin") and misalign a
+        // binding's packed principal. A response naming one is not believed.
         let client_id = body.client_id.unwrap_or_default();
         let has_control = |s: &str| s.chars().any(char::is_control);
         if [&username, &client_id, &scope]

@@ -344,8 +344,8 @@ CASES = [
         bearer_err({"endpoint": "guard", "request": {"introspection": "not json", "resource": "GET /invoices/9", "scope": None}},
                    "invalid_token", BAD_AT, 401),
     ]),
-    # A NUL would cut a name short for C ("alice\0admin" read as "alice");
-    # no name with a control character is believed, wherever it is.
+    # A NUL would change a name for C (the C ABI drops it: "admin\0" arrives
+    # as "admin"); no name with a control character is believed, wherever it is.
     ("an introspection response naming anything with a control character is not believed", [
         bearer_err({"endpoint": "guard", "request": {"introspection": ACTIVE_AT.replace("{{int:exp}}", "4102444800").replace("{{int:iat}}", "1").replace("{{int:auth}}", "1").replace(*swap),
                                                      "resource": "GET /invoices/9", "scope": None}},
