@@ -136,15 +136,15 @@ class Server {
   /**
    * An endpoint: answered in place when it cannot block (microseconds), on
    * the libuv pool when it may (argon2, a store that waits, host callbacks).
-   * @param {'tokenEndpoint' | 'introspectionEndpoint' | 'revocationEndpoint'} name
+   * @param {'token' | 'introspection' | 'revocation'} which
+   * @param {(...args: any[]) => Promise<string>} pooled the native call that answers on the pool
    * @param {string} method @param {Headers} headers @param {Body} body @param {RequestContext} context
    * @returns {Promise<HttpResponse>}
    */
-  async #answer(name, method, headers, body, context) {
+  async #answer(which, pooled, method, headers, body, context) {
     const args = [...endpointArgs(method, headers, body), ...contextArgs(context)]
-    const native = this.#native
-    const packed = call(() => native[`${name}InPlace`](...args))
-    return toResponse(packed ?? (await settle(native[name](...args))))
+    const packed = call(() => this.#native.answerInPlace(which, ...args))
+    return toResponse(packed ?? (await settle(pooled(...args))))
   }
 
   /**
@@ -154,7 +154,7 @@ class Server {
    * @returns {Promise<HttpResponse>}
    */
   async tokenEndpoint(method, headers, body, context = {}) {
-    return this.#answer('tokenEndpoint', method, headers, body, context)
+    return this.#answer('token', (...a) => this.#native.tokenEndpoint(...a), method, headers, body, context)
   }
 
   /** @param {string} method @param {Headers} headers @param {Body} body @param {RequestContext} [context] @returns {HttpResponse} */
@@ -168,7 +168,7 @@ class Server {
    * @returns {Promise<HttpResponse>}
    */
   async introspectionEndpoint(method, headers, body, context = {}) {
-    return this.#answer('introspectionEndpoint', method, headers, body, context)
+    return this.#answer('introspection', (...a) => this.#native.introspectionEndpoint(...a), method, headers, body, context)
   }
 
   /** @param {string} method @param {Headers} headers @param {Body} body @param {RequestContext} [context] @returns {HttpResponse} */
@@ -182,7 +182,7 @@ class Server {
    * @returns {Promise<HttpResponse>}
    */
   async revocationEndpoint(method, headers, body, context = {}) {
-    return this.#answer('revocationEndpoint', method, headers, body, context)
+    return this.#answer('revocation', (...a) => this.#native.revocationEndpoint(...a), method, headers, body, context)
   }
 
   /** @param {string} method @param {Headers} headers @param {Body} body @param {RequestContext} [context] @returns {HttpResponse} */

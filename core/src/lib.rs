@@ -88,7 +88,7 @@ pub use password::{
 pub use registry::{MAX_NAME_BYTES, MAX_REFRESH_GRACE_SECONDS};
 pub use resource::{IntrospectionRequest, Principal, Refusal, ResourceGuard, NO_CREDENTIALS};
 pub use scope::{is_scope_token, ScopeSet, MAX_RESOURCE_BYTES};
-pub use server::{ConfigSummary, Introspection, Server, ServerBuilder, TokenResponse};
+pub use server::{ConfigSummary, Endpoint, Introspection, Server, ServerBuilder, TokenResponse};
 pub use store::{
     throttle_finish, throttle_step, Failures, GrantId, LoginAttempt, MemoryStore, RefreshState,
     Rotation, Store, StoreError, StoreStats, Successors, TokenKind, TokenRecord, UnavailableStore,

@@ -1630,3 +1630,65 @@ fn an_introspection_answer_is_cached_only_while_active_and_never_past_exp() {
         Some(930.0)
     );
 }
+
+#[test]
+fn an_endpoint_is_answered_in_place_only_when_it_cannot_block_and_a_decline_does_nothing() {
+    let f = fixture();
+    fn req(body: &[u8]) -> HttpRequest<'_> {
+        HttpRequest {
+            method: "POST",
+            content_type: Some("application/x-www-form-urlencoded"),
+            authorization: Some("Basic YXBwOmFwcC1zZWNyZXQ="),
+            body,
+        }
+    }
+    // A password grant runs argon2: declined, and nothing happened (no
+    // failed attempt counted, no request in the metrics).
+    let login = req(b"grant_type=password&username=alice&password=wrong");
+    assert!(f.server.may_block(&login));
+    let before = f.server.metrics_text();
+    assert!(f.server.answer_in_place(Endpoint::Token, &login).is_none());
+    assert_eq!(
+        f.server.metrics_text(),
+        before,
+        "a declined request is not counted"
+    );
+    // Answered off the loop instead, it is the endpoint's own answer.
+    assert_eq!(f.server.answer(Endpoint::Token, &login).status, 400);
+    assert_ne!(f.server.metrics_text(), before);
+    let t = f
+        .server
+        .password_grant(&f.app, "alice", "alice-pw", None)
+        .unwrap();
+    // A refresh, an introspection and a revocation on the memory store:
+    // answered here, as the endpoints themselves answer.
+    let refresh = format!(
+        "grant_type=refresh_token&refresh_token={}",
+        t.refresh_token.as_deref().unwrap()
+    );
+    let r = f
+        .server
+        .answer_in_place(Endpoint::Token, &req(refresh.as_bytes()))
+        .expect("in place");
+    assert_eq!(r.status, 200);
+    let bad = req(b"token=nope");
+    let a = f
+        .server
+        .answer_in_place(Endpoint::Introspection, &bad)
+        .expect("in place");
+    let b = f.server.introspection_endpoint(&bad);
+    assert_eq!(
+        (a.status, &a.headers, &a.body),
+        (b.status, &b.headers, &b.body)
+    );
+    let c = f
+        .server
+        .answer_in_place(Endpoint::Revocation, &bad)
+        .expect("in place");
+    assert_eq!(c.status, 200);
+    assert_eq!(
+        Endpoint::from_name("introspection"),
+        Some(Endpoint::Introspection)
+    );
+    assert_eq!(Endpoint::from_name("authorize"), None);
+}

@@ -303,8 +303,6 @@ impl NativeServer {
     }
 }
 
-type Endpoint = fn(&core::Server, &core::HttpRequest<'_>) -> core::HttpResponse;
-
 /// The request's remote address and id, for its audit events.
 type Context = (Opt, Opt);
 
@@ -315,15 +313,15 @@ fn endpoint_job(
     authorization: Option<Secret>,
     body: zeroize::Zeroizing<Vec<u8>>,
     context: Context,
-    f: Endpoint,
+    which: core::Endpoint,
 ) -> impl FnOnce() -> Done + Send + 'static {
     move || {
         Done::Response(core::events::with_request_context(
             context.0.as_deref(),
             context.1.as_deref(),
             || {
-                f(
-                    &server,
+                server.answer(
+                    which,
                     &core::HttpRequest {
                         method: &method,
                         content_type: content_type.as_deref(),
@@ -368,7 +366,7 @@ fn token_job(
     r: Opt,
     q: Opt,
 ) -> impl FnOnce() -> Done + Send + 'static {
-    endpoint_job(s, m, c, a, bytes(&b), (r, q), core::Server::token_endpoint)
+    endpoint_job(s, m, c, a, bytes(&b), (r, q), core::Endpoint::Token)
 }
 fn introspection_job(
     s: Server,
@@ -379,15 +377,7 @@ fn introspection_job(
     r: Opt,
     q: Opt,
 ) -> impl FnOnce() -> Done + Send + 'static {
-    endpoint_job(
-        s,
-        m,
-        c,
-        a,
-        bytes(&b),
-        (r, q),
-        core::Server::introspection_endpoint,
-    )
+    endpoint_job(s, m, c, a, bytes(&b), (r, q), core::Endpoint::Introspection)
 }
 fn revocation_job(
     s: Server,
@@ -398,15 +388,7 @@ fn revocation_job(
     r: Opt,
     q: Opt,
 ) -> impl FnOnce() -> Done + Send + 'static {
-    endpoint_job(
-        s,
-        m,
-        c,
-        a,
-        bytes(&b),
-        (r, q),
-        core::Server::revocation_endpoint,
-    )
+    endpoint_job(s, m, c, a, bytes(&b), (r, q), core::Endpoint::Revocation)
 }
 fn password_job(
     s: Server,
@@ -550,53 +532,46 @@ fn server_hash_job(s: Server, password: Secret) -> impl FnOnce() -> Done + Send 
     }
 }
 
-/// An endpoint answered on the calling thread when it cannot block: its
-/// packed response (see `response`), or `null` when it may (argon2, a store
-/// that waits, host callbacks), for the caller to send to the pool. One
-/// crossing and one reading of the request, where asking "may it block?"
-/// first took two of each; the body is borrowed, not copied.
-macro_rules! in_place {
-    ($name:ident, $endpoint:path) => {
-        #[napi]
-        impl NativeServer {
-            #[napi(catch_unwind)]
-            pub fn $name(
-                &self,
-                method: String,
-                content_type: Opt,
-                authorization: OptSecret,
-                body: Buffer,
-                remote_addr: Opt,
-                request_id: Opt,
-            ) -> Option<Secret> {
-                let req = core::HttpRequest {
-                    method: &method,
-                    content_type: content_type.as_deref(),
-                    authorization: opt(&authorization),
-                    body: &body,
-                };
-                if self.js_callbacks || self.inner.may_block(&req) {
-                    return None;
-                }
-                Some(response(core::events::with_request_context(
-                    remote_addr.as_deref(),
-                    request_id.as_deref(),
-                    || $endpoint(&self.inner, &req),
-                )))
-            }
-        }
-    };
+/// An endpoint (`"token"`, `"introspection"` or `"revocation"`) answered
+/// on the calling thread when it cannot block: its packed response (see
+/// `response`), or `null` when it may (argon2, a store that waits, host
+/// callbacks; `core::Server::answer_in_place` decides), for the caller to
+/// send to the pool. One crossing and one reading of the request; the body
+/// is borrowed, not copied.
+#[napi]
+impl NativeServer {
+    #[napi(catch_unwind)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn answer_in_place(
+        &self,
+        endpoint: String,
+        method: String,
+        content_type: Opt,
+        authorization: OptSecret,
+        body: Buffer,
+        remote_addr: Opt,
+        request_id: Opt,
+    ) -> Result<Option<Secret>> {
+        let which = core::Endpoint::from_name(&endpoint).ok_or_else(|| {
+            Error::new(
+                Status::InvalidArg,
+                format!("{endpoint:?} is not an endpoint: token, introspection or revocation"),
+            )
+        })?;
+        let req = core::HttpRequest {
+            method: &method,
+            content_type: content_type.as_deref(),
+            authorization: opt(&authorization),
+            body: &body,
+        };
+        Ok(core::events::with_request_context(
+            remote_addr.as_deref(),
+            request_id.as_deref(),
+            || self.inner.answer_in_place(which, &req),
+        )
+        .map(response))
+    }
 }
-
-in_place!(token_endpoint_in_place, core::Server::token_endpoint);
-in_place!(
-    introspection_endpoint_in_place,
-    core::Server::introspection_endpoint
-);
-in_place!(
-    revocation_endpoint_in_place,
-    core::Server::revocation_endpoint
-);
 
 twin!(token_endpoint, token_endpoint_sync, token_job, (method: String, content_type: Opt, authorization: OptSecret, body: Buffer, remote_addr: Opt, request_id: Opt));
 twin!(introspection_endpoint, introspection_endpoint_sync, introspection_job, (method: String, content_type: Opt, authorization: OptSecret, body: Buffer, remote_addr: Opt, request_id: Opt));

@@ -382,66 +382,69 @@ struct Server {
     inner: Arc<core::Server>,
 }
 
-type Endpoint = fn(&core::Server, &core::HttpRequest<'_>) -> core::HttpResponse;
+/// A request for an endpoint as Python handed it: its headers found once,
+/// run as a `core::HttpRequest` within its audit context.
+struct EndpointCall {
+    method: String,
+    content_type: Option<String>,
+    authorization: Option<Zeroizing<String>>,
+    body: Zeroizing<Vec<u8>>,
+    remote_addr: Option<String>,
+    request_id: Option<String>,
+}
+
+impl EndpointCall {
+    fn new(
+        method: String,
+        headers: Option<&Bound<'_, PyAny>>,
+        body: Body,
+        remote_addr: Option<String>,
+        request_id: Option<String>,
+    ) -> PyResult<EndpointCall> {
+        let (content_type, authorization) = find_headers(headers)?;
+        Ok(EndpointCall {
+            method,
+            content_type,
+            authorization,
+            body: body.0,
+            remote_addr,
+            request_id,
+        })
+    }
+
+    fn run<T>(&self, f: impl FnOnce(&core::HttpRequest<'_>) -> T) -> T {
+        let req = core::HttpRequest {
+            method: &self.method,
+            content_type: self.content_type.as_deref(),
+            authorization: self.authorization.as_ref().map(|a| a.as_str()),
+            body: &self.body,
+        };
+        core::events::with_request_context(
+            self.remote_addr.as_deref(),
+            self.request_id.as_deref(),
+            || f(&req),
+        )
+    }
+}
 
 impl Server {
-    #[allow(clippy::too_many_arguments)]
+    /// An endpoint's answer. A refresh or an introspection on the memory
+    /// store takes microseconds and keeps the GIL (releasing and taking it
+    /// back costs more, and under contention a thread waits up to the switch
+    /// interval to get it back); what may block (argon2, a database, a host
+    /// callback) runs without it.
     fn endpoint(
         &self,
         py: Python<'_>,
-        method: String,
-        headers: Option<&Bound<'_, PyAny>>,
-        body: Body,
-        remote_addr: Option<String>,
-        request_id: Option<String>,
-        f: Endpoint,
-        decline_blocking: bool,
-    ) -> PyResult<Option<Response>> {
-        let (content_type, authorization) = find_headers(headers)?;
-        let body = body.0;
-        let server = &self.inner;
-        let req = core::HttpRequest {
-            method: &method,
-            content_type: content_type.as_deref(),
-            authorization: authorization.as_ref().map(|a| a.as_str()),
-            body: &body,
-        };
-        let answer = || {
-            core::events::with_request_context(
-                remote_addr.as_deref(),
-                request_id.as_deref(),
-                || f(server, &req),
-            )
-        };
-        // argon2, a database or a host callback run without the GIL; a
-        // refresh or an introspection on the memory store takes microseconds
-        // and keeps it: releasing and taking it back costs more, and under
-        // contention a thread waits up to the switch interval to get it back.
-        let resp = if server.may_block(&req) {
-            if decline_blocking {
-                return Ok(None);
-            }
-            py.detach(answer)
-        } else {
-            answer()
-        };
-        Ok(Some(resp.into()))
-    }
-
-    /// An endpoint answered whatever it takes (without the GIL if it may block).
-    #[allow(clippy::too_many_arguments)]
-    fn answer(
-        &self,
-        py: Python<'_>,
-        method: String,
-        headers: Option<&Bound<'_, PyAny>>,
-        body: Body,
-        remote_addr: Option<String>,
-        request_id: Option<String>,
-        f: Endpoint,
+        which: core::Endpoint,
+        call: EndpointCall,
     ) -> PyResult<Response> {
-        self.endpoint(py, method, headers, body, remote_addr, request_id, f, false)?
-            .ok_or_else(|| PyValueError::new_err("unreachable: the endpoint declined to answer"))
+        let server = &self.inner;
+        let resp = match call.run(|req| server.answer_in_place(which, req)) {
+            Some(resp) => resp,
+            None => py.detach(|| call.run(|req| server.answer(which, req))),
+        };
+        Ok(resp.into())
     }
 
     fn typed<T>(&self, py: Python<'_>, result: Result<T, core::OAuthError>) -> PyResult<T> {
@@ -614,15 +617,8 @@ impl Server {
         remote_addr: Option<String>,
         request_id: Option<String>,
     ) -> PyResult<Response> {
-        self.answer(
-            py,
-            method,
-            headers,
-            body,
-            remote_addr,
-            request_id,
-            core::Server::token_endpoint,
-        )
+        let call = EndpointCall::new(method, headers, body, remote_addr, request_id)?;
+        self.endpoint(py, core::Endpoint::Token, call)
     }
 
     /// The introspection endpoint (RFC 7662).
@@ -636,15 +632,8 @@ impl Server {
         remote_addr: Option<String>,
         request_id: Option<String>,
     ) -> PyResult<Response> {
-        self.answer(
-            py,
-            method,
-            headers,
-            body,
-            remote_addr,
-            request_id,
-            core::Server::introspection_endpoint,
-        )
+        let call = EndpointCall::new(method, headers, body, remote_addr, request_id)?;
+        self.endpoint(py, core::Endpoint::Introspection, call)
     }
 
     /// The revocation endpoint (RFC 7009).
@@ -658,15 +647,8 @@ impl Server {
         remote_addr: Option<String>,
         request_id: Option<String>,
     ) -> PyResult<Response> {
-        self.answer(
-            py,
-            method,
-            headers,
-            body,
-            remote_addr,
-            request_id,
-            core::Server::revocation_endpoint,
-        )
+        let call = EndpointCall::new(method, headers, body, remote_addr, request_id)?;
+        self.endpoint(py, core::Endpoint::Revocation, call)
     }
 
     /// The endpoint named (``"token"``, ``"introspection"`` or ``"revocation"``)
@@ -675,10 +657,8 @@ impl Server {
     /// the endpoint on a worker thread. One reading of the request, where
     /// ``may_block`` and then the endpoint took two.
     #[pyo3(signature = (endpoint, method, headers, body, *, remote_addr=None, request_id=None))]
-    #[allow(clippy::too_many_arguments)]
     fn answer_in_place(
         &self,
-        py: Python<'_>,
         endpoint: &str,
         method: String,
         headers: Option<&Bound<'_, PyAny>>,
@@ -686,17 +666,16 @@ impl Server {
         remote_addr: Option<String>,
         request_id: Option<String>,
     ) -> PyResult<Option<Response>> {
-        let f: Endpoint = match endpoint {
-            "token" => core::Server::token_endpoint,
-            "introspection" => core::Server::introspection_endpoint,
-            "revocation" => core::Server::revocation_endpoint,
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "{other:?} is not an endpoint: token, introspection or revocation"
-                )))
-            }
-        };
-        self.endpoint(py, method, headers, body, remote_addr, request_id, f, true)
+        let which = core::Endpoint::from_name(endpoint).ok_or_else(|| {
+            PyValueError::new_err(format!(
+                "{endpoint:?} is not an endpoint: token, introspection or revocation"
+            ))
+        })?;
+        let call = EndpointCall::new(method, headers, body, remote_addr, request_id)?;
+        let server = &self.inner;
+        Ok(call
+            .run(|req| server.answer_in_place(which, req))
+            .map(Response::from))
     }
 
     /// The password grant; raises an `OAuthError` subclass when refused.

@@ -4,7 +4,52 @@ use super::*;
 use crate::metrics::Operation;
 use std::cell::Cell;
 
+/// One of the three HTTP endpoints, for callers that choose one at run time
+/// (a binding's glue, a router).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Endpoint {
+    /// [`Server::token_endpoint`].
+    Token,
+    /// [`Server::introspection_endpoint`].
+    Introspection,
+    /// [`Server::revocation_endpoint`].
+    Revocation,
+}
+
+impl Endpoint {
+    /// `"token"`, `"introspection"` or `"revocation"`.
+    pub fn from_name(name: &str) -> Option<Endpoint> {
+        match name {
+            "token" => Some(Endpoint::Token),
+            "introspection" => Some(Endpoint::Introspection),
+            "revocation" => Some(Endpoint::Revocation),
+            _ => None,
+        }
+    }
+}
+
 impl Server {
+    /// The endpoint `which` answers `req`.
+    pub fn answer(&self, which: Endpoint, req: &HttpRequest<'_>) -> HttpResponse {
+        match which {
+            Endpoint::Token => self.token_endpoint(req),
+            Endpoint::Introspection => self.introspection_endpoint(req),
+            Endpoint::Revocation => self.revocation_endpoint(req),
+        }
+    }
+
+    /// The endpoint's answer when giving it cannot block the calling
+    /// thread; `None` when it may ([`Server::may_block`]: argon2, a store
+    /// that waits, host callbacks), and nothing has been done: the caller
+    /// then calls [`Server::answer`] off its event loop. One reading of the
+    /// decision for every binding's glue.
+    pub fn answer_in_place(&self, which: Endpoint, req: &HttpRequest<'_>) -> Option<HttpResponse> {
+        if self.may_block(req) {
+            return None;
+        }
+        Some(self.answer(which, req))
+    }
+
     /// Runs an endpoint and counts it once: as the operation `handle` says
     /// it dispatched to, else as `op` (a request refused before that).
     fn endpoint(

@@ -25,6 +25,7 @@ mod accounts;
 mod check;
 mod counted;
 mod endpoints;
+pub use endpoints::Endpoint;
 mod grants;
 mod introspection;
 
