@@ -72,8 +72,15 @@ pub(crate) struct Registry {
     pub(crate) dummy_secret: SecretHash,
 }
 
+/// Whether a name holds a control character. No user, client, scope or
+/// group name may (configured, from a host, asked for, or introspected):
+/// a NUL would change it for C, a newline would forge log lines.
+pub(crate) fn has_control(name: &str) -> bool {
+    name.chars().any(char::is_control)
+}
+
 pub(crate) fn check_name(path: &str, what: &str, name: &str) -> Result<(), ConfigError> {
-    if name.is_empty() || name.len() > MAX_NAME_BYTES || name.chars().any(char::is_control) {
+    if name.is_empty() || name.len() > MAX_NAME_BYTES || has_control(name) {
         return Err(ConfigError::new(
             path,
             format!("{what} must be 1 to {MAX_NAME_BYTES} bytes without control characters"),

@@ -281,11 +281,10 @@ impl ResourceGuard {
         // C ABI drops it, so "admin\0" arrives as "admin") and misalign a
         // binding's packed principal. A response naming one is not believed.
         let client_id = body.client_id.unwrap_or_default();
-        let has_control = |s: &str| s.chars().any(char::is_control);
         if [&username, &client_id, &scope]
             .into_iter()
             .chain(&body.groups)
-            .any(|s| has_control(s))
+            .any(|s| crate::registry::has_control(s))
         {
             log::warn!(
                 target: "ropc::resource",

@@ -205,7 +205,7 @@ impl OwnerState {
             )));
         }
         for g in &owner.groups {
-            if g.is_empty() || g.len() > crate::MAX_NAME_BYTES || g.chars().any(char::is_control) {
+            if g.is_empty() || g.len() > crate::MAX_NAME_BYTES || crate::registry::has_control(g) {
                 return Err(HostError::new(
                     "a group name must be 1 to 256 bytes without control characters",
                 ));

@@ -33,7 +33,7 @@ impl Server {
                 "the username is longer than {MAX_NAME_BYTES} bytes"
             )));
         }
-        if username.chars().any(char::is_control) {
+        if crate::registry::has_control(username) {
             // No account has such a name (configured names cannot), and a
             // host's directory or database must never see one.
             return Err(OAuthError::invalid_request(
