@@ -12,11 +12,19 @@ pub const TOKEN_CHARS: usize = 43;
 
 static RNG: Lazy<SystemRandom> = Lazy::new(SystemRandom::new);
 
+#[cfg(test)]
+thread_local! {
+    /// Reads of the OS generator on this thread (each a system call).
+    static OS_READS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// Fills `buf` from the operating system's generator.
 ///
 /// # Panics
 /// If the OS generator fails, which leaves no safe way to go on.
 pub(crate) fn fill_random(buf: &mut [u8]) {
+    #[cfg(test)]
+    OS_READS.with(|n| n.set(n.get() + 1));
     RNG.fill(buf)
         .expect("the operating system's random generator failed");
 }
@@ -134,6 +142,48 @@ pub fn looks_like_token(token: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refresh_reads_the_os_generator_once_for_both_its_tokens() {
+        use crate::{ClientConfig, ClientCredentials, Config, HashParams, Server, UserConfig};
+        let cheap = HashParams {
+            m_cost: 64,
+            t_cost: 1,
+            p_cost: 1,
+        };
+        let mut config = Config::default()
+            .scope("read", &["GET /x/*"])
+            .client(
+                ClientConfig::confidential("app", &crate::hash_client_secret("s"))
+                    .grant_types(&["password", "refresh_token"])
+                    .scopes(&["read"]),
+            )
+            .user(UserConfig::new(
+                "alice",
+                &crate::hash_password("pw", cheap).unwrap(),
+            ));
+        config.password_hashing = cheap;
+        config.allow_weak_password_hashing = true;
+        let server = Server::from_config(config).unwrap();
+        let app = ClientCredentials::new("app", "s");
+        let mut rt = server
+            .password_grant(&app, "alice", "pw", Some("read"))
+            .unwrap()
+            .refresh_token
+            .clone()
+            .unwrap();
+        for _ in 0..3 {
+            let before = OS_READS.with(|n| n.get());
+            let t = server.refresh_grant(&app, &rt, None).unwrap();
+            assert_eq!(
+                OS_READS.with(|n| n.get()) - before,
+                1,
+                "one system call, 64 bytes"
+            );
+            assert_ne!(t.access_token, t.refresh_token.clone().unwrap());
+            rt = t.refresh_token.clone().unwrap();
+        }
+    }
 
     #[test]
     fn minted_tokens_are_256_bit_base64url() {
