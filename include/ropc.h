@@ -801,6 +801,22 @@ bool ropc_server_may_hash(const struct ropc_server *server,
                           size_t body_len);
 
 /**
+ * Whether answering this request at an endpoint may block the calling
+ * thread: it may run argon2 (`ropc_server_may_hash`), or the store may wait
+ * on a disk or a network, or host callbacks may run
+ * (`ropc_server_calls_may_block`). The one test a server on an event loop
+ * needs: such requests go to a worker thread, the rest are answered in
+ * place. False for any bad argument (the endpoint will refuse it without
+ * blocking).
+ */
+bool ropc_server_may_block(const struct ropc_server *server,
+                           const char *method,
+                           const char *content_type,
+                           const char *authorization,
+                           const uint8_t *body,
+                           size_t body_len);
+
+/**
  * Whether authenticating this client runs argon2 (its secret is an argon2
  * hash). False for NULL, invalid UTF-8 or an unknown client.
  */

@@ -188,6 +188,28 @@ pub extern "C" fn ropc_server_may_hash(
     }
 }
 
+/// Whether answering this request at an endpoint may block the calling
+/// thread: it may run argon2 (`ropc_server_may_hash`), or the store may wait
+/// on a disk or a network, or host callbacks may run
+/// (`ropc_server_calls_may_block`). The one test a server on an event loop
+/// needs: such requests go to a worker thread, the rest are answered in
+/// place. False for any bad argument (the endpoint will refuse it without
+/// blocking).
+#[no_mangle]
+pub extern "C" fn ropc_server_may_block(
+    server: *const ropc_server,
+    method: *const c_char,
+    content_type: *const c_char,
+    authorization: *const c_char,
+    body: *const u8,
+    body_len: usize,
+) -> bool {
+    ffi_boundary! {
+        let Some(server) = crate::handle(server) else { return false };
+        http_request(method, content_type, authorization, body, body_len).is_ok_and(|req| server.inner.may_block(&req))
+    }
+}
+
 /// Whether authenticating this client runs argon2 (its secret is an argon2
 /// hash). False for NULL, invalid UTF-8 or an unknown client.
 #[no_mangle]

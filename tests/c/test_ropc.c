@@ -734,6 +734,14 @@ static void test_http_and_account_events(ropc_server *server) {
     CHECK(!ropc_server_may_hash(server, NULL, form, NULL, NULL, 0), "null method");
     CHECK(!ropc_server_may_hash(server, "POST", form, NULL, NULL, 3), "null body with a length");
     CHECK(!ropc_server_may_hash(server, "POST", "\xff", NULL, NULL, 0), "invalid UTF-8");
+    /* ... and which may block at all: on a store in memory, the same ones. */
+    CHECK(ropc_server_may_block(server, "POST", form, NULL, (const uint8_t *)body, strlen(body)), "password grant blocks");
+    CHECK(!ropc_server_may_block(server, "POST", form, "Basic YXBwOmFwcC1zZWNyZXQ=", (const uint8_t *)refresh, strlen(refresh)),
+          "a refresh on a store in memory does not");
+    CHECK(!ropc_server_may_block(NULL, "POST", form, NULL, NULL, 0), "null server");
+    CHECK(!ropc_server_may_block(server, NULL, form, NULL, NULL, 0), "null method");
+    CHECK(!ropc_server_may_block(server, "POST", form, NULL, NULL, 3), "null body with a length");
+    CHECK(!ropc_server_may_block(server, "POST", "\xff", NULL, NULL, 0), "invalid UTF-8");
     CHECK(!ropc_server_client_secret_is_hashed(server, "app"), "sha256 secret");
     CHECK(!ropc_server_client_secret_is_hashed(server, "nobody"), "unknown client");
     CHECK(!ropc_server_client_secret_is_hashed(NULL, "app") && !ropc_server_client_secret_is_hashed(server, NULL), "null");
@@ -817,6 +825,9 @@ static void test_stores(const char *dir) {
     CHECK(ropc_server_new_from_json(json, &b, NULL) == ROPC_OK, "a second handle");
     if (a && b) {
         CHECK(ropc_server_calls_may_block(a), "a database may block");
+        const char *form = "application/x-www-form-urlencoded", *refresh = "grant_type=refresh_token&refresh_token=x";
+        CHECK(ropc_server_may_block(a, "POST", form, "Basic YXBwOmFwcC1zZWNyZXQ=", (const uint8_t *)refresh, strlen(refresh)),
+              "so may a refresh on it");
         ropc_token_response *t = NULL;
         CHECK(ropc_server_password_grant(a, "app", "app-secret", "alice", "alice-pw", NULL, &t, NULL) == ROPC_OK, "grant");
         ropc_principal *p = NULL;
