@@ -7,9 +7,11 @@
  * --port 0 picks a free port; the first line printed says which. Against
  * slow and many connections: --max-connections (512 in all), --per-ip (16
  * from one address), --body-deadline (10 s for a whole request body) and
- * --idle-timeout (10 s without a byte). Stops on
- * SIGINT or SIGTERM; SIGHUP reloads the configuration (and the passwd file)
- * without dropping a token.
+ * --idle-timeout (10 s without a byte). --threads (one a core) serve the
+ * connections; --workers (four a core) answer the requests that may block
+ * (see "Two kinds of thread" below). Stops on SIGINT or SIGTERM, answering
+ * what it has already taken; SIGHUP reloads the configuration (and the
+ * passwd file) without dropping a token.
  *
  * --passwd: the resource owners are the host's, in a file another system
  * wrote, one per line: `username:crypt(3) hash:group,group[:disabled]`
@@ -30,14 +32,27 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #define MAX_BODY (64 * 1024 + 1) /* one byte past ropc's limit: it refuses the rest */
 
-typedef struct {
+typedef ropc_status (*endpoint_fn)(const ropc_server *, const char *, const char *, const char *, const uint8_t *,
+                                   size_t, ropc_response **);
+
+/* A request: its body as it arrives, and, once handed to a worker, what the
+ * worker needs (copies: it runs on another thread) and what it answered. */
+typedef struct request {
     char *data;
     size_t len;
     struct timespec started; /* when the headers were in: the body has a deadline */
-} body_buf;
+    struct MHD_Connection *conn;
+    endpoint_fn endpoint;
+    char *method, *content_type, *authorization;
+    ropc_status status;
+    ropc_response *resp;
+    int answered;         /* the worker is done: the next call sends resp */
+    struct request *next; /* in the workers' queue */
+} request;
 
 static ropc_server *server;
 
@@ -45,6 +60,9 @@ static ropc_server *server;
  * all connections, connections from one address, the seconds a request's
  * body may take in all, and the seconds a connection may stay idle. */
 static unsigned max_connections = 512, per_ip = 16, body_deadline = 10, idle_timeout = 10;
+/* Threads: libmicrohttpd's, serving connections (0: one a core), and the
+ * workers that answer requests that may block (0: four a core). */
+static unsigned threads = 0, workers = 0;
 
 static double since(const struct timespec *t) {
     struct timespec now;
@@ -219,12 +237,72 @@ static void request_completed(void *cls, struct MHD_Connection *c, void **ctx, e
     (void)cls;
     (void)c;
     (void)toe;
-    body_buf *b = *ctx;
-    if (b) {
-        free(b->data);
-        free(b);
+    request *r = *ctx;
+    if (r) {
+        free(r->data);
+        free(r->method);
+        free(r->content_type);
+        free(r->authorization);
+        ropc_response_free(r->resp);
+        free(r);
     }
     *ctx = NULL;
+}
+
+/* ---- Two kinds of thread ----------------------------------------------------
+ * libmicrohttpd's threads (one a core) each serve many connections on epoll
+ * and answer in place what cannot block: an introspection, a refresh, a
+ * revocation on a store in memory, microseconds each. A request that may
+ * block (libropc says which: a password grant or a client secret that
+ * runs argon2, a store on a disk or a network, the host's accounts) is
+ * handed to a worker and its connection suspended, so that no connection
+ * waits behind another's argon2 (libropc runs argon2 on its own pool, one
+ * thread a core); the worker resumes the connection with the answer. The
+ * queue needs no bound of its own: a suspended connection sends nothing
+ * more, so it holds at most one request a connection (--max-connections). */
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t ready;
+    request *head, *tail;
+    int stopping; /* set on SIGTERM: the workers drain the queue and end */
+} queue = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, 0};
+
+static void *worker(void *arg) {
+    (void)arg;
+    for (;;) {
+        pthread_mutex_lock(&queue.lock);
+        while (!queue.head && !queue.stopping) pthread_cond_wait(&queue.ready, &queue.lock);
+        request *r = queue.head;
+        if (r) {
+            queue.head = r->next;
+            if (!queue.head) queue.tail = NULL;
+        }
+        pthread_mutex_unlock(&queue.lock);
+        if (!r) return NULL; /* stopping, and nothing is left */
+        r->status = r->endpoint(server, r->method, r->content_type, r->authorization, (const uint8_t *)r->data,
+                                r->len, &r->resp);
+        r->answered = 1;
+        MHD_resume_connection(r->conn); /* the connection's thread calls handle() again, which sends it */
+    }
+}
+
+/* Suspends the connection and queues its request; 0 (nothing done) when the
+ * workers are stopping, and the caller answers in place. */
+static int hand_off(struct MHD_Connection *c, request *r) {
+    pthread_mutex_lock(&queue.lock);
+    int queued = !queue.stopping;
+    if (queued) {
+        r->conn = c;
+        r->next = NULL;
+        MHD_suspend_connection(c); /* before a worker can resume it */
+        if (queue.tail) queue.tail->next = r;
+        else queue.head = r;
+        queue.tail = r;
+        pthread_cond_signal(&queue.ready);
+    }
+    pthread_mutex_unlock(&queue.lock);
+    return queued;
 }
 
 static enum MHD_Result send_plain(struct MHD_Connection *c, unsigned status, const char *text) {
@@ -293,11 +371,37 @@ static enum MHD_Result join_authorization(void *cls, enum MHD_ValueKind kind, co
     return MHD_YES;
 }
 
+/* Sends libropc's answer (status, headers, body) as it is. */
+static enum MHD_Result send_answer(struct MHD_Connection *c, const char *method, const char *url, ropc_status st,
+                                   ropc_response *resp) {
+    if (st != ROPC_OK) {
+        /* Only a bad argument gets here (headers with invalid UTF-8, say). */
+        return send_plain(c, MHD_HTTP_BAD_REQUEST, ropc_status_message((uint32_t)st));
+    }
+    size_t len = 0;
+    const char *body = ropc_response_body(resp, &len);
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    if (!r) return MHD_NO;
+    for (size_t i = 0; i < ropc_response_header_count(resp); i++) {
+        const char *name, *value;
+        if (ropc_response_header(resp, i, &name, &value) == ROPC_OK) MHD_add_response_header(r, name, value);
+    }
+    unsigned status = ropc_response_status(resp);
+    fprintf(stderr, "auth_server: %s %s %u\n", method, url, status);
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static char *copy(const char *s) {
+    return s ? strdup(s) : NULL;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                               const char *version, const char *upload, size_t *upload_size, void **ctx) {
     (void)cls;
     (void)version;
-    body_buf *b = *ctx;
+    request *b = *ctx;
     if (!b) { /* first call: headers only */
         b = calloc(1, sizeof *b);
         if (!b) return MHD_NO;
@@ -324,11 +428,15 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         *upload_size = 0;
         return MHD_YES;
     }
+    if (b->answered) { /* called again after a worker resumed the connection */
+        enum MHD_Result ret = send_answer(c, method, url, b->status, b->resp);
+        ropc_response_free(b->resp);
+        b->resp = NULL;
+        return ret;
+    }
 
     if (strcmp(url, "/metrics") == 0 && strcmp(method, "GET") == 0) return send_metrics(c);
 
-    typedef ropc_status (*endpoint_fn)(const ropc_server *, const char *, const char *, const char *, const uint8_t *,
-                                       size_t, ropc_response **);
     endpoint_fn endpoint = NULL;
     if (strcmp(url, "/token") == 0) endpoint = ropc_server_token_endpoint;
     else if (strcmp(url, "/introspect") == 0) endpoint = ropc_server_introspection_endpoint;
@@ -341,24 +449,20 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     MHD_get_connection_values(c, MHD_HEADER_KIND, join_authorization, &auth);
     if (auth.overflow) return send_plain(c, MHD_HTTP_BAD_REQUEST, "the Authorization headers are too long");
     const char *authorization = auth.n ? auth.buf : NULL;
+    if (ropc_server_may_block(server, method, content_type, authorization, (const uint8_t *)b->data, b->len)) {
+        b->endpoint = endpoint;
+        b->method = copy(method);
+        b->content_type = copy(content_type);
+        b->authorization = copy(authorization);
+        if (!b->method || (content_type && !b->content_type) || (authorization && !b->authorization))
+            return send_plain(c, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
+        if (hand_off(c, b)) return MHD_YES;
+        /* Stopping: answered here, on this thread, like any other. */
+    }
     ropc_response *resp = NULL;
     ropc_status st = endpoint(server, method, content_type, authorization, (const uint8_t *)b->data, b->len, &resp);
-    if (st != ROPC_OK) {
-        /* Only a bad argument gets here (headers with invalid UTF-8, say). */
-        return send_plain(c, MHD_HTTP_BAD_REQUEST, ropc_status_message((uint32_t)st));
-    }
-    size_t len = 0;
-    const char *body = ropc_response_body(resp, &len);
-    struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
-    for (size_t i = 0; i < ropc_response_header_count(resp); i++) {
-        const char *name, *value;
-        if (ropc_response_header(resp, i, &name, &value) == ROPC_OK) MHD_add_response_header(r, name, value);
-    }
-    unsigned status = ropc_response_status(resp);
-    fprintf(stderr, "auth_server: %s %s %u\n", method, url, status);
+    enum MHD_Result ret = send_answer(c, method, url, st, resp);
     ropc_response_free(resp);
-    enum MHD_Result ret = MHD_queue_response(c, status, r);
-    MHD_destroy_response(r);
     return ret;
 }
 
@@ -411,11 +515,18 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[i], "--per-ip") == 0) per_ip = (unsigned)atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--body-deadline") == 0) body_deadline = (unsigned)atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--idle-timeout") == 0) idle_timeout = (unsigned)atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--threads") == 0) threads = (unsigned)atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--workers") == 0) workers = (unsigned)atoi(argv[i + 1]);
     }
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cores < 1) cores = 1;
+    if (threads == 0) threads = (unsigned)cores;
+    if (workers == 0) workers = 4 * (unsigned)cores;
     if (!config || port < 0 || port > 65535 || max_connections == 0 || per_ip == 0 || body_deadline == 0 ||
-        idle_timeout == 0) {
+        idle_timeout == 0 || threads > 256 || workers > 1024) {
         fprintf(stderr, "usage: auth_server --config FILE [--port 9000] [--passwd FILE] [--max-connections 512]\n"
-                        "                   [--per-ip 16] [--body-deadline 10] [--idle-timeout 10]\n");
+                        "                   [--per-ip 16] [--body-deadline 10] [--idle-timeout 10]\n"
+                        "                   [--threads CORES (at most 256)] [--workers 4*CORES (at most 1024)]\n");
         return 2;
     }
     ropc_error *err = NULL;
@@ -471,20 +582,20 @@ int main(int argc, char **argv) {
     sigaddset(&stop, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &stop, NULL); /* the daemon's threads inherit the mask */
 
-    /* A thread per connection: a handler blocks while libropc checks a
-     * password (argon2 runs on libropc's own pool, one thread per core), and
-     * libmicrohttpd's thread pool pins each connection to one thread, so two
-     * connections sharing a thread would wait on each other's argon2 (and a
-     * cheap introspection behind a password grant). Threads are bounded by
-     * the connection limit; a waiting one costs only its stack. */
-    struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                                                MHD_USE_POLL,
-                                            0, NULL, NULL, &handle, NULL, MHD_OPTION_SOCK_ADDR,
-                                            (struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED, request_completed,
-                                            NULL,
-                                            MHD_OPTION_CONNECTION_TIMEOUT, idle_timeout,
-                                            MHD_OPTION_CONNECTION_LIMIT, max_connections,
-                                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip, MHD_OPTION_END);
+    /* The daemon's threads and the workers inherit the mask above. */
+    pthread_t *pool = calloc(workers, sizeof *pool);
+    unsigned started = 0;
+    while (pool && started < workers && pthread_create(&pool[started], NULL, worker, NULL) == 0) started++;
+    if (started < workers) {
+        fprintf(stderr, "auth_server: cannot start %u workers\n", workers);
+        return 1;
+    }
+    /* See "Two kinds of thread". MHD_USE_AUTO: epoll on Linux. */
+    struct MHD_Daemon *d = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, &handle, NULL,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, idle_timeout,
+        MHD_OPTION_CONNECTION_LIMIT, max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "auth_server: cannot listen on 127.0.0.1:%d\n", port);
         ropc_server_free(server);
@@ -501,6 +612,16 @@ int main(int argc, char **argv) {
         if (passwd) reload_passwd(passwd);
         reload_config(config);
     }
+    /* The workers answer every request already queued (resuming its
+     * connection), then end; a request that may block and comes after is
+     * answered in place. libmicrohttpd must not stop with a connection
+     * still suspended. */
+    pthread_mutex_lock(&queue.lock);
+    queue.stopping = 1;
+    pthread_cond_broadcast(&queue.ready);
+    pthread_mutex_unlock(&queue.lock);
+    for (unsigned i = 0; i < workers; i++) pthread_join(pool[i], NULL);
+    free(pool);
     MHD_stop_daemon(d);
     ropc_server_free(server);
     table_free(&accounts);

@@ -3,9 +3,11 @@ passwd-style file of crypt(3) hashes another system wrote. Sign in over
 HTTP, groups from the file reach introspection, unknown / wrong / disabled
 answer alike, and SIGHUP reloads the file: whoever got a new hash loses
 their tokens, the others keep theirs."""
+import base64
 import json
 import os
 import signal
+import socket
 import time
 import warnings
 
@@ -61,3 +63,53 @@ def test_the_c_example_verifies_owners_through_callbacks_and_reloads_them(tmp_pa
     assert "configuration reloaded" in err
     for secret in ("alice-pw", "new-pw", "bob-pw", "$6$"):
         assert secret not in err
+
+
+def test_a_request_that_blocks_holds_up_no_other_connection(tmp_path):
+    """A request that may block (here: the host's check of a password) runs
+    on a worker, its connection suspended; libmicrohttpd's threads go on
+    serving every other connection. Four sign-ins whose crypt(3) takes
+    minutes (sha512crypt at its most rounds) are sent on four connections,
+    more than the server's two connection threads: a server that checked
+    them on those threads would leave nothing to answer the next connection.
+    Not timed: the requests after them must simply be answered (the client's
+    30 s timeout only stops a hung test)."""
+    exe = os.environ.get("ROPC_AUTH_SERVER")
+    assert exe, "ROPC_AUTH_SERVER is not set: run `make test-integration`"
+    conf = tmp_path / "ropc.json"
+    conf.write_text(json.dumps(host_accounts_config()))
+    # A hash crypt(3) reads, never computed here: its rounds are what matter.
+    slow = "$6$rounds=999999999$saltsalt$" + "A" * 86
+    passwd = tmp_path / "passwd"
+    # Four users: one user's sign-ins in flight are bounded by the throttle.
+    passwd.write_text("\n".join([line("alice", "alice-pw", ["staff"])] +
+                                [f"slow{i}:{slow}:staff" for i in range(4)]) + "\n")
+    proc, url = start([exe, "--config", str(conf), "--passwd", str(passwd), "--port", "0",
+                       "--threads", "2", "--workers", "6"])
+    host, port = url.split("//")[1].split(":")
+    held = []
+    try:
+        auth = base64.b64encode(b"app:app-secret").decode()
+        for i in range(4):
+            body = f"grant_type=password&username=slow{i}&password=x".encode()
+            s = socket.create_connection((host, int(port)), timeout=30)
+            s.sendall(b"POST /token HTTP/1.1\r\nHost: x\r\nAuthorization: Basic " + auth.encode() +
+                      b"\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: " +
+                      str(len(body)).encode() + b"\r\n\r\n" + body)
+            held.append(s)
+        client = Client(url)
+        r = client.login("alice")
+        assert r.status_code == 200, r.text
+        assert client.introspect(r.json()["access_token"])["active"]
+        for s in held:  # still being checked: neither answered nor closed
+            s.setblocking(False)
+            try:
+                got = s.recv(1)
+            except BlockingIOError:
+                continue
+            raise AssertionError(f"a sign-in of minutes was answered or closed: {got!r}")
+    finally:
+        for s in held:
+            s.close()
+        proc.kill()  # its workers would finish the four sign-ins first
+        proc.communicate(timeout=10)
