@@ -580,9 +580,8 @@ int main(int argc, char **argv) {
     sigaddset(&stop, SIGINT);
     sigaddset(&stop, SIGTERM);
     sigaddset(&stop, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &stop, NULL); /* the daemon's threads inherit the mask */
+    pthread_sigmask(SIG_BLOCK, &stop, NULL); /* the workers and the daemon's threads inherit the mask */
 
-    /* The daemon's threads and the workers inherit the mask above. */
     pthread_t *pool = calloc(workers, sizeof *pool);
     unsigned started = 0;
     while (pool && started < workers && pthread_create(&pool[started], NULL, worker, NULL) == 0) started++;
