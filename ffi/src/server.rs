@@ -123,6 +123,20 @@ fn endpoint(
     ropc_status::ROPC_OK
 }
 
+/// A yes/no question about a request (`Server::may_hash`, `may_block`):
+/// false for a NULL server or any bad argument, which the endpoint refuses
+/// without blocking.
+fn ask(
+    server: *const ropc_server,
+    req: Result<HttpRequest<'_>, ropc_status>,
+    question: fn(&Server, &HttpRequest<'_>) -> bool,
+) -> bool {
+    match (crate::handle(server), req) {
+        (Some(server), Ok(req)) => question(&server.inner, &req),
+        _ => false,
+    }
+}
+
 /// The token endpoint (RFC 6749 §3.2). `content_type` and `authorization`
 /// are the request's headers, or NULL when absent; `body` may be NULL when
 /// `body_len` is 0. Always answers `ROPC_OK` with a response to send (which
@@ -182,10 +196,7 @@ pub extern "C" fn ropc_server_may_hash(
     body: *const u8,
     body_len: usize,
 ) -> bool {
-    ffi_boundary! {
-        let Some(server) = crate::handle(server) else { return false };
-        http_request(method, content_type, authorization, body, body_len).is_ok_and(|req| server.inner.may_hash(&req))
-    }
+    ffi_boundary! { ask(server, http_request(method, content_type, authorization, body, body_len), Server::may_hash) }
 }
 
 /// Whether answering this request at an endpoint may block the calling
@@ -204,10 +215,7 @@ pub extern "C" fn ropc_server_may_block(
     body: *const u8,
     body_len: usize,
 ) -> bool {
-    ffi_boundary! {
-        let Some(server) = crate::handle(server) else { return false };
-        http_request(method, content_type, authorization, body, body_len).is_ok_and(|req| server.inner.may_block(&req))
-    }
+    ffi_boundary! { ask(server, http_request(method, content_type, authorization, body, body_len), Server::may_block) }
 }
 
 /// Whether authenticating this client runs argon2 (its secret is an argon2
