@@ -233,22 +233,6 @@ static void reload_passwd(const char *path) {
     table_free(&old);
 }
 
-static void request_completed(void *cls, struct MHD_Connection *c, void **ctx, enum MHD_RequestTerminationCode toe) {
-    (void)cls;
-    (void)c;
-    (void)toe;
-    request *r = *ctx;
-    if (r) {
-        free(r->data);
-        free(r->method);
-        free(r->content_type);
-        free(r->authorization);
-        ropc_response_free(r->resp);
-        free(r);
-    }
-    *ctx = NULL;
-}
-
 /* ---- Two kinds of thread ----------------------------------------------------
  * libmicrohttpd's threads (one a core) each serve many connections on epoll
  * and answer in place what cannot block: an introspection, a refresh, a
@@ -263,10 +247,11 @@ static void request_completed(void *cls, struct MHD_Connection *c, void **ctx, e
 
 static struct {
     pthread_mutex_t lock;
-    pthread_cond_t ready;
+    pthread_cond_t ready, sent;
     request *head, *tail;
-    int stopping; /* set on SIGTERM: the workers drain the queue and end */
-} queue = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, 0};
+    unsigned pending; /* handed off and not yet sent (or failed): waited for on SIGTERM */
+    int stopping;     /* set on SIGTERM: the workers drain the queue and end */
+} queue = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, 0, 0};
 
 static void *worker(void *arg) {
     (void)arg;
@@ -296,6 +281,7 @@ static int hand_off(struct MHD_Connection *c, request *r) {
         r->conn = c;
         r->next = NULL;
         MHD_suspend_connection(c); /* before a worker can resume it */
+        queue.pending++;
         if (queue.tail) queue.tail->next = r;
         else queue.head = r;
         queue.tail = r;
@@ -303,6 +289,28 @@ static int hand_off(struct MHD_Connection *c, request *r) {
     }
     pthread_mutex_unlock(&queue.lock);
     return queued;
+}
+
+static void request_completed(void *cls, struct MHD_Connection *c, void **ctx, enum MHD_RequestTerminationCode toe) {
+    (void)cls;
+    (void)c;
+    (void)toe;
+    request *r = *ctx;
+    if (r && r->conn) { /* a handed-off request's answer is out (or its connection gone) */
+        pthread_mutex_lock(&queue.lock);
+        queue.pending--;
+        pthread_cond_broadcast(&queue.sent);
+        pthread_mutex_unlock(&queue.lock);
+    }
+    if (r) {
+        free(r->data);
+        free(r->method);
+        free(r->content_type);
+        free(r->authorization);
+        ropc_response_free(r->resp);
+        free(r);
+    }
+    *ctx = NULL;
 }
 
 static enum MHD_Result send_plain(struct MHD_Connection *c, unsigned status, const char *text) {
@@ -614,13 +622,22 @@ int main(int argc, char **argv) {
     /* The workers answer every request already queued (resuming its
      * connection), then end; a request that may block and comes after is
      * answered in place. libmicrohttpd must not stop with a connection
-     * still suspended. */
+     * still suspended, and stopping closes a resumed connection before
+     * it sends: the answers are waited for until they are out (at most
+     * --idle-timeout, for a client that does not read). */
     pthread_mutex_lock(&queue.lock);
     queue.stopping = 1;
     pthread_cond_broadcast(&queue.ready);
     pthread_mutex_unlock(&queue.lock);
     for (unsigned i = 0; i < workers; i++) pthread_join(pool[i], NULL);
     free(pool);
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until); /* pthread_cond_timedwait's clock */
+    until.tv_sec += idle_timeout;
+    pthread_mutex_lock(&queue.lock);
+    while (queue.pending && pthread_cond_timedwait(&queue.sent, &queue.lock, &until) == 0) {
+    }
+    pthread_mutex_unlock(&queue.lock);
     MHD_stop_daemon(d);
     ropc_server_free(server);
     table_free(&accounts);

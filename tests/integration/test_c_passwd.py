@@ -113,3 +113,58 @@ def test_a_request_that_blocks_holds_up_no_other_connection(tmp_path):
             s.close()
         proc.kill()  # its workers would finish the four sign-ins first
         proc.communicate(timeout=10)
+
+
+def test_the_c_example_answers_what_it_has_taken_before_it_stops(tmp_path):
+    """SIGTERM while a worker checks a sign-in: the worker finishes it, the
+    client gets its answer, then the server exits 0 (libmicrohttpd must
+    not stop with a connection suspended). The sign-in's crypt(3) takes
+    seconds; the test waits (never timed) until a thread of the server has
+    spent CPU on it before it sends the signal."""
+    exe = os.environ.get("ROPC_AUTH_SERVER")
+    assert exe, "ROPC_AUTH_SERVER is not set: run `make test-integration`"
+    conf = tmp_path / "ropc.json"
+    conf.write_text(json.dumps(host_accounts_config()))
+    slow = "$6$rounds=20000000$saltsalt$" + "A" * 86  # seconds, never computed here
+    passwd = tmp_path / "passwd"
+    passwd.write_text(line("alice", "alice-pw", ["staff"]) + f"\nslow:{slow}:staff\n")
+    proc, url = start([exe, "--config", str(conf), "--passwd", str(passwd), "--port", "0",
+                       "--threads", "2", "--workers", "2"])
+    host, port = url.split("//")[1].split(":")
+
+    def cpu():
+        """CPU ticks each thread has spent, by thread id."""
+        ticks = {}
+        for tid in os.listdir(f"/proc/{proc.pid}/task"):
+            try:
+                with open(f"/proc/{proc.pid}/task/{tid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except FileNotFoundError:
+                continue
+            ticks[tid] = int(fields[11]) + int(fields[12])  # utime + stime
+        return ticks
+
+    try:
+        assert Client(url).login("alice").status_code == 200
+        before = cpu()
+        auth = base64.b64encode(b"app:app-secret").decode()
+        body = b"grant_type=password&username=slow&password=x"
+        s = socket.create_connection((host, int(port)), timeout=120)
+        s.sendall(b"POST /token HTTP/1.1\r\nHost: x\r\nAuthorization: Basic " + auth.encode() +
+                  b"\r\nContent-Type: application/x-www-form-urlencoded\r\nConnection: close\r\nContent-Length: " +
+                  str(len(body)).encode() + b"\r\n\r\n" + body)
+        deadline = time.monotonic() + 60
+        while not any(t - before.get(tid, 0) >= 30 for tid, t in cpu().items()):  # 0.3 s into crypt(3)
+            assert time.monotonic() < deadline, "no thread took up the sign-in"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        answer = b""
+        while chunk := s.recv(4096):
+            answer += chunk
+        s.close()
+        assert answer.startswith(b"HTTP/1.1 ") and b'"error"' in answer, answer[:200]
+        assert proc.wait(timeout=120) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate(timeout=10)
