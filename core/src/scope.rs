@@ -84,15 +84,25 @@ impl ScopeSet {
 
     /// A set of the given indices.
     pub fn from_ids(ids: impl IntoIterator<Item = usize>) -> Self {
-        let mut words = vec![0u64];
-        for id in ids {
-            let (w, b) = (id / 64, id % 64);
-            if words.len() <= w {
-                words.resize(w + 1, 0);
+        // Ids below 64 (every check of a token whose scopes are among the
+        // first 64 configured) go in one word without an allocation.
+        let mut ids = ids.into_iter();
+        let mut small = 0u64;
+        for id in ids.by_ref() {
+            if id >= 64 {
+                let mut words = vec![small];
+                for id in std::iter::once(id).chain(ids) {
+                    let (w, b) = (id / 64, id % 64);
+                    if words.len() <= w {
+                        words.resize(w + 1, 0);
+                    }
+                    words[w] |= 1 << b;
+                }
+                return Self::from_words(words);
             }
-            words[w] |= 1 << b;
+            small |= 1 << id;
         }
-        Self::from_words(words)
+        ScopeSet(Repr::Small(small))
     }
 
     /// Whether the set holds scope `id`.
@@ -130,10 +140,16 @@ impl ScopeSet {
 
     /// The indices in the set, ascending.
     pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        // One step per member, not per bit: the lowest set bit each time.
         self.words().iter().enumerate().flat_map(|(i, &w)| {
-            (0..64)
-                .filter(move |b| w & (1 << b) != 0)
-                .map(move |b| i * 64 + b)
+            let mut rest = w;
+            std::iter::from_fn(move || {
+                (rest != 0).then(|| {
+                    let b = rest.trailing_zeros() as usize;
+                    rest &= rest - 1;
+                    i * 64 + b
+                })
+            })
         })
     }
 }
@@ -200,6 +216,19 @@ mod tests {
         assert_eq!(
             ScopeSet::from_ids([1]),
             ScopeSet::from_ids([1, 100]).intersection(&ScopeSet::from_ids([1]))
+        );
+        // Either side of the one-word case, in any order, duplicates once.
+        assert_eq!(
+            ScopeSet::from_ids([63, 0]).iter().collect::<Vec<_>>(),
+            vec![0, 63]
+        );
+        let wide = ScopeSet::from_ids([200, 5, 64, 63, 5, 130]);
+        assert_eq!(wide.iter().collect::<Vec<_>>(), vec![5, 63, 64, 130, 200]);
+        assert_eq!(wide, ScopeSet::from_ids([5, 63, 64, 130, 200]));
+        assert!(wide.contains(64) && wide.contains(200) && !wide.contains(199));
+        assert_eq!(
+            ScopeSet::from_ids([64]).intersection(&ScopeSet::from_ids([3])),
+            ScopeSet::new()
         );
     }
 

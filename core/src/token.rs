@@ -133,10 +133,22 @@ pub type TokenHashBuilder = std::hash::BuildHasherDefault<PassThroughHasher>;
 /// Whether a string has the shape of one of our tokens; anything else can be
 /// refused without a lookup.
 pub fn looks_like_token(token: &str) -> bool {
+    // A table and no early exit: every check of a bearer token runs this
+    // over its 43 characters, and the branchy form was a tenth of a check.
+    const URL_SAFE: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            let c = b as u8;
+            t[b] = c.is_ascii_alphanumeric() || c == b'-' || c == b'_';
+            b += 1;
+        }
+        t
+    };
     token.len() == TOKEN_CHARS
         && token
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            .fold(true, |ok, b| ok & URL_SAFE[usize::from(b)])
 }
 
 #[cfg(test)]
@@ -212,5 +224,18 @@ mod tests {
         assert!(!looks_like_token(&"a".repeat(42)));
         assert!(!looks_like_token(&format!("{}=", "a".repeat(42))));
         assert!(looks_like_token(&"a".repeat(43)));
+        // Every ASCII character at the first, a middle and the last place:
+        // exactly the URL-safe base64 alphabet passes.
+        for c in (0u8..128).map(char::from) {
+            let ok = c.is_ascii_alphanumeric() || c == '-' || c == '_';
+            for at in [0, 21, 42] {
+                let mut t: Vec<char> = "a".repeat(43).chars().collect();
+                t[at] = c;
+                let t: String = t.into_iter().collect();
+                assert_eq!(looks_like_token(&t), ok, "{c:?} at {at}");
+            }
+        }
+        // Non-ASCII, at 43 bytes.
+        assert!(!looks_like_token(&format!("{}é", "a".repeat(41))));
     }
 }
