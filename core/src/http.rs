@@ -524,12 +524,9 @@ pub(crate) fn parse_bearer(header: Option<&str>) -> Result<Option<&str>, OAuthEr
     }
     let token = token.trim();
     // b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+    const B64TOKEN: crate::token::ByteClass = crate::token::ByteClass::alphanumeric_and(b"-._~+/");
     let body = token.trim_end_matches('=');
-    if body.is_empty()
-        || !body
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
-    {
+    if body.is_empty() || !B64TOKEN.all(body.as_bytes()) {
         return Err(OAuthError::invalid_request(
             "the Bearer credentials are malformed",
         ));
@@ -600,6 +597,20 @@ mod tests {
         assert!(parse_bearer(Some("Bearer")).is_err());
         assert!(parse_bearer(Some("Bearer a b")).is_err());
         assert!(parse_bearer(Some("Bearer a\"b")).is_err());
+        // Every ASCII character inside a token: exactly RFC 6750's b64token
+        // alphabet passes ('=' only as trailing padding; ',' is refused as a
+        // repeated header; a space splits the token).
+        for c in (0u8..128).map(char::from) {
+            let ok = c.is_ascii_alphanumeric() || "-._~+/".contains(c);
+            let header = format!("Bearer ab{c}cd");
+            assert_eq!(
+                parse_bearer(Some(&header)).is_ok_and(|t| t.is_some()),
+                ok,
+                "{c:?}"
+            );
+        }
+        assert!(parse_bearer(Some("Bearer ab\u{e9}cd")).is_err());
+        assert_eq!(parse_bearer(Some("Bearer ab+/==")).unwrap(), Some("ab+/=="));
     }
 
     #[test]

@@ -163,21 +163,27 @@ pub fn check_resource(resource: &str) -> Result<(), OAuthError> {
             "the resource name is empty or too long",
         ));
     }
-    // C0 controls and DEL are single bytes; C1 controls are U+0080..U+009F,
-    // encoded 0xC2 0x80..0x9F. Scanning bytes avoids decoding every char.
+    // One pass over the bytes (every check runs this): C0 controls and DEL
+    // are single bytes; C1 controls are U+0080..U+009F, encoded 0xC2
+    // 0x80..0x9F; a segment between '/' or ' ' that is "." or "..".
     let bytes = resource.as_bytes();
-    let c1 = bytes
-        .windows(2)
-        .any(|w| w[0] == 0xC2 && (0x80..=0x9F).contains(&w[1]));
-    if c1 || bytes.iter().any(|&b| b < 0x20 || b == 0x7F) {
+    let dots = |seg: &[u8]| matches!(seg, b"." | b"..");
+    let (mut control, mut dot, mut start) = (false, false, 0);
+    for (i, &b) in bytes.iter().enumerate() {
+        control |=
+            b < 0x20 || b == 0x7F || (b == 0xC2 && matches!(bytes.get(i + 1), Some(0x80..=0x9F)));
+        if b == b'/' || b == b' ' {
+            dot |= dots(&bytes[start..i]);
+            start = i + 1;
+        }
+    }
+    dot |= dots(&bytes[start..]);
+    if control {
         return Err(OAuthError::invalid_request(
             "the resource name has control characters",
         ));
     }
-    if resource
-        .split(['/', ' '])
-        .any(|seg| seg == "." || seg == "..")
-    {
+    if dot {
         return Err(OAuthError::invalid_request(
             "the resource name has a '.' or '..' path segment; normalize the path first",
         ));
@@ -247,5 +253,49 @@ mod tests {
             check_resource("GET /caf\u{e9}/\u{100}/\u{2028}x").is_ok(),
             "other non-ASCII is fine"
         );
+        assert!(check_resource(". /a").is_err() && check_resource("GET ..").is_err());
+        assert!(check_resource("GET /a/.../b").is_ok() && check_resource("GET /.a/b.").is_ok());
+    }
+
+    /// The one-pass check against the plain statement of its rules, on
+    /// every string of up to four characters from a small alphabet of the
+    /// characters that matter, with the error each gives.
+    #[test]
+    fn resources_match_the_plain_rules() {
+        fn plain(resource: &str) -> Option<&'static str> {
+            let bytes = resource.as_bytes();
+            let c1 = bytes
+                .windows(2)
+                .any(|w| w[0] == 0xC2 && (0x80..=0x9F).contains(&w[1]));
+            if c1 || bytes.iter().any(|&b| b < 0x20 || b == 0x7F) {
+                return Some("control");
+            }
+            if resource.split(['/', ' ']).any(|s| s == "." || s == "..") {
+                return Some("dot");
+            }
+            None
+        }
+        let alphabet = [
+            '.', '/', ' ', 'a', '\n', '\u{7f}', '\u{80}', '\u{85}', '\u{9f}', '\u{c2}', '\u{a0}',
+        ];
+        let (mut words, mut all) = (vec![String::new()], Vec::new());
+        for _ in 0..4 {
+            words = words
+                .iter()
+                .flat_map(|w| alphabet.iter().map(move |c| format!("{w}{c}")))
+                .collect();
+            all.extend(words.iter().cloned());
+        }
+        assert_eq!(all.len(), 11 + 121 + 1331 + 14641);
+        for w in &all {
+            let got = check_resource(w).err().map(|e| {
+                if e.description().contains("control") {
+                    "control"
+                } else {
+                    "dot"
+                }
+            });
+            assert_eq!(got, plain(w), "{w:?}");
+        }
     }
 }
