@@ -5,7 +5,7 @@
 use crate::error::ConfigError;
 use crate::password::{reserve, Busy, PasswordHashed};
 use crate::registry::Client;
-use crate::token::{encode, fill_random};
+use crate::token::{encode, fill_random, sha256};
 use subtle::ConstantTimeEq;
 
 /// Makes a new client secret (256 random bits, base64url) and the hash that
@@ -23,8 +23,10 @@ pub fn generate_client_secret() -> (String, String) {
 /// secret a person chose, use an argon2id PHC string from
 /// [`crate::hash_password`] instead.
 pub fn hash_client_secret(secret: &str) -> String {
-    let d = ring::digest::digest(&ring::digest::SHA256, secret.as_bytes());
-    let hex: String = d.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    let hex: String = sha256(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     format!("sha256:{hex}")
 }
 
@@ -88,8 +90,7 @@ impl SecretHash {
     pub(crate) fn verify(&self, secret: &str) -> Result<bool, Busy> {
         match self {
             SecretHash::Sha256(expected) => {
-                let d = ring::digest::digest(&ring::digest::SHA256, secret.as_bytes());
-                Ok(bool::from(d.as_ref().ct_eq(expected)))
+                Ok(bool::from(sha256(secret.as_bytes()).ct_eq(expected)))
             }
             SecretHash::Argon2(h) => Ok(h.verify_on_pool(reserve()?, secret)),
         }
@@ -119,4 +120,23 @@ pub(crate) fn dummy_secret<'a>(
         None => hash_client_secret(&secret),
     };
     SecretHash::parse(&hash).map_err(|e| ConfigError::new("clients", e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Configurations keep these hashes: plain SHA-256 in hex, and a
+    /// generated secret verifies against its own hash only.
+    #[test]
+    fn sha256_secret_hashes_stay_plain_sha256() {
+        assert_eq!(
+            hash_client_secret("abc"),
+            "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        let (secret, hash) = generate_client_secret();
+        let parsed = SecretHash::parse(&hash).expect("a sha256 hash");
+        assert_eq!(parsed.verify(&secret).ok(), Some(true));
+        assert_eq!(parsed.verify(&format!("{secret}x")).ok(), Some(false));
+    }
 }

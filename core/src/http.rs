@@ -524,7 +524,8 @@ pub(crate) fn parse_bearer(header: Option<&str>) -> Result<Option<&str>, OAuthEr
     }
     let token = token.trim();
     // b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
-    const B64TOKEN: crate::token::ByteClass = crate::token::ByteClass::alphanumeric_and(b"-._~+/");
+    const B64TOKEN: crate::byte_class::ByteClass =
+        crate::byte_class::ByteClass::alphanumeric_and(b"-._~+/");
     let body = token.trim_end_matches('=');
     if body.is_empty() || !B64TOKEN.all(body.as_bytes()) {
         return Err(OAuthError::invalid_request(

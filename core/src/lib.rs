@@ -19,6 +19,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod accounts;
+mod byte_class;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod client_secret;

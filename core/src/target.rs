@@ -20,6 +20,7 @@
 //! Refusals are `invalid_request`: the resource server answers 400 without
 //! asking anyone about the token.
 
+use crate::byte_class::ByteClass;
 use crate::error::OAuthError;
 use crate::scope::MAX_RESOURCE_BYTES;
 
@@ -27,9 +28,8 @@ fn refuse(why: &str) -> OAuthError {
     OAuthError::invalid_request(format!("the request target {why}"))
 }
 
-fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-}
+/// RFC 9110's tchar: a method is made of these.
+const TCHAR: ByteClass = ByteClass::alphanumeric_and(b"!#$%&'*+-.^_`|~");
 
 fn hex(b: u8) -> Option<u8> {
     match b {
@@ -43,7 +43,7 @@ fn hex(b: u8) -> Option<u8> {
 /// The resource name of a request with `method` and the raw request
 /// `target`, by the rule in this module's documentation.
 pub fn resource_name(method: &str, target: &str) -> Result<String, OAuthError> {
-    if method.is_empty() || !method.bytes().all(is_tchar) {
+    if method.is_empty() || !TCHAR.all(method.as_bytes()) {
         return Err(OAuthError::invalid_request(
             "the request method is not an HTTP token",
         ));
@@ -107,6 +107,18 @@ pub fn resource_name(method: &str, target: &str) -> Result<String, OAuthError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every ASCII character as a one-character method: exactly RFC
+    /// 9110's tchar passes.
+    #[test]
+    fn methods_are_http_tokens() {
+        for c in (0u8..128).map(char::from) {
+            let ok = c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+            assert_eq!(resource_name(&c.to_string(), "/").is_ok(), ok, "{c:?}");
+        }
+        assert!(resource_name("G\u{e9}T", "/").is_err());
+        assert!(resource_name("", "/").is_err());
+    }
 
     #[test]
     fn decodes_and_keeps_what_is_unambiguous() {
