@@ -77,15 +77,15 @@ test-c-sanitizers: $(BUILD)/c/vectors.txt
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  $(BUILD)/c/asan/test_ropc $(BUILD)/c
 
-# Counts memcmp's empty calls on the hot paths: outside valgrind and the
-# sanitizers, which bring their own memcmp.
-$(BUILD)/c/test_compares: tests/c/test_compares.c include/ropc.h | stage-debug
+# Counts empty memcmp/memset ranges at dangling pointers on the hot paths:
+# outside valgrind and the sanitizers, which bring their own.
+$(BUILD)/c/test_ranges: tests/c/test_ranges.c include/ropc.h | stage-debug
 	$(CC) -std=c11 $(CWARN) -g -Iinclude $< -o $@ -L$(CLIB) -lropc -Wl,-rpath,$(CURDIR)/$(CLIB)
 
 $(BUILD)/c/cpp_compat: tests/c/cpp_compat.cpp include/ropc.h | stage-debug
 	$(CXX) -std=c++17 $(CWARN) -Iinclude $< -o $@ -L$(CLIB) -lropc -Wl,-rpath,$(CURDIR)/$(CLIB)
 
-test-c: stage-debug $(BUILD)/c/test_ropc $(BUILD)/c/test_compares $(BUILD)/c/cpp_compat $(BUILD)/c/vectors.txt
+test-c: stage-debug $(BUILD)/c/test_ropc $(BUILD)/c/test_ranges $(BUILD)/c/cpp_compat $(BUILD)/c/vectors.txt
 	@echo "== every exported function is exercised by tests/c"
 	@missing=$$(grep -oE '\bropc_[a-z_]+\(' include/ropc.h | tr -d '(' | sort -u | \
 	  while read f; do grep -q "\b$$f(" tests/c/test_ropc.c || echo $$f; done); \
@@ -95,8 +95,8 @@ test-c: stage-debug $(BUILD)/c/test_ropc $(BUILD)/c/test_compares $(BUILD)/c/cpp
 	@echo "== C tests under AddressSanitizer (C and Rust) and UBSan (C)"
 	$(MAKE) --no-print-directory test-c-sanitizers
 	$(BUILD)/c/cpp_compat
-	@echo "== no empty memcmp on the hot paths"
-	$(BUILD)/c/test_compares
+	@echo "== no memcmp or memset of an empty range at a dangling pointer"
+	$(BUILD)/c/test_ranges
 	@echo "== install, then build a C program outside the repo with pkg-config"
 	rm -rf $(BUILD)/prefix
 	$(MAKE) --no-print-directory install PREFIX=$(CURDIR)/$(BUILD)/prefix PROFILE=debug

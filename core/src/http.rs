@@ -54,7 +54,7 @@ impl Drop for HttpResponse {
     /// A body may hold tokens: zeroed before its memory is freed. (Bindings
     /// copy the body out and let this drop, or take it and zero it themselves.)
     fn drop(&mut self) {
-        self.body.zeroize();
+        crate::secret::wipe(&mut self.body);
     }
 }
 
@@ -222,8 +222,8 @@ impl Drop for Form {
     /// Values hold passwords, secrets and tokens: zeroed before they are freed.
     fn drop(&mut self) {
         for (name, value) in &mut self.pairs {
-            name.zeroize();
-            value.zeroize();
+            crate::secret::wipe(name);
+            crate::secret::wipe(value);
         }
     }
 }
@@ -338,6 +338,10 @@ pub(crate) fn form_encode(raw: &str) -> String {
 /// Values may be passwords, secrets or tokens: every buffer here is
 /// allocated once at its final size and the scratch copy is zeroed.
 pub(crate) fn form_decode(raw: &[u8]) -> Result<String, OAuthError> {
+    if raw.is_empty() {
+        // No buffer to allocate or wipe (see `secret`).
+        return Ok(String::new());
+    }
     let spaced: Zeroizing<Vec<u8>> = Zeroizing::new(
         raw.iter()
             .map(|&b| if b == b'+' { b' ' } else { b })
@@ -364,7 +368,7 @@ pub struct ClientCredentials {
 impl Drop for ClientCredentials {
     fn drop(&mut self) {
         if let Some(secret) = &mut self.client_secret {
-            secret.zeroize();
+            crate::secret::wipe(secret);
         }
     }
 }

@@ -35,6 +35,7 @@ mod pattern;
 mod registry;
 mod resource;
 mod scope;
+pub mod secret;
 mod server;
 pub mod store;
 mod target;

@@ -73,9 +73,8 @@ pub struct IntrospectionRequest {
 impl Drop for IntrospectionRequest {
     /// The credentials and the token are zeroed before they are freed.
     fn drop(&mut self) {
-        use zeroize::Zeroize;
-        self.authorization.zeroize();
-        self.body.zeroize();
+        crate::secret::wipe(&mut self.authorization);
+        crate::secret::wipe(&mut self.body);
     }
 }
 

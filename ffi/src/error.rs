@@ -130,7 +130,7 @@ pub(crate) fn cstring_owned(mut s: String) -> CString {
         });
     }
     let c = exact_cstring(s.as_bytes());
-    s.zeroize();
+    ropc_core::secret::wipe(&mut s);
     c
 }
 

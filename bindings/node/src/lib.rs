@@ -311,7 +311,7 @@ fn endpoint_job(
     method: String,
     content_type: Option<String>,
     authorization: Option<Secret>,
-    body: zeroize::Zeroizing<Vec<u8>>,
+    body: ropc_core::secret::Wiped<Vec<u8>>,
     context: Context,
     which: core::Endpoint,
 ) -> impl FnOnce() -> Done + Send + 'static {

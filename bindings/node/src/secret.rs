@@ -5,7 +5,6 @@
 
 use napi::bindgen_prelude::*;
 use napi::sys;
-use zeroize::Zeroize;
 
 /// A JS string copied in for one call, or a Rust string on its way out to
 /// JS, zeroed when dropped.
@@ -20,7 +19,7 @@ impl Secret {
 
 impl Drop for Secret {
     fn drop(&mut self) {
-        self.0.zeroize();
+        ropc_core::secret::wipe(&mut self.0);
     }
 }
 
@@ -64,8 +63,8 @@ pub fn opt(s: &Option<Secret>) -> Option<&str> {
 
 /// A Buffer's bytes, copied off the JS heap for a job on another thread,
 /// zeroed when the job is done.
-pub fn bytes(b: &[u8]) -> zeroize::Zeroizing<Vec<u8>> {
-    zeroize::Zeroizing::new(b.to_vec())
+pub fn bytes(b: &[u8]) -> ropc_core::secret::Wiped<Vec<u8>> {
+    ropc_core::secret::Wiped::new(b.to_vec())
 }
 
 /// `value` as JSON in a string allocated once at its exact size (the core's

@@ -6,8 +6,8 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 use ropc_core as core;
+use ropc_core::secret::Wiped;
 use std::sync::Arc;
-use zeroize::{Zeroize, Zeroizing};
 
 mod accounts;
 
@@ -119,20 +119,20 @@ impl ConfigText {
 
 /// A request body: bytes, bytearray or memoryview as they are, or a str
 /// as UTF-8 (as Node accepts a string); copied once, zeroed when dropped.
-struct Body(Zeroizing<Vec<u8>>);
+struct Body(Wiped<Vec<u8>>);
 
 impl FromPyObject<'_, '_> for Body {
     type Error = PyErr;
 
     fn extract(obj: Borrowed<'_, '_, PyAny>) -> Result<Self, Self::Error> {
         if let Ok(b) = obj.cast::<pyo3::types::PyBytes>() {
-            return Ok(Body(Zeroizing::new(b.as_bytes().to_vec())));
+            return Ok(Body(Wiped::new(b.as_bytes().to_vec())));
         }
         if obj.is_instance_of::<PyString>() {
             // Encoded by Python (its copy is Python's), then copied once.
             let encoded = obj.call_method1("encode", ("utf-8",))?;
             let encoded = encoded.cast_into::<pyo3::types::PyBytes>()?;
-            return Ok(Body(Zeroizing::new(encoded.as_bytes().to_vec())));
+            return Ok(Body(Wiped::new(encoded.as_bytes().to_vec())));
         }
         if obj.is_instance_of::<pyo3::types::PyByteArray>()
             || obj.is_instance_of::<pyo3::types::PyMemoryView>()
@@ -141,10 +141,10 @@ impl FromPyObject<'_, '_> for Body {
                 .call_method0("__bytes__")
                 .or_else(|_| obj.py().get_type::<pyo3::types::PyBytes>().call1((obj,)))?;
             let bytes = bytes.cast_into::<pyo3::types::PyBytes>()?;
-            return Ok(Body(Zeroizing::new(bytes.as_bytes().to_vec())));
+            return Ok(Body(Wiped::new(bytes.as_bytes().to_vec())));
         }
         if obj.is_none() {
-            return Ok(Body(Zeroizing::new(Vec::new())));
+            return Ok(Body(Wiped::new(Vec::new())));
         }
         Err(PyTypeError::new_err(format!(
             "body must be bytes, bytearray, memoryview or str, not {}",
@@ -196,9 +196,9 @@ fn config_json(
 /// (The Authorization header carries credentials: zeroed when dropped.)
 fn find_headers(
     headers: Option<&Bound<'_, PyAny>>,
-) -> PyResult<(Option<String>, Option<Zeroizing<String>>)> {
+) -> PyResult<(Option<String>, Option<Wiped<String>>)> {
     let mut content_type: Option<String> = None;
-    let mut authorization: Vec<Zeroizing<String>> = Vec::new();
+    let mut authorization: Vec<Wiped<String>> = Vec::new();
     let Some(headers) = headers.filter(|h| !h.is_none()) else {
         return Ok((None, None));
     };
@@ -213,7 +213,7 @@ fn find_headers(
                 "headers must be a mapping of str to str, or an iterable of (str, str) pairs",
             )
         })?;
-        let value = Zeroizing::new(value);
+        let value = Wiped::new(value);
         if name.eq_ignore_ascii_case("content-type") {
             // A header that came twice is handed on joined (RFC 9110 §5.3).
             content_type = Some(match content_type {
@@ -230,7 +230,7 @@ fn find_headers(
         0 => None,
         n => {
             let len = authorization.iter().map(|v| v.len()).sum::<usize>() + 2 * (n - 1);
-            let mut joined = Zeroizing::new(String::with_capacity(len));
+            let mut joined = Wiped::new(String::with_capacity(len));
             for (i, v) in authorization.iter().enumerate() {
                 if i > 0 {
                     joined.push_str(", ");
@@ -251,7 +251,7 @@ struct Response {
     #[pyo3(get)]
     headers: Vec<(String, String)>,
     /// May hold tokens: zeroed when the response is freed.
-    body: Zeroizing<Vec<u8>>,
+    body: Wiped<Vec<u8>>,
 }
 
 #[pymethods]
@@ -275,7 +275,7 @@ impl From<core::HttpResponse> for Response {
                 .into_iter()
                 .map(|(n, v)| (n.to_string(), v))
                 .collect(),
-            body: Zeroizing::new(std::mem::take(&mut r.body).into_bytes()),
+            body: Wiped::new(std::mem::take(&mut r.body).into_bytes()),
         }
     }
 }
@@ -327,9 +327,9 @@ impl Drop for TokenResponse {
     /// Python has its own copies (each read of an attribute makes one);
     /// this one is zeroed before it is freed.
     fn drop(&mut self) {
-        self.access_token.zeroize();
+        ropc_core::secret::wipe(&mut self.access_token);
         if let Some(t) = &mut self.refresh_token {
-            t.zeroize();
+            ropc_core::secret::wipe(t);
         }
     }
 }
@@ -372,7 +372,7 @@ impl From<core::Principal> for Principal {
 }
 
 fn credentials(client_id: String, client_secret: Option<String>) -> core::ClientCredentials {
-    let client_secret = client_secret.map(Zeroizing::new);
+    let client_secret = client_secret.map(Wiped::new);
     core::ClientCredentials::presented(&client_id, client_secret.as_deref().map(String::as_str))
 }
 
@@ -387,8 +387,8 @@ struct Server {
 struct EndpointCall {
     method: String,
     content_type: Option<String>,
-    authorization: Option<Zeroizing<String>>,
-    body: Zeroizing<Vec<u8>>,
+    authorization: Option<Wiped<String>>,
+    body: Wiped<Vec<u8>>,
     remote_addr: Option<String>,
     request_id: Option<String>,
 }
@@ -690,7 +690,7 @@ impl Server {
         scope: Option<String>,
     ) -> PyResult<TokenResponse> {
         let client = credentials(client_id, client_secret);
-        let password = Zeroizing::new(password);
+        let password = Wiped::new(password);
         let server = &self.inner;
         let result =
             py.detach(|| server.password_grant(&client, &username, &password, scope.as_deref()));
@@ -708,7 +708,7 @@ impl Server {
         scope: Option<String>,
     ) -> PyResult<TokenResponse> {
         let client = credentials(client_id, client_secret);
-        let refresh_token = Zeroizing::new(refresh_token);
+        let refresh_token = Wiped::new(refresh_token);
         let server = &self.inner;
         let result = py.detach(|| server.refresh_grant(&client, &refresh_token, scope.as_deref()));
         self.typed(py, result).map(Into::into)
@@ -725,7 +725,7 @@ impl Server {
         token_type_hint: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let client = credentials(client_id, client_secret);
-        let token = Zeroizing::new(token);
+        let token = Wiped::new(token);
         let server = &self.inner;
         let result = py.detach(|| server.introspect(&client, &token, token_type_hint.as_deref()));
         let info = self.typed(py, result)?;
@@ -743,7 +743,7 @@ impl Server {
         token_type_hint: Option<String>,
     ) -> PyResult<()> {
         let client = credentials(client_id, client_secret);
-        let token = Zeroizing::new(token);
+        let token = Wiped::new(token);
         let server = &self.inner;
         let result = py.detach(|| server.revoke(&client, &token, token_type_hint.as_deref()));
         self.typed(py, result)
@@ -997,7 +997,7 @@ fn hash_password(
     p_cost: Option<u32>,
 ) -> PyResult<String> {
     let params = core::HashParams::default().with(m_cost, t_cost, p_cost);
-    let password = Zeroizing::new(password);
+    let password = Wiped::new(password);
     py.detach(|| core::hash_password(&password, params))
         .map_err(|e| PyValueError::new_err(e.to_string()))
 }

@@ -48,10 +48,9 @@ pub struct TokenResponse {
 impl Drop for TokenResponse {
     /// The tokens are zeroed before their memory is freed.
     fn drop(&mut self) {
-        use zeroize::Zeroize;
-        self.access_token.zeroize();
+        crate::secret::wipe(&mut self.access_token);
         if let Some(t) = &mut self.refresh_token {
-            t.zeroize();
+            crate::secret::wipe(t);
         }
     }
 }
