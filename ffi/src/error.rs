@@ -120,14 +120,9 @@ pub(crate) fn cstring(s: &str) -> CString {
 /// copied, and no buffer is freed still holding the text.
 pub(crate) fn cstring_owned(mut s: String) -> CString {
     if s.capacity() == s.len() + 1 && !s.as_bytes().contains(&0) {
-        let mut bytes = s.into_bytes();
-        bytes.push(0);
-        // One NUL, at the end (checked above): the boxed slice is the
-        // buffer as it is. Were it refused, its bytes are zeroed all the same.
-        return CString::from_vec_with_nul(bytes).unwrap_or_else(|e| {
-            e.into_bytes().zeroize();
-            CString::default()
-        });
+        // SAFETY: no NUL in the text (checked above). The terminator goes
+        // into the one spare byte: the buffer is neither grown nor copied.
+        return unsafe { CString::from_vec_unchecked(s.into_bytes()) };
     }
     let c = exact_cstring(s.as_bytes());
     ropc_core::secret::wipe(&mut s);
@@ -145,8 +140,9 @@ fn exact_cstring(bytes: &[u8]) -> CString {
     } else {
         v.extend_from_slice(bytes);
     }
-    // No NUL left, and room for the terminator: neither fails nor reallocates.
-    CString::new(v).unwrap_or_default()
+    // SAFETY: no NUL left (searched or filtered above), and room for the
+    // terminator: `CString::new` would search the whole text again.
+    unsafe { CString::from_vec_unchecked(v) }
 }
 
 /// Zeroes a C string's bytes and frees it.
