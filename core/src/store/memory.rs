@@ -14,6 +14,38 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 const SHARDS: usize = 32;
+
+/// Where each shard's share of the token hashes starts, out of 1024. The
+/// shares grow geometrically from 22 to 44 (each 2^(1/32) times the last).
+///
+/// A shard's maps double when 7/8 full. With equal shares all 32 double at
+/// the same count, so what a live token costs swung with the count: 169
+/// bytes at 100,000 tokens, 295 at 115,000, 271 at a million. With shares
+/// spread over one doubling, the shards are at every point of it at once:
+/// 199 to 222 bytes at any count from 10,000 up, and the rehashes are
+/// spread out rather than all due together.
+const SHARD_STARTS: [u16; SHARDS + 1] = [
+    0, 22, 45, 69, 93, 117, 142, 168, 194, 220, 248, 276, 304, 333, 363, 393, 424, 456, 488, 521,
+    555, 590, 625, 661, 698, 736, 774, 814, 854, 895, 937, 980, 1024,
+];
+
+/// The shard of each 10-bit slice of a token hash (taken from its last two
+/// bytes; the maps hash its first eight).
+static SHARD_OF: [u8; 1024] = shard_table();
+
+const fn shard_table() -> [u8; 1024] {
+    let mut table = [0u8; 1024];
+    let (mut shard, mut slot) = (0, 0);
+    while slot < 1024 {
+        while SHARD_STARTS[shard + 1] as usize <= slot {
+            shard += 1;
+        }
+        // At most 31: fits.
+        table[slot] = shard as u8;
+        slot += 1;
+    }
+    table
+}
 const PURGE_INTERVAL_SECS: u64 = 60;
 const FAILURES_PURGE_AT: usize = 4096;
 /// Accounts whose failed logins are counted one by one (names are at most
@@ -215,7 +247,8 @@ impl MemoryStore {
     }
 
     fn shard(&self, hash: &TokenHash) -> &RwLock<Shard> {
-        &self.shards[usize::from(hash.0[31]) % SHARDS]
+        let slot = usize::from(u16::from_le_bytes([hash.0[30], hash.0[31]])) % SHARD_OF.len();
+        &self.shards[usize::from(SHARD_OF[slot])]
     }
 
     fn version(&self, username: &str) -> u64 {
@@ -640,6 +673,70 @@ mod tests {
         assert_eq!(entry.record(), record);
         assert!(entry.retired());
         assert_eq!(entry.user_version(), MAX_VERSION);
+    }
+
+    #[test]
+    fn the_shards_shares_grow_geometrically_over_one_doubling() {
+        // SHARD_STARTS written out is the rounded geometric series.
+        let r = 2f64.powf(1.0 / 32.0);
+        let total: f64 = (0..SHARDS).map(|j| r.powi(j as i32)).sum();
+        for (i, start) in SHARD_STARTS.iter().enumerate() {
+            let exact: f64 = (0..i).map(|j| r.powi(j as i32)).sum::<f64>() * 1024.0 / total;
+            assert_eq!(f64::from(*start), exact.round(), "start of shard {i}");
+        }
+        // Every slot has a shard, in order, each share its start to the next.
+        for (i, pair) in SHARD_STARTS.windows(2).enumerate() {
+            let slots = SHARD_OF.iter().filter(|&&s| usize::from(s) == i).count();
+            assert_eq!(slots, usize::from(pair[1] - pair[0]), "shard {i}");
+        }
+        let (first, last) = (
+            SHARD_STARTS[1],
+            SHARD_STARTS[SHARDS] - SHARD_STARTS[SHARDS - 1],
+        );
+        assert!(first == 22 && last == 44, "{first} {last}");
+    }
+
+    /// At 120,000 tokens, 32 equal shards hold about 3,750 each, past 7/8
+    /// of 4,096 buckets by over five standard deviations: every map has
+    /// just doubled, with room for 1.91 times the tokens it holds (about
+    /// 280 bytes a token). Shares spread over a doubling keep it near 1.46.
+    #[test]
+    fn the_maps_never_all_double_at_once() {
+        let store = MemoryStore::new();
+        let n = 120_000;
+        for i in 0..n {
+            let mut raw = [0u8; 32];
+            raw[..8].copy_from_slice(&(i as u64).to_le_bytes());
+            let hash = TokenHash::of(&crate::token::encode(&raw));
+            store.put(TokenKind::Access, hash, record_for_tests(), None);
+        }
+        let shards: Vec<_> = store.shards.iter().map(|s| s.read()).collect();
+        let held: usize = shards.iter().map(|s| s.access.len()).sum();
+        let room: usize = shards.iter().map(|s| s.access.capacity()).sum();
+        assert_eq!(held, n);
+        let ratio = room as f64 / n as f64;
+        // Equal shares: 1.91. These: 1.46.
+        assert!(
+            ratio < 1.6,
+            "room for {room} tokens to hold {n}: {ratio:.3}"
+        );
+        // And the shards did not all grow to one size.
+        let sizes: std::collections::BTreeSet<_> =
+            shards.iter().map(|s| s.access.capacity()).collect();
+        assert!(sizes.len() > 1, "{sizes:?}");
+    }
+
+    fn record_for_tests() -> TokenRecord {
+        TokenRecord {
+            grant: GrantId([1; 16]),
+            client_id: "c".into(),
+            username: "u".into(),
+            scope: "read".into(),
+            issued_at: 1_700_000_000,
+            expires_at: 1_700_003_600,
+            user_version: 0,
+            auth_time: 1_700_000_000,
+        }
     }
 
     #[test]
