@@ -13,10 +13,10 @@
 //! Exit status: 0 done, 1 refused (with the reason on standard error),
 //! 2 wrong usage.
 
+use crate::secret::Wiped;
 use crate::{Config, HashParams};
 use std::ffi::OsString;
 use std::io::{IsTerminal, Read, Write};
-use zeroize::Zeroizing;
 
 const USAGE: &str = "usage:
   ropc hash-password [--m-cost KIB] [--t-cost N] [--p-cost N]   (password on stdin)
@@ -84,7 +84,7 @@ fn command(mut args: lexopt::Parser) -> Result<(), Failure> {
                 return Err(arg.unexpected().into());
             }
             let (secret, secret_hash) = crate::generate_client_secret();
-            let secret = Zeroizing::new(secret);
+            let secret = Wiped::new(secret);
             say(format_args!(
                 "{}",
                 serde_json::json!({"secret": &*secret, "secret_hash": secret_hash})
@@ -112,19 +112,19 @@ fn command(mut args: lexopt::Parser) -> Result<(), Failure> {
 
 /// The password from standard input: asked twice without echo on a
 /// terminal, else everything read up to the end, less one line ending.
-fn read_password() -> Result<Zeroizing<String>, Failure> {
+fn read_password() -> Result<Wiped<String>, Failure> {
     let refused = |e: std::io::Error| Failure::Refused(format!("cannot read the password: {e}"));
     if std::io::stdin().is_terminal() {
-        let first = Zeroizing::new(rpassword::prompt_password("Password: ").map_err(refused)?);
-        let again = Zeroizing::new(rpassword::prompt_password("Again: ").map_err(refused)?);
+        let first = Wiped::new(rpassword::prompt_password("Password: ").map_err(refused)?);
+        let again = Wiped::new(rpassword::prompt_password("Again: ").map_err(refused)?);
         if *first != *again {
             return Err(Failure::Refused("the two passwords differ".into()));
         }
         return Ok(first);
     }
-    let mut raw = Zeroizing::new(Vec::new());
+    let mut raw = Wiped::new(Vec::new());
     std::io::stdin().read_to_end(&mut raw).map_err(refused)?;
-    let mut text = Zeroizing::new(
+    let mut text = Wiped::new(
         String::from_utf8(std::mem::take(&mut *raw))
             .map_err(|_| Failure::Refused("the password is not UTF-8".into()))?,
     );

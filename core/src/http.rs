@@ -2,12 +2,12 @@
 //! and body bytes; responses out as status, headers and a JSON body.
 
 use crate::error::{ErrorCode, OAuthError, RETRY_AFTER_SECS};
+use crate::secret::{Wipe, Wiped};
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine;
 use percent_encoding::{percent_decode, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::Serialize;
-use zeroize::{Zeroize, Zeroizing};
 
 /// Largest request body read, in bytes.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -54,7 +54,7 @@ impl Drop for HttpResponse {
     /// A body may hold tokens: zeroed before its memory is freed. (Bindings
     /// copy the body out and let this drop, or take it and zero it themselves.)
     fn drop(&mut self) {
-        crate::secret::wipe(&mut self.body);
+        self.body.wipe();
     }
 }
 
@@ -222,8 +222,8 @@ impl Drop for Form {
     /// Values hold passwords, secrets and tokens: zeroed before they are freed.
     fn drop(&mut self) {
         for (name, value) in &mut self.pairs {
-            crate::secret::wipe(name);
-            crate::secret::wipe(value);
+            name.wipe();
+            value.wipe();
         }
     }
 }
@@ -338,11 +338,7 @@ pub(crate) fn form_encode(raw: &str) -> String {
 /// Values may be passwords, secrets or tokens: every buffer here is
 /// allocated once at its final size and the scratch copy is zeroed.
 pub(crate) fn form_decode(raw: &[u8]) -> Result<String, OAuthError> {
-    if raw.is_empty() {
-        // No buffer to allocate or wipe (see `secret`).
-        return Ok(String::new());
-    }
-    let spaced: Zeroizing<Vec<u8>> = Zeroizing::new(
+    let spaced: Wiped<Vec<u8>> = Wiped::new(
         raw.iter()
             .map(|&b| if b == b'+' { b' ' } else { b })
             .collect(),
@@ -351,7 +347,7 @@ pub(crate) fn form_decode(raw: &[u8]) -> Result<String, OAuthError> {
     let mut bytes = Vec::with_capacity(spaced.len());
     bytes.extend(percent_decode(&spaced));
     String::from_utf8(bytes).map_err(|e| {
-        e.into_bytes().zeroize();
+        e.into_bytes().wipe();
         OAuthError::invalid_request("parameters must be UTF-8")
     })
 }
@@ -368,7 +364,7 @@ pub struct ClientCredentials {
 impl Drop for ClientCredentials {
     fn drop(&mut self) {
         if let Some(secret) = &mut self.client_secret {
-            crate::secret::wipe(secret);
+            secret.wipe();
         }
     }
 }
@@ -415,9 +411,9 @@ impl ClientCredentials {
     /// The `Authorization: Basic ...` value for these credentials, with the
     /// id and secret form-urlencoded before the base64 (RFC 6749 §2.3.1).
     pub fn basic_authorization(&self) -> String {
-        let id = Zeroizing::new(form_encode(&self.client_id));
-        let secret = Zeroizing::new(form_encode(self.client_secret.as_deref().unwrap_or("")));
-        let mut pair = Zeroizing::new(String::with_capacity(id.len() + 1 + secret.len()));
+        let id = Wiped::new(form_encode(&self.client_id));
+        let secret = Wiped::new(form_encode(self.client_secret.as_deref().unwrap_or("")));
+        let mut pair = Wiped::new(String::with_capacity(id.len() + 1 + secret.len()));
         pair.push_str(&id);
         pair.push(':');
         pair.push_str(&secret);
@@ -481,7 +477,7 @@ fn parse_basic(header: &str) -> Result<ClientCredentials, OAuthError> {
         ));
     }
     let malformed = || OAuthError::invalid_client("malformed HTTP Basic credentials");
-    let decoded = Zeroizing::new(
+    let decoded = Wiped::new(
         BASE64_LENIENT
             .decode(rest.trim())
             .map_err(|_| malformed())?,

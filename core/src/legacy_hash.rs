@@ -20,11 +20,11 @@
 //! [`MAX_SCRYPT_BYTES`] are refused when the hash is loaded: one login must
 //! not be able to take the server's memory or minutes of a core.
 
+use crate::secret::Wiped;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 use base64::Engine;
 use std::num::NonZeroU32;
 use subtle::ConstantTimeEq;
-use zeroize::Zeroizing;
 
 /// The highest bcrypt cost accepted (2^16 rounds, several seconds).
 pub const MAX_BCRYPT_COST: u32 = 16;
@@ -79,7 +79,7 @@ impl Legacy {
                 salt,
                 expected,
             } => {
-                let mut out = Zeroizing::new(vec![0u8; expected.len()]);
+                let mut out = Wiped::new(vec![0u8; expected.len()]);
                 scrypt::scrypt(password, salt, params, &mut out).is_ok()
                     && bool::from(out.as_slice().ct_eq(expected))
             }

@@ -1,6 +1,7 @@
 //! Password hashing: argon2id, PHC strings, a length cap, dummy verification
 //! for unknown accounts, and detection of hashes made on older parameters.
 
+use crate::secret::Wiped;
 use argon2::password_hash::{phc::PasswordHash, PasswordHasher};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use once_cell::sync::{Lazy, OnceCell};
@@ -10,7 +11,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
-use zeroize::Zeroizing;
 
 /// The longest password accepted, in bytes. Longer ones are refused before
 /// any hashing so that a huge password cannot cost the server anything.
@@ -423,7 +423,7 @@ pub(crate) struct Busy;
 
 struct Job {
     prepared: Arc<Prepared>,
-    password: Zeroizing<Vec<u8>>,
+    password: Wiped<Vec<u8>>,
     reply: SyncSender<bool>,
 }
 
@@ -511,7 +511,7 @@ fn work(rx: &Mutex<std::sync::mpsc::Receiver<Job>>) {
                 if blocks.len() < need {
                     blocks.resize(need, Block::default());
                 }
-                let mut out = Zeroizing::new(vec![0u8; p.expected.len()]);
+                let mut out = Wiped::new(vec![0u8; p.expected.len()]);
                 Argon2::new(p.algorithm, p.version, p.params.clone())
                     .hash_password_into_with_memory(
                         &job.password,
@@ -562,7 +562,7 @@ impl Permit {
         let (reply, answer) = sync_channel(1);
         let job = Job {
             prepared,
-            password: Zeroizing::new(password.as_bytes().to_vec()),
+            password: Wiped::new(password.as_bytes().to_vec()),
             reply,
         };
         if self.0.jobs.lock().send(job).is_err() {

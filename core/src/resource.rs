@@ -73,8 +73,9 @@ pub struct IntrospectionRequest {
 impl Drop for IntrospectionRequest {
     /// The credentials and the token are zeroed before they are freed.
     fn drop(&mut self) {
-        crate::secret::wipe(&mut self.authorization);
-        crate::secret::wipe(&mut self.body);
+        use crate::secret::Wipe;
+        self.authorization.wipe();
+        self.body.wipe();
     }
 }
 
@@ -238,7 +239,7 @@ impl ResourceGuard {
             authorization: client.basic_authorization(),
             body: {
                 // Allocated once at its size: no outgrown copy of the token.
-                let token = zeroize::Zeroizing::new(form_encode(token));
+                let token = crate::secret::Wiped::new(form_encode(token));
                 const HINT: &str = "&token_type_hint=access_token";
                 let mut body = String::with_capacity(6 + token.len() + HINT.len());
                 body.push_str("token=");

@@ -182,7 +182,7 @@ impl Accounts for CAccounts {
     fn verify(&self, username: &str, password: &str) -> Result<Verification, HostError> {
         let name = c_name(username)?;
         // A NUL-terminated copy, wiped when dropped.
-        let mut pw = zeroize::Zeroizing::new(Vec::with_capacity(password.len() + 1));
+        let mut pw = ropc_core::secret::Wiped::new(Vec::with_capacity(password.len() + 1));
         pw.extend_from_slice(password.as_bytes());
         pw.push(0);
         let mut owner = ropc_owner::new();

@@ -1,9 +1,9 @@
 //! Status codes and the error handle.
 
 use crate::{ffi_boundary, free_box};
+use ropc_core::secret::Wipe;
 use ropc_core::{AccountError, ConfigError, ErrorCode, HashError, OAuthError, StoreError};
 use std::ffi::{c_char, CString};
-use zeroize::Zeroize;
 
 /// The outcome of a call. Values 1 to 99 are the ABI's own; 100 plus the
 /// core's error code are the OAuth errors (`ROPC_INVALID_GRANT`, ...).
@@ -125,7 +125,7 @@ pub(crate) fn cstring_owned(mut s: String) -> CString {
         return unsafe { CString::from_vec_unchecked(s.into_bytes()) };
     }
     let c = exact_cstring(s.as_bytes());
-    ropc_core::secret::wipe(&mut s);
+    s.wipe();
     c
 }
 
@@ -147,7 +147,7 @@ fn exact_cstring(bytes: &[u8]) -> CString {
 
 /// Zeroes a C string's bytes and frees it.
 pub(crate) fn zeroize_cstring(s: CString) {
-    s.into_bytes_with_nul().zeroize();
+    s.into_bytes_with_nul().wipe();
 }
 
 impl ropc_error {

@@ -7,9 +7,9 @@
 mod graveyard;
 
 use ropc::*;
+use ropc_core::secret::Wiped;
 use std::ffi::{c_char, CStr, CString};
 use std::ptr::null_mut;
-use zeroize::Zeroizing;
 
 #[global_allocator]
 static ALLOC: graveyard::Graveyard = graveyard::Graveyard;
@@ -22,13 +22,13 @@ fn c(s: &str) -> CString {
 }
 
 /// A field of a JSON body, copied out without a JSON parser.
-fn field(body: &str, name: &str) -> Zeroizing<String> {
+fn field(body: &str, name: &str) -> Wiped<String> {
     let key = format!("\"{name}\":\"");
     let at = body.find(&key).expect(name) + key.len();
     let len = body[at..].find('"').unwrap();
     let mut s = String::with_capacity(len);
     s.push_str(&body[at..at + len]);
-    Zeroizing::new(s)
+    Wiped::new(s)
 }
 
 fn body_of(resp: *mut ropc_response) -> &'static str {
@@ -68,7 +68,7 @@ fn no_freed_memory_ever_held_a_password_secret_or_token() {
     let form = c("application/x-www-form-urlencoded");
     let post = c("POST");
     let (app, secret, alice, password) = (c("app"), c(SECRET), c("alice"), c(PASSWORD));
-    let mut tokens: Vec<Zeroizing<String>> = Vec::with_capacity(16);
+    let mut tokens: Vec<Wiped<String>> = Vec::with_capacity(16);
 
     graveyard::arm();
     // The HTTP endpoint: a login, then an introspection.
@@ -104,13 +104,13 @@ fn no_freed_memory_ever_held_a_password_secret_or_token() {
     assert_eq!(status, ropc_status::ROPC_OK);
     // SAFETY: NUL-terminated strings owned by `typed` until its free.
     let typed_access = unsafe { CStr::from_ptr(ropc_token_response_access_token(typed)) };
-    tokens.push(Zeroizing::new(typed_access.to_str().unwrap().to_owned()));
+    tokens.push(Wiped::new(typed_access.to_str().unwrap().to_owned()));
     ropc_token_response_free(typed);
     // A resource server: the bearer token out of the header, as a C string.
     let mut header = String::with_capacity(7 + access.len() + 1);
     header.push_str("Bearer ");
     header.push_str(&access);
-    let header = Zeroizing::new(CString::new(header).unwrap().into_bytes_with_nul());
+    let header = Wiped::new(CString::new(header).unwrap().into_bytes_with_nul());
     let (mut token, mut refusal): (*mut c_char, _) = (null_mut(), null_mut());
     let status = ropc_guard_bearer_token(guard, header.as_ptr().cast(), &mut token, &mut refusal);
     assert_eq!(status, ropc_status::ROPC_OK);

@@ -19,7 +19,7 @@ impl Secret {
 
 impl Drop for Secret {
     fn drop(&mut self) {
-        ropc_core::secret::wipe(&mut self.0);
+        ropc_core::secret::Wipe::wipe(&mut self.0);
     }
 }
 

@@ -327,9 +327,10 @@ impl Drop for TokenResponse {
     /// Python has its own copies (each read of an attribute makes one);
     /// this one is zeroed before it is freed.
     fn drop(&mut self) {
-        ropc_core::secret::wipe(&mut self.access_token);
+        use ropc_core::secret::Wipe;
+        self.access_token.wipe();
         if let Some(t) = &mut self.refresh_token {
-            ropc_core::secret::wipe(t);
+            t.wipe();
         }
     }
 }

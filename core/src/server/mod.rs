@@ -48,9 +48,10 @@ pub struct TokenResponse {
 impl Drop for TokenResponse {
     /// The tokens are zeroed before their memory is freed.
     fn drop(&mut self) {
-        crate::secret::wipe(&mut self.access_token);
+        use crate::secret::Wipe;
+        self.access_token.wipe();
         if let Some(t) = &mut self.refresh_token {
-            crate::secret::wipe(t);
+            t.wipe();
         }
     }
 }
