@@ -30,6 +30,7 @@ pub mod events;
 mod http;
 pub mod legacy_hash;
 pub mod metrics;
+mod padded;
 mod password;
 mod pattern;
 mod registry;
@@ -93,8 +94,8 @@ pub use scope::{is_scope_token, ScopeSet, MAX_RESOURCE_BYTES};
 pub use server::{ConfigSummary, Endpoint, Introspection, Server, ServerBuilder, TokenResponse};
 pub use store::{
     throttle_finish, throttle_step, Failures, GrantId, LoginAttempt, MemoryStore, RefreshState,
-    Rotation, Store, StoreError, StoreStats, Successors, TokenKind, TokenRecord, UnavailableStore,
-    Verdict, PENDING_TIMEOUT_SECS,
+    Rotation, Store, StoreError, StoreStats, Successors, TokenKind, TokenRecord, TokenView,
+    UnavailableStore, Verdict, PENDING_TIMEOUT_SECS,
 };
 #[cfg(feature = "postgres")]
 pub use store::{PostgresOptions, PostgresStore};

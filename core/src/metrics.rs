@@ -17,18 +17,22 @@
 //!
 //! Counters are plain atomics in fixed arrays: a check costs a few hundred
 //! nanoseconds and a label lookup in a map would be a measurable share of
-//! it. The text follows the Prometheus exposition format 0.0.4.
+//! it. The request counters, written by every request, are striped: each
+//! thread counts on cache lines of its own (one of [`STRIPES`] copies,
+//! summed when read), so threads checking at once do not pass one line back
+//! and forth. The text follows the Prometheus exposition format 0.0.4.
 
 use crate::config::ThrottleConfig;
 use crate::error::ErrorCode;
+use crate::padded::Padded;
 use crate::store::Failures;
 use crate::store::{
     LoginAttempt, RefreshState, Rotation, Store, StoreError, StoreStats, Successors, TokenKind,
-    TokenRecord,
+    TokenRecord, TokenView,
 };
 use crate::token::TokenHash;
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -116,9 +120,35 @@ impl Histogram {
     }
 }
 
+/// Copies of the request counters: threads beyond this many share them.
+pub(crate) const STRIPES: usize = 16;
+
+/// One copy of the request counters, by operation and outcome.
+type Requests = [[AtomicU64; OUTCOMES]; OPERATIONS.len()];
+
+/// The next thread's stripe.
+static NEXT_STRIPE: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    /// This thread's stripe: threads take them in turn, so up to
+    /// [`STRIPES`] threads each count on their own.
+    static STRIPE: usize = stripe_of(NEXT_STRIPE.fetch_add(1, Ordering::Relaxed));
+}
+
+/// The stripe of the `n`th thread to count.
+fn stripe_of(n: usize) -> usize {
+    n % STRIPES
+}
+
+/// This thread's stripe.
+fn stripe() -> usize {
+    // A thread being torn down counts on stripe 0.
+    STRIPE.try_with(|s| *s).unwrap_or(0)
+}
+
 /// One server's counters.
 pub(crate) struct Metrics {
-    requests: [[AtomicU64; OUTCOMES]; OPERATIONS.len()],
+    requests: Box<[Padded<Requests>; STRIPES]>,
     lockouts: AtomicU64,
     reuse: AtomicU64,
     retries: AtomicU64,
@@ -129,7 +159,11 @@ pub(crate) struct Metrics {
 impl Default for Metrics {
     fn default() -> Self {
         Metrics {
-            requests: std::array::from_fn(|_| std::array::from_fn(|_| AtomicU64::new(0))),
+            requests: Box::new(std::array::from_fn(|_| {
+                Padded(std::array::from_fn(|_| {
+                    std::array::from_fn(|_| AtomicU64::new(0))
+                }))
+            })),
             lockouts: AtomicU64::new(0),
             reuse: AtomicU64::new(0),
             retries: AtomicU64::new(0),
@@ -146,12 +180,20 @@ pub(crate) static PASSWORD_SECONDS: once_cell::sync::Lazy<Histogram> =
 impl Metrics {
     /// Counts a request: `code` is its RFC error code, `None` when it succeeded.
     pub(crate) fn request(&self, op: Operation, code: Option<ErrorCode>) {
-        self.requests[op as usize][outcome_index(code)].fetch_add(1, Ordering::Relaxed);
+        self.requests[stripe()][op as usize][outcome_index(code)].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Requests counted so far, by operation and outcome (every stripe).
+    fn requests(&self, op: usize, outcome: usize) -> u64 {
+        self.requests
+            .iter()
+            .map(|s| s[op][outcome].load(Ordering::Relaxed))
+            .fold(0, u64::wrapping_add)
     }
 
     /// Counts a resource request that carried no credentials.
     pub(crate) fn no_credentials(&self) {
-        self.requests[Operation::Check as usize][1].fetch_add(1, Ordering::Relaxed);
+        self.requests[stripe()][Operation::Check as usize][1].fetch_add(1, Ordering::Relaxed);
     }
 
     pub(crate) fn lockout(&self) {
@@ -178,7 +220,7 @@ impl Metrics {
         out.push_str("# HELP ropc_requests_total Requests by operation and outcome (ok, or the RFC error code).\n# TYPE ropc_requests_total counter\n");
         for (op, name) in OPERATIONS.iter().enumerate() {
             for outcome in 0..OUTCOMES {
-                let n = self.requests[op][outcome].load(Ordering::Relaxed);
+                let n = self.requests(op, outcome);
                 if n > 0 || outcome == 0 {
                     let _ = writeln!(
                         out,
@@ -308,6 +350,14 @@ impl Store for MeteredStore {
     fn access(&self, hash: &TokenHash, now: u64) -> Result<Option<TokenRecord>, StoreError> {
         self.time(|s| s.access(hash, now))
     }
+    fn access_with(
+        &self,
+        hash: &TokenHash,
+        now: u64,
+        read: &mut dyn FnMut(TokenView<'_>),
+    ) -> Result<bool, StoreError> {
+        self.time(|s| s.access_with(hash, now, read))
+    }
     fn refresh(&self, hash: &TokenHash, now: u64) -> Result<Option<RefreshState>, StoreError> {
         self.time(|s| s.refresh(hash, now))
     }
@@ -354,5 +404,70 @@ impl Store for MeteredStore {
     }
     fn may_block(&self) -> bool {
         self.inner.may_block()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counted(m: &Metrics, op: Operation, outcome: &str) -> u64 {
+        let line = format!(
+            "ropc_requests_total{{operation=\"{}\",outcome=\"{outcome}\"}} ",
+            OPERATIONS[op as usize]
+        );
+        let text = m.text(None, 0, 0);
+        let at = text.find(&line).expect("the counter is in the text") + line.len();
+        text[at..].lines().next().unwrap().parse().unwrap()
+    }
+
+    #[test]
+    fn threads_take_the_stripes_in_turn_and_keep_theirs() {
+        let firsts: Vec<usize> = (0..STRIPES).map(stripe_of).collect();
+        assert_eq!(firsts, (0..STRIPES).collect::<Vec<_>>());
+        assert_eq!(stripe_of(STRIPES + 3), 3);
+        let mine = stripe();
+        assert!(mine < STRIPES);
+        assert_eq!(stripe(), mine);
+    }
+
+    /// Counts from many threads (more than the stripes: some share one)
+    /// add up exactly, whichever stripe each counted on.
+    #[test]
+    fn every_stripe_is_summed() {
+        let m = Metrics::default();
+        let threads = STRIPES + 5;
+        let stripes: Vec<usize> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads)
+                .map(|_| {
+                    s.spawn(|| {
+                        for _ in 0..1000 {
+                            m.request(Operation::Check, None);
+                        }
+                        m.request(Operation::Check, Some(ErrorCode::InvalidToken));
+                        m.no_credentials();
+                        stripe()
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert_eq!(counted(&m, Operation::Check, "ok"), threads as u64 * 1000);
+        assert_eq!(
+            counted(&m, Operation::Check, "invalid_token"),
+            threads as u64
+        );
+        assert_eq!(
+            counted(&m, Operation::Check, "no_credentials"),
+            threads as u64
+        );
+        assert_eq!(counted(&m, Operation::Password, "ok"), 0);
+        // The counts really were spread: more than one stripe was written.
+        let used = (0..STRIPES)
+            .filter(|&i| m.requests[i][Operation::Check as usize][0].load(Ordering::Relaxed) > 0)
+            .count();
+        let distinct: std::collections::HashSet<_> = stripes.iter().collect();
+        assert_eq!(used, distinct.len());
+        assert!(used > 1);
     }
 }

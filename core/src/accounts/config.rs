@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::error::ConfigError;
 use crate::password::{hash_password, reserve, HashParams, PasswordHashed, Passwords, Permit};
 use crate::registry::{check_name, NameHasher};
+use arc_swap::ArcSwap;
 use parking_lot::RwLock;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -111,7 +112,24 @@ pub(crate) fn check_rule_names(
 /// against them.
 pub struct ConfigAccounts {
     users: RwLock<HashMap<Arc<str>, Entry, NameHasher>>,
+    /// The enabled users and their groups, which every check reads: a
+    /// copy swapped whole when a user is enabled or disabled or the users
+    /// replaced (under `users`' write lock). Reading it writes nothing
+    /// shared, where a read lock on `users` made every check on every
+    /// thread write one lock's word.
+    owners: ArcSwap<Owners>,
     passwords: RwLock<Arc<Passwords>>,
+}
+
+/// The enabled users' groups, by name.
+type Owners = HashMap<Arc<str>, Arc<[Box<str>]>, NameHasher>;
+
+fn owners_of(users: &HashMap<Arc<str>, Entry, NameHasher>) -> Owners {
+    users
+        .iter()
+        .filter(|(_, e)| e.user.enabled)
+        .map(|(name, e)| (Arc::clone(name), Arc::clone(&e.user.groups)))
+        .collect()
 }
 
 struct Entry {
@@ -139,8 +157,10 @@ impl ConfigAccounts {
     }
 
     pub(crate) fn new(users: Vec<(User, String)>, params: HashParams) -> ConfigAccounts {
+        let users = users.into_iter().map(entry).collect();
         ConfigAccounts {
-            users: RwLock::new(users.into_iter().map(entry).collect()),
+            owners: ArcSwap::from_pointee(owners_of(&users)),
+            users: RwLock::new(users),
             passwords: RwLock::new(Arc::new(Passwords::new(params))),
         }
     }
@@ -202,11 +222,15 @@ impl ConfigAccounts {
         None
     }
 
-    /// The groups of an enabled user; `None` for unknown or disabled.
-    pub(crate) fn groups(&self, username: &str) -> Option<Arc<[Box<str>]>> {
-        let users = self.users.read();
-        let e = users.get(username)?;
-        e.user.enabled.then(|| Arc::clone(&e.user.groups))
+    /// `f` of the groups of an enabled user; `None` for unknown or
+    /// disabled. Lent, not cloned: a user's groups are one `Arc` whose
+    /// count every thread checking that user's tokens would write.
+    pub(crate) fn with_groups<R>(
+        &self,
+        username: &str,
+        f: impl FnOnce(&[Box<str>]) -> R,
+    ) -> Option<R> {
+        self.owners.load().get(username).map(|g| f(g))
     }
 
     pub(crate) fn contains(&self, username: &str) -> bool {
@@ -228,8 +252,10 @@ impl ConfigAccounts {
     }
 
     pub(crate) fn set_enabled(&self, username: &str, enabled: bool) {
-        if let Some(e) = self.users.write().get_mut(username) {
+        let mut users = self.users.write();
+        if let Some(e) = users.get_mut(username) {
             e.user.enabled = enabled;
+            self.owners.store(Arc::new(owners_of(&users)));
         }
     }
 
@@ -273,6 +299,7 @@ impl ConfigAccounts {
             }
         }
         *map = next;
+        self.owners.store(Arc::new(owners_of(&map)));
         if self.passwords.read().params() != params {
             *self.passwords.write() = Arc::new(Passwords::new(params));
         }
@@ -321,5 +348,75 @@ impl Accounts for ConfigAccounts {
             enabled: e.user.enabled,
             credential: None,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{RuleConfig, UserConfig};
+
+    fn config(groups: &[&str], bob_enabled: bool) -> Config {
+        let cheap = HashParams {
+            m_cost: 64,
+            t_cost: 1,
+            p_cost: 1,
+        };
+        let phc = hash_password("pw", cheap).unwrap();
+        let mut c = Config::default()
+            .user(UserConfig::new("alice", &phc).groups(groups))
+            .user(UserConfig::new("bob", &phc).enabled(bob_enabled))
+            .rule(RuleConfig::new(&["GET /*"]).users(&["alice"]));
+        c.password_hashing = cheap;
+        c.allow_weak_password_hashing = true;
+        c
+    }
+
+    fn groups_of(accounts: &ConfigAccounts, user: &str) -> Option<Vec<String>> {
+        accounts.with_groups(user, |g| g.iter().map(|g| g.to_string()).collect())
+    }
+
+    /// A check's read of the groups counts no `Arc` up: the groups are
+    /// lent from the published copy, which holds the one `Arc` the users'
+    /// map shares with it.
+    #[test]
+    fn groups_are_lent_not_cloned() {
+        let accounts = ConfigAccounts::from_config(&config(&["staff"], true)).unwrap();
+        let groups = Arc::clone(&accounts.users.read()["alice"].user.groups);
+        let before = Arc::strong_count(&groups);
+        let during = accounts.with_groups("alice", |g| {
+            assert_eq!(g, &[Box::<str>::from("staff")][..]);
+            Arc::strong_count(&groups)
+        });
+        assert_eq!(during, Some(before));
+        assert_eq!(accounts.with_groups("nobody", |_| ()), None);
+    }
+
+    /// The published owners follow every change of who is enabled, and a
+    /// reload's new groups.
+    #[test]
+    fn the_owners_follow_enabling_disabling_and_reloads() {
+        let accounts = ConfigAccounts::from_config(&config(&["staff"], false)).unwrap();
+        assert_eq!(groups_of(&accounts, "alice"), Some(vec!["staff".into()]));
+        assert_eq!(groups_of(&accounts, "bob"), None, "bob is disabled");
+        accounts.set_enabled("bob", true);
+        assert_eq!(groups_of(&accounts, "bob"), Some(vec![]));
+        accounts.set_enabled("alice", false);
+        assert_eq!(groups_of(&accounts, "alice"), None);
+        accounts.set_enabled("nobody", true);
+        assert_eq!(groups_of(&accounts, "nobody"), None);
+        let (registry, users) =
+            crate::registry::Registry::build(&config(&["staff", "admins"], true)).unwrap();
+        accounts.replace(users, registry.hash_params);
+        // alice's enabled state is the run-time one (the configuration did
+        // not change it); her groups are the new configuration's.
+        assert_eq!(groups_of(&accounts, "alice"), None);
+        accounts.set_enabled("alice", true);
+        assert_eq!(
+            groups_of(&accounts, "alice"),
+            Some(vec!["staff".into(), "admins".into()])
+        );
+        // bob's configured state changed (disabled → enabled): taken.
+        assert_eq!(groups_of(&accounts, "bob"), Some(vec![]));
     }
 }

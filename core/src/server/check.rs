@@ -18,35 +18,51 @@ impl Server {
         if !looks_like_token(access_token) {
             return Err(invalid());
         }
-        let record = self
-            .store
-            .access(&TokenHash::of(access_token), self.clock.now())?
-            .ok_or_else(invalid)?;
         let reg = self.registry.load();
-        let groups = self.owner_of(&reg, &record)?.ok_or_else(invalid)?;
-        let scopes = reg.scope_set_of(&record.scope);
-        let rules = !(self.authorizer.is_some()
-            && reg.config.accounts.authorize == AuthorizeMode::InsteadOfRules);
-        authorize(
-            &reg,
-            &record.username,
-            &groups,
-            &scopes,
-            resource,
-            required_scope,
-            rules,
-        )?;
+        // What the principal needs, copied out of the store (which lends
+        // it: no `Arc` shared by the client's or user's tokens is counted
+        // up and down, so checks on many threads write nothing in common).
         // String::from, not to_string: the latter goes through fmt, a
         // measurable share of a check.
+        let mut token = None;
+        self.store
+            .access_with(&TokenHash::of(access_token), self.clock.now(), &mut |t| {
+                token = Some((
+                    String::from(t.username),
+                    String::from(t.client_id),
+                    reg.scope_set_of(t.scope),
+                    t.user_version,
+                    t.expires_at,
+                ));
+            })?;
+        let (username, client_id, scopes, user_version, expires_at) = token.ok_or_else(invalid)?;
+        let rules = !(self.authorizer.is_some()
+            && reg.config.accounts.authorize == AuthorizeMode::InsteadOfRules);
+        // The owner's groups lent, not cloned (one `Arc` a user: every
+        // thread checking that user's tokens would write its count).
+        let groups = self
+            .with_owner(&reg, &client_id, &username, user_version, |groups| {
+                authorize(
+                    &reg,
+                    &username,
+                    groups,
+                    &scopes,
+                    resource,
+                    required_scope,
+                    rules,
+                )?;
+                Ok::<_, OAuthError>(groups.iter().map(|g| String::from(&**g)).collect())
+            })?
+            .ok_or_else(invalid)??;
         let principal = Principal {
-            username: String::from(&*record.username),
-            client_id: String::from(&*record.client_id),
+            username,
+            client_id,
             scopes: scopes
                 .iter()
                 .map(|id| String::from(&*reg.scopes[id].name))
                 .collect(),
-            groups: groups.iter().map(|g| String::from(&**g)).collect(),
-            expires_at: record.expires_at,
+            groups,
+            expires_at,
         };
         if let Some(hook) = &self.authorizer {
             let limit = Duration::from_millis(reg.config.accounts.callback_timeout_ms);

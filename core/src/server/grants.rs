@@ -242,7 +242,7 @@ impl Server {
                     Self::scope_within(&reg, requested, &granted, "was not granted originally")?;
                 next.access_scope = Some(reg.scope_string(&narrowed).into());
             }
-            if host_accounts && self.owner_of(&reg, &record)?.is_none() {
+            if host_accounts && self.owner_of(&reg, &record, |_| ())?.is_none() {
                 self.store.revoke_grant(TokenKind::Refresh, &hash)?;
                 return Err(invalid());
             }
@@ -296,7 +296,7 @@ impl Server {
             }
             Rotation::WrongClient | Rotation::Invalid => return Err(invalid()),
         };
-        if !host_accounts && self.owner_of(&reg, &old)?.is_none() {
+        if !host_accounts && self.owner_of(&reg, &old, |_| ())?.is_none() {
             // The owner no longer stands here (removed or disabled): end the
             // grant, successors included.
             self.store.revoke_grant(TokenKind::Refresh, &next.refresh)?;

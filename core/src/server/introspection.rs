@@ -53,7 +53,10 @@ impl Server {
         if !usable || !(caller.introspect || *record.client_id == *caller.id) {
             return inactive();
         }
-        let Some(groups) = self.owner_of(&reg, &record)? else {
+        let Some(groups) = self.owner_of(&reg, &record, |g| {
+            g.iter().map(|g| g.to_string()).collect::<Vec<_>>()
+        })?
+        else {
             return inactive();
         };
         self.events.emit(EventKind::Introspected, |k| {
@@ -77,7 +80,7 @@ impl Server {
             iat: Some(record.issued_at),
             sub: Some(record.username.to_string()),
             iss: reg.config.issuer.clone(),
-            groups: Some(groups.iter().map(|g| g.to_string()).collect()),
+            groups: Some(groups),
             auth_time: Some(record.auth_time),
             session_exp: reg
                 .clients

@@ -622,33 +622,53 @@ impl Server {
         Ok(ScopeSet::from_ids(ids))
     }
 
-    /// The groups of the owner behind a token, if it still stands here:
-    /// exists and is enabled, and the client it was issued to is still
-    /// configured. (Credential versions, which end tokens everywhere, are
-    /// the store's to check.) `Err` when the host's accounts failed.
-    fn owner_of(
+    /// `f` of the groups of the owner behind a token, if it still stands
+    /// here: exists and is enabled, and the client it was issued to is
+    /// still configured. (Credential versions, which end tokens everywhere,
+    /// are the store's to check.) `Err` when the host's accounts failed.
+    fn owner_of<R>(
         &self,
         reg: &Registry,
         record: &TokenRecord,
-    ) -> Result<Option<Arc<[Box<str>]>>, OAuthError> {
-        if !reg.clients.contains_key(&*record.client_id) {
+        f: impl FnOnce(&[Box<str>]) -> R,
+    ) -> Result<Option<R>, OAuthError> {
+        self.with_owner(
+            reg,
+            &record.client_id,
+            &record.username,
+            record.user_version,
+            f,
+        )
+    }
+
+    /// [`Server::owner_of`] a token of `client_id`, `username` and
+    /// `user_version`.
+    fn with_owner<R>(
+        &self,
+        reg: &Registry,
+        client_id: &str,
+        username: &str,
+        user_version: u64,
+        f: impl FnOnce(&[Box<str>]) -> R,
+    ) -> Result<Option<R>, OAuthError> {
+        if !reg.clients.contains_key(client_id) {
             return Ok(None);
         }
         match &self.accounts {
-            Owners::Config(users) => Ok(users.groups(&record.username)),
+            Owners::Config(users) => Ok(users.with_groups(username, f)),
             Owners::Host(host) => {
-                let (state, fresh) = host.state(&record.username, self.clock.now())?;
+                let (state, fresh) = host.state(username, self.clock.now())?;
                 let Some(state) = state.filter(|s| s.enabled) else {
                     return Ok(None);
                 };
                 if let (true, Some(c)) = (fresh, state.credential) {
                     // A credential changed in the host since the token was
                     // issued ends it (and every older token, everywhere).
-                    if self.store.sync_credential(&record.username, c)? != record.user_version {
+                    if self.store.sync_credential(username, c)? != user_version {
                         return Ok(None);
                     }
                 }
-                Ok(Some(state.groups))
+                Ok(Some(f(&state.groups)))
             }
         }
     }

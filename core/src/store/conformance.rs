@@ -17,8 +17,8 @@
 //! panics with a message naming the rule broken.
 
 use super::{
-    throttle_finish, throttle_step, GrantId, RefreshState, Rotation, Store, Successors, TokenKind,
-    TokenRecord, Verdict,
+    throttle_finish, throttle_step, GrantId, RefreshState, Rotation, Store, StoreError, Successors,
+    TokenKind, TokenRecord, Verdict,
 };
 use crate::config::ThrottleConfig;
 use crate::token::{fill_random, TokenHash};
@@ -100,6 +100,33 @@ fn rotate(store: &dyn Store, old: &TokenHash, client: &str) -> (TokenHash, Token
     (next.access, next.refresh, out)
 }
 
+/// `store.access`, checked against `store.access_with` (which every
+/// check goes through): whether the token is live, and what it holds, the
+/// same both ways.
+fn lent_access(
+    store: &dyn Store,
+    hash: &TokenHash,
+    now: u64,
+) -> Result<Option<TokenRecord>, StoreError> {
+    let record = store.access(hash, now)?;
+    let mut lent = None;
+    let live = store.access_with(hash, now, &mut |t| {
+        lent = Some(TokenRecord {
+            grant: t.grant,
+            client_id: t.client_id.into(),
+            username: t.username.into(),
+            scope: t.scope.into(),
+            issued_at: t.issued_at,
+            expires_at: t.expires_at,
+            user_version: t.user_version,
+            auth_time: t.auth_time,
+        });
+    })?;
+    assert_eq!(live, record.is_some(), "access_with and access disagree");
+    assert_eq!(lent, record, "access_with lent another record");
+    Ok(record)
+}
+
 /// Every single-store check, in turn.
 pub fn run(make: Factory<'_>) {
     records_round_trip(&*make());
@@ -127,7 +154,7 @@ pub fn records_round_trip(store: &dyn Store) {
     let user = name("ünïcode user");
     let (a, r, ra, rr) = grant(store, &user);
     assert_eq!(
-        store.access(&a, NOW).expect("access"),
+        lent_access(store, &a, NOW).expect("access"),
         Some(ra),
         "an access record must come back as stored"
     );
@@ -137,7 +164,7 @@ pub fn records_round_trip(store: &dyn Store) {
         "a refresh record must come back as stored"
     );
     assert_eq!(
-        store.access(&r, NOW).expect("access"),
+        lent_access(store, &r, NOW).expect("access"),
         None,
         "a refresh token is not an access token"
     );
@@ -147,7 +174,7 @@ pub fn records_round_trip(store: &dyn Store) {
         "an access token is not a refresh token"
     );
     assert_eq!(
-        store.access(&hash(), NOW).expect("access"),
+        lent_access(store, &hash(), NOW).expect("access"),
         None,
         "unknown tokens are None"
     );
@@ -156,7 +183,7 @@ pub fn records_round_trip(store: &dyn Store) {
     store
         .insert_grant((solo, rs.clone()), None)
         .expect("insert_grant without refresh");
-    assert_eq!(store.access(&solo, NOW).expect("access"), Some(rs));
+    assert_eq!(lent_access(store, &solo, NOW).expect("access"), Some(rs));
     assert!(
         store.stats().expect("stats").access_tokens >= 2,
         "stats count what is held"
@@ -166,9 +193,9 @@ pub fn records_round_trip(store: &dyn Store) {
 /// A token is valid while `now < expires_at`.
 pub fn expiry_is_exclusive(store: &dyn Store) {
     let (a, r, _, _) = grant(store, &name("u"));
-    assert!(store.access(&a, NOW + 59).expect("access").is_some());
+    assert!(lent_access(store, &a, NOW + 59).expect("access").is_some());
     assert_eq!(
-        store.access(&a, NOW + 60).expect("access"),
+        lent_access(store, &a, NOW + 60).expect("access"),
         None,
         "expired at expires_at"
     );
@@ -209,12 +236,12 @@ pub fn rotation_is_a_compare_and_swap(store: &dyn Store) {
         "the successor is active and inherits grant, client, owner, version and scope"
     );
     assert_eq!(
-        store.access(&a2, NOW + 1).expect("access"),
+        lent_access(store, &a2, NOW + 1).expect("access"),
         Some(access),
         "the new access token is stored"
     );
     assert!(
-        store.access(&a1, NOW + 1).expect("access").is_some(),
+        lent_access(store, &a1, NOW + 1).expect("access").is_some(),
         "rotation does not end the old access token"
     );
 
@@ -226,8 +253,7 @@ pub fn rotation_is_a_compare_and_swap(store: &dyn Store) {
         matches!(out, Rotation::Rotated(_)),
         "the successor rotates in turn"
     );
-    let stored = store
-        .access(&narrowed.access, NOW + 1)
+    let stored = lent_access(store, &narrowed.access, NOW + 1)
         .expect("access")
         .expect("stored");
     assert_eq!(
@@ -257,7 +283,7 @@ pub fn reuse_revokes_the_lineage(store: &dyn Store) {
         ("reuse's access", a3),
     ] {
         assert_eq!(
-            store.access(&t, NOW + 1).expect("access"),
+            lent_access(store, &t, NOW + 1).expect("access"),
             None,
             "reuse must end the {what} token"
         );
@@ -302,8 +328,7 @@ pub fn a_retry_within_the_grace_window_retires_the_unused_successor(store: &dyn 
         "the unused successor is retired"
     );
     assert!(
-        store
-            .access(&first.access, NOW + 20)
+        lent_access(store, &first.access, NOW + 20)
             .expect("access")
             .is_some(),
         "its access token lives out its short life"
@@ -321,8 +346,7 @@ pub fn a_retry_within_the_grace_window_retires_the_unused_successor(store: &dyn 
         "a retired token cannot be used"
     );
     assert!(
-        store
-            .access(&retry.access, NOW + 21)
+        lent_access(store, &retry.access, NOW + 21)
             .expect("access")
             .is_some(),
         "and presenting it is not reuse: the lineage continues"
@@ -367,7 +391,7 @@ pub fn a_retry_is_reuse_outside_the_window_or_after_the_successor_was_used(store
         "the window is exclusive of its end"
     );
     assert_eq!(
-        store.access(&first.access, NOW + 31).expect("access"),
+        lent_access(store, &first.access, NOW + 31).expect("access"),
         None,
         "the lineage is revoked"
     );
@@ -394,7 +418,10 @@ pub fn a_retry_is_reuse_outside_the_window_or_after_the_successor_was_used(store
         ),
         "a token two rotations back is a copy in someone else's hands"
     );
-    assert_eq!(store.access(&used.access, NOW + 3).expect("access"), None);
+    assert_eq!(
+        lent_access(store, &used.access, NOW + 3).expect("access"),
+        None
+    );
 
     // No window (0): reuse at once, as RFC 9700 §4.14.2 has it.
     let (_, r1, _, _) = grant(store, &name("u"));
@@ -445,8 +472,7 @@ pub fn the_maximum_session_age_bounds_every_rotation(store: &dyn Store) {
         "the successor expires at the grant's end: {refreshed:?}"
     );
     assert_eq!(
-        store
-            .access(&next.access, NOW + 1)
+        lent_access(store, &next.access, NOW + 1)
             .expect("access")
             .map(|r| r.expires_at),
         Some(NOW + 70)
@@ -470,7 +496,7 @@ pub fn the_maximum_session_age_bounds_every_rotation(store: &dyn Store) {
         store.refresh(&r2, NOW + 1).expect("refresh"),
         Some(RefreshState::Active(_))
     ));
-    assert!(store.access(&a1, NOW + 1).expect("access").is_some());
+    assert!(lent_access(store, &a1, NOW + 1).expect("access").is_some());
 }
 
 /// Another client's token and unknown tokens leave everything as it was.
@@ -480,7 +506,7 @@ pub fn wrong_client_and_unknown_change_nothing(store: &dyn Store) {
     let (a2, _, out) = rotate(store, &r, "intruder");
     assert_eq!(out, Rotation::WrongClient);
     assert_eq!(
-        store.access(&a2, NOW + 1).expect("access"),
+        lent_access(store, &a2, NOW + 1).expect("access"),
         None,
         "nothing stored for a wrong client"
     );
@@ -501,21 +527,21 @@ pub fn revoking_a_grant_through_any_token(store: &dyn Store) {
     store
         .revoke_grant(TokenKind::Access, &a)
         .expect("revoke_grant");
-    assert_eq!(store.access(&a, NOW).expect("access"), None);
+    assert_eq!(lent_access(store, &a, NOW).expect("access"), None);
     assert_eq!(
         store.refresh(&r, NOW).expect("refresh"),
         None,
         "revoking through the access token ends the refresh token"
     );
     assert!(
-        store.access(&other_a, NOW).expect("access").is_some(),
+        lent_access(store, &other_a, NOW).expect("access").is_some(),
         "other grants are untouched"
     );
     store
         .revoke_grant(TokenKind::Refresh, &other_r)
         .expect("revoke_grant");
     assert_eq!(
-        store.access(&other_a, NOW).expect("access"),
+        lent_access(store, &other_a, NOW).expect("access"),
         None,
         "revoking through the refresh token ends the access token"
     );
@@ -527,7 +553,7 @@ pub fn revoking_a_grant_through_any_token(store: &dyn Store) {
         .revoke_grant(TokenKind::Access, &solo)
         .expect("revoke_grant");
     assert_eq!(
-        store.access(&solo, NOW).expect("access"),
+        lent_access(store, &solo, NOW).expect("access"),
         None,
         "a grant without refresh token is revoked too"
     );
@@ -543,7 +569,7 @@ pub fn removing_one_token(store: &dyn Store) {
         store.remove(TokenKind::Access, &a).expect("remove"),
         Some(ra)
     );
-    assert_eq!(store.access(&a, NOW).expect("access"), None);
+    assert_eq!(lent_access(store, &a, NOW).expect("access"), None);
     assert_eq!(
         store.remove(TokenKind::Access, &a).expect("remove"),
         None,
@@ -571,7 +597,7 @@ pub fn user_versions_end_tokens(store: &dyn Store) {
     let (bob_a, _, _, _) = grant(store, &bob);
     assert_eq!(store.revoke_user(&alice).expect("revoke_user"), 1);
     assert_eq!(
-        store.access(&a, NOW).expect("access"),
+        lent_access(store, &a, NOW).expect("access"),
         None,
         "a version bump ends access tokens"
     );
@@ -583,7 +609,7 @@ pub fn user_versions_end_tokens(store: &dyn Store) {
     let (_, _, out) = rotate(store, &r, "app");
     assert_eq!(out, Rotation::Invalid, "an ended token cannot be rotated");
     assert!(
-        store.access(&bob_a, NOW).expect("access").is_some(),
+        lent_access(store, &bob_a, NOW).expect("access").is_some(),
         "other users are untouched"
     );
     assert_eq!(
@@ -598,7 +624,7 @@ pub fn user_versions_end_tokens(store: &dyn Store) {
     let t = hash();
     store.insert_grant((t, fresh), None).expect("insert");
     assert!(
-        store.access(&t, NOW).expect("access").is_some(),
+        lent_access(store, &t, NOW).expect("access").is_some(),
         "tokens of the current version live"
     );
     assert_eq!(
@@ -625,7 +651,7 @@ pub fn host_credentials_end_tokens_when_they_change(store: &dyn Store) {
         0
     );
     assert!(
-        store.access(&a, NOW).expect("access").is_some(),
+        lent_access(store, &a, NOW).expect("access").is_some(),
         "an unchanged credential keeps tokens"
     );
     assert_eq!(
@@ -634,12 +660,12 @@ pub fn host_credentials_end_tokens_when_they_change(store: &dyn Store) {
         "a new credential moves the version on"
     );
     assert_eq!(
-        store.access(&a, NOW).expect("access"),
+        lent_access(store, &a, NOW).expect("access"),
         None,
         "and ends older tokens"
     );
     assert!(
-        store.access(&dan_a, NOW).expect("access").is_some(),
+        lent_access(store, &dan_a, NOW).expect("access").is_some(),
         "other users are untouched"
     );
     for (c, v) in [
@@ -940,14 +966,14 @@ pub fn run_shared(first: &dyn Store, second: &dyn Store) {
     let user = name("u");
     let (a, r, ra, _) = grant(first, &user);
     assert_eq!(
-        second.access(&a, NOW).expect("access"),
+        lent_access(second, &a, NOW).expect("access"),
         Some(ra),
         "a token saved by one handle is found by the other"
     );
     let (a2, _, out) = rotate(second, &r, "app");
     assert!(matches!(out, Rotation::Rotated(_)));
     assert!(
-        first.access(&a2, NOW + 1).expect("access").is_some(),
+        lent_access(first, &a2, NOW + 1).expect("access").is_some(),
         "a rotation by one is seen by the other"
     );
     let retry = successors_at(NOW + 2, 60, None);
@@ -968,14 +994,14 @@ pub fn run_shared(first: &dyn Store, second: &dyn Store) {
         "reuse is detected across handles"
     );
     assert_eq!(
-        second.access(&a2, NOW + 1).expect("access"),
+        lent_access(second, &a2, NOW + 1).expect("access"),
         None,
         "and revokes the lineage for both"
     );
     let (b, _, _, _) = grant(first, &user);
     second.revoke_user(&user).expect("revoke_user");
     assert_eq!(
-        first.access(&b, NOW).expect("access"),
+        lent_access(first, &b, NOW).expect("access"),
         None,
         "a user's tokens end everywhere"
     );
@@ -991,7 +1017,7 @@ pub fn run_shared(first: &dyn Store, second: &dyn Store) {
     );
     assert_eq!(second.sync_credential(&host_user, 2).expect("sync"), 1);
     assert_eq!(
-        first.access(&c, NOW).expect("access"),
+        lent_access(first, &c, NOW).expect("access"),
         None,
         "a credential change seen by one handle ends tokens for both"
     );

@@ -2,9 +2,10 @@
 
 use super::{
     throttle_finish, throttle_step, Failures, GrantId, LoginAttempt, RefreshState, Rotation, Store,
-    StoreError, StoreStats, Successors, TokenKind, TokenRecord, Verdict,
+    StoreError, StoreStats, Successors, TokenKind, TokenRecord, TokenView, Verdict,
 };
 use crate::config::ThrottleConfig;
+use crate::padded::Padded;
 use crate::token::{TokenHash, TokenHashBuilder};
 use parking_lot::{Mutex, RwLock};
 use std::collections::hash_map::RandomState;
@@ -14,6 +15,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 const SHARDS: usize = 32;
+/// Maps of users' credential versions.
+const VERSION_SHARDS: usize = 16;
+/// Users' credential versions, by name.
+type Versions = HashMap<Box<str>, u64>;
 
 /// Where each shard's share of the token hashes starts, out of 1024. The
 /// shares grow geometrically from 22 to 44 (each 2^(1/32) times the last).
@@ -147,6 +152,19 @@ impl Entry {
         }
     }
 
+    fn view(&self) -> TokenView<'_> {
+        TokenView {
+            grant: self.grant_id,
+            client_id: &self.client_id,
+            username: &self.username,
+            scope: &self.scope,
+            issued_at: self.issued_at(),
+            expires_at: self.expires_at,
+            user_version: self.user_version(),
+            auth_time: self.issued_at() - u64::from(self.auth_age),
+        }
+    }
+
     fn issued_at(&self) -> u64 {
         self.expires_at - u64::from(self.lifetime)
     }
@@ -195,10 +213,16 @@ impl Shard {
 /// The tokens of one grant share one revocation flag, so revoking a grant is
 /// one store, whatever the number of its tokens.
 pub struct MemoryStore {
-    shards: Box<[RwLock<Shard>]>,
+    /// Each on lines of its own: a read lock writes the lock's word.
+    shards: Box<[Padded<RwLock<Shard>>]>,
     failures: Mutex<FailureTable>,
-    /// Credential versions of users whose tokens were ended (absent: 0).
-    versions: RwLock<HashMap<Box<str>, u64>>,
+    /// Credential versions of users whose tokens were ended (absent: 0),
+    /// in [`VERSION_SHARDS`] maps by a hash of the name: once any user's
+    /// tokens were ended, every check reads one, and threads checking at
+    /// once would otherwise all write one lock's word.
+    versions: Box<[Padded<RwLock<Versions>>]>,
+    /// Which of `versions` holds a name.
+    versions_hasher: RandomState,
     /// Whether `versions` has ever held anything.
     any_versions: AtomicBool,
     /// The credential versions host accounts reported, by user.
@@ -208,9 +232,14 @@ pub struct MemoryStore {
 impl Default for MemoryStore {
     fn default() -> Self {
         MemoryStore {
-            shards: (0..SHARDS).map(|_| RwLock::new(Shard::default())).collect(),
+            shards: (0..SHARDS)
+                .map(|_| Padded(RwLock::new(Shard::default())))
+                .collect(),
             failures: Mutex::new(FailureTable::new(TRACKED_ACCOUNTS, OVERFLOW_BUCKETS)),
-            versions: RwLock::new(HashMap::new()),
+            versions: (0..VERSION_SHARDS)
+                .map(|_| Padded(RwLock::new(HashMap::new())))
+                .collect(),
+            versions_hasher: RandomState::new(),
             any_versions: AtomicBool::new(false),
             credentials: Mutex::new(HashMap::new()),
         }
@@ -248,7 +277,7 @@ impl MemoryStore {
 
     fn shard(&self, hash: &TokenHash) -> &RwLock<Shard> {
         let slot = usize::from(u16::from_le_bytes([hash.0[30], hash.0[31]])) % SHARD_OF.len();
-        &self.shards[usize::from(SHARD_OF[slot])]
+        &self.shards[usize::from(SHARD_OF[slot])].0
     }
 
     fn version(&self, username: &str) -> u64 {
@@ -257,7 +286,17 @@ impl MemoryStore {
         if !self.any_versions.load(Ordering::Acquire) {
             return 0;
         }
-        self.versions.read().get(username).copied().unwrap_or(0)
+        self.versions_of(username)
+            .read()
+            .get(username)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    fn versions_of(&self, username: &str) -> &RwLock<Versions> {
+        let h = self.versions_hasher.hash_one(username);
+        // The remainder is below VERSION_SHARDS: the cast keeps it.
+        &self.versions[(h % VERSION_SHARDS as u64) as usize].0
     }
 
     fn current(&self, entry: &Entry) -> bool {
@@ -458,6 +497,22 @@ impl Store for MemoryStore {
             .map(Entry::record))
     }
 
+    fn access_with(
+        &self,
+        hash: &TokenHash,
+        now: u64,
+        read: &mut dyn FnMut(TokenView<'_>),
+    ) -> Result<bool, StoreError> {
+        // Lent under the read lock: no `Arc` is cloned, so checks on
+        // several threads write nothing they share but the lock's word.
+        let shard = self.shard(hash).read();
+        let entry = shard
+            .access
+            .get(hash)
+            .filter(|e| e.live(now) && self.current(e));
+        Ok(entry.map(|e| read(e.view())).is_some())
+    }
+
     fn refresh(&self, hash: &TokenHash, now: u64) -> Result<Option<RefreshState>, StoreError> {
         let shard = self.shard(hash).read();
         Ok(shard
@@ -603,7 +658,7 @@ impl Store for MemoryStore {
     }
 
     fn revoke_user(&self, username: &str) -> Result<u64, StoreError> {
-        let mut versions = self.versions.write();
+        let mut versions = self.versions_of(username).write();
         let v = versions.entry(username.into()).or_insert(0);
         *v = v.saturating_add(1).min(MAX_VERSION);
         // Set under the write lock: a reader that sees the flag sees the map.
@@ -737,6 +792,89 @@ mod tests {
             user_version: 0,
             auth_time: 1_700_000_000,
         }
+    }
+
+    /// What a check reads is lent where it lies: no `Arc` of the record is
+    /// counted up (a clone would be a write to a count every thread
+    /// checking the same client's or user's tokens shares). `access`, which
+    /// hands the record out, does count up: the test sees the difference.
+    #[test]
+    fn access_with_lends_without_counting_the_records_arcs() {
+        let store = MemoryStore::new();
+        let record = record_for_tests();
+        let (client, user, scope) = (
+            Arc::clone(&record.client_id),
+            Arc::clone(&record.username),
+            Arc::clone(&record.scope),
+        );
+        let hash = TokenHash([7; 32]);
+        store.insert_grant((hash, record), None).unwrap();
+        let counts = || {
+            [
+                Arc::strong_count(&client),
+                Arc::strong_count(&user),
+                Arc::strong_count(&scope),
+            ]
+        };
+        let stored = counts();
+        let mut seen = None;
+        let live = store
+            .access_with(&hash, 1_700_000_001, &mut |t| {
+                seen = Some((t.client_id.to_owned(), t.username.to_owned(), counts()));
+            })
+            .unwrap();
+        assert!(live);
+        assert_eq!(seen, Some(("c".to_owned(), "u".to_owned(), stored)));
+        let handed_out = store.access(&hash, 1_700_000_001).unwrap();
+        assert_eq!(counts(), stored.map(|n| n + 1));
+        drop(handed_out);
+        // Expired: nothing lent.
+        let live = store
+            .access_with(&hash, 1_700_003_600, &mut |_| {
+                panic!("lent an expired token")
+            })
+            .unwrap();
+        assert!(!live);
+    }
+
+    /// Shard locks and credential-version maps each on lines of their own.
+    #[test]
+    fn the_locks_threads_write_are_on_lines_of_their_own() {
+        let store = MemoryStore::new();
+        let at = |p: *const u8| p as usize;
+        for pair in store.shards.windows(2) {
+            let (a, b) = (
+                at(std::ptr::from_ref(&pair[0].0).cast()),
+                at(std::ptr::from_ref(&pair[1].0).cast()),
+            );
+            assert!(a % 128 == 0 && b - a >= 128);
+        }
+        for pair in store.versions.windows(2) {
+            let (a, b) = (
+                at(std::ptr::from_ref(&pair[0].0).cast()),
+                at(std::ptr::from_ref(&pair[1].0).cast()),
+            );
+            assert!(a % 128 == 0 && b - a >= 128);
+        }
+    }
+
+    /// Users' versions spread over the maps and are found where they were put.
+    #[test]
+    fn credential_versions_are_kept_in_several_maps() {
+        let store = MemoryStore::new();
+        for i in 0..200 {
+            assert_eq!(store.revoke_user(&format!("user{i}")).unwrap(), 1);
+        }
+        for i in 0..200 {
+            assert_eq!(store.version(&format!("user{i}")), 1);
+        }
+        assert_eq!(store.version("someone else"), 0);
+        let used = store
+            .versions
+            .iter()
+            .filter(|m| !m.read().is_empty())
+            .count();
+        assert!(used > VERSION_SHARDS / 2, "{used} maps used");
     }
 
     #[test]

@@ -157,6 +157,45 @@ pub struct TokenRecord {
     pub auth_time: u64,
 }
 
+/// A [`TokenRecord`] lent where the store keeps it: what
+/// [`Store::access_with`] hands its reader.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TokenView<'a> {
+    /// As [`TokenRecord::grant`].
+    pub grant: GrantId,
+    /// As [`TokenRecord::client_id`].
+    pub client_id: &'a str,
+    /// As [`TokenRecord::username`].
+    pub username: &'a str,
+    /// As [`TokenRecord::scope`].
+    pub scope: &'a str,
+    /// As [`TokenRecord::issued_at`].
+    pub issued_at: u64,
+    /// As [`TokenRecord::expires_at`].
+    pub expires_at: u64,
+    /// As [`TokenRecord::user_version`].
+    pub user_version: u64,
+    /// As [`TokenRecord::auth_time`].
+    pub auth_time: u64,
+}
+
+impl TokenRecord {
+    /// This record, lent.
+    pub fn view(&self) -> TokenView<'_> {
+        TokenView {
+            grant: self.grant,
+            client_id: &self.client_id,
+            username: &self.username,
+            scope: &self.scope,
+            issued_at: self.issued_at,
+            expires_at: self.expires_at,
+            user_version: self.user_version,
+            auth_time: self.auth_time,
+        }
+    }
+}
+
 /// A refresh token as the store finds it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -383,6 +422,23 @@ pub trait Store: Send + Sync {
 
     /// A live access token.
     fn access(&self, hash: &TokenHash, now: u64) -> Result<Option<TokenRecord>, StoreError>;
+
+    /// [`Store::access`] lent to `read` rather than returned, as a check
+    /// and an introspection need it (they copy out a few strings); whether
+    /// the token was live. Answers as `access` does: the default calls it.
+    ///
+    /// A store that keeps its records in memory lends them where they are:
+    /// a returned record's `Arc`s are counts that every thread reading the
+    /// same client's or user's tokens would write. `read` may run under the
+    /// store's lock: it only copies.
+    fn access_with(
+        &self,
+        hash: &TokenHash,
+        now: u64,
+        read: &mut dyn FnMut(TokenView<'_>),
+    ) -> Result<bool, StoreError> {
+        Ok(self.access(hash, now)?.map(|r| read(r.view())).is_some())
+    }
 
     /// A live refresh token, active or rotated.
     fn refresh(&self, hash: &TokenHash, now: u64) -> Result<Option<RefreshState>, StoreError>;
