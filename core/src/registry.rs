@@ -352,7 +352,11 @@ impl Registry {
 
     /// The space-separated names of a set, in definition order.
     pub(crate) fn scope_string(&self, set: &ScopeSet) -> String {
-        let mut out = String::new();
+        // One allocation, at its final size and one byte over: the C ABI
+        // appends its NUL there rather than copying the string out (as it
+        // does a token's, see `token::encode`).
+        let len: usize = set.iter().map(|id| self.scopes[id].name.len() + 1).sum();
+        let mut out = String::with_capacity(len.max(1));
         for id in set.iter() {
             if !out.is_empty() {
                 out.push(' ');
@@ -391,5 +395,26 @@ impl Registry {
                 || groups.iter().any(|g| r.groups.contains(g)))
                 && r.resources.iter().any(|p| p.matches(resource, username))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A scope string is allocated once with one byte to spare, where the
+    /// C ABI puts its NUL instead of copying the string (as for tokens).
+    #[test]
+    fn scope_strings_have_room_for_c_s_nul_and_no_more() {
+        let config = Config::default()
+            .scope("read", &["GET /*"])
+            .scope("write", &["POST /*"])
+            .scope("admin", &["* /admin/*"]);
+        let (reg, _) = Registry::build(&config).unwrap();
+        for names in ["read", "read write", "write admin", "read write admin", ""] {
+            let s = reg.scope_string(&reg.scope_set_of(names));
+            assert_eq!(s, names);
+            assert_eq!(s.capacity(), s.len() + 1, "{names:?}");
+        }
     }
 }
