@@ -1692,3 +1692,138 @@ fn an_endpoint_is_answered_in_place_only_when_it_cannot_block_and_a_decline_does
     );
     assert_eq!(Endpoint::from_name("authorize"), None);
 }
+
+/// A memory store that counts how its access tokens are read.
+#[derive(Default)]
+struct CountingStore {
+    inner: MemoryStore,
+    access: std::sync::atomic::AtomicUsize,
+    access_with: std::sync::atomic::AtomicUsize,
+}
+
+impl Store for CountingStore {
+    fn insert_grant(
+        &self,
+        access: (TokenHash, TokenRecord),
+        refresh: Option<(TokenHash, TokenRecord)>,
+    ) -> Result<(), StoreError> {
+        self.inner.insert_grant(access, refresh)
+    }
+    fn access(&self, hash: &TokenHash, now: u64) -> Result<Option<TokenRecord>, StoreError> {
+        self.access
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.inner.access(hash, now)
+    }
+    fn access_with(
+        &self,
+        hash: &TokenHash,
+        now: u64,
+        read: &mut dyn FnMut(TokenView<'_>),
+    ) -> Result<bool, StoreError> {
+        self.access_with
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.inner.access_with(hash, now, read)
+    }
+    fn refresh(&self, hash: &TokenHash, now: u64) -> Result<Option<RefreshState>, StoreError> {
+        self.inner.refresh(hash, now)
+    }
+    fn rotate(
+        &self,
+        old: &TokenHash,
+        client_id: &str,
+        now: u64,
+        next: &Successors,
+    ) -> Result<Rotation, StoreError> {
+        self.inner.rotate(old, client_id, now, next)
+    }
+    fn remove(&self, kind: TokenKind, hash: &TokenHash) -> Result<Option<TokenRecord>, StoreError> {
+        self.inner.remove(kind, hash)
+    }
+    fn revoke_grant(&self, kind: TokenKind, hash: &TokenHash) -> Result<(), StoreError> {
+        self.inner.revoke_grant(kind, hash)
+    }
+    fn login_attempt(
+        &self,
+        account: &str,
+        now: u64,
+        policy: &ThrottleConfig,
+    ) -> Result<LoginAttempt, StoreError> {
+        self.inner.login_attempt(account, now, policy)
+    }
+    fn login_finished(&self, account: &str, now: u64, succeeded: bool) -> Result<(), StoreError> {
+        self.inner.login_finished(account, now, succeeded)
+    }
+    fn failures(&self, account: &str) -> Result<Option<Failures>, StoreError> {
+        self.inner.failures(account)
+    }
+    fn revoke_user(&self, username: &str) -> Result<u64, StoreError> {
+        self.inner.revoke_user(username)
+    }
+    fn sync_credential(&self, username: &str, credential: u64) -> Result<u64, StoreError> {
+        self.inner.sync_credential(username, credential)
+    }
+    fn purge(&self, now: u64, forget_before: u64) -> Result<usize, StoreError> {
+        self.inner.purge(now, forget_before)
+    }
+    fn stats(&self) -> Result<StoreStats, StoreError> {
+        self.inner.stats()
+    }
+}
+
+/// Checks, introspections and revocations read an access token through
+/// `Store::access_with` (lent: the memory store clones none of the
+/// record's `Arc`s, which threads serving one client or user would all
+/// write), never through `access`, and answer as before.
+#[test]
+fn checks_introspections_and_revocations_borrow_the_access_token() {
+    use std::sync::atomic::Ordering::Relaxed;
+    let store = Arc::new(CountingStore::default());
+    let server = Server::builder(config())
+        .store(Arc::clone(&store) as Arc<dyn Store>)
+        .build()
+        .unwrap();
+    let app = ClientCredentials::new("app", "app-secret");
+    let t = server
+        .password_grant(&app, "alice", "alice-pw", Some("read write"))
+        .unwrap();
+    for _ in 0..3 {
+        let who = server
+            .check(&t.access_token, "GET /docs/1", Some("read"))
+            .unwrap();
+        assert_eq!(
+            (who.username.as_str(), who.client_id.as_str()),
+            ("alice", "app")
+        );
+        assert_eq!(who.scopes, ["read", "write"]);
+        assert_eq!(who.groups, ["staff"]);
+    }
+    let info = server.introspect(&app, &t.access_token, None).unwrap();
+    assert!(info.active);
+    assert_eq!(info.username.as_deref(), Some("alice"));
+    assert_eq!(info.sub.as_deref(), Some("alice"));
+    assert_eq!(info.client_id.as_deref(), Some("app"));
+    assert_eq!(info.scope.as_deref(), Some("read write"));
+    assert_eq!(info.groups, Some(vec!["staff".to_string()]));
+    // A refresh token is looked for among access tokens first (no hint).
+    let refresh = t.refresh_token.clone().unwrap();
+    let info = server.introspect(&app, &refresh, None).unwrap();
+    assert!(info.active);
+    assert_eq!(info.token_type, Some("refresh_token"));
+    server.revoke(&app, &t.access_token, None).unwrap();
+    assert!(server
+        .check(&t.access_token, "GET /docs/1", Some("read"))
+        .is_err());
+    assert!(
+        !server
+            .introspect(&app, &t.access_token, None)
+            .unwrap()
+            .active
+    );
+    assert_eq!(
+        store.access.load(Relaxed),
+        0,
+        "no record of an access token was cloned"
+    );
+    // 3 + 1 checks, 3 introspections, 1 revocation.
+    assert_eq!(store.access_with.load(Relaxed), 8);
+}

@@ -2,30 +2,84 @@
 
 use super::*;
 use crate::events::{Event, EventKind};
+use crate::store::TokenView;
+
+/// A live token as introspection and revocation read it, copied out of
+/// the store. An access token is lent ([`Store::access_with`]), so no `Arc`
+/// that a client's or user's tokens share is counted up and down by threads
+/// introspecting at once.
+struct Found {
+    kind: TokenKind,
+    hash: TokenHash,
+    /// A rotated refresh token is live only to detect reuse.
+    usable: bool,
+    grant: GrantId,
+    client_id: String,
+    username: String,
+    scope: ScopeSet,
+    issued_at: u64,
+    expires_at: u64,
+    user_version: u64,
+    auth_time: u64,
+}
+
+impl Found {
+    fn of(
+        kind: TokenKind,
+        hash: TokenHash,
+        usable: bool,
+        t: TokenView<'_>,
+        reg: &Registry,
+    ) -> Found {
+        Found {
+            kind,
+            hash,
+            usable,
+            grant: t.grant,
+            client_id: String::from(t.client_id),
+            username: String::from(t.username),
+            scope: reg.scope_set_of(t.scope),
+            issued_at: t.issued_at,
+            expires_at: t.expires_at,
+            user_version: t.user_version,
+            auth_time: t.auth_time,
+        }
+    }
+}
 
 impl Server {
-    /// A live token of either kind (and whether it is usable: a rotated
-    /// refresh token is live only to detect reuse).
+    /// A live token of either kind.
     fn find(
         &self,
+        reg: &Registry,
         token: &str,
         hint: Option<&str>,
-    ) -> Result<Option<(TokenKind, TokenHash, TokenRecord, bool)>, StoreError> {
+    ) -> Result<Option<Found>, StoreError> {
         if !looks_like_token(token) {
             return Ok(None);
         }
         let hash = TokenHash::of(token);
         let now = self.clock.now();
         for kind in search_order(hint) {
-            let found = match kind {
-                TokenKind::Access => self.store.access(&hash, now)?.map(|r| (r, true)),
-                TokenKind::Refresh => self.store.refresh(&hash, now)?.map(|s| match s {
-                    RefreshState::Active(r) => (r, true),
-                    RefreshState::Rotated(r) | RefreshState::Retired(r) => (r, false),
-                }),
-            };
-            if let Some((record, usable)) = found {
-                return Ok(Some((kind, hash, record, usable)));
+            let mut found = None;
+            match kind {
+                TokenKind::Access => {
+                    self.store.access_with(&hash, now, &mut |t| {
+                        found = Some(Found::of(kind, hash, true, t, reg));
+                    })?;
+                }
+                TokenKind::Refresh => {
+                    if let Some(state) = self.store.refresh(&hash, now)? {
+                        let (r, usable) = match &state {
+                            RefreshState::Active(r) => (r, true),
+                            RefreshState::Rotated(r) | RefreshState::Retired(r) => (r, false),
+                        };
+                        found = Some(Found::of(kind, hash, usable, r.view(), reg));
+                    }
+                }
+            }
+            if found.is_some() {
+                return Ok(found);
             }
         }
         Ok(None)
@@ -47,46 +101,50 @@ impl Server {
             });
             Ok(Introspection::default())
         };
-        let Some((kind, _, record, usable)) = self.find(token, hint)? else {
+        let Some(found) = self.find(&reg, token, hint)? else {
             return inactive();
         };
-        if !usable || !(caller.introspect || *record.client_id == *caller.id) {
+        if !found.usable || !(caller.introspect || *found.client_id == *caller.id) {
             return inactive();
         }
-        let Some(groups) = self.owner_of(&reg, &record, |g| {
-            g.iter().map(|g| g.to_string()).collect::<Vec<_>>()
-        })?
+        let Some(groups) = self.with_owner(
+            &reg,
+            &found.client_id,
+            &found.username,
+            found.user_version,
+            |g| g.iter().map(|g| g.to_string()).collect::<Vec<_>>(),
+        )?
         else {
             return inactive();
         };
         self.events.emit(EventKind::Introspected, |k| {
             Event::new(k, now)
                 .client(&caller.id)
-                .user(&record.username)
-                .grant(&record.grant)
+                .user(&found.username)
+                .grant(&found.grant)
                 .reason("active")
         });
         Ok(Introspection {
             active: true,
-            scope: Some(reg.scope_string(&reg.scope_set_of(&record.scope))),
-            client_id: Some(record.client_id.to_string()),
-            username: Some(record.username.to_string()),
-            token_type: Some(if kind == TokenKind::Access {
+            scope: Some(reg.scope_string(&found.scope)),
+            token_type: Some(if found.kind == TokenKind::Access {
                 "Bearer"
             } else {
                 "refresh_token"
             }),
-            exp: Some(record.expires_at),
-            iat: Some(record.issued_at),
-            sub: Some(record.username.to_string()),
+            exp: Some(found.expires_at),
+            iat: Some(found.issued_at),
+            sub: Some(found.username.clone()),
             iss: reg.config.issuer.clone(),
             groups: Some(groups),
-            auth_time: Some(record.auth_time),
+            auth_time: Some(found.auth_time),
             session_exp: reg
                 .clients
-                .get(&*record.client_id)
+                .get(&*found.client_id)
                 .and_then(|c| c.max_session)
-                .map(|m| record.auth_time.saturating_add(m)),
+                .map(|m| found.auth_time.saturating_add(m)),
+            client_id: Some(found.client_id),
+            username: Some(found.username),
         })
     }
 
@@ -99,10 +157,18 @@ impl Server {
     ) -> Result<(), OAuthError> {
         let reg = self.registry.load();
         let caller = Self::authenticate(&reg, caller)?;
-        let Some((kind, hash, record, _)) = self.find(token, hint)? else {
+        let Some(Found {
+            kind,
+            hash,
+            client_id,
+            username,
+            grant,
+            ..
+        }) = self.find(&reg, token, hint)?
+        else {
             return Ok(());
         };
-        if *record.client_id != *caller.id {
+        if *client_id != *caller.id {
             // RFC 7009 §2.1 says to refuse, but a refusal here and a success
             // for an unknown token would tell any client whether a token it
             // holds is live. The answer is the unknown token's (§2.2: 200),
@@ -123,8 +189,8 @@ impl Server {
         self.events.emit(EventKind::TokenRevoked, |k| {
             Event::new(k, self.clock.now())
                 .client(&caller.id)
-                .user(&record.username)
-                .grant(&record.grant)
+                .user(&username)
+                .grant(&grant)
                 .reason(if kind == TokenKind::Refresh {
                     "refresh_token"
                 } else {
