@@ -17,20 +17,27 @@ impl<T> Deref for Padded<T> {
     }
 }
 
+/// Asserts that no two of `items` share a 128-byte line: each starts on
+/// one, and the next starts at least 128 bytes on.
+#[cfg(test)]
+pub(crate) fn assert_apart<T>(items: &[Padded<T>]) {
+    for pair in items.windows(2) {
+        let (x, y) = (
+            std::ptr::from_ref(&pair[0].0) as usize,
+            std::ptr::from_ref(&pair[1].0) as usize,
+        );
+        assert!(y - x >= 128 && x % 128 == 0 && y % 128 == 0);
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::Padded;
+    use super::{assert_apart, Padded};
 
     #[test]
     fn neighbours_in_an_array_never_share_a_line() {
         let a: [Padded<u64>; 4] = Default::default();
         assert_eq!(std::mem::align_of::<Padded<u64>>(), 128);
-        for pair in a.windows(2) {
-            let (x, y) = (
-                &pair[0].0 as *const u64 as usize,
-                &pair[1].0 as *const u64 as usize,
-            );
-            assert!(y - x >= 128 && x % 128 == 0 && y % 128 == 0);
-        }
+        assert_apart(&a);
     }
 }

@@ -1827,3 +1827,31 @@ fn checks_introspections_and_revocations_borrow_the_access_token() {
     // 3 + 1 checks, 3 introspections, 1 revocation.
     assert_eq!(store.access_with.load(Relaxed), 8);
 }
+
+/// A host's own store lends what it keeps: it can build the view itself
+/// (the struct is open, as `TokenRecord` is), and it reads the same as the
+/// record's.
+#[test]
+fn a_host_store_builds_the_view_it_lends() {
+    let record = TokenRecord {
+        grant: GrantId([9; 16]),
+        client_id: "app".into(),
+        username: "alice".into(),
+        scope: "read".into(),
+        issued_at: T0,
+        expires_at: T0 + 60,
+        user_version: 2,
+        auth_time: T0 - 5,
+    };
+    let own = TokenView {
+        grant: GrantId([9; 16]),
+        client_id: "app",
+        username: "alice",
+        scope: "read",
+        issued_at: T0,
+        expires_at: T0 + 60,
+        user_version: 2,
+        auth_time: T0 - 5,
+    };
+    assert_eq!(record.view(), own);
+}

@@ -19,23 +19,18 @@ impl Server {
             return Err(invalid());
         }
         let reg = self.registry.load();
-        // What the principal needs, copied out of the store (which lends
-        // it: no `Arc` shared by the client's or user's tokens is counted
-        // up and down, so checks on many threads write nothing in common).
-        // String::from, not to_string: the latter goes through fmt, a
-        // measurable share of a check.
-        let mut token = None;
-        self.store
-            .access_with(&TokenHash::of(access_token), self.clock.now(), &mut |t| {
-                token = Some((
-                    String::from(t.username),
-                    String::from(t.client_id),
-                    reg.scope_set_of(t.scope),
-                    t.user_version,
-                    t.expires_at,
-                ));
-            })?;
-        let (username, client_id, scopes, user_version, expires_at) = token.ok_or_else(invalid)?;
+        // What the principal needs, copied out of the store, which lends
+        // it: checks on many threads write nothing in common.
+        let Found {
+            username,
+            client_id,
+            scope: scopes,
+            user_version,
+            expires_at,
+            ..
+        } = self
+            .lent_access(&reg, TokenHash::of(access_token), self.clock.now())?
+            .ok_or_else(invalid)?;
         let rules = !(self.authorizer.is_some()
             && reg.config.accounts.authorize == AuthorizeMode::InsteadOfRules);
         // The owner's groups lent, not cloned (one `Arc` a user: every

@@ -2,50 +2,6 @@
 
 use super::*;
 use crate::events::{Event, EventKind};
-use crate::store::TokenView;
-
-/// A live token as introspection and revocation read it, copied out of
-/// the store. An access token is lent ([`Store::access_with`]), so no `Arc`
-/// that a client's or user's tokens share is counted up and down by threads
-/// introspecting at once.
-struct Found {
-    kind: TokenKind,
-    hash: TokenHash,
-    /// A rotated refresh token is live only to detect reuse.
-    usable: bool,
-    grant: GrantId,
-    client_id: String,
-    username: String,
-    scope: ScopeSet,
-    issued_at: u64,
-    expires_at: u64,
-    user_version: u64,
-    auth_time: u64,
-}
-
-impl Found {
-    fn of(
-        kind: TokenKind,
-        hash: TokenHash,
-        usable: bool,
-        t: TokenView<'_>,
-        reg: &Registry,
-    ) -> Found {
-        Found {
-            kind,
-            hash,
-            usable,
-            grant: t.grant,
-            client_id: String::from(t.client_id),
-            username: String::from(t.username),
-            scope: reg.scope_set_of(t.scope),
-            issued_at: t.issued_at,
-            expires_at: t.expires_at,
-            user_version: t.user_version,
-            auth_time: t.auth_time,
-        }
-    }
-}
 
 impl Server {
     /// A live token of either kind.
@@ -63,11 +19,7 @@ impl Server {
         for kind in search_order(hint) {
             let mut found = None;
             match kind {
-                TokenKind::Access => {
-                    self.store.access_with(&hash, now, &mut |t| {
-                        found = Some(Found::of(kind, hash, true, t, reg));
-                    })?;
-                }
+                TokenKind::Access => found = self.lent_access(reg, hash, now)?,
                 TokenKind::Refresh => {
                     if let Some(state) = self.store.refresh(&hash, now)? {
                         let (r, usable) = match &state {

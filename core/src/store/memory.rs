@@ -139,19 +139,22 @@ impl Entry {
         self.state & ROTATED != 0
     }
 
+    /// The record, handed out: its names' `Arc`s cloned.
     fn record(&self) -> TokenRecord {
+        let v = self.view();
         TokenRecord {
-            grant: self.grant_id,
+            grant: v.grant,
             client_id: Arc::clone(&self.client_id),
             username: Arc::clone(&self.username),
             scope: Arc::clone(&self.scope),
-            issued_at: self.issued_at(),
-            expires_at: self.expires_at,
-            user_version: self.user_version(),
-            auth_time: self.issued_at() - u64::from(self.auth_age),
+            issued_at: v.issued_at,
+            expires_at: v.expires_at,
+            user_version: v.user_version,
+            auth_time: v.auth_time,
         }
     }
 
+    /// The record, lent: the one place its times are unpacked.
     fn view(&self) -> TokenView<'_> {
         TokenView {
             grant: self.grant_id,
@@ -301,6 +304,12 @@ impl MemoryStore {
 
     fn current(&self, entry: &Entry) -> bool {
         entry.user_version() == self.version(&entry.username)
+    }
+
+    /// The entry of `hash` in `map` if its token is live: not expired, its
+    /// grant not revoked, its owner's credential version current.
+    fn live<'a>(&self, map: &'a TokenMap, hash: &TokenHash, now: u64) -> Option<&'a Entry> {
+        map.get(hash).filter(|e| e.live(now) && self.current(e))
     }
 
     /// Retires a live, active refresh token (a retry of its predecessor
@@ -490,11 +499,7 @@ impl Store for MemoryStore {
 
     fn access(&self, hash: &TokenHash, now: u64) -> Result<Option<TokenRecord>, StoreError> {
         let shard = self.shard(hash).read();
-        Ok(shard
-            .access
-            .get(hash)
-            .filter(|e| e.live(now) && self.current(e))
-            .map(Entry::record))
+        Ok(self.live(&shard.access, hash, now).map(Entry::record))
     }
 
     fn access_with(
@@ -506,28 +511,21 @@ impl Store for MemoryStore {
         // Lent under the read lock: no `Arc` is cloned, so checks on
         // several threads write nothing they share but the lock's word.
         let shard = self.shard(hash).read();
-        let entry = shard
-            .access
-            .get(hash)
-            .filter(|e| e.live(now) && self.current(e));
+        let entry = self.live(&shard.access, hash, now);
         Ok(entry.map(|e| read(e.view())).is_some())
     }
 
     fn refresh(&self, hash: &TokenHash, now: u64) -> Result<Option<RefreshState>, StoreError> {
         let shard = self.shard(hash).read();
-        Ok(shard
-            .refresh
-            .get(hash)
-            .filter(|e| e.live(now) && self.current(e))
-            .map(|e| {
-                if e.retired() {
-                    RefreshState::Retired(e.record())
-                } else if e.rotated() {
-                    RefreshState::Rotated(e.record())
-                } else {
-                    RefreshState::Active(e.record())
-                }
-            }))
+        Ok(self.live(&shard.refresh, hash, now).map(|e| {
+            if e.retired() {
+                RefreshState::Retired(e.record())
+            } else if e.rotated() {
+                RefreshState::Rotated(e.record())
+            } else {
+                RefreshState::Active(e.record())
+            }
+        }))
     }
 
     fn rotate(
@@ -841,21 +839,8 @@ mod tests {
     #[test]
     fn the_locks_threads_write_are_on_lines_of_their_own() {
         let store = MemoryStore::new();
-        let at = |p: *const u8| p as usize;
-        for pair in store.shards.windows(2) {
-            let (a, b) = (
-                at(std::ptr::from_ref(&pair[0].0).cast()),
-                at(std::ptr::from_ref(&pair[1].0).cast()),
-            );
-            assert!(a % 128 == 0 && b - a >= 128);
-        }
-        for pair in store.versions.windows(2) {
-            let (a, b) = (
-                at(std::ptr::from_ref(&pair[0].0).cast()),
-                at(std::ptr::from_ref(&pair[1].0).cast()),
-            );
-            assert!(a % 128 == 0 && b - a >= 128);
-        }
+        crate::padded::assert_apart(&store.shards);
+        crate::padded::assert_apart(&store.versions);
     }
 
     /// Users' versions spread over the maps and are found where they were put.

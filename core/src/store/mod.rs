@@ -158,9 +158,9 @@ pub struct TokenRecord {
 }
 
 /// A [`TokenRecord`] lent where the store keeps it: what
-/// [`Store::access_with`] hands its reader.
+/// [`Store::access_with`] hands its reader. A host's own store builds one
+/// from whatever it keeps (its fields are a record's, borrowed).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct TokenView<'a> {
     /// As [`TokenRecord::grant`].
     pub grant: GrantId,
