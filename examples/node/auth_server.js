@@ -10,6 +10,7 @@
 const http = require('node:http')
 const { parseArgs } = require('node:util')
 const ropc = require('../../bindings/node') // in your project: require('ropc')
+const { accessLog } = require('./access_log.js')
 
 const { values } = parseArgs({
   options: { config: { type: 'string' }, host: { type: 'string', default: '127.0.0.1' }, port: { type: 'string', default: '9000' } },
@@ -20,10 +21,9 @@ if (!values.config) {
 }
 const server = ropc.Server.fromFile(values.config)
 const handler = ropc.tokenHandler(server) // /token, /introspect, /revoke; 404 elsewhere
+const log = accessLog('auth_server')
 const httpServer = http.createServer((req, res) => {
-  // Method, path and status: never the query string (credentials or tokens
-  // sent there by mistake), never a body.
-  res.on('finish', () => console.error(`auth_server: ${req.method} ${(req.url ?? '').split('?')[0]} ${res.statusCode}`))
+  log.request(req, res) // method, path, status: never the query string, never a body
   if (req.method === 'GET' && (req.url ?? '').split('?')[0] === '/metrics') {
     // Prometheus text, to loopback scrapers only: counts of sign-ins and
     // failures are for the operator, not the world.
@@ -40,7 +40,7 @@ const httpServer = http.createServer((req, res) => {
   }
   handler(req, res)
 })
-ropc.reloadOnSighup(server, /** @type {string} */ (values.config), (m) => console.error(`auth_server: ${m}`))
+ropc.reloadOnSighup(server, /** @type {string} */ (values.config), (m) => log.line(m))
 
 httpServer.listen(Number(values.port), values.host, () => {
   const { port } = /** @type {import('node:net').AddressInfo} */ (httpServer.address())

@@ -15,6 +15,7 @@ const fs = require('node:fs')
 const http = require('node:http')
 const { parseArgs } = require('node:util')
 const ropc = require('../../bindings/node') // in your project: require('ropc')
+const { accessLog } = require('./access_log.js')
 
 const { values } = parseArgs({
   options: {
@@ -49,13 +50,13 @@ if ((doc.users && doc.users.length) || (doc.clients || []).some((/** @type {any}
 const checker = new ropc.IntrospectionChecker(guard, values.introspect, values['client-id'], secret, { cacheSeconds })
 const protect = ropc.protect(checker) // resource = "METHOD /path"
 
+const log = accessLog('resource_server')
+
 // `kill -HUP`: the scopes and rules again, from the same file.
-ropc.reloadOnSighup(guard, /** @type {string} */ (values.config), (m) => console.error(`resource_server: ${m}`))
+ropc.reloadOnSighup(guard, /** @type {string} */ (values.config), (m) => log.line(m))
 
 const httpServer = http.createServer((req, res) => {
-  // Method, path and status: never the query string (credentials or tokens
-  // sent there by mistake), never a body.
-  res.on('finish', () => console.error(`resource_server: ${req.method} ${(req.url ?? '').split('?')[0]} ${res.statusCode}`))
+  log.request(req, res) // method, path, status: never the query string, never a body
   protect(req, res, (err) => {
     if (err) {
       res.writeHead(500).end()

@@ -24,6 +24,7 @@ const fromBindings = (/** @type {string} */ name) => require(require.resolve(nam
 const bcrypt = fromBindings('bcryptjs')
 const { Pool } = fromBindings('pg')
 const ropc = require('../../bindings/node')
+const { accessLog } = require('./access_log.js')
 
 const { values } = parseArgs({
   options: {
@@ -75,18 +76,19 @@ const accounts = {
   },
 }
 
+const log = accessLog('sql_auth_server')
 const server = ropc.Server.fromFile(values.config, {
   accounts,
   // Never the password: ropc passes only what failed.
-  log: (message) => console.error(`sql_auth_server: ${message}`),
+  log: (message) => log.line(message),
 })
 const handler = ropc.tokenHandler(server) // /token, /introspect, /revoke; 404 elsewhere
 const httpServer = http.createServer((req, res) => {
-  res.on('finish', () => console.error(`sql_auth_server: ${req.method} ${(req.url ?? '').split('?')[0]} ${res.statusCode}`))
+  log.request(req, res) // method, path, status: never the query string, never a body
   handler(req, res)
 })
 
-ropc.reloadOnSighup(server, /** @type {string} */ (values.config), (m) => console.error(`sql_auth_server: ${m}`))
+ropc.reloadOnSighup(server, /** @type {string} */ (values.config), (m) => log.line(m))
 
 httpServer.listen(Number(values.port), values.host, () => {
   const { port } = /** @type {import('node:net').AddressInfo} */ (httpServer.address())
