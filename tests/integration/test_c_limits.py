@@ -5,6 +5,8 @@ though bytes keep arriving (an idle timeout alone would never fire)."""
 import json
 import os
 import socket
+import subprocess
+import threading
 import time
 
 from conftest import Client, config
@@ -133,3 +135,93 @@ def test_the_c_example_serves_connections_on_a_fixed_set_of_threads(tmp_path):
         for s in held:
             s.close()
         stop(proc)
+
+
+# Counts the calls that write to stderr through stdio (and so take its
+# lock), for the test below: preloaded into the C example.
+STDIO_COUNTER = r"""
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+static unsigned long calls;
+int vfprintf(FILE *f, const char *fmt, va_list ap) {
+    if (f == stderr) __atomic_add_fetch(&calls, 1, __ATOMIC_RELAXED);
+    int (*real)(FILE *, const char *, va_list) = (int (*)(FILE *, const char *, va_list))dlsym(RTLD_NEXT, "vfprintf");
+    return real(f, fmt, ap);
+}
+int fprintf(FILE *f, const char *fmt, ...) {
+    va_list ap; va_start(ap, fmt); int n = vfprintf(f, fmt, ap); va_end(ap); return n;
+}
+int __fprintf_chk(FILE *f, int flag, const char *fmt, ...) {
+    (void)flag; va_list ap; va_start(ap, fmt); int n = vfprintf(f, fmt, ap); va_end(ap); return n;
+}
+size_t fwrite(const void *p, size_t size, size_t n, FILE *f) {
+    if (f == stderr) __atomic_add_fetch(&calls, 1, __ATOMIC_RELAXED);
+    size_t (*real)(const void *, size_t, size_t, FILE *) = (size_t (*)(const void *, size_t, size_t, FILE *))dlsym(RTLD_NEXT, "fwrite");
+    return real(p, size, n, f);
+}
+int fputs(const char *s, FILE *f) {
+    if (f == stderr) __atomic_add_fetch(&calls, 1, __ATOMIC_RELAXED);
+    int (*real)(const char *, FILE *) = (int (*)(const char *, FILE *))dlsym(RTLD_NEXT, "fputs");
+    return real(s, f);
+}
+__attribute__((destructor)) static void report(void) {
+    char line[64];
+    int n = snprintf(line, sizeof line, "stdio calls on stderr: %lu\n", calls);
+    if (write(STDERR_FILENO, line, (size_t)n) < 0) return;
+}
+"""
+
+
+def test_the_c_example_logs_each_request_in_one_write_without_stdio(tmp_path):
+    """The access log of the C example's threads: every request logged,
+    each line whole however the threads interleave, and never through
+    stdio, whose stderr lock made the threads queue on each other under
+    load (issue 16). stdio's calls are counted by a preloaded shim, not
+    timed."""
+    shim = tmp_path / "count_stdio.so"
+    source = tmp_path / "count_stdio.c"
+    source.write_text(STDIO_COUNTER)
+    subprocess.run([os.environ.get("CC", "cc"), "-shared", "-fPIC", "-O1", "-o", str(shim), str(source), "-ldl"],
+                   check=True)
+    path = tmp_path / "ropc.json"
+    path.write_text(json.dumps(config({"type": "memory"})))
+    proc, url = start([os.environ["ROPC_AUTH_SERVER"], "--config", str(path), "--port", "0", "--per-ip", "16",
+                       "--threads", "2"], env={"LD_PRELOAD": str(shim)})
+    host, port = url.split("//")[1].split(":")
+    request = (b"POST /introspect HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+               b"Content-Length: 13\r\n\r\ntoken=nothing")
+    per_connection, connections = 50, 8
+    failures = []
+
+    def burst():
+        try:
+            with socket.create_connection((host, int(port)), timeout=30) as s:
+                s.sendall(request * per_connection)  # pipelined: both threads busy at once
+                got = b""
+                while got.count(b"HTTP/1.1 401") < per_connection:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        break
+                    got += chunk
+                if got.count(b"HTTP/1.1 401") != per_connection:
+                    failures.append(got[-200:])
+        except OSError as e:
+            failures.append(e)
+
+    try:
+        workers = [threading.Thread(target=burst) for _ in range(connections)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+    finally:
+        log = stop(proc)
+    assert not failures, failures
+    lines = log.splitlines()
+    assert lines.count("auth_server: POST /introspect 401") == per_connection * connections, log[-2000:]
+    assert lines[-1] == "stdio calls on stderr: 0", lines[-3:]
+    assert len(lines) == per_connection * connections + 1, [line for line in lines if "/introspect 401" not in line][:5]
