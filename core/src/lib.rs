@@ -30,7 +30,6 @@ pub mod events;
 mod http;
 pub mod legacy_hash;
 pub mod metrics;
-mod padded;
 mod password;
 mod pattern;
 mod registry;

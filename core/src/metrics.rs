@@ -24,13 +24,13 @@
 
 use crate::config::ThrottleConfig;
 use crate::error::ErrorCode;
-use crate::padded::Padded;
 use crate::store::Failures;
 use crate::store::{
     LoginAttempt, RefreshState, Rotation, Store, StoreError, StoreStats, Successors, TokenKind,
     TokenRecord, TokenView,
 };
 use crate::token::TokenHash;
+use crossbeam_utils::CachePadded;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -148,7 +148,7 @@ fn stripe() -> usize {
 
 /// One server's counters.
 pub(crate) struct Metrics {
-    requests: Box<[Padded<Requests>; STRIPES]>,
+    requests: Box<[CachePadded<Requests>; STRIPES]>,
     lockouts: AtomicU64,
     reuse: AtomicU64,
     retries: AtomicU64,
@@ -160,7 +160,7 @@ impl Default for Metrics {
     fn default() -> Self {
         Metrics {
             requests: Box::new(std::array::from_fn(|_| {
-                Padded(std::array::from_fn(|_| {
+                CachePadded::new(std::array::from_fn(|_| {
                     std::array::from_fn(|_| AtomicU64::new(0))
                 }))
             })),

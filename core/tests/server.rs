@@ -1,6 +1,9 @@
 //! Behaviour the wire vectors cannot show: time, threads, account events,
 //! configuration errors, and secrets kept out of every output.
 
+#[path = "support/wrapped.rs"]
+mod wrapped;
+
 use ropc_core::*;
 use std::sync::{Arc, Barrier};
 
@@ -1693,82 +1696,27 @@ fn an_endpoint_is_answered_in_place_only_when_it_cannot_block_and_a_decline_does
     assert_eq!(Endpoint::from_name("authorize"), None);
 }
 
-/// A memory store that counts how its access tokens are read.
+/// Counts how access tokens are read.
 #[derive(Default)]
-struct CountingStore {
-    inner: MemoryStore,
+struct Reads {
     access: std::sync::atomic::AtomicUsize,
     access_with: std::sync::atomic::AtomicUsize,
 }
 
-impl Store for CountingStore {
-    fn insert_grant(
-        &self,
-        access: (TokenHash, TokenRecord),
-        refresh: Option<(TokenHash, TokenRecord)>,
-    ) -> Result<(), StoreError> {
-        self.inner.insert_grant(access, refresh)
-    }
-    fn access(&self, hash: &TokenHash, now: u64) -> Result<Option<TokenRecord>, StoreError> {
-        self.access
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.inner.access(hash, now)
-    }
-    fn access_with(
-        &self,
-        hash: &TokenHash,
-        now: u64,
-        read: &mut dyn FnMut(TokenView<'_>),
-    ) -> Result<bool, StoreError> {
-        self.access_with
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.inner.access_with(hash, now, read)
-    }
-    fn refresh(&self, hash: &TokenHash, now: u64) -> Result<Option<RefreshState>, StoreError> {
-        self.inner.refresh(hash, now)
-    }
-    fn rotate(
-        &self,
-        old: &TokenHash,
-        client_id: &str,
-        now: u64,
-        next: &Successors,
-    ) -> Result<Rotation, StoreError> {
-        self.inner.rotate(old, client_id, now, next)
-    }
-    fn remove(&self, kind: TokenKind, hash: &TokenHash) -> Result<Option<TokenRecord>, StoreError> {
-        self.inner.remove(kind, hash)
-    }
-    fn revoke_grant(&self, kind: TokenKind, hash: &TokenHash) -> Result<(), StoreError> {
-        self.inner.revoke_grant(kind, hash)
-    }
-    fn login_attempt(
-        &self,
-        account: &str,
-        now: u64,
-        policy: &ThrottleConfig,
-    ) -> Result<LoginAttempt, StoreError> {
-        self.inner.login_attempt(account, now, policy)
-    }
-    fn login_finished(&self, account: &str, now: u64, succeeded: bool) -> Result<(), StoreError> {
-        self.inner.login_finished(account, now, succeeded)
-    }
-    fn failures(&self, account: &str) -> Result<Option<Failures>, StoreError> {
-        self.inner.failures(account)
-    }
-    fn revoke_user(&self, username: &str) -> Result<u64, StoreError> {
-        self.inner.revoke_user(username)
-    }
-    fn sync_credential(&self, username: &str, credential: u64) -> Result<u64, StoreError> {
-        self.inner.sync_credential(username, credential)
-    }
-    fn purge(&self, now: u64, forget_before: u64) -> Result<usize, StoreError> {
-        self.inner.purge(now, forget_before)
-    }
-    fn stats(&self) -> Result<StoreStats, StoreError> {
-        self.inner.stats()
+impl wrapped::Before for Reads {
+    fn before(&self, call: &'static str) -> Result<(), StoreError> {
+        let counter = match call {
+            "access" => &self.access,
+            "access_with" => &self.access_with,
+            _ => return Ok(()),
+        };
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
     }
 }
+
+/// A memory store that counts how its access tokens are read.
+type CountingStore = wrapped::Wrapped<Reads>;
 
 /// Checks, introspections and revocations read an access token through
 /// `Store::access_with` (lent: the memory store clones none of the
@@ -1820,12 +1768,12 @@ fn checks_introspections_and_revocations_borrow_the_access_token() {
             .active
     );
     assert_eq!(
-        store.access.load(Relaxed),
+        store.hook.access.load(Relaxed),
         0,
         "no record of an access token was cloned"
     );
     // 3 + 1 checks, 3 introspections, 1 revocation.
-    assert_eq!(store.access_with.load(Relaxed), 8);
+    assert_eq!(store.hook.access_with.load(Relaxed), 8);
 }
 
 /// A host's own store lends what it keeps: it can build the view itself
@@ -1854,4 +1802,5 @@ fn a_host_store_builds_the_view_it_lends() {
         auth_time: T0 - 5,
     };
     assert_eq!(record.view(), own);
+    assert_eq!(TokenRecord::from(own), record, "and copies back out");
 }

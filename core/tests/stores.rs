@@ -4,6 +4,9 @@
 //! PostgreSQL: `make test` starts a throwaway server and sets
 //! `ROPC_TEST_POSTGRES_URL`; each test makes a database of its own in it.
 
+#[path = "support/wrapped.rs"]
+mod wrapped;
+
 use ropc_core::store::conformance;
 use ropc_core::*;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -203,16 +206,13 @@ fn stored_scopes_are_names_not_positions() {
     assert_eq!(info.scope.as_deref(), Some("read"));
 }
 
-/// A memory store that fails every call while `down` is set.
+/// Fails every store call while set.
 #[derive(Default)]
-struct Flaky {
-    inner: MemoryStore,
-    down: AtomicBool,
-}
+struct Down(AtomicBool);
 
-impl Flaky {
-    fn up(&self) -> Result<(), StoreError> {
-        if self.down.load(Ordering::SeqCst) {
+impl wrapped::Before for Down {
+    fn before(&self, _call: &'static str) -> Result<(), StoreError> {
+        if self.0.load(Ordering::SeqCst) {
             Err(StoreError::new("simulated outage"))
         } else {
             Ok(())
@@ -220,75 +220,8 @@ impl Flaky {
     }
 }
 
-impl Store for Flaky {
-    fn insert_grant(
-        &self,
-        a: (TokenHash, TokenRecord),
-        r: Option<(TokenHash, TokenRecord)>,
-    ) -> Result<(), StoreError> {
-        self.up()?;
-        self.inner.insert_grant(a, r)
-    }
-    fn access(&self, h: &TokenHash, now: u64) -> Result<Option<TokenRecord>, StoreError> {
-        self.up()?;
-        self.inner.access(h, now)
-    }
-    fn refresh(&self, h: &TokenHash, now: u64) -> Result<Option<RefreshState>, StoreError> {
-        self.up()?;
-        self.inner.refresh(h, now)
-    }
-    fn rotate(
-        &self,
-        old: &TokenHash,
-        c: &str,
-        now: u64,
-        next: &Successors,
-    ) -> Result<Rotation, StoreError> {
-        self.up()?;
-        self.inner.rotate(old, c, now, next)
-    }
-    fn remove(&self, k: TokenKind, h: &TokenHash) -> Result<Option<TokenRecord>, StoreError> {
-        self.up()?;
-        self.inner.remove(k, h)
-    }
-    fn revoke_grant(&self, k: TokenKind, h: &TokenHash) -> Result<(), StoreError> {
-        self.up()?;
-        self.inner.revoke_grant(k, h)
-    }
-    fn login_attempt(
-        &self,
-        a: &str,
-        now: u64,
-        p: &ThrottleConfig,
-    ) -> Result<LoginAttempt, StoreError> {
-        self.up()?;
-        self.inner.login_attempt(a, now, p)
-    }
-    fn login_finished(&self, a: &str, now: u64, ok: bool) -> Result<(), StoreError> {
-        self.up()?;
-        self.inner.login_finished(a, now, ok)
-    }
-    fn failures(&self, a: &str) -> Result<Option<Failures>, StoreError> {
-        self.up()?;
-        self.inner.failures(a)
-    }
-    fn revoke_user(&self, u: &str) -> Result<u64, StoreError> {
-        self.up()?;
-        self.inner.revoke_user(u)
-    }
-    fn sync_credential(&self, u: &str, c: u64) -> Result<u64, StoreError> {
-        self.up()?;
-        self.inner.sync_credential(u, c)
-    }
-    fn purge(&self, now: u64, f: u64) -> Result<usize, StoreError> {
-        self.up()?;
-        self.inner.purge(now, f)
-    }
-    fn stats(&self) -> Result<StoreStats, StoreError> {
-        self.up()?;
-        self.inner.stats()
-    }
-}
+/// A memory store that fails every call while its `Down` is set.
+type Flaky = wrapped::Wrapped<Down>;
 
 fn form(body: &str) -> HttpRequest<'_> {
     HttpRequest::form_post(None, body.as_bytes())
@@ -322,7 +255,7 @@ fn a_failing_store_answers_503_and_never_a_token_it_did_not_save() {
         .password_grant(&app(), "alice", "alice-pw", Some("read"))
         .unwrap();
     let refresh = t.refresh_token.clone().unwrap();
-    store.down.store(true, Ordering::SeqCst);
+    store.hook.0.store(true, Ordering::SeqCst);
 
     let creds = "client_id=app&client_secret=app-secret";
     assert_unavailable(&server.token_endpoint(&form(&format!(
@@ -365,7 +298,7 @@ fn a_failing_store_answers_503_and_never_a_token_it_did_not_save() {
         401
     );
 
-    store.down.store(false, Ordering::SeqCst);
+    store.hook.0.store(false, Ordering::SeqCst);
     assert_eq!(
         store.inner.stats().unwrap().access_tokens,
         1,

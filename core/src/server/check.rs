@@ -46,7 +46,7 @@ impl Server {
                     required_scope,
                     rules,
                 )?;
-                Ok::<_, OAuthError>(groups.iter().map(|g| String::from(&**g)).collect())
+                Ok::<_, OAuthError>(owned_groups(groups))
             })?
             .ok_or_else(invalid)??;
         let principal = Principal {

@@ -64,7 +64,7 @@ impl Server {
             &found.client_id,
             &found.username,
             found.user_version,
-            |g| g.iter().map(|g| g.to_string()).collect::<Vec<_>>(),
+            owned_groups,
         )?
         else {
             return inactive();

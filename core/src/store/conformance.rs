@@ -110,18 +110,7 @@ fn lent_access(
 ) -> Result<Option<TokenRecord>, StoreError> {
     let record = store.access(hash, now)?;
     let mut lent = None;
-    let live = store.access_with(hash, now, &mut |t| {
-        lent = Some(TokenRecord {
-            grant: t.grant,
-            client_id: t.client_id.into(),
-            username: t.username.into(),
-            scope: t.scope.into(),
-            issued_at: t.issued_at,
-            expires_at: t.expires_at,
-            user_version: t.user_version,
-            auth_time: t.auth_time,
-        });
-    })?;
+    let live = store.access_with(hash, now, &mut |t| lent = Some(TokenRecord::from(t)))?;
     assert_eq!(live, record.is_some(), "access_with and access disagree");
     assert_eq!(lent, record, "access_with lent another record");
     Ok(record)

@@ -180,6 +180,22 @@ pub struct TokenView<'a> {
     pub auth_time: u64,
 }
 
+impl From<TokenView<'_>> for TokenRecord {
+    /// A lent record, copied out.
+    fn from(t: TokenView<'_>) -> TokenRecord {
+        TokenRecord {
+            grant: t.grant,
+            client_id: t.client_id.into(),
+            username: t.username.into(),
+            scope: t.scope.into(),
+            issued_at: t.issued_at,
+            expires_at: t.expires_at,
+            user_version: t.user_version,
+            auth_time: t.auth_time,
+        }
+    }
+}
+
 impl TokenRecord {
     /// This record, lent.
     pub fn view(&self) -> TokenView<'_> {
