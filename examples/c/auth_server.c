@@ -350,10 +350,11 @@ static void log_line(const char *fmt, ...) {
     char line[512];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(line, sizeof line - 1, fmt, ap);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
     if (n < 0) return;
-    size_t len = (size_t)n < sizeof line - 2 ? (size_t)n : sizeof line - 2;
+    /* The newline takes the NUL's place (the last byte, if cut). */
+    size_t len = (size_t)n < sizeof line - 1 ? (size_t)n : sizeof line - 1;
     line[len++] = '\n';
     while (write(STDERR_FILENO, line, len) < 0 && errno == EINTR) {
     }

@@ -225,3 +225,23 @@ def test_the_c_example_logs_each_request_in_one_write_without_stdio(tmp_path):
     assert lines.count("auth_server: POST /introspect 401") == per_connection * connections, log[-2000:]
     assert lines[-1] == "stdio calls on stderr: 0", lines[-3:]
     assert len(lines) == per_connection * connections + 1, [line for line in lines if "/introspect 401" not in line][:5]
+
+
+def test_the_c_example_cuts_an_over_long_log_line_and_keeps_it_one_line(tmp_path):
+    """A method of 600 bytes (libmicrohttpd takes any token) makes a log
+    line longer than the example's 512-byte buffer: it is cut, and still
+    ends with its newline, so the next line starts on its own."""
+    path = tmp_path / "ropc.json"
+    path.write_text(json.dumps(config({"type": "memory"})))
+    proc, url = start([os.environ["ROPC_AUTH_SERVER"], "--config", str(path), "--port", "0"])
+    host, port = url.split("//")[1].split(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=10) as s:
+            s.sendall(b"X" * 600 + b" /token HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert s.recv(100).startswith(b"HTTP/1.1 405")
+        assert Client(url).login().status_code == 200
+    finally:
+        log = stop(proc)
+    lines = log.splitlines()
+    assert lines[0] == "auth_server: " + "X" * (511 - len("auth_server: ")), lines[0][:80]
+    assert lines[1] == "auth_server: POST /token 200", lines[1:]
