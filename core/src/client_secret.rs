@@ -12,9 +12,9 @@ use subtle::ConstantTimeEq;
 /// goes into the configuration. Hand the secret to the client once; keep only
 /// the hash.
 pub fn generate_client_secret() -> (String, String) {
-    let mut raw = [0u8; 32];
-    fill_random(&mut raw);
-    let secret = encode(&raw);
+    let mut raw = zeroize::Zeroizing::new([0u8; 32]);
+    fill_random(&mut *raw);
+    let secret = encode(&*raw);
     let hash = hash_client_secret(&secret);
     (secret, hash)
 }
