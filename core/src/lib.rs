@@ -12,7 +12,9 @@
 //! typed methods ([`Server::password_grant`], ...). A resource server in
 //! another process uses [`ResourceGuard`] with the introspection response.
 
-#![forbid(unsafe_code)]
+// No unsafe code but one audited call: registering the fork handler that
+// keeps a forked child from reusing its parent's random bytes (random.rs).
+#![deny(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations)]
 #![deny(clippy::unwrap_used, clippy::dbg_macro, clippy::print_stdout)]
 // Tests state their expectations with unwrap: a panic there is the failure.
@@ -32,6 +34,7 @@ pub mod legacy_hash;
 pub mod metrics;
 mod password;
 mod pattern;
+mod random;
 mod registry;
 mod resource;
 mod scope;

@@ -419,3 +419,29 @@ def test_every_metric_family_is_exposed(server):
     text = server.metrics()
     for family in METRIC_FAMILIES:
         assert f"# TYPE {family} " in text, family
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="fork is POSIX")
+def test_a_server_forked_into_workers_never_mints_its_parents_tokens(server):
+    # gunicorn --preload, multiprocessing: a server made (and used) before a
+    # fork. The child starts with a copy of the parent's buffered random
+    # bytes; drawn from there, both would mint the same next tokens.
+    import os
+
+    login(server)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: one grant, its tokens to the parent, out
+        try:
+            t = login(server)
+            os.write(write, f"{t.access_token} {t.refresh_token} {ropc.generate_client_secret()[0]}".encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    t = login(server)
+    mine = {t.access_token, t.refresh_token, ropc.generate_client_secret()[0]}
+    with os.fdopen(read, "rb") as f:
+        theirs = set(f.read().decode().split())
+    os.waitpid(pid, 0)
+    assert len(theirs) == 3 and all(len(x) == 43 for x in theirs)
+    assert not mine & theirs
