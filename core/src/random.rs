@@ -16,7 +16,11 @@
 //! (a server forked into workers after it started, as gunicorn's `--preload`
 //! does). A handler registered with `pthread_atfork` counts forks in the
 //! child, and a buffer filled before the count moved is thrown away unread.
-//! This covers every `fork()` made through the C library (Python's
+//! The thread that forks also wipes its own buffer just before (the same
+//! handler's `prepare`), so the child's copy of memory holds none of the
+//! bytes its parent is about to use from that thread; other threads'
+//! buffers are copied as they stand, unreachable in the child, like every
+//! other secret the parent holds at that moment. This covers every `fork()` made through the C library (Python's
 //! `os.fork`, `multiprocessing`, a C host's `fork`); a process that clones
 //! itself with a raw system call and goes on without `exec` is not covered.
 //!
@@ -88,12 +92,16 @@ fn forks() -> u64 {
             extern "C" fn in_child() {
                 FORKS.fetch_add(1, Ordering::Relaxed);
             }
+            extern "C" fn before_fork() {
+                wipe_this_threads_buffer();
+            }
             // The crate's one unsafe call.
-            // SAFETY: registers a handler that only touches an atomic
-            // (async-signal-safe, as a fork handler must be). glibc ties the
-            // registration to this library and drops it if it is unloaded.
+            // SAFETY: registers two handlers that cannot unwind: one wipes
+            // the forking thread's own buffer (no other thread touches it),
+            // the other, in the child, only adds to an atomic. glibc ties
+            // the registration to this library and drops it if unloaded.
             #[allow(unsafe_code)]
-            let failed = unsafe { libc::pthread_atfork(None, None, Some(in_child)) };
+            let failed = unsafe { libc::pthread_atfork(Some(before_fork), None, Some(in_child)) };
             assert_eq!(
                 failed, 0,
                 "pthread_atfork failed: a forked child could repeat its parent's tokens"
@@ -101,6 +109,18 @@ fn forks() -> u64 {
         });
     }
     FORKS.load(Ordering::Relaxed)
+}
+
+/// Wipes this thread's buffer; the next draw reads the OS generator again.
+fn wipe_this_threads_buffer() {
+    // Neither call can panic: a thread tearing down, or (never) a draw in
+    // progress on this thread, leaves the buffer as it is.
+    let _ = POOL.try_with(|pool| {
+        if let Ok(mut pool) = pool.try_borrow_mut() {
+            pool.bytes.zeroize();
+            pool.used = POOL_BYTES;
+        }
+    });
 }
 
 /// Fills `buf` with bytes from the operating system's generator, each byte
@@ -191,6 +211,35 @@ mod tests {
         assert_eq!(reads() - before, 1);
         assert_eq!(POOL.with(|p| p.borrow().used), 16);
         assert!(big.iter().any(|&x| x != 0));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    #[allow(unsafe_code)]
+    fn a_fork_leaves_the_forking_threads_unread_bytes_in_neither_process() {
+        start_afresh();
+        let mut b = [0u8; 32];
+        fill(&mut b);
+        let pid = unsafe { libc::fork() };
+        assert!(pid >= 0, "fork failed");
+        let wiped = || {
+            POOL.with(|p| {
+                let p = p.borrow();
+                p.used == POOL_BYTES && p.bytes.iter().all(|&x| x == 0)
+            })
+        };
+        if pid == 0 {
+            // The child: only this thread exists; report and leave.
+            unsafe { libc::_exit(if wiped() { 0 } else { 1 }) };
+        }
+        let mut status = 0;
+        assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+        assert!(libc::WIFEXITED(status));
+        assert_eq!(libc::WEXITSTATUS(status), 0, "the child got unread bytes");
+        assert!(wiped(), "the parent keeps what it copied to the child");
+        let before = OS_READS.with(|n| n.get());
+        fill(&mut b);
+        assert_eq!(OS_READS.with(|n| n.get()) - before, 1);
     }
 
     #[test]
