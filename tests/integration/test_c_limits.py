@@ -2,6 +2,7 @@
 --per-ip connections (the next is closed at once, the others still
 served), and a request body trickled in is cut at --body-deadline even
 though bytes keep arriving (an idle timeout alone would never fire)."""
+import base64
 import json
 import os
 import socket
@@ -245,3 +246,95 @@ def test_the_c_example_cuts_an_over_long_log_line_and_keeps_it_one_line(tmp_path
     lines = log.splitlines()
     assert lines[0] == "auth_server: " + "X" * (511 - len("auth_server: ")), lines[0][:80]
     assert lines[1] == "auth_server: POST /token 200", lines[1:]
+
+
+FREED_SECRETS = r"""
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Counts blocks freed (or moved away from by realloc) while they still hold
+ * one of the strings in $SHIM_MARKERS (one a line). */
+static void (*real_free)(void *);
+static void *(*real_realloc)(void *, size_t);
+static unsigned long hits;
+static char markers[4096];
+static const char *marker[16];
+static size_t marker_len[16];
+static int count;
+
+__attribute__((constructor)) static void init(void) {
+    real_free = (void (*)(void *))dlsym(RTLD_NEXT, "free");
+    real_realloc = (void *(*)(void *, size_t))dlsym(RTLD_NEXT, "realloc");
+    const char *m = getenv("SHIM_MARKERS");
+    if (!m) return;
+    strncpy(markers, m, sizeof markers - 1);
+    char *save = NULL;
+    for (char *t = strtok_r(markers, "\n", &save); t && count < 16; t = strtok_r(NULL, "\n", &save)) {
+        marker[count] = t;
+        marker_len[count++] = strlen(t);
+    }
+}
+static int holds_secret(void *p) {
+    if (!p) return 0;
+    size_t n = malloc_usable_size(p);
+    for (int i = 0; i < count; i++)
+        if (memmem(p, n, marker[i], marker_len[i])) return 1;
+    return 0;
+}
+void free(void *p) {
+    if (!real_free) return; /* while dlsym resolves: leak */
+    if (holds_secret(p)) __atomic_add_fetch(&hits, 1, __ATOMIC_RELAXED);
+    real_free(p);
+}
+void *realloc(void *p, size_t n) {
+    if (!real_realloc) real_realloc = (void *(*)(void *, size_t))dlsym(RTLD_NEXT, "realloc");
+    int secret = holds_secret(p);
+    void *q = real_realloc(p, n);
+    if (q && q != p && secret) __atomic_add_fetch(&hits, 1, __ATOMIC_RELAXED);
+    return q;
+}
+__attribute__((destructor)) static void report(void) {
+    char line[64];
+    int n = snprintf(line, sizeof line, "freed blocks holding a secret: %lu\n", hits);
+    if (write(STDERR_FILENO, line, (size_t)n) < 0) return;
+}
+"""
+
+
+def test_the_c_example_leaves_no_secret_in_memory_it_frees(tmp_path):
+    """libropc wipes its own copies of secrets; the example must not leave
+    copies of its own behind: the request bodies (passwords, tokens), the
+    Authorization header (client secrets) and the response bodies (tokens).
+    A preloaded shim looks into every block the server frees, or that a
+    realloc moves away from, for what a request or response held."""
+    shim = tmp_path / "freed_secrets.so"
+    source = tmp_path / "freed_secrets.c"
+    source.write_text(FREED_SECRETS)
+    subprocess.run([os.environ.get("CC", "cc"), "-shared", "-fPIC", "-O1", "-o", str(shim), str(source), "-ldl"],
+                   check=True)
+    path = tmp_path / "ropc.json"
+    path.write_text(json.dumps(config({"type": "memory"})))
+    basic = base64.b64encode(b"app:app-secret").decode()
+    # The token response's keys with their values' quotes: the configuration
+    # file, read and freed at start, names the refresh_token grant type.
+    markers = [basic, "app-secret", "alice-pw", "token=", '"access_token":"', '"refresh_token":"']
+    proc, url = start([os.environ["ROPC_AUTH_SERVER"], "--config", str(path), "--port", "0"],
+                      env={"LD_PRELOAD": str(shim), "SHIM_MARKERS": "\n".join(markers)})
+    try:
+        client = Client(url)
+        login = client.login()  # argon2: answered by a worker thread
+        assert login.status_code == 200, login.text
+        refreshed = client.refresh(login.json()["refresh_token"])  # answered in place
+        assert refreshed.status_code == 200, refreshed.text
+        assert client.active(refreshed.json()["access_token"])
+        big = client.post("/token", {"grant_type": "refresh_token", "refresh_token": "x" * 43, "pad": "y" * 60000})
+        assert big.status_code == 400, big.text  # a body that came in several chunks
+        client.http.close()
+    finally:
+        log = stop(proc)
+    assert log.splitlines()[-1] == "freed blocks holding a secret: 0", log[-2000:]
