@@ -478,3 +478,61 @@ def test_the_introspection_cache_is_off_by_default_and_bounded_when_on(server, c
         auth.close()
     with pytest.raises(ValueError):
         ropc.IntrospectionChecker(ropc.ResourceGuard(config), "ftp://x/introspect", "rs", "rs-secret")
+
+
+def test_event_loop_glue_answers_cached_introspections_in_place(server, config, monkeypatch):
+    """ASGI's protect and FastAPI's require send an introspection to a worker
+    thread only when it must go over the network: an answer the opt-in
+    cache holds is used on the event loop; without the cache every check
+    goes to a thread."""
+    import starlette.concurrency
+    from fastapi.testclient import TestClient
+
+    token = server.password_grant("app", "app-secret", "alice", "alice-pw").access_token
+    bearer = {"Authorization": f"Bearer {token}"}
+    auth = _AuthorizationServer(server)
+
+    async def inner(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": scope["ropc.principal"].username.encode()})
+
+    real, hops = starlette.concurrency.run_in_threadpool, []
+
+    async def counting(*args, **kwargs):
+        hops.append(args[0])
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(starlette.concurrency, "run_in_threadpool", counting)
+    try:
+        plain = ropc.IntrospectionChecker(ropc.ResourceGuard(config), auth.url, "rs", "rs-secret")
+        assert plain.check_request_cached(f"Bearer {token}", "GET /invoices/1") is None, "no cache: ask"
+        cached = ropc.IntrospectionChecker(ropc.ResourceGuard(config), auth.url, "rs", "rs-secret",
+                                           cache_seconds=30)
+        assert cached.check_request_cached(f"Bearer {token}", "GET /invoices/1") is None, "not yet cached"
+        for checker, hops_each in ((plain, 1), (cached, 0)):
+            protected = ropc.asgi.protect(inner, checker, resource="GET /invoices/1", scope="read")
+            asked = auth.requests
+            first = asgi_hops(protected, "GET", "/x", bearer)
+            assert first == (200, 1, b"alice"), "the first check asks the authorization server, on a thread"
+            for _ in range(3):
+                assert asgi_hops(protected, "GET", "/x", bearer) == (200, hops_each, b"alice")
+            assert auth.requests - asked == (4 if hops_each else 1)
+
+            app = fastapi.FastAPI()
+
+            @app.get("/invoices/{n}")
+            async def invoice(n: str, who=fastapi.Depends(fastapi_require(checker, scope="read"))):
+                return {"user": who.username}
+
+            hops.clear()
+            for _ in range(3):
+                r = TestClient(app).get("/invoices/1", headers=bearer)
+                assert r.status_code == 200 and r.json() == {"user": "alice"}
+            assert len(hops) == 3 * hops_each
+        # A refusal from a cached answer is the same refusal, also in place.
+        with pytest.raises(ropc.InsufficientScope):
+            cached.check_request_cached(f"Bearer {token}", "GET /invoices/1", "write")
+        assert asgi_hops(ropc.asgi.protect(inner, cached, resource="GET /invoices/1", scope="write"),
+                         "GET", "/x", bearer)[:2] == (403, 0)
+    finally:
+        auth.close()

@@ -9,7 +9,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Literal, MutableMapping
 from urllib.parse import quote
 
 from ._errors import OAuthError
-from ._ropc import MAX_BODY_BYTES, Server, resource_name
+from ._ropc import MAX_BODY_BYTES, Principal, Server, resource_name
 from .remote import IntrospectionUnavailable
 from .wsgi import Checker, _realm
 
@@ -113,6 +113,14 @@ def checks_may_block(checker: Checker) -> bool:
     return bool(getattr(checker, "calls_may_block", True))
 
 
+def cached_check(checker: Checker, authorization: Optional[str], resource: str,
+                 scope: Optional[str]) -> Optional[Principal]:
+    """A check a blocking checker can answer in place, from its cache
+    (``IntrospectionChecker.check_request_cached``); ``None``: it must block."""
+    cached = getattr(checker, "check_request_cached", None)
+    return None if cached is None else cached(authorization, resource, scope)
+
+
 def protect(app: ASGIApp, checker: Checker, resource: Optional[str] = None, scope: Optional[str] = None) -> ASGIApp:
     """Wraps an ASGI app like ``ropc.wsgi.protect``; the principal goes in
     ``scope["ropc.principal"]``."""
@@ -124,11 +132,14 @@ def protect(app: ASGIApp, checker: Checker, resource: Optional[str] = None, scop
         try:
             name = resource or resource_of(asgi_scope, _realm(checker))
             authorization = _header(asgi_scope, b"authorization")
-            if checks_may_block(checker):
-                asgi_scope["ropc.principal"] = await asyncio.get_running_loop().run_in_executor(
-                    None, checker.check_request, authorization, name, scope)
-            else:
+            if not checks_may_block(checker):
                 asgi_scope["ropc.principal"] = checker.check_request(authorization, name, scope)
+            else:
+                principal = cached_check(checker, authorization, name, scope)
+                if principal is None:
+                    principal = await asyncio.get_running_loop().run_in_executor(
+                        None, checker.check_request, authorization, name, scope)
+                asgi_scope["ropc.principal"] = principal
         except OAuthError as err:
             await _send(send, err.status_code, list(err.headers), err.body)
             return

@@ -7,7 +7,7 @@ from typing import Any, Callable, Optional, TypeVar
 
 from ._errors import OAuthError
 from .remote import IntrospectionUnavailable
-from .asgi import checks_may_block
+from .asgi import cached_check, checks_may_block
 from .asgi import resource_of as asgi_resource_of
 from .wsgi import Checker, _realm
 from .wsgi import resource_of as wsgi_resource_of
@@ -68,9 +68,12 @@ def fastapi_require(checker: Checker, resource: Optional[str] = None, scope: Opt
         try:
             name = resource or asgi_resource_of(request.scope, _realm(checker))
             authorization = ", ".join(request.headers.getlist("authorization")) or None
-            if checks_may_block(checker):
-                return await run_in_threadpool(checker.check_request, authorization, name, scope)
-            return checker.check_request(authorization, name, scope)  # the memory store: microseconds
+            if not checks_may_block(checker):
+                return checker.check_request(authorization, name, scope)  # the memory store: microseconds
+            principal = cached_check(checker, authorization, name, scope)  # a cached introspection
+            if principal is not None:
+                return principal
+            return await run_in_threadpool(checker.check_request, authorization, name, scope)
         except OAuthError as err:
             raise _refused(err) from None
         except IntrospectionUnavailable:

@@ -88,15 +88,21 @@ class IntrospectionChecker:
         _log.warning("introspection at %s failed: %s", self.introspection_url, why)
         return IntrospectionUnavailable(f"introspection at {self.introspection_url} failed: {why}")
 
+    def _cached(self, key: bytes) -> Optional[bytes]:
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None and self._clock() < hit[0]:
+                self._cache.move_to_end(key)
+                return hit[1]
+        return None
+
     def introspect(self, token: str) -> bytes:
         """POSTs the token to the introspection endpoint; returns the JSON body."""
         key = hashlib.sha256(token.encode()).digest() if self.cache_seconds else b""
         if key:
-            with self._lock:
-                hit = self._cache.get(key)
-                if hit is not None and self._clock() < hit[0]:
-                    self._cache.move_to_end(key)
-                    return hit[1]
+            hit = self._cached(key)
+            if hit is not None:
+                return hit
         headers, body = self.guard.introspection_request(token, *self._client)
         for attempt in (0, 1):
             conn, reused = self._connection()
@@ -136,3 +142,17 @@ class IntrospectionChecker:
     def check_request(self, authorization: Optional[str], resource: str, scope: Optional[str] = None) -> Principal:
         token = self.guard.bearer_token(authorization)
         return self.guard.check_introspection(self.introspect(token), resource, scope)
+
+    def check_request_cached(self, authorization: Optional[str], resource: str,
+                             scope: Optional[str] = None) -> Optional[Principal]:
+        """``check_request`` from the cache alone, never blocking: the
+        principal, or the ``OAuthError`` ``check_request`` would raise, or
+        ``None`` when the authorization server must be asked (the cache is
+        off, or holds no fresh answer for this token). For event loops:
+        ``ropc.asgi.protect`` and FastAPI's ``require`` try it before they
+        hand the check to a worker thread."""
+        if not self.cache_seconds:
+            return None
+        token = self.guard.bearer_token(authorization)
+        data = self._cached(hashlib.sha256(token.encode()).digest())
+        return None if data is None else self.guard.check_introspection(data, resource, scope)
