@@ -14,9 +14,24 @@ from conftest import Client, config
 from test_examples import start, stop
 
 
-def test_the_c_example_limits_connections_per_address_and_body_time(tmp_path):
+def preload_shim(tmp_path, name, source):
+    """A shared object built from C `source`, for LD_PRELOAD."""
+    shim, c = tmp_path / f"{name}.so", tmp_path / f"{name}.c"
+    c.write_text(source)
+    subprocess.run([os.environ.get("CC", "cc"), "-shared", "-fPIC", "-O1", "-o", str(shim), str(c), "-ldl"],
+                   check=True)
+    return shim
+
+
+def memory_config(tmp_path):
+    """The test configuration on the memory store, as a file."""
     path = tmp_path / "ropc.json"
     path.write_text(json.dumps(config({"type": "memory"})))
+    return path
+
+
+def test_the_c_example_limits_connections_per_address_and_body_time(tmp_path):
+    path = memory_config(tmp_path)
     proc, url = start([os.environ["ROPC_AUTH_SERVER"], "--config", str(path), "--port", "0",
                        "--per-ip", "4", "--body-deadline", "1", "--idle-timeout", "30"])
     host, port = url.split("//")[1].split(":")
@@ -81,8 +96,7 @@ def test_every_example_refuses_two_authorization_headers(tmp_path):
 
     from test_examples import EXAMPLES, raw
 
-    path = tmp_path / "ropc.json"
-    path.write_text(json.dumps(config({"type": "memory"})))
+    path = memory_config(tmp_path)
     servers = [
         [os.environ["ROPC_AUTH_SERVER"]],
         [sys.executable, os.path.join(EXAMPLES, "python", "auth_server.py")],
@@ -110,8 +124,7 @@ def test_the_c_example_serves_connections_on_a_fixed_set_of_threads(tmp_path):
     hand what may block to --workers; test_c_passwd shows that nothing then
     waits behind a blocked request. Counted in /proc, not timed: six more
     open connections add no thread."""
-    path = tmp_path / "ropc.json"
-    path.write_text(json.dumps(config({"type": "memory"})))
+    path = memory_config(tmp_path)
     proc, url = start([os.environ["ROPC_AUTH_SERVER"], "--config", str(path), "--port", "0", "--per-ip", "16",
                        "--threads", "2", "--workers", "3"])
     host, port = url.split("//")[1].split(":")
@@ -183,13 +196,8 @@ def test_the_c_example_logs_each_request_in_one_write_without_stdio(tmp_path):
     stdio, whose stderr lock made the threads queue on each other under
     load (issue 16). stdio's calls are counted by a preloaded shim, not
     timed."""
-    shim = tmp_path / "count_stdio.so"
-    source = tmp_path / "count_stdio.c"
-    source.write_text(STDIO_COUNTER)
-    subprocess.run([os.environ.get("CC", "cc"), "-shared", "-fPIC", "-O1", "-o", str(shim), str(source), "-ldl"],
-                   check=True)
-    path = tmp_path / "ropc.json"
-    path.write_text(json.dumps(config({"type": "memory"})))
+    shim = preload_shim(tmp_path, "count_stdio", STDIO_COUNTER)
+    path = memory_config(tmp_path)
     proc, url = start([os.environ["ROPC_AUTH_SERVER"], "--config", str(path), "--port", "0", "--per-ip", "16",
                        "--threads", "2"], env={"LD_PRELOAD": str(shim)})
     host, port = url.split("//")[1].split(":")
@@ -232,8 +240,7 @@ def test_the_c_example_cuts_an_over_long_log_line_and_keeps_it_one_line(tmp_path
     """A method of 600 bytes (libmicrohttpd takes any token) makes a log
     line longer than the example's 512-byte buffer: it is cut, and still
     ends with its newline, so the next line starts on its own."""
-    path = tmp_path / "ropc.json"
-    path.write_text(json.dumps(config({"type": "memory"})))
+    path = memory_config(tmp_path)
     proc, url = start([os.environ["ROPC_AUTH_SERVER"], "--config", str(path), "--port", "0"])
     host, port = url.split("//")[1].split(":")
     try:
@@ -312,13 +319,8 @@ def test_the_c_example_leaves_no_secret_in_memory_it_frees(tmp_path):
     Authorization header (client secrets) and the response bodies (tokens).
     A preloaded shim looks into every block the server frees, or that a
     realloc moves away from, for what a request or response held."""
-    shim = tmp_path / "freed_secrets.so"
-    source = tmp_path / "freed_secrets.c"
-    source.write_text(FREED_SECRETS)
-    subprocess.run([os.environ.get("CC", "cc"), "-shared", "-fPIC", "-O1", "-o", str(shim), str(source), "-ldl"],
-                   check=True)
-    path = tmp_path / "ropc.json"
-    path.write_text(json.dumps(config({"type": "memory"})))
+    shim = preload_shim(tmp_path, "freed_secrets", FREED_SECRETS)
+    path = memory_config(tmp_path)
     basic = base64.b64encode(b"app:app-secret").decode()
     # The token response's keys with their values' quotes: the configuration
     # file, read and freed at start, names the refresh_token grant type.
