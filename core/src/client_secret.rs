@@ -4,8 +4,9 @@
 
 use crate::error::ConfigError;
 use crate::password::{reserve, Busy, PasswordHashed};
+use crate::random::fill as fill_random;
 use crate::registry::Client;
-use crate::token::{encode, fill_random, sha256};
+use crate::token::{encode, sha256};
 use subtle::ConstantTimeEq;
 
 /// Makes a new client secret (256 random bits, base64url) and the hash that

@@ -230,7 +230,7 @@ pub fn hash_password(password: &str, params: HashParams) -> Result<String, HashE
         params.to_argon2().map_err(HashError::Params)?,
     );
     let mut salt = [0u8; 16];
-    crate::token::fill_random(&mut salt);
+    crate::random::fill(&mut salt);
     argon
         .hash_password_with_salt(password.as_bytes(), &salt)
         .map(|h| h.to_string())
@@ -397,7 +397,7 @@ impl Passwords {
     pub(crate) fn verify_dummy(&self, permit: Permit, password: &str) {
         let dummy = self.dummy.get_or_init(|| {
             let mut random = [0u8; 32];
-            crate::token::fill_random(&mut random);
+            crate::random::fill(&mut random);
             let phc = hash_password(&crate::token::encode(&random), self.params)
                 .expect("parameters were validated when the server was built");
             PasswordHashed::parse(&phc).expect("argon2 produced a valid PHC string")

@@ -8,15 +8,6 @@ use std::hash::{Hash, Hasher};
 /// Length of a token on the wire.
 pub const TOKEN_CHARS: usize = 43;
 
-/// Fills `buf` from the operating system's generator (through this
-/// thread's buffer of its bytes: see `random`).
-///
-/// # Panics
-/// If the OS generator fails, which leaves no safe way to go on.
-pub(crate) fn fill_random(buf: &mut [u8]) {
-    crate::random::fill(buf)
-}
-
 /// base64url without padding, with exactly one byte of spare capacity: the
 /// C ABI appends its NUL in place, so a token handed to C is neither copied
 /// nor left behind in a buffer outgrown.
@@ -30,7 +21,7 @@ pub(crate) fn encode(bytes: &[u8]) -> String {
 /// A freshly minted token: 256 random bits.
 pub(crate) fn mint() -> (String, TokenHash) {
     let mut raw = zeroize::Zeroizing::new([0u8; 32]);
-    fill_random(&mut *raw);
+    crate::random::fill(&mut *raw);
     token_of(&*raw)
 }
 
@@ -38,7 +29,7 @@ pub(crate) fn mint() -> (String, TokenHash) {
 /// two; the read, a system call, is a measurable share of a refresh).
 pub(crate) fn mint_two() -> [(String, TokenHash); 2] {
     let mut raw = zeroize::Zeroizing::new([0u8; 64]);
-    fill_random(&mut *raw);
+    crate::random::fill(&mut *raw);
     [token_of(&raw[..32]), token_of(&raw[32..])]
 }
 

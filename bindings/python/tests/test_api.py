@@ -1,5 +1,6 @@
 """The typed API, exceptions and their fields, and bad input of every kind."""
 import json
+import os
 import threading
 import time
 
@@ -342,8 +343,6 @@ def test_revoking_another_clients_token_answers_like_an_unknown_one_and_revokes_
 def test_a_child_forked_after_sign_ins_still_verifies_passwords(config):
     """Pre-forking servers (gunicorn --preload) fork after the parent may
     have started ropc's argon2 threads, which the child does not inherit."""
-    import os
-    import time
 
     server = ropc.Server(config)
     login(server)  # the parent's verification pool is running
@@ -421,13 +420,10 @@ def test_every_metric_family_is_exposed(server):
         assert f"# TYPE {family} " in text, family
 
 
-@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="fork is POSIX")
 def test_a_server_forked_into_workers_never_mints_its_parents_tokens(server):
     # gunicorn --preload, multiprocessing: a server made (and used) before a
     # fork. The child starts with a copy of the parent's buffered random
     # bytes; drawn from there, both would mint the same next tokens.
-    import os
-
     login(server)
     read, write = os.pipe()
     pid = os.fork()

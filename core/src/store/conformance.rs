@@ -21,7 +21,8 @@ use super::{
     TokenKind, TokenRecord, Verdict,
 };
 use crate::config::ThrottleConfig;
-use crate::token::{fill_random, TokenHash};
+use crate::random::fill as fill_random;
+use crate::token::TokenHash;
 use std::sync::{Arc, Barrier};
 
 /// Makes a store to check. It may return handles on the same storage.

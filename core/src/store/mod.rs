@@ -26,7 +26,8 @@
 //! every store in this crate runs it.
 
 use crate::config::ThrottleConfig;
-use crate::token::{fill_random, TokenHash};
+use crate::random::fill as fill_random;
+use crate::token::TokenHash;
 use std::sync::Arc;
 
 mod memory;

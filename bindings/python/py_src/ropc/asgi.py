@@ -113,7 +113,7 @@ def checks_may_block(checker: Checker) -> bool:
     return bool(getattr(checker, "calls_may_block", True))
 
 
-def cached_check(checker: Checker, authorization: Optional[str], resource: str,
+def _cached_check(checker: Checker, authorization: Optional[str], resource: str,
                  scope: Optional[str]) -> Optional[Principal]:
     """A check a blocking checker can answer in place, from its cache
     (``IntrospectionChecker.check_request_cached``); ``None``: it must block."""
@@ -135,7 +135,7 @@ def protect(app: ASGIApp, checker: Checker, resource: Optional[str] = None, scop
             if not checks_may_block(checker):
                 asgi_scope["ropc.principal"] = checker.check_request(authorization, name, scope)
             else:
-                principal = cached_check(checker, authorization, name, scope)
+                principal = _cached_check(checker, authorization, name, scope)
                 if principal is None:
                     principal = await asyncio.get_running_loop().run_in_executor(
                         None, checker.check_request, authorization, name, scope)

@@ -7,7 +7,7 @@ from typing import Any, Callable, Optional, TypeVar
 
 from ._errors import OAuthError
 from .remote import IntrospectionUnavailable
-from .asgi import cached_check, checks_may_block
+from .asgi import _cached_check, checks_may_block
 from .asgi import resource_of as asgi_resource_of
 from .wsgi import Checker, _realm
 from .wsgi import resource_of as wsgi_resource_of
@@ -70,7 +70,7 @@ def fastapi_require(checker: Checker, resource: Optional[str] = None, scope: Opt
             authorization = ", ".join(request.headers.getlist("authorization")) or None
             if not checks_may_block(checker):
                 return checker.check_request(authorization, name, scope)  # the memory store: microseconds
-            principal = cached_check(checker, authorization, name, scope)  # a cached introspection
+            principal = _cached_check(checker, authorization, name, scope)  # a cached introspection
             if principal is not None:
                 return principal
             return await run_in_threadpool(checker.check_request, authorization, name, scope)
