@@ -310,6 +310,18 @@ impl PasswordHashed {
             return Err(PhcError::Incomplete);
         }
         let p = Params::try_from(&parsed).map_err(|e| PhcError::Invalid(e.to_string()))?;
+        // The same limits as the parameters ropc hashes with: a stored hash
+        // is read before any password is checked against it, so a cost
+        // beyond them (m=4294967295: a 4 TiB allocation at the first login)
+        // is refused where the hash enters, never met at a login.
+        let params = HashParams {
+            m_cost: p.m_cost(),
+            t_cost: p.t_cost(),
+            p_cost: p.p_cost(),
+        };
+        params
+            .to_argon2()
+            .map_err(|e| PhcError::Invalid(e.to_string()))?;
         let prepared = Argon2Hash {
             algorithm: Algorithm::try_from(alg)
                 .map_err(|e| PhcError::Invalid(format!("algorithm: {e}")))?,
@@ -327,11 +339,7 @@ impl PasswordHashed {
             encoded: parsed.to_string().into(),
             prepared: Arc::new(Prepared::Argon2(prepared)),
             is_argon2id: alg == "argon2id" && parsed.version.unwrap_or(0x13) == 0x13,
-            params: Some(HashParams {
-                m_cost: p.m_cost(),
-                t_cost: p.t_cost(),
-                p_cost: p.p_cost(),
-            }),
+            params: Some(params),
         })
     }
 
@@ -620,6 +628,34 @@ mod tests {
         assert!(PasswordHashed::parse("plaintext").is_err());
         assert!(PasswordHashed::parse("$md5$abc$def").is_err());
         assert!(PasswordHashed::parse_argon2("$scrypt$ln=16,r=8,p=1$aM15713r3Xsvxbi31lqr1Q$nFNh2CVHVjNldFVKDHDlm4CbdRSCdEBsjjJxD+iCs5E").is_err());
+    }
+
+    #[test]
+    fn argon2_hashes_beyond_the_limits_are_refused_when_parsed() {
+        // The costs a stored hash names are bounded like the ones ropc
+        // hashes with: memory first (4 TiB, 2.9 GiB), then passes, lanes.
+        let salt_and_hash = "c2FsdHNhbHRzYWx0c2FsdA$2pKZ5p2UZlXDHJ2xkq9hYnCixr9+bMVlZH2Ia7qpPfo";
+        for (params, refused) in [
+            ("m=4294967295,t=2,p=1", true),
+            ("m=3000000,t=2,p=1", true),
+            ("m=1048577,t=1,p=1", true),
+            ("m=19456,t=101,p=1", true),
+            ("m=19456,t=2,p=17", true),
+            ("m=1048576,t=100,p=16", false),
+            ("m=19456,t=2,p=1", false),
+        ] {
+            for alg in ["argon2id", "argon2i", "argon2d"] {
+                let phc = format!("${alg}$v=19${params}${salt_and_hash}");
+                let got = PasswordHashed::parse(&phc);
+                assert_eq!(got.is_err(), refused, "{phc}: {got:?}");
+                if refused {
+                    let why = got.unwrap_err().to_string();
+                    assert!(why.contains("beyond the limits"), "{why}");
+                    // Client secrets take the same door.
+                    assert!(PasswordHashed::parse_argon2(&phc).is_err());
+                }
+            }
+        }
     }
 
     #[test]
