@@ -331,6 +331,16 @@ ropc_status ropc_owner_set_enabled(struct ropc_owner *owner, bool enabled);
 ropc_status ropc_owner_set_credential_version(struct ropc_owner *owner, uint64_t version);
 
 /**
+ * Gives the owner a verify callback describes the account's own name
+ * (UTF-8, 1 to 256 bytes, no control characters; copied): when the host
+ * matches names loosely (any case or spacing, as a directory's `uid`, or
+ * sign-in by e-mail address), tokens are issued to this name, so every
+ * spelling of one account gets tokens for one subject. Ignored from a
+ * lookup callback.
+ */
+ropc_status ropc_owner_set_name(struct ropc_owner *owner, const char *name);
+
+/**
  * A new, empty builder (defaults as for an empty JSON document), or NULL
  * if memory ran out. Free with `ropc_server_builder_free` unless built.
  */

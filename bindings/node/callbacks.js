@@ -11,6 +11,9 @@ const native = require('./native.js')
  * @property {number} [credentialVersion] a number the host changes whenever the owner's
  *   credentials change (a counter, the time of the last password change): a new one ends
  *   the owner's older tokens, in every process sharing the store
+ * @property {string} [name] from `verify`: the account's own name, when the host matches names
+ *   loosely (any case or spacing, sign-in by e-mail): tokens are issued to it, one subject
+ *   however the name was typed
  */
 
 /**
@@ -48,7 +51,11 @@ function callbackAnswer(kind, value) {
   if (kind === 'verify') {
     if (value === false) return { kind: 'wrong_password' }
     if (value === null || value === undefined) return { kind: 'unknown_user' }
-    if (typeof value === 'object') return { kind: 'verified', ...owner(value) }
+    if (typeof value === 'object') {
+      const name = value.name ?? null
+      if (name !== null && typeof name !== 'string') throw new TypeError('name must be a string')
+      return { kind: 'verified', ...owner(value), name }
+    }
     throw new TypeError('accounts.verify must return an owner object, false (wrong password) or null (unknown user)')
   }
   if (kind === 'lookup') {

@@ -98,6 +98,20 @@ impl SecretHash {
     }
 }
 
+impl SecretHash {
+    /// The kind of hash, as one verification of it costs: `sha256`, or
+    /// the argon2 variant and its parameters.
+    pub(crate) fn kind(&self) -> String {
+        match self {
+            SecretHash::Sha256(_) => "sha256".into(),
+            SecretHash::Argon2(h) => match h.params() {
+                Some(p) => format!("argon2 m={} t={} p={}", p.m_cost, p.t_cost, p.p_cost),
+                None => "argon2".into(),
+            },
+        }
+    }
+}
+
 /// A random secret's hash of the costliest kind among `clients`' secrets.
 pub(crate) fn dummy_secret<'a>(
     clients: impl Iterator<Item = &'a Client>,

@@ -75,7 +75,8 @@ pub mod fuzzing {
 mod token;
 
 pub use accounts::{
-    Accounts, AccountsStats, ConfigAccounts, HostError, Owner, OwnerAuthorizer, Verification,
+    fold_name, Accounts, AccountsStats, ConfigAccounts, HostError, Owner, OwnerAuthorizer,
+    Verification,
 };
 pub use client_secret::{generate_client_secret, hash_client_secret};
 pub use clock::{Clock, ManualClock, ManualTimer, SystemClock, SystemTimer, Timer};

@@ -4,7 +4,9 @@
 //!   refresh, introspection, revocation and resource check (HTTP endpoint
 //!   or typed call, counted once), by its RFC error code or `ok`
 //!   (`no_credentials`: a resource request without a token);
-//! - `ropc_lockouts_total`: sign-ins refused because the account was locked;
+//! - `ropc_lockouts_total`: accounts locked (a failed sign-in reached the
+//!   throttle's `max_failures`); `ropc_locked_refusals_total`: sign-ins
+//!   refused because the account was locked;
 //! - `ropc_refresh_reuse_total`, `ropc_refresh_retries_total`: rotated
 //!   refresh tokens presented again, as theft (grant revoked) or as a retry
 //!   within the client's grace window;
@@ -150,6 +152,7 @@ fn stripe() -> usize {
 pub(crate) struct Metrics {
     requests: Box<[CachePadded<Requests>; STRIPES]>,
     lockouts: AtomicU64,
+    locked_refusals: AtomicU64,
     reuse: AtomicU64,
     retries: AtomicU64,
     pub(crate) store_seconds: Histogram,
@@ -165,6 +168,7 @@ impl Default for Metrics {
                 }))
             })),
             lockouts: AtomicU64::new(0),
+            locked_refusals: AtomicU64::new(0),
             reuse: AtomicU64::new(0),
             retries: AtomicU64::new(0),
             store_seconds: Histogram::default(),
@@ -196,8 +200,14 @@ impl Metrics {
         self.requests[stripe()][Operation::Check as usize][1].fetch_add(1, Ordering::Relaxed);
     }
 
+    /// An account was locked (a failure reached `max_failures`).
     pub(crate) fn lockout(&self) {
         self.lockouts.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A sign-in was refused because its account was locked.
+    pub(crate) fn locked_refusal(&self) {
+        self.locked_refusals.fetch_add(1, Ordering::Relaxed);
     }
 
     pub(crate) fn rotation(&self, outcome: &Rotation) {
@@ -233,8 +243,13 @@ impl Metrics {
         for (name, help, value) in [
             (
                 "ropc_lockouts_total",
-                "Sign-ins refused because the account was locked.",
+                "Accounts locked: failed sign-ins that reached the throttle's max_failures.",
                 &self.lockouts,
+            ),
+            (
+                "ropc_locked_refusals_total",
+                "Sign-ins refused because the account was locked.",
+                &self.locked_refusals,
             ),
             (
                 "ropc_refresh_reuse_total",
@@ -379,12 +394,21 @@ impl Store for MeteredStore {
     fn login_attempt(
         &self,
         account: &str,
+        username: &str,
         now: u64,
         policy: &ThrottleConfig,
     ) -> Result<LoginAttempt, StoreError> {
-        self.time(|s| s.login_attempt(account, now, policy))
+        self.time(|s| s.login_attempt(account, username, now, policy))
     }
-    fn login_finished(&self, account: &str, now: u64, succeeded: bool) -> Result<(), StoreError> {
+    fn user_version(&self, username: &str) -> Result<u64, StoreError> {
+        self.time(|s| s.user_version(username))
+    }
+    fn login_finished(
+        &self,
+        account: &str,
+        now: u64,
+        succeeded: bool,
+    ) -> Result<Option<Failures>, StoreError> {
         self.time(|s| s.login_finished(account, now, succeeded))
     }
     fn failures(&self, account: &str) -> Result<Option<Failures>, StoreError> {

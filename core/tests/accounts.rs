@@ -36,6 +36,9 @@ struct Host {
     verifies: AtomicU64,
     lookups: AtomicU64,
     check: Mutex<Duration>,
+    /// Names matched as a directory matches `uid` (any case and spacing),
+    /// plus the aliases listed, and the account's own name reported.
+    loose: Mutex<Option<HashMap<String, String>>>,
 }
 
 impl Host {
@@ -50,6 +53,7 @@ impl Host {
                     groups: vec!["staff".into()],
                     enabled: false,
                     credential: None,
+                    name: None,
                 },
             ),
         );
@@ -60,7 +64,18 @@ impl Host {
             verifies: AtomicU64::new(0),
             lookups: AtomicU64::new(0),
             check: Mutex::new(CHECK),
+            loose: Mutex::new(None),
         })
+    }
+    /// The account `username` names, as a loose host finds it.
+    fn account_of(&self, username: &str) -> String {
+        match &*self.loose.lock().unwrap() {
+            None => username.to_string(),
+            Some(aliases) => {
+                let folded = fold_name(username).into_owned();
+                aliases.get(&folded).cloned().unwrap_or(folded)
+            }
+        }
     }
     fn set_mode(&self, m: Mode) {
         *self.mode.lock().unwrap() = m;
@@ -83,17 +98,24 @@ impl Accounts for Host {
     fn verify(&self, username: &str, password: &str) -> Result<Verification, HostError> {
         self.verifies.fetch_add(1, SeqCst);
         self.misbehave()?;
+        let account = self.account_of(username);
         let users = self.users.lock().unwrap();
-        let Some((pw, owner)) = users.get(username) else {
+        let Some((pw, owner)) = users.get(&account) else {
             self.timer.advance(MISS);
             return Ok(Verification::UnknownUser);
+        };
+        let loose = self.loose.lock().unwrap().is_some();
+        let owner = if loose {
+            owner.clone().with_name(account)
+        } else {
+            owner.clone()
         };
         self.timer.advance(*self.check.lock().unwrap());
         if *self.mode.lock().unwrap() == Mode::BadGroups {
             return Ok(Verification::Verified(Owner::new(["bad\ngroup"])));
         }
         Ok(if pw == password {
-            Verification::Verified(owner.clone())
+            Verification::Verified(owner)
         } else {
             Verification::WrongPassword
         })
@@ -546,7 +568,12 @@ fn configured_users_answer_the_accounts_contract() {
     let accounts = ConfigAccounts::from_config(&c2).unwrap();
     assert_eq!(
         accounts.verify("bob", "bob-pw").unwrap(),
-        Verification::Verified(Owner::new(["staff"]))
+        Verification::Verified(Owner::new(["staff"]).with_name("bob"))
+    );
+    // Any spelling finds the user, and says the name as configured.
+    assert_eq!(
+        accounts.verify(" BOB", "bob-pw").unwrap(),
+        Verification::Verified(Owner::new(["staff"]).with_name("bob"))
     );
     assert_eq!(
         accounts.verify("bob", "nope").unwrap(),
@@ -562,6 +589,7 @@ fn configured_users_answer_the_accounts_contract() {
             groups: vec![],
             enabled: false,
             credential: None,
+            name: Some("carol".into()),
         })
     );
     assert_eq!(accounts.lookup("zed").unwrap(), None);
@@ -863,4 +891,210 @@ fn a_credential_the_host_changes_ends_older_tokens_without_being_told() {
         "a's cache is fresh, but the store's version moved on"
     );
     assert!(a.check(&fourth.access_token, "GET /docs/1", None).is_ok());
+}
+
+// ---- one account, one counter, one subject -----------------------------------
+
+/// Spellings of one name that a directory matching `uid` accepts alike.
+const SPELLINGS: [&str; 8] = [
+    "ALICE",
+    "Alice",
+    "alice ",
+    " aLiCe",
+    "ali\u{AD}ce",
+    "ａｌｉｃｅ",
+    "alice\u{3000}",
+    "ALICE  ",
+];
+
+#[test]
+fn a_host_account_has_one_counter_and_one_subject_however_its_name_is_typed() {
+    let f = fixture();
+    *f.host.loose.lock().unwrap() = Some(HashMap::new());
+    // Three wrong guesses, each under another spelling: the third locks.
+    for who in &SPELLINGS[..3] {
+        let (r, _) = f.grant(who, "guess");
+        assert_eq!(r.unwrap_err().code(), ErrorCode::InvalidGrant);
+    }
+    assert_eq!(f.host.verifies.load(SeqCst), 3);
+    // Every other spelling, with the right password, is locked out, and
+    // the host is not asked: 3 password checks in all, not 3 a spelling.
+    for who in SPELLINGS {
+        let (r, _) = f.grant(who, "alice-pw");
+        assert_eq!(r.unwrap_err().code(), ErrorCode::InvalidGrant, "{who:?}");
+    }
+    assert_eq!(
+        f.host.verifies.load(SeqCst),
+        3,
+        "a locked account never reaches the host"
+    );
+    // After the lock, any spelling signs in, and the token is alice's.
+    f.clock.advance(101);
+    let (t, _) = f.grant(" ALICE ", "alice-pw");
+    let t = t.unwrap();
+    let who = f
+        .server
+        .check(&t.access_token, "GET /docs/1", None)
+        .unwrap();
+    assert_eq!(
+        who.username, "alice",
+        "the subject is the account's own name"
+    );
+    let again = f.grant("Alice", "alice-pw").0.unwrap();
+    assert!(f.server.revoke_user_tokens("alice").unwrap());
+    for token in [&t.access_token, &again.access_token] {
+        assert_eq!(
+            f.server
+                .check(token, "GET /docs/1", None)
+                .unwrap_err()
+                .code(),
+            ErrorCode::InvalidToken,
+            "revoking alice ends the tokens of every spelling"
+        );
+    }
+}
+
+#[test]
+fn a_locked_account_stays_locked_under_another_name_the_host_accepts() {
+    let f = fixture();
+    let aliases = HashMap::from([("alice@example.org".to_string(), "alice".to_string())]);
+    *f.host.loose.lock().unwrap() = Some(aliases);
+    for _ in 0..3 {
+        assert!(f.grant("alice", "guess").0.is_err());
+    }
+    // The alias has a counter of its own, but the account it names is
+    // locked: the right password under it is refused too.
+    let (r, _) = f.grant("alice@example.org", "alice-pw");
+    assert_eq!(r.unwrap_err().code(), ErrorCode::InvalidGrant);
+    f.clock.advance(101);
+    let t = f.grant("alice@example.org", "alice-pw").0.unwrap();
+    assert_eq!(
+        f.server
+            .check(&t.access_token, "GET /docs/1", None)
+            .unwrap()
+            .username,
+        "alice"
+    );
+}
+
+#[test]
+fn a_host_name_that_is_no_name_is_a_host_failure_never_a_token() {
+    struct Renames(&'static str);
+    impl Accounts for Renames {
+        fn verify(&self, _: &str, _: &str) -> Result<Verification, HostError> {
+            Ok(Verification::Verified(
+                Owner::new(["staff"]).with_name(self.0),
+            ))
+        }
+        fn lookup(&self, _: &str) -> Result<Option<Owner>, HostError> {
+            Ok(Some(Owner::new(["staff"])))
+        }
+    }
+    for bad in ["", "bad\nname"] {
+        let server = Server::builder(config())
+            .accounts(Arc::new(Renames(bad)))
+            .build()
+            .unwrap();
+        let e = server
+            .password_grant(&ClientCredentials::new("app", "app-secret"), "x", "y", None)
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::ServerError, "{bad:?}");
+    }
+}
+
+fn configured_server(users: &[&str]) -> (Server, ManualClock) {
+    let mut c = config();
+    let phc = hash_password("pw", CHEAP).unwrap();
+    for u in users {
+        c = c.user(UserConfig::new(u, &phc).groups(&["staff"]));
+    }
+    let clock = ManualClock::new(T0);
+    let server = Server::builder(c)
+        .clock(Arc::new(clock.clone()))
+        .build()
+        .unwrap();
+    (server, clock)
+}
+
+#[test]
+fn a_configured_user_has_one_counter_and_one_subject_however_the_name_is_typed() {
+    let (server, clock) = configured_server(&["alice", "bob"]);
+    let app = ClientCredentials::new("app", "app-secret");
+    let before = argon2_verifications_on_this_thread();
+    for who in &SPELLINGS[..3] {
+        let e = server.password_grant(&app, who, "guess", None).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidGrant);
+    }
+    for who in SPELLINGS {
+        let e = server.password_grant(&app, who, "pw", None).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidGrant, "{who:?} is locked out");
+    }
+    // Every refusal did one verification (the locked ones against the
+    // dummy hash: the same work), and bob is untouched.
+    assert_eq!(argon2_verifications_on_this_thread() - before, 11);
+    assert!(server.password_grant(&app, "BOB", "pw", None).is_ok());
+    clock.advance(101);
+    let t = server
+        .password_grant(&app, "\u{FEFF}Alice ", "pw", None)
+        .unwrap();
+    assert_eq!(
+        server
+            .check(&t.access_token, "GET /docs/1", None)
+            .unwrap()
+            .username,
+        "alice"
+    );
+    // The operator's calls find the user under any spelling too.
+    assert!(server.revoke_user_tokens("ALICE").unwrap());
+    assert_eq!(
+        server
+            .check(&t.access_token, "GET /docs/1", None)
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidToken
+    );
+    server.set_user_enabled(" Alice", false).unwrap();
+    assert!(server.password_grant(&app, "alice", "pw", None).is_err());
+    assert!(!server.revoke_user_tokens("carol").unwrap());
+}
+
+#[test]
+fn two_configured_users_may_not_differ_only_in_how_the_name_is_spelt() {
+    let phc = hash_password("pw", CHEAP).unwrap();
+    for (a, b) in [
+        ("alice", "Alice"),
+        ("bob", " bob"),
+        ("jos\u{E9}", "Jose\u{301}"),
+    ] {
+        let c = config()
+            .user(UserConfig::new(a, &phc))
+            .user(UserConfig::new(b, &phc));
+        let e = Server::from_config(c).unwrap_err();
+        assert_eq!(e.path(), "users[1].username", "{a:?} {b:?}");
+        assert!(e.to_string().contains("one name spelt two ways"), "{e}");
+    }
+}
+
+/// An argon2 hash whose costs would exhaust the host (4 TiB, 2.9 GiB at the
+/// first login) is refused everywhere a hash enters: the configuration, a
+/// reload and the run-time call. The server keeps what it had.
+#[test]
+fn argon2_hashes_beyond_the_limits_are_refused_wherever_they_enter() {
+    let huge = "$argon2id$v=19$m=4294967295,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$2pKZ5p2UZlXDHJ2xkq9hYnCixr9+bMVlZH2Ia7qpPfo";
+    let big = huge.replace("m=4294967295", "m=3000000");
+    for hash in [huge, big.as_str()] {
+        let e = Server::from_config(config().user(UserConfig::new("eve", hash))).unwrap_err();
+        assert_eq!(e.path(), "users[0].password_hash");
+        assert!(e.to_string().contains("beyond the limits"), "{e}");
+        let (server, _) = configured_server(&["alice"]);
+        let app = ClientCredentials::new("app", "app-secret");
+        assert!(matches!(
+            server.set_user_password_hash("alice", hash),
+            Err(AccountError::InvalidHash(_))
+        ));
+        let mut c = server.config();
+        c.users[0].password_hash = hash.to_string();
+        assert!(server.reload(c).is_err());
+        assert!(server.password_grant(&app, "alice", "pw", None).is_ok());
+    }
 }

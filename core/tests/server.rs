@@ -682,27 +682,85 @@ fn config_round_trips_through_json() {
     assert!(Server::from_config(again).is_ok());
 }
 
+/// The configuration's clients with argon2 secrets (every client alike).
+fn argon2_clients(mut c: Config) -> Config {
+    for client in &mut c.clients {
+        let secret = format!("{}-secret", client.id);
+        client.secret_hash = Some(hash_password(&secret, CHEAP).unwrap());
+    }
+    c
+}
+
 #[test]
 fn argon2_client_secrets_work_too() {
-    let mut c = config();
-    c.clients[0].secret_hash = Some(hash_password("a person's secret", CHEAP).unwrap());
-    let f = fixture_with(c);
-    let creds = ClientCredentials::new("app", "a person's secret");
-    assert!(f
-        .server
-        .password_grant(&creds, "alice", "alice-pw", None)
-        .is_ok());
+    let f = fixture_with(argon2_clients(config()));
     assert!(f
         .server
         .password_grant(&f.app, "alice", "alice-pw", None)
+        .is_ok());
+    let wrong = ClientCredentials::new("app", "other-secret");
+    assert!(f
+        .server
+        .password_grant(&wrong, "alice", "alice-pw", None)
         .is_err());
+}
+
+/// Client ids cannot be told apart by time: an unknown id, a wrong secret
+/// and a missing one each cost one verification of the same kind (counted,
+/// not timed), because every client secret is of one kind; a configuration
+/// that mixes kinds, or argon2 costs, is refused.
+#[test]
+fn an_unknown_client_id_costs_what_a_wrong_secret_does() {
+    let introspect = |f: &Fixture, id: &str, secret: Option<&str>| {
+        let creds = match secret {
+            Some(s) => ClientCredentials::new(id, s),
+            None => ClientCredentials::public(id),
+        };
+        let before = argon2_verifications_on_this_thread();
+        let e = f.server.introspect(&creds, "x", None).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid_client: client authentication failed"
+        );
+        assert_eq!(e.code(), ErrorCode::InvalidClient);
+        argon2_verifications_on_this_thread() - before
+    };
+    for (config, argon2) in [(config(), 0), (argon2_clients(config()), 1)] {
+        let f = fixture_with(config);
+        for (id, secret) in [
+            ("nobody", Some("x")),
+            ("app", Some("wrong")),
+            ("other", None),
+        ] {
+            assert_eq!(introspect(&f, id, secret), argon2, "{id}");
+        }
+        for id in ["nobody", "app"] {
+            assert_eq!(
+                f.server.client_secret_is_hashed(id),
+                argon2 == 1,
+                "{id}: an event loop must know what the call costs"
+            );
+        }
+    }
+    let mut mixed = config();
+    mixed.clients[1].secret_hash = Some(hash_password("other-secret", CHEAP).unwrap());
+    let e = Server::from_config(mixed).unwrap_err();
+    assert_eq!(e.path(), "clients[1].secret_hash");
+    assert!(e.to_string().contains("two kinds"), "{e}");
+    let mut costs = argon2_clients(config());
+    let dearer = HashParams {
+        m_cost: 128,
+        ..CHEAP
+    };
+    costs.clients[1].secret_hash = Some(hash_password("other-secret", dearer).unwrap());
+    assert_eq!(
+        Server::from_config(costs).unwrap_err().path(),
+        "clients[1].secret_hash"
+    );
 }
 
 #[test]
 fn may_hash_tells_which_requests_run_argon2() {
-    let mut c = config();
-    c.clients[1].secret_hash = Some(hash_password("a person's secret", CHEAP).unwrap());
-    let f = fixture_with(c);
     let basic = |id: &str, secret: &str| {
         use base64::Engine;
         format!(
@@ -712,37 +770,51 @@ fn may_hash_tells_which_requests_run_argon2() {
     };
     let app = basic("app", "app-secret");
     let other = basic("other", "x");
-    assert!(f.server.may_hash(&HttpRequest::form_post(
-        Some(&app),
-        b"grant_type=password&username=a&password=b"
-    )));
-    assert!(!f.server.may_hash(&HttpRequest::form_post(
-        Some(&app),
-        b"grant_type=refresh_token&refresh_token=x"
-    )));
-    assert!(f.server.may_hash(&HttpRequest::form_post(
-        Some(&other),
-        b"grant_type=refresh_token&refresh_token=x"
-    )));
-    assert!(f.server.may_hash(&HttpRequest::form_post(
-        None,
-        b"token=x&client_id=other&client_secret=x"
-    )));
-    assert!(!f.server.may_hash(&HttpRequest::form_post(
-        None,
-        b"token=x&client_id=app&client_secret=x"
-    )));
-    assert!(!f.server.may_hash(&HttpRequest::form_post(
-        None,
-        b"token=x&client_id=nobody&client_secret=x"
-    )));
-    assert!(!f.server.may_hash(&HttpRequest {
-        method: "POST",
-        content_type: Some("text/plain"),
-        authorization: None,
-        body: b""
-    }));
-    assert!(f.server.client_secret_is_hashed("other") && !f.server.client_secret_is_hashed("app"));
+    let sha256 = fixture_with(config());
+    let argon2 = fixture_with(argon2_clients(config()));
+    for f in [&sha256, &argon2] {
+        assert!(
+            f.server.may_hash(&HttpRequest::form_post(
+                Some(&app),
+                b"grant_type=password&username=a&password=b"
+            )),
+            "a password grant verifies a password"
+        );
+        assert!(!f.server.may_hash(&HttpRequest {
+            method: "POST",
+            content_type: Some("text/plain"),
+            authorization: None,
+            body: b""
+        }));
+    }
+    // The client's secret decides the rest: never on SHA-256 secrets,
+    // always on argon2 ones (an unknown id's dummy among them).
+    for (f, hashed) in [(&sha256, false), (&argon2, true)] {
+        assert_eq!(
+            f.server.may_hash(&HttpRequest::form_post(
+                Some(&app),
+                b"grant_type=refresh_token&refresh_token=x"
+            )),
+            hashed
+        );
+        assert_eq!(
+            f.server.may_hash(&HttpRequest::form_post(
+                Some(&other),
+                b"grant_type=refresh_token&refresh_token=x"
+            )),
+            hashed
+        );
+        for form in [
+            &b"token=x&client_id=other&client_secret=x"[..],
+            b"token=x&client_id=nobody&client_secret=x",
+        ] {
+            assert_eq!(
+                f.server.may_hash(&HttpRequest::form_post(None, form)),
+                hashed
+            );
+        }
+        assert_eq!(f.server.client_secret_is_hashed("other"), hashed);
+    }
 }
 
 #[test]
@@ -799,48 +871,6 @@ fn guard_uses_its_clock() {
     assert!(guard.bearer_token(Some("Bearer abc")).is_ok());
     assert_eq!(guard.bearer_token(None).unwrap_err().response.status, 401);
     assert_eq!(guard.bearer_token(None).unwrap_err().error, None);
-}
-
-#[test]
-fn an_unknown_client_costs_what_a_wrong_secret_costs() {
-    // With an argon2-hashed client secret, a wrong secret costs one argon2
-    // verification: an unknown client id must too, or ids can be told apart.
-    let mut c = config();
-    c.clients.push(
-        ClientConfig::confidential(
-            "human",
-            &hash_password("chosen by a person", CHEAP).unwrap(),
-        )
-        .grant_types(&["password"])
-        .scopes(&["read"]),
-    );
-    let f = fixture_with(c);
-    let work = |id: &str, secret: Option<&str>| {
-        let creds = match secret {
-            Some(s) => ClientCredentials::new(id, s),
-            None => ClientCredentials::public(id),
-        };
-        let before = argon2_verifications_on_this_thread();
-        let answer = f
-            .server
-            .introspect(&creds, "x", None)
-            .map(|_| ())
-            .map_err(|e| e.to_string());
-        (answer, argon2_verifications_on_this_thread() - before)
-    };
-    let failed = Err("invalid_client: client authentication failed".to_string());
-    assert_eq!(work("human", Some("wrong")), (failed.clone(), 1));
-    assert_eq!(
-        work("nobody", Some("wrong")),
-        (failed.clone(), 1),
-        "an unknown id: the same answer and work"
-    );
-    assert_eq!(
-        work("human", None),
-        (failed, 1),
-        "no secret at all: the same too"
-    );
-    assert_eq!(work("human", Some("chosen by a person")).1, 1);
 }
 
 #[test]
@@ -1088,44 +1118,69 @@ fn a_refresh_retried_within_the_client_s_grace_window_keeps_the_lineage() {
     let mut c = config();
     c.clients[0].refresh_grace_seconds = Some(30);
     let f = fixture_with(c);
+    let reuse = |f: &Fixture| sample(&f.server.metrics_text(), "ropc_refresh_reuse_total");
+    let live = |f: &Fixture, t: &str| f.server.check(t, "GET /docs/1", None).is_ok();
+
+    // A genuine retry: the response was lost, the client tries again.
     let t = login(&f);
     let rt = t.refresh_token.clone().unwrap();
-    let lost = f.server.refresh_grant(&f.app, &rt, None).unwrap(); // its answer never arrived
+    let lost = f.server.refresh_grant(&f.app, &rt, None).unwrap(); // never arrived
     f.clock.advance(10);
     let retry = f.server.refresh_grant(&f.app, &rt, None).unwrap();
-    assert!(f
-        .server
-        .check(&retry.access_token, "GET /docs/1", None)
-        .is_ok());
-    assert_eq!(
-        f.server
-            .refresh_grant(&f.app, lost.refresh_token.as_deref().unwrap(), None)
-            .unwrap_err()
-            .code(),
-        ErrorCode::InvalidGrant,
-        "the unused successor is retired"
-    );
+    assert!(live(&f, &retry.access_token));
     assert!(
-        f.server
-            .check(&retry.access_token, "GET /docs/1", None)
-            .is_ok(),
-        "and presenting it is not theft"
+        !live(&f, &lost.access_token),
+        "the abandoned branch's access token ends with the decision"
     );
     let on = f
         .server
         .refresh_grant(&f.app, retry.refresh_token.as_deref().unwrap(), None)
         .unwrap();
-    // Two rotations on, the first token within its window is still reuse:
-    // its successor was used.
+    assert!(live(&f, &on.access_token), "the lineage goes on");
+    assert_eq!(reuse(&f), 0.0);
+    // Two rotations on, the first token within its window is reuse: its
+    // successor was used.
     assert!(f.server.refresh_grant(&f.app, &rt, None).is_err());
+    assert!(!live(&f, &on.access_token), "reuse revoked the lineage");
+    assert_eq!(reuse(&f), 1.0);
+
+    // A thief replays the rotated token first: the client's own successor,
+    // retired by the thief's retry, revokes the lineage when the client
+    // presents it, and the thief's tokens die with it.
+    let t = login(&f);
+    let rt = t.refresh_token.clone().unwrap();
+    let client = f.server.refresh_grant(&f.app, &rt, None).unwrap();
+    f.clock.advance(1);
+    let thief = f.server.refresh_grant(&f.app, &rt, None).unwrap();
     assert_eq!(
         f.server
-            .check(&on.access_token, "GET /docs/1", None)
+            .refresh_grant(&f.app, client.refresh_token.as_deref().unwrap(), None)
             .unwrap_err()
             .code(),
-        ErrorCode::InvalidToken,
-        "reuse revoked the lineage"
+        ErrorCode::InvalidGrant
     );
+    assert_eq!(reuse(&f), 2.0, "the metric sees it");
+    assert!(
+        !live(&f, &thief.access_token),
+        "the thief's access token ends"
+    );
+    assert!(f
+        .server
+        .refresh_grant(&f.app, thief.refresh_token.as_deref().unwrap(), None)
+        .is_err());
+
+    // Retries are bounded: a thief replaying again and again within the
+    // window gets at most MAX_REFRESH_RETRIES pairs, then the lineage ends.
+    let t = login(&f);
+    let rt = t.refresh_token.clone().unwrap();
+    f.server.refresh_grant(&f.app, &rt, None).unwrap();
+    let mut last = None;
+    for _ in 0..store::MAX_REFRESH_RETRIES {
+        last = Some(f.server.refresh_grant(&f.app, &rt, None).unwrap());
+    }
+    assert!(f.server.refresh_grant(&f.app, &rt, None).is_err());
+    assert!(!live(&f, &last.unwrap().access_token));
+    assert_eq!(reuse(&f), 3.0);
 
     // Without a window (the default), a retry is reuse, as RFC 9700 §4.14.2 says.
     let f = fixture();
@@ -1228,7 +1283,9 @@ fn metrics_count_every_outcome_once_in_prometheus_text() {
     for _ in 0..3 {
         let _ = f.server.password_grant(&f.app, "mallory", "guess", None);
     }
-    let _ = f.server.password_grant(&f.app, "mallory", "guess", None); // locked by now
+    for _ in 0..3 {
+        let _ = f.server.password_grant(&f.app, "mallory", "guess", None); // locked by now
+    }
 
     let m = f.server.metrics_text();
     for (series, n) in [
@@ -1238,7 +1295,7 @@ fn metrics_count_every_outcome_once_in_prometheus_text() {
         ),
         (
             "ropc_requests_total{operation=\"password\",outcome=\"invalid_grant\"}",
-            5.0,
+            7.0,
         ),
         (
             "ropc_requests_total{operation=\"token\",outcome=\"unsupported_grant_type\"}",
@@ -1268,11 +1325,13 @@ fn metrics_count_every_outcome_once_in_prometheus_text() {
             "ropc_requests_total{operation=\"check\",outcome=\"invalid_token\"}",
             1.0,
         ),
-        ("ropc_lockouts_total", 1.0),
+        ("ropc_lockouts_total", 1.0),        // one account locked once
+        ("ropc_locked_refusals_total", 3.0), // and three tries refused
         ("ropc_refresh_retries_total", 1.0),
         ("ropc_refresh_reuse_total", 1.0),
         ("ropc_store_errors_total", 0.0),
-        ("ropc_live_tokens{kind=\"access\"}", 3.0),
+        // The retry deleted the access token of the branch it abandoned.
+        ("ropc_live_tokens{kind=\"access\"}", 2.0),
         ("ropc_live_tokens{kind=\"refresh\"}", 3.0),
         ("ropc_store_seconds_count", 0.0), // the memory store is not timed
     ] {

@@ -514,6 +514,7 @@ CREATE TABLE ropc_tokens (
 CREATE TABLE ropc_users (username TEXT PRIMARY KEY, version INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE ropc_failures (account TEXT PRIMARY KEY, count INTEGER NOT NULL, pending INTEGER NOT NULL,
     last INTEGER NOT NULL, pending_since INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO ropc_failures VALUES ('hunter2 typed as a name', 2, 0, 1700000000, 0);
 INSERT INTO ropc_grants VALUES (x'01010101010101010101010101010101', 0, 1700009999);
 INSERT INTO ropc_tokens (hash, kind, grant_id, client_id, username, scope, issued_at, expires_at, user_version)
     VALUES (x'0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a', 0, x'01010101010101010101010101010101', 'app', 'alice', 'read', 1700000000, 1700003600, 0),
@@ -530,6 +531,7 @@ CREATE TABLE ropc_tokens (
 CREATE TABLE ropc_users (username TEXT PRIMARY KEY, version BIGINT NOT NULL);
 CREATE TABLE ropc_failures (account TEXT PRIMARY KEY, count BIGINT NOT NULL, pending BIGINT NOT NULL,
     last BIGINT NOT NULL, pending_since BIGINT NOT NULL);
+INSERT INTO ropc_failures VALUES ('hunter2 typed as a name', 2, 0, 1700000000, 0);
 INSERT INTO ropc_grants VALUES ('\\x01010101010101010101010101010101', FALSE, 1700009999);
 INSERT INTO ropc_tokens (hash, kind, grant_id, client_id, username, scope, issued_at, expires_at, user_version)
     VALUES ('\\x0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a', 0, '\\x01010101010101010101010101010101', 'app', 'alice', 'read', 1700000000, 1700003600, 0),
@@ -577,8 +579,9 @@ fn the_old_tokens_live_on(store: &dyn Store) {
 }
 
 /// Databases made by the earlier schemas (1: no credentials table; 2: no
-/// sign-in time or grace-window columns) are moved to version 3 when
-/// opened, keeping their tokens.
+/// sign-in time or grace-window columns) are moved to version 4 when
+/// opened, keeping their tokens and dropping the failure counters kept
+/// under names as typed.
 #[test]
 fn databases_of_schema_1_and_2_are_upgraded_in_place() {
     for version in [1, 2] {
@@ -601,7 +604,11 @@ fn databases_of_schema_1_and_2_are_upgraded_in_place() {
         let v: i64 = c
             .query_row("SELECT max(version) FROM ropc_schema", [], |r| r.get(0))
             .expect("version");
-        assert_eq!(v, 3, "sqlite from version {version}");
+        assert_eq!(v, 4, "sqlite from version {version}");
+        let plain: i64 = c
+            .query_row("SELECT count(*) FROM ropc_failures", [], |r| r.get(0))
+            .expect("failures");
+        assert_eq!(plain, 0, "the counters under names as typed are dropped");
 
         let url = postgres_url();
         let mut admin = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
@@ -624,20 +631,27 @@ fn databases_of_schema_1_and_2_are_upgraded_in_place() {
             .query_one("SELECT max(version) FROM ropc_schema", &[])
             .expect("version")
             .get(0);
-        assert_eq!(v, 3, "postgres from version {version}");
+        assert_eq!(v, 4, "postgres from version {version}");
+        let plain: i64 = admin
+            .query_one("SELECT count(*) FROM ropc_failures", &[])
+            .expect("failures")
+            .get(0);
+        assert_eq!(plain, 0, "the counters under names as typed are dropped");
     }
 }
 
-/// Two tabs, or a retry after a lost response, on servers sharing one
-/// database: with a grace window, concurrent retries of one rotated refresh
-/// token each get a pair, exactly one refresh token stays usable and the
-/// lineage goes on; a replay after the window revokes the lineage.
-fn refresh_retries_race_on_a_shared_store(store: StoreConfig, memory: Option<Arc<dyn Store>>) {
+/// The refresh grace window's rule, each case across two servers (as two
+/// processes would be) sharing one store: a retry after a lost response
+/// works and ends the branch it abandons; a retired successor presented
+/// again, or a retry past the bound or after the window, revokes the
+/// lineage, and every token of it dies at both servers; concurrent retries
+/// within the bound leave exactly one refresh token that continues.
+fn refresh_retries_on_a_shared_store(store: StoreConfig, memory: Option<Arc<dyn Store>>) {
     const T0: u64 = 1_700_000_000;
     let mut c = config(store);
     c.clients[0].refresh_grace_seconds = Some(30);
     let clock = ManualClock::new(T0);
-    let servers: Vec<Server> = (0..4)
+    let servers: Vec<Server> = (0..2)
         .map(|_| {
             let builder = Server::builder(c.clone()).clock(Arc::new(clock.clone()));
             match &memory {
@@ -648,14 +662,74 @@ fn refresh_retries_race_on_a_shared_store(store: StoreConfig, memory: Option<Arc
             .expect("server")
         })
         .collect();
-    let t = servers[0]
-        .password_grant(&app(), "alice", "alice-pw", Some("read"))
-        .expect("grant");
-    let rt = t.refresh_token.clone().expect("a refresh token");
-    let first = servers[1]
-        .refresh_grant(&app(), &rt, None)
-        .expect("the first rotation");
+    let (a, b) = (&servers[0], &servers[1]);
+    let login = || {
+        let t = a
+            .password_grant(&app(), "alice", "alice-pw", Some("read"))
+            .expect("grant");
+        t.refresh_token.clone().expect("a refresh token")
+    };
+    let refresh = |s: &Server, rt: &str| s.refresh_grant(&app(), rt, None);
+    let live = |t: &TokenResponse| {
+        let at = |s: &Server| s.check(&t.access_token, "GET /docs/1", None).is_ok();
+        assert_eq!(at(a), at(b), "both servers agree");
+        at(a)
+    };
+    let reuse = || {
+        servers
+            .iter()
+            .map(|s| {
+                s.metrics_text()
+                    .lines()
+                    .find_map(|l| l.strip_prefix("ropc_refresh_reuse_total "))
+                    .and_then(|n| n.parse::<u64>().ok())
+                    .expect("the reuse metric")
+            })
+            .sum::<u64>()
+    };
+
+    // A lost response: the retry at the other server works and ends the
+    // abandoned branch; the lineage goes on.
+    let rt = login();
+    let lost = refresh(a, &rt).expect("rotation");
     clock.advance(5);
+    let retry = refresh(b, &rt).expect("a retry within the window is answered");
+    assert!(live(&retry) && !live(&lost));
+    let on = refresh(a, retry.refresh_token.as_deref().unwrap()).expect("the lineage goes on");
+    assert!(live(&on));
+    assert_eq!(reuse(), 0);
+
+    // A thief retries first at one server; the client's own successor,
+    // presented at the other, revokes the lineage: the thief's tokens die.
+    let rt = login();
+    let client = refresh(a, &rt).expect("rotation");
+    let thief = refresh(b, &rt).expect("the thief's retry");
+    assert_eq!(
+        refresh(a, client.refresh_token.as_deref().unwrap())
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidGrant
+    );
+    assert_eq!(reuse(), 1, "the reuse metric sees it");
+    assert!(!live(&thief));
+    assert!(refresh(b, thief.refresh_token.as_deref().unwrap()).is_err());
+
+    // Retries are bounded across servers: one more is reuse.
+    let rt = login();
+    refresh(a, &rt).expect("rotation");
+    let mut last = None;
+    for i in 0..store::MAX_REFRESH_RETRIES {
+        last = Some(refresh(&servers[i as usize % 2], &rt).expect("a retry"));
+    }
+    assert!(refresh(a, &rt).is_err());
+    assert!(!live(&last.expect("retried")));
+    assert_eq!(reuse(), 2);
+
+    // Concurrent retries within the bound, one at each server: both are
+    // answered, exactly one refresh token continues.
+    let rt = login();
+    let first = refresh(a, &rt).expect("rotation");
+    clock.advance(1);
     let barrier = std::sync::Barrier::new(servers.len());
     let answers: Vec<TokenResponse> = std::thread::scope(|s| {
         let handles: Vec<_> = servers
@@ -670,62 +744,31 @@ fn refresh_retries_race_on_a_shared_store(store: StoreConfig, memory: Option<Arc
             .collect();
         handles
             .into_iter()
-            .map(|h| {
-                h.join()
-                    .expect("racer")
-                    .expect("a retry within the window is answered")
-            })
+            .map(|h| h.join().expect("racer").expect("a retry is answered"))
             .collect()
     });
-    // Every answer's access token works for its short life...
-    for a in &answers {
-        assert!(servers[0]
-            .check(&a.access_token, "GET /docs/1", None)
-            .is_ok());
-    }
-    // ...but of all the refresh tokens handed out, exactly one continues.
-    let refresh_tokens: Vec<String> = std::iter::once(first.refresh_token.clone().expect("rt"))
-        .chain(answers.iter().map(|a| a.refresh_token.clone().expect("rt")))
-        .collect();
-    clock.advance(1);
-    let mut continued = Vec::new();
-    for r in &refresh_tokens {
-        if let Ok(next) = servers[2].refresh_grant(&app(), r, None) {
-            continued.push(next);
-        }
-    }
-    assert_eq!(continued.len(), 1, "one lineage continues, once");
-    let live = continued.pop().expect("the one");
-    assert!(
-        servers[3]
-            .check(&live.access_token, "GET /docs/1", None)
-            .is_ok(),
-        "retired tokens presented again were not taken for theft"
-    );
+    // Each retry ended the branch before it: of the three, one access
+    // token lives, and its refresh token is the one that continues.
+    let branches: Vec<&TokenResponse> = std::iter::once(&first).chain(&answers).collect();
+    let alive: Vec<&&TokenResponse> = branches.iter().filter(|t| live(t)).collect();
+    assert_eq!(alive.len(), 1, "one branch survives the concurrent retries");
+    let next = refresh(b, alive[0].refresh_token.as_deref().unwrap())
+        .expect("and the lineage continues from it");
+    assert!(live(&next));
     // A replay of the first token after the window: reuse, the lineage ends.
     clock.advance(30);
-    assert_eq!(
-        servers[0]
-            .refresh_grant(&app(), &rt, None)
-            .unwrap_err()
-            .code(),
-        ErrorCode::InvalidGrant
-    );
-    assert_eq!(
-        servers[1]
-            .check(&live.access_token, "GET /docs/1", None)
-            .unwrap_err()
-            .code(),
-        ErrorCode::InvalidToken,
+    assert_eq!(refresh(b, &rt).unwrap_err().code(), ErrorCode::InvalidGrant);
+    assert!(
+        !live(&next),
         "a replay after the window revokes every token of the grant"
     );
 }
 
 #[test]
-fn refresh_retries_race_on_every_shared_store() {
+fn refresh_retries_follow_one_rule_on_every_shared_store() {
     let dir = tempfile::tempdir().expect("tempdir");
-    refresh_retries_race_on_a_shared_store(sqlite(&dir.path().join("ropc.db")), None);
-    refresh_retries_race_on_a_shared_store(
+    refresh_retries_on_a_shared_store(sqlite(&dir.path().join("ropc.db")), None);
+    refresh_retries_on_a_shared_store(
         StoreConfig::Postgres {
             url: Some(postgres_url()),
             url_env: None,
@@ -735,5 +778,99 @@ fn refresh_retries_race_on_every_shared_store() {
         },
         None,
     );
-    refresh_retries_race_on_a_shared_store(StoreConfig::Memory, Some(Arc::new(MemoryStore::new())));
+    refresh_retries_on_a_shared_store(StoreConfig::Memory, Some(Arc::new(MemoryStore::new())));
+}
+
+/// A password typed into the username field: what a failed sign-in leaves
+/// in the database.
+const TYPED: &str = "correct horse battery staple";
+
+/// A failed sign-in under `TYPED`, then the counter read back through the
+/// server (it locks after the configured failures): the counter works.
+fn fail_as_typed(server: &Server) {
+    for _ in 0..2 {
+        let e = server
+            .password_grant(&app(), TYPED, "guess", Some("read"))
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidGrant);
+    }
+}
+
+#[test]
+fn sqlite_files_are_readable_by_their_owner_only() {
+    // The usual umask: what SQLite would have created 0644.
+    let old = unsafe { libc::umask(0o022) };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ropc.db");
+    let server = Server::from_config(config(sqlite(&path))).unwrap();
+    server
+        .password_grant(&app(), "alice", "alice-pw", Some("read"))
+        .unwrap();
+    fail_as_typed(&server);
+    use std::os::unix::fs::PermissionsExt;
+    for name in ["ropc.db", "ropc.db-wal", "ropc.db-shm"] {
+        let mode = std::fs::metadata(dir.path().join(name))
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{name} has mode {:o}", mode & 0o777);
+    }
+    // A database the operator made keeps the mode it was given.
+    let shared = dir.path().join("shared.db");
+    std::fs::write(&shared, b"").unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o640)).unwrap();
+    SqliteStore::open(&shared).unwrap();
+    let mode = std::fs::metadata(&shared).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o640);
+    unsafe { libc::umask(old) };
+}
+
+#[test]
+fn failure_counters_keep_no_name_as_typed_on_either_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ropc.db");
+    let server = Server::from_config(config(sqlite(&path))).unwrap();
+    fail_as_typed(&server);
+    let c = rusqlite::Connection::open(&path).unwrap();
+    let accounts: Vec<String> = c
+        .prepare("SELECT account FROM ropc_failures")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(accounts.len(), 1, "one counter: {accounts:?}");
+    assert!(!accounts[0].contains("horse"), "{accounts:?}");
+    let other = SqliteStore::open(&path).unwrap();
+    assert_eq!(
+        other.failures(TYPED).unwrap().map(|f| f.count),
+        Some(2),
+        "another process finds the counter under the same key"
+    );
+    drop((server, other, c));
+    for name in ["ropc.db", "ropc.db-wal"] {
+        let bytes = std::fs::read(dir.path().join(name)).unwrap_or_default();
+        assert!(
+            !bytes.windows(TYPED.len()).any(|w| w == TYPED.as_bytes()),
+            "{name} holds the name as typed"
+        );
+    }
+
+    let url = postgres_url();
+    let server = Server::from_config(config(StoreConfig::Postgres {
+        url: Some(url.clone()),
+        url_env: None,
+        pool_size: None,
+        connect_timeout_ms: None,
+        statement_timeout_ms: None,
+    }))
+    .unwrap();
+    fail_as_typed(&server);
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let rows = admin
+        .query("SELECT account FROM ropc_failures", &[])
+        .unwrap();
+    let accounts: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+    assert_eq!(accounts.len(), 1, "one counter: {accounts:?}");
+    assert!(!accounts[0].contains("horse"), "{accounts:?}");
 }

@@ -56,7 +56,11 @@ pool.on('error', (err) => console.error(`sql_auth_server: database connection lo
 // Verified against when the user is unknown, so that the host spends the
 // same bcrypt work either way (ropc pads the answers as well).
 const DUMMY = bcrypt.hashSync('an unknown user has no password', 12)
-const SELECT = `SELECT password_hash, groups, active FROM ${values.table} WHERE username = $1`
+// Names match as the column compares them (here exactly; a case-insensitive
+// collation or lower(username) = lower($1) would match "Bob" for "bob"):
+// the row's own username goes back to ropc as the owner's name, so tokens
+// are issued to one subject however the name was typed.
+const SELECT = `SELECT username, password_hash, groups, active FROM ${values.table} WHERE username = $1`
 
 /** @type {import('../../bindings/node').Accounts} */
 const accounts = {
@@ -68,7 +72,7 @@ const accounts = {
     }
     const row = rows[0]
     if (!(await bcrypt.compare(password, row.password_hash))) return false
-    return { groups: row.groups ?? [], enabled: row.active === true }
+    return { groups: row.groups ?? [], enabled: row.active === true, name: row.username }
   },
   async lookup(username) {
     const { rows } = await pool.query(SELECT, [username])

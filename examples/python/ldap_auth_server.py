@@ -83,14 +83,21 @@ class LdapAccounts:
         return [e for e in entries or [] if e.get("type") == "searchResEntry"]
 
     def owner(self, username):
-        """The owner's state from the service account; None if no such person."""
-        dn = self.dn(username)
-        if not self.search(dn, "(objectClass=inetOrgPerson)", ldap3.BASE, ["uid"]):
+        """The owner's state from the service account; None if no such person.
+        The directory matches uid ignoring case and spaces ("BOB", " bob"),
+        so the owner carries the entry's own uid: ropc issues tokens to it,
+        one subject however the name was typed."""
+        people = self.search(self.dn(username), "(objectClass=inetOrgPerson)", ldap3.BASE, ["uid"])
+        if not people:
             return None
+        entry = people[0]
+        uids = entry["attributes"].get("uid") or []
+        uid = str(uids[0] if isinstance(uids, list) and uids else uids or username)
+        dn = entry.get("dn") or self.dn(uid)
         groups = self.search(self.groups, f"(&(objectClass=groupOfNames)(member={escape_filter_chars(dn)}))",
                              ldap3.SUBTREE, ["cn"])
         names = sorted(str(e["attributes"]["cn"][0]) for e in groups if e["attributes"].get("cn"))
-        return ropc.Owner([n for n in names if n != self.disabled], enabled=self.disabled not in names)
+        return ropc.Owner([n for n in names if n != self.disabled], enabled=self.disabled not in names, name=uid)
 
     def verify(self, username, password):
         if not password:

@@ -141,6 +141,30 @@ pub extern "C" fn ropc_owner_set_credential_version(
     }
 }
 
+/// Gives the owner a verify callback describes the account's own name
+/// (UTF-8, 1 to 256 bytes, no control characters; copied): when the host
+/// matches names loosely (any case or spacing, as a directory's `uid`, or
+/// sign-in by e-mail address), tokens are issued to this name, so every
+/// spelling of one account gets tokens for one subject. Ignored from a
+/// lookup callback.
+#[no_mangle]
+pub extern "C" fn ropc_owner_set_name(owner: *mut ropc_owner, name: *const c_char) -> ropc_status {
+    ffi_boundary! {
+        let Some(owner) = crate::handle_mut(owner) else { return ropc_status::ROPC_NULL_PARAMETER };
+        match c_str(name) {
+            Ok(Some(n)) => {
+                owner.owner.name = Some(n.to_owned());
+                ropc_status::ROPC_OK
+            }
+            Ok(None) => ropc_status::ROPC_NULL_PARAMETER,
+            Err(status) => {
+                owner.bad = Some("a name that is not UTF-8");
+                status
+            }
+        }
+    }
+}
+
 impl ropc_owner {
     fn new() -> ropc_owner {
         ropc_owner {

@@ -663,9 +663,9 @@ static void test_metrics(ropc_server *server) {
         CHECK(strstr(text, "ropc_live_tokens{kind=\"access\"} ") != NULL, "live tokens");
         CHECK(strstr(text, "ropc_password_verification_seconds_count ") != NULL, "verification times");
         CHECK(strstr(text, "alice") == NULL, "no names in metrics");
-        static const char *families[] = {"ropc_requests_total", "ropc_lockouts_total", "ropc_refresh_reuse_total",
-                                         "ropc_refresh_retries_total", "ropc_store_errors_total", "ropc_events_dropped_total",
-                                         "ropc_live_tokens", "ropc_throttled_accounts", "ropc_store_seconds",
+        static const char *families[] = {"ropc_requests_total", "ropc_lockouts_total", "ropc_locked_refusals_total",
+                                         "ropc_refresh_reuse_total", "ropc_refresh_retries_total", "ropc_store_errors_total",
+                                         "ropc_events_dropped_total", "ropc_live_tokens", "ropc_throttled_accounts", "ropc_store_seconds",
                                          "ropc_password_verification_seconds", "ropc_password_queue"};
         for (size_t i = 0; i < sizeof families / sizeof families[0]; i++) {
             char needle[96];
@@ -978,12 +978,27 @@ static void test_threads(ropc_server *server) {
 typedef struct {
     pthread_mutex_t lock;
     int verifies, lookups, authorizes;
-    int mode; /* 0 normal, 1 ROPC_ACCOUNT_ERROR, 2 out-of-enum answer, 3 a bad group */
+    int mode; /* 0 normal, 1 ROPC_ACCOUNT_ERROR, 2 out-of-enum answer, 3 a bad group,
+                 4 names matched as a directory matches uid (any case, spaces around), the account's named */
     size_t last_password_len;
     int alice_enabled;
     uint64_t credential; /* what the host reports as alice's credential version */
     char last_principal[64];
 } host_state;
+
+/* Whether `typed` is `name` in any case with spaces around it, as a directory matches uid. */
+static int loosely(const char *typed, const char *name) {
+    while (*typed == ' ') typed++;
+    size_t n = strlen(name);
+    for (size_t i = 0; i < n; i++) {
+        char c = typed[i];
+        if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
+        if (c != name[i]) return 0;
+    }
+    for (typed += n; *typed == ' '; typed++) {
+    }
+    return *typed == '\0';
+}
 
 static uint32_t host_verify(void *userdata, const char *username, const uint8_t *password, size_t password_len,
                             ropc_owner *owner) {
@@ -996,8 +1011,10 @@ static uint32_t host_verify(void *userdata, const char *username, const uint8_t 
     if (mode == 1) return ROPC_ACCOUNT_ERROR;
     if (mode == 2) return 77;
     if (password[password_len] != '\0') return ROPC_ACCOUNT_ERROR; /* ropc NUL-terminates */
-    int alice = strcmp(username, "alice") == 0, dave = strcmp(username, "dave") == 0;
+    int alice = mode == 4 ? loosely(username, "alice") : strcmp(username, "alice") == 0;
+    int dave = strcmp(username, "dave") == 0;
     if (!alice && !dave) return ROPC_ACCOUNT_UNKNOWN_USER;
+    if (mode == 4 && ropc_owner_set_name(owner, "alice") != ROPC_OK) return ROPC_ACCOUNT_ERROR;
     const char *want = alice ? "alice-pw" : "dave-pw";
     if (password_len != strlen(want) || memcmp(password, want, password_len) != 0) return ROPC_ACCOUNT_WRONG_PASSWORD;
     ropc_owner_add_group(owner, mode == 3 ? "\xff" : "staff");
@@ -1147,9 +1164,9 @@ static void test_every_event_kind(void) {
     ropc_introspection_free(info);
     const char *rt = ropc_token_response_refresh_token(t);
     CHECK(ropc_server_refresh_grant(s, "app", "app-secret", rt, NULL, &first, NULL) == ROPC_OK, "refresh");
-    CHECK(ropc_server_refresh_grant(s, "app", "app-secret", rt, NULL, &retry, NULL) == ROPC_OK, "retry");
     CHECK(ropc_server_revoke(s, "app", "app-secret", ropc_token_response_access_token(first), NULL, NULL) == ROPC_OK,
           "revoke");
+    CHECK(ropc_server_refresh_grant(s, "app", "app-secret", rt, NULL, &retry, NULL) == ROPC_OK, "retry");
     CHECK(ropc_server_refresh_grant(s, "app", "app-secret", ropc_token_response_refresh_token(retry), NULL, &on, NULL) ==
               ROPC_OK,
           "the lineage moves on");
@@ -1339,7 +1356,33 @@ static void test_callbacks(void) {
     ropc_token_response_free(t);
     t = NULL;
 
+    /* A host that matches names loosely names the account: every spelling
+     * gets tokens for one subject, and revoking it ends them all. */
+    h.mode = 4;
+    const char *spellings[] = {" ALICE", "Alice ", "aLiCe"};
+    ropc_token_response *ts[3] = {NULL, NULL, NULL};
+    for (int i = 0; i < 3; i++) {
+        CHECK(grant(s, spellings[i], "alice-pw", &ts[i], NULL) == ROPC_OK && ts[i], "%s signs in", spellings[i]);
+        if (!ts[i]) continue;
+        CHECK(ropc_server_check(s, ropc_token_response_access_token(ts[i]), "GET /docs/1", NULL, &p, NULL) == ROPC_OK,
+              "valid");
+        CHECK(p && STR_EQ(ropc_principal_username(p), "alice"), "issued to alice, not %s",
+              p ? ropc_principal_username(p) : "");
+        ropc_principal_free(p);
+        p = NULL;
+    }
+    h.mode = 0;
+    CHECK(ropc_server_revoke_user_tokens(s, "alice") == ROPC_OK, "revoke");
+    for (int i = 0; i < 3; i++) {
+        if (!ts[i]) continue;
+        CHECK(ropc_server_check(s, ropc_token_response_access_token(ts[i]), "GET /docs/1", NULL, &p, NULL) ==
+                  ROPC_INVALID_TOKEN,
+              "ended %d", i);
+        ropc_token_response_free(ts[i]);
+    }
+
     /* Owner helpers refuse NULL. */
+    CHECK(ropc_owner_set_name(NULL, "x") == ROPC_NULL_PARAMETER, "null owner");
     CHECK(ropc_owner_set_credential_version(NULL, 1) == ROPC_NULL_PARAMETER, "null owner");
     CHECK(ropc_owner_add_group(NULL, "x") == ROPC_NULL_PARAMETER, "null owner");
     CHECK(ropc_owner_set_enabled(NULL, true) == ROPC_NULL_PARAMETER, "null owner");

@@ -72,6 +72,25 @@ def test_unknown_wrong_disabled_injected_and_locked_answer_alike(ldap_server):
         assert secret not in err
 
 
+def test_every_spelling_the_directory_accepts_is_one_account(ldap_server):
+    # The directory matches uid ignoring case and surrounding spaces: each
+    # spelling of bob counts on bob's one counter (3 guesses in all, not 3
+    # a spelling), and once locked no spelling gets a token.
+    _, client, _ = ldap_server
+    for user in ["BOB", "Bob ", " bOb"]:
+        r = client.login(user, "wrong")
+        assert r.status_code == 400 and r.json()["error"] == "invalid_grant", r.text
+    for user in ["bob", "BOB", "Bob", " bob ", "bOb"]:
+        r = client.login(user, "bob-pw")
+        assert r.status_code == 400 and r.json()["error"] == "invalid_grant", (user, r.text)
+    # Another account signs in under any spelling and gets tokens for its
+    # own uid, which introspection (and so every owner rule) sees.
+    r = client.login(" ALICE ", "alice-pw")
+    assert r.status_code == 200, r.text
+    info = client.introspect(r.json()["access_token"])
+    assert info["username"] == "alice"
+
+
 def test_a_directory_outage_is_a_server_error_never_a_token(ldap_server):
     proc, client, _ = ldap_server
     ctl = os.environ["ROPC_TEST_LDAP_CTL"]

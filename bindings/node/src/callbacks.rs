@@ -51,6 +51,8 @@ enum Answer {
         enabled: bool,
         #[serde(default)]
         credential: Option<u64>,
+        #[serde(default)]
+        name: Option<String>,
     },
     WrongPassword,
     UnknownUser,
@@ -161,10 +163,12 @@ impl core::Accounts for JsCallbacks {
                 groups,
                 enabled,
                 credential,
+                name,
             } => Ok(core::Verification::Verified(core::Owner {
                 groups,
                 enabled,
                 credential,
+                name,
             })),
             Answer::WrongPassword => Ok(core::Verification::WrongPassword),
             Answer::UnknownUser => Ok(core::Verification::UnknownUser),
@@ -184,6 +188,7 @@ impl core::Accounts for JsCallbacks {
                 groups,
                 enabled,
                 credential,
+                name: None,
             })),
             Answer::NoOwner => Ok(None),
             _ => Err(unexpected("lookup")),

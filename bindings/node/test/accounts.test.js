@@ -210,3 +210,49 @@ test('a new credentialVersion from the host ends older tokens; a bad one is a 50
   credentialVersion = -1
   await assert.rejects(s.passwordGrant(...APP, 'alice', 'alice-pw'), { code: 'server_error' })
 })
+
+/** A directory that matches names as LDAP matches uid and names the account. */
+function looseDirectory() {
+  const host = directory()
+  const strict = host.verify
+  host.verify = async (username, password) => {
+    const name = username.trim().toLowerCase()
+    const owner = await strict(name, password)
+    return owner && { ...owner, name }
+  }
+  return host
+}
+
+test('one account has one counter and one subject however its name is typed', async () => {
+  const host = looseDirectory()
+  const s = new ropc.Server(config(), { accounts: host })
+  for (const who of ['ALICE', 'Alice ', ' aLiCe']) {
+    await assert.rejects(s.passwordGrant(...APP, who, 'guess'), { code: 'invalid_grant' })
+  }
+  for (const who of ['alice', 'ALICE', '  Alice', 'ａｌｉｃｅ']) {
+    await assert.rejects(s.passwordGrant(...APP, who, 'alice-pw'), { code: 'invalid_grant' })
+  }
+  assert.equal(host.verifies, 3, 'locked under every spelling; the host is not asked again')
+})
+
+test('the name a host reports is the subject of the tokens', async () => {
+  const s = new ropc.Server(config(), { accounts: looseDirectory() })
+  const tokens = []
+  for (const who of [' ALICE', 'Alice', 'alice ']) tokens.push(await s.passwordGrant(...APP, who, 'alice-pw'))
+  for (const t of tokens) assert.equal((await s.check(t.accessToken, 'GET /docs/1')).username, 'alice')
+  assert.equal(await s.revokeUserTokens('alice'), true)
+  for (const t of tokens) await assert.rejects(s.check(t.accessToken, 'GET /docs/1'), { code: 'invalid_token' })
+  const bad = new ropc.Server(config(), { accounts: { verify: () => ({ groups: ['staff'], name: 7 }), lookup: () => null } })
+  await assert.rejects(bad.passwordGrant(...APP, 'x', 'y'), { code: 'server_error' })
+})
+
+test('a configured user is found under any spelling; an argon2 hash beyond the limits is refused', async () => {
+  const phc = await ropc.hashPassword('pw', { mCost: 64, tCost: 1, pCost: 1 })
+  const c = { ...config(), accounts: undefined, users: [{ username: 'alice', password_hash: phc, groups: ['staff'] }] }
+  const s = new ropc.Server(c)
+  const t = await s.passwordGrant(...APP, ' ALICE ', 'pw')
+  assert.equal((await s.check(t.accessToken, 'GET /docs/1')).username, 'alice')
+  assert.throws(() => new ropc.Server({ ...c, users: [...c.users, { username: 'Alice', password_hash: phc }] }), /one name spelt two ways/)
+  const huge = '$argon2id$v=19$m=4294967295,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$2pKZ5p2UZlXDHJ2xkq9hYnCixr9+bMVlZH2Ia7qpPfo'
+  await assert.rejects(async () => s.setUserPasswordHash('alice', huge), /beyond the limits/)
+})

@@ -426,8 +426,8 @@ test('every kind of audit event reaches Node', async () => {
   const t = await s.passwordGrant(...APP, 'alice', 'alice-pw', 'read')
   await s.introspect('rs', 'rs-secret', t.accessToken)
   const first = await s.refreshGrant(...APP, t.refreshToken)
-  const retry = await s.refreshGrant(...APP, t.refreshToken) // the answer above "was lost"
   await s.revoke(...APP, first.accessToken)
+  const retry = await s.refreshGrant(...APP, t.refreshToken) // the answer above "was lost"
   await s.refreshGrant(...APP, retry.refreshToken) // the lineage moves on
   await assert.rejects(s.refreshGrant(...APP, t.refreshToken), { code: 'invalid_grant' }) // a copy: reuse
   await s.revokeUserTokens('alice')
@@ -449,7 +449,7 @@ test('every kind of audit event reaches Node', async () => {
 
 test('every metric family is exposed', async () => {
   const text = await fresh().metrics()
-  for (const family of ['ropc_requests_total', 'ropc_lockouts_total', 'ropc_refresh_reuse_total', 'ropc_refresh_retries_total',
+  for (const family of ['ropc_requests_total', 'ropc_lockouts_total', 'ropc_locked_refusals_total', 'ropc_refresh_reuse_total', 'ropc_refresh_retries_total',
     'ropc_store_errors_total', 'ropc_events_dropped_total', 'ropc_live_tokens', 'ropc_throttled_accounts',
     'ropc_store_seconds', 'ropc_password_verification_seconds', 'ropc_password_queue']) {
     assert.ok(text.includes(`# TYPE ${family} `), family)

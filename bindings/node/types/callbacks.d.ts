@@ -17,6 +17,12 @@ export type Owner = {
      * the owner's older tokens, in every process sharing the store
      */
     credentialVersion?: number | undefined;
+    /**
+     * from `verify`: the account's own name, when the host matches names
+     * loosely (any case or spacing, sign-in by e-mail): tokens are issued to it, one subject
+     * however the name was typed
+     */
+    name?: string | undefined;
 };
 /**
  * Resource owners kept by the host. Each method may return a value or a
@@ -46,6 +52,9 @@ export type Authorize = (principal: Principal, resource: string, scope: string |
  * @property {number} [credentialVersion] a number the host changes whenever the owner's
  *   credentials change (a counter, the time of the last password change): a new one ends
  *   the owner's older tokens, in every process sharing the store
+ * @property {string} [name] from `verify`: the account's own name, when the host matches names
+ *   loosely (any case or spacing, sign-in by e-mail): tokens are issued to it, one subject
+ *   however the name was typed
  */
 /**
  * Resource owners kept by the host. Each method may return a value or a
@@ -66,6 +75,13 @@ export type Authorize = (principal: Principal, resource: string, scope: string |
  * @param {string} kind @param {any} value
  */
 export function callbackAnswer(kind: string, value: any): {
+    kind: string;
+    allowed?: undefined;
+} | {
+    name: any;
+    groups: string[];
+    enabled: any;
+    credential: any;
     kind: string;
     allowed?: undefined;
 } | {

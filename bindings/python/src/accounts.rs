@@ -18,27 +18,41 @@ pub(crate) struct Owner {
     enabled: bool,
     #[pyo3(get)]
     credential_version: Option<u64>,
+    #[pyo3(get)]
+    name: Option<String>,
 }
 
 #[pymethods]
 impl Owner {
     #[new]
-    #[pyo3(signature = (groups=None, enabled=true, credential_version=None))]
-    fn new(groups: Option<Vec<String>>, enabled: bool, credential_version: Option<u64>) -> Self {
+    #[pyo3(signature = (groups=None, enabled=true, credential_version=None, name=None))]
+    fn new(
+        groups: Option<Vec<String>>,
+        enabled: bool,
+        credential_version: Option<u64>,
+        name: Option<String>,
+    ) -> Self {
         Owner {
             groups: groups.unwrap_or_default(),
             enabled,
             credential_version,
+            name,
         }
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         let groups = self.groups.clone().into_pyobject(py)?.repr()?.to_string();
         let enabled = if self.enabled { "True" } else { "False" };
-        Ok(match self.credential_version {
-            Some(v) => format!("Owner(groups={groups}, enabled={enabled}, credential_version={v})"),
-            None => format!("Owner(groups={groups}, enabled={enabled})"),
-        })
+        let mut repr = format!("Owner(groups={groups}, enabled={enabled}");
+        if let Some(v) = self.credential_version {
+            repr.push_str(&format!(", credential_version={v}"));
+        }
+        if let Some(name) = &self.name {
+            let name = name.clone().into_pyobject(py)?.repr()?.to_string();
+            repr.push_str(&format!(", name={name}"));
+        }
+        repr.push(')');
+        Ok(repr)
     }
 }
 
@@ -48,6 +62,7 @@ impl From<Owner> for core::Owner {
             groups: o.groups,
             enabled: o.enabled,
             credential: o.credential_version,
+            name: o.name,
         }
     }
 }

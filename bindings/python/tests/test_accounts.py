@@ -266,3 +266,70 @@ def test_a_callback_slower_than_the_time_limit_is_a_server_error(host, caplog):
     with pytest.raises(ropc.ServerError):
         grant(server, "alice", "alice-pw")
     assert server.accounts_stats()["failures"] == 1
+
+
+class LooseDirectory(Directory):
+    """A directory that matches names as LDAP matches uid (any case, spaces
+    around) and reports the account's own name."""
+
+    def verify(self, username, password):
+        self.verifies += 1
+        name = username.strip().lower()
+        user = self.users.get(name)
+        if user is None:
+            return ropc.UNKNOWN_USER
+        if pbkdf2(password) != user[0]:
+            return ropc.WRONG_PASSWORD
+        return ropc.Owner(groups=user[1], enabled=user[2], name=name)
+
+
+def test_one_account_has_one_counter_and_one_subject_however_its_name_is_typed():
+    host = LooseDirectory()
+    server = ropc.Server(config(), host_accounts=host)
+    for who in ["ALICE", "Alice ", " aLiCe"]:
+        with pytest.raises(ropc.InvalidGrant):
+            grant(server, who, "guess")
+    # Locked under every spelling, and the host is not asked again.
+    for who in ["alice", "ALICE", "  Alice", "ａｌｉｃｅ"]:
+        with pytest.raises(ropc.InvalidGrant):
+            grant(server, who, "alice-pw")
+    assert host.verifies == 3
+    assert repr(ropc.Owner(["staff"], name="alice")) == "Owner(groups=['staff'], enabled=True, name='alice')"
+
+
+def test_the_name_a_host_reports_is_the_tokens_subject():
+    host = LooseDirectory()
+    server = ropc.Server(config(), host_accounts=host)
+    tokens = [grant(server, who, "alice-pw") for who in [" ALICE", "Alice", "alice "]]
+    for t in tokens:
+        assert server.check(t.access_token, "GET /docs/1").username == "alice"
+    assert server.revoke_user_tokens("alice")
+    for t in tokens:
+        with pytest.raises(ropc.InvalidToken):
+            server.check(t.access_token, "GET /docs/1")
+
+
+def test_a_configured_user_is_found_under_any_spelling():
+    phc = ropc.hash_password("pw", **CHEAP)
+    c = config()
+    c["users"] = [{"username": "alice", "password_hash": phc, "groups": ["staff"]}]
+    server = ropc.Server(c)
+    t = grant(server, " ALICE ", "pw")
+    assert server.check(t.access_token, "GET /docs/1").username == "alice"
+    c["users"].append({"username": "Alice", "password_hash": phc})
+    with pytest.raises(ropc.ConfigError, match="one name spelt two ways"):
+        ropc.Server(c)
+
+
+def test_an_argon2_hash_beyond_the_limits_is_refused_where_it_enters():
+    huge = "$argon2id$v=19$m=4294967295,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$2pKZ5p2UZlXDHJ2xkq9hYnCixr9+bMVlZH2Ia7qpPfo"
+    c = config()
+    c["users"] = [{"username": "alice", "password_hash": ropc.hash_password("pw", **CHEAP), "groups": ["staff"]}]
+    server = ropc.Server(c)
+    with pytest.raises(ropc.AccountError, match="beyond the limits") as refused:
+        server.set_user_password_hash("alice", huge)
+    assert refused.value.reason == "invalid_hash"
+    bad = dict(c, users=[dict(c["users"][0], password_hash=huge)])
+    with pytest.raises(ropc.ConfigError, match="beyond the limits"):
+        ropc.Server(bad)
+    assert grant(server, "alice", "pw").access_token

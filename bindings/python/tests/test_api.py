@@ -409,7 +409,7 @@ def test_metrics_are_prometheus_text_counting_each_outcome(server):
     assert tokens.access_token not in after and "alice" not in after
 
 
-METRIC_FAMILIES = ["ropc_requests_total", "ropc_lockouts_total", "ropc_refresh_reuse_total", "ropc_refresh_retries_total",
+METRIC_FAMILIES = ["ropc_requests_total", "ropc_lockouts_total", "ropc_locked_refusals_total", "ropc_refresh_reuse_total", "ropc_refresh_retries_total",
                    "ropc_store_errors_total", "ropc_events_dropped_total", "ropc_live_tokens", "ropc_throttled_accounts",
                    "ropc_store_seconds", "ropc_password_verification_seconds", "ropc_password_queue"]
 

@@ -112,8 +112,8 @@ def test_every_kind_of_event_reaches_python(config, caplog):
     t = s.password_grant("app", "app-secret", "alice", "alice-pw")
     s.introspect("rs", "rs-secret", t.access_token)
     first = s.refresh_grant("app", "app-secret", t.refresh_token)
-    retry = s.refresh_grant("app", "app-secret", t.refresh_token)  # the answer above "was lost"
     s.revoke("app", "app-secret", first.access_token)
+    retry = s.refresh_grant("app", "app-secret", t.refresh_token)  # the answer above "was lost"
     s.refresh_grant("app", "app-secret", retry.refresh_token)  # the lineage moves on
     with pytest.raises(ropc.InvalidGrant):
         s.refresh_grant("app", "app-secret", t.refresh_token)  # a copy: reuse

@@ -26,6 +26,7 @@ pub(crate) struct User {
 pub(crate) fn users_of(config: &Config) -> Result<Vec<(User, String)>, ConfigError> {
     let mut users = Vec::with_capacity(config.users.len());
     let mut names = HashSet::new();
+    let mut folded: HashMap<String, usize> = HashMap::new();
     for (i, u) in config.users.iter().enumerate() {
         let path = format!("users[{i}]");
         check_name(&format!("{path}.username"), "a username", &u.username)?;
@@ -44,6 +45,17 @@ pub(crate) fn users_of(config: &Config) -> Result<Vec<(User, String)>, ConfigErr
             return Err(ConfigError::new(
                 format!("{path}.username"),
                 format!("duplicate username {:?}", u.username),
+            ));
+        }
+        // One account, one name: a sign-in as "Alice " finds "alice", so
+        // two users may not differ only in case, spacing or encoding.
+        if let Some(j) = folded.insert(super::fold_name(&u.username).into_owned(), i) {
+            return Err(ConfigError::new(
+                format!("{path}.username"),
+                format!(
+                    "{:?} and users[{j}].username {:?} are one name spelt two ways (names are matched ignoring case, spacing and Unicode form)",
+                    u.username, config.users[j].username
+                ),
             ));
         }
         users.push((user, u.password_hash.clone()));
@@ -118,7 +130,17 @@ pub struct ConfigAccounts {
     /// shared, where a read lock on `users` made every check on every
     /// thread write one lock's word.
     owners: ArcSwap<Owners>,
+    /// Each user's name as configured, by its folded form
+    /// ([`super::fold_name`]): a sign-in under any spelling finds it.
+    folded: ArcSwap<HashMap<Box<str>, Arc<str>>>,
     passwords: RwLock<Arc<Passwords>>,
+}
+
+fn folded_of(users: &HashMap<Arc<str>, Entry, NameHasher>) -> HashMap<Box<str>, Arc<str>> {
+    users
+        .keys()
+        .map(|name| (super::fold_name(name).into(), Arc::clone(name)))
+        .collect()
 }
 
 /// The enabled users' groups, by name.
@@ -160,9 +182,16 @@ impl ConfigAccounts {
         let users = users.into_iter().map(entry).collect();
         ConfigAccounts {
             owners: ArcSwap::from_pointee(owners_of(&users)),
+            folded: ArcSwap::from_pointee(folded_of(&users)),
             users: RwLock::new(users),
             passwords: RwLock::new(Arc::new(Passwords::new(params))),
         }
+    }
+
+    /// The configured name of the user `name` spells (in any case,
+    /// spacing or Unicode form), if any.
+    pub(crate) fn resolve(&self, name: &str) -> Option<Arc<str>> {
+        self.folded.load().get(&*super::fold_name(name)).cloned()
     }
 
     /// One argon2 verification whatever the outcome (a dummy one for an
@@ -233,10 +262,6 @@ impl ConfigAccounts {
         self.owners.load().get(username).map(|g| f(g))
     }
 
-    pub(crate) fn contains(&self, username: &str) -> bool {
-        self.users.read().contains_key(username)
-    }
-
     pub(crate) fn is_enabled(&self, username: &str) -> Option<bool> {
         self.users.read().get(username).map(|e| e.user.enabled)
     }
@@ -300,6 +325,7 @@ impl ConfigAccounts {
         }
         *map = next;
         self.owners.store(Arc::new(owners_of(&map)));
+        self.folded.store(Arc::new(folded_of(&map)));
         if self.passwords.read().params() != params {
             *self.passwords.write() = Arc::new(Passwords::new(params));
         }
@@ -328,7 +354,8 @@ impl Accounts for ConfigAccounts {
     fn verify(&self, username: &str, password: &str) -> Result<Verification, HostError> {
         let permit =
             reserve().map_err(|_| HostError::new("the password verification pool is full"))?;
-        let user = match self.verify_user(permit, username, password) {
+        let name = self.resolve(username);
+        let user = match self.verify_user(permit, name.as_deref().unwrap_or(username), password) {
             Checked::Unknown => return Ok(Verification::UnknownUser),
             Checked::Wrong => return Ok(Verification::WrongPassword),
             Checked::Right(user, _) => user,
@@ -338,6 +365,7 @@ impl Accounts for ConfigAccounts {
             enabled: user.enabled,
             // Configured users' credential versions are the store's own.
             credential: None,
+            name: Some(user.username.to_string()),
         }))
     }
 
@@ -347,6 +375,7 @@ impl Accounts for ConfigAccounts {
             groups: e.user.groups.iter().map(|g| g.to_string()).collect(),
             enabled: e.user.enabled,
             credential: None,
+            name: None,
         }))
     }
 }

@@ -88,8 +88,12 @@ pub(crate) fn run_callback<T>(
 /// What the password grant learns from the host.
 pub(crate) enum Checked {
     /// The password is right and the owner enabled; the host's credential
-    /// version, if it keeps one.
-    Verified { credential: Option<u64> },
+    /// version, if it keeps one, and the account's own name, if it gave one
+    /// ([`super::Owner::name`]).
+    Verified {
+        credential: Option<u64>,
+        name: Option<String>,
+    },
     /// Unknown user, wrong password or disabled owner: one answer.
     Refused,
 }
@@ -149,18 +153,31 @@ impl HostAccounts {
         self.verify_calls.fetch_add(1, Relaxed);
         let (answer, took) = self.call("verify", || {
             Ok(match self.inner.verify(username, password)? {
-                Verification::Verified(owner) => Ok(Some(OwnerState::from_host(owner)?)),
+                Verification::Verified(mut owner) => {
+                    let name = owner.name.take();
+                    if let Some(n) = &name {
+                        if n.is_empty()
+                            || n.len() > crate::MAX_NAME_BYTES
+                            || crate::registry::has_control(n)
+                        {
+                            return Err(HostError::new(
+                                "an owner's name must be 1 to 256 bytes without control characters",
+                            ));
+                        }
+                    }
+                    Ok(Some((OwnerState::from_host(owner)?, name)))
+                }
                 Verification::WrongPassword => Ok(None),
                 Verification::UnknownUser => Err(()),
             })
         });
         match answer? {
-            Ok(Some(state)) => {
+            Ok(Some((state, name))) => {
                 self.samples.lock().push(took);
                 let (enabled, credential) = (state.enabled, state.credential);
-                self.remember(username, Some(state), now);
+                self.remember(name.as_deref().unwrap_or(username), Some(state), now);
                 Ok(if enabled {
-                    Checked::Verified { credential }
+                    Checked::Verified { credential, name }
                 } else {
                     Checked::Refused
                 })

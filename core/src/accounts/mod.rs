@@ -30,9 +30,11 @@ pub(crate) mod config;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 mod host;
+mod name;
 
 pub use config::ConfigAccounts;
 pub(crate) use host::{run_callback, Checked, HostAccounts};
+pub use name::fold_name;
 
 use crate::resource::Principal;
 use std::fmt;
@@ -55,6 +57,14 @@ pub struct Owner {
     /// process sharing the store, without the host calling
     /// [`crate::Server::revoke_user_tokens`].
     pub credential: Option<u64>,
+    /// The account's own name, when the host matches names more loosely
+    /// than byte for byte (a directory ignoring case and spaces, a SQL
+    /// collation, sign-in by e-mail address): the name the token is issued
+    /// to, so that `BOB`, `bob ` and `Bob` get tokens for one subject, which
+    /// owner rules, [`crate::Server::revoke_user_tokens`] and credential
+    /// versions then find. `None`: the name as typed. Read from the answer
+    /// to [`Accounts::verify`]; 1 to 256 bytes, no control characters.
+    pub name: Option<String>,
 }
 
 /// The most groups an owner may have.
@@ -67,7 +77,14 @@ impl Owner {
             groups: groups.into_iter().map(Into::into).collect(),
             enabled: true,
             credential: None,
+            name: None,
         }
+    }
+
+    /// The same owner, under the account's own name (see [`Owner::name`]).
+    pub fn with_name(mut self, name: impl Into<String>) -> Owner {
+        self.name = Some(name.into());
+        self
     }
 
     /// The same owner, with a credential version (see [`Owner::credential`]).
@@ -82,6 +99,7 @@ impl Owner {
             groups: Vec::new(),
             enabled: false,
             credential: None,
+            name: None,
         }
     }
 }

@@ -23,9 +23,7 @@ impl Server {
     ) -> Result<(), AccountError> {
         let users = self.config_accounts()?;
         let parsed = PasswordHashed::parse(password_hash).map_err(AccountError::InvalidHash)?;
-        if !users.contains(username) {
-            return Err(AccountError::UnknownUser);
-        }
+        let username = &*users.resolve(username).ok_or(AccountError::UnknownUser)?;
         // Tokens end first: if the store cannot record that, nothing changes.
         self.store.revoke_user(username)?;
         users.set_hash(username, parsed);
@@ -48,6 +46,7 @@ impl Server {
     /// the user holds. [`AccountError::NotConfigured`] on host accounts.
     pub fn set_user_enabled(&self, username: &str, enabled: bool) -> Result<(), AccountError> {
         let users = self.config_accounts()?;
+        let username = &*users.resolve(username).ok_or(AccountError::UnknownUser)?;
         let was_enabled = users
             .is_enabled(username)
             .ok_or(AccountError::UnknownUser)?;
@@ -62,22 +61,28 @@ impl Server {
     /// Ends every token a user holds, without changing the password, in
     /// every process that shares the store: call it when the host changes
     /// a password or disables someone. `Ok(false)` for a user the
-    /// configuration does not list; on host accounts every name is
-    /// accepted (ropc cannot tell) and this process's cached state of the
-    /// owner is dropped too.
+    /// configuration does not list (configured users are found under any
+    /// spelling of their name: see [`crate::fold_name`]); on host accounts
+    /// every name is accepted (ropc cannot tell: pass the name tokens are
+    /// issued to, [`crate::Owner::name`]) and this process's cached state
+    /// of the owner is dropped too.
     pub fn revoke_user_tokens(&self, username: &str) -> Result<bool, StoreError> {
-        match &self.accounts {
+        let configured;
+        let username = match &self.accounts {
             Owners::Config(users) => {
-                if !users.contains(username) {
+                let Some(name) = users.resolve(username) else {
                     return Ok(false);
-                }
-                self.store.revoke_user(username)?;
+                };
+                configured = name;
+                self.store.revoke_user(&configured)?;
+                &*configured
             }
             Owners::Host(host) => {
                 self.store.revoke_user(username)?;
                 host.forget(username);
+                username
             }
-        }
+        };
         self.user_tokens_ended(username, None);
         Ok(true)
     }

@@ -66,10 +66,21 @@ impl Server {
         // counted before the password is checked, in one atomic store
         // operation: concurrent guesses, in any number of processes sharing
         // the store, never get more checks than the throttle allows.
+        //
+        // One account, one counter: every spelling a directory would match
+        // (case, spacing, Unicode form) counts on the folded name, and a
+        // configured user is found under any of them and issued tokens
+        // under the name as configured.
+        let counter = crate::accounts::fold_name(username);
+        let configured = match &self.accounts {
+            Owners::Config(users) => users.resolve(username),
+            Owners::Host(_) => None,
+        };
+        let expected: &str = configured.as_deref().unwrap_or(username);
         let now = self.clock.now();
         let attempt = self
             .store
-            .login_attempt(username, now, &reg.config.throttle)?;
+            .login_attempt(&counter, expected, now, &reg.config.throttle)?;
         match attempt.verdict {
             Verdict::Proceed => {}
             Verdict::Locked => {
@@ -81,12 +92,12 @@ impl Server {
                     (Owners::Config(users), Some(permit)) => users.refuse(permit, password),
                     _ => pace(),
                 }
-                log::warn!(target: "ropc::throttle", "sign-in refused: the account {username:?} is locked");
-                self.metrics.lockout();
+                log::warn!(target: "ropc::throttle", "sign-in refused: the account {expected:?} is locked");
+                self.metrics.locked_refusal();
                 self.events.emit(EventKind::LoginFailed, |k| {
                     Event::new(k, now)
                         .client(&client.id)
-                        .user(username)
+                        .user(expected)
                         .reason("locked")
                 });
                 return Err(OAuthError::invalid_grant(BAD_CREDENTIALS));
@@ -98,11 +109,12 @@ impl Server {
             }
         }
         let mut credential = None;
+        let mut host_name = None;
         let mut refused = "refused";
         let mut rehashed = None;
         let verified = match (&self.accounts, permit) {
             (Owners::Config(users), Some(permit)) => {
-                Ok(match users.check(permit, username, password) {
+                Ok(match users.check(permit, expected, password) {
                     Ok((_, phc)) => {
                         rehashed = phc;
                         true
@@ -115,8 +127,12 @@ impl Server {
             }
             (Owners::Config(_), None) => Ok(false),
             (Owners::Host(host), _) => host.verify(username, password, now).map(|c| match c {
-                Checked::Verified { credential: c } => {
+                Checked::Verified {
+                    credential: c,
+                    name,
+                } => {
                     credential = c;
+                    host_name = name;
                     true
                 }
                 Checked::Refused => false,
@@ -124,15 +140,31 @@ impl Server {
         };
         // Every outcome makes the same store call; a host failure counts
         // as a failed attempt, so that failing the host buys no guesses.
-        let ok = *verified.as_ref().unwrap_or(&false);
+        let mut ok = *verified.as_ref().unwrap_or(&false);
+        // A host that names the account otherwise than it was typed (sign-in
+        // by e-mail address, say): that name's own lock holds too.
+        if let Some(name) = host_name.as_deref().filter(|_| ok) {
+            let own = crate::accounts::fold_name(name);
+            if own != counter
+                && crate::store::throttle_locked(
+                    self.store.failures(&own)?,
+                    now,
+                    &reg.config.throttle,
+                )
+            {
+                ok = false;
+                refused = "locked";
+            }
+        }
+        let subject: &str = host_name.as_deref().unwrap_or(expected);
         // Whether this sign-in ends a lock (read only when events are wanted).
         let was_locked = ok
             && self.events.wants(EventKind::AccountUnlocked)
             && self
                 .store
-                .failures(username)?
+                .failures(&counter)?
                 .is_some_and(|f| f.count >= reg.config.throttle.max_failures);
-        self.store.login_finished(username, now, ok)?;
+        let after = self.store.login_finished(&counter, now, ok)?;
         if !ok {
             let err = match verified {
                 Err(e) => {
@@ -147,42 +179,39 @@ impl Server {
             self.events.emit(EventKind::LoginFailed, |k| {
                 Event::new(k, now)
                     .client(&client.id)
-                    .user(username)
+                    .user(subject)
                     .reason(refused)
             });
-            if self.events.wants(EventKind::AccountLocked) {
-                let locked_now = self
-                    .store
-                    .failures(username)
-                    .ok()
-                    .flatten()
-                    .is_some_and(|f| f.count == reg.config.throttle.max_failures);
-                if locked_now {
-                    self.events.emit(EventKind::AccountLocked, |k| {
-                        Event::new(k, now).client(&client.id).user(username)
-                    });
-                }
+            // An admitted attempt that fails at or past the limit locks the
+            // account from now (the first lock, or again after the one try
+            // a lock that ran out lets through).
+            if after.is_some_and(|f| f.count >= reg.config.throttle.max_failures) {
+                self.metrics.lockout();
+                self.events.emit(EventKind::AccountLocked, |k| {
+                    Event::new(k, now).client(&client.id).user(subject)
+                });
             }
             return Err(err);
         }
         pace();
         if was_locked {
             self.events.emit(EventKind::AccountUnlocked, |k| {
-                Event::new(k, now).client(&client.id).user(username)
+                Event::new(k, now).client(&client.id).user(subject)
             });
         }
         if let Some(phc) = rehashed {
             self.events.emit(EventKind::PasswordRehashed, |k| {
-                Event::new(k, now).user(username).hash(phc)
+                Event::new(k, now).user(subject).hash(phc)
             });
         }
         // A credential the host reports as changed ends the older tokens;
         // the new one is issued on the version after it.
         let user_version = match credential {
-            Some(c) => self.store.sync_credential(username, c)?,
+            Some(c) => self.store.sync_credential(subject, c)?,
+            None if subject != expected => self.store.user_version(subject)?,
             None => attempt.user_version,
         };
-        self.issue(&reg, client, username, user_version, scopes)
+        self.issue(&reg, client, subject, user_version, scopes)
     }
 
     /// The work of [`Server::refresh_grant`], uncounted (the endpoints count it).
@@ -229,11 +258,10 @@ impl Server {
             // A rotated token goes on to the swap, which tells a retry
             // within the grace window from reuse (and revokes on reuse).
             let record = match self.store.refresh(&hash, now)? {
-                Some(RefreshState::Active(r) | RefreshState::Rotated(r))
-                    if *r.client_id == *client.id =>
-                {
-                    r
-                }
+                // A retired one goes on too: the swap revokes its grant.
+                Some(
+                    RefreshState::Active(r) | RefreshState::Rotated(r) | RefreshState::Retired(r),
+                ) if *r.client_id == *client.id => r,
                 _ => return Err(invalid()),
             };
             if let Some(requested) = scope {
@@ -289,7 +317,7 @@ impl Server {
             Rotation::Reused(_) => {
                 log::warn!(
                     target: "ropc::refresh",
-                    "a rotated refresh token was presented again by client {:?}: its grant is revoked (RFC 9700 §4.14.2)",
+                    "a rotated or retired refresh token was presented again by client {:?}: its grant is revoked (RFC 9700 §4.14.2)",
                     &*client.id
                 );
                 return Err(invalid());

@@ -530,14 +530,15 @@ impl Server {
         self.calls_may_block() || self.client_secret_is_hashed(client_id)
     }
 
-    /// Whether this client's secret is an argon2 hash (so that
-    /// authenticating it takes one argon2 verification).
+    /// Whether authenticating as this client takes one argon2 verification:
+    /// its secret is an argon2 hash, or the id is unknown and the dummy it
+    /// is verified against is one (client secrets are all of one kind).
     pub fn client_secret_is_hashed(&self, client_id: &str) -> bool {
-        self.registry
-            .load()
-            .clients
-            .get(client_id)
-            .is_some_and(|c| matches!(c.secret, Some(SecretHash::Argon2(_))))
+        let reg = self.registry.load();
+        match reg.clients.get(client_id) {
+            Some(c) => matches!(c.secret, Some(SecretHash::Argon2(_))),
+            None => matches!(reg.dummy_secret, SecretHash::Argon2(_)),
+        }
     }
 
     /// Hashes a password with this server's parameters.
@@ -548,9 +549,10 @@ impl Server {
     // ---- client authentication and shared helpers -------------------------
 
     /// RFC 6749 §2.3.1: the client must be confidential and prove its secret.
-    /// Every failure answers alike after the same work: an unknown id is
-    /// verified against a dummy of the costliest secret kind configured, a
-    /// missing secret against the client's own hash.
+    /// Every failure answers alike after the same work: client secrets are
+    /// all of one kind (the configuration is refused otherwise), an unknown
+    /// id is verified against a dummy of that kind, a missing secret
+    /// against the client's own hash.
     fn authenticate<'r>(
         reg: &'r Registry,
         creds: &ClientCredentials,

@@ -131,6 +131,7 @@ pub fn run(make: Factory<'_>) {
     the_throttle_counts_atomically(&*make());
     purge_drops_only_the_dead(&*make());
     a_retry_within_the_grace_window_retires_the_unused_successor(&*make());
+    a_retired_successor_presented_is_reuse(&*make());
     a_retry_is_reuse_outside_the_window_or_after_the_successor_was_used(&*make());
     the_maximum_session_age_bounds_every_rotation(&*make());
     concurrent_rotations_have_one_winner(make);
@@ -294,8 +295,10 @@ pub fn reuse_revokes_the_lineage(store: &dyn Store) {
 }
 
 /// A rotated token presented again within the grace window, while its
-/// successor was never used, retires that successor and issues new tokens
-/// in its place; the retired one is dead but is not reuse.
+/// successor was never used, retires that successor, deletes the access
+/// token issued with it and issues new tokens in their place, at most
+/// [`crate::store::MAX_REFRESH_RETRIES`] times; the next presentation is
+/// reuse. The lineage goes on from the last successor.
 pub fn a_retry_within_the_grace_window_retires_the_unused_successor(store: &dyn Store) {
     let user = name("u");
     let (_, r1, _, rr) = grant(store, &user);
@@ -317,49 +320,117 @@ pub fn a_retry_within_the_grace_window_retires_the_unused_successor(store: &dyn 
         ),
         "the unused successor is retired"
     );
-    assert!(
-        lent_access(store, &first.access, NOW + 20)
-            .expect("access")
-            .is_some(),
-        "its access token lives out its short life"
+    assert_eq!(
+        lent_access(store, &first.access, NOW + 20).expect("access"),
+        None,
+        "the abandoned branch's access token ends with the decision"
     );
     assert!(
         matches!(store.refresh(&retry.refresh, NOW + 20).expect("refresh"), Some(RefreshState::Active(r)) if r.grant == rr.grant && r.auth_time == rr.auth_time),
         "the new refresh token is the lineage's active one, same grant, same sign-in time"
     );
-    let late = successors_at(NOW + 21, 30, None);
-    assert_eq!(
-        store
-            .rotate(&first.refresh, "app", NOW + 21, &late)
-            .expect("rotate"),
-        Rotation::Invalid,
-        "a retired token cannot be used"
-    );
-    assert!(
-        lent_access(store, &retry.access, NOW + 21)
-            .expect("access")
-            .is_some(),
-        "and presenting it is not reuse: the lineage continues"
-    );
     // A second retry within the window (the window runs from the first
     // rotation) retires the retry's successor in turn.
-    let again = successors_at(NOW + 30, 30, None);
+    let again = successors_at(NOW + 25, 30, None);
     assert!(matches!(
-        store.rotate(&r1, "app", NOW + 30, &again).expect("rotate"),
+        store.rotate(&r1, "app", NOW + 25, &again).expect("rotate"),
         Rotation::Retried(_)
     ));
     assert!(matches!(
-        store.refresh(&retry.refresh, NOW + 30).expect("refresh"),
+        store.refresh(&retry.refresh, NOW + 25).expect("refresh"),
         Some(RefreshState::Retired(_))
     ));
+    assert_eq!(
+        lent_access(store, &retry.access, NOW + 25).expect("access"),
+        None
+    );
     // The lineage goes on from the last one.
-    let on = successors_at(NOW + 40, 30, None);
+    let on = successors_at(NOW + 26, 30, None);
     assert!(matches!(
         store
-            .rotate(&again.refresh, "app", NOW + 40, &on)
+            .rotate(&again.refresh, "app", NOW + 26, &on)
             .expect("rotate"),
         Rotation::Rotated(_)
     ));
+
+    // Retries are bounded: once spent, the next one, in the window and
+    // with an unused successor, is reuse.
+    let (_, r1, _, _) = grant(store, &user);
+    let mut last = successors_at(NOW + 1, 30, None);
+    assert!(matches!(
+        store.rotate(&r1, "app", NOW + 1, &last).expect("rotate"),
+        Rotation::Rotated(_)
+    ));
+    for i in 0..crate::store::MAX_REFRESH_RETRIES {
+        last = successors_at(NOW + 2 + u64::from(i), 30, None);
+        assert!(matches!(
+            store
+                .rotate(&r1, "app", last.issued_at, &last)
+                .expect("rotate"),
+            Rotation::Retried(_)
+        ));
+    }
+    let over = successors_at(NOW + 10, 30, None);
+    assert!(
+        matches!(
+            store.rotate(&r1, "app", NOW + 10, &over).expect("rotate"),
+            Rotation::Reused(_)
+        ),
+        "a retry past the bound is reuse"
+    );
+    assert_eq!(
+        lent_access(store, &last.access, NOW + 10).expect("access"),
+        None,
+        "and revokes the lineage"
+    );
+}
+
+/// A successor that a retry retired, presented again, is reuse: two parties
+/// hold tokens of the lineage (a thief retried a stolen token before the
+/// client used its own, or the other way round). The grant is revoked,
+/// whichever branch each holds.
+pub fn a_retired_successor_presented_is_reuse(store: &dyn Store) {
+    let (_, r1, _, _) = grant(store, &name("u"));
+    let client = successors_at(NOW + 1, 30, None);
+    assert!(matches!(
+        store.rotate(&r1, "app", NOW + 1, &client).expect("rotate"),
+        Rotation::Rotated(_)
+    ));
+    let thief = successors_at(NOW + 5, 30, None);
+    assert!(matches!(
+        store.rotate(&r1, "app", NOW + 5, &thief).expect("rotate"),
+        Rotation::Retried(_)
+    ));
+    let late = successors_at(NOW + 6, 30, None);
+    let RefreshState::Retired(record) = store
+        .refresh(&client.refresh, NOW + 6)
+        .expect("refresh")
+        .expect("held")
+    else {
+        panic!("the client's successor is retired")
+    };
+    assert_eq!(
+        store
+            .rotate(&client.refresh, "other", NOW + 6, &late)
+            .expect("rotate"),
+        Rotation::WrongClient,
+        "another client's presentation changes nothing"
+    );
+    assert_eq!(
+        store
+            .rotate(&client.refresh, "app", NOW + 6, &late)
+            .expect("rotate"),
+        Rotation::Reused(record),
+        "a retired token presented is reuse"
+    );
+    for (what, t) in [("retry's", &thief), ("presentation's", &late)] {
+        assert_eq!(
+            lent_access(store, &t.access, NOW + 6).expect("access"),
+            None,
+            "reuse ends the {what} access token"
+        );
+        assert_eq!(store.refresh(&t.refresh, NOW + 6).expect("refresh"), None);
+    }
 }
 
 /// Outside the window, or once the successor was used, a rotated token
@@ -577,7 +648,7 @@ pub fn user_versions_end_tokens(store: &dyn Store) {
     let (alice, bob) = (name("alice"), name("bob"));
     assert_eq!(
         store
-            .login_attempt(&alice, NOW, &policy)
+            .login_attempt(&alice, &alice, NOW, &policy)
             .expect("login_attempt")
             .user_version,
         0,
@@ -604,10 +675,30 @@ pub fn user_versions_end_tokens(store: &dyn Store) {
     );
     assert_eq!(
         store
-            .login_attempt(&alice, NOW, &policy)
+            .login_attempt(&alice, &alice, NOW, &policy)
             .expect("login_attempt")
             .user_version,
         1
+    );
+    assert_eq!(store.user_version(&alice).expect("user_version"), 1);
+    assert_eq!(store.user_version(&bob).expect("user_version"), 0);
+    // The counter and the user are named apart: the version is the user's.
+    let counter = name("counter");
+    assert_eq!(
+        store
+            .login_attempt(&counter, &alice, NOW, &policy)
+            .expect("login_attempt")
+            .user_version,
+        1,
+        "the version of the user named, not of the counter"
+    );
+    store
+        .login_finished(&counter, NOW, false)
+        .expect("login_finished");
+    assert_eq!(
+        store.failures(&counter).expect("failures").map(|f| f.count),
+        Some(1),
+        "the attempt counts on the counter named"
     );
     let mut fresh = record(GrantId::random(), &alice, NOW + 60);
     fresh.user_version = 1;
@@ -716,7 +807,7 @@ pub fn the_throttle_counts_atomically(store: &dyn Store) {
         let (expected, after) = throttle_step(model, NOW + t, &p);
         model = Some(after);
         let got = store
-            .login_attempt(&who, NOW + t, &p)
+            .login_attempt(&who, &who, NOW + t, &p)
             .expect("login_attempt");
         assert_eq!(
             got.verdict, expected,
@@ -736,7 +827,7 @@ pub fn the_throttle_counts_atomically(store: &dyn Store) {
     }
     let (_, pending) = throttle_step(model, NOW + 202, &p);
     store
-        .login_attempt(&who, NOW + 202, &p)
+        .login_attempt(&who, &who, NOW + 202, &p)
         .expect("login_attempt");
     assert_eq!(
         store.failures(&who).expect("failures"),
@@ -765,10 +856,10 @@ pub fn purge_drops_only_the_dead(store: &dyn Store) {
     let p = ThrottleConfig::default();
     let (old, recent) = (name("old"), name("recent"));
     store
-        .login_attempt(&old, NOW - 1000, &p)
+        .login_attempt(&old, &old, NOW - 1000, &p)
         .expect("login_attempt");
     store
-        .login_attempt(&recent, NOW, &p)
+        .login_attempt(&recent, &recent, NOW, &p)
         .expect("login_attempt");
     let dropped = store.purge(NOW + 61, NOW - 10).expect("purge");
     assert!(dropped >= 4, "purge counts what it dropped: {dropped}");
@@ -831,70 +922,95 @@ pub fn concurrent_rotations_have_one_winner(make: Factory<'_>) {
     );
 }
 
-/// Many concurrent presentations of one rotated token within the grace
-/// window: each is a retry, and at the end the grant has exactly one
-/// active refresh token (the others retired), whatever the order.
+/// Concurrent presentations of one rotated token within the grace window,
+/// in any number of processes, are serialized: as many as the retry bound
+/// allows are retries, and while they are all the grant keeps exactly one
+/// active refresh token (the others retired) and goes on from it; one more
+/// is reuse and revokes the grant, so none stays active.
 pub fn concurrent_retries_leave_one_active_refresh_token(make: Factory<'_>) {
-    let stores: Vec<Arc<dyn Store>> = (0..RACERS).map(|_| make()).collect();
-    let (_, r, _, _) = grant(&*stores[0], &name("u"));
-    let first = successors_at(NOW + 1, 60, None);
-    assert!(matches!(
-        stores[0]
-            .rotate(&r, "app", NOW + 1, &first)
-            .expect("rotate"),
-        Rotation::Rotated(_)
-    ));
-    let barrier = Barrier::new(RACERS);
-    let results: Vec<(Rotation, TokenHash)> = std::thread::scope(|s| {
-        let handles: Vec<_> = stores
-            .iter()
-            .map(|store| {
-                let barrier = &barrier;
-                s.spawn(move || {
-                    let next = successors_at(NOW + 2, 60, None);
-                    barrier.wait();
-                    (
-                        store.rotate(&r, "app", NOW + 2, &next).expect("rotate"),
-                        next.refresh,
-                    )
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("racer"))
-            .collect()
-    });
-    assert!(
-        results
-            .iter()
-            .all(|(o, _)| matches!(o, Rotation::Retried(_))),
-        "each presentation within the window is a retry: {results:?}"
-    );
-    let active: Vec<_> = std::iter::once(first.refresh)
-        .chain(results.iter().map(|(_, h)| *h))
-        .filter(|h| {
-            matches!(
-                stores[0].refresh(h, NOW + 2).expect("refresh"),
-                Some(RefreshState::Active(_))
-            )
-        })
-        .collect();
-    assert_eq!(
-        active.len(),
-        1,
-        "exactly one refresh token of the grant stays active"
-    );
-    let next = successors_at(NOW + 3, 60, None);
-    assert!(
-        matches!(
+    let bound = crate::store::MAX_REFRESH_RETRIES as usize;
+    for racers in [bound, RACERS] {
+        let stores: Vec<Arc<dyn Store>> = (0..racers).map(|_| make()).collect();
+        let (_, r, _, _) = grant(&*stores[0], &name("u"));
+        let first = successors_at(NOW + 1, 60, None);
+        assert!(matches!(
             stores[0]
-                .rotate(&active[0], "app", NOW + 3, &next)
+                .rotate(&r, "app", NOW + 1, &first)
                 .expect("rotate"),
             Rotation::Rotated(_)
-        ),
-        "and the lineage continues from it"
-    );
+        ));
+        let barrier = Barrier::new(racers);
+        let results: Vec<(Rotation, TokenHash)> = std::thread::scope(|s| {
+            let handles: Vec<_> = stores
+                .iter()
+                .map(|store| {
+                    let barrier = &barrier;
+                    s.spawn(move || {
+                        let next = successors_at(NOW + 2, 60, None);
+                        barrier.wait();
+                        (
+                            store.rotate(&r, "app", NOW + 2, &next).expect("rotate"),
+                            next.refresh,
+                        )
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("racer"))
+                .collect()
+        });
+        let count = |f: fn(&Rotation) -> bool| results.iter().filter(|(o, _)| f(o)).count();
+        let retried = count(|o| matches!(o, Rotation::Retried(_)));
+        let reused = count(|o| matches!(o, Rotation::Reused(_)));
+        let invalid = count(|o| matches!(o, Rotation::Invalid));
+        assert_eq!(
+            retried,
+            bound.min(racers),
+            "retries up to the bound: {results:?}"
+        );
+        // Past the bound: reuse, which revokes the grant; a presentation
+        // that waited on it finds the grant revoked (invalid) or, where the
+        // database re-reads only the token's row, reuse again.
+        assert_eq!(reused + invalid, racers - retried, "{results:?}");
+        assert_eq!(
+            reused > 0,
+            racers > bound,
+            "reuse past the bound: {results:?}"
+        );
+        let active: Vec<_> = std::iter::once(first.refresh)
+            .chain(results.iter().map(|(_, h)| *h))
+            .filter(|h| {
+                matches!(
+                    stores[0].refresh(h, NOW + 2).expect("refresh"),
+                    Some(RefreshState::Active(_))
+                )
+            })
+            .collect();
+        if racers > bound {
+            assert_eq!(
+                active.len(),
+                0,
+                "reuse leaves no refresh token of the grant"
+            );
+            continue;
+        }
+        assert_eq!(
+            active.len(),
+            1,
+            "exactly one refresh token of the grant stays active"
+        );
+        let next = successors_at(NOW + 3, 60, None);
+        assert!(
+            matches!(
+                stores[0]
+                    .rotate(&active[0], "app", NOW + 3, &next)
+                    .expect("rotate"),
+                Rotation::Rotated(_)
+            ),
+            "and the lineage continues from it"
+        );
+    }
 }
 
 /// Of many concurrent attempts at one account, only `max_failures` proceed;
@@ -916,7 +1032,7 @@ pub fn concurrent_guesses_get_the_limit(make: Factory<'_>) {
                 s.spawn(move || {
                     barrier.wait();
                     store
-                        .login_attempt(who, NOW, p)
+                        .login_attempt(who, who, NOW, p)
                         .expect("login_attempt")
                         .verdict
                 })
@@ -943,7 +1059,7 @@ pub fn concurrent_guesses_get_the_limit(make: Factory<'_>) {
     }
     assert_eq!(
         stores[0]
-            .login_attempt(&who, NOW, &p)
+            .login_attempt(&who, &who, NOW, &p)
             .expect("login_attempt")
             .verdict,
         Verdict::Locked
@@ -1019,13 +1135,19 @@ pub fn run_shared(first: &dyn Store, second: &dyn Store) {
     let who = name("guessed");
     for store in [first, second] {
         assert_eq!(
-            store.login_attempt(&who, NOW, &p).expect("attempt").verdict,
+            store
+                .login_attempt(&who, &who, NOW, &p)
+                .expect("attempt")
+                .verdict,
             Verdict::Proceed
         );
         store.login_finished(&who, NOW, false).expect("finished");
     }
     assert_eq!(
-        first.login_attempt(&who, NOW, &p).expect("attempt").verdict,
+        first
+            .login_attempt(&who, &who, NOW, &p)
+            .expect("attempt")
+            .verdict,
         Verdict::Locked,
         "failures count across handles"
     );

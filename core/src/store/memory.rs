@@ -75,8 +75,12 @@ struct Lineage {
     /// The token last rotated, and when.
     rotated: TokenHash,
     rotated_at: u64,
-    /// Its successor: the grant's active refresh token until rotated or retired.
+    /// Its successor: the grant's active refresh token until rotated or
+    /// retired, and the access token issued with it.
     current: TokenHash,
+    current_access: TokenHash,
+    /// Retries of `rotated` so far ([`super::MAX_REFRESH_RETRIES`] at most).
+    retries: u32,
 }
 
 /// A token as this store keeps it: a [`TokenRecord`] packed into 96 bytes
@@ -451,16 +455,17 @@ impl FailureTable {
         verdict
     }
 
-    fn finished(&mut self, account: &str, now: u64, succeeded: bool) {
+    fn finished(&mut self, account: &str, now: u64, succeeded: bool) -> Option<Failures> {
         if let Some(f) = self.exact.get(account).copied() {
-            match throttle_finish(Some(f), now, succeeded) {
+            let after = throttle_finish(Some(f), now, succeeded);
+            match after {
                 Some(after) => self.exact.insert(account.into(), after),
                 None => self.exact.remove(account),
             };
-            return;
+            return after;
         }
         if self.overflow.is_empty() {
-            return; // nothing was admitted for this name (or it was purged)
+            return None; // nothing was admitted for this name (or it was purged)
         }
         let i = self.bucket(account);
         let f = &mut self.overflow[i];
@@ -470,6 +475,7 @@ impl FailureTable {
         } else {
             *f = throttle_finish(Some(*f), now, false).unwrap_or_default();
         }
+        Some(*f).filter(|f| *f != Failures::default())
     }
 
     fn len(&self) -> usize {
@@ -552,11 +558,18 @@ impl Store for MemoryStore {
             let Some(entry) = shard.refresh.get_mut(old).filter(|e| e.live(now)) else {
                 return Ok(Rotation::Invalid);
             };
-            if !self.current(entry) || entry.retired() {
+            if !self.current(entry) {
                 return Ok(Rotation::Invalid);
             }
             if *entry.client_id != *client_id {
                 return Ok(Rotation::WrongClient);
+            }
+            if entry.retired() {
+                // Superseded by a retry of its predecessor: whoever holds it
+                // now is not whoever retried (RFC 9700 §4.14.2).
+                let record = entry.record();
+                cell.revoked.store(true, Ordering::Release);
+                return Ok(Rotation::Reused(record));
             }
             let record = entry.record();
             let Some(successors) = next.records(&record) else {
@@ -567,11 +580,13 @@ impl Store for MemoryStore {
             (record, successors, was_rotated)
         };
         let outcome = if was_rotated {
-            // A rotated token again: a retry within the grace window, if
-            // its successor was never used; otherwise reuse.
+            // A rotated token again: a retry (the response was lost) if
+            // within the grace window, its successor never used and the
+            // retries not spent; otherwise reuse. The abandoned successor
+            // and its access token end here.
             let retry = lineage.as_deref().is_some_and(|l| {
                 l.rotated == *old
-                    && next.within_grace(l.rotated_at, now)
+                    && next.retry_allowed(l.rotated_at, l.retries, now)
                     && self.retire(&l.current, now)
             });
             if !retry {
@@ -579,7 +594,13 @@ impl Store for MemoryStore {
                 return Ok(Rotation::Reused(record));
             }
             if let Some(l) = lineage.as_deref_mut() {
+                self.shard(&l.current_access)
+                    .write()
+                    .access
+                    .remove(&l.current_access);
                 l.current = next.refresh;
+                l.current_access = next.access;
+                l.retries += 1;
             }
             Rotation::Retried(record)
         } else {
@@ -587,6 +608,8 @@ impl Store for MemoryStore {
                 rotated: *old,
                 rotated_at: now,
                 current: next.refresh,
+                current_access: next.access,
+                retries: 0,
             }));
             Rotation::Rotated(record)
         };
@@ -636,19 +659,28 @@ impl Store for MemoryStore {
     fn login_attempt(
         &self,
         account: &str,
+        username: &str,
         now: u64,
         policy: &ThrottleConfig,
     ) -> Result<LoginAttempt, StoreError> {
         let verdict = self.failures.lock().attempt(account, now, policy);
         Ok(LoginAttempt {
             verdict,
-            user_version: self.version(account),
+            user_version: self.version(username),
         })
     }
 
-    fn login_finished(&self, account: &str, now: u64, succeeded: bool) -> Result<(), StoreError> {
-        self.failures.lock().finished(account, now, succeeded);
-        Ok(())
+    fn user_version(&self, username: &str) -> Result<u64, StoreError> {
+        Ok(self.version(username))
+    }
+
+    fn login_finished(
+        &self,
+        account: &str,
+        now: u64,
+        succeeded: bool,
+    ) -> Result<Option<Failures>, StoreError> {
+        Ok(self.failures.lock().finished(account, now, succeeded))
     }
 
     fn failures(&self, account: &str) -> Result<Option<Failures>, StoreError> {
@@ -887,10 +919,12 @@ mod tests {
             forget_after_seconds: 50_000,
         };
         for i in 0..FAILURES_PURGE_AT {
-            store.login_attempt(&format!("name{i}"), 10, &p).unwrap();
+            store
+                .login_attempt(&format!("name{i}"), &format!("name{i}"), 10, &p)
+                .unwrap();
         }
         // Much later, new names keep arriving: the stale ones are dropped.
-        store.login_attempt("late", 100_000, &p).unwrap();
+        store.login_attempt("late", "late", 100_000, &p).unwrap();
         assert!(
             store.stats().unwrap().throttled_accounts < 10,
             "{:?}",
@@ -907,7 +941,7 @@ mod tests {
     }
 
     fn fail(store: &MemoryStore, name: &str, now: u64, p: &ThrottleConfig) -> Verdict {
-        let verdict = store.login_attempt(name, now, p).unwrap().verdict;
+        let verdict = store.login_attempt(name, name, now, p).unwrap().verdict;
         if verdict == Verdict::Proceed {
             store.login_finished(name, now, false).unwrap();
         }
@@ -966,7 +1000,7 @@ mod tests {
         assert_eq!(fail(&store, "victim", 21, &p), Verdict::Locked);
         // The attacker signs in to its own overflowing account: that success
         // must not forget the victim's failures.
-        let own = store.login_attempt("attacker", 22, &p).unwrap();
+        let own = store.login_attempt("attacker", "attacker", 22, &p).unwrap();
         assert_eq!(
             own.verdict,
             Verdict::Locked,
@@ -995,7 +1029,7 @@ mod tests {
         assert!(!store.failures.lock().exact.contains_key("victim"));
         // "a" signs in: its counter goes and the victim's next attempt gets one.
         assert_eq!(
-            store.login_attempt("a", 30, &p).unwrap().verdict,
+            store.login_attempt("a", "a", 30, &p).unwrap().verdict,
             Verdict::Proceed
         );
         store.login_finished("a", 30, true).unwrap();

@@ -223,8 +223,8 @@ pub enum RefreshState {
     /// (or a retry, within the client's grace window: see [`Store::rotate`]).
     Rotated(TokenRecord),
     /// Issued, then superseded by a retry of its predecessor within the
-    /// grace window before it was ever used: it can no longer be used, and
-    /// presenting it is not reuse (it never left a lineage that continues).
+    /// grace window before it was ever used: presenting it is reuse (two
+    /// parties hold tokens of the lineage), and revokes the grant.
     Retired(TokenRecord),
 }
 
@@ -260,6 +260,13 @@ impl Successors {
     /// with no window).
     pub fn within_grace(&self, rotated_at: u64, now: u64) -> bool {
         now < rotated_at.saturating_add(self.grace_seconds)
+    }
+
+    /// Whether a token rotated at `rotated_at` and retried `retries` times
+    /// since may be retried once more at `now`: within the grace window and
+    /// fewer than [`MAX_REFRESH_RETRIES`] retries.
+    pub fn retry_allowed(&self, rotated_at: u64, retries: u32, now: u64) -> bool {
+        self.within_grace(rotated_at, now) && retries < MAX_REFRESH_RETRIES
     }
 
     /// When the grant ends, by its maximum age (`None`: never).
@@ -299,13 +306,15 @@ impl Successors {
 pub enum Rotation {
     /// The old token was active and is now rotated; the new tokens are stored.
     Rotated(TokenRecord),
-    /// The old token had been rotated, within the grace window, and its
-    /// successor was not used yet: that successor is retired and the new
-    /// tokens take its place (the lineage continues, once).
+    /// The old token had been rotated, within the grace window, fewer than
+    /// [`MAX_REFRESH_RETRIES`] times retried, and its successor was not used
+    /// yet: that successor is retired, the access token issued with it
+    /// deleted, and the new tokens take their place.
     Retried(TokenRecord),
     /// The old token had been rotated before (outside the grace window,
-    /// or after its successor was used): the whole grant is now revoked.
-    /// With the old token's record.
+    /// after its successor was used, or with its retries spent), or it was
+    /// a successor a retry retired: the whole grant is now revoked. With
+    /// the old token's record.
     Reused(TokenRecord),
     /// The token belongs to another client; nothing changed.
     WrongClient,
@@ -360,6 +369,11 @@ pub struct LoginAttempt {
     pub user_version: u64,
 }
 
+/// How many times one rotated refresh token may be retried within its
+/// client's grace window (a response lost twice running); the next
+/// presentation is reuse and revokes the grant.
+pub const MAX_REFRESH_RETRIES: u32 = 2;
+
 /// A pending attempt whose outcome never came (its process died) stops
 /// counting after this long.
 pub const PENDING_TIMEOUT_SECS: u64 = 120;
@@ -409,6 +423,12 @@ pub fn throttle_step(
         }
     }
     (verdict, f)
+}
+
+/// Whether the counter `before` holds its account locked at `now`: what
+/// [`throttle_step`] would answer, without counting anything.
+pub fn throttle_locked(before: Option<Failures>, now: u64, policy: &ThrottleConfig) -> bool {
+    throttle_step(before, now, policy).0 == Verdict::Locked
 }
 
 /// The throttle's rule for an outcome: the counter after an admitted
@@ -467,11 +487,14 @@ pub trait Store: Send + Sync {
     /// - active: mark it rotated (at `now`), store the successors in its
     ///   grant and remember them as its successors: [`Rotation::Rotated`];
     /// - rotated, at most `next.grace_seconds` ago (`now < rotated_at +
-    ///   grace`), and its successor refresh token still live and active
-    ///   (never used): retire that successor, store the new ones in its
-    ///   place (the old token's rotation time stays): [`Rotation::Retried`];
+    ///   grace`), retried fewer than [`MAX_REFRESH_RETRIES`] times, and its
+    ///   successor refresh token still live and active (never used):
+    ///   retire that successor, delete the access token issued with it,
+    ///   store the new ones in their place and count the retry (the old
+    ///   token's rotation time stays): [`Rotation::Retried`];
     /// - rotated otherwise: revoke its whole grant: [`Rotation::Reused`];
-    /// - retired: [`Rotation::Invalid`], nothing changes.
+    /// - retired (a successor a retry superseded): revoke its whole grant,
+    ///   [`Rotation::Reused`]: whoever presents it is not whoever retried.
     ///
     /// Of many concurrent calls with one token, in any number of processes,
     /// at most one returns `Rotated`; they are serialized so that a grant
@@ -491,23 +514,38 @@ pub trait Store: Send + Sync {
     /// (active, rotated or already revoked alike).
     fn revoke_grant(&self, kind: TokenKind, hash: &TokenHash) -> Result<(), StoreError>;
 
-    /// Counts one login attempt for `account` and says whether it may go on
-    /// ([`throttle_step`], applied atomically), with the account's current
-    /// credential version. Counters exist for any name, known or not.
-    /// Every [`Verdict::Proceed`] is followed by one [`Store::login_finished`].
+    /// Counts one login attempt on the counter `account` and says whether it
+    /// may go on ([`throttle_step`], applied atomically), with `username`'s
+    /// current credential version (one round trip for both). The server
+    /// names a counter by the folded name ([`crate::fold_name`]) and the
+    /// user by the name a token would be issued to. Counters exist for any
+    /// name, known or not. Every [`Verdict::Proceed`] is followed by one
+    /// [`Store::login_finished`].
     fn login_attempt(
         &self,
         account: &str,
+        username: &str,
         now: u64,
         policy: &ThrottleConfig,
     ) -> Result<LoginAttempt, StoreError>;
 
     /// Records the outcome of an admitted attempt ([`throttle_finish`],
-    /// applied atomically).
-    fn login_finished(&self, account: &str, now: u64, succeeded: bool) -> Result<(), StoreError>;
+    /// applied atomically); returns the counter after it (`None`: nothing
+    /// left to keep), from which the server tells that a failure locked
+    /// the account.
+    fn login_finished(
+        &self,
+        account: &str,
+        now: u64,
+        succeeded: bool,
+    ) -> Result<Option<Failures>, StoreError>;
 
     /// The failed-login counter of `account`, if any.
     fn failures(&self, account: &str) -> Result<Option<Failures>, StoreError>;
+
+    /// `username`'s credential version now (0 until [`Store::revoke_user`]
+    /// or [`Store::sync_credential`] moved it on).
+    fn user_version(&self, username: &str) -> Result<u64, StoreError>;
 
     /// Moves `username`'s credential version on, which ends every token the
     /// user holds, everywhere; returns the new version. Versions start at 0

@@ -5,8 +5,8 @@
 
 use super::pool::Pool;
 use super::sql::{
-    bits_from_sql, bits_to_sql, from_sql, grant_from, to_sql, Dialect, RowState, SqlStore,
-    SCHEMA_VERSION,
+    bits_from_sql, bits_to_sql, from_sql, grant_from, secret_key, to_sql, Dialect, RowState,
+    SqlStore, SCHEMA_VERSION,
 };
 use super::{Failures, GrantId, StoreError, StoreStats, Successors, TokenKind, TokenRecord};
 use crate::token::TokenHash;
@@ -70,6 +70,7 @@ CREATE TABLE IF NOT EXISTS ropc_tokens (
     rotated BOOLEAN NOT NULL DEFAULT FALSE,
     auth_time BIGINT NOT NULL DEFAULT 0, retired BOOLEAN NOT NULL DEFAULT FALSE,
     rotated_at BIGINT NOT NULL DEFAULT 0, successor BYTEA,
+    retries BIGINT NOT NULL DEFAULT 0, successor_access BYTEA,
     PRIMARY KEY (hash, kind)
 );
 CREATE INDEX IF NOT EXISTS ropc_tokens_grant ON ropc_tokens (grant_id);
@@ -82,15 +83,16 @@ CREATE TABLE IF NOT EXISTS ropc_failures (
     last BIGINT NOT NULL, pending_since BIGINT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS ropc_failures_last ON ropc_failures (last);
+CREATE TABLE IF NOT EXISTS ropc_secrets (name TEXT PRIMARY KEY, value BYTEA NOT NULL);
 ";
 
 const LIVE: &str = "SELECT t.grant_id, t.client_id, t.username, t.scope, t.issued_at, t.expires_at, t.user_version, t.rotated,
-           t.auth_time, t.retired, t.rotated_at, t.successor
+           t.auth_time, t.retired, t.rotated_at, t.successor, t.retries, t.successor_access
     FROM ropc_tokens t JOIN ropc_grants g ON g.id = t.grant_id
     WHERE t.hash = $1 AND t.kind = $2 AND t.expires_at > $3 AND NOT g.revoked
       AND t.user_version = COALESCE((SELECT version FROM ropc_users WHERE username = t.username), 0)";
 const LIVE_FOR_UPDATE: &str = "SELECT t.grant_id, t.client_id, t.username, t.scope, t.issued_at, t.expires_at, t.user_version, t.rotated,
-           t.auth_time, t.retired, t.rotated_at, t.successor
+           t.auth_time, t.retired, t.rotated_at, t.successor, t.retries, t.successor_access
     FROM ropc_tokens t JOIN ropc_grants g ON g.id = t.grant_id
     WHERE t.hash = $1 AND t.kind = $2 AND t.expires_at > $3 AND NOT g.revoked
       AND t.user_version = COALESCE((SELECT version FROM ropc_users WHERE username = t.username), 0)
@@ -101,7 +103,7 @@ const LIVE_FOR_UPDATE: &str = "SELECT t.grant_id, t.client_id, t.username, t.sco
 /// row and then finds it rotated), the successors are inserted only if it
 /// matched, and they inherit from the old token as [`Successors`] says.
 const ROTATE: &str = "WITH won AS (
-    UPDATE ropc_tokens t SET rotated = TRUE, rotated_at = $3, successor = $5
+    UPDATE ropc_tokens t SET rotated = TRUE, rotated_at = $3, successor = $5, successor_access = $8
     WHERE t.hash = $1 AND t.kind = 1 AND NOT t.rotated AND NOT t.retired AND t.client_id = $2 AND t.expires_at > $3
       AND ($11::bigint IS NULL OR t.auth_time + $11::bigint > $6)
       AND NOT (SELECT g.revoked FROM ropc_grants g WHERE g.id = t.grant_id)
@@ -118,7 +120,7 @@ const ROTATE: &str = "WITH won AS (
          AS v (hash, kind, scope, expires_at)
   )
   SELECT grant_id, client_id, username, scope, issued_at, expires_at, user_version, FALSE,
-         auth_time, FALSE, 0::bigint, NULL::bytea FROM won";
+         auth_time, FALSE, 0::bigint, NULL::bytea, 0::bigint, NULL::bytea FROM won";
 
 /// Takes a lock that only ropc's migrations take, so that hosts starting at
 /// once create the schema once.
@@ -137,7 +139,9 @@ fn connect(config: &postgres::Config, statement_timeout: Duration) -> Result<Cli
     Ok(client)
 }
 
-fn migrate(client: &mut Client) -> Result<(), StoreError> {
+/// Brings the schema to [`SCHEMA_VERSION`], step by step, in one
+/// transaction; returns the key that hashes the failure counters' names.
+fn migrate(client: &mut Client) -> Result<[u8; 32], StoreError> {
     let mut tx = client.transaction().map_err(err)?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
         .map_err(err)?;
@@ -148,39 +152,71 @@ fn migrate(client: &mut Client) -> Result<(), StoreError> {
         .and_then(|r| r.try_get(0))
         .map_err(err)?;
     match version {
-        None => {
-            tx.batch_execute(SCHEMA).map_err(err)?;
-            tx.execute("INSERT INTO ropc_schema (version) VALUES ($1)", &[&SCHEMA_VERSION]).map_err(err)?;
+        None => tx.batch_execute(SCHEMA).map_err(err)?,
+        Some(v) if v > SCHEMA_VERSION => {
+            return Err(StoreError::new(format!(
+                "the database has schema version {v}, this ropc reads version {SCHEMA_VERSION}: upgrade ropc"
+            )))
         }
-        Some(SCHEMA_VERSION) => {}
-        Some(v @ (1 | 2)) => {
-            if v == 1 {
+        Some(v) => {
+            if v < 2 {
                 // Version 2 adds the host credential versions: a new table.
                 tx.batch_execute(
                     "CREATE TABLE IF NOT EXISTS ropc_credentials (username TEXT PRIMARY KEY, credential BIGINT NOT NULL)",
                 )
                 .map_err(err)?;
             }
-            // Version 3: when the owner authenticated (known for a token
-            // issued before: no later than its issue) and the rotation's
-            // grace-window state.
-            tx.batch_execute(
-                "ALTER TABLE ropc_tokens ADD COLUMN auth_time BIGINT NOT NULL DEFAULT 0;
-                 UPDATE ropc_tokens SET auth_time = issued_at;
-                 ALTER TABLE ropc_tokens ADD COLUMN retired BOOLEAN NOT NULL DEFAULT FALSE;
-                 ALTER TABLE ropc_tokens ADD COLUMN rotated_at BIGINT NOT NULL DEFAULT 0;
-                 ALTER TABLE ropc_tokens ADD COLUMN successor BYTEA;",
-            )
-            .map_err(err)?;
-            tx.execute("INSERT INTO ropc_schema (version) VALUES ($1)", &[&SCHEMA_VERSION]).map_err(err)?;
-        }
-        Some(v) => {
-            return Err(StoreError::new(format!(
-                "the database has schema version {v}, this ropc reads version {SCHEMA_VERSION}: upgrade ropc"
-            )))
+            if v < 3 {
+                // Version 3: when the owner authenticated (known for a token
+                // issued before: no later than its issue) and the rotation's
+                // grace-window state.
+                tx.batch_execute(
+                    "ALTER TABLE ropc_tokens ADD COLUMN auth_time BIGINT NOT NULL DEFAULT 0;
+                     UPDATE ropc_tokens SET auth_time = issued_at;
+                     ALTER TABLE ropc_tokens ADD COLUMN retired BOOLEAN NOT NULL DEFAULT FALSE;
+                     ALTER TABLE ropc_tokens ADD COLUMN rotated_at BIGINT NOT NULL DEFAULT 0;
+                     ALTER TABLE ropc_tokens ADD COLUMN successor BYTEA;",
+                )
+                .map_err(err)?;
+            }
+            if v < 4 {
+                // Version 4: failure counters under keyed hashes of the
+                // names (the old rows hold names as typed: dropped, which
+                // forgets the failures counted before the upgrade), and the
+                // bounded grace-window retries.
+                tx.batch_execute(
+                    "CREATE TABLE IF NOT EXISTS ropc_secrets (name TEXT PRIMARY KEY, value BYTEA NOT NULL);
+                     DELETE FROM ropc_failures;
+                     ALTER TABLE ropc_tokens ADD COLUMN retries BIGINT NOT NULL DEFAULT 0;
+                     ALTER TABLE ropc_tokens ADD COLUMN successor_access BYTEA;",
+                )
+                .map_err(err)?;
+            }
         }
     }
-    tx.commit().map_err(err)
+    if version != Some(SCHEMA_VERSION) {
+        tx.execute(
+            "INSERT INTO ropc_schema (version) VALUES ($1)",
+            &[&SCHEMA_VERSION],
+        )
+        .map_err(err)?;
+    }
+    let mut fresh = [0u8; 32];
+    crate::random::fill(&mut fresh);
+    tx.execute(
+        "INSERT INTO ropc_secrets (name, value) VALUES ('failures', $1) ON CONFLICT (name) DO NOTHING",
+        &[&&fresh[..]],
+    )
+    .map_err(err)?;
+    let key: Vec<u8> = tx
+        .query_one(
+            "SELECT value FROM ropc_secrets WHERE name = 'failures'",
+            &[],
+        )
+        .and_then(|r| r.try_get(0))
+        .map_err(err)?;
+    tx.commit().map_err(err)?;
+    secret_key(&key)
 }
 
 impl SqlStore<PostgresConnection> {
@@ -201,7 +237,7 @@ impl SqlStore<PostgresConnection> {
         config.application_name("ropc");
         let statement_timeout = options.statement_timeout;
         let mut first = connect(&config, statement_timeout)?;
-        migrate(&mut first)?;
+        let failure_key = migrate(&mut first)?;
         let pool = Pool::new(
             options.pool_size,
             options.connect_timeout,
@@ -213,7 +249,7 @@ impl SqlStore<PostgresConnection> {
             }),
         );
         drop(first);
-        Ok(SqlStore::from_pool(pool, "postgres"))
+        Ok(SqlStore::from_pool(pool, "postgres", failure_key))
     }
 }
 
@@ -248,12 +284,13 @@ impl PostgresConnection {
 
 fn record(row: &Row) -> Result<(TokenRecord, RowState), StoreError> {
     let grant: &[u8] = row.try_get(0).map_err(err)?;
-    let successor = match row.try_get::<_, Option<&[u8]>>(11).map_err(err)? {
-        Some(bytes) => Some(TokenHash(bytes.try_into().map_err(|_| {
+    let hash = |i: usize| match row.try_get::<_, Option<&[u8]>>(i).map_err(err)? {
+        Some(bytes) => Ok(Some(TokenHash(bytes.try_into().map_err(|_| {
             StoreError::new("postgres: a successor hash is not 32 bytes")
-        })?)),
-        None => None,
+        })?))),
+        None => Ok::<_, StoreError>(None),
     };
+    let (successor, successor_access) = (hash(11)?, hash(13)?);
     Ok((
         TokenRecord {
             grant: grant_from(grant)?,
@@ -270,6 +307,8 @@ fn record(row: &Row) -> Result<(TokenRecord, RowState), StoreError> {
             retired: row.try_get(9).map_err(err)?,
             rotated_at: from_sql(row.try_get(10).map_err(err)?),
             successor,
+            retries: u32::try_from(row.try_get::<_, i64>(12).map_err(err)?).unwrap_or(u32::MAX),
+            successor_access,
         },
     ))
 }
@@ -356,18 +395,24 @@ impl Dialect for PostgresConnection {
         hash: &TokenHash,
         now: u64,
         successor: &TokenHash,
+        successor_access: &TokenHash,
     ) -> Result<(), StoreError> {
         self.execute(
-            "UPDATE ropc_tokens SET rotated = TRUE, rotated_at = $2, successor = $3 WHERE hash = $1 AND kind = 1",
-            &[&&hash.0[..], &to_sql(now), &&successor.0[..]],
+            "UPDATE ropc_tokens SET rotated = TRUE, rotated_at = $2, successor = $3, successor_access = $4 WHERE hash = $1 AND kind = 1",
+            &[&&hash.0[..], &to_sql(now), &&successor.0[..], &&successor_access.0[..]],
         )
         .map(drop)
     }
 
-    fn set_successor(&mut self, hash: &TokenHash, successor: &TokenHash) -> Result<(), StoreError> {
+    fn set_successor(
+        &mut self,
+        hash: &TokenHash,
+        successor: &TokenHash,
+        successor_access: &TokenHash,
+    ) -> Result<(), StoreError> {
         self.execute(
-            "UPDATE ropc_tokens SET successor = $2 WHERE hash = $1 AND kind = 1",
-            &[&&hash.0[..], &&successor.0[..]],
+            "UPDATE ropc_tokens SET successor = $2, successor_access = $3, retries = retries + 1 WHERE hash = $1 AND kind = 1",
+            &[&&hash.0[..], &&successor.0[..], &&successor_access.0[..]],
         )
         .map(drop)
     }
@@ -404,7 +449,7 @@ impl Dialect for PostgresConnection {
         let row = self.query_opt(
             "DELETE FROM ropc_tokens WHERE hash = $1 AND kind = $2
              RETURNING grant_id, client_id, username, scope, issued_at, expires_at, user_version, rotated,
-                       auth_time, retired, rotated_at, successor",
+                       auth_time, retired, rotated_at, successor, retries, successor_access",
             &[&&hash.0[..], &kind.code()],
         )?;
         Ok(row.as_ref().map(record).transpose()?.map(|(r, _)| r))

@@ -6,7 +6,8 @@
 //! (hash, kind, grant_id, client_id, username, scope, issued_at, expires_at,
 //! user_version, rotated, auth_time, retired, rotated_at, successor), `users` (username, version), `credentials`
 //! (username, credential: what host accounts last reported), `failures`
-//! (account, count, last) and `schema` (version). A token is live when it is
+//! (account: a keyed hash of the name, count, last), `secrets` (name,
+//! value: that key) and `schema` (version). A token is live when it is
 //! unexpired, its grant is not revoked and its user_version equals the
 //! user's (0 when the user has no row).
 
@@ -21,8 +22,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The schema version this build reads and writes. Version 3 added the
 /// tokens' `auth_time` (a grant's maximum age) and the rotation's
-/// `retired`, `rotated_at` and `successor` (the refresh grace window).
-pub(crate) const SCHEMA_VERSION: i64 = 3;
+/// `retired`, `rotated_at` and `successor` (the refresh grace window);
+/// version 4 the table `secrets`, failure counters under keyed hashes of
+/// the names, and the rotation's `retries` and `successor_access`.
+pub(crate) const SCHEMA_VERSION: i64 = 4;
 
 /// A token row's rotation state.
 #[doc(hidden)]
@@ -36,6 +39,10 @@ pub struct RowState {
     pub rotated_at: u64,
     /// The refresh token it was (last) exchanged for.
     pub successor: Option<TokenHash>,
+    /// Retries of it within the grace window so far.
+    pub retries: u32,
+    /// The access token issued with `successor`.
+    pub successor_access: Option<TokenHash>,
 }
 /// Rows a purge deletes per table and statement.
 pub(crate) const PURGE_BATCH: usize = 1000;
@@ -70,17 +77,25 @@ pub trait Dialect: Send + 'static {
     /// Inserts the grant, or raises its expiry to `expires_at` if later.
     #[doc(hidden)]
     fn upsert_grant(&mut self, grant: &GrantId, expires_at: u64) -> Result<(), StoreError>;
-    /// Marks a refresh token rotated at `now`, exchanged for `successor`.
+    /// Marks a refresh token rotated at `now`, exchanged for `successor`
+    /// and `successor_access`.
     #[doc(hidden)]
     fn mark_rotated(
         &mut self,
         hash: &TokenHash,
         now: u64,
         successor: &TokenHash,
+        successor_access: &TokenHash,
     ) -> Result<(), StoreError>;
-    /// Points a rotated refresh token at a new successor (a retry).
+    /// Points a rotated refresh token at new successors and counts the
+    /// retry.
     #[doc(hidden)]
-    fn set_successor(&mut self, hash: &TokenHash, successor: &TokenHash) -> Result<(), StoreError>;
+    fn set_successor(
+        &mut self,
+        hash: &TokenHash,
+        successor: &TokenHash,
+        successor_access: &TokenHash,
+    ) -> Result<(), StoreError>;
     /// Marks a refresh token retired.
     #[doc(hidden)]
     fn retire(&mut self, hash: &TokenHash) -> Result<(), StoreError>;
@@ -169,6 +184,16 @@ pub struct SqlStore<C> {
     pool: Pool<C>,
     next_purge: AtomicU64,
     label: &'static str,
+    /// Hashes the names the failure counters are kept under (the table
+    /// `secrets`, made once per database and shared by every process).
+    failure_key: ring::hmac::Key,
+}
+
+/// The key in the table `secrets`, as 32 bytes.
+pub(crate) fn secret_key(bytes: &[u8]) -> Result<[u8; 32], StoreError> {
+    bytes
+        .try_into()
+        .map_err(|_| StoreError::new("a stored secret is not 32 bytes"))
 }
 
 impl<C> std::fmt::Debug for SqlStore<C> {
@@ -180,12 +205,21 @@ impl<C> std::fmt::Debug for SqlStore<C> {
 }
 
 impl<C: Dialect> SqlStore<C> {
-    pub(crate) fn from_pool(pool: Pool<C>, label: &'static str) -> Self {
+    pub(crate) fn from_pool(pool: Pool<C>, label: &'static str, failure_key: [u8; 32]) -> Self {
         SqlStore {
             pool,
             next_purge: AtomicU64::new(0),
             label,
+            failure_key: ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &failure_key),
         }
+    }
+
+    /// What a failure counter is stored under: HMAC-SHA256 of the name,
+    /// base64url. Counters exist for any name typed, a password typed into the
+    /// username field among them; the database holds none of them as typed.
+    fn counter_id(&self, account: &str) -> String {
+        let tag = ring::hmac::sign(&self.failure_key, account.as_bytes());
+        crate::token::encode(tag.as_ref())
     }
 
     /// Purges one batch by the way, at most once a minute per process.
@@ -276,14 +310,17 @@ impl<C: Dialect> Store for SqlStore<C> {
                     return Ok(Rotation::WrongClient);
                 }
                 if state.retired {
-                    return Ok(Rotation::Invalid);
+                    // Superseded by a retry of its predecessor: whoever
+                    // holds it now is not whoever retried.
+                    c.revoke_grant_id(&record.grant)?;
+                    return Ok(Rotation::Reused(record));
                 }
                 let Some((refresh, access)) = next.records(&record) else {
                     return Ok(Rotation::Invalid); // the grant's maximum age is reached
                 };
                 let outcome = if state.rotated {
-                    let within = next.within_grace(state.rotated_at, now);
-                    let unused = match (within, state.successor) {
+                    let allowed = next.retry_allowed(state.rotated_at, state.retries, now);
+                    let unused = match (allowed, state.successor) {
                         (true, Some(s)) => matches!(
                             c.live(TokenKind::Refresh, &s, now, true)?,
                             Some((_, st)) if !st.rotated && !st.retired
@@ -297,10 +334,14 @@ impl<C: Dialect> Store for SqlStore<C> {
                     if let Some(s) = state.successor {
                         c.retire(&s)?;
                     }
-                    c.set_successor(old, &next.refresh)?;
+                    // The abandoned branch's access token ends with it.
+                    if let Some(a) = state.successor_access {
+                        c.take_token(TokenKind::Access, &a)?;
+                    }
+                    c.set_successor(old, &next.refresh, &next.access)?;
                     Rotation::Retried(record)
                 } else {
-                    c.mark_rotated(old, now, &next.refresh)?;
+                    c.mark_rotated(old, now, &next.refresh, &next.access)?;
                     Rotation::Rotated(record)
                 };
                 c.upsert_grant(&refresh.grant, refresh.expires_at.max(access.expires_at))?;
@@ -322,38 +363,53 @@ impl<C: Dialect> Store for SqlStore<C> {
     fn login_attempt(
         &self,
         account: &str,
+        username: &str,
         now: u64,
         policy: &ThrottleConfig,
     ) -> Result<LoginAttempt, StoreError> {
+        let id = self.counter_id(account);
         self.pool.with(|c| {
             in_tx(c, |c| {
-                let before = c.failures_locked(account)?;
+                let before = c.failures_locked(&id)?;
                 let (verdict, after) = throttle_step(before, now, policy);
                 if Some(after) != before {
-                    c.put_failures(account, after)?;
+                    c.put_failures(&id, after)?;
                 }
                 Ok(LoginAttempt {
                     verdict,
-                    user_version: c.user_version(account)?,
+                    user_version: c.user_version(username)?,
                 })
             })
         })
     }
 
-    fn login_finished(&self, account: &str, now: u64, succeeded: bool) -> Result<(), StoreError> {
+    fn login_finished(
+        &self,
+        account: &str,
+        now: u64,
+        succeeded: bool,
+    ) -> Result<Option<Failures>, StoreError> {
+        let id = self.counter_id(account);
         self.pool.with(|c| {
             in_tx(c, |c| {
-                let before = c.failures_locked(account)?;
-                match throttle_finish(before, now, succeeded) {
-                    Some(after) => c.put_failures(account, after),
-                    None => c.clear_failures(account),
+                let before = c.failures_locked(&id)?;
+                let after = throttle_finish(before, now, succeeded);
+                match after {
+                    Some(after) => c.put_failures(&id, after)?,
+                    None => c.clear_failures(&id)?,
                 }
+                Ok(after)
             })
         })
     }
 
     fn failures(&self, account: &str) -> Result<Option<Failures>, StoreError> {
-        self.pool.with(|c| c.failures(account))
+        let id = self.counter_id(account);
+        self.pool.with(|c| c.failures(&id))
+    }
+
+    fn user_version(&self, username: &str) -> Result<u64, StoreError> {
+        self.pool.with(|c| c.user_version(username))
     }
 
     fn revoke_user(&self, username: &str) -> Result<u64, StoreError> {

@@ -4,8 +4,8 @@
 
 use super::pool::Pool;
 use super::sql::{
-    bits_from_sql, bits_to_sql, from_sql, grant_from, to_sql, Dialect, RowState, SqlStore,
-    SCHEMA_VERSION,
+    bits_from_sql, bits_to_sql, from_sql, grant_from, secret_key, to_sql, Dialect, RowState,
+    SqlStore, SCHEMA_VERSION,
 };
 use super::{Failures, GrantId, StoreError, StoreStats, TokenKind, TokenRecord};
 use crate::token::TokenHash;
@@ -67,6 +67,7 @@ CREATE TABLE IF NOT EXISTS ropc_tokens (
     rotated INTEGER NOT NULL DEFAULT 0,
     auth_time INTEGER NOT NULL DEFAULT 0, retired INTEGER NOT NULL DEFAULT 0,
     rotated_at INTEGER NOT NULL DEFAULT 0, successor BLOB,
+    retries INTEGER NOT NULL DEFAULT 0, successor_access BLOB,
     PRIMARY KEY (hash, kind)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS ropc_tokens_grant ON ropc_tokens (grant_id);
@@ -79,13 +80,57 @@ CREATE TABLE IF NOT EXISTS ropc_failures (
     last INTEGER NOT NULL, pending_since INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS ropc_failures_last ON ropc_failures (last);
+CREATE TABLE IF NOT EXISTS ropc_secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
 ";
 
 const LIVE: &str = "SELECT t.grant_id, t.client_id, t.username, t.scope, t.issued_at, t.expires_at, t.user_version, t.rotated,
-           t.auth_time, t.retired, t.rotated_at, t.successor
+           t.auth_time, t.retired, t.rotated_at, t.successor, t.retries, t.successor_access
     FROM ropc_tokens t JOIN ropc_grants g ON g.id = t.grant_id
     WHERE t.hash = ?1 AND t.kind = ?2 AND t.expires_at > ?3 AND g.revoked = 0
       AND t.user_version = COALESCE((SELECT version FROM ropc_users WHERE username = t.username), 0)";
+
+/// Creates the database file, readable and writable by its owner only,
+/// unless it exists: SQLite would create it under the process's umask
+/// (0644 as a rule: every local user could read the tokens' owners and
+/// the failure counters), and it gives the `-wal` and `-shm` files it
+/// makes beside the database the database's own mode. A file that exists
+/// keeps the mode its operator gave it; one others may read is logged.
+fn create_private(path: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+        {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                if let Ok(meta) = std::fs::metadata(path) {
+                    let mode = meta.permissions().mode();
+                    if mode & 0o077 != 0 && meta.is_file() {
+                        log::warn!(
+                            target: "ropc::store",
+                            "the SQLite database {} has mode {:o}: other local users can read or write it (chmod 600 it)",
+                            path.display(),
+                            mode & 0o777
+                        );
+                    }
+                }
+            }
+            Err(e) => {
+                return Err(StoreError::new(format!(
+                    "cannot create the SQLite database {}: {e}",
+                    path.display()
+                )))
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
 
 fn open_connection(path: &Path, options: &SqliteOptions) -> Result<Connection, StoreError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -106,7 +151,9 @@ fn open_connection(path: &Path, options: &SqliteOptions) -> Result<Connection, S
     Ok(conn)
 }
 
-fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+/// Brings the schema to [`SCHEMA_VERSION`], step by step, in one
+/// transaction; returns the key that hashes the failure counters' names.
+fn migrate(conn: &mut Connection) -> Result<[u8; 32], StoreError> {
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(err)?;
@@ -116,39 +163,72 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         .query_row("SELECT max(version) FROM ropc_schema", [], |r| r.get(0))
         .map_err(err)?;
     match version {
-        None => {
-            tx.execute_batch(SCHEMA).map_err(err)?;
-            tx.execute("INSERT INTO ropc_schema (version) VALUES (?1)", [SCHEMA_VERSION]).map_err(err)?;
+        None => tx.execute_batch(SCHEMA).map_err(err)?,
+        Some(v) if v > SCHEMA_VERSION => {
+            return Err(StoreError::new(format!(
+                "the database has schema version {v}, this ropc reads version {SCHEMA_VERSION}: upgrade ropc"
+            )))
         }
-        Some(SCHEMA_VERSION) => {}
-        Some(v @ (1 | 2)) => {
-            if v == 1 {
+        Some(v) => {
+            if v < 2 {
                 // Version 2 adds the host credential versions: a new table.
                 tx.execute_batch(
                     "CREATE TABLE IF NOT EXISTS ropc_credentials (username TEXT PRIMARY KEY, credential INTEGER NOT NULL) WITHOUT ROWID",
                 )
                 .map_err(err)?;
             }
-            // Version 3: when the owner authenticated (known for a token
-            // issued before: no later than its issue) and the rotation's
-            // grace-window state.
-            tx.execute_batch(
-                "ALTER TABLE ropc_tokens ADD COLUMN auth_time INTEGER NOT NULL DEFAULT 0;
-                 UPDATE ropc_tokens SET auth_time = issued_at;
-                 ALTER TABLE ropc_tokens ADD COLUMN retired INTEGER NOT NULL DEFAULT 0;
-                 ALTER TABLE ropc_tokens ADD COLUMN rotated_at INTEGER NOT NULL DEFAULT 0;
-                 ALTER TABLE ropc_tokens ADD COLUMN successor BLOB;",
-            )
-            .map_err(err)?;
-            tx.execute("INSERT INTO ropc_schema (version) VALUES (?1)", [SCHEMA_VERSION]).map_err(err)?;
-        }
-        Some(v) => {
-            return Err(StoreError::new(format!(
-                "the database has schema version {v}, this ropc reads version {SCHEMA_VERSION}: upgrade ropc"
-            )))
+            if v < 3 {
+                // Version 3: when the owner authenticated (known for a token
+                // issued before: no later than its issue) and the rotation's
+                // grace-window state.
+                tx.execute_batch(
+                    "ALTER TABLE ropc_tokens ADD COLUMN auth_time INTEGER NOT NULL DEFAULT 0;
+                     UPDATE ropc_tokens SET auth_time = issued_at;
+                     ALTER TABLE ropc_tokens ADD COLUMN retired INTEGER NOT NULL DEFAULT 0;
+                     ALTER TABLE ropc_tokens ADD COLUMN rotated_at INTEGER NOT NULL DEFAULT 0;
+                     ALTER TABLE ropc_tokens ADD COLUMN successor BLOB;",
+                )
+                .map_err(err)?;
+            }
+            if v < 4 {
+                // Version 4: failure counters under keyed hashes of the
+                // names (the old rows hold names as typed, passwords typed
+                // into the username field among them: dropped, which
+                // forgets the failures counted before the upgrade), and
+                // the bounded grace-window retries.
+                tx.execute_batch(
+                    "CREATE TABLE IF NOT EXISTS ropc_secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+                     DELETE FROM ropc_failures;
+                     ALTER TABLE ropc_tokens ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;
+                     ALTER TABLE ropc_tokens ADD COLUMN successor_access BLOB;",
+                )
+                .map_err(err)?;
+            }
         }
     }
-    tx.commit().map_err(err)
+    if version != Some(SCHEMA_VERSION) {
+        tx.execute(
+            "INSERT INTO ropc_schema (version) VALUES (?1)",
+            [SCHEMA_VERSION],
+        )
+        .map_err(err)?;
+    }
+    let mut fresh = [0u8; 32];
+    crate::random::fill(&mut fresh);
+    tx.execute(
+        "INSERT INTO ropc_secrets (name, value) VALUES ('failures', ?1) ON CONFLICT (name) DO NOTHING",
+        [&fresh[..]],
+    )
+    .map_err(err)?;
+    let key: Vec<u8> = tx
+        .query_row(
+            "SELECT value FROM ropc_secrets WHERE name = 'failures'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(err)?;
+    tx.commit().map_err(err)?;
+    secret_key(&key)
 }
 
 impl SqlStore<SqliteConnection> {
@@ -163,8 +243,9 @@ impl SqlStore<SqliteConnection> {
         options: SqliteOptions,
     ) -> Result<SqliteStore, StoreError> {
         let path: PathBuf = path.as_ref().to_path_buf();
+        create_private(&path)?;
         let mut first = open_connection(&path, &options)?;
-        migrate(&mut first)?;
+        let failure_key = migrate(&mut first)?;
         let pool = Pool::new(
             options.pool_size,
             options.busy_timeout,
@@ -173,7 +254,7 @@ impl SqlStore<SqliteConnection> {
             }),
         );
         drop(first);
-        Ok(SqlStore::from_pool(pool, "sqlite"))
+        Ok(SqlStore::from_pool(pool, "sqlite", failure_key))
     }
 }
 
@@ -192,6 +273,8 @@ fn record(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Vec<u8>, TokenRecordParts)
             retired: r.get::<_, i64>(9)? != 0,
             rotated_at: r.get(10)?,
             successor: r.get(11)?,
+            retries: r.get(12)?,
+            successor_access: r.get(13)?,
         },
     ))
 }
@@ -208,18 +291,20 @@ struct TokenRecordParts {
     retired: bool,
     rotated_at: i64,
     successor: Option<Vec<u8>>,
+    retries: i64,
+    successor_access: Option<Vec<u8>>,
 }
 
 impl TokenRecordParts {
     fn into_record(self, grant: &[u8]) -> Result<(TokenRecord, RowState), StoreError> {
-        let successor = match self.successor {
-            Some(bytes) => {
-                Some(TokenHash(bytes.try_into().map_err(|_| {
-                    StoreError::new("sqlite: a successor hash is not 32 bytes")
-                })?))
-            }
-            None => None,
+        let hash = |bytes: Option<Vec<u8>>| match bytes {
+            Some(bytes) => Ok(Some(TokenHash(bytes.try_into().map_err(|_| {
+                StoreError::new("sqlite: a successor hash is not 32 bytes")
+            })?))),
+            None => Ok::<_, StoreError>(None),
         };
+        let successor = hash(self.successor)?;
+        let successor_access = hash(self.successor_access)?;
         Ok((
             TokenRecord {
                 grant: grant_from(grant)?,
@@ -236,6 +321,8 @@ impl TokenRecordParts {
                 retired: self.retired,
                 rotated_at: from_sql(self.rotated_at),
                 successor,
+                retries: u32::try_from(self.retries).unwrap_or(u32::MAX),
+                successor_access,
             },
         ))
     }
@@ -319,25 +406,42 @@ impl Dialect for SqliteConnection {
         hash: &TokenHash,
         now: u64,
         successor: &TokenHash,
+        successor_access: &TokenHash,
     ) -> Result<(), StoreError> {
         let mut st = self
             .conn
             .prepare_cached(
-                "UPDATE ropc_tokens SET rotated = 1, rotated_at = ?2, successor = ?3 WHERE hash = ?1 AND kind = 1",
+                "UPDATE ropc_tokens SET rotated = 1, rotated_at = ?2, successor = ?3, successor_access = ?4 WHERE hash = ?1 AND kind = 1",
             )
             .map_err(err)?;
-        st.execute(params![&hash.0[..], to_sql(now), &successor.0[..]])
-            .map_err(err)?;
+        st.execute(params![
+            &hash.0[..],
+            to_sql(now),
+            &successor.0[..],
+            &successor_access.0[..]
+        ])
+        .map_err(err)?;
         Ok(())
     }
 
-    fn set_successor(&mut self, hash: &TokenHash, successor: &TokenHash) -> Result<(), StoreError> {
+    fn set_successor(
+        &mut self,
+        hash: &TokenHash,
+        successor: &TokenHash,
+        successor_access: &TokenHash,
+    ) -> Result<(), StoreError> {
         let mut st = self
             .conn
-            .prepare_cached("UPDATE ropc_tokens SET successor = ?2 WHERE hash = ?1 AND kind = 1")
+            .prepare_cached(
+                "UPDATE ropc_tokens SET successor = ?2, successor_access = ?3, retries = retries + 1 WHERE hash = ?1 AND kind = 1",
+            )
             .map_err(err)?;
-        st.execute(params![&hash.0[..], &successor.0[..]])
-            .map_err(err)?;
+        st.execute(params![
+            &hash.0[..],
+            &successor.0[..],
+            &successor_access.0[..]
+        ])
+        .map_err(err)?;
         Ok(())
     }
 
@@ -381,7 +485,7 @@ impl Dialect for SqliteConnection {
             .prepare_cached(
                 "DELETE FROM ropc_tokens WHERE hash = ?1 AND kind = ?2
                  RETURNING grant_id, client_id, username, scope, issued_at, expires_at, user_version, rotated,
-                           auth_time, retired, rotated_at, successor",
+                           auth_time, retired, rotated_at, successor, retries, successor_access",
             )
             .map_err(err)?;
         let row = st

@@ -49,12 +49,16 @@ impl Store for UnavailableStore {
     fn login_attempt(
         &self,
         _: &str,
+        _: &str,
         _: u64,
         _: &ThrottleConfig,
     ) -> Result<LoginAttempt, StoreError> {
         down()
     }
-    fn login_finished(&self, _: &str, _: u64, _: bool) -> Result<(), StoreError> {
+    fn user_version(&self, _: &str) -> Result<u64, StoreError> {
+        down()
+    }
+    fn login_finished(&self, _: &str, _: u64, _: bool) -> Result<Option<Failures>, StoreError> {
         down()
     }
     fn failures(&self, _: &str) -> Result<Option<Failures>, StoreError> {

@@ -63,13 +63,23 @@ impl<H: Before> Store for Wrapped<H> {
     fn login_attempt(
         &self,
         account: &str,
+        username: &str,
         now: u64,
         policy: &ThrottleConfig,
     ) -> Result<LoginAttempt, StoreError> {
         self.hook.before("login_attempt")?;
-        self.inner.login_attempt(account, now, policy)
+        self.inner.login_attempt(account, username, now, policy)
     }
-    fn login_finished(&self, account: &str, now: u64, succeeded: bool) -> Result<(), StoreError> {
+    fn user_version(&self, username: &str) -> Result<u64, StoreError> {
+        self.hook.before("user_version")?;
+        self.inner.user_version(username)
+    }
+    fn login_finished(
+        &self,
+        account: &str,
+        now: u64,
+        succeeded: bool,
+    ) -> Result<Option<Failures>, StoreError> {
         self.hook.before("login_finished")?;
         self.inner.login_finished(account, now, succeeded)
     }

@@ -87,7 +87,11 @@ class Owner:
     """A resource owner as ``host_accounts`` describes it."""
 
     def __new__(
-        cls, groups: Optional[Iterable[str]] = None, enabled: bool = True, credential_version: Optional[int] = None
+        cls,
+        groups: Optional[Iterable[str]] = None,
+        enabled: bool = True,
+        credential_version: Optional[int] = None,
+        name: Optional[str] = None,
     ) -> "Owner": ...
     @property
     def groups(self) -> List[str]:
@@ -98,6 +102,9 @@ class Owner:
     @property
     def credential_version(self) -> Optional[int]:
         """A number the host changes whenever the owner's credentials change: a new one ends older tokens."""
+    @property
+    def name(self) -> Optional[str]:
+        """The account's own name, from ``verify``: tokens are issued to it (one subject however the name was typed)."""
 
 _Authorize = Callable[[Principal, str, Optional[str]], bool]
 # An audit event as a dict: kind, time, client_id, username, grant_id,
