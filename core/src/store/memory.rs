@@ -372,6 +372,12 @@ struct FailureTable {
     hasher: RandomState,
     /// When a full table may next look for stale counters to drop.
     next_purge: u64,
+    /// The size at which a table not yet full next looks for them: twice
+    /// its size after the last look, so that each attempt's share of the
+    /// scans stays bounded (amortized) however many counters are recent.
+    purge_at: usize,
+    /// Counters visited by purges, for the tests of that bound.
+    scanned: u64,
 }
 
 impl FailureTable {
@@ -383,6 +389,8 @@ impl FailureTable {
             buckets: buckets.max(1),
             hasher: RandomState::new(),
             next_purge: 0,
+            purge_at: FAILURES_PURGE_AT,
+            scanned: 0,
         }
     }
 
@@ -404,6 +412,7 @@ impl FailureTable {
 
     fn purge(&mut self, forget_before: u64) -> usize {
         let before = self.exact.len();
+        self.scanned += (before + self.overflow.len()) as u64;
         self.exact.retain(|_, f| recent(f, forget_before));
         let mut dropped = before - self.exact.len();
         for f in &mut self.overflow {
@@ -417,13 +426,15 @@ impl FailureTable {
 
     fn attempt(&mut self, account: &str, now: u64, policy: &ThrottleConfig) -> Verdict {
         let len = self.exact.len();
-        if (len >= FAILURES_PURGE_AT && len.is_power_of_two())
-            || (len >= self.capacity && now >= self.next_purge)
-        {
+        let full = len >= self.capacity;
+        if (!full && len >= self.purge_at) || (full && now >= self.next_purge) {
             // Counters exist for any name tried, existing or not: forget the
-            // stale ones as the map grows (and, once full, once a minute).
+            // stale ones as the map doubles (and, once full, once a minute).
+            // A scan that drops nothing (a spray of fresh names) is not
+            // repeated at every attempt: the next waits for twice the size.
             self.purge(now.saturating_sub(policy.forget_after_seconds));
             self.next_purge = now.saturating_add(PURGE_INTERVAL_SECS);
+            self.purge_at = FAILURES_PURGE_AT.max(self.exact.len().saturating_mul(2));
         }
         if let Some(f) = self.exact.get_mut(account) {
             let (verdict, after) = throttle_step(Some(*f), now, policy);
@@ -930,6 +941,38 @@ mod tests {
             "{:?}",
             store.stats()
         );
+    }
+
+    /// A spray of fresh names (every counter recent, so a purge drops
+    /// nothing) fills the table: purges scan at most about twice as many
+    /// counters as there were attempts, and once the table is full at most
+    /// once a minute, where every attempt used to scan the whole table.
+    #[test]
+    fn purges_cost_each_attempt_a_bounded_share_during_a_spray() {
+        let store = MemoryStore::new();
+        let p = ThrottleConfig {
+            max_failures: 100,
+            lockout_seconds: 10,
+            forget_after_seconds: 50_000,
+        };
+        let scanned = || store.failures.lock().scanned;
+        let attempts = TRACKED_ACCOUNTS + 10_000;
+        for i in 0..attempts {
+            store
+                .login_attempt(&format!("n{i}"), &format!("n{i}"), 10, &p)
+                .unwrap();
+        }
+        let first_minute = scanned();
+        assert!(
+            first_minute <= 2 * attempts as u64 + OVERFLOW_BUCKETS as u64,
+            "{first_minute} counters scanned for {attempts} attempts"
+        );
+        for i in 0..1000 {
+            store.login_attempt(&format!("m{i}"), "m", 20, &p).unwrap();
+        }
+        assert_eq!(scanned(), first_minute, "a full table waits a minute");
+        store.login_attempt("later", "later", 80, &p).unwrap();
+        assert!(scanned() > first_minute, "and then looks again");
     }
 
     fn policy(max_failures: u32) -> ThrottleConfig {
