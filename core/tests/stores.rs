@@ -409,8 +409,22 @@ fn bad_store_settings_are_configuration_errors_naming_the_field() {
     assert_eq!(e.path(), "store.url");
     assert!(e.message().contains("cannot connect"), "{e}");
     assert!(
+        e.message().to_lowercase().contains("refused"),
+        "the cause, not only \"error connecting\": {e}"
+    );
+    assert!(
         !e.to_string().contains("hunter2"),
         "the password never appears: {e}"
+    );
+    // The server's own reason: a database that does not exist.
+    let base = std::env::var("ROPC_TEST_POSTGRES_URL").expect("ROPC_TEST_POSTGRES_URL");
+    let (prefix, _) = base.rsplit_once('/').expect("a URL ending in /database");
+    let e = err(pg(Some(&format!("{prefix}/ropc_no_such_database")), None));
+    assert!(
+        e.message()
+            .contains("\"ropc_no_such_database\" does not exist")
+            && e.message().contains("3D000"),
+        "the server's reason and SQLSTATE, not \"db error\": {e}"
     );
     let e = Config::from_json(r#"{"store": {"type": "redis"}}"#).unwrap_err();
     assert!(e.path().starts_with("store"), "{e}");

@@ -54,9 +54,33 @@ impl Default for PostgresOptions {
 }
 
 fn err(e: postgres::Error) -> StoreError {
-    // The error's text names the failing operation and the server's message,
-    // never the connection URL (which may hold a password).
-    StoreError::new(format!("postgres: {e}"))
+    StoreError::new(format!("postgres: {}", describe(&e)))
+}
+
+/// An error with its cause: the client's own words are often only "db
+/// error" or "error connecting to server", the reason (the server's
+/// message and SQLSTATE, or the socket's error) sits beneath them. Neither
+/// holds the connection URL or its password: the server never echoes a
+/// password, and the client's messages name neither.
+fn describe(e: &postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        return format!(
+            "{}: {} (SQLSTATE {})",
+            db.severity(),
+            db.message(),
+            db.code().code()
+        );
+    }
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        cause = c.source();
+    }
+    text
 }
 
 const SCHEMA: &str = "
@@ -129,7 +153,7 @@ const MIGRATION_LOCK: i64 = 0x726f_7063_0001;
 fn connect(config: &postgres::Config, statement_timeout: Duration) -> Result<Client, StoreError> {
     let mut client = config
         .connect(NoTls)
-        .map_err(|e| StoreError::new(format!("cannot connect to PostgreSQL: {e}")))?;
+        .map_err(|e| StoreError::new(format!("cannot connect to PostgreSQL: {}", describe(&e))))?;
     client
         .batch_execute(&format!(
             "SET statement_timeout = {}",
