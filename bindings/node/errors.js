@@ -96,13 +96,19 @@ class AccountError extends RangeError {
   }
 }
 
-/** The authorization server could not be asked (answer 503). */
-class IntrospectionUnavailable extends Error {
-  /** @param {string} message */
-  constructor(message) {
-    super(message)
+/**
+ * The authorization server could not be asked: an {@link OAuthError} with
+ * `code` `temporarily_unavailable` whose response is the one a store outage
+ * gets (503 JSON with `Retry-After`), never a verdict on the token.
+ * `cause` says what failed (it is logged, never sent).
+ */
+class IntrospectionUnavailable extends OAuthError {
+  /** @param {OAuthError} refusal the guard's `unavailable()` @param {string} cause */
+  constructor(refusal, cause) {
+    super({ code: refusal.code, description: refusal.description, response: refusal })
     this.name = 'IntrospectionUnavailable'
-    this.code = 'ERR_ROPC_INTROSPECTION'
+    /** @type {string} */
+    this.cause = cause
   }
 }
 

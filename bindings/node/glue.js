@@ -6,7 +6,7 @@
  * @module ropc/glue
  */
 
-const { OAuthError, IntrospectionUnavailable } = require('./errors.js')
+const { OAuthError } = require('./errors.js')
 const { MAX_BODY_BYTES } = require('./args.js')
 const { resourceName } = require('./guard.js')
 
@@ -143,8 +143,8 @@ function protect(checker, options = {}) {
       const resource = options.resource ?? resourceName(req.method ?? 'GET', target, realm)
       req.principal = await checker.checkRequest(authorizationOf(req), resource, options.scope ?? null)
     } catch (e) {
+      // An IntrospectionUnavailable is one: 503 as a store outage answers.
       if (e instanceof OAuthError) return send(res, e.status, e.headers, e.body)
-      if (e instanceof IntrospectionUnavailable) return send(res, 503, [['Content-Type', 'text/plain']], 'the authorization server is unavailable')
       return next(e)
     }
     next()
@@ -164,7 +164,9 @@ function reloadOnSighup(target, path, log = (message) => console.error(`ropc: ${
   const fs = require('node:fs')
   const handler = () => {
     Promise.resolve()
-      .then(() => target.reload(fs.readFileSync(path, 'utf8')))
+      // Strict: a file cut inside a UTF-8 character (an editor mid-write)
+      // is refused, not loaded with U+FFFD in the place of its bytes.
+      .then(() => target.reload(new TextDecoder('utf-8', { fatal: true }).decode(fs.readFileSync(path))))
       .then(
         () => log('configuration reloaded'),
         (/** @type {any} */ e) => log(`reload refused, the running configuration stays: ${e && e.message ? e.message : String(e)}`),

@@ -60,6 +60,21 @@ class ResourceGuard {
   }
 
   /**
+   * The refusal when the authorization server could not be asked: an {@link OAuthError}
+   * (`temporarily_unavailable`, 503 with `Retry-After`, as a store outage answers a check),
+   * returned, not thrown.
+   * @returns {import('./errors.js').OAuthError}
+   */
+  unavailable() {
+    try {
+      call(() => this.#native.unavailable())
+    } catch (e) {
+      return /** @type {import('./errors.js').OAuthError} */ (e)
+    }
+    throw new Error('unreachable: the native side always refuses')
+  }
+
+  /**
    * Step two: decides from the introspection response.
    * @param {string | Buffer | object} introspection @param {string} resource @param {string | null} [scope]
    * @returns {Principal}

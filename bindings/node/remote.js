@@ -150,9 +150,9 @@ class IntrospectionChecker {
 
   /** The error for an introspection that could not be had, logged. @param {string} what */
   #unavailable(what) {
-    const err = new IntrospectionUnavailable(`introspection at ${this.introspectionUrl} ${what}`)
-    this.log(err.message)
-    return err
+    const cause = `introspection at ${this.introspectionUrl} ${what}`
+    this.log(cause)
+    return new IntrospectionUnavailable(this.guard.unavailable(), cause)
   }
 
   /**

@@ -36,7 +36,8 @@ class Server {
    *   the token and scope checks; `log` receives callback failures (default `console.error`).
    *   With either callback the `...Sync` methods throw: they would block the event loop the
    *   callbacks need. `events` receives every audit event (on the event loop, after the
-   *   request was answered; one that throws is logged).
+   *   request was answered; one that throws is logged); without it, the warnings (refresh
+   *   reuse, locks, store errors) go to `log` as `audit: {...}` lines.
    */
   constructor(config, options = {}) {
     const { accounts, authorize, events } = options ?? {}
@@ -47,6 +48,9 @@ class Server {
     if (events !== undefined && typeof events !== 'function') throw new TypeError('options.events must be a function')
     const log = options?.log ?? ((/** @type {string} */ message) => console.error(`ropc: ${message}`))
     const json = configJson(config)
+    // Without an `events` handler the core sends only the warnings (reuse,
+    // locks, store errors), and they go to `log`: an operator hears of an
+    // outage as Python's `ropc.audit` logger tells it.
     const deliver = events
       ? (/** @type {string} */ text) => {
           /** @type {AuditEvent} */
@@ -57,12 +61,12 @@ class Server {
             log(`the events handler failed on a ${event.kind} event: ${/** @type {Error} */ (e).message}`)
           }
         }
-      : undefined
+      : (/** @type {string} */ text) => log(`audit: ${text}`)
     const made = call(
       () =>
         accounts || authorize
-          ? native.createServerWithCallbacks(json, dispatcher(accounts, authorize, log), !!accounts, !!authorize, deliver)
-          : native.createServer(json, deliver),
+          ? native.createServerWithCallbacks(json, dispatcher(accounts, authorize, log), !!accounts, !!authorize, deliver, !events)
+          : native.createServer(json, deliver, !events),
       config,
     )
     this.#native = made

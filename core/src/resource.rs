@@ -36,6 +36,11 @@ pub struct Refusal {
     pub response: HttpResponse,
 }
 
+/// What the refusal says when the authorization server could not be
+/// asked ([`ResourceGuard::unavailable`]); the cause goes to the log only.
+pub const AUTHORIZATION_SERVER_UNAVAILABLE: &str =
+    "the authorization server could not be asked; retry shortly";
+
 /// What a refusal without an error says: the request carried no credentials.
 pub const NO_CREDENTIALS: &str = "the request carries no credentials";
 
@@ -338,6 +343,18 @@ impl ResourceGuard {
             until = until.min(exp);
         }
         (until > now).then_some(until)
+    }
+
+    /// The refusal when the authorization server could not be asked (down,
+    /// unreachable, answering 503 or refusing the resource server's own
+    /// credentials): `503 temporarily_unavailable` with `Retry-After`, the
+    /// answer a store outage gets at a check, and never a verdict on the
+    /// token. Every language's introspection client and glue answers it.
+    pub fn unavailable(&self) -> Refusal {
+        Refusal::for_error(
+            OAuthError::temporarily_unavailable(AUTHORIZATION_SERVER_UNAVAILABLE),
+            &self.realm(),
+        )
     }
 
     /// Step two at the HTTP level: the principal, or the RFC 6750 response.

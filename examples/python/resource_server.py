@@ -63,10 +63,10 @@ def make_handler(checker):
                 authorization = ", ".join(self.headers.get_all("Authorization") or []) or None
                 who = checker.check_request(authorization, resource)
             except ropc.OAuthError as err:
+                # A refusal, or the authorization server unreachable (an
+                # IntrospectionUnavailable: 503 with Retry-After, as a store
+                # outage answers): the core's ready response either way.
                 self.reply(err.status_code, err.headers, err.body)
-                return
-            except ropc.IntrospectionUnavailable:
-                self.reply(503, [("Content-Type", "text/plain")], b"the authorization server is unavailable")
                 return
             body = json.dumps({"resource": resource, "user": who.username, "client": who.client_id,
                                "scopes": who.scopes, "served_by": "python"}).encode()

@@ -58,6 +58,16 @@ def test_an_authorization_server_reloads_on_sighup(language, tmp_path):
         time.sleep(0.3)
         assert client.post("/token", login, client=("app2", "app2-secret")).status_code == 200
         assert client.active(token)
+        # A file cut inside a UTF-8 character (an editor mid-write): refused
+        # like any bad file; the server lives on with what it had.
+        whole = json.dumps(with_app2(doc), ensure_ascii=False).replace('"app2"', '"app2-\u00e9"').encode()
+        cut = whole[: whole.index("\u00e9".encode()) + 1]
+        path.write_bytes(cut)
+        proc.send_signal(signal.SIGHUP)
+        time.sleep(0.3)
+        assert proc.poll() is None, "the server survived the reload"
+        assert client.post("/token", login, client=("app2", "app2-secret")).status_code == 200
+        assert client.active(token)
     finally:
         err = stop(proc)
     assert "configuration reloaded" in err and "reload refused" in err, err

@@ -789,12 +789,13 @@ pub fn resource_name(method: String, target: String, realm: String) -> Result<St
 pub fn create_server(
     json: String,
     events: Option<Function<'_, String, Unknown<'static>>>,
+    warnings_only: bool,
 ) -> Result<NativeServer> {
     let config = match core::Config::from_json(&json) {
         Ok(c) => c,
         Err(e) => return Err(thrown(Failure::Config(e))),
     };
-    let builder = with_events(core::Server::builder(config), events)?;
+    let builder = with_events(core::Server::builder(config), events, warnings_only)?;
     match builder.build() {
         Ok(s) => Ok(NativeServer {
             inner: Arc::new(s),
@@ -808,6 +809,10 @@ pub fn create_server(
 /// (`server.js` parses it and calls `options.events`); no request waits.
 struct JsEvents {
     tsfn: ThreadsafeFunction<String, Unknown<'static>, String, Status, false, true>,
+    /// No `options.events`: only the warnings (reuse, locks, store errors),
+    /// which `server.js` logs, as Python logs them to `ropc.audit`; the
+    /// INFO events of every grant and check are never made.
+    warnings_only: bool,
 }
 
 impl core::events::EventSink for JsEvents {
@@ -815,6 +820,10 @@ impl core::events::EventSink for JsEvents {
         let _ = self
             .tsfn
             .call(event.to_json(), ThreadsafeFunctionCallMode::NonBlocking);
+    }
+
+    fn wants(&self, kind: core::events::EventKind) -> bool {
+        !self.warnings_only || kind.is_warning()
     }
 
     /// The function is owned; nothing to wait for when the server goes.
@@ -826,6 +835,7 @@ impl core::events::EventSink for JsEvents {
 fn with_events(
     builder: core::ServerBuilder,
     events: Option<Function<'_, String, Unknown<'static>>>,
+    warnings_only: bool,
 ) -> Result<core::ServerBuilder> {
     let Some(f) = events else {
         return Ok(builder);
@@ -836,7 +846,10 @@ fn with_events(
         .callee_handled::<false>()
         .weak::<true>()
         .build()?;
-    Ok(builder.events(Arc::new(JsEvents { tsfn })))
+    Ok(builder.events(Arc::new(JsEvents {
+        tsfn,
+        warnings_only,
+    })))
 }
 
 /// A server whose resource owners (`accounts`) and/or owner authorization
@@ -848,6 +861,7 @@ pub fn create_server_with_callbacks(
     accounts: bool,
     authorize: bool,
     events: Option<Function<'_, String, Unknown<'static>>>,
+    warnings_only: bool,
 ) -> Result<NativeServer> {
     let config = match core::Config::from_json(&json) {
         Ok(c) => c,
@@ -864,7 +878,7 @@ pub fn create_server_with_callbacks(
         Arc::new(tsfn),
         config.accounts.callback_timeout_ms,
     ));
-    let mut builder = with_events(core::Server::builder(config), events)?;
+    let mut builder = with_events(core::Server::builder(config), events, warnings_only)?;
     if accounts {
         builder = builder.accounts(js.clone());
     }
@@ -942,6 +956,14 @@ impl NativeGuard {
     ) -> Option<f64> {
         self.inner
             .cache_until(&introspection_json, now, max_seconds)
+    }
+
+    /// The refusal when the authorization server could not be asked (503
+    /// `temporarily_unavailable` with `Retry-After`), thrown as every
+    /// refusal is (`guard.js` hands it back as a value).
+    #[napi(catch_unwind)]
+    pub fn unavailable(&self) -> Result<Value> {
+        split(Done::Principal(Err(from_refusal(self.inner.unavailable())))).map_err(thrown)
     }
 
     /// Step two: decides from the introspection response's JSON.

@@ -455,3 +455,17 @@ test('every metric family is exposed', async () => {
     assert.ok(text.includes(`# TYPE ${family} `), family)
   }
 })
+
+test('without an events handler, a store outage and other warnings reach the log, as in Python', async () => {
+  const lines = []
+  const c = config
+  const up = new ropc.Server(c, { log: (m) => lines.push(m) })
+  await up.passwordGrant(...APP, 'alice', 'alice-pw', 'read') // token_issued: INFO, not logged
+  const down = new ropc.Server({ ...c, store: { type: 'unavailable' } }, { log: (m) => lines.push(m) })
+  await assert.rejects(down.passwordGrant(...APP, 'alice', 'alice-pw', 'read'), { code: 'temporarily_unavailable' })
+  for (let i = 0; i < 2000 && !lines.some((l) => l.includes('"store_error"')); i++) await new Promise((r) => setTimeout(r, 5))
+  const audit = lines.filter((l) => l.startsWith('audit: '))
+  assert.ok(audit.some((l) => JSON.parse(l.slice(7)).kind === 'store_error'), lines.join('\n'))
+  assert.ok(!audit.some((l) => l.includes('"token_issued"')), 'INFO events are not made without a handler')
+  assert.ok(!lines.join('\n').includes('alice-pw'))
+})

@@ -119,6 +119,17 @@ test('an introspection endpoint that answers anything but 200 is unavailable (50
     await new Promise((r) => rs.listen(0, '127.0.0.1', r))
     const resp = await fetch(`http://127.0.0.1:${rs.address().port}/invoices/1`, { headers: { authorization: `Bearer ${'A'.repeat(43)}` } })
     assert.equal(resp.status, 503, `the end user's token is not declared invalid when the AS answers ${status}`)
+    // One shape for every "try again shortly": what a store outage answers.
+    const down = new ropc.Server({ ...config, store: { type: 'unavailable' } }, { log: () => {} })
+    const store = await down.checkRequest(`Bearer ${'A'.repeat(43)}`, 'GET /invoices/1').catch((e) => e)
+    assert.ok(store instanceof ropc.OAuthError && store.code === 'temporarily_unavailable')
+    assert.equal(resp.headers.get('retry-after'), store.header('Retry-After'))
+    assert.equal(resp.headers.get('content-type'), store.header('Content-Type'))
+    assert.equal((await resp.json()).error, JSON.parse(store.body.toString()).error)
+    const err = await checker.checkRequest(`Bearer ${'A'.repeat(43)}`, 'GET /invoices/1').catch((e) => e)
+    assert.ok(err instanceof ropc.OAuthError, 'an OAuthError, as every refusal')
+    assert.equal(err.code, 'temporarily_unavailable')
+    assert.match(err.cause, new RegExp(`answered HTTP ${status}`))
     await new Promise((r) => rs.close(r))
     await new Promise((r) => as.close(r))
   }

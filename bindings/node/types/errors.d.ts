@@ -89,11 +89,15 @@ export class AccountError extends RangeError {
     /** @type {string} */
     code: string;
 }
-/** The authorization server could not be asked (answer 503). */
-export class IntrospectionUnavailable extends Error {
-    /** @param {string} message */
-    constructor(message: string);
-    code: string;
+/**
+ * The authorization server could not be asked: an {@link OAuthError} with
+ * `code` `temporarily_unavailable` whose response is the one a store outage
+ * gets (503 JSON with `Retry-After`), never a verdict on the token.
+ * `cause` says what failed (it is logged, never sent).
+ */
+export class IntrospectionUnavailable extends OAuthError {
+    /** @param {OAuthError} refusal the guard's `unavailable()` @param {string} cause */
+    constructor(refusal: OAuthError, cause: string);
 }
 /**
  * A response packed by the native side (`response` in src/lib.rs): the

@@ -36,6 +36,13 @@ export class ResourceGuard {
      */
     cacheUntil(introspection: string, now: number, maxSeconds: number): number | null;
     /**
+     * The refusal when the authorization server could not be asked: an {@link OAuthError}
+     * (`temporarily_unavailable`, 503 with `Retry-After`, as a store outage answers a check),
+     * returned, not thrown.
+     * @returns {import('./errors.js').OAuthError}
+     */
+    unavailable(): import("./errors.js").OAuthError;
+    /**
      * Step two: decides from the introspection response.
      * @param {string | Buffer | object} introspection @param {string} resource @param {string | null} [scope]
      * @returns {Principal}

@@ -44,7 +44,8 @@ export class Server {
      *   the token and scope checks; `log` receives callback failures (default `console.error`).
      *   With either callback the `...Sync` methods throw: they would block the event loop the
      *   callbacks need. `events` receives every audit event (on the event loop, after the
-     *   request was answered; one that throws is logged).
+     *   request was answered; one that throws is logged); without it, the warnings (refresh
+     *   reuse, locks, store errors) go to `log` as `audit: {...}` lines.
      */
     constructor(config: object | string, options?: {
         accounts?: Accounts;

@@ -958,6 +958,16 @@ impl ResourceGuard {
         self.inner.cache_until(json, now, max_seconds)
     }
 
+    /// The refusal when the authorization server could not be asked: a
+    /// `TemporarilyUnavailable` carrying the core's 503 response (what a
+    /// store outage answers at a check), returned, not raised.
+    fn unavailable(&self, py: Python<'_>) -> Py<PyAny> {
+        let r = self.inner.unavailable();
+        oauth_error(py, r.error.as_ref(), &r.response)
+            .into_value(py)
+            .into_any()
+    }
+
     /// Step two: decides from the introspection response (str, bytes or dict).
     #[pyo3(signature = (introspection, resource, scope=None))]
     fn check_introspection(

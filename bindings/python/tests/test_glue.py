@@ -11,6 +11,7 @@ import flask
 import pytest
 import ropc
 import ropc.asgi
+import ropc.frameworks
 import ropc.wsgi
 from ropc.frameworks import fastapi_require, flask_require
 
@@ -303,6 +304,67 @@ def test_an_introspection_endpoint_answering_non_200_is_unavailable_and_logged(c
         finally:
             httpd.shutdown()
             httpd.server_close()
+
+
+def test_an_introspection_outage_answers_as_a_store_outage_in_every_glue(config):
+    """One shape for every "try again shortly": an authorization server that
+    cannot be asked, and a store that fails, both answer 503 JSON
+    temporarily_unavailable with Retry-After, in WSGI, ASGI, Flask and
+    FastAPI, and the error is an OAuthError a view can catch."""
+    from fastapi.testclient import TestClient
+
+    bearer = {"Authorization": "Bearer " + "A" * 43}
+    down_store = ropc.Server(dict(config, store={"type": "unavailable"}))
+    # A port nobody listens on: the authorization server is down.
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    checker = ropc.IntrospectionChecker(ropc.ResourceGuard(config), f"http://127.0.0.1:{port}/introspect",
+                                        "rs", "rs-secret")
+    with pytest.raises(ropc.OAuthError) as caught:
+        checker.check_request(bearer["Authorization"], "GET /invoices/1")
+    assert isinstance(caught.value, ropc.IntrospectionUnavailable)
+    assert isinstance(caught.value, ropc.TemporarilyUnavailable)
+    with pytest.raises(ropc.TemporarilyUnavailable) as store:
+        down_store.check_request(bearer["Authorization"], "GET /invoices/1")
+    assert caught.value.status_code == store.value.status_code == 503
+    assert dict(caught.value.headers)["Retry-After"] == dict(store.value.headers)["Retry-After"] == "2"
+    assert json.loads(caught.value.body)["error"] == json.loads(store.value.body)["error"] == "temporarily_unavailable"
+
+    def inner(environ, start):
+        start("200 OK", [])
+        return [b"served"]
+
+    def answers(checker):
+        status, headers, body, _ = wsgi_call(ropc.wsgi.protect(inner, checker), "GET", "/invoices/1", bearer)
+        shapes = [(status, headers.get("Retry-After"), json.loads(body)["error"])]
+        app = fastapi.FastAPI()
+        ropc.frameworks.install_fastapi(app)
+
+        @app.get("/invoices/{n}")
+        def invoice(n: str, who=fastapi.Depends(fastapi_require(checker))):
+            return "served"
+
+        r = TestClient(app).get("/invoices/1", headers=bearer)
+        shapes.append((r.status_code, r.headers.get("Retry-After"), r.json().get("error")))
+        flask_app = flask.Flask("t")
+
+        @flask_app.get("/invoices/<n>")
+        @flask_require(checker)
+        def flask_invoice(n):
+            return "served"
+
+        r = flask_app.test_client().get("/invoices/1", headers=bearer)
+        shapes.append((r.status_code, r.headers.get("Retry-After"), r.get_json()["error"]))
+        asgi = TestClient(ropc.asgi.protect(fastapi.FastAPI(), checker))
+        r = asgi.get("/invoices/1", headers=bearer)
+        shapes.append((r.status_code, r.headers.get("Retry-After"), r.json()["error"]))
+        return shapes
+
+    expected = [(503, "2", "temporarily_unavailable")] * 4
+    assert answers(checker) == answers(down_store) == expected
 
 
 def test_every_glue_names_resources_by_the_one_rule(server):

@@ -39,7 +39,8 @@ class OAuthError(Exception):
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
-        OAuthError._classes[cls.code] = cls
+        if "code" in cls.__dict__:  # a subclass of a code's class keeps that class the code's
+            OAuthError._classes[cls.code] = cls
 
     @staticmethod
     def class_for(code: Optional[str]) -> Type["OAuthError"]:

@@ -5,7 +5,7 @@ import signal
 import sys
 from typing import Any, Callable, Optional, Protocol
 
-from ._errors import ConfigError, OAuthError
+from ._errors import ConfigError
 
 
 class _Reloadable(Protocol):
@@ -25,10 +25,20 @@ def reload_on_sighup(target: _Reloadable, path: str, log: Optional[Callable[[str
     say = log or _stderr
 
     def handler(signum: int, frame: Any) -> None:
+        # Whatever fails (the file unreadable, cut inside a UTF-8 character
+        # by an editor mid-write, not JSON, not a valid configuration), the
+        # running configuration stays and the server serves on: an exception
+        # escaping a signal handler would end the process.
         try:
-            with open(path, encoding="utf-8") as f:
-                target.reload(f.read())
-        except (OSError, ConfigError, OAuthError) as e:
+            with open(path, "rb") as f:
+                raw = f.read()
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                why = f"not UTF-8 at byte {e.start}"
+                raise ConfigError(f"{path}: {why}", "", why, file=path) from None
+            target.reload(text)
+        except Exception as e:  # noqa: BLE001 - see above
             say(f"reload refused, the running configuration stays: {e}")
             return
         say("configuration reloaded")

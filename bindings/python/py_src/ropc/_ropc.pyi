@@ -1,6 +1,7 @@
 from os import PathLike
 from typing import Any, Callable, Dict, Iterable, List, Literal, Mapping, Optional, Tuple, Union, final
 
+from ._errors import TemporarilyUnavailable
 from ._types import HostAccounts
 
 __all__ = [
@@ -243,6 +244,9 @@ class ResourceGuard:
         self, token: str, client_id: str, client_secret: str
     ) -> Tuple[List[Tuple[str, str]], bytes]:
         """The introspection request for ``token``, authenticated as this resource server's client: (headers, body) to POST."""
+    def unavailable(self) -> TemporarilyUnavailable:
+        """The refusal (returned, not raised) when the authorization server could not be asked:
+        503 ``temporarily_unavailable`` with ``Retry-After``, as a store outage answers a check."""
     def bearer_token(self, authorization: Optional[str]) -> str:
         """Step one: the bearer token in an Authorization header; raises an ``OAuthError`` with the response to send."""
     def cache_until(self, introspection: bytes, now: float, max_seconds: float) -> Optional[float]:

@@ -10,7 +10,6 @@ from urllib.parse import quote
 
 from ._errors import OAuthError
 from ._ropc import MAX_BODY_BYTES, Principal, Server, resource_name
-from .remote import IntrospectionUnavailable
 from .wsgi import Checker, _realm
 
 Scope = MutableMapping[str, Any]
@@ -142,9 +141,6 @@ def protect(app: ASGIApp, checker: Checker, resource: Optional[str] = None, scop
                 asgi_scope["ropc.principal"] = principal
         except OAuthError as err:
             await _send(send, err.status_code, list(err.headers), err.body)
-            return
-        except IntrospectionUnavailable:
-            await _send(send, 503, [("Content-Type", "text/plain")], b"the authorization server is unavailable")
             return
         await app(asgi_scope, receive, send)
 

@@ -6,7 +6,6 @@ import json
 from typing import Any, Callable, Optional, TypeVar
 
 from ._errors import OAuthError
-from .remote import IntrospectionUnavailable
 from .asgi import _cached_check, checks_may_block
 from .asgi import resource_of as asgi_resource_of
 from .wsgi import Checker, _realm
@@ -33,8 +32,6 @@ def flask_require(checker: Checker, resource: Optional[str] = None, scope: Optio
                 flask.g.ropc_principal = checker.check_request(authorization, name, scope)
             except OAuthError as err:
                 return _flask_response(flask, err)
-            except IntrospectionUnavailable:
-                return flask.Response(b"the authorization server is unavailable", status=503, mimetype="text/plain")
             return view(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
@@ -76,10 +73,6 @@ def fastapi_require(checker: Checker, resource: Optional[str] = None, scope: Opt
             return await run_in_threadpool(checker.check_request, authorization, name, scope)
         except OAuthError as err:
             raise _refused(err) from None
-        except IntrospectionUnavailable:
-            from fastapi import HTTPException
-
-            raise HTTPException(status_code=503, detail="the authorization server is unavailable") from None
 
     return dependency
 

@@ -14,6 +14,7 @@ from collections import OrderedDict
 from typing import Callable, Optional, Tuple
 
 from ._ropc import Principal, ResourceGuard
+from ._errors import TemporarilyUnavailable
 
 
 _log = logging.getLogger("ropc")
@@ -22,8 +23,11 @@ _log = logging.getLogger("ropc")
 _STALE = (http.client.RemoteDisconnected, http.client.BadStatusLine, ConnectionResetError, BrokenPipeError)
 
 
-class IntrospectionUnavailable(RuntimeError):
-    """The authorization server could not be asked (answer with 503)."""
+class IntrospectionUnavailable(TemporarilyUnavailable):
+    """The authorization server could not be asked: a ``TemporarilyUnavailable``
+    (so an ``OAuthError``) whose response is the one a store outage gets, 503
+    JSON with ``Retry-After``; never a verdict on the token. The cause is in
+    the log (logger ``ropc``), not in the response."""
 
 
 class IntrospectionChecker:
@@ -86,7 +90,8 @@ class IntrospectionChecker:
         # never an inactive token. The cause goes to the log (logger "ropc");
         # no token is in it.
         _log.warning("introspection at %s failed: %s", self.introspection_url, why)
-        return IntrospectionUnavailable(f"introspection at {self.introspection_url} failed: {why}")
+        r = self.guard.unavailable()
+        return IntrospectionUnavailable(r.error, r.description, r.status_code, r.headers, r.body)
 
     def _cached(self, key: bytes) -> Optional[bytes]:
         with self._lock:

@@ -7,7 +7,6 @@ from urllib.parse import quote
 
 from ._errors import OAuthError
 from ._ropc import MAX_BODY_BYTES, Principal, Server, resource_name
-from .remote import IntrospectionUnavailable
 
 Environ = Dict[str, Any]
 StartResponse = Callable[..., Any]
@@ -103,9 +102,6 @@ def protect(app: WSGIApp, checker: Checker, resource: Optional[str] = None, scop
             status, headers, body = refusal(err)
             start_response(_status(status), headers)
             return [body]
-        except IntrospectionUnavailable:
-            start_response(_status(503), [("Content-Type", "text/plain")])
-            return [b"the authorization server is unavailable"]
         return app(environ, start_response)
 
     return middleware
