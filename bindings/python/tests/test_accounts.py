@@ -333,3 +333,25 @@ def test_an_argon2_hash_beyond_the_limits_is_refused_where_it_enters():
     with pytest.raises(ropc.ConfigError, match="beyond the limits"):
         ropc.Server(bad)
     assert grant(server, "alice", "pw").access_token
+
+
+def test_a_verify_that_hangs_is_answered_at_the_callback_timeout():
+    """The answer comes while the callback is still blocked (shown by the
+    order of events, not a clock): ropc waited callback_timeout_ms, not for
+    the host."""
+    release, finished = threading.Event(), threading.Event()
+
+    class Hanging(Directory):
+        def verify(self, username, password):
+            release.wait(60)
+            finished.set()
+            return ropc.WRONG_PASSWORD
+
+    server = ropc.Server(config(callback_timeout_ms=100), host_accounts=Hanging())
+    try:
+        with pytest.raises(ropc.ServerError):
+            grant(server, "alice", "alice-pw")
+        assert not finished.is_set(), "answered before the host returned"
+    finally:
+        release.set()
+    assert finished.wait(10)

@@ -4,6 +4,7 @@
 use super::{Accounts, AccountsStats, HostError, OwnerState, Verification};
 use crate::clock::Timer;
 use crate::config::AccountsConfig;
+use crate::secret::Wiped;
 use parking_lot::{Mutex, RwLock};
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -129,12 +130,16 @@ impl HostAccounts {
         self.timer.now()
     }
 
+    fn limit(&self) -> Duration {
+        Duration::from_millis(self.settings.read().callback_timeout_ms)
+    }
+
     fn call<T>(
         &self,
         what: &str,
         f: impl FnOnce() -> Result<T, HostError>,
     ) -> (Result<T, HostError>, Duration) {
-        let limit = Duration::from_millis(self.settings.read().callback_timeout_ms);
+        let limit = self.limit();
         let (out, took) = run_callback(what, limit, &*self.timer, f);
         if out.is_err() {
             self.failures.fetch_add(1, Relaxed);
@@ -151,8 +156,14 @@ impl HostAccounts {
         now: u64,
     ) -> Result<Checked, HostError> {
         self.verify_calls.fetch_add(1, Relaxed);
+        // The callback runs on the callback pool (the caller waits at most
+        // the limit): it gets copies, the password's wiped when dropped.
+        let limit = self.limit();
+        let inner = Arc::clone(&self.inner);
+        let (user, secret) = (username.to_owned(), Wiped::new(password.to_owned()));
+        let asked = move || inner.verify(&user, &secret);
         let (answer, took) = self.call("verify", || {
-            Ok(match self.inner.verify(username, password)? {
+            Ok(match super::deadline::within("verify", limit, asked)? {
                 Verification::Verified(mut owner) => {
                     let name = owner.name.take();
                     if let Some(n) = &name {
@@ -223,9 +234,9 @@ impl HostAccounts {
             }
         }
         self.lookup_calls.fetch_add(1, Relaxed);
+        let (limit, inner, user) = (self.limit(), Arc::clone(&self.inner), username.to_owned());
         let (answer, _) = self.call("lookup", || {
-            self.inner
-                .lookup(username)?
+            super::deadline::within("lookup", limit, move || inner.lookup(&user))?
                 .map(OwnerState::from_host)
                 .transpose()
         });

@@ -29,6 +29,7 @@
 pub(crate) mod config;
 #[cfg(feature = "conformance")]
 pub mod conformance;
+mod deadline;
 mod host;
 mod name;
 
