@@ -5,9 +5,12 @@
  *   auth_server --config ropc.json [--port 9000] [--passwd users.txt]
  *
  * --port 0 picks a free port; the first line printed says which. Against
- * slow and many connections: --max-connections (512 in all), --per-ip (16
- * from one address), --body-deadline (10 s for a whole request body) and
- * --idle-timeout (10 s without a byte). --threads (one a core) serve the
+ * slow and many connections: --max-connections (512 in all), --per-ip (as
+ * many from one address: behind a proxy or a NAT every client shares one;
+ * lower it when clients connect directly), --head-deadline (10 s for a
+ * request's line and headers), --body-deadline (10 s for a whole request
+ * body) and --idle-timeout (10 s without a byte). A connection over a cap
+ * is answered 503 with Retry-After and closed, never reset. --threads (one a core) serve the
  * connections; --workers (four a core) answer the requests that may block
  * (see "Two kinds of thread" below). Stops on SIGINT or SIGTERM, answering
  * what it has already taken; SIGHUP reloads the configuration (and the
@@ -33,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -59,9 +63,13 @@ typedef struct request {
 static ropc_server *server;
 
 /* Limits against slow and many connections (see the README's C example):
- * all connections, connections from one address, the seconds a request's
- * body may take in all, and the seconds a connection may stay idle. */
-static unsigned max_connections = 512, per_ip = 16, body_deadline = 10, idle_timeout = 10;
+ * all connections, connections from one address (0: as many as in all),
+ * the seconds a request's head (line and headers) and its body may take,
+ * and the seconds a connection may stay idle. */
+static unsigned max_connections = 512, per_ip = 0, head_deadline = 10, body_deadline = 10, idle_timeout = 10;
+/* Connections libmicrohttpd may hold beyond max_connections, so that those
+ * over a cap get an answer (503) rather than a reset at accept. */
+#define CAP_HEADROOM 64
 /* Threads: libmicrohttpd's, serving connections (0: one a core), and the
  * workers that answer requests that may block (0: four a core). */
 static unsigned threads = 0, workers = 0;
@@ -70,6 +78,118 @@ static double since(const struct timespec *t) {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+/* ---- connections: the head deadline and the caps ---------------------------- */
+
+/* Every open connection: when its current request began, whether that
+ * request's head is in, and whether it is over a cap. A header sent a byte
+ * every 2 s never trips the idle timeout; the reaper shuts down a
+ * connection whose head is not in by --head-deadline, so that a trickle
+ * from many addresses cannot hold every slot. */
+typedef struct conn_entry {
+    int fd;
+    struct timespec started;
+    int head_in, over_cap, reaped;
+    struct sockaddr_storage addr;
+    struct conn_entry *prev, *next;
+} conn_entry;
+
+static struct {
+    pthread_mutex_t lock;
+    conn_entry *head;
+    unsigned open;
+} conns = {PTHREAD_MUTEX_INITIALIZER, NULL, 0};
+
+static int same_address(const struct sockaddr_storage *a, const struct sockaddr_storage *b) {
+    if (a->ss_family != b->ss_family) return 0;
+    if (a->ss_family == AF_INET)
+        return ((const struct sockaddr_in *)(const void *)a)->sin_addr.s_addr ==
+               ((const struct sockaddr_in *)(const void *)b)->sin_addr.s_addr;
+    if (a->ss_family == AF_INET6)
+        return memcmp(&((const struct sockaddr_in6 *)(const void *)a)->sin6_addr,
+                      &((const struct sockaddr_in6 *)(const void *)b)->sin6_addr, sizeof(struct in6_addr)) == 0;
+    return 0;
+}
+
+/* libmicrohttpd's word that a connection opened or closed. It calls this
+ * before it closes the socket, and the reaper shuts sockets down under the
+ * same lock: a socket number reused by a new connection is never touched. */
+static void connection_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+                              enum MHD_ConnectionNotificationCode code) {
+    (void)cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        conn_entry *e = calloc(1, sizeof *e);
+        *socket_context = e;
+        if (!e) return;
+        const union MHD_ConnectionInfo *fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        const union MHD_ConnectionInfo *addr = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        e->fd = fd ? fd->connect_fd : -1;
+        if (addr && addr->client_addr) {
+            size_t len = addr->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                                   : sizeof(struct sockaddr_in);
+            memcpy(&e->addr, addr->client_addr, len);
+        }
+        clock_gettime(CLOCK_MONOTONIC, &e->started);
+        pthread_mutex_lock(&conns.lock);
+        unsigned from_here = 0;
+        for (conn_entry *o = conns.head; o; o = o->next)
+            if (same_address(&o->addr, &e->addr)) from_here++;
+        e->over_cap = conns.open >= max_connections || from_here >= per_ip;
+        e->next = conns.head;
+        if (conns.head) conns.head->prev = e;
+        conns.head = e;
+        conns.open++;
+        pthread_mutex_unlock(&conns.lock);
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        conn_entry *e = *socket_context;
+        if (!e) return;
+        pthread_mutex_lock(&conns.lock);
+        if (e->prev) e->prev->next = e->next;
+        else conns.head = e->next;
+        if (e->next) e->next->prev = e->prev;
+        conns.open--;
+        pthread_mutex_unlock(&conns.lock);
+        free(e);
+        *socket_context = NULL;
+    }
+}
+
+static conn_entry *entry_of(struct MHD_Connection *c) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info ? info->socket_context : NULL;
+}
+
+/* A request's head is in (or its answer is out: the next one's clock starts). */
+static void head_in(struct MHD_Connection *c, int in) {
+    conn_entry *e = entry_of(c);
+    if (!e) return;
+    pthread_mutex_lock(&conns.lock);
+    e->head_in = in;
+    if (!in) clock_gettime(CLOCK_MONOTONIC, &e->started);
+    pthread_mutex_unlock(&conns.lock);
+}
+
+static void log_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Once a second: shuts down every connection whose request head is late. */
+static void *reaper(void *arg) {
+    (void)arg;
+    for (;;) {
+        sleep(1);
+        unsigned reaped = 0;
+        pthread_mutex_lock(&conns.lock);
+        for (conn_entry *e = conns.head; e; e = e->next) {
+            if (!e->head_in && !e->reaped && e->fd >= 0 && since(&e->started) > (double)head_deadline) {
+                shutdown(e->fd, SHUT_RDWR); /* libmicrohttpd sees the end and closes it */
+                e->reaped = 1;
+                reaped++;
+            }
+        }
+        pthread_mutex_unlock(&conns.lock);
+        if (reaped) log_line("auth_server: %u connections sent no whole request head in %u s; closed", reaped, head_deadline);
+    }
+    return NULL;
 }
 
 /* ---- the host's accounts: a passwd-style file ------------------------------ */
@@ -295,9 +415,9 @@ static int hand_off(struct MHD_Connection *c, request *r) {
 
 static void request_completed(void *cls, struct MHD_Connection *c, void **ctx, enum MHD_RequestTerminationCode toe) {
     (void)cls;
-    (void)c;
     (void)toe;
     request *r = *ctx;
+    head_in(c, 0); /* a keep-alive connection's next request has its own deadline */
     if (r && r->conn) { /* a handed-off request's answer is out (or its connection gone) */
         pthread_mutex_lock(&queue.lock);
         queue.pending--;
@@ -324,6 +444,38 @@ static enum MHD_Result send_plain(struct MHD_Connection *c, unsigned status, con
     enum MHD_Result ret = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
     return ret;
+}
+
+/* An answer after which the connection is closed: over a cap (with
+ * Retry-After), or framing that a proxy and this server could read two ways. */
+static enum MHD_Result send_and_close(struct MHD_Connection *c, unsigned status, const char *text) {
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
+    MHD_add_response_header(r, "Content-Type", "text/plain");
+    MHD_add_response_header(r, "Connection", "close");
+    if (status == MHD_HTTP_SERVICE_UNAVAILABLE) MHD_add_response_header(r, "Retry-After", "1");
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* The request's framing headers, counted: RFC 9112 §6.3 makes a request with
+ * two different Content-Lengths, or with Transfer-Encoding and
+ * Content-Length, one that a proxy in front may frame otherwise. */
+typedef struct {
+    int lengths, conflicting, transfer_encoding;
+    char first[32];
+} framing;
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+    (void)kind;
+    framing *f = cls;
+    if (strcasecmp(key, "Content-Length") == 0) {
+        if (f->lengths++ == 0) snprintf(f->first, sizeof f->first, "%s", value ? value : "");
+        else if (strcmp(f->first, value ? value : "") != 0) f->conflicting = 1;
+    } else if (strcasecmp(key, "Transfer-Encoding") == 0) {
+        f->transfer_encoding = 1;
+    }
+    return MHD_YES;
 }
 
 /* Whether the connection comes from this machine (127.0.0.0/8 or ::1). */
@@ -452,10 +604,19 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     (void)version;
     request *b = *ctx;
     if (!b) { /* first call: headers only */
+        head_in(c, 1);
         b = calloc(1, sizeof *b);
         if (!b) return MHD_NO;
         clock_gettime(CLOCK_MONOTONIC, &b->started);
         *ctx = b;
+        conn_entry *e = entry_of(c);
+        if (e && e->over_cap) return send_and_close(c, MHD_HTTP_SERVICE_UNAVAILABLE, "too many connections; retry shortly");
+        framing f;
+        memset(&f, 0, sizeof f);
+        MHD_get_connection_values(c, MHD_HEADER_KIND, count_framing, &f);
+        if (f.conflicting) return send_and_close(c, MHD_HTTP_BAD_REQUEST, "conflicting Content-Length headers");
+        if (f.lengths && f.transfer_encoding)
+            return send_and_close(c, MHD_HTTP_BAD_REQUEST, "Content-Length with Transfer-Encoding");
         return MHD_YES;
     }
     if (*upload_size) { /* a chunk of body */
@@ -582,6 +743,7 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[i], "--passwd") == 0) passwd = argv[i + 1];
         else if (strcmp(argv[i], "--max-connections") == 0) max_connections = (unsigned)atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--per-ip") == 0) per_ip = (unsigned)atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--head-deadline") == 0) head_deadline = (unsigned)atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--body-deadline") == 0) body_deadline = (unsigned)atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--idle-timeout") == 0) idle_timeout = (unsigned)atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--threads") == 0) threads = (unsigned)atoi(argv[i + 1]);
@@ -591,10 +753,12 @@ int main(int argc, char **argv) {
     if (cores < 1) cores = 1;
     if (threads == 0) threads = (unsigned)cores;
     if (workers == 0) workers = 4 * (unsigned)cores;
-    if (!config || port < 0 || port > 65535 || max_connections == 0 || per_ip == 0 || body_deadline == 0 ||
-        idle_timeout == 0 || threads > 256 || workers > 1024) {
+    if (per_ip == 0) per_ip = max_connections;
+    if (!config || port < 0 || port > 65535 || max_connections == 0 || max_connections > 65536 ||
+        head_deadline == 0 || body_deadline == 0 || idle_timeout == 0 || threads > 256 || workers > 1024) {
         fprintf(stderr, "usage: auth_server --config FILE [--port 9000] [--passwd FILE] [--max-connections 512]\n"
-                        "                   [--per-ip 16] [--body-deadline 10] [--idle-timeout 10]\n"
+                        "                   [--per-ip MAX-CONNECTIONS] [--head-deadline 10] [--body-deadline 10]\n"
+                        "                   [--idle-timeout 10]\n"
                         "                   [--threads CORES (at most 256)] [--workers 4*CORES (at most 1024)]\n");
         return 2;
     }
@@ -662,11 +826,17 @@ int main(int argc, char **argv) {
     struct MHD_Daemon *d = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, &handle, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, threads,
-        MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, idle_timeout,
-        MHD_OPTION_CONNECTION_LIMIT, max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION, connection_notify, NULL,
+        MHD_OPTION_CONNECTION_TIMEOUT, idle_timeout, MHD_OPTION_CONNECTION_LIMIT, max_connections + CAP_HEADROOM,
+        MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "auth_server: cannot listen on 127.0.0.1:%d\n", port);
         ropc_server_free(server);
+        return 1;
+    }
+    pthread_t reaping;
+    if (pthread_create(&reaping, NULL, reaper, NULL) != 0 || pthread_detach(reaping) != 0) {
+        fprintf(stderr, "auth_server: cannot start the head-deadline reaper\n");
         return 1;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);

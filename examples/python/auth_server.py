@@ -9,10 +9,41 @@ reloads the configuration file without dropping a token.
 """
 import argparse
 import ipaddress
+import re
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import ropc
+
+
+def framing_error(handler):
+    """Why a request's framing must be refused (and its connection closed),
+    or None. http.server is lenient where a proxy in front may not be, and
+    a request the two frame differently smuggles a second one past the
+    proxy: two different Content-Lengths (it reads the first), one that is
+    not plain digits (int() takes "+9" and "0_9"), Transfer-Encoding (it
+    reads no chunked body), and a malformed header line (a name with a
+    space: CPython stops reading headers there, silently dropping the rest,
+    Content-Length included, so the body would run as the next request)."""
+    headers = handler.headers
+    if headers.defects or headers.get_payload():
+        return "a malformed header line"
+    if "Transfer-Encoding" in headers:
+        return "Transfer-Encoding is not supported"
+    lengths = headers.get_all("Content-Length") or []
+    if len(set(lengths)) > 1:
+        return "conflicting Content-Length headers"
+    if lengths and not re.fullmatch(r"[0-9]{1,18}", lengths[0]):
+        return "bad Content-Length"
+    return None
+
+
+def raw_target(handler):
+    """The request target as the client sent it: http.server turns a leading
+    "//" into "/" in .path before the handler runs, so ropc would authorize
+    another target than the one C, Node and the ASGI glue see."""
+    parts = handler.requestline.split(" ")
+    return parts[1] if len(parts) == 3 else handler.path
 
 
 def make_handler(server: ropc.Server):
@@ -39,26 +70,20 @@ def make_handler(server: ropc.Server):
             self.wfile.write(body)
 
         def handle_any(self):
-            # http.server reads no chunked bodies: a body it cannot frame
-            # would be read as the next request (smuggling). Refuse, close.
-            if "Transfer-Encoding" in self.headers:
+            # A body it cannot frame would be read as the next request
+            # (smuggling): refuse, close.
+            why = framing_error(self)
+            if why:
                 self.close_connection = True
-                self.reply(400, [("Content-Type", "text/plain")], b"Transfer-Encoding is not supported")
+                self.reply(400, [("Content-Type", "text/plain")], why.encode())
                 return
-            try:
-                length = int(self.headers.get("Content-Length") or 0)
-            except ValueError:
-                length = -1
-            if length < 0:
-                self.close_connection = True
-                self.reply(400, [("Content-Type", "text/plain")], b"bad Content-Length")
-                return
+            length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(min(length, ropc.MAX_BODY_BYTES + 1)) if length > 0 else b""
             if length > len(body):
                 # The rest of an over-long body is never read: it must not
                 # be taken for another request on this connection.
                 self.close_connection = True
-            path = self.path.split("?", 1)[0]
+            path = raw_target(self).split("?", 1)[0]
             if path == "/metrics" and self.command == "GET":
                 # Prometheus text, to loopback scrapers only: counts of
                 # sign-ins and failures are for the operator, not the world.

@@ -20,6 +20,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import ropc
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from auth_server import framing_error, raw_target  # noqa: E402 (beside this file)
+
 
 def make_handler(checker):
     class Handler(BaseHTTPRequestHandler):
@@ -38,17 +41,16 @@ def make_handler(checker):
             self.wfile.write(body)
 
         def handle_any(self):
-            # No chunked bodies, no bodies read in part: either could be taken
-            # for the next request on the connection. Refuse or close.
-            if "Transfer-Encoding" in self.headers:
+            # No chunked bodies, no bodies read in part, no framing a proxy
+            # could read otherwise: each could be taken for the next request
+            # on the connection. Refuse or close.
+            why = framing_error(self)
+            if why:
                 self.close_connection = True
-                self.reply(400, [("Content-Type", "text/plain")], b"Transfer-Encoding is not supported")
+                self.reply(400, [("Content-Type", "text/plain")], why.encode())
                 return
-            try:
-                length = int(self.headers.get("Content-Length") or 0)
-            except ValueError:
-                length = -1
-            if length < 0 or length > 1 << 20:
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > 1 << 20:
                 self.close_connection = True
                 self.reply(400, [("Content-Type", "text/plain")], b"bad or too long Content-Length")
                 return
@@ -58,7 +60,7 @@ def make_handler(checker):
                 # The raw request target, decoded by ropc's one rule: what is
                 # authorized is what a backend would serve (an encoded "/",
                 # a dot segment or "//" is refused with 400).
-                resource = ropc.resource_name(self.command, self.path, checker.guard.realm)
+                resource = ropc.resource_name(self.command, raw_target(self), checker.guard.realm)
                 # Every Authorization header, joined: ropc refuses two.
                 authorization = ", ".join(self.headers.get_all("Authorization") or []) or None
                 who = checker.check_request(authorization, resource)

@@ -1,8 +1,12 @@
 """The C example under many and slow connections: one address gets at most
---per-ip connections (the next is closed at once, the others still
-served), and a request body trickled in is cut at --body-deadline even
-though bytes keep arriving (an idle timeout alone would never fire)."""
+--per-ip connections (the next is answered 503 with Retry-After and
+closed, never reset; the others still served), a request head or body
+trickled in is cut at --head-deadline or --body-deadline even though bytes
+keep arriving (an idle timeout alone would never fire), and framing a proxy
+could read otherwise (two Content-Lengths, Content-Length with
+Transfer-Encoding) is refused and the connection closed."""
 import base64
+import concurrent.futures
 import json
 import os
 import socket
@@ -43,12 +47,10 @@ def test_the_c_example_limits_connections_per_address_and_body_time(tmp_path):
             held.append(s)
         time.sleep(0.2)
         extra = socket.create_connection((host, int(port)), timeout=5)
-        extra.sendall(b"GET /token HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        try:
-            reply = extra.recv(100)
-        except ConnectionResetError:
-            reply = b""
-        assert reply == b"", f"a fifth connection from one address is closed unanswered, got {reply!r}"
+        extra.sendall(b"GET /token HTTP/1.1\r\nHost: x\r\n\r\n")
+        reply = read_until_closed(extra)
+        assert reply.startswith(b"HTTP/1.1 503"), f"a fifth connection from one address is answered 503, got {reply!r}"
+        assert b"\r\nRetry-After: 1\r\n" in reply and b"\r\nConnection: close\r\n" in reply, reply
         extra.close()
         for s in held:
             s.close()
@@ -87,6 +89,92 @@ def test_the_c_example_limits_connections_per_address_and_body_time(tmp_path):
             s.close()
         err = stop(proc)
     assert "took longer than 1 s" in err
+
+
+def read_until_closed(sock):
+    """Every byte until the server closes (a reset counts as closed)."""
+    out = b""
+    while True:
+        try:
+            chunk = sock.recv(4096)
+        except ConnectionResetError:
+            return out
+        if not chunk:
+            return out
+        out += chunk
+
+
+def test_a_burst_from_one_address_is_answered_and_a_trickled_head_is_cut(tmp_path):
+    """Behind a proxy every client shares its address: by default one
+    address may hold as many connections as there are in all. A request
+    head sent a byte at a time is cut at --head-deadline, so a trickle from
+    many connections cannot keep a normal client from an answer."""
+    path = memory_config(tmp_path)
+    proc, url = start([os.environ["ROPC_AUTH_SERVER"], "--config", str(path), "--port", "0",
+                       "--max-connections", "24", "--head-deadline", "1", "--idle-timeout", "30"])
+    host, port = url.split("//")[1].split(":")
+    trickles = []
+    try:
+        # Twenty concurrent sign-ins from one address: all answered.
+        with concurrent.futures.ThreadPoolExecutor(20) as pool:
+            codes = list(pool.map(lambda _: Client(url).login().status_code, range(20)))
+        assert codes == [200] * 20, codes
+        # Twenty connections trickling a header byte each 0.3 s: every one
+        # is cut, though bytes keep coming, and a sign-in is answered.
+        for _ in range(20):
+            t = socket.create_connection((host, int(port)), timeout=30)
+            t.sendall(b"POST /token HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            trickles.append(t)
+        open_ = set(range(20))
+        deadline = time.monotonic() + 20
+        while open_ and time.monotonic() < deadline:
+            for i in list(open_):
+                try:
+                    trickles[i].sendall(b"a")
+                    trickles[i].settimeout(0.01)
+                    if trickles[i].recv(100) == b"":
+                        open_.discard(i)
+                except socket.timeout:
+                    pass
+                except (BrokenPipeError, ConnectionResetError):
+                    open_.discard(i)
+            time.sleep(0.3)
+        assert not open_, f"{len(open_)} trickled heads were not cut"
+        assert Client(url).login().status_code == 200
+    finally:
+        for t in trickles:
+            t.close()
+        err = stop(proc)
+    assert "sent no whole request head in 1 s" in err, err
+
+
+def test_the_c_example_refuses_framing_a_proxy_could_read_otherwise(tmp_path):
+    path = memory_config(tmp_path)
+    proc, url = start([os.environ["ROPC_AUTH_SERVER"], "--config", str(path), "--port", "0"])
+    host, port = url.split("//")[1].split(":")
+    body = b"grant_type=password&username=alice&password=alice-pw"
+    auth = "Basic " + base64.b64encode(b"app:app-secret").decode()
+    head = f"POST /token HTTP/1.1\r\nHost: x\r\nAuthorization: {auth}\r\n" \
+           "Content-Type: application/x-www-form-urlencoded\r\n"
+    try:
+        for extra, why in [(f"Content-Length: {len(body)}\r\nContent-Length: 9\r\n", b"conflicting Content-Length"),
+                           (f"Content-Length: {len(body)}\r\nTransfer-Encoding: chunked\r\n",
+                            b"Content-Length with Transfer-Encoding")]:
+            s = socket.create_connection((host, int(port)), timeout=10)
+            # A second request behind the first: it must never be answered.
+            s.sendall((head + extra + "\r\n").encode() + body + b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+            reply = read_until_closed(s)
+            s.close()
+            assert reply.startswith(b"HTTP/1.1 400") and why in reply, reply
+            assert reply.count(b"HTTP/1.1 ") == 1, f"one answer, then the connection closes: {reply!r}"
+        # The same length twice is one length (RFC 9110 §8.6 allows it).
+        s = socket.create_connection((host, int(port)), timeout=10)
+        s.sendall((head + f"Content-Length: {len(body)}\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n")
+                  .encode() + body)
+        assert read_until_closed(s).startswith(b"HTTP/1.1 200")
+        s.close()
+    finally:
+        stop(proc)
 
 
 def test_every_example_refuses_two_authorization_headers(tmp_path):

@@ -88,6 +88,29 @@ def test_a_long_body_cannot_smuggle_a_second_request(tmp_path):
         stop(proc)
 
 
+def test_the_python_examples_refuse_framing_a_proxy_could_read_otherwise(tmp_path):
+    """Two Content-Lengths, lengths int() would take ("+9", "0_9"), and a
+    header name with a space (after which CPython drops every header, so
+    the body would run as a hidden second request): 400, one answer, the
+    connection closed, at the authorization and the resource server."""
+    auth, as_url, _, only = example_auth_server(tmp_path)
+    rs, rs_url = start([*RESOURCE_SERVERS[0], "--config", str(only), "--port", "0",
+                        "--introspect", as_url + "/introspect", "--client-id", "rs"],
+                       env={"ROPC_CLIENT_SECRET": "rs-secret"})
+    hidden = b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
+    try:
+        for url in (as_url, rs_url):
+            for head in [b"Content-Length: 3\r\nContent-Length: 0\r\n", b"Content-Length: +3\r\n",
+                         b"Content-Length: 0_3\r\n", b"Bad Header: x\r\nContent-Length: 41\r\n"]:
+                out = raw(url, b"POST /token HTTP/1.1\r\nHost: x\r\n" + head + b"\r\n" + hidden)
+                assert out.startswith(b"HTTP/1.1 400"), (url, head, out[:200])
+                assert out.count(b"HTTP/1.1 ") == 1, f"the hidden request was answered: {out[:400]!r}"
+                assert b"Connection: close" in out
+    finally:
+        stop(rs)
+        stop(auth)
+
+
 def test_no_example_logs_a_query_string(tmp_path):
     cfg = tmp_path / "ropc.json"
     cfg.write_text(json.dumps(config({"type": "memory"})))

@@ -123,12 +123,10 @@ def test_a_resource_server_refuses_targets_a_backend_could_read_two_ways(languag
                        env={"ROPC_CLIENT_SECRET": "rs-secret"})
     try:
         token = Client(auth_url).login().json()["access_token"]
-        # http.server itself turns a leading "//" into "/" before the handler
-        # sees the target (so it serves what ropc authorized); node:http
-        # passes it through, and the rule refuses it.
-        double = b"200" if language == "python" else b"400"
+        # The raw target, in every language: http.server's own "//" -> "/"
+        # is not what ropc decides on, so "//docs/1" is refused as in Node.
         for target, status in [("/docs/1", b"200"), ("/docs/%2e%2e/admin", b"400"), ("/docs/..%2fadmin", b"400"),
-                               ("//docs/1", double), ("/docs/a//b", b"400"), ("/docs/a%00", b"400")]:
+                               ("//docs/1", b"400"), ("/docs/a//b", b"400"), ("/docs/a%00", b"400")]:
             reply = raw(rs_url, f"GET {target} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
                                 "Connection: close\r\n\r\n".encode())
             assert reply.split(b" ", 2)[1] == status, (target, reply[:200])
