@@ -78,6 +78,10 @@ pub use accounts::{
     fold_name, Accounts, AccountsStats, ConfigAccounts, HostError, Owner, OwnerAuthorizer,
     Verification,
 };
+/// Threads for calls that may wait on a host, for bindings whose own pool
+/// is small: Node's libuv has four threads.
+#[doc(hidden)]
+pub use accounts::{WaitPool, WAITING};
 pub use client_secret::{generate_client_secret, hash_client_secret};
 pub use clock::{Clock, ManualClock, ManualTimer, SystemClock, SystemTimer, Timer};
 pub use config::{

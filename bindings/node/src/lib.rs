@@ -234,6 +234,42 @@ fn job(f: impl FnOnce() -> Done + Send + 'static) -> AsyncTask<Job> {
     AsyncTask::new(Job(Some(Box::new(f))))
 }
 
+/// Where a server's call runs: libuv's pool, or, for a server whose calls
+/// wait on JavaScript (host accounts, an authorize callback: their Promises
+/// and the pacing of their answers), ropc's own waiting threads, so that
+/// libuv's four threads never wait on a host and a hung directory cannot
+/// starve every other login. Either way the caller gets a Promise.
+pub enum Scheduled {
+    Libuv(AsyncTask<Job>),
+    Waiting(JobFn),
+}
+
+impl ToNapiValue for Scheduled {
+    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
+        match val {
+            Scheduled::Libuv(task) => AsyncTask::to_napi_value(env, task),
+            Scheduled::Waiting(f) => {
+                type Settle = Box<dyn FnOnce(Env) -> Result<Value> + Send>;
+                let env = Env::from_raw(env);
+                let (deferred, promise) = env.create_deferred::<Value, Settle>()?;
+                core::WAITING.spawn(Box::new(move || match run(f) {
+                    Ok(done) => deferred.resolve(Box::new(move |_| split(done).map_err(thrown))),
+                    Err(e) => deferred.reject(e),
+                }));
+                Ok(promise.raw())
+            }
+        }
+    }
+}
+
+fn schedule(waits_on_js: bool, f: impl FnOnce() -> Done + Send + 'static) -> Scheduled {
+    if waits_on_js {
+        Scheduled::Waiting(Box::new(f))
+    } else {
+        Scheduled::Libuv(job(f))
+    }
+}
+
 fn now(f: impl FnOnce() -> Done + Send + 'static) -> Result<Value> {
     split(run(Box::new(f))?).map_err(thrown)
 }
@@ -340,8 +376,8 @@ macro_rules! twin {
         #[napi]
         impl NativeServer {
             #[napi]
-            pub fn $async_name(&self, $($arg: $ty),*) -> AsyncTask<Job> {
-                job($builder(Arc::clone(&self.inner), $($arg),*))
+            pub fn $async_name(&self, $($arg: $ty),*) -> Scheduled {
+                schedule(self.js_callbacks, $builder(Arc::clone(&self.inner), $($arg),*))
             }
 
             #[napi(catch_unwind)]
@@ -592,18 +628,11 @@ twin!(metrics, metrics_sync, metrics_job, ());
 #[napi]
 impl NativeServer {
     #[napi]
-    pub fn check_async(
-        &self,
-        access_token: Secret,
-        resource: String,
-        scope: Opt,
-    ) -> AsyncTask<Job> {
-        job(check_job(
-            Arc::clone(&self.inner),
-            access_token,
-            resource,
-            scope,
-        ))
+    pub fn check_async(&self, access_token: Secret, resource: String, scope: Opt) -> Scheduled {
+        schedule(
+            self.js_callbacks,
+            check_job(Arc::clone(&self.inner), access_token, resource, scope),
+        )
     }
 
     #[napi]
@@ -612,13 +641,11 @@ impl NativeServer {
         authorization: OptSecret,
         resource: String,
         scope: Opt,
-    ) -> AsyncTask<Job> {
-        job(check_request_job(
-            Arc::clone(&self.inner),
-            authorization,
-            resource,
-            scope,
-        ))
+    ) -> Scheduled {
+        schedule(
+            self.js_callbacks,
+            check_request_job(Arc::clone(&self.inner), authorization, resource, scope),
+        )
     }
 }
 

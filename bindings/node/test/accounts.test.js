@@ -256,3 +256,29 @@ test('a configured user is found under any spelling; an argon2 hash beyond the l
   const huge = '$argon2id$v=19$m=4294967295,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$2pKZ5p2UZlXDHJ2xkq9hYnCixr9+bMVlZH2Ia7qpPfo'
   await assert.rejects(async () => s.setUserPasswordHash('alice', huge), /beyond the limits/)
 })
+
+test('logins waiting on a hung directory or on pacing hold none of libuv\'s four threads', async () => {
+  // Four logins whose verify hangs until released, more than libuv's pool
+  // can hold at once with a fifth: the fifth, for another user, is answered
+  // while they still hang.
+  const host = directory()
+  let release
+  const hung = new Promise((r) => (release = r))
+  const strict = host.verify
+  host.verify = async (username, password) => (username.startsWith('hung') ? hung.then(() => false) : strict(username, password))
+  const s = new ropc.Server(config({ callback_timeout_ms: 60000 }), { accounts: host })
+  const waiting = Array.from({ length: 6 }, (_, i) => s.passwordGrant(...APP, `hung${i}`, 'x').catch((e) => e.code))
+  const t = await s.passwordGrant(...APP, 'alice', 'alice-pw')
+  assert.ok(t.accessToken, 'answered while six logins wait on the directory')
+  release()
+  assert.deepEqual(await Promise.all(waiting), Array(6).fill('invalid_grant'))
+
+  // Paced answers (min_verify_ms) wait on ropc's threads too: work on the
+  // libuv pool started after eight paced logins finishes before any of them.
+  const paced = new ropc.Server(config({ min_verify_ms: 400 }), { accounts: directory() })
+  const order = []
+  const logins = Array.from({ length: 8 }, () => paced.passwordGrant(...APP, 'nobody', 'x').catch(() => order.push('login')))
+  await ropc.hashPassword('x', { mCost: 64, tCost: 1, pCost: 1 }).then(() => order.push('libuv'))
+  await Promise.all(logins)
+  assert.equal(order[0], 'libuv', order.join(','))
+})

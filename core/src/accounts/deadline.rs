@@ -22,7 +22,11 @@ pub(crate) const MAX_THREADS: usize = 64;
 
 type Job = Box<dyn FnOnce() + Send>;
 
-struct Pool {
+/// Threads made on demand, up to a bound, that run jobs which may wait a
+/// long time (on a host): a job queues when every thread is busy.
+pub struct WaitPool {
+    name: &'static str,
+    max: usize,
     state: Mutex<State>,
     ready: Condvar,
 }
@@ -34,41 +38,76 @@ struct State {
     idle: usize,
 }
 
-static POOL: once_cell::sync::Lazy<Pool> = once_cell::sync::Lazy::new(|| Pool {
-    state: Mutex::new(State::default()),
-    ready: Condvar::new(),
-});
-
-fn submit(job: Job) {
-    let mut state = POOL.state.lock();
-    state.queue.push_back(job);
-    if state.idle == 0 && state.threads < MAX_THREADS {
-        let spawned = std::thread::Builder::new()
-            .name("ropc-callback".into())
-            .spawn(work);
-        if spawned.is_ok() {
-            state.threads += 1;
-        }
+impl std::fmt::Debug for WaitPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WaitPool")
+            .field("name", &self.name)
+            .field("max", &self.max)
+            .finish_non_exhaustive()
     }
-    drop(state);
-    POOL.ready.notify_one();
 }
 
-fn work() {
-    loop {
-        let job = {
-            let mut state = POOL.state.lock();
-            loop {
-                if let Some(job) = state.queue.pop_front() {
-                    break job;
-                }
-                state.idle += 1;
-                POOL.ready.wait(&mut state);
-                state.idle -= 1;
-            }
-        };
-        job();
+impl WaitPool {
+    const fn new(name: &'static str, max: usize) -> WaitPool {
+        WaitPool {
+            name,
+            max,
+            state: Mutex::new(State {
+                queue: VecDeque::new(),
+                threads: 0,
+                idle: 0,
+            }),
+            ready: Condvar::new(),
+        }
     }
+
+    /// Runs `job` on one of the pool's threads, as soon as one is free.
+    pub fn spawn(&'static self, job: Box<dyn FnOnce() + Send>) {
+        let mut state = self.state.lock();
+        state.queue.push_back(job);
+        if state.idle == 0 && state.threads < self.max {
+            let spawned = std::thread::Builder::new()
+                .name(self.name.into())
+                .spawn(move || self.work());
+            if spawned.is_ok() {
+                state.threads += 1;
+            }
+        }
+        drop(state);
+        self.ready.notify_one();
+    }
+
+    fn work(&self) {
+        loop {
+            let job = {
+                let mut state = self.state.lock();
+                loop {
+                    if let Some(job) = state.queue.pop_front() {
+                        break job;
+                    }
+                    state.idle += 1;
+                    self.ready.wait(&mut state);
+                    state.idle -= 1;
+                }
+            };
+            // A job that panics takes nothing down with it.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+        }
+    }
+}
+
+/// Host callbacks, one at a time a thread.
+static CALLBACKS: WaitPool = WaitPool::new("ropc-callback", MAX_THREADS);
+
+/// Whole calls that may wait on a host (its callbacks, or the pacing of
+/// answers about host accounts), for bindings whose own pool is small and
+/// shared: Node's libuv has four threads, and four logins waiting on a
+/// hung directory would hold every one. Apart from the callbacks' pool, so that
+/// calls waiting for callbacks never take the threads the callbacks need.
+pub static WAITING: WaitPool = WaitPool::new("ropc-waiting", 256);
+
+fn submit(job: Job) {
+    CALLBACKS.spawn(job);
 }
 
 /// Runs `f` on the callback pool and waits for its answer at most `limit`.

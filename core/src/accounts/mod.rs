@@ -34,6 +34,8 @@ mod host;
 mod name;
 
 pub use config::ConfigAccounts;
+#[doc(hidden)]
+pub use deadline::{WaitPool, WAITING};
 pub(crate) use host::{run_callback, Checked, HostAccounts};
 pub use name::fold_name;
 
