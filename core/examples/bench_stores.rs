@@ -91,6 +91,8 @@ fn main() {
             pool_size: None,
             connect_timeout_ms: None,
             statement_timeout_ms: None,
+            sslmode: None,
+            sslrootcert: None,
         },
     );
     println!("{{\"sqlite\": {sqlite}, \"postgres\": {postgres}}}");

@@ -164,6 +164,15 @@ pub enum StoreConfig {
         /// The longest a statement may run (default 10000).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         statement_timeout_ms: Option<u64>,
+        /// TLS, by libpq's names: `disable` (the default, unless the URL
+        /// says `sslmode=require`), `require` (encrypted, the server's
+        /// certificate not verified) or `verify-full` (verified against
+        /// `sslrootcert`, the host name included).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sslmode: Option<String>,
+        /// The CA certificates (PEM file) `verify-full` trusts.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sslrootcert: Option<String>,
     },
     /// [`crate::UnavailableStore`].
     Unavailable,

@@ -392,6 +392,8 @@ fn bad_store_settings_are_configuration_errors_naming_the_field() {
         pool_size: None,
         connect_timeout_ms: Some(2000),
         statement_timeout_ms: None,
+        sslmode: None,
+        sslrootcert: None,
     };
     assert_eq!(err(pg(None, None)).path(), "store");
     assert_eq!(err(pg(Some("postgres://a@b/c"), Some("X"))).path(), "store");
@@ -447,7 +449,9 @@ fn store_settings_round_trip_through_json() {
             url_env: Some("DB".into()),
             pool_size: Some(3),
             connect_timeout_ms: None,
-            statement_timeout_ms: None
+            statement_timeout_ms: None,
+            sslmode: None,
+            sslrootcert: None
         }
     );
     assert_eq!(Config::from_json(&c.to_json()).unwrap(), c);
@@ -789,6 +793,8 @@ fn refresh_retries_follow_one_rule_on_every_shared_store() {
             pool_size: None,
             connect_timeout_ms: None,
             statement_timeout_ms: None,
+            sslmode: None,
+            sslrootcert: None,
         },
         None,
     );
@@ -877,6 +883,8 @@ fn failure_counters_keep_no_name_as_typed_on_either_database() {
         pool_size: None,
         connect_timeout_ms: None,
         statement_timeout_ms: None,
+        sslmode: None,
+        sslrootcert: None,
     }))
     .unwrap();
     fail_as_typed(&server);
@@ -887,4 +895,98 @@ fn failure_counters_keep_no_name_as_typed_on_either_database() {
     let accounts: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
     assert_eq!(accounts.len(), 1, "one counter: {accounts:?}");
     assert!(!accounts[0].contains("horse"), "{accounts:?}");
+}
+
+/// TLS to PostgreSQL (store.sslmode): `verify-full` checks the server's
+/// certificate against the CA file and its name, `require` encrypts
+/// without checking, a server a CA did not sign is refused with the
+/// reason; and every connection the store makes is encrypted (the server's
+/// own pg_stat_ssl says so).
+#[test]
+fn the_postgres_store_speaks_tls_and_verifies_the_server() {
+    let url = postgres_url();
+    let database = url.rsplit('/').next().expect("a database").to_string();
+    let ca = std::env::var("ROPC_TEST_POSTGRES_CA")
+        .expect("ROPC_TEST_POSTGRES_CA: run `make test-rust`");
+    let other = std::env::var("ROPC_TEST_POSTGRES_OTHER_CA").expect("ROPC_TEST_POSTGRES_OTHER_CA");
+    let pg = |url: &str, mode: Option<&str>, root: Option<&str>| StoreConfig::Postgres {
+        url: Some(url.to_string()),
+        url_env: None,
+        pool_size: Some(2),
+        connect_timeout_ms: Some(5000),
+        statement_timeout_ms: None,
+        sslmode: mode.map(String::from),
+        sslrootcert: root.map(String::from),
+    };
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+    let encrypted = |admin: &mut postgres::Client| -> (i64, i64) {
+        let row = admin
+            .query_one(
+                "SELECT count(*), count(*) FILTER (WHERE s.ssl) FROM pg_stat_activity a
+                 JOIN pg_stat_ssl s USING (pid) WHERE a.application_name = 'ropc' AND a.datname = $1",
+                &[&database],
+            )
+            .expect("pg_stat_ssl");
+        (row.get(0), row.get(1))
+    };
+    for (mode, root) in [
+        (Some("verify-full"), Some(ca.as_str())),
+        (Some("require"), None),
+    ] {
+        let server = Server::from_config(config(pg(&url, mode, root)))
+            .unwrap_or_else(|e| panic!("{mode:?}: {e}"));
+        server
+            .password_grant(&app(), "alice", "alice-pw", Some("read"))
+            .expect("a grant over TLS");
+        let (all, tls) = encrypted(&mut admin);
+        assert!(
+            all > 0 && all == tls,
+            "{mode:?}: {tls} of {all} connections encrypted"
+        );
+        drop(server);
+    }
+    // sslmode=require in the URL, no field: encrypted too.
+    let server =
+        Server::from_config(config(pg(&format!("{url}?sslmode=require"), None, None))).unwrap();
+    server
+        .password_grant(&app(), "alice", "alice-pw", Some("read"))
+        .unwrap();
+    let (all, tls) = encrypted(&mut admin);
+    assert!(all > 0 && all == tls, "{tls} of {all}");
+    drop(server);
+    // A server whose certificate the CA did not sign, or a name it was not
+    // made for: refused, saying why; never a plain-text fallback.
+    // (hostaddr: connect to 127.0.0.1, verify the name the URL gives.)
+    let misnamed = format!(
+        "{}?hostaddr=127.0.0.1",
+        url.replace("127.0.0.1", "db.example.invalid")
+    );
+    for (url, root, why) in [
+        (url.clone(), other.as_str(), "certificate"),
+        (misnamed, ca.as_str(), "certificate"),
+    ] {
+        let e = match Server::from_config(config(pg(&url, Some("verify-full"), Some(root)))) {
+            Err(e) => e,
+            Ok(_) => panic!("verify-full connected to {url} with {root}"),
+        };
+        assert_eq!(e.path(), "store.url");
+        assert!(e.to_string().to_lowercase().contains(why), "{e}");
+    }
+    // Settings that cannot be right are configuration errors at their path.
+    for (mode, root, path) in [
+        (Some("verify-ca"), None, "store.sslmode"),
+        (Some("verify-full"), None, "store.sslrootcert"),
+        (Some("require"), Some(ca.as_str()), "store.sslrootcert"),
+        (
+            Some("verify-full"),
+            Some("/nonexistent/ca.pem"),
+            "store.url",
+        ),
+    ] {
+        let e = match Server::from_config(config(pg(&url, mode, root))) {
+            Err(e) => e,
+            Ok(_) => panic!("{mode:?} {root:?} was accepted"),
+        };
+        assert_eq!(e.path(), path, "{mode:?} {root:?}: {e}");
+    }
 }

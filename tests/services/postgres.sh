@@ -10,6 +10,9 @@
 #                               With ROPC_TEST_POSTGRES_URL already set, just
 #                               runs CMD (so targets nest).
 #   (fsync is off for speed, unless ROPC_TEST_POSTGRES_FSYNC=on: benchmarks.)
+#   The server also speaks TLS: ROPC_TEST_POSTGRES_CA is the CA that signed
+#   its certificate (for 127.0.0.1), ROPC_TEST_POSTGRES_OTHER_CA one that
+#   did not.
 #   postgres.sh stop | start    stop (immediately, as a crash would) or start
 #                               the running test cluster again, on the same
 #                               port: for tests of an outage.
@@ -42,7 +45,8 @@ ctl() {
   case "$1" in
     stop) as_pg "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -m immediate -w stop >/dev/null ;;
     start) as_pg "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -w -t 60 \
-             -o "-p $PGPORT_ -k $PGSOCK -c listen_addresses=127.0.0.1 -c fsync=$PGFSYNC -c max_connections=300" \
+             -o "-p $PGPORT_ -k $PGSOCK -c listen_addresses=127.0.0.1 -c fsync=$PGFSYNC -c max_connections=300 \
+                 -c ssl=on -c ssl_cert_file=$PGSOCK/server.crt -c ssl_key_file=$PGSOCK/server.key" \
              -l "$PGLOG" start >/dev/null ;;
   esac
 }
@@ -91,6 +95,25 @@ trap stop_cluster EXIT
 trap 'exit 130' INT TERM
 
 as_pg "$PGBIN/initdb" -D "$PGDATA_DIR" -A trust -U postgres >/dev/null
+# TLS for the tests of store.sslmode: a throwaway CA, a server certificate
+# for 127.0.0.1 it signed, and another CA that signed nothing here.
+tls() {
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=ropc test CA" \
+    -keyout "$dir/ca.key" -out "$dir/ca.crt" 2>/dev/null
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=another CA" \
+    -keyout "$dir/other-ca.key" -out "$dir/other-ca.crt" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+    -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > "$dir/san.ext"
+  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial \
+    -days 2 -extfile "$dir/san.ext" -out "$dir/server.crt" 2>/dev/null
+  chmod 600 "$dir/server.key"
+  if [ "$(id -u)" = 0 ]; then chown postgres "$dir/server.key" "$dir/server.crt"; fi
+}
+if ! tls; then
+  echo "cannot make the test certificates (openssl)" >&2
+  exit 1
+fi
 if ! ctl start; then
   cat "$PGLOG" >&2 || true
   exit 1
@@ -99,6 +122,7 @@ echo "== PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on 127.0.0
 export ROPC_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
 export ROPC_TEST_POSTGRES_CTL="$0"
 export ROPC_TEST_PSQL="$PGBIN/psql"
+export ROPC_TEST_POSTGRES_CA="$dir/ca.crt" ROPC_TEST_POSTGRES_OTHER_CA="$dir/other-ca.crt"
 set +e
 "$@"
 status=$?

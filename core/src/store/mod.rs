@@ -46,7 +46,7 @@ pub mod conformance;
 
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
-pub use postgres::{PostgresConnection, PostgresOptions, PostgresStore};
+pub use postgres::{PostgresConnection, PostgresOptions, PostgresStore, PostgresTls};
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use sql::SqlStore;
 #[cfg(feature = "sqlite")]
@@ -624,7 +624,7 @@ pub(crate) fn open(
             Ok(Arc::new(store))
         }
         #[cfg(feature = "postgres")]
-        StoreConfig::Postgres { url, url_env, pool_size, connect_timeout_ms, statement_timeout_ms } => {
+        StoreConfig::Postgres { url, url_env, pool_size, connect_timeout_ms, statement_timeout_ms, sslmode, sslrootcert } => {
             let (url, field) = match (url, url_env) {
                 (Some(url), None) => (url.clone(), "store.url"),
                 (None, Some(name)) => match std::env::var(name) {
@@ -639,10 +639,32 @@ pub(crate) fn open(
                 _ => return Err(ConfigError::new("store", "the postgres store needs exactly one of url and url_env")),
             };
             let defaults = postgres::PostgresOptions::default();
+            let tls = match (sslmode.as_deref(), sslrootcert) {
+                (None, None) => None,
+                (None | Some("disable"), Some(_)) => {
+                    return Err(ConfigError::new("store.sslrootcert", "is for sslmode \"verify-full\""))
+                }
+                (Some("disable"), None) => Some(postgres::PostgresTls::Disable),
+                (Some("require"), None) => Some(postgres::PostgresTls::Require),
+                (Some("require"), Some(_)) => {
+                    return Err(ConfigError::new("store.sslrootcert", "sslmode \"require\" verifies nothing: use \"verify-full\" with a CA file"))
+                }
+                (Some("verify-full"), Some(ca)) => Some(postgres::PostgresTls::VerifyFull { ca_file: ca.into() }),
+                (Some("verify-full"), None) => {
+                    return Err(ConfigError::new("store.sslrootcert", "sslmode \"verify-full\" needs the CA certificates to trust (a PEM file)"))
+                }
+                (Some(other), _) => {
+                    return Err(ConfigError::new(
+                        "store.sslmode",
+                        format!("{other:?} is not one of \"disable\", \"require\", \"verify-full\""),
+                    ))
+                }
+            };
             let options = postgres::PostgresOptions {
                 pool_size: pool(*pool_size, defaults.pool_size)?,
                 connect_timeout: millis("connect_timeout_ms", *connect_timeout_ms, defaults.connect_timeout)?,
                 statement_timeout: millis("statement_timeout_ms", *statement_timeout_ms, defaults.statement_timeout)?,
+                tls,
             };
             let store = PostgresStore::connect_with(&url, options).map_err(|e| ConfigError::new(field, e.message()))?;
             Ok(Arc::new(store))
