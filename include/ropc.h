@@ -516,6 +516,18 @@ ropc_status ropc_server_builder_set_event_callback(struct ropc_server_builder *b
                                                    void *userdata);
 
 /**
+ * As `ropc_server_builder_set_event_callback`, for the warnings only:
+ * refresh-token reuse, accounts locked, store errors (the events the core
+ * logs at warning level). No other event is made, so a server that only
+ * wants to hear of trouble (a log line to stderr) pays nothing per request.
+ * Replaces any callback set before.
+ */
+ropc_status ropc_server_builder_set_warning_callback(struct ropc_server_builder *builder,
+                                                     void (*callback)(void *userdata,
+                                                                      const char *event_json),
+                                                     void *userdata);
+
+/**
  * A static description of a status (any value, known or not).
  */
 const char *ropc_status_message(uint32_t status);

@@ -717,6 +717,14 @@ static char *read_all(const char *path) {
     return text;
 }
 
+/* The audit warnings (refresh-token reuse, accounts locked, store errors)
+ * to stderr, as Python's logger and Node's log get them; no other event is
+ * made. Events never hold a password, a secret or a token. */
+static void on_warning(void *userdata, const char *json) {
+    (void)userdata;
+    log_line("auth_server: audit: %s", json);
+}
+
 static void reload_config(const char *path) {
     char *json = read_all(path);
     ropc_error *err = NULL;
@@ -794,6 +802,7 @@ int main(int argc, char **argv) {
         if (out) snprintf(dummy_hash, sizeof dummy_hash, "%s", out);
         st = ropc_server_builder_set_accounts(builder, verify_cb, lookup_cb, NULL);
     }
+    if (st == ROPC_OK) st = ropc_server_builder_set_warning_callback(builder, on_warning, NULL);
     if (st == ROPC_OK) st = ropc_server_builder_build(builder, &server, &err);
     else ropc_server_builder_free(builder);
     if (st != ROPC_OK) {

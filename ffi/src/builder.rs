@@ -422,7 +422,36 @@ pub extern "C" fn ropc_server_builder_set_event_callback(
     ffi_boundary! {
         let b = try_builder!(builder);
         let Some(callback) = callback else { return ropc_status::ROPC_NULL_PARAMETER };
-        b.events = Some(Arc::new(crate::events::CEvents { callback, userdata }));
+        b.events = Some(Arc::new(crate::events::CEvents {
+            callback,
+            userdata,
+            warnings_only: false,
+        }));
+        ropc_status::ROPC_OK
+    }
+}
+
+/// As `ropc_server_builder_set_event_callback`, for the warnings only:
+/// refresh-token reuse, accounts locked, store errors (the events the core
+/// logs at warning level). No other event is made, so a server that only
+/// wants to hear of trouble (a log line to stderr) pays nothing per request.
+/// Replaces any callback set before.
+#[no_mangle]
+pub extern "C" fn ropc_server_builder_set_warning_callback(
+    builder: *mut ropc_server_builder,
+    callback: Option<
+        unsafe extern "C" fn(userdata: *mut std::ffi::c_void, event_json: *const c_char),
+    >,
+    userdata: *mut std::ffi::c_void,
+) -> ropc_status {
+    ffi_boundary! {
+        let b = try_builder!(builder);
+        let Some(callback) = callback else { return ropc_status::ROPC_NULL_PARAMETER };
+        b.events = Some(Arc::new(crate::events::CEvents {
+            callback,
+            userdata,
+            warnings_only: true,
+        }));
         ropc_status::ROPC_OK
     }
 }

@@ -13,6 +13,8 @@ pub type ropc_event_callback =
 pub(crate) struct CEvents {
     pub(crate) callback: ropc_event_callback,
     pub(crate) userdata: *mut c_void,
+    /// Only the warnings (reuse, locks, store errors): no other event is made.
+    pub(crate) warnings_only: bool,
 }
 
 // SAFETY: the callback is called from one thread (ropc's event thread) at
@@ -23,6 +25,10 @@ unsafe impl Send for CEvents {}
 unsafe impl Sync for CEvents {}
 
 impl EventSink for CEvents {
+    fn wants(&self, kind: ropc_core::events::EventKind) -> bool {
+        !self.warnings_only || kind.is_warning()
+    }
+
     fn event(&self, event: &Event) {
         // JSON never holds a NUL byte (serde escapes control characters).
         if let Ok(json) = CString::new(event.to_json()) {

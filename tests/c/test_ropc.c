@@ -1132,6 +1132,43 @@ static void test_events(void) {
     pthread_mutex_destroy(&log.lock);
 }
 
+/* The warnings only: a store outage reaches the callback, a grant makes no event. */
+static void test_warning_events(void) {
+    event_log log;
+    memset(&log, 0, sizeof log);
+    pthread_mutex_init(&log.lock, NULL);
+    char json[2048];
+    const char *stores[] = {"memory", "unavailable"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(json, sizeof json,
+                 "{\"password_hashing\":{\"m_cost\":64,\"t_cost\":1,\"p_cost\":1},\"allow_weak_password_hashing\":true,"
+                 "\"store\":{\"type\":\"%s\"},\"scopes\":[{\"name\":\"read\",\"resources\":[\"GET /docs/*\"]}],"
+                 "\"clients\":[{\"id\":\"app\",\"secret_hash\":\"%s\",\"grant_types\":[\"password\"],"
+                 "\"scopes\":[\"read\"],\"default_scopes\":[\"read\"]}],"
+                 "\"users\":[{\"username\":\"alice\",\"password_hash\":\"%s\"}],"
+                 "\"rules\":[{\"resources\":[\"* /docs/*\"],\"users\":[\"*\"]}]}",
+                 stores[i], APP_SECRET_HASH, CHEAP_USER_HASH);
+        ropc_server_builder *b = NULL;
+        CHECK(ropc_server_builder_new_from_json(json, &b, NULL) == ROPC_OK, "builder");
+        CHECK(ropc_server_builder_set_warning_callback(NULL, on_event, &log) == ROPC_NULL_PARAMETER, "null builder");
+        CHECK(ropc_server_builder_set_warning_callback(b, NULL, &log) == ROPC_NULL_PARAMETER, "callback required");
+        CHECK(ropc_server_builder_set_warning_callback(b, on_event, &log) == ROPC_OK, "set");
+        ropc_server *server = NULL;
+        CHECK(ropc_server_builder_build(b, &server, NULL) == ROPC_OK, "build");
+        ropc_token_response *t = NULL;
+        ropc_status expected = i == 0 ? ROPC_OK : ROPC_TEMPORARILY_UNAVAILABLE;
+        CHECK(ropc_server_password_grant(server, "app", "app-secret", "alice", "alice-pw", NULL, &t, NULL) == expected,
+              "grant %d", i);
+        ropc_token_response_free(t);
+        ropc_server_free(server); /* delivers what is queued before it returns */
+    }
+    pthread_mutex_lock(&log.lock);
+    CHECK(log.count == 1, "one event, the outage: %d %s", log.count, log.seen);
+    CHECK(strstr(log.seen, "\"kind\":\"store_error\"") != NULL, "store error: %s", log.seen);
+    pthread_mutex_unlock(&log.lock);
+    pthread_mutex_destroy(&log.lock);
+}
+
 /* Every kind of audit event reaches a C callback. */
 static void test_every_event_kind(void) {
     static const char *kinds[] = {"token_issued", "token_refreshed", "refresh_retried", "refresh_reuse",
@@ -1438,6 +1475,7 @@ int main(int argc, char **argv) {
         test_typed_flow(server);
         test_metrics(server);
         test_events();
+    test_warning_events();
         test_every_event_kind();
         test_http_and_account_events(server);
         test_threads(server);

@@ -121,11 +121,19 @@ class AuthServer(Client):
     def __init__(self, config_path):
         exe = os.environ.get("ROPC_AUTH_SERVER")
         assert exe, "ROPC_AUTH_SERVER is not set: run `make test-integration`"
-        self.proc = subprocess.Popen([exe, "--config", config_path, "--port", "0"],
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        # Its log, kept beside the configuration for the tests that read it.
+        self.log_path = f"{config_path}.{os.getpid()}.{id(self)}.log"
+        with open(self.log_path, "wb") as log:
+            self.proc = subprocess.Popen([exe, "--config", config_path, "--port", "0"],
+                                         stdout=subprocess.PIPE, stderr=log, text=True)
         first = self.proc.stdout.readline()
         assert "listening on" in first, f"auth_server did not start: {first!r}"
         super().__init__(first.split()[-1])
+
+    def logged(self):
+        """What the server has written to stderr so far."""
+        with open(self.log_path, encoding="utf-8", errors="replace") as f:
+            return f.read()
 
     def kill(self):
         """As a crash would: SIGKILL, no cleanup."""

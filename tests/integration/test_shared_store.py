@@ -178,6 +178,11 @@ def test_a_stopped_database_gives_503_and_no_token_then_recovers(start):
         r = server.post("/introspect", {"token": before["access_token"]}, client=("rs", "rs-secret"))
         assert r.status_code == 503, "never an inactive answer that would make a client drop a good token"
         assert server.refresh(before["refresh_token"]).status_code == 503
+        # The operator hears of it: the audit warning, as Python and Node log it.
+        deadline = time.monotonic() + 10
+        while '"kind":"store_error"' not in server.logged() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert '"kind":"store_error"' in server.logged(), server.logged()
     finally:
         pg_ctl("start")
     # The same process reconnects: the token from before the outage still works.
