@@ -13,7 +13,9 @@ if (args[0] === 'build') {
   require('./build.js').main()
 } else {
   process.exitCode = require('./native.js').cli(args)
-  if (args[0] === '--help' || args[0] === '-h') {
-    console.log('  ropc build   (Node: the native addon from source, needs cargo)')
-  }
+  // The usage the core printed, with Node's own command: after --help on
+  // standard output, after a wrong command (exit 2) on standard error.
+  const build = '  ropc build   (Node: the native addon from source, needs cargo)'
+  if (args[0] === '--help' || args[0] === '-h') console.log(build)
+  else if (process.exitCode === 2) console.error(build)
 }

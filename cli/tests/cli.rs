@@ -150,3 +150,61 @@ fn check_config_says_ok_or_what_is_wrong_and_where() {
     assert_eq!(ropc(&["frobnicate"], "").status.code(), Some(2));
     assert!(ropc(&["--help"], "").status.success());
 }
+
+#[test]
+fn the_version_and_the_checks_a_newcomer_trips_on() {
+    let out = ropc(&["--version"], "");
+    assert!(out.status.success());
+    assert_eq!(
+        text(&out.stdout).trim(),
+        format!("ropc {}", env!("CARGO_PKG_VERSION"))
+    );
+    assert!(text(&ropc(&["--help"], "").stdout).contains("ropc --version"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, body: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, body).unwrap();
+        path.display().to_string()
+    };
+    // A file cut short: where it ends and why, no "?" for a path.
+    let cut = write("cut.json", "{\n");
+    let out = ropc(&["check-config", &cut], "");
+    assert_eq!(out.status.code(), Some(1));
+    let why = text(&out.stderr);
+    assert!(
+        why.contains("(line 2, column 1)") && why.contains("ends before the document does"),
+        "{why}"
+    );
+    assert!(!why.contains(" at ?"), "{why}");
+
+    // A PostgreSQL store whose url_env is unset: known without connecting.
+    let pg = write(
+        "pg.json",
+        r#"{"store": {"type": "postgres", "url_env": "ROPC_SURELY_UNSET_URL"}}"#,
+    );
+    let out = ropc(&["check-config", &pg], "");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stderr).contains("store.url_env")
+            && text(&out.stderr).contains("ROPC_SURELY_UNSET_URL"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // Rules naming groups only a host's accounts have: the hint names the flag.
+    let groups = write(
+        "groups.json",
+        r#"{"rules": [{"resources": ["GET /*"], "groups": ["staff"]}]}"#,
+    );
+    let out = ropc(&["check-config", &groups], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("--host-accounts"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(ropc(&["check-config", &groups, "--host-accounts"], "")
+        .status
+        .success());
+}

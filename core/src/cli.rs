@@ -21,7 +21,8 @@ use std::io::{IsTerminal, Read, Write};
 const USAGE: &str = "usage:
   ropc hash-password [--m-cost KIB] [--t-cost N] [--p-cost N]   (password on stdin)
   ropc generate-secret
-  ropc check-config FILE [--host-accounts]";
+  ropc check-config FILE [--host-accounts]
+  ropc --version";
 
 /// A command's failure: what to print, and whether it was the usage.
 enum Failure {
@@ -63,6 +64,9 @@ fn command(mut args: lexopt::Parser) -> Result<(), Failure> {
         Some(Long("help")) | Some(Short('h')) => {
             return say(format_args!("{USAGE}"));
         }
+        Some(Long("version")) | Some(Short('V')) => {
+            return say(format_args!("ropc {}", env!("CARGO_PKG_VERSION")));
+        }
         Some(other) => return Err(Failure::Usage(other.unexpected().to_string())),
         None => return Err(Failure::Usage("which command?".into())),
     };
@@ -101,9 +105,23 @@ fn command(mut args: lexopt::Parser) -> Result<(), Failure> {
                 }
             }
             let file = file.ok_or_else(|| Failure::Usage("check-config needs a FILE".into()))?;
-            let summary = Config::from_file(&file)
-                .and_then(|c| c.check(host_accounts).map_err(|e| e.in_file(file.clone())))
-                .map_err(|e| Failure::Refused(e.to_string()))?;
+            let config = Config::from_file(&file).map_err(|e| Failure::Refused(e.to_string()))?;
+            let summary = config
+                .check(host_accounts)
+                .map_err(|e| e.in_file(file.clone()))
+                .map_err(|e| {
+                    // Rules naming owners when the file lists none: they are
+                    // likely a host's (LDAP, SQL), which the flag says.
+                    let hint = if !host_accounts
+                        && config.users.is_empty()
+                        && e.path().starts_with("rules[")
+                    {
+                        "\n(if the resource owners are a host's accounts, an LDAP directory or a SQL table, check with --host-accounts)"
+                    } else {
+                        ""
+                    };
+                    Failure::Refused(format!("{e}{hint}"))
+                })?;
             say(format_args!("{file}: ok: {summary}"))
         }
         other => Err(Failure::Usage(format!("unknown command {other:?}"))),

@@ -245,9 +245,18 @@ impl Config {
         serde_path_to_error::deserialize(de).map_err(|e| {
             let inner = e.inner();
             let path = e.path().to_string();
-            let path = if path == "." { String::new() } else { path };
-            ConfigError::new(path, plain(&strip_position(&inner.to_string())))
-                .at(inner.line(), inner.column())
+            // "." is the whole document, "?" a place the parser never
+            // reached (the text ended first): neither is a path to show.
+            let path = if path == "." || path == "?" { String::new() } else { path };
+            let mut message = plain(&strip_position(&inner.to_string()));
+            if inner.is_eof() {
+                message = format!(
+                    "the text ends before the document does (a closing bracket, brace or quote is missing): {message}"
+                );
+            }
+            // serde_json counts columns from 0 at a line's start: the end of
+            // a file cut after a newline is column 0 of the next line.
+            ConfigError::new(path, message).at(inner.line(), inner.column().max(1))
         })
     }
 

@@ -282,6 +282,7 @@ impl Config {
     pub fn check(&self, host_accounts: bool) -> Result<ConfigSummary, ConfigError> {
         let (_, users) = Registry::build(self)?;
         crate::accounts::config::check_owners(self, &users, host_accounts)?;
+        crate::store::settings(&self.store)?;
         Ok(ConfigSummary {
             scopes: self.scopes.len(),
             clients: self.clients.len(),

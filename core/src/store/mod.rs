@@ -581,6 +581,49 @@ pub trait Store: Send + Sync {
 pub(crate) fn open(
     config: &crate::config::StoreConfig,
 ) -> Result<Arc<dyn Store>, crate::error::ConfigError> {
+    use crate::error::ConfigError;
+    match settings(config)? {
+        Opening::Memory => Ok(Arc::new(MemoryStore::new())),
+        Opening::Unavailable => Ok(Arc::new(UnavailableStore)),
+        #[cfg(feature = "sqlite")]
+        Opening::Sqlite(path, options) => {
+            let store = SqliteStore::open_with(&path, options)
+                .map_err(|e| ConfigError::new("store.path", e.message()))?;
+            Ok(Arc::new(store))
+        }
+        #[cfg(feature = "postgres")]
+        Opening::Postgres {
+            url,
+            field,
+            options,
+        } => {
+            let store = PostgresStore::connect_with(&url, options)
+                .map_err(|e| ConfigError::new(field, e.message()))?;
+            Ok(Arc::new(store))
+        }
+    }
+}
+
+/// What opening a store takes, every setting checked and nothing opened
+/// (what `Config::check` and `ropc check-config` answer from).
+pub(crate) enum Opening {
+    Memory,
+    Unavailable,
+    #[cfg(feature = "sqlite")]
+    Sqlite(String, sqlite::SqliteOptions),
+    #[cfg(feature = "postgres")]
+    Postgres {
+        url: String,
+        field: &'static str,
+        options: postgres::PostgresOptions,
+    },
+}
+
+/// The store's settings, checked: bad values, an unset `url_env`, a TLS
+/// mode that cannot be met are configuration errors naming the field.
+pub(crate) fn settings(
+    config: &crate::config::StoreConfig,
+) -> Result<Opening, crate::error::ConfigError> {
     use crate::config::StoreConfig;
     use crate::error::ConfigError;
     #[cfg(any(feature = "sqlite", feature = "postgres"))]
@@ -607,8 +650,8 @@ pub(crate) fn open(
         }
     }
     match config {
-        StoreConfig::Memory => Ok(Arc::new(MemoryStore::new())),
-        StoreConfig::Unavailable => Ok(Arc::new(UnavailableStore)),
+        StoreConfig::Memory => Ok(Opening::Memory),
+        StoreConfig::Unavailable => Ok(Opening::Unavailable),
         #[cfg(feature = "sqlite")]
         StoreConfig::Sqlite { path, pool_size, busy_timeout_ms, durable } => {
             if path.is_empty() {
@@ -620,8 +663,7 @@ pub(crate) fn open(
                 busy_timeout: millis("busy_timeout_ms", *busy_timeout_ms, defaults.busy_timeout)?,
                 durable: durable.unwrap_or(defaults.durable),
             };
-            let store = SqliteStore::open_with(path, options).map_err(|e| ConfigError::new("store.path", e.message()))?;
-            Ok(Arc::new(store))
+            Ok(Opening::Sqlite(path.clone(), options))
         }
         #[cfg(feature = "postgres")]
         StoreConfig::Postgres { url, url_env, pool_size, connect_timeout_ms, statement_timeout_ms, sslmode, sslrootcert } => {
@@ -666,8 +708,7 @@ pub(crate) fn open(
                 statement_timeout: millis("statement_timeout_ms", *statement_timeout_ms, defaults.statement_timeout)?,
                 tls,
             };
-            let store = PostgresStore::connect_with(&url, options).map_err(|e| ConfigError::new(field, e.message()))?;
-            Ok(Arc::new(store))
+            Ok(Opening::Postgres { url, field, options })
         }
         #[allow(unreachable_patterns)]
         other => Err(ConfigError::new(
