@@ -30,6 +30,7 @@ WITH_PG := tests/services/postgres.sh run --
 WITH_LDAP := tests/services/slapd.sh run --
 
 test:
+	tests/services/tools.sh
 	$(WITH_PG) $(MAKE) --no-print-directory test-all
 
 test-all: lint test-rust test-c test-python test-node test-readme test-integration test-demo test-fuzz
@@ -213,10 +214,10 @@ $(BUILD)/c/auth_server: examples/c/auth_server.c include/ropc.h | microhttpd sta
 # servers need ropc alone), each long step shown with its progress.
 STEP := sh examples/demo/step.sh
 demo-deps: microhttpd
-	@$(STEP) "building libropc (Rust; minutes the first time)" $(MAKE) --no-print-directory stage-debug
-	@$(STEP) "building the C authorization server" $(MAKE) --no-print-directory $(BUILD)/c/auth_server
-	@$(STEP) "building the Python module (Rust, release; minutes the first time)" $(MAKE) --no-print-directory python
-	@$(STEP) "building the Node addon (Rust, release; minutes the first time)" sh -c 'cd $(NODE_PKG) && node build.js'
+	@$(STEP) libropc "building libropc (Rust; minutes the first time)" $(MAKE) --no-print-directory stage-debug
+	@$(STEP) c-auth-server "building the C authorization server" $(MAKE) --no-print-directory $(BUILD)/c/auth_server
+	@$(STEP) python-module "building the Python module (Rust, release; minutes the first time)" $(MAKE) --no-print-directory python
+	@$(STEP) node-addon "building the Node addon (Rust, release; minutes the first time)" sh -c 'cd $(NODE_PKG) && node build.js'
 
 demo: demo-deps
 	@python3 examples/demo/demo.py --auth-server $(BUILD)/c/auth_server --python $(VPY) \
@@ -230,9 +231,14 @@ test-demo: demo-deps
 	awk 'length > 100 { print "wider than 100 columns: " $$0; bad = 1 } END { exit bad }' $(BUILD)/demo.out
 	grep -q '^stage: 1-5 the five stages' $(BUILD)/demo.out
 	@echo "== a demo that cannot start all its servers exits non-zero and leaves none running"
+	rm -f $(BUILD)/demo-pids
 	! python3 examples/demo/demo.py --auth-server $(BUILD)/c/auth_server --python $(VPY) --node /bin/false \
-	  --as-port 0 --py-port 0 --node-port 0
-	! pgrep -f '[c]/auth_server --config' && ! pgrep -f 'examples/python/[r]esource_server.py'
+	  --as-port 0 --py-port 0 --node-port 0 --pid-file $(BUILD)/demo-pids
+	@# Only the processes this run started: other ropc servers on the machine are not ours.
+	test -s $(BUILD)/demo-pids
+	@for pid in $$(cat $(BUILD)/demo-pids); do \
+	  if kill -0 $$pid 2>/dev/null; then echo "the demo left process $$pid running: $$(ps -o args= -p $$pid)"; exit 1; fi; \
+	done
 	@echo "== make demo-rust: every step as shown, and no Rust debug formatting"
 	$(CARGO) run -q -p ropc-core --example flow > $(BUILD)/demo-rust.out; status=$$?; cat $(BUILD)/demo-rust.out; exit $$status
 	! grep -nE 'Some\(|None|\["' $(BUILD)/demo-rust.out
@@ -339,11 +345,14 @@ bench-accounts:
 # `make test` runs each briefly (test-fuzz).
 FUZZ_SECONDS ?= 300
 FUZZ_TARGETS := endpoints check glob parsers config
+# cargo-fuzz goes into the build tree, not the user's own cargo bin.
+FUZZ_TOOLS := $(CURDIR)/$(BUILD)/tools
 fuzz:
-	@command -v cargo-fuzz >/dev/null 2>&1 || $(CARGO) install cargo-fuzz --locked
+	@command -v cargo-fuzz >/dev/null 2>&1 || test -x $(FUZZ_TOOLS)/bin/cargo-fuzz || \
+	  $(CARGO) install --root $(FUZZ_TOOLS) cargo-fuzz --locked
 	python3 fuzz/seeds.py
 	mkdir -p $(BUILD)/fuzz
-	cd fuzz && for t in $(FUZZ_TARGETS); do \
+	cd fuzz && export PATH="$(FUZZ_TOOLS)/bin:$$PATH" && for t in $(FUZZ_TARGETS); do \
 	  log=$(CURDIR)/$(BUILD)/fuzz/$$t.log; \
 	  if $(CARGO) +nightly fuzz run --target-dir $(CURDIR)/target/fuzz $$t corpus/$$t -- \
 	    -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 -print_final_stats=1 >$$log 2>&1; then \

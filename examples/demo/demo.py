@@ -43,8 +43,15 @@ class Server:
         self.log = queue.Queue()
         self.start()
 
+    # Where every process started is written down (--pid-file): a test then
+    # checks its own processes, not every ropc server on the machine.
+    pid_file = None
+
     def start(self):
         self.proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.env)
+        if Server.pid_file:
+            with open(Server.pid_file, "a", encoding="utf-8") as f:
+                f.write(f"{self.proc.pid}\n")
         first = self.proc.stdout.readline()
         if "listening on" not in first:
             err = self.proc.stderr.read() if self.proc.poll() is not None else ""
@@ -150,7 +157,9 @@ def main():
     p.add_argument("--node-port", type=int, default=9002)
     p.add_argument("--state-dir", default=os.path.join(ROOT, "build", "demo"),
                    help="where the authorization server keeps its SQLite store")
+    p.add_argument("--pid-file", help="a file to append the process id of every server started to")
     args = p.parse_args()
+    Server.pid_file = args.pid_file
 
     # The demo's configuration, with the tokens in an SQLite file: they
     # outlive the process (README: "Choosing a store").

@@ -1,12 +1,13 @@
 #!/bin/sh
-# step.sh LABEL COMMAND...: runs a long build step quietly for `make demo`:
-# prints LABEL, then how long it has been running every 15 seconds, then
-# "done"; the command's own output goes to build/logs/, and its end is
-# printed if it fails.
-label=$1
-shift
+# step.sh NAME LABEL COMMAND...: runs a long build step quietly for `make
+# demo`: prints LABEL, then how long it has been running every 15 seconds,
+# then "done"; the command's own output goes to build/logs/NAME.log, and its
+# end is printed if it fails.
+name=$1
+label=$2
+shift 2
 mkdir -p build/logs
-log=build/logs/$(printf '%s' "$label" | tr -c 'a-zA-Z0-9' '-' | cut -c1-40).log
+log=build/logs/$name.log
 start=$(date +%s)
 printf '%s ...' "$label"
 "$@" >"$log" 2>&1 &
