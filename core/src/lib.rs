@@ -15,6 +15,8 @@
 // No unsafe code but one audited call: registering the fork handler that
 // keeps a forked child from reusing its parent's random bytes (random.rs).
 #![deny(unsafe_code)]
+// The README's Rust example is what users copy: it compiles without a warning.
+#![doc(test(attr(deny(warnings))))]
 #![warn(missing_docs, missing_debug_implementations)]
 #![deny(clippy::unwrap_used, clippy::dbg_macro, clippy::print_stdout)]
 // Tests state their expectations with unwrap: a panic there is the failure.

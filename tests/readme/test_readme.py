@@ -125,6 +125,11 @@ def check_web_app(post, get, token_path):
     assert ok[0] == 200 and json.loads(ok[2])["user"] == "alice", ok
     none = get("/invoices/42", None)
     assert none[0] == 401 and none[1].get("WWW-Authenticate") == 'Bearer realm="readme"' and none[2] == b"", none
+    assert none[1].get("Content-Type") is None, f"no Content-Type on an empty body: {none}"
+    wrong = get(token_path, None)
+    assert wrong[0] == 405 and wrong[1].get("Allow") == "POST", wrong
+    assert wrong[1].get("Content-Type", "").startswith("application/json"), wrong
+    assert json.loads(wrong[2])["error"] == "invalid_request", wrong
     bad = get("/invoices/42", "Bearer nope")
     assert bad[0] == 401 and json.loads(bad[2])["error"] == "invalid_token", bad
 
@@ -160,6 +165,9 @@ def test_python_fastapi(workdir):
         return r.status_code, r.headers, r.content
 
     check_web_app(post, get, "/oauth/token")
+    # /docs has an "Authorize" button: the bearer scheme is declared.
+    schemes = client.get("/openapi.json").json()["components"]["securitySchemes"]
+    assert {"type": "http", "scheme": "bearer"}.items() <= next(iter(schemes.values())).items(), schemes
 
 
 def test_python_django(workdir):

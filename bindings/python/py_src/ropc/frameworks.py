@@ -1,4 +1,4 @@
-"""Flask and FastAPI helpers. Neither framework is a dependency of ropc:
+"""Flask, FastAPI and Django helpers. No framework is a dependency of ropc:
 each is imported only when its helper is called."""
 
 import functools
@@ -40,11 +40,41 @@ def flask_require(checker: Checker, resource: Optional[str] = None, scope: Optio
 
 
 def _flask_response(flask: Any, err: OAuthError) -> Any:
-    """The core's ready response as it is: status, headers, body (and no
-    Content-Type Flask would add to an empty body)."""
-    resp = flask.Response(err.body, status=err.status_code, headers=err.headers)
-    if not any(name.lower() == "content-type" for name, _ in err.headers):
+    return flask_response(err)
+
+
+def _parts(answer: Any) -> Any:
+    """Status, headers and body of a ``Response`` or an ``OAuthError``."""
+    if isinstance(answer, OAuthError):
+        return answer.status_code, list(answer.headers), answer.body
+    return answer.status, list(answer.headers), answer.body
+
+
+def flask_response(answer: Any) -> Any:
+    """A ``flask.Response`` of the core's ready answer (an endpoint's
+    ``Response`` or an ``OAuthError``) as it is: status, headers, body, and
+    no Content-Type Flask would add to an empty body."""
+    import flask
+
+    status, headers, body = _parts(answer)
+    resp = flask.Response(body, status=status, headers=headers)
+    if not any(name.lower() == "content-type" for name, _ in headers):
         del resp.headers["Content-Type"]
+    return resp
+
+
+def django_response(answer: Any) -> Any:
+    """A Django ``HttpResponse`` of the core's ready answer (an endpoint's
+    ``Response`` or an ``OAuthError``) as it is: no ``text/html`` Django
+    would give an empty 401 that carries none."""
+    from django.http import HttpResponse
+
+    status, headers, body = _parts(answer)
+    resp = HttpResponse(body, status=status)
+    if not any(name.lower() == "content-type" for name, _ in headers):
+        del resp["Content-Type"]
+    for name, value in headers:
+        resp[name] = value
     return resp
 
 
@@ -58,10 +88,15 @@ def fastapi_require(checker: Checker, resource: Optional[str] = None, scope: Opt
     fields, the challenge header, an empty body without credentials);
     without, FastAPI's own handler answers the same status and headers with
     the fields under ``detail``."""
-    from fastapi import Request
+    from fastapi import Depends, Request
+    from fastapi.security import HTTPBearer
     from starlette.concurrency import run_in_threadpool
 
-    async def dependency(request: Request) -> Any:
+    # Declares the bearer scheme in the OpenAPI document (an "Authorize"
+    # button in /docs); it refuses nothing itself: ropc reads the headers.
+    bearer = HTTPBearer(auto_error=False, description="an access token from the token endpoint")
+
+    async def dependency(request: Request, _: Any = Depends(bearer)) -> Any:
         try:
             name = resource or asgi_resource_of(request.scope, _realm(checker))
             authorization = ", ".join(request.headers.getlist("authorization")) or None
