@@ -4,7 +4,8 @@ Rust ones run as doc tests of ropc-core).
 Every ```python, ```js and ```c block in the README carries a
 `<!-- test: NAME -->` line and has a test here. A snippet runs as it is
 written, in a directory holding the files it names (ropc.json,
-resource_server.json, host_accounts.json); the only help it gets is a
+resource_server.json, host_accounts.json) exactly as the repository ships
+them in examples/readme; the only help it gets is a
 prelude defining what the text says is yours (a client secret, a user
 table), and the authorization server's real address in place of
 127.0.0.1:9000. Needs: the Python module (make python), the Node addon
@@ -14,6 +15,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -36,31 +38,12 @@ TESTED = set()
 
 BILLING_SECRET = "billing-secret"
 API_SECRET = "api-secret"
-ALICE_HASH = ropc.hash_password("correct horse", m_cost=64, t_cost=1, p_cost=1)
 BASIC = "Basic " + base64.b64encode(f"billing:{BILLING_SECRET}".encode()).decode()
 LOGIN = {"grant_type": "password", "username": "alice", "password": "correct horse", "scope": "read"}
 
 
 def sha(secret):
     return "sha256:" + hashlib.sha256(secret.encode()).hexdigest()
-
-
-def config(users=True):
-    doc = {
-        "realm": "readme",
-        "password_hashing": {"m_cost": 64, "t_cost": 1, "p_cost": 1},
-        "allow_weak_password_hashing": True,
-        "scopes": [{"name": "read", "resources": ["GET /invoices/*"]}],
-        "clients": [
-            {"id": "billing", "secret_hash": sha(BILLING_SECRET), "grant_types": ["password", "refresh_token"],
-             "scopes": ["read"], "default_scopes": ["read"]},
-            {"id": "invoice-api", "secret_hash": sha(API_SECRET), "introspect": True},
-        ],
-        "rules": [{"resources": ["GET /invoices/*"], "groups": ["finance"]}],
-    }
-    if users:
-        doc["users"] = [{"username": "alice", "password_hash": ALICE_HASH, "groups": ["finance"]}]
-    return doc
 
 
 def snippet(name, lang):
@@ -70,14 +53,32 @@ def snippet(name, lang):
     return SNIPPETS[name][1]
 
 
+SHIPPED = os.path.join(ROOT, "examples", "readme")
+FILES = ("ropc.json", "resource_server.json", "host_accounts.json")
+
+
 @pytest.fixture
 def workdir(tmp_path, monkeypatch):
-    (tmp_path / "ropc.json").write_text(json.dumps(config()))
-    doc = config()
-    (tmp_path / "resource_server.json").write_text(json.dumps({k: doc[k] for k in ("realm", "scopes", "rules")}))
-    (tmp_path / "host_accounts.json").write_text(json.dumps(config(users=False)))
+    """A directory with exactly the files the repository ships for the
+    snippets (examples/readme), as a user who copies them has."""
+    for name in FILES:
+        shutil.copy(os.path.join(SHIPPED, name), tmp_path / name)
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+def test_the_shipped_files_are_what_the_snippets_say():
+    """The plain values examples/readme/README.md gives for its secrets are
+    the ones its files hold."""
+    with open(os.path.join(SHIPPED, "ropc.json"), encoding="utf-8") as f:
+        doc = json.load(f)
+    clients = {c["id"]: c for c in doc["clients"]}
+    assert clients["billing"]["secret_hash"] == sha(BILLING_SECRET)
+    assert clients["invoice-api"]["secret_hash"] == sha(API_SECRET)
+    server = ropc.Server(doc)
+    assert server.password_grant("billing", BILLING_SECRET, "alice", "correct horse", "read").access_token
+    with open(os.path.join(SHIPPED, "host_accounts.json"), encoding="utf-8") as f:
+        assert json.load(f) == {k: v for k, v in doc.items() if k != "users"}
 
 
 @pytest.fixture
