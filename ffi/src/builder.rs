@@ -420,15 +420,30 @@ pub extern "C" fn ropc_server_builder_set_event_callback(
     userdata: *mut std::ffi::c_void,
 ) -> ropc_status {
     ffi_boundary! {
-        let b = try_builder!(builder);
-        let Some(callback) = callback else { return ropc_status::ROPC_NULL_PARAMETER };
-        b.events = Some(Arc::new(crate::events::CEvents {
-            callback,
-            userdata,
-            warnings_only: false,
-        }));
-        ropc_status::ROPC_OK
+        set_events(builder, callback, userdata, false)
     }
+}
+
+/// Both event setters: the sink, all events or the warnings only.
+fn set_events(
+    builder: *mut ropc_server_builder,
+    callback: Option<
+        unsafe extern "C" fn(userdata: *mut std::ffi::c_void, event_json: *const c_char),
+    >,
+    userdata: *mut std::ffi::c_void,
+    warnings_only: bool,
+) -> ropc_status {
+    // Inside the exports' boundaries.
+    let b = try_builder!(builder);
+    let Some(callback) = callback else {
+        return ropc_status::ROPC_NULL_PARAMETER;
+    };
+    b.events = Some(Arc::new(crate::events::CEvents {
+        callback,
+        userdata,
+        warnings_only,
+    }));
+    ropc_status::ROPC_OK
 }
 
 /// As `ropc_server_builder_set_event_callback`, for the warnings only:
@@ -445,13 +460,6 @@ pub extern "C" fn ropc_server_builder_set_warning_callback(
     userdata: *mut std::ffi::c_void,
 ) -> ropc_status {
     ffi_boundary! {
-        let b = try_builder!(builder);
-        let Some(callback) = callback else { return ropc_status::ROPC_NULL_PARAMETER };
-        b.events = Some(Arc::new(crate::events::CEvents {
-            callback,
-            userdata,
-            warnings_only: true,
-        }));
-        ropc_status::ROPC_OK
+        set_events(builder, callback, userdata, true)
     }
 }
