@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 
 import requests
 import ropc
@@ -23,17 +24,39 @@ RESOURCE_SERVERS = ([sys.executable, os.path.join(EXAMPLES, "python", "resource_
 
 
 def start(argv, env=None):
+    """A server started; its standard error is read as it comes (see
+    wait_logged), the rest of its standard output discarded."""
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, **(env or {})})
     first = proc.stdout.readline()
-    assert "listening on" in first, f"{argv[-1]} did not start: {first!r}"
+    if "listening on" not in first:
+        proc.kill()
+        raise AssertionError(f"{argv[-1]} did not start: {first!r} {proc.stderr.read()!r}")
+    proc.logged = []
+    proc.drains = [threading.Thread(target=lambda: proc.logged.extend(iter(proc.stderr.readline, "")), daemon=True),
+                   threading.Thread(target=lambda: proc.stdout.read(), daemon=True)]
+    for t in proc.drains:
+        t.start()
     return proc, first.split()[-1]
+
+
+def wait_logged(proc, text, count=1):
+    """Waits until the server has written `text` to standard error `count`
+    times: that it handled something (a reload, say) is shown by what it
+    said, not by a pause."""
+    deadline = time.monotonic() + 30
+    while "".join(proc.logged).count(text) < count:
+        assert proc.poll() is None, f"the server ended: {''.join(proc.logged)}"
+        assert time.monotonic() < deadline, f"never logged {text!r} {count} times: {''.join(proc.logged)}"
+        time.sleep(0.02)
 
 
 def stop(proc):
     proc.terminate()
-    _, err = proc.communicate(timeout=10)
-    return err
+    proc.wait(timeout=10)
+    for t in proc.drains:
+        t.join(timeout=10)
+    return "".join(proc.logged)
 
 
 def example_auth_server(tmp_path):

@@ -12,7 +12,7 @@ import time
 
 import pytest
 from conftest import Client, host_accounts_config, sha
-from test_examples import EXAMPLES, start, stop
+from test_examples import EXAMPLES, start, stop, wait_logged
 
 
 def ldap_env():
@@ -134,7 +134,7 @@ def test_sighup_reloads_the_clients_and_keeps_the_tokens(ldap_server):
     assert client.introspect(token)["active"], "tokens survive a reload"
     path.write_text("{ not json")
     proc.send_signal(signal.SIGHUP)
-    time.sleep(0.3)
+    wait_logged(proc, "reload refused", 1)
     assert client.post("/token", login2, client=app2).status_code == 200, "a bad file changes nothing"
     assert client.introspect(token)["active"]
     err = stop(proc)

@@ -13,7 +13,7 @@ import time
 import pytest
 import requests
 from conftest import Client, config, resource_config, sha
-from test_examples import EXAMPLES, start, stop
+from test_examples import EXAMPLES, start, stop, wait_logged
 
 
 def wait_for(predicate, what):
@@ -55,7 +55,7 @@ def test_an_authorization_server_reloads_on_sighup(language, tmp_path):
         assert client.active(token), "tokens survive a reload"
         path.write_text("{ not json")
         proc.send_signal(signal.SIGHUP)
-        time.sleep(0.3)
+        wait_logged(proc, "reload refused", 1)
         assert client.post("/token", login, client=("app2", "app2-secret")).status_code == 200
         assert client.active(token)
         # A file cut inside a UTF-8 character (an editor mid-write): refused
@@ -64,7 +64,7 @@ def test_an_authorization_server_reloads_on_sighup(language, tmp_path):
         cut = whole[: whole.index("\u00e9".encode()) + 1]
         path.write_bytes(cut)
         proc.send_signal(signal.SIGHUP)
-        time.sleep(0.3)
+        wait_logged(proc, "reload refused", 2)
         assert proc.poll() is None, "the server survived the reload"
         assert client.post("/token", login, client=("app2", "app2-secret")).status_code == 200
         assert client.active(token)
@@ -101,7 +101,7 @@ def test_a_resource_server_reloads_its_rules_on_sighup(language, tmp_path):
         wait_for(lambda: get().status_code == 403, "the new rules did not apply")
         rs_path.write_text("{ not json")
         rs.send_signal(signal.SIGHUP)
-        time.sleep(0.3)
+        wait_logged(rs, "reload refused", 1)
         assert get().status_code == 403, "a bad file changes nothing"
     finally:
         err = stop(rs)
