@@ -1,8 +1,9 @@
 //! The in-memory store: the fastest, for one process; lost on restart.
 
 use super::{
-    throttle_finish, throttle_step, Failures, GrantId, LoginAttempt, RefreshState, Rotation, Store,
-    StoreError, StoreStats, Successors, TokenKind, TokenRecord, TokenView, Verdict,
+    decide_rotation, throttle_finish, throttle_step, Failures, GrantId, LoginAttempt, RefreshRow,
+    RefreshState, Rotation, RotationStep, Store, StoreError, StoreStats, Successors, TokenKind,
+    TokenRecord, TokenView, Verdict,
 };
 use crate::config::ThrottleConfig;
 use crate::token::{TokenHash, TokenHashBuilder};
@@ -316,6 +317,15 @@ impl MemoryStore {
         map.get(hash).filter(|e| e.live(now) && self.current(e))
     }
 
+    /// Whether `hash` is a live refresh token never rotated nor retired.
+    fn is_active(&self, hash: &TokenHash, now: u64) -> bool {
+        let shard = self.shard(hash).read();
+        shard
+            .refresh
+            .get(hash)
+            .is_some_and(|e| e.live(now) && self.current(e) && !e.rotated() && !e.retired())
+    }
+
     /// Retires a live, active refresh token (a retry of its predecessor
     /// supersedes it); whether it was one.
     fn retire(&self, hash: &TokenHash, now: u64) -> bool {
@@ -555,7 +565,7 @@ impl Store for MemoryStore {
         // The grant's cell first (a refresh token always has one; one made
         // here would be for a record put in by other means), then its
         // lineage lock, then the token again: every rotation of a grant is
-        // decided under that lock.
+        // decided under that lock, by the one rule (decide_rotation).
         let cell = {
             let mut shard = self.shard(old).write();
             let Some(entry) = shard.refresh.get_mut(old).filter(|e| e.live(now)) else {
@@ -564,47 +574,48 @@ impl Store for MemoryStore {
             Arc::clone(entry.grant.get_or_insert_with(Default::default))
         };
         let mut lineage = cell.lineage.lock();
-        let (record, successors, was_rotated) = {
-            let mut shard = self.shard(old).write();
-            let Some(entry) = shard.refresh.get_mut(old).filter(|e| e.live(now)) else {
+        let (record, step) = {
+            let shard = self.shard(old).read();
+            let Some(entry) = shard.refresh.get(old).filter(|e| e.live(now)) else {
                 return Ok(Rotation::Invalid);
             };
             if !self.current(entry) {
                 return Ok(Rotation::Invalid);
             }
-            if *entry.client_id != *client_id {
-                return Ok(Rotation::WrongClient);
-            }
-            if entry.retired() {
-                // Superseded by a retry of its predecessor: whoever holds it
-                // now is not whoever retried (RFC 9700 §4.14.2).
-                let record = entry.record();
-                cell.revoked.store(true, Ordering::Release);
-                return Ok(Rotation::Reused(record));
-            }
             let record = entry.record();
-            let Some(successors) = next.records(&record) else {
-                return Ok(Rotation::Invalid); // the grant's maximum age is reached
+            // The lineage remembers the last rotation only: an older
+            // rotated token has no retry left (reuse).
+            let last = lineage.as_deref().filter(|l| l.rotated == *old);
+            let row = RefreshRow {
+                record: &record,
+                rotated: entry.rotated(),
+                retired: entry.retired(),
+                rotated_at: last.map_or(0, |l| l.rotated_at),
+                retries: last.map_or(u32::MAX, |l| l.retries),
             };
-            let was_rotated = entry.rotated();
-            entry.state |= ROTATED;
-            (record, successors, was_rotated)
+            let current = last.map(|l| l.current);
+            drop(shard);
+            let step = decide_rotation(&row, client_id, now, next, &mut || {
+                Ok(current.is_some_and(|c| self.is_active(&c, now)))
+            })?;
+            (record, step)
         };
-        let outcome = if was_rotated {
-            // A rotated token again: a retry (the response was lost) if
-            // within the grace window, its successor never used and the
-            // retries not spent; otherwise reuse. The abandoned successor
-            // and its access token end here.
-            let retry = lineage.as_deref().is_some_and(|l| {
-                l.rotated == *old
-                    && next.retry_allowed(l.rotated_at, l.retries, now)
-                    && self.retire(&l.current, now)
-            });
-            if !retry {
+        match step {
+            RotationStep::WrongClient => return Ok(Rotation::WrongClient),
+            RotationStep::Invalid => return Ok(Rotation::Invalid),
+            RotationStep::Revoke => {
                 cell.revoked.store(true, Ordering::Release);
                 return Ok(Rotation::Reused(record));
             }
+            RotationStep::Rotate | RotationStep::Retry => {}
+        }
+        let Some((refresh, access)) = next.records(&record) else {
+            return Ok(Rotation::Invalid); // decided above: not reached
+        };
+        let outcome = if step == RotationStep::Retry {
+            // The abandoned successor and its access token end here.
             if let Some(l) = lineage.as_deref_mut() {
+                self.retire(&l.current, now);
                 self.shard(&l.current_access)
                     .write()
                     .access
@@ -615,6 +626,19 @@ impl Store for MemoryStore {
             }
             Rotation::Retried(record)
         } else {
+            // Still there (a removal takes no lineage lock): marked in the
+            // same write as the check.
+            let marked = self
+                .shard(old)
+                .write()
+                .refresh
+                .get_mut(old)
+                .filter(|e| e.live(now))
+                .map(|e| e.state |= ROTATED)
+                .is_some();
+            if !marked {
+                return Ok(Rotation::Invalid);
+            }
             *lineage = Some(Box::new(Lineage {
                 rotated: *old,
                 rotated_at: now,
@@ -625,7 +649,6 @@ impl Store for MemoryStore {
             Rotation::Rotated(record)
         };
         // The successors join the grant, so a later reuse revokes them too.
-        let (refresh, access) = successors;
         self.put(
             TokenKind::Refresh,
             next.refresh,

@@ -300,6 +300,73 @@ impl Successors {
     }
 }
 
+/// A refresh token's rotation state as a store finds it, the token locked
+/// for the rest of the rotation: what [`decide_rotation`] decides from.
+#[derive(Clone, Copy, Debug)]
+pub struct RefreshRow<'a> {
+    /// The token's record.
+    pub record: &'a TokenRecord,
+    /// Exchanged for a successor before.
+    pub rotated: bool,
+    /// Superseded by a retry of its predecessor.
+    pub retired: bool,
+    /// When it was rotated (meaningful when `rotated`).
+    pub rotated_at: u64,
+    /// Retries of it within the grace window so far.
+    pub retries: u32,
+}
+
+/// What a store does with a presented refresh token, as
+/// [`decide_rotation`] decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RotationStep {
+    /// Nothing: the token belongs to another client.
+    WrongClient,
+    /// Nothing: the grant reached its maximum age.
+    Invalid,
+    /// Mark it rotated at `now` and store the successors.
+    Rotate,
+    /// Retire its successor and delete the access token issued with it,
+    /// store the new successors in their place, count the retry.
+    Retry,
+    /// Revoke its whole grant (reuse).
+    Revoke,
+}
+
+/// The rules of refresh-token rotation, written once for every store
+/// (RFC 9700 §4.14.2, and the grace window the README states): another
+/// client's token changes nothing; a retired token (a successor a retry
+/// superseded) is reuse; past the grant's maximum age, nothing; an active
+/// token rotates; a rotated one is a retry when within the window, retried
+/// fewer than [`MAX_REFRESH_RETRIES`] times and its successor never used
+/// (`successor_unused`, asked only then), and reuse otherwise. A store
+/// calls it with the token locked and does what it says, in the same
+/// transaction.
+pub fn decide_rotation(
+    row: &RefreshRow<'_>,
+    client_id: &str,
+    now: u64,
+    next: &Successors,
+    successor_unused: &mut dyn FnMut() -> Result<bool, StoreError>,
+) -> Result<RotationStep, StoreError> {
+    if *row.record.client_id != *client_id {
+        return Ok(RotationStep::WrongClient);
+    }
+    if row.retired {
+        return Ok(RotationStep::Revoke);
+    }
+    if next.records(row.record).is_none() {
+        return Ok(RotationStep::Invalid);
+    }
+    if !row.rotated {
+        return Ok(RotationStep::Rotate);
+    }
+    if next.retry_allowed(row.rotated_at, row.retries, now) && successor_unused()? {
+        return Ok(RotationStep::Retry);
+    }
+    Ok(RotationStep::Revoke)
+}
+
 /// What [`Store::rotate`] did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -480,9 +547,12 @@ pub trait Store: Send + Sync {
     /// A live refresh token, active or rotated.
     fn refresh(&self, hash: &TokenHash, now: u64) -> Result<Option<RefreshState>, StoreError>;
 
-    /// The compare-and-swap at the heart of refresh-token rotation. If `old`
-    /// is a live refresh token bound to `client_id` and its grant is within
-    /// its maximum age ([`Successors::records`]; past it: `Invalid`):
+    /// The compare-and-swap at the heart of refresh-token rotation: with the
+    /// live refresh token `old` locked, [`decide_rotation`] decides (the
+    /// rules are not the store's) and the store does what it says, in one
+    /// transaction. In effect, if `old` is a live refresh token bound to
+    /// `client_id` and its grant is within its maximum age
+    /// ([`Successors::records`]; past it: `Invalid`):
     ///
     /// - active: mark it rotated (at `now`), store the successors in its
     ///   grant and remember them as its successors: [`Rotation::Rotated`];
@@ -826,5 +896,97 @@ mod tests {
         let (_, f) = throttle_step(None, 5, &huge);
         let f = throttle_finish(Some(f), 5, false);
         assert_eq!(throttle_step(f, u64::MAX - 1, &huge).0, Verdict::Locked);
+    }
+
+    /// The rotation rule, case by case (each store applies it; the
+    /// conformance suite shows each does).
+    #[test]
+    fn the_rotation_rule_case_by_case() {
+        let record = TokenRecord {
+            grant: GrantId([1; 16]),
+            client_id: "app".into(),
+            username: "u".into(),
+            scope: "read".into(),
+            issued_at: 100,
+            expires_at: 10_000,
+            user_version: 0,
+            auth_time: 100,
+        };
+        let next = |max_session: Option<u64>| Successors {
+            refresh: TokenHash([2; 32]),
+            access: TokenHash([3; 32]),
+            issued_at: 200,
+            refresh_expires_at: 2_000,
+            access_expires_at: 300,
+            access_scope: None,
+            grace_seconds: 30,
+            max_session,
+        };
+        let row = |rotated, retired, rotated_at, retries| RefreshRow {
+            record: &record,
+            rotated,
+            retired,
+            rotated_at,
+            retries,
+        };
+        let decide = |row: RefreshRow<'_>, client: &str, max: Option<u64>, unused: bool| {
+            let mut asked = false;
+            let step = decide_rotation(&row, client, 200, &next(max), &mut || {
+                asked = true;
+                Ok(unused)
+            })
+            .unwrap();
+            (step, asked)
+        };
+        use RotationStep::*;
+        for (case, got, want) in [
+            (
+                "another client's",
+                decide(row(false, false, 0, 0), "other", None, true),
+                (WrongClient, false),
+            ),
+            (
+                "active",
+                decide(row(false, false, 0, 0), "app", None, true),
+                (Rotate, false),
+            ),
+            (
+                "past the maximum age",
+                decide(row(false, false, 0, 0), "app", Some(50), true),
+                (Invalid, false),
+            ),
+            (
+                "retired",
+                decide(row(false, true, 0, 0), "app", None, true),
+                (Revoke, false),
+            ),
+            (
+                "a retry",
+                decide(row(true, false, 190, 0), "app", None, true),
+                (Retry, true),
+            ),
+            (
+                "successor used",
+                decide(row(true, false, 190, 0), "app", None, false),
+                (Revoke, true),
+            ),
+            (
+                "past the window",
+                decide(row(true, false, 170, 0), "app", None, true),
+                (Revoke, false),
+            ),
+            (
+                "retries spent",
+                decide(
+                    row(true, false, 190, MAX_REFRESH_RETRIES),
+                    "app",
+                    None,
+                    true,
+                ),
+                (Revoke, false),
+            ),
+        ] {
+            assert_eq!(got, want, "{case}");
+        }
     }
 }

@@ -13,8 +13,9 @@
 
 use super::pool::Pool;
 use super::{
-    throttle_finish, throttle_step, Failures, GrantId, LoginAttempt, RefreshState, Rotation, Store,
-    StoreError, StoreStats, Successors, TokenKind, TokenRecord,
+    decide_rotation, throttle_finish, throttle_step, Failures, GrantId, LoginAttempt, RefreshRow,
+    RefreshState, Rotation, RotationStep, Store, StoreError, StoreStats, Successors, TokenKind,
+    TokenRecord,
 };
 use crate::config::ThrottleConfig;
 use crate::token::TokenHash;
@@ -146,9 +147,11 @@ pub trait Dialect: Send + 'static {
     #[doc(hidden)]
     fn stats(&mut self) -> Result<StoreStats, StoreError>;
     /// The common case of a rotation in one round trip, where the database
-    /// can: if `old` is live, active and bound to `client_id`, mark it
+    /// can: [`super::decide_rotation`]'s `Rotate` step, and only it (a live,
+    /// active token of `client_id` within its grant's maximum age): mark it
     /// rotated and store the successors ([`Successors`]) atomically,
-    /// returning its record;
+    /// returning its record; every other case goes to the full path, which
+    /// asks the rule;
     /// `None` if it was not rotated (the full path then says why). The
     /// default does nothing (`None`).
     #[doc(hidden)]
@@ -306,31 +309,36 @@ impl<C: Dialect> Store for SqlStore<C> {
                 let Some((record, state)) = c.live(TokenKind::Refresh, old, now, true)? else {
                     return Ok(Rotation::Invalid);
                 };
-                if *record.client_id != *client_id {
-                    return Ok(Rotation::WrongClient);
-                }
-                if state.retired {
-                    // Superseded by a retry of its predecessor: whoever
-                    // holds it now is not whoever retried.
-                    c.revoke_grant_id(&record.grant)?;
-                    return Ok(Rotation::Reused(record));
-                }
-                let Some((refresh, access)) = next.records(&record) else {
-                    return Ok(Rotation::Invalid); // the grant's maximum age is reached
+                let row = RefreshRow {
+                    record: &record,
+                    rotated: state.rotated,
+                    retired: state.retired,
+                    rotated_at: state.rotated_at,
+                    retries: state.retries,
                 };
-                let outcome = if state.rotated {
-                    let allowed = next.retry_allowed(state.rotated_at, state.retries, now);
-                    let unused = match (allowed, state.successor) {
-                        (true, Some(s)) => matches!(
+                let step = decide_rotation(&row, client_id, now, next, &mut || {
+                    Ok(match state.successor {
+                        Some(s) => matches!(
                             c.live(TokenKind::Refresh, &s, now, true)?,
                             Some((_, st)) if !st.rotated && !st.retired
                         ),
-                        _ => false,
-                    };
-                    if !unused {
+                        None => false,
+                    })
+                })?;
+                let retry = match step {
+                    RotationStep::WrongClient => return Ok(Rotation::WrongClient),
+                    RotationStep::Invalid => return Ok(Rotation::Invalid),
+                    RotationStep::Revoke => {
                         c.revoke_grant_id(&record.grant)?;
                         return Ok(Rotation::Reused(record));
                     }
+                    RotationStep::Retry => true,
+                    RotationStep::Rotate => false,
+                };
+                let Some((refresh, access)) = next.records(&record) else {
+                    return Ok(Rotation::Invalid); // decided above: not reached
+                };
+                if retry {
                     if let Some(s) = state.successor {
                         c.retire(&s)?;
                     }
@@ -339,15 +347,17 @@ impl<C: Dialect> Store for SqlStore<C> {
                         c.take_token(TokenKind::Access, &a)?;
                     }
                     c.set_successor(old, &next.refresh, &next.access)?;
-                    Rotation::Retried(record)
                 } else {
                     c.mark_rotated(old, now, &next.refresh, &next.access)?;
-                    Rotation::Rotated(record)
-                };
+                }
                 c.upsert_grant(&refresh.grant, refresh.expires_at.max(access.expires_at))?;
                 c.insert_token(TokenKind::Refresh, &next.refresh, &refresh)?;
                 c.insert_token(TokenKind::Access, &next.access, &access)?;
-                Ok(outcome)
+                Ok(if retry {
+                    Rotation::Retried(record)
+                } else {
+                    Rotation::Rotated(record)
+                })
             })
         })
     }
