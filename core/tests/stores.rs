@@ -2,7 +2,8 @@
 //! and what the server answers when its store fails.
 //!
 //! PostgreSQL: `make test` starts a throwaway server and sets
-//! `ROPC_TEST_POSTGRES_URL`; each test makes a database of its own in it.
+//! `ROPC_TEST_POSTGRES_URL`, or one this process starts (test_postgres);
+//! each test makes a database of its own in it.
 
 #[path = "support/wrapped.rs"]
 mod wrapped;
@@ -18,9 +19,62 @@ const CHEAP: HashParams = HashParams {
     p_cost: 1,
 };
 
+/// The test PostgreSQL: the one `make test` started (ROPC_TEST_POSTGRES_URL
+/// and its CA files), or else one of this process's own, started by
+/// tests/services/postgres.sh when the server's binaries are installed and
+/// stopped when the process ends, so that `cargo test` runs these tests as
+/// `make test` does.
+struct TestPostgres {
+    url: String,
+    ca: String,
+    other_ca: String,
+}
+
+fn test_postgres() -> &'static TestPostgres {
+    static PG: std::sync::OnceLock<TestPostgres> = std::sync::OnceLock::new();
+    PG.get_or_init(|| {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        if let Some(url) = var("ROPC_TEST_POSTGRES_URL") {
+            return TestPostgres {
+                url,
+                ca: var("ROPC_TEST_POSTGRES_CA").unwrap_or_default(),
+                other_ca: var("ROPC_TEST_POSTGRES_OTHER_CA").unwrap_or_default(),
+            };
+        }
+        let installed = std::fs::read_dir("/usr/lib/postgresql")
+            .map(|versions| versions.flatten().any(|v| v.path().join("bin/postgres").exists()))
+            .unwrap_or(false);
+        assert!(
+            installed,
+            "the PostgreSQL tests need a PostgreSQL server: install Debian's `postgresql` package \
+             (apt-get install postgresql; `make test` does it as root), or set ROPC_TEST_POSTGRES_URL \
+             (with ROPC_TEST_POSTGRES_CA and ROPC_TEST_POSTGRES_OTHER_CA for the TLS test)"
+        );
+        let top = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+        let mut child = std::process::Command::new(format!("{top}/tests/services/postgres.sh"))
+            .args(["run", "--", "sh", "-c"])
+            .arg(r#"printf '%s\n%s\n%s\n' "$ROPC_TEST_POSTGRES_URL" "$ROPC_TEST_POSTGRES_CA" "$ROPC_TEST_POSTGRES_OTHER_CA"; cat >/dev/null"#)
+            .env("ROPC_TEST_POSTGRES_DIR", format!("{top}/build/postgres-cargo-{}", std::process::id()))
+            .env_remove("ROPC_TEST_POSTGRES_URL")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("tests/services/postgres.sh");
+        let mut lines = std::io::BufRead::lines(std::io::BufReader::new(
+            child.stdout.take().expect("its output"),
+        ));
+        let mut next = || lines.next().and_then(Result::ok).unwrap_or_default();
+        let (url, ca, other_ca) = (next(), next(), next());
+        assert!(!url.is_empty(), "tests/services/postgres.sh started no PostgreSQL");
+        // Its standard input stays open while this process lives: when the
+        // process ends, `cat` sees the end and the script stops the cluster.
+        std::mem::forget(child);
+        TestPostgres { url, ca, other_ca }
+    })
+}
+
 fn postgres_url() -> String {
-    let base = std::env::var("ROPC_TEST_POSTGRES_URL")
-        .expect("ROPC_TEST_POSTGRES_URL is not set: run the Rust tests with `make test-rust`, which starts a PostgreSQL");
+    let base = test_postgres().url.clone();
     // A database of this test's own, so that nothing else running touches it.
     let mut admin =
         postgres::Client::connect(&base, postgres::NoTls).expect("connect to the test PostgreSQL");
@@ -419,7 +473,7 @@ fn bad_store_settings_are_configuration_errors_naming_the_field() {
         "the password never appears: {e}"
     );
     // The server's own reason: a database that does not exist.
-    let base = std::env::var("ROPC_TEST_POSTGRES_URL").expect("ROPC_TEST_POSTGRES_URL");
+    let base = test_postgres().url.clone();
     let (prefix, _) = base.rsplit_once('/').expect("a URL ending in /database");
     let e = err(pg(Some(&format!("{prefix}/ropc_no_such_database")), None));
     assert!(
@@ -906,9 +960,11 @@ fn failure_counters_keep_no_name_as_typed_on_either_database() {
 fn the_postgres_store_speaks_tls_and_verifies_the_server() {
     let url = postgres_url();
     let database = url.rsplit('/').next().expect("a database").to_string();
-    let ca = std::env::var("ROPC_TEST_POSTGRES_CA")
-        .expect("ROPC_TEST_POSTGRES_CA: run `make test-rust`");
-    let other = std::env::var("ROPC_TEST_POSTGRES_OTHER_CA").expect("ROPC_TEST_POSTGRES_OTHER_CA");
+    let (ca, other) = (test_postgres().ca.clone(), test_postgres().other_ca.clone());
+    assert!(
+        !ca.is_empty() && !other.is_empty(),
+        "ROPC_TEST_POSTGRES_CA and ROPC_TEST_POSTGRES_OTHER_CA: the CA files of the test PostgreSQL"
+    );
     let pg = |url: &str, mode: Option<&str>, root: Option<&str>| StoreConfig::Postgres {
         url: Some(url.to_string()),
         url_env: None,

@@ -21,7 +21,9 @@
 # refuses to run as root, so as root it runs as the `postgres` user.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-base="$top/build/postgres"
+# ROPC_TEST_POSTGRES_DIR: another directory (cargo test starts one cluster
+# a test process, each in its own).
+base="${ROPC_TEST_POSTGRES_DIR:-$top/build/postgres}"
 envfile="$base/env"
 
 as_pg() {
@@ -90,6 +92,8 @@ ENV
 stop_cluster() {
   as_pg "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -m immediate stop >/dev/null 2>&1 || true
   if [ "$dir" != "$base" ]; then rm -rf "$dir"; fi
+  # A directory of one test process's own (ROPC_TEST_POSTGRES_DIR) goes too.
+  if [ -n "${ROPC_TEST_POSTGRES_DIR:-}" ]; then rm -rf "$base"; fi
 }
 trap stop_cluster EXIT
 trap 'exit 130' INT TERM
@@ -118,7 +122,7 @@ if ! ctl start; then
   cat "$PGLOG" >&2 || true
   exit 1
 fi
-echo "== PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (build/postgres)" >&2
+echo "== PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (${base#"$top/"})" >&2
 export ROPC_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
 export ROPC_TEST_POSTGRES_CTL="$0"
 export ROPC_TEST_PSQL="$PGBIN/psql"
