@@ -20,7 +20,9 @@
  * wrote, one per line: `username:crypt(3) hash:group,group[:disabled]`
  * (SHA-512 `$6$`, yescrypt `$y$`, ...). ropc calls back into this program
  * to verify a password (crypt_rn, thread-safe) and to look an owner up; the
- * configuration then lists no users. A reload that changes someone's hash
+ * configuration then lists no users. A hash whose cost would take the host
+ * for long (SHA-crypt rounds beyond --max-crypt-rounds, 1000000; bcrypt cost
+ * beyond 16) is refused when the file loads. A reload that changes someone's hash
  * or disables them ends their tokens (ropc_server_revoke_user_tokens). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -222,6 +224,26 @@ static void table_free(account_table *t) {
 
 /* Parses `path`; 0 on success. Lines that do not parse are refused, with
  * their number (never their content: a hash is a secret). */
+/* A hash's cost, bounded where it enters (as ropc bounds its own): a
+ * passwd line with $6$rounds=999999999$ would make one login take minutes
+ * of a thread. SHA-crypt ($5$, $6$) rounds and bcrypt ($2a$, $2b$, $2y$)
+ * costs are checked; other kinds (yescrypt's default $y$) as crypt makes them. */
+static long max_crypt_rounds = 1000000L; /* --max-crypt-rounds */
+#define MAX_BCRYPT_COST 16L
+static int cost_bounded(const char *hash) {
+    if ((strncmp(hash, "$5$", 3) == 0 || strncmp(hash, "$6$", 3) == 0) && strncmp(hash + 3, "rounds=", 7) == 0) {
+        char *end = NULL;
+        long rounds = strtol(hash + 10, &end, 10);
+        return end != hash + 10 && *end == '$' && rounds > 0 && rounds <= max_crypt_rounds;
+    }
+    if (strncmp(hash, "$2a$", 4) == 0 || strncmp(hash, "$2b$", 4) == 0 || strncmp(hash, "$2y$", 4) == 0) {
+        char *end = NULL;
+        long cost = strtol(hash + 4, &end, 10);
+        return end == hash + 6 && *end == '$' && cost >= 4 && cost <= MAX_BCRYPT_COST;
+    }
+    return 1;
+}
+
 static int table_load(const char *path, account_table *out) {
     memset(out, 0, sizeof *out);
     FILE *f = fopen(path, "rb");
@@ -264,6 +286,13 @@ static int table_load(const char *path, account_table *out) {
         }
         if (nf < 3 || !*fields[0] || fields[1][0] != '$') {
             fprintf(stderr, "auth_server: passwd line %d is not username:$hash:groups[:disabled]\n", lineno);
+            table_free(out);
+            return -1;
+        }
+        if (!cost_bounded(fields[1])) {
+            fprintf(stderr, "auth_server: passwd line %d: the hash's cost is beyond the limit "
+                            "(SHA-crypt rounds <= %ld, bcrypt cost <= %ld): one login would take the host for long\n",
+                    lineno, max_crypt_rounds, MAX_BCRYPT_COST);
             table_free(out);
             return -1;
         }
@@ -749,6 +778,7 @@ int main(int argc, char **argv) {
         if (strcmp(argv[i], "--config") == 0) config = argv[i + 1];
         else if (strcmp(argv[i], "--port") == 0) port = atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--passwd") == 0) passwd = argv[i + 1];
+        else if (strcmp(argv[i], "--max-crypt-rounds") == 0) max_crypt_rounds = atol(argv[i + 1]);
         else if (strcmp(argv[i], "--max-connections") == 0) max_connections = (unsigned)atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--per-ip") == 0) per_ip = (unsigned)atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--head-deadline") == 0) head_deadline = (unsigned)atoi(argv[i + 1]);

@@ -56,6 +56,7 @@ pool.on('error', (err) => console.error(`sql_auth_server: database connection lo
 // Verified against when the user is unknown, so that the host spends the
 // same bcrypt work either way (ropc pads the answers as well).
 const DUMMY = bcrypt.hashSync('an unknown user has no password', 12)
+const MAX_BCRYPT_COST = 16
 // Names match as the column compares them (here exactly; a case-insensitive
 // collation or lower(username) = lower($1) would match "Bob" for "bob"):
 // the row's own username goes back to ropc as the owner's name, so tokens
@@ -71,6 +72,10 @@ const accounts = {
       return null // unknown user
     }
     const row = rows[0]
+    // A cost the row names is bounded before it is paid, as ropc bounds its
+    // own hashes: a $2b$31$ hash would hold a thread for hours a login.
+    const cost = /^\$2[aby]\$(\d\d)\$/.exec(row.password_hash)
+    if (!cost || Number(cost[1]) > MAX_BCRYPT_COST) throw new Error('a stored hash is not bcrypt or its cost is beyond 16')
     if (!(await bcrypt.compare(password, row.password_hash))) return false
     return { groups: row.groups ?? [], enabled: row.active === true, name: row.username }
   },

@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import socket
+import subprocess
 import time
 import warnings
 
@@ -85,6 +86,7 @@ def test_a_request_that_blocks_holds_up_no_other_connection(tmp_path):
     passwd.write_text("\n".join([line("alice", "alice-pw", ["staff"])] +
                                 [f"slow{i}:{slow}:staff" for i in range(4)]) + "\n")
     proc, url = start([exe, "--config", str(conf), "--passwd", str(passwd), "--port", "0",
+                       "--max-crypt-rounds", "999999999",  # a hash that takes minutes, on purpose
                        "--threads", "2", "--workers", "6"])
     host, port = url.split("//")[1].split(":")
     held = []
@@ -129,6 +131,7 @@ def test_the_c_example_answers_what_it_has_taken_before_it_stops(tmp_path):
     passwd = tmp_path / "passwd"
     passwd.write_text(line("alice", "alice-pw", ["staff"]) + f"\nslow:{slow}:staff\n")
     proc, url = start([exe, "--config", str(conf), "--passwd", str(passwd), "--port", "0",
+                       "--max-crypt-rounds", "999999999",  # a hash that takes minutes, on purpose
                        "--threads", "2", "--workers", "2"])
     host, port = url.split("//")[1].split(":")
 
@@ -168,3 +171,26 @@ def test_the_c_example_answers_what_it_has_taken_before_it_stops(tmp_path):
         if proc.poll() is None:
             proc.kill()
         proc.communicate(timeout=10)
+
+
+def test_a_passwd_hash_whose_cost_would_take_the_host_is_refused_at_load(tmp_path):
+    """SHA-crypt rounds and bcrypt costs are bounded where the file enters,
+    as ropc bounds its own hashes: the server does not start with them."""
+    exe = os.environ.get("ROPC_AUTH_SERVER")
+    assert exe, "ROPC_AUTH_SERVER is not set: run `make test-integration`"
+    conf = tmp_path / "ropc.json"
+    conf.write_text(json.dumps(host_accounts_config()))
+    bounded = crypt.crypt("pw", "$6$rounds=1000000$saltsalt$")
+    for hash_ in ("$6$rounds=999999999$saltsalt$" + "x" * 86, "$2b$31$" + "a" * 53):
+        passwd = tmp_path / "users.txt"
+        passwd.write_text(f"alice:{bounded}:staff\nbob:{hash_}:staff\n")
+        proc = subprocess.run([exe, "--config", str(conf), "--port", "0", "--passwd", str(passwd)],
+                              capture_output=True, text=True, timeout=30)
+        assert proc.returncode == 1, (hash_, proc.stdout)
+        assert "line 2" in proc.stderr and "beyond the limit" in proc.stderr, proc.stderr
+    passwd.write_text(f"alice:{bounded}:staff\n")
+    server, url = start([exe, "--config", str(conf), "--port", "0", "--passwd", str(passwd)])
+    try:
+        assert Client(url).login("alice", "pw").status_code == 200, "a cost at the limit is taken"
+    finally:
+        stop(server)

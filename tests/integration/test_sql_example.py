@@ -84,6 +84,17 @@ def test_a_failing_database_is_a_server_error_never_a_token(sql_server):
     assert "alice-pw" not in err
 
 
+def test_a_stored_hash_whose_cost_would_take_the_host_is_a_server_error(sql_server):
+    # $2b$31$: 2^31 rounds, hours a login: refused before it is paid.
+    proc, client, _, url = sql_server
+    with psycopg.connect(url, autocommit=True) as c:
+        c.execute("INSERT INTO legacy_users VALUES ('eve', %s, '{staff}', true)", ("$2b$31$" + "a" * 53,))
+    r = client.login("eve")
+    assert r.status_code == 500 and r.json()["error"] == "server_error", r.text
+    err = stop(proc)
+    assert "cost is beyond 16" in err, err
+
+
 def test_sighup_reloads_without_dropping_tokens(sql_server):
     proc, client, path, _ = sql_server
     token = client.login("alice").json()["access_token"]
