@@ -67,7 +67,7 @@ def django_response(answer: Any) -> Any:
     """A Django ``HttpResponse`` of the core's ready answer (an endpoint's
     ``Response`` or an ``OAuthError``) as it is: no ``text/html`` Django
     would give an empty 401 that carries none."""
-    from django.http import HttpResponse
+    from django.http import HttpResponse  # type: ignore[import-untyped]
 
     status, headers, body = _parts(answer)
     resp = HttpResponse(body, status=status)
