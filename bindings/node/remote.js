@@ -12,14 +12,16 @@ const { ResourceGuard } = require('./guard.js')
 /** A resource server in another process: asks the introspection endpoint, then decides with a guard. */
 class IntrospectionChecker {
   /**
-   * Connections to the authorization server are kept alive and reused (at
-   * most `maxSockets`, default 8, at once). `cacheSeconds` (0: off, the
+   * The options, with the same names and meaning as Python's
+   * (tests/vectors/introspection_client.json lists them): `timeoutMs` (5000)
+   * for each introspection; connections to the authorization server are
+   * kept alive and reused (at most `poolSize`, default 8, idle ones). `cacheSeconds` (0: off, the
    * default) keeps *active* answers that long (never past the token's
    * `exp`; at most `cacheSize` tokens, by their SHA-256): a token revoked
    * at the authorization server is still accepted here for up to that long.
    * @param {ResourceGuard} guard @param {string} introspectionUrl
    * @param {string} clientId this resource server's client id @param {string} clientSecret
-   * @param {{timeoutMs?: number, log?: (message: string) => void, maxSockets?: number,
+   * @param {{timeoutMs?: number, log?: (message: string) => void, poolSize?: number,
    *   cacheSeconds?: number, cacheSize?: number, clock?: () => number}} [options] `log` receives why an
    *   introspection failed (default: `console.error`); no token or secret is in it. `clock`: seconds
    *   since the epoch (tests)
@@ -35,13 +37,18 @@ class IntrospectionChecker {
     this.timeoutMs = options.timeoutMs ?? 5000
     this.cacheSeconds = options.cacheSeconds ?? 0
     this.#cacheSize = options.cacheSize ?? 10000
-    if (!(this.cacheSeconds >= 0) || !(this.#cacheSize >= 1)) throw new RangeError('cacheSeconds must be at least 0, cacheSize at least 1')
+    const poolSize = options.poolSize ?? 8
+    if (!(this.timeoutMs > 0) || !(poolSize >= 0) || !(this.cacheSeconds >= 0) || !(this.#cacheSize >= 1)) {
+      throw new RangeError('timeoutMs must be above 0, poolSize and cacheSeconds at least 0, cacheSize at least 1')
+    }
     this.#clock = options.clock ?? (() => Date.now() / 1000)
     /** @type {(message: string) => void} */
     this.log = options.log ?? ((message) => console.error(`ropc: ${message}`))
     this.#client = [str(clientId, 'clientId'), str(clientSecret, 'clientSecret')]
     const Agent = url.protocol === 'https:' ? https.Agent : http.Agent
-    this.#agent = new Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 8 })
+    // As in Python: at most poolSize idle connections are kept (0: none,
+    // each closed after use); requests beyond them open their own.
+    this.#agent = new Agent({ keepAlive: poolSize > 0, maxFreeSockets: Math.max(poolSize, 1) })
   }
 
   /** @type {[string, string]} */

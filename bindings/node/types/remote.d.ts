@@ -5,14 +5,16 @@ export type Principal = import("./args.js").Principal;
 /** A resource server in another process: asks the introspection endpoint, then decides with a guard. */
 export class IntrospectionChecker {
     /**
-     * Connections to the authorization server are kept alive and reused (at
-     * most `maxSockets`, default 8, at once). `cacheSeconds` (0: off, the
+     * The options, with the same names and meaning as Python's
+     * (tests/vectors/introspection_client.json lists them): `timeoutMs` (5000)
+     * for each introspection; connections to the authorization server are
+     * kept alive and reused (at most `poolSize`, default 8, idle ones). `cacheSeconds` (0: off, the
      * default) keeps *active* answers that long (never past the token's
      * `exp`; at most `cacheSize` tokens, by their SHA-256): a token revoked
      * at the authorization server is still accepted here for up to that long.
      * @param {ResourceGuard} guard @param {string} introspectionUrl
      * @param {string} clientId this resource server's client id @param {string} clientSecret
-     * @param {{timeoutMs?: number, log?: (message: string) => void, maxSockets?: number,
+     * @param {{timeoutMs?: number, log?: (message: string) => void, poolSize?: number,
      *   cacheSeconds?: number, cacheSize?: number, clock?: () => number}} [options] `log` receives why an
      *   introspection failed (default: `console.error`); no token or secret is in it. `clock`: seconds
      *   since the epoch (tests)
@@ -20,7 +22,7 @@ export class IntrospectionChecker {
     constructor(guard: ResourceGuard, introspectionUrl: string, clientId: string, clientSecret: string, options?: {
         timeoutMs?: number;
         log?: (message: string) => void;
-        maxSockets?: number;
+        poolSize?: number;
         cacheSeconds?: number;
         cacheSize?: number;
         clock?: () => number;

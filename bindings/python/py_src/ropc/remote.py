@@ -37,25 +37,31 @@ class IntrospectionChecker:
     client credentials are the resource server's own (a client allowed to
     introspect). ``check_request`` behaves like ``Server.check_request``.
 
-    Connections to the authorization server are kept alive and reused (at
-    most ``pool_size`` idle ones; threads beyond that open their own, closed
-    after use). ``cache_seconds`` (0: off, the default) keeps *active*
-    answers that long (never past the token's ``exp``; at most
-    ``cache_size`` tokens, by their SHA-256): a token revoked at the
-    authorization server is still accepted here for up to that long.
+    The options, with the same names and meaning as Node's
+    (tests/vectors/introspection_client.json lists them): ``timeout_ms``
+    (5000) for each introspection; connections to the authorization server
+    are kept alive and reused (at most ``pool_size``, 8, idle ones; threads
+    beyond that open their own, closed after use); ``cache_seconds`` (0: off,
+    the default) keeps *active* answers that long (never past the token's
+    ``exp``; at most ``cache_size``, 10000, tokens, by their SHA-256): a
+    token revoked at the authorization server is still accepted here for up
+    to that long; ``clock`` (seconds since the epoch, for tests); ``log``
+    receives why an introspection failed (default: the ``ropc`` logger, at
+    WARNING); no token or secret is in it.
     """
 
-    def __init__(self, guard: ResourceGuard, introspection_url: str, client_id: str, client_secret: str,
-                 timeout: float = 5.0, *, pool_size: int = 8, cache_seconds: float = 0.0, cache_size: int = 10_000,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, guard: ResourceGuard, introspection_url: str, client_id: str, client_secret: str, *,
+                 timeout_ms: int = 5000, pool_size: int = 8, cache_seconds: float = 0.0, cache_size: int = 10_000,
+                 clock: Callable[[], float] = time.time, log: Optional[Callable[[str], None]] = None) -> None:
         url = urllib.parse.urlsplit(introspection_url)
         if url.scheme not in ("http", "https") or not url.hostname:
             raise ValueError(f"introspection_url must be an http or https URL, not {introspection_url!r}")
-        if pool_size < 0 or cache_seconds < 0 or cache_size < 1:
-            raise ValueError("pool_size and cache_seconds must be at least 0, cache_size at least 1")
+        if timeout_ms <= 0 or pool_size < 0 or cache_seconds < 0 or cache_size < 1:
+            raise ValueError("timeout_ms must be above 0, pool_size and cache_seconds at least 0, cache_size at least 1")
         self.guard = guard
         self.introspection_url = introspection_url
-        self.timeout = timeout
+        self.timeout_ms = timeout_ms
+        self.log: Callable[[str], None] = log or _log.warning
         self.cache_seconds = cache_seconds
         self._client = (client_id, client_secret)
         self._https = url.scheme == "https"
@@ -77,7 +83,7 @@ class IntrospectionChecker:
         cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
         with self._lock:
             self.connections_opened += 1
-        return cls(self._host, self._port, timeout=self.timeout), False
+        return cls(self._host, self._port, timeout=self.timeout_ms / 1000), False
 
     def _release(self, conn: http.client.HTTPConnection) -> None:
         try:
@@ -89,7 +95,7 @@ class IntrospectionChecker:
         # A wrong secret or URL, or the authorization server's own 503, is
         # never an inactive token. The cause goes to the log (logger "ropc");
         # no token is in it.
-        _log.warning("introspection at %s failed: %s", self.introspection_url, why)
+        self.log(f"introspection at {self.introspection_url} {why}")
         r = self.guard.unavailable()
         return IntrospectionUnavailable(r.error, r.description, r.status_code, r.headers, r.body)
 
@@ -119,20 +125,20 @@ class IntrospectionChecker:
                 conn.close()
                 if reused and attempt == 0:
                     continue  # closed while idle: once more, on a new connection
-                raise self._unavailable(e) from e
+                raise self._unavailable(f"failed: {e}") from e
             except (OSError, http.client.HTTPException) as e:
                 conn.close()
-                raise self._unavailable(e) from e
+                raise self._unavailable(f"failed: {e}") from e
             if response.will_close:
                 conn.close()
             else:
                 self._release(conn)
             if response.status != 200:
-                raise self._unavailable(f"HTTP Error {response.status}: {response.reason}")
+                raise self._unavailable(f"answered HTTP {response.status}")
             if key:
                 self._remember(key, data)
             return data
-        raise self._unavailable("no connection")  # not reached: the loop returns or raises
+        raise self._unavailable("failed: no connection")  # not reached: the loop returns or raises
 
     def _remember(self, key: bytes, data: bytes) -> None:
         until = self.guard.cache_until(data, self._clock(), self.cache_seconds)
