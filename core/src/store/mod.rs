@@ -651,6 +651,7 @@ pub trait Store: Send + Sync {
 pub(crate) fn open(
     config: &crate::config::StoreConfig,
 ) -> Result<Arc<dyn Store>, crate::error::ConfigError> {
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
     use crate::error::ConfigError;
     match settings(config)? {
         Opening::Memory => Ok(Arc::new(MemoryStore::new())),
