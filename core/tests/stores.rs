@@ -147,6 +147,19 @@ fn config(store: StoreConfig) -> Config {
     c
 }
 
+/// The PostgreSQL store at `url`, every other setting its default.
+fn postgres_at(url: &str) -> StoreConfig {
+    StoreConfig::Postgres {
+        url: Some(url.to_string()),
+        url_env: None,
+        pool_size: None,
+        connect_timeout_ms: None,
+        statement_timeout_ms: None,
+        sslmode: None,
+        sslrootcert: None,
+    }
+}
+
 fn sqlite(path: &std::path::Path) -> StoreConfig {
     StoreConfig::Sqlite {
         path: path.display().to_string(),
@@ -840,18 +853,7 @@ fn refresh_retries_on_a_shared_store(store: StoreConfig, memory: Option<Arc<dyn 
 fn refresh_retries_follow_one_rule_on_every_shared_store() {
     let dir = tempfile::tempdir().expect("tempdir");
     refresh_retries_on_a_shared_store(sqlite(&dir.path().join("ropc.db")), None);
-    refresh_retries_on_a_shared_store(
-        StoreConfig::Postgres {
-            url: Some(postgres_url()),
-            url_env: None,
-            pool_size: None,
-            connect_timeout_ms: None,
-            statement_timeout_ms: None,
-            sslmode: None,
-            sslrootcert: None,
-        },
-        None,
-    );
+    refresh_retries_on_a_shared_store(postgres_at(&postgres_url()), None);
     refresh_retries_on_a_shared_store(StoreConfig::Memory, Some(Arc::new(MemoryStore::new())));
 }
 
@@ -931,16 +933,7 @@ fn failure_counters_keep_no_name_as_typed_on_either_database() {
     }
 
     let url = postgres_url();
-    let server = Server::from_config(config(StoreConfig::Postgres {
-        url: Some(url.clone()),
-        url_env: None,
-        pool_size: None,
-        connect_timeout_ms: None,
-        statement_timeout_ms: None,
-        sslmode: None,
-        sslrootcert: None,
-    }))
-    .unwrap();
+    let server = Server::from_config(config(postgres_at(&url))).unwrap();
     fail_as_typed(&server);
     let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     let rows = admin
