@@ -155,18 +155,17 @@ function protect(checker, options = {}) {
  * Reloads `target` (a `Server` or a `ResourceGuard`) from the configuration
  * file at `path` on every SIGHUP, without dropping a token. A file that does
  * not load leaves the running configuration be; both outcomes are logged.
- * @param {{reload(config: string): unknown}} target
+ * @param {{reloadFile(path: string): unknown}} target
  * @param {string} path
  * @param {(message: string) => void} [log] default: `console.error` with a `ropc: ` prefix
  * @returns {() => void} removes the handler
  */
 function reloadOnSighup(target, path, log = (message) => console.error(`ropc: ${message}`)) {
-  const fs = require('node:fs')
   const handler = () => {
     Promise.resolve()
-      // Strict: a file cut inside a UTF-8 character (an editor mid-write)
-      // is refused, not loaded with U+FFFD in the place of its bytes.
-      .then(() => target.reload(new TextDecoder('utf-8', { fatal: true }).decode(fs.readFileSync(path))))
+      // The core reads the file (strict UTF-8: a file cut inside a
+      // character, as an editor mid-write leaves it, is refused).
+      .then(() => target.reloadFile(path))
       .then(
         () => log('configuration reloaded'),
         (/** @type {any} */ e) => log(`reload refused, the running configuration stays: ${e && e.message ? e.message : String(e)}`),

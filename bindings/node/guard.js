@@ -32,6 +32,14 @@ class ResourceGuard {
   }
 
   /**
+   * The same from the configuration file at `path`, read by the core (strict UTF-8).
+   * @param {string} path
+   */
+  reloadFile(path) {
+    call(() => this.#native.reloadFile(str(path, 'path')))
+  }
+
+  /**
    * The introspection request for `token`, authenticated as the resource server's client.
    * @param {string} token @param {string} clientId @param {string} clientSecret
    * @returns {{contentType: string, authorization: string, body: string}}

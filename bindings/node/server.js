@@ -84,6 +84,16 @@ class Server {
     await settle(this.#native.reload(configJson(config)), config)
   }
 
+  /**
+   * The same from the configuration file at `path`, read by the core (strict UTF-8: a
+   * file cut inside a character is a {@link ConfigError} naming the file).
+   * @param {string} path
+   * @returns {Promise<void>}
+   */
+  async reloadFile(path) {
+    await settle(this.#native.reloadFile(str(path, 'path')))
+  }
+
   /** Drops this process's cached state of an owner (host accounts). @param {string} username */
   forgetOwner(username) {
     this.#native.forgetOwner(str(username, 'username'))

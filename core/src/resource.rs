@@ -216,7 +216,13 @@ impl ResourceGuard {
         Ok(())
     }
 
-    /// [`ResourceGuard::reload`] from a JSON document.
+    /// [`ResourceGuard::reload`] from a configuration file, read as
+    /// [`Config::from_file`] reads it (strict UTF-8).
+    pub fn reload_file(&self, path: impl AsRef<std::path::Path>) -> Result<(), ConfigError> {
+        self.reload(&Config::from_file(path)?)
+    }
+
+    /// [`ResourceGuard::reload`] from JSON text.
     pub fn reload_json(&self, json: &str) -> Result<(), ConfigError> {
         self.reload(&Config::from_json(json)?)
     }

@@ -1863,3 +1863,40 @@ fn a_host_store_builds_the_view_it_lends() {
     assert_eq!(record.view(), own);
     assert_eq!(TokenRecord::from(own), record, "and copies back out");
 }
+
+/// A reload from a file (what every binding's reload-on-SIGHUP calls): a
+/// file cut inside a UTF-8 character, as an editor mid-write leaves it, is
+/// an error naming the file and changes nothing, for a server and a guard.
+#[test]
+fn a_reload_from_a_file_cut_inside_a_character_changes_nothing() {
+    let f = fixture();
+    let guard = ResourceGuard::new(&config()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ropc.json");
+    let mut c = config();
+    c.clients[0].id = "app\u{e9}".into();
+    let whole = c.to_json();
+    let cut = &whole.as_bytes()[..whole.find('\u{e9}').unwrap() + 1];
+    std::fs::write(&path, cut).unwrap();
+    let e = f.server.reload_file(&path).unwrap_err();
+    assert!(
+        e.to_string().contains("not UTF-8") && e.to_string().contains("ropc.json"),
+        "{e}"
+    );
+    assert!(guard.reload_file(&path).is_err());
+    assert!(
+        login(&f).refresh_token.is_some(),
+        "the old configuration serves on"
+    );
+    std::fs::write(&path, whole).unwrap();
+    f.server.reload_file(&path).unwrap();
+    guard.reload_file(&path).unwrap();
+    assert_eq!(
+        f.server
+            .password_grant(&f.app, "alice", "alice-pw", None)
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidClient,
+        "the new one has no client \"app\""
+    );
+}

@@ -711,6 +711,13 @@ impl NativeServer {
         job(move || Done::Config(s.reload_json(&json)))
     }
 
+    /// The same from a file, read by the core (strict UTF-8).
+    #[napi]
+    pub fn reload_file(&self, path: String) -> AsyncTask<Job> {
+        let s = Arc::clone(&self.inner);
+        job(move || Done::Config(s.reload_file(&path)))
+    }
+
     /// Drops this process's cached state of an owner (host accounts).
     #[napi(catch_unwind)]
     pub fn forget_owner(&self, username: String) {
@@ -940,6 +947,14 @@ impl NativeGuard {
     pub fn reload(&self, json: String) -> Result<()> {
         self.inner
             .reload_json(&json)
+            .map_err(|e| thrown(Failure::Config(e)))
+    }
+
+    /// The same from a file, read by the core (strict UTF-8).
+    #[napi(catch_unwind)]
+    pub fn reload_file(&self, path: String) -> Result<()> {
+        self.inner
+            .reload_file(&path)
             .map_err(|e| thrown(Failure::Config(e)))
     }
 

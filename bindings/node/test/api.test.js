@@ -469,3 +469,20 @@ test('without an events handler, a store outage and other warnings reach the log
   assert.ok(!audit.some((l) => l.includes('"token_issued"')), 'INFO events are not made without a handler')
   assert.ok(!lines.join('\n').includes('alice-pw'))
 })
+
+test('reloadFile reads through the core, strictly, for a server and a guard', async () => {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ropc-')), 'ropc.json')
+  const s = new ropc.Server(config)
+  const guard = new ropc.ResourceGuard(config)
+  // The client "app" renamed "appé": a two-byte character, then cut inside it.
+  const renamed = { ...config, clients: config.clients.map((c) => (c.id === 'app' ? { ...c, id: 'app\u00e9' } : c)) }
+  const whole = Buffer.from(JSON.stringify(renamed))
+  fs.writeFileSync(file, whole.subarray(0, whole.indexOf(Buffer.from('\u00e9')) + 1))
+  await assert.rejects(s.reloadFile(file), (e) => e instanceof ropc.ConfigError && /not UTF-8/.test(e.message) && e.file === file)
+  assert.throws(() => guard.reloadFile(file), ropc.ConfigError)
+  assert.ok((await s.passwordGrant(...APP, 'alice', 'alice-pw', 'read')).accessToken, 'the old configuration serves on')
+  fs.writeFileSync(file, whole)
+  await s.reloadFile(file)
+  guard.reloadFile(file)
+  await assert.rejects(s.passwordGrant(...APP, 'alice', 'alice-pw', 'read'), { code: 'invalid_client' })
+})

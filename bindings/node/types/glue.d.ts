@@ -40,11 +40,11 @@ export function protect(checker: {
  * Reloads `target` (a `Server` or a `ResourceGuard`) from the configuration
  * file at `path` on every SIGHUP, without dropping a token. A file that does
  * not load leaves the running configuration be; both outcomes are logged.
- * @param {{reload(config: string): unknown}} target
+ * @param {{reloadFile(path: string): unknown}} target
  * @param {string} path
  * @param {(message: string) => void} [log] default: `console.error` with a `ropc: ` prefix
  * @returns {() => void} removes the handler
  */
 export function reloadOnSighup(target: {
-    reload(config: string): unknown;
+    reloadFile(path: string): unknown;
 }, path: string, log?: (message: string) => void): () => void;

@@ -13,6 +13,11 @@ export class ResourceGuard {
      */
     reload(config: object | string): void;
     /**
+     * The same from the configuration file at `path`, read by the core (strict UTF-8).
+     * @param {string} path
+     */
+    reloadFile(path: string): void;
+    /**
      * The introspection request for `token`, authenticated as the resource server's client.
      * @param {string} token @param {string} clientId @param {string} clientSecret
      * @returns {{contentType: string, authorization: string, body: string}}

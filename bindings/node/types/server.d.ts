@@ -61,6 +61,13 @@ export class Server {
      * @returns {Promise<void>}
      */
     reload(config: object | string): Promise<void>;
+    /**
+     * The same from the configuration file at `path`, read by the core (strict UTF-8: a
+     * file cut inside a character is a {@link ConfigError} naming the file).
+     * @param {string} path
+     * @returns {Promise<void>}
+     */
+    reloadFile(path: string): Promise<void>;
     /** Drops this process's cached state of an owner (host accounts). @param {string} username */
     forgetOwner(username: string): void;
     /**

@@ -582,6 +582,16 @@ impl Server {
             .map_err(|e| text.error(py, e))
     }
 
+    /// Swaps in the configuration in the file at `path` (read strictly as
+    /// UTF-8 by the core); raises `ConfigError` (or `OSError` for a file
+    /// that cannot be read) and changes nothing on a bad file.
+    fn reload_file(&self, py: Python<'_>, path: std::path::PathBuf) -> PyResult<()> {
+        let config = read_config_file(py, &path)?;
+        let server = &self.inner;
+        py.detach(|| server.reload(config))
+            .map_err(|e| config_error(py, &e.in_file(path.display().to_string())))
+    }
+
     /// Drops this process's cached state of an owner (host accounts), so
     /// that the next check asks `lookup` again.
     fn forget_owner(&self, username: &str) {
@@ -906,6 +916,15 @@ impl ResourceGuard {
         self.inner
             .reload_json(&text.json)
             .map_err(|e| text.error(py, e))
+    }
+
+    /// Swaps in the scopes and rules in the file at `path` (read strictly
+    /// as UTF-8 by the core); raises as `Server.reload_file`.
+    fn reload_file(&self, py: Python<'_>, path: std::path::PathBuf) -> PyResult<()> {
+        let config = read_config_file(py, &path)?;
+        self.inner
+            .reload(&config)
+            .map_err(|e| config_error(py, &e.in_file(path.display().to_string())))
     }
 
     /// The realm of challenges.

@@ -441,3 +441,24 @@ def test_a_server_forked_into_workers_never_mints_its_parents_tokens(server):
     os.waitpid(pid, 0)
     assert len(theirs) == 3 and all(len(x) == 43 for x in theirs)
     assert not mine & theirs
+
+
+def test_reload_file_reads_through_the_core_strictly(config, tmp_path):
+    """A file cut inside a UTF-8 character is a ConfigError naming the file,
+    for a server and a guard alike, and nothing changes."""
+    path = tmp_path / "ropc.json"
+    server, guard = ropc.Server(config), ropc.ResourceGuard(config)
+    # The client "app" renamed "appé", so the file's text has a two-byte character.
+    renamed = [dict(c, id="app\u00e9") if c["id"] == "app" else c for c in config["clients"]]
+    whole = json.dumps(dict(config, clients=renamed), ensure_ascii=False).encode()
+    path.write_bytes(whole[: whole.index("\u00e9".encode()) + 1])  # cut inside it
+    for target in (server, guard):
+        with pytest.raises(ropc.ConfigError, match="not UTF-8") as refused:
+            target.reload_file(str(path))
+        assert refused.value.file == str(path)
+    assert server.password_grant("app", "app-secret", "alice", "alice-pw", "read").access_token
+    path.write_bytes(whole)
+    server.reload_file(path)
+    guard.reload_file(path)
+    with pytest.raises(ropc.InvalidClient):
+        server.password_grant("app", "app-secret", "alice", "alice-pw", "read")

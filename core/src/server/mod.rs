@@ -481,6 +481,14 @@ impl Server {
         self.reload(Config::from_json(json)?)
     }
 
+    /// [`Server::reload`] from a configuration file, read as
+    /// [`Config::from_file`] reads it (strict UTF-8: a file cut inside a
+    /// character, as an editor mid-write leaves it, is an error naming the
+    /// file). What every binding's reload-on-SIGHUP calls.
+    pub fn reload_file(&self, path: impl AsRef<std::path::Path>) -> Result<(), ConfigError> {
+        self.reload(Config::from_file(path)?)
+    }
+
     /// The token-endpoint response for an error from a typed call
     /// (RFC 6749 §5.2), for callers that parse requests themselves.
     pub fn error_response(&self, err: &OAuthError) -> HttpResponse {

@@ -423,13 +423,22 @@ pub fn a_retired_successor_presented_is_reuse(store: &dyn Store) {
         Rotation::Reused(record),
         "a retired token presented is reuse"
     );
-    for (what, t) in [("retry's", &thief), ("presentation's", &late)] {
+    // The thief's retry is revoked with the grant; the presentation that
+    // was reuse stored no successors at all.
+    for (what, t) in [
+        ("the retry's tokens end", &thief),
+        ("reuse stores no successor", &late),
+    ] {
         assert_eq!(
             lent_access(store, &t.access, NOW + 6).expect("access"),
             None,
-            "reuse ends the {what} access token"
+            "{what}"
         );
-        assert_eq!(store.refresh(&t.refresh, NOW + 6).expect("refresh"), None);
+        assert_eq!(
+            store.refresh(&t.refresh, NOW + 6).expect("refresh"),
+            None,
+            "{what}"
+        );
     }
 }
 

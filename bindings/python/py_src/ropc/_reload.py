@@ -5,11 +5,10 @@ import signal
 import sys
 from typing import Any, Callable, Optional, Protocol
 
-from ._errors import ConfigError
 
 
 class _Reloadable(Protocol):
-    def reload(self, config: Any = None, **kwargs: Any) -> None: ...
+    def reload_file(self, path: str) -> None: ...
 
 
 def _stderr(message: str) -> None:
@@ -30,14 +29,7 @@ def reload_on_sighup(target: _Reloadable, path: str, log: Optional[Callable[[str
         # running configuration stays and the server serves on: an exception
         # escaping a signal handler would end the process.
         try:
-            with open(path, "rb") as f:
-                raw = f.read()
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as e:
-                why = f"not UTF-8 at byte {e.start}"
-                raise ConfigError(f"{path}: {why}", "", why, file=path) from None
-            target.reload(text)
+            target.reload_file(path)  # the core reads it (strict UTF-8)
         except Exception as e:  # noqa: BLE001 - see above
             say(f"reload refused, the running configuration stays: {e}")
             return

@@ -137,6 +137,8 @@ class Server:
     def reload(self, config: Union[Mapping[str, Any], str, None] = None, **kwargs: Any) -> None:
         """Swaps in a new configuration without dropping a token; raises ``ConfigError``
         (changing nothing) when it is invalid or moves the store."""
+    def reload_file(self, path: Union[str, PathLike[str]]) -> None:
+        """The same from a file, read strictly as UTF-8; ``ConfigError`` or ``OSError`` changes nothing."""
     def forget_owner(self, username: str) -> None:
         """Drops this process's cached state of an owner (host accounts)."""
     def accounts_stats(self) -> dict[str, int]:
@@ -237,6 +239,8 @@ class ResourceGuard:
     def reload(self, config: Union[Mapping[str, Any], str, None] = None, **kwargs: Any) -> None:
         """Swaps in the scopes and rules of a new configuration; raises ``ConfigError``
         (changing nothing) when it is invalid."""
+    def reload_file(self, path: Union[str, PathLike[str]]) -> None:
+        """The same from a file, read strictly as UTF-8; ``ConfigError`` or ``OSError`` changes nothing."""
     @property
     def realm(self) -> str:
         """The realm of ``WWW-Authenticate`` challenges."""
