@@ -3,6 +3,7 @@
 //!
 //! `cargo run --release -p ropc-core --example bench_live_tokens -- 1000 100000 1000000 10000000`
 
+use ropc_core::store::{GrantId, TokenRecord, TokenStore};
 use ropc_core::*;
 use std::sync::Arc;
 use std::time::Instant;

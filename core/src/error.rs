@@ -193,57 +193,45 @@ ctor! {
 /// Seconds a client is asked to wait (`Retry-After`) when the store failed.
 pub const RETRY_AFTER_SECS: u64 = 2;
 
-impl From<crate::store::StoreError> for OAuthError {
-    /// A store failure as the client sees it: `503 temporarily_unavailable`.
-    /// What failed goes to the operator's log, not to the client.
-    fn from(e: crate::store::StoreError) -> Self {
-        log::error!(target: "ropc::store", "{e}");
-        OAuthError::temporarily_unavailable("the token store is unavailable; retry shortly")
-    }
-}
-
-impl From<crate::accounts::HostError> for OAuthError {
-    /// A host callback's failure as the client sees it: `500 server_error`.
-    /// What failed goes to the operator's log, not to the client.
-    fn from(e: crate::accounts::HostError) -> Self {
-        log::error!(target: "ropc::accounts", "{e}");
-        OAuthError::server_error("the account service failed")
-    }
-}
-
-/// A runtime change to a resource owner that could not be made.
+/// A store could not do what was asked: its storage is unreachable, full,
+/// locked or failing. Never a statement about a token: the caller answers
+/// `503` and the client retries.
+///
+/// The message says what failed for the operator's logs; it never holds a
+/// token, a password or a connection secret.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum AccountError {
-    /// No such user.
-    UnknownUser,
-    /// The password hash is not one ropc can verify; says why.
-    InvalidHash(crate::password::PhcError),
-    /// The store could not record the change; nothing was changed.
-    Store(crate::store::StoreError),
-    /// The server's resource owners are the host's (callback accounts):
-    /// change them there, then call `revoke_user_tokens`.
-    NotConfigured,
+pub struct StoreError {
+    message: String,
 }
 
-impl fmt::Display for AccountError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            AccountError::UnknownUser => f.write_str("no such user"),
-            AccountError::InvalidHash(why) => write!(f, "the password hash is not valid: {why}"),
-            AccountError::Store(e) => e.fmt(f),
-            AccountError::NotConfigured => f.write_str(
-                "this server's resource owners are the host's: change them there, then revoke their tokens",
-            ),
+impl StoreError {
+    /// A failure described by `message`.
+    pub fn new(message: impl Into<String>) -> Self {
+        StoreError {
+            message: message.into(),
         }
     }
+
+    /// What failed.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
 }
 
-impl std::error::Error for AccountError {}
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the token store failed: {}", self.message)
+    }
+}
 
-impl From<crate::store::StoreError> for AccountError {
-    fn from(e: crate::store::StoreError) -> Self {
-        AccountError::Store(e)
+impl std::error::Error for StoreError {}
+
+impl From<StoreError> for OAuthError {
+    /// A store failure as the client sees it: `503 temporarily_unavailable`.
+    /// What failed goes to the operator's log, not to the client.
+    fn from(e: StoreError) -> Self {
+        log::error!(target: "ropc::store", "{e}");
+        OAuthError::temporarily_unavailable("the token store is unavailable; retry shortly")
     }
 }
 

@@ -29,6 +29,8 @@ pub mod cli;
 mod client_secret;
 mod clock;
 mod config;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 mod error;
 pub mod events;
 mod http;
@@ -39,11 +41,13 @@ mod pattern;
 mod random;
 mod registry;
 mod resource;
+mod rotation;
 mod scope;
 pub mod secret;
 mod server;
 pub mod store;
 mod target;
+mod throttle;
 
 /// What `fuzz/` drives beside the public API: the parsers and the glob
 /// matcher. Not a stable API; only with the `fuzzing` feature.
@@ -77,8 +81,8 @@ pub mod fuzzing {
 mod token;
 
 pub use accounts::{
-    fold_name, Accounts, AccountsStats, ConfigAccounts, HostError, Owner, OwnerAuthorizer,
-    Verification,
+    fold_name, AccountError, Accounts, AccountsStats, ConfigAccounts, HostError, Owner,
+    OwnerAuthorizer, Verification,
 };
 /// Threads for calls that may wait on a host, for bindings whose own pool
 /// is small: Node's libuv has four threads.
@@ -91,7 +95,7 @@ pub use config::{
     StoreConfig, ThrottleConfig, UserConfig, DEFAULT_ACCESS_TTL, DEFAULT_REALM,
     DEFAULT_REFRESH_TTL,
 };
-pub use error::{AccountError, ConfigError, ErrorCode, OAuthError, RETRY_AFTER_SECS};
+pub use error::{ConfigError, ErrorCode, OAuthError, RETRY_AFTER_SECS};
 pub use http::{json_exact, ClientCredentials, HttpRequest, HttpResponse, MAX_BODY_BYTES};
 pub use password::{
     argon2_verifications_on_this_thread, hash_password, HashError, HashParams, ParamsError,
@@ -99,13 +103,10 @@ pub use password::{
 };
 pub use registry::{MAX_NAME_BYTES, MAX_REFRESH_GRACE_SECONDS};
 pub use resource::{IntrospectionRequest, Principal, Refusal, ResourceGuard, NO_CREDENTIALS};
+pub use rotation::{RefreshPolicy, MAX_REFRESH_RETRIES};
 pub use scope::{is_scope_token, ScopeSet, MAX_RESOURCE_BYTES};
 pub use server::{ConfigSummary, Endpoint, Introspection, Server, ServerBuilder, TokenResponse};
-pub use store::{
-    throttle_finish, throttle_step, Failures, GrantId, LoginAttempt, MemoryStore, RefreshState,
-    Rotation, Store, StoreError, StoreStats, Successors, TokenKind, TokenRecord, TokenView,
-    UnavailableStore, Verdict, PENDING_TIMEOUT_SECS,
-};
+pub use store::{MemoryStore, Store, StoreError};
 #[cfg(feature = "postgres")]
 pub use store::{PostgresOptions, PostgresStore};
 #[cfg(feature = "sqlite")]

@@ -24,14 +24,8 @@
 //! summed when read), so threads checking at once do not pass one line back
 //! and forth. The text follows the Prometheus exposition format 0.0.4.
 
-use crate::config::ThrottleConfig;
 use crate::error::ErrorCode;
-use crate::store::Failures;
-use crate::store::{
-    LoginAttempt, RefreshState, Rotation, Store, StoreError, StoreStats, Successors, TokenKind,
-    TokenRecord, TokenView,
-};
-use crate::token::TokenHash;
+use crate::store::{Rotation, Store, StoreError, StoreStats};
 use crossbeam_utils::CachePadded;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -307,10 +301,11 @@ impl Metrics {
     }
 }
 
-/// A store whose failures are counted, and whose calls are timed when they
-/// may wait (a database: the memory store's calls take nanoseconds, which
-/// the clock would double).
-pub(crate) struct MeteredStore {
+/// The server's store, metered: every call goes through [`Metered::call`],
+/// which times it when it may wait (a database: the memory store's calls
+/// take nanoseconds, which the clock would double) and counts and reports
+/// its failure. The store itself is not wrapped: metering is the server's.
+pub(crate) struct Metered {
     inner: Arc<dyn Store>,
     metrics: Arc<Metrics>,
     events: Arc<crate::events::Events>,
@@ -318,15 +313,15 @@ pub(crate) struct MeteredStore {
     timed: bool,
 }
 
-impl MeteredStore {
+impl Metered {
     pub(crate) fn new(
         inner: Arc<dyn Store>,
         metrics: Arc<Metrics>,
         events: Arc<crate::events::Events>,
         clock: Arc<dyn crate::clock::Clock>,
-    ) -> MeteredStore {
+    ) -> Metered {
         let timed = inner.may_block();
-        MeteredStore {
+        Metered {
             inner,
             metrics,
             events,
@@ -335,7 +330,13 @@ impl MeteredStore {
         }
     }
 
-    fn time<T>(
+    /// The store, for what is not a call (its kind).
+    pub(crate) fn store(&self) -> &dyn Store {
+        &*self.inner
+    }
+
+    /// One call of the store, metered.
+    pub(crate) fn call<T>(
         &self,
         f: impl FnOnce(&dyn Store) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
@@ -351,83 +352,6 @@ impl MeteredStore {
             });
         }
         out
-    }
-}
-
-impl Store for MeteredStore {
-    fn insert_grant(
-        &self,
-        access: (TokenHash, TokenRecord),
-        refresh: Option<(TokenHash, TokenRecord)>,
-    ) -> Result<(), StoreError> {
-        self.time(|s| s.insert_grant(access, refresh))
-    }
-    fn access(&self, hash: &TokenHash, now: u64) -> Result<Option<TokenRecord>, StoreError> {
-        self.time(|s| s.access(hash, now))
-    }
-    fn access_with(
-        &self,
-        hash: &TokenHash,
-        now: u64,
-        read: &mut dyn FnMut(TokenView<'_>),
-    ) -> Result<bool, StoreError> {
-        self.time(|s| s.access_with(hash, now, read))
-    }
-    fn refresh(&self, hash: &TokenHash, now: u64) -> Result<Option<RefreshState>, StoreError> {
-        self.time(|s| s.refresh(hash, now))
-    }
-    fn rotate(
-        &self,
-        old: &TokenHash,
-        client_id: &str,
-        now: u64,
-        next: &Successors,
-    ) -> Result<Rotation, StoreError> {
-        self.time(|s| s.rotate(old, client_id, now, next))
-    }
-    fn remove(&self, kind: TokenKind, hash: &TokenHash) -> Result<Option<TokenRecord>, StoreError> {
-        self.time(|s| s.remove(kind, hash))
-    }
-    fn revoke_grant(&self, kind: TokenKind, hash: &TokenHash) -> Result<(), StoreError> {
-        self.time(|s| s.revoke_grant(kind, hash))
-    }
-    fn login_attempt(
-        &self,
-        account: &str,
-        username: &str,
-        now: u64,
-        policy: &ThrottleConfig,
-    ) -> Result<LoginAttempt, StoreError> {
-        self.time(|s| s.login_attempt(account, username, now, policy))
-    }
-    fn user_version(&self, username: &str) -> Result<u64, StoreError> {
-        self.time(|s| s.user_version(username))
-    }
-    fn login_finished(
-        &self,
-        account: &str,
-        now: u64,
-        succeeded: bool,
-    ) -> Result<Option<Failures>, StoreError> {
-        self.time(|s| s.login_finished(account, now, succeeded))
-    }
-    fn failures(&self, account: &str) -> Result<Option<Failures>, StoreError> {
-        self.time(|s| s.failures(account))
-    }
-    fn revoke_user(&self, username: &str) -> Result<u64, StoreError> {
-        self.time(|s| s.revoke_user(username))
-    }
-    fn sync_credential(&self, username: &str, credential: u64) -> Result<u64, StoreError> {
-        self.time(|s| s.sync_credential(username, credential))
-    }
-    fn purge(&self, now: u64, forget_before: u64) -> Result<usize, StoreError> {
-        self.time(|s| s.purge(now, forget_before))
-    }
-    fn stats(&self) -> Result<StoreStats, StoreError> {
-        self.time(|s| s.stats())
-    }
-    fn may_block(&self) -> bool {
-        self.inner.may_block()
     }
 }
 

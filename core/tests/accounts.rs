@@ -780,8 +780,8 @@ fn host_accounts_reload_their_settings_and_refuse_users() {
 
 // ---- the conformance suite, on the implementations in Rust ----------------
 
-fn fixture_for_suite() -> accounts::conformance::Fixture {
-    accounts::conformance::Fixture::standard()
+fn fixture_for_suite() -> conformance::accounts::Fixture {
+    conformance::accounts::Fixture::standard()
 }
 
 #[test]
@@ -796,8 +796,8 @@ fn the_configured_users_and_a_rust_host_conform() {
                 .enabled(false),
         );
     let configured = ConfigAccounts::from_config(&c).unwrap();
-    accounts::conformance::run(&configured, &fixture_for_suite()).unwrap();
-    accounts::conformance::run(&*Host::new(ManualTimer::new()), &fixture_for_suite()).unwrap();
+    conformance::accounts::run(&configured, &fixture_for_suite()).unwrap();
+    conformance::accounts::run(&*Host::new(ManualTimer::new()), &fixture_for_suite()).unwrap();
 }
 
 #[test]
@@ -811,7 +811,7 @@ fn the_suite_catches_a_host_that_truncates_at_nul() {
             self.0.lookup(u)
         }
     }
-    let e = accounts::conformance::run(
+    let e = conformance::accounts::run(
         &Truncating(Host::new(ManualTimer::new())),
         &fixture_for_suite(),
     )

@@ -1,9 +1,10 @@
 //! Behaviour the wire vectors cannot show: time, threads, account events,
 //! configuration errors, and secrets kept out of every output.
 
-#[path = "support/wrapped.rs"]
-mod wrapped;
+#[path = "support/btree_store.rs"]
+mod btree_store;
 
+use ropc_core::store::{GrantId, StoreStats, TokenRecord, TokenView, UnavailableStore};
 use ropc_core::*;
 use std::sync::{Arc, Barrier};
 
@@ -1175,7 +1176,7 @@ fn a_refresh_retried_within_the_client_s_grace_window_keeps_the_lineage() {
     let rt = t.refresh_token.clone().unwrap();
     f.server.refresh_grant(&f.app, &rt, None).unwrap();
     let mut last = None;
-    for _ in 0..store::MAX_REFRESH_RETRIES {
+    for _ in 0..MAX_REFRESH_RETRIES {
         last = Some(f.server.refresh_grant(&f.app, &rt, None).unwrap());
     }
     assert!(f.server.refresh_grant(&f.app, &rt, None).is_err());
@@ -1762,7 +1763,7 @@ struct Reads {
     access_with: std::sync::atomic::AtomicUsize,
 }
 
-impl wrapped::Before for Reads {
+impl btree_store::Before for Reads {
     fn before(&self, call: &'static str) -> Result<(), StoreError> {
         let counter = match call {
             "access" => &self.access,
@@ -1775,7 +1776,7 @@ impl wrapped::Before for Reads {
 }
 
 /// A memory store that counts how its access tokens are read.
-type CountingStore = wrapped::Wrapped<Reads>;
+type CountingStore = btree_store::BTreeStore<Reads>;
 
 /// Checks, introspections and revocations read an access token through
 /// `Store::access_with` (lent: the memory store clones none of the

@@ -327,7 +327,7 @@ mod tests {
     //! The accounts conformance suite on the C adapter, with callbacks
     //! written as C would (raw pointers, lengths, a userdata table).
     use super::*;
-    use ropc_core::accounts::conformance::{run, Fixture};
+    use ropc_core::conformance::accounts::{run, Fixture};
 
     struct Table(Vec<(&'static str, &'static [u8], bool)>);
 

@@ -228,7 +228,7 @@ impl core::OwnerAuthorizer for JsCallbacks {
 /// or to what failed. For tests.
 pub struct Conformance {
     accounts: Option<JsCallbacks>,
-    fixture: core::accounts::conformance::Fixture,
+    fixture: core::conformance::accounts::Fixture,
 }
 
 impl Task for Conformance {
@@ -242,7 +242,7 @@ impl Task for Conformance {
             .ok_or_else(|| Error::from_reason("the check already ran"))?;
         let fixture = self.fixture.clone();
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            core::accounts::conformance::run(&accounts, &fixture).err()
+            core::conformance::accounts::run(&accounts, &fixture).err()
         }))
         .map_err(|_| Error::from_reason("the conformance suite panicked"))
     }
@@ -276,7 +276,7 @@ pub fn check_accounts(
         .build_callback(|ctx| Ok(FnArgs { data: ctx.value }))?;
     Ok(AsyncTask::new(Conformance {
         accounts: Some(JsCallbacks::new(Arc::new(tsfn), 10_000)),
-        fixture: core::accounts::conformance::Fixture {
+        fixture: core::conformance::accounts::Fixture {
             username: f.username,
             password: f.password,
             groups: f.groups,

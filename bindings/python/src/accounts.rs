@@ -245,13 +245,13 @@ pub(crate) fn _check_accounts(
     unknown: String,
 ) -> PyResult<()> {
     let accounts = PyAccounts::new(host_accounts)?;
-    let fixture = core::accounts::conformance::Fixture {
+    let fixture = core::conformance::accounts::Fixture {
         username,
         password,
         groups,
         disabled,
         unknown,
     };
-    py.detach(|| core::accounts::conformance::run(&accounts, &fixture))
+    py.detach(|| core::conformance::accounts::run(&accounts, &fixture))
         .map_err(pyo3::exceptions::PyAssertionError::new_err)
 }

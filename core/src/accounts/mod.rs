@@ -27,8 +27,6 @@
 //!   [`crate::Server::forget_owner`] drops this process's cached state.
 
 pub(crate) mod config;
-#[cfg(feature = "conformance")]
-pub mod conformance;
 mod deadline;
 mod host;
 mod name;
@@ -260,4 +258,49 @@ pub struct AccountsStats {
     pub failures: u64,
     /// The pacing target now, in microseconds.
     pub pace_target_us: u64,
+}
+
+/// A runtime change to a resource owner that could not be made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AccountError {
+    /// No such user.
+    UnknownUser,
+    /// The password hash is not one ropc can verify; says why.
+    InvalidHash(crate::password::PhcError),
+    /// The store could not record the change; nothing was changed.
+    Store(crate::error::StoreError),
+    /// The server's resource owners are the host's (callback accounts):
+    /// change them there, then call `revoke_user_tokens`.
+    NotConfigured,
+}
+
+impl std::fmt::Display for AccountError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AccountError::UnknownUser => f.write_str("no such user"),
+            AccountError::InvalidHash(why) => write!(f, "the password hash is not valid: {why}"),
+            AccountError::Store(e) => e.fmt(f),
+            AccountError::NotConfigured => f.write_str(
+                "this server's resource owners are the host's: change them there, then revoke their tokens",
+            ),
+        }
+    }
+}
+
+impl std::error::Error for AccountError {}
+
+impl From<crate::error::StoreError> for AccountError {
+    fn from(e: crate::error::StoreError) -> Self {
+        AccountError::Store(e)
+    }
+}
+
+impl From<HostError> for crate::error::OAuthError {
+    /// A host callback's failure as the client sees it: `500 server_error`.
+    /// What failed goes to the operator's log, not to the client.
+    fn from(e: HostError) -> Self {
+        log::error!(target: "ropc::accounts", "{e}");
+        crate::error::OAuthError::server_error("the account service failed")
+    }
 }

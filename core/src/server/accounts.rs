@@ -25,7 +25,7 @@ impl Server {
         let parsed = PasswordHashed::parse(password_hash).map_err(AccountError::InvalidHash)?;
         let username = &*users.resolve(username).ok_or(AccountError::UnknownUser)?;
         // Tokens end first: if the store cannot record that, nothing changes.
-        self.store.revoke_user(username)?;
+        self.store.call(|s| s.revoke_user(username))?;
         users.set_hash(username, parsed);
         self.user_tokens_ended(username, Some("password_changed"));
         Ok(())
@@ -51,7 +51,7 @@ impl Server {
             .is_enabled(username)
             .ok_or(AccountError::UnknownUser)?;
         if was_enabled && !enabled {
-            self.store.revoke_user(username)?;
+            self.store.call(|s| s.revoke_user(username))?;
             self.user_tokens_ended(username, Some("disabled"));
         }
         users.set_enabled(username, enabled);
@@ -74,11 +74,11 @@ impl Server {
                     return Ok(false);
                 };
                 configured = name;
-                self.store.revoke_user(&configured)?;
+                self.store.call(|s| s.revoke_user(&configured))?;
                 &*configured
             }
             Owners::Host(host) => {
-                self.store.revoke_user(username)?;
+                self.store.call(|s| s.revoke_user(username))?;
                 host.forget(username);
                 username
             }
@@ -109,14 +109,13 @@ impl Server {
     /// store also does so as it goes).
     pub fn purge_expired(&self) -> Result<usize, StoreError> {
         let now = self.clock.now();
-        self.store.purge(
-            now,
-            now.saturating_sub(self.registry.load().config.throttle.forget_after_seconds),
-        )
+        let forget_before =
+            crate::throttle::forget_before(now, &self.registry.load().config.throttle);
+        self.store.call(|s| s.purge(now, forget_before))
     }
 
     /// Counts from the store.
     pub fn stats(&self) -> Result<StoreStats, StoreError> {
-        self.store.stats()
+        self.store.call(|s| s.stats())
     }
 }

@@ -91,7 +91,7 @@ impl Server {
     /// wait on a database store (a failure leaves `ropc_live_tokens` out
     /// and is counted in `ropc_store_errors_total`).
     pub fn metrics_text(&self) -> String {
-        let stats = self.store.stats().ok();
+        let stats = self.store.call(|s| s.stats()).ok();
         self.metrics.text(
             stats,
             crate::password::queued(),

@@ -78,10 +78,14 @@ impl Server {
         };
         let expected: &str = configured.as_deref().unwrap_or(username);
         let now = self.clock.now();
-        let attempt = self
+        let policy = &reg.config.throttle;
+        let verdict = self
             .store
-            .login_attempt(&counter, expected, now, &reg.config.throttle)?;
-        match attempt.verdict {
+            .call(|s| crate::throttle::attempt(s, &counter, now, policy))?;
+        // Read before the password is checked, whatever the verdict: a
+        // revocation during the check ends the token this grant issues.
+        let version = self.store.call(|s| s.user_version(expected))?;
+        match verdict {
             Verdict::Proceed => {}
             Verdict::Locked => {
                 // Exactly like a wrong password, in body and in work (one
@@ -146,11 +150,9 @@ impl Server {
         if let Some(name) = host_name.as_deref().filter(|_| ok) {
             let own = crate::accounts::fold_name(name);
             if own != counter
-                && crate::store::throttle_locked(
-                    self.store.failures(&own)?,
-                    now,
-                    &reg.config.throttle,
-                )
+                && self
+                    .store
+                    .call(|s| crate::throttle::is_locked(s, &own, now, policy))?
             {
                 ok = false;
                 refused = "locked";
@@ -162,9 +164,11 @@ impl Server {
             && self.events.wants(EventKind::AccountUnlocked)
             && self
                 .store
-                .failures(&counter)?
-                .is_some_and(|f| f.count >= reg.config.throttle.max_failures);
-        let after = self.store.login_finished(&counter, now, ok)?;
+                .call(|s| s.counter(&counter))?
+                .is_some_and(|f| f.count >= policy.max_failures);
+        let after = self
+            .store
+            .call(|s| crate::throttle::finished(s, &counter, now, ok, policy))?;
         if !ok {
             let err = match verified {
                 Err(e) => {
@@ -207,9 +211,9 @@ impl Server {
         // A credential the host reports as changed ends the older tokens;
         // the new one is issued on the version after it.
         let user_version = match credential {
-            Some(c) => self.store.sync_credential(subject, c)?,
-            None if subject != expected => self.store.user_version(subject)?,
-            None => attempt.user_version,
+            Some(c) => self.store.call(|s| s.sync_credential(subject, c))?,
+            None if subject != expected => self.store.call(|s| s.user_version(subject))?,
+            None => version,
         };
         self.issue(&reg, client, subject, user_version, scopes)
     }
@@ -247,7 +251,6 @@ impl Server {
             refresh_expires_at: now.saturating_add(client.refresh_ttl),
             access_expires_at: now.saturating_add(client.access_ttl),
             access_scope: None,
-            grace_seconds: client.refresh_grace,
             max_session: client.max_session,
         };
         let host_accounts = matches!(self.accounts, Owners::Host(_));
@@ -257,7 +260,7 @@ impl Server {
             // must leave the client its token): one read first.
             // A rotated token goes on to the swap, which tells a retry
             // within the grace window from reuse (and revokes on reuse).
-            let record = match self.store.refresh(&hash, now)? {
+            let record = match self.store.call(|s| s.refresh(&hash, now))? {
                 // A retired one goes on too: the swap revokes its grant.
                 Some(
                     RefreshState::Active(r) | RefreshState::Rotated(r) | RefreshState::Retired(r),
@@ -271,7 +274,8 @@ impl Server {
                 next.access_scope = Some(reg.scope_string(&narrowed).into());
             }
             if host_accounts && self.owner_of(&reg, &record, |_| ())?.is_none() {
-                self.store.revoke_grant(TokenKind::Refresh, &hash)?;
+                self.store
+                    .call(|s| s.revoke_grant(TokenKind::Refresh, &hash))?;
                 return Err(invalid());
             }
         }
@@ -279,7 +283,11 @@ impl Server {
         // PostgreSQL, one statement): the token is active and this client's,
         // or it was rotated before (reuse: the store revokes the lineage),
         // or it is not a live token.
-        let rotation = self.store.rotate(&hash, &client.id, now, &next)?;
+        let rule = crate::rotation::RefreshPolicy {
+            client_id: &client.id,
+            grace_seconds: client.refresh_grace,
+        };
+        let rotation = self.store.call(|s| s.rotate(&hash, now, &next, &rule))?;
         self.metrics.rotation(&rotation);
         match &rotation {
             Rotation::Rotated(old) | Rotation::Retried(old) => {
@@ -327,7 +335,8 @@ impl Server {
         if !host_accounts && self.owner_of(&reg, &old, |_| ())?.is_none() {
             // The owner no longer stands here (removed or disabled): end the
             // grant, successors included.
-            self.store.revoke_grant(TokenKind::Refresh, &next.refresh)?;
+            self.store
+                .call(|s| s.revoke_grant(TokenKind::Refresh, &next.refresh))?;
             return Err(invalid());
         }
         // The grant's maximum age may end the new access token early.

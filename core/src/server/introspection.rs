@@ -21,7 +21,7 @@ impl Server {
             match kind {
                 TokenKind::Access => found = self.lent_access(reg, hash, now)?,
                 TokenKind::Refresh => {
-                    if let Some(state) = self.store.refresh(&hash, now)? {
+                    if let Some(state) = self.store.call(|s| s.refresh(&hash, now))? {
                         let (r, usable) = match &state {
                             RefreshState::Active(r) => (r, true),
                             RefreshState::Rotated(r) | RefreshState::Retired(r) => (r, false),
@@ -133,9 +133,9 @@ impl Server {
             return Ok(());
         }
         match kind {
-            TokenKind::Refresh => self.store.revoke_grant(kind, &hash)?,
+            TokenKind::Refresh => self.store.call(|s| s.revoke_grant(kind, &hash))?,
             TokenKind::Access => {
-                self.store.remove(kind, &hash)?;
+                self.store.call(|s| s.remove(kind, &hash))?;
             }
         }
         self.events.emit(EventKind::TokenRevoked, |k| {

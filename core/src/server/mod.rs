@@ -1,11 +1,12 @@
 //! The authorization server: token endpoint (password and refresh_token
 //! grants), introspection, revocation, and the in-process resource check.
 
+use crate::accounts::AccountError;
 use crate::accounts::{Accounts, AccountsStats, ConfigAccounts, HostAccounts, OwnerAuthorizer};
 use crate::client_secret::SecretHash;
 use crate::clock::{Clock, SystemClock, SystemTimer, Timer};
 use crate::config::{AuthorizeMode, Config, StoreConfig};
-use crate::error::{AccountError, ConfigError, ErrorCode, OAuthError};
+use crate::error::{ConfigError, ErrorCode, OAuthError};
 use crate::http::{ClientCredentials, Form, HttpRequest, HttpResponse};
 use crate::password::{hash_password, HashError, PasswordHashed, MAX_PASSWORD_BYTES};
 use crate::registry::{Client, Registry, MAX_NAME_BYTES};
@@ -13,8 +14,9 @@ use crate::resource::{authorize, bearer, check_arguments, Principal, Refusal};
 use crate::scope::{parse_scope, ScopeSet};
 use crate::store::{
     GrantId, RefreshState, Rotation, Store, StoreError, StoreStats, Successors, TokenKind,
-    TokenRecord, TokenView, Verdict,
+    TokenRecord, TokenView,
 };
+use crate::throttle::Verdict;
 use crate::token::{looks_like_token, mint, mint_two, TokenHash};
 use arc_swap::ArcSwap;
 use parking_lot::Mutex;
@@ -225,12 +227,12 @@ impl ServerBuilder {
         });
         // The store's failures are counted, and its calls timed when it
         // is a database.
-        let store: Arc<dyn Store> = Arc::new(crate::metrics::MeteredStore::new(
+        let store = crate::metrics::Metered::new(
             store,
             Arc::clone(&metrics),
             Arc::clone(&events),
             self.clock.clone().unwrap_or_else(|| Arc::new(SystemClock)),
-        ));
+        );
         Ok(Server {
             registry: ArcSwap::from_pointee(registry),
             accounts,
@@ -335,7 +337,8 @@ pub struct Server {
     registry: ArcSwap<Registry>,
     accounts: Owners,
     authorizer: Option<Arc<dyn OwnerAuthorizer>>,
-    store: Arc<dyn Store>,
+    /// Every store call goes through it, metered.
+    store: crate::metrics::Metered,
     clock: Arc<dyn Clock>,
     timer: Arc<dyn Timer>,
     /// One reload at a time.
@@ -453,7 +456,7 @@ impl Server {
         match &self.accounts {
             Owners::Config(accounts) => {
                 for name in accounts.ended_by(&users) {
-                    self.store.revoke_user(&name).map_err(|e| {
+                    self.store.call(|s| s.revoke_user(&name)).map_err(|e| {
                         ConfigError::new(
                             "users",
                             format!("the store could not end a changed user's tokens, nothing changed: {e}"),
@@ -515,7 +518,7 @@ impl Server {
     /// argon2 ([`Server::may_hash`]) or the store may wait on a disk or a
     /// network. Event-loop bindings send such calls to a worker pool.
     pub fn may_block(&self, req: &HttpRequest<'_>) -> bool {
-        self.store.may_block() || self.has_host_accounts() || self.may_hash(req)
+        self.store.store().may_block() || self.has_host_accounts() || self.may_hash(req)
     }
 
     /// Whether resource owners are the host's (callbacks may run, on any
@@ -529,7 +532,7 @@ impl Server {
     /// authorize) may run. Then every such call belongs off an event loop and
     /// outside Python's GIL.
     pub fn calls_may_block(&self) -> bool {
-        self.store.may_block() || self.has_host_accounts()
+        self.store.store().may_block() || self.has_host_accounts()
     }
 
     /// Whether a typed call that authenticates `client_id` without a
@@ -675,7 +678,7 @@ impl Server {
                 if let (true, Some(c)) = (fresh, state.credential) {
                     // A credential changed in the host since the token was
                     // issued ends it (and every older token, everywhere).
-                    if self.store.sync_credential(username, c)? != user_version {
+                    if self.store.call(|s| s.sync_credential(username, c))? != user_version {
                         return Ok(None);
                     }
                 }
@@ -720,7 +723,7 @@ impl Server {
         let (refresh_token, refresh_entry) =
             refresh.map_or((None, None), |(t, e)| (Some(t), Some(e)));
         self.store
-            .insert_grant((hash, record(client.access_ttl)), refresh_entry)?;
+            .call(|s| s.insert_grant((hash, record(client.access_ttl)), refresh_entry))?;
         self.events
             .emit(crate::events::EventKind::TokenIssued, |k| {
                 crate::events::Event::new(k, now)
@@ -799,8 +802,10 @@ impl Server {
         now: u64,
     ) -> Result<Option<Found>, StoreError> {
         let mut found = None;
-        self.store.access_with(&hash, now, &mut |t| {
-            found = Some(Found::of(TokenKind::Access, hash, true, t, reg));
+        self.store.call(|s| {
+            s.access_with(&hash, now, &mut |t| {
+                found = Some(Found::of(TokenKind::Access, hash, true, t, reg));
+            })
         })?;
         Ok(found)
     }

@@ -1,11 +1,10 @@
 //! The in-memory store: the fastest, for one process; lost on restart.
 
 use super::{
-    decide_rotation, throttle_finish, throttle_step, Failures, GrantId, LoginAttempt, RefreshRow,
-    RefreshState, Rotation, RotationStep, Store, StoreError, StoreStats, Successors, TokenKind,
-    TokenRecord, TokenView, Verdict,
+    CounterStore, CredentialStore, Failures, GrantId, RefreshRow, RefreshState, Rotation,
+    RotationRule, RotationStep, Store, StoreError, StoreStats, Successors, TokenKind, TokenRecord,
+    TokenStore, TokenView,
 };
-use crate::config::ThrottleConfig;
 use crate::token::{TokenHash, TokenHashBuilder};
 use crossbeam_utils::CachePadded;
 use parking_lot::{Mutex, RwLock};
@@ -355,11 +354,6 @@ impl MemoryStore {
     }
 }
 
-/// Whether a counter saw a failure or an attempt since `forget_before`.
-fn recent(f: &Failures, forget_before: u64) -> bool {
-    f.last >= forget_before || f.pending_since >= forget_before
-}
-
 /// Failed-login counters in bounded memory. Up to `capacity` names each get
 /// a counter of their own; past that (random names by the hundred thousand),
 /// a name without one counts in one of [`OVERFLOW_BUCKETS`] shared counters
@@ -423,10 +417,10 @@ impl FailureTable {
     fn purge(&mut self, forget_before: u64) -> usize {
         let before = self.exact.len();
         self.scanned += (before + self.overflow.len()) as u64;
-        self.exact.retain(|_, f| recent(f, forget_before));
+        self.exact.retain(|_, f| f.recent(forget_before));
         let mut dropped = before - self.exact.len();
         for f in &mut self.overflow {
-            if *f != Failures::default() && !recent(f, forget_before) {
+            if *f != Failures::default() && !f.recent(forget_before) {
                 *f = Failures::default();
                 dropped += 1;
             }
@@ -434,7 +428,16 @@ impl FailureTable {
         dropped
     }
 
-    fn attempt(&mut self, account: &str, now: u64, policy: &ThrottleConfig) -> Verdict {
+    /// Applies `update` to `account`'s counter: its own, or, once the
+    /// table is full, the one it shares (which is never lowered while
+    /// recent, so that no name's failures are lost).
+    fn update(
+        &mut self,
+        account: &str,
+        now: u64,
+        forget_before: u64,
+        update: &mut dyn FnMut(Option<Failures>) -> Option<Failures>,
+    ) -> Option<Failures> {
         let len = self.exact.len();
         let full = len >= self.capacity;
         if (!full && len >= self.purge_at) || (full && now >= self.next_purge) {
@@ -442,61 +445,49 @@ impl FailureTable {
             // stale ones as the map doubles (and, once full, once a minute).
             // A scan that drops nothing (a spray of fresh names) is not
             // repeated at every attempt: the next waits for twice the size.
-            self.purge(now.saturating_sub(policy.forget_after_seconds));
+            self.purge(forget_before);
             self.next_purge = now.saturating_add(PURGE_INTERVAL_SECS);
             self.purge_at = FAILURES_PURGE_AT.max(self.exact.len().saturating_mul(2));
         }
-        if let Some(f) = self.exact.get_mut(account) {
-            let (verdict, after) = throttle_step(Some(*f), now, policy);
-            *f = after;
-            return verdict;
-        }
-        // A name new to the table starts from its shared counter: whatever
-        // it failed while it overflowed still counts.
-        let seed = self.shared(account).filter(|f| *f != Failures::default());
-        let (verdict, after) = throttle_step(seed, now, policy);
-        if self.exact.len() < self.capacity {
-            if after != Failures::default() {
-                self.exact.insert(account.into(), after);
-            }
-        } else {
-            if self.overflow.is_empty() {
-                log::warn!(
-                    target: "ropc::throttle",
-                    "failed-login counters for {} names: further names share {} counters \
-                     (is someone trying random usernames?)",
-                    self.capacity,
-                    self.buckets
-                );
-                self.overflow = vec![Failures::default(); self.buckets];
-            }
-            let i = self.bucket(account);
-            self.overflow[i] = after;
-        }
-        verdict
-    }
-
-    fn finished(&mut self, account: &str, now: u64, succeeded: bool) -> Option<Failures> {
         if let Some(f) = self.exact.get(account).copied() {
-            let after = throttle_finish(Some(f), now, succeeded);
+            let after = update(Some(f));
             match after {
                 Some(after) => self.exact.insert(account.into(), after),
                 None => self.exact.remove(account),
             };
             return after;
         }
+        // A name new to the table starts from its shared counter: whatever
+        // it failed while it overflowed still counts.
+        let seed = self.shared(account).filter(|f| *f != Failures::default());
+        let after = update(seed);
+        if self.exact.len() < self.capacity {
+            if let Some(after) = after.filter(|f| *f != Failures::default()) {
+                self.exact.insert(account.into(), after);
+            }
+            return after;
+        }
         if self.overflow.is_empty() {
-            return None; // nothing was admitted for this name (or it was purged)
+            log::warn!(
+                target: "ropc::throttle",
+                "failed-login counters for {} names: further names share {} counters \
+                 (is someone trying random usernames?)",
+                self.capacity,
+                self.buckets
+            );
+            self.overflow = vec![Failures::default(); self.buckets];
         }
         let i = self.bucket(account);
-        let f = &mut self.overflow[i];
-        if succeeded {
-            // Other names may share this counter: forget none of their failures.
-            f.pending = f.pending.saturating_sub(1);
-        } else {
-            *f = throttle_finish(Some(*f), now, false).unwrap_or_default();
+        let before = self.overflow[i];
+        let mut merged = after.unwrap_or_default();
+        if before.recent(forget_before) {
+            // Other names may share this counter: forget none of their
+            // failures (a success here only ends its pending attempt).
+            merged.count = merged.count.max(before.count);
+            merged.last = merged.last.max(before.last);
         }
-        Some(*f).filter(|f| *f != Failures::default())
+        self.overflow[i] = merged;
+        Some(merged).filter(|f| *f != Failures::default())
     }
 
     fn len(&self) -> usize {
@@ -509,7 +500,7 @@ impl FailureTable {
     }
 }
 
-impl Store for MemoryStore {
+impl TokenStore for MemoryStore {
     fn insert_grant(
         &self,
         access: (TokenHash, TokenRecord),
@@ -558,14 +549,14 @@ impl Store for MemoryStore {
     fn rotate(
         &self,
         old: &TokenHash,
-        client_id: &str,
         now: u64,
         next: &Successors,
+        rule: &dyn RotationRule,
     ) -> Result<Rotation, StoreError> {
         // The grant's cell first (a refresh token always has one; one made
         // here would be for a record put in by other means), then its
         // lineage lock, then the token again: every rotation of a grant is
-        // decided under that lock, by the one rule (decide_rotation).
+        // decided under that lock, by the rule handed in.
         let cell = {
             let mut shard = self.shard(old).write();
             let Some(entry) = shard.refresh.get_mut(old).filter(|e| e.live(now)) else {
@@ -595,7 +586,7 @@ impl Store for MemoryStore {
             };
             let current = last.map(|l| l.current);
             drop(shard);
-            let step = decide_rotation(&row, client_id, now, next, &mut || {
+            let step = rule.decide(&row, now, next, &mut || {
                 Ok(current.is_some_and(|c| self.is_active(&c, now)))
             })?;
             (record, step)
@@ -689,36 +680,30 @@ impl Store for MemoryStore {
         }
         Ok(())
     }
+}
 
-    fn login_attempt(
+impl CounterStore for MemoryStore {
+    fn update_counter(
         &self,
         account: &str,
-        username: &str,
         now: u64,
-        policy: &ThrottleConfig,
-    ) -> Result<LoginAttempt, StoreError> {
-        let verdict = self.failures.lock().attempt(account, now, policy);
-        Ok(LoginAttempt {
-            verdict,
-            user_version: self.version(username),
-        })
+        forget_before: u64,
+        update: &mut dyn FnMut(Option<Failures>) -> Option<Failures>,
+    ) -> Result<Option<Failures>, StoreError> {
+        Ok(self
+            .failures
+            .lock()
+            .update(account, now, forget_before, update))
     }
 
+    fn counter(&self, account: &str) -> Result<Option<Failures>, StoreError> {
+        Ok(self.failures.lock().get(account))
+    }
+}
+
+impl CredentialStore for MemoryStore {
     fn user_version(&self, username: &str) -> Result<u64, StoreError> {
         Ok(self.version(username))
-    }
-
-    fn login_finished(
-        &self,
-        account: &str,
-        now: u64,
-        succeeded: bool,
-    ) -> Result<Option<Failures>, StoreError> {
-        Ok(self.failures.lock().finished(account, now, succeeded))
-    }
-
-    fn failures(&self, account: &str) -> Result<Option<Failures>, StoreError> {
-        Ok(self.failures.lock().get(account))
     }
 
     fn revoke_user(&self, username: &str) -> Result<u64, StoreError> {
@@ -739,7 +724,9 @@ impl Store for MemoryStore {
             _ => Ok(self.version(username)),
         }
     }
+}
 
+impl Store for MemoryStore {
     fn purge(&self, now: u64, forget_before: u64) -> Result<usize, StoreError> {
         let dropped: usize = self.shards.iter().map(|s| s.write().purge(now)).sum();
         Ok(dropped + self.failures.lock().purge(forget_before))
@@ -767,6 +754,40 @@ impl Store for MemoryStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::ThrottleConfig;
+    use crate::throttle::{self, Verdict};
+
+    /// A login attempt's verdict, as the server gets it.
+    struct Attempt {
+        verdict: Verdict,
+    }
+
+    /// The throttle's calls on this store, as the server makes them.
+    impl MemoryStore {
+        fn login_attempt(
+            &self,
+            account: &str,
+            _user: &str,
+            now: u64,
+            p: &ThrottleConfig,
+        ) -> Result<Attempt, StoreError> {
+            let verdict = throttle::attempt(self, account, now, p)?;
+            Ok(Attempt { verdict })
+        }
+
+        fn login_finished(
+            &self,
+            account: &str,
+            now: u64,
+            ok: bool,
+        ) -> Result<Option<Failures>, StoreError> {
+            throttle::finished(self, account, now, ok, &ThrottleConfig::default())
+        }
+
+        fn failures(&self, account: &str) -> Result<Option<Failures>, StoreError> {
+            self.counter(account)
+        }
+    }
 
     #[test]
     fn an_entry_fits_a_128_byte_bucket_and_keeps_its_record() {

@@ -1,5 +1,5 @@
 //! The logic of the database stores, written once: [`SqlStore`] runs every
-//! [`Store`] operation as statements of a [`Dialect`], so SQLite and
+//! store operation as statements of a [`Dialect`], so SQLite and
 //! PostgreSQL differ only in how a statement is spelled and bound.
 //!
 //! Tables (prefix `ropc_`): `grants` (id, revoked, expires_at), `tokens`
@@ -13,11 +13,10 @@
 
 use super::pool::Pool;
 use super::{
-    decide_rotation, throttle_finish, throttle_step, Failures, GrantId, LoginAttempt, RefreshRow,
-    RefreshState, Rotation, RotationStep, Store, StoreError, StoreStats, Successors, TokenKind,
-    TokenRecord,
+    CounterStore, CredentialStore, Failures, GrantId, RefreshRow, RefreshState, Rotation,
+    RotationRule, RotationStep, Store, StoreError, StoreStats, Successors, TokenKind, TokenRecord,
+    TokenStore,
 };
-use crate::config::ThrottleConfig;
 use crate::token::TokenHash;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -147,7 +146,7 @@ pub trait Dialect: Send + 'static {
     #[doc(hidden)]
     fn stats(&mut self) -> Result<StoreStats, StoreError>;
     /// The common case of a rotation in one round trip, where the database
-    /// can: [`super::decide_rotation`]'s `Rotate` step, and only it (a live,
+    /// can: the `Rotate` step of the rotation rule, and only it (a live,
     /// active token of `client_id` within its grant's maximum age): mark it
     /// rotated and store the successors ([`Successors`]) atomically,
     /// returning its record; every other case goes to the full path, which
@@ -245,7 +244,7 @@ impl<C: Dialect> SqlStore<C> {
     }
 }
 
-impl<C: Dialect> Store for SqlStore<C> {
+impl<C: Dialect> TokenStore for SqlStore<C> {
     fn insert_grant(
         &self,
         access: (TokenHash, TokenRecord),
@@ -292,12 +291,12 @@ impl<C: Dialect> Store for SqlStore<C> {
     fn rotate(
         &self,
         old: &TokenHash,
-        client_id: &str,
         now: u64,
         next: &Successors,
+        rule: &dyn RotationRule,
     ) -> Result<Rotation, StoreError> {
         self.pool.with(|c| {
-            if let Some(record) = c.try_rotate(old, client_id, now, next)? {
+            if let Some(record) = c.try_rotate(old, rule.client_id(), now, next)? {
                 return Ok(Rotation::Rotated(record));
             }
             // Not rotated by the one-statement path (or none): decide in a
@@ -316,7 +315,7 @@ impl<C: Dialect> Store for SqlStore<C> {
                     rotated_at: state.rotated_at,
                     retries: state.retries,
                 };
-                let step = decide_rotation(&row, client_id, now, next, &mut || {
+                let step = rule.decide(&row, now, next, &mut || {
                     Ok(match state.successor {
                         Some(s) => matches!(
                             c.live(TokenKind::Refresh, &s, now, true)?,
@@ -369,55 +368,39 @@ impl<C: Dialect> Store for SqlStore<C> {
     fn revoke_grant(&self, kind: TokenKind, hash: &TokenHash) -> Result<(), StoreError> {
         self.pool.with(|c| c.revoke_grant_of(kind, hash))
     }
+}
 
-    fn login_attempt(
+impl<C: Dialect> CounterStore for SqlStore<C> {
+    fn update_counter(
         &self,
         account: &str,
-        username: &str,
-        now: u64,
-        policy: &ThrottleConfig,
-    ) -> Result<LoginAttempt, StoreError> {
-        let id = self.counter_id(account);
-        self.pool.with(|c| {
-            in_tx(c, |c| {
-                let before = c.failures_locked(&id)?;
-                let (verdict, after) = throttle_step(before, now, policy);
-                if Some(after) != before {
-                    c.put_failures(&id, after)?;
-                }
-                Ok(LoginAttempt {
-                    verdict,
-                    user_version: c.user_version(username)?,
-                })
-            })
-        })
-    }
-
-    fn login_finished(
-        &self,
-        account: &str,
-        now: u64,
-        succeeded: bool,
+        _now: u64,
+        _forget_before: u64,
+        update: &mut dyn FnMut(Option<Failures>) -> Option<Failures>,
     ) -> Result<Option<Failures>, StoreError> {
         let id = self.counter_id(account);
         self.pool.with(|c| {
             in_tx(c, |c| {
                 let before = c.failures_locked(&id)?;
-                let after = throttle_finish(before, now, succeeded);
-                match after {
-                    Some(after) => c.put_failures(&id, after)?,
-                    None => c.clear_failures(&id)?,
+                let after = update(before);
+                if after != before {
+                    match after {
+                        Some(after) => c.put_failures(&id, after)?,
+                        None => c.clear_failures(&id)?,
+                    }
                 }
                 Ok(after)
             })
         })
     }
 
-    fn failures(&self, account: &str) -> Result<Option<Failures>, StoreError> {
+    fn counter(&self, account: &str) -> Result<Option<Failures>, StoreError> {
         let id = self.counter_id(account);
         self.pool.with(|c| c.failures(&id))
     }
+}
 
+impl<C: Dialect> CredentialStore for SqlStore<C> {
     fn user_version(&self, username: &str) -> Result<u64, StoreError> {
         self.pool.with(|c| c.user_version(username))
     }
@@ -442,7 +425,9 @@ impl<C: Dialect> Store for SqlStore<C> {
             })
         })
     }
+}
 
+impl<C: Dialect> Store for SqlStore<C> {
     fn purge(&self, now: u64, forget_before: u64) -> Result<usize, StoreError> {
         self.pool.with(|c| {
             let mut total = 0;

@@ -3,10 +3,9 @@
 //! store answers `503 temporarily_unavailable` with `Retry-After`.
 
 use super::{
-    Failures, LoginAttempt, RefreshState, Rotation, Store, StoreError, StoreStats, Successors,
-    TokenKind, TokenRecord,
+    CounterStore, CredentialStore, Failures, RefreshState, Rotation, RotationRule, Store,
+    StoreError, StoreStats, Successors, TokenKind, TokenRecord, TokenStore,
 };
-use crate::config::ThrottleConfig;
 use crate::token::TokenHash;
 
 /// Fails every call (configuration: `"store": {"type": "unavailable"}`).
@@ -17,7 +16,7 @@ fn down<T>() -> Result<T, StoreError> {
     Err(StoreError::new("the store is configured as unavailable"))
 }
 
-impl Store for UnavailableStore {
+impl TokenStore for UnavailableStore {
     fn insert_grant(
         &self,
         _: (TokenHash, TokenRecord),
@@ -34,9 +33,9 @@ impl Store for UnavailableStore {
     fn rotate(
         &self,
         _: &TokenHash,
-        _: &str,
         _: u64,
         _: &Successors,
+        _: &dyn RotationRule,
     ) -> Result<Rotation, StoreError> {
         down()
     }
@@ -46,22 +45,25 @@ impl Store for UnavailableStore {
     fn revoke_grant(&self, _: TokenKind, _: &TokenHash) -> Result<(), StoreError> {
         down()
     }
-    fn login_attempt(
+}
+
+impl CounterStore for UnavailableStore {
+    fn update_counter(
         &self,
         _: &str,
-        _: &str,
         _: u64,
-        _: &ThrottleConfig,
-    ) -> Result<LoginAttempt, StoreError> {
+        _: u64,
+        _: &mut dyn FnMut(Option<Failures>) -> Option<Failures>,
+    ) -> Result<Option<Failures>, StoreError> {
         down()
     }
+    fn counter(&self, _: &str) -> Result<Option<Failures>, StoreError> {
+        down()
+    }
+}
+
+impl CredentialStore for UnavailableStore {
     fn user_version(&self, _: &str) -> Result<u64, StoreError> {
-        down()
-    }
-    fn login_finished(&self, _: &str, _: u64, _: bool) -> Result<Option<Failures>, StoreError> {
-        down()
-    }
-    fn failures(&self, _: &str) -> Result<Option<Failures>, StoreError> {
         down()
     }
     fn revoke_user(&self, _: &str) -> Result<u64, StoreError> {
@@ -70,6 +72,9 @@ impl Store for UnavailableStore {
     fn sync_credential(&self, _: &str, _: u64) -> Result<u64, StoreError> {
         down()
     }
+}
+
+impl Store for UnavailableStore {
     fn purge(&self, _: u64, _: u64) -> Result<usize, StoreError> {
         down()
     }

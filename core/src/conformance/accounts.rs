@@ -3,7 +3,7 @@
 //! configured users, a Rust host, the C adapter, the Python adapter and the
 //! Node adapter (each binding exposes it to its tests).
 
-use super::{Accounts, Owner, Verification};
+use crate::accounts::{Accounts, Owner, Verification};
 use std::collections::BTreeSet;
 
 /// What the implementation under test holds: one enabled owner with a

@@ -2,7 +2,7 @@
 //! implementation can run (cargo feature `conformance`).
 //!
 //! ```
-//! use ropc_core::{store::conformance, MemoryStore, Store};
+//! use ropc_core::{conformance::store as conformance, MemoryStore, Store};
 //! use std::sync::Arc;
 //! // In a test of your store: handles on the same storage, as processes have.
 //! let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
@@ -16,12 +16,14 @@
 //! tests also use (a shared test database) gives the same verdict. Each check
 //! panics with a message naming the rule broken.
 
-use super::{
-    throttle_finish, throttle_step, GrantId, RefreshState, Rotation, Store, StoreError, Successors,
-    TokenKind, TokenRecord, Verdict,
-};
 use crate::config::ThrottleConfig;
 use crate::random::fill as fill_random;
+use crate::rotation::{RefreshPolicy, MAX_REFRESH_RETRIES};
+use crate::store::{
+    Failures, GrantId, RefreshState, Rotation, Store, StoreError, Successors, TokenKind,
+    TokenRecord, TokenStore,
+};
+use crate::throttle::{self, Verdict};
 use crate::token::TokenHash;
 use std::sync::{Arc, Barrier};
 
@@ -69,35 +71,108 @@ fn grant(store: &dyn Store, user: &str) -> (TokenHash, TokenHash, TokenRecord, T
     (a, r, ra, rr)
 }
 
-fn successors(narrowed: Option<&str>) -> Successors {
-    Successors {
-        refresh: hash(),
-        access: hash(),
-        issued_at: NOW + 1,
-        refresh_expires_at: NOW + 900,
-        access_expires_at: NOW + 120,
-        access_scope: narrowed.map(Into::into),
+/// Successors, and the presenting client's grace window: what the server
+/// hands a rotation (the window goes to the rule).
+#[derive(Clone, Debug)]
+struct Next {
+    successors: Successors,
+    grace_seconds: u64,
+}
+
+impl std::ops::Deref for Next {
+    type Target = Successors;
+    fn deref(&self) -> &Successors {
+        &self.successors
+    }
+}
+
+/// A rotation as the server asks for it: under the core's rule.
+trait RotateAs {
+    fn rotate_as(
+        &self,
+        old: &TokenHash,
+        client_id: &str,
+        now: u64,
+        next: &Next,
+    ) -> Result<Rotation, StoreError>;
+}
+
+impl<S: TokenStore + ?Sized> RotateAs for S {
+    fn rotate_as(
+        &self,
+        old: &TokenHash,
+        client_id: &str,
+        now: u64,
+        next: &Next,
+    ) -> Result<Rotation, StoreError> {
+        let rule = RefreshPolicy {
+            client_id,
+            grace_seconds: next.grace_seconds,
+        };
+        self.rotate(old, now, &next.successors, &rule)
+    }
+}
+
+/// A login attempt as the server makes it: the verdict, then the
+/// credential version read.
+fn login_attempt(
+    store: &dyn Store,
+    account: &str,
+    username: &str,
+    now: u64,
+    policy: &ThrottleConfig,
+) -> Result<(Verdict, u64), StoreError> {
+    let verdict = throttle::attempt(store, account, now, policy)?;
+    Ok((verdict, store.user_version(username)?))
+}
+
+/// The outcome of an admitted attempt, as the server records it.
+fn login_finished(
+    store: &dyn Store,
+    account: &str,
+    now: u64,
+    succeeded: bool,
+) -> Result<Option<Failures>, StoreError> {
+    store.update_counter(account, now, 0, &mut |before| {
+        throttle::finish(before, now, succeeded)
+    })
+}
+
+fn successors(narrowed: Option<&str>) -> Next {
+    Next {
         grace_seconds: 0,
-        max_session: None,
+        successors: Successors {
+            refresh: hash(),
+            access: hash(),
+            issued_at: NOW + 1,
+            refresh_expires_at: NOW + 900,
+            access_expires_at: NOW + 120,
+            access_scope: narrowed.map(Into::into),
+            max_session: None,
+        },
     }
 }
 
 /// Successors at `now`, with a grace window and a maximum session age.
-fn successors_at(now: u64, grace_seconds: u64, max_session: Option<u64>) -> Successors {
-    Successors {
-        issued_at: now,
-        refresh_expires_at: now + 900,
-        access_expires_at: now + 120,
+fn successors_at(now: u64, grace_seconds: u64, max_session: Option<u64>) -> Next {
+    Next {
         grace_seconds,
-        max_session,
-        ..successors(None)
+        successors: Successors {
+            issued_at: now,
+            refresh_expires_at: now + 900,
+            access_expires_at: now + 120,
+            max_session,
+            ..successors(None).successors
+        },
     }
 }
 
 /// Rotates `old` as `client` at NOW + 1: (new access, new refresh, outcome).
 fn rotate(store: &dyn Store, old: &TokenHash, client: &str) -> (TokenHash, TokenHash, Rotation) {
     let next = successors(None);
-    let out = store.rotate(old, client, NOW + 1, &next).expect("rotate");
+    let out = store
+        .rotate_as(old, client, NOW + 1, &next)
+        .expect("rotate");
     (next.access, next.refresh, out)
 }
 
@@ -193,7 +268,7 @@ pub fn expiry_is_exclusive(store: &dyn Store) {
     assert!(store.refresh(&r, NOW + 599).expect("refresh").is_some());
     assert_eq!(store.refresh(&r, NOW + 600).expect("refresh"), None);
     let out = store
-        .rotate(&r, "app", NOW + 600, &successors(None))
+        .rotate_as(&r, "app", NOW + 600, &successors(None))
         .expect("rotate");
     assert_eq!(
         out,
@@ -238,7 +313,7 @@ pub fn rotation_is_a_compare_and_swap(store: &dyn Store) {
 
     let narrowed = successors(Some("read"));
     let out = store
-        .rotate(&r2, "app", NOW + 1, &narrowed)
+        .rotate_as(&r2, "app", NOW + 1, &narrowed)
         .expect("rotate");
     assert!(
         matches!(out, Rotation::Rotated(_)),
@@ -297,19 +372,23 @@ pub fn reuse_revokes_the_lineage(store: &dyn Store) {
 /// A rotated token presented again within the grace window, while its
 /// successor was never used, retires that successor, deletes the access
 /// token issued with it and issues new tokens in their place, at most
-/// [`crate::store::MAX_REFRESH_RETRIES`] times; the next presentation is
+/// [`MAX_REFRESH_RETRIES`] times; the next presentation is
 /// reuse. The lineage goes on from the last successor.
 pub fn a_retry_within_the_grace_window_retires_the_unused_successor(store: &dyn Store) {
     let user = name("u");
     let (_, r1, _, rr) = grant(store, &user);
     let first = successors_at(NOW + 1, 30, None);
     assert_eq!(
-        store.rotate(&r1, "app", NOW + 1, &first).expect("rotate"),
+        store
+            .rotate_as(&r1, "app", NOW + 1, &first)
+            .expect("rotate"),
         Rotation::Rotated(rr.clone())
     );
     let retry = successors_at(NOW + 20, 30, None);
     assert_eq!(
-        store.rotate(&r1, "app", NOW + 20, &retry).expect("rotate"),
+        store
+            .rotate_as(&r1, "app", NOW + 20, &retry)
+            .expect("rotate"),
         Rotation::Retried(rr.clone()),
         "a retry within the window gets new tokens, with the old token's record"
     );
@@ -333,7 +412,9 @@ pub fn a_retry_within_the_grace_window_retires_the_unused_successor(store: &dyn 
     // rotation) retires the retry's successor in turn.
     let again = successors_at(NOW + 25, 30, None);
     assert!(matches!(
-        store.rotate(&r1, "app", NOW + 25, &again).expect("rotate"),
+        store
+            .rotate_as(&r1, "app", NOW + 25, &again)
+            .expect("rotate"),
         Rotation::Retried(_)
     ));
     assert!(matches!(
@@ -348,7 +429,7 @@ pub fn a_retry_within_the_grace_window_retires_the_unused_successor(store: &dyn 
     let on = successors_at(NOW + 26, 30, None);
     assert!(matches!(
         store
-            .rotate(&again.refresh, "app", NOW + 26, &on)
+            .rotate_as(&again.refresh, "app", NOW + 26, &on)
             .expect("rotate"),
         Rotation::Rotated(_)
     ));
@@ -358,14 +439,14 @@ pub fn a_retry_within_the_grace_window_retires_the_unused_successor(store: &dyn 
     let (_, r1, _, _) = grant(store, &user);
     let mut last = successors_at(NOW + 1, 30, None);
     assert!(matches!(
-        store.rotate(&r1, "app", NOW + 1, &last).expect("rotate"),
+        store.rotate_as(&r1, "app", NOW + 1, &last).expect("rotate"),
         Rotation::Rotated(_)
     ));
-    for i in 0..crate::store::MAX_REFRESH_RETRIES {
+    for i in 0..MAX_REFRESH_RETRIES {
         last = successors_at(NOW + 2 + u64::from(i), 30, None);
         assert!(matches!(
             store
-                .rotate(&r1, "app", last.issued_at, &last)
+                .rotate_as(&r1, "app", last.issued_at, &last)
                 .expect("rotate"),
             Rotation::Retried(_)
         ));
@@ -373,7 +454,9 @@ pub fn a_retry_within_the_grace_window_retires_the_unused_successor(store: &dyn 
     let over = successors_at(NOW + 10, 30, None);
     assert!(
         matches!(
-            store.rotate(&r1, "app", NOW + 10, &over).expect("rotate"),
+            store
+                .rotate_as(&r1, "app", NOW + 10, &over)
+                .expect("rotate"),
             Rotation::Reused(_)
         ),
         "a retry past the bound is reuse"
@@ -393,12 +476,16 @@ pub fn a_retired_successor_presented_is_reuse(store: &dyn Store) {
     let (_, r1, _, _) = grant(store, &name("u"));
     let client = successors_at(NOW + 1, 30, None);
     assert!(matches!(
-        store.rotate(&r1, "app", NOW + 1, &client).expect("rotate"),
+        store
+            .rotate_as(&r1, "app", NOW + 1, &client)
+            .expect("rotate"),
         Rotation::Rotated(_)
     ));
     let thief = successors_at(NOW + 5, 30, None);
     assert!(matches!(
-        store.rotate(&r1, "app", NOW + 5, &thief).expect("rotate"),
+        store
+            .rotate_as(&r1, "app", NOW + 5, &thief)
+            .expect("rotate"),
         Rotation::Retried(_)
     ));
     let late = successors_at(NOW + 6, 30, None);
@@ -411,14 +498,14 @@ pub fn a_retired_successor_presented_is_reuse(store: &dyn Store) {
     };
     assert_eq!(
         store
-            .rotate(&client.refresh, "other", NOW + 6, &late)
+            .rotate_as(&client.refresh, "other", NOW + 6, &late)
             .expect("rotate"),
         Rotation::WrongClient,
         "another client's presentation changes nothing"
     );
     assert_eq!(
         store
-            .rotate(&client.refresh, "app", NOW + 6, &late)
+            .rotate_as(&client.refresh, "app", NOW + 6, &late)
             .expect("rotate"),
         Rotation::Reused(record),
         "a retired token presented is reuse"
@@ -449,13 +536,17 @@ pub fn a_retry_is_reuse_outside_the_window_or_after_the_successor_was_used(store
     let (_, r1, _, _) = grant(store, &name("u"));
     let first = successors_at(NOW + 1, 30, None);
     assert!(matches!(
-        store.rotate(&r1, "app", NOW + 1, &first).expect("rotate"),
+        store
+            .rotate_as(&r1, "app", NOW + 1, &first)
+            .expect("rotate"),
         Rotation::Rotated(_)
     ));
     let late = successors_at(NOW + 31, 30, None);
     assert!(
         matches!(
-            store.rotate(&r1, "app", NOW + 31, &late).expect("rotate"),
+            store
+                .rotate_as(&r1, "app", NOW + 31, &late)
+                .expect("rotate"),
             Rotation::Reused(_)
         ),
         "the window is exclusive of its end"
@@ -470,20 +561,24 @@ pub fn a_retry_is_reuse_outside_the_window_or_after_the_successor_was_used(store
     let (_, r1, _, _) = grant(store, &name("u"));
     let first = successors_at(NOW + 1, 30, None);
     assert!(matches!(
-        store.rotate(&r1, "app", NOW + 1, &first).expect("rotate"),
+        store
+            .rotate_as(&r1, "app", NOW + 1, &first)
+            .expect("rotate"),
         Rotation::Rotated(_)
     ));
     let used = successors_at(NOW + 2, 30, None);
     assert!(matches!(
         store
-            .rotate(&first.refresh, "app", NOW + 2, &used)
+            .rotate_as(&first.refresh, "app", NOW + 2, &used)
             .expect("rotate"),
         Rotation::Rotated(_)
     ));
     let replay = successors_at(NOW + 3, 30, None);
     assert!(
         matches!(
-            store.rotate(&r1, "app", NOW + 3, &replay).expect("rotate"),
+            store
+                .rotate_as(&r1, "app", NOW + 3, &replay)
+                .expect("rotate"),
             Rotation::Reused(_)
         ),
         "a token two rotations back is a copy in someone else's hands"
@@ -497,13 +592,13 @@ pub fn a_retry_is_reuse_outside_the_window_or_after_the_successor_was_used(store
     let (_, r1, _, _) = grant(store, &name("u"));
     assert!(matches!(
         store
-            .rotate(&r1, "app", NOW + 1, &successors_at(NOW + 1, 0, None))
+            .rotate_as(&r1, "app", NOW + 1, &successors_at(NOW + 1, 0, None))
             .expect("rotate"),
         Rotation::Rotated(_)
     ));
     assert!(matches!(
         store
-            .rotate(&r1, "app", NOW + 1, &successors_at(NOW + 1, 0, None))
+            .rotate_as(&r1, "app", NOW + 1, &successors_at(NOW + 1, 0, None))
             .expect("rotate"),
         Rotation::Reused(_)
     ));
@@ -511,12 +606,14 @@ pub fn a_retry_is_reuse_outside_the_window_or_after_the_successor_was_used(store
     let (_, r1, _, _) = grant(store, &name("u"));
     let first = successors_at(NOW + 1, 30, None);
     assert!(matches!(
-        store.rotate(&r1, "app", NOW + 1, &first).expect("rotate"),
+        store
+            .rotate_as(&r1, "app", NOW + 1, &first)
+            .expect("rotate"),
         Rotation::Rotated(_)
     ));
     assert_eq!(
         store
-            .rotate(&r1, "other", NOW + 2, &successors_at(NOW + 2, 30, None))
+            .rotate_as(&r1, "other", NOW + 2, &successors_at(NOW + 2, 30, None))
             .expect("rotate"),
         Rotation::WrongClient
     );
@@ -533,7 +630,7 @@ pub fn the_maximum_session_age_bounds_every_rotation(store: &dyn Store) {
     // The sign-in was at NOW - 30; a maximum age of 100 ends the grant at NOW + 70.
     let next = successors_at(NOW + 1, 0, Some(100));
     assert!(matches!(
-        store.rotate(&r1, "app", NOW + 1, &next).expect("rotate"),
+        store.rotate_as(&r1, "app", NOW + 1, &next).expect("rotate"),
         Rotation::Rotated(_)
     ));
     let refreshed = store.refresh(&next.refresh, NOW + 1).expect("refresh");
@@ -557,7 +654,7 @@ pub fn the_maximum_session_age_bounds_every_rotation(store: &dyn Store) {
     let (_, r2, _, _) = grant(store, &name("u"));
     assert_eq!(
         store
-            .rotate(&r2, "app", NOW + 1, &successors_at(NOW + 1, 0, Some(31)))
+            .rotate_as(&r2, "app", NOW + 1, &successors_at(NOW + 1, 0, Some(31)))
             .expect("rotate"),
         Rotation::Invalid,
         "the grant is past its maximum age"
@@ -653,13 +750,9 @@ pub fn removing_one_token(store: &dyn Store) {
 
 /// Credential versions start at 0, only grow, and end older tokens.
 pub fn user_versions_end_tokens(store: &dyn Store) {
-    let policy = ThrottleConfig::default();
     let (alice, bob) = (name("alice"), name("bob"));
     assert_eq!(
-        store
-            .login_attempt(&alice, &alice, NOW, &policy)
-            .expect("login_attempt")
-            .user_version,
+        store.user_version(&alice).expect("user_version"),
         0,
         "versions start at 0"
     );
@@ -682,30 +775,19 @@ pub fn user_versions_end_tokens(store: &dyn Store) {
         lent_access(store, &bob_a, NOW).expect("access").is_some(),
         "other users are untouched"
     );
-    assert_eq!(
-        store
-            .login_attempt(&alice, &alice, NOW, &policy)
-            .expect("login_attempt")
-            .user_version,
-        1
-    );
+    assert_eq!(store.user_version(&alice).expect("user_version"), 1);
     assert_eq!(store.user_version(&alice).expect("user_version"), 1);
     assert_eq!(store.user_version(&bob).expect("user_version"), 0);
     // The counter and the user are named apart: the version is the user's.
     let counter = name("counter");
     assert_eq!(
-        store
-            .login_attempt(&counter, &alice, NOW, &policy)
-            .expect("login_attempt")
-            .user_version,
+        store.user_version(&alice).expect("user_version"),
         1,
         "the version of the user named, not of the counter"
     );
-    store
-        .login_finished(&counter, NOW, false)
-        .expect("login_finished");
+    login_finished(store, &counter, NOW, false).expect("login_finished");
     assert_eq!(
-        store.failures(&counter).expect("failures").map(|f| f.count),
+        store.counter(&counter).expect("failures").map(|f| f.count),
         Some(1),
         "the attempt counts on the counter named"
     );
@@ -793,7 +875,7 @@ pub fn concurrent_credential_changes_move_the_version_once(make: Factory<'_>) {
     );
 }
 
-/// The throttle follows [`throttle_step`] and [`throttle_finish`] exactly.
+/// The throttle follows the throttle's rule exactly.
 pub fn the_throttle_counts_atomically(store: &dyn Store) {
     let p = ThrottleConfig {
         max_failures: 2,
@@ -813,41 +895,33 @@ pub fn the_throttle_counts_atomically(store: &dyn Store) {
         (201, false),
     ];
     for (i, (t, succeeded)) in script.into_iter().enumerate() {
-        let (expected, after) = throttle_step(model, NOW + t, &p);
+        let (expected, after) = throttle::step(model, NOW + t, &p);
         model = Some(after);
-        let got = store
-            .login_attempt(&who, &who, NOW + t, &p)
-            .expect("login_attempt");
+        let got = login_attempt(store, &who, &who, NOW + t, &p).expect("login_attempt");
         assert_eq!(
-            got.verdict, expected,
-            "attempt {i} at +{t}s: the verdict must follow throttle_step"
+            got.0, expected,
+            "attempt {i} at +{t}s: the verdict must follow the throttle's rule"
         );
         if expected == Verdict::Proceed {
-            model = throttle_finish(model, NOW + t, succeeded);
-            store
-                .login_finished(&who, NOW + t, succeeded)
-                .expect("login_finished");
+            model = throttle::finish(model, NOW + t, succeeded);
+            login_finished(store, &who, NOW + t, succeeded).expect("login_finished");
         }
         assert_eq!(
-            store.failures(&who).expect("failures"),
+            store.counter(&who).expect("failures"),
             model,
             "attempt {i}: the counter after"
         );
     }
-    let (_, pending) = throttle_step(model, NOW + 202, &p);
-    store
-        .login_attempt(&who, &who, NOW + 202, &p)
-        .expect("login_attempt");
+    let (_, pending) = throttle::step(model, NOW + 202, &p);
+    login_attempt(store, &who, &who, NOW + 202, &p).expect("login_attempt");
     assert_eq!(
-        store.failures(&who).expect("failures"),
+        store.counter(&who).expect("failures"),
         Some(pending),
         "an admitted attempt is pending"
     );
-    store
-        .login_finished(&who, NOW + 202, true)
-        .expect("login_finished");
+    login_finished(store, &who, NOW + 202, true).expect("login_finished");
     assert_eq!(
-        store.failures(&who).expect("failures"),
+        store.counter(&who).expect("failures"),
         None,
         "a success with nothing pending leaves no counter"
     );
@@ -864,12 +938,8 @@ pub fn purge_drops_only_the_dead(store: &dyn Store) {
         .expect("revoke_grant");
     let p = ThrottleConfig::default();
     let (old, recent) = (name("old"), name("recent"));
-    store
-        .login_attempt(&old, &old, NOW - 1000, &p)
-        .expect("login_attempt");
-    store
-        .login_attempt(&recent, &recent, NOW, &p)
-        .expect("login_attempt");
+    login_attempt(store, &old, &old, NOW - 1000, &p).expect("login_attempt");
+    login_attempt(store, &recent, &recent, NOW, &p).expect("login_attempt");
     let dropped = store.purge(NOW + 61, NOW - 10).expect("purge");
     assert!(dropped >= 4, "purge counts what it dropped: {dropped}");
     assert_eq!(
@@ -887,12 +957,12 @@ pub fn purge_drops_only_the_dead(store: &dyn Store) {
         "tokens of revoked grants go"
     );
     assert_eq!(
-        store.failures(&old).expect("failures"),
+        store.counter(&old).expect("failures"),
         None,
         "stale counters go"
     );
     assert!(
-        store.failures(&recent).expect("failures").is_some(),
+        store.counter(&recent).expect("failures").is_some(),
         "recent counters stay"
     );
 }
@@ -937,14 +1007,14 @@ pub fn concurrent_rotations_have_one_winner(make: Factory<'_>) {
 /// active refresh token (the others retired) and goes on from it; one more
 /// is reuse and revokes the grant, so none stays active.
 pub fn concurrent_retries_leave_one_active_refresh_token(make: Factory<'_>) {
-    let bound = crate::store::MAX_REFRESH_RETRIES as usize;
+    let bound = MAX_REFRESH_RETRIES as usize;
     for racers in [bound, RACERS] {
         let stores: Vec<Arc<dyn Store>> = (0..racers).map(|_| make()).collect();
         let (_, r, _, _) = grant(&*stores[0], &name("u"));
         let first = successors_at(NOW + 1, 60, None);
         assert!(matches!(
             stores[0]
-                .rotate(&r, "app", NOW + 1, &first)
+                .rotate_as(&r, "app", NOW + 1, &first)
                 .expect("rotate"),
             Rotation::Rotated(_)
         ));
@@ -958,7 +1028,7 @@ pub fn concurrent_retries_leave_one_active_refresh_token(make: Factory<'_>) {
                         let next = successors_at(NOW + 2, 60, None);
                         barrier.wait();
                         (
-                            store.rotate(&r, "app", NOW + 2, &next).expect("rotate"),
+                            store.rotate_as(&r, "app", NOW + 2, &next).expect("rotate"),
                             next.refresh,
                         )
                     })
@@ -1013,7 +1083,7 @@ pub fn concurrent_retries_leave_one_active_refresh_token(make: Factory<'_>) {
         assert!(
             matches!(
                 stores[0]
-                    .rotate(&active[0], "app", NOW + 3, &next)
+                    .rotate_as(&active[0], "app", NOW + 3, &next)
                     .expect("rotate"),
                 Rotation::Rotated(_)
             ),
@@ -1040,10 +1110,9 @@ pub fn concurrent_guesses_get_the_limit(make: Factory<'_>) {
                 let (barrier, who, p) = (&barrier, &who, &p);
                 s.spawn(move || {
                     barrier.wait();
-                    store
-                        .login_attempt(who, who, NOW, p)
+                    login_attempt(&**store, who, who, NOW, p)
                         .expect("login_attempt")
-                        .verdict
+                        .0
                 })
             })
             .collect();
@@ -1062,15 +1131,12 @@ pub fn concurrent_guesses_get_the_limit(make: Factory<'_>) {
         "nothing failed, nothing is locked: {verdicts:?}"
     );
     for store in stores.iter().take(3) {
-        store
-            .login_finished(&who, NOW, false)
-            .expect("login_finished");
+        login_finished(&**store, &who, NOW, false).expect("login_finished");
     }
     assert_eq!(
-        stores[0]
-            .login_attempt(&who, &who, NOW, &p)
+        login_attempt(&*stores[0], &who, &who, NOW, &p)
             .expect("login_attempt")
-            .verdict,
+            .0,
         Verdict::Locked
     );
 }
@@ -1094,7 +1160,7 @@ pub fn run_shared(first: &dyn Store, second: &dyn Store) {
     let retry = successors_at(NOW + 2, 60, None);
     assert!(
         matches!(
-            first.rotate(&r, "app", NOW + 2, &retry).expect("rotate"),
+            first.rotate_as(&r, "app", NOW + 2, &retry).expect("rotate"),
             Rotation::Retried(_)
         ),
         "a retry within the window is seen across handles"
@@ -1144,19 +1210,17 @@ pub fn run_shared(first: &dyn Store, second: &dyn Store) {
     let who = name("guessed");
     for store in [first, second] {
         assert_eq!(
-            store
-                .login_attempt(&who, &who, NOW, &p)
+            login_attempt(store, &who, &who, NOW, &p)
                 .expect("attempt")
-                .verdict,
+                .0,
             Verdict::Proceed
         );
-        store.login_finished(&who, NOW, false).expect("finished");
+        login_finished(store, &who, NOW, false).expect("finished");
     }
     assert_eq!(
-        first
-            .login_attempt(&who, &who, NOW, &p)
+        login_attempt(first, &who, &who, NOW, &p)
             .expect("attempt")
-            .verdict,
+            .0,
         Verdict::Locked,
         "failures count across handles"
     );
