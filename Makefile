@@ -146,6 +146,7 @@ lint: $(VENV)/.ready
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(VENV)/bin/ruff check bindings/python examples tests bench fuzz
 	python3 tests/msrv.py
+	python3 tests/layers.py
 	python3 bench/readme_figures.py --check
 
 # `pip install ./bindings/python`, as a user would (a release build by cargo).

@@ -5,7 +5,6 @@
 use crate::error::ConfigError;
 use crate::password::{reserve, Busy, PasswordHashed};
 use crate::random::fill as fill_random;
-use crate::registry::Client;
 use crate::token::{encode, sha256};
 use subtle::ConstantTimeEq;
 
@@ -112,16 +111,16 @@ impl SecretHash {
     }
 }
 
-/// A random secret's hash of the costliest kind among `clients`' secrets.
+/// A random secret's hash of the costliest kind among the clients' `secrets`.
 pub(crate) fn dummy_secret<'a>(
-    clients: impl Iterator<Item = &'a Client>,
+    secrets: impl Iterator<Item = &'a SecretHash>,
 ) -> Result<SecretHash, ConfigError> {
     let mut raw = [0u8; 32];
     fill_random(&mut raw);
     let secret = encode(&raw);
-    let argon2 = clients
-        .filter_map(|c| match &c.secret {
-            Some(SecretHash::Argon2(h)) => h.params(),
+    let argon2 = secrets
+        .filter_map(|s| match s {
+            SecretHash::Argon2(h) => h.params(),
             _ => None,
         })
         .max_by_key(|p| (u64::from(p.m_cost) * u64::from(p.t_cost), p.p_cost));

@@ -33,9 +33,11 @@ mod config;
 pub mod conformance;
 mod error;
 pub mod events;
+mod histogram;
 mod http;
 pub mod legacy_hash;
 pub mod metrics;
+mod names;
 mod password;
 mod pattern;
 mod random;
@@ -82,7 +84,7 @@ mod token;
 
 pub use accounts::{
     fold_name, AccountError, Accounts, AccountsStats, ConfigAccounts, HostError, Owner,
-    OwnerAuthorizer, Verification,
+    Verification,
 };
 /// Threads for calls that may wait on a host, for bindings whose own pool
 /// is small: Node's libuv has four threads.
@@ -102,10 +104,14 @@ pub use password::{
     PhcError, MAX_PASSWORD_BYTES,
 };
 pub use registry::{MAX_NAME_BYTES, MAX_REFRESH_GRACE_SECONDS};
-pub use resource::{IntrospectionRequest, Principal, Refusal, ResourceGuard, NO_CREDENTIALS};
+pub use resource::{
+    IntrospectionRequest, OwnerAuthorizer, Principal, Refusal, ResourceGuard, NO_CREDENTIALS,
+};
 pub use rotation::{RefreshPolicy, MAX_REFRESH_RETRIES};
 pub use scope::{is_scope_token, ScopeSet, MAX_RESOURCE_BYTES};
-pub use server::{ConfigSummary, Endpoint, Introspection, Server, ServerBuilder, TokenResponse};
+pub use server::{
+    Blocking, Call, ConfigSummary, Endpoint, Introspection, Server, ServerBuilder, TokenResponse,
+};
 pub use store::{MemoryStore, Store, StoreError};
 #[cfg(feature = "postgres")]
 pub use store::{PostgresOptions, PostgresStore};

@@ -25,6 +25,7 @@
 //! and forth. The text follows the Prometheus exposition format 0.0.4.
 
 use crate::error::ErrorCode;
+use crate::histogram::Histogram;
 use crate::store::{Rotation, Store, StoreError, StoreStats};
 use crossbeam_utils::CachePadded;
 use std::fmt::Write as _;
@@ -71,48 +72,6 @@ fn outcome_name(i: usize) -> &'static str {
             .iter()
             .find(|c| **c as usize + 1 == i)
             .map_or("other", |c| c.as_str()),
-    }
-}
-
-/// Upper bounds of the latency buckets, in seconds.
-const BUCKETS: [f64; 12] = [
-    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
-];
-
-/// A latency histogram: cumulative buckets as Prometheus wants them.
-#[derive(Default)]
-pub(crate) struct Histogram {
-    counts: [AtomicU64; BUCKETS.len()],
-    count: AtomicU64,
-    /// Nanoseconds.
-    sum: AtomicU64,
-}
-
-impl Histogram {
-    pub(crate) fn observe(&self, started: Instant) {
-        let d = started.elapsed();
-        let secs = d.as_secs_f64();
-        if let Some(i) = BUCKETS.iter().position(|b| secs <= *b) {
-            self.counts[i].fetch_add(1, Ordering::Relaxed);
-        }
-        self.count.fetch_add(1, Ordering::Relaxed);
-        self.sum.fetch_add(
-            u64::try_from(d.as_nanos()).unwrap_or(u64::MAX),
-            Ordering::Relaxed,
-        );
-    }
-
-    fn write(&self, out: &mut String, name: &str, help: &str) {
-        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
-        let mut cumulative = 0;
-        for (i, bound) in BUCKETS.iter().enumerate() {
-            cumulative += self.counts[i].load(Ordering::Relaxed);
-            let _ = writeln!(out, "{name}_bucket{{le=\"{bound}\"}} {cumulative}");
-        }
-        let count = self.count.load(Ordering::Relaxed);
-        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
-        let sum = self.sum.load(Ordering::Relaxed) as f64 / 1e9;
-        let _ = writeln!(out, "{name}_sum {sum}\n{name}_count {count}");
     }
 }
 
@@ -170,10 +129,6 @@ impl Default for Metrics {
         }
     }
 }
-
-/// The verifications of this process (the pool is the process's).
-pub(crate) static PASSWORD_SECONDS: once_cell::sync::Lazy<Histogram> =
-    once_cell::sync::Lazy::new(Histogram::default);
 
 impl Metrics {
     /// Counts a request: `code` is its RFC error code, `None` when it succeeded.
@@ -288,7 +243,7 @@ impl Metrics {
             "ropc_store_seconds",
             "Time of the store's calls (database stores).",
         );
-        PASSWORD_SECONDS.write(
+        crate::password::PASSWORD_SECONDS.write(
             &mut out,
             "ropc_password_verification_seconds",
             "Time of one password (or argon2 client secret) verification on the pool, this process.",

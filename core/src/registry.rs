@@ -1,23 +1,18 @@
 //! The validated, immutable part of a server: scopes, clients, access rules
 //! and settings. Users live beside it (they change at run time).
 
-use crate::accounts::config::User;
 use crate::client_secret::{dummy_secret, SecretHash};
 use crate::config::{ClientKind, Config};
 use crate::error::ConfigError;
+pub use crate::names::MAX_NAME_BYTES;
+use crate::names::{check_name, NameHasher};
 use crate::password::HashParams;
 use crate::pattern::Pattern;
 use crate::scope::{is_scope_token, ScopeSet};
 use std::collections::{HashMap, HashSet};
 
-/// The hasher of the configured names (clients, scopes, rule members): fast,
-/// seeded at random. Only the operator's configuration inserts into these
-/// maps, so a caller's chosen names cannot pile up in one bucket.
-pub(crate) type NameHasher = foldhash::fast::RandomState;
 use std::sync::Arc;
 
-/// Longest client id or username accepted.
-pub const MAX_NAME_BYTES: usize = 256;
 /// Longest token lifetime accepted: ten years.
 const MAX_TTL: u64 = 10 * 365 * 24 * 3600;
 
@@ -72,23 +67,6 @@ pub(crate) struct Registry {
     pub(crate) dummy_secret: SecretHash,
 }
 
-/// Whether a name holds a control character. No user, client, scope or
-/// group name may (configured, from a host, asked for, or introspected):
-/// a NUL would change it for C, a newline would forge log lines.
-pub(crate) fn has_control(name: &str) -> bool {
-    name.chars().any(char::is_control)
-}
-
-pub(crate) fn check_name(path: &str, what: &str, name: &str) -> Result<(), ConfigError> {
-    if name.is_empty() || name.len() > MAX_NAME_BYTES || has_control(name) {
-        return Err(ConfigError::new(
-            path,
-            format!("{what} must be 1 to {MAX_NAME_BYTES} bytes without control characters"),
-        ));
-    }
-    Ok(())
-}
-
 fn check_ttl(path: &str, ttl: u64) -> Result<u64, ConfigError> {
     if ttl == 0 || ttl > MAX_TTL {
         return Err(ConfigError::new(
@@ -111,10 +89,18 @@ fn patterns(path: &str, items: &[String]) -> Result<Vec<Pattern>, ConfigError> {
 }
 
 impl Registry {
-    /// Validates a configuration; returns the registry and the users.
-    /// The users come with the PHC string each was configured with.
-    #[allow(clippy::type_complexity)]
-    pub(crate) fn build(config: &Config) -> Result<(Registry, Vec<(User, String)>), ConfigError> {
+    /// Validates a configuration (but its users); returns the registry.
+    pub(crate) fn build(config: &Config) -> Result<Registry, ConfigError> {
+        Self::build_with(config, |_| Ok(())).map(|(registry, ())| registry)
+    }
+
+    /// [`Registry::build`], with `users` validating the configuration's
+    /// users where a server checks them (after the clients, before the
+    /// rules, so that errors come in the document's order); returns both.
+    pub(crate) fn build_with<T>(
+        config: &Config,
+        users: impl FnOnce(&Config) -> Result<T, ConfigError>,
+    ) -> Result<(Registry, T), ConfigError> {
         let realm_ok = !config.realm.is_empty()
             && config
                 .realm
@@ -318,9 +304,10 @@ impl Registry {
             }
         }
 
-        registry.dummy_secret = dummy_secret(registry.clients.values())?;
+        registry.dummy_secret =
+            dummy_secret(registry.clients.values().filter_map(|c| c.secret.as_ref()))?;
 
-        let users = crate::accounts::config::users_of(config)?;
+        let users = users(config)?;
 
         for (i, r) in config.rules.iter().enumerate() {
             let path = format!("rules[{i}]");
@@ -430,7 +417,7 @@ mod tests {
             .scope("read", &["GET /*"])
             .scope("write", &["POST /*"])
             .scope("admin", &["* /admin/*"]);
-        let (reg, _) = Registry::build(&config).unwrap();
+        let reg = Registry::build(&config).unwrap();
         for names in ["read", "read write", "write admin", "read write admin", ""] {
             let s = reg.scope_string(&reg.scope_set_of(names));
             assert_eq!(s, names);

@@ -201,7 +201,7 @@ impl ResourceGuard {
         config: &Config,
         clock: Arc<dyn Clock>,
     ) -> Result<ResourceGuard, ConfigError> {
-        let (registry, _) = Registry::build(config)?;
+        let registry = Registry::build(config)?;
         Ok(ResourceGuard {
             registry: arc_swap::ArcSwap::from_pointee(registry),
             clock,
@@ -211,7 +211,7 @@ impl ResourceGuard {
     /// Swaps in the scopes and rules of a new configuration at once; on an
     /// error nothing changes.
     pub fn reload(&self, config: &Config) -> Result<(), ConfigError> {
-        let (registry, _) = Registry::build(config)?;
+        let registry = Registry::build(config)?;
         self.registry.store(Arc::new(registry));
         Ok(())
     }
@@ -295,7 +295,7 @@ impl ResourceGuard {
         if [&username, &client_id, &scope]
             .into_iter()
             .chain(&body.groups)
-            .any(|s| crate::registry::has_control(s))
+            .any(|s| crate::names::has_control(s))
         {
             log::warn!(
                 target: "ropc::resource",
@@ -372,5 +372,34 @@ impl ResourceGuard {
     ) -> Result<Principal, Refusal> {
         self.check_introspection(introspection_json, resource, required_scope)
             .map_err(|e| Refusal::new(Some(e), &self.realm()))
+    }
+}
+
+/// The host's say on stage 5: may this owner use this resource? Asked after
+/// the token and its scope were checked, for every check (not cached: the
+/// answer may depend on the resource). See [`crate::AuthorizeMode`] for how
+/// it combines with the configured rules.
+pub trait OwnerAuthorizer: Send + Sync {
+    /// `principal` holds the owner, its groups, the client and the token's
+    /// scopes; `resource` is `"METHOD /path"`.
+    fn authorize(
+        &self,
+        principal: &Principal,
+        resource: &str,
+        required_scope: Option<&str>,
+    ) -> Result<bool, crate::accounts::HostError>;
+}
+
+impl<F> OwnerAuthorizer for F
+where
+    F: Fn(&Principal, &str, Option<&str>) -> Result<bool, crate::accounts::HostError> + Send + Sync,
+{
+    fn authorize(
+        &self,
+        principal: &Principal,
+        resource: &str,
+        required_scope: Option<&str>,
+    ) -> Result<bool, crate::accounts::HostError> {
+        self(principal, resource, required_scope)
     }
 }

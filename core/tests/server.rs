@@ -737,8 +737,12 @@ fn an_unknown_client_id_costs_what_a_wrong_secret_does() {
         }
         for id in ["nobody", "app"] {
             assert_eq!(
-                f.server.client_secret_is_hashed(id),
-                argon2 == 1,
+                f.server.blocking(Call::AsClient(id)),
+                if argon2 == 1 {
+                    Blocking::Cpu
+                } else {
+                    Blocking::Inline
+                },
                 "{id}: an event loop must know what the call costs"
             );
         }
@@ -761,7 +765,10 @@ fn an_unknown_client_id_costs_what_a_wrong_secret_does() {
 }
 
 #[test]
-fn may_hash_tells_which_requests_run_argon2() {
+fn the_classification_tells_which_requests_run_argon2() {
+    fn hashes(server: &Server, req: &HttpRequest<'_>) -> bool {
+        server.blocking(Call::Request(req)) == Blocking::Cpu
+    }
     let basic = |id: &str, secret: &str| {
         use base64::Engine;
         format!(
@@ -775,34 +782,37 @@ fn may_hash_tells_which_requests_run_argon2() {
     let argon2 = fixture_with(argon2_clients(config()));
     for f in [&sha256, &argon2] {
         assert!(
-            f.server.may_hash(&HttpRequest::form_post(
-                Some(&app),
-                b"grant_type=password&username=a&password=b"
-            )),
+            hashes(
+                &f.server,
+                &HttpRequest::form_post(Some(&app), b"grant_type=password&username=a&password=b")
+            ),
             "a password grant verifies a password"
         );
-        assert!(!f.server.may_hash(&HttpRequest {
-            method: "POST",
-            content_type: Some("text/plain"),
-            authorization: None,
-            body: b""
-        }));
+        assert!(!hashes(
+            &f.server,
+            &HttpRequest {
+                method: "POST",
+                content_type: Some("text/plain"),
+                authorization: None,
+                body: b""
+            }
+        ));
     }
     // The client's secret decides the rest: never on SHA-256 secrets,
     // always on argon2 ones (an unknown id's dummy among them).
     for (f, hashed) in [(&sha256, false), (&argon2, true)] {
         assert_eq!(
-            f.server.may_hash(&HttpRequest::form_post(
-                Some(&app),
-                b"grant_type=refresh_token&refresh_token=x"
-            )),
+            hashes(
+                &f.server,
+                &HttpRequest::form_post(Some(&app), b"grant_type=refresh_token&refresh_token=x")
+            ),
             hashed
         );
         assert_eq!(
-            f.server.may_hash(&HttpRequest::form_post(
-                Some(&other),
-                b"grant_type=refresh_token&refresh_token=x"
-            )),
+            hashes(
+                &f.server,
+                &HttpRequest::form_post(Some(&other), b"grant_type=refresh_token&refresh_token=x")
+            ),
             hashed
         );
         for form in [
@@ -810,11 +820,14 @@ fn may_hash_tells_which_requests_run_argon2() {
             b"token=x&client_id=nobody&client_secret=x",
         ] {
             assert_eq!(
-                f.server.may_hash(&HttpRequest::form_post(None, form)),
+                hashes(&f.server, &HttpRequest::form_post(None, form)),
                 hashed
             );
         }
-        assert_eq!(f.server.client_secret_is_hashed("other"), hashed);
+        assert_eq!(
+            f.server.blocking(Call::AsClient("other")) == Blocking::Cpu,
+            hashed
+        );
     }
 }
 
@@ -1695,7 +1708,7 @@ fn an_introspection_answer_is_cached_only_while_active_and_never_past_exp() {
 }
 
 #[test]
-fn an_endpoint_is_answered_in_place_only_when_it_cannot_block_and_a_decline_does_nothing() {
+fn an_endpoint_is_answered_inline_only_when_classified_so_and_a_decline_does_nothing() {
     let f = fixture();
     fn req(body: &[u8]) -> HttpRequest<'_> {
         HttpRequest {
@@ -1708,9 +1721,12 @@ fn an_endpoint_is_answered_in_place_only_when_it_cannot_block_and_a_decline_does
     // A password grant runs argon2: declined, and nothing happened (no
     // failed attempt counted, no request in the metrics).
     let login = req(b"grant_type=password&username=alice&password=wrong");
-    assert!(f.server.may_block(&login));
+    assert_eq!(f.server.blocking(Call::Request(&login)), Blocking::Cpu);
     let before = f.server.metrics_text();
-    assert!(f.server.answer_in_place(Endpoint::Token, &login).is_none());
+    assert_eq!(
+        f.server.answer_inline(Endpoint::Token, &login).err(),
+        Some(Blocking::Cpu)
+    );
     assert_eq!(
         f.server.metrics_text(),
         before,
@@ -1731,13 +1747,13 @@ fn an_endpoint_is_answered_in_place_only_when_it_cannot_block_and_a_decline_does
     );
     let r = f
         .server
-        .answer_in_place(Endpoint::Token, &req(refresh.as_bytes()))
+        .answer_inline(Endpoint::Token, &req(refresh.as_bytes()))
         .expect("in place");
     assert_eq!(r.status, 200);
     let bad = req(b"token=nope");
     let a = f
         .server
-        .answer_in_place(Endpoint::Introspection, &bad)
+        .answer_inline(Endpoint::Introspection, &bad)
         .expect("in place");
     let b = f.server.introspection_endpoint(&bad);
     assert_eq!(
@@ -1746,7 +1762,7 @@ fn an_endpoint_is_answered_in_place_only_when_it_cannot_block_and_a_decline_does
     );
     let c = f
         .server
-        .answer_in_place(Endpoint::Revocation, &bad)
+        .answer_inline(Endpoint::Revocation, &bad)
         .expect("in place");
     assert_eq!(c.status, 200);
     assert_eq!(

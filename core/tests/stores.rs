@@ -188,15 +188,21 @@ fn tokens_revocations_and_ended_users_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ropc.db");
     let first = Server::from_config(config(sqlite(&path))).unwrap();
-    assert!(
-        first.calls_may_block() && first.client_call_may_block("app"),
-        "a database may block any call"
-    );
+    for call in [Call::Store, Call::AsClient("app"), Call::PasswordGrant] {
+        assert_eq!(
+            first.blocking(call),
+            Blocking::Waits,
+            "a database may wait on any call"
+        );
+    }
     let memory = Server::from_config(config(StoreConfig::Memory)).unwrap();
-    assert!(
-        !memory.client_call_may_block("app"),
+    assert_eq!(
+        memory.blocking(Call::AsClient("app")),
+        Blocking::Inline,
         "in memory, a sha256-secret client's calls never block"
     );
+    assert_eq!(memory.blocking(Call::PasswordGrant), Blocking::Cpu);
+    assert_eq!(memory.blocking(Call::HashPassword), Blocking::Cpu);
     let kept = first
         .password_grant(&app(), "alice", "alice-pw", Some("read"))
         .unwrap();

@@ -5,8 +5,8 @@
 use super::{Accounts, HostError, Owner, Verification};
 use crate::config::Config;
 use crate::error::ConfigError;
+use crate::names::{check_name, NameHasher};
 use crate::password::{hash_password, reserve, HashParams, PasswordHashed, Passwords, Permit};
-use crate::registry::{check_name, NameHasher};
 use arc_swap::ArcSwap;
 use parking_lot::RwLock;
 use std::collections::{HashMap, HashSet};
@@ -172,12 +172,6 @@ impl std::fmt::Debug for ConfigAccounts {
 }
 
 impl ConfigAccounts {
-    /// The `users` of a configuration (validated as a server would).
-    pub fn from_config(config: &crate::Config) -> Result<ConfigAccounts, crate::ConfigError> {
-        let (registry, users) = crate::registry::Registry::build(config)?;
-        Ok(ConfigAccounts::new(users, registry.hash_params))
-    }
-
     pub(crate) fn new(users: Vec<(User, String)>, params: HashParams) -> ConfigAccounts {
         let users = users.into_iter().map(entry).collect();
         ConfigAccounts {
@@ -435,7 +429,8 @@ mod tests {
         accounts.set_enabled("nobody", true);
         assert_eq!(groups_of(&accounts, "nobody"), None);
         let (registry, users) =
-            crate::registry::Registry::build(&config(&["staff", "admins"], true)).unwrap();
+            crate::registry::Registry::build_with(&config(&["staff", "admins"], true), users_of)
+                .unwrap();
         accounts.replace(users, registry.hash_params);
         // alice's enabled state is the run-time one (the configuration did
         // not change it); her groups are the new configuration's.

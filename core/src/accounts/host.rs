@@ -169,7 +169,7 @@ impl HostAccounts {
                     if let Some(n) = &name {
                         if n.is_empty()
                             || n.len() > crate::MAX_NAME_BYTES
-                            || crate::registry::has_control(n)
+                            || crate::names::has_control(n)
                         {
                             return Err(HostError::new(
                                 "an owner's name must be 1 to 256 bytes without control characters",

@@ -7,7 +7,7 @@
 //! directory, a framework's user model) implements [`Accounts`] instead and
 //! passes it to [`crate::ServerBuilder::accounts`]; the C, Python and Node
 //! bindings adapt a callback to it. A host may also decide, resource by
-//! resource, whether an owner may use it ([`OwnerAuthorizer`]).
+//! resource, whether an owner may use it ([`crate::OwnerAuthorizer`]).
 //!
 //! # What ropc guarantees around a host's accounts
 //! - The throttle runs before the host is asked: a locked account never
@@ -37,7 +37,6 @@ pub use deadline::{WaitPool, WAITING};
 pub(crate) use host::{run_callback, Checked, HostAccounts};
 pub use name::fold_name;
 
-use crate::resource::Principal;
 use std::fmt;
 use std::sync::Arc;
 
@@ -177,35 +176,6 @@ impl<A: Accounts + ?Sized> Accounts for Arc<A> {
     }
 }
 
-/// The host's say on stage 5: may this owner use this resource? Asked after
-/// the token and its scope were checked, for every check (not cached: the
-/// answer may depend on the resource). See [`crate::AuthorizeMode`] for how
-/// it combines with the configured rules.
-pub trait OwnerAuthorizer: Send + Sync {
-    /// `principal` holds the owner, its groups, the client and the token's
-    /// scopes; `resource` is `"METHOD /path"`.
-    fn authorize(
-        &self,
-        principal: &Principal,
-        resource: &str,
-        required_scope: Option<&str>,
-    ) -> Result<bool, HostError>;
-}
-
-impl<F> OwnerAuthorizer for F
-where
-    F: Fn(&Principal, &str, Option<&str>) -> Result<bool, HostError> + Send + Sync,
-{
-    fn authorize(
-        &self,
-        principal: &Principal,
-        resource: &str,
-        required_scope: Option<&str>,
-    ) -> Result<bool, HostError> {
-        self(principal, resource, required_scope)
-    }
-}
-
 /// An owner as the server keeps it: groups shared, not copied per check.
 #[derive(Clone, Debug)]
 pub(crate) struct OwnerState {
@@ -224,7 +194,7 @@ impl OwnerState {
             )));
         }
         for g in &owner.groups {
-            if g.is_empty() || g.len() > crate::MAX_NAME_BYTES || crate::registry::has_control(g) {
+            if g.is_empty() || g.len() > crate::MAX_NAME_BYTES || crate::names::has_control(g) {
                 return Err(HostError::new(
                     "a group name must be 1 to 256 bytes without control characters",
                 ));

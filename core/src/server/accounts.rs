@@ -1,6 +1,9 @@
 //! Account events that end a user's tokens everywhere, and store upkeep.
 
-use super::*;
+use super::{Owners, Server};
+use crate::accounts::{AccountError, ConfigAccounts};
+use crate::password::PasswordHashed;
+use crate::store::StoreError;
 
 impl Server {
     fn config_accounts(&self) -> Result<&ConfigAccounts, AccountError> {
@@ -94,28 +97,5 @@ impl Server {
         if let Owners::Host(host) = &self.accounts {
             host.forget(username);
         }
-    }
-
-    /// What the account layer did: host callbacks, cache misses, paced
-    /// answers. All zero on configured users.
-    pub fn accounts_stats(&self) -> AccountsStats {
-        match &self.accounts {
-            Owners::Host(host) => host.stats(),
-            Owners::Config(_) => AccountsStats::default(),
-        }
-    }
-
-    /// Drops expired tokens and stale counters now, in bounded batches (the
-    /// store also does so as it goes).
-    pub fn purge_expired(&self) -> Result<usize, StoreError> {
-        let now = self.clock.now();
-        let forget_before =
-            crate::throttle::forget_before(now, &self.registry.load().config.throttle);
-        self.store.call(|s| s.purge(now, forget_before))
-    }
-
-    /// Counts from the store.
-    pub fn stats(&self) -> Result<StoreStats, StoreError> {
-        self.store.call(|s| s.stats())
     }
 }

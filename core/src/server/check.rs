@@ -1,13 +1,35 @@
-//! Stage 5 in process: the resource server's check against this server.
+//! Stage 5 in process: the resource server's check against this server
+//! (RFC 6750 for the request form).
 
-use super::*;
+use super::lookup::Found;
+use super::owners::owned_groups;
+use super::{Server, BAD_ACCESS};
 use crate::accounts::run_callback;
+use crate::config::AuthorizeMode;
+use crate::error::OAuthError;
 use crate::metrics::Operation;
+use crate::resource::{authorize, bearer, check_arguments, Principal, Refusal};
+use crate::token::{looks_like_token, TokenHash};
 use std::time::Duration;
 
 impl Server {
+    /// Stage 5: whether `access_token` may be used on `resource` (and has
+    /// `required_scope`, if given). Checks the token is active, the resource
+    /// is within one of its scopes, and the access rules let its owner in.
+    pub fn check(
+        &self,
+        access_token: &str,
+        resource: &str,
+        required_scope: Option<&str>,
+    ) -> Result<Principal, OAuthError> {
+        self.counted(
+            Operation::Check,
+            self.check_impl(access_token, resource, required_scope),
+        )
+    }
+
     /// The work of [`Server::check`], uncounted (the endpoints count it).
-    pub(crate) fn check_impl(
+    pub(super) fn check_impl(
         &self,
         access_token: &str,
         resource: &str,

@@ -1,44 +1,85 @@
-//! Introspection (RFC 7662) and revocation (RFC 7009).
+//! Introspection (RFC 7662).
 
-use super::*;
+use super::owners::owned_groups;
+use super::Server;
+use crate::error::OAuthError;
 use crate::events::{Event, EventKind};
+use crate::http::{ClientCredentials, HttpRequest, HttpResponse};
+use crate::metrics::Operation;
+use crate::store::TokenKind;
+use serde::Serialize;
+
+/// An introspection response (RFC 7662 §2.2). Inactive: `{"active":false}`
+/// and nothing more.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Introspection {
+    /// Whether the token is active.
+    pub active: bool,
+    /// The token's scope.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// The client it was issued to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// The resource owner.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// `Bearer` for an access token, `refresh_token` for a refresh token
+    /// (which a resource server must never accept).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_type: Option<&'static str>,
+    /// Expiry, seconds since the epoch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exp: Option<u64>,
+    /// Issue time, seconds since the epoch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iat: Option<u64>,
+    /// Subject: the resource owner.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
+    /// The issuer, when configured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    /// The resource owner's groups (an extension, for access rules in a
+    /// remote resource server).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<String>>,
+    /// When the resource owner signed in (the password grant that began
+    /// the grant), seconds since the epoch (RFC 9068 §2.2.1's claim).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<u64>,
+    /// When the grant ends by the client's maximum session age, whatever
+    /// the rotations (an extension; absent without a maximum).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_exp: Option<u64>,
+}
+
+impl Introspection {
+    /// The RFC 7662 JSON document, as the introspection endpoint sends it.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("an Introspection always serializes")
+    }
+}
 
 impl Server {
-    /// A live token of either kind.
-    fn find(
+    /// Introspection (RFC 7662). The caller must be an authenticated
+    /// confidential client; a client allowed `introspect` sees every token,
+    /// any other only its own.
+    pub fn introspect(
         &self,
-        reg: &Registry,
+        caller: &ClientCredentials,
         token: &str,
         hint: Option<&str>,
-    ) -> Result<Option<Found>, StoreError> {
-        if !looks_like_token(token) {
-            return Ok(None);
-        }
-        let hash = TokenHash::of(token);
-        let now = self.clock.now();
-        for kind in search_order(hint) {
-            let mut found = None;
-            match kind {
-                TokenKind::Access => found = self.lent_access(reg, hash, now)?,
-                TokenKind::Refresh => {
-                    if let Some(state) = self.store.call(|s| s.refresh(&hash, now))? {
-                        let (r, usable) = match &state {
-                            RefreshState::Active(r) => (r, true),
-                            RefreshState::Rotated(r) | RefreshState::Retired(r) => (r, false),
-                        };
-                        found = Some(Found::of(kind, hash, usable, r.view(), reg));
-                    }
-                }
-            }
-            if found.is_some() {
-                return Ok(found);
-            }
-        }
-        Ok(None)
+    ) -> Result<Introspection, OAuthError> {
+        self.counted(
+            Operation::Introspect,
+            self.introspect_impl(caller, token, hint),
+        )
     }
 
     /// The work of [`Server::introspect`], uncounted (the endpoints count it).
-    pub(crate) fn introspect_impl(
+    pub(super) fn introspect_impl(
         &self,
         caller: &ClientCredentials,
         token: &str,
@@ -100,55 +141,12 @@ impl Server {
         })
     }
 
-    /// The work of [`Server::revoke`], uncounted (the endpoints count it).
-    pub(crate) fn revoke_impl(
-        &self,
-        caller: &ClientCredentials,
-        token: &str,
-        hint: Option<&str>,
-    ) -> Result<(), OAuthError> {
-        let reg = self.registry.load();
-        let caller = Self::authenticate(&reg, caller)?;
-        let Some(Found {
-            kind,
-            hash,
-            client_id,
-            username,
-            grant,
-            ..
-        }) = self.find(&reg, token, hint)?
-        else {
-            return Ok(());
-        };
-        if *client_id != *caller.id {
-            // RFC 7009 §2.1 says to refuse, but a refusal here and a success
-            // for an unknown token would tell any client whether a token it
-            // holds is live. The answer is the unknown token's (§2.2: 200),
-            // nothing is revoked, and the operator hears of it.
-            log::warn!(
-                target: "ropc::revocation",
-                "client {:?} asked to revoke a token issued to another client; nothing was revoked",
-                &*caller.id
-            );
-            return Ok(());
-        }
-        match kind {
-            TokenKind::Refresh => self.store.call(|s| s.revoke_grant(kind, &hash))?,
-            TokenKind::Access => {
-                self.store.call(|s| s.remove(kind, &hash))?;
-            }
-        }
-        self.events.emit(EventKind::TokenRevoked, |k| {
-            Event::new(k, self.clock.now())
-                .client(&caller.id)
-                .user(&username)
-                .grant(&grant)
-                .reason(if kind == TokenKind::Refresh {
-                    "refresh_token"
-                } else {
-                    "access_token"
-                })
-        });
-        Ok(())
+    /// The introspection endpoint (RFC 7662).
+    pub fn introspection_endpoint(&self, req: &HttpRequest<'_>) -> HttpResponse {
+        self.endpoint(req, Operation::Introspect, |creds, form, _| {
+            let token = form.require("token")?;
+            let info = self.introspect_impl(&creds, token, form.get("token_type_hint")?)?;
+            Ok(HttpResponse::json(200, &info))
+        })
     }
 }

@@ -1,0 +1,147 @@
+//! The token endpoint (RFC 6749 §3.2, §5.1): its answer, and how a grant
+//! is issued; its grants are the submodules.
+
+mod password;
+mod refresh;
+
+use super::Server;
+use crate::error::OAuthError;
+use crate::events::{Event, EventKind};
+use crate::http::{HttpRequest, HttpResponse};
+use crate::metrics::Operation;
+use crate::registry::{Client, Registry};
+use crate::scope::ScopeSet;
+use crate::store::{GrantId, TokenRecord};
+use crate::token::mint;
+use serde::Serialize;
+use std::sync::Arc;
+
+/// A successful token response (RFC 6749 §5.1). Its `Debug` hides the tokens.
+#[derive(Clone, PartialEq, Eq, Serialize)]
+pub struct TokenResponse {
+    /// The bearer access token.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    /// A refresh token, when the client gets them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    /// The scope granted.
+    pub scope: String,
+}
+
+impl Drop for TokenResponse {
+    /// The tokens are zeroed before their memory is freed.
+    fn drop(&mut self) {
+        use crate::secret::Wipe;
+        self.access_token.wipe();
+        if let Some(t) = &mut self.refresh_token {
+            t.wipe();
+        }
+    }
+}
+
+impl std::fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenResponse")
+            .field("access_token", &"<redacted>")
+            .field("expires_in", &self.expires_in)
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("scope", &self.scope)
+            .finish()
+    }
+}
+
+impl Server {
+    /// The token endpoint (RFC 6749 §3.2): `password` and `refresh_token` grants.
+    pub fn token_endpoint(&self, req: &HttpRequest<'_>) -> HttpResponse {
+        self.endpoint(req, Operation::Token, |creds, form, op| {
+            let grant_type = form.require("grant_type")?;
+            let scope = form.get("scope")?;
+            let tokens = match grant_type {
+                "password" => {
+                    op.set(Operation::Password);
+                    let (username, password) = (form.get("username")?, form.get("password")?);
+                    self.password_grant_impl(
+                        &creds,
+                        username.unwrap_or(""),
+                        password.unwrap_or(""),
+                        scope,
+                    )?
+                }
+                "refresh_token" => {
+                    op.set(Operation::Refresh);
+                    self.refresh_grant_impl(
+                        &creds,
+                        form.get("refresh_token")?.unwrap_or(""),
+                        scope,
+                    )?
+                }
+                _ => {
+                    Self::authenticate(&self.registry.load(), &creds)?;
+                    return Err(OAuthError::unsupported_grant_type(
+                        "ropc supports the password and refresh_token grants",
+                    ));
+                }
+            };
+            Ok(HttpResponse::json(200, &tokens))
+        })
+    }
+
+    /// Saves a new grant, then answers with its tokens: nothing is answered
+    /// that was not saved.
+    pub(super) fn issue(
+        &self,
+        reg: &Registry,
+        client: &Client,
+        username: &str,
+        user_version: u64,
+        scopes: ScopeSet,
+    ) -> Result<TokenResponse, OAuthError> {
+        let now = self.clock.now();
+        let scope: Arc<str> = reg.scope_string(&scopes).into();
+        let username: Arc<str> = username.into();
+        let grant = GrantId::random();
+        // The grant's maximum age bounds every token of it.
+        let end = client
+            .max_session
+            .map_or(u64::MAX, |m| now.saturating_add(m));
+        let record = |ttl: u64| TokenRecord {
+            grant,
+            client_id: Arc::clone(&client.id),
+            username: Arc::clone(&username),
+            scope: Arc::clone(&scope),
+            issued_at: now,
+            expires_at: now.saturating_add(ttl).min(end),
+            user_version,
+            auth_time: now,
+        };
+        let refresh = client.refresh_tokens.then(|| {
+            let (token, hash) = mint();
+            (token, (hash, record(client.refresh_ttl)))
+        });
+        let (access_token, hash) = mint();
+        let (refresh_token, refresh_entry) =
+            refresh.map_or((None, None), |(t, e)| (Some(t), Some(e)));
+        self.store
+            .call(|s| s.insert_grant((hash, record(client.access_ttl)), refresh_entry))?;
+        self.events.emit(EventKind::TokenIssued, |k| {
+            Event::new(k, now)
+                .client(&client.id)
+                .user(&username)
+                .grant(&grant)
+        });
+        Ok(TokenResponse {
+            access_token,
+            token_type: "Bearer",
+            expires_in: client.access_ttl.min(end - now),
+            refresh_token,
+            scope: scope.to_string(),
+        })
+    }
+}
