@@ -135,6 +135,37 @@ typedef uint32_t ropc_status;
 #endif // __cplusplus
 
 /**
+ * Where a call may run, as the core classifies it for every binding
+ * (`ropc_server_request_blocking`, `ropc_server_call_blocking`).
+ */
+enum ropc_blocking
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Microseconds, waiting on nothing: answer in place (on an event loop).
+   */
+  ROPC_BLOCKING_INLINE = 0,
+  /**
+   * Milliseconds of CPU (argon2): on a worker thread.
+   */
+  ROPC_BLOCKING_CPU = 1,
+  /**
+   * May wait on a disk, a network or a host callback: on a worker
+   * thread that may wait (not a pool sized to the cores).
+   */
+  ROPC_BLOCKING_WAITS = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum ropc_blocking ropc_blocking;
+#else
+typedef uint32_t ropc_blocking;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * What a verify or lookup callback answers.
  */
 enum ropc_account_answer
@@ -197,6 +228,42 @@ enum ropc_authorize_answer
 typedef enum ropc_authorize_answer ropc_authorize_answer;
 #else
 typedef uint32_t ropc_authorize_answer;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * A typed call to classify with `ropc_server_call_blocking` (passed as a
+ * `uint32_t`).
+ */
+enum ropc_call
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * `ropc_server_password_grant`.
+   */
+  ROPC_CALL_PASSWORD_GRANT = 0,
+  /**
+   * A call authenticating a client without a password
+   * (`ropc_server_refresh_grant`, `_introspect`, `_revoke`).
+   */
+  ROPC_CALL_AS_CLIENT = 1,
+  /**
+   * Any other call on the server: the checks, metrics, changes to
+   * owners, purging.
+   */
+  ROPC_CALL_STORE = 2,
+  /**
+   * `ropc_server_hash_password`.
+   */
+  ROPC_CALL_HASH_PASSWORD = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum ropc_call ropc_call;
+#else
+typedef uint32_t ropc_call;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -809,40 +876,28 @@ ropc_status ropc_server_revocation_endpoint(const struct ropc_server *server,
                                             struct ropc_response **out);
 
 /**
- * Whether answering this request at an endpoint may run argon2 (a
- * password grant, or a client whose secret is an argon2 hash): a server on
- * an event loop hands such requests to a worker thread and answers the
- * rest in place. False for any bad argument (the endpoint will refuse it
- * cheaply).
+ * Where answering this request at any of the endpoints may run
+ * (`ropc_blocking`): the one test a server on an event loop needs.
+ * `ROPC_BLOCKING_INLINE` for a NULL server or any bad argument (the
+ * endpoint refuses those at once).
  */
-bool ropc_server_may_hash(const struct ropc_server *server,
-                          const char *method,
-                          const char *content_type,
-                          const char *authorization,
-                          const uint8_t *body,
-                          size_t body_len);
+ropc_blocking ropc_server_request_blocking(const struct ropc_server *server,
+                                           const char *method,
+                                           const char *content_type,
+                                           const char *authorization,
+                                           const uint8_t *body,
+                                           size_t body_len);
 
 /**
- * Whether answering this request at an endpoint may block the calling
- * thread: it may run argon2 (`ropc_server_may_hash`), or the store may wait
- * on a disk or a network, or host callbacks may run
- * (`ropc_server_calls_may_block`). The one test a server on an event loop
- * needs: such requests go to a worker thread, the rest are answered in
- * place. False for any bad argument (the endpoint will refuse it without
- * blocking).
+ * Where the typed call `call` (a `ropc_call`) may run. `client_id` is read
+ * for `ROPC_CALL_AS_CLIENT` only: the client the call authenticates (NULL
+ * or invalid UTF-8 there, like a NULL server: `ROPC_BLOCKING_INLINE`, as
+ * the call refuses it at once). A value of `call` that is not a
+ * `ropc_call`: `ROPC_BLOCKING_WAITS`, never in place.
  */
-bool ropc_server_may_block(const struct ropc_server *server,
-                           const char *method,
-                           const char *content_type,
-                           const char *authorization,
-                           const uint8_t *body,
-                           size_t body_len);
-
-/**
- * Whether authenticating this client runs argon2 (its secret is an argon2
- * hash). False for NULL, invalid UTF-8 or an unknown client.
- */
-bool ropc_server_client_secret_is_hashed(const struct ropc_server *server, const char *client_id);
+ropc_blocking ropc_server_call_blocking(const struct ropc_server *server,
+                                        uint32_t call,
+                                        const char *client_id);
 
 /**
  * The password grant, typed. `client_secret` and `scope` may be NULL. On
@@ -978,15 +1033,6 @@ ropc_status ropc_server_revoke_user_tokens(const struct ropc_server *server, con
  * NULL); `ROPC_TEMPORARILY_UNAVAILABLE` when the store failed.
  */
 ropc_status ropc_server_purge_expired(const struct ropc_server *server, size_t *count_out);
-
-/**
- * Whether calls that read tokens may block: the store may wait on a disk
- * or a network (SQLite, PostgreSQL), or host callbacks (accounts,
- * authorize) may run; a server on an event loop then sends them to worker
- * threads.
- * False for NULL.
- */
-bool ropc_server_calls_may_block(const struct ropc_server *server);
 
 /**
  * Swaps in a new JSON configuration on a running server without dropping

@@ -121,13 +121,17 @@ function toBuffer(body) {
   return buf.length > MAX_BODY_BYTES + 1 ? buf.subarray(0, MAX_BODY_BYTES + 1) : buf
 }
 
-/** @param {unknown} method @param {unknown} headers @param {unknown} body */
+/**
+ * An endpoint request's arguments as the native side takes them.
+ * @param {unknown} method @param {unknown} headers @param {unknown} body
+ * @returns {[method: string, contentType: string | null, authorization: string | null, body: Buffer]}
+ */
 function endpointArgs(method, headers, body) {
   const h = findHeaders(/** @type {Headers} */ (headers))
   return [str(method, 'method'), h.contentType, h.authorization, toBuffer(/** @type {Body} */ (body))]
 }
 
-/** @param {any} t @returns {TokenResponse} */
+/** @param {import('./native-api.js').NativeTokens} t @returns {TokenResponse} */
 function toTokens(t) {
   return { accessToken: t.accessToken, tokenType: t.tokenType, expiresIn: t.expiresIn, refreshToken: t.refreshToken ?? null, scope: t.scope }
 }

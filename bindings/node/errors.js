@@ -169,8 +169,8 @@ function call(f, given) {
 }
 
 /**
- * An asynchronous native call (a Promise from the libuv pool), its failure typed.
- * @template T @param {Promise<T>} promise @param {unknown} [given] @returns {Promise<T>}
+ * A native call's outcome, now or a Promise of it (from a pool), its failure typed.
+ * @template T @param {T | Promise<T>} promise @param {unknown} [given] @returns {Promise<T>}
  */
 async function settle(promise, given) {
   try {

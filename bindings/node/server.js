@@ -10,6 +10,7 @@ const { ConfigError, toResponse, call, settle } = require('./errors.js')
 /** @typedef {import('./args.js').Headers} Headers */
 /** @typedef {import('./args.js').Body} Body */
 /** @typedef {import('./errors.js').HttpResponse} HttpResponse */
+/** Where a call may run, as the core classifies it. @typedef {'inline' | 'cpu' | 'waits'} Blocking */
 /** @typedef {import('./callbacks.js').Accounts} Accounts */
 /** @typedef {import('./callbacks.js').Authorize} Authorize */
 /**
@@ -34,8 +35,7 @@ class Server {
    *   events?: (event: AuditEvent) => void}} [options]
    *   `accounts` replaces the configured users with the host's; `authorize` is asked after
    *   the token and scope checks; `log` receives callback failures (default `console.error`).
-   *   With either callback the `...Sync` methods throw: they would block the event loop the
-   *   callbacks need. `events` receives every audit event (on the event loop, after the
+   *   `events` receives every audit event (on the event loop, after the
    *   request was answered; one that throws is logged); without it, the warnings (refresh
    *   reuse, locks, store errors) go to `log` as `audit: {...}` lines.
    */
@@ -70,7 +70,6 @@ class Server {
       config,
     )
     this.#native = made
-    this.#blocking = made.callsMayBlock
   }
 
   /**
@@ -107,20 +106,32 @@ class Server {
     return this.#native.accountsStats()
   }
 
-  /** @type {any} */
+  /** @type {import('./native-api.js').NativeServer} */
   #native
 
-  /** Whether store calls may wait on a disk or a network (then every call goes to the pool). */
-  #blocking = false
-
-  /** Whether calls that read tokens may block: a database store (SQLite, PostgreSQL), or host callbacks. @returns {boolean} */
-  get callsMayBlock() {
-    return this.#blocking
+  /**
+   * Where answering this endpoint request may run, as the core classifies it: `'inline'`
+   * (microseconds: answered on the event loop), `'cpu'` (argon2: libuv's pool) or `'waits'`
+   * (a database or a callback: ropc's waiting threads). Every call here already goes where
+   * its class says; this is for glue that schedules work of its own.
+   * @param {string} method @param {Headers} headers @param {Body} body
+   * @returns {Blocking}
+   */
+  requestBlocking(method, headers, body) {
+    const [m, contentType, authorization, bytes] = endpointArgs(method, headers, body)
+    return /** @type {Blocking} */ (call(() => this.#native.requestBlocking(m, contentType, authorization, bytes)))
   }
 
-  /** Whether a call authenticating `clientId` belongs on the pool (the core decides). @param {string | null} clientId */
-  #offLoop(clientId) {
-    return this.#native.clientCallMayBlock(clientId)
+  /**
+   * Where a typed call may run (as {@link Server#requestBlocking}): `'as_client'` is a refresh,
+   * an introspection or a revocation by `clientId`; `'store'` every other call (the checks,
+   * metrics, changes to owners).
+   * @param {'password_grant' | 'as_client' | 'store' | 'hash_password'} kind @param {string} [clientId]
+   * @returns {Blocking}
+   */
+  callBlocking(kind, clientId) {
+    const id = clientId === undefined ? null : str(clientId, 'clientId')
+    return /** @type {Blocking} */ (call(() => this.#native.callBlocking(str(kind, 'kind'), id)))
   }
 
   /**
@@ -148,32 +159,15 @@ class Server {
   }
 
   /**
-   * An endpoint: answered in place when it cannot block (microseconds), on
-   * the libuv pool when it may (argon2, a store that waits, host callbacks).
-   * @param {'token' | 'introspection' | 'revocation'} which
-   * @param {(...args: any[]) => Promise<string>} pooled the native call that answers on the pool
-   * @param {string} method @param {Headers} headers @param {Body} body @param {RequestContext} context
-   * @returns {Promise<HttpResponse>}
-   */
-  async #answer(which, pooled, method, headers, body, context) {
-    const args = [...endpointArgs(method, headers, body), ...contextArgs(context)]
-    const packed = call(() => this.#native.answerInPlace(which, ...args))
-    return toResponse(packed ?? (await settle(pooled(...args))))
-  }
-
-  /**
-   * The token endpoint (RFC 6749 §3.2), on the libuv pool when it may block. `context` (the request's
-   * remote address and id) goes into its audit events.
+   * The token endpoint (RFC 6749 §3.2): answered on the event loop when the core classifies the
+   * request inline, else where its class belongs. `context` (the request's remote address and
+   * id) goes into its audit events.
    * @param {string} method @param {Headers} headers @param {Body} body @param {RequestContext} [context]
    * @returns {Promise<HttpResponse>}
    */
   async tokenEndpoint(method, headers, body, context = {}) {
-    return this.#answer('token', (...a) => this.#native.tokenEndpoint(...a), method, headers, body, context)
-  }
-
-  /** @param {string} method @param {Headers} headers @param {Body} body @param {RequestContext} [context] @returns {HttpResponse} */
-  tokenEndpointSync(method, headers, body, context = {}) {
-    return toResponse(call(() => this.#native.tokenEndpointSync(...endpointArgs(method, headers, body), ...contextArgs(context))))
+    const args = /** @type {const} */ ([...endpointArgs(method, headers, body), ...contextArgs(context)])
+    return toResponse(await settle(call(() => this.#native.tokenEndpoint(...args))))
   }
 
   /**
@@ -182,12 +176,8 @@ class Server {
    * @returns {Promise<HttpResponse>}
    */
   async introspectionEndpoint(method, headers, body, context = {}) {
-    return this.#answer('introspection', (...a) => this.#native.introspectionEndpoint(...a), method, headers, body, context)
-  }
-
-  /** @param {string} method @param {Headers} headers @param {Body} body @param {RequestContext} [context] @returns {HttpResponse} */
-  introspectionEndpointSync(method, headers, body, context = {}) {
-    return toResponse(call(() => this.#native.introspectionEndpointSync(...endpointArgs(method, headers, body), ...contextArgs(context))))
+    const args = /** @type {const} */ ([...endpointArgs(method, headers, body), ...contextArgs(context)])
+    return toResponse(await settle(call(() => this.#native.introspectionEndpoint(...args))))
   }
 
   /**
@@ -196,12 +186,8 @@ class Server {
    * @returns {Promise<HttpResponse>}
    */
   async revocationEndpoint(method, headers, body, context = {}) {
-    return this.#answer('revocation', (...a) => this.#native.revocationEndpoint(...a), method, headers, body, context)
-  }
-
-  /** @param {string} method @param {Headers} headers @param {Body} body @param {RequestContext} [context] @returns {HttpResponse} */
-  revocationEndpointSync(method, headers, body, context = {}) {
-    return toResponse(call(() => this.#native.revocationEndpointSync(...endpointArgs(method, headers, body), ...contextArgs(context))))
+    const args = /** @type {const} */ ([...endpointArgs(method, headers, body), ...contextArgs(context)])
+    return toResponse(await settle(call(() => this.#native.revocationEndpoint(...args))))
   }
 
   /**
@@ -211,18 +197,8 @@ class Server {
    * @returns {Promise<TokenResponse>}
    */
   async passwordGrant(clientId, clientSecret, username, password, scope) {
-    const args = [str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(username, 'username'), str(password, 'password'), optStr(scope, 'scope')]
-    return toTokens(await settle(this.#native.passwordGrant(...args)))
-  }
-
-  /**
-   * @param {string} clientId @param {string | null} clientSecret @param {string} username @param {string} password
-   * @param {string | null} [scope]
-   * @returns {TokenResponse}
-   */
-  passwordGrantSync(clientId, clientSecret, username, password, scope) {
-    const args = [str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(username, 'username'), str(password, 'password'), optStr(scope, 'scope')]
-    return toTokens(call(() => this.#native.passwordGrantSync(...args)))
+    const args = /** @type {const} */ ([str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(username, 'username'), str(password, 'password'), optStr(scope, 'scope')])
+    return toTokens(await settle(call(() => this.#native.passwordGrant(...args))))
   }
 
   /**
@@ -231,17 +207,8 @@ class Server {
    * @returns {Promise<TokenResponse>}
    */
   async refreshGrant(clientId, clientSecret, refreshToken, scope) {
-    const args = [str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(refreshToken, 'refreshToken'), optStr(scope, 'scope')]
-    return toTokens(this.#offLoop(args[0]) ? await settle(this.#native.refreshGrant(...args)) : call(() => this.#native.refreshGrantSync(...args)))
-  }
-
-  /**
-   * @param {string} clientId @param {string | null} clientSecret @param {string} refreshToken @param {string | null} [scope]
-   * @returns {TokenResponse}
-   */
-  refreshGrantSync(clientId, clientSecret, refreshToken, scope) {
-    const args = [str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(refreshToken, 'refreshToken'), optStr(scope, 'scope')]
-    return toTokens(call(() => this.#native.refreshGrantSync(...args)))
+    const args = /** @type {const} */ ([str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(refreshToken, 'refreshToken'), optStr(scope, 'scope')])
+    return toTokens(await settle(call(() => this.#native.refreshGrant(...args))))
   }
 
   /**
@@ -250,17 +217,8 @@ class Server {
    * @returns {Promise<Record<string, unknown>>}
    */
   async introspect(clientId, clientSecret, token, tokenTypeHint) {
-    const args = [str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(token, 'token'), optStr(tokenTypeHint, 'tokenTypeHint')]
-    return JSON.parse(this.#offLoop(args[0]) ? await settle(this.#native.introspect(...args)) : call(() => this.#native.introspectSync(...args)))
-  }
-
-  /**
-   * @param {string} clientId @param {string | null} clientSecret @param {string} token @param {string | null} [tokenTypeHint]
-   * @returns {Record<string, unknown>}
-   */
-  introspectSync(clientId, clientSecret, token, tokenTypeHint) {
-    const args = [str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(token, 'token'), optStr(tokenTypeHint, 'tokenTypeHint')]
-    return JSON.parse(call(() => this.#native.introspectSync(...args)))
+    const args = /** @type {const} */ ([str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(token, 'token'), optStr(tokenTypeHint, 'tokenTypeHint')])
+    return JSON.parse(await settle(call(() => this.#native.introspect(...args))))
   }
 
   /**
@@ -269,39 +227,19 @@ class Server {
    * @returns {Promise<void>}
    */
   async revoke(clientId, clientSecret, token, tokenTypeHint) {
-    const args = [str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(token, 'token'), optStr(tokenTypeHint, 'tokenTypeHint')]
-    if (this.#offLoop(args[0])) await settle(this.#native.revoke(...args))
-    else call(() => this.#native.revokeSync(...args))
-  }
-
-  /**
-   * @param {string} clientId @param {string | null} clientSecret @param {string} token @param {string | null} [tokenTypeHint]
-   * @returns {void}
-   */
-  revokeSync(clientId, clientSecret, token, tokenTypeHint) {
-    const args = [str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(token, 'token'), optStr(tokenTypeHint, 'tokenTypeHint')]
-    call(() => this.#native.revokeSync(...args))
+    const args = /** @type {const} */ ([str(clientId, 'clientId'), optStr(clientSecret, 'clientSecret'), str(token, 'token'), optStr(tokenTypeHint, 'tokenTypeHint')])
+    await settle(call(() => this.#native.revoke(...args)))
   }
 
   /**
    * Stage 5 with the token itself; rejects with an {@link OAuthError} carrying the RFC 6750 response.
-   * In place with the memory store, on the libuv pool with a database.
+   * On the event loop with the memory store (microseconds), off it with a database or callbacks.
    * @param {string} accessToken @param {string} resource @param {string | null} [scope]
    * @returns {Promise<Principal>}
    */
   async check(accessToken, resource, scope) {
-    const args = [str(accessToken, 'accessToken'), str(resource, 'resource'), optStr(scope, 'scope')]
-    if (!this.#blocking) return principalOf(call(() => this.#native.check(...args)))
-    return principalOf(await settle(this.#native.checkAsync(...args)))
-  }
-
-  /**
-   * Stage 5, blocking the calling thread (a database round trip with a database store).
-   * @param {string} accessToken @param {string} resource @param {string | null} [scope]
-   * @returns {Principal}
-   */
-  checkSync(accessToken, resource, scope) {
-    return principalOf(call(() => this.#native.check(str(accessToken, 'accessToken'), str(resource, 'resource'), optStr(scope, 'scope'))))
+    const args = /** @type {const} */ ([str(accessToken, 'accessToken'), str(resource, 'resource'), optStr(scope, 'scope')])
+    return principalOf(await settle(call(() => this.#native.check(...args))))
   }
 
   /**
@@ -310,28 +248,13 @@ class Server {
    * @returns {Promise<Principal>}
    */
   async checkRequest(authorization, resource, scope) {
-    const args = [optStr(authorization, 'authorization'), str(resource, 'resource'), optStr(scope, 'scope')]
-    if (!this.#blocking) return principalOf(call(() => this.#native.checkRequest(...args)))
-    return principalOf(await settle(this.#native.checkRequestAsync(...args)))
+    const args = /** @type {const} */ ([optStr(authorization, 'authorization'), str(resource, 'resource'), optStr(scope, 'scope')])
+    return principalOf(await settle(call(() => this.#native.checkRequest(...args))))
   }
 
-  /**
-   * Stage 5 from the Authorization header, blocking the calling thread.
-   * @param {string | null | undefined} authorization @param {string} resource @param {string | null} [scope]
-   * @returns {Principal}
-   */
-  checkRequestSync(authorization, resource, scope) {
-    return principalOf(call(() => this.#native.checkRequest(optStr(authorization, 'authorization'), str(resource, 'resource'), optStr(scope, 'scope'))))
-  }
-
-  /** Hashes a password with this server's argon2id parameters. @param {string} password @returns {Promise<string>} */
+  /** Hashes a password with this server's argon2id parameters, on libuv's pool. @param {string} password @returns {Promise<string>} */
   async hashPassword(password) {
-    return await settle(this.#native.hashPassword(str(password, 'password')))
-  }
-
-  /** @param {string} password @returns {string} */
-  hashPasswordSync(password) {
-    return call(() => this.#native.hashPasswordSync(str(password, 'password')))
+    return await settle(call(() => this.#native.hashPassword(str(password, 'password'))))
   }
 
   /**
@@ -341,12 +264,7 @@ class Server {
    * @param {string} username @param {string} passwordHash @returns {Promise<void>}
    */
   async setUserPasswordHash(username, passwordHash) {
-    await settle(this.#native.setUserPasswordHash(str(username, 'username'), str(passwordHash, 'passwordHash')))
-  }
-
-  /** @param {string} username @param {string} passwordHash @returns {void} */
-  setUserPasswordHashSync(username, passwordHash) {
-    call(() => this.#native.setUserPasswordHashSync(str(username, 'username'), str(passwordHash, 'passwordHash')))
+    await settle(call(() => this.#native.setUserPasswordHash(str(username, 'username'), str(passwordHash, 'passwordHash'))))
   }
 
   /**
@@ -355,13 +273,7 @@ class Server {
    */
   async setUserEnabled(username, enabled) {
     if (typeof enabled !== 'boolean') throw new TypeError('enabled must be a boolean')
-    await settle(this.#native.setUserEnabled(str(username, 'username'), enabled))
-  }
-
-  /** @param {string} username @param {boolean} enabled @returns {void} */
-  setUserEnabledSync(username, enabled) {
-    if (typeof enabled !== 'boolean') throw new TypeError('enabled must be a boolean')
-    call(() => this.#native.setUserEnabledSync(str(username, 'username'), enabled))
+    await settle(call(() => this.#native.setUserEnabled(str(username, 'username'), enabled)))
   }
 
   /**
@@ -369,36 +281,21 @@ class Server {
    * @param {string} username @returns {Promise<boolean>}
    */
   async revokeUserTokens(username) {
-    return await settle(this.#native.revokeUserTokens(str(username, 'username'))) === 'true'
-  }
-
-  /** @param {string} username @returns {boolean} */
-  revokeUserTokensSync(username) {
-    return call(() => this.#native.revokeUserTokensSync(str(username, 'username'))) === 'true'
+    return (await settle(call(() => this.#native.revokeUserTokens(str(username, 'username'))))) === 'true'
   }
 
   /**
-   * The server's metrics as Prometheus text (exposition format 0.0.4); on
-   * the libuv pool when the store may block.
+   * The server's metrics as Prometheus text (exposition format 0.0.4); off the event loop when
+   * the store may wait.
    * @returns {Promise<string>}
    */
   async metrics() {
-    return this.callsMayBlock ? String(await settle(this.#native.metrics())) : this.metricsSync()
-  }
-
-  /** {@link Server#metrics}, blocking. @returns {string} */
-  metricsSync() {
-    return String(call(() => this.#native.metricsSync()))
+    return String(await settle(call(() => this.#native.metrics())))
   }
 
   /** Drops expired and revoked tokens now, in bounded batches; resolves to how many. @returns {Promise<number>} */
   async purgeExpired() {
-    return Number(await settle(this.#native.purgeExpired()))
-  }
-
-  /** @returns {number} */
-  purgeExpiredSync() {
-    return Number(call(() => this.#native.purgeExpiredSync()))
+    return Number(await settle(call(() => this.#native.purgeExpired())))
   }
 
   /**

@@ -49,6 +49,9 @@ pub mod secret;
 mod server;
 pub mod store;
 mod target;
+#[cfg(feature = "test-hooks")]
+#[doc(hidden)]
+pub mod test_clock;
 mod throttle;
 
 /// What `fuzz/` drives beside the public API: the parsers and the glob

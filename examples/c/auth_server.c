@@ -710,7 +710,9 @@ static enum MHD_Result answer(struct MHD_Connection *c, request *b, const char *
     const char *content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     if (auth->overflow) return send_plain(c, MHD_HTTP_BAD_REQUEST, "the Authorization headers are too long");
     const char *authorization = auth->n ? auth->buf : NULL;
-    if (ropc_server_may_block(server, method, content_type, authorization, (const uint8_t *)b->data, b->len)) {
+    /* argon2 or a store that waits: a worker (the pool waits on neither's behalf). */
+    if (ropc_server_request_blocking(server, method, content_type, authorization, (const uint8_t *)b->data, b->len) !=
+        ROPC_BLOCKING_INLINE) {
         b->endpoint = endpoint;
         b->method = copy(method);
         b->content_type = copy(content_type);

@@ -221,6 +221,29 @@ pub(crate) fn free_box<T>(p: *mut T) {
     }
 }
 
+/// The test clock (the `test-hooks` feature, for the C tests; not in
+/// `ropc.h`): servers built from now on use a manual clock at `now`
+/// (seconds since the epoch).
+#[cfg(feature = "test-hooks")]
+#[no_mangle]
+pub extern "C" fn ropc_test_clock_set(now: u64) {
+    ffi_boundary! { ropc_core::test_clock::set(Some(now)) }
+}
+
+/// Servers built from now on use the system clock again.
+#[cfg(feature = "test-hooks")]
+#[no_mangle]
+pub extern "C" fn ropc_test_clock_unset() {
+    ffi_boundary! { ropc_core::test_clock::set(None) }
+}
+
+/// Moves the test clock on by `seconds`; false when it is not set.
+#[cfg(feature = "test-hooks")]
+#[no_mangle]
+pub extern "C" fn ropc_test_clock_advance(seconds: u64) -> bool {
+    ffi_boundary! { ropc_core::test_clock::advance(seconds) }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

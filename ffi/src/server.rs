@@ -7,8 +7,8 @@ use crate::handles::{
 };
 use crate::{ffi_boundary, free_box, ropc_status, try_opt_str, try_ref, try_str, write_out};
 use ropc_core::{
-    hash_password, ClientCredentials, HashParams, HttpRequest, HttpResponse, OAuthError, Principal,
-    Refusal, Server,
+    hash_password, Blocking, Call, ClientCredentials, HashParams, HttpRequest, HttpResponse,
+    OAuthError, Principal, Refusal, Server,
 };
 use std::ffi::c_char;
 
@@ -123,20 +123,6 @@ fn endpoint(
     ropc_status::ROPC_OK
 }
 
-/// A yes/no question about a request (`Server::may_hash`, `may_block`):
-/// false for a NULL server or any bad argument, which the endpoint refuses
-/// without blocking.
-fn ask(
-    server: *const ropc_server,
-    req: Result<HttpRequest<'_>, ropc_status>,
-    question: fn(&Server, &HttpRequest<'_>) -> bool,
-) -> bool {
-    match (crate::handle(server), req) {
-        (Some(server), Ok(req)) => question(&server.inner, &req),
-        _ => false,
-    }
-}
-
 /// The token endpoint (RFC 6749 §3.2). `content_type` and `authorization`
 /// are the request's headers, or NULL when absent; `body` may be NULL when
 /// `body_len` is 0. Always answers `ROPC_OK` with a response to send (which
@@ -182,54 +168,101 @@ pub extern "C" fn ropc_server_revocation_endpoint(
     ffi_boundary! { endpoint(server, http_request(method, content_type, authorization, body, body_len), out, Server::revocation_endpoint) }
 }
 
-/// Whether answering this request at an endpoint may run argon2 (a
-/// password grant, or a client whose secret is an argon2 hash): a server on
-/// an event loop hands such requests to a worker thread and answers the
-/// rest in place. False for any bad argument (the endpoint will refuse it
-/// cheaply).
-#[no_mangle]
-pub extern "C" fn ropc_server_may_hash(
-    server: *const ropc_server,
-    method: *const c_char,
-    content_type: *const c_char,
-    authorization: *const c_char,
-    body: *const u8,
-    body_len: usize,
-) -> bool {
-    ffi_boundary! { ask(server, http_request(method, content_type, authorization, body, body_len), Server::may_hash) }
+/// Where a call may run, as the core classifies it for every binding
+/// (`ropc_server_request_blocking`, `ropc_server_call_blocking`).
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ropc_blocking {
+    /// Microseconds, waiting on nothing: answer in place (on an event loop).
+    ROPC_BLOCKING_INLINE = 0,
+    /// Milliseconds of CPU (argon2): on a worker thread.
+    ROPC_BLOCKING_CPU = 1,
+    /// May wait on a disk, a network or a host callback: on a worker
+    /// thread that may wait (not a pool sized to the cores).
+    ROPC_BLOCKING_WAITS = 2,
 }
 
-/// Whether answering this request at an endpoint may block the calling
-/// thread: it may run argon2 (`ropc_server_may_hash`), or the store may wait
-/// on a disk or a network, or host callbacks may run
-/// (`ropc_server_calls_may_block`). The one test a server on an event loop
-/// needs: such requests go to a worker thread, the rest are answered in
-/// place. False for any bad argument (the endpoint will refuse it without
-/// blocking).
-#[no_mangle]
-pub extern "C" fn ropc_server_may_block(
-    server: *const ropc_server,
-    method: *const c_char,
-    content_type: *const c_char,
-    authorization: *const c_char,
-    body: *const u8,
-    body_len: usize,
-) -> bool {
-    ffi_boundary! { ask(server, http_request(method, content_type, authorization, body, body_len), Server::may_block) }
+impl crate::OnPanic for ropc_blocking {
+    /// A classification that panicked: never in place.
+    fn on_panic() -> Self {
+        ropc_blocking::ROPC_BLOCKING_WAITS
+    }
 }
 
-/// Whether authenticating this client runs argon2 (its secret is an argon2
-/// hash). False for NULL, invalid UTF-8 or an unknown client.
-#[no_mangle]
-pub extern "C" fn ropc_server_client_secret_is_hashed(
-    server: *const ropc_server,
-    client_id: *const c_char,
-) -> bool {
-    ffi_boundary! {
-        match (crate::handle(server), crate::c_str(client_id)) {
-            (Some(server), Ok(Some(id))) => server.inner.client_secret_is_hashed(id),
-            _ => false,
+impl From<Blocking> for ropc_blocking {
+    fn from(b: Blocking) -> Self {
+        match b {
+            Blocking::Inline => ropc_blocking::ROPC_BLOCKING_INLINE,
+            Blocking::Cpu => ropc_blocking::ROPC_BLOCKING_CPU,
+            Blocking::Waits => ropc_blocking::ROPC_BLOCKING_WAITS,
         }
+    }
+}
+
+/// A typed call to classify with `ropc_server_call_blocking` (passed as a
+/// `uint32_t`).
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ropc_call {
+    /// `ropc_server_password_grant`.
+    ROPC_CALL_PASSWORD_GRANT = 0,
+    /// A call authenticating a client without a password
+    /// (`ropc_server_refresh_grant`, `_introspect`, `_revoke`).
+    ROPC_CALL_AS_CLIENT = 1,
+    /// Any other call on the server: the checks, metrics, changes to
+    /// owners, purging.
+    ROPC_CALL_STORE = 2,
+    /// `ropc_server_hash_password`.
+    ROPC_CALL_HASH_PASSWORD = 3,
+}
+
+/// Where answering this request at any of the endpoints may run
+/// (`ropc_blocking`): the one test a server on an event loop needs.
+/// `ROPC_BLOCKING_INLINE` for a NULL server or any bad argument (the
+/// endpoint refuses those at once).
+#[no_mangle]
+pub extern "C" fn ropc_server_request_blocking(
+    server: *const ropc_server,
+    method: *const c_char,
+    content_type: *const c_char,
+    authorization: *const c_char,
+    body: *const u8,
+    body_len: usize,
+) -> ropc_blocking {
+    ffi_boundary! {
+        match (crate::handle(server), http_request(method, content_type, authorization, body, body_len)) {
+            (Some(server), Ok(req)) => server.inner.blocking(Call::Request(&req)).into(),
+            _ => ropc_blocking::ROPC_BLOCKING_INLINE,
+        }
+    }
+}
+
+/// Where the typed call `call` (a `ropc_call`) may run. `client_id` is read
+/// for `ROPC_CALL_AS_CLIENT` only: the client the call authenticates (NULL
+/// or invalid UTF-8 there, like a NULL server: `ROPC_BLOCKING_INLINE`, as
+/// the call refuses it at once). A value of `call` that is not a
+/// `ropc_call`: `ROPC_BLOCKING_WAITS`, never in place.
+#[no_mangle]
+pub extern "C" fn ropc_server_call_blocking(
+    server: *const ropc_server,
+    call: u32,
+    client_id: *const c_char,
+) -> ropc_blocking {
+    ffi_boundary! {
+        let Some(server) = crate::handle(server) else {
+            return ropc_blocking::ROPC_BLOCKING_INLINE;
+        };
+        let call = match call {
+            0 => Call::PasswordGrant,
+            1 => match crate::c_str(client_id) {
+                Ok(Some(id)) => Call::AsClient(id),
+                _ => return ropc_blocking::ROPC_BLOCKING_INLINE,
+            },
+            2 => Call::Store,
+            3 => Call::HashPassword,
+            _ => return ropc_blocking::ROPC_BLOCKING_WAITS,
+        };
+        server.inner.blocking(call).into()
     }
 }
 
@@ -579,16 +612,6 @@ pub extern "C" fn ropc_server_purge_expired(
             Err(e) => ropc_error::store(e).status(),
         }
     }
-}
-
-/// Whether calls that read tokens may block: the store may wait on a disk
-/// or a network (SQLite, PostgreSQL), or host callbacks (accounts,
-/// authorize) may run; a server on an event loop then sends them to worker
-/// threads.
-/// False for NULL.
-#[no_mangle]
-pub extern "C" fn ropc_server_calls_may_block(server: *const ropc_server) -> bool {
-    ffi_boundary! { crate::handle(server).is_some_and(|s| s.inner.calls_may_block()) }
 }
 
 /// Swaps in a new JSON configuration on a running server without dropping

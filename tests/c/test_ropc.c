@@ -10,6 +10,12 @@
 #include <string.h>
 #include <time.h>
 
+/* The test clock: only in the test build of libropc (cargo feature
+ * test-hooks), never in ropc.h. Servers built while it is set use it. */
+void ropc_test_clock_set(uint64_t now);
+void ropc_test_clock_unset(void);
+bool ropc_test_clock_advance(uint64_t seconds);
+
 static int passed, failed;
 
 #define CHECK(cond, ...)                                                   \
@@ -725,27 +731,28 @@ static void test_http_and_account_events(ropc_server *server) {
               r == NULL,
           "a length past PTRDIFF_MAX is refused, never read");
 
-    /* Which requests may run argon2 (for servers on an event loop). */
+    /* Where each request and call may run (for servers on an event loop). */
     const char *refresh = "grant_type=refresh_token&refresh_token=x";
-    CHECK(ropc_server_may_hash(server, "POST", form, NULL, (const uint8_t *)body, strlen(body)), "password grant hashes");
-    CHECK(!ropc_server_may_hash(server, "POST", form, "Basic YXBwOmFwcC1zZWNyZXQ=", (const uint8_t *)refresh, strlen(refresh)),
-          "a refresh by a sha256-secret client does not");
-    /* ... and which may block at all: on a store in memory, the same ones. */
-    CHECK(ropc_server_may_block(server, "POST", form, NULL, (const uint8_t *)body, strlen(body)), "password grant blocks");
-    CHECK(!ropc_server_may_block(server, "POST", form, "Basic YXBwOmFwcC1zZWNyZXQ=", (const uint8_t *)refresh, strlen(refresh)),
-          "a refresh on a store in memory does not");
-    /* Both answer false for any bad argument. */
-    bool (*const asks[])(const ropc_server *, const char *, const char *, const char *, const uint8_t *, size_t) = {
-        ropc_server_may_hash, ropc_server_may_block};
-    for (size_t i = 0; i < sizeof asks / sizeof asks[0]; i++) {
-        CHECK(!asks[i](NULL, "POST", form, NULL, NULL, 0), "null server (%zu)", i);
-        CHECK(!asks[i](server, NULL, form, NULL, NULL, 0), "null method (%zu)", i);
-        CHECK(!asks[i](server, "POST", form, NULL, NULL, 3), "null body with a length (%zu)", i);
-        CHECK(!asks[i](server, "POST", "\xff", NULL, NULL, 0), "invalid UTF-8 (%zu)", i);
-    }
-    CHECK(!ropc_server_client_secret_is_hashed(server, "app"), "sha256 secret");
-    CHECK(!ropc_server_client_secret_is_hashed(server, "nobody"), "unknown client");
-    CHECK(!ropc_server_client_secret_is_hashed(NULL, "app") && !ropc_server_client_secret_is_hashed(server, NULL), "null");
+    CHECK(ropc_server_request_blocking(server, "POST", form, NULL, (const uint8_t *)body, strlen(body)) == ROPC_BLOCKING_CPU,
+          "a password grant runs argon2");
+    CHECK(ropc_server_request_blocking(server, "POST", form, "Basic YXBwOmFwcC1zZWNyZXQ=", (const uint8_t *)refresh,
+                                       strlen(refresh)) == ROPC_BLOCKING_INLINE,
+          "a refresh by a sha256-secret client on a store in memory is answered in place");
+    /* Any bad argument: in place, as the endpoint refuses it at once. */
+    CHECK(ropc_server_request_blocking(NULL, "POST", form, NULL, NULL, 0) == ROPC_BLOCKING_INLINE, "null server");
+    CHECK(ropc_server_request_blocking(server, NULL, form, NULL, NULL, 0) == ROPC_BLOCKING_INLINE, "null method");
+    CHECK(ropc_server_request_blocking(server, "POST", form, NULL, NULL, 3) == ROPC_BLOCKING_INLINE, "null body with a length");
+    CHECK(ropc_server_request_blocking(server, "POST", "\xff", NULL, NULL, 0) == ROPC_BLOCKING_INLINE, "invalid UTF-8");
+    CHECK(ropc_server_call_blocking(server, ROPC_CALL_PASSWORD_GRANT, NULL) == ROPC_BLOCKING_CPU, "password grant");
+    CHECK(ropc_server_call_blocking(server, ROPC_CALL_HASH_PASSWORD, NULL) == ROPC_BLOCKING_CPU, "hashing");
+    CHECK(ropc_server_call_blocking(server, ROPC_CALL_AS_CLIENT, "app") == ROPC_BLOCKING_INLINE, "sha256 secret");
+    CHECK(ropc_server_call_blocking(server, ROPC_CALL_AS_CLIENT, "nobody") == ROPC_BLOCKING_INLINE, "unknown client");
+    CHECK(ropc_server_call_blocking(server, ROPC_CALL_STORE, NULL) == ROPC_BLOCKING_INLINE, "memory never waits");
+    CHECK(ropc_server_call_blocking(server, ROPC_CALL_AS_CLIENT, NULL) == ROPC_BLOCKING_INLINE &&
+              ropc_server_call_blocking(server, ROPC_CALL_AS_CLIENT, "\xff") == ROPC_BLOCKING_INLINE &&
+              ropc_server_call_blocking(NULL, ROPC_CALL_STORE, NULL) == ROPC_BLOCKING_INLINE,
+          "null or invalid: refused at once");
+    CHECK(ropc_server_call_blocking(server, 99, NULL) == ROPC_BLOCKING_WAITS, "an unknown call is never run in place");
 
     ropc_principal *p = NULL;
     CHECK(ropc_server_check_request(server, NULL, "GET /docs/1", NULL, &p, &r) == ROPC_INVALID_TOKEN && p == NULL, "none");
@@ -800,7 +807,7 @@ static void test_http_and_account_events(ropc_server *server) {
     CHECK(ropc_server_purge_expired(server, &dropped) == ROPC_OK && dropped == 0, "nothing left to drop");
     CHECK(ropc_server_purge_expired(server, NULL) == ROPC_OK, "the count is optional");
     CHECK(ropc_server_purge_expired(NULL, &dropped) == ROPC_NULL_PARAMETER, "null");
-    CHECK(!ropc_server_calls_may_block(server) && !ropc_server_calls_may_block(NULL), "memory never blocks");
+    CHECK(ropc_server_call_blocking(server, ROPC_CALL_STORE, NULL) == ROPC_BLOCKING_INLINE, "memory never waits");
 }
 
 /* The stores: an SQLite file shared by two handles (two processes would do
@@ -825,9 +832,12 @@ static void test_stores(const char *dir) {
     err = NULL;
     CHECK(ropc_server_new_from_json(json, &b, NULL) == ROPC_OK, "a second handle");
     if (a && b) {
-        CHECK(ropc_server_calls_may_block(a), "a database may block");
+        CHECK(ropc_server_call_blocking(a, ROPC_CALL_STORE, NULL) == ROPC_BLOCKING_WAITS &&
+                  ropc_server_call_blocking(a, ROPC_CALL_PASSWORD_GRANT, NULL) == ROPC_BLOCKING_WAITS,
+              "a database may wait");
         const char *form = "application/x-www-form-urlencoded", *refresh = "grant_type=refresh_token&refresh_token=x";
-        CHECK(ropc_server_may_block(a, "POST", form, "Basic YXBwOmFwcC1zZWNyZXQ=", (const uint8_t *)refresh, strlen(refresh)),
+        CHECK(ropc_server_request_blocking(a, "POST", form, "Basic YXBwOmFwcC1zZWNyZXQ=", (const uint8_t *)refresh,
+                                           strlen(refresh)) == ROPC_BLOCKING_WAITS,
               "so may a refresh on it");
         ropc_token_response *t = NULL;
         CHECK(ropc_server_password_grant(a, "app", "app-secret", "alice", "alice-pw", NULL, &t, NULL) == ROPC_OK, "grant");
@@ -1191,6 +1201,8 @@ static void test_every_event_kind(void) {
     ropc_server *s = NULL;
     CHECK(ropc_server_builder_new_from_json(json, &b, NULL) == ROPC_OK, "builder");
     CHECK(ropc_server_builder_set_event_callback(b, on_event, &log) == ROPC_OK, "callback");
+    CHECK(!ropc_test_clock_advance(1), "no test clock yet");
+    ropc_test_clock_set(1700000000); /* the lock runs out when this test says */
     CHECK(ropc_server_builder_build(b, &s, NULL) == ROPC_OK && s, "build");
     if (!s) return;
     ropc_token_response *t = NULL, *first = NULL, *retry = NULL, *on = NULL;
@@ -1215,9 +1227,12 @@ static void test_every_event_kind(void) {
         CHECK(ropc_server_password_grant(s, "app", "app-secret", "bob", "Bad-Guess-5", NULL, &none, NULL) ==
                   ROPC_INVALID_GRANT,
               "bob's wrong password");
-    struct timespec past_lock = {2, 100 * 1000 * 1000}; /* past the one-second lock, whatever the load */
-    nanosleep(&past_lock, NULL);
     ropc_token_response *bob = NULL;
+    CHECK(ropc_server_password_grant(s, "app", "app-secret", "bob", "alice-pw", NULL, &bob, NULL) == ROPC_INVALID_GRANT &&
+              bob == NULL,
+          "locked, even to the right password");
+    CHECK(ropc_test_clock_advance(1), "the lock's one second runs out");
+    ropc_test_clock_unset();
     CHECK(ropc_server_password_grant(s, "app", "app-secret", "bob", "alice-pw", NULL, &bob, NULL) == ROPC_OK, "unlocked");
     ropc_token_response_free(bob);
     ropc_token_response_free(t);
@@ -1273,7 +1288,7 @@ static void test_callbacks(void) {
     ropc_server *s = NULL;
     CHECK(ropc_server_builder_build(b, &s, &err) == ROPC_OK && s, "build: %s", err ? ropc_error_message(err) : "");
     if (!s) return;
-    CHECK(ropc_server_calls_may_block(s), "callbacks may block");
+    CHECK(ropc_server_call_blocking(s, ROPC_CALL_STORE, NULL) == ROPC_BLOCKING_WAITS, "callbacks may wait");
 
     /* Unknown, wrong, disabled, locked: one answer; the locked one never reaches the host. */
     const char *attempts[][2] = {{"nobody", "x"}, {"dave", "dave-pw"}, {"alice", "wrong"}, {"alice", "wrong"},

@@ -227,7 +227,7 @@ def test_a_locked_sqlite_file_gives_503_and_no_token(start, tmp_path):
 def test_the_python_module_and_the_c_server_share_a_store(start, store):
     server = start(store)
     py = ropc.Server(json.dumps(config(store)))
-    assert py.calls_may_block
+    assert py.call_blocking("store") == "waits"
     t = py.password_grant("app", "app-secret", "alice", "alice-pw")
     assert server.active(t.access_token)
     c = server.login().json()

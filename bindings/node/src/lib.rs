@@ -1,7 +1,10 @@
 //! The native half of the `ropc` npm package. Only conversions live here;
 //! `index.js` turns the outcomes into thrown errors and JS-shaped values.
-//! Anything that may run argon2 (a password, or an argon2-hashed client
-//! secret) is an `AsyncTask` on the libuv pool, with a `...Sync` twin.
+//! Every server call asks the core where it may run
+//! (`core::Server::blocking`): answered on the calling thread when inline
+//! (microseconds), else a Promise, from libuv's pool for CPU work (argon2)
+//! and from ropc's waiting threads for what may wait (a database, a
+//! JavaScript callback). One native method per call, no `...Sync` twin.
 //! No panic crosses into Node: sync exports use `catch_unwind`, and every
 //! task's `compute` runs inside `catch_unwind` too.
 
@@ -234,10 +237,10 @@ fn job(f: impl FnOnce() -> Done + Send + 'static) -> AsyncTask<Job> {
     AsyncTask::new(Job(Some(Box::new(f))))
 }
 
-/// Where a server's call runs: libuv's pool, or, for a server whose calls
-/// wait on JavaScript (host accounts, an authorize callback: their Promises
-/// and the pacing of their answers), ropc's own waiting threads, so that
-/// libuv's four threads never wait on a host and a hung directory cannot
+/// Where a call that does not run inline goes: libuv's pool for CPU work,
+/// or, for calls that may wait (a database, JavaScript callbacks: their
+/// Promises and the pacing of their answers), ropc's own waiting threads,
+/// so that libuv's four threads never wait and a hung directory cannot
 /// starve every other login. Either way the caller gets a Promise.
 pub enum Scheduled {
     Libuv(AsyncTask<Job>),
@@ -262,16 +265,39 @@ impl ToNapiValue for Scheduled {
     }
 }
 
-fn schedule(waits_on_js: bool, f: impl FnOnce() -> Done + Send + 'static) -> Scheduled {
-    if waits_on_js {
-        Scheduled::Waiting(Box::new(f))
-    } else {
-        Scheduled::Libuv(job(f))
+fn now(f: impl FnOnce() -> Done) -> Result<Value> {
+    let done = catch_unwind(AssertUnwindSafe(f))
+        .map_err(|_| Error::from_reason("ropc panicked (a bug: please report it)"))?;
+    split(done).map_err(thrown)
+}
+
+/// A call's outcome: the value now, when the core classified the call
+/// inline, or a Promise of it, scheduled where its class belongs.
+pub enum Answer {
+    Now(Value),
+    Later(Scheduled),
+}
+
+impl ToNapiValue for Answer {
+    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
+        // SAFETY: the caller's contract, passed on unchanged.
+        unsafe {
+            match val {
+                Answer::Now(v) => Value::to_napi_value(env, v),
+                Answer::Later(s) => Scheduled::to_napi_value(env, s),
+            }
+        }
     }
 }
 
-fn now(f: impl FnOnce() -> Done + Send + 'static) -> Result<Value> {
-    split(run(Box::new(f))?).map_err(thrown)
+/// Runs `f` where the core's classification `class` says: here, on
+/// libuv's pool (CPU) or on ropc's waiting threads (waits).
+fn place(class: core::Blocking, f: impl FnOnce() -> Done + Send + 'static) -> Result<Answer> {
+    Ok(match class {
+        core::Blocking::Inline => Answer::Now(now(f)?),
+        core::Blocking::Cpu => Answer::Later(Scheduled::Libuv(job(f))),
+        core::Blocking::Waits => Answer::Later(Scheduled::Waiting(Box::new(f))),
+    })
 }
 
 fn credentials(client_id: String, client_secret: Option<Secret>) -> core::ClientCredentials {
@@ -321,22 +347,6 @@ fn config_failure(e: &core::ConfigError) -> ConfigFailure {
 #[napi]
 pub struct NativeServer {
     inner: Arc<core::Server>,
-    /// JavaScript callbacks are configured: a call that may reach them must
-    /// not run on the JS thread (it would wait for itself).
-    js_callbacks: bool,
-}
-
-const SYNC_WITH_CALLBACKS: &str =
-    "this server calls JavaScript callbacks (accounts or authorize): \
-     the ...Sync methods would block the event loop that must run them; use the async method";
-
-impl NativeServer {
-    fn refuse_sync(&self) -> Result<()> {
-        if self.js_callbacks {
-            return Err(Error::new(Status::GenericFailure, SYNC_WITH_CALLBACKS));
-        }
-        Ok(())
-    }
 }
 
 /// The request's remote address and id, for its audit events.
@@ -370,20 +380,16 @@ fn endpoint_job(
     }
 }
 
-/// Defines an async method and its `...Sync` twin from one job builder.
-macro_rules! twin {
-    ($async_name:ident, $sync_name:ident, $builder:ident, ($($arg:ident: $ty:ty),*)) => {
+/// Defines a server call from its job builder: `$call` names it for the
+/// core's classification (`place`).
+macro_rules! op {
+    ($name:ident, $builder:ident, $call:expr, ($($arg:ident: $ty:ty),*)) => {
         #[napi]
         impl NativeServer {
-            #[napi]
-            pub fn $async_name(&self, $($arg: $ty),*) -> Scheduled {
-                schedule(self.js_callbacks, $builder(Arc::clone(&self.inner), $($arg),*))
-            }
-
             #[napi(catch_unwind)]
-            pub fn $sync_name(&self, $($arg: $ty),*) -> Result<Value> {
-                self.refuse_sync()?;
-                now($builder(Arc::clone(&self.inner), $($arg),*))
+            pub fn $name(&self, $($arg: $ty),*) -> Result<Answer> {
+                let class = self.inner.blocking($call);
+                place(class, $builder(Arc::clone(&self.inner), $($arg),*))
             }
         }
     };
@@ -393,39 +399,6 @@ type Server = Arc<core::Server>;
 type Opt = Option<String>;
 type OptSecret = Option<Secret>;
 
-fn token_job(
-    s: Server,
-    m: String,
-    c: Opt,
-    a: OptSecret,
-    b: Buffer,
-    r: Opt,
-    q: Opt,
-) -> impl FnOnce() -> Done + Send + 'static {
-    endpoint_job(s, m, c, a, bytes(&b), (r, q), core::Endpoint::Token)
-}
-fn introspection_job(
-    s: Server,
-    m: String,
-    c: Opt,
-    a: OptSecret,
-    b: Buffer,
-    r: Opt,
-    q: Opt,
-) -> impl FnOnce() -> Done + Send + 'static {
-    endpoint_job(s, m, c, a, bytes(&b), (r, q), core::Endpoint::Introspection)
-}
-fn revocation_job(
-    s: Server,
-    m: String,
-    c: Opt,
-    a: OptSecret,
-    b: Buffer,
-    r: Opt,
-    q: Opt,
-) -> impl FnOnce() -> Done + Send + 'static {
-    endpoint_job(s, m, c, a, bytes(&b), (r, q), core::Endpoint::Revocation)
-}
 fn password_job(
     s: Server,
     id: String,
@@ -568,86 +541,127 @@ fn server_hash_job(s: Server, password: Secret) -> impl FnOnce() -> Done + Send 
     }
 }
 
-/// An endpoint (`"token"`, `"introspection"` or `"revocation"`) answered
-/// on the calling thread when it cannot block: its packed response (see
-/// `response`), or `null` when it may (argon2, a store that waits, host
-/// callbacks; `core::Server::answer_in_place` decides), for the caller to
-/// send to the pool. One crossing and one reading of the request; the body
-/// is borrowed, not copied.
-#[napi]
 impl NativeServer {
-    #[napi(catch_unwind)]
+    /// An endpoint's answer: here when the core classifies the request
+    /// inline (one reading of it, the body borrowed), else a Promise of it
+    /// from where its class belongs.
     #[allow(clippy::too_many_arguments)]
-    pub fn answer_in_place(
+    fn endpoint(
         &self,
-        endpoint: String,
+        which: core::Endpoint,
         method: String,
         content_type: Opt,
         authorization: OptSecret,
         body: Buffer,
         remote_addr: Opt,
         request_id: Opt,
-    ) -> Result<Option<Secret>> {
-        let which = core::Endpoint::from_name(&endpoint).ok_or_else(|| {
-            Error::new(
-                Status::InvalidArg,
-                format!("{endpoint:?} is not an endpoint: token, introspection or revocation"),
-            )
-        })?;
+    ) -> Result<Answer> {
         let req = core::HttpRequest {
             method: &method,
             content_type: content_type.as_deref(),
             authorization: opt(&authorization),
             body: &body,
         };
-        Ok(core::events::with_request_context(
+        let inline = core::events::with_request_context(
             remote_addr.as_deref(),
             request_id.as_deref(),
-            || self.inner.answer_in_place(which, &req),
-        )
-        .map(response))
+            || self.inner.answer_inline(which, &req),
+        );
+        match inline {
+            Ok(resp) => Ok(Answer::Now(Value::Text(response(resp)))),
+            Err(class) => {
+                let body = bytes(&body);
+                let context = (remote_addr, request_id);
+                let s = Arc::clone(&self.inner);
+                place(
+                    class,
+                    endpoint_job(s, method, content_type, authorization, body, context, which),
+                )
+            }
+        }
     }
 }
 
-twin!(token_endpoint, token_endpoint_sync, token_job, (method: String, content_type: Opt, authorization: OptSecret, body: Buffer, remote_addr: Opt, request_id: Opt));
-twin!(introspection_endpoint, introspection_endpoint_sync, introspection_job, (method: String, content_type: Opt, authorization: OptSecret, body: Buffer, remote_addr: Opt, request_id: Opt));
-twin!(revocation_endpoint, revocation_endpoint_sync, revocation_job, (method: String, content_type: Opt, authorization: OptSecret, body: Buffer, remote_addr: Opt, request_id: Opt));
-twin!(password_grant, password_grant_sync, password_job, (client_id: String, client_secret: OptSecret, username: String, password: Secret, scope: Opt));
-twin!(refresh_grant, refresh_grant_sync, refresh_job, (client_id: String, client_secret: OptSecret, refresh_token: Secret, scope: Opt));
-twin!(introspect, introspect_sync, introspect_job, (client_id: String, client_secret: OptSecret, token: Secret, token_type_hint: Opt));
-twin!(revoke, revoke_sync, revoke_job, (client_id: String, client_secret: OptSecret, token: Secret, token_type_hint: Opt));
-twin!(hash_password, hash_password_sync, server_hash_job, (password: Secret));
-twin!(set_user_password_hash, set_user_password_hash_sync, set_password_job, (username: String, password_hash: String));
-twin!(set_user_enabled, set_user_enabled_sync, set_enabled_job, (username: String, enabled: bool));
-twin!(revoke_user_tokens, revoke_user_tokens_sync, revoke_user_job, (username: String));
-twin!(purge_expired, purge_expired_sync, purge_job, ());
-twin!(metrics, metrics_sync, metrics_job, ());
-
-/// Checks on the libuv pool, for stores that may block; the in-place
-/// `check`/`checkRequest` (below) serve the memory store.
+/// The three endpoints (packed responses, see `response`).
 #[napi]
 impl NativeServer {
-    #[napi]
-    pub fn check_async(&self, access_token: Secret, resource: String, scope: Opt) -> Scheduled {
-        schedule(
-            self.js_callbacks,
-            check_job(Arc::clone(&self.inner), access_token, resource, scope),
+    #[napi(catch_unwind)]
+    pub fn token_endpoint(
+        &self,
+        method: String,
+        content_type: Opt,
+        authorization: OptSecret,
+        body: Buffer,
+        remote_addr: Opt,
+        request_id: Opt,
+    ) -> Result<Answer> {
+        self.endpoint(
+            core::Endpoint::Token,
+            method,
+            content_type,
+            authorization,
+            body,
+            remote_addr,
+            request_id,
         )
     }
 
-    #[napi]
-    pub fn check_request_async(
+    #[napi(catch_unwind)]
+    pub fn introspection_endpoint(
         &self,
+        method: String,
+        content_type: Opt,
         authorization: OptSecret,
-        resource: String,
-        scope: Opt,
-    ) -> Scheduled {
-        schedule(
-            self.js_callbacks,
-            check_request_job(Arc::clone(&self.inner), authorization, resource, scope),
+        body: Buffer,
+        remote_addr: Opt,
+        request_id: Opt,
+    ) -> Result<Answer> {
+        self.endpoint(
+            core::Endpoint::Introspection,
+            method,
+            content_type,
+            authorization,
+            body,
+            remote_addr,
+            request_id,
+        )
+    }
+
+    #[napi(catch_unwind)]
+    pub fn revocation_endpoint(
+        &self,
+        method: String,
+        content_type: Opt,
+        authorization: OptSecret,
+        body: Buffer,
+        remote_addr: Opt,
+        request_id: Opt,
+    ) -> Result<Answer> {
+        self.endpoint(
+            core::Endpoint::Revocation,
+            method,
+            content_type,
+            authorization,
+            body,
+            remote_addr,
+            request_id,
         )
     }
 }
+
+use core::Call;
+op!(password_grant, password_job, Call::PasswordGrant, (client_id: String, client_secret: OptSecret, username: String, password: Secret, scope: Opt));
+op!(refresh_grant, refresh_job, Call::AsClient(&client_id), (client_id: String, client_secret: OptSecret, refresh_token: Secret, scope: Opt));
+op!(introspect, introspect_job, Call::AsClient(&client_id), (client_id: String, client_secret: OptSecret, token: Secret, token_type_hint: Opt));
+op!(revoke, revoke_job, Call::AsClient(&client_id), (client_id: String, client_secret: OptSecret, token: Secret, token_type_hint: Opt));
+op!(hash_password, server_hash_job, Call::HashPassword, (password: Secret));
+op!(set_user_password_hash, set_password_job, Call::Store, (username: String, password_hash: String));
+op!(set_user_enabled, set_enabled_job, Call::Store, (username: String, enabled: bool));
+op!(revoke_user_tokens, revoke_user_job, Call::Store, (username: String));
+op!(purge_expired, purge_job, Call::Store, ());
+op!(metrics, metrics_job, Call::Store, ());
+op!(check, check_job, Call::Store, (access_token: Secret, resource: String, scope: Opt));
+op!(check_request, check_request_job, Call::Store, (authorization: OptSecret, resource: String, scope: Opt));
 
 #[napi]
 impl NativeServer {
@@ -657,50 +671,45 @@ impl NativeServer {
         self.inner.realm().to_string()
     }
 
-    /// Whether calls that read tokens may block: a database store, or host callbacks.
-    #[napi(getter)]
-    pub fn calls_may_block(&self) -> bool {
-        self.inner.calls_may_block()
-    }
-
-    /// Whether a refresh, introspection or revocation by this client may block (then: the pool).
+    /// Where an endpoint request may run, as the core classifies it:
+    /// `"inline"`, `"cpu"` or `"waits"`.
     #[napi(catch_unwind)]
-    pub fn client_call_may_block(&self, client_id: String) -> bool {
-        self.inner.client_call_may_block(&client_id)
-    }
-
-    /// Stage 5 with the token itself (cheap: synchronous). The principal
-    /// comes packed in one string (see `packed`): one JS value to create
-    /// instead of an object tree, which is most of a check's cost from Node.
-    #[napi(catch_unwind)]
-    pub fn check(
+    pub fn request_blocking(
         &self,
-        access_token: Secret,
-        resource: String,
-        scope: Option<String>,
-    ) -> Result<String> {
-        self.refuse_sync()?;
-        packed(
-            self.inner
-                .check(access_token.as_str(), &resource, scope.as_deref())
-                .map_err(|e| from_refusal(core::Refusal::for_error(e, &self.inner.realm()))),
-        )
-    }
-
-    /// Stage 5 from the Authorization header (cheap: synchronous); as `check`.
-    #[napi(catch_unwind)]
-    pub fn check_request(
-        &self,
+        method: String,
+        content_type: Opt,
         authorization: OptSecret,
-        resource: String,
-        scope: Option<String>,
-    ) -> Result<String> {
-        self.refuse_sync()?;
-        packed(
-            self.inner
-                .check_request(opt(&authorization), &resource, scope.as_deref())
-                .map_err(from_refusal),
-        )
+        body: Buffer,
+    ) -> &'static str {
+        let req = core::HttpRequest {
+            method: &method,
+            content_type: content_type.as_deref(),
+            authorization: opt(&authorization),
+            body: &body,
+        };
+        self.inner.blocking(Call::Request(&req)).name()
+    }
+
+    /// Where a typed call may run: `call` is `"password_grant"`,
+    /// `"as_client"` (with `client_id`), `"store"` or `"hash_password"`.
+    #[napi(catch_unwind)]
+    pub fn call_blocking(&self, call: String, client_id: Opt) -> Result<&'static str> {
+        let call = match (call.as_str(), client_id.as_deref()) {
+            ("password_grant", None) => Call::PasswordGrant,
+            ("as_client", Some(id)) => Call::AsClient(id),
+            ("store", None) => Call::Store,
+            ("hash_password", None) => Call::HashPassword,
+            _ => {
+                return Err(Error::new(
+                    Status::InvalidArg,
+                    format!(
+                        "{call:?} is not a call (password_grant, store, hash_password; \
+                         as_client with the client id)"
+                    ),
+                ))
+            }
+        };
+        Ok(self.inner.blocking(call).name())
     }
 
     /// Swaps in a new configuration on the libuv pool (a reload may end
@@ -755,16 +764,6 @@ impl NativeServer {
     #[napi(catch_unwind)]
     pub fn config_json(&self) -> String {
         self.inner.config().to_json()
-    }
-}
-
-/// A principal as `username \0 client_id \0 scopes \0 groups \0 expires_at`
-/// (scopes separated by spaces, groups by U+0001; names in the registry
-/// hold no control characters), or the refusal thrown. `args.js` unpacks it.
-fn packed(result: std::result::Result<core::Principal, Refused>) -> Result<String> {
-    match result {
-        Ok(p) => Ok(packed_principal(&p)),
-        Err(r) => Err(thrown(Failure::Refused(r))),
     }
 }
 
@@ -831,10 +830,7 @@ pub fn create_server(
     };
     let builder = with_events(core::Server::builder(config), events, warnings_only)?;
     match builder.build() {
-        Ok(s) => Ok(NativeServer {
-            inner: Arc::new(s),
-            js_callbacks: false,
-        }),
+        Ok(s) => Ok(NativeServer { inner: Arc::new(s) }),
         Err(e) => Err(thrown(Failure::Config(e))),
     }
 }
@@ -920,10 +916,7 @@ pub fn create_server_with_callbacks(
         builder = builder.owner_authorizer(js);
     }
     match builder.build() {
-        Ok(s) => Ok(NativeServer {
-            inner: Arc::new(s),
-            js_callbacks: true,
-        }),
+        Ok(s) => Ok(NativeServer { inner: Arc::new(s) }),
         Err(e) => Err(thrown(Failure::Config(e))),
     }
 }
@@ -1119,4 +1112,20 @@ pub fn panic_in_task_for_tests() -> AsyncTask<Job> {
 #[napi(catch_unwind)]
 pub fn panic_sync_for_tests() -> u32 {
     panic!("deliberate panic in a sync call")
+}
+
+/// For tests only (the `test-hooks` feature): servers created from now on
+/// use a manual clock at `now` (seconds since the epoch); `null`: the
+/// system clock again.
+#[cfg(feature = "test-hooks")]
+#[napi(catch_unwind)]
+pub fn set_test_clock_for_tests(now: Option<f64>) {
+    core::test_clock::set(now.map(|n| n as u64));
+}
+
+/// For tests only (the `test-hooks` feature): moves the test clock on.
+#[cfg(feature = "test-hooks")]
+#[napi(catch_unwind)]
+pub fn advance_test_clock_for_tests(seconds: f64) -> bool {
+    core::test_clock::advance(seconds as u64)
 }

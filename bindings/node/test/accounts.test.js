@@ -61,7 +61,8 @@ test('host owners get tokens; their groups reach the rules; the loop stays free'
   const p = await s.check(t.accessToken, 'GET /docs/1')
   assert.deepEqual([p.username, p.groups], ['alice', ['staff']])
   assert.equal(host.lookups, 0)
-  assert.ok(s.callsMayBlock, 'every call goes to the pool')
+  assert.deepEqual(['store', 'password_grant'].map((c) => s.callBlocking(c)), ['waits', 'waits'], 'every call goes to the waiting threads')
+  assert.equal(s.callBlocking('as_client', 'app'), 'waits')
   assert.equal(host.verifies, 1)
 })
 
@@ -140,11 +141,7 @@ test('the authorize hook, sync or async, after the scope check', async () => {
   await assert.rejects(bad.checkRequest(`Bearer ${t2}`, 'GET /docs/1'), (e) => e.code === 'server_error' && e.header('www-authenticate') === null)
 })
 
-test('...Sync twins refuse clearly with callbacks; bad options are refused at construction', async () => {
-  const s = new ropc.Server(config(), { accounts: directory() })
-  assert.throws(() => s.passwordGrantSync(...APP, 'alice', 'alice-pw'), /use the async method/)
-  assert.throws(() => s.checkSync('A'.repeat(43), 'GET /docs/1'), /use the async method/)
-  assert.throws(() => s.tokenEndpointSync('POST', {}, ''), /use the async method/)
+test('bad options are refused at construction', async () => {
   assert.throws(() => new ropc.Server(config(), { accounts: { verify() {} } }), /lookup/)
   assert.throws(() => new ropc.Server(config(), { authorize: 42 }), /authorize/)
   const withUsers = { ...config(), users: [{ username: 'bob', password_hash: ropc.hashPasswordSync('bob-pw', { mCost: 64, tCost: 1, pCost: 1 }) }] }

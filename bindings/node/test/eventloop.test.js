@@ -46,11 +46,6 @@ test('the loop turns while a password grant verifies, right or wrong', async () 
   assert.equal((await resp).status, 200)
 })
 
-test('the ...Sync twins block, as documented', () => {
-  const server = slowServer(ropc.hashPasswordSync('pw', SLOW))
-  assert.equal(server.passwordGrantSync('app', 's', 'u', 'pw').tokenType, 'Bearer')
-})
-
 test('what cannot block is answered in place, not queued behind the pool', async () => {
   const path = require('node:path')
   const { config } = require(path.join(__dirname, '..', '..', '..', 'tests', 'vectors', 'flows.json'))

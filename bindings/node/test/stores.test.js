@@ -41,7 +41,7 @@ async function lockTokens(url) {
 test('the event loop runs while a check waits on the database', async () => {
   const url = postgresDatabase()
   const s = new ropc.Server({ ...config, store: { type: 'postgres', url, statement_timeout_ms: 20000 } })
-  assert.equal(s.callsMayBlock, true)
+  assert.equal(s.callBlocking('store'), 'waits')
   const t = await s.passwordGrant(...APP, 'alice', 'alice-pw', 'read')
   const lock = await lockTokens(url)
   let settled = false

@@ -82,7 +82,11 @@ export function findHeaders(headers: Headers): {
 };
 /** @param {Body} body @returns {Buffer} */
 export function toBuffer(body: Body): Buffer;
-/** @param {unknown} method @param {unknown} headers @param {unknown} body */
-export function endpointArgs(method: unknown, headers: unknown, body: unknown): (string | Buffer<ArrayBufferLike> | null)[];
-/** @param {any} t @returns {TokenResponse} */
-export function toTokens(t: any): TokenResponse;
+/**
+ * An endpoint request's arguments as the native side takes them.
+ * @param {unknown} method @param {unknown} headers @param {unknown} body
+ * @returns {[method: string, contentType: string | null, authorization: string | null, body: Buffer]}
+ */
+export function endpointArgs(method: unknown, headers: unknown, body: unknown): [method: string, contentType: string | null, authorization: string | null, body: Buffer];
+/** @param {import('./native-api.js').NativeTokens} t @returns {TokenResponse} */
+export function toTokens(t: import("./native-api.js").NativeTokens): TokenResponse;

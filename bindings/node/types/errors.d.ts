@@ -112,7 +112,7 @@ export function toResponse(packed: string): HttpResponse;
  */
 export function call<T>(f: () => T, given?: unknown): T;
 /**
- * An asynchronous native call (a Promise from the libuv pool), its failure typed.
- * @template T @param {Promise<T>} promise @param {unknown} [given] @returns {Promise<T>}
+ * A native call's outcome, now or a Promise of it (from a pool), its failure typed.
+ * @template T @param {T | Promise<T>} promise @param {unknown} [given] @returns {Promise<T>}
  */
-export function settle<T>(promise: Promise<T>, given?: unknown): Promise<T>;
+export function settle<T>(promise: T | Promise<T>, given?: unknown): Promise<T>;

@@ -1,2 +1,2 @@
-declare const _exports: any;
+declare const _exports: import("./native-api.js").Native;
 export = _exports;

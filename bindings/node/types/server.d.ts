@@ -3,6 +3,10 @@ export type Principal = import("./args.js").Principal;
 export type Headers = import("./args.js").Headers;
 export type Body = import("./args.js").Body;
 export type HttpResponse = import("./errors.js").HttpResponse;
+/**
+ * Where a call may run, as the core classifies it.
+ */
+export type Blocking = "inline" | "cpu" | "waits";
 export type Accounts = import("./callbacks.js").Accounts;
 export type Authorize = import("./callbacks.js").Authorize;
 /**
@@ -42,8 +46,7 @@ export class Server {
      *   events?: (event: AuditEvent) => void}} [options]
      *   `accounts` replaces the configured users with the host's; `authorize` is asked after
      *   the token and scope checks; `log` receives callback failures (default `console.error`).
-     *   With either callback the `...Sync` methods throw: they would block the event loop the
-     *   callbacks need. `events` receives every audit event (on the event loop, after the
+     *   `events` receives every audit event (on the event loop, after the
      *   request was answered; one that throws is logged); without it, the warnings (refresh
      *   reuse, locks, store errors) go to `log` as `audit: {...}` lines.
      */
@@ -81,35 +84,45 @@ export class Server {
         failures: number;
         paceTargetUs: number;
     };
-    /** Whether calls that read tokens may block: a database store (SQLite, PostgreSQL), or host callbacks. @returns {boolean} */
-    get callsMayBlock(): boolean;
+    /**
+     * Where answering this endpoint request may run, as the core classifies it: `'inline'`
+     * (microseconds: answered on the event loop), `'cpu'` (argon2: libuv's pool) or `'waits'`
+     * (a database or a callback: ropc's waiting threads). Every call here already goes where
+     * its class says; this is for glue that schedules work of its own.
+     * @param {string} method @param {Headers} headers @param {Body} body
+     * @returns {Blocking}
+     */
+    requestBlocking(method: string, headers: Headers, body: Body): Blocking;
+    /**
+     * Where a typed call may run (as {@link Server#requestBlocking}): `'as_client'` is a refresh,
+     * an introspection or a revocation by `clientId`; `'store'` every other call (the checks,
+     * metrics, changes to owners).
+     * @param {'password_grant' | 'as_client' | 'store' | 'hash_password'} kind @param {string} [clientId]
+     * @returns {Blocking}
+     */
+    callBlocking(kind: "password_grant" | "as_client" | "store" | "hash_password", clientId?: string): Blocking;
     /** The realm of `WWW-Authenticate` challenges. @returns {string} */
     get realm(): string;
     /**
-     * The token endpoint (RFC 6749 §3.2), on the libuv pool when it may block. `context` (the request's
-     * remote address and id) goes into its audit events.
+     * The token endpoint (RFC 6749 §3.2): answered on the event loop when the core classifies the
+     * request inline, else where its class belongs. `context` (the request's remote address and
+     * id) goes into its audit events.
      * @param {string} method @param {Headers} headers @param {Body} body @param {RequestContext} [context]
      * @returns {Promise<HttpResponse>}
      */
     tokenEndpoint(method: string, headers: Headers, body: Body, context?: RequestContext): Promise<HttpResponse>;
-    /** @param {string} method @param {Headers} headers @param {Body} body @param {RequestContext} [context] @returns {HttpResponse} */
-    tokenEndpointSync(method: string, headers: Headers, body: Body, context?: RequestContext): HttpResponse;
     /**
      * The introspection endpoint (RFC 7662).
      * @param {string} method @param {Headers} headers @param {Body} body @param {RequestContext} [context]
      * @returns {Promise<HttpResponse>}
      */
     introspectionEndpoint(method: string, headers: Headers, body: Body, context?: RequestContext): Promise<HttpResponse>;
-    /** @param {string} method @param {Headers} headers @param {Body} body @param {RequestContext} [context] @returns {HttpResponse} */
-    introspectionEndpointSync(method: string, headers: Headers, body: Body, context?: RequestContext): HttpResponse;
     /**
      * The revocation endpoint (RFC 7009).
      * @param {string} method @param {Headers} headers @param {Body} body @param {RequestContext} [context]
      * @returns {Promise<HttpResponse>}
      */
     revocationEndpoint(method: string, headers: Headers, body: Body, context?: RequestContext): Promise<HttpResponse>;
-    /** @param {string} method @param {Headers} headers @param {Body} body @param {RequestContext} [context] @returns {HttpResponse} */
-    revocationEndpointSync(method: string, headers: Headers, body: Body, context?: RequestContext): HttpResponse;
     /**
      * The password grant; rejects with an {@link OAuthError} when refused.
      * @param {string} clientId @param {string | null} clientSecret @param {string} username @param {string} password
@@ -118,22 +131,11 @@ export class Server {
      */
     passwordGrant(clientId: string, clientSecret: string | null, username: string, password: string, scope?: string | null): Promise<TokenResponse>;
     /**
-     * @param {string} clientId @param {string | null} clientSecret @param {string} username @param {string} password
-     * @param {string | null} [scope]
-     * @returns {TokenResponse}
-     */
-    passwordGrantSync(clientId: string, clientSecret: string | null, username: string, password: string, scope?: string | null): TokenResponse;
-    /**
      * The refresh_token grant, with rotation.
      * @param {string} clientId @param {string | null} clientSecret @param {string} refreshToken @param {string | null} [scope]
      * @returns {Promise<TokenResponse>}
      */
     refreshGrant(clientId: string, clientSecret: string | null, refreshToken: string, scope?: string | null): Promise<TokenResponse>;
-    /**
-     * @param {string} clientId @param {string | null} clientSecret @param {string} refreshToken @param {string | null} [scope]
-     * @returns {TokenResponse}
-     */
-    refreshGrantSync(clientId: string, clientSecret: string | null, refreshToken: string, scope?: string | null): TokenResponse;
     /**
      * Introspection (RFC 7662): the response object.
      * @param {string} clientId @param {string | null} clientSecret @param {string} token @param {string | null} [tokenTypeHint]
@@ -141,50 +143,26 @@ export class Server {
      */
     introspect(clientId: string, clientSecret: string | null, token: string, tokenTypeHint?: string | null): Promise<Record<string, unknown>>;
     /**
-     * @param {string} clientId @param {string | null} clientSecret @param {string} token @param {string | null} [tokenTypeHint]
-     * @returns {Record<string, unknown>}
-     */
-    introspectSync(clientId: string, clientSecret: string | null, token: string, tokenTypeHint?: string | null): Record<string, unknown>;
-    /**
      * Revocation (RFC 7009); unknown tokens succeed.
      * @param {string} clientId @param {string | null} clientSecret @param {string} token @param {string | null} [tokenTypeHint]
      * @returns {Promise<void>}
      */
     revoke(clientId: string, clientSecret: string | null, token: string, tokenTypeHint?: string | null): Promise<void>;
     /**
-     * @param {string} clientId @param {string | null} clientSecret @param {string} token @param {string | null} [tokenTypeHint]
-     * @returns {void}
-     */
-    revokeSync(clientId: string, clientSecret: string | null, token: string, tokenTypeHint?: string | null): void;
-    /**
      * Stage 5 with the token itself; rejects with an {@link OAuthError} carrying the RFC 6750 response.
-     * In place with the memory store, on the libuv pool with a database.
+     * On the event loop with the memory store (microseconds), off it with a database or callbacks.
      * @param {string} accessToken @param {string} resource @param {string | null} [scope]
      * @returns {Promise<Principal>}
      */
     check(accessToken: string, resource: string, scope?: string | null): Promise<Principal>;
-    /**
-     * Stage 5, blocking the calling thread (a database round trip with a database store).
-     * @param {string} accessToken @param {string} resource @param {string | null} [scope]
-     * @returns {Principal}
-     */
-    checkSync(accessToken: string, resource: string, scope?: string | null): Principal;
     /**
      * Stage 5 from the request's Authorization header (`null`/`undefined` when absent).
      * @param {string | null | undefined} authorization @param {string} resource @param {string | null} [scope]
      * @returns {Promise<Principal>}
      */
     checkRequest(authorization: string | null | undefined, resource: string, scope?: string | null): Promise<Principal>;
-    /**
-     * Stage 5 from the Authorization header, blocking the calling thread.
-     * @param {string | null | undefined} authorization @param {string} resource @param {string | null} [scope]
-     * @returns {Principal}
-     */
-    checkRequestSync(authorization: string | null | undefined, resource: string, scope?: string | null): Principal;
-    /** Hashes a password with this server's argon2id parameters. @param {string} password @returns {Promise<string>} */
+    /** Hashes a password with this server's argon2id parameters, on libuv's pool. @param {string} password @returns {Promise<string>} */
     hashPassword(password: string): Promise<string>;
-    /** @param {string} password @returns {string} */
-    hashPasswordSync(password: string): string;
     /**
      * Sets a user's password hash and ends all its tokens, in every process sharing the store.
      * Rejects with a RangeError for an unknown user or a bad hash, an {@link OAuthError}
@@ -192,34 +170,24 @@ export class Server {
      * @param {string} username @param {string} passwordHash @returns {Promise<void>}
      */
     setUserPasswordHash(username: string, passwordHash: string): Promise<void>;
-    /** @param {string} username @param {string} passwordHash @returns {void} */
-    setUserPasswordHashSync(username: string, passwordHash: string): void;
     /**
      * Enables or disables a user; disabling ends all its tokens. Errors as {@link Server#setUserPasswordHash}.
      * @param {string} username @param {boolean} enabled @returns {Promise<void>}
      */
     setUserEnabled(username: string, enabled: boolean): Promise<void>;
-    /** @param {string} username @param {boolean} enabled @returns {void} */
-    setUserEnabledSync(username: string, enabled: boolean): void;
     /**
      * Ends every token of a user, in every process sharing the store; false for an unknown user.
      * @param {string} username @returns {Promise<boolean>}
      */
     revokeUserTokens(username: string): Promise<boolean>;
-    /** @param {string} username @returns {boolean} */
-    revokeUserTokensSync(username: string): boolean;
     /**
-     * The server's metrics as Prometheus text (exposition format 0.0.4); on
-     * the libuv pool when the store may block.
+     * The server's metrics as Prometheus text (exposition format 0.0.4); off the event loop when
+     * the store may wait.
      * @returns {Promise<string>}
      */
     metrics(): Promise<string>;
-    /** {@link Server#metrics}, blocking. @returns {string} */
-    metricsSync(): string;
     /** Drops expired and revoked tokens now, in bounded batches; resolves to how many. @returns {Promise<number>} */
     purgeExpired(): Promise<number>;
-    /** @returns {number} */
-    purgeExpiredSync(): number;
     /**
      * The token-endpoint response for an error (RFC 6749 §5.2), for a caller that
      * answers by itself: `code` is an RFC code (`'server_error'`, `'invalid_request'`, ...).

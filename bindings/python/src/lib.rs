@@ -441,9 +441,9 @@ impl Server {
         call: EndpointCall,
     ) -> PyResult<Response> {
         let server = &self.inner;
-        let resp = match call.run(|req| server.answer_in_place(which, req)) {
-            Some(resp) => resp,
-            None => py.detach(|| call.run(|req| server.answer(which, req))),
+        let resp = match call.run(|req| server.answer_inline(which, req)) {
+            Ok(resp) => resp,
+            Err(_) => py.detach(|| call.run(|req| server.answer(which, req))),
         };
         Ok(resp.into())
     }
@@ -452,13 +452,19 @@ impl Server {
         result.map_err(|e| oauth_error(py, Some(&e), &self.inner.error_response(&e)))
     }
 
-    /// Runs `f` without the GIL when the store may block; a memory store's
-    /// calls take microseconds and keep it (releasing costs more than they do).
-    fn maybe_detached<T: Send>(&self, py: Python<'_>, f: impl FnOnce() -> T + Send) -> T {
-        if self.inner.calls_may_block() {
-            py.detach(f)
-        } else {
+    /// Runs `f`, the call `call`, without the GIL unless the core
+    /// classifies it inline: a memory store's calls take microseconds and
+    /// keep it (releasing costs more than they do).
+    fn run<T: Send>(
+        &self,
+        py: Python<'_>,
+        call: core::Call<'_>,
+        f: impl FnOnce() -> T + Send,
+    ) -> T {
+        if self.inner.blocking(call) == core::Blocking::Inline {
             f()
+        } else {
+            py.detach(f)
         }
     }
 
@@ -663,12 +669,12 @@ impl Server {
     }
 
     /// The endpoint named (``"token"``, ``"introspection"`` or ``"revocation"``)
-    /// answered here, keeping the GIL, when it cannot block; ``None`` when it
-    /// may (argon2, a database, a host callback), for event-loop glue to call
-    /// the endpoint on a worker thread. One reading of the request, where
-    /// ``may_block`` and then the endpoint took two.
+    /// answered here, keeping the GIL, when the core classifies the request
+    /// ``"inline"``; ``None`` otherwise (argon2, a database, a host callback:
+    /// ``request_blocking`` says which), for event-loop glue to call the
+    /// endpoint on a worker thread. One reading of the request.
     #[pyo3(signature = (endpoint, method, headers, body, *, remote_addr=None, request_id=None))]
-    fn answer_in_place(
+    fn answer_inline(
         &self,
         endpoint: &str,
         method: String,
@@ -685,7 +691,8 @@ impl Server {
         let call = EndpointCall::new(method, headers, body, remote_addr, request_id)?;
         let server = &self.inner;
         Ok(call
-            .run(|req| server.answer_in_place(which, req))
+            .run(|req| server.answer_inline(which, req))
+            .ok()
             .map(Response::from))
     }
 
@@ -703,8 +710,9 @@ impl Server {
         let client = credentials(client_id, client_secret);
         let password = Wiped::new(password);
         let server = &self.inner;
-        let result =
-            py.detach(|| server.password_grant(&client, &username, &password, scope.as_deref()));
+        let result = self.run(py, core::Call::PasswordGrant, || {
+            server.password_grant(&client, &username, &password, scope.as_deref())
+        });
         self.typed(py, result).map(Into::into)
     }
 
@@ -721,7 +729,9 @@ impl Server {
         let client = credentials(client_id, client_secret);
         let refresh_token = Wiped::new(refresh_token);
         let server = &self.inner;
-        let result = py.detach(|| server.refresh_grant(&client, &refresh_token, scope.as_deref()));
+        let result = self.run(py, core::Call::AsClient(&client.client_id), || {
+            server.refresh_grant(&client, &refresh_token, scope.as_deref())
+        });
         self.typed(py, result).map(Into::into)
     }
 
@@ -738,7 +748,9 @@ impl Server {
         let client = credentials(client_id, client_secret);
         let token = Wiped::new(token);
         let server = &self.inner;
-        let result = py.detach(|| server.introspect(&client, &token, token_type_hint.as_deref()));
+        let result = self.run(py, core::Call::AsClient(&client.client_id), || {
+            server.introspect(&client, &token, token_type_hint.as_deref())
+        });
         let info = self.typed(py, result)?;
         py.import("json")?.call_method1("loads", (info.to_json(),))
     }
@@ -756,7 +768,9 @@ impl Server {
         let client = credentials(client_id, client_secret);
         let token = Wiped::new(token);
         let server = &self.inner;
-        let result = py.detach(|| server.revoke(&client, &token, token_type_hint.as_deref()));
+        let result = self.run(py, core::Call::AsClient(&client.client_id), || {
+            server.revoke(&client, &token, token_type_hint.as_deref())
+        });
         self.typed(py, result)
     }
 
@@ -772,7 +786,9 @@ impl Server {
         scope: Option<&str>,
     ) -> PyResult<Principal> {
         let server = &self.inner;
-        let result = self.maybe_detached(py, || server.check(access_token, resource, scope));
+        let result = self.run(py, core::Call::Store, || {
+            server.check(access_token, resource, scope)
+        });
         result.map(Into::into).map_err(|e| {
             let refusal = core::Refusal::for_error(e, &server.realm());
             oauth_error(py, refusal.error.as_ref(), &refusal.response)
@@ -789,8 +805,9 @@ impl Server {
         scope: Option<&str>,
     ) -> PyResult<Principal> {
         let server = &self.inner;
-        let result =
-            self.maybe_detached(py, || server.check_request(authorization, resource, scope));
+        let result = self.run(py, core::Call::Store, || {
+            server.check_request(authorization, resource, scope)
+        });
         result
             .map(Into::into)
             .map_err(|r| oauth_error(py, r.error.as_ref(), &r.response))
@@ -845,28 +862,52 @@ impl Server {
         result.map_err(|e| self.store_error(py, e))
     }
 
-    /// Whether calls that read tokens may block: a database store, or host callbacks.
-    #[getter]
-    fn calls_may_block(&self) -> bool {
-        self.inner.calls_may_block()
-    }
-
-    /// Whether answering this endpoint request may block (argon2, a
-    /// database, a host callback): event-loop glue sends such requests to a
-    /// worker thread and answers the others in place.
-    fn may_block(
+    /// Where answering this endpoint request may run, as the core
+    /// classifies it: ``"inline"`` (microseconds: answer in place),
+    /// ``"cpu"`` (argon2) or ``"waits"`` (a database, a host callback):
+    /// event-loop glue sends all but ``"inline"`` to a worker thread.
+    fn request_blocking(
         &self,
         method: String,
         headers: Option<&Bound<'_, PyAny>>,
         body: Body,
-    ) -> PyResult<bool> {
+    ) -> PyResult<&'static str> {
         let (content_type, authorization) = find_headers(headers)?;
-        Ok(self.inner.may_block(&core::HttpRequest {
+        let req = core::HttpRequest {
             method: &method,
             content_type: content_type.as_deref(),
             authorization: authorization.as_ref().map(|a| a.as_str()),
             body: &body.0,
-        }))
+        };
+        Ok(self.inner.blocking(core::Call::Request(&req)).name())
+    }
+
+    /// Where a typed call may run (as ``request_blocking``): ``call`` is
+    /// ``"password_grant"``, ``"as_client"`` (refresh, introspect, revoke:
+    /// ``client_id`` names the client), ``"store"`` (every other call: the
+    /// checks, metrics, changes to owners) or ``"hash_password"``.
+    #[pyo3(signature = (call, client_id=None))]
+    fn call_blocking(&self, call: &str, client_id: Option<&str>) -> PyResult<&'static str> {
+        let call = match (call, client_id) {
+            ("password_grant", None) => core::Call::PasswordGrant,
+            ("as_client", Some(id)) => core::Call::AsClient(id),
+            ("store", None) => core::Call::Store,
+            ("hash_password", None) => core::Call::HashPassword,
+            ("as_client", None) => {
+                return Err(PyValueError::new_err("\"as_client\" needs the client_id"))
+            }
+            (_, Some(_)) if matches!(call, "password_grant" | "store" | "hash_password") => {
+                return Err(PyValueError::new_err(format!(
+                    "{call:?} takes no client_id"
+                )))
+            }
+            _ => {
+                return Err(PyValueError::new_err(format!(
+                    "{call:?} is not a call: password_grant, as_client, store or hash_password"
+                )))
+            }
+        };
+        Ok(self.inner.blocking(call).name())
     }
 
     /// The configuration as it is now (re-hashed passwords included), as JSON.
@@ -1128,7 +1169,30 @@ fn _ropc(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(generate_client_secret, m)?)?;
     m.add_function(wrap_pyfunction!(hash_client_secret, m)?)?;
     m.add_function(wrap_pyfunction!(resource_name, m)?)?;
+    #[cfg(feature = "test-hooks")]
+    {
+        m.add_function(wrap_pyfunction!(_set_test_clock, m)?)?;
+        m.add_function(wrap_pyfunction!(_advance_test_clock, m)?)?;
+    }
     m.add("__version__", core::VERSION)?;
     m.add("MAX_BODY_BYTES", core::MAX_BODY_BYTES)?;
     Ok(())
+}
+
+/// For tests only (the `test-hooks` feature): servers made from now on use
+/// a manual clock at ``now`` (seconds since the epoch); ``None``: the
+/// system clock again.
+#[cfg(feature = "test-hooks")]
+#[pyfunction]
+#[pyo3(signature = (now))]
+fn _set_test_clock(now: Option<u64>) {
+    core::test_clock::set(now);
+}
+
+/// For tests only (the `test-hooks` feature): moves the test clock on;
+/// false when it is not set.
+#[cfg(feature = "test-hooks")]
+#[pyfunction]
+fn _advance_test_clock(seconds: u64) -> bool {
+    core::test_clock::advance(seconds)
 }

@@ -16,3 +16,17 @@ def vectors():
 @pytest.fixture
 def config(vectors):
     return json.loads(json.dumps(vectors["config"]))
+
+
+@pytest.fixture
+def test_clock():
+    """The test clock of the test build (cargo feature ``test-hooks``, which
+    ``make python`` installs and no wheel has): servers made while it is set
+    use it. Yields a function that moves it on by some seconds."""
+    from ropc import _ropc
+
+    _ropc._set_test_clock(1_700_000_000)
+    try:
+        yield _ropc._advance_test_clock
+    finally:
+        _ropc._set_test_clock(None)

@@ -99,7 +99,7 @@ ALL_KINDS = {"token_issued", "token_refreshed", "refresh_retried", "refresh_reus
              "store_error"}
 
 
-def test_every_kind_of_event_reaches_python(config, caplog):
+def test_every_kind_of_event_reaches_python(config, caplog, test_clock):
     caplog.set_level(logging.INFO, logger="ropc.audit")
     c = copy.deepcopy(config)
     c["throttle"] = {"max_failures": 2, "lockout_seconds": 1, "forget_after_seconds": 60}
@@ -108,7 +108,7 @@ def test_every_kind_of_event_reaches_python(config, caplog):
         if client["id"] == "app":
             client["refresh_grace_seconds"] = 30
     seen = []
-    s = ropc.Server(c, events=seen.append)
+    s = ropc.Server(c, events=seen.append)  # on the test clock
     t = s.password_grant("app", "app-secret", "alice", "alice-pw")
     s.introspect("rs", "rs-secret", t.access_token)
     first = s.refresh_grant("app", "app-secret", t.refresh_token)
@@ -121,7 +121,9 @@ def test_every_kind_of_event_reaches_python(config, caplog):
     for _ in range(3):
         with pytest.raises(ropc.InvalidGrant):
             s.password_grant("app", "app-secret", "bob", "Bad-Guess-5")
-    time.sleep(2.1)  # past the one-second lock, whatever the load
+    with pytest.raises(ropc.InvalidGrant):
+        s.password_grant("app", "app-secret", "bob", "bob-pw")  # locked, even to the right password
+    assert test_clock(1), "the lock's one second runs out"
     s.password_grant("app", "app-secret", "bob", "bob-pw")
     down = dict(c, store={"type": "unavailable"})
     with pytest.raises(ropc.TemporarilyUnavailable):

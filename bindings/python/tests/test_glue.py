@@ -154,18 +154,25 @@ def asgi_hops(app, method, path, headers=None, body=b""):
 
 def test_asgi_sends_to_a_worker_thread_only_what_may_block(server, config, tmp_path):
     auth = {"Content-Type": FORM, "Authorization": BASIC}
-    assert server.may_block("POST", auth, LOGIN), "a password grant runs argon2"
+    assert server.request_blocking("POST", auth, LOGIN) == "cpu", "a password grant runs argon2"
     status, hops, body = asgi_hops(ropc.asgi.token_app(server), "POST", "/token", auth, LOGIN)
     assert (status, hops) == (200, 1)
     tokens = json.loads(body)
     refresh = f"grant_type=refresh_token&refresh_token={tokens['refresh_token']}".encode()
-    assert not server.may_block("POST", auth, refresh), "a refresh on the memory store takes microseconds"
+    assert server.request_blocking("POST", auth, refresh) == "inline", "a refresh on the memory store takes microseconds"
     status, hops, _ = asgi_hops(ropc.asgi.token_app(server), "POST", "/token", auth, refresh)
     assert (status, hops) == (200, 0), "answered on the loop, without the hop"
-    assert server.answer_in_place("token", "POST", auth, LOGIN) is None, "argon2 is declined"
-    assert server.answer_in_place("introspection", "POST", auth, b"token=x").status == 200
+    assert server.answer_inline("token", "POST", auth, LOGIN) is None, "argon2 is declined"
+    assert server.answer_inline("introspection", "POST", auth, b"token=x").status == 200
     with pytest.raises(ValueError, match="not an endpoint"):
-        server.answer_in_place("authorize", "POST", auth, b"")
+        server.answer_inline("authorize", "POST", auth, b"")
+    # Typed calls, classified the same way.
+    assert [server.call_blocking(c) for c in ("password_grant", "store", "hash_password")] == ["cpu", "inline", "cpu"]
+    assert server.call_blocking("as_client", "app") == "inline"
+    for bad in (lambda: server.call_blocking("as_client"), lambda: server.call_blocking("store", "app"),
+                lambda: server.call_blocking("authorize")):
+        with pytest.raises(ValueError):
+            bad()
 
     async def inner(scope, receive, send):
         await send({"type": "http.response.start", "status": 200, "headers": []})
@@ -181,7 +188,7 @@ def test_asgi_sends_to_a_worker_thread_only_what_may_block(server, config, tmp_p
     assert (status, hops) == (200, 1)
     tokens = json.loads(body)
     refresh = f"grant_type=refresh_token&refresh_token={tokens['refresh_token']}".encode()
-    assert sqlite.may_block("POST", auth, refresh)
+    assert sqlite.request_blocking("POST", auth, refresh) == "waits"
     assert asgi_hops(ropc.asgi.token_app(sqlite), "POST", "/token", auth, refresh)[:2] == (200, 1)
     protected = ropc.asgi.protect(inner, sqlite, resource="GET /invoices/1", scope="read")
     bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
@@ -211,7 +218,7 @@ def test_fastapi_require_sends_to_the_threadpool_only_what_may_block(server, con
         hops.clear()
         r = TestClient(app).get("/invoices/7", headers={"Authorization": f"Bearer {token}"})
         assert r.status_code == 200 and r.json() == {"user": "alice"}
-        assert len(hops) == expected, (srv.calls_may_block, hops)
+        assert len(hops) == expected, (srv.call_blocking("store"), hops)
 
 
 def test_flask_require(server):

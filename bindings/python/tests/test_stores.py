@@ -23,7 +23,7 @@ def postgres_database():
 
 def test_a_store_outage_is_temporarily_unavailable(config):
     server = ropc.Server({**config, "store": {"type": "unavailable"}})
-    assert not server.calls_may_block
+    assert server.call_blocking("store") == "inline", "a store that is down answers at once"
     with pytest.raises(ropc.TemporarilyUnavailable) as info:
         server.password_grant("app", "app-secret", "alice", "alice-pw", "read")
     e = info.value
@@ -48,7 +48,8 @@ def test_a_store_outage_is_temporarily_unavailable(config):
 def test_two_servers_on_one_sqlite_file_share_everything(config, tmp_path):
     cfg = {**config, "store": {"type": "sqlite", "path": str(tmp_path / "ropc.db")}}
     a, b = ropc.Server(cfg), ropc.Server(cfg)
-    assert a.calls_may_block
+    assert a.call_blocking("store") == "waits"
+    assert a.call_blocking("as_client", "app") == "waits"
     t = a.password_grant("app", "app-secret", "alice", "alice-pw", "read")
     assert b.check(t.access_token, "GET /invoices/1").username == "alice"
     revoked = a.password_grant("app", "app-secret", "alice", "alice-pw", "read")

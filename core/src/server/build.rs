@@ -121,14 +121,14 @@ impl ServerBuilder {
             store,
             Arc::clone(&metrics),
             Arc::clone(&events),
-            self.clock.clone().unwrap_or_else(|| Arc::new(SystemClock)),
+            self.clock.clone().unwrap_or_else(default_clock),
         );
         Ok(Server {
             registry: ArcSwap::from_pointee(registry),
             accounts,
             authorizer: self.authorizer,
             store,
-            clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+            clock: self.clock.unwrap_or_else(default_clock),
             timer,
             reloading: Mutex::new(()),
             metrics,
@@ -325,4 +325,14 @@ impl ConfigAccounts {
         let (registry, users) = Registry::build_with(config, users_of)?;
         Ok(ConfigAccounts::new(users, registry.hash_params))
     }
+}
+
+/// The system clock, or in a build with the `test-hooks` feature the test
+/// clock when a binding's test has set it.
+fn default_clock() -> Arc<dyn Clock> {
+    #[cfg(feature = "test-hooks")]
+    if let Some(clock) = crate::test_clock::current() {
+        return clock;
+    }
+    Arc::new(SystemClock)
 }

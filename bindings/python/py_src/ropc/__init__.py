@@ -40,7 +40,7 @@ from ._ropc import (
     resource_name,
 )
 from ._reload import reload_on_sighup
-from ._types import HostAccounts
+from ._types import Blocking, HostAccounts
 from .remote import IntrospectionChecker, IntrospectionUnavailable
 
 #: What ``host_accounts.verify`` returns for a wrong password (and ``None``
@@ -51,6 +51,7 @@ UNKNOWN_USER = None
 __all__ = [
     "AccessDenied",
     "AccountError",
+    "Blocking",
     "ConfigError",
     "HostAccounts",
     "InsufficientScope",

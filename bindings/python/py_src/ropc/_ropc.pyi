@@ -2,7 +2,7 @@ from os import PathLike
 from typing import Any, Callable, Dict, Iterable, List, Literal, Mapping, Optional, Tuple, Union, final
 
 from ._errors import TemporarilyUnavailable
-from ._types import HostAccounts
+from ._types import Blocking, HostAccounts
 
 __all__ = [
     "Server",
@@ -146,12 +146,16 @@ class Server:
     @property
     def realm(self) -> str:
         """The realm of ``WWW-Authenticate`` challenges."""
-    @property
-    def calls_may_block(self) -> bool:
-        """Whether calls that read tokens may block: a database store (SQLite, PostgreSQL), or host callbacks."""
-    def may_block(self, method: str, headers: _Headers, body: _Body) -> bool:
-        """Whether answering this endpoint request may block (argon2, a database, a host callback):
-        event-loop glue sends such requests to a worker thread and answers the others in place."""
+    def request_blocking(self, method: str, headers: _Headers, body: _Body) -> Blocking:
+        """Where answering this endpoint request may run, as the core classifies it: ``"inline"``
+        (microseconds), ``"cpu"`` (argon2) or ``"waits"`` (a database, a host callback). Event-loop glue
+        answers ``"inline"`` in place and sends the rest to a worker thread."""
+    def call_blocking(
+        self, call: Literal["password_grant", "as_client", "store", "hash_password"], client_id: Optional[str] = None
+    ) -> Blocking:
+        """Where a typed call may run (as ``request_blocking``): ``"as_client"`` is a refresh, an
+        introspection or a revocation by ``client_id`` (given for it only); ``"store"`` every other call
+        (the checks, metrics, changes to owners)."""
     def token_endpoint(
         self,
         method: str,
@@ -182,7 +186,7 @@ class Server:
         request_id: Optional[str] = None,
     ) -> Response:
         """The revocation endpoint (RFC 7009). Send the response as it is. ``remote_addr`` and ``request_id`` go into its audit events."""
-    def answer_in_place(
+    def answer_inline(
         self,
         endpoint: Literal["token", "introspection", "revocation"],
         method: str,
@@ -192,8 +196,9 @@ class Server:
         remote_addr: Optional[str] = None,
         request_id: Optional[str] = None,
     ) -> Optional[Response]:
-        """The endpoint named answered here when it cannot block, or ``None`` when it may (argon2, a database,
-        a host callback): event-loop glue then calls the endpoint on a worker thread. One reading of the request."""
+        """The endpoint named answered here when the request is ``"inline"``, or ``None`` when it is not
+        (``request_blocking`` says where it belongs): event-loop glue then calls the endpoint on a worker
+        thread. One reading of the request."""
     def password_grant(
         self, client_id: str, client_secret: Optional[str], username: str, password: str, scope: Optional[str] = None
     ) -> TokenResponse:

@@ -3,6 +3,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal, Optional, Protocol, Union
 
+#: Where a call may run, as the core classifies it (``Server.request_blocking``,
+#: ``Server.call_blocking``): ``"inline"`` (microseconds: in place, keeping the
+#: GIL), ``"cpu"`` (argon2) or ``"waits"`` (a database, a host callback): a
+#: worker thread, without the GIL.
+Blocking = Union[Literal["inline"], Literal["cpu"], Literal["waits"]]
+
 if TYPE_CHECKING:
     from ._ropc import Owner
 

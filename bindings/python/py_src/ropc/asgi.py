@@ -66,10 +66,10 @@ def token_app(server: Server, *, token_path: str = "/token", introspection_path:
         method = scope.get("method", "GET")
         name, endpoint = route
         context = {"remote_addr": client[0] if client else None, "request_id": _header(scope, b"x-request-id")}
-        # A refresh or an introspection on the memory store (microseconds) is
-        # answered here; what may block (argon2, a database, a host callback)
-        # is declined, and goes to a worker thread.
-        answered = server.answer_in_place(name, method, headers, body, **context)
+        # What the core classifies inline (a refresh or an introspection on
+        # the memory store: microseconds) is answered here; the rest (argon2,
+        # a database, a host callback) is declined, and goes to a worker thread.
+        answered = server.answer_inline(name, method, headers, body, **context)
         resp = answered if answered is not None else await asyncio.get_running_loop().run_in_executor(
             None, functools.partial(endpoint, method, headers, body, **context))
         await _send(send, resp.status, resp.headers, resp.body)
@@ -106,10 +106,12 @@ def resource_of(asgi_scope: Scope, realm: str = "ropc") -> str:
 
 def checks_may_block(checker: Checker) -> bool:
     """Whether ``checker``'s checks may block (introspection over the network,
-    a database, host callbacks) and belong on a worker thread; a ``Server``
-    on the memory store answers in microseconds, in place. A checker that
+    a database, host callbacks) and belong on a worker thread: the core's
+    classification of a ``Server``'s checks (``call_blocking("store")``; on
+    the memory store they are ``"inline"``, microseconds). A checker that
     does not say is taken to block."""
-    return bool(getattr(checker, "calls_may_block", True))
+    classify = getattr(checker, "call_blocking", None)
+    return classify is None or classify("store") != "inline"
 
 
 def _cached_check(checker: Checker, authorization: Optional[str], resource: str,
