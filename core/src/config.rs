@@ -174,7 +174,7 @@ pub enum StoreConfig {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         sslrootcert: Option<String>,
     },
-    /// [`crate::UnavailableStore`].
+    /// [`crate::store::UnavailableStore`].
     Unavailable,
 }
 

@@ -43,7 +43,7 @@ mod pattern;
 mod random;
 mod registry;
 mod resource;
-mod rotation;
+pub mod rotation;
 mod scope;
 pub mod secret;
 mod server;
@@ -89,10 +89,6 @@ pub use accounts::{
     fold_name, AccountError, Accounts, AccountsStats, ConfigAccounts, HostError, Owner,
     Verification,
 };
-/// Threads for calls that may wait on a host, for bindings whose own pool
-/// is small: Node's libuv has four threads.
-#[doc(hidden)]
-pub use accounts::{WaitPool, WAITING};
 pub use client_secret::{generate_client_secret, hash_client_secret};
 pub use clock::{Clock, ManualClock, ManualTimer, SystemClock, SystemTimer, Timer};
 pub use config::{
@@ -110,8 +106,7 @@ pub use registry::{MAX_NAME_BYTES, MAX_REFRESH_GRACE_SECONDS};
 pub use resource::{
     IntrospectionRequest, OwnerAuthorizer, Principal, Refusal, ResourceGuard, NO_CREDENTIALS,
 };
-pub use rotation::{RefreshPolicy, MAX_REFRESH_RETRIES};
-pub use scope::{is_scope_token, ScopeSet, MAX_RESOURCE_BYTES};
+pub use scope::MAX_RESOURCE_BYTES;
 pub use server::{
     Blocking, Call, ConfigSummary, Endpoint, Introspection, Server, ServerBuilder, TokenResponse,
 };
@@ -121,7 +116,7 @@ pub use store::{PostgresOptions, PostgresStore};
 #[cfg(feature = "sqlite")]
 pub use store::{SqliteOptions, SqliteStore};
 pub use target::resource_name;
-pub use token::{TokenHash, TOKEN_CHARS};
+pub use token::TokenHash;
 
 /// The README's Rust example, compiled and run as a doc test.
 #[cfg(doctest)]

@@ -20,7 +20,7 @@
 //! Counters are plain atomics in fixed arrays: a check costs a few hundred
 //! nanoseconds and a label lookup in a map would be a measurable share of
 //! it. The request counters, written by every request, are striped: each
-//! thread counts on cache lines of its own (one of [`STRIPES`] copies,
+//! thread counts on cache lines of its own (one of `STRIPES` (16) copies,
 //! summed when read), so threads checking at once do not pass one line back
 //! and forth. The text follows the Prometheus exposition format 0.0.4.
 

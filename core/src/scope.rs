@@ -59,11 +59,6 @@ impl std::fmt::Debug for ScopeSet {
 }
 
 impl ScopeSet {
-    /// The empty set.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
     fn words(&self) -> &[u64] {
         match &self.0 {
             Repr::Small(w) => std::slice::from_ref(w),
@@ -124,18 +119,6 @@ impl ScopeSet {
     /// Whether the set is empty.
     pub fn is_empty(&self) -> bool {
         self.words().iter().all(|w| *w == 0)
-    }
-
-    /// The scopes in both sets.
-    pub fn intersection(&self, other: &ScopeSet) -> ScopeSet {
-        let theirs = other.words();
-        Self::from_words(
-            self.words()
-                .iter()
-                .enumerate()
-                .map(|(i, w)| w & theirs.get(i).copied().unwrap_or(0))
-                .collect(),
-        )
     }
 
     /// The indices in the set, ascending.
@@ -216,13 +199,8 @@ mod tests {
         assert!(b.is_subset(&a));
         assert!(!a.is_subset(&b));
         assert_eq!(a.iter().collect::<Vec<_>>(), vec![0, 3, 70]);
-        assert_eq!(a.intersection(&b), b);
         assert!(a.contains(70) && !a.contains(69));
         assert!(ScopeSet::from_ids([]).is_empty());
-        assert_eq!(
-            ScopeSet::from_ids([1]),
-            ScopeSet::from_ids([1, 100]).intersection(&ScopeSet::from_ids([1]))
-        );
         // Either side of the one-word case, in any order, duplicates once.
         assert_eq!(
             ScopeSet::from_ids([63, 0]).iter().collect::<Vec<_>>(),
@@ -232,10 +210,6 @@ mod tests {
         assert_eq!(wide.iter().collect::<Vec<_>>(), vec![5, 63, 64, 130, 200]);
         assert_eq!(wide, ScopeSet::from_ids([5, 63, 64, 130, 200]));
         assert!(wide.contains(64) && wide.contains(200) && !wide.contains(199));
-        assert_eq!(
-            ScopeSet::from_ids([64]).intersection(&ScopeSet::from_ids([3])),
-            ScopeSet::new()
-        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 #[path = "support/btree_store.rs"]
 mod btree_store;
 
+use ropc_core::rotation::MAX_REFRESH_RETRIES;
 use ropc_core::store::{GrantId, StoreStats, TokenRecord, TokenView, UnavailableStore};
 use ropc_core::*;
 use std::sync::{Arc, Barrier};

@@ -9,6 +9,7 @@
 mod btree_store;
 
 use ropc_core::conformance::store as conformance;
+use ropc_core::rotation::{RefreshPolicy, MAX_REFRESH_RETRIES};
 use ropc_core::store::{CounterStore, CredentialStore, GrantId, Rotation, Successors, TokenRecord};
 use ropc_core::*;
 use std::sync::atomic::{AtomicBool, Ordering};

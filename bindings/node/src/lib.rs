@@ -255,7 +255,7 @@ impl ToNapiValue for Scheduled {
                 type Settle = Box<dyn FnOnce(Env) -> Result<Value> + Send>;
                 let env = Env::from_raw(env);
                 let (deferred, promise) = env.create_deferred::<Value, Settle>()?;
-                core::WAITING.spawn(Box::new(move || match run(f) {
+                core::accounts::WAITING.spawn(Box::new(move || match run(f) {
                     Ok(done) => deferred.resolve(Box::new(move |_| split(done).map_err(thrown))),
                     Err(e) => deferred.reject(e),
                 }));

@@ -268,7 +268,7 @@ impl MemoryStore {
     }
 
     /// An empty store that counts failed logins one by one for at most
-    /// `accounts` names (default [`TRACKED_ACCOUNTS`]) and in shared counters
+    /// `accounts` names (default 65,536) and in shared counters
     /// beyond: see the README's "Lockout". Fewer saves memory; a name that
     /// overflows may be locked sooner, never later.
     pub fn with_tracked_accounts(accounts: usize) -> Self {
