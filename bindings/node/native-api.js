@@ -21,9 +21,7 @@
 /**
  * @typedef {object} NativeServer
  * @property {string} realm
- * @property {(...args: EndpointArgs) => Answer<PackedResponse>} tokenEndpoint
- * @property {(...args: EndpointArgs) => Answer<PackedResponse>} introspectionEndpoint
- * @property {(...args: EndpointArgs) => Answer<PackedResponse>} revocationEndpoint
+ * @property {(endpoint: 'token' | 'introspection' | 'revocation', ...args: EndpointArgs) => Answer<PackedResponse>} answer
  * @property {(clientId: string, clientSecret: Opt, username: string, password: string, scope: Opt) => Answer<NativeTokens>} passwordGrant
  * @property {(clientId: string, clientSecret: Opt, refreshToken: string, scope: Opt) => Answer<NativeTokens>} refreshGrant
  * @property {(clientId: string, clientSecret: Opt, token: string, tokenTypeHint: Opt) => Answer<string>} introspect introspection JSON
@@ -70,8 +68,7 @@
  * @property {(method: string, target: string, realm: string) => string} resourceName
  * @property {(id: number, answer: string) => void} settleCallback
  * @property {(dispatch: Dispatch, fixture: string) => Promise<string | null>} checkAccounts runs the accounts conformance suite on `dispatch`
- * @property {(password: string, mCost?: number | null, tCost?: number | null, pCost?: number | null) => Promise<string>} hashPassword
- * @property {(password: string, mCost?: number | null, tCost?: number | null, pCost?: number | null) => string} hashPasswordSync blocks the calling thread: for scripts, never a server's event loop
+ * @property {(password: string, mCost: number | null | undefined, tCost: number | null | undefined, pCost: number | null | undefined, sync: boolean) => Answer<string>} hashPassword on libuv's pool, or with `sync` on the calling thread (for scripts, never a server's event loop)
  * @property {() => [secret: string, hash: string]} generateClientSecret
  * @property {(secret: string) => string} hashClientSecret
  * @property {(args: string[]) => number} cli

@@ -11,16 +11,17 @@ const { call, settle } = require('./errors.js')
  */
 async function hashPassword(password, params = {}) {
   const { mCost, tCost, pCost } = params // undefined: the core's default (OWASP's)
-  return settle(native.hashPassword(str(password, 'password'), mCost, tCost, pCost))
+  return settle(call(() => native.hashPassword(str(password, 'password'), mCost, tCost, pCost, false)))
 }
 
 /**
+ * The same on the calling thread, blocking it (for scripts: never on a server's event loop).
  * @param {string} password @param {{mCost?: number, tCost?: number, pCost?: number}} [params]
  * @returns {string}
  */
 function hashPasswordSync(password, params = {}) {
   const { mCost, tCost, pCost } = params // undefined: the core's default (OWASP's)
-  return call(() => native.hashPasswordSync(str(password, 'password'), mCost, tCost, pCost))
+  return /** @type {string} */ (call(() => native.hashPassword(str(password, 'password'), mCost, tCost, pCost, true)))
 }
 
 /** A new client secret (give it to the client once) and the hash for the configuration. @returns {{secret: string, hash: string}} */

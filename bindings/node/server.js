@@ -167,7 +167,7 @@ class Server {
    */
   async tokenEndpoint(method, headers, body, context = {}) {
     const args = /** @type {const} */ ([...endpointArgs(method, headers, body), ...contextArgs(context)])
-    return toResponse(await settle(call(() => this.#native.tokenEndpoint(...args))))
+    return toResponse(await settle(call(() => this.#native.answer('token', ...args))))
   }
 
   /**
@@ -177,7 +177,7 @@ class Server {
    */
   async introspectionEndpoint(method, headers, body, context = {}) {
     const args = /** @type {const} */ ([...endpointArgs(method, headers, body), ...contextArgs(context)])
-    return toResponse(await settle(call(() => this.#native.introspectionEndpoint(...args))))
+    return toResponse(await settle(call(() => this.#native.answer('introspection', ...args))))
   }
 
   /**
@@ -187,7 +187,7 @@ class Server {
    */
   async revocationEndpoint(method, headers, body, context = {}) {
     const args = /** @type {const} */ ([...endpointArgs(method, headers, body), ...contextArgs(context)])
-    return toResponse(await settle(call(() => this.#native.revocationEndpoint(...args))))
+    return toResponse(await settle(call(() => this.#native.answer('revocation', ...args))))
   }
 
   /**

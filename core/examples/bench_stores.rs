@@ -83,17 +83,6 @@ fn main() {
             durable: None,
         },
     );
-    let postgres = measure(
-        &config,
-        StoreConfig::Postgres {
-            url: Some(postgres.clone()),
-            url_env: None,
-            pool_size: None,
-            connect_timeout_ms: None,
-            statement_timeout_ms: None,
-            sslmode: None,
-            sslrootcert: None,
-        },
-    );
+    let postgres = measure(&config, StoreConfig::postgres(postgres.clone()));
     println!("{{\"sqlite\": {sqlite}, \"postgres\": {postgres}}}");
 }

@@ -179,6 +179,19 @@ pub enum StoreConfig {
 }
 
 impl StoreConfig {
+    /// The PostgreSQL database at `url`, every other setting its default.
+    pub fn postgres(url: impl Into<String>) -> StoreConfig {
+        StoreConfig::Postgres {
+            url: Some(url.into()),
+            url_env: None,
+            pool_size: None,
+            connect_timeout_ms: None,
+            statement_timeout_ms: None,
+            sslmode: None,
+            sslrootcert: None,
+        }
+    }
+
     fn is_memory(&self) -> bool {
         *self == StoreConfig::Memory
     }

@@ -3,17 +3,15 @@
 //! Timing is shown on a `ManualTimer`: the host "takes" time by moving it,
 //! ropc's pacing moves it by what it waits, so every duration is exact.
 
+#[path = "support/docs.rs"]
+mod docs;
+use docs::CHEAP;
 use ropc_core::*;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-const CHEAP: HashParams = HashParams {
-    m_cost: 64,
-    t_cost: 1,
-    p_cost: 1,
-};
 const T0: u64 = 1_700_000_000;
 const CHECK: Duration = Duration::from_millis(30);
 const MISS: Duration = Duration::from_millis(1);
@@ -133,15 +131,8 @@ impl Accounts for Host {
 }
 
 fn config() -> Config {
-    let mut c = Config::default()
-        .scope("read", &["GET /docs/*"])
-        .scope("write", &["PUT /docs/*"])
-        .client(
-            ClientConfig::confidential("app", &hash_client_secret("app-secret"))
-                .grant_types(&["password", "refresh_token"])
-                .scopes(&["read", "write"])
-                .default_scopes(&["read"]),
-        )
+    let mut c = docs::base()
+        .client(docs::app().default_scopes(&["read"]))
         .client(
             ClientConfig::confidential("other", &hash_client_secret("other-secret"))
                 .grant_types(&["password"])
@@ -149,8 +140,6 @@ fn config() -> Config {
                 .default_scopes(&["read"]),
         )
         .rule(RuleConfig::new(&["* /docs/*"]).groups(&["staff"]));
-    c.password_hashing = CHEAP;
-    c.allow_weak_password_hashing = true;
     c.throttle = ThrottleConfig {
         max_failures: 3,
         lockout_seconds: 100,

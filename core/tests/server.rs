@@ -4,16 +4,14 @@
 #[path = "support/btree_store.rs"]
 mod btree_store;
 
+#[path = "support/docs.rs"]
+mod docs;
+use docs::CHEAP;
 use ropc_core::rotation::MAX_REFRESH_RETRIES;
 use ropc_core::store::{GrantId, StoreStats, TokenRecord, TokenView, UnavailableStore};
 use ropc_core::*;
 use std::sync::{Arc, Barrier};
 
-const CHEAP: HashParams = HashParams {
-    m_cost: 64,
-    t_cost: 1,
-    p_cost: 1,
-};
 const T0: u64 = 1_700_000_000;
 
 struct Fixture {
@@ -23,13 +21,9 @@ struct Fixture {
 }
 
 fn config() -> Config {
-    let mut c = Config::default()
-        .scope("read", &["GET /docs/*"])
-        .scope("write", &["PUT /docs/*"])
+    let mut c = docs::base()
         .client(
-            ClientConfig::confidential("app", &hash_client_secret("app-secret"))
-                .grant_types(&["password", "refresh_token"])
-                .scopes(&["read", "write"])
+            docs::app()
                 .default_scopes(&["read"])
                 .ttls(Some(60), Some(600)),
         )
@@ -42,8 +36,6 @@ fn config() -> Config {
             UserConfig::new("alice", &hash_password("alice-pw", CHEAP).unwrap()).groups(&["staff"]),
         )
         .rule(RuleConfig::new(&["* /docs/*"]).groups(&["staff"]));
-    c.password_hashing = CHEAP;
-    c.allow_weak_password_hashing = true;
     c.throttle = ThrottleConfig {
         max_failures: 3,
         lockout_seconds: 100,

@@ -8,18 +8,17 @@
 #[path = "support/btree_store.rs"]
 mod btree_store;
 
+#[path = "support/docs.rs"]
+mod docs;
+use docs::CHEAP;
 use ropc_core::conformance::store as conformance;
 use ropc_core::rotation::{RefreshPolicy, MAX_REFRESH_RETRIES};
-use ropc_core::store::{CounterStore, CredentialStore, GrantId, Rotation, Successors, TokenRecord};
+use ropc_core::store::{
+    CounterStore, CredentialStore, GrantId, Rotation, RotationRequest, Successors, TokenRecord,
+};
 use ropc_core::*;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-
-const CHEAP: HashParams = HashParams {
-    m_cost: 64,
-    t_cost: 1,
-    p_cost: 1,
-};
 
 /// The test PostgreSQL: the one `make test` started (ROPC_TEST_POSTGRES_URL
 /// and its CA files), or else one of this process's own, started by
@@ -138,37 +137,14 @@ fn the_postgres_store_conforms_and_is_shared_by_every_handle() {
 }
 
 fn config(store: StoreConfig) -> Config {
-    let mut c = Config::default()
-        .scope("read", &["GET /docs/*"])
-        .scope("write", &["PUT /docs/*"])
-        .client(
-            ClientConfig::confidential("app", &hash_client_secret("app-secret"))
-                .grant_types(&["password", "refresh_token"])
-                .scopes(&["read", "write"])
-                .introspect(true),
-        )
+    docs::base()
+        .client(docs::app().introspect(true))
         .user(UserConfig::new(
             "alice",
             &hash_password("alice-pw", CHEAP).unwrap(),
         ))
         .rule(RuleConfig::new(&["* /docs/*"]).users(&["alice"]))
-        .store(store);
-    c.password_hashing = CHEAP;
-    c.allow_weak_password_hashing = true;
-    c
-}
-
-/// The PostgreSQL store at `url`, every other setting its default.
-fn postgres_at(url: &str) -> StoreConfig {
-    StoreConfig::Postgres {
-        url: Some(url.to_string()),
-        url_env: None,
-        pool_size: None,
-        connect_timeout_ms: None,
-        statement_timeout_ms: None,
-        sslmode: None,
-        sslrootcert: None,
-    }
+        .store(store)
 }
 
 fn sqlite(path: &std::path::Path) -> StoreConfig {
@@ -668,12 +644,28 @@ fn the_old_tokens_live_on(store: &dyn Store) {
     };
     let old = TokenHash([0x0b; 32]);
     assert!(matches!(
-        store.rotate(&old, now, &next(now, 0x20), &rule).unwrap(),
+        store
+            .rotate(
+                &old,
+                &RotationRequest {
+                    now,
+                    next: &next(now, 0x20),
+                    rule: &rule
+                }
+            )
+            .unwrap(),
         Rotation::Rotated(_)
     ));
     assert!(matches!(
         store
-            .rotate(&old, now + 5, &next(now + 5, 0x30), &rule)
+            .rotate(
+                &old,
+                &RotationRequest {
+                    now: now + 5,
+                    next: &next(now + 5, 0x30),
+                    rule: &rule,
+                },
+            )
             .unwrap(),
         Rotation::Retried(_)
     ));
@@ -873,7 +865,7 @@ fn refresh_retries_on_a_shared_store(store: StoreConfig, memory: Option<Arc<dyn 
 fn refresh_retries_follow_one_rule_on_every_shared_store() {
     let dir = tempfile::tempdir().expect("tempdir");
     refresh_retries_on_a_shared_store(sqlite(&dir.path().join("ropc.db")), None);
-    refresh_retries_on_a_shared_store(postgres_at(&postgres_url()), None);
+    refresh_retries_on_a_shared_store(StoreConfig::postgres(postgres_url()), None);
     refresh_retries_on_a_shared_store(StoreConfig::Memory, Some(Arc::new(MemoryStore::new())));
 }
 
@@ -953,7 +945,7 @@ fn failure_counters_keep_no_name_as_typed_on_either_database() {
     }
 
     let url = postgres_url();
-    let server = Server::from_config(config(postgres_at(&url))).unwrap();
+    let server = Server::from_config(config(StoreConfig::postgres(&url))).unwrap();
     fail_as_typed(&server);
     let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     let rows = admin

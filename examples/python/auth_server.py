@@ -46,36 +46,45 @@ def raw_target(handler):
     return parts[1] if len(parts) == 3 else handler.path
 
 
+class SafeHandler(BaseHTTPRequestHandler):
+    """What every handler here needs under hostile clients (the resource
+    server's too)."""
+    protocol_version = "HTTP/1.1"
+    # A connection idle (or trickling) this long is closed: slow clients
+    # cannot hold threads forever.
+    timeout = 30
+    # Head and body leave in one go, not 40 ms apart behind Nagle's
+    # algorithm and the client's delayed ACK.
+    disable_nagle_algorithm = True
+
+    def reply(self, status, headers, body):
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def refused_framing(self):
+        """Answers 400 and closes when the request's framing is one a proxy
+        could read otherwise (``framing_error``): a body it cannot frame
+        would be read as the next request (smuggling). Whether it did."""
+        why = framing_error(self)
+        if why:
+            self.close_connection = True
+            self.reply(400, [("Content-Type", "text/plain")], why.encode())
+        return bool(why)
+
+
 def make_handler(server: ropc.Server):
     routes = {"/token": server.token_endpoint, "/introspect": server.introspection_endpoint,
               "/revoke": server.revocation_endpoint}
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        # A connection idle (or trickling) this long is closed: slow clients
-        # cannot hold threads forever.
-        timeout = 30
-        # Head and body leave in one go, not 40 ms apart behind Nagle's
-        # algorithm and the client's delayed ACK.
-        disable_nagle_algorithm = True
-
-        def reply(self, status, headers, body):
-            self.send_response(status)
-            for name, value in headers:
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            if self.close_connection:
-                self.send_header("Connection", "close")
-            self.end_headers()
-            self.wfile.write(body)
-
+    class Handler(SafeHandler):
         def handle_any(self):
-            # A body it cannot frame would be read as the next request
-            # (smuggling): refuse, close.
-            why = framing_error(self)
-            if why:
-                self.close_connection = True
-                self.reply(400, [("Content-Type", "text/plain")], why.encode())
+            if self.refused_framing():
                 return
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(min(length, ropc.MAX_BODY_BYTES + 1)) if length > 0 else b""

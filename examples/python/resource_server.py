@@ -16,38 +16,21 @@ import argparse
 import json
 import os
 import sys
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import ropc
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from auth_server import framing_error, raw_target  # noqa: E402 (beside this file)
+from auth_server import SafeHandler, raw_target  # noqa: E402 (beside this file)
 
 
 def make_handler(checker):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        timeout = 30  # idle or trickling connections are closed
-        disable_nagle_algorithm = True  # head and body leave together
-
-        def reply(self, status, headers, body):
-            self.send_response(status)
-            for name, value in headers:
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            if self.close_connection:
-                self.send_header("Connection", "close")
-            self.end_headers()
-            self.wfile.write(body)
-
+    class Handler(SafeHandler):
         def handle_any(self):
             # No chunked bodies, no bodies read in part, no framing a proxy
             # could read otherwise: each could be taken for the next request
             # on the connection. Refuse or close.
-            why = framing_error(self)
-            if why:
-                self.close_connection = True
-                self.reply(400, [("Content-Type", "text/plain")], why.encode())
+            if self.refused_framing():
                 return
             length = int(self.headers.get("Content-Length") or 0)
             if length > 1 << 20:

@@ -582,12 +582,15 @@ impl NativeServer {
     }
 }
 
-/// The three endpoints (packed responses, see `response`).
+/// The endpoint named (`"token"`, `"introspection"` or `"revocation"`):
+/// its packed response (see `response`).
 #[napi]
 impl NativeServer {
     #[napi(catch_unwind)]
-    pub fn token_endpoint(
+    #[allow(clippy::too_many_arguments)]
+    pub fn answer(
         &self,
+        endpoint: String,
         method: String,
         content_type: Opt,
         authorization: OptSecret,
@@ -595,50 +598,14 @@ impl NativeServer {
         remote_addr: Opt,
         request_id: Opt,
     ) -> Result<Answer> {
+        let which = core::Endpoint::from_name(&endpoint).ok_or_else(|| {
+            Error::new(
+                Status::InvalidArg,
+                format!("{endpoint:?} is not an endpoint: token, introspection or revocation"),
+            )
+        })?;
         self.endpoint(
-            core::Endpoint::Token,
-            method,
-            content_type,
-            authorization,
-            body,
-            remote_addr,
-            request_id,
-        )
-    }
-
-    #[napi(catch_unwind)]
-    pub fn introspection_endpoint(
-        &self,
-        method: String,
-        content_type: Opt,
-        authorization: OptSecret,
-        body: Buffer,
-        remote_addr: Opt,
-        request_id: Opt,
-    ) -> Result<Answer> {
-        self.endpoint(
-            core::Endpoint::Introspection,
-            method,
-            content_type,
-            authorization,
-            body,
-            remote_addr,
-            request_id,
-        )
-    }
-
-    #[napi(catch_unwind)]
-    pub fn revocation_endpoint(
-        &self,
-        method: String,
-        content_type: Opt,
-        authorization: OptSecret,
-        body: Buffer,
-        remote_addr: Opt,
-        request_id: Opt,
-    ) -> Result<Answer> {
-        self.endpoint(
-            core::Endpoint::Revocation,
+            which,
             method,
             content_type,
             authorization,
@@ -1044,26 +1011,22 @@ fn hash_job(
     }
 }
 
-/// argon2id PHC hash of a password, on the libuv pool.
-#[napi]
+/// argon2id PHC hash of a password: on the libuv pool, or, when `sync`
+/// (`hashPasswordSync`, for scripts), on the calling thread.
+#[napi(catch_unwind)]
 pub fn hash_password(
     password: Secret,
     m_cost: Option<u32>,
     t_cost: Option<u32>,
     p_cost: Option<u32>,
-) -> AsyncTask<Job> {
-    job(hash_job(password, m_cost, t_cost, p_cost))
-}
-
-/// argon2id PHC hash of a password, blocking the calling thread.
-#[napi(catch_unwind)]
-pub fn hash_password_sync(
-    password: Secret,
-    m_cost: Option<u32>,
-    t_cost: Option<u32>,
-    p_cost: Option<u32>,
-) -> Result<Value> {
-    now(hash_job(password, m_cost, t_cost, p_cost))
+    sync: bool,
+) -> Result<Answer> {
+    let class = if sync {
+        core::Blocking::Inline
+    } else {
+        core::Blocking::Cpu
+    };
+    place(class, hash_job(password, m_cost, t_cost, p_cost))
 }
 
 /// Runs one of the operators' commands (`npx ropc ...`, the core's

@@ -53,9 +53,7 @@ export type NativeAccountsStats = {
 export type EndpointArgs = [method: string, contentType: Opt, authorization: Opt, body: Buffer, remoteAddr: Opt, requestId: Opt];
 export type NativeServer = {
     realm: string;
-    tokenEndpoint: (...args: EndpointArgs) => Answer<PackedResponse>;
-    introspectionEndpoint: (...args: EndpointArgs) => Answer<PackedResponse>;
-    revocationEndpoint: (...args: EndpointArgs) => Answer<PackedResponse>;
+    answer: (endpoint: "token" | "introspection" | "revocation", ...args: EndpointArgs) => Answer<PackedResponse>;
     passwordGrant: (clientId: string, clientSecret: Opt, username: string, password: string, scope: Opt) => Answer<NativeTokens>;
     refreshGrant: (clientId: string, clientSecret: Opt, refreshToken: string, scope: Opt) => Answer<NativeTokens>;
     /**
@@ -118,11 +116,10 @@ export type Native = {
      * runs the accounts conformance suite on `dispatch`
      */
     checkAccounts: (dispatch: Dispatch, fixture: string) => Promise<string | null>;
-    hashPassword: (password: string, mCost?: number | null, tCost?: number | null, pCost?: number | null) => Promise<string>;
     /**
-     * blocks the calling thread: for scripts, never a server's event loop
+     * on libuv's pool, or with `sync` on the calling thread (for scripts, never a server's event loop)
      */
-    hashPasswordSync: (password: string, mCost?: number | null, tCost?: number | null, pCost?: number | null) => string;
+    hashPassword: (password: string, mCost: number | null | undefined, tCost: number | null | undefined, pCost: number | null | undefined, sync: boolean) => Answer<string>;
     generateClientSecret: () => [secret: string, hash: string];
     hashClientSecret: (secret: string) => string;
     cli: (args: string[]) => number;
@@ -136,4 +133,12 @@ export type Native = {
      * with the `test-hooks` feature only
      */
     panicSyncForTests?: (() => number) | undefined;
+    /**
+     * with the `test-hooks` feature only: servers created from now on use a manual clock at `now`
+     */
+    setTestClockForTests?: ((now: number | null) => void) | undefined;
+    /**
+     * with the `test-hooks` feature only
+     */
+    advanceTestClockForTests?: ((seconds: number) => boolean) | undefined;
 };

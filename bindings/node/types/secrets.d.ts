@@ -9,6 +9,7 @@ export function hashPassword(password: string, params?: {
     pCost?: number;
 }): Promise<string>;
 /**
+ * The same on the calling thread, blocking it (for scripts: never on a server's event loop).
  * @param {string} password @param {{mCost?: number, tCost?: number, pCost?: number}} [params]
  * @returns {string}
  */

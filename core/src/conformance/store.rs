@@ -20,8 +20,8 @@ use crate::config::ThrottleConfig;
 use crate::random::fill as fill_random;
 use crate::rotation::{RefreshPolicy, MAX_REFRESH_RETRIES};
 use crate::store::{
-    Failures, GrantId, RefreshState, Rotation, Store, StoreError, Successors, TokenKind,
-    TokenRecord, TokenStore,
+    Failures, GrantId, RefreshState, Rotation, RotationRequest, Store, StoreError, Successors,
+    TokenKind, TokenRecord, TokenStore,
 };
 use crate::throttle::{self, Verdict};
 use crate::token::TokenHash;
@@ -109,7 +109,12 @@ impl<S: TokenStore + ?Sized> RotateAs for S {
             client_id,
             grace_seconds: next.grace_seconds,
         };
-        self.rotate(old, now, &next.successors, &rule)
+        let request = RotationRequest {
+            now,
+            next: &next.successors,
+            rule: &rule,
+        };
+        self.rotate(old, &request)
     }
 }
 

@@ -22,78 +22,67 @@ impl Server {
         resource: &str,
         required_scope: Option<&str>,
     ) -> Result<Principal, OAuthError> {
-        self.counted(
-            Operation::Check,
-            self.check_impl(access_token, resource, required_scope),
-        )
-    }
-
-    /// The work of [`Server::check`], uncounted (the endpoints count it).
-    pub(super) fn check_impl(
-        &self,
-        access_token: &str,
-        resource: &str,
-        required_scope: Option<&str>,
-    ) -> Result<Principal, OAuthError> {
-        check_arguments(resource, required_scope)?;
-        let invalid = || OAuthError::invalid_token(BAD_ACCESS);
-        if !looks_like_token(access_token) {
-            return Err(invalid());
-        }
-        let reg = self.registry.load();
-        // What the principal needs, copied out of the store, which lends
-        // it: checks on many threads write nothing in common.
-        let Found {
-            username,
-            client_id,
-            scope: scopes,
-            user_version,
-            expires_at,
-            ..
-        } = self
-            .lent_access(&reg, TokenHash::of(access_token), self.clock.now())?
-            .ok_or_else(invalid)?;
-        let rules = !(self.authorizer.is_some()
-            && reg.config.accounts.authorize == AuthorizeMode::InsteadOfRules);
-        // The owner's groups lent, not cloned (one `Arc` a user: every
-        // thread checking that user's tokens would write its count).
-        let groups = self
-            .with_owner(&reg, &client_id, &username, user_version, |groups| {
-                authorize(
-                    &reg,
-                    &username,
-                    groups,
-                    &scopes,
-                    resource,
-                    required_scope,
-                    rules,
-                )?;
-                Ok::<_, OAuthError>(owned_groups(groups))
-            })?
-            .ok_or_else(invalid)??;
-        let principal = Principal {
-            username,
-            client_id,
-            scopes: scopes
-                .iter()
-                .map(|id| String::from(&*reg.scopes[id].name))
-                .collect(),
-            groups,
-            expires_at,
-        };
-        if let Some(hook) = &self.authorizer {
-            let limit = Duration::from_millis(reg.config.accounts.callback_timeout_ms);
-            let (allowed, _) = run_callback("authorize", limit, &*self.timer, || {
-                hook.authorize(&principal, resource, required_scope)
-            });
-            let allowed = allowed?;
-            if !allowed {
-                return Err(OAuthError::access_denied(
-                    "the resource owner may not access this resource",
-                ));
+        self.counted(Operation::Check, || {
+            check_arguments(resource, required_scope)?;
+            let invalid = || OAuthError::invalid_token(BAD_ACCESS);
+            if !looks_like_token(access_token) {
+                return Err(invalid());
             }
-        }
-        Ok(principal)
+            let reg = self.registry.load();
+            // What the principal needs, copied out of the store, which lends
+            // it: checks on many threads write nothing in common.
+            let Found {
+                username,
+                client_id,
+                scope: scopes,
+                user_version,
+                expires_at,
+                ..
+            } = self
+                .lent_access(&reg, TokenHash::of(access_token), self.clock.now())?
+                .ok_or_else(invalid)?;
+            let rules = !(self.authorizer.is_some()
+                && reg.config.accounts.authorize == AuthorizeMode::InsteadOfRules);
+            // The owner's groups lent, not cloned (one `Arc` a user: every
+            // thread checking that user's tokens would write its count).
+            let groups = self
+                .with_owner(&reg, &client_id, &username, user_version, |groups| {
+                    authorize(
+                        &reg,
+                        &username,
+                        groups,
+                        &scopes,
+                        resource,
+                        required_scope,
+                        rules,
+                    )?;
+                    Ok::<_, OAuthError>(owned_groups(groups))
+                })?
+                .ok_or_else(invalid)??;
+            let principal = Principal {
+                username,
+                client_id,
+                scopes: scopes
+                    .iter()
+                    .map(|id| String::from(&*reg.scopes[id].name))
+                    .collect(),
+                groups,
+                expires_at,
+            };
+            if let Some(hook) = &self.authorizer {
+                let limit = Duration::from_millis(reg.config.accounts.callback_timeout_ms);
+                let (allowed, _) = run_callback("authorize", limit, &*self.timer, || {
+                    hook.authorize(&principal, resource, required_scope)
+                });
+                let allowed = allowed?;
+                if !allowed {
+                    return Err(OAuthError::access_denied(
+                        "the resource owner may not access this resource",
+                    ));
+                }
+            }
+            Ok(principal)
+        })
     }
 
     /// [`Server::check`] from a request's `Authorization` header, with the

@@ -138,19 +138,19 @@ impl Server {
             .is_some_and(|c| self.client_secret_is_hashed(&c.client_id))
     }
 
-    /// Runs an endpoint and counts it once: as the operation `handle` says
-    /// it dispatched to, else as `op` (a request refused before that).
+    /// Runs an endpoint and counts it once: a typed operation it called
+    /// counts itself; anything refused before that counts as the operation
+    /// it dispatched to (`op` until it says).
     pub(super) fn endpoint(
         &self,
         req: &HttpRequest<'_>,
         op: Operation,
-        handle: impl FnOnce(
-            ClientCredentials,
-            &Form,
-            &Cell<Operation>,
-        ) -> Result<HttpResponse, OAuthError>,
+        handle: impl FnOnce(ClientCredentials, &Form, &Dispatch) -> Result<HttpResponse, OAuthError>,
     ) -> HttpResponse {
-        let dispatched = Cell::new(op);
+        let dispatch = Dispatch {
+            op: Cell::new(op),
+            counted: Cell::new(false),
+        };
         if !req.method.eq_ignore_ascii_case("POST") {
             self.metrics.request(op, Some(ErrorCode::InvalidRequest));
             return HttpResponse::post_only(&self.realm());
@@ -159,11 +159,33 @@ impl Server {
             .and_then(|form| {
                 ClientCredentials::from_request(req.authorization, &form).map(|c| (c, form))
             })
-            .and_then(|(creds, form)| handle(creds, &form, &dispatched));
-        self.metrics.request(
-            dispatched.get(),
-            result.as_ref().err().map(OAuthError::code),
-        );
+            .and_then(|(creds, form)| handle(creds, &form, &dispatch));
+        if !dispatch.counted.get() {
+            self.metrics.request(
+                dispatch.op.get(),
+                result.as_ref().err().map(OAuthError::code),
+            );
+        }
         result.unwrap_or_else(|e| HttpResponse::token_error(&e, &self.realm()))
+    }
+}
+
+/// What an endpoint dispatched to: the operation a failure before the call
+/// counts as, and whether the typed operation it called counted itself.
+pub(super) struct Dispatch {
+    op: Cell<Operation>,
+    counted: Cell<bool>,
+}
+
+impl Dispatch {
+    /// From here on, a failure counts as `op`.
+    pub(super) fn to(&self, op: Operation) {
+        self.op.set(op);
+    }
+
+    /// Calls a typed operation, which counts itself.
+    pub(super) fn call<T>(&self, operation: impl FnOnce() -> T) -> T {
+        self.counted.set(true);
+        operation()
     }
 }

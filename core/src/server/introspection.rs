@@ -72,80 +72,69 @@ impl Server {
         token: &str,
         hint: Option<&str>,
     ) -> Result<Introspection, OAuthError> {
-        self.counted(
-            Operation::Introspect,
-            self.introspect_impl(caller, token, hint),
-        )
-    }
-
-    /// The work of [`Server::introspect`], uncounted (the endpoints count it).
-    pub(super) fn introspect_impl(
-        &self,
-        caller: &ClientCredentials,
-        token: &str,
-        hint: Option<&str>,
-    ) -> Result<Introspection, OAuthError> {
-        let reg = self.registry.load();
-        let caller = Self::authenticate(&reg, caller)?;
-        let now = self.clock.now();
-        let inactive = || {
+        self.counted(Operation::Introspect, || {
+            let reg = self.registry.load();
+            let caller = Self::authenticate(&reg, caller)?;
+            let now = self.clock.now();
+            let inactive = || {
+                self.events.emit(EventKind::Introspected, |k| {
+                    Event::new(k, now).client(&caller.id).reason("inactive")
+                });
+                Ok(Introspection::default())
+            };
+            let Some(found) = self.find(&reg, token, hint)? else {
+                return inactive();
+            };
+            if !found.usable || !(caller.introspect || *found.client_id == *caller.id) {
+                return inactive();
+            }
+            let Some(groups) = self.with_owner(
+                &reg,
+                &found.client_id,
+                &found.username,
+                found.user_version,
+                owned_groups,
+            )?
+            else {
+                return inactive();
+            };
             self.events.emit(EventKind::Introspected, |k| {
-                Event::new(k, now).client(&caller.id).reason("inactive")
+                Event::new(k, now)
+                    .client(&caller.id)
+                    .user(&found.username)
+                    .grant(&found.grant)
+                    .reason("active")
             });
-            Ok(Introspection::default())
-        };
-        let Some(found) = self.find(&reg, token, hint)? else {
-            return inactive();
-        };
-        if !found.usable || !(caller.introspect || *found.client_id == *caller.id) {
-            return inactive();
-        }
-        let Some(groups) = self.with_owner(
-            &reg,
-            &found.client_id,
-            &found.username,
-            found.user_version,
-            owned_groups,
-        )?
-        else {
-            return inactive();
-        };
-        self.events.emit(EventKind::Introspected, |k| {
-            Event::new(k, now)
-                .client(&caller.id)
-                .user(&found.username)
-                .grant(&found.grant)
-                .reason("active")
-        });
-        Ok(Introspection {
-            active: true,
-            scope: Some(reg.scope_string(&found.scope)),
-            token_type: Some(if found.kind == TokenKind::Access {
-                "Bearer"
-            } else {
-                "refresh_token"
-            }),
-            exp: Some(found.expires_at),
-            iat: Some(found.issued_at),
-            sub: Some(found.username.clone()),
-            iss: reg.config.issuer.clone(),
-            groups: Some(groups),
-            auth_time: Some(found.auth_time),
-            session_exp: reg
-                .clients
-                .get(&*found.client_id)
-                .and_then(|c| c.max_session)
-                .map(|m| found.auth_time.saturating_add(m)),
-            client_id: Some(found.client_id),
-            username: Some(found.username),
+            Ok(Introspection {
+                active: true,
+                scope: Some(reg.scope_string(&found.scope)),
+                token_type: Some(if found.kind == TokenKind::Access {
+                    "Bearer"
+                } else {
+                    "refresh_token"
+                }),
+                exp: Some(found.expires_at),
+                iat: Some(found.issued_at),
+                sub: Some(found.username.clone()),
+                iss: reg.config.issuer.clone(),
+                groups: Some(groups),
+                auth_time: Some(found.auth_time),
+                session_exp: reg
+                    .clients
+                    .get(&*found.client_id)
+                    .and_then(|c| c.max_session)
+                    .map(|m| found.auth_time.saturating_add(m)),
+                client_id: Some(found.client_id),
+                username: Some(found.username),
+            })
         })
     }
 
     /// The introspection endpoint (RFC 7662).
     pub fn introspection_endpoint(&self, req: &HttpRequest<'_>) -> HttpResponse {
-        self.endpoint(req, Operation::Introspect, |creds, form, _| {
-            let token = form.require("token")?;
-            let info = self.introspect_impl(&creds, token, form.get("token_type_hint")?)?;
+        self.endpoint(req, Operation::Introspect, |creds, form, dispatch| {
+            let (token, hint) = (form.require("token")?, form.get("token_type_hint")?);
+            let info = dispatch.call(|| self.introspect(&creds, token, hint))?;
             Ok(HttpResponse::json(200, &info))
         })
     }

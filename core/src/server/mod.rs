@@ -113,7 +113,12 @@ const BAD_ACCESS: &str = "the access token is invalid, expired or revoked";
 impl Server {
     /// Counts a public operation's outcome once, in the server's metrics
     /// (the HTTP endpoints count the same way, around the same work).
-    fn counted<T>(&self, op: Operation, out: Result<T, OAuthError>) -> Result<T, OAuthError> {
+    fn counted<T>(
+        &self,
+        op: Operation,
+        work: impl FnOnce() -> Result<T, OAuthError>,
+    ) -> Result<T, OAuthError> {
+        let out = work();
         self.metrics
             .request(op, out.as_ref().err().map(OAuthError::code));
         out

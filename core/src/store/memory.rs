@@ -2,7 +2,7 @@
 
 use super::{
     CounterStore, CredentialStore, Failures, GrantId, RefreshRow, RefreshState, Rotation,
-    RotationRule, RotationStep, Store, StoreError, StoreStats, Successors, TokenKind, TokenRecord,
+    RotationRequest, RotationStep, Store, StoreError, StoreStats, TokenKind, TokenRecord,
     TokenStore, TokenView,
 };
 use crate::token::{TokenHash, TokenHashBuilder};
@@ -546,13 +546,8 @@ impl TokenStore for MemoryStore {
         }))
     }
 
-    fn rotate(
-        &self,
-        old: &TokenHash,
-        now: u64,
-        next: &Successors,
-        rule: &dyn RotationRule,
-    ) -> Result<Rotation, StoreError> {
+    fn rotate(&self, old: &TokenHash, req: &RotationRequest<'_>) -> Result<Rotation, StoreError> {
+        let (now, next, rule) = (req.now, req.next, req.rule);
         // The grant's cell first (a refresh token always has one; one made
         // here would be for a record put in by other means), then its
         // lineage lock, then the token again: every rotation of a grant is

@@ -51,8 +51,8 @@ pub use sql::SqlStore;
 #[cfg(feature = "sqlite")]
 pub use sqlite::{SqliteConnection, SqliteOptions, SqliteStore};
 pub use tokens::{
-    GrantId, RefreshRow, RefreshState, Rotation, RotationRule, RotationStep, Successors, TokenKind,
-    TokenRecord, TokenStore, TokenView,
+    GrantId, RefreshRow, RefreshState, Rotation, RotationRequest, RotationRule, RotationStep,
+    Successors, TokenKind, TokenRecord, TokenStore, TokenView,
 };
 pub use unavailable::UnavailableStore;
 

@@ -14,8 +14,8 @@
 use super::pool::Pool;
 use super::{
     CounterStore, CredentialStore, Failures, GrantId, RefreshRow, RefreshState, Rotation,
-    RotationRule, RotationStep, Store, StoreError, StoreStats, Successors, TokenKind, TokenRecord,
-    TokenStore,
+    RotationRequest, RotationStep, Store, StoreError, StoreStats, Successors, TokenKind,
+    TokenRecord, TokenStore,
 };
 use crate::token::TokenHash;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -288,13 +288,8 @@ impl<C: Dialect> TokenStore for SqlStore<C> {
         })
     }
 
-    fn rotate(
-        &self,
-        old: &TokenHash,
-        now: u64,
-        next: &Successors,
-        rule: &dyn RotationRule,
-    ) -> Result<Rotation, StoreError> {
+    fn rotate(&self, old: &TokenHash, req: &RotationRequest<'_>) -> Result<Rotation, StoreError> {
+        let (now, next, rule) = (req.now, req.next, req.rule);
         self.pool.with(|c| {
             if let Some(record) = c.try_rotate(old, rule.client_id(), now, next)? {
                 return Ok(Rotation::Rotated(record));

@@ -263,6 +263,28 @@ pub trait RotationRule: Sync {
     ) -> Result<RotationStep, StoreError>;
 }
 
+/// A rotation as the server asks for it: at `now`, into the successors
+/// `next`, as `rule` decides.
+#[derive(Clone, Copy)]
+pub struct RotationRequest<'a> {
+    /// When the rotation happens.
+    pub now: u64,
+    /// The tokens it stores.
+    pub next: &'a Successors,
+    /// The rule that decides (the core's).
+    pub rule: &'a dyn RotationRule,
+}
+
+impl std::fmt::Debug for RotationRequest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RotationRequest")
+            .field("now", &self.now)
+            .field("next", &self.next)
+            .field("client_id", &self.rule.client_id())
+            .finish()
+    }
+}
+
 /// What [`TokenStore::rotate`] did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -323,9 +345,9 @@ pub trait TokenStore: Send + Sync {
     fn refresh(&self, hash: &TokenHash, now: u64) -> Result<Option<RefreshState>, StoreError>;
 
     /// The compare-and-swap at the heart of refresh-token rotation. With the
-    /// live refresh token `old` locked, the store reports its state to
-    /// `rule` ([`RotationRule::decide`]) and does the step it answers, in
-    /// one transaction:
+    /// live refresh token `old` locked, the store reports its state to the
+    /// request's rule ([`RotationRule::decide`]) and does the step it
+    /// answers, at the request's `now`, in one transaction:
     ///
     /// - [`RotationStep::Rotate`]: mark `old` rotated at `now`, store the
     ///   successors ([`Successors::records`]) in its grant and remember them
@@ -340,13 +362,7 @@ pub trait TokenStore: Send + Sync {
     /// rule. Of many concurrent calls with one token, in any number of
     /// processes, at most one returns `Rotated`; they are serialized so
     /// that a grant never has more than one active refresh token.
-    fn rotate(
-        &self,
-        old: &TokenHash,
-        now: u64,
-        next: &Successors,
-        rule: &dyn RotationRule,
-    ) -> Result<Rotation, StoreError>;
+    fn rotate(&self, old: &TokenHash, req: &RotationRequest<'_>) -> Result<Rotation, StoreError>;
 
     /// Removes one token; returns its record if it was held (live or not).
     fn remove(&self, kind: TokenKind, hash: &TokenHash) -> Result<Option<TokenRecord>, StoreError>;

@@ -3,8 +3,8 @@
 //! store answers `503 temporarily_unavailable` with `Retry-After`.
 
 use super::{
-    CounterStore, CredentialStore, Failures, RefreshState, Rotation, RotationRule, Store,
-    StoreError, StoreStats, Successors, TokenKind, TokenRecord, TokenStore,
+    CounterStore, CredentialStore, Failures, RefreshState, Rotation, RotationRequest, Store,
+    StoreError, StoreStats, TokenKind, TokenRecord, TokenStore,
 };
 use crate::token::TokenHash;
 
@@ -30,13 +30,7 @@ impl TokenStore for UnavailableStore {
     fn refresh(&self, _: &TokenHash, _: u64) -> Result<Option<RefreshState>, StoreError> {
         down()
     }
-    fn rotate(
-        &self,
-        _: &TokenHash,
-        _: u64,
-        _: &Successors,
-        _: &dyn RotationRule,
-    ) -> Result<Rotation, StoreError> {
+    fn rotate(&self, _: &TokenHash, _: &RotationRequest<'_>) -> Result<Rotation, StoreError> {
         down()
     }
     fn remove(&self, _: TokenKind, _: &TokenHash) -> Result<Option<TokenRecord>, StoreError> {

@@ -5,9 +5,8 @@
 //! call a hook sees first (to count calls or fail them).
 
 use ropc_core::store::{
-    CounterStore, CredentialStore, Failures, RefreshRow, RefreshState, Rotation, RotationRule,
-    RotationStep, Store, StoreError, StoreStats, Successors, TokenKind, TokenRecord, TokenStore,
-    TokenView,
+    CounterStore, CredentialStore, Failures, RefreshRow, RefreshState, Rotation, RotationRequest,
+    RotationStep, Store, StoreError, StoreStats, TokenKind, TokenRecord, TokenStore, TokenView,
 };
 use ropc_core::TokenHash;
 use std::collections::{BTreeMap, BTreeSet};
@@ -140,13 +139,8 @@ impl<H: Before> TokenStore for BTreeStore<H> {
         })
     }
 
-    fn rotate(
-        &self,
-        old: &TokenHash,
-        now: u64,
-        next: &Successors,
-        rule: &dyn RotationRule,
-    ) -> Result<Rotation, StoreError> {
+    fn rotate(&self, old: &TokenHash, req: &RotationRequest<'_>) -> Result<Rotation, StoreError> {
+        let (now, next, rule) = (req.now, req.next, req.rule);
         self.hook.before("rotate")?;
         let mut s = self.state.lock().map_err(|_| StoreError::new("poisoned"))?;
         let Some(t) = s.live(TokenKind::Refresh, old, now) else {

@@ -60,27 +60,20 @@ impl std::fmt::Debug for TokenResponse {
 impl Server {
     /// The token endpoint (RFC 6749 §3.2): `password` and `refresh_token` grants.
     pub fn token_endpoint(&self, req: &HttpRequest<'_>) -> HttpResponse {
-        self.endpoint(req, Operation::Token, |creds, form, op| {
+        self.endpoint(req, Operation::Token, |creds, form, dispatch| {
             let grant_type = form.require("grant_type")?;
             let scope = form.get("scope")?;
             let tokens = match grant_type {
                 "password" => {
-                    op.set(Operation::Password);
+                    dispatch.to(Operation::Password);
                     let (username, password) = (form.get("username")?, form.get("password")?);
-                    self.password_grant_impl(
-                        &creds,
-                        username.unwrap_or(""),
-                        password.unwrap_or(""),
-                        scope,
-                    )?
+                    let (username, password) = (username.unwrap_or(""), password.unwrap_or(""));
+                    dispatch.call(|| self.password_grant(&creds, username, password, scope))?
                 }
                 "refresh_token" => {
-                    op.set(Operation::Refresh);
-                    self.refresh_grant_impl(
-                        &creds,
-                        form.get("refresh_token")?.unwrap_or(""),
-                        scope,
-                    )?
+                    dispatch.to(Operation::Refresh);
+                    let token = form.get("refresh_token")?.unwrap_or("");
+                    dispatch.call(|| self.refresh_grant(&creds, token, scope))?
                 }
                 _ => {
                     Self::authenticate(&self.registry.load(), &creds)?;
