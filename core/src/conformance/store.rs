@@ -197,8 +197,18 @@ fn lent_access(
     Ok(record)
 }
 
-/// Every single-store check, in turn.
+/// Every single-store check, in turn: [`tokens`], [`counters`],
+/// [`credentials`], then the upkeep that spans them.
 pub fn run(make: Factory<'_>) {
+    tokens(make);
+    counters(make);
+    credentials(make);
+    purge_drops_only_the_dead(&*make());
+}
+
+/// What a [`crate::store::TokenStore`] must do: records, liveness,
+/// rotation under the core's rule, revocation.
+pub fn tokens(make: Factory<'_>) {
     records_round_trip(&*make());
     expiry_is_exclusive(&*make());
     rotation_is_a_compare_and_swap(&*make());
@@ -206,18 +216,74 @@ pub fn run(make: Factory<'_>) {
     wrong_client_and_unknown_change_nothing(&*make());
     revoking_a_grant_through_any_token(&*make());
     removing_one_token(&*make());
-    user_versions_end_tokens(&*make());
-    host_credentials_end_tokens_when_they_change(&*make());
-    the_throttle_counts_atomically(&*make());
-    purge_drops_only_the_dead(&*make());
     a_retry_within_the_grace_window_retires_the_unused_successor(&*make());
     a_retired_successor_presented_is_reuse(&*make());
     a_retry_is_reuse_outside_the_window_or_after_the_successor_was_used(&*make());
     the_maximum_session_age_bounds_every_rotation(&*make());
     concurrent_rotations_have_one_winner(make);
     concurrent_retries_leave_one_active_refresh_token(make);
+}
+
+/// What a [`crate::store::CounterStore`] must do: an atomic
+/// read-modify-write, and the throttle's rule applied through it.
+pub fn counters(make: Factory<'_>) {
+    counter_updates_are_atomic(make);
+    the_throttle_counts_atomically(&*make());
     concurrent_guesses_get_the_limit(make);
+}
+
+/// What a [`crate::store::CredentialStore`] must do: versions that only
+/// grow and end older tokens, and a compare-and-set on host credentials.
+pub fn credentials(make: Factory<'_>) {
+    user_versions_end_tokens(&*make());
+    host_credentials_end_tokens_when_they_change(&*make());
     concurrent_credential_changes_move_the_version_once(make);
+}
+
+/// `update_counter` is one atomic read-modify-write: concurrent updates of
+/// one counter, from every handle, each see the one before (none is
+/// lost); `None` deletes the counter; what is stored is what is returned.
+pub fn counter_updates_are_atomic(make: Factory<'_>) {
+    const EACH: u32 = 20;
+    let stores: Vec<Arc<dyn Store>> = (0..RACERS).map(|_| make()).collect();
+    let who = name("counted");
+    let bump = |store: &dyn Store| {
+        store
+            .update_counter(&who, NOW, 0, &mut |before| {
+                let mut f = before.unwrap_or_default();
+                f.count += 1;
+                f.last = NOW;
+                Some(f)
+            })
+            .expect("update_counter")
+    };
+    std::thread::scope(|s| {
+        for store in &stores {
+            let bump = &bump;
+            s.spawn(move || {
+                for _ in 0..EACH {
+                    bump(&**store);
+                }
+            });
+        }
+    });
+    let total = EACH * RACERS as u32;
+    assert_eq!(
+        stores[0].counter(&who).expect("counter").map(|f| f.count),
+        Some(total),
+        "an update was lost: updates of one counter must be atomic"
+    );
+    let after = bump(&*stores[0]).expect("a counter after an update");
+    assert_eq!(after.count, total + 1, "the update returns what it stored");
+    let gone = stores[0]
+        .update_counter(&who, NOW, 0, &mut |_| None)
+        .expect("update_counter");
+    assert_eq!(gone, None);
+    assert_eq!(
+        stores[0].counter(&who).expect("counter"),
+        None,
+        "None deletes"
+    );
 }
 
 /// Records come back equal to what was stored, whatever their text.
