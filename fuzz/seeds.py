@@ -4,6 +4,7 @@ configuration the vectors hold, in each target's input format.
 
     python3 fuzz/seeds.py
 """
+import base64
 import hashlib
 import json
 import os
@@ -52,4 +53,20 @@ for scope in config.get("scopes", []):
 for rule in config.get("rules", []):
     for pattern in rule.get("resources", []):
         write("glob", f"{pattern}\n{pattern.replace('*', 'x').replace('{username}', 'alice')}\nalice".encode())
+# JWS: a key set, and tokens of the shapes ropc issues (signatures forged:
+# the fuzzer cannot make a valid one, which the target asserts).
+def b64(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+okp = {"kty": "OKP", "crv": "Ed25519", "x": b64(bytes(32)), "kid": "k1", "alg": "EdDSA", "use": "sig"}
+ec = {"kty": "EC", "crv": "P-256", "x": b64(bytes(32)), "y": b64(bytes(32)), "kid": "k2", "alg": "ES256"}
+write("jws", b"\x00" + json.dumps({"keys": [okp, ec]}).encode())
+claims = {"iss": "https://as.example", "sub": "alice", "aud": ["api"], "client_id": "app", "scope": "read",
+          "exp": 4102444800, "iat": 1700000000, "jti": "j", "groups": ["staff"]}
+write("jws", b"\x01" + json.dumps(claims).encode())
+for alg, kid in (("EdDSA", "k1"), ("ES256", "k2"), ("none", "k1"), ("HS256", "k1")):
+    header = {"alg": alg, "kid": kid, "typ": "at+jwt"}
+    token = ".".join([b64(json.dumps(header).encode()), b64(json.dumps(claims).encode()), b64(bytes(64))])
+    write("jws", b"\x02" + token.encode())
 print("seeds in", os.path.join(here, "corpus"))

@@ -35,6 +35,7 @@ mod error;
 pub mod events;
 mod histogram;
 mod http;
+pub mod jws;
 pub mod legacy_hash;
 pub mod metrics;
 mod names;
@@ -47,6 +48,7 @@ pub mod rotation;
 mod scope;
 pub mod secret;
 mod server;
+pub mod signing;
 pub mod store;
 mod target;
 #[cfg(feature = "test-hooks")]
@@ -81,6 +83,12 @@ pub mod fuzzing {
     /// The bearer token of an Authorization header.
     pub fn parse_bearer(header: Option<&str>) -> Result<Option<&str>, OAuthError> {
         crate::http::parse_bearer(header)
+    }
+
+    /// Whether `bytes` is a JSON object naming no member twice (the JWS
+    /// reader's rule for headers and payloads).
+    pub fn strict_json(bytes: &[u8]) -> bool {
+        crate::jws::strict_object(bytes).is_some()
     }
 }
 mod token;

@@ -204,6 +204,92 @@ pub fn run(make: Factory<'_>) {
     counters(make);
     credentials(make);
     purge_drops_only_the_dead(&*make());
+    if make().keys().is_some() {
+        signing_keys(make);
+    }
+}
+
+/// What a [`crate::store::KeyStore`] must do (for a store whose
+/// [`Store::keys`] gives one): keep keys as given, add the next key by a
+/// compare-and-set on the newest, of racing hosts exactly one.
+pub fn signing_keys(make: Factory<'_>) {
+    let store = make();
+    let keys = store.keys().expect("this store keeps signing keys");
+    let key = |kid: &str, activates_at: u64| crate::store::StoredKey {
+        kid: kid.to_string(),
+        alg: "EdDSA".into(),
+        created_at: NOW,
+        activates_at,
+        public_jwk: format!(r#"{{"kid":"{kid}"}}"#),
+        sealed: vec![1, 2, 3, 0, 255],
+    };
+    let prefix = name("k");
+    let mine = |ks: Vec<crate::store::StoredKey>| -> Vec<crate::store::StoredKey> {
+        ks.into_iter()
+            .filter(|k| k.kid.starts_with(&prefix))
+            .collect()
+    };
+    let newest =
+        |ks: &[crate::store::StoredKey]| crate::store::keys::newest(ks).map(|k| k.kid.clone());
+    let before = keys.signing_keys().expect("signing_keys");
+    let first = key(&format!("{prefix}-1"), NOW + 1_000_000);
+    assert!(
+        keys.add_signing_key(first.clone(), newest(&before).as_deref())
+            .expect("add"),
+        "a key is added when the newest is as the caller read it"
+    );
+    assert_eq!(
+        mine(keys.signing_keys().expect("signing_keys")),
+        vec![first.clone()],
+        "kept as given"
+    );
+    assert!(
+        !keys
+            .add_signing_key(
+                key(&format!("{prefix}-x"), NOW + 2_000_000),
+                newest(&before).as_deref()
+            )
+            .expect("add"),
+        "a stale read adds nothing"
+    );
+    // Racing hosts, each having read the same newest key: one adds.
+    let handles: Vec<Arc<dyn Store>> = (0..RACERS).map(|_| make()).collect();
+    let barrier = Barrier::new(RACERS);
+    let first_kid = first.kid.clone();
+    let added = std::thread::scope(|s| {
+        let joins: Vec<_> = handles
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                let (barrier, first_kid, key) = (&barrier, &first_kid, &key);
+                let prefix = &prefix;
+                s.spawn(move || {
+                    barrier.wait();
+                    h.keys()
+                        .expect("keys")
+                        .add_signing_key(
+                            key(&format!("{prefix}-r{i}"), NOW + 3_000_000),
+                            Some(first_kid),
+                        )
+                        .expect("add")
+                })
+            })
+            .collect();
+        joins
+            .into_iter()
+            .map(|j| j.join().is_ok_and(|b| b))
+            .filter(|added| *added)
+            .count()
+    });
+    assert_eq!(added, 1, "of racing hosts, exactly one adds the next key");
+    assert_eq!(mine(keys.signing_keys().expect("signing_keys")).len(), 2);
+    keys.remove_signing_key(&first.kid).expect("remove");
+    keys.remove_signing_key("no such key")
+        .expect("removing nothing is no error");
+    let left = mine(keys.signing_keys().expect("signing_keys"));
+    assert_eq!(left.len(), 1);
+    assert!(left[0].kid.starts_with(&format!("{prefix}-r")));
+    keys.remove_signing_key(&left[0].kid).expect("remove");
 }
 
 /// What a [`crate::store::TokenStore`] must do: records, liveness,

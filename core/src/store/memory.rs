@@ -1,9 +1,9 @@
 //! The in-memory store: the fastest, for one process; lost on restart.
 
 use super::{
-    CounterStore, CredentialStore, Failures, GrantId, RefreshRow, RefreshState, Rotation,
-    RotationRequest, RotationStep, Store, StoreError, StoreStats, TokenKind, TokenRecord,
-    TokenStore, TokenView,
+    CounterStore, CredentialStore, Failures, GrantId, KeyStore, RefreshRow, RefreshState, Rotation,
+    RotationRequest, RotationStep, Store, StoreError, StoreStats, StoredKey, TokenKind,
+    TokenRecord, TokenStore, TokenView,
 };
 use crate::token::{TokenHash, TokenHashBuilder};
 use crossbeam_utils::CachePadded;
@@ -234,6 +234,8 @@ pub struct MemoryStore {
     any_versions: AtomicBool,
     /// The credential versions host accounts reported, by user.
     credentials: Mutex<HashMap<Box<str>, u64>>,
+    /// Signing keys.
+    signing_keys: Mutex<Vec<StoredKey>>,
 }
 
 impl Default for MemoryStore {
@@ -249,6 +251,7 @@ impl Default for MemoryStore {
             versions_hasher: RandomState::new(),
             any_versions: AtomicBool::new(false),
             credentials: Mutex::new(HashMap::new()),
+            signing_keys: Mutex::new(Vec::new()),
         }
     }
 }
@@ -743,6 +746,30 @@ impl Store for MemoryStore {
 
     fn may_block(&self) -> bool {
         false
+    }
+
+    fn keys(&self) -> Option<&dyn KeyStore> {
+        Some(self)
+    }
+}
+
+impl KeyStore for MemoryStore {
+    fn signing_keys(&self) -> Result<Vec<StoredKey>, StoreError> {
+        Ok(self.signing_keys.lock().clone())
+    }
+
+    fn add_signing_key(&self, key: StoredKey, newest: Option<&str>) -> Result<bool, StoreError> {
+        let mut keys = self.signing_keys.lock();
+        if super::keys::newest(&keys).map(|k| k.kid.as_str()) != newest {
+            return Ok(false);
+        }
+        keys.push(key);
+        Ok(true)
+    }
+
+    fn remove_signing_key(&self, kid: &str) -> Result<(), StoreError> {
+        self.signing_keys.lock().retain(|k| k.kid != kid);
+        Ok(())
     }
 }
 

@@ -28,6 +28,7 @@
 
 mod counters;
 mod credentials;
+pub mod keys;
 mod memory;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod pool;
@@ -43,6 +44,7 @@ mod unavailable;
 pub use crate::error::StoreError;
 pub use counters::{CounterStore, Failures};
 pub use credentials::CredentialStore;
+pub use keys::{KeyStore, StoredKey};
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
 pub use postgres::{PostgresConnection, PostgresOptions, PostgresStore, PostgresTls};
@@ -83,5 +85,11 @@ pub trait Store: TokenStore + CounterStore + CredentialStore {
     /// them off event loops and release Python's GIL around them.
     fn may_block(&self) -> bool {
         true
+    }
+
+    /// The store's signing keys, if it keeps them (the default: it does
+    /// not, and a server on it cannot issue signed tokens).
+    fn keys(&self) -> Option<&dyn KeyStore> {
+        None
     }
 }
