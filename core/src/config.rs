@@ -18,9 +18,15 @@ pub const DEFAULT_REALM: &str = "ropc";
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// `iss` in introspection responses; omitted when not set.
+    /// `iss` in introspection responses and JWT access tokens; omitted
+    /// when not set. A resource server checking JWTs names the issuer it
+    /// trusts here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issuer: Option<String>,
+    /// For a resource server checking JWT access tokens: the audience
+    /// (`aud`) it accepts, its own name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<String>,
     /// Realm of `WWW-Authenticate` challenges.
     #[serde(default = "default_realm")]
     pub realm: String,
@@ -65,6 +71,60 @@ pub struct Config {
     /// and how a host's owner-authorization hook combines with the rules.
     #[serde(default, skip_serializing_if = "AccountsConfig::is_default")]
     pub accounts: AccountsConfig,
+    /// The keys JWT access tokens are signed with, for clients whose
+    /// `access_token_format` is `"jwt"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing: Option<SigningConfig>,
+}
+
+/// `"signing"` in the document: keys made, rotated and shared through the
+/// store by every host, sealed under a key-encryption key the operator
+/// gives in the environment or a file (never in this document).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SigningConfig {
+    /// `"EdDSA"` (Ed25519, the default) or `"ES256"` (P-256).
+    #[serde(default = "default_algorithm")]
+    pub algorithm: String,
+    /// The environment variable holding the key-encryption key: 32 bytes,
+    /// as 64 hex digits or 43 base64url characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_encryption_key_env: Option<String>,
+    /// Or the file holding it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_encryption_key_file: Option<String>,
+    /// Days a key signs before the next takes over (default 30).
+    #[serde(default = "default_rotate_days")]
+    pub rotate_days: u64,
+    /// Days before it starts signing that a key is published (default 14,
+    /// less than `rotate_days`): resource servers that cache the key set
+    /// for less than this always know the signing key.
+    #[serde(default = "default_announce_days")]
+    pub announce_days: u64,
+}
+
+fn default_algorithm() -> String {
+    "EdDSA".into()
+}
+fn default_rotate_days() -> u64 {
+    30
+}
+fn default_announce_days() -> u64 {
+    14
+}
+
+impl SigningConfig {
+    /// Keys of `algorithm`, sealed under the key in the environment
+    /// variable `kek_env`, on the default schedule.
+    pub fn with_kek_env(algorithm: &str, kek_env: &str) -> SigningConfig {
+        SigningConfig {
+            algorithm: algorithm.into(),
+            key_encryption_key_env: Some(kek_env.into()),
+            key_encryption_key_file: None,
+            rotate_days: default_rotate_days(),
+            announce_days: default_announce_days(),
+        }
+    }
 }
 
 /// `"accounts"` in the document: settings for resource owners the host
@@ -233,6 +293,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             issuer: None,
+            audience: None,
             realm: default_realm(),
             access_token_ttl: DEFAULT_ACCESS_TTL,
             refresh_token_ttl: DEFAULT_REFRESH_TTL,
@@ -246,6 +307,7 @@ impl Default for Config {
             rules: Vec::new(),
             store: StoreConfig::Memory,
             accounts: AccountsConfig::default(),
+            signing: None,
         }
     }
 }
@@ -461,6 +523,16 @@ pub struct ClientConfig {
     /// other clients see only their own tokens as active.
     #[serde(default)]
     pub introspect: bool,
+    /// `"opaque"` (the default: random tokens, checked by the store or by
+    /// introspection) or `"jwt"` (RFC 9068 access tokens any resource
+    /// server checks with the key set; needs `issuer`, `signing` and an
+    /// `audience`). Refresh tokens stay opaque either way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_token_format: Option<String>,
+    /// The `aud` of the client's JWT access tokens: the resource servers
+    /// that accept them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub audience: Vec<String>,
 }
 
 fn confidential() -> ClientKind {
@@ -483,6 +555,8 @@ impl ClientConfig {
             max_session_seconds: None,
             refresh_grace_seconds: None,
             introspect: false,
+            access_token_format: None,
+            audience: Vec::new(),
         }
     }
 
@@ -510,6 +584,13 @@ impl ClientConfig {
     /// Sets the default scopes.
     pub fn default_scopes(mut self, scopes: &[&str]) -> Self {
         self.default_scopes = strings(scopes);
+        self
+    }
+
+    /// Issues JWT access tokens (RFC 9068) for `audience`.
+    pub fn jwt(mut self, audience: &[&str]) -> Self {
+        self.access_token_format = Some("jwt".into());
+        self.audience = strings(audience);
         self
     }
 

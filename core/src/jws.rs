@@ -10,7 +10,6 @@
 //! a `crit` header, a `typ` other than the one expected, and a `kid` not
 //! in the key set. Every refusal is a [`JwsError`]; none panics.
 
-use crate::token::encode;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use ring::rand::SystemRandom;
@@ -19,6 +18,11 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::fmt;
+
+/// base64url without padding.
+fn encode(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
 
 /// The longest token read: far above any ropc issues (a few hundred
 /// bytes), far below what would cost a resource server to parse.

@@ -101,7 +101,7 @@ pub use client_secret::{generate_client_secret, hash_client_secret};
 pub use clock::{Clock, ManualClock, ManualTimer, SystemClock, SystemTimer, Timer};
 pub use config::{
     AccountsConfig, AuthorizeMode, ClientConfig, ClientKind, Config, RuleConfig, ScopeConfig,
-    StoreConfig, ThrottleConfig, UserConfig, DEFAULT_ACCESS_TTL, DEFAULT_REALM,
+    SigningConfig, StoreConfig, ThrottleConfig, UserConfig, DEFAULT_ACCESS_TTL, DEFAULT_REALM,
     DEFAULT_REFRESH_TTL,
 };
 pub use error::{ConfigError, ErrorCode, OAuthError, RETRY_AFTER_SECS};
@@ -112,7 +112,8 @@ pub use password::{
 };
 pub use registry::{MAX_NAME_BYTES, MAX_REFRESH_GRACE_SECONDS};
 pub use resource::{
-    IntrospectionRequest, OwnerAuthorizer, Principal, Refusal, ResourceGuard, NO_CREDENTIALS,
+    IntrospectionRequest, OwnerAuthorizer, Principal, Refusal, ResourceGuard, JWT_LEEWAY_SECONDS,
+    NO_CREDENTIALS,
 };
 pub use scope::MAX_RESOURCE_BYTES;
 pub use server::{

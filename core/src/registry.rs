@@ -39,6 +39,9 @@ pub(crate) struct Client {
     /// The refresh grace window (0: none).
     pub(crate) refresh_grace: u64,
     pub(crate) introspect: bool,
+    /// Its access tokens are JWTs (RFC 9068), for `audience`.
+    pub(crate) jwt: bool,
+    pub(crate) audience: Vec<Box<str>>,
 }
 
 /// The longest refresh grace window a client may have: long enough for a
@@ -291,6 +294,42 @@ impl Registry {
                     g => g,
                 },
                 introspect: c.introspect,
+                jwt: match c.access_token_format.as_deref() {
+                    None | Some("opaque") => false,
+                    Some("jwt") => {
+                        if c.audience.is_empty() {
+                            return Err(ConfigError::new(
+                                format!("{path}.audience"),
+                                "a client with JWT access tokens needs the audience they are for (aud, RFC 9068)",
+                            ));
+                        }
+                        if config.issuer.as_deref().unwrap_or("").is_empty() {
+                            return Err(ConfigError::new(
+                                "issuer",
+                                "JWT access tokens need the issuer they name (iss, RFC 9068)",
+                            ));
+                        }
+                        if config.signing.is_none() {
+                            return Err(ConfigError::new(
+                                "signing",
+                                "JWT access tokens need signing keys: set \"signing\" with a key-encryption key",
+                            ));
+                        }
+                        true
+                    }
+                    Some(other) => {
+                        return Err(ConfigError::new(
+                            format!("{path}.access_token_format"),
+                            format!("{other:?} is not one of \"opaque\", \"jwt\""),
+                        ))
+                    }
+                },
+                audience: {
+                    for (j, a) in c.audience.iter().enumerate() {
+                        check_name(&format!("{path}.audience[{j}]"), "an audience", a)?;
+                    }
+                    c.audience.iter().map(|a| a.as_str().into()).collect()
+                },
             };
             if registry
                 .clients

@@ -173,6 +173,19 @@ impl std::fmt::Debug for ResourceGuard {
     }
 }
 
+/// What a token says, from an introspection response or a JWT.
+struct Claims {
+    username: String,
+    client_id: String,
+    scope: String,
+    groups: Vec<String>,
+    expires_at: u64,
+}
+
+/// How far a resource server's clock may be from the authorization
+/// server's when it reads a JWT's `exp`, `nbf` and `iat`.
+pub const JWT_LEEWAY_SECONDS: u64 = 30;
+
 #[derive(Deserialize)]
 struct IntrospectionBody {
     active: bool,
@@ -286,20 +299,128 @@ impl ResourceGuard {
         {
             return Err(invalid());
         }
-        let scope = body.scope.unwrap_or_default();
+        let claims = Claims {
+            username,
+            client_id: body.client_id.unwrap_or_default(),
+            scope: body.scope.unwrap_or_default(),
+            groups: body.groups,
+            expires_at: exp,
+        };
+        self.check_claims(
+            claims,
+            "an introspection response",
+            resource,
+            required_scope,
+        )
+    }
+
+    /// Stage 5 offline for a JWT access token (RFC 9068), with the key set
+    /// `keys` (the authorization server's `jwks.json`): a strict reading
+    /// ([`crate::jws::verify`]: `typ` `at+jwt`, EdDSA or ES256 only, the
+    /// `kid` in the set), then `iss` (this configuration's `issuer`), `aud`
+    /// (its `audience`), `exp` and `nbf` with [`JWT_LEEWAY_SECONDS`] of
+    /// leeway, and then the same scope and owner rules, the same answers,
+    /// as an introspection response. A JWT cannot be recalled: one whose
+    /// grant was revoked passes here until it expires (ask introspection
+    /// where that matters).
+    pub fn check_jwt(
+        &self,
+        token: &str,
+        keys: &crate::jws::KeySet,
+        resource: &str,
+        required_scope: Option<&str>,
+    ) -> Result<Principal, OAuthError> {
+        use crate::jws::Algorithm;
+        use serde_json::Value;
+        check_arguments(resource, required_scope)?;
+        let refused = |why: &str| {
+            log::info!(target: "ropc::resource", "a JWT access token was refused: {why}");
+            OAuthError::invalid_token("the access token is invalid, expired or revoked")
+        };
+        let verified =
+            crate::jws::verify(token, keys, &[Algorithm::EdDsa, Algorithm::Es256], "at+jwt")
+                .map_err(|e| refused(e.reason()))?;
+        let c = &verified.claims;
+        let text = |name: &str| c.get(name).and_then(Value::as_str);
+        let time = |name: &str| c.get(name).and_then(Value::as_u64);
+        let registry = self.registry.load();
+        let config = &registry.config;
+        match (config.issuer.as_deref(), text("iss")) {
+            (Some(ours), Some(theirs)) if ours == theirs => {}
+            _ => return Err(refused("another issuer (or no issuer configured)")),
+        }
+        let aud_ok = match (config.audience.as_deref(), c.get("aud")) {
+            (Some(ours), Some(Value::String(a))) => a == ours,
+            (Some(ours), Some(Value::Array(all))) => all.iter().any(|a| a.as_str() == Some(ours)),
+            _ => false,
+        };
+        if !aud_ok {
+            return Err(refused("another audience (or no audience configured)"));
+        }
+        let now = self.clock.now();
+        let exp = time("exp").ok_or_else(|| refused("no exp"))?;
+        if now >= exp.saturating_add(JWT_LEEWAY_SECONDS) {
+            return Err(refused("expired"));
+        }
+        if time("nbf").is_some_and(|nbf| now.saturating_add(JWT_LEEWAY_SECONDS) < nbf)
+            || time("iat").is_some_and(|iat| now.saturating_add(JWT_LEEWAY_SECONDS) < iat)
+        {
+            return Err(refused("not valid yet"));
+        }
+        let groups = match c.get("groups") {
+            None => Vec::new(),
+            Some(Value::Array(all)) => all
+                .iter()
+                .map(|g| g.as_str().map(String::from))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| refused("groups that are not names"))?,
+            Some(_) => return Err(refused("groups that are not a list")),
+        };
+        let (Some(sub), Some(client_id)) = (text("sub"), text("client_id")) else {
+            return Err(refused("no sub or client_id"));
+        };
+        let claims = Claims {
+            username: sub.to_string(),
+            client_id: client_id.to_string(),
+            scope: text("scope").unwrap_or_default().to_string(),
+            groups,
+            expires_at: exp,
+        };
+        drop(registry);
+        self.check_claims(claims, "a JWT access token", resource, required_scope)
+    }
+
+    /// The rules for a token's claims, however they came (introspection or
+    /// a JWT): names without control characters, the scope covering the
+    /// resource, the owner allowed it.
+    fn check_claims(
+        &self,
+        claims: Claims,
+        source: &str,
+        resource: &str,
+        required_scope: Option<&str>,
+    ) -> Result<Principal, OAuthError> {
+        let invalid =
+            || OAuthError::invalid_token("the access token is invalid, expired or revoked");
+        let Claims {
+            username,
+            client_id,
+            scope,
+            groups: claimed_groups,
+            expires_at: exp,
+        } = claims;
         // Names with control characters are no one's: ropc's own server
         // never issues them. A NUL would change a name for a C caller (the
         // C ABI drops it, so "admin\0" arrives as "admin") and misalign a
-        // binding's packed principal. A response naming one is not believed.
-        let client_id = body.client_id.unwrap_or_default();
+        // binding's packed principal. A token naming one is not believed.
         if [&username, &client_id, &scope]
             .into_iter()
-            .chain(&body.groups)
+            .chain(&claimed_groups)
             .any(|s| crate::names::has_control(s))
         {
             log::warn!(
                 target: "ropc::resource",
-                "an introspection response names a user, client, scope or group with control characters; the token is treated as invalid"
+                "{source} names a user, client, scope or group with control characters; the token is treated as invalid"
             );
             return Err(invalid());
         }
@@ -311,7 +432,7 @@ impl ResourceGuard {
             .filter(|s| !s.is_empty())
             .map(String::from)
             .collect();
-        let groups: Vec<Box<str>> = body.groups.iter().map(|g| g.as_str().into()).collect();
+        let groups: Vec<Box<str>> = claimed_groups.iter().map(|g| g.as_str().into()).collect();
         authorize(
             &registry,
             &username,
@@ -325,7 +446,7 @@ impl ResourceGuard {
             username,
             client_id,
             scopes: names,
-            groups: body.groups,
+            groups: claimed_groups,
             expires_at: exp,
         })
     }

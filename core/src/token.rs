@@ -125,6 +125,18 @@ pub fn looks_like_token(token: &str) -> bool {
     token.len() == TOKEN_CHARS && URL_SAFE.all(token.as_bytes())
 }
 
+/// Whether a string has the shape of an access token ropc issues: an
+/// opaque token, or a JWT (RFC 9068: three base64url parts, bounded);
+/// anything else can be refused without a lookup.
+pub fn looks_like_access_token(token: &str) -> bool {
+    const JWS: crate::byte_class::ByteClass =
+        crate::byte_class::ByteClass::alphanumeric_and(b"-_.");
+    looks_like_token(token)
+        || (token.len() <= crate::jws::MAX_JWS_BYTES
+            && crate::jws::looks_like_jws(token)
+            && JWS.all(token.as_bytes()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

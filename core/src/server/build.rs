@@ -117,19 +117,22 @@ impl ServerBuilder {
         });
         // The store's failures are counted, and its calls timed when it
         // is a database.
+        let clock = self.clock.unwrap_or_else(default_clock);
+        let signer = signer_of(&self.config, &registry, &*store, clock.now())?;
         let store = crate::metrics::Metered::new(
             store,
             Arc::clone(&metrics),
             Arc::clone(&events),
-            self.clock.clone().unwrap_or_else(default_clock),
+            Arc::clone(&clock),
         );
         Ok(Server {
             registry: ArcSwap::from_pointee(registry),
             accounts,
             authorizer: self.authorizer,
             store,
-            clock: self.clock.unwrap_or_else(default_clock),
+            clock,
             timer,
+            signer,
             reloading: Mutex::new(()),
             metrics,
             events,
@@ -262,6 +265,12 @@ impl Server {
                 "the store cannot change on a reload: restart the server to move it",
             ));
         }
+        if config.signing != current.config.signing {
+            return Err(ConfigError::new(
+                "signing",
+                "the signing keys' settings cannot change on a reload: restart the server",
+            ));
+        }
         let (registry, users) = Registry::build_with(&config, users_of)?;
         crate::accounts::config::check_owners(
             &config,
@@ -335,4 +344,35 @@ fn default_clock() -> Arc<dyn Clock> {
         return clock;
     }
     Arc::new(SystemClock)
+}
+
+/// The signer of JWT access tokens, when the configuration has `signing`:
+/// on a store that keeps keys, its stored keys opening with the
+/// configured key-encryption key. Tokens live at most the longest access
+/// token lifetime any client has.
+fn signer_of(
+    config: &Config,
+    registry: &Registry,
+    store: &dyn Store,
+    now: u64,
+) -> Result<Option<super::signer::Signer>, ConfigError> {
+    let Some(signing) = &config.signing else {
+        return Ok(None);
+    };
+    let keep = registry
+        .clients
+        .values()
+        .filter(|c| c.jwt)
+        .map(|c| c.access_ttl)
+        .max()
+        .unwrap_or(0);
+    let signer = super::signer::Signer::from_config(signing, keep)?;
+    let keys = store.keys().ok_or_else(|| {
+        ConfigError::new(
+            "store",
+            "this store does not keep signing keys yet: JWT access tokens need the memory store in this version",
+        )
+    })?;
+    signer.check(keys, now)?;
+    Ok(Some(signer))
 }

@@ -9,7 +9,7 @@ use crate::config::AuthorizeMode;
 use crate::error::OAuthError;
 use crate::metrics::Operation;
 use crate::resource::{authorize, bearer, check_arguments, Principal, Refusal};
-use crate::token::{looks_like_token, TokenHash};
+use crate::token::{looks_like_access_token, TokenHash};
 use std::time::Duration;
 
 impl Server {
@@ -25,7 +25,7 @@ impl Server {
         self.counted(Operation::Check, || {
             check_arguments(resource, required_scope)?;
             let invalid = || OAuthError::invalid_token(BAD_ACCESS);
-            if !looks_like_token(access_token) {
+            if !looks_like_access_token(access_token) {
                 return Err(invalid());
             }
             let reg = self.registry.load();

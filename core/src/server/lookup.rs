@@ -5,7 +5,7 @@ use super::Server;
 use crate::registry::Registry;
 use crate::scope::ScopeSet;
 use crate::store::{GrantId, RefreshState, StoreError, TokenKind, TokenView};
-use crate::token::{looks_like_token, TokenHash};
+use crate::token::{looks_like_access_token, TokenHash};
 
 /// `token_type_hint` values (RFC 7009 §2.1, RFC 7662 §2.1); anything else
 /// is ignored and every type is searched.
@@ -70,7 +70,7 @@ impl Server {
         token: &str,
         hint: Option<&str>,
     ) -> Result<Option<Found>, StoreError> {
-        if !looks_like_token(token) {
+        if !looks_like_access_token(token) {
             return Ok(None);
         }
         let hash = TokenHash::of(token);

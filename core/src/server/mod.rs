@@ -33,11 +33,13 @@ mod check;
 mod client_auth;
 mod dispatch;
 mod introspection;
+mod key_set;
 mod lookup;
 mod open_store;
 mod operate;
 mod owners;
 mod revocation;
+mod signer;
 mod token;
 
 pub use build::{ConfigSummary, ServerBuilder};
@@ -81,6 +83,8 @@ pub struct Server {
     store: crate::metrics::Metered,
     clock: Arc<dyn Clock>,
     timer: Arc<dyn Timer>,
+    /// The signing keys of JWT access tokens, when configured.
+    signer: Option<signer::Signer>,
     /// One reload at a time.
     reloading: Mutex<()>,
     metrics: Arc<crate::metrics::Metrics>,

@@ -22,6 +22,13 @@ pub fn app() -> ClientConfig {
         .scopes(&["read", "write"])
 }
 
+/// A client like [`app`] named `id` (same secret).
+pub fn app_named(id: &str) -> ClientConfig {
+    ClientConfig::confidential(id, &hash_client_secret("app-secret"))
+        .grant_types(&["password", "refresh_token"])
+        .scopes(&["read", "write"])
+}
+
 /// The scopes, and cheap hashing allowed.
 pub fn base() -> Config {
     let mut c = Config::default()

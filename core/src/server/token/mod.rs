@@ -4,6 +4,7 @@
 mod password;
 mod refresh;
 
+use super::owners::owned_groups;
 use super::Server;
 use crate::error::OAuthError;
 use crate::events::{Event, EventKind};
@@ -12,7 +13,7 @@ use crate::metrics::Operation;
 use crate::registry::{Client, Registry};
 use crate::scope::ScopeSet;
 use crate::store::{GrantId, TokenRecord};
-use crate::token::mint;
+use crate::token::{mint, TokenHash};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -86,6 +87,45 @@ impl Server {
         })
     }
 
+    /// A JWT access token (RFC 9068) for `client`, signed with the key
+    /// that signs now, and its hash (it is stored like an opaque token, so
+    /// that introspection, revocation and this server's own checks see its
+    /// grant).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn mint_jwt(
+        &self,
+        reg: &Registry,
+        client: &Client,
+        subject: &str,
+        scope: &str,
+        groups: Option<Vec<String>>,
+        issued_at: u64,
+        expires_at: u64,
+        auth_time: u64,
+    ) -> Result<(String, TokenHash), OAuthError> {
+        let (Some(signer), Some(keys)) = (&self.signer, self.store.store().keys()) else {
+            return Err(OAuthError::server_error("this server has no signing keys"));
+        };
+        let key = signer.current(keys, issued_at)?;
+        let issuer = reg.config.issuer.as_deref().unwrap_or_default();
+        let claims = super::signer::claims(
+            issuer,
+            &client.audience,
+            &client.id,
+            subject,
+            scope,
+            groups,
+            issued_at,
+            expires_at,
+            auth_time,
+        );
+        let token = key
+            .sign(super::signer::AT_JWT, &claims)
+            .ok_or_else(|| OAuthError::server_error("signing the access token failed"))?;
+        let hash = TokenHash::of(&token);
+        Ok((token, hash))
+    }
+
     /// Saves a new grant, then answers with its tokens: nothing is answered
     /// that was not saved.
     pub(super) fn issue(
@@ -118,7 +158,13 @@ impl Server {
             let (token, hash) = mint();
             (token, (hash, record(client.refresh_ttl)))
         });
-        let (access_token, hash) = mint();
+        let (access_token, hash) = if client.jwt {
+            let groups = self.with_owner(reg, &client.id, &username, user_version, owned_groups)?;
+            let expires_at = now.saturating_add(client.access_ttl).min(end);
+            self.mint_jwt(reg, client, &username, &scope, groups, now, expires_at, now)?
+        } else {
+            mint()
+        };
         let (refresh_token, refresh_entry) =
             refresh.map_or((None, None), |(t, e)| (Some(t), Some(e)));
         self.store

@@ -6,6 +6,7 @@ use crate::error::OAuthError;
 use crate::events::{Event, EventKind};
 use crate::http::ClientCredentials;
 use crate::metrics::Operation;
+use crate::server::owners::owned_groups;
 use crate::server::{Owners, Server, BAD_REFRESH};
 use crate::store::{RefreshState, Rotation, RotationRequest, Successors, TokenKind};
 use crate::token::{looks_like_token, mint_two, TokenHash};
@@ -39,7 +40,7 @@ impl Server {
             }
             let hash = TokenHash::of(refresh_token);
             let now = self.clock.now();
-            let [(new_refresh, new_refresh_hash), (new_access, new_access_hash)] = mint_two();
+            let [(new_refresh, new_refresh_hash), (mut new_access, new_access_hash)] = mint_two();
             let mut next = Successors {
                 refresh: new_refresh_hash,
                 access: new_access_hash,
@@ -50,7 +51,7 @@ impl Server {
                 max_session: client.max_session,
             };
             let host_accounts = matches!(self.accounts, Owners::Host(_));
-            if scope.is_some() || host_accounts {
+            if scope.is_some() || host_accounts || client.jwt {
                 // Narrowing needs the scope granted originally, and a host's
                 // owner is asked before the token is spent (a host failure
                 // must leave the client its token): one read first.
@@ -73,6 +74,29 @@ impl Server {
                     self.store
                         .call(|s| s.revoke_grant(TokenKind::Refresh, &hash))?;
                     return Err(invalid());
+                }
+                if client.jwt {
+                    // A new JWT for the new access token, minted before the
+                    // swap stores its hash: the grant's subject, scope and
+                    // sign-in time, its maximum age bounding it.
+                    let scope = match &next.access_scope {
+                        Some(narrowed) => narrowed.to_string(),
+                        None => reg.scope_string(&reg.scope_set_of(&record.scope)),
+                    };
+                    let end = next.session_end(&record).unwrap_or(u64::MAX);
+                    let groups = self.owner_of(&reg, &record, owned_groups)?;
+                    let (jwt, jwt_hash) = self.mint_jwt(
+                        &reg,
+                        client,
+                        &record.username,
+                        &scope,
+                        groups,
+                        now,
+                        next.access_expires_at.min(end),
+                        record.auth_time,
+                    )?;
+                    new_access = jwt;
+                    next.access = jwt_hash;
                 }
             }
             // The swap decides everything else in one store operation (on

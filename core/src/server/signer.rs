@@ -1,0 +1,251 @@
+//! The keys a server signs JWT access tokens with (RFC 9068): read from
+//! the store, made and dropped on the schedule every host follows
+//! ([`crate::signing::KeySchedule`]), opened with the operator's
+//! key-encryption key and kept open in memory.
+
+use crate::config::SigningConfig;
+use crate::error::{ConfigError, OAuthError};
+use crate::jws::{Algorithm, SigningKey};
+use crate::signing::{KeyEncryptionKey, KeySchedule};
+use crate::store::{keys::newest, KeyStore, StoreError, StoredKey};
+use parking_lot::Mutex;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// How often a server reads the keys again (another host may have made
+/// the next one). Far below the announcement lead: every host knows a key
+/// long before it signs.
+pub(crate) const REREAD_SECONDS: u64 = 60;
+
+/// The media type of an RFC 9068 access token.
+pub(crate) const AT_JWT: &str = "at+jwt";
+
+pub(crate) struct Signer {
+    kek: KeyEncryptionKey,
+    alg: Algorithm,
+    pub(crate) schedule: KeySchedule,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    keys: Vec<StoredKey>,
+    read_at: Option<u64>,
+    opened: HashMap<String, Arc<SigningKey>>,
+}
+
+impl std::fmt::Debug for Signer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Signer")
+            .field("alg", &self.alg.name())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Signer {
+    /// The signer `config` describes, its key-encryption key read from the
+    /// environment or the file named; tokens live at most `keep_seconds`.
+    pub(crate) fn from_config(
+        config: &SigningConfig,
+        keep_seconds: u64,
+    ) -> Result<Signer, ConfigError> {
+        let alg = Algorithm::from_name(&config.algorithm).ok_or_else(|| {
+            ConfigError::new(
+                "signing.algorithm",
+                format!("{:?} is not one of \"EdDSA\", \"ES256\"", config.algorithm),
+            )
+        })?;
+        if config.rotate_days == 0 || config.rotate_days > 3650 {
+            return Err(ConfigError::new(
+                "signing.rotate_days",
+                "must be 1 to 3650 days",
+            ));
+        }
+        if config.announce_days == 0 || config.announce_days >= config.rotate_days {
+            return Err(ConfigError::new(
+                "signing.announce_days",
+                "must be at least 1 and less than rotate_days",
+            ));
+        }
+        let kek = kek_of(config)?;
+        Ok(Signer {
+            kek,
+            alg,
+            schedule: KeySchedule {
+                rotate_seconds: config.rotate_days * 86_400,
+                lead_seconds: config.announce_days * 86_400,
+                // A little past the longest token: clocks differ.
+                keep_seconds: keep_seconds.saturating_add(300),
+            },
+            state: Mutex::new(State::default()),
+        })
+    }
+
+    /// Reads the keys (when due), makes and drops what the schedule says,
+    /// and opens the key that signs now.
+    pub(crate) fn current(
+        &self,
+        store: &dyn KeyStore,
+        now: u64,
+    ) -> Result<Arc<SigningKey>, OAuthError> {
+        let mut state = self.state.lock();
+        self.refresh(&mut state, store, now, false)?;
+        let key = match self.schedule.signing(&state.keys, now) {
+            Some(k) => k.clone(),
+            None => {
+                // Made by another host since the read, or none yet.
+                self.refresh(&mut state, store, now, true)?;
+                self.schedule
+                    .signing(&state.keys, now)
+                    .cloned()
+                    .ok_or_else(|| OAuthError::server_error("no signing key"))?
+            }
+        };
+        if let Some(open) = state.opened.get(&key.kid) {
+            return Ok(Arc::clone(open));
+        }
+        let open = Arc::new(self.kek.load(&key).map_err(|e| {
+            log::error!(target: "ropc::signing", "signing key {}: {e}", key.kid);
+            OAuthError::server_error("the signing key cannot be opened")
+        })?);
+        state.opened.insert(key.kid.clone(), Arc::clone(&open));
+        Ok(open)
+    }
+
+    /// The public keys to publish now, as a JWKS document.
+    pub(crate) fn key_set(&self, store: &dyn KeyStore, now: u64) -> Result<String, OAuthError> {
+        let mut state = self.state.lock();
+        self.refresh(&mut state, store, now, false)?;
+        let keys: Vec<Value> = self
+            .schedule
+            .published(&state.keys, now)
+            .into_iter()
+            .filter_map(|k| serde_json::from_str(&k.public_jwk).ok())
+            .collect();
+        Ok(serde_json::json!({ "keys": keys }).to_string())
+    }
+
+    /// How long a key set may be cached: well within the lead (a key is
+    /// published that long before it signs), at most an hour.
+    pub(crate) fn max_age(&self) -> u64 {
+        (self.schedule.lead_seconds / 4).min(3600)
+    }
+
+    /// Checks that the stored keys open with this key-encryption key (a
+    /// host given another would sign with nothing): for `build`.
+    pub(crate) fn check(&self, store: &dyn KeyStore, now: u64) -> Result<(), ConfigError> {
+        let keys = store
+            .signing_keys()
+            .map_err(|e| ConfigError::new("store", e.message()))?;
+        if let Some(key) = self.schedule.signing(&keys, now) {
+            self.kek
+                .load(key)
+                .map_err(|e| ConfigError::new("signing", e.reason()))?;
+        }
+        Ok(())
+    }
+
+    fn refresh(
+        &self,
+        state: &mut State,
+        store: &dyn KeyStore,
+        now: u64,
+        force: bool,
+    ) -> Result<(), StoreError> {
+        let due = state
+            .read_at
+            .is_none_or(|at| now >= at.saturating_add(REREAD_SECONDS) || now < at);
+        if !force && !due {
+            return Ok(());
+        }
+        let mut keys = store.signing_keys()?;
+        let plan = self.schedule.plan(&keys, now);
+        if let Some(at) = plan.make {
+            match self.kek.make_key(self.alg, now, at) {
+                Ok((stored, _)) => {
+                    // Another host may have made it first: then its is kept.
+                    let latest = newest(&keys).map(|k| k.kid.clone());
+                    store.add_signing_key(stored, latest.as_deref())?;
+                    keys = store.signing_keys()?;
+                }
+                Err(e) => log::error!(target: "ropc::signing", "making a signing key: {e}"),
+            }
+        }
+        for kid in &plan.drop {
+            store.remove_signing_key(kid)?;
+            state.opened.remove(kid);
+        }
+        if !plan.drop.is_empty() {
+            keys.retain(|k| !plan.drop.contains(&k.kid));
+        }
+        state.keys = keys;
+        state.read_at = Some(now);
+        Ok(())
+    }
+}
+
+/// The key-encryption key, from the environment variable or the file the
+/// configuration names (exactly one). Its bytes never reach an error.
+fn kek_of(config: &SigningConfig) -> Result<KeyEncryptionKey, ConfigError> {
+    let (text, field) = match (&config.key_encryption_key_env, &config.key_encryption_key_file) {
+        (Some(name), None) => (
+            std::env::var(name).map_err(|_| {
+                ConfigError::new(
+                    "signing.key_encryption_key_env",
+                    format!("the environment variable {name} is not set (it should hold the key-encryption key)"),
+                )
+            })?,
+            "signing.key_encryption_key_env",
+        ),
+        (None, Some(path)) => (
+            std::fs::read_to_string(path).map_err(|e| {
+                ConfigError::new("signing.key_encryption_key_file", format!("cannot read {path}: {e}"))
+            })?,
+            "signing.key_encryption_key_file",
+        ),
+        _ => {
+            return Err(ConfigError::new(
+                "signing",
+                "needs exactly one of key_encryption_key_env and key_encryption_key_file",
+            ))
+        }
+    };
+    let text = zeroize::Zeroizing::new(text);
+    KeyEncryptionKey::from_text(&text).map_err(|e| ConfigError::new(field, e.reason()))
+}
+
+/// The claims of an RFC 9068 access token.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn claims(
+    issuer: &str,
+    audience: &[Box<str>],
+    client_id: &str,
+    subject: &str,
+    scope: &str,
+    groups: Option<Vec<String>>,
+    issued_at: u64,
+    expires_at: u64,
+    auth_time: u64,
+) -> Map<String, Value> {
+    let mut jti = [0u8; 16];
+    crate::random::fill(&mut jti);
+    let aud: Value = match audience {
+        [one] => Value::from(&**one),
+        many => Value::from(many.iter().map(|a| Value::from(&**a)).collect::<Vec<_>>()),
+    };
+    let mut c = Map::new();
+    c.insert("iss".into(), issuer.into());
+    c.insert("sub".into(), subject.into());
+    c.insert("aud".into(), aud);
+    c.insert("client_id".into(), client_id.into());
+    c.insert("iat".into(), issued_at.into());
+    c.insert("exp".into(), expires_at.into());
+    c.insert("jti".into(), crate::token::encode(&jti).into());
+    c.insert("scope".into(), scope.into());
+    c.insert("auth_time".into(), auth_time.into());
+    if let Some(groups) = groups.filter(|g| !g.is_empty()) {
+        c.insert("groups".into(), groups.into());
+    }
+    c
+}

@@ -1,0 +1,485 @@
+//! JWT access tokens (RFC 9068): issued by clients set to `"jwt"`, signed
+//! with keys that rotate by themselves through the store, checked offline
+//! by a resource server with the key set, and still introspectable and
+//! revocable at the authorization server.
+
+#[path = "support/docs.rs"]
+mod docs;
+use docs::CHEAP;
+use ropc_core::jws::{KeySet, MAX_JWS_BYTES};
+use ropc_core::store::Store;
+use ropc_core::*;
+use std::sync::Arc;
+
+const T0: u64 = 1_700_000_000;
+const DAY: u64 = 86_400;
+
+/// A key-encryption key in a file of its own (never in the configuration).
+fn kek_file(dir: &tempfile::TempDir, name: &str, byte: &str) -> String {
+    let path = dir.path().join(name);
+    std::fs::write(&path, byte.repeat(32)).unwrap();
+    path.display().to_string()
+}
+
+fn config(kek: &str) -> Config {
+    let mut c = docs::base()
+        .client(
+            docs::app()
+                .default_scopes(&["read"])
+                .jwt(&["https://api.example"])
+                .ttls(Some(600), Some(30 * DAY)),
+        )
+        .client(docs::app_named("opaque").default_scopes(&["read"]))
+        .user(
+            UserConfig::new("alice", &hash_password("alice-pw", CHEAP).unwrap()).groups(&["staff"]),
+        )
+        .rule(RuleConfig::new(&["* /docs/*"]).groups(&["staff"]));
+    c.issuer = Some("https://as.example".into());
+    c.signing = Some(SigningConfig {
+        key_encryption_key_file: Some(kek.into()),
+        key_encryption_key_env: None,
+        ..SigningConfig::with_kek_env("EdDSA", "UNUSED")
+    });
+    c
+}
+
+/// The resource server's configuration: the same scopes and rules, the
+/// issuer it trusts and its own audience.
+fn guard(clock: &ManualClock) -> ResourceGuard {
+    let mut c = docs::base().rule(RuleConfig::new(&["* /docs/*"]).groups(&["staff"]));
+    c.issuer = Some("https://as.example".into());
+    c.audience = Some("https://api.example".into());
+    ResourceGuard::with_clock(&c, Arc::new(clock.clone())).unwrap()
+}
+
+fn server(config: Config, store: &Arc<dyn Store>, clock: &ManualClock) -> Server {
+    Server::builder(config)
+        .store(Arc::clone(store))
+        .clock(Arc::new(clock.clone()))
+        .build()
+        .unwrap()
+}
+
+fn app() -> ClientCredentials {
+    ClientCredentials::new("app", "app-secret")
+}
+
+fn key_set(server: &Server) -> KeySet {
+    KeySet::from_json(&server.key_set().unwrap().expect("the server signs")).unwrap()
+}
+
+#[test]
+fn a_jwt_client_gets_a_signed_token_that_a_resource_server_checks_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(T0);
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let s = server(config(&kek_file(&dir, "kek", "ab")), &store, &clock);
+    let t = s.password_grant(&app(), "alice", "alice-pw", None).unwrap();
+    assert_eq!(t.access_token.matches('.').count(), 2, "a JWT");
+    assert_eq!(
+        t.refresh_token.as_deref().map(str::len),
+        Some(43),
+        "the refresh token stays opaque"
+    );
+    let keys = key_set(&s);
+    let v = jws::verify(&t.access_token, &keys, &[jws::Algorithm::EdDsa], "at+jwt").unwrap();
+    let c = &v.claims;
+    for (claim, want) in [
+        ("iss", "https://as.example"),
+        ("aud", "https://api.example"),
+        ("sub", "alice"),
+        ("client_id", "app"),
+        ("scope", "read"),
+    ] {
+        assert_eq!(c[claim], want, "{claim}");
+    }
+    assert_eq!(c["groups"], serde_json::json!(["staff"]));
+    assert_eq!(
+        (
+            c["iat"].as_u64(),
+            c["exp"].as_u64(),
+            c["auth_time"].as_u64()
+        ),
+        (Some(T0), Some(T0 + 600), Some(T0))
+    );
+    assert_eq!(c["jti"].as_str().map(str::len), Some(22));
+    // Offline, with the key set: the same principal the server's own check gives.
+    let g = guard(&clock);
+    let offline = g
+        .check_jwt(&t.access_token, &keys, "GET /docs/1", Some("read"))
+        .unwrap();
+    let online = s
+        .check(&t.access_token, "GET /docs/1", Some("read"))
+        .unwrap();
+    assert_eq!(offline, online);
+    assert_eq!(offline.groups, vec!["staff"]);
+    // The same rules: the scope, the owner's rights.
+    assert_eq!(
+        g.check_jwt(&t.access_token, &keys, "PUT /docs/1", None)
+            .unwrap_err()
+            .code(),
+        ErrorCode::InsufficientScope
+    );
+    // Introspection sees it; revoking its grant ends it there and at the
+    // server, but not offline (a JWT cannot be recalled: it expires).
+    let rs = ClientCredentials::new("app", "app-secret");
+    assert!(s.introspect(&rs, &t.access_token, None).unwrap().active);
+    s.revoke(&app(), t.refresh_token.as_deref().unwrap(), None)
+        .unwrap();
+    assert!(!s.introspect(&rs, &t.access_token, None).unwrap().active);
+    assert_eq!(
+        s.check(&t.access_token, "GET /docs/1", None)
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidToken
+    );
+    assert!(g
+        .check_jwt(&t.access_token, &keys, "GET /docs/1", None)
+        .is_ok());
+    clock.advance(600 + JWT_LEEWAY_SECONDS);
+    assert_eq!(
+        g.check_jwt(&t.access_token, &keys, "GET /docs/1", None)
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidToken
+    );
+    // An opaque client on the same server is unchanged.
+    let o = s
+        .password_grant(
+            &ClientCredentials::new("opaque", "app-secret"),
+            "alice",
+            "alice-pw",
+            None,
+        )
+        .unwrap();
+    assert_eq!(o.access_token.len(), 43);
+}
+
+#[test]
+fn a_refresh_mints_a_new_jwt_of_the_same_grant() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(T0);
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let s = server(config(&kek_file(&dir, "kek", "ab")), &store, &clock);
+    let t = s
+        .password_grant(&app(), "alice", "alice-pw", Some("read write"))
+        .unwrap();
+    clock.advance(100);
+    let r = s
+        .refresh_grant(&app(), t.refresh_token.as_deref().unwrap(), Some("read"))
+        .unwrap();
+    let keys = key_set(&s);
+    let v = jws::verify(&r.access_token, &keys, &[jws::Algorithm::EdDsa], "at+jwt").unwrap();
+    assert_eq!(v.claims["scope"], "read", "narrowed");
+    assert_eq!(
+        v.claims["auth_time"].as_u64(),
+        Some(T0),
+        "the sign-in's time"
+    );
+    assert_eq!(v.claims["iat"].as_u64(), Some(T0 + 100));
+    assert_eq!(r.scope, "read");
+    assert!(s
+        .check(&r.access_token, "GET /docs/1", Some("read"))
+        .is_ok());
+    assert!(
+        s.check(&t.access_token, "GET /docs/1", None).is_ok(),
+        "the older token lives on"
+    );
+}
+
+/// Two hosts on one store over two full rotations, day by day: every token
+/// either issues verifies at both with either's key set until it expires,
+/// the next key is published a lead before it signs, and a retired key
+/// leaves the key set once its tokens are expired.
+#[test]
+fn keys_rotate_by_themselves_and_two_hosts_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    let kek = kek_file(&dir, "kek", "ab");
+    let clock = ManualClock::new(T0);
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let hosts = [
+        server(config(&kek), &store, &clock),
+        server(config(&kek), &store, &clock),
+    ];
+    let g = guard(&clock);
+    let mut seen_kids: Vec<String> = Vec::new();
+    for day in 0..75u64 {
+        clock.set(T0 + day * DAY);
+        let sets = [key_set(&hosts[0]), key_set(&hosts[1])];
+        assert_eq!(
+            sets[0], sets[1],
+            "day {day}: both hosts publish the same keys"
+        );
+        let mut today = Vec::new();
+        for h in &hosts {
+            let t = h.password_grant(&app(), "alice", "alice-pw", None).unwrap();
+            let kid = jws::verify(
+                &t.access_token,
+                &sets[0],
+                &[jws::Algorithm::EdDsa],
+                "at+jwt",
+            )
+            .unwrap_or_else(|e| panic!("day {day}: a token signed now does not verify: {e}"))
+            .kid;
+            today.push((t.access_token.clone(), kid));
+        }
+        assert_eq!(
+            today[0].1, today[1].1,
+            "day {day}: both hosts sign with the same key"
+        );
+        if !seen_kids.contains(&today[0].1) {
+            seen_kids.push(today[0].1.clone());
+            if seen_kids.len() > 1 {
+                // The new signing key was in yesterday's key set already.
+                clock.set(T0 + day * DAY - DAY);
+                assert!(
+                    key_set(&hosts[0]).get(&today[0].1).is_some(),
+                    "day {day}: published a day ahead"
+                );
+                clock.set(T0 + day * DAY);
+            }
+        }
+        for (token, _) in &today {
+            for set in &sets {
+                g.check_jwt(token, set, "GET /docs/1", None).unwrap();
+            }
+        }
+    }
+    assert_eq!(
+        seen_kids.len(),
+        3,
+        "two rotations in 75 days: {seen_kids:?}"
+    );
+    // By day 74, the first key is long retired and gone from the key set.
+    assert!(key_set(&hosts[0]).get(&seen_kids[0]).is_none());
+    // The store keeps no retired key either.
+    let kept = store.keys().unwrap().signing_keys().unwrap();
+    assert!(kept.iter().all(|k| k.kid != seen_kids[0]));
+    assert!(kept.iter().all(|k| !k.public_jwk.contains("\"d\"")));
+}
+
+/// A token signed a second before the next key takes over verifies until
+/// it expires; its key leaves the key set when its tokens are all expired
+/// (the longest lifetime, 600 s, and 300 s for clocks), not before.
+#[test]
+fn a_retired_key_stays_published_for_its_tokens_then_leaves_on_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(T0);
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let s = server(config(&kek_file(&dir, "kek", "ab")), &store, &clock);
+    let g = guard(&clock);
+    let first = s.password_grant(&app(), "alice", "alice-pw", None).unwrap();
+    let old_kid = jws::verify(
+        &first.access_token,
+        &key_set(&s),
+        &[jws::Algorithm::EdDsa],
+        "at+jwt",
+    )
+    .unwrap()
+    .kid;
+    // The server is up meanwhile: it makes the next key 14 days ahead.
+    for day in 1..30 {
+        clock.set(T0 + day * DAY);
+        key_set(&s);
+    }
+    let switch = T0 + 30 * DAY;
+    clock.set(switch - 1);
+    let last = s.password_grant(&app(), "alice", "alice-pw", None).unwrap();
+    clock.set(switch);
+    let next = s.password_grant(&app(), "alice", "alice-pw", None).unwrap();
+    let set = key_set(&s);
+    let new_kid = jws::verify(&next.access_token, &set, &[jws::Algorithm::EdDsa], "at+jwt")
+        .unwrap()
+        .kid;
+    assert_ne!(new_kid, old_kid, "the next key signs from its activation");
+    clock.set(switch + 598); // the last old token's final second (issued at switch - 1)
+    let set = key_set(&s);
+    assert!(set.get(&old_kid).is_some());
+    g.check_jwt(&last.access_token, &set, "GET /docs/1", None)
+        .unwrap();
+    clock.set(switch + 899);
+    assert!(
+        key_set(&s).get(&old_kid).is_some(),
+        "kept until its tokens are past any clock's expiry"
+    );
+    clock.set(switch + 900);
+    assert!(key_set(&s).get(&old_kid).is_none(), "then gone, on time");
+    // The store drops it at the host's next read of the keys (each minute).
+    clock.set(switch + 900 + 60);
+    key_set(&s);
+    assert!(store
+        .keys()
+        .unwrap()
+        .signing_keys()
+        .unwrap()
+        .iter()
+        .all(|k| k.kid != old_kid));
+    assert!(key_set(&s).get(&new_kid).is_some());
+}
+
+#[test]
+fn the_key_set_endpoint_is_cacheable_for_less_than_the_lead() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(T0);
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let s = server(config(&kek_file(&dir, "kek", "ab")), &store, &clock);
+    let get = HttpRequest {
+        method: "GET",
+        content_type: None,
+        authorization: None,
+        body: b"",
+    };
+    let r = s.key_set_endpoint(&get);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("Content-Type"), Some("application/jwk-set+json"));
+    let age: u64 = r
+        .header("Cache-Control")
+        .unwrap()
+        .trim_start_matches("public, max-age=")
+        .parse()
+        .unwrap();
+    assert!(age > 0 && age < 14 * DAY, "{age}");
+    let set = KeySet::from_json(&r.body).unwrap();
+    assert_eq!(set.keys().len(), 1);
+    assert!(!r.body.contains("\"d\""), "public keys only");
+    let post = HttpRequest {
+        method: "POST",
+        ..get
+    };
+    assert_eq!(s.key_set_endpoint(&post).status, 405);
+    let plain = Server::from_config(docs::base()).unwrap();
+    assert_eq!(plain.key_set_endpoint(&get).status, 404);
+    assert_eq!(plain.key_set().unwrap(), None);
+}
+
+#[test]
+fn a_resource_server_refuses_every_jwt_it_should() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(T0);
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let s = server(config(&kek_file(&dir, "kek", "ab")), &store, &clock);
+    let t = s
+        .password_grant(&app(), "alice", "alice-pw", None)
+        .unwrap()
+        .access_token
+        .clone();
+    let keys = key_set(&s);
+    let refused = |g: &ResourceGuard, token: &str, keys: &KeySet| {
+        g.check_jwt(token, keys, "GET /docs/1", None)
+            .unwrap_err()
+            .code()
+    };
+    let g = guard(&clock);
+    // Another issuer's or another audience's resource server.
+    for (issuer, audience) in [
+        ("https://other.example", "https://api.example"),
+        ("https://as.example", "https://other-api"),
+    ] {
+        let mut c = docs::base().rule(RuleConfig::new(&["* /docs/*"]).groups(&["staff"]));
+        c.issuer = Some(issuer.into());
+        c.audience = Some(audience.into());
+        let other = ResourceGuard::with_clock(&c, Arc::new(clock.clone())).unwrap();
+        assert_eq!(
+            refused(&other, &t, &keys),
+            ErrorCode::InvalidToken,
+            "{issuer} {audience}"
+        );
+    }
+    // Another server's keys (another KEK, another store).
+    let other = server(
+        config(&kek_file(&dir, "kek2", "cd")),
+        &(Arc::new(MemoryStore::new()) as Arc<dyn Store>),
+        &clock,
+    );
+    assert_eq!(refused(&g, &t, &key_set(&other)), ErrorCode::InvalidToken);
+    // Tampered, truncated, huge, an opaque token: invalid_token, no panic.
+    let mut tampered = t.clone().into_bytes();
+    let at = tampered.len() / 2;
+    tampered[at] = if tampered[at] == b'A' { b'B' } else { b'A' };
+    for bad in [
+        String::from_utf8(tampered).unwrap(),
+        t[..t.len() - 3].to_string(),
+        "a.".repeat(MAX_JWS_BYTES),
+        "x".repeat(43),
+    ] {
+        assert_eq!(refused(&g, &bad, &keys), ErrorCode::InvalidToken);
+    }
+    // Not yet valid, beyond the leeway (a clock far behind).
+    clock.set(T0 - 3600);
+    assert_eq!(refused(&g, &t, &keys), ErrorCode::InvalidToken);
+}
+
+#[test]
+fn jwt_configuration_errors_name_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let kek = kek_file(&dir, "kek", "ab");
+    let mut no_issuer = config(&kek);
+    no_issuer.issuer = None;
+    assert_eq!(Server::from_config(no_issuer).unwrap_err().path(), "issuer");
+    let mut no_signing = config(&kek);
+    no_signing.signing = None;
+    assert_eq!(
+        Server::from_config(no_signing).unwrap_err().path(),
+        "signing"
+    );
+    let mut no_audience = config(&kek);
+    no_audience.clients[0].audience.clear();
+    assert_eq!(
+        Server::from_config(no_audience).unwrap_err().path(),
+        "clients[0].audience"
+    );
+    let mut format = config(&kek);
+    format.clients[0].access_token_format = Some("paseto".into());
+    assert_eq!(
+        Server::from_config(format).unwrap_err().path(),
+        "clients[0].access_token_format"
+    );
+    let mut bad_kek = config(&kek_file(&dir, "short", "a"));
+    let e = Server::from_config(bad_kek.clone()).unwrap_err();
+    assert_eq!(e.path(), "signing.key_encryption_key_file");
+    assert!(
+        !e.to_string().contains(&"a".repeat(32)),
+        "the key never in an error"
+    );
+    bad_kek.signing.as_mut().unwrap().key_encryption_key_file =
+        Some(dir.path().join("missing").display().to_string());
+    assert_eq!(
+        Server::from_config(bad_kek).unwrap_err().path(),
+        "signing.key_encryption_key_file"
+    );
+    let mut lead = config(&kek);
+    lead.signing.as_mut().unwrap().announce_days = 30;
+    assert_eq!(
+        Server::from_config(lead).unwrap_err().path(),
+        "signing.announce_days"
+    );
+    let mut alg = config(&kek);
+    alg.signing.as_mut().unwrap().algorithm = "HS256".into();
+    assert_eq!(
+        Server::from_config(alg).unwrap_err().path(),
+        "signing.algorithm"
+    );
+    // A host given another key-encryption key than the store's keys were
+    // sealed with refuses to start (it could sign with nothing).
+    let clock = ManualClock::new(T0);
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let first = server(config(&kek), &store, &clock);
+    first
+        .password_grant(&app(), "alice", "alice-pw", None)
+        .unwrap();
+    let e = Server::builder(config(&kek_file(&dir, "other", "cd")))
+        .store(Arc::clone(&store))
+        .clock(Arc::new(clock.clone()))
+        .build()
+        .unwrap_err();
+    assert_eq!(e.path(), "signing");
+    // A store that keeps no keys (yet): said plainly.
+    let mut sqlite = config(&kek);
+    sqlite.store = StoreConfig::Sqlite {
+        path: dir.path().join("ropc.db").display().to_string(),
+        pool_size: None,
+        busy_timeout_ms: None,
+        durable: None,
+    };
+    assert_eq!(Server::from_config(sqlite).unwrap_err().path(), "store");
+}
