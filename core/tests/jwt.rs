@@ -473,13 +473,47 @@ fn jwt_configuration_errors_name_the_field() {
         .build()
         .unwrap_err();
     assert_eq!(e.path(), "signing");
-    // A store that keeps no keys (yet): said plainly.
-    let mut sqlite = config(&kek);
-    sqlite.store = StoreConfig::Sqlite {
+    // A store that keeps no keys: said plainly.
+    let mut down = config(&kek);
+    down.store = StoreConfig::Unavailable;
+    assert_eq!(Server::from_config(down).unwrap_err().path(), "store");
+}
+
+/// Two processes on one SQLite file share the keys: a token either signs
+/// verifies with the other's key set, and a restart keeps the keys.
+#[test]
+fn hosts_on_one_sqlite_file_share_their_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let kek = kek_file(&dir, "kek", "ab");
+    let mut c = config(&kek);
+    c.store = StoreConfig::Sqlite {
         path: dir.path().join("ropc.db").display().to_string(),
         pool_size: None,
         busy_timeout_ms: None,
         durable: None,
     };
-    assert_eq!(Server::from_config(sqlite).unwrap_err().path(), "store");
+    let clock = ManualClock::new(T0);
+    let build = || {
+        Server::builder(c.clone())
+            .clock(Arc::new(clock.clone()))
+            .build()
+            .unwrap()
+    };
+    let (a, b) = (build(), build());
+    let g = guard(&clock);
+    let ta = a.password_grant(&app(), "alice", "alice-pw", None).unwrap();
+    let tb = b.password_grant(&app(), "alice", "alice-pw", None).unwrap();
+    assert_eq!(key_set(&a), key_set(&b), "one key, made once");
+    assert_eq!(key_set(&a).keys().len(), 1);
+    for set in [key_set(&a), key_set(&b)] {
+        g.check_jwt(&ta.access_token, &set, "GET /docs/1", None)
+            .unwrap();
+        g.check_jwt(&tb.access_token, &set, "GET /docs/1", None)
+            .unwrap();
+    }
+    assert!(b.check(&ta.access_token, "GET /docs/1", None).is_ok());
+    drop((a, b));
+    let again = build();
+    g.check_jwt(&ta.access_token, &key_set(&again), "GET /docs/1", None)
+        .unwrap();
 }

@@ -370,7 +370,7 @@ fn signer_of(
     let keys = store.keys().ok_or_else(|| {
         ConfigError::new(
             "store",
-            "this store does not keep signing keys yet: JWT access tokens need the memory store in this version",
+            "this store keeps no signing keys: JWT access tokens need one that does (memory, SQLite, PostgreSQL)",
         )
     })?;
     signer.check(keys, now)?;

@@ -8,7 +8,9 @@ use super::sql::{
     bits_from_sql, bits_to_sql, from_sql, grant_from, secret_key, to_sql, Dialect, RowState,
     SqlStore, SCHEMA_VERSION,
 };
-use super::{Failures, GrantId, StoreError, StoreStats, Successors, TokenKind, TokenRecord};
+use super::{
+    Failures, GrantId, StoreError, StoreStats, StoredKey, Successors, TokenKind, TokenRecord,
+};
 use crate::token::TokenHash;
 use postgres::config::SslMode;
 use postgres::types::ToSql;
@@ -223,6 +225,10 @@ CREATE TABLE IF NOT EXISTS ropc_failures (
 );
 CREATE INDEX IF NOT EXISTS ropc_failures_last ON ropc_failures (last);
 CREATE TABLE IF NOT EXISTS ropc_secrets (name TEXT PRIMARY KEY, value BYTEA NOT NULL);
+CREATE TABLE IF NOT EXISTS ropc_signing_keys (
+    kid TEXT PRIMARY KEY, alg TEXT NOT NULL, created_at BIGINT NOT NULL,
+    activates_at BIGINT NOT NULL, public_jwk TEXT NOT NULL, sealed BYTEA NOT NULL
+);
 ";
 
 const LIVE: &str = "SELECT t.grant_id, t.client_id, t.username, t.scope, t.issued_at, t.expires_at, t.user_version, t.rotated,
@@ -335,6 +341,16 @@ fn migrate(client: &mut Client) -> Result<[u8; 32], StoreError> {
                      DELETE FROM ropc_failures;
                      ALTER TABLE ropc_tokens ADD COLUMN retries BIGINT NOT NULL DEFAULT 0;
                      ALTER TABLE ropc_tokens ADD COLUMN successor_access BYTEA;",
+                )
+                .map_err(err)?;
+            }
+            if v < 5 {
+                // Version 5: the signing keys of JWT access tokens.
+                tx.batch_execute(
+                    "CREATE TABLE IF NOT EXISTS ropc_signing_keys (
+                         kid TEXT PRIMARY KEY, alg TEXT NOT NULL, created_at BIGINT NOT NULL,
+                         activates_at BIGINT NOT NULL, public_jwk TEXT NOT NULL, sealed BYTEA NOT NULL
+                     );",
                 )
                 .map_err(err)?;
             }
@@ -751,6 +767,53 @@ impl Dialect for PostgresConnection {
             .map(record)
             .transpose()?
             .map(|(record, _)| record))
+    }
+
+    fn signing_keys(&mut self) -> Result<Vec<StoredKey>, StoreError> {
+        let st = self.statement(
+            "SELECT kid, alg, created_at, activates_at, public_jwk, sealed FROM ropc_signing_keys",
+        )?;
+        let rows = self.client.query(&st, &[]).map_err(err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(StoredKey {
+                    kid: r.try_get(0).map_err(err)?,
+                    alg: r.try_get(1).map_err(err)?,
+                    created_at: from_sql(r.try_get(2).map_err(err)?),
+                    activates_at: from_sql(r.try_get(3).map_err(err)?),
+                    public_jwk: r.try_get(4).map_err(err)?,
+                    sealed: r.try_get(5).map_err(err)?,
+                })
+            })
+            .collect()
+    }
+
+    fn lock_signing_keys(&mut self) -> Result<(), StoreError> {
+        // Serializes the adders (a row lock cannot: the table may be empty).
+        self.client
+            .batch_execute("LOCK TABLE ropc_signing_keys IN SHARE ROW EXCLUSIVE MODE")
+            .map_err(err)
+    }
+
+    fn insert_signing_key(&mut self, key: &StoredKey) -> Result<(), StoreError> {
+        self.execute(
+            "INSERT INTO ropc_signing_keys (kid, alg, created_at, activates_at, public_jwk, sealed)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &key.kid,
+                &key.alg,
+                &to_sql(key.created_at),
+                &to_sql(key.activates_at),
+                &key.public_jwk,
+                &key.sealed,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn delete_signing_key(&mut self, kid: &str) -> Result<(), StoreError> {
+        self.execute("DELETE FROM ropc_signing_keys WHERE kid = $1", &[&kid])?;
+        Ok(())
     }
 
     fn stats(&mut self) -> Result<StoreStats, StoreError> {

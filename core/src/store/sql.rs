@@ -13,8 +13,8 @@
 
 use super::pool::Pool;
 use super::{
-    CounterStore, CredentialStore, Failures, GrantId, RefreshRow, RefreshState, Rotation,
-    RotationRequest, RotationStep, Store, StoreError, StoreStats, Successors, TokenKind,
+    CounterStore, CredentialStore, Failures, GrantId, KeyStore, RefreshRow, RefreshState, Rotation,
+    RotationRequest, RotationStep, Store, StoreError, StoreStats, StoredKey, Successors, TokenKind,
     TokenRecord, TokenStore,
 };
 use crate::token::TokenHash;
@@ -24,8 +24,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// tokens' `auth_time` (a grant's maximum age) and the rotation's
 /// `retired`, `rotated_at` and `successor` (the refresh grace window);
 /// version 4 the table `secrets`, failure counters under keyed hashes of
-/// the names, and the rotation's `retries` and `successor_access`.
-pub(crate) const SCHEMA_VERSION: i64 = 4;
+/// the names, and the rotation's `retries` and `successor_access`; version
+/// 5 the table `signing_keys`.
+pub(crate) const SCHEMA_VERSION: i64 = 5;
 
 /// A token row's rotation state.
 #[doc(hidden)]
@@ -145,6 +146,19 @@ pub trait Dialect: Send + 'static {
     ) -> Result<usize, StoreError>;
     #[doc(hidden)]
     fn stats(&mut self) -> Result<StoreStats, StoreError>;
+    /// Every signing key.
+    #[doc(hidden)]
+    fn signing_keys(&mut self) -> Result<Vec<StoredKey>, StoreError>;
+    /// Locks the signing keys for the rest of the transaction (SQLite:
+    /// the write transaction has the database already).
+    #[doc(hidden)]
+    fn lock_signing_keys(&mut self) -> Result<(), StoreError> {
+        Ok(())
+    }
+    #[doc(hidden)]
+    fn insert_signing_key(&mut self, key: &StoredKey) -> Result<(), StoreError>;
+    #[doc(hidden)]
+    fn delete_signing_key(&mut self, kid: &str) -> Result<(), StoreError>;
     /// The common case of a rotation in one round trip, where the database
     /// can: the `Rotate` step of the rotation rule, and only it (a live,
     /// active token of `client_id` within its grant's maximum age): mark it
@@ -422,6 +436,30 @@ impl<C: Dialect> CredentialStore for SqlStore<C> {
     }
 }
 
+impl<C: Dialect> KeyStore for SqlStore<C> {
+    fn signing_keys(&self) -> Result<Vec<StoredKey>, StoreError> {
+        self.pool.with(|c| c.signing_keys())
+    }
+
+    fn add_signing_key(&self, key: StoredKey, newest: Option<&str>) -> Result<bool, StoreError> {
+        self.pool.with(|c| {
+            in_tx(c, |c| {
+                c.lock_signing_keys()?;
+                let keys = c.signing_keys()?;
+                if super::keys::newest(&keys).map(|k| k.kid.as_str()) != newest {
+                    return Ok(false);
+                }
+                c.insert_signing_key(&key)?;
+                Ok(true)
+            })
+        })
+    }
+
+    fn remove_signing_key(&self, kid: &str) -> Result<(), StoreError> {
+        self.pool.with(|c| c.delete_signing_key(kid))
+    }
+}
+
 impl<C: Dialect> Store for SqlStore<C> {
     fn purge(&self, now: u64, forget_before: u64) -> Result<usize, StoreError> {
         self.pool.with(|c| {
@@ -438,6 +476,10 @@ impl<C: Dialect> Store for SqlStore<C> {
 
     fn stats(&self) -> Result<StoreStats, StoreError> {
         self.pool.with(|c| c.stats())
+    }
+
+    fn keys(&self) -> Option<&dyn KeyStore> {
+        Some(self)
     }
 }
 

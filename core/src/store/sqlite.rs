@@ -7,7 +7,7 @@ use super::sql::{
     bits_from_sql, bits_to_sql, from_sql, grant_from, secret_key, to_sql, Dialect, RowState,
     SqlStore, SCHEMA_VERSION,
 };
-use super::{Failures, GrantId, StoreError, StoreStats, TokenKind, TokenRecord};
+use super::{Failures, GrantId, StoreError, StoreStats, StoredKey, TokenKind, TokenRecord};
 use crate::token::TokenHash;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use std::path::{Path, PathBuf};
@@ -81,6 +81,10 @@ CREATE TABLE IF NOT EXISTS ropc_failures (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS ropc_failures_last ON ropc_failures (last);
 CREATE TABLE IF NOT EXISTS ropc_secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS ropc_signing_keys (
+    kid TEXT PRIMARY KEY, alg TEXT NOT NULL, created_at INTEGER NOT NULL,
+    activates_at INTEGER NOT NULL, public_jwk TEXT NOT NULL, sealed BLOB NOT NULL
+) WITHOUT ROWID;
 ";
 
 const LIVE: &str = "SELECT t.grant_id, t.client_id, t.username, t.scope, t.issued_at, t.expires_at, t.user_version, t.rotated,
@@ -201,6 +205,16 @@ fn migrate(conn: &mut Connection) -> Result<[u8; 32], StoreError> {
                      DELETE FROM ropc_failures;
                      ALTER TABLE ropc_tokens ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;
                      ALTER TABLE ropc_tokens ADD COLUMN successor_access BLOB;",
+                )
+                .map_err(err)?;
+            }
+            if v < 5 {
+                // Version 5: the signing keys of JWT access tokens.
+                tx.execute_batch(
+                    "CREATE TABLE IF NOT EXISTS ropc_signing_keys (
+                         kid TEXT PRIMARY KEY, alg TEXT NOT NULL, created_at INTEGER NOT NULL,
+                         activates_at INTEGER NOT NULL, public_jwk TEXT NOT NULL, sealed BLOB NOT NULL
+                     ) WITHOUT ROWID;",
                 )
                 .map_err(err)?;
             }
@@ -643,6 +657,56 @@ impl Dialect for SqliteConnection {
             .execute(params![to_sql(forget_before), limit])
             .map_err(err)?;
         Ok(n)
+    }
+
+    fn signing_keys(&mut self) -> Result<Vec<StoredKey>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT kid, alg, created_at, activates_at, public_jwk, sealed FROM ropc_signing_keys",
+            )
+            .map_err(err)?;
+        let rows = st
+            .query_map([], |r| {
+                Ok(StoredKey {
+                    kid: r.get(0)?,
+                    alg: r.get(1)?,
+                    created_at: from_sql(r.get(2)?),
+                    activates_at: from_sql(r.get(3)?),
+                    public_jwk: r.get(4)?,
+                    sealed: r.get(5)?,
+                })
+            })
+            .map_err(err)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(err)
+    }
+
+    fn insert_signing_key(&mut self, key: &StoredKey) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO ropc_signing_keys (kid, alg, created_at, activates_at, public_jwk, sealed)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )
+            .map_err(err)?
+            .execute(params![
+                key.kid,
+                key.alg,
+                to_sql(key.created_at),
+                to_sql(key.activates_at),
+                key.public_jwk,
+                key.sealed
+            ])
+            .map_err(err)?;
+        Ok(())
+    }
+
+    fn delete_signing_key(&mut self, kid: &str) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached("DELETE FROM ropc_signing_keys WHERE kid = ?1")
+            .map_err(err)?
+            .execute(params![kid])
+            .map_err(err)?;
+        Ok(())
     }
 
     fn stats(&mut self) -> Result<StoreStats, StoreError> {
