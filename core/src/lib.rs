@@ -118,6 +118,7 @@ pub use resource::{
 pub use scope::MAX_RESOURCE_BYTES;
 pub use server::{
     Blocking, Call, ConfigSummary, Endpoint, Introspection, Server, ServerBuilder, TokenResponse,
+    METADATA_PATH,
 };
 pub use store::{MemoryStore, Store, StoreError};
 #[cfg(feature = "postgres")]

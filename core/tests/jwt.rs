@@ -517,3 +517,61 @@ fn hosts_on_one_sqlite_file_share_their_keys() {
     g.check_jwt(&ta.access_token, &key_set(&again), "GET /docs/1", None)
         .unwrap();
 }
+
+/// RFC 8414: the metadata names the issuer, every endpoint under it, the
+/// key set when tokens are signed, the grants, scopes and client
+/// authentication methods configured; none without an issuer.
+#[test]
+fn the_metadata_describes_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(T0);
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let s = server(config(&kek_file(&dir, "kek", "ab")), &store, &clock);
+    let get = HttpRequest {
+        method: "GET",
+        content_type: None,
+        authorization: None,
+        body: b"",
+    };
+    let r = s.metadata_endpoint(&get);
+    assert_eq!(r.status, 200);
+    let m: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(m["issuer"], "https://as.example");
+    assert_eq!(m["token_endpoint"], "https://as.example/token");
+    assert_eq!(m["introspection_endpoint"], "https://as.example/introspect");
+    assert_eq!(m["revocation_endpoint"], "https://as.example/revoke");
+    assert_eq!(m["jwks_uri"], "https://as.example/jwks.json");
+    assert_eq!(
+        m["grant_types_supported"],
+        serde_json::json!(["password", "refresh_token"])
+    );
+    assert_eq!(m["scopes_supported"], serde_json::json!(["read", "write"]));
+    assert_eq!(m["response_types_supported"], serde_json::json!([]));
+    assert_eq!(
+        m["token_endpoint_auth_methods_supported"],
+        serde_json::json!(["client_secret_basic", "client_secret_post"])
+    );
+    assert_eq!(
+        s.metadata_endpoint(&HttpRequest {
+            method: "POST",
+            ..get
+        })
+        .status,
+        405
+    );
+    assert_eq!(METADATA_PATH, "/.well-known/oauth-authorization-server");
+    // No signing: no jwks_uri. No issuer: no metadata.
+    let mut opaque = docs::base().client(docs::app());
+    opaque.issuer = Some("https://as.example/".into());
+    let plain = Server::from_config(opaque.clone()).unwrap();
+    let m: serde_json::Value = serde_json::from_str(&plain.metadata().unwrap()).unwrap();
+    assert!(m.get("jwks_uri").is_none());
+    assert_eq!(
+        m["token_endpoint"], "https://as.example/token",
+        "no double slash"
+    );
+    opaque.issuer = None;
+    let none = Server::from_config(opaque).unwrap();
+    assert_eq!(none.metadata(), None);
+    assert_eq!(none.metadata_endpoint(&get).status, 404);
+}

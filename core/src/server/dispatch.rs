@@ -123,6 +123,19 @@ impl Server {
         }
     }
 
+    /// For a GET endpoint: 405 (with `Allow`) for any method but GET and
+    /// HEAD, else `None`.
+    pub(super) fn get_only(&self, req: &HttpRequest<'_>) -> Option<HttpResponse> {
+        if req.method.eq_ignore_ascii_case("GET") || req.method.eq_ignore_ascii_case("HEAD") {
+            return None;
+        }
+        let err = OAuthError::invalid_request("this endpoint accepts only GET");
+        let mut resp = HttpResponse::token_error(&err, &self.realm());
+        resp.status = 405;
+        resp.headers.push(("Allow", "GET, HEAD".into()));
+        Some(resp)
+    }
+
     /// Whether answering `req` may run argon2: a password grant, or a
     /// client whose secret is an argon2 hash (or an unknown client, whose
     /// dummy is one).

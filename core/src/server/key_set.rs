@@ -21,23 +21,13 @@ impl Server {
     /// knows the signing key). 404 on a server that signs nothing, 405 for
     /// a method but GET or HEAD.
     pub fn key_set_endpoint(&self, req: &HttpRequest<'_>) -> HttpResponse {
-        if !(req.method.eq_ignore_ascii_case("GET") || req.method.eq_ignore_ascii_case("HEAD")) {
-            let err = OAuthError::invalid_request("this endpoint accepts only GET");
-            let mut resp = HttpResponse::token_error(&err, &self.realm());
-            resp.status = 405;
-            resp.headers.push(("Allow", "GET, HEAD".into()));
-            return resp;
+        if let Some(refused) = self.get_only(req) {
+            return refused;
         }
         let (set, max_age) = match (self.key_set(), &self.signer) {
             (Ok(Some(set)), Some(signer)) => (set, signer.max_age()),
             (Err(e), _) => return HttpResponse::token_error(&e, &self.realm()),
-            _ => {
-                return HttpResponse {
-                    status: 404,
-                    headers: vec![("Content-Type", "text/plain;charset=UTF-8".into())],
-                    body: "this server signs no tokens".into(),
-                }
-            }
+            _ => return super::metadata::not_found("this server signs no tokens"),
         };
         HttpResponse {
             status: 200,

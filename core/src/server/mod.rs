@@ -35,6 +35,7 @@ mod dispatch;
 mod introspection;
 mod key_set;
 mod lookup;
+mod metadata;
 mod open_store;
 mod operate;
 mod owners;
@@ -45,6 +46,7 @@ mod token;
 pub use build::{ConfigSummary, ServerBuilder};
 pub use dispatch::{Blocking, Call, Endpoint};
 pub use introspection::Introspection;
+pub use metadata::METADATA_PATH;
 pub use token::TokenResponse;
 
 /// Where the resource owners are.
