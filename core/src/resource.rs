@@ -390,6 +390,20 @@ impl ResourceGuard {
         self.check_claims(claims, "a JWT access token", resource, required_scope)
     }
 
+    /// [`ResourceGuard::check_jwt`] from a request's `Authorization`
+    /// header, with the RFC 6750 response ready when the answer is no.
+    pub fn check_jwt_request(
+        &self,
+        authorization: Option<&str>,
+        keys: &crate::jws::KeySet,
+        resource: &str,
+        required_scope: Option<&str>,
+    ) -> Result<Principal, Refusal> {
+        let token = self.bearer_token(authorization)?;
+        self.check_jwt(token, keys, resource, required_scope)
+            .map_err(|e| Refusal::new(Some(e), &self.realm()))
+    }
+
     /// The rules for a token's claims, however they came (introspection or
     /// a JWT): names without control characters, the scope covering the
     /// resource, the owner allowed it.

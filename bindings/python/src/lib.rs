@@ -668,6 +668,33 @@ impl Server {
         self.endpoint(py, core::Endpoint::Revocation, call)
     }
 
+    /// ``GET /jwks.json``: the key set resource servers verify JWT access
+    /// tokens with (404 when the server signs nothing). It reads the store:
+    /// without the GIL unless the store answers at once.
+    fn key_set_endpoint(&self, py: Python<'_>, method: String) -> Response {
+        let server = &self.inner;
+        let req = core::HttpRequest {
+            method: &method,
+            content_type: None,
+            authorization: None,
+            body: b"",
+        };
+        self.run(py, core::Call::Store, || server.key_set_endpoint(&req))
+            .into()
+    }
+
+    /// ``GET /.well-known/oauth-authorization-server``: the metadata
+    /// (RFC 8414; 404 without an issuer).
+    fn metadata_endpoint(&self, method: String) -> Response {
+        let req = core::HttpRequest {
+            method: &method,
+            content_type: None,
+            authorization: None,
+            body: b"",
+        };
+        self.inner.metadata_endpoint(&req).into()
+    }
+
     /// The endpoint named (``"token"``, ``"introspection"`` or ``"revocation"``)
     /// answered here, keeping the GIL, when the core classifies the request
     /// ``"inline"``; ``None`` otherwise (argon2, a database, a host callback:
@@ -1028,6 +1055,45 @@ impl ResourceGuard {
             .into_any()
     }
 
+    /// Stage 5 offline for a JWT access token (RFC 9068) with ``keys``
+    /// (the authorization server's key set): the signature, ``typ``,
+    /// ``iss`` (this configuration's ``issuer``), ``aud`` (its
+    /// ``audience``) and ``exp``, then the same rules as an introspection
+    /// response. Raises an ``OAuthError`` carrying the RFC 6750 response.
+    #[pyo3(signature = (token, keys, resource, scope=None))]
+    fn check_jwt(
+        &self,
+        py: Python<'_>,
+        token: &str,
+        keys: &KeySet,
+        resource: &str,
+        scope: Option<&str>,
+    ) -> PyResult<Principal> {
+        self.inner
+            .check_jwt(token, &keys.inner, resource, scope)
+            .map(Into::into)
+            .map_err(|e| {
+                let r = core::Refusal::for_error(e, &self.inner.realm());
+                oauth_error(py, r.error.as_ref(), &r.response)
+            })
+    }
+
+    /// ``check_jwt`` from a request's Authorization header.
+    #[pyo3(signature = (authorization, keys, resource, scope=None))]
+    fn check_jwt_request(
+        &self,
+        py: Python<'_>,
+        authorization: Option<&str>,
+        keys: &KeySet,
+        resource: &str,
+        scope: Option<&str>,
+    ) -> PyResult<Principal> {
+        self.inner
+            .check_jwt_request(authorization, &keys.inner, resource, scope)
+            .map(Into::into)
+            .map_err(|r| oauth_error(py, r.error.as_ref(), &r.response))
+    }
+
     /// Step two: decides from the introspection response (str, bytes or dict).
     #[pyo3(signature = (introspection, resource, scope=None))]
     fn check_introspection(
@@ -1053,6 +1119,50 @@ impl ResourceGuard {
             .check_introspection_response(&json, resource, scope)
             .map(Into::into)
             .map_err(|r| oauth_error(py, r.error.as_ref(), &r.response))
+    }
+}
+
+/// A key set (RFC 7517): the public keys JWT access tokens are verified
+/// with, read strictly from a JWKS document (str or bytes).
+#[pyclass(frozen, module = "ropc._ropc")]
+struct KeySet {
+    inner: core::jws::KeySet,
+}
+
+#[pymethods]
+impl KeySet {
+    /// ``KeySet(jwks)``; raises ``ValueError`` for a document that is not a
+    /// key set of public Ed25519 or P-256 keys.
+    #[new]
+    fn new(jwks: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let text: String = match jwks.extract::<Vec<u8>>() {
+            Ok(bytes) if !jwks.is_instance_of::<PyString>() => String::from_utf8(bytes)
+                .map_err(|_| PyValueError::new_err("the key set is not UTF-8"))?,
+            _ => jwks
+                .extract()
+                .map_err(|_| PyTypeError::new_err("the key set must be str or bytes"))?,
+        };
+        core::jws::KeySet::from_json(&text)
+            .map(|inner| KeySet { inner })
+            .map_err(|e| PyValueError::new_err(e.reason()))
+    }
+
+    /// The keys' ``kid``, in order.
+    #[getter]
+    fn kids(&self) -> Vec<String> {
+        self.inner
+            .keys()
+            .iter()
+            .map(|k| k.kid().to_string())
+            .collect()
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.keys().len()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<ropc.KeySet kids={:?}>", self.kids())
     }
 }
 
@@ -1158,6 +1268,7 @@ fn hash_client_secret(secret: &str) -> String {
 fn _ropc(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Server>()?;
     m.add_class::<ResourceGuard>()?;
+    m.add_class::<KeySet>()?;
     m.add_class::<Response>()?;
     m.add_class::<TokenResponse>()?;
     m.add_class::<Principal>()?;
@@ -1176,6 +1287,7 @@ fn _ropc(m: &Bound<'_, PyModule>) -> PyResult<()> {
     }
     m.add("__version__", core::VERSION)?;
     m.add("MAX_BODY_BYTES", core::MAX_BODY_BYTES)?;
+    m.add("METADATA_PATH", core::METADATA_PATH)?;
     Ok(())
 }
 

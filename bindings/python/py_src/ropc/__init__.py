@@ -26,6 +26,8 @@ from ._errors import (
 )
 from ._ropc import (
     MAX_BODY_BYTES,
+    METADATA_PATH,
+    KeySet,
     Owner,
     Principal,
     ResourceGuard,
@@ -63,6 +65,8 @@ __all__ = [
     "InvalidScope",
     "InvalidToken",
     "MAX_BODY_BYTES",
+    "METADATA_PATH",
+    "KeySet",
     "OAuthError",
     "Owner",
     "Principal",

@@ -20,10 +20,13 @@ __all__ = [
     "resource_name",
     "__version__",
     "MAX_BODY_BYTES",
+    "METADATA_PATH",
+    "KeySet",
 ]
 
 __version__: str
 MAX_BODY_BYTES: int
+METADATA_PATH: str
 
 _Headers = Union[Mapping[str, str], Iterable[Tuple[str, str]], None]
 # bytes, bytearray and memoryview as they are; a str as UTF-8; None as empty.
@@ -186,6 +189,10 @@ class Server:
         request_id: Optional[str] = None,
     ) -> Response:
         """The revocation endpoint (RFC 7009). Send the response as it is. ``remote_addr`` and ``request_id`` go into its audit events."""
+    def key_set_endpoint(self, method: str) -> Response:
+        """``GET /jwks.json``: the key set resource servers verify JWT access tokens with (404 when nothing is signed)."""
+    def metadata_endpoint(self, method: str) -> Response:
+        """``GET /.well-known/oauth-authorization-server``: the RFC 8414 metadata (404 without an issuer)."""
     def answer_inline(
         self,
         endpoint: Literal["token", "introspection", "revocation"],
@@ -265,6 +272,24 @@ class ResourceGuard:
         self, introspection: Union[str, bytes, Mapping[str, Any]], resource: str, scope: Optional[str] = None
     ) -> Principal:
         """Step two: decides from the introspection response (str, bytes or dict)."""
+    def check_jwt(self, token: str, keys: KeySet, resource: str, scope: Optional[str] = None) -> Principal:
+        """Stage 5 offline for a JWT access token (RFC 9068) with the authorization server's key set: the
+        signature, ``typ``, ``iss`` (``issuer``), ``aud`` (``audience``) and ``exp``, then the same rules as an
+        introspection response; raises an ``OAuthError`` carrying the RFC 6750 response."""
+    def check_jwt_request(
+        self, authorization: Optional[str], keys: KeySet, resource: str, scope: Optional[str] = None
+    ) -> Principal:
+        """``check_jwt`` from a request's Authorization header."""
+
+@final
+class KeySet:
+    """A key set (RFC 7517): the public keys JWT access tokens are verified with."""
+
+    def __new__(cls, jwks: Union[str, bytes]) -> "KeySet": ...
+    @property
+    def kids(self) -> List[str]:
+        """The keys' ``kid``, in order."""
+    def __len__(self) -> int: ...
 
 def hash_password(
     password: str, m_cost: Optional[int] = None, t_cost: Optional[int] = None, p_cost: Optional[int] = None

@@ -9,7 +9,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Literal, MutableMapping
 from urllib.parse import quote
 
 from ._errors import OAuthError
-from ._ropc import MAX_BODY_BYTES, Principal, Server, resource_name
+from ._ropc import MAX_BODY_BYTES, METADATA_PATH, Principal, Server, resource_name
 from .wsgi import Checker, _realm
 
 Scope = MutableMapping[str, Any]
@@ -45,8 +45,10 @@ async def _send(send: Send, status: int, headers: List[Tuple[str, str]], body: b
 
 
 def token_app(server: Server, *, token_path: str = "/token", introspection_path: str = "/introspect",
-              revocation_path: str = "/revoke") -> ASGIApp:
-    """An ASGI app answering the three endpoints at the given paths (404 elsewhere)."""
+              revocation_path: str = "/revoke", jwks_path: str = "/jwks.json") -> ASGIApp:
+    """An ASGI app answering the three endpoints at the given paths, the key set
+    at ``jwks_path`` (on a worker thread: it reads the store) and the RFC 8414
+    metadata at its well-known path (404 elsewhere)."""
     routes: Dict[str, Tuple[Literal["token", "introspection", "revocation"], Callable[..., Any]]] = {
               token_path: ("token", server.token_endpoint),
               introspection_path: ("introspection", server.introspection_endpoint),
@@ -55,7 +57,14 @@ def token_app(server: Server, *, token_path: str = "/token", introspection_path:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        route = routes.get(_route_path(scope))
+        path = _route_path(scope)
+        if path in (jwks_path, METADATA_PATH):
+            method = scope.get("method", "GET")
+            resp = (await asyncio.get_running_loop().run_in_executor(None, server.key_set_endpoint, method)
+                    if path == jwks_path else server.metadata_endpoint(method))
+            await _send(send, resp.status, resp.headers, resp.body)
+            return
+        route = routes.get(path)
         if route is None:
             await _send(send, 404, [("Content-Type", "text/plain")], b"not found")
             return

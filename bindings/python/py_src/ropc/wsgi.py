@@ -6,7 +6,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Protocol, Tupl
 from urllib.parse import quote
 
 from ._errors import OAuthError
-from ._ropc import MAX_BODY_BYTES, Principal, Server, resource_name
+from ._ropc import MAX_BODY_BYTES, METADATA_PATH, Principal, Server, resource_name
 
 Environ = Dict[str, Any]
 StartResponse = Callable[..., Any]
@@ -35,12 +35,20 @@ def _read_body(environ: Environ) -> bytes:
 
 
 def token_app(server: Server, *, token_path: str = "/token", introspection_path: str = "/introspect",
-              revocation_path: str = "/revoke") -> WSGIApp:
-    """A WSGI app answering the three endpoints at the given paths (404 elsewhere)."""
+              revocation_path: str = "/revoke", jwks_path: str = "/jwks.json") -> WSGIApp:
+    """A WSGI app answering the three endpoints at the given paths, the key set
+    at ``jwks_path`` and the RFC 8414 metadata at its well-known path (404
+    elsewhere)."""
     routes = {token_path: server.token_endpoint, introspection_path: server.introspection_endpoint,
               revocation_path: server.revocation_endpoint}
+    gets = {jwks_path: server.key_set_endpoint, METADATA_PATH: server.metadata_endpoint}
 
     def app(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        get = gets.get(environ.get("PATH_INFO", ""))
+        if get is not None:
+            resp = get(environ.get("REQUEST_METHOD", "GET"))
+            start_response(_status(resp.status), resp.headers)
+            return [resp.body]
         endpoint = routes.get(environ.get("PATH_INFO", ""))
         if endpoint is None:
             start_response(_status(404), [("Content-Type", "text/plain")])
