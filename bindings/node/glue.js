@@ -1,4 +1,5 @@
 'use strict'
+/** @typedef {import('./errors.js').HttpResponse} HttpResponse */
 /**
  * Glue for `node:http` and Express (no framework is a dependency): a request
  * handler for the token, introspection and revocation endpoints, and a
@@ -86,7 +87,8 @@ function pathOf(req) {
  * A handler `(req, res, next?)` answering the three endpoints at their
  * paths; anything else goes to `next()` (or gets 404 without one).
  * @param {import('./server.js').Server} server
- * @param {{tokenPath?: string, introspectionPath?: string, revocationPath?: string}} [paths]
+ * @param {{tokenPath?: string, introspectionPath?: string, revocationPath?: string, jwksPath?: string}} [paths]
+ *   the key set is served at `jwksPath` (`/jwks.json`), the RFC 8414 metadata at its well-known path
  * @param {{log?: (message: string) => void}} [options] `log` receives app mistakes (default `console.error`)
  * @returns {(req: Request, res: Response, next?: Next) => Promise<void>}
  */
@@ -97,7 +99,17 @@ function tokenHandler(server, paths = {}, options = {}) {
     [paths.introspectionPath ?? '/introspect', server.introspectionEndpoint.bind(server)],
     [paths.revocationPath ?? '/revoke', server.revocationEndpoint.bind(server)],
   ])
+  /** @type {Map<string, (method: string) => Promise<HttpResponse>>} */
+  const gets = new Map([
+    [paths.jwksPath ?? '/jwks.json', (/** @type {string} */ m) => server.keySetEndpoint(m)],
+    ['/.well-known/oauth-authorization-server', async (/** @type {string} */ m) => server.metadataEndpoint(m)],
+  ])
   return async (req, res, next) => {
+    const get = gets.get(pathOf(req))
+    if (get) {
+      const resp = await get(req.method ?? 'GET')
+      return send(res, resp.status, resp.headers, resp.body)
+    }
     const endpoint = routes.get(pathOf(req))
     if (!endpoint) {
       if (next) return next()

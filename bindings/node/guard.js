@@ -13,7 +13,7 @@ class ResourceGuard {
     this.#native = call(() => native.createGuard(json), config)
   }
 
-  /** @type {any} */
+  /** @type {import('./native-api.js').NativeGuard} */
   #native
 
   /** @returns {string} */
@@ -83,6 +83,20 @@ class ResourceGuard {
   }
 
   /**
+   * Stage 5 offline for a JWT access token (RFC 9068) with the authorization server's key set:
+   * the signature, `typ`, `iss` (the configuration's `issuer`), `aud` (its `audience`) and `exp`,
+   * then the same rules as an introspection response. Throws an {@link OAuthError} carrying the
+   * RFC 6750 response.
+   * @param {string | null | undefined} authorization the request's Authorization header
+   * @param {KeySet} keys @param {string} resource @param {string | null} [scope]
+   * @returns {Principal}
+   */
+  checkJwtRequest(authorization, keys, resource, scope) {
+    if (!(keys instanceof KeySet)) throw new TypeError('keys must be a ropc.KeySet')
+    return principalOf(call(() => this.#native.checkJwtRequest(optStr(authorization, 'authorization'), keys.native, str(resource, 'resource'), optStr(scope, 'scope'))))
+  }
+
+  /**
    * Step two: decides from the introspection response.
    * @param {string | Buffer | object} introspection @param {string} resource @param {string | null} [scope]
    * @returns {Principal}
@@ -94,6 +108,36 @@ class ResourceGuard {
     else if (introspection !== null && typeof introspection === 'object') json = JSON.stringify(introspection)
     else throw new TypeError('the introspection response must be a string, a Buffer or an object')
     return principalOf(call(() => this.#native.checkIntrospection(json, str(resource, 'resource'), optStr(scope, 'scope'))))
+  }
+}
+
+/** A key set (RFC 7517): the public keys JWT access tokens are verified with, read strictly. */
+class KeySet {
+  /** @param {string | Buffer | object} jwks a JWKS document (`{"keys": [...]}`) @throws {RangeError} when it is not one */
+  constructor(jwks) {
+    let json
+    if (typeof jwks === 'string') json = jwks
+    else if (jwks instanceof Uint8Array) json = Buffer.from(jwks).toString('utf8')
+    else if (jwks !== null && typeof jwks === 'object') json = JSON.stringify(jwks)
+    else throw new TypeError('a key set must be a string, a Buffer or an object')
+    try {
+      this.#native = native.createKeySet(json)
+    } catch (e) {
+      throw new RangeError(/** @type {Error} */ (e).message)
+    }
+  }
+
+  /** @type {import('./native-api.js').NativeKeySet} */
+  #native
+
+  /** The keys' `kid`, in order. @returns {string[]} */
+  get kids() {
+    return this.#native.kids
+  }
+
+  /** @internal @returns {import('./native-api.js').NativeKeySet} */
+  get native() {
+    return this.#native
   }
 }
 
@@ -109,4 +153,4 @@ function resourceName(method, target, realm = 'ropc') {
   return call(() => native.resourceName(str(method, 'method'), str(target, 'target'), str(realm, 'realm')))
 }
 
-module.exports = { ResourceGuard, resourceName }
+module.exports = { ResourceGuard, KeySet, resourceName }

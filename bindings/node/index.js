@@ -18,7 +18,7 @@ const { headerOf, OAuthError, ConfigError, AccountError, IntrospectionUnavailabl
 const { MAX_BODY_BYTES } = require('./args.js')
 const { checkAccounts } = require('./callbacks.js')
 const { Server } = require('./server.js')
-const { ResourceGuard, resourceName } = require('./guard.js')
+const { ResourceGuard, KeySet, resourceName } = require('./guard.js')
 const { IntrospectionChecker } = require('./remote.js')
 const { hashPassword, hashPasswordSync, generateClientSecret, hashClientSecret } = require('./secrets.js')
 const { tokenHandler, protect, reloadOnSighup } = require('./glue.js')
@@ -37,6 +37,7 @@ const { tokenHandler, protect, reloadOnSighup } = require('./glue.js')
 // `import { Server } from 'ropc'` both name the class in TypeScript.
 exports.Server = Server
 exports.ResourceGuard = ResourceGuard
+exports.KeySet = KeySet
 exports.IntrospectionChecker = IntrospectionChecker
 exports.IntrospectionUnavailable = IntrospectionUnavailable
 exports.OAuthError = OAuthError
@@ -55,3 +56,5 @@ exports.reloadOnSighup = reloadOnSighup
 /** The package's version. */
 exports.version = /** @type {string} */ (native.version())
 exports.MAX_BODY_BYTES = MAX_BODY_BYTES
+/** Where RFC 8414 puts the authorization server's metadata. */
+exports.METADATA_PATH = '/.well-known/oauth-authorization-server'

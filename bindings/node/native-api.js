@@ -42,6 +42,8 @@
  * @property {() => NativeAccountsStats} accountsStats
  * @property {(code: string, description: string) => PackedResponse} errorResponse
  * @property {() => string} configJson
+ * @property {(method: string) => Answer<PackedResponse>} keySetEndpoint
+ * @property {(method: string) => PackedResponse} metadataEndpoint
  */
 
 /**
@@ -54,6 +56,12 @@
  * @property {(introspectionJson: string, now: number, maxSeconds: number) => number | null} cacheUntil
  * @property {() => never} unavailable always throws: the refusal for an unreachable authorization server
  * @property {(introspectionJson: string, resource: string, scope: Opt) => PackedPrincipal} checkIntrospection
+ * @property {(authorization: Opt, keys: NativeKeySet, resource: string, scope: Opt) => PackedPrincipal} checkJwtRequest
+ */
+
+/**
+ * @typedef {object} NativeKeySet
+ * @property {string[]} kids
  */
 
 /** The one function the native side calls for every host callback (callbacks.js). @typedef {(id: number, request: string) => unknown} Dispatch */
@@ -64,6 +72,7 @@
  * @property {(json: string, events: EventsHandler | null, warningsOnly: boolean) => NativeServer} createServer
  * @property {(json: string, dispatch: Dispatch, accounts: boolean, authorize: boolean, events: EventsHandler | null, warningsOnly: boolean) => NativeServer} createServerWithCallbacks
  * @property {(json: string) => NativeGuard} createGuard
+ * @property {(json: string) => NativeKeySet} createKeySet
  * @property {(failure: ConfigFailure, file: string) => ConfigFailure} configFailureInFile
  * @property {(method: string, target: string, realm: string) => string} resourceName
  * @property {(id: number, answer: string) => void} settleCallback

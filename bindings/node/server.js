@@ -191,6 +191,23 @@ class Server {
   }
 
   /**
+   * `GET /jwks.json`: the key set resource servers verify JWT access tokens with (404 when the
+   * server signs nothing); cacheable, as its `Cache-Control` says. It reads the store.
+   * @param {string} method @returns {Promise<HttpResponse>}
+   */
+  async keySetEndpoint(method) {
+    return toResponse(await settle(call(() => this.#native.keySetEndpoint(str(method, 'method')))))
+  }
+
+  /**
+   * `GET /.well-known/oauth-authorization-server`: the RFC 8414 metadata (404 without an issuer).
+   * @param {string} method @returns {HttpResponse}
+   */
+  metadataEndpoint(method) {
+    return toResponse(this.#native.metadataEndpoint(str(method, 'method')))
+  }
+
+  /**
    * The password grant; rejects with an {@link OAuthError} when refused.
    * @param {string} clientId @param {string | null} clientSecret @param {string} username @param {string} password
    * @param {string | null} [scope]

@@ -582,6 +582,16 @@ impl NativeServer {
     }
 }
 
+/// A bodiless request with `method`, for the GET endpoints.
+fn get_request(method: &str) -> core::HttpRequest<'_> {
+    core::HttpRequest {
+        method,
+        content_type: None,
+        authorization: None,
+        body: b"",
+    }
+}
+
 /// The endpoint named (`"token"`, `"introspection"` or `"revocation"`):
 /// its packed response (see `response`).
 #[napi]
@@ -636,6 +646,21 @@ impl NativeServer {
     #[napi(getter)]
     pub fn realm(&self) -> String {
         self.inner.realm().to_string()
+    }
+
+    /// `GET /jwks.json`: the key set (packed response); it reads the store.
+    #[napi(catch_unwind)]
+    pub fn key_set_endpoint(&self, method: String) -> Result<Answer> {
+        let s = Arc::clone(&self.inner);
+        place(self.inner.blocking(Call::Store), move || {
+            Done::Response(s.key_set_endpoint(&get_request(&method)))
+        })
+    }
+
+    /// `GET /.well-known/oauth-authorization-server` (packed response).
+    #[napi(catch_unwind)]
+    pub fn metadata_endpoint(&self, method: String) -> Secret {
+        response(self.inner.metadata_endpoint(&get_request(&method)))
     }
 
     /// Where an endpoint request may run, as the core classifies it:
@@ -983,6 +1008,52 @@ impl NativeGuard {
         );
         split(Done::Principal(r.map_err(from_refusal))).map_err(thrown)
     }
+
+    /// Stage 5 offline for a JWT access token with the key set `keys`;
+    /// the packed principal, or the refusal (RFC 6750) thrown.
+    #[napi(catch_unwind)]
+    pub fn check_jwt_request(
+        &self,
+        authorization: OptSecret,
+        keys: &NativeKeySet,
+        resource: String,
+        scope: Option<String>,
+    ) -> Result<Value> {
+        let r = self.inner.check_jwt_request(
+            opt(&authorization),
+            &keys.inner,
+            &resource,
+            scope.as_deref(),
+        );
+        split(Done::Principal(r.map_err(from_refusal))).map_err(thrown)
+    }
+}
+
+/// A key set (RFC 7517), read strictly.
+#[napi]
+pub struct NativeKeySet {
+    inner: core::jws::KeySet,
+}
+
+#[napi]
+impl NativeKeySet {
+    /// The keys' `kid`, in order.
+    #[napi(getter)]
+    pub fn kids(&self) -> Vec<String> {
+        self.inner
+            .keys()
+            .iter()
+            .map(|k| k.kid().to_string())
+            .collect()
+    }
+}
+
+/// A key set from a JWKS document; why not, when it is not one.
+#[napi(catch_unwind)]
+pub fn create_key_set(json: String) -> Result<NativeKeySet> {
+    core::jws::KeySet::from_json(&json)
+        .map(|inner| NativeKeySet { inner })
+        .map_err(|e| Error::new(Status::InvalidArg, format!("not a key set: {}", e.reason())))
 }
 
 /// A guard from a JSON configuration, or what is wrong with it.

@@ -1,3 +1,4 @@
+export type HttpResponse = import("./errors.js").HttpResponse;
 export type Request = import("node:http").IncomingMessage & {
     body?: unknown;
     path?: string;
@@ -9,7 +10,8 @@ export type Next = (err?: unknown) => void;
  * A handler `(req, res, next?)` answering the three endpoints at their
  * paths; anything else goes to `next()` (or gets 404 without one).
  * @param {import('./server.js').Server} server
- * @param {{tokenPath?: string, introspectionPath?: string, revocationPath?: string}} [paths]
+ * @param {{tokenPath?: string, introspectionPath?: string, revocationPath?: string, jwksPath?: string}} [paths]
+ *   the key set is served at `jwksPath` (`/jwks.json`), the RFC 8414 metadata at its well-known path
  * @param {{log?: (message: string) => void}} [options] `log` receives app mistakes (default `console.error`)
  * @returns {(req: Request, res: Response, next?: Next) => Promise<void>}
  */
@@ -17,6 +19,7 @@ export function tokenHandler(server: import("./server.js").Server, paths?: {
     tokenPath?: string;
     introspectionPath?: string;
     revocationPath?: string;
+    jwksPath?: string;
 }, options?: {
     log?: (message: string) => void;
 }): (req: Request, res: Response, next?: Next) => Promise<void>;

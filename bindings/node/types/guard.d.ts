@@ -48,11 +48,31 @@ export class ResourceGuard {
      */
     unavailable(): import("./errors.js").OAuthError;
     /**
+     * Stage 5 offline for a JWT access token (RFC 9068) with the authorization server's key set:
+     * the signature, `typ`, `iss` (the configuration's `issuer`), `aud` (its `audience`) and `exp`,
+     * then the same rules as an introspection response. Throws an {@link OAuthError} carrying the
+     * RFC 6750 response.
+     * @param {string | null | undefined} authorization the request's Authorization header
+     * @param {KeySet} keys @param {string} resource @param {string | null} [scope]
+     * @returns {Principal}
+     */
+    checkJwtRequest(authorization: string | null | undefined, keys: KeySet, resource: string, scope?: string | null): Principal;
+    /**
      * Step two: decides from the introspection response.
      * @param {string | Buffer | object} introspection @param {string} resource @param {string | null} [scope]
      * @returns {Principal}
      */
     checkIntrospection(introspection: string | Buffer | object, resource: string, scope?: string | null): Principal;
+    #private;
+}
+/** A key set (RFC 7517): the public keys JWT access tokens are verified with, read strictly. */
+export class KeySet {
+    /** @param {string | Buffer | object} jwks a JWKS document (`{"keys": [...]}`) @throws {RangeError} when it is not one */
+    constructor(jwks: string | Buffer | object);
+    /** The keys' `kid`, in order. @returns {string[]} */
+    get kids(): string[];
+    /** @internal @returns {import('./native-api.js').NativeKeySet} */
+    get native(): import("./native-api.js").NativeKeySet;
     #private;
 }
 /**

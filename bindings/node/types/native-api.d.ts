@@ -86,6 +86,8 @@ export type NativeServer = {
     accountsStats: () => NativeAccountsStats;
     errorResponse: (code: string, description: string) => PackedResponse;
     configJson: () => string;
+    keySetEndpoint: (method: string) => Answer<PackedResponse>;
+    metadataEndpoint: (method: string) => PackedResponse;
 };
 export type NativeGuard = {
     realm: string;
@@ -99,6 +101,10 @@ export type NativeGuard = {
      */
     unavailable: () => never;
     checkIntrospection: (introspectionJson: string, resource: string, scope: Opt) => PackedPrincipal;
+    checkJwtRequest: (authorization: Opt, keys: NativeKeySet, resource: string, scope: Opt) => PackedPrincipal;
+};
+export type NativeKeySet = {
+    kids: string[];
 };
 /**
  * The one function the native side calls for every host callback (callbacks.js).
@@ -109,6 +115,7 @@ export type Native = {
     createServer: (json: string, events: EventsHandler | null, warningsOnly: boolean) => NativeServer;
     createServerWithCallbacks: (json: string, dispatch: Dispatch, accounts: boolean, authorize: boolean, events: EventsHandler | null, warningsOnly: boolean) => NativeServer;
     createGuard: (json: string) => NativeGuard;
+    createKeySet: (json: string) => NativeKeySet;
     configFailureInFile: (failure: ConfigFailure, file: string) => ConfigFailure;
     resourceName: (method: string, target: string, realm: string) => string;
     settleCallback: (id: number, answer: string) => void;

@@ -124,6 +124,17 @@ export class Server {
      */
     revocationEndpoint(method: string, headers: Headers, body: Body, context?: RequestContext): Promise<HttpResponse>;
     /**
+     * `GET /jwks.json`: the key set resource servers verify JWT access tokens with (404 when the
+     * server signs nothing); cacheable, as its `Cache-Control` says. It reads the store.
+     * @param {string} method @returns {Promise<HttpResponse>}
+     */
+    keySetEndpoint(method: string): Promise<HttpResponse>;
+    /**
+     * `GET /.well-known/oauth-authorization-server`: the RFC 8414 metadata (404 without an issuer).
+     * @param {string} method @returns {HttpResponse}
+     */
+    metadataEndpoint(method: string): HttpResponse;
+    /**
      * The password grant; rejects with an {@link OAuthError} when refused.
      * @param {string} clientId @param {string | null} clientSecret @param {string} username @param {string} password
      * @param {string | null} [scope]
