@@ -284,6 +284,12 @@ typedef struct ropc_guard ropc_guard;
 typedef struct ropc_introspection ropc_introspection;
 
 /**
+ * A key set (RFC 7517): the public keys JWT access tokens are verified
+ * with. Safe to use from many threads at once.
+ */
+typedef struct ropc_key_set ropc_key_set;
+
+/**
  * A resource owner as a verify or lookup callback describes it: enabled
  * and in no group until told otherwise. Valid only during the callback.
  */
@@ -702,6 +708,42 @@ ropc_status ropc_guard_check_introspection(const struct ropc_guard *guard,
                                            struct ropc_response **refusal_out);
 
 /**
+ * Reads a JWKS document (`{"keys": [...]}`, the authorization server's
+ * `/jwks.json`) strictly: public Ed25519 and P-256 keys, each with a
+ * `kid`, none twice. `ROPC_INVALID_ARGUMENT` (and, if `err` is not NULL,
+ * why) for anything else. Free with `ropc_key_set_free`.
+ */
+ropc_status ropc_key_set_new_from_json(const char *json,
+                                       struct ropc_key_set **out,
+                                       struct ropc_error **err);
+
+/**
+ * How many keys the set holds (0 for NULL).
+ */
+size_t ropc_key_set_len(const struct ropc_key_set *keys);
+
+/**
+ * Frees a key set. NULL is a no-op.
+ */
+void ropc_key_set_free(struct ropc_key_set *keys);
+
+/**
+ * Stage 5 offline for a JWT access token (RFC 9068) in the request's
+ * `Authorization` header (NULL when absent), with `keys`: the signature,
+ * `typ`, `iss` (the configuration's `issuer`), `aud` (its `audience`) and
+ * `exp`, then the same rules as an introspection response. As
+ * `ropc_guard_check_introspection`: exactly one of `*principal_out` and
+ * `*refusal_out` (the RFC 6750 response) is written.
+ */
+ropc_status ropc_guard_check_jwt_request(const struct ropc_guard *guard,
+                                         const char *authorization,
+                                         const struct ropc_key_set *keys,
+                                         const char *resource,
+                                         const char *required_scope,
+                                         struct ropc_principal **principal_out,
+                                         struct ropc_response **refusal_out);
+
+/**
  * The response's HTTP status (0 if `response` is NULL).
  */
 uint16_t ropc_response_status(const struct ropc_response *response);
@@ -874,6 +916,24 @@ ropc_status ropc_server_revocation_endpoint(const struct ropc_server *server,
                                             const uint8_t *body,
                                             size_t body_len,
                                             struct ropc_response **out);
+
+/**
+ * `GET /jwks.json`: the key set resource servers verify JWT access tokens
+ * with (404 when the server signs nothing, 405 for a method but GET or
+ * HEAD). It reads the store (`ROPC_CALL_STORE` says where it may run).
+ * Writes `*out`, the response to send (free with `ropc_response_free`).
+ */
+ropc_status ropc_server_key_set_endpoint(const struct ropc_server *server,
+                                         const char *method,
+                                         struct ropc_response **out);
+
+/**
+ * `GET /.well-known/oauth-authorization-server`: the RFC 8414 metadata
+ * (404 without an issuer); as `ropc_server_key_set_endpoint`.
+ */
+ropc_status ropc_server_metadata_endpoint(const struct ropc_server *server,
+                                          const char *method,
+                                          struct ropc_response **out);
 
 /**
  * Where answering this request at any of the endpoints may run

@@ -131,3 +131,75 @@ pub extern "C" fn ropc_guard_check_introspection(
         principal_or_refusal(guard.inner.check_introspection_response(json, resource, scope), principal_out, refusal_out)
     }
 }
+
+/// A key set (RFC 7517): the public keys JWT access tokens are verified
+/// with. Safe to use from many threads at once.
+pub struct ropc_key_set {
+    inner: ropc_core::jws::KeySet,
+}
+
+/// Reads a JWKS document (`{"keys": [...]}`, the authorization server's
+/// `/jwks.json`) strictly: public Ed25519 and P-256 keys, each with a
+/// `kid`, none twice. `ROPC_INVALID_ARGUMENT` (and, if `err` is not NULL,
+/// why) for anything else. Free with `ropc_key_set_free`.
+#[no_mangle]
+pub extern "C" fn ropc_key_set_new_from_json(
+    json: *const c_char,
+    out: *mut *mut ropc_key_set,
+    err: *mut *mut ropc_error,
+) -> ropc_status {
+    ffi_boundary! {
+        let json = try_str!(json);
+        if out.is_null() { return ropc_status::ROPC_NULL_PARAMETER; }
+        match ropc_core::jws::KeySet::from_json(json) {
+            Ok(inner) => {
+                write_out(out, Box::new(ropc_key_set { inner }));
+                ropc_status::ROPC_OK
+            }
+            Err(e) => ropc_error::argument(&format!("not a key set: {}", e.reason())).report(err),
+        }
+    }
+}
+
+/// How many keys the set holds (0 for NULL).
+#[no_mangle]
+pub extern "C" fn ropc_key_set_len(keys: *const ropc_key_set) -> usize {
+    ffi_boundary! { crate::handle(keys).map_or(0, |k| k.inner.keys().len()) }
+}
+
+/// Frees a key set. NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn ropc_key_set_free(keys: *mut ropc_key_set) {
+    ffi_boundary! { free_box(keys) }
+}
+
+/// Stage 5 offline for a JWT access token (RFC 9068) in the request's
+/// `Authorization` header (NULL when absent), with `keys`: the signature,
+/// `typ`, `iss` (the configuration's `issuer`), `aud` (its `audience`) and
+/// `exp`, then the same rules as an introspection response. As
+/// `ropc_guard_check_introspection`: exactly one of `*principal_out` and
+/// `*refusal_out` (the RFC 6750 response) is written.
+#[no_mangle]
+pub extern "C" fn ropc_guard_check_jwt_request(
+    guard: *const ropc_guard,
+    authorization: *const c_char,
+    keys: *const ropc_key_set,
+    resource: *const c_char,
+    required_scope: *const c_char,
+    principal_out: *mut *mut ropc_principal,
+    refusal_out: *mut *mut ropc_response,
+) -> ropc_status {
+    ffi_boundary! {
+        let guard = try_ref!(guard);
+        let keys = try_ref!(keys);
+        let authorization = try_opt_str!(authorization);
+        let resource = try_str!(resource);
+        let scope = try_opt_str!(required_scope);
+        if principal_out.is_null() || refusal_out.is_null() { return ropc_status::ROPC_NULL_PARAMETER; }
+        principal_or_refusal(
+            guard.inner.check_jwt_request(authorization, &keys.inner, resource, scope),
+            principal_out,
+            refusal_out,
+        )
+    }
+}

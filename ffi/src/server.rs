@@ -168,6 +168,47 @@ pub extern "C" fn ropc_server_revocation_endpoint(
     ffi_boundary! { endpoint(server, http_request(method, content_type, authorization, body, body_len), out, Server::revocation_endpoint) }
 }
 
+/// `GET /jwks.json`: the key set resource servers verify JWT access tokens
+/// with (404 when the server signs nothing, 405 for a method but GET or
+/// HEAD). It reads the store (`ROPC_CALL_STORE` says where it may run).
+/// Writes `*out`, the response to send (free with `ropc_response_free`).
+#[no_mangle]
+pub extern "C" fn ropc_server_key_set_endpoint(
+    server: *const ropc_server,
+    method: *const c_char,
+    out: *mut *mut ropc_response,
+) -> ropc_status {
+    ffi_boundary! { get_endpoint(server, method, out, Server::key_set_endpoint) }
+}
+
+/// `GET /.well-known/oauth-authorization-server`: the RFC 8414 metadata
+/// (404 without an issuer); as `ropc_server_key_set_endpoint`.
+#[no_mangle]
+pub extern "C" fn ropc_server_metadata_endpoint(
+    server: *const ropc_server,
+    method: *const c_char,
+    out: *mut *mut ropc_response,
+) -> ropc_status {
+    ffi_boundary! { get_endpoint(server, method, out, Server::metadata_endpoint) }
+}
+
+/// A GET endpoint's answer to a bodiless request with `method`.
+fn get_endpoint(
+    server: *const ropc_server,
+    method: *const c_char,
+    out: *mut *mut ropc_response,
+    f: Endpoint,
+) -> ropc_status {
+    let method = try_str!(method);
+    let req = HttpRequest {
+        method,
+        content_type: None,
+        authorization: None,
+        body: b"",
+    };
+    endpoint(server, Ok(req), out, f)
+}
+
 /// Where a call may run, as the core classifies it for every binding
 /// (`ropc_server_request_blocking`, `ropc_server_call_blocking`).
 #[repr(u32)]

@@ -1479,6 +1479,109 @@ static void test_resource_names(const char *dir) {
     CHECK(ropc_resource_name("GET", "/\xff", &name, NULL) == ROPC_INVALID_UTF8 && name == NULL, "bad utf8");
 }
 
+/* JWT access tokens (RFC 9068): issued by a client set to "jwt", the key
+ * set and the metadata served, and the offline check with the key set. */
+static void test_jwt(const char *dir) {
+    char kek[512], json[2048];
+    snprintf(kek, sizeof kek, "%s/jwt-kek", dir);
+    FILE *f = fopen(kek, "w");
+    CHECK(f != NULL, "kek file");
+    if (!f) return;
+    for (int i = 0; i < 32; i++) fputs("ab", f);
+    fclose(f);
+    snprintf(json, sizeof json,
+             "{\"issuer\":\"https://as.example\",\"password_hashing\":{\"m_cost\":64,\"t_cost\":1,\"p_cost\":1},"
+             "\"allow_weak_password_hashing\":true,"
+             "\"signing\":{\"algorithm\":\"EdDSA\",\"key_encryption_key_file\":\"%s\"},"
+             "\"scopes\":[{\"name\":\"read\",\"resources\":[\"GET /docs/*\"]}],"
+             "\"clients\":[{\"id\":\"app\",\"secret_hash\":\"%s\",\"grant_types\":[\"password\"],"
+             "\"scopes\":[\"read\"],\"default_scopes\":[\"read\"],\"access_token_format\":\"jwt\","
+             "\"audience\":[\"https://api.example\"]}],"
+             "\"users\":[{\"username\":\"alice\",\"password_hash\":\"%s\"}],"
+             "\"rules\":[{\"resources\":[\"* /docs/*\"],\"users\":[\"*\"]}]}",
+             kek, APP_SECRET_HASH, CHEAP_USER_HASH);
+    ropc_server *s = NULL;
+    ropc_error *err = NULL;
+    CHECK(ropc_server_new_from_json(json, &s, &err) == ROPC_OK && s, "jwt server: %s", err ? ropc_error_message(err) : "");
+    ropc_error_free(err);
+    err = NULL;
+    if (!s) return;
+    ropc_token_response *t = NULL;
+    CHECK(ropc_server_password_grant(s, "app", "app-secret", "alice", "alice-pw", NULL, &t, NULL) == ROPC_OK, "grant");
+    if (!t) {
+        ropc_server_free(s);
+        return;
+    }
+    const char *token = ropc_token_response_access_token(t);
+    int dots = 0;
+    for (const char *c = token; *c; c++) dots += *c == '.';
+    CHECK(dots == 2, "a JWT");
+    ropc_response *r = NULL;
+    CHECK(ropc_server_key_set_endpoint(s, "GET", &r) == ROPC_OK && ropc_response_status(r) == 200, "key set");
+    size_t len = 0;
+    const char *body = r ? ropc_response_body(r, &len) : NULL;
+    char jwks[2048] = "";
+    if (body && len < sizeof jwks) memcpy(jwks, body, len), jwks[len] = '\0';
+    ropc_response_free(r);
+    r = NULL;
+    CHECK(ropc_server_key_set_endpoint(s, "POST", &r) == ROPC_OK && ropc_response_status(r) == 405, "GET only");
+    ropc_response_free(r);
+    r = NULL;
+    CHECK(ropc_server_key_set_endpoint(NULL, "GET", &r) == ROPC_NULL_PARAMETER &&
+              ropc_server_key_set_endpoint(s, NULL, &r) == ROPC_NULL_PARAMETER &&
+              ropc_server_key_set_endpoint(s, "GET", NULL) == ROPC_NULL_PARAMETER && r == NULL,
+          "null");
+    CHECK(ropc_server_metadata_endpoint(s, "GET", &r) == ROPC_OK && ropc_response_status(r) == 200, "metadata");
+    body = r ? ropc_response_body(r, &len) : NULL;
+    CHECK(body && strstr(body, "\"jwks_uri\":\"https://as.example/jwks.json\"") != NULL, "jwks_uri");
+    ropc_response_free(r);
+    r = NULL;
+    CHECK(ropc_server_metadata_endpoint(s, "\xff", &r) == ROPC_INVALID_UTF8 && r == NULL, "utf8");
+
+    ropc_key_set *keys = NULL;
+    CHECK(ropc_key_set_new_from_json(jwks, &keys, NULL) == ROPC_OK && ropc_key_set_len(keys) == 1, "one key");
+    ropc_key_set *bad = NULL;
+    CHECK(ropc_key_set_new_from_json("[]", &bad, &err) == ROPC_INVALID_ARGUMENT && bad == NULL && err, "not a key set");
+    ropc_error_free(err);
+    err = NULL;
+    CHECK(ropc_key_set_new_from_json(NULL, &bad, NULL) == ROPC_NULL_PARAMETER, "null json");
+    CHECK(ropc_key_set_len(NULL) == 0, "null set");
+    ropc_key_set_free(NULL);
+
+    ropc_guard *g = NULL;
+    CHECK(ropc_guard_new_from_json("{\"issuer\":\"https://as.example\",\"audience\":\"https://api.example\","
+                                   "\"scopes\":[{\"name\":\"read\",\"resources\":[\"GET /docs/*\"]}],"
+                                   "\"rules\":[{\"resources\":[\"* /docs/*\"],\"users\":[\"*\"]}]}",
+                                   &g, NULL) == ROPC_OK,
+          "guard");
+    char header[1200];
+    snprintf(header, sizeof header, "Bearer %s", token);
+    ropc_principal *p = NULL;
+    CHECK(ropc_guard_check_jwt_request(g, header, keys, "GET /docs/1", "read", &p, &r) == ROPC_OK && p && r == NULL,
+          "checked offline");
+    CHECK(p && strcmp(ropc_principal_username(p), "alice") == 0, "alice");
+    ropc_principal_free(p);
+    p = NULL;
+    header[strlen(header) - 2] = '\0';
+    CHECK(ropc_guard_check_jwt_request(g, header, keys, "GET /docs/1", NULL, &p, &r) == ROPC_INVALID_TOKEN && p == NULL &&
+              ropc_response_status(r) == 401,
+          "a cut token");
+    ropc_response_free(r);
+    r = NULL;
+    CHECK(ropc_guard_check_jwt_request(g, NULL, keys, "GET /docs/1", NULL, &p, &r) == ROPC_INVALID_TOKEN && p == NULL,
+          "no credentials");
+    ropc_response_free(r);
+    r = NULL;
+    CHECK(ropc_guard_check_jwt_request(g, header, NULL, "GET /docs/1", NULL, &p, &r) == ROPC_NULL_PARAMETER &&
+              ropc_guard_check_jwt_request(g, header, keys, NULL, NULL, &p, &r) == ROPC_NULL_PARAMETER &&
+              ropc_guard_check_jwt_request(g, header, keys, "GET /docs/1", NULL, NULL, &r) == ROPC_NULL_PARAMETER,
+          "null arguments");
+    ropc_guard_free(g);
+    ropc_key_set_free(keys);
+    ropc_token_response_free(t);
+    ropc_server_free(s);
+}
+
 int main(int argc, char **argv) {
     const char *vectors_dir = argc > 1 ? argv[1] : "build/c";
     test_statuses();
@@ -1498,6 +1601,7 @@ int main(int argc, char **argv) {
     }
     test_guard();
     test_stores(vectors_dir);
+    test_jwt(vectors_dir);
     test_callbacks();
     test_resource_names(vectors_dir);
     test_vectors(vectors_dir);
