@@ -117,8 +117,8 @@ pub use resource::{
 };
 pub use scope::MAX_RESOURCE_BYTES;
 pub use server::{
-    Blocking, Call, ConfigSummary, Endpoint, Introspection, Server, ServerBuilder, TokenResponse,
-    METADATA_PATH,
+    Blocking, Call, ConfigSummary, Endpoint, Forwarded, Introspection, Server, ServerBuilder,
+    TokenResponse, FORWARDED_CLIENT, FORWARDED_SCOPE, FORWARDED_USER, METADATA_PATH,
 };
 pub use store::{MemoryStore, Store, StoreError};
 #[cfg(feature = "postgres")]

@@ -32,6 +32,7 @@ mod build;
 mod check;
 mod client_auth;
 mod dispatch;
+mod forward_auth;
 mod introspection;
 mod key_set;
 mod lookup;
@@ -45,6 +46,7 @@ mod token;
 
 pub use build::{ConfigSummary, ServerBuilder};
 pub use dispatch::{Blocking, Call, Endpoint};
+pub use forward_auth::{Forwarded, FORWARDED_CLIENT, FORWARDED_SCOPE, FORWARDED_USER};
 pub use introspection::Introspection;
 pub use metadata::METADATA_PATH;
 pub use token::TokenResponse;

@@ -1,0 +1,81 @@
+//! Forward-auth: the check a gateway asks for before it passes a request
+//! on (NGINX `auth_request`, Traefik ForwardAuth, Envoy `ext_authz` over
+//! HTTP). The gateway sends the client's `Authorization` header and says
+//! which request it is holding (its method and target, in headers); ropc
+//! runs the resource check on that request's resource name and answers
+//! 200 with who is calling in headers the gateway copies upstream, or the
+//! RFC 6750 refusal, which the gateway passes back to the client.
+
+use super::Server;
+use crate::error::OAuthError;
+use crate::http::HttpResponse;
+use crate::resource::Refusal;
+use crate::target::resource_name;
+
+/// The request a gateway is holding, as its headers describe it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Forwarded<'a> {
+    /// The client's `Authorization` header.
+    pub authorization: Option<&'a str>,
+    /// The held request's method: `X-Forwarded-Method` (Traefik) or
+    /// `X-Original-Method` (NGINX, as its configuration sets it).
+    pub method: Option<&'a str>,
+    /// The held request's target, path and query as the client sent them:
+    /// `X-Forwarded-Uri` (Traefik) or `X-Original-URI` (NGINX's
+    /// `$request_uri`).
+    pub uri: Option<&'a str>,
+}
+
+impl<'a> Forwarded<'a> {
+    /// From a request's headers, by `header(name)` (any case): the
+    /// `Authorization` header and the held request's method and target,
+    /// Traefik's names first, then NGINX's.
+    pub fn from_headers(header: impl Fn(&str) -> Option<&'a str>) -> Forwarded<'a> {
+        Forwarded {
+            authorization: header("authorization"),
+            method: header("x-forwarded-method").or_else(|| header("x-original-method")),
+            uri: header("x-forwarded-uri").or_else(|| header("x-original-uri")),
+        }
+    }
+}
+
+/// The headers a 200 carries for the gateway to copy upstream.
+pub const FORWARDED_USER: &str = "X-Auth-User";
+/// The client the token was issued to.
+pub const FORWARDED_CLIENT: &str = "X-Auth-Client";
+/// The token's scopes, space-separated.
+pub const FORWARDED_SCOPE: &str = "X-Auth-Scope";
+
+impl Server {
+    /// The forward-auth answer for the request a gateway holds: 200 with
+    /// [`FORWARDED_USER`], [`FORWARDED_CLIENT`] and [`FORWARDED_SCOPE`]
+    /// when its token may be used on its resource; else the RFC 6750
+    /// refusal (401 or 403 with `WWW-Authenticate`). A gateway that does
+    /// not say which request it holds, or a target a backend could read two
+    /// ways, gets 400 `invalid_request`, in the same form.
+    pub fn forward_auth(&self, request: &Forwarded<'_>) -> HttpResponse {
+        let refuse = |e: OAuthError| Refusal::for_error(e, &self.realm()).response;
+        let (Some(method), Some(uri)) = (request.method, request.uri) else {
+            return refuse(OAuthError::invalid_request(
+                "the gateway did not say which request it holds (X-Forwarded-Method and X-Forwarded-Uri)",
+            ));
+        };
+        let resource = match resource_name(method, uri) {
+            Ok(r) => r,
+            Err(e) => return refuse(e),
+        };
+        match self.check_request(request.authorization, &resource, None) {
+            Ok(p) => HttpResponse {
+                status: 200,
+                headers: vec![
+                    (FORWARDED_USER, p.username),
+                    (FORWARDED_CLIENT, p.client_id),
+                    (FORWARDED_SCOPE, p.scopes.join(" ")),
+                    ("Cache-Control", "no-store".into()),
+                ],
+                body: String::new(),
+            },
+            Err(refusal) => refusal.response,
+        }
+    }
+}

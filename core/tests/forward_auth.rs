@@ -1,0 +1,136 @@
+//! Forward-auth: the answers a gateway passes on, case by case.
+
+#[path = "support/docs.rs"]
+mod docs;
+use docs::CHEAP;
+use ropc_core::*;
+
+fn server() -> Server {
+    let config = docs::base()
+        .client(docs::app().default_scopes(&["read"]))
+        .user(UserConfig::new(
+            "alice",
+            &hash_password("alice-pw", CHEAP).unwrap(),
+        ))
+        .user(UserConfig::new(
+            "bob",
+            &hash_password("bob-pw", CHEAP).unwrap(),
+        ))
+        .rule(RuleConfig::new(&["* /docs/{username}/*"]).users(&["*"]));
+    Server::from_config(config).unwrap()
+}
+
+fn ask(s: &Server, authorization: Option<&str>, method: &str, uri: &str) -> HttpResponse {
+    s.forward_auth(&Forwarded {
+        authorization,
+        method: Some(method),
+        uri: Some(uri),
+    })
+}
+
+#[test]
+fn a_gateway_gets_who_is_calling_or_the_refusal_to_pass_back() {
+    let s = server();
+    let app = ClientCredentials::new("app", "app-secret");
+    let t = s
+        .password_grant(&app, "alice", "alice-pw", Some("read"))
+        .unwrap();
+    let bearer = format!("Bearer {}", t.access_token);
+    let ok = ask(&s, Some(&bearer), "GET", "/docs/alice/report?page=2");
+    assert_eq!(ok.status, 200);
+    assert_eq!(ok.header(FORWARDED_USER), Some("alice"));
+    assert_eq!(ok.header(FORWARDED_CLIENT), Some("app"));
+    assert_eq!(ok.header(FORWARDED_SCOPE), Some("read"));
+    let cases = [
+        (
+            "PUT",
+            "/docs/alice/report",
+            Some(bearer.as_str()),
+            403,
+            "insufficient_scope",
+        ),
+        (
+            "GET",
+            "/docs/bob/report",
+            Some(bearer.as_str()),
+            403,
+            "access_denied",
+        ),
+        (
+            "GET",
+            "/docs/alice/report",
+            Some("Bearer nope"),
+            401,
+            "invalid_token",
+        ),
+        (
+            "GET",
+            "/docs/alice/%2e%2e/bob/x",
+            Some(bearer.as_str()),
+            400,
+            "invalid_request",
+        ),
+    ];
+    for (method, uri, authorization, status, code) in cases {
+        let r = ask(&s, authorization, method, uri);
+        assert_eq!(r.status, status, "{method} {uri}");
+        // RFC 6750's codes in the challenge; access_denied (RFC 6749's) in the body.
+        let said = format!(
+            "{} {}",
+            r.header("WWW-Authenticate").unwrap_or_default(),
+            r.body
+        );
+        assert!(said.contains(code), "{method} {uri}: {said}");
+    }
+    // No credentials: 401 with a bare challenge.
+    let none = ask(&s, None, "GET", "/docs/alice/x");
+    assert_eq!(
+        (none.status, none.header("WWW-Authenticate")),
+        (401, Some("Bearer realm=\"ropc\""))
+    );
+    // Revoked.
+    s.revoke(&app, &t.access_token, None).unwrap();
+    assert_eq!(
+        ask(&s, Some(&bearer), "GET", "/docs/alice/report").status,
+        401
+    );
+    // A gateway that does not say which request it holds.
+    let blind = s.forward_auth(&Forwarded {
+        authorization: Some(&bearer),
+        ..Forwarded::default()
+    });
+    assert_eq!(blind.status, 400);
+}
+
+#[test]
+fn the_held_request_is_read_from_traefik_s_or_nginx_s_headers() {
+    let headers = [
+        ("X-Original-Method", "GET"),
+        ("X-Original-URI", "/a?b"),
+        ("authorization", "Bearer x"),
+    ];
+    let f = Forwarded::from_headers(|name| {
+        headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| *v)
+    });
+    assert_eq!(
+        (f.method, f.uri, f.authorization),
+        (Some("GET"), Some("/a?b"), Some("Bearer x"))
+    );
+    let both = [
+        ("X-Forwarded-Method", "PUT"),
+        ("X-Original-Method", "GET"),
+        ("X-Forwarded-Uri", "/t"),
+    ];
+    let f = Forwarded::from_headers(|name| {
+        both.iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| *v)
+    });
+    assert_eq!(
+        (f.method, f.uri, f.authorization),
+        (Some("PUT"), Some("/t"), None)
+    );
+}
