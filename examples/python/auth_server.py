@@ -101,6 +101,18 @@ def make_handler(server: ropc.Server):
                 else:
                     self.reply(403, [], b"")
                 return
+            if path == "/auth":
+                # Forward-auth for a gateway in front of an API (NGINX
+                # auth_request, Traefik ForwardAuth): the held request's
+                # token, method and target in the gateway's headers.
+                resp = server.forward_auth(self.headers.items())
+                self.reply(resp.status, resp.headers, resp.body)
+                return
+            if path in ("/jwks.json", ropc.METADATA_PATH):
+                get = server.key_set_endpoint if path == "/jwks.json" else server.metadata_endpoint
+                resp = get(self.command)
+                self.reply(resp.status, resp.headers, resp.body)
+                return
             endpoint = routes.get(path)
             if endpoint is None:
                 self.reply(404, [], b"")

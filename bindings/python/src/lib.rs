@@ -683,6 +683,42 @@ impl Server {
             .into()
     }
 
+    /// Forward-auth: the answer for the request a gateway holds, from the
+    /// headers of the gateway's request (a mapping or (name, value) pairs):
+    /// ``Authorization`` and the held request's method and target
+    /// (``X-Forwarded-Method``/``X-Forwarded-Uri`` from Traefik,
+    /// ``X-Original-Method``/``X-Original-URI`` as NGINX is set up to
+    /// send). 200 with ``X-Auth-User``, ``X-Auth-Client``, ``X-Auth-Scope``,
+    /// or the RFC 6750 refusal to pass back. It reads the store: without
+    /// the GIL unless the store answers at once.
+    fn forward_auth(&self, py: Python<'_>, headers: &Bound<'_, PyAny>) -> PyResult<Response> {
+        let pairs = if headers.hasattr("items")? {
+            headers.call_method0("items")?
+        } else {
+            headers.clone()
+        };
+        let mut kept: Vec<(String, Wiped<String>)> = Vec::new();
+        for pair in pairs.try_iter()? {
+            let (name, value): (String, String) = pair?.extract().map_err(|_| {
+                PyTypeError::new_err(
+                    "headers must be a mapping of str to str, or an iterable of (str, str) pairs",
+                )
+            })?;
+            kept.push((name, Wiped::new(value)));
+        }
+        let server = &self.inner;
+        Ok(self
+            .run(py, core::Call::Store, || {
+                let forwarded = core::Forwarded::from_headers(|name| {
+                    kept.iter()
+                        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                        .map(|(_, v)| v.as_str())
+                });
+                server.forward_auth(&forwarded)
+            })
+            .into())
+    }
+
     /// ``GET /.well-known/oauth-authorization-server``: the metadata
     /// (RFC 8414; 404 without an issuer).
     fn metadata_endpoint(&self, method: String) -> Response {
