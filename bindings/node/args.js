@@ -110,6 +110,35 @@ function findHeaders(headers) {
   return found
 }
 
+/** The headers forward-auth reads (the core's list, lower case). */
+const FORWARDED = new Set(native.forwardedHeaders())
+
+/**
+ * The headers forward-auth reads, as `[name, value, ...]` for the native side (a header that
+ * came twice is joined, as for the endpoints).
+ * @param {unknown} headers @returns {string[]}
+ */
+function forwardedArgs(headers) {
+  if (headers === null || headers === undefined) return []
+  if (typeof headers !== 'object') throw new TypeError('headers must be an object, a Map or [name, value] pairs')
+  const h = /** @type {any} */ (headers)
+  const pairs = h instanceof Map || Array.isArray(h) ? h : Object.entries(h)
+  /** @type {Map<string, string>} */
+  const found = new Map()
+  for (const pair of pairs) {
+    if (!Array.isArray(pair) || pair.length !== 2) throw new TypeError('headers must be [name, value] pairs')
+    const [name, value] = pair
+    const key = String(name).toLowerCase()
+    if (value === undefined || !FORWARDED.has(key)) continue
+    for (const v of Array.isArray(value) ? value : [value]) {
+      if (typeof v !== 'string') throw new TypeError(`the ${name} header must be a string`)
+      const before = found.get(key)
+      found.set(key, before === undefined ? v : `${before}, ${v}`)
+    }
+  }
+  return [...found].flat()
+}
+
 /** @param {Body} body @returns {Buffer} */
 function toBuffer(body) {
   let buf
@@ -136,4 +165,4 @@ function toTokens(t) {
   return { accessToken: t.accessToken, tokenType: t.tokenType, expiresIn: t.expiresIn, refreshToken: t.refreshToken ?? null, scope: t.scope }
 }
 
-module.exports = { MAX_BODY_BYTES, principalOf, str, optStr, configJson, findHeaders, toBuffer, endpointArgs, toTokens }
+module.exports = { MAX_BODY_BYTES, principalOf, str, optStr, configJson, findHeaders, forwardedArgs, toBuffer, endpointArgs, toTokens }

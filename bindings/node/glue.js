@@ -87,8 +87,9 @@ function pathOf(req) {
  * A handler `(req, res, next?)` answering the three endpoints at their
  * paths; anything else goes to `next()` (or gets 404 without one).
  * @param {import('./server.js').Server} server
- * @param {{tokenPath?: string, introspectionPath?: string, revocationPath?: string, jwksPath?: string}} [paths]
- *   the key set is served at `jwksPath` (`/jwks.json`), the RFC 8414 metadata at its well-known path
+ * @param {{tokenPath?: string, introspectionPath?: string, revocationPath?: string, jwksPath?: string, forwardAuthPath?: string}} [paths]
+ *   the key set is served at `jwksPath` (`/jwks.json`), the RFC 8414 metadata at its well-known path,
+ *   forward-auth for a gateway at `forwardAuthPath` (`/auth`)
  * @param {{log?: (message: string) => void}} [options] `log` receives app mistakes (default `console.error`)
  * @returns {(req: Request, res: Response, next?: Next) => Promise<void>}
  */
@@ -105,6 +106,10 @@ function tokenHandler(server, paths = {}, options = {}) {
     ['/.well-known/oauth-authorization-server', async (/** @type {string} */ m) => server.metadataEndpoint(m)],
   ])
   return async (req, res, next) => {
+    if (pathOf(req) === (paths.forwardAuthPath ?? '/auth')) {
+      const resp = await server.forwardAuth(req.headers)
+      return send(res, resp.status, resp.headers, resp.body)
+    }
     const get = gets.get(pathOf(req))
     if (get) {
       const resp = await get(req.method ?? 'GET')

@@ -44,6 +44,7 @@
  * @property {() => string} configJson
  * @property {(method: string) => Answer<PackedResponse>} keySetEndpoint
  * @property {(method: string) => PackedResponse} metadataEndpoint
+ * @property {(pairs: string[]) => Answer<PackedResponse>} forwardAuth
  */
 
 /**
@@ -73,6 +74,7 @@
  * @property {(json: string, dispatch: Dispatch, accounts: boolean, authorize: boolean, events: EventsHandler | null, warningsOnly: boolean) => NativeServer} createServerWithCallbacks
  * @property {(json: string) => NativeGuard} createGuard
  * @property {(json: string) => NativeKeySet} createKeySet
+ * @property {() => string[]} forwardedHeaders
  * @property {(failure: ConfigFailure, file: string) => ConfigFailure} configFailureInFile
  * @property {(method: string, target: string, realm: string) => string} resourceName
  * @property {(id: number, answer: string) => void} settleCallback

@@ -2,7 +2,7 @@
 // The authorization server.
 const fs = require('node:fs')
 const native = require('./native.js')
-const { principalOf, str, optStr, configJson, endpointArgs, toTokens } = require('./args.js')
+const { principalOf, str, optStr, configJson, endpointArgs, forwardedArgs, toTokens } = require('./args.js')
 const { dispatcher } = require('./callbacks.js')
 const { ConfigError, toResponse, call, settle } = require('./errors.js')
 /** @typedef {import('./args.js').TokenResponse} TokenResponse */
@@ -197,6 +197,18 @@ class Server {
    */
   async keySetEndpoint(method) {
     return toResponse(await settle(call(() => this.#native.keySetEndpoint(str(method, 'method')))))
+  }
+
+  /**
+   * Forward-auth: the answer for the request a gateway holds, from the gateway's headers
+   * (`Authorization`, and `X-Forwarded-Method`/`X-Forwarded-Uri` from Traefik or
+   * `X-Original-Method`/`X-Original-URI` as NGINX is set up to send): 200 with `X-Auth-User`,
+   * `X-Auth-Client` and `X-Auth-Scope`, or the RFC 6750 refusal to pass back.
+   * @param {Headers} headers @returns {Promise<HttpResponse>}
+   */
+  async forwardAuth(headers) {
+    const pairs = forwardedArgs(headers)
+    return toResponse(await settle(call(() => this.#native.forwardAuth(pairs))))
   }
 
   /**

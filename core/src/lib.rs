@@ -118,7 +118,8 @@ pub use resource::{
 pub use scope::MAX_RESOURCE_BYTES;
 pub use server::{
     Blocking, Call, ConfigSummary, Endpoint, Forwarded, Introspection, Server, ServerBuilder,
-    TokenResponse, FORWARDED_CLIENT, FORWARDED_SCOPE, FORWARDED_USER, METADATA_PATH,
+    TokenResponse, FORWARDED_CLIENT, FORWARDED_HEADERS, FORWARDED_SCOPE, FORWARDED_USER,
+    METADATA_PATH,
 };
 pub use store::{MemoryStore, Store, StoreError};
 #[cfg(feature = "postgres")]

@@ -657,6 +657,23 @@ impl NativeServer {
         })
     }
 
+    /// Forward-auth for the request a gateway holds, from the gateway's
+    /// headers flattened as `[name, value, ...]` (those `forwardedHeaders`
+    /// names); packed response. It reads the store.
+    #[napi(catch_unwind)]
+    pub fn forward_auth(&self, pairs: Vec<Secret>) -> Result<Answer> {
+        let s = Arc::clone(&self.inner);
+        place(self.inner.blocking(Call::Store), move || {
+            let forwarded = core::Forwarded::from_headers(|name| {
+                pairs
+                    .chunks_exact(2)
+                    .find(|p| p[0].as_str().eq_ignore_ascii_case(name))
+                    .map(|p| p[1].as_str())
+            });
+            Done::Response(s.forward_auth(&forwarded))
+        })
+    }
+
     /// `GET /.well-known/oauth-authorization-server` (packed response).
     #[napi(catch_unwind)]
     pub fn metadata_endpoint(&self, method: String) -> Secret {
@@ -1046,6 +1063,12 @@ impl NativeKeySet {
             .map(|k| k.kid().to_string())
             .collect()
     }
+}
+
+/// The headers forward-auth reads, lower case.
+#[napi(catch_unwind)]
+pub fn forwarded_headers() -> Vec<&'static str> {
+    core::FORWARDED_HEADERS.to_vec()
 }
 
 /// A key set from a JWKS document; why not, when it is not one.

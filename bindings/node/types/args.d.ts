@@ -80,6 +80,12 @@ export function findHeaders(headers: Headers): {
     contentType: string | null;
     authorization: string | null;
 };
+/**
+ * The headers forward-auth reads, as `[name, value, ...]` for the native side (a header that
+ * came twice is joined, as for the endpoints).
+ * @param {unknown} headers @returns {string[]}
+ */
+export function forwardedArgs(headers: unknown): string[];
 /** @param {Body} body @returns {Buffer} */
 export function toBuffer(body: Body): Buffer;
 /**

@@ -10,8 +10,9 @@ export type Next = (err?: unknown) => void;
  * A handler `(req, res, next?)` answering the three endpoints at their
  * paths; anything else goes to `next()` (or gets 404 without one).
  * @param {import('./server.js').Server} server
- * @param {{tokenPath?: string, introspectionPath?: string, revocationPath?: string, jwksPath?: string}} [paths]
- *   the key set is served at `jwksPath` (`/jwks.json`), the RFC 8414 metadata at its well-known path
+ * @param {{tokenPath?: string, introspectionPath?: string, revocationPath?: string, jwksPath?: string, forwardAuthPath?: string}} [paths]
+ *   the key set is served at `jwksPath` (`/jwks.json`), the RFC 8414 metadata at its well-known path,
+ *   forward-auth for a gateway at `forwardAuthPath` (`/auth`)
  * @param {{log?: (message: string) => void}} [options] `log` receives app mistakes (default `console.error`)
  * @returns {(req: Request, res: Response, next?: Next) => Promise<void>}
  */
@@ -20,6 +21,7 @@ export function tokenHandler(server: import("./server.js").Server, paths?: {
     introspectionPath?: string;
     revocationPath?: string;
     jwksPath?: string;
+    forwardAuthPath?: string;
 }, options?: {
     log?: (message: string) => void;
 }): (req: Request, res: Response, next?: Next) => Promise<void>;

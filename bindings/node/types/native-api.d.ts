@@ -88,6 +88,7 @@ export type NativeServer = {
     configJson: () => string;
     keySetEndpoint: (method: string) => Answer<PackedResponse>;
     metadataEndpoint: (method: string) => PackedResponse;
+    forwardAuth: (pairs: string[]) => Answer<PackedResponse>;
 };
 export type NativeGuard = {
     realm: string;
@@ -116,6 +117,7 @@ export type Native = {
     createServerWithCallbacks: (json: string, dispatch: Dispatch, accounts: boolean, authorize: boolean, events: EventsHandler | null, warningsOnly: boolean) => NativeServer;
     createGuard: (json: string) => NativeGuard;
     createKeySet: (json: string) => NativeKeySet;
+    forwardedHeaders: () => string[];
     configFailureInFile: (failure: ConfigFailure, file: string) => ConfigFailure;
     resourceName: (method: string, target: string, realm: string) => string;
     settleCallback: (id: number, answer: string) => void;

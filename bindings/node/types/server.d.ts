@@ -130,6 +130,14 @@ export class Server {
      */
     keySetEndpoint(method: string): Promise<HttpResponse>;
     /**
+     * Forward-auth: the answer for the request a gateway holds, from the gateway's headers
+     * (`Authorization`, and `X-Forwarded-Method`/`X-Forwarded-Uri` from Traefik or
+     * `X-Original-Method`/`X-Original-URI` as NGINX is set up to send): 200 with `X-Auth-User`,
+     * `X-Auth-Client` and `X-Auth-Scope`, or the RFC 6750 refusal to pass back.
+     * @param {Headers} headers @returns {Promise<HttpResponse>}
+     */
+    forwardAuth(headers: Headers): Promise<HttpResponse>;
+    /**
      * `GET /.well-known/oauth-authorization-server`: the RFC 8414 metadata (404 without an issuer).
      * @param {string} method @returns {HttpResponse}
      */

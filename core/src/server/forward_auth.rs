@@ -26,6 +26,16 @@ pub struct Forwarded<'a> {
     pub uri: Option<&'a str>,
 }
 
+/// The headers forward-auth reads (lower case), for glue that hands on
+/// only those.
+pub const FORWARDED_HEADERS: [&str; 5] = [
+    "authorization",
+    "x-forwarded-method",
+    "x-forwarded-uri",
+    "x-original-method",
+    "x-original-uri",
+];
+
 impl<'a> Forwarded<'a> {
     /// From a request's headers, by `header(name)` (any case): the
     /// `Authorization` header and the held request's method and target,

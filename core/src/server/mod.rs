@@ -46,7 +46,9 @@ mod token;
 
 pub use build::{ConfigSummary, ServerBuilder};
 pub use dispatch::{Blocking, Call, Endpoint};
-pub use forward_auth::{Forwarded, FORWARDED_CLIENT, FORWARDED_SCOPE, FORWARDED_USER};
+pub use forward_auth::{
+    Forwarded, FORWARDED_CLIENT, FORWARDED_HEADERS, FORWARDED_SCOPE, FORWARDED_USER,
+};
 pub use introspection::Introspection;
 pub use metadata::METADATA_PATH;
 pub use token::TokenResponse;
