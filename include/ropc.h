@@ -936,6 +936,23 @@ ropc_status ropc_server_metadata_endpoint(const struct ropc_server *server,
                                           struct ropc_response **out);
 
 /**
+ * Forward-auth: the answer for the request a gateway holds, from the
+ * gateway's request headers: `count` names and values (NUL-terminated
+ * UTF-8; other headers may be among them and are ignored). The core reads
+ * `Authorization` and the held request's method and target
+ * (`X-Forwarded-Method`/`X-Forwarded-Uri` from Traefik, or
+ * `X-Original-Method`/`X-Original-URI` as NGINX is set up to send). Writes
+ * `*out`: 200 with `X-Auth-User`, `X-Auth-Client` and `X-Auth-Scope`, or
+ * the RFC 6750 refusal to pass back. It reads the store
+ * (`ROPC_CALL_STORE` says where it may run).
+ */
+ropc_status ropc_server_forward_auth(const struct ropc_server *server,
+                                     const char *const *names,
+                                     const char *const *values,
+                                     size_t count,
+                                     struct ropc_response **out);
+
+/**
  * Where answering this request at any of the endpoints may run
  * (`ropc_blocking`): the one test a server on an event loop needs.
  * `ROPC_BLOCKING_INLINE` for a NULL server or any bad argument (the

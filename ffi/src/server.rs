@@ -192,6 +192,43 @@ pub extern "C" fn ropc_server_metadata_endpoint(
     ffi_boundary! { get_endpoint(server, method, out, Server::metadata_endpoint) }
 }
 
+/// Forward-auth: the answer for the request a gateway holds, from the
+/// gateway's request headers: `count` names and values (NUL-terminated
+/// UTF-8; other headers may be among them and are ignored). The core reads
+/// `Authorization` and the held request's method and target
+/// (`X-Forwarded-Method`/`X-Forwarded-Uri` from Traefik, or
+/// `X-Original-Method`/`X-Original-URI` as NGINX is set up to send). Writes
+/// `*out`: 200 with `X-Auth-User`, `X-Auth-Client` and `X-Auth-Scope`, or
+/// the RFC 6750 refusal to pass back. It reads the store
+/// (`ROPC_CALL_STORE` says where it may run).
+#[no_mangle]
+pub extern "C" fn ropc_server_forward_auth(
+    server: *const ropc_server,
+    names: *const *const c_char,
+    values: *const *const c_char,
+    count: usize,
+    out: *mut *mut ropc_response,
+) -> ropc_status {
+    ffi_boundary! {
+        let server = try_ref!(server);
+        if out.is_null() {
+            return ropc_status::ROPC_NULL_PARAMETER;
+        }
+        if count > 1024 {
+            return ropc_status::ROPC_INVALID_ARGUMENT;
+        }
+        let (names, values) = match (crate::c_str_array(names, count), crate::c_str_array(values, count)) {
+            (Ok(n), Ok(v)) => (n, v),
+            (Err(st), _) | (_, Err(st)) => return st,
+        };
+        let forwarded = ropc_core::Forwarded::from_headers(|want| {
+            names.iter().position(|n| n.eq_ignore_ascii_case(want)).map(|i| values[i])
+        });
+        write_out(out, Box::new(ropc_response::from(server.inner.forward_auth(&forwarded))));
+        ropc_status::ROPC_OK
+    }
+}
+
 /// A GET endpoint's answer to a bodiless request with `method`.
 fn get_endpoint(
     server: *const ropc_server,

@@ -1578,6 +1578,36 @@ static void test_jwt(const char *dir) {
           "null arguments");
     ropc_guard_free(g);
     ropc_key_set_free(keys);
+
+    /* Forward-auth: the gateway's headers, the core decides. */
+    snprintf(header, sizeof header, "Bearer %s", token);
+    const char *names[] = {"Host", "X-Forwarded-Method", "X-Forwarded-Uri", "authorization"};
+    const char *values[] = {"api.example", "GET", "/docs/1?x=1", header};
+    CHECK(ropc_server_forward_auth(s, names, values, 4, &r) == ROPC_OK && ropc_response_status(r) == 200, "allowed");
+    const char *hn = NULL, *hv = NULL;
+    int user = 0;
+    for (size_t i = 0; r && i < ropc_response_header_count(r); i++)
+        if (ropc_response_header(r, i, &hn, &hv) == ROPC_OK && strcmp(hn, "X-Auth-User") == 0 && strcmp(hv, "alice") == 0)
+            user = 1;
+    CHECK(user, "X-Auth-User: alice");
+    ropc_response_free(r);
+    r = NULL;
+    values[1] = "PUT";
+    CHECK(ropc_server_forward_auth(s, names, values, 4, &r) == ROPC_OK && ropc_response_status(r) == 403, "no scope");
+    ropc_response_free(r);
+    r = NULL;
+    CHECK(ropc_server_forward_auth(s, names, values, 1, &r) == ROPC_OK && ropc_response_status(r) == 400,
+          "no held request named");
+    ropc_response_free(r);
+    r = NULL;
+    CHECK(ropc_server_forward_auth(s, NULL, NULL, 0, &r) == ROPC_OK && ropc_response_status(r) == 400, "no headers");
+    ropc_response_free(r);
+    r = NULL;
+    CHECK(ropc_server_forward_auth(s, NULL, values, 2, &r) == ROPC_NULL_PARAMETER && r == NULL, "null names");
+    CHECK(ropc_server_forward_auth(s, names, values, 2, NULL) == ROPC_NULL_PARAMETER, "null out");
+    CHECK(ropc_server_forward_auth(NULL, names, values, 2, &r) == ROPC_NULL_PARAMETER, "null server");
+    const char *badv[] = {"X-Forwarded-Method", "\xff"};
+    CHECK(ropc_server_forward_auth(s, names, badv, 2, &r) == ROPC_INVALID_UTF8 && r == NULL, "invalid UTF-8");
     ropc_token_response_free(t);
     ropc_server_free(s);
 }
