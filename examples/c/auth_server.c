@@ -559,6 +559,55 @@ static enum MHD_Result send_metrics(struct MHD_Connection *c) {
     return ret;
 }
 
+/* GET /auth, forward-auth for a gateway in front of an API (NGINX
+ * auth_request, Traefik ForwardAuth): the gateway's headers, packed as
+ * name NUL value NUL ... in the request's (empty) body buffer, go to
+ * libropc, which reads the ones it knows (the held request's method and
+ * target); the Authorization header comes joined, as for the endpoints.
+ * The buffer is the body's: a worker answers it where the store may wait. */
+#define MAX_PACKED 8192
+static enum MHD_Result pack_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+    request *b = cls;
+    (void)kind;
+    if (!key || !value || strcasecmp(key, MHD_HTTP_HEADER_AUTHORIZATION) == 0) return MHD_YES;
+    size_t kl = strlen(key), vl = strlen(value);
+    if (!b->data) {
+        b->data = malloc(MAX_PACKED);
+        if (!b->data) return MHD_NO;
+        b->cap = MAX_PACKED;
+    }
+    if (b->len + kl + vl + 2 > b->cap) return MHD_YES; /* too many headers: the rest are left out */
+    memcpy(b->data + b->len, key, kl + 1);
+    memcpy(b->data + b->len + kl + 1, value, vl + 1);
+    b->len += kl + vl + 2;
+    return MHD_YES;
+}
+
+static ropc_status forward_auth_endpoint(const ropc_server *s, const char *method, const char *content_type,
+                                         const char *authorization, const uint8_t *packed, size_t len,
+                                         ropc_response **out) {
+    (void)method;
+    (void)content_type;
+    const char *names[66], *values[66];
+    size_t n = 0;
+    if (authorization) {
+        names[n] = "Authorization";
+        values[n++] = authorization;
+    }
+    for (size_t at = 0; at < len && n < 66;) {
+        const char *name = (const char *)packed + at;
+        size_t nl = strnlen(name, len - at);
+        if (at + nl + 1 >= len) break;
+        const char *value = name + nl + 1;
+        size_t vl = strnlen(value, len - at - nl - 1);
+        if (at + nl + 1 + vl >= len) break;
+        names[n] = name;
+        values[n++] = value;
+        at += nl + vl + 2;
+    }
+    return ropc_server_forward_auth(s, names, values, n, out);
+}
+
 /* Every Authorization header of a request, joined with ", " (RFC 9110
  * §5.3): libmicrohttpd's lookup returns only the first, and two of them
  * must be refused (libropc does, seeing the comma). */
@@ -688,7 +737,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     if (strcmp(url, "/metrics") == 0 && strcmp(method, "GET") == 0) return send_metrics(c);
 
     endpoint_fn endpoint = NULL;
-    if (strcmp(url, "/token") == 0) endpoint = ropc_server_token_endpoint;
+    if (strcmp(url, "/auth") == 0) {
+        if (b->len) return send_plain(c, MHD_HTTP_BAD_REQUEST, "forward-auth takes no body");
+        MHD_get_connection_values(c, MHD_HEADER_KIND, pack_header, b);
+        endpoint = forward_auth_endpoint;
+    } else if (strcmp(url, "/token") == 0) endpoint = ropc_server_token_endpoint;
     else if (strcmp(url, "/introspect") == 0) endpoint = ropc_server_introspection_endpoint;
     else if (strcmp(url, "/revoke") == 0) endpoint = ropc_server_revocation_endpoint;
     if (!endpoint) return send_plain(c, MHD_HTTP_NOT_FOUND, "not found");

