@@ -60,6 +60,24 @@ fn server(config: Config, store: &Arc<dyn Store>, clock: &ManualClock) -> Server
         .unwrap()
 }
 
+/// A bodiless GET, for the GET endpoints.
+const GET: HttpRequest<'static> = HttpRequest {
+    method: "GET",
+    content_type: None,
+    authorization: None,
+    body: b"",
+};
+
+/// One server on a memory store and a manual clock, its KEK in a file:
+/// (the directory, the clock, the store, the server).
+fn host() -> (tempfile::TempDir, ManualClock, Arc<dyn Store>, Server) {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(T0);
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let server = server(config(&kek_file(&dir, "kek", "ab")), &store, &clock);
+    (dir, clock, store, server)
+}
+
 fn app() -> ClientCredentials {
     ClientCredentials::new("app", "app-secret")
 }
@@ -70,10 +88,7 @@ fn key_set(server: &Server) -> KeySet {
 
 #[test]
 fn a_jwt_client_gets_a_signed_token_that_a_resource_server_checks_offline() {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = ManualClock::new(T0);
-    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
-    let s = server(config(&kek_file(&dir, "kek", "ab")), &store, &clock);
+    let (_dir, clock, _, s) = host();
     let t = s.password_grant(&app(), "alice", "alice-pw", None).unwrap();
     assert_eq!(t.access_token.matches('.').count(), 2, "a JWT");
     assert_eq!(
@@ -144,23 +159,16 @@ fn a_jwt_client_gets_a_signed_token_that_a_resource_server_checks_offline() {
         ErrorCode::InvalidToken
     );
     // An opaque client on the same server is unchanged.
+    let opaque = ClientCredentials::new("opaque", "app-secret");
     let o = s
-        .password_grant(
-            &ClientCredentials::new("opaque", "app-secret"),
-            "alice",
-            "alice-pw",
-            None,
-        )
+        .password_grant(&opaque, "alice", "alice-pw", None)
         .unwrap();
     assert_eq!(o.access_token.len(), 43);
 }
 
 #[test]
 fn a_refresh_mints_a_new_jwt_of_the_same_grant() {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = ManualClock::new(T0);
-    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
-    let s = server(config(&kek_file(&dir, "kek", "ab")), &store, &clock);
+    let (_dir, clock, _, s) = host();
     let t = s
         .password_grant(&app(), "alice", "alice-pw", Some("read write"))
         .unwrap();
@@ -263,10 +271,7 @@ fn keys_rotate_by_themselves_and_two_hosts_agree() {
 /// (the longest lifetime, 600 s, and 300 s for clocks), not before.
 #[test]
 fn a_retired_key_stays_published_for_its_tokens_then_leaves_on_time() {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = ManualClock::new(T0);
-    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
-    let s = server(config(&kek_file(&dir, "kek", "ab")), &store, &clock);
+    let (_dir, clock, store, s) = host();
     let g = guard(&clock);
     let first = s.password_grant(&app(), "alice", "alice-pw", None).unwrap();
     let old_kid = jws::verify(
@@ -319,17 +324,8 @@ fn a_retired_key_stays_published_for_its_tokens_then_leaves_on_time() {
 
 #[test]
 fn the_key_set_endpoint_is_cacheable_for_less_than_the_lead() {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = ManualClock::new(T0);
-    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
-    let s = server(config(&kek_file(&dir, "kek", "ab")), &store, &clock);
-    let get = HttpRequest {
-        method: "GET",
-        content_type: None,
-        authorization: None,
-        body: b"",
-    };
-    let r = s.key_set_endpoint(&get);
+    let (_dir, _, _, s) = host();
+    let r = s.key_set_endpoint(&GET);
     assert_eq!(r.status, 200);
     assert_eq!(r.header("Content-Type"), Some("application/jwk-set+json"));
     let age: u64 = r
@@ -344,20 +340,17 @@ fn the_key_set_endpoint_is_cacheable_for_less_than_the_lead() {
     assert!(!r.body.contains("\"d\""), "public keys only");
     let post = HttpRequest {
         method: "POST",
-        ..get
+        ..GET
     };
     assert_eq!(s.key_set_endpoint(&post).status, 405);
     let plain = Server::from_config(docs::base()).unwrap();
-    assert_eq!(plain.key_set_endpoint(&get).status, 404);
+    assert_eq!(plain.key_set_endpoint(&GET).status, 404);
     assert_eq!(plain.key_set().unwrap(), None);
 }
 
 #[test]
 fn a_resource_server_refuses_every_jwt_it_should() {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = ManualClock::new(T0);
-    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
-    let s = server(config(&kek_file(&dir, "kek", "ab")), &store, &clock);
+    let (dir, clock, _, s) = host();
     let t = s
         .password_grant(&app(), "alice", "alice-pw", None)
         .unwrap()
@@ -523,17 +516,8 @@ fn hosts_on_one_sqlite_file_share_their_keys() {
 /// authentication methods configured; none without an issuer.
 #[test]
 fn the_metadata_describes_the_server() {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = ManualClock::new(T0);
-    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
-    let s = server(config(&kek_file(&dir, "kek", "ab")), &store, &clock);
-    let get = HttpRequest {
-        method: "GET",
-        content_type: None,
-        authorization: None,
-        body: b"",
-    };
-    let r = s.metadata_endpoint(&get);
+    let (_dir, _, _, s) = host();
+    let r = s.metadata_endpoint(&GET);
     assert_eq!(r.status, 200);
     let m: serde_json::Value = serde_json::from_str(&r.body).unwrap();
     assert_eq!(m["issuer"], "https://as.example");
@@ -554,7 +538,7 @@ fn the_metadata_describes_the_server() {
     assert_eq!(
         s.metadata_endpoint(&HttpRequest {
             method: "POST",
-            ..get
+            ..GET
         })
         .status,
         405
@@ -573,5 +557,5 @@ fn the_metadata_describes_the_server() {
     opaque.issuer = None;
     let none = Server::from_config(opaque).unwrap();
     assert_eq!(none.metadata(), None);
-    assert_eq!(none.metadata_endpoint(&get).status, 404);
+    assert_eq!(none.metadata_endpoint(&GET).status, 404);
 }

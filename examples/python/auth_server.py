@@ -67,6 +67,19 @@ class SafeHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    #: Who the log lines are from.
+    name = "auth_server"
+
+    # One line a request: method, path and status. Never the query string
+    # (credentials sent there by mistake), never a body.
+    def log_request(self, code="-", size="-"):
+        path = self.path.split("?", 1)[0] if hasattr(self, "path") else "-"
+        sys.stderr.write(f"{self.name}: {getattr(self, 'command', '-')} {path} {code}\n")
+
+    def log_error(self, fmt, *args):
+        # The default message quotes the raw request line: log the code only.
+        sys.stderr.write(f"{self.name}: refused a malformed request ({args[0] if args else '?'})\n")
+
     def refused_framing(self):
         """Answers 400 and closes when the request's framing is one a proxy
         could read otherwise (``framing_error``): a body it cannot frame
@@ -123,16 +136,6 @@ def make_handler(server: ropc.Server):
             self.reply(resp.status, resp.headers, resp.body)
 
         do_POST = do_GET = do_PUT = do_DELETE = handle_any
-
-        # One line a request: method, path and status. Never the query string
-        # (credentials sent there by mistake), never a body.
-        def log_request(self, code="-", size="-"):
-            path = self.path.split("?", 1)[0] if hasattr(self, "path") else "-"
-            sys.stderr.write(f"auth_server: {getattr(self, 'command', '-')} {path} {code}\n")
-
-        def log_error(self, fmt, *args):
-            # The default message quotes the raw request line: log the code only.
-            sys.stderr.write(f"auth_server: refused a malformed request ({args[0] if args else '?'})\n")
 
     return Handler
 

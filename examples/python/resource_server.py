@@ -26,6 +26,8 @@ from auth_server import SafeHandler, raw_target  # noqa: E402 (beside this file)
 
 def make_handler(checker):
     class Handler(SafeHandler):
+        name = "resource_server"
+
         def handle_any(self):
             # No chunked bodies, no bodies read in part, no framing a proxy
             # could read otherwise: each could be taken for the next request
@@ -58,15 +60,6 @@ def make_handler(checker):
             self.reply(200, [("Content-Type", "application/json")], body)
 
         do_GET = do_POST = do_PUT = do_DELETE = handle_any
-
-        # Method, path and status: never the query string (an access_token
-        # sent there by mistake), never a body.
-        def log_request(self, code="-", size="-"):
-            path = self.path.split("?", 1)[0] if hasattr(self, "path") else "-"
-            sys.stderr.write(f"resource_server: {getattr(self, 'command', '-')} {path} {code}\n")
-
-        def log_error(self, fmt, *args):
-            sys.stderr.write(f"resource_server: refused a malformed request ({args[0] if args else '?'})\n")
 
     return Handler
 

@@ -9,7 +9,7 @@ use crate::jws::{Algorithm, SigningKey};
 use crate::signing::{KeyEncryptionKey, KeySchedule};
 use crate::store::{keys::newest, KeyStore, StoreError, StoredKey};
 use parking_lot::Mutex;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -213,39 +213,4 @@ fn kek_of(config: &SigningConfig) -> Result<KeyEncryptionKey, ConfigError> {
     };
     let text = zeroize::Zeroizing::new(text);
     KeyEncryptionKey::from_text(&text).map_err(|e| ConfigError::new(field, e.reason()))
-}
-
-/// The claims of an RFC 9068 access token.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn claims(
-    issuer: &str,
-    audience: &[Box<str>],
-    client_id: &str,
-    subject: &str,
-    scope: &str,
-    groups: Option<Vec<String>>,
-    issued_at: u64,
-    expires_at: u64,
-    auth_time: u64,
-) -> Map<String, Value> {
-    let mut jti = [0u8; 16];
-    crate::random::fill(&mut jti);
-    let aud: Value = match audience {
-        [one] => Value::from(&**one),
-        many => Value::from(many.iter().map(|a| Value::from(&**a)).collect::<Vec<_>>()),
-    };
-    let mut c = Map::new();
-    c.insert("iss".into(), issuer.into());
-    c.insert("sub".into(), subject.into());
-    c.insert("aud".into(), aud);
-    c.insert("client_id".into(), client_id.into());
-    c.insert("iat".into(), issued_at.into());
-    c.insert("exp".into(), expires_at.into());
-    c.insert("jti".into(), crate::token::encode(&jti).into());
-    c.insert("scope".into(), scope.into());
-    c.insert("auth_time".into(), auth_time.into());
-    if let Some(groups) = groups.filter(|g| !g.is_empty()) {
-        c.insert("groups".into(), groups.into());
-    }
-    c
 }

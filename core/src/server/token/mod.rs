@@ -15,6 +15,7 @@ use crate::scope::ScopeSet;
 use crate::store::{GrantId, TokenRecord};
 use crate::token::{mint, TokenHash};
 use serde::Serialize;
+use serde_json::{Map, Value};
 use std::sync::Arc;
 
 /// A successful token response (RFC 6749 §5.1). Its `Debug` hides the tokens.
@@ -107,18 +108,31 @@ impl Server {
             return Err(OAuthError::server_error("this server has no signing keys"));
         };
         let key = signer.current(keys, issued_at)?;
-        let issuer = reg.config.issuer.as_deref().unwrap_or_default();
-        let claims = super::signer::claims(
-            issuer,
-            &client.audience,
-            &client.id,
-            subject,
-            scope,
-            groups,
-            issued_at,
-            expires_at,
-            auth_time,
+        // RFC 9068 §2.2: iss, sub, aud, client_id, iat, exp, jti, scope,
+        // auth_time, and the owner's groups (§2.2.3.1) for resource servers'
+        // rules.
+        let mut jti = [0u8; 16];
+        crate::random::fill(&mut jti);
+        let aud: Value = match client.audience.as_slice() {
+            [one] => Value::from(&**one),
+            many => many.iter().map(|a| Value::from(&**a)).collect(),
+        };
+        let mut claims = Map::new();
+        claims.insert(
+            "iss".into(),
+            reg.config.issuer.as_deref().unwrap_or_default().into(),
         );
+        claims.insert("sub".into(), subject.into());
+        claims.insert("aud".into(), aud);
+        claims.insert("client_id".into(), (&*client.id).into());
+        claims.insert("iat".into(), issued_at.into());
+        claims.insert("exp".into(), expires_at.into());
+        claims.insert("jti".into(), crate::token::encode(&jti).into());
+        claims.insert("scope".into(), scope.into());
+        claims.insert("auth_time".into(), auth_time.into());
+        if let Some(groups) = groups.filter(|g| !g.is_empty()) {
+            claims.insert("groups".into(), groups.into());
+        }
         let token = key
             .sign(super::signer::AT_JWT, &claims)
             .ok_or_else(|| OAuthError::server_error("signing the access token failed"))?;
