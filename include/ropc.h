@@ -937,16 +937,20 @@ ropc_status ropc_server_metadata_endpoint(const struct ropc_server *server,
 
 /**
  * Forward-auth: the answer for the request a gateway holds, from the
- * gateway's request headers: `count` names and values (NUL-terminated
- * UTF-8; other headers may be among them and are ignored). The core reads
- * `Authorization` and the held request's method and target
- * (`X-Forwarded-Method`/`X-Forwarded-Uri` from Traefik, or
- * `X-Original-Method`/`X-Original-URI` as NGINX is set up to send). Writes
+ * gateway's request: its `method` and `target` (NULL when unknown) and its
+ * headers, `count` names and values (NUL-terminated UTF-8; other headers
+ * may be among them and are ignored). The core reads `Authorization` and
+ * the held request's method and target (`X-Forwarded-Method`/
+ * `X-Forwarded-Uri` from Traefik, `X-Original-Method`/`X-Original-URI` as
+ * NGINX is set up to send, or, without those, a target under `/auth`, as
+ * Envoy's `ext_authz` sends the held request whole). Writes
  * `*out`: 200 with `X-Auth-User`, `X-Auth-Client` and `X-Auth-Scope`, or
  * the RFC 6750 refusal to pass back. It reads the store
  * (`ROPC_CALL_STORE` says where it may run).
  */
 ropc_status ropc_server_forward_auth(const struct ropc_server *server,
+                                     const char *method,
+                                     const char *target,
                                      const char *const *names,
                                      const char *const *values,
                                      size_t count,

@@ -106,8 +106,9 @@ function tokenHandler(server, paths = {}, options = {}) {
     ['/.well-known/oauth-authorization-server', async (/** @type {string} */ m) => server.metadataEndpoint(m)],
   ])
   return async (req, res, next) => {
-    if (pathOf(req) === (paths.forwardAuthPath ?? '/auth')) {
-      const resp = await server.forwardAuth(req.headers)
+    const forward = paths.forwardAuthPath ?? '/auth'
+    if (pathOf(req) === forward || pathOf(req).startsWith(`${forward}/`)) {
+      const resp = await server.forwardAuth(req.headers, req.method ?? 'GET', req.url ?? '/')
       return send(res, resp.status, resp.headers, resp.body)
     }
     const get = gets.get(pathOf(req))

@@ -44,7 +44,7 @@
  * @property {() => string} configJson
  * @property {(method: string) => Answer<PackedResponse>} keySetEndpoint
  * @property {(method: string) => PackedResponse} metadataEndpoint
- * @property {(pairs: string[]) => Answer<PackedResponse>} forwardAuth
+ * @property {(method: string, target: string, pairs: string[]) => Answer<PackedResponse>} forwardAuth
  */
 
 /**

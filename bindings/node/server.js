@@ -203,12 +203,14 @@ class Server {
    * Forward-auth: the answer for the request a gateway holds, from the gateway's headers
    * (`Authorization`, and `X-Forwarded-Method`/`X-Forwarded-Uri` from Traefik or
    * `X-Original-Method`/`X-Original-URI` as NGINX is set up to send): 200 with `X-Auth-User`,
-   * `X-Auth-Client` and `X-Auth-Scope`, or the RFC 6750 refusal to pass back.
-   * @param {Headers} headers @returns {Promise<HttpResponse>}
+   * `X-Auth-Client` and `X-Auth-Scope`, or the RFC 6750 refusal to pass back. Without those
+   * headers, a `target` under `/auth` names the held request, with `method` (Envoy's ext_authz).
+   * @param {Headers} headers @param {string} [method] @param {string} [target] @returns {Promise<HttpResponse>}
    */
-  async forwardAuth(headers) {
+  async forwardAuth(headers, method = '', target = '') {
     const pairs = forwardedArgs(headers)
-    return toResponse(await settle(call(() => this.#native.forwardAuth(pairs))))
+    const [m, t] = [str(method, 'method'), str(target, 'target')]
+    return toResponse(await settle(call(() => this.#native.forwardAuth(m, t, pairs))))
   }
 
   /**

@@ -119,7 +119,7 @@ pub use scope::MAX_RESOURCE_BYTES;
 pub use server::{
     Blocking, Call, ConfigSummary, Endpoint, Forwarded, Introspection, Server, ServerBuilder,
     TokenResponse, FORWARDED_CLIENT, FORWARDED_HEADERS, FORWARDED_SCOPE, FORWARDED_USER,
-    METADATA_PATH,
+    FORWARD_AUTH_PATH, METADATA_PATH,
 };
 pub use store::{MemoryStore, Store, StoreError};
 #[cfg(feature = "postgres")]

@@ -134,3 +134,39 @@ fn the_held_request_is_read_from_traefik_s_or_nginx_s_headers() {
         (Some("PUT"), Some("/t"), None)
     );
 }
+
+/// Envoy's ext_authz HTTP service forwards the held request whole under a
+/// prefix: its method, and its target behind `/auth`.
+#[test]
+fn a_request_under_the_forward_auth_path_is_the_held_request() {
+    let f = Forwarded::from_request("PUT", "/auth/docs/alice/x?y=1", |name| {
+        (name == "authorization").then_some("Bearer t")
+    });
+    assert_eq!(
+        (f.method, f.uri, f.authorization),
+        (Some("PUT"), Some("/docs/alice/x?y=1"), Some("Bearer t"))
+    );
+    // Headers win; the bare path names nothing; a look-alike prefix is not it.
+    let f = Forwarded::from_request("GET", "/auth/x", |name| {
+        (name == "x-forwarded-uri").then_some("/y")
+    });
+    assert_eq!((f.method, f.uri), (None, Some("/y")));
+    for target in ["/auth", "/authx/docs/1"] {
+        let f = Forwarded::from_request("GET", target, |_| None);
+        assert_eq!((f.method, f.uri), (None, None), "{target}");
+    }
+    let s = server();
+    let app = ClientCredentials::new("app", "app-secret");
+    let t = s
+        .password_grant(&app, "alice", "alice-pw", Some("read"))
+        .unwrap();
+    let bearer = format!("Bearer {}", t.access_token);
+    let envoy = |method, target| {
+        s.forward_auth(&Forwarded::from_request(method, target, |name| {
+            (name == "authorization").then_some(bearer.as_str())
+        }))
+    };
+    assert_eq!(envoy("GET", "/auth/docs/alice/report").status, 200);
+    assert_eq!(envoy("PUT", "/auth/docs/alice/report").status, 403);
+    assert_eq!(envoy("GET", "/auth").status, 400);
+}

@@ -566,29 +566,31 @@ static enum MHD_Result send_metrics(struct MHD_Connection *c) {
  * target); the Authorization header comes joined, as for the endpoints.
  * The buffer is the body's: a worker answers it where the store may wait. */
 #define MAX_PACKED 8192
-static enum MHD_Result pack_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
-    request *b = cls;
-    (void)kind;
-    if (!key || !value || strcasecmp(key, MHD_HTTP_HEADER_AUTHORIZATION) == 0) return MHD_YES;
+static int pack_pair(request *b, const char *key, const char *value) {
     size_t kl = strlen(key), vl = strlen(value);
     if (!b->data) {
         b->data = malloc(MAX_PACKED);
-        if (!b->data) return MHD_NO;
+        if (!b->data) return 0;
         b->cap = MAX_PACKED;
     }
-    if (b->len + kl + vl + 2 > b->cap) return MHD_YES; /* too many headers: the rest are left out */
+    if (b->len + kl + vl + 2 > b->cap) return 1; /* too many headers: the rest are left out */
     memcpy(b->data + b->len, key, kl + 1);
     memcpy(b->data + b->len + kl + 1, value, vl + 1);
     b->len += kl + vl + 2;
-    return MHD_YES;
+    return 1;
+}
+
+static enum MHD_Result pack_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+    (void)kind;
+    if (!key || !value || key[0] == ':' || strcasecmp(key, MHD_HTTP_HEADER_AUTHORIZATION) == 0) return MHD_YES;
+    return pack_pair(cls, key, value) ? MHD_YES : MHD_NO;
 }
 
 static ropc_status forward_auth_endpoint(const ropc_server *s, const char *method, const char *content_type,
                                          const char *authorization, const uint8_t *packed, size_t len,
                                          ropc_response **out) {
-    (void)method;
     (void)content_type;
-    const char *names[66], *values[66];
+    const char *names[66], *values[66], *target = NULL;
     size_t n = 0;
     if (authorization) {
         names[n] = "Authorization";
@@ -601,11 +603,14 @@ static ropc_status forward_auth_endpoint(const ropc_server *s, const char *metho
         const char *value = name + nl + 1;
         size_t vl = strnlen(value, len - at - nl - 1);
         if (at + nl + 1 + vl >= len) break;
-        names[n] = name;
-        values[n++] = value;
+        if (strcmp(name, ":target") == 0) target = value;
+        else {
+            names[n] = name;
+            values[n++] = value;
+        }
         at += nl + vl + 2;
     }
-    return ropc_server_forward_auth(s, names, values, n, out);
+    return ropc_server_forward_auth(s, method, target, names, values, n, out);
 }
 
 /* Every Authorization header of a request, joined with ", " (RFC 9110
@@ -737,8 +742,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     if (strcmp(url, "/metrics") == 0 && strcmp(method, "GET") == 0) return send_metrics(c);
 
     endpoint_fn endpoint = NULL;
-    if (strcmp(url, "/auth") == 0) {
+    if (strcmp(url, "/auth") == 0 || strncmp(url, "/auth/", 6) == 0) {
         if (b->len) return send_plain(c, MHD_HTTP_BAD_REQUEST, "forward-auth takes no body");
+        /* The target first (Envoy names the held request under /auth), then the headers. */
+        pack_pair(b, ":target", url);
         MHD_get_connection_values(c, MHD_HEADER_KIND, pack_header, b);
         endpoint = forward_auth_endpoint;
     } else if (strcmp(url, "/token") == 0) endpoint = ropc_server_token_endpoint;

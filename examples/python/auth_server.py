@@ -114,11 +114,12 @@ def make_handler(server: ropc.Server):
                 else:
                     self.reply(403, [], b"")
                 return
-            if path == "/auth":
+            if path == "/auth" or path.startswith("/auth/"):
                 # Forward-auth for a gateway in front of an API (NGINX
-                # auth_request, Traefik ForwardAuth): the held request's
-                # token, method and target in the gateway's headers.
-                resp = server.forward_auth(self.headers.items())
+                # auth_request, Traefik ForwardAuth: the held request's
+                # token, method and target in the gateway's headers; Envoy
+                # ext_authz: the held request itself, under /auth).
+                resp = server.forward_auth(self.headers.items(), self.command, raw_target(self))
                 self.reply(resp.status, resp.headers, resp.body)
                 return
             if path in ("/jwks.json", ropc.METADATA_PATH):

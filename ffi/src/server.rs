@@ -193,17 +193,21 @@ pub extern "C" fn ropc_server_metadata_endpoint(
 }
 
 /// Forward-auth: the answer for the request a gateway holds, from the
-/// gateway's request headers: `count` names and values (NUL-terminated
-/// UTF-8; other headers may be among them and are ignored). The core reads
-/// `Authorization` and the held request's method and target
-/// (`X-Forwarded-Method`/`X-Forwarded-Uri` from Traefik, or
-/// `X-Original-Method`/`X-Original-URI` as NGINX is set up to send). Writes
+/// gateway's request: its `method` and `target` (NULL when unknown) and its
+/// headers, `count` names and values (NUL-terminated UTF-8; other headers
+/// may be among them and are ignored). The core reads `Authorization` and
+/// the held request's method and target (`X-Forwarded-Method`/
+/// `X-Forwarded-Uri` from Traefik, `X-Original-Method`/`X-Original-URI` as
+/// NGINX is set up to send, or, without those, a target under `/auth`, as
+/// Envoy's `ext_authz` sends the held request whole). Writes
 /// `*out`: 200 with `X-Auth-User`, `X-Auth-Client` and `X-Auth-Scope`, or
 /// the RFC 6750 refusal to pass back. It reads the store
 /// (`ROPC_CALL_STORE` says where it may run).
 #[no_mangle]
 pub extern "C" fn ropc_server_forward_auth(
     server: *const ropc_server,
+    method: *const c_char,
+    target: *const c_char,
     names: *const *const c_char,
     values: *const *const c_char,
     count: usize,
@@ -221,7 +225,8 @@ pub extern "C" fn ropc_server_forward_auth(
             (Ok(n), Ok(v)) => (n, v),
             (Err(st), _) | (_, Err(st)) => return st,
         };
-        let forwarded = ropc_core::Forwarded::from_headers(|want| {
+        let (method, target) = (try_opt_str!(method).unwrap_or(""), try_opt_str!(target).unwrap_or(""));
+        let forwarded = ropc_core::Forwarded::from_request(method, target, |want| {
             names.iter().position(|n| n.eq_ignore_ascii_case(want)).map(|i| values[i])
         });
         write_out(out, Box::new(ropc_response::from(server.inner.forward_auth(&forwarded))));

@@ -1583,7 +1583,7 @@ static void test_jwt(const char *dir) {
     snprintf(header, sizeof header, "Bearer %s", token);
     const char *names[] = {"Host", "X-Forwarded-Method", "X-Forwarded-Uri", "authorization"};
     const char *values[] = {"api.example", "GET", "/docs/1?x=1", header};
-    CHECK(ropc_server_forward_auth(s, names, values, 4, &r) == ROPC_OK && ropc_response_status(r) == 200, "allowed");
+    CHECK(ropc_server_forward_auth(s, "GET", "/auth", names, values, 4, &r) == ROPC_OK && ropc_response_status(r) == 200, "allowed");
     const char *hn = NULL, *hv = NULL;
     int user = 0;
     for (size_t i = 0; r && i < ropc_response_header_count(r); i++)
@@ -1593,21 +1593,31 @@ static void test_jwt(const char *dir) {
     ropc_response_free(r);
     r = NULL;
     values[1] = "PUT";
-    CHECK(ropc_server_forward_auth(s, names, values, 4, &r) == ROPC_OK && ropc_response_status(r) == 403, "no scope");
+    CHECK(ropc_server_forward_auth(s, "GET", "/auth", names, values, 4, &r) == ROPC_OK && ropc_response_status(r) == 403, "no scope");
     ropc_response_free(r);
     r = NULL;
-    CHECK(ropc_server_forward_auth(s, names, values, 1, &r) == ROPC_OK && ropc_response_status(r) == 400,
+    CHECK(ropc_server_forward_auth(s, "GET", "/auth", names, values, 1, &r) == ROPC_OK && ropc_response_status(r) == 400,
           "no held request named");
     ropc_response_free(r);
     r = NULL;
-    CHECK(ropc_server_forward_auth(s, NULL, NULL, 0, &r) == ROPC_OK && ropc_response_status(r) == 400, "no headers");
+    CHECK(ropc_server_forward_auth(s, NULL, NULL, NULL, NULL, 0, &r) == ROPC_OK && ropc_response_status(r) == 400, "no headers");
     ropc_response_free(r);
     r = NULL;
-    CHECK(ropc_server_forward_auth(s, NULL, values, 2, &r) == ROPC_NULL_PARAMETER && r == NULL, "null names");
-    CHECK(ropc_server_forward_auth(s, names, values, 2, NULL) == ROPC_NULL_PARAMETER, "null out");
-    CHECK(ropc_server_forward_auth(NULL, names, values, 2, &r) == ROPC_NULL_PARAMETER, "null server");
+    /* Envoy: the held request whole, under /auth. */
+    const char *auth_only[] = {"Authorization"}, *bearer_only[] = {header};
+    CHECK(ropc_server_forward_auth(s, "GET", "/auth/docs/2", auth_only, bearer_only, 1, &r) == ROPC_OK &&
+              ropc_response_status(r) == 200,
+          "envoy's form");
+    ropc_response_free(r);
+    r = NULL;
+    CHECK(ropc_server_forward_auth(s, "GET", "/auth/docs/2", auth_only, bearer_only, 1, NULL) == ROPC_NULL_PARAMETER &&
+              ropc_server_forward_auth(s, "\xff", "/auth/docs/2", auth_only, bearer_only, 1, &r) == ROPC_INVALID_UTF8,
+          "bad method");
+    CHECK(ropc_server_forward_auth(s, "GET", "/auth", NULL, values, 2, &r) == ROPC_NULL_PARAMETER && r == NULL, "null names");
+    CHECK(ropc_server_forward_auth(s, "GET", "/auth", names, values, 2, NULL) == ROPC_NULL_PARAMETER, "null out");
+    CHECK(ropc_server_forward_auth(NULL, "GET", "/auth", names, values, 2, &r) == ROPC_NULL_PARAMETER, "null server");
     const char *badv[] = {"X-Forwarded-Method", "\xff"};
-    CHECK(ropc_server_forward_auth(s, names, badv, 2, &r) == ROPC_INVALID_UTF8 && r == NULL, "invalid UTF-8");
+    CHECK(ropc_server_forward_auth(s, "GET", "/auth", names, badv, 2, &r) == ROPC_INVALID_UTF8 && r == NULL, "invalid UTF-8");
     ropc_token_response_free(t);
     ropc_server_free(s);
 }

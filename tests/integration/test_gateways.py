@@ -224,3 +224,17 @@ def test_nginx_auth_request_asks_ropc(nginx, auth):
 
 def test_traefik_forward_auth_asks_ropc(traefik, auth):
     cases(traefik, auth)
+
+
+def test_envoy_s_form_names_the_held_request_under_auth(auth):
+    """Envoy's ext_authz HTTP service (path_prefix "/auth") sends the held
+    request whole: its method, its target under /auth. Envoy itself is not
+    run here (no package of it on these machines): these are the requests
+    it sends, to each example server."""
+    token = login(auth)
+    bearer = {"Authorization": f"Bearer {token}"}
+    r = requests.get(auth + "/auth/docs/alice/report?page=2", headers=bearer)
+    assert r.status_code == 200 and r.headers["X-Auth-User"] == "alice", r.text
+    assert requests.put(auth + "/auth/docs/alice/report", headers=bearer).status_code == 403
+    assert requests.get(auth + "/auth/docs/bob/report", headers=bearer).status_code == 403
+    assert requests.get(auth + "/auth/docs/alice/report").status_code == 401

@@ -661,10 +661,15 @@ impl NativeServer {
     /// headers flattened as `[name, value, ...]` (those `forwardedHeaders`
     /// names); packed response. It reads the store.
     #[napi(catch_unwind)]
-    pub fn forward_auth(&self, pairs: Vec<Secret>) -> Result<Answer> {
+    pub fn forward_auth(
+        &self,
+        method: String,
+        target: String,
+        pairs: Vec<Secret>,
+    ) -> Result<Answer> {
         let s = Arc::clone(&self.inner);
         place(self.inner.blocking(Call::Store), move || {
-            let forwarded = core::Forwarded::from_headers(|name| {
+            let forwarded = core::Forwarded::from_request(&method, &target, |name| {
                 pairs
                     .chunks_exact(2)
                     .find(|p| p[0].as_str().eq_ignore_ascii_case(name))

@@ -33,6 +33,12 @@ test('a gateway asks /auth and gets who is calling, or the refusal to pass back'
     assert.equal(nginx.status, 200)
     const blind = await fetch(url, { headers: { Authorization: `Bearer ${t.accessToken}` } })
     assert.equal(blind.status, 400)
+    // Envoy's ext_authz: the held request itself, under /auth.
+    const envoy = await fetch(`${url}/invoices/3`, { headers: { Authorization: `Bearer ${t.accessToken}` } })
+    assert.equal(envoy.status, 200)
+    assert.equal(envoy.headers.get('x-auth-user'), 'alice')
+    const envoyPost = await fetch(`${url}/invoices/3`, { method: 'POST', headers: { Authorization: `Bearer ${t.accessToken}` } })
+    assert.equal(envoyPost.status, 403)
     // The same answer from the typed call.
     const direct = await server.forwardAuth({ 'x-forwarded-method': 'GET', 'x-forwarded-uri': '/invoices/1', authorization: `Bearer ${t.accessToken}` })
     assert.equal(direct.status, 200)

@@ -88,7 +88,7 @@ export type NativeServer = {
     configJson: () => string;
     keySetEndpoint: (method: string) => Answer<PackedResponse>;
     metadataEndpoint: (method: string) => PackedResponse;
-    forwardAuth: (pairs: string[]) => Answer<PackedResponse>;
+    forwardAuth: (method: string, target: string, pairs: string[]) => Answer<PackedResponse>;
 };
 export type NativeGuard = {
     realm: string;

@@ -133,10 +133,11 @@ export class Server {
      * Forward-auth: the answer for the request a gateway holds, from the gateway's headers
      * (`Authorization`, and `X-Forwarded-Method`/`X-Forwarded-Uri` from Traefik or
      * `X-Original-Method`/`X-Original-URI` as NGINX is set up to send): 200 with `X-Auth-User`,
-     * `X-Auth-Client` and `X-Auth-Scope`, or the RFC 6750 refusal to pass back.
-     * @param {Headers} headers @returns {Promise<HttpResponse>}
+     * `X-Auth-Client` and `X-Auth-Scope`, or the RFC 6750 refusal to pass back. Without those
+     * headers, a `target` under `/auth` names the held request, with `method` (Envoy's ext_authz).
+     * @param {Headers} headers @param {string} [method] @param {string} [target] @returns {Promise<HttpResponse>}
      */
-    forwardAuth(headers: Headers): Promise<HttpResponse>;
+    forwardAuth(headers: Headers, method?: string, target?: string): Promise<HttpResponse>;
     /**
      * `GET /.well-known/oauth-authorization-server`: the RFC 8414 metadata (404 without an issuer).
      * @param {string} method @returns {HttpResponse}

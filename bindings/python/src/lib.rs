@@ -688,10 +688,19 @@ impl Server {
     /// ``Authorization`` and the held request's method and target
     /// (``X-Forwarded-Method``/``X-Forwarded-Uri`` from Traefik,
     /// ``X-Original-Method``/``X-Original-URI`` as NGINX is set up to
-    /// send). 200 with ``X-Auth-User``, ``X-Auth-Client``, ``X-Auth-Scope``,
-    /// or the RFC 6750 refusal to pass back. It reads the store: without
+    /// send, or, without those, a ``target`` under ``/auth`` with its
+    /// ``method``, as Envoy's ext_authz sends the held request). 200 with
+    /// ``X-Auth-User``, ``X-Auth-Client``, ``X-Auth-Scope``, or the RFC 6750
+    /// refusal to pass back. It reads the store: without
     /// the GIL unless the store answers at once.
-    fn forward_auth(&self, py: Python<'_>, headers: &Bound<'_, PyAny>) -> PyResult<Response> {
+    #[pyo3(signature = (headers, method=None, target=None))]
+    fn forward_auth(
+        &self,
+        py: Python<'_>,
+        headers: &Bound<'_, PyAny>,
+        method: Option<String>,
+        target: Option<String>,
+    ) -> PyResult<Response> {
         let pairs = if headers.hasattr("items")? {
             headers.call_method0("items")?
         } else {
@@ -709,7 +718,11 @@ impl Server {
         let server = &self.inner;
         Ok(self
             .run(py, core::Call::Store, || {
-                let forwarded = core::Forwarded::from_headers(|name| {
+                let (method, target) = (
+                    method.as_deref().unwrap_or(""),
+                    target.as_deref().unwrap_or(""),
+                );
+                let forwarded = core::Forwarded::from_request(method, target, |name| {
                     kept.iter()
                         .find(|(n, _)| n.eq_ignore_ascii_case(name))
                         .map(|(_, v)| v.as_str())

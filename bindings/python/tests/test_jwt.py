@@ -115,3 +115,19 @@ def test_es256_keys_work_with_pyjwt_too(jwt_config):
     key = jwt.PyJWK(jwks["keys"][0])
     claims = jwt.decode(t.access_token, key.key, algorithms=["ES256"], audience=API, issuer=ISSUER)
     assert claims["sub"] == "alice"
+
+
+def test_forward_auth_reads_the_gateway_s_headers_or_envoy_s_path(config):
+    server = ropc.Server(config)
+    t = server.password_grant("app", "app-secret", "alice", "alice-pw", "read")
+    bearer = f"Bearer {t.access_token}"
+    ok = server.forward_auth({"X-Forwarded-Method": "GET", "X-Forwarded-Uri": "/invoices/1", "Authorization": bearer})
+    assert ok.status == 200 and ("X-Auth-User", "alice") in ok.headers
+    nginx = server.forward_auth([("X-Original-Method", "POST"), ("X-Original-URI", "/invoices/1"),
+                                 ("Authorization", bearer)])
+    assert nginx.status == 403
+    envoy = server.forward_auth({"Authorization": bearer}, "GET", "/auth/invoices/1")
+    assert envoy.status == 200
+    assert server.forward_auth({"Authorization": bearer}).status == 400, "no held request named"
+    with pytest.raises(TypeError):
+        server.forward_auth(42)

@@ -36,7 +36,34 @@ pub const FORWARDED_HEADERS: [&str; 5] = [
     "x-original-uri",
 ];
 
+/// Where forward-auth is served; a gateway that forwards the held request
+/// whole (Envoy's `ext_authz` HTTP service, `path_prefix: "/auth"`) asks
+/// under it: `GET /auth/docs/1` holds `GET /docs/1`.
+pub const FORWARD_AUTH_PATH: &str = "/auth";
+
 impl<'a> Forwarded<'a> {
+    /// From the gateway's request: its headers as
+    /// [`Forwarded::from_headers`] reads them; without them, a target under
+    /// [`FORWARD_AUTH_PATH`] names the held request itself, with the
+    /// request's own method (Envoy's `ext_authz` HTTP service).
+    pub fn from_request(
+        method: &'a str,
+        target: &'a str,
+        header: impl Fn(&str) -> Option<&'a str>,
+    ) -> Forwarded<'a> {
+        let mut f = Forwarded::from_headers(header);
+        if f.method.is_none() && f.uri.is_none() {
+            if let Some(held) = target
+                .strip_prefix(FORWARD_AUTH_PATH)
+                .filter(|rest| rest.starts_with('/'))
+            {
+                f.method = Some(method);
+                f.uri = Some(held);
+            }
+        }
+        f
+    }
+
     /// From a request's headers, by `header(name)` (any case): the
     /// `Authorization` header and the held request's method and target,
     /// Traefik's names first, then NGINX's.

@@ -48,6 +48,7 @@ pub use build::{ConfigSummary, ServerBuilder};
 pub use dispatch::{Blocking, Call, Endpoint};
 pub use forward_auth::{
     Forwarded, FORWARDED_CLIENT, FORWARDED_HEADERS, FORWARDED_SCOPE, FORWARDED_USER,
+    FORWARD_AUTH_PATH,
 };
 pub use introspection::Introspection;
 pub use metadata::METADATA_PATH;

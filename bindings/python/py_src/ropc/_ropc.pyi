@@ -191,10 +191,11 @@ class Server:
         """The revocation endpoint (RFC 7009). Send the response as it is. ``remote_addr`` and ``request_id`` go into its audit events."""
     def key_set_endpoint(self, method: str) -> Response:
         """``GET /jwks.json``: the key set resource servers verify JWT access tokens with (404 when nothing is signed)."""
-    def forward_auth(self, headers: _Headers) -> Response:
+    def forward_auth(self, headers: _Headers, method: Optional[str] = None, target: Optional[str] = None) -> Response:
         """Forward-auth: the answer for the request a gateway holds (``Authorization`` and ``X-Forwarded-Method``/
-        ``X-Forwarded-Uri``, or ``X-Original-Method``/``X-Original-URI``): 200 with ``X-Auth-User``,
-        ``X-Auth-Client`` and ``X-Auth-Scope``, or the RFC 6750 refusal to pass back."""
+        ``X-Forwarded-Uri``, or ``X-Original-Method``/``X-Original-URI``, or a ``target`` under ``/auth`` with its
+        ``method``, as Envoy sends it): 200 with ``X-Auth-User``, ``X-Auth-Client`` and ``X-Auth-Scope``, or the
+        RFC 6750 refusal to pass back."""
     def metadata_endpoint(self, method: str) -> Response:
         """``GET /.well-known/oauth-authorization-server``: the RFC 8414 metadata (404 without an issuer)."""
     def answer_inline(
