@@ -131,3 +131,34 @@ def test_forward_auth_reads_the_gateway_s_headers_or_envoy_s_path(config):
     assert server.forward_auth({"Authorization": bearer}).status == 400, "no held request named"
     with pytest.raises(TypeError):
         server.forward_auth(42)
+
+
+def test_a_discovery_client_finds_the_endpoints_and_completes_a_password_grant(jwt_config):
+    """requests-oauth2client reads the RFC 8414 metadata, then makes the
+    password grant and a refresh at the endpoints it names."""
+    from requests_oauth2client import OAuth2Client
+
+    holder = {}
+    httpd = make_server("127.0.0.1", 0, lambda env, start: holder["app"](env, start), handler_class=Quiet)
+    base = f"http://127.0.0.1:{httpd.server_port}"
+    # The issuer is where the metadata is served: the client checks they agree.
+    server = ropc.Server({**jwt_config, "issuer": base})
+    holder["app"] = ropc.wsgi.token_app(server)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        client = OAuth2Client.from_discovery_endpoint(base + ropc.METADATA_PATH, issuer=base,
+                                                      auth=("app", "app-secret"), testing=True)
+        assert client.token_endpoint == base + "/token"
+        token = client.resource_owner_password("alice", "alice-pw", scope="read")
+        assert token.refresh_token and str(token.access_token).count(".") == 2
+        refreshed = client.refresh_token(token.refresh_token)
+        assert refreshed.access_token != token.access_token
+        keys = ropc.KeySet(server.key_set_endpoint("GET").body)
+        c = json.loads(json.dumps(jwt_config))
+        c.pop("users", None)
+        c.pop("clients", None)
+        c.pop("signing", None)
+        resource = ropc.ResourceGuard({**c, "issuer": base, "audience": API})
+        assert resource.check_jwt(str(refreshed.access_token), keys, "GET /invoices/1", "read").username == "alice"
+    finally:
+        httpd.shutdown()
