@@ -135,6 +135,41 @@ typedef uint32_t ropc_status;
 #endif // __cplusplus
 
 /**
+ * What to do before checking a token (`ropc_key_cache_plan`).
+ */
+enum ropc_key_plan
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Not a JWT (an opaque token): ask introspection.
+   */
+  ROPC_KEY_PLAN_NOT_JWT = 0,
+  /**
+   * Check it with the key set written to `keys_out`.
+   */
+  ROPC_KEY_PLAN_USE = 1,
+  /**
+   * GET the key set now, pass the answer to `ropc_key_cache_fetched`
+   * (a fetch with no answer needs no report), then plan again with
+   * `may_fetch` false.
+   */
+  ROPC_KEY_PLAN_FETCH = 2,
+  /**
+   * No usable key set: answer `ropc_guard_unavailable`'s 503.
+   */
+  ROPC_KEY_PLAN_UNAVAILABLE = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum ropc_key_plan ropc_key_plan;
+#else
+typedef uint32_t ropc_key_plan;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * Where a call may run, as the core classifies it for every binding
  * (`ropc_server_request_blocking`, `ropc_server_call_blocking`).
  */
@@ -282,6 +317,16 @@ typedef struct ropc_guard ropc_guard;
  * An introspection result (RFC 7662).
  */
 typedef struct ropc_introspection ropc_introspection;
+
+/**
+ * A resource server's copy of the authorization server's key set, and
+ * when to fetch it (the HTTP is the caller's): fetched when first needed,
+ * kept `max_age_seconds` (less when the response's `Cache-Control` says
+ * so), fetched again at once for a token naming a key it lacks, but at
+ * most once every `min_refetch_seconds`; a failed fetch keeps a stale set
+ * at most an hour more. Safe to use from many threads at once.
+ */
+typedef struct ropc_key_cache ropc_key_cache;
 
 /**
  * A key set (RFC 7517): the public keys JWT access tokens are verified
@@ -742,6 +787,52 @@ ropc_status ropc_guard_check_jwt_request(const struct ropc_guard *guard,
                                          const char *required_scope,
                                          struct ropc_principal **principal_out,
                                          struct ropc_response **refusal_out);
+
+/**
+ * A key-set cache (the defaults: 600 and 30). `ROPC_INVALID_ARGUMENT`
+ * unless `max_age_seconds` is above 0 and `min_refetch_seconds` at least
+ * 0, both finite. Free with `ropc_key_cache_free`.
+ */
+ropc_status ropc_key_cache_new(double max_age_seconds,
+                               double min_refetch_seconds,
+                               struct ropc_key_cache **out);
+
+/**
+ * Frees a key-set cache. NULL is a no-op.
+ */
+void ropc_key_cache_free(struct ropc_key_cache *cache);
+
+/**
+ * What to do for `token` at `now` (seconds since the epoch). Writes
+ * `*plan_out`, and for `ROPC_KEY_PLAN_USE` `*keys_out` (the caller frees
+ * it with `ropc_key_set_free`; NULL otherwise). A `ROPC_KEY_PLAN_FETCH`
+ * reserves the fetch: callers at the same time get the current set.
+ */
+ropc_status ropc_key_cache_plan(const struct ropc_key_cache *cache,
+                                const char *token,
+                                double now,
+                                bool may_fetch,
+                                ropc_key_plan *plan_out,
+                                struct ropc_key_set **keys_out);
+
+/**
+ * A fetch's answer: the HTTP `status`, the body (`body_len` bytes; NULL
+ * only when 0) and its `Cache-Control` (NULL when absent). `ROPC_OK` when
+ * it replaced the set; `ROPC_INVALID_ARGUMENT` (and, if `err` is not
+ * NULL, why: never a token) when it was no key set, which replaces nothing.
+ */
+ropc_status ropc_key_cache_fetched(const struct ropc_key_cache *cache,
+                                   uint16_t status,
+                                   const uint8_t *body,
+                                   size_t body_len,
+                                   const char *cache_control,
+                                   double now,
+                                   struct ropc_error **err);
+
+/**
+ * Key sets read so far (0 for NULL).
+ */
+uint64_t ropc_key_cache_fetches(const struct ropc_key_cache *cache);
 
 /**
  * The response's HTTP status (0 if `response` is NULL).

@@ -143,7 +143,7 @@ function tokenHandler(server, paths = {}, options = {}) {
 
 /**
  * A middleware `(req, res, next)`: the request must carry a bearer token that
- * `checker` (a Server, or an IntrospectionChecker) accepts for `resource`
+ * `checker` (a Server, an IntrospectionChecker or a JwtChecker) accepts for `resource`
  * (default: the request's resource name by ropc's one rule, `resourceName`,
  * from the raw request target: a target a backend could read two ways gets
  * 400) and `scope`. Sets `req.principal`.

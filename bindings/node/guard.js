@@ -16,6 +16,11 @@ class ResourceGuard {
   /** @type {import('./native-api.js').NativeGuard} */
   #native
 
+  /** @internal @returns {import('./native-api.js').NativeGuard} */
+  get nativeGuard() {
+    return this.#native
+  }
+
   /** @returns {string} */
   get realm() {
     return this.#native.realm

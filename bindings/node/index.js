@@ -19,7 +19,7 @@ const { MAX_BODY_BYTES } = require('./args.js')
 const { checkAccounts } = require('./callbacks.js')
 const { Server } = require('./server.js')
 const { ResourceGuard, KeySet, resourceName } = require('./guard.js')
-const { IntrospectionChecker } = require('./remote.js')
+const { IntrospectionChecker, JwtChecker } = require('./remote.js')
 const { hashPassword, hashPasswordSync, generateClientSecret, hashClientSecret } = require('./secrets.js')
 const { tokenHandler, protect, reloadOnSighup } = require('./glue.js')
 
@@ -39,6 +39,7 @@ exports.Server = Server
 exports.ResourceGuard = ResourceGuard
 exports.KeySet = KeySet
 exports.IntrospectionChecker = IntrospectionChecker
+exports.JwtChecker = JwtChecker
 exports.IntrospectionUnavailable = IntrospectionUnavailable
 exports.OAuthError = OAuthError
 exports.ConfigError = ConfigError

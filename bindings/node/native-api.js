@@ -65,6 +65,13 @@
  * @property {string[]} kids
  */
 
+/**
+ * @typedef {object} NativeKeySetCache
+ * @property {(token: string, now: number, mayFetch: boolean) => [what: 'not_jwt' | 'use' | 'fetch' | 'unavailable', keys: NativeKeySet | null]} plan
+ * @property {(status: number, body: Buffer, cacheControl: string | null, now: number) => string | null} fetched null when the set was replaced, else why not
+ * @property {number} fetches
+ */
+
 /** The one function the native side calls for every host callback (callbacks.js). @typedef {(id: number, request: string) => unknown} Dispatch */
 /** @typedef {(json: string) => unknown} EventsHandler */
 
@@ -74,6 +81,7 @@
  * @property {(json: string, dispatch: Dispatch, accounts: boolean, authorize: boolean, events: EventsHandler | null, warningsOnly: boolean) => NativeServer} createServerWithCallbacks
  * @property {(json: string) => NativeGuard} createGuard
  * @property {(json: string) => NativeKeySet} createKeySet
+ * @property {(maxAgeSeconds: number, minRefetchSeconds: number) => NativeKeySetCache} createKeySetCache
  * @property {() => string[]} forwardedHeaders
  * @property {(failure: ConfigFailure, file: string) => ConfigFailure} configFailureInFile
  * @property {(method: string, target: string, realm: string) => string} resourceName

@@ -1,11 +1,13 @@
 'use strict'
-// A resource server in another process: the introspection client.
+// A resource server in another process: the introspection client, and the
+// offline JWT checker with its key-set fetches (when to fetch is the core's).
 const crypto = require('node:crypto')
 const http = require('node:http')
 const https = require('node:https')
-const { str } = require('./args.js')
-const { IntrospectionUnavailable } = require('./errors.js')
-const { ResourceGuard } = require('./guard.js')
+const native = require('./native.js')
+const { str, optStr, principalOf } = require('./args.js')
+const { IntrospectionUnavailable, call } = require('./errors.js')
+const { ResourceGuard, KeySet } = require('./guard.js')
 /** @typedef {import('./server.js').Server} Server */
 /** @typedef {import('./args.js').Principal} Principal */
 
@@ -173,4 +175,144 @@ class IntrospectionChecker {
   }
 }
 
-module.exports = { IntrospectionChecker }
+/** The longest key-set response read. */
+const MAX_KEY_SET_BYTES = 256 * 1024
+
+/**
+ * Checks JWT access tokens offline with the key set at `jwksUrl`, like
+ * Python's `JwtChecker`: the signature by the token's `kid`, `typ` `at+jwt`,
+ * EdDSA or ES256 only, `iss` and `aud` (the guard's `issuer` and `audience`),
+ * `exp` with 30 s of leeway, then the same scope and owner rules and answers
+ * as {@link Server#checkRequest}. The key set is fetched when first needed
+ * and kept `maxAgeSeconds` (600; less when its `Cache-Control` says so); a
+ * token naming a key the set lacks fetches it again at once, at most once
+ * every `minRefetchSeconds` (30). When the set cannot be had, checks throw
+ * {@link IntrospectionUnavailable} (503), never a verdict on a token.
+ *
+ * A JWT cannot be recalled: one whose grant was revoked passes here until it
+ * expires. Tokens that are not JWTs go to `introspection` (an
+ * {@link IntrospectionChecker}) when given, else are invalid; a route that
+ * must see revocations at once is protected with the IntrospectionChecker.
+ */
+class JwtChecker {
+  /**
+   * @param {ResourceGuard} guard @param {string} jwksUrl
+   * @param {{introspection?: IntrospectionChecker, maxAgeSeconds?: number, minRefetchSeconds?: number,
+   *   timeoutMs?: number, clock?: () => number, log?: (message: string) => void}} [options]
+   */
+  constructor(guard, jwksUrl, options = {}) {
+    if (!(guard instanceof ResourceGuard)) throw new TypeError('guard must be a ropc.ResourceGuard')
+    this.guard = guard
+    this.jwksUrl = str(jwksUrl, 'jwksUrl')
+    const url = new URL(this.jwksUrl)
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new TypeError(`jwksUrl must be an http or https URL, not ${JSON.stringify(this.jwksUrl)}`)
+    }
+    this.#url = url
+    this.introspection = options.introspection ?? null
+    this.timeoutMs = options.timeoutMs ?? 5000
+    if (!(this.timeoutMs > 0)) throw new RangeError('timeoutMs must be above 0')
+    try {
+      this.#cache = native.createKeySetCache(options.maxAgeSeconds ?? 600, options.minRefetchSeconds ?? 30)
+    } catch (e) {
+      throw new RangeError(/** @type {Error} */ (e).message)
+    }
+    this.#clock = options.clock ?? (() => Date.now() / 1000)
+    /** @type {(message: string) => void} */
+    this.log = options.log ?? ((message) => console.error(`ropc: ${message}`))
+  }
+
+  /** @type {URL} */
+  #url
+  /** @type {import('./native-api.js').NativeKeySetCache} */
+  #cache
+  /** @type {() => number} */
+  #clock
+  /** @type {Promise<void> | null} the fetch under way, shared */
+  #fetching = null
+
+  /** Key sets read so far. @returns {number} */
+  get fetches() {
+    return this.#cache.fetches
+  }
+
+  /** One GET of the key set, handed to the core's cache (failures are logged, never thrown). */
+  #fetch() {
+    const mod = this.#url.protocol === 'https:' ? https : http
+    return /** @type {Promise<void>} */ (
+      new Promise((resolve) => {
+        const req = mod.get(this.#url, { headers: { Accept: 'application/json' }, timeout: this.timeoutMs }, (res) => {
+          const chunks = /** @type {Buffer[]} */ ([])
+          let size = 0
+          res.on('data', (c) => {
+            size += c.length
+            if (size > MAX_KEY_SET_BYTES) res.destroy(new Error(`a key set over ${MAX_KEY_SET_BYTES} bytes`))
+            else chunks.push(c)
+          })
+          res.on('end', () => {
+            const cc = res.headers['cache-control']
+            const why = this.#cache.fetched(res.statusCode ?? 0, Buffer.concat(chunks), cc ?? null, this.#clock())
+            if (why !== null) this.log(`the key set at ${this.jwksUrl} ${why}`)
+            resolve()
+          })
+          res.on('error', (e) => {
+            this.log(`the key set at ${this.jwksUrl} could not be fetched: ${e.message}`)
+            resolve()
+          })
+        })
+        req.on('timeout', () => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)))
+        req.on('error', (e) => {
+          this.log(`the key set at ${this.jwksUrl} could not be fetched: ${e.message}`)
+          resolve()
+        })
+      })
+    )
+  }
+
+  /**
+   * The keys to check `token` with, fetched first when the core says so; null: not a JWT.
+   * @param {string} token @returns {Promise<import('./native-api.js').NativeKeySet | null>}
+   */
+  async #keys(token) {
+    let [what, keys] = this.#cache.plan(token, this.#clock(), true)
+    if (what === 'fetch') {
+      this.#fetching ??= this.#fetch().finally(() => {
+        this.#fetching = null
+      })
+      await this.#fetching
+      ;[what, keys] = this.#cache.plan(token, this.#clock(), false)
+    } else if (what === 'unavailable' && this.#fetching) {
+      // Another check's fetch is under way: wait for it rather than refuse.
+      await this.#fetching
+      ;[what, keys] = this.#cache.plan(token, this.#clock(), false)
+    }
+    if (what === 'not_jwt') return null
+    if (what !== 'use' || keys === null) {
+      const cause = `the key set at ${this.jwksUrl} could not be had`
+      this.log(cause)
+      throw new IntrospectionUnavailable(this.guard.unavailable(), cause)
+    }
+    return keys
+  }
+
+  /**
+   * Like {@link Server#checkRequest}, asynchronously.
+   * @param {string | null | undefined} authorization @param {string} resource @param {string | null} [scope]
+   * @returns {Promise<import('./args.js').Principal>}
+   */
+  async checkRequest(authorization, resource, scope) {
+    const token = this.guard.bearerToken(authorization)
+    const keys = await this.#keys(token)
+    if (keys === null && this.introspection) return this.introspection.checkRequest(authorization, resource, scope)
+    return principalOf(
+      call(() =>
+        this.guard.nativeGuard.checkJwtRequest(optStr(authorization, 'authorization'), keys ?? EMPTY.native, str(resource, 'resource'), optStr(scope, 'scope')),
+      ),
+    )
+  }
+}
+
+/** The key set of no keys: an opaque token checked as a JWT is invalid_token. */
+const EMPTY = new KeySet('{"keys": []}')
+
+module.exports = { IntrospectionChecker, JwtChecker }

@@ -100,3 +100,19 @@ impl Timer for ManualTimer {
         self.advance(d);
     }
 }
+
+/// The test clock (`crate::test_clock` sets it): a manual clock that
+/// servers and guards built while it is set use.
+#[cfg(feature = "test-hooks")]
+pub(crate) static TEST_CLOCK: parking_lot::Mutex<Option<ManualClock>> =
+    parking_lot::Mutex::new(None);
+
+/// The system clock, or in a build with the `test-hooks` feature the test
+/// clock when a binding's test has set it.
+pub(crate) fn default_clock() -> Arc<dyn Clock> {
+    #[cfg(feature = "test-hooks")]
+    if let Some(clock) = TEST_CLOCK.lock().as_ref() {
+        return Arc::new(clock.clone());
+    }
+    Arc::new(SystemClock)
+}

@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 
 /// Default lifetime of an access token: one hour.
 pub const DEFAULT_ACCESS_TTL: u64 = 3600;
+/// The lifetime of a JWT access token when its client sets none: five
+/// minutes (a JWT cannot be recalled; its refresh token can).
+pub const DEFAULT_JWT_ACCESS_TTL: u64 = 300;
 /// Default lifetime of a refresh token: 30 days.
 pub const DEFAULT_REFRESH_TTL: u64 = 30 * 24 * 3600;
 /// Default realm in `WWW-Authenticate` challenges.

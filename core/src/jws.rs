@@ -342,6 +342,19 @@ pub fn looks_like_jws(token: &str) -> bool {
     token.bytes().filter(|b| *b == b'.').count() == 2
 }
 
+/// The `kid` a token's header names, read strictly but unverified: only to
+/// tell whether a key set has the key (never to trust the token).
+pub fn kid_of(token: &str) -> Option<String> {
+    if token.len() > MAX_JWS_BYTES {
+        return None;
+    }
+    let header = URL_SAFE_NO_PAD.decode(token.split('.').next()?).ok()?;
+    strict_object(&header)?
+        .get("kid")
+        .and_then(Value::as_str)
+        .map(String::from)
+}
+
 /// Reads and verifies `token`: every refusal in the module documentation,
 /// then the signature by the key its `kid` names in `keys`, which must be
 /// of an algorithm in `allowed`. `typ` is compared as RFC 9068 §4 says

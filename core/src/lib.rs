@@ -36,6 +36,7 @@ pub mod events;
 mod histogram;
 mod http;
 pub mod jws;
+pub mod key_cache;
 pub mod legacy_hash;
 pub mod metrics;
 mod names;
@@ -101,8 +102,8 @@ pub use client_secret::{generate_client_secret, hash_client_secret};
 pub use clock::{Clock, ManualClock, ManualTimer, SystemClock, SystemTimer, Timer};
 pub use config::{
     AccountsConfig, AuthorizeMode, ClientConfig, ClientKind, Config, RuleConfig, ScopeConfig,
-    SigningConfig, StoreConfig, ThrottleConfig, UserConfig, DEFAULT_ACCESS_TTL, DEFAULT_REALM,
-    DEFAULT_REFRESH_TTL,
+    SigningConfig, StoreConfig, ThrottleConfig, UserConfig, DEFAULT_ACCESS_TTL,
+    DEFAULT_JWT_ACCESS_TTL, DEFAULT_REALM, DEFAULT_REFRESH_TTL,
 };
 pub use error::{ConfigError, ErrorCode, OAuthError, RETRY_AFTER_SECS};
 pub use http::{json_exact, ClientCredentials, HttpRequest, HttpResponse, MAX_BODY_BYTES};

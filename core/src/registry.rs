@@ -2,7 +2,7 @@
 //! and settings. Users live beside it (they change at run time).
 
 use crate::client_secret::{dummy_secret, SecretHash};
-use crate::config::{ClientKind, Config};
+use crate::config::{ClientKind, Config, DEFAULT_JWT_ACCESS_TTL};
 use crate::error::ConfigError;
 pub use crate::names::MAX_NAME_BYTES;
 use crate::names::{check_name, NameHasher};
@@ -265,9 +265,17 @@ impl Registry {
                 scopes: allowed,
                 default_scopes: defaults,
                 refresh_tokens,
+                // A JWT cannot be recalled: unless the client says, it
+                // lives minutes (README, "Signed tokens").
                 access_ttl: check_ttl(
                     &format!("{path}.access_token_ttl"),
-                    c.access_token_ttl.unwrap_or(config.access_token_ttl),
+                    c.access_token_ttl.unwrap_or(
+                        if c.access_token_format.as_deref() == Some("jwt") {
+                            config.access_token_ttl.min(DEFAULT_JWT_ACCESS_TTL)
+                        } else {
+                            config.access_token_ttl
+                        },
+                    ),
                 )?,
                 refresh_ttl: check_ttl(
                     &format!("{path}.refresh_token_ttl"),

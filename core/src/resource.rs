@@ -2,7 +2,7 @@
 //! start: the resource must lie within one of its scopes and the access
 //! rules must let its resource owner use that resource.
 
-use crate::clock::{Clock, SystemClock};
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::{ConfigError, OAuthError};
 use crate::http::{form_encode, parse_bearer, ClientCredentials, HttpResponse};
@@ -206,7 +206,7 @@ struct IntrospectionBody {
 impl ResourceGuard {
     /// A guard over the scopes and rules of `config`.
     pub fn new(config: &Config) -> Result<ResourceGuard, ConfigError> {
-        Self::with_clock(config, Arc::new(SystemClock))
+        Self::with_clock(config, crate::clock::default_clock())
     }
 
     /// A guard with an injected clock.

@@ -1,12 +1,9 @@
 //! A clock the bindings' tests set and advance, so that they wait for no
 //! lock to run out (the `test-hooks` feature: never in a published build).
-//! A server built while it is set uses it, unless given a clock of its own.
+//! A server or resource guard built while it is set uses it, unless given
+//! a clock of its own.
 
-use crate::clock::{Clock, ManualClock};
-use parking_lot::Mutex;
-use std::sync::Arc;
-
-static CLOCK: Mutex<Option<ManualClock>> = Mutex::new(None);
+use crate::clock::{ManualClock, TEST_CLOCK as CLOCK};
 
 /// Servers built from now on use a manual clock at `now` (seconds since the
 /// epoch); `None`: the system clock again.
@@ -24,12 +21,4 @@ pub fn advance(seconds: u64) -> bool {
         }
         None => false,
     }
-}
-
-/// The manual clock, if set.
-pub(crate) fn current() -> Option<Arc<dyn Clock>> {
-    CLOCK
-        .lock()
-        .as_ref()
-        .map(|c| Arc::new(c.clone()) as Arc<dyn Clock>)
 }

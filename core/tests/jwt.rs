@@ -559,3 +559,74 @@ fn the_metadata_describes_the_server() {
     assert_eq!(none.metadata(), None);
     assert_eq!(none.metadata_endpoint(&GET).status, 404);
 }
+
+#[test]
+fn a_jwt_lives_minutes_unless_its_client_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = config(&kek_file(&dir, "kek", "ab"));
+    c.clients[0].access_token_ttl = None;
+    let clock = ManualClock::new(T0);
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let s = server(c, &store, &clock);
+    let jwt = s.password_grant(&app(), "alice", "alice-pw", None).unwrap();
+    assert_eq!(jwt.expires_in, DEFAULT_JWT_ACCESS_TTL);
+    let opaque = s
+        .password_grant(
+            &ClientCredentials::new("opaque", "app-secret"),
+            "alice",
+            "alice-pw",
+            None,
+        )
+        .unwrap();
+    assert_eq!(opaque.expires_in, DEFAULT_ACCESS_TTL);
+}
+
+/// A resource server's key-set cache (the policy every binding's JWT
+/// checker follows) over two rotations: it fetches when its copy is stale
+/// or names no key a token names, never more than once per cooldown, and
+/// every token verifies.
+#[test]
+fn a_resource_server_s_key_set_cache_follows_the_rotations() {
+    use ropc_core::key_cache::{KeyPlan, KeySetCache};
+    let (_dir, clock, _, s) = host();
+    let g = guard(&clock);
+    let cache = KeySetCache::new(7.0 * DAY as f64, 30.0).unwrap();
+    let fetch = |now: u64| {
+        let r = s.key_set_endpoint(&GET);
+        let cc = r
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("cache-control"))
+            .map(|(_, v)| v.clone());
+        cache
+            .fetched(r.status, r.body.as_bytes(), cc.as_deref(), now as f64)
+            .unwrap();
+    };
+    let mut kids = Vec::new();
+    for hour in 0..(75 * 24u64) {
+        let now = T0 + hour * 3600;
+        clock.set(now);
+        let t = s.password_grant(&app(), "alice", "alice-pw", None).unwrap();
+        let keys = match cache.plan(&t.access_token, now as f64, true) {
+            KeyPlan::Use(keys) => keys,
+            KeyPlan::Fetch => {
+                fetch(now);
+                match cache.plan(&t.access_token, now as f64, false) {
+                    KeyPlan::Use(keys) => keys,
+                    other => panic!("hour {hour}: {other:?}"),
+                }
+            }
+            other => panic!("hour {hour}: {other:?}"),
+        };
+        let p = g.check_jwt(&t.access_token, &keys, "GET /docs/1", None);
+        assert!(p.is_ok(), "hour {hour}: {p:?}");
+        let kid = jws::kid_of(&t.access_token).unwrap();
+        if kids.last() != Some(&kid) {
+            kids.push(kid);
+        }
+    }
+    assert_eq!(kids.len(), 3, "two rotations");
+    // The server's max-age (a quarter of the lead, at most an hour) bounds
+    // the copy's age: one fetch an hour, no more.
+    assert_eq!(cache.fetches(), 75 * 24);
+}

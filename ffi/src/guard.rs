@@ -135,7 +135,7 @@ pub extern "C" fn ropc_guard_check_introspection(
 /// A key set (RFC 7517): the public keys JWT access tokens are verified
 /// with. Safe to use from many threads at once.
 pub struct ropc_key_set {
-    inner: ropc_core::jws::KeySet,
+    inner: std::sync::Arc<ropc_core::jws::KeySet>,
 }
 
 /// Reads a JWKS document (`{"keys": [...]}`, the authorization server's
@@ -153,7 +153,7 @@ pub extern "C" fn ropc_key_set_new_from_json(
         if out.is_null() { return ropc_status::ROPC_NULL_PARAMETER; }
         match ropc_core::jws::KeySet::from_json(json) {
             Ok(inner) => {
-                write_out(out, Box::new(ropc_key_set { inner }));
+                write_out(out, Box::new(ropc_key_set { inner: std::sync::Arc::new(inner) }));
                 ropc_status::ROPC_OK
             }
             Err(e) => ropc_error::argument(&format!("not a key set: {}", e.reason())).report(err),
@@ -202,4 +202,126 @@ pub extern "C" fn ropc_guard_check_jwt_request(
             refusal_out,
         )
     }
+}
+
+/// A resource server's copy of the authorization server's key set, and
+/// when to fetch it (the HTTP is the caller's): fetched when first needed,
+/// kept `max_age_seconds` (less when the response's `Cache-Control` says
+/// so), fetched again at once for a token naming a key it lacks, but at
+/// most once every `min_refetch_seconds`; a failed fetch keeps a stale set
+/// at most an hour more. Safe to use from many threads at once.
+pub struct ropc_key_cache {
+    inner: ropc_core::key_cache::KeySetCache,
+}
+
+/// What to do before checking a token (`ropc_key_cache_plan`).
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ropc_key_plan {
+    /// Not a JWT (an opaque token): ask introspection.
+    ROPC_KEY_PLAN_NOT_JWT = 0,
+    /// Check it with the key set written to `keys_out`.
+    ROPC_KEY_PLAN_USE = 1,
+    /// GET the key set now, pass the answer to `ropc_key_cache_fetched`
+    /// (a fetch with no answer needs no report), then plan again with
+    /// `may_fetch` false.
+    ROPC_KEY_PLAN_FETCH = 2,
+    /// No usable key set: answer `ropc_guard_unavailable`'s 503.
+    ROPC_KEY_PLAN_UNAVAILABLE = 3,
+}
+
+/// A key-set cache (the defaults: 600 and 30). `ROPC_INVALID_ARGUMENT`
+/// unless `max_age_seconds` is above 0 and `min_refetch_seconds` at least
+/// 0, both finite. Free with `ropc_key_cache_free`.
+#[no_mangle]
+pub extern "C" fn ropc_key_cache_new(
+    max_age_seconds: f64,
+    min_refetch_seconds: f64,
+    out: *mut *mut ropc_key_cache,
+) -> ropc_status {
+    ffi_boundary! {
+        if out.is_null() { return ropc_status::ROPC_NULL_PARAMETER; }
+        match ropc_core::key_cache::KeySetCache::new(max_age_seconds, min_refetch_seconds) {
+            Ok(inner) => {
+                write_out(out, Box::new(ropc_key_cache { inner }));
+                ropc_status::ROPC_OK
+            }
+            Err(_) => ropc_status::ROPC_INVALID_ARGUMENT,
+        }
+    }
+}
+
+/// Frees a key-set cache. NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn ropc_key_cache_free(cache: *mut ropc_key_cache) {
+    ffi_boundary! { free_box(cache) }
+}
+
+/// What to do for `token` at `now` (seconds since the epoch). Writes
+/// `*plan_out`, and for `ROPC_KEY_PLAN_USE` `*keys_out` (the caller frees
+/// it with `ropc_key_set_free`; NULL otherwise). A `ROPC_KEY_PLAN_FETCH`
+/// reserves the fetch: callers at the same time get the current set.
+#[no_mangle]
+pub extern "C" fn ropc_key_cache_plan(
+    cache: *const ropc_key_cache,
+    token: *const c_char,
+    now: f64,
+    may_fetch: bool,
+    plan_out: *mut ropc_key_plan,
+    keys_out: *mut *mut ropc_key_set,
+) -> ropc_status {
+    ffi_boundary! {
+        use ropc_core::key_cache::KeyPlan;
+        let cache = try_ref!(cache);
+        let token = try_str!(token);
+        if plan_out.is_null() || keys_out.is_null() { return ropc_status::ROPC_NULL_PARAMETER; }
+        let (plan, keys) = match cache.inner.plan(token, now, may_fetch) {
+            KeyPlan::NotJwt => (ropc_key_plan::ROPC_KEY_PLAN_NOT_JWT, None),
+            KeyPlan::Use(inner) => (ropc_key_plan::ROPC_KEY_PLAN_USE, Some(inner)),
+            KeyPlan::Fetch => (ropc_key_plan::ROPC_KEY_PLAN_FETCH, None),
+            KeyPlan::Unavailable => (ropc_key_plan::ROPC_KEY_PLAN_UNAVAILABLE, None),
+        };
+        crate::set(plan_out, plan);
+        match keys {
+            Some(inner) => write_out(keys_out, Box::new(ropc_key_set { inner })),
+            None => {
+                crate::set(keys_out, std::ptr::null_mut());
+            }
+        }
+        ropc_status::ROPC_OK
+    }
+}
+
+/// A fetch's answer: the HTTP `status`, the body (`body_len` bytes; NULL
+/// only when 0) and its `Cache-Control` (NULL when absent). `ROPC_OK` when
+/// it replaced the set; `ROPC_INVALID_ARGUMENT` (and, if `err` is not
+/// NULL, why: never a token) when it was no key set, which replaces nothing.
+#[no_mangle]
+pub extern "C" fn ropc_key_cache_fetched(
+    cache: *const ropc_key_cache,
+    status: u16,
+    body: *const u8,
+    body_len: usize,
+    cache_control: *const c_char,
+    now: f64,
+    err: *mut *mut ropc_error,
+) -> ropc_status {
+    ffi_boundary! {
+        let cache = try_ref!(cache);
+        let cache_control = try_opt_str!(cache_control);
+        let body = match crate::bytes(body, body_len) {
+            Ok(b) => b,
+            Err(status) => return status,
+        };
+        match cache.inner.fetched(status, body, cache_control, now) {
+            Ok(()) => ropc_status::ROPC_OK,
+            Err(why) => ropc_error::argument(&format!("the key set {why}")).report(err),
+        }
+    }
+}
+
+/// Key sets read so far (0 for NULL).
+#[no_mangle]
+pub extern "C" fn ropc_key_cache_fetches(cache: *const ropc_key_cache) -> u64 {
+    ffi_boundary! { crate::handle(cache).map_or(0, |c| c.inner.fetches()) }
 }

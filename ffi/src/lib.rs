@@ -128,6 +128,20 @@ macro_rules! try_opt_str {
 }
 pub(crate) use try_opt_str;
 
+/// `len` bytes at `p` from C: NULL only when `len` is 0.
+pub(crate) fn bytes<'a>(p: *const u8, len: usize) -> Result<&'a [u8], ropc_status> {
+    match (p.is_null(), len) {
+        (_, 0) => Ok(&[]),
+        (true, _) => Err(ropc_status::ROPC_NULL_PARAMETER),
+        // No C object is that large: a length past isize::MAX is a bug, and
+        // a slice of it would be undefined behaviour.
+        (false, len) if isize::try_from(len).is_err() => Err(ropc_status::ROPC_INVALID_ARGUMENT),
+        // SAFETY: non-NULL; the caller promises `len` readable bytes that
+        // live for the duration of the call.
+        (false, len) => Ok(unsafe { std::slice::from_raw_parts(p, len) }),
+    }
+}
+
 /// Reads a NUL-terminated string from C.
 pub(crate) fn c_str<'a>(p: *const c_char) -> Result<Option<&'a str>, ropc_status> {
     if p.is_null() {

@@ -86,17 +86,7 @@ fn http_request<'a>(
     let method = crate::c_str(method)?.ok_or(ropc_status::ROPC_NULL_PARAMETER)?;
     let content_type = crate::c_str(content_type)?.filter(|s| !s.is_empty());
     let authorization = crate::c_str(authorization)?.filter(|s| !s.is_empty());
-    let body = match (body.is_null(), body_len) {
-        (_, 0) => &[][..],
-        (true, _) => return Err(ropc_status::ROPC_NULL_PARAMETER),
-        // No C object is that large: a length past isize::MAX is a bug, and
-        // a slice of it would be undefined behaviour.
-        (false, len) if isize::try_from(len).is_err() => {
-            return Err(ropc_status::ROPC_INVALID_ARGUMENT)
-        }
-        // SAFETY: non-NULL; the caller promises `body_len` readable bytes.
-        (false, len) => unsafe { std::slice::from_raw_parts(body, len) },
-    };
+    let body = crate::bytes(body, body_len)?;
     Ok(HttpRequest {
         method,
         content_type,

@@ -1576,6 +1576,48 @@ static void test_jwt(const char *dir) {
               ropc_guard_check_jwt_request(g, header, keys, NULL, NULL, &p, &r) == ROPC_NULL_PARAMETER &&
               ropc_guard_check_jwt_request(g, header, keys, "GET /docs/1", NULL, NULL, &r) == ROPC_NULL_PARAMETER,
           "null arguments");
+
+    /* The key-set cache: the core says when to fetch, the C host fetches. */
+    snprintf(header, sizeof header, "Bearer %s", token);
+    ropc_key_cache *cache = NULL;
+    CHECK(ropc_key_cache_new(0, 30, &cache) == ROPC_INVALID_ARGUMENT && cache == NULL, "max age above 0");
+    CHECK(ropc_key_cache_new(600, 30, NULL) == ROPC_NULL_PARAMETER, "null out");
+    CHECK(ropc_key_cache_new(600, 30, &cache) == ROPC_OK && cache, "cache");
+    ropc_key_plan plan = ROPC_KEY_PLAN_USE;
+    ropc_key_set *held = (ropc_key_set *)&plan; /* not NULL: the call must write it */
+    CHECK(ropc_key_cache_plan(cache, "opaque-token", 1000, true, &plan, &held) == ROPC_OK && plan == ROPC_KEY_PLAN_NOT_JWT &&
+              held == NULL,
+          "an opaque token");
+    CHECK(ropc_key_cache_plan(cache, token, 1000, true, &plan, &held) == ROPC_OK && plan == ROPC_KEY_PLAN_FETCH && held == NULL,
+          "fetch first");
+    CHECK(ropc_key_cache_plan(cache, token, 1001, true, &plan, &held) == ROPC_OK && plan == ROPC_KEY_PLAN_UNAVAILABLE,
+          "one fetch at a time");
+    CHECK(ropc_key_cache_fetched(cache, 200, (const uint8_t *)"<html>", 6, NULL, 1001, &err) == ROPC_INVALID_ARGUMENT && err,
+          "not a key set");
+    CHECK(err && strstr(ropc_error_message(err), "key set") != NULL, "why: %s", err ? ropc_error_message(err) : "");
+    ropc_error_free(err);
+    err = NULL;
+    CHECK(ropc_key_cache_fetched(cache, 200, NULL, 5, NULL, 1001, NULL) == ROPC_NULL_PARAMETER, "null body");
+    CHECK(ropc_key_cache_fetched(cache, 200, (const uint8_t *)jwks, strlen(jwks), "max-age=60", 1001, NULL) == ROPC_OK,
+          "fetched");
+    CHECK(ropc_key_cache_fetches(cache) == 1 && ropc_key_cache_fetches(NULL) == 0, "one fetch");
+    CHECK(ropc_key_cache_plan(cache, token, 1002, false, &plan, &held) == ROPC_OK && plan == ROPC_KEY_PLAN_USE && held &&
+              ropc_key_set_len(held) == 1,
+          "use");
+    CHECK(ropc_guard_check_jwt_request(g, header, held, "GET /docs/1", "read", &p, &r) == ROPC_OK && p, "checked with it");
+    ropc_principal_free(p);
+    p = NULL;
+    ropc_key_set_free(held);
+    held = NULL;
+    CHECK(ropc_key_cache_plan(cache, token, 1061, true, &plan, &held) == ROPC_OK && plan == ROPC_KEY_PLAN_FETCH,
+          "the server's max-age bounds it");
+    CHECK(ropc_key_cache_plan(NULL, token, 1, true, &plan, &held) == ROPC_NULL_PARAMETER &&
+              ropc_key_cache_plan(cache, NULL, 1, true, &plan, &held) == ROPC_NULL_PARAMETER &&
+              ropc_key_cache_plan(cache, token, 1, true, NULL, &held) == ROPC_NULL_PARAMETER &&
+              ropc_key_cache_plan(cache, "\xff", 1, true, &plan, &held) == ROPC_INVALID_UTF8,
+          "arguments");
+    ropc_key_cache_free(cache);
+    ropc_key_cache_free(NULL);
     ropc_guard_free(g);
     ropc_key_set_free(keys);
 

@@ -1054,7 +1054,7 @@ impl NativeGuard {
 /// A key set (RFC 7517), read strictly.
 #[napi]
 pub struct NativeKeySet {
-    inner: core::jws::KeySet,
+    inner: std::sync::Arc<core::jws::KeySet>,
 }
 
 #[napi]
@@ -1070,6 +1070,66 @@ impl NativeKeySet {
     }
 }
 
+/// A resource server's copy of a key set and when to fetch it
+/// (`ropc_core::key_cache`); the HTTP is the caller's (`JwtChecker`).
+#[napi]
+pub struct NativeKeySetCache {
+    inner: core::key_cache::KeySetCache,
+}
+
+#[napi]
+impl NativeKeySetCache {
+    /// What to do for `token` at `now`: `[what, keys]`, `what` one of
+    /// `not_jwt`, `use` (with the keys), `fetch`, `unavailable`.
+    #[napi(catch_unwind)]
+    pub fn plan(
+        &self,
+        token: String,
+        now: f64,
+        may_fetch: bool,
+    ) -> (&'static str, Option<NativeKeySet>) {
+        use core::key_cache::KeyPlan;
+        match self.inner.plan(&token, now, may_fetch) {
+            KeyPlan::NotJwt => ("not_jwt", None),
+            KeyPlan::Use(inner) => ("use", Some(NativeKeySet { inner })),
+            KeyPlan::Fetch => ("fetch", None),
+            KeyPlan::Unavailable => ("unavailable", None),
+        }
+    }
+
+    /// A fetch's answer; null when it replaced the set, else why not.
+    #[napi(catch_unwind)]
+    pub fn fetched(
+        &self,
+        status: u32,
+        body: Buffer,
+        cache_control: Option<String>,
+        now: f64,
+    ) -> Option<String> {
+        let status = u16::try_from(status).unwrap_or(0);
+        self.inner
+            .fetched(status, &body, cache_control.as_deref(), now)
+            .err()
+    }
+
+    /// Key sets read so far.
+    #[napi(getter)]
+    pub fn fetches(&self) -> f64 {
+        self.inner.fetches() as f64
+    }
+}
+
+/// A key-set cache; why not, for bad ages.
+#[napi(catch_unwind)]
+pub fn create_key_set_cache(
+    max_age_seconds: f64,
+    min_refetch_seconds: f64,
+) -> Result<NativeKeySetCache> {
+    core::key_cache::KeySetCache::new(max_age_seconds, min_refetch_seconds)
+        .map(|inner| NativeKeySetCache { inner })
+        .map_err(|e| Error::new(Status::InvalidArg, e))
+}
+
 /// The headers forward-auth reads, lower case.
 #[napi(catch_unwind)]
 pub fn forwarded_headers() -> Vec<&'static str> {
@@ -1080,7 +1140,9 @@ pub fn forwarded_headers() -> Vec<&'static str> {
 #[napi(catch_unwind)]
 pub fn create_key_set(json: String) -> Result<NativeKeySet> {
     core::jws::KeySet::from_json(&json)
-        .map(|inner| NativeKeySet { inner })
+        .map(|set| NativeKeySet {
+            inner: std::sync::Arc::new(set),
+        })
         .map_err(|e| Error::new(Status::InvalidArg, format!("not a key set: {}", e.reason())))
 }
 

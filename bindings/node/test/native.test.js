@@ -20,7 +20,7 @@ const methods = (o) => Object.getOwnPropertyNames(Object.getPrototypeOf(o)).filt
 const config = JSON.stringify(require(path.join(__dirname, '..', '..', '..', 'tests', 'vectors', 'flows.json')).config)
 
 test('the addon exports what native-api.js declares', () => {
-  const classes = ['NativeGuard', 'NativeKeySet', 'NativeServer']
+  const classes = ['NativeGuard', 'NativeKeySet', 'NativeKeySetCache', 'NativeServer']
   const functions = Object.keys(native).filter((k) => !classes.includes(k)).sort()
   // The test-only hooks are declared optional: this build may have them (npm test) or not.
   const hooks = ['panicInTaskForTests', 'panicSyncForTests', 'setTestClockForTests', 'advanceTestClockForTests']
@@ -28,6 +28,7 @@ test('the addon exports what native-api.js declares', () => {
   assert.deepEqual(methods(native.createServer(config, null, true)), declared('NativeServer'))
   assert.deepEqual(methods(native.createGuard(config)), declared('NativeGuard'))
   assert.deepEqual(methods(native.createKeySet('{"keys": []}')), declared('NativeKeySet'))
+  assert.deepEqual(methods(native.createKeySetCache(600, 30)), declared('NativeKeySetCache'))
 })
 
 test('the core classifies calls; the server schedules them by it', async () => {

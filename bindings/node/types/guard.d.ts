@@ -4,6 +4,8 @@ export type Principal = import("./args.js").Principal;
 export class ResourceGuard {
     /** @param {object | string} config */
     constructor(config: object | string);
+    /** @internal @returns {import('./native-api.js').NativeGuard} */
+    get nativeGuard(): import("./native-api.js").NativeGuard;
     /** @returns {string} */
     get realm(): string;
     /**

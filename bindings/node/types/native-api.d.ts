@@ -107,6 +107,14 @@ export type NativeGuard = {
 export type NativeKeySet = {
     kids: string[];
 };
+export type NativeKeySetCache = {
+    plan: (token: string, now: number, mayFetch: boolean) => [what: "not_jwt" | "use" | "fetch" | "unavailable", keys: NativeKeySet | null];
+    /**
+     * null when the set was replaced, else why not
+     */
+    fetched: (status: number, body: Buffer, cacheControl: string | null, now: number) => string | null;
+    fetches: number;
+};
 /**
  * The one function the native side calls for every host callback (callbacks.js).
  */
@@ -117,6 +125,7 @@ export type Native = {
     createServerWithCallbacks: (json: string, dispatch: Dispatch, accounts: boolean, authorize: boolean, events: EventsHandler | null, warningsOnly: boolean) => NativeServer;
     createGuard: (json: string) => NativeGuard;
     createKeySet: (json: string) => NativeKeySet;
+    createKeySetCache: (maxAgeSeconds: number, minRefetchSeconds: number) => NativeKeySetCache;
     forwardedHeaders: () => string[];
     configFailureInFile: (failure: ConfigFailure, file: string) => ConfigFailure;
     resourceName: (method: string, target: string, realm: string) => string;

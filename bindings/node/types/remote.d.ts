@@ -51,4 +51,50 @@ export class IntrospectionChecker {
     checkRequest(authorization: string | null | undefined, resource: string, scope?: string | null): Promise<Principal>;
     #private;
 }
+/**
+ * Checks JWT access tokens offline with the key set at `jwksUrl`, like
+ * Python's `JwtChecker`: the signature by the token's `kid`, `typ` `at+jwt`,
+ * EdDSA or ES256 only, `iss` and `aud` (the guard's `issuer` and `audience`),
+ * `exp` with 30 s of leeway, then the same scope and owner rules and answers
+ * as {@link Server#checkRequest}. The key set is fetched when first needed
+ * and kept `maxAgeSeconds` (600; less when its `Cache-Control` says so); a
+ * token naming a key the set lacks fetches it again at once, at most once
+ * every `minRefetchSeconds` (30). When the set cannot be had, checks throw
+ * {@link IntrospectionUnavailable} (503), never a verdict on a token.
+ *
+ * A JWT cannot be recalled: one whose grant was revoked passes here until it
+ * expires. Tokens that are not JWTs go to `introspection` (an
+ * {@link IntrospectionChecker}) when given, else are invalid; a route that
+ * must see revocations at once is protected with the IntrospectionChecker.
+ */
+export class JwtChecker {
+    /**
+     * @param {ResourceGuard} guard @param {string} jwksUrl
+     * @param {{introspection?: IntrospectionChecker, maxAgeSeconds?: number, minRefetchSeconds?: number,
+     *   timeoutMs?: number, clock?: () => number, log?: (message: string) => void}} [options]
+     */
+    constructor(guard: ResourceGuard, jwksUrl: string, options?: {
+        introspection?: IntrospectionChecker;
+        maxAgeSeconds?: number;
+        minRefetchSeconds?: number;
+        timeoutMs?: number;
+        clock?: () => number;
+        log?: (message: string) => void;
+    });
+    guard: ResourceGuard;
+    jwksUrl: string;
+    introspection: IntrospectionChecker | null;
+    timeoutMs: number;
+    /** @type {(message: string) => void} */
+    log: (message: string) => void;
+    /** Key sets read so far. @returns {number} */
+    get fetches(): number;
+    /**
+     * Like {@link Server#checkRequest}, asynchronously.
+     * @param {string | null | undefined} authorization @param {string} resource @param {string | null} [scope]
+     * @returns {Promise<import('./args.js').Principal>}
+     */
+    checkRequest(authorization: string | null | undefined, resource: string, scope?: string | null): Promise<import("./args.js").Principal>;
+    #private;
+}
 import { ResourceGuard } from "./guard.js";

@@ -1175,7 +1175,7 @@ impl ResourceGuard {
 /// with, read strictly from a JWKS document (str or bytes).
 #[pyclass(frozen, module = "ropc._ropc")]
 struct KeySet {
-    inner: core::jws::KeySet,
+    inner: std::sync::Arc<core::jws::KeySet>,
 }
 
 #[pymethods]
@@ -1192,7 +1192,9 @@ impl KeySet {
                 .map_err(|_| PyTypeError::new_err("the key set must be str or bytes"))?,
         };
         core::jws::KeySet::from_json(&text)
-            .map(|inner| KeySet { inner })
+            .map(|set| KeySet {
+                inner: std::sync::Arc::new(set),
+            })
             .map_err(|e| PyValueError::new_err(e.reason()))
     }
 
@@ -1212,6 +1214,74 @@ impl KeySet {
 
     fn __repr__(&self) -> String {
         format!("<ropc.KeySet kids={:?}>", self.kids())
+    }
+}
+
+/// A resource server's copy of the authorization server's key set, and
+/// when to fetch it (``ropc_core::key_cache``): the HTTP is the caller's
+/// (``ropc.JwtChecker`` does it).
+#[pyclass(frozen, module = "ropc._ropc")]
+struct KeySetCache {
+    inner: core::key_cache::KeySetCache,
+}
+
+const _: () = assert!(
+    core::key_cache::DEFAULT_MAX_AGE_SECONDS == 600.0
+        && core::key_cache::DEFAULT_MIN_REFETCH_SECONDS == 30.0
+);
+
+#[pymethods]
+impl KeySetCache {
+    /// ``KeySetCache(max_age_seconds=600, min_refetch_seconds=30)``.
+    #[new]
+    // Literal defaults, for the signature Python shows; the core's, checked below.
+    #[pyo3(signature = (max_age_seconds=600.0, min_refetch_seconds=30.0))]
+    fn new(max_age_seconds: f64, min_refetch_seconds: f64) -> PyResult<Self> {
+        core::key_cache::KeySetCache::new(max_age_seconds, min_refetch_seconds)
+            .map(|inner| KeySetCache { inner })
+            .map_err(PyValueError::new_err)
+    }
+
+    /// What to do for ``token`` at ``now``: ``("not_jwt", None)``,
+    /// ``("use", KeySet)``, ``("fetch", None)`` (fetch, hand the answer to
+    /// ``fetched``, plan again with ``may_fetch=False``) or
+    /// ``("unavailable", None)``.
+    #[pyo3(signature = (token, now, may_fetch=true))]
+    fn plan(&self, token: &str, now: f64, may_fetch: bool) -> (&'static str, Option<KeySet>) {
+        use core::key_cache::KeyPlan;
+        match self.inner.plan(token, now, may_fetch) {
+            KeyPlan::NotJwt => ("not_jwt", None),
+            KeyPlan::Use(inner) => ("use", Some(KeySet { inner })),
+            KeyPlan::Fetch => ("fetch", None),
+            KeyPlan::Unavailable => ("unavailable", None),
+        }
+    }
+
+    /// The keys for ``token`` when no fetch could be wanted (fresh, and
+    /// holding its key); ``None``: ``plan`` instead.
+    fn ready(&self, token: &str, now: f64) -> Option<KeySet> {
+        self.inner.ready(token, now).map(|inner| KeySet { inner })
+    }
+
+    /// A fetch's answer; raises ``ValueError`` (why, for the log) when it
+    /// is not a key set, which then replaces nothing.
+    #[pyo3(signature = (status, body, cache_control, now))]
+    fn fetched(
+        &self,
+        status: u16,
+        body: &[u8],
+        cache_control: Option<&str>,
+        now: f64,
+    ) -> PyResult<()> {
+        self.inner
+            .fetched(status, body, cache_control, now)
+            .map_err(PyValueError::new_err)
+    }
+
+    /// Key sets read so far.
+    #[getter]
+    fn fetches(&self) -> u64 {
+        self.inner.fetches()
     }
 }
 
@@ -1318,6 +1388,7 @@ fn _ropc(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Server>()?;
     m.add_class::<ResourceGuard>()?;
     m.add_class::<KeySet>()?;
+    m.add_class::<KeySetCache>()?;
     m.add_class::<Response>()?;
     m.add_class::<TokenResponse>()?;
     m.add_class::<Principal>()?;

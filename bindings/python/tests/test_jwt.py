@@ -162,3 +162,209 @@ def test_a_discovery_client_finds_the_endpoints_and_completes_a_password_grant(j
         assert resource.check_jwt(str(refreshed.access_token), keys, "GET /invoices/1", "read").username == "alice"
     finally:
         httpd.shutdown()
+
+
+class _Counting:
+    """A WSGI app that counts the key-set requests it passes on."""
+
+    def __init__(self, app):
+        self.app, self.key_sets = app, 0
+
+    def __call__(self, environ, start):
+        if environ["PATH_INFO"] == "/jwks.json":
+            self.key_sets += 1
+        return self.app(environ, start)
+
+
+@pytest.fixture
+def host(jwt_config):
+    """An authorization server (maybe on the test clock, if that fixture
+    came first) served on loopback, counting key-set fetches."""
+    servers = []
+
+    def start(config=jwt_config):
+        server = ropc.Server(config)
+        app = _Counting(ropc.wsgi.token_app(server))
+        httpd = make_server("127.0.0.1", 0, app, handler_class=Quiet)
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        servers.append(httpd)
+        return server, app, f"http://127.0.0.1:{httpd.server_port}"
+
+    yield start
+    for httpd in servers:
+        httpd.shutdown()
+
+
+def test_the_jwt_checker_fetches_the_key_set_once_and_checks_offline(host, guard):
+    server, app, base = host()
+    checker = ropc.JwtChecker(guard, base + "/jwks.json")
+    t = server.password_grant("app", "app-secret", "alice", "alice-pw", "read")
+    bearer = f"Bearer {t.access_token}"
+    for _ in range(5):
+        assert checker.check_request(bearer, "GET /invoices/1", "read").username == "alice"
+    assert (app.key_sets, checker.fetches) == (1, 1)
+    with pytest.raises(ropc.InsufficientScope):
+        checker.check_request(bearer, "POST /invoices/1", "write")
+    with pytest.raises(ropc.InvalidToken):
+        checker.check_request(bearer[:-2], "GET /invoices/1")
+    with pytest.raises(ropc.InvalidToken):
+        checker.check_request("Bearer " + "A" * 43, "GET /invoices/1")  # opaque, and no introspection
+    # A JWT cannot be recalled: revoked, it passes offline until it expires;
+    # a route that must know at once asks introspection (about a JWT too).
+    introspection = ropc.IntrospectionChecker(guard, base + "/introspect", "rs", "rs-secret")
+    assert introspection.check_request(bearer, "GET /invoices/1").username == "alice"
+    assert server.revoke("app", "app-secret", t.refresh_token) is None
+    assert checker.check_request(bearer, "GET /invoices/1").username == "alice"
+    with pytest.raises(ropc.InvalidToken):
+        introspection.check_request(bearer, "GET /invoices/1")
+    with pytest.raises(ValueError):
+        ropc.JwtChecker(guard, "file:///etc/passwd")
+
+
+def test_opaque_tokens_go_to_introspection_when_it_is_given(host, guard):
+    server, app, base = host()
+    opaque = server.password_grant("app2", "app2-secret", "alice", "alice-pw", "read")
+    assert opaque.access_token.count(".") == 0
+    jwt_token = server.password_grant("app", "app-secret", "alice", "alice-pw", "read").access_token
+    introspection = ropc.IntrospectionChecker(guard, base + "/introspect", "rs", "rs-secret")
+    checker = ropc.JwtChecker(guard, base + "/jwks.json", introspection=introspection)
+    assert checker.check_request(f"Bearer {jwt_token}", "GET /invoices/1").username == "alice"
+    assert checker.check_request(f"Bearer {opaque.access_token}", "GET /invoices/1").username == "alice"
+    assert app.key_sets == 1, "an opaque token needs no key set"
+    with pytest.raises(ropc.InvalidToken):
+        checker.check_request("Bearer " + "A" * 43, "GET /invoices/1")  # asked, and inactive
+
+
+def test_the_key_set_follows_a_rotation_refetching_at_a_bounded_rate(test_clock, host, guard):
+    """Two rotations on the test clock: the checker (ropc's) and PyJWT's
+    PyJWKClient each verify every token, old and new, fetching the key set
+    again only for a key they have not seen, never more than once per
+    cooldown however many tokens name unknown keys."""
+    day = 86_400
+    now = [1_700_000_000.0]
+    server, app, base = host()
+    # Kept long here; the server's Cache-Control (at most an hour) bounds it.
+    checker = ropc.JwtChecker(guard, base + "/jwks.json", clock=lambda: now[0], max_age_seconds=100 * day)
+    # PyJWT's own cooldown runs on the real clock, which the test's does not move.
+    pyjwt = jwt.PyJWKClient(base + "/jwks.json", lifespan=100 * day, cooldown_duration=0)
+
+    def grant():
+        return server.password_grant("app", "app-secret", "alice", "alice-pw", "read").access_token
+
+    def verified_everywhere(token):
+        assert checker.check_request(f"Bearer {token}", "GET /invoices/1").username == "alice"
+        key = pyjwt.get_signing_key_from_jwt(token)
+        claims = jwt.decode(token, key.key, algorithms=["EdDSA"], audience=API, issuer=ISSUER,
+                            options={"verify_exp": False, "verify_iat": False, "verify_nbf": False})
+        assert claims["sub"] == "alice"
+
+    kids, tokens = [], []
+    # Keys rotate every 30 days, the next announced 14 days ahead: a grant
+    # on day 16 of each period announces it; at the switch a token signed a
+    # minute before by the old key still verifies beside the new key's.
+    for step in (0, 16 * day, 14 * day - 60, 120, 16 * day - 60, 14 * day - 60, 120):
+        assert test_clock(step) or step == 0
+        now[0] += step
+        tokens.append(grant())
+        kids.append(jwt.get_unverified_header(tokens[-1])["kid"])
+        fetched = checker.fetches
+        verified_everywhere(tokens[-1])
+        if step == 120:
+            verified_everywhere(tokens[-2])
+            # The new key's first token needed no fetch: the set fetched a
+            # minute before (stale by the server's max-age) announced it.
+            assert checker.fetches == fetched
+        else:
+            assert checker.fetches == fetched + 1, "days apart: past the server's max-age"
+    assert kids[0] == kids[1] == kids[2] != kids[3] == kids[4] == kids[5] != kids[6], "a new key each period"
+    assert checker.fetches == 5
+    # Tokens naming keys no one published: one fetch per cooldown at most.
+    forged = [jwt.encode({"sub": "alice"}, "k" * 32, algorithm="HS256", headers={"kid": f"made-up-{i}"})
+              for i in range(20)]
+    before = app.key_sets
+    for f in forged:
+        with pytest.raises(ropc.InvalidToken):
+            checker.check_request(f"Bearer {f}", "GET /invoices/1")
+    assert app.key_sets - before <= 1
+    now[0] += 30
+    with pytest.raises(ropc.InvalidToken):
+        checker.check_request(f"Bearer {forged[0]}", "GET /invoices/1")
+    assert app.key_sets - before <= 2
+
+
+def test_a_key_set_that_cannot_be_had_answers_503_never_a_verdict(guard, caplog):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    logged = []
+    checker = ropc.JwtChecker(guard, f"http://127.0.0.1:{port}/jwks.json", log=logged.append)
+    token = jwt.encode({"sub": "alice"}, "k" * 32, algorithm="HS256", headers={"kid": "x"})
+    with pytest.raises(ropc.IntrospectionUnavailable) as caught:
+        checker.check_request(f"Bearer {token}", "GET /invoices/1")
+    assert caught.value.status_code == 503 and dict(caught.value.headers)["Retry-After"] == "2"
+    assert logged and all(token not in line for line in logged)
+
+
+def test_every_glue_works_unchanged_with_the_jwt_checker(host, guard):
+    """WSGI (and so Django), ASGI, Flask and FastAPI take the JWT checker
+    where they take a Server or an IntrospectionChecker; the event-loop
+    glue checks in place once the key set is held (no worker thread)."""
+    import fastapi
+    import flask
+    from fastapi.testclient import TestClient
+    from ropc.frameworks import fastapi_require, flask_require
+
+    server, app, base = host()
+    checker = ropc.JwtChecker(guard, base + "/jwks.json")
+    token = server.password_grant("app", "app-secret", "alice", "alice-pw", "read").access_token
+    good, bad = {"Authorization": f"Bearer {token}"}, {"Authorization": f"Bearer {token[:-2]}"}
+
+    def inner(environ, start):
+        start("200 OK", [])
+        return [environ["ropc.principal"].username.encode()]
+
+    wsgi = ropc.wsgi.protect(inner, checker, scope="read")
+    answers = []
+    for headers in (good, bad):
+        environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/invoices/1", "wsgi.input": None}
+        environ.update({"HTTP_AUTHORIZATION": headers["Authorization"]})
+        got = {}
+        body = b"".join(wsgi(environ, lambda s, h, got=got: got.update(status=s, headers=h)))
+        answers.append((int(got["status"][:3]), body if got["status"].startswith("200") else None))
+    assert answers == [(200, b"alice"), (401, None)]
+
+    fast = fastapi.FastAPI()
+    ropc.frameworks.install_fastapi(fast)
+
+    @fast.get("/invoices/{n}")
+    async def invoice(n: str, who=fastapi.Depends(fastapi_require(checker, scope="read"))):
+        return {"user": who.username}
+
+    client = TestClient(fast)
+    assert client.get("/invoices/1", headers=good).json() == {"user": "alice"}
+    r = client.get("/invoices/1", headers=bad)
+    assert r.status_code == 401 and r.headers["WWW-Authenticate"].startswith("Bearer")
+    assert checker.check_request_cached(good["Authorization"], "GET /invoices/1") is not None, \
+        "held: the event loop checks in place"
+
+    flask_app = flask.Flask("t")
+
+    @flask_app.get("/invoices/<n>")
+    @flask_require(checker, scope="read")
+    def flask_invoice(n):
+        return flask.g.ropc_principal.username
+
+    fc = flask_app.test_client()
+    assert fc.get("/invoices/1", headers=good).data == b"alice"
+    assert fc.get("/invoices/1", headers=bad).status_code == 401
+
+    async def asgi_inner(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": scope["ropc.principal"].username.encode()})
+
+    asgi = TestClient(ropc.asgi.protect(asgi_inner, checker, scope="read"))
+    assert asgi.get("/invoices/1", headers=good).text == "alice"
+    assert asgi.get("/invoices/1", headers=bad).status_code == 401
+    assert app.key_sets == 1

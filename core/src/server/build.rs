@@ -3,7 +3,7 @@
 use super::{Owners, Server};
 use crate::accounts::config::users_of;
 use crate::accounts::{Accounts, ConfigAccounts, HostAccounts};
-use crate::clock::{Clock, SystemClock, SystemTimer, Timer};
+use crate::clock::{Clock, SystemTimer, Timer};
 use crate::config::{Config, StoreConfig};
 use crate::error::{ConfigError, OAuthError};
 use crate::http::HttpResponse;
@@ -117,7 +117,7 @@ impl ServerBuilder {
         });
         // The store's failures are counted, and its calls timed when it
         // is a database.
-        let clock = self.clock.unwrap_or_else(default_clock);
+        let clock = self.clock.unwrap_or_else(crate::clock::default_clock);
         let signer = signer_of(&self.config, &registry, &*store, clock.now())?;
         let store = crate::metrics::Metered::new(
             store,
@@ -334,16 +334,6 @@ impl ConfigAccounts {
         let (registry, users) = Registry::build_with(config, users_of)?;
         Ok(ConfigAccounts::new(users, registry.hash_params))
     }
-}
-
-/// The system clock, or in a build with the `test-hooks` feature the test
-/// clock when a binding's test has set it.
-fn default_clock() -> Arc<dyn Clock> {
-    #[cfg(feature = "test-hooks")]
-    if let Some(clock) = crate::test_clock::current() {
-        return clock;
-    }
-    Arc::new(SystemClock)
 }
 
 /// The signer of JWT access tokens, when the configuration has `signing`:

@@ -28,6 +28,7 @@ from ._ropc import (
     MAX_BODY_BYTES,
     METADATA_PATH,
     KeySet,
+    KeySetCache,
     Owner,
     Principal,
     ResourceGuard,
@@ -43,7 +44,7 @@ from ._ropc import (
 )
 from ._reload import reload_on_sighup
 from ._types import Blocking, HostAccounts
-from .remote import IntrospectionChecker, IntrospectionUnavailable
+from .remote import IntrospectionChecker, IntrospectionUnavailable, JwtChecker
 
 #: What ``host_accounts.verify`` returns for a wrong password (and ``None``
 #: for an unknown user; an ``Owner`` when the password is right).
@@ -67,6 +68,8 @@ __all__ = [
     "MAX_BODY_BYTES",
     "METADATA_PATH",
     "KeySet",
+    "KeySetCache",
+    "JwtChecker",
     "OAuthError",
     "Owner",
     "Principal",

@@ -22,6 +22,7 @@ __all__ = [
     "MAX_BODY_BYTES",
     "METADATA_PATH",
     "KeySet",
+    "KeySetCache",
 ]
 
 __version__: str
@@ -295,6 +296,21 @@ class KeySet:
     def kids(self) -> List[str]:
         """The keys' ``kid``, in order."""
     def __len__(self) -> int: ...
+
+@final
+class KeySetCache:
+    """A resource server's copy of a key set and when to fetch it (the HTTP is the caller's)."""
+
+    def __new__(cls, max_age_seconds: float = 600.0, min_refetch_seconds: float = 30.0) -> "KeySetCache": ...
+    def plan(self, token: str, now: float, may_fetch: bool = True) -> Tuple[str, Optional[KeySet]]:
+        """``("not_jwt" | "use" | "fetch" | "unavailable", keys)``."""
+    def ready(self, token: str, now: float) -> Optional[KeySet]:
+        """The keys when no fetch could be wanted; ``None``: plan instead."""
+    def fetched(self, status: int, body: bytes, cache_control: Optional[str], now: float) -> None:
+        """A fetch's answer; ``ValueError`` (why) when it is not a key set."""
+    @property
+    def fetches(self) -> int:
+        """Key sets read so far."""
 
 def hash_password(
     password: str, m_cost: Optional[int] = None, t_cost: Optional[int] = None, p_cost: Optional[int] = None

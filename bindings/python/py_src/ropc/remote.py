@@ -1,6 +1,8 @@
 """A resource server in another process: ask the authorization server's
-introspection endpoint (RFC 7662), then let the core decide with the same
-scopes and access rules. Only the HTTP round trip lives here."""
+introspection endpoint (RFC 7662), or check a JWT access token offline with
+its key set (RFC 9068, RFC 7517), then let the core decide with the same
+scopes and access rules. Only the HTTP round trips live here: when to fetch
+the key set is the core's ``KeySetCache``."""
 from __future__ import annotations
 
 import hashlib
@@ -13,7 +15,7 @@ import urllib.parse
 from collections import OrderedDict
 from typing import Callable, Optional, Tuple
 
-from ._ropc import Principal, ResourceGuard
+from ._ropc import KeySet, KeySetCache, Principal, ResourceGuard
 from ._errors import TemporarilyUnavailable
 
 
@@ -167,3 +169,107 @@ class IntrospectionChecker:
         token = self.guard.bearer_token(authorization)
         data = self._cached(hashlib.sha256(token.encode()).digest())
         return None if data is None else self.guard.check_introspection(data, resource, scope)
+
+
+class JwtChecker:
+    """Checks JWT access tokens offline, with the key set at ``jwks_url``.
+
+    ``check_request`` behaves like ``Server.check_request``: the signature
+    by the token's ``kid``, ``typ`` ``at+jwt``, EdDSA or ES256 only, ``iss``
+    and ``aud`` (the guard's configuration: ``issuer``, ``audience``),
+    ``exp`` with 30 s of leeway, then the same scope and owner rules and
+    answers. The key set is fetched when first needed and kept for
+    ``max_age_seconds`` (600; less when its ``Cache-Control`` says so); a
+    token naming a key the set lacks fetches it again at once, at most once
+    every ``min_refetch_seconds`` (30). When the set cannot be had, checks
+    answer 503 (``IntrospectionUnavailable``), never a verdict on a token.
+
+    A JWT cannot be recalled: one whose grant was revoked passes here until
+    it expires. Tokens that are not JWTs (opaque ones) go to
+    ``introspection`` (an ``IntrospectionChecker``) when given, else are
+    invalid; a route that must see revocations at once is protected with
+    the ``IntrospectionChecker`` itself (it asks about JWTs too).
+    """
+
+    def __init__(self, guard: ResourceGuard, jwks_url: str, *, introspection: Optional[IntrospectionChecker] = None,
+                 max_age_seconds: float = 600.0, min_refetch_seconds: float = 30.0, timeout_ms: int = 5000,
+                 clock: Callable[[], float] = time.time, log: Optional[Callable[[str], None]] = None) -> None:
+        url = urllib.parse.urlsplit(jwks_url)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise ValueError(f"jwks_url must be an http or https URL, not {jwks_url!r}")
+        if timeout_ms <= 0:
+            raise ValueError("timeout_ms must be above 0")
+        self.guard = guard
+        self.jwks_url = jwks_url
+        self.introspection = introspection
+        self.timeout_ms = timeout_ms
+        self.log: Callable[[str], None] = log or _log.warning
+        self._cache = KeySetCache(max_age_seconds, min_refetch_seconds)
+        self._clock = clock
+        self._https = url.scheme == "https"
+        self._host, self._port = url.hostname, url.port
+        self._target = (url.path or "/") + (f"?{url.query}" if url.query else "")
+
+    @property
+    def fetches(self) -> int:
+        """Key sets read so far."""
+        return self._cache.fetches
+
+    def _unavailable(self, why: str) -> IntrospectionUnavailable:
+        self.log(f"the key set at {self.jwks_url} {why}")
+        r = self.guard.unavailable()
+        return IntrospectionUnavailable(r.error, r.description, r.status_code, r.headers, r.body)
+
+    def _fetch(self) -> None:
+        cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
+        conn = cls(self._host, self._port, timeout=self.timeout_ms / 1000)
+        try:
+            conn.request("GET", self._target, headers={"Accept": "application/json"})
+            response = conn.getresponse()
+            body = response.read(256 * 1024 + 1)
+            status, cache_control = response.status, response.getheader("Cache-Control")
+        except (OSError, http.client.HTTPException) as e:
+            self.log(f"the key set at {self.jwks_url} could not be fetched: {e}")
+            return
+        finally:
+            conn.close()
+        try:
+            self._cache.fetched(status, body, cache_control, self._clock())
+        except ValueError as e:
+            self.log(f"the key set at {self.jwks_url} {e}")
+
+    def _keys(self, token: str) -> Optional[KeySet]:
+        """The keys to check ``token`` with (fetched first when the core's
+        policy says so); ``None``: it is not a JWT. Raises
+        ``IntrospectionUnavailable`` when there are none."""
+        what, keys = self._cache.plan(token, self._clock(), True)
+        if what == "fetch":
+            self._fetch()
+            what, keys = self._cache.plan(token, self._clock(), False)
+        if what == "not_jwt":
+            return None
+        if what == "unavailable" or keys is None:
+            raise self._unavailable("could not be had")
+        return keys
+
+    def check_request(self, authorization: Optional[str], resource: str, scope: Optional[str] = None) -> Principal:
+        token = self.guard.bearer_token(authorization)
+        keys = self._keys(token)
+        if keys is None and self.introspection is not None:
+            return self.introspection.check_request(authorization, resource, scope)
+        if keys is None:
+            keys = KeySet('{"keys": []}')  # not a JWT: the core's invalid_token
+        return self.guard.check_jwt(token, keys, resource, scope)
+
+    def check_request_cached(self, authorization: Optional[str], resource: str,
+                             scope: Optional[str] = None) -> Optional[Principal]:
+        """``check_request`` without blocking, for event loops (as
+        ``IntrospectionChecker.check_request_cached``): ``None`` when the key
+        set must be fetched or an opaque token introspected."""
+        token = self.guard.bearer_token(authorization)
+        keys = self._cache.ready(token, self._clock())
+        if keys is not None:
+            return self.guard.check_jwt(token, keys, resource, scope)
+        if self.introspection is not None and self._cache.plan(token, self._clock(), False)[0] == "not_jwt":
+            return self.introspection.check_request_cached(authorization, resource, scope)
+        return None
