@@ -104,6 +104,12 @@ pub struct SigningConfig {
     /// for less than this always know the signing key.
     #[serde(default = "default_announce_days")]
     pub announce_days: u64,
+    /// Or the operator's own keys, instead of keys that rotate by
+    /// themselves: PEM files (PKCS#8 `PRIVATE KEY`, Ed25519 or P-256). The
+    /// first signs; all are published (the next before it signs, the last
+    /// until its tokens have expired). Kids are RFC 7638 thumbprints.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub key_files: Vec<String>,
 }
 
 fn default_algorithm() -> String {
@@ -126,6 +132,19 @@ impl SigningConfig {
             key_encryption_key_file: None,
             rotate_days: default_rotate_days(),
             announce_days: default_announce_days(),
+            key_files: Vec::new(),
+        }
+    }
+
+    /// The operator's own keys in the PEM files `paths`: the first signs.
+    pub fn with_key_files(paths: &[&str]) -> SigningConfig {
+        SigningConfig {
+            algorithm: default_algorithm(),
+            key_encryption_key_env: None,
+            key_encryption_key_file: None,
+            rotate_days: default_rotate_days(),
+            announce_days: default_announce_days(),
+            key_files: paths.iter().map(|p| p.to_string()).collect(),
         }
     }
 }

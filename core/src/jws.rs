@@ -147,6 +147,27 @@ impl SigningKey {
         &self.kid
     }
 
+    /// The key in an operator's PEM file (RFC 7468 `PRIVATE KEY`: PKCS#8,
+    /// as `openssl genpkey` writes it), Ed25519 or P-256, named by its
+    /// RFC 7638 thumbprint (so every host names it alike). The error says
+    /// what is wrong and never holds the key.
+    pub fn from_pem(pem: &[u8]) -> Result<SigningKey, JwsError> {
+        let (label, der) =
+            pem_rfc7468::decode_vec(pem).map_err(|_| JwsError("not a PEM document (RFC 7468)"))?;
+        let der = zeroize::Zeroizing::new(der);
+        if label != "PRIVATE KEY" {
+            return Err(JwsError(
+                "not a PKCS#8 \"PRIVATE KEY\" (convert with `openssl pkcs8 -topk8 -nocrypt`)",
+            ));
+        }
+        let mut key = [Algorithm::EdDsa, Algorithm::Es256]
+            .into_iter()
+            .find_map(|alg| SigningKey::from_pkcs8("", alg, &der))
+            .ok_or(JwsError("not an Ed25519 or P-256 private key"))?;
+        key.kid = key.verifying_key().thumbprint();
+        Ok(key)
+    }
+
     /// Its algorithm.
     pub fn algorithm(&self) -> Algorithm {
         match self.pair {
@@ -212,6 +233,25 @@ impl VerifyingKey {
     /// Its algorithm.
     pub fn algorithm(&self) -> Algorithm {
         self.alg
+    }
+
+    /// Its RFC 7638 thumbprint: the SHA-256 of the required members in
+    /// lexicographic order, base64url.
+    pub fn thumbprint(&self) -> String {
+        let canonical = match self.alg {
+            Algorithm::EdDsa => {
+                format!(
+                    r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#,
+                    encode(&self.public)
+                )
+            }
+            Algorithm::Es256 => format!(
+                r#"{{"crv":"P-256","kty":"EC","x":"{}","y":"{}"}}"#,
+                encode(&self.public[1..33]),
+                encode(&self.public[33..65])
+            ),
+        };
+        encode(ring::digest::digest(&ring::digest::SHA256, canonical.as_bytes()).as_ref())
     }
 
     /// As a public JWK (RFC 7517; RFC 8037 for Ed25519), with `use: sig`.
@@ -505,6 +545,55 @@ mod tests {
     }
 
     const BOTH: [Algorithm; 2] = [Algorithm::EdDsa, Algorithm::Es256];
+
+    /// RFC 8037 A.1's Ed25519 key, as PKCS#8 v1 in PEM (as `openssl genpkey`
+    /// writes one): its thumbprint is A.3's.
+    #[test]
+    fn an_operator_s_pem_key_is_named_by_its_rfc_7638_thumbprint() {
+        let seed = URL_SAFE_NO_PAD
+            .decode("nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A")
+            .unwrap();
+        let mut der = vec![
+            0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22,
+            0x04, 0x20,
+        ];
+        der.extend_from_slice(&seed);
+        let pem =
+            pem_rfc7468::encode_string("PRIVATE KEY", pem_rfc7468::LineEnding::LF, &der).unwrap();
+        let key = SigningKey::from_pem(pem.as_bytes()).unwrap();
+        assert_eq!(key.kid(), "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k");
+        assert_eq!(
+            key.verifying_key().to_jwk()["x"],
+            "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"
+        );
+        // Deterministic (Ed25519): the same token from every host.
+        assert_eq!(
+            key.sign("at+jwt", &claims()),
+            SigningKey::from_pem(pem.as_bytes())
+                .unwrap()
+                .sign("at+jwt", &claims())
+        );
+        // A P-256 key generated here reads too, with its own thumbprint.
+        let p256 = generate_pkcs8(Algorithm::Es256).unwrap();
+        let pem =
+            pem_rfc7468::encode_string("PRIVATE KEY", pem_rfc7468::LineEnding::LF, &p256).unwrap();
+        let k = SigningKey::from_pem(pem.as_bytes()).unwrap();
+        assert_eq!((k.algorithm(), k.kid().len()), (Algorithm::Es256, 43));
+        // Refused, saying why and never echoing the key.
+        let sec1 = pem_rfc7468::encode_string("EC PRIVATE KEY", pem_rfc7468::LineEnding::LF, &der)
+            .unwrap();
+        assert!(SigningKey::from_pem(sec1.as_bytes())
+            .unwrap_err()
+            .reason()
+            .contains("pkcs8"));
+        assert!(SigningKey::from_pem(b"not pem").is_err());
+        let junk = pem_rfc7468::encode_string("PRIVATE KEY", pem_rfc7468::LineEnding::LF, b"junk")
+            .unwrap();
+        assert_eq!(
+            SigningKey::from_pem(junk.as_bytes()).unwrap_err().reason(),
+            "not an Ed25519 or P-256 private key"
+        );
+    }
 
     #[test]
     fn a_signed_token_verifies_by_its_kid_with_either_algorithm() {

@@ -320,7 +320,7 @@ impl Registry {
                         if config.signing.is_none() {
                             return Err(ConfigError::new(
                                 "signing",
-                                "JWT access tokens need signing keys: set \"signing\" with a key-encryption key",
+                                "JWT access tokens need signing keys: set \"signing\" with a key-encryption key or key_files",
                             ));
                         }
                         true

@@ -630,3 +630,107 @@ fn a_resource_server_s_key_set_cache_follows_the_rotations() {
     // the copy's age: one fetch an hour, no more.
     assert_eq!(cache.fetches(), 75 * 24);
 }
+
+/// A PEM file (PKCS#8) holding a fresh key of `alg`.
+fn pem_file(dir: &tempfile::TempDir, name: &str, alg: jws::Algorithm) -> String {
+    let der = jws::generate_pkcs8(alg).unwrap();
+    let pem = pem_rfc7468::encode_string("PRIVATE KEY", pem_rfc7468::LineEnding::LF, &der).unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, pem).unwrap();
+    path.display().to_string()
+}
+
+/// The operator's own keys: the first file signs, every file is published,
+/// kids are thumbprints (two hosts reading the files agree), nothing goes
+/// to the store, and a rotation is the operator's edit of the list.
+#[test]
+fn operators_may_bring_their_own_pem_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let current = pem_file(&dir, "current.pem", jws::Algorithm::EdDsa);
+    let next = pem_file(&dir, "next.pem", jws::Algorithm::Es256);
+    let files = |paths: &[&str]| {
+        let mut c = config("unused");
+        c.signing = Some(SigningConfig::with_key_files(paths));
+        c
+    };
+    let clock = ManualClock::new(T0);
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let hosts = [
+        server(files(&[&current, &next]), &store, &clock),
+        server(files(&[&current, &next]), &store, &clock),
+    ];
+    let set = key_set(&hosts[0]);
+    assert_eq!(set, key_set(&hosts[1]), "both hosts publish the same keys");
+    assert_eq!(
+        set.keys().len(),
+        2,
+        "the next key is published before it signs"
+    );
+    let t = hosts[1]
+        .password_grant(&app(), "alice", "alice-pw", None)
+        .unwrap();
+    let v = jws::verify(&t.access_token, &set, &[jws::Algorithm::EdDsa], "at+jwt").unwrap();
+    assert_eq!(v.kid, set.keys()[0].kid(), "the first file signs");
+    assert_eq!(v.kid, set.keys()[0].thumbprint());
+    guard(&clock)
+        .check_jwt(&t.access_token, &set, "GET /docs/1", None)
+        .unwrap();
+    hosts[0]
+        .check(&t.access_token, "GET /docs/1", None)
+        .unwrap();
+    assert!(
+        store.keys().unwrap().signing_keys().unwrap().is_empty(),
+        "nothing stored"
+    );
+    // The operator's rotation: the next key first, the old one kept for its tokens.
+    let rotated = server(files(&[&next, &current]), &store, &clock);
+    let t2 = rotated
+        .password_grant(&app(), "alice", "alice-pw", None)
+        .unwrap();
+    assert_eq!(
+        jws::kid_of(&t2.access_token).as_deref(),
+        Some(set.keys()[1].kid())
+    );
+    assert_eq!(key_set(&rotated).keys().len(), 2);
+    for t in [&t.access_token, &t2.access_token] {
+        guard(&clock)
+            .check_jwt(t, &set, "GET /docs/1", None)
+            .unwrap();
+    }
+    // The key set's cache lifetime is the files' (a fixed five minutes).
+    let r = rotated.key_set_endpoint(&GET);
+    assert!(
+        r.headers
+            .iter()
+            .any(|(n, v)| *n == "Cache-Control" && v.contains("max-age=300")),
+        "{:?}",
+        r.headers
+    );
+
+    // Errors name the field and the file, never the key.
+    let err = |c: Config| {
+        Server::builder(c)
+            .store(Arc::new(MemoryStore::new()))
+            .build()
+            .unwrap_err()
+    };
+    let mut both = files(&[&current]);
+    both.signing.as_mut().unwrap().key_encryption_key_file = Some(kek_file(&dir, "kek", "ab"));
+    assert_eq!(err(both).path(), "signing.key_files");
+    let e = err(files(&[&current, "/nonexistent.pem"]));
+    assert_eq!(e.path(), "signing.key_files[1]");
+    assert!(e.message().contains("/nonexistent.pem"), "{e}");
+    let sec1 = dir.path().join("sec1.pem");
+    let text = std::fs::read_to_string(&current)
+        .unwrap()
+        .replace("PRIVATE KEY", "EC PRIVATE KEY");
+    std::fs::write(&sec1, &text).unwrap();
+    let e = err(files(&[sec1.to_str().unwrap()]));
+    assert!(e.message().contains("openssl pkcs8"), "{e}");
+    assert!(
+        !e.message().contains(text.lines().nth(1).unwrap()),
+        "no key in the error"
+    );
+    let e = err(files(&[&current, &current]));
+    assert!(e.message().contains("listed already"), "{e}");
+}

@@ -151,6 +151,7 @@ fn check_principal(expect: &Value, p: &Principal) -> Result<(), String> {
 fn run_step(
     server: &Server,
     guard: &ResourceGuard,
+    keys: &ropc_core::jws::KeySet,
     step: &Value,
     vars: &mut Vars,
 ) -> Result<(), String> {
@@ -193,6 +194,20 @@ fn run_step(
                 Err(refusal) => check_response(expect, &refusal.response, vars),
             }
         }
+        "guard_jwt" => {
+            let authorization = opt(req, "authorization", vars);
+            let resource = opt(req, "resource", vars).unwrap_or_default();
+            let scope = opt(req, "scope", vars);
+            match guard.check_jwt_request(
+                authorization.as_deref(),
+                keys,
+                &resource,
+                scope.as_deref(),
+            ) {
+                Ok(p) => check_principal(expect, &p),
+                Err(refusal) => check_response(expect, &refusal.response, vars),
+            }
+        }
         other => Err(format!("unknown endpoint {other}")),
     }
 }
@@ -203,6 +218,8 @@ fn shared_vectors() {
         serde_json::from_str(&std::fs::read_to_string(VECTORS).expect("vectors")).expect("json");
     let config = Config::from_json(&doc["config"].to_string()).expect("config");
     let cases = doc["cases"].as_array().expect("cases");
+    let keys =
+        ropc_core::jws::KeySet::from_json(doc["jwks"].as_str().expect("jwks")).expect("keys");
     let mut failures = Vec::new();
     let mut steps = 0;
     for case in cases {
@@ -215,7 +232,7 @@ fn shared_vectors() {
         let mut vars = Vars::new();
         for (i, step) in case["steps"].as_array().expect("steps").iter().enumerate() {
             steps += 1;
-            if let Err(e) = run_step(&server, &guard, step, &mut vars) {
+            if let Err(e) = run_step(&server, &guard, &keys, step, &mut vars) {
                 failures.push(format!("{} / step {i}: {e}", case["name"]));
                 break;
             }

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Turns tests/vectors/flows.json into a line format a C test reads with
 fgets: one `KEY value` per line, tab between fields, a missing line for a
-null. Usage: flatten_vectors.py flows.json out_dir (writes config.json and
-vectors.txt there)."""
+null. Usage: flatten_vectors.py flows.json out_dir (writes config.json,
+jwks.json and vectors.txt there)."""
 import json
 import os
 import sys
@@ -12,6 +12,8 @@ doc = json.load(open(src, encoding="utf-8"))
 os.makedirs(out, exist_ok=True)
 with open(os.path.join(out, "config.json"), "w", encoding="utf-8") as f:
     json.dump(doc["config"], f)
+with open(os.path.join(out, "jwks.json"), "w", encoding="utf-8") as f:
+    f.write(doc["jwks"])
 # The template language's kinds (see generate.py): name, chars, min, max (-1: none).
 lines = [f"KIND {k}\t{v['chars']}\t{v['min']}\t{-1 if v['max'] is None else v['max']}"
          for k, v in doc["templates"]["kinds"].items()]

@@ -247,14 +247,18 @@ static int check_principal(const step *s, const ropc_principal *p, const char *w
     return 1;
 }
 
-static int run_step(const ropc_server *server, const ropc_guard *guard, const step *s, const char *where) {
-    if (strcmp(s->endpoint, "resource") == 0 || strcmp(s->endpoint, "guard") == 0) {
+static int run_step(const ropc_server *server, const ropc_guard *guard, const ropc_key_set *keys, const step *s,
+                    const char *where) {
+    if (strcmp(s->endpoint, "resource") == 0 || strcmp(s->endpoint, "guard") == 0 ||
+        strcmp(s->endpoint, "guard_jwt") == 0) {
         ropc_principal *p = NULL;
         ropc_response *refusal = NULL;
         char *auth = req_get(s, "authorization") ? substitute(req_get(s, "authorization")) : NULL;
         ropc_status st;
         if (strcmp(s->endpoint, "resource") == 0)
             st = ropc_server_check_request(server, auth, req_get(s, "resource"), req_get(s, "scope"), &p, &refusal);
+        else if (strcmp(s->endpoint, "guard_jwt") == 0)
+            st = ropc_guard_check_jwt_request(guard, auth, keys, req_get(s, "resource"), req_get(s, "scope"), &p, &refusal);
         else
             st = ropc_guard_check_introspection(guard, req_get(s, "introspection"), req_get(s, "resource"),
                                                 req_get(s, "scope"), &p, &refusal);
@@ -299,10 +303,16 @@ static void test_vectors(const char *dir) {
     char *config = read_file(path);
     CHECK(config != NULL, "cannot read %s", path);
     if (!config) return;
+    snprintf(path, sizeof path, "%s/jwks.json", dir);
+    char *jwks = read_file(path);
+    ropc_key_set *keys = NULL;
+    CHECK(jwks && ropc_key_set_new_from_json(jwks, &keys, NULL) == ROPC_OK, "the vectors' key set");
+    free(jwks);
     snprintf(path, sizeof path, "%s/vectors.txt", dir);
     FILE *f = fopen(path, "r");
     CHECK(f != NULL, "cannot read %s", path);
     if (!f) {
+        ropc_key_set_free(keys);
         free(config);
         return;
     }
@@ -363,7 +373,7 @@ static void test_vectors(const char *dir) {
             char where[400];
             snprintf(where, sizeof where, "%s / step %d", case_name, step_no++);
             if (!skip_case && server && guard) {
-                int ok = run_step(server, guard, &s, where);
+                int ok = run_step(server, guard, keys, &s, where);
                 CHECK(ok, "vector %s", where);
                 skip_case = !ok; /* later steps depend on this one */
             }
@@ -374,8 +384,9 @@ static void test_vectors(const char *dir) {
     fclose(f);
     ropc_server_free(server);
     ropc_guard_free(guard);
+    ropc_key_set_free(keys);
     free(config);
-    CHECK(cases >= 20 && steps >= 90, "read only %d cases, %d steps", cases, steps);
+    CHECK(cases >= 25 && steps >= 140, "read only %d cases, %d steps", cases, steps);
     CHECK(kind_get("token", 5) && kind_get("int", 3), "the vectors define the template kinds (%d read)", nkinds);
 }
 

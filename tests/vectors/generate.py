@@ -14,6 +14,11 @@ Format (README "Test vectors" has the full description):
   either {status, headers, body} or {principal: {...}}.
   endpoint "guard": request {introspection, resource, scope} checked by a
   ResourceGuard on the same config; expect as for "resource".
+  endpoint "guard_jwt": request {authorization, resource, scope}: a JWT
+  access token checked offline by that ResourceGuard with the key set
+  `jwks` (top level); expect as for "resource".
+- jwks: the key set (RFC 7517) of the JWT vectors: RFC 8037 A.1's Ed25519
+  key, whose tokens are signed here with `cryptography` (not ropc).
 - cases[].store (optional): the case's server uses this `store` setting
   instead of the config's (an "unavailable" store shows a store outage).
 - templates: the one definition of the template language every runner
@@ -47,6 +52,8 @@ def basic(encoded_id, encoded_secret):
 
 CONFIG = {
     "issuer": "https://auth.example",
+    # For the resource servers (guard, guard_jwt): the aud they accept.
+    "audience": "https://api.example",
     "realm": REALM,
     "access_token_ttl": 3600,
     "refresh_token_ttl": 86400,
@@ -400,6 +407,78 @@ STORE_CASES = [
     ]),
 ]
 
+# JWT access tokens (RFC 9068) checked offline: RFC 8037 A.1's key signs
+# them here with `cryptography` (Ed25519 signatures are deterministic).
+RFC8037_D = "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A"
+RFC8037_X = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"
+JWKS = json.dumps({"keys": [{"kty": "OKP", "crv": "Ed25519", "x": RFC8037_X, "kid": "rfc8037",
+                             "alg": "EdDSA", "use": "sig"}]}, separators=(",", ":"))
+
+
+def b64u(raw):
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def jwt(claims=None, header=None, drop=(), raw_header=None, raw_payload=None, sign=True):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    h = {"alg": "EdDSA", "kid": "rfc8037", "typ": "at+jwt", **(header or {})}
+    c = {"iss": "https://auth.example", "sub": "alice", "aud": "https://api.example", "client_id": "app",
+         "iat": 1700000000, "exp": 4102444800, "jti": "vector", "scope": "read write", "groups": ["finance"],
+         **(claims or {})}
+    for name in drop:
+        c.pop(name)
+    head = raw_header or json.dumps(h, separators=(",", ":"))
+    body = raw_payload or json.dumps(c, separators=(",", ":"))
+    signing_input = f"{b64u(head.encode())}.{b64u(body.encode())}"
+    key = Ed25519PrivateKey.from_private_bytes(base64.urlsafe_b64decode(RFC8037_D + "="))
+    signature = key.sign(signing_input.encode()) if sign else b"\0" * 64
+    return f"Bearer {signing_input}.{b64u(signature)}"
+
+
+def guard_jwt(token, res="GET /invoices/9", scope=None):
+    return {"endpoint": "guard_jwt", "request": {"authorization": token, "resource": res, "scope": scope}}
+
+
+def jwt_refused(token, res="GET /invoices/9"):
+    return bearer_err(guard_jwt(token, res), "invalid_token", BAD_AT, 401)
+
+
+JWT_CASES = [
+    ("a JWT access token is checked offline with the key set", [
+        {**guard_jwt(jwt(), scope="read"),
+         "expect": {"principal": {"username": "alice", "client_id": "app", "scopes": ["read", "write"],
+                                  "groups": ["finance"]}}},
+        bearer_err(guard_jwt(jwt(claims={"scope": "read"}), "POST /invoices/9"),
+                   "insufficient_scope", "the resource is outside the access token's scope", 403, "write"),
+        bearer_err(guard_jwt(jwt(), "GET /invoices/9", "admin"),
+                   "insufficient_scope", "the access token lacks the required scope", 403, "admin"),
+        bearer_err(guard_jwt(jwt(claims={"groups": []})), "access_denied",
+                   "the resource owner may not access this resource", 403),
+        # A list of audiences names ours among others.
+        {**guard_jwt(jwt(claims={"aud": ["https://other.example", "https://api.example"]})),
+         "expect": {"principal": {"username": "alice", "client_id": "app", "scopes": ["read", "write"],
+                                  "groups": ["finance"]}}},
+    ]),
+    ("a JWT access token is refused for every reason RFC 8725 and RFC 9068 give", [
+        jwt_refused(jwt(claims={"exp": 1000, "iat": 900})),  # expired
+        jwt_refused(jwt(claims={"nbf": 4102444000})),  # not yet valid
+        jwt_refused(jwt(claims={"aud": "https://other.example"})),
+        jwt_refused(jwt(claims={"iss": "https://evil.example"})),
+        jwt_refused(jwt(drop=("sub",))),
+        jwt_refused(jwt(header={"typ": "JWT"})),
+        jwt_refused(jwt(header={"alg": "none"}, sign=False)),
+        jwt_refused(jwt(header={"alg": "HS256"})),
+        jwt_refused(jwt(header={"kid": "unknown"})),
+        jwt_refused(jwt(header={"crit": ["exp"]})),
+        jwt_refused(jwt(sign=False)),  # a signature that is not the key's
+        jwt_refused(jwt(raw_payload='{"sub":"alice","sub":"admin","iss":"https://auth.example"}')),
+        jwt_refused(jwt(raw_header='{"alg":"EdDSA","kid":"rfc8037","typ":"at+jwt","typ":"JWT"}')),
+        jwt_refused(jwt(claims={"sub": "alice\u0000admin"})),
+        jwt_refused("Bearer a.b.c"),
+    ]),
+]
+
 # The resource-name rule (core/src/target.rs): (method, raw request target,
 # the resource name, or None where the target is refused with invalid_request).
 RESOURCE_NAMES = [
@@ -446,8 +525,9 @@ doc = {
     "description": "ropc wire-level vectors: same request, same status, headers and body in every language.",
     "templates": TEMPLATES,
     "config": CONFIG,
+    "jwks": JWKS,
     "resource_names": [{"method": m, "target": t, "name": n} for m, t, n in RESOURCE_NAMES],
-    "cases": [{"name": name, "steps": steps} for name, steps in CASES]
+    "cases": [{"name": name, "steps": steps} for name, steps in CASES + JWT_CASES]
     + [{"name": name, "store": store, "steps": steps} for name, store, steps in STORE_CASES],
 }
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "flows.json")

@@ -62,10 +62,12 @@ async function runStep(server, guard, step, env) {
   }
   let principal
   try {
-    principal =
-      step.endpoint === 'resource'
-        ? await server.checkRequest(sub('authorization'), sub('resource'), sub('scope'))
-        : guard.checkIntrospection(req.introspection, sub('resource'), sub('scope'))
+    if (step.endpoint === 'resource') principal = await server.checkRequest(sub('authorization'), sub('resource'), sub('scope'))
+    else if (step.endpoint === 'guard_jwt') principal = guard.checkJwtRequest(sub('authorization'), KEYS, sub('resource'), sub('scope'))
+    else {
+      assert.equal(step.endpoint, 'guard')
+      principal = guard.checkIntrospection(req.introspection, sub('resource'), sub('scope'))
+    }
   } catch (err) {
     assert.ok(err instanceof ropc.OAuthError, String(err))
     checkResponse(expect, err.status, err.headers, err.body, env)
@@ -76,6 +78,8 @@ async function runStep(server, guard, step, env) {
   const { username, clientId: client_id, scopes, groups } = principal
   assert.deepEqual({ username, client_id, scopes, groups }, expect.principal)
 }
+
+const KEYS = new ropc.KeySet(doc.jwks)
 
 for (const c of doc.cases) {
   test(`vector: ${c.name}`, async () => {

@@ -83,7 +83,10 @@ def run_step(server, guard, step, env):
     try:
         if endpoint == "resource":
             p = server.check_request(sub("authorization"), sub("resource"), sub("scope"))
+        elif endpoint == "guard_jwt":
+            p = guard.check_jwt_request(sub("authorization"), KEYS, sub("resource"), sub("scope"))
         else:
+            assert endpoint == "guard", endpoint
             p = guard.check_introspection(req["introspection"], sub("resource"), sub("scope"))
     except ropc.OAuthError as err:
         check_response(expect, err.status_code, err.headers, err.body, env)
@@ -92,6 +95,9 @@ def run_step(server, guard, step, env):
         assert type(err) is ropc.OAuthError.class_for(err.error)
     else:
         check_principal(expect, p)
+
+
+KEYS = ropc.KeySet(DOC["jwks"])
 
 
 @pytest.mark.parametrize("case", DOC["cases"], ids=[c["name"] for c in DOC["cases"]])

@@ -10,10 +10,12 @@ impl Server {
     /// The key set now, as a JWKS document (`{"keys": [...]}`, public keys
     /// only); `None` when the server signs nothing (no `signing`).
     pub fn key_set(&self) -> Result<Option<String>, OAuthError> {
-        let (Some(signer), Some(keys)) = (&self.signer, self.store.store().keys()) else {
+        let Some(signer) = &self.signer else {
             return Ok(None);
         };
-        signer.key_set(keys, self.clock.now()).map(Some)
+        signer
+            .key_set(self.store.store().keys(), self.clock.now())
+            .map(Some)
     }
 
     /// `GET /jwks.json`: the key set, cacheable for less than the lead with

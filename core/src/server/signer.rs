@@ -1,7 +1,8 @@
 //! The keys a server signs JWT access tokens with (RFC 9068): read from
 //! the store, made and dropped on the schedule every host follows
 //! ([`crate::signing::KeySchedule`]), opened with the operator's
-//! key-encryption key and kept open in memory.
+//! key-encryption key and kept open in memory; or the operator's own keys,
+//! read from PEM files at start (`signing.key_files`).
 
 use crate::config::SigningConfig;
 use crate::error::{ConfigError, OAuthError};
@@ -21,10 +22,27 @@ pub(crate) const REREAD_SECONDS: u64 = 60;
 /// The media type of an RFC 9068 access token.
 pub(crate) const AT_JWT: &str = "at+jwt";
 
-pub(crate) struct Signer {
+pub(crate) enum Signer {
+    /// Keys that rotate by themselves, shared through the store.
+    Rotating(Rotating),
+    /// The operator's keys: the first signs, all are published.
+    Files(Files),
+}
+
+pub(crate) struct Files {
+    keys: Vec<Arc<SigningKey>>,
+    jwks: String,
+}
+
+/// How long a key set of the operator's keys may be cached: an operator
+/// publishing a new key (second in `key_files`) waits this long before
+/// making it sign.
+pub(crate) const FILES_MAX_AGE_SECONDS: u64 = 300;
+
+pub(crate) struct Rotating {
     kek: KeyEncryptionKey,
     alg: Algorithm,
-    pub(crate) schedule: KeySchedule,
+    schedule: KeySchedule,
     state: Mutex<State>,
 }
 
@@ -37,19 +55,116 @@ struct State {
 
 impl std::fmt::Debug for Signer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Signer")
-            .field("alg", &self.alg.name())
-            .finish_non_exhaustive()
+        match self {
+            Signer::Rotating(r) => f
+                .debug_struct("Signer")
+                .field("alg", &r.alg.name())
+                .finish_non_exhaustive(),
+            Signer::Files(k) => f
+                .debug_struct("Signer")
+                .field("key_files", &k.keys.len())
+                .finish_non_exhaustive(),
+        }
     }
 }
 
+/// The store's keys, or the error a store without them gets.
+fn need(store: Option<&dyn KeyStore>) -> Result<&dyn KeyStore, OAuthError> {
+    store.ok_or_else(|| OAuthError::server_error("this store keeps no signing keys"))
+}
+
 impl Signer {
-    /// The signer `config` describes, its key-encryption key read from the
-    /// environment or the file named; tokens live at most `keep_seconds`.
+    /// The signer `config` describes: the operator's key files, or keys
+    /// that rotate by themselves under the key-encryption key.
     pub(crate) fn from_config(
         config: &SigningConfig,
         keep_seconds: u64,
     ) -> Result<Signer, ConfigError> {
+        if config.key_files.is_empty() {
+            return Rotating::from_config(config, keep_seconds).map(Signer::Rotating);
+        }
+        if config.key_encryption_key_env.is_some() || config.key_encryption_key_file.is_some() {
+            return Err(ConfigError::new(
+                "signing.key_files",
+                "the operator's key files and a key-encryption key (for keys that rotate by themselves) exclude each other",
+            ));
+        }
+        let mut keys: Vec<Arc<SigningKey>> = Vec::new();
+        for (i, path) in config.key_files.iter().enumerate() {
+            let field = format!("signing.key_files[{i}]");
+            let pem = zeroize::Zeroizing::new(
+                std::fs::read(path)
+                    .map_err(|e| ConfigError::new(&field, format!("cannot read {path}: {e}")))?,
+            );
+            let key = SigningKey::from_pem(&pem)
+                .map_err(|e| ConfigError::new(&field, format!("{path}: {}", e.reason())))?;
+            if keys.iter().any(|k| k.kid() == key.kid()) {
+                return Err(ConfigError::new(
+                    &field,
+                    format!("{path} holds a key listed already"),
+                ));
+            }
+            keys.push(Arc::new(key));
+        }
+        let jwks =
+            crate::jws::KeySet::new(keys.iter().map(|k| k.verifying_key()).collect()).to_json();
+        Ok(Signer::Files(Files { keys, jwks }))
+    }
+
+    /// The key that signs now.
+    pub(crate) fn current(
+        &self,
+        store: Option<&dyn KeyStore>,
+        now: u64,
+    ) -> Result<Arc<SigningKey>, OAuthError> {
+        match self {
+            Signer::Rotating(r) => r.current(need(store)?, now),
+            Signer::Files(f) => Ok(Arc::clone(&f.keys[0])),
+        }
+    }
+
+    /// The public keys to publish now, as a JWKS document.
+    pub(crate) fn key_set(
+        &self,
+        store: Option<&dyn KeyStore>,
+        now: u64,
+    ) -> Result<String, OAuthError> {
+        match self {
+            Signer::Rotating(r) => r.key_set(need(store)?, now),
+            Signer::Files(f) => Ok(f.jwks.clone()),
+        }
+    }
+
+    /// How long a key set may be cached.
+    pub(crate) fn max_age(&self) -> u64 {
+        match self {
+            Signer::Rotating(r) => r.max_age(),
+            Signer::Files(_) => FILES_MAX_AGE_SECONDS,
+        }
+    }
+
+    /// Checks at start that the keys can sign: the store keeps keys and
+    /// its keys open with this key-encryption key.
+    pub(crate) fn check(&self, store: Option<&dyn KeyStore>, now: u64) -> Result<(), ConfigError> {
+        match self {
+            Signer::Files(_) => Ok(()),
+            Signer::Rotating(r) => r.check(
+                store.ok_or_else(|| {
+                    ConfigError::new(
+                        "store",
+                        "this store keeps no signing keys: keys that rotate by themselves need one that does (memory, SQLite, PostgreSQL), or give signing.key_files",
+                    )
+                })?,
+                now,
+            ),
+        }
+    }
+}
+
+impl Rotating {
+    /// Keys that rotate by themselves, the key-encryption key read from the
+    /// environment or the file named; tokens live at most `keep_seconds`.
+    fn from_config(config: &SigningConfig, keep_seconds: u64) -> Result<Rotating, ConfigError> {
         let alg = Algorithm::from_name(&config.algorithm).ok_or_else(|| {
             ConfigError::new(
                 "signing.algorithm",
@@ -69,7 +184,7 @@ impl Signer {
             ));
         }
         let kek = kek_of(config)?;
-        Ok(Signer {
+        Ok(Rotating {
             kek,
             alg,
             schedule: KeySchedule {
@@ -84,11 +199,7 @@ impl Signer {
 
     /// Reads the keys (when due), makes and drops what the schedule says,
     /// and opens the key that signs now.
-    pub(crate) fn current(
-        &self,
-        store: &dyn KeyStore,
-        now: u64,
-    ) -> Result<Arc<SigningKey>, OAuthError> {
+    fn current(&self, store: &dyn KeyStore, now: u64) -> Result<Arc<SigningKey>, OAuthError> {
         let mut state = self.state.lock();
         self.refresh(&mut state, store, now, false)?;
         let key = match self.schedule.signing(&state.keys, now) {
@@ -114,7 +225,7 @@ impl Signer {
     }
 
     /// The public keys to publish now, as a JWKS document.
-    pub(crate) fn key_set(&self, store: &dyn KeyStore, now: u64) -> Result<String, OAuthError> {
+    fn key_set(&self, store: &dyn KeyStore, now: u64) -> Result<String, OAuthError> {
         let mut state = self.state.lock();
         self.refresh(&mut state, store, now, false)?;
         let keys: Vec<Value> = self
@@ -128,13 +239,13 @@ impl Signer {
 
     /// How long a key set may be cached: well within the lead (a key is
     /// published that long before it signs), at most an hour.
-    pub(crate) fn max_age(&self) -> u64 {
+    fn max_age(&self) -> u64 {
         (self.schedule.lead_seconds / 4).min(3600)
     }
 
     /// Checks that the stored keys open with this key-encryption key (a
     /// host given another would sign with nothing): for `build`.
-    pub(crate) fn check(&self, store: &dyn KeyStore, now: u64) -> Result<(), ConfigError> {
+    fn check(&self, store: &dyn KeyStore, now: u64) -> Result<(), ConfigError> {
         let keys = store
             .signing_keys()
             .map_err(|e| ConfigError::new("store", e.message()))?;

@@ -104,10 +104,10 @@ impl Server {
         expires_at: u64,
         auth_time: u64,
     ) -> Result<(String, TokenHash), OAuthError> {
-        let (Some(signer), Some(keys)) = (&self.signer, self.store.store().keys()) else {
+        let Some(signer) = &self.signer else {
             return Err(OAuthError::server_error("this server has no signing keys"));
         };
-        let key = signer.current(keys, issued_at)?;
+        let key = signer.current(self.store.store().keys(), issued_at)?;
         // RFC 9068 §2.2: iss, sub, aud, client_id, iat, exp, jti, scope,
         // auth_time, and the owner's groups (§2.2.3.1) for resource servers'
         // rules.
