@@ -24,7 +24,7 @@ pub(crate) const AT_JWT: &str = "at+jwt";
 
 pub(crate) enum Signer {
     /// Keys that rotate by themselves, shared through the store.
-    Rotating(Rotating),
+    Rotating(Box<Rotating>),
     /// The operator's keys: the first signs, all are published.
     Files(Files),
 }
@@ -81,7 +81,8 @@ impl Signer {
         keep_seconds: u64,
     ) -> Result<Signer, ConfigError> {
         if config.key_files.is_empty() {
-            return Rotating::from_config(config, keep_seconds).map(Signer::Rotating);
+            return Rotating::from_config(config, keep_seconds)
+                .map(|r| Signer::Rotating(Box::new(r)));
         }
         if config.key_encryption_key_env.is_some() || config.key_encryption_key_file.is_some() {
             return Err(ConfigError::new(
