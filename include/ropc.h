@@ -125,6 +125,11 @@ enum ropc_status
    * authorization) failed, timed out or answered nonsense. Never a grant.
    */
   ROPC_SERVER_ERROR = 112,
+  /**
+   * OAuth `invalid_target` (RFC 8707): a requested resource is not an
+   * absolute URI or not one the client may ask for.
+   */
+  ROPC_INVALID_TARGET = 113,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

@@ -40,11 +40,14 @@ pub enum ErrorCode {
     /// an answer ropc cannot use (HTTP 500; RFC 6749 §4.1.2.1's code, used
     /// here beyond the authorization endpoint). Never a grant.
     ServerError = 12,
+    /// A requested `resource` (RFC 8707 §2) is not an absolute URI, or not
+    /// one the client may ask for.
+    InvalidTarget = 13,
 }
 
 impl ErrorCode {
     /// Every code, in numeric order.
-    pub const ALL: [ErrorCode; 12] = [
+    pub const ALL: [ErrorCode; 13] = [
         ErrorCode::InvalidRequest,
         ErrorCode::InvalidClient,
         ErrorCode::InvalidGrant,
@@ -57,6 +60,7 @@ impl ErrorCode {
         ErrorCode::AccessDenied,
         ErrorCode::TemporarilyUnavailable,
         ErrorCode::ServerError,
+        ErrorCode::InvalidTarget,
     ];
 
     /// The code as it appears on the wire (`"invalid_grant"`, ...).
@@ -88,6 +92,7 @@ impl ErrorCode {
             ErrorCode::AccessDenied => c"access_denied",
             ErrorCode::TemporarilyUnavailable => c"temporarily_unavailable",
             ErrorCode::ServerError => c"server_error",
+            ErrorCode::InvalidTarget => c"invalid_target",
         }
     }
 
@@ -188,6 +193,7 @@ ctor! {
     access_denied => AccessDenied,
     temporarily_unavailable => TemporarilyUnavailable,
     server_error => ServerError,
+    invalid_target => InvalidTarget,
 }
 
 /// Seconds a client is asked to wait (`Retry-After`) when the store failed.

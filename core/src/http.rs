@@ -201,8 +201,9 @@ impl<'a> ErrorBody<'a> {
 
 /// A parsed `application/x-www-form-urlencoded` body.
 /// The parameters the endpoints read, which an error may name.
-const KNOWN_PARAMETERS: [&str; 9] = [
+const KNOWN_PARAMETERS: [&str; 10] = [
     "grant_type",
+    "resource",
     "username",
     "password",
     "scope",
@@ -212,6 +213,9 @@ const KNOWN_PARAMETERS: [&str; 9] = [
     "client_id",
     "client_secret",
 ];
+
+/// The one parameter that may appear more than once (RFC 8707 §2).
+const REPEATABLE: &str = "resource";
 
 #[derive(Debug)]
 pub(crate) struct Form {
@@ -265,11 +269,13 @@ impl Form {
             form.pairs.push((name, value));
         }
         let pairs = &form.pairs;
-        // RFC 6749 §3.2: no parameter may appear twice, read or not. A
-        // token request has a handful, compared pairwise (a hashed set cost
-        // more than the rest of the parsing); a long body goes through a set.
+        // RFC 6749 §3.2: no parameter may appear twice, read or not, but
+        // RFC 8707's `resource`, which may. A token request has a handful,
+        // compared pairwise (a hashed set cost more than the rest of the
+        // parsing); a long body goes through a set.
         let repeated = if pairs.len() <= 8 {
             (1..pairs.len())
+                .filter(|&i| pairs[i].0 != REPEATABLE)
                 .find(|&i| pairs[..i].iter().any(|(n, _)| *n == pairs[i].0))
                 .map(|i| pairs[i].0.as_str())
         } else {
@@ -277,6 +283,7 @@ impl Form {
             pairs
                 .iter()
                 .map(|(n, _)| n.as_str())
+                .filter(|n| *n != REPEATABLE)
                 .find(|n| !seen.insert(*n))
         };
         if let Some(name) = repeated {
@@ -314,6 +321,16 @@ impl Form {
             }
         }
         Ok(found.filter(|v| !v.is_empty()))
+    }
+
+    /// Every non-empty value of the one repeatable parameter, `resource`
+    /// (RFC 8707 §2), in order.
+    pub(crate) fn resources(&self) -> Vec<&str> {
+        self.pairs
+            .iter()
+            .filter(|(n, v)| n == REPEATABLE && !v.is_empty())
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 
     /// A parameter that must be present.

@@ -734,3 +734,98 @@ fn operators_may_bring_their_own_pem_keys() {
     let e = err(files(&[&current, &current]));
     assert!(e.message().contains("listed already"), "{e}");
 }
+
+/// RFC 8707: a token request's `resource`s choose the JWT's `aud` among the
+/// client's audience; anything else is `invalid_target`.
+#[test]
+fn resource_parameters_choose_the_audience() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = config(&kek_file(&dir, "kek", "ab"));
+    c.clients[0].audience = vec!["https://api.example".into(), "https://other.example".into()];
+    let clock = ManualClock::new(T0);
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let s = server(c, &store, &clock);
+    let keys = key_set(&s);
+    let post = |client: &str, body: &str| {
+        let auth = ClientCredentials::new(client, "app-secret").basic_authorization();
+        let r = s.token_endpoint(&HttpRequest {
+            method: "POST",
+            content_type: Some("application/x-www-form-urlencoded"),
+            authorization: Some(&auth),
+            body: body.as_bytes(),
+        });
+        (
+            r.status,
+            serde_json::from_str::<serde_json::Value>(&r.body).unwrap(),
+        )
+    };
+    let aud = |body: &serde_json::Value| {
+        let t = body["access_token"].as_str().unwrap();
+        jws::verify(t, &keys, &[jws::Algorithm::EdDsa], "at+jwt")
+            .unwrap()
+            .claims["aud"]
+            .clone()
+    };
+    let grant = "grant_type=password&username=alice&password=alice-pw";
+    let (status, all) = post("app", grant);
+    assert_eq!(status, 200);
+    assert_eq!(
+        aud(&all),
+        serde_json::json!(["https://api.example", "https://other.example"])
+    );
+    let (_, one) = post(
+        "app",
+        &format!("{grant}&resource=https%3A%2F%2Fapi.example"),
+    );
+    assert_eq!(aud(&one), "https://api.example");
+    let (_, two) = post(
+        "app",
+        &format!("{grant}&resource=https%3A%2F%2Fother.example&resource=https%3A%2F%2Fapi.example&resource=https%3A%2F%2Fother.example"),
+    );
+    assert_eq!(
+        aud(&two),
+        serde_json::json!(["https://other.example", "https://api.example"])
+    );
+    // A refresh asks again (within the client's audience).
+    let rt = one["refresh_token"].as_str().unwrap();
+    let (status, refreshed) = post(
+        "app",
+        &format!(
+            "grant_type=refresh_token&refresh_token={rt}&resource=https%3A%2F%2Fother.example"
+        ),
+    );
+    assert_eq!(status, 200, "{refreshed}");
+    assert_eq!(aud(&refreshed), "https://other.example");
+    for (client, resource, why) in [
+        (
+            "app",
+            "https%3A%2F%2Fevil.example",
+            "not one this client may ask for",
+        ),
+        ("app", "%2Frelative", "absolute URI"),
+        ("app", "https%3A%2F%2Fapi.example%23top", "absolute URI"),
+        ("app", "1https%3A%2F%2Fapi.example", "absolute URI"),
+        (
+            "opaque",
+            "https%3A%2F%2Fapi.example",
+            "not one this client may ask for",
+        ),
+    ] {
+        let (status, body) = post(client, &format!("{grant}&resource={resource}"));
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("invalid_target")),
+            "{resource}"
+        );
+        assert!(
+            body["error_description"].as_str().unwrap().contains(why),
+            "{body}"
+        );
+    }
+    let (status, body) = post("app", &format!("{grant}&scope=read&scope=read"));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_request")),
+        "only resource repeats"
+    );
+}

@@ -73,6 +73,10 @@ pub enum ropc_status {
     /// authorization) failed, timed out or answered nonsense. Never a grant.
     #[strum(message = "server_error: a host callback failed\0")]
     ROPC_SERVER_ERROR = 112,
+    /// OAuth `invalid_target` (RFC 8707): a requested resource is not an
+    /// absolute URI or not one the client may ask for.
+    #[strum(message = "invalid_target: the requested resource is not allowed\0")]
+    ROPC_INVALID_TARGET = 113,
 }
 
 const OAUTH_BASE: u32 = 100;

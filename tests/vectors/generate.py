@@ -445,6 +445,13 @@ def jwt_refused(token, res="GET /invoices/9"):
 
 
 JWT_CASES = [
+    ("RFC 8707: a resource the client may not ask for is invalid_target", [
+        err(password(extra="&resource=https%3A%2F%2Fapi.example"), "invalid_target",
+            "a requested resource is not one this client may ask for"),
+        err(password(extra="&resource=%2Finvoices"), "invalid_target",
+            "a resource must be an absolute URI without a fragment (RFC 8707)"),
+        login(),
+    ]),
     ("a JWT access token is checked offline with the key set", [
         {**guard_jwt(jwt(), scope="read"),
          "expect": {"principal": {"username": "alice", "client_id": "app", "scopes": ["read", "write"],

@@ -125,6 +125,13 @@ class ServerError(OAuthError):
     code = "server_error"
 
 
+class InvalidTarget(OAuthError):
+    """``invalid_target`` (RFC 8707): a requested ``resource`` is not an
+    absolute URI, or not one of the client's configured ``audience``."""
+
+    code = "invalid_target"
+
+
 class AccountError(ValueError):
     """A run-time change to a resource owner that could not be made.
     ``reason``: ``"unknown_user"``, ``"invalid_hash"`` or ``"not_configured"``

@@ -65,17 +65,20 @@ impl Server {
         self.endpoint(req, Operation::Token, |creds, form, dispatch| {
             let grant_type = form.require("grant_type")?;
             let scope = form.get("scope")?;
+            let resources = form.resources();
             let tokens = match grant_type {
                 "password" => {
                     dispatch.to(Operation::Password);
                     let (username, password) = (form.get("username")?, form.get("password")?);
                     let (username, password) = (username.unwrap_or(""), password.unwrap_or(""));
-                    dispatch.call(|| self.password_grant(&creds, username, password, scope))?
+                    dispatch.call(|| {
+                        self.password_grant_for(&creds, username, password, scope, &resources)
+                    })?
                 }
                 "refresh_token" => {
                     dispatch.to(Operation::Refresh);
                     let token = form.get("refresh_token")?.unwrap_or("");
-                    dispatch.call(|| self.refresh_grant(&creds, token, scope))?
+                    dispatch.call(|| self.refresh_grant_for(&creds, token, scope, &resources))?
                 }
                 _ => {
                     Self::authenticate(&self.registry.load(), &creds)?;
@@ -88,6 +91,44 @@ impl Server {
         })
     }
 
+    /// The audience RFC 8707's `resource` parameters ask for: each an
+    /// absolute URI without a fragment (§2) and one the client's `audience`
+    /// lists; `None` when none is asked for (the client's whole audience).
+    pub(super) fn audience_for(
+        client: &Client,
+        resources: &[&str],
+    ) -> Result<Option<Vec<Box<str>>>, OAuthError> {
+        if resources.is_empty() {
+            return Ok(None);
+        }
+        let mut out: Vec<Box<str>> = Vec::with_capacity(resources.len());
+        for r in resources {
+            let scheme = r.split_once(':').map_or("", |(s, _)| s);
+            let absolute = scheme
+                .bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_alphabetic())
+                && scheme
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b));
+            if !absolute || r.contains('#') {
+                return Err(OAuthError::invalid_target(
+                    "a resource must be an absolute URI without a fragment (RFC 8707)",
+                ));
+            }
+            let Some(known) = client.audience.iter().find(|a| ***a == **r) else {
+                // Not echoed: it could be anything, of any length.
+                return Err(OAuthError::invalid_target(
+                    "a requested resource is not one this client may ask for",
+                ));
+            };
+            if !out.contains(known) {
+                out.push(known.clone());
+            }
+        }
+        Ok(Some(out))
+    }
+
     /// A JWT access token (RFC 9068) for `client`, signed with the key
     /// that signs now, and its hash (it is stored like an opaque token, so
     /// that introspection, revocation and this server's own checks see its
@@ -97,6 +138,7 @@ impl Server {
         &self,
         reg: &Registry,
         client: &Client,
+        audience: Option<&[Box<str>]>,
         subject: &str,
         scope: &str,
         groups: Option<Vec<String>>,
@@ -113,7 +155,7 @@ impl Server {
         // rules.
         let mut jti = [0u8; 16];
         crate::random::fill(&mut jti);
-        let aud: Value = match client.audience.as_slice() {
+        let aud: Value = match audience.unwrap_or(&client.audience) {
             [one] => Value::from(&**one),
             many => many.iter().map(|a| Value::from(&**a)).collect(),
         };
@@ -149,6 +191,7 @@ impl Server {
         username: &str,
         user_version: u64,
         scopes: ScopeSet,
+        audience: Option<&[Box<str>]>,
     ) -> Result<TokenResponse, OAuthError> {
         let now = self.clock.now();
         let scope: Arc<str> = reg.scope_string(&scopes).into();
@@ -175,7 +218,9 @@ impl Server {
         let (access_token, hash) = if client.jwt {
             let groups = self.with_owner(reg, &client.id, &username, user_version, owned_groups)?;
             let expires_at = now.saturating_add(client.access_ttl).min(end);
-            self.mint_jwt(reg, client, &username, &scope, groups, now, expires_at, now)?
+            self.mint_jwt(
+                reg, client, audience, &username, &scope, groups, now, expires_at, now,
+            )?
         } else {
             mint()
         };

@@ -23,6 +23,19 @@ impl Server {
         password: &str,
         scope: Option<&str>,
     ) -> Result<TokenResponse, OAuthError> {
+        self.password_grant_for(client, username, password, scope, &[])
+    }
+
+    /// [`Server::password_grant`] for the RFC 8707 `resource`s of a token
+    /// request (the JWT's `aud`; none: the client's whole audience).
+    pub(crate) fn password_grant_for(
+        &self,
+        client: &ClientCredentials,
+        username: &str,
+        password: &str,
+        scope: Option<&str>,
+        resources: &[&str],
+    ) -> Result<TokenResponse, OAuthError> {
         self.counted(Operation::Password, || {
             let reg = self.registry.load();
             let client = Self::authenticate(&reg, client)?;
@@ -51,6 +64,7 @@ impl Server {
                 ));
             }
             let scopes = Self::scope_for(&reg, client, scope)?;
+            let audience = Self::audience_for(client, resources)?;
             if password.len() > MAX_PASSWORD_BYTES {
                 return Err(OAuthError::invalid_request(format!(
                     "the password is longer than {MAX_PASSWORD_BYTES} bytes"
@@ -225,7 +239,14 @@ impl Server {
                 None if subject != expected => self.store.call(|s| s.user_version(subject))?,
                 None => version,
             };
-            self.issue(&reg, client, subject, user_version, scopes)
+            self.issue(
+                &reg,
+                client,
+                subject,
+                user_version,
+                scopes,
+                audience.as_deref(),
+            )
         })
     }
 }

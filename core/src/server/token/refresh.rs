@@ -21,6 +21,18 @@ impl Server {
         refresh_token: &str,
         scope: Option<&str>,
     ) -> Result<TokenResponse, OAuthError> {
+        self.refresh_grant_for(client, refresh_token, scope, &[])
+    }
+
+    /// [`Server::refresh_grant`] for the RFC 8707 `resource`s of a token
+    /// request: the new JWT's `aud` (none: the client's whole audience).
+    pub(crate) fn refresh_grant_for(
+        &self,
+        client: &ClientCredentials,
+        refresh_token: &str,
+        scope: Option<&str>,
+        resources: &[&str],
+    ) -> Result<TokenResponse, OAuthError> {
         self.counted(Operation::Refresh, || {
             let reg = self.registry.load();
             let client = Self::authenticate(&reg, client)?;
@@ -34,6 +46,7 @@ impl Server {
                     "the parameter refresh_token is missing",
                 ));
             }
+            let audience = Self::audience_for(client, resources)?;
             let invalid = || OAuthError::invalid_grant(BAD_REFRESH);
             if !looks_like_token(refresh_token) {
                 return Err(invalid());
@@ -88,6 +101,7 @@ impl Server {
                     let (jwt, jwt_hash) = self.mint_jwt(
                         &reg,
                         client,
+                        audience.as_deref(),
                         &record.username,
                         &scope,
                         groups,
