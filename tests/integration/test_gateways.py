@@ -58,6 +58,19 @@ def auth(request, tmp_path):
     doc["scopes"] = [{"name": "read", "resources": ["GET /docs/*"]}, {"name": "write", "resources": ["PUT /docs/*"]}]
     doc["clients"][0]["scopes"] = ["read", "write"]
     doc["rules"] = [{"resources": ["* /docs/{username}/*"], "users": ["*"]}]
+    # A client with JWT access tokens, signed with the operator's own key
+    # (a PEM file), and one whose tokens live a second (the expired case).
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    pem = tmp_path / "signing.pem"
+    pem.write_bytes(Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    doc["issuer"] = "https://as.example"
+    doc["signing"] = {"key_files": [str(pem)]}
+    app = doc["clients"][0]
+    doc["clients"] += [{**app, "id": "jwt-app", "access_token_format": "jwt", "audience": ["https://api.example"]},
+                       {**app, "id": "brief", "access_token_ttl": 1}]
     path = tmp_path / "ropc.json"
     path.write_text(json.dumps(doc))
     argv = {"c": [os.environ["ROPC_AUTH_SERVER"]],
@@ -187,8 +200,8 @@ http:
     proc.wait(10)
 
 
-def login(auth, user="alice", password=None, scope="read"):
-    r = requests.post(auth + "/token", auth=("app", "app-secret"),
+def login(auth, user="alice", password=None, scope="read", client="app"):
+    r = requests.post(auth + "/token", auth=(client, "app-secret"),
                       data={"grant_type": "password", "username": user, "password": password or f"{user}-pw",
                             "scope": scope})
     assert r.status_code == 200, r.text
@@ -196,13 +209,28 @@ def login(auth, user="alice", password=None, scope="read"):
 
 
 def cases(gateway, auth):
-    """Every case through one gateway: allowed, wrong scope, another owner's
-    resource, revoked, malformed, missing."""
-    token = login(auth)
+    """Every case through one gateway, for an opaque token and a JWT:
+    allowed, wrong scope, another owner's resource, revoked, malformed,
+    missing; and expired."""
+    for client in ("app", "jwt-app"):
+        one_client(gateway, auth, client)
+    token = login(auth, client="brief")
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert requests.get(gateway + "/docs/alice/report", headers=bearer).status_code in (200, 401)
+    # Its second runs out (the server's clock counts whole seconds): no
+    # verdict is asked of the wait, only of the token afterwards.
+    time.sleep(2.1)
+    r = requests.get(gateway + "/docs/alice/report", headers=bearer)
+    assert r.status_code == 401 and 'error="invalid_token"' in r.headers["WWW-Authenticate"], "expired"
+
+
+def one_client(gateway, auth, client):
+    token = login(auth, client=client)
+    assert (token.count(".") == 2) == (client == "jwt-app")
     bearer = {"Authorization": f"Bearer {token}"}
     r = requests.get(gateway + "/docs/alice/report?page=2", headers=bearer)
     assert r.status_code == 200, r.text
-    assert r.json() == {"path": "/docs/alice/report?page=2", "user": "alice", "client": "app"}
+    assert r.json() == {"path": "/docs/alice/report?page=2", "user": "alice", "client": client}
     r = requests.put(gateway + "/docs/alice/report", headers=bearer)
     assert r.status_code == 403 and 'error="insufficient_scope"' in r.headers["WWW-Authenticate"]
     r = requests.get(gateway + "/docs/bob/report", headers=bearer)
@@ -212,7 +240,7 @@ def cases(gateway, auth):
     r = requests.get(gateway + "/docs/alice/report")
     assert r.status_code == 401 and r.headers["WWW-Authenticate"].startswith("Bearer")
     assert "error=" not in r.headers["WWW-Authenticate"], "no credentials: no error code (RFC 6750 §3.1)"
-    revoked = requests.post(auth + "/revoke", auth=("app", "app-secret"), data={"token": token})
+    revoked = requests.post(auth + "/revoke", auth=(client, "app-secret"), data={"token": token})
     assert revoked.status_code == 200
     r = requests.get(gateway + "/docs/alice/report", headers=bearer)
     assert r.status_code == 401 and 'error="invalid_token"' in r.headers["WWW-Authenticate"]
