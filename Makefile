@@ -15,7 +15,7 @@ CWARN    := -Wall -Wextra -Wpedantic -Werror
 VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full \
             --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
 
-.PHONY: gateways bench-http test-readme fuzz test-fuzz test-c-sanitizers all test test-all test-integration test-rust bench-stores bench-accounts stress lint test-c test-python python test-node node test-demo demo-deps demo-rust microhttpd stage-debug demo bench header lib install clean
+.PHONY: gateways bench-http bench-jwt test-readme fuzz test-fuzz test-c-sanitizers all test test-all test-integration test-rust bench-stores bench-accounts stress lint test-c test-python python test-node node test-demo demo-deps demo-rust microhttpd stage-debug demo bench header lib install clean
 
 all:
 	$(CARGO) build --workspace
@@ -312,7 +312,32 @@ bench: $(BENCH_VENV)/.ready
 	$(BENCH_PY) bench/report.py $(RAW) $(BENCH_OUT)
 	$(MAKE) --no-print-directory bench-stores
 	$(MAKE) --no-print-directory bench-http
+	$(MAKE) --no-print-directory bench-jwt
 	python3 bench/readme_figures.py
+
+# JWT access tokens: the offline check in Rust, C, Python and Node beside
+# ring's raw verification, PyJWT and jose; grant and refresh with JWT
+# against opaque; NGINX with forward-auth beside NGINX alone (wrk):
+# bench/results/jwt.{json,md}.
+bench-jwt: $(BENCH_VENV)/.ready
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	$(MAKE) --no-print-directory microhttpd gateways
+	mkdir -p $(RAW)
+	PATH=$(CURDIR)/$(BENCH_VENV)/bin:$$PATH $(BENCH_PY) -m pip install -q --no-build-isolation --no-deps --force-reinstall ./bindings/python
+	cd $(NODE_PKG) && node build.js
+	cd bench/node && npm install --no-audit --no-fund --silent
+	$(CARGO) build --release -p ropc-ffi
+	ln -sf libropc.so target/release/libropc.so.$(MAJOR)
+	$(CC) -O2 -std=c11 $(CWARN) -Iinclude bench/c/bench_jwt.c -o $(RAW)/bench_jwt -Ltarget/release -lropc -Wl,-rpath,$(CURDIR)/target/release
+	$(CC) -O2 -std=c11 $(CWARN) -Iinclude examples/c/auth_server.c -o $(RAW)/auth_server -Ltarget/release -lropc \
+	  -Wl,-rpath,$(CURDIR)/target/release $$(pkg-config --cflags --libs libmicrohttpd) -lcrypt -lpthread
+	$(CARGO) run -q --release -p ropc-core --example bench_jwt -- bench/c/config.json bench/jwt/rfc8037.pem $(RAW) > $(RAW)/jwt_rust.json
+	$(RAW)/bench_jwt $(RAW)/jwt_config.json $(RAW)/jwt_token.txt $(RAW)/jwt_jwks.json > $(RAW)/jwt_c.json
+	$(BENCH_PY) bench/python/bench_jwt.py $(RAW)/jwt_config.json $(RAW)/jwt_token.txt $(RAW)/jwt_jwks.json > $(RAW)/jwt_python.json
+	cd bench/node && node bench_jwt.js $(CURDIR)/$(RAW)/jwt_config.json $(CURDIR)/$(RAW)/jwt_token.txt \
+	  $(CURDIR)/$(RAW)/jwt_jwks.json > $(CURDIR)/$(RAW)/jwt_node.json
+	$(BENCH_PY) bench/jwt/nginx.py $(RAW)/auth_server $(RAW)/jwt_config.json > $(RAW)/jwt_nginx.json
+	$(BENCH_PY) bench/report_jwt.py $(RAW) $(BENCH_OUT)
 
 # The HTTP figures: wrk against the example servers (C, Python, Node),
 # ropc's WSGI/ASGI apps under gunicorn/uvicorn, Authlib on gunicorn and
