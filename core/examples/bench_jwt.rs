@@ -62,7 +62,10 @@ fn main() {
     jwt_client["access_token_format"] = "jwt".into();
     jwt_client["audience"] = serde_json::json!(["https://api.example"]);
     jwt_client["access_token_ttl"] = 86_400.into();
-    doc["clients"].as_array_mut().expect("clients").push(jwt_client);
+    doc["clients"]
+        .as_array_mut()
+        .expect("clients")
+        .push(jwt_client);
     std::fs::write(format!("{out}/jwt_config.json"), doc.to_string()).expect("write");
     let config = Config::from_json(&doc.to_string()).expect("config");
     let server = Server::from_config(config.clone()).expect("server");

@@ -55,6 +55,9 @@ pub struct Config {
     /// Per-account throttling of failed password attempts.
     #[serde(default)]
     pub throttle: ThrottleConfig,
+    /// The identity headers a forward-auth 200 carries.
+    #[serde(default, skip_serializing_if = "ForwardAuthConfig::is_default")]
+    pub forward_auth: ForwardAuthConfig,
     /// The scopes and the resources each covers.
     #[serde(default)]
     pub scopes: Vec<ScopeConfig>,
@@ -323,6 +326,7 @@ impl Default for Config {
             password_hashing: HashParams::OWASP,
             allow_weak_password_hashing: false,
             throttle: ThrottleConfig::default(),
+            forward_auth: ForwardAuthConfig::default(),
             scopes: Vec::new(),
             clients: Vec::new(),
             users: Vec::new(),
@@ -472,6 +476,35 @@ impl Default for ThrottleConfig {
             lockout_seconds: 900,
             forget_after_seconds: 24 * 3600,
         }
+    }
+}
+
+/// `"forward_auth"`: the names of the identity headers a forward-auth 200
+/// carries for the gateway to copy upstream (HTTP field names, distinct).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ForwardAuthConfig {
+    /// The resource owner (default `X-Auth-User`).
+    pub user_header: String,
+    /// The client (default `X-Auth-Client`).
+    pub client_header: String,
+    /// The token's scopes, space-separated (default `X-Auth-Scope`).
+    pub scope_header: String,
+}
+
+impl Default for ForwardAuthConfig {
+    fn default() -> Self {
+        ForwardAuthConfig {
+            user_header: "X-Auth-User".into(),
+            client_header: "X-Auth-Client".into(),
+            scope_header: "X-Auth-Scope".into(),
+        }
+    }
+}
+
+impl ForwardAuthConfig {
+    fn is_default(&self) -> bool {
+        *self == ForwardAuthConfig::default()
     }
 }
 

@@ -68,6 +68,70 @@ pub(crate) struct Registry {
     /// any client's secret is, so that an unknown id costs what a wrong
     /// secret does and client ids cannot be told apart by time.
     pub(crate) dummy_secret: SecretHash,
+    /// The forward-auth identity headers: user, client, scope.
+    pub(crate) forward_headers: [&'static str; 3],
+}
+
+/// A configured header name as the `&'static str` responses carry: each
+/// distinct name is kept once for the life of the process (a handful, however
+/// many reloads), never once per configuration.
+fn interned(name: &str) -> &'static str {
+    static NAMES: parking_lot::Mutex<Vec<&'static str>> = parking_lot::Mutex::new(Vec::new());
+    let mut names = NAMES.lock();
+    if let Some(known) = names
+        .iter()
+        .find(|n| n.eq_ignore_ascii_case(name) && **n == name)
+    {
+        return known;
+    }
+    let leaked: &'static str = Box::leak(name.into());
+    names.push(leaked);
+    leaked
+}
+
+/// The forward-auth header names: HTTP field names (RFC 9110 §5.1: a
+/// token), at most 64 bytes, distinct ignoring case, none that would
+/// change how the response is read.
+fn forward_headers(c: &crate::config::ForwardAuthConfig) -> Result<[&'static str; 3], ConfigError> {
+    let fields = [
+        ("forward_auth.user_header", &c.user_header),
+        ("forward_auth.client_header", &c.client_header),
+        ("forward_auth.scope_header", &c.scope_header),
+    ];
+    const RESERVED: [&str; 6] = [
+        "content-type",
+        "content-length",
+        "cache-control",
+        "www-authenticate",
+        "set-cookie",
+        "transfer-encoding",
+    ];
+    for (i, (path, name)) in fields.iter().enumerate() {
+        let token = !name.is_empty()
+            && name.len() <= 64
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+        if !token {
+            return Err(ConfigError::new(
+                *path,
+                "must be an HTTP header name (letters, digits and !#$%&'*+-.^_`|~), at most 64 bytes",
+            ));
+        }
+        if RESERVED.iter().any(|r| r.eq_ignore_ascii_case(name)) {
+            return Err(ConfigError::new(
+                *path,
+                format!("{name} is a header the response itself needs"),
+            ));
+        }
+        if fields[..i]
+            .iter()
+            .any(|(_, other)| other.eq_ignore_ascii_case(name))
+        {
+            return Err(ConfigError::new(*path, format!("{name} is named twice")));
+        }
+    }
+    Ok(fields.map(|(_, n)| interned(n)))
 }
 
 fn check_ttl(path: &str, ttl: u64) -> Result<u64, ConfigError> {
@@ -177,6 +241,7 @@ impl Registry {
             rules: Vec::new(),
             hash_params,
             dummy_secret: SecretHash::Sha256([0; 32]),
+            forward_headers: forward_headers(&config.forward_auth)?,
         };
 
         // The kind of the first client secret: every other must be alike.

@@ -170,3 +170,60 @@ fn a_request_under_the_forward_auth_path_is_the_held_request() {
     assert_eq!(envoy("PUT", "/auth/docs/alice/report").status, 403);
     assert_eq!(envoy("GET", "/auth").status, 400);
 }
+
+/// The identity headers are the configuration's to name (a reload renames
+/// them at once); names that are no header, the response's own or named
+/// twice are refused, naming the field.
+#[test]
+fn the_identity_headers_are_configurable() {
+    let s = server();
+    let mut c = s.config();
+    c.forward_auth = ForwardAuthConfig {
+        user_header: "X-User".into(),
+        client_header: "X-Client-Id".into(),
+        scope_header: "X-Scopes".into(),
+    };
+    s.reload(c.clone()).unwrap();
+    let app = ClientCredentials::new("app", "app-secret");
+    let t = s
+        .password_grant(&app, "alice", "alice-pw", Some("read"))
+        .unwrap();
+    let ok = ask(
+        &s,
+        Some(&format!("Bearer {}", t.access_token)),
+        "GET",
+        "/docs/alice/x",
+    );
+    assert_eq!(ok.status, 200);
+    assert_eq!(
+        (
+            ok.header("X-User"),
+            ok.header("X-Client-Id"),
+            ok.header("X-Scopes")
+        ),
+        (Some("alice"), Some("app"), Some("read"))
+    );
+    assert_eq!(
+        ok.header(FORWARDED_USER),
+        None,
+        "the default names are gone"
+    );
+    for (user, client, why) in [
+        ("X User", "X-Client", "an HTTP header name"),
+        ("", "X-Client", "an HTTP header name"),
+        ("X-A", "x-a", "named twice"),
+        ("Content-Type", "X-Client", "the response itself needs"),
+    ] {
+        let mut bad = c.clone();
+        bad.forward_auth.user_header = user.into();
+        bad.forward_auth.client_header = client.into();
+        let e = s.reload(bad).unwrap_err();
+        assert!(e.path().starts_with("forward_auth."), "{e}");
+        assert!(e.message().contains(why), "{e}");
+    }
+    // The document as JSON, with the defaults left out.
+    let json = Config::from_json(r#"{"forward_auth": {"user_header": "X-U"}}"#).unwrap();
+    assert_eq!(json.forward_auth.user_header, "X-U");
+    assert_eq!(json.forward_auth.scope_header, FORWARDED_SCOPE);
+    assert!(Config::from_json(r#"{"forward_auth": {"user": "X-U"}}"#).is_err());
+}

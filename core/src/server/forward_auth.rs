@@ -76,17 +76,19 @@ impl<'a> Forwarded<'a> {
     }
 }
 
-/// The headers a 200 carries for the gateway to copy upstream.
+/// The headers a 200 carries for the gateway to copy upstream, unless the
+/// configuration's `forward_auth` names others: the resource owner.
 pub const FORWARDED_USER: &str = "X-Auth-User";
-/// The client the token was issued to.
+/// The client the token was issued to (by default).
 pub const FORWARDED_CLIENT: &str = "X-Auth-Client";
-/// The token's scopes, space-separated.
+/// The token's scopes, space-separated (by default).
 pub const FORWARDED_SCOPE: &str = "X-Auth-Scope";
 
 impl Server {
     /// The forward-auth answer for the request a gateway holds: 200 with
     /// [`FORWARDED_USER`], [`FORWARDED_CLIENT`] and [`FORWARDED_SCOPE`]
-    /// when its token may be used on its resource; else the RFC 6750
+    /// (or the names the configuration's `forward_auth` gives) when its
+    /// token may be used on its resource; else the RFC 6750
     /// refusal (401 or 403 with `WWW-Authenticate`). A gateway that does
     /// not say which request it holds, or a target a backend could read two
     /// ways, gets 400 `invalid_request`, in the same form.
@@ -102,16 +104,19 @@ impl Server {
             Err(e) => return refuse(e),
         };
         match self.check_request(request.authorization, &resource, None) {
-            Ok(p) => HttpResponse {
-                status: 200,
-                headers: vec![
-                    (FORWARDED_USER, p.username),
-                    (FORWARDED_CLIENT, p.client_id),
-                    (FORWARDED_SCOPE, p.scopes.join(" ")),
-                    ("Cache-Control", "no-store".into()),
-                ],
-                body: String::new(),
-            },
+            Ok(p) => {
+                let [user, client, scope] = self.registry.load().forward_headers;
+                HttpResponse {
+                    status: 200,
+                    headers: vec![
+                        (user, p.username),
+                        (client, p.client_id),
+                        (scope, p.scopes.join(" ")),
+                        ("Cache-Control", "no-store".into()),
+                    ],
+                    body: String::new(),
+                }
+            }
             Err(refusal) => refusal.response,
         }
     }
