@@ -195,7 +195,7 @@ test('across two rotations, jose and the JWT checker verify every token, fetchin
   }
 })
 
-test('protect takes the JWT checker where it takes a Server', async () => {
+test('protect (node:http and Express) takes the JWT checker where it takes a Server', async () => {
   const server = new ropc.Server(jwtConfig())
   const as = await serve(server)
   const checker = new ropc.JwtChecker(guard(), as.url + '/jwks.json')
@@ -210,6 +210,20 @@ test('protect takes the JWT checker where it takes a Server', async () => {
     const bad = await fetch(apiUrl + '/invoices/1', { headers: { Authorization: `Bearer ${t.accessToken.slice(0, -2)}` } })
     assert.equal(bad.status, 401)
     assert.match(bad.headers.get('www-authenticate') ?? '', /^Bearer realm="ropc-test", error="invalid_token"/)
+    // Express, on a route.
+    const express = require('express')
+    const app = express()
+    app.get('/invoices/:id', ropc.protect(checker, { scope: 'read' }), (req, res) => res.json({ user: /** @type {any} */ (req).principal.username }))
+    const ex = app.listen(0, '127.0.0.1')
+    await new Promise((r) => ex.once('listening', r))
+    try {
+      const exUrl = `http://127.0.0.1:${/** @type {any} */ (ex.address()).port}`
+      const r = await fetch(exUrl + '/invoices/1', { headers: { Authorization: `Bearer ${t.accessToken}` } })
+      assert.deepEqual([r.status, await r.json()], [200, { user: 'alice' }])
+      assert.equal((await fetch(exUrl + '/invoices/1')).status, 401)
+    } finally {
+      ex.close()
+    }
   } finally {
     api.close()
     as.close()
