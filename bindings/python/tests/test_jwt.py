@@ -368,3 +368,68 @@ def test_every_glue_works_unchanged_with_the_jwt_checker(host, guard):
     assert asgi.get("/invoices/1", headers=good).text == "alice"
     assert asgi.get("/invoices/1", headers=bad).status_code == 401
     assert app.key_sets == 1
+
+
+_HOST = r"""
+import json, sys
+import ropc
+from ropc import _ropc
+
+_ropc._set_test_clock(1_700_000_000)
+server = ropc.Server(json.loads(sys.argv[1]))
+for line in sys.stdin:
+    cmd, _, arg = line.strip().partition(" ")
+    if cmd == "advance":
+        out = str(_ropc._advance_test_clock(int(arg)))
+    elif cmd == "grant":
+        out = server.password_grant("app", "app-secret", "alice", "alice-pw", "read").access_token
+    elif cmd == "jwks":
+        out = server.key_set_endpoint("GET").body.decode()
+    elif cmd == "check":
+        out = server.check(arg, "GET /invoices/1").username
+    print(out, flush=True)
+"""
+
+
+def test_two_processes_on_one_sqlite_file_rotate_keys_together(test_clock, jwt_config, guard, tmp_path):
+    """Two processes (each on its own test clock, moved in step with the
+    resource server's) share keys through one SQLite file across two
+    rotations: every day they publish the same key set and sign with the
+    same key, and each token verifies offline with either's key set and at
+    the other process."""
+    import subprocess
+    import sys
+
+    config = {**jwt_config, "store": {"type": "sqlite", "path": str(tmp_path / "ropc.db")}}
+    hosts = [subprocess.Popen([sys.executable, "-c", _HOST, json.dumps(config)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True) for _ in range(2)]
+
+    def ask(host, line):
+        host.stdin.write(line + "\n")
+        host.stdin.flush()
+        answer = host.stdout.readline().strip()
+        assert answer, f"the host answered nothing to {line.split()[0]}"
+        return answer
+
+    try:
+        kids = []
+        for day in range(75):
+            if day:
+                assert all(ask(h, "advance 86400") == "True" for h in hosts)
+                assert test_clock(86_400)
+            tokens = [ask(h, "grant") for h in hosts]
+            sets = [ask(h, "jwks") for h in hosts]
+            assert json.loads(sets[0]) == json.loads(sets[1]), f"day {day}: the same key set"
+            signed_by = {jwt.get_unverified_header(t)["kid"] for t in tokens}
+            assert len(signed_by) == 1, f"day {day}: one signing key"
+            if not kids or kids[-1] != next(iter(signed_by)):
+                kids.append(next(iter(signed_by)))
+            for token in tokens:
+                for s in sets:
+                    assert guard.check_jwt(token, ropc.KeySet(s), "GET /invoices/1").username == "alice"
+            assert ask(hosts[0], f"check {tokens[1]}") == ask(hosts[1], f"check {tokens[0]}") == "alice"
+        assert len(kids) == 3, f"two rotations in 75 days: {kids}"
+    finally:
+        for h in hosts:
+            h.stdin.close()
+            h.wait(10)
