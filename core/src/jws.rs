@@ -195,6 +195,13 @@ impl SigningKey {
     pub fn sign(&self, typ: &str, claims: &Map<String, Value>) -> Option<String> {
         let header =
             serde_json::json!({"alg": self.algorithm().name(), "kid": self.kid, "typ": typ});
+        self.sign_with_header(&header, claims)
+    }
+
+    /// A compact JWS of `claims` under `header` as given (which must name
+    /// this key's `alg`): for proofs whose header carries the public key
+    /// itself (DPoP, RFC 9449) rather than a `kid`.
+    pub fn sign_with_header(&self, header: &Value, claims: &Map<String, Value>) -> Option<String> {
         let mut out = encode(header.to_string().as_bytes());
         out.push('.');
         out.push_str(&encode(
@@ -273,8 +280,20 @@ impl VerifyingKey {
     /// `kid`; `use`, when present, `sig`; `alg`, when present, the key's.
     /// A JWK holding a private part (`d`) is refused: a key set is public.
     pub fn from_jwk(jwk: &Map<String, Value>) -> Result<VerifyingKey, JwsError> {
+        let kid = jwk
+            .get("kid")
+            .and_then(Value::as_str)
+            .ok_or(JwsError("a key has no kid"))?;
+        let mut key = VerifyingKey::from_public_jwk(jwk)?;
+        key.kid = kid.to_string();
+        Ok(key)
+    }
+
+    /// The key of a public JWK as [`VerifyingKey::from_jwk`] reads one, but
+    /// needing no `kid`: it is named by its RFC 7638 thumbprint (a DPoP
+    /// proof's `jwk`, RFC 9449 §4.2).
+    pub fn from_public_jwk(jwk: &Map<String, Value>) -> Result<VerifyingKey, JwsError> {
         let text = |name: &str| jwk.get(name).and_then(Value::as_str);
-        let kid = text("kid").ok_or(JwsError("a key has no kid"))?;
         if jwk.contains_key("d") {
             return Err(JwsError("a key set holds a private key"));
         }
@@ -303,11 +322,13 @@ impl VerifyingKey {
         if text("alg").is_some_and(|a| a != alg.name()) {
             return Err(JwsError("a key's alg does not match its type"));
         }
-        Ok(VerifyingKey {
-            kid: kid.to_string(),
+        let mut key = VerifyingKey {
+            kid: String::new(),
             alg,
             public,
-        })
+        };
+        key.kid = key.thumbprint();
+        Ok(key)
     }
 
     fn verify(&self, signed: &[u8], signature: &[u8]) -> bool {
@@ -405,6 +426,40 @@ pub fn verify(
     allowed: &[Algorithm],
     typ: &str,
 ) -> Result<Verified, JwsError> {
+    let parsed = parse(token, allowed, typ)?;
+    let kid = parsed
+        .header
+        .get("kid")
+        .and_then(Value::as_str)
+        .ok_or(JwsError("the token names no key"))?;
+    let key = keys
+        .get(kid)
+        .ok_or(JwsError("the token's key is unknown"))?;
+    let claims = parsed.claims_verified_by(key)?;
+    Ok(Verified {
+        kid: kid.to_string(),
+        claims,
+    })
+}
+
+/// A compact JWS read strictly but not yet verified: its header, its
+/// algorithm (allowed), the bytes signed and the signature.
+pub(crate) struct Parsed<'t> {
+    pub(crate) header: Map<String, Value>,
+    alg: Algorithm,
+    signed: &'t [u8],
+    payload: &'t str,
+    signature: Vec<u8>,
+}
+
+/// The checks before any key: size, three base64url parts, a strict JSON
+/// header, an allowed `alg`, no `crit`, the `typ` expected (compared as
+/// RFC 9068 §4 says: case-insensitively, with or without `application/`).
+pub(crate) fn parse<'t>(
+    token: &'t str,
+    allowed: &[Algorithm],
+    typ: &str,
+) -> Result<Parsed<'t>, JwsError> {
     if token.len() > MAX_JWS_BYTES {
         return Err(JwsError("the token is too long"));
     }
@@ -413,11 +468,6 @@ pub fn verify(
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(JwsError("the token is not a compact JWS"));
-    };
-    let decode = |part: &str| {
-        URL_SAFE_NO_PAD
-            .decode(part)
-            .map_err(|_| JwsError("a part of the token is not base64url"))
     };
     let header =
         strict_object(&decode(h)?).ok_or(JwsError("the token's header is not a JSON object"))?;
@@ -441,26 +491,38 @@ pub fn verify(
     if media(given) != media(typ) {
         return Err(JwsError("the token's typ is not the one expected"));
     }
-    let kid = header
-        .get("kid")
-        .and_then(Value::as_str)
-        .ok_or(JwsError("the token names no key"))?;
-    let key = keys
-        .get(kid)
-        .ok_or(JwsError("the token's key is unknown"))?;
-    if key.alg != alg {
-        return Err(JwsError("the token's algorithm is not its key's"));
-    }
-    let signature = decode(s)?;
-    if !key.verify(&token.as_bytes()[..h.len() + 1 + p.len()], &signature) {
-        return Err(JwsError("the token's signature does not verify"));
-    }
-    let claims =
-        strict_object(&decode(p)?).ok_or(JwsError("the token's payload is not a JSON object"))?;
-    Ok(Verified {
-        kid: kid.to_string(),
-        claims,
+    Ok(Parsed {
+        header,
+        alg,
+        signed: &token.as_bytes()[..h.len() + 1 + p.len()],
+        payload: p,
+        signature: decode(s)?,
     })
+}
+
+impl Parsed<'_> {
+    /// The claims, once the signature verifies with `key` (of the token's
+    /// `alg`) and the payload is a strict JSON object.
+    pub(crate) fn claims_verified_by(
+        &self,
+        key: &VerifyingKey,
+    ) -> Result<Map<String, Value>, JwsError> {
+        if key.alg != self.alg {
+            return Err(JwsError("the token's algorithm is not its key's"));
+        }
+        if !key.verify(self.signed, &self.signature) {
+            return Err(JwsError("the token's signature does not verify"));
+        }
+        strict_object(&decode(self.payload)?)
+            .ok_or(JwsError("the token's payload is not a JSON object"))
+    }
+}
+
+/// base64url without padding, strictly.
+fn decode(part: &str) -> Result<Vec<u8>, JwsError> {
+    URL_SAFE_NO_PAD
+        .decode(part)
+        .map_err(|_| JwsError("a part of the token is not base64url"))
 }
 
 /// A JSON object, read refusing a member named twice at any depth (two
