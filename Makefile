@@ -386,7 +386,7 @@ bench-accounts:
 # shared vectors. Findings land in fuzz/artifacts/<target>/.
 # `make test` runs each briefly (test-fuzz).
 FUZZ_SECONDS ?= 300
-FUZZ_TARGETS := endpoints check glob parsers config jws
+FUZZ_TARGETS := endpoints check glob parsers config jws dpop
 # cargo-fuzz goes into the build tree, not the user's own cargo bin.
 FUZZ_TOOLS := $(CURDIR)/$(BUILD)/tools
 fuzz:

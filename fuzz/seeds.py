@@ -69,4 +69,11 @@ for alg, kid in (("EdDSA", "k1"), ("ES256", "k2"), ("none", "k1"), ("HS256", "k1
     header = {"alg": alg, "kid": kid, "typ": "at+jwt"}
     token = ".".join([b64(json.dumps(header).encode()), b64(json.dumps(claims).encode()), b64(bytes(64))])
     write("jws", b"\x02" + token.encode())
+# DPoP proofs of the shapes clients send (signatures forged).
+jwk = {k: v for k, v in okp.items() if k in ("kty", "crv", "x")}
+for alg, extra in (("EdDSA", {}), ("ES256", {}), ("none", {}), ("EdDSA", {"ath": b64(bytes(32)), "nonce": "n"})):
+    header = {"typ": "dpop+jwt", "alg": alg, "jwk": jwk}
+    body = {"jti": "e1j3V_bKic8-LAEB", "htm": "POST", "htu": "https://as.example/token", "iat": 1700000000, **extra}
+    proof = ".".join([b64(json.dumps(header).encode()), b64(json.dumps(body).encode()), b64(bytes(64))])
+    write("dpop", (b"\x01" if extra else b"\x00") + proof.encode())
 print("seeds in", os.path.join(here, "corpus"))

@@ -31,6 +31,7 @@ mod clock;
 mod config;
 #[cfg(feature = "conformance")]
 pub mod conformance;
+pub mod dpop;
 mod error;
 pub mod events;
 mod histogram;

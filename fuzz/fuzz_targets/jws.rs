@@ -1,7 +1,7 @@
 //! The JWS reader (RFC 7515 compact form, as RFC 9068 tokens use it) and
 //! the key-set reader. First byte: 0 a key set (JWKS JSON), 1 strict JSON,
-//! 2 a PEM signing key, 3 a key-set response for a resource server's cache,
-//! else a token to verify (and its kid read). They answer or refuse, never panic; and no
+//! 0xF0 a PEM signing key, 0xF1 a key-set response for a resource server's
+//! cache, else a token to verify (and its kid read). They answer or refuse, never panic; and no
 //! input verifies against keys made at random here (no forging).
 #![no_main]
 
@@ -35,12 +35,12 @@ fuzz_target!(|data: &[u8]| {
         1 => {
             let _ = fuzzing::strict_json(rest);
         }
-        2 => {
+        0xF0 => {
             if let Ok(key) = SigningKey::from_pem(rest) {
                 assert_eq!(key.kid(), key.verifying_key().thumbprint());
             }
         }
-        3 => {
+        0xF1 => {
             let cache = ropc_core::key_cache::KeySetCache::new(600.0, 30.0).expect("a cache");
             if cache.fetched(200, rest, Some("max-age=60"), 0.0).is_ok() {
                 assert_eq!(cache.fetches(), 1);
