@@ -14,8 +14,8 @@ use docs::CHEAP;
 use ropc_core::conformance::store as conformance;
 use ropc_core::rotation::{RefreshPolicy, MAX_REFRESH_RETRIES};
 use ropc_core::store::{
-    CounterStore, CredentialStore, GrantId, KeyStore, Rotation, RotationRequest, Successors,
-    TokenRecord,
+    CounterStore, CredentialStore, GrantId, KeyStore, ReplayStore, Rotation, RotationRequest,
+    Successors, TokenRecord,
 };
 use ropc_core::*;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -677,7 +677,7 @@ fn the_old_tokens_live_on(store: &dyn Store) {
 }
 
 /// Databases made by the earlier schemas (1: no credentials table; 2: no
-/// sign-in time or grace-window columns) are moved to version 5 when
+/// sign-in time or grace-window columns) are moved to version 6 when
 /// opened, keeping their tokens and dropping the failure counters kept
 /// under names as typed.
 #[test]
@@ -699,11 +699,12 @@ fn databases_of_schema_1_and_2_are_upgraded_in_place() {
         assert_eq!(store.sync_credential("bob", 5).expect("sync"), 0);
         the_old_tokens_live_on(&store);
         assert!(store.signing_keys().expect("the keys' table").is_empty());
+        assert!(ReplayStore::first_use(&store, &[7; 32], 2, 1).expect("the replays' table"));
         let c = rusqlite::Connection::open(&path).expect("open");
         let v: i64 = c
             .query_row("SELECT max(version) FROM ropc_schema", [], |r| r.get(0))
             .expect("version");
-        assert_eq!(v, 5, "sqlite from version {version}");
+        assert_eq!(v, 6, "sqlite from version {version}");
         let plain: i64 = c
             .query_row("SELECT count(*) FROM ropc_failures", [], |r| r.get(0))
             .expect("failures");
@@ -727,11 +728,14 @@ fn databases_of_schema_1_and_2_are_upgraded_in_place() {
         assert_eq!(pg.sync_credential("bob", 5).expect("sync"), 0);
         the_old_tokens_live_on(&pg);
         assert!(pg.signing_keys().expect("the keys' table").is_empty());
+        // The database outlives the run: an id of this run's.
+        let id = TokenHash::of(&format!("{:?}", std::time::SystemTime::now())).0;
+        assert!(ReplayStore::first_use(&pg, &id, 2, 1).expect("the replays' table"));
         let v: i64 = admin
             .query_one("SELECT max(version) FROM ropc_schema", &[])
             .expect("version")
             .get(0);
-        assert_eq!(v, 5, "postgres from version {version}");
+        assert_eq!(v, 6, "postgres from version {version}");
         let plain: i64 = admin
             .query_one("SELECT count(*) FROM ropc_failures", &[])
             .expect("failures")

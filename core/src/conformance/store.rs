@@ -207,6 +207,88 @@ pub fn run(make: Factory<'_>) {
     if make().keys().is_some() {
         signing_keys(make);
     }
+    if make().replays().is_some() {
+        replays(make);
+    }
+}
+
+/// What a [`crate::store::ReplayStore`] must do (for a store whose
+/// [`Store::replays`] gives one): a proof's first use is one, its second is
+/// not until its record runs out, and of racing hosts exactly one gets the
+/// first use.
+pub fn replays(make: Factory<'_>) {
+    let store = make();
+    let replays = store.replays().expect("this store keeps used proofs");
+    // Ids of this run alone (a shared database holds other runs' too).
+    let base = crate::token::TokenHash::of(&name("proof")).0;
+    let id = |n: u8| {
+        let mut id = base;
+        id[0] = n;
+        id
+    };
+    assert!(
+        replays
+            .first_use(&id(1), NOW + 120, NOW)
+            .expect("first_use"),
+        "first use"
+    );
+    assert!(
+        !replays
+            .first_use(&id(1), NOW + 120, NOW + 1)
+            .expect("first_use"),
+        "a replay"
+    );
+    assert!(
+        !replays
+            .first_use(&id(1), NOW + 999, NOW + 119)
+            .expect("first_use"),
+        "until it runs out"
+    );
+    assert!(
+        replays
+            .first_use(&id(2), NOW + 120, NOW)
+            .expect("first_use"),
+        "another proof"
+    );
+    assert!(
+        replays
+            .first_use(&id(1), NOW + 240, NOW + 120)
+            .expect("first_use"),
+        "its record ran out (expiry is exclusive, as for tokens)"
+    );
+    assert!(
+        !replays
+            .first_use(&id(1), NOW + 240, NOW + 121)
+            .expect("first_use"),
+        "recorded anew"
+    );
+    // Racing hosts with one proof: one first use.
+    let handles: Vec<Arc<dyn Store>> = (0..RACERS).map(|_| make()).collect();
+    let barrier = Barrier::new(RACERS);
+    let firsts = std::thread::scope(|s| {
+        let joins: Vec<_> = handles
+            .iter()
+            .map(|h| {
+                let (barrier, id) = (&barrier, id(3));
+                s.spawn(move || {
+                    barrier.wait();
+                    h.replays()
+                        .expect("replays")
+                        .first_use(&id, NOW + 120, NOW)
+                        .expect("first_use")
+                })
+            })
+            .collect();
+        joins
+            .into_iter()
+            .map(|j| j.join().is_ok_and(|b| b))
+            .filter(|first| *first)
+            .count()
+    });
+    assert_eq!(
+        firsts, 1,
+        "of racing hosts, exactly one gets a proof's first use"
+    );
 }
 
 /// What a [`crate::store::KeyStore`] must do (for a store whose

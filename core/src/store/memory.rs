@@ -1,9 +1,9 @@
 //! The in-memory store: the fastest, for one process; lost on restart.
 
 use super::{
-    CounterStore, CredentialStore, Failures, GrantId, KeyStore, RefreshRow, RefreshState, Rotation,
-    RotationRequest, RotationStep, Store, StoreError, StoreStats, StoredKey, TokenKind,
-    TokenRecord, TokenStore, TokenView,
+    CounterStore, CredentialStore, Failures, GrantId, KeyStore, RefreshRow, RefreshState,
+    ReplayStore, Rotation, RotationRequest, RotationStep, Store, StoreError, StoreStats, StoredKey,
+    TokenKind, TokenRecord, TokenStore, TokenView,
 };
 use crate::token::{TokenHash, TokenHashBuilder};
 use crossbeam_utils::CachePadded;
@@ -236,6 +236,8 @@ pub struct MemoryStore {
     credentials: Mutex<HashMap<Box<str>, u64>>,
     /// Signing keys.
     signing_keys: Mutex<Vec<StoredKey>>,
+    /// Proofs used (DPoP), until when.
+    replays: Mutex<HashMap<[u8; 32], u64>>,
 }
 
 impl Default for MemoryStore {
@@ -252,6 +254,7 @@ impl Default for MemoryStore {
             any_versions: AtomicBool::new(false),
             credentials: Mutex::new(HashMap::new()),
             signing_keys: Mutex::new(Vec::new()),
+            replays: Mutex::new(HashMap::new()),
         }
     }
 }
@@ -727,6 +730,7 @@ impl CredentialStore for MemoryStore {
 impl Store for MemoryStore {
     fn purge(&self, now: u64, forget_before: u64) -> Result<usize, StoreError> {
         let dropped: usize = self.shards.iter().map(|s| s.write().purge(now)).sum();
+        self.replays.lock().retain(|_, until| *until > now);
         Ok(dropped + self.failures.lock().purge(forget_before))
     }
 
@@ -750,6 +754,34 @@ impl Store for MemoryStore {
 
     fn keys(&self) -> Option<&dyn KeyStore> {
         Some(self)
+    }
+
+    fn replays(&self) -> Option<&dyn ReplayStore> {
+        Some(self)
+    }
+}
+
+/// Proofs remembered before the expired ones are dropped in one sweep (a
+/// proof lives two minutes: far more than any server sees in that time).
+const REPLAY_SWEEP_AT: usize = 1 << 16;
+
+impl ReplayStore for MemoryStore {
+    fn first_use(&self, id: &[u8; 32], expires_at: u64, now: u64) -> Result<bool, StoreError> {
+        let mut seen = self.replays.lock();
+        if seen.len() >= REPLAY_SWEEP_AT {
+            seen.retain(|_, until| *until > now);
+        }
+        match seen.get_mut(id) {
+            Some(until) if *until > now => Ok(false),
+            Some(until) => {
+                *until = expires_at;
+                Ok(true)
+            }
+            None => {
+                seen.insert(*id, expires_at);
+                Ok(true)
+            }
+        }
     }
 }
 
@@ -776,6 +808,16 @@ impl KeyStore for MemoryStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn used_proofs_are_forgotten_when_they_run_out() {
+        let s = MemoryStore::new();
+        assert!(s.first_use(&[1; 32], 100, 0).unwrap());
+        assert!(s.first_use(&[2; 32], 300, 0).unwrap());
+        s.purge(200, 0).unwrap();
+        assert_eq!(s.replays.lock().len(), 1, "the one that ran out is gone");
+        assert!(!s.first_use(&[2; 32], 400, 200).unwrap());
+    }
     use crate::config::ThrottleConfig;
     use crate::throttle::{self, Verdict};
 

@@ -34,6 +34,7 @@ mod memory;
 mod pool;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod replays;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sql;
 #[cfg(feature = "sqlite")]
@@ -48,6 +49,7 @@ pub use keys::{KeyStore, StoredKey};
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
 pub use postgres::{PostgresConnection, PostgresOptions, PostgresStore, PostgresTls};
+pub use replays::ReplayStore;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use sql::SqlStore;
 #[cfg(feature = "sqlite")]
@@ -90,6 +92,12 @@ pub trait Store: TokenStore + CounterStore + CredentialStore {
     /// The store's signing keys, if it keeps them (the default: it does
     /// not, and a server on it cannot issue signed tokens).
     fn keys(&self) -> Option<&dyn KeyStore> {
+        None
+    }
+
+    /// The proofs already used, if the store keeps them (the default: it
+    /// does not, and a server on it cannot accept DPoP proofs).
+    fn replays(&self) -> Option<&dyn ReplayStore> {
         None
     }
 }

@@ -229,6 +229,8 @@ CREATE TABLE IF NOT EXISTS ropc_signing_keys (
     kid TEXT PRIMARY KEY, alg TEXT NOT NULL, created_at BIGINT NOT NULL,
     activates_at BIGINT NOT NULL, public_jwk TEXT NOT NULL, sealed BYTEA NOT NULL
 );
+CREATE TABLE IF NOT EXISTS ropc_replays (id BYTEA PRIMARY KEY, expires_at BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS ropc_replays_expiry ON ropc_replays (expires_at);
 ";
 
 const LIVE: &str = "SELECT t.grant_id, t.client_id, t.username, t.scope, t.issued_at, t.expires_at, t.user_version, t.rotated,
@@ -351,6 +353,14 @@ fn migrate(client: &mut Client) -> Result<[u8; 32], StoreError> {
                          kid TEXT PRIMARY KEY, alg TEXT NOT NULL, created_at BIGINT NOT NULL,
                          activates_at BIGINT NOT NULL, public_jwk TEXT NOT NULL, sealed BYTEA NOT NULL
                      );",
+                )
+                .map_err(err)?;
+            }
+            if v < 6 {
+                // Version 6: the DPoP proofs used.
+                tx.batch_execute(
+                    "CREATE TABLE IF NOT EXISTS ropc_replays (id BYTEA PRIMARY KEY, expires_at BIGINT NOT NULL);
+                     CREATE INDEX IF NOT EXISTS ropc_replays_expiry ON ropc_replays (expires_at);",
                 )
                 .map_err(err)?;
             }
@@ -736,6 +746,10 @@ impl Dialect for PostgresConnection {
             "DELETE FROM ropc_failures WHERE account IN (SELECT account FROM ropc_failures WHERE last < $1 AND pending_since < $1 LIMIT $2)",
             &[&to_sql(forget_before), &limit],
         )?;
+        self.execute(
+            "DELETE FROM ropc_replays WHERE id IN (SELECT id FROM ropc_replays WHERE expires_at <= $1 LIMIT $2)",
+            &[&now, &limit],
+        )?;
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
 
@@ -814,6 +828,15 @@ impl Dialect for PostgresConnection {
     fn delete_signing_key(&mut self, kid: &str) -> Result<(), StoreError> {
         self.execute("DELETE FROM ropc_signing_keys WHERE kid = $1", &[&kid])?;
         Ok(())
+    }
+
+    fn first_use(&mut self, id: &[u8; 32], expires_at: u64, now: u64) -> Result<bool, StoreError> {
+        let n = self.execute(
+            "INSERT INTO ropc_replays (id, expires_at) VALUES ($1, $2)
+             ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at WHERE ropc_replays.expires_at <= $3",
+            &[&&id[..], &to_sql(expires_at), &to_sql(now)],
+        )?;
+        Ok(n == 1)
     }
 
     fn stats(&mut self) -> Result<StoreStats, StoreError> {

@@ -7,7 +7,8 @@
 //! user_version, rotated, auth_time, retired, rotated_at, successor), `users` (username, version), `credentials`
 //! (username, credential: what host accounts last reported), `failures`
 //! (account: a keyed hash of the name, count, last), `secrets` (name,
-//! value: that key) and `schema` (version). A token is live when it is
+//! value: that key), `signing_keys`, `replays` (id, expires_at: DPoP
+//! proofs used) and `schema` (version). A token is live when it is
 //! unexpired, its grant is not revoked and its user_version equals the
 //! user's (0 when the user has no row).
 
@@ -25,8 +26,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// `retired`, `rotated_at` and `successor` (the refresh grace window);
 /// version 4 the table `secrets`, failure counters under keyed hashes of
 /// the names, and the rotation's `retries` and `successor_access`; version
-/// 5 the table `signing_keys`.
-pub(crate) const SCHEMA_VERSION: i64 = 5;
+/// 5 the table `signing_keys`; version 6 the table `replays` (DPoP proofs
+/// used).
+pub(crate) const SCHEMA_VERSION: i64 = 6;
 
 /// A token row's rotation state.
 #[doc(hidden)]
@@ -159,6 +161,11 @@ pub trait Dialect: Send + 'static {
     fn insert_signing_key(&mut self, key: &StoredKey) -> Result<(), StoreError>;
     #[doc(hidden)]
     fn delete_signing_key(&mut self, kid: &str) -> Result<(), StoreError>;
+    /// Records a proof until `expires_at` unless it is recorded past `now`
+    /// (one statement: an insert, or an update of an expired row); whether
+    /// it did.
+    #[doc(hidden)]
+    fn first_use(&mut self, id: &[u8; 32], expires_at: u64, now: u64) -> Result<bool, StoreError>;
     /// The common case of a rotation in one round trip, where the database
     /// can: the `Rotate` step of the rotation rule, and only it (a live,
     /// active token of `client_id` within its grant's maximum age): mark it
@@ -460,6 +467,12 @@ impl<C: Dialect> KeyStore for SqlStore<C> {
     }
 }
 
+impl<C: Dialect> super::ReplayStore for SqlStore<C> {
+    fn first_use(&self, id: &[u8; 32], expires_at: u64, now: u64) -> Result<bool, StoreError> {
+        self.pool.with(|c| c.first_use(id, expires_at, now))
+    }
+}
+
 impl<C: Dialect> Store for SqlStore<C> {
     fn purge(&self, now: u64, forget_before: u64) -> Result<usize, StoreError> {
         self.pool.with(|c| {
@@ -479,6 +492,10 @@ impl<C: Dialect> Store for SqlStore<C> {
     }
 
     fn keys(&self) -> Option<&dyn KeyStore> {
+        Some(self)
+    }
+
+    fn replays(&self) -> Option<&dyn super::ReplayStore> {
         Some(self)
     }
 }

@@ -85,6 +85,8 @@ CREATE TABLE IF NOT EXISTS ropc_signing_keys (
     kid TEXT PRIMARY KEY, alg TEXT NOT NULL, created_at INTEGER NOT NULL,
     activates_at INTEGER NOT NULL, public_jwk TEXT NOT NULL, sealed BLOB NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS ropc_replays (id BLOB PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS ropc_replays_expiry ON ropc_replays (expires_at);
 ";
 
 const LIVE: &str = "SELECT t.grant_id, t.client_id, t.username, t.scope, t.issued_at, t.expires_at, t.user_version, t.rotated,
@@ -215,6 +217,14 @@ fn migrate(conn: &mut Connection) -> Result<[u8; 32], StoreError> {
                          kid TEXT PRIMARY KEY, alg TEXT NOT NULL, created_at INTEGER NOT NULL,
                          activates_at INTEGER NOT NULL, public_jwk TEXT NOT NULL, sealed BLOB NOT NULL
                      ) WITHOUT ROWID;",
+                )
+                .map_err(err)?;
+            }
+            if v < 6 {
+                // Version 6: the DPoP proofs used.
+                tx.execute_batch(
+                    "CREATE TABLE IF NOT EXISTS ropc_replays (id BLOB PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+                     CREATE INDEX IF NOT EXISTS ropc_replays_expiry ON ropc_replays (expires_at);",
                 )
                 .map_err(err)?;
             }
@@ -656,6 +666,11 @@ impl Dialect for SqliteConnection {
             .map_err(err)?
             .execute(params![to_sql(forget_before), limit])
             .map_err(err)?;
+        self.conn
+            .prepare_cached("DELETE FROM ropc_replays WHERE id IN (SELECT id FROM ropc_replays WHERE expires_at <= ?1 LIMIT ?2)")
+            .map_err(err)?
+            .execute(params![now, limit])
+            .map_err(err)?;
         Ok(n)
     }
 
@@ -707,6 +722,19 @@ impl Dialect for SqliteConnection {
             .execute(params![kid])
             .map_err(err)?;
         Ok(())
+    }
+
+    fn first_use(&mut self, id: &[u8; 32], expires_at: u64, now: u64) -> Result<bool, StoreError> {
+        let n = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO ropc_replays (id, expires_at) VALUES (?1, ?2)
+                 ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at WHERE ropc_replays.expires_at <= ?3",
+            )
+            .map_err(err)?
+            .execute(params![&id[..], to_sql(expires_at), to_sql(now)])
+            .map_err(err)?;
+        Ok(n == 1)
     }
 
     fn stats(&mut self) -> Result<StoreStats, StoreError> {
