@@ -149,6 +149,7 @@ lint: $(VENV)/.ready
 	$(VENV)/bin/ruff check bindings/python examples tests bench fuzz
 	python3 tests/msrv.py
 	python3 tests/layers.py
+	python3 tests/versions.py
 	python3 bench/readme_figures.py --check
 
 # `pip install ./bindings/python`, as a user would (a release build by cargo),
