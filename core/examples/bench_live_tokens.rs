@@ -38,6 +38,7 @@ fn record(now: u64) -> TokenRecord {
         expires_at: now + 3600,
         user_version: 0,
         auth_time: now,
+        jkt: None,
     }
 }
 

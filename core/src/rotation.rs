@@ -84,6 +84,7 @@ mod tests {
             expires_at: 10_000,
             user_version: 0,
             auth_time: 100,
+            jkt: None,
         };
         let next = |max_session: Option<u64>| Successors {
             refresh: TokenHash([2; 32]),
@@ -93,6 +94,7 @@ mod tests {
             access_expires_at: 300,
             access_scope: None,
             max_session,
+            access_jkt: None,
         };
         let row = |rotated, retired, rotated_at, retries| RefreshRow {
             record: &record,

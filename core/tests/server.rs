@@ -1859,6 +1859,7 @@ fn a_host_store_builds_the_view_it_lends() {
         expires_at: T0 + 60,
         user_version: 2,
         auth_time: T0 - 5,
+        jkt: Some("0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I".into()),
     };
     let own = TokenView {
         grant: GrantId([9; 16]),
@@ -1869,6 +1870,7 @@ fn a_host_store_builds_the_view_it_lends() {
         expires_at: T0 + 60,
         user_version: 2,
         auth_time: T0 - 5,
+        jkt: Some("0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"),
     };
     assert_eq!(record.view(), own);
     assert_eq!(TokenRecord::from(own), record, "and copies back out");

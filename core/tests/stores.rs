@@ -540,6 +540,7 @@ fn purges_by_itself_in_bounded_batches(store: &dyn Store) {
         expires_at: issued_at + 10,
         user_version: 0,
         auth_time: issued_at,
+        jkt: None,
     };
     let token = |i: u64| TokenHash::of(&format!("{i:043}"));
     for i in 0..1500 {
@@ -638,6 +639,7 @@ fn the_old_tokens_live_on(store: &dyn Store) {
         access_expires_at: at + 60,
         access_scope: None,
         max_session: None,
+        access_jkt: None,
     };
     let rule = RefreshPolicy {
         client_id: "app",

@@ -57,6 +57,7 @@ fn record(grant: GrantId, user: &str, expires_at: u64) -> TokenRecord {
         expires_at,
         user_version: 0,
         auth_time: NOW - 30,
+        jkt: None,
     }
 }
 
@@ -154,6 +155,7 @@ fn successors(narrowed: Option<&str>) -> Next {
             access_expires_at: NOW + 120,
             access_scope: narrowed.map(Into::into),
             max_session: None,
+            access_jkt: None,
         },
     }
 }
@@ -378,6 +380,7 @@ pub fn signing_keys(make: Factory<'_>) {
 /// rotation under the core's rule, revocation.
 pub fn tokens(make: Factory<'_>) {
     records_round_trip(&*make());
+    bound_tokens_keep_their_key(&*make());
     expiry_is_exclusive(&*make());
     rotation_is_a_compare_and_swap(&*make());
     reuse_revokes_the_lineage(&*make());
@@ -493,6 +496,64 @@ pub fn records_round_trip(store: &dyn Store) {
         store.stats().expect("stats").access_tokens >= 2,
         "stats count what is held"
     );
+}
+
+/// A DPoP-bound access token keeps the thumbprint of its key (`jkt`), as
+/// stored and lent; a rotation binds the new access token to the key the
+/// successors name and never binds the new refresh token.
+pub fn bound_tokens_keep_their_key(store: &dyn Store) {
+    let user = name("bound");
+    let (key, other) = (
+        "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I",
+        "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs",
+    );
+    let g = GrantId::random();
+    let (a, r) = (hash(), hash());
+    let ra = TokenRecord {
+        jkt: Some(key.into()),
+        ..record(g, &user, NOW + 60)
+    };
+    let rr = record(g, &user, NOW + 600);
+    store
+        .insert_grant((a, ra.clone()), Some((r, rr.clone())))
+        .expect("insert_grant");
+    let lent = lent_access(store, &a, NOW).expect("access").expect("live");
+    assert_eq!(
+        lent.jkt.as_deref(),
+        Some(key),
+        "a bound token keeps its key"
+    );
+    assert_eq!(lent, ra);
+    assert_eq!(lent.scope, ra.scope, "and its scope, as it was");
+    let mut next = successors(None);
+    next.successors.access_jkt = Some(other.into());
+    assert_eq!(
+        store.rotate_as(&r, "app", NOW + 1, &next).expect("rotate"),
+        Rotation::Rotated(rr)
+    );
+    let new_access = lent_access(store, &next.successors.access, NOW + 1)
+        .expect("access")
+        .expect("the new access token");
+    assert_eq!(
+        new_access.jkt.as_deref(),
+        Some(other),
+        "bound to the refresh's proof key"
+    );
+    match store
+        .refresh(&next.successors.refresh, NOW + 1)
+        .expect("refresh")
+    {
+        Some(RefreshState::Active(fresh)) => {
+            assert_eq!(fresh.jkt, None, "refresh tokens are never bound")
+        }
+        other => panic!("the new refresh token: {other:?}"),
+    }
+    let (a2, r2, _) = rotate(store, &next.successors.refresh, "app");
+    let plain = lent_access(store, &a2, NOW + 1)
+        .expect("access")
+        .expect("live");
+    assert_eq!(plain.jkt, None, "a rotation without a key binds nothing");
+    assert!(store.refresh(&r2, NOW + 1).expect("refresh").is_some());
 }
 
 /// A token is valid while `now < expires_at`.

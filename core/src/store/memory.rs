@@ -107,6 +107,11 @@ struct Entry {
     grant: Option<Arc<GrantCell>>,
 }
 
+/// What separates a bound token's scope from its key's thumbprint in
+/// `Entry::scope`: no scope token holds it (RFC 6749 §3.3), so an unbound
+/// token's scope is kept as it is and shared, and an entry stays 96 bytes.
+const JKT_SEPARATOR: char = '\0';
+
 /// Versions above this are kept as this (a billion ends of one user's
 /// tokens in one process's life: beyond reach).
 const MAX_VERSION: u64 = (1 << 30) - 1;
@@ -122,7 +127,10 @@ impl Entry {
             grant_id: record.grant,
             client_id: record.client_id,
             username: record.username,
-            scope: record.scope,
+            scope: match &record.jkt {
+                None => record.scope,
+                Some(jkt) => format!("{}{JKT_SEPARATOR}{jkt}", record.scope).into(),
+            },
             expires_at: record.expires_at,
             lifetime: u32::try_from(lifetime).unwrap_or(u32::MAX),
             // At most MAX_VERSION, below 2^30: the cast keeps the value.
@@ -150,25 +158,34 @@ impl Entry {
             grant: v.grant,
             client_id: Arc::clone(&self.client_id),
             username: Arc::clone(&self.username),
-            scope: Arc::clone(&self.scope),
+            scope: match v.jkt {
+                None => Arc::clone(&self.scope),
+                Some(_) => v.scope.into(),
+            },
             issued_at: v.issued_at,
             expires_at: v.expires_at,
             user_version: v.user_version,
             auth_time: v.auth_time,
+            jkt: v.jkt.map(Into::into),
         }
     }
 
     /// The record, lent: the one place its times are unpacked.
     fn view(&self) -> TokenView<'_> {
+        let (scope, jkt) = match self.scope.split_once(JKT_SEPARATOR) {
+            None => (&*self.scope, None),
+            Some((scope, jkt)) => (scope, Some(jkt)),
+        };
         TokenView {
             grant: self.grant_id,
             client_id: &self.client_id,
             username: &self.username,
-            scope: &self.scope,
+            scope,
             issued_at: self.issued_at(),
             expires_at: self.expires_at,
             user_version: self.user_version(),
             auth_time: self.issued_at() - u64::from(self.auth_age),
+            jkt,
         }
     }
 
@@ -868,6 +885,7 @@ mod tests {
             expires_at: 1_700_000_000 + 10 * 365 * 24 * 3600,
             user_version: MAX_VERSION,
             auth_time: 1_600_000_000,
+            jkt: None,
         };
         let mut entry = Entry::new(record.clone(), None);
         entry.state |= ROTATED;
@@ -940,6 +958,7 @@ mod tests {
             expires_at: 1_700_003_600,
             user_version: 0,
             auth_time: 1_700_000_000,
+            jkt: None,
         }
     }
 

@@ -211,7 +211,7 @@ CREATE TABLE IF NOT EXISTS ropc_tokens (
     rotated BOOLEAN NOT NULL DEFAULT FALSE,
     auth_time BIGINT NOT NULL DEFAULT 0, retired BOOLEAN NOT NULL DEFAULT FALSE,
     rotated_at BIGINT NOT NULL DEFAULT 0, successor BYTEA,
-    retries BIGINT NOT NULL DEFAULT 0, successor_access BYTEA,
+    retries BIGINT NOT NULL DEFAULT 0, successor_access BYTEA, jkt TEXT,
     PRIMARY KEY (hash, kind)
 );
 CREATE INDEX IF NOT EXISTS ropc_tokens_grant ON ropc_tokens (grant_id);
@@ -234,12 +234,12 @@ CREATE INDEX IF NOT EXISTS ropc_replays_expiry ON ropc_replays (expires_at);
 ";
 
 const LIVE: &str = "SELECT t.grant_id, t.client_id, t.username, t.scope, t.issued_at, t.expires_at, t.user_version, t.rotated,
-           t.auth_time, t.retired, t.rotated_at, t.successor, t.retries, t.successor_access
+           t.auth_time, t.retired, t.rotated_at, t.successor, t.retries, t.successor_access, t.jkt
     FROM ropc_tokens t JOIN ropc_grants g ON g.id = t.grant_id
     WHERE t.hash = $1 AND t.kind = $2 AND t.expires_at > $3 AND NOT g.revoked
       AND t.user_version = COALESCE((SELECT version FROM ropc_users WHERE username = t.username), 0)";
 const LIVE_FOR_UPDATE: &str = "SELECT t.grant_id, t.client_id, t.username, t.scope, t.issued_at, t.expires_at, t.user_version, t.rotated,
-           t.auth_time, t.retired, t.rotated_at, t.successor, t.retries, t.successor_access
+           t.auth_time, t.retired, t.rotated_at, t.successor, t.retries, t.successor_access, t.jkt
     FROM ropc_tokens t JOIN ropc_grants g ON g.id = t.grant_id
     WHERE t.hash = $1 AND t.kind = $2 AND t.expires_at > $3 AND NOT g.revoked
       AND t.user_version = COALESCE((SELECT version FROM ropc_users WHERE username = t.username), 0)
@@ -259,15 +259,15 @@ const ROTATE: &str = "WITH won AS (
   ), extended AS (
     UPDATE ropc_grants SET expires_at = GREATEST(expires_at, $4) WHERE id = (SELECT grant_id FROM won)
   ), successors AS (
-    INSERT INTO ropc_tokens (hash, kind, grant_id, client_id, username, scope, issued_at, expires_at, user_version, auth_time)
+    INSERT INTO ropc_tokens (hash, kind, grant_id, client_id, username, scope, issued_at, expires_at, user_version, auth_time, jkt)
     SELECT v.hash, v.kind, w.grant_id, w.client_id, w.username, COALESCE(v.scope, w.scope), $6,
-           LEAST(v.expires_at, COALESCE(w.auth_time + $11::bigint, v.expires_at)), w.user_version, w.auth_time
-    FROM won w CROSS JOIN (VALUES ($5::bytea, 1::bigint, NULL::text, $7::bigint),
-                                  ($8::bytea, 0::bigint, $9::text, $10::bigint))
-         AS v (hash, kind, scope, expires_at)
+           LEAST(v.expires_at, COALESCE(w.auth_time + $11::bigint, v.expires_at)), w.user_version, w.auth_time, v.jkt
+    FROM won w CROSS JOIN (VALUES ($5::bytea, 1::bigint, NULL::text, $7::bigint, NULL::text),
+                                  ($8::bytea, 0::bigint, $9::text, $10::bigint, $12::text))
+         AS v (hash, kind, scope, expires_at, jkt)
   )
   SELECT grant_id, client_id, username, scope, issued_at, expires_at, user_version, FALSE,
-         auth_time, FALSE, 0::bigint, NULL::bytea, 0::bigint, NULL::bytea FROM won";
+         auth_time, FALSE, 0::bigint, NULL::bytea, 0::bigint, NULL::bytea, NULL::text FROM won";
 
 /// Takes a lock that only ropc's migrations take, so that hosts starting at
 /// once create the schema once.
@@ -357,10 +357,11 @@ fn migrate(client: &mut Client) -> Result<[u8; 32], StoreError> {
                 .map_err(err)?;
             }
             if v < 6 {
-                // Version 6: the DPoP proofs used.
+                // Version 6: the DPoP proofs used, and access tokens' keys.
                 tx.batch_execute(
                     "CREATE TABLE IF NOT EXISTS ropc_replays (id BYTEA PRIMARY KEY, expires_at BIGINT NOT NULL);
-                     CREATE INDEX IF NOT EXISTS ropc_replays_expiry ON ropc_replays (expires_at);",
+                     CREATE INDEX IF NOT EXISTS ropc_replays_expiry ON ropc_replays (expires_at);
+                     ALTER TABLE ropc_tokens ADD COLUMN IF NOT EXISTS jkt TEXT;",
                 )
                 .map_err(err)?;
             }
@@ -485,6 +486,10 @@ fn record(row: &Row) -> Result<(TokenRecord, RowState), StoreError> {
             expires_at: from_sql(row.try_get(5).map_err(err)?),
             user_version: from_sql(row.try_get(6).map_err(err)?),
             auth_time: from_sql(row.try_get(8).map_err(err)?),
+            jkt: row
+                .try_get::<_, Option<&str>>(14)
+                .map_err(err)?
+                .map(Into::into),
         },
         RowState {
             rotated: row.try_get(7).map_err(err)?,
@@ -547,8 +552,8 @@ impl Dialect for PostgresConnection {
         r: &TokenRecord,
     ) -> Result<(), StoreError> {
         self.execute(
-            "INSERT INTO ropc_tokens (hash, kind, grant_id, client_id, username, scope, issued_at, expires_at, user_version, auth_time)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "INSERT INTO ropc_tokens (hash, kind, grant_id, client_id, username, scope, issued_at, expires_at, user_version, auth_time, jkt)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             &[
                 &&hash.0[..],
                 &kind.code(),
@@ -560,6 +565,7 @@ impl Dialect for PostgresConnection {
                 &to_sql(r.expires_at),
                 &to_sql(r.user_version),
                 &to_sql(r.auth_time),
+                &r.jkt.as_deref(),
             ],
         )
         .map(drop)
@@ -633,7 +639,7 @@ impl Dialect for PostgresConnection {
         let row = self.query_opt(
             "DELETE FROM ropc_tokens WHERE hash = $1 AND kind = $2
              RETURNING grant_id, client_id, username, scope, issued_at, expires_at, user_version, rotated,
-                       auth_time, retired, rotated_at, successor, retries, successor_access",
+                       auth_time, retired, rotated_at, successor, retries, successor_access, jkt",
             &[&&hash.0[..], &kind.code()],
         )?;
         Ok(row.as_ref().map(record).transpose()?.map(|(r, _)| r))
@@ -774,6 +780,7 @@ impl Dialect for PostgresConnection {
                 &next.access_scope.as_deref(),
                 &to_sql(next.access_expires_at),
                 &next.max_session.map(to_sql),
+                &next.access_jkt.as_deref(),
             ],
         )?;
         Ok(row

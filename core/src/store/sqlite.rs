@@ -67,7 +67,7 @@ CREATE TABLE IF NOT EXISTS ropc_tokens (
     rotated INTEGER NOT NULL DEFAULT 0,
     auth_time INTEGER NOT NULL DEFAULT 0, retired INTEGER NOT NULL DEFAULT 0,
     rotated_at INTEGER NOT NULL DEFAULT 0, successor BLOB,
-    retries INTEGER NOT NULL DEFAULT 0, successor_access BLOB,
+    retries INTEGER NOT NULL DEFAULT 0, successor_access BLOB, jkt TEXT,
     PRIMARY KEY (hash, kind)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS ropc_tokens_grant ON ropc_tokens (grant_id);
@@ -90,7 +90,7 @@ CREATE INDEX IF NOT EXISTS ropc_replays_expiry ON ropc_replays (expires_at);
 ";
 
 const LIVE: &str = "SELECT t.grant_id, t.client_id, t.username, t.scope, t.issued_at, t.expires_at, t.user_version, t.rotated,
-           t.auth_time, t.retired, t.rotated_at, t.successor, t.retries, t.successor_access
+           t.auth_time, t.retired, t.rotated_at, t.successor, t.retries, t.successor_access, t.jkt
     FROM ropc_tokens t JOIN ropc_grants g ON g.id = t.grant_id
     WHERE t.hash = ?1 AND t.kind = ?2 AND t.expires_at > ?3 AND g.revoked = 0
       AND t.user_version = COALESCE((SELECT version FROM ropc_users WHERE username = t.username), 0)";
@@ -221,10 +221,11 @@ fn migrate(conn: &mut Connection) -> Result<[u8; 32], StoreError> {
                 .map_err(err)?;
             }
             if v < 6 {
-                // Version 6: the DPoP proofs used.
+                // Version 6: the DPoP proofs used, and access tokens' keys.
                 tx.execute_batch(
                     "CREATE TABLE IF NOT EXISTS ropc_replays (id BLOB PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
-                     CREATE INDEX IF NOT EXISTS ropc_replays_expiry ON ropc_replays (expires_at);",
+                     CREATE INDEX IF NOT EXISTS ropc_replays_expiry ON ropc_replays (expires_at);
+                     ALTER TABLE ropc_tokens ADD COLUMN jkt TEXT;",
                 )
                 .map_err(err)?;
             }
@@ -299,6 +300,7 @@ fn record(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Vec<u8>, TokenRecordParts)
             successor: r.get(11)?,
             retries: r.get(12)?,
             successor_access: r.get(13)?,
+            jkt: r.get(14)?,
         },
     ))
 }
@@ -317,6 +319,7 @@ struct TokenRecordParts {
     successor: Option<Vec<u8>>,
     retries: i64,
     successor_access: Option<Vec<u8>>,
+    jkt: Option<String>,
 }
 
 impl TokenRecordParts {
@@ -339,6 +342,7 @@ impl TokenRecordParts {
                 expires_at: from_sql(self.expires_at),
                 user_version: from_sql(self.user_version),
                 auth_time: from_sql(self.auth_time),
+                jkt: self.jkt.map(Into::into),
             },
             RowState {
                 rotated: self.rotated,
@@ -392,8 +396,8 @@ impl Dialect for SqliteConnection {
         let mut st = self
             .conn
             .prepare_cached(
-                "INSERT INTO ropc_tokens (hash, kind, grant_id, client_id, username, scope, issued_at, expires_at, user_version, auth_time)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                "INSERT INTO ropc_tokens (hash, kind, grant_id, client_id, username, scope, issued_at, expires_at, user_version, auth_time, jkt)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )
             .map_err(err)?;
         st.execute(params![
@@ -406,7 +410,8 @@ impl Dialect for SqliteConnection {
             to_sql(r.issued_at),
             to_sql(r.expires_at),
             to_sql(r.user_version),
-            to_sql(r.auth_time)
+            to_sql(r.auth_time),
+            r.jkt.as_deref()
         ])
         .map_err(err)?;
         Ok(())
@@ -509,7 +514,7 @@ impl Dialect for SqliteConnection {
             .prepare_cached(
                 "DELETE FROM ropc_tokens WHERE hash = ?1 AND kind = ?2
                  RETURNING grant_id, client_id, username, scope, issued_at, expires_at, user_version, rotated,
-                           auth_time, retired, rotated_at, successor, retries, successor_access",
+                           auth_time, retired, rotated_at, successor, retries, successor_access, jkt",
             )
             .map_err(err)?;
         let row = st

@@ -81,6 +81,10 @@ pub struct TokenRecord {
     /// began the grant): the same for every token of the lineage, so that
     /// a maximum session age counts from it whatever the rotations.
     pub auth_time: u64,
+    /// For a DPoP-bound access token (RFC 9449): the RFC 7638 thumbprint
+    /// of the key it is bound to (`cnf.jkt`). Refresh tokens of
+    /// confidential clients are never bound (§5).
+    pub jkt: Option<Arc<str>>,
 }
 
 /// A [`TokenRecord`] lent where the store keeps it: what
@@ -104,6 +108,8 @@ pub struct TokenView<'a> {
     pub user_version: u64,
     /// As [`TokenRecord::auth_time`].
     pub auth_time: u64,
+    /// As [`TokenRecord::jkt`].
+    pub jkt: Option<&'a str>,
 }
 
 impl From<TokenView<'_>> for TokenRecord {
@@ -118,6 +124,7 @@ impl From<TokenView<'_>> for TokenRecord {
             expires_at: t.expires_at,
             user_version: t.user_version,
             auth_time: t.auth_time,
+            jkt: t.jkt.map(Into::into),
         }
     }
 }
@@ -134,6 +141,7 @@ impl TokenRecord {
             expires_at: self.expires_at,
             user_version: self.user_version,
             auth_time: self.auth_time,
+            jkt: self.jkt.as_deref(),
         }
     }
 }
@@ -174,6 +182,9 @@ pub struct Successors {
     /// `auth_time` (`None`: no maximum): the successors expire by then, and
     /// past it there is no rotation.
     pub max_session: Option<u64>,
+    /// The key the new access token is bound to (DPoP), if any; the new
+    /// refresh token is bound to none.
+    pub access_jkt: Option<Arc<str>>,
 }
 
 impl Successors {
@@ -193,6 +204,7 @@ impl Successors {
         let refresh = TokenRecord {
             issued_at: self.issued_at,
             expires_at: self.refresh_expires_at.min(end),
+            jkt: None,
             ..old.clone()
         };
         let access = TokenRecord {
@@ -202,6 +214,7 @@ impl Successors {
                 .access_scope
                 .clone()
                 .unwrap_or_else(|| Arc::clone(&old.scope)),
+            jkt: self.access_jkt.clone(),
             ..old.clone()
         };
         Some((refresh, access))

@@ -210,6 +210,7 @@ impl Server {
             expires_at: now.saturating_add(ttl).min(end),
             user_version,
             auth_time: now,
+            jkt: None,
         };
         let refresh = client.refresh_tokens.then(|| {
             let (token, hash) = mint();

@@ -62,6 +62,7 @@ impl Server {
                 access_expires_at: now.saturating_add(client.access_ttl),
                 access_scope: None,
                 max_session: client.max_session,
+                access_jkt: None,
             };
             let host_accounts = matches!(self.accounts, Owners::Host(_));
             if scope.is_some() || host_accounts || client.jwt {
