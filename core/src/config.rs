@@ -588,6 +588,13 @@ pub struct ClientConfig {
     /// that accept them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub audience: Vec<String>,
+    /// DPoP (RFC 9449): `"off"` (the default: a proof is ignored and tokens
+    /// are bearer tokens), `"allowed"` (a token request with a proof gets a
+    /// token bound to its key) or `"required"` (a token request without one
+    /// is refused). Needs `issuer` (the token endpoint's URI is the issuer's
+    /// `/token`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop: Option<String>,
 }
 
 fn confidential() -> ClientKind {
@@ -612,6 +619,7 @@ impl ClientConfig {
             introspect: false,
             access_token_format: None,
             audience: Vec::new(),
+            dpop: None,
         }
     }
 

@@ -43,11 +43,15 @@ pub enum ErrorCode {
     /// A requested `resource` (RFC 8707 §2) is not an absolute URI, or not
     /// one the client may ask for.
     InvalidTarget = 13,
+    /// A DPoP proof (RFC 9449 §4.3) is missing where it is required, or
+    /// malformed, or does not match the request (HTTP 400 at the token
+    /// endpoint, 401 with a `DPoP` challenge at a resource).
+    InvalidDpopProof = 14,
 }
 
 impl ErrorCode {
     /// Every code, in numeric order.
-    pub const ALL: [ErrorCode; 13] = [
+    pub const ALL: [ErrorCode; 14] = [
         ErrorCode::InvalidRequest,
         ErrorCode::InvalidClient,
         ErrorCode::InvalidGrant,
@@ -61,6 +65,7 @@ impl ErrorCode {
         ErrorCode::TemporarilyUnavailable,
         ErrorCode::ServerError,
         ErrorCode::InvalidTarget,
+        ErrorCode::InvalidDpopProof,
     ];
 
     /// The code as it appears on the wire (`"invalid_grant"`, ...).
@@ -93,6 +98,7 @@ impl ErrorCode {
             ErrorCode::TemporarilyUnavailable => c"temporarily_unavailable",
             ErrorCode::ServerError => c"server_error",
             ErrorCode::InvalidTarget => c"invalid_target",
+            ErrorCode::InvalidDpopProof => c"invalid_dpop_proof",
         }
     }
 
@@ -194,6 +200,7 @@ ctor! {
     temporarily_unavailable => TemporarilyUnavailable,
     server_error => ServerError,
     invalid_target => InvalidTarget,
+    invalid_dpop_proof => InvalidDpopProof,
 }
 
 /// Seconds a client is asked to wait (`Retry-After`) when the store failed.

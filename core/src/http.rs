@@ -133,10 +133,30 @@ impl HttpResponse {
     /// A resource server's refusal (RFC 6750 §3). `None`: the request had no
     /// credentials at all, so the challenge carries no error code.
     pub(crate) fn bearer_error(err: Option<&OAuthError>, realm: &str) -> HttpResponse {
+        Self::challenge_error(err, &format!("Bearer realm=\"{realm}\""), realm)
+    }
+
+    /// The refusal of a request that used the `DPoP` scheme (RFC 9449
+    /// §7.1): the same as [`HttpResponse::bearer_error`] under a `DPoP`
+    /// challenge naming the algorithms proofs may use; a bad proof is 401.
+    pub(crate) fn dpop_error(err: Option<&OAuthError>, realm: &str) -> HttpResponse {
+        let algs = crate::dpop::ALGORITHMS.map(|a| a.name()).join(" ");
+        let mut resp = Self::challenge_error(
+            err,
+            &format!("DPoP realm=\"{realm}\", algs=\"{algs}\""),
+            realm,
+        );
+        if err.is_some_and(|e| e.code() == ErrorCode::InvalidDpopProof) {
+            resp.status = 401;
+        }
+        resp
+    }
+
+    fn challenge_error(err: Option<&OAuthError>, scheme: &str, realm: &str) -> HttpResponse {
         let Some(err) = err else {
             return HttpResponse {
                 status: 401,
-                headers: vec![("WWW-Authenticate", format!("Bearer realm=\"{realm}\""))],
+                headers: vec![("WWW-Authenticate", scheme.to_string())],
                 body: String::new(),
             };
         };
@@ -154,7 +174,7 @@ impl HttpResponse {
             return HttpResponse::token_error(err, realm);
         }
         let mut challenge = format!(
-            "Bearer realm=\"{realm}\", error=\"{}\", error_description=\"{}\"",
+            "{scheme}, error=\"{}\", error_description=\"{}\"",
             err.code(),
             sanitize(err.description())
         );
@@ -551,12 +571,22 @@ fn refuse_repeated(header: &str) -> Result<(), OAuthError> {
 /// Extracts the token from `Authorization: Bearer <token>` (RFC 6750 §2.1).
 /// `Ok(None)`: no bearer credentials at all.
 pub(crate) fn parse_bearer(header: Option<&str>) -> Result<Option<&str>, OAuthError> {
+    parse_scheme(header, "bearer")
+}
+
+/// The access token of an `Authorization: DPoP <token>` header (RFC 9449
+/// §7.1), as [`parse_bearer`] reads a bearer token.
+pub(crate) fn parse_dpop(header: Option<&str>) -> Result<Option<&str>, OAuthError> {
+    parse_scheme(header, "dpop")
+}
+
+fn parse_scheme<'a>(header: Option<&'a str>, wanted: &str) -> Result<Option<&'a str>, OAuthError> {
     let Some(header) = header.map(str::trim).filter(|h| !h.is_empty()) else {
         return Ok(None);
     };
     refuse_repeated(header)?;
     let (scheme, token) = header.split_once(' ').unwrap_or((header, ""));
-    if !scheme.eq_ignore_ascii_case("bearer") {
+    if !scheme.eq_ignore_ascii_case(wanted) {
         return Ok(None);
     }
     let token = token.trim();
@@ -565,9 +595,11 @@ pub(crate) fn parse_bearer(header: Option<&str>) -> Result<Option<&str>, OAuthEr
         crate::byte_class::ByteClass::alphanumeric_and(b"-._~+/");
     let body = token.trim_end_matches('=');
     if body.is_empty() || !B64TOKEN.all(body.as_bytes()) {
-        return Err(OAuthError::invalid_request(
-            "the Bearer credentials are malformed",
-        ));
+        return Err(OAuthError::invalid_request(if wanted == "bearer" {
+            "the Bearer credentials are malformed"
+        } else {
+            "the DPoP credentials are malformed"
+        }));
     }
     Ok(Some(token))
 }

@@ -119,9 +119,9 @@ pub use resource::{
 };
 pub use scope::MAX_RESOURCE_BYTES;
 pub use server::{
-    Blocking, Call, ConfigSummary, Endpoint, Forwarded, Introspection, Server, ServerBuilder,
-    TokenResponse, FORWARDED_CLIENT, FORWARDED_HEADERS, FORWARDED_SCOPE, FORWARDED_USER,
-    FORWARD_AUTH_PATH, METADATA_PATH,
+    Blocking, Call, ConfigSummary, Confirmation, Endpoint, Forwarded, Introspection, Server,
+    ServerBuilder, TokenResponse, FORWARDED_CLIENT, FORWARDED_HEADERS, FORWARDED_SCOPE,
+    FORWARDED_USER, FORWARD_AUTH_PATH, METADATA_PATH,
 };
 pub use store::{MemoryStore, Store, StoreError};
 #[cfg(feature = "postgres")]

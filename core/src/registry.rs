@@ -42,6 +42,18 @@ pub(crate) struct Client {
     /// Its access tokens are JWTs (RFC 9068), for `audience`.
     pub(crate) jwt: bool,
     pub(crate) audience: Vec<Box<str>>,
+    pub(crate) dpop: Dpop,
+}
+
+/// A client's use of DPoP (RFC 9449).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Dpop {
+    /// Proofs are ignored: bearer tokens.
+    Off,
+    /// A request with a proof gets a bound token.
+    Allowed,
+    /// A request without a proof is refused.
+    Required,
 }
 
 /// The longest refresh grace window a client may have: long enough for a
@@ -394,6 +406,24 @@ impl Registry {
                         return Err(ConfigError::new(
                             format!("{path}.access_token_format"),
                             format!("{other:?} is not one of \"opaque\", \"jwt\""),
+                        ))
+                    }
+                },
+                dpop: match c.dpop.as_deref() {
+                    None | Some("off") => Dpop::Off,
+                    Some(mode @ ("allowed" | "required")) => {
+                        if config.issuer.as_deref().unwrap_or("").is_empty() {
+                            return Err(ConfigError::new(
+                                "issuer",
+                                "DPoP needs the issuer: proofs name the token endpoint, the issuer's /token",
+                            ));
+                        }
+                        if mode == "allowed" { Dpop::Allowed } else { Dpop::Required }
+                    }
+                    Some(other) => {
+                        return Err(ConfigError::new(
+                            format!("{path}.dpop"),
+                            format!("{other:?} is not one of \"off\", \"allowed\", \"required\""),
                         ))
                     }
                 },

@@ -77,6 +77,10 @@ pub enum ropc_status {
     /// absolute URI or not one the client may ask for.
     #[strum(message = "invalid_target: the requested resource is not allowed\0")]
     ROPC_INVALID_TARGET = 113,
+    /// OAuth `invalid_dpop_proof` (RFC 9449): a DPoP proof is missing where
+    /// required, malformed, or not for this request.
+    #[strum(message = "invalid_dpop_proof: the DPoP proof is missing or invalid\0")]
+    ROPC_INVALID_DPOP_PROOF = 114,
 }
 
 const OAUTH_BASE: u32 = 100;

@@ -119,6 +119,7 @@ impl ServerBuilder {
         // is a database.
         let clock = self.clock.unwrap_or_else(crate::clock::default_clock);
         let signer = signer_of(&self.config, &registry, &*store, clock.now())?;
+        dpop_needs_replays(&registry, &*store)?;
         let store = crate::metrics::Metered::new(
             store,
             Arc::clone(&metrics),
@@ -272,6 +273,7 @@ impl Server {
             ));
         }
         let (registry, users) = Registry::build_with(&config, users_of)?;
+        dpop_needs_replays(&registry, self.store.store())?;
         crate::accounts::config::check_owners(
             &config,
             &users,
@@ -333,6 +335,27 @@ impl ConfigAccounts {
     pub fn from_config(config: &crate::Config) -> Result<ConfigAccounts, crate::ConfigError> {
         let (registry, users) = Registry::build_with(config, users_of)?;
         Ok(ConfigAccounts::new(users, registry.hash_params))
+    }
+}
+
+/// A client taking DPoP proofs needs a store that remembers them.
+fn dpop_needs_replays(registry: &Registry, store: &dyn Store) -> Result<(), ConfigError> {
+    if store.replays().is_some() {
+        return Ok(());
+    }
+    match registry
+        .clients
+        .values()
+        .find(|c| c.dpop != crate::registry::Dpop::Off)
+    {
+        Some(c) => Err(ConfigError::new(
+            "store",
+            format!(
+                "client {:?} takes DPoP proofs, and this store keeps none (memory, SQLite and PostgreSQL do)",
+                c.id
+            ),
+        )),
+        None => Ok(()),
     }
 }
 

@@ -16,9 +16,24 @@ impl Server {
     /// Stage 5: whether `access_token` may be used on `resource` (and has
     /// `required_scope`, if given). Checks the token is active, the resource
     /// is within one of its scopes, and the access rules let its owner in.
+    /// A token bound to a DPoP key is refused here (RFC 9449 §7.2: it is
+    /// no bearer token): see [`Server::check_with_proof`].
     pub fn check(
         &self,
         access_token: &str,
+        resource: &str,
+        required_scope: Option<&str>,
+    ) -> Result<Principal, OAuthError> {
+        self.check_bound(access_token, None, resource, required_scope)
+    }
+
+    /// The check, for a token presented as a bearer token (`key` `None`)
+    /// or with a DPoP proof of the key `key`: a bound token must come with
+    /// its own key's proof, an unbound one with none.
+    fn check_bound(
+        &self,
+        access_token: &str,
+        key: Option<&str>,
         resource: &str,
         required_scope: Option<&str>,
     ) -> Result<Principal, OAuthError> {
@@ -37,10 +52,34 @@ impl Server {
                 scope: scopes,
                 user_version,
                 expires_at,
+                jkt,
                 ..
             } = self
                 .lent_access(&reg, TokenHash::of(access_token), self.clock.now())?
                 .ok_or_else(invalid)?;
+            match (jkt.as_deref(), key) {
+                (None, None) => {}
+                (Some(_), None) => {
+                    return Err(OAuthError::invalid_token(
+                        "the access token is bound to a DPoP key: present it with a proof (Authorization: DPoP)",
+                    ))
+                }
+                (None, Some(_)) => {
+                    return Err(OAuthError::invalid_token(
+                        "the access token is not bound to a DPoP key: present it as a Bearer token",
+                    ))
+                }
+                (Some(bound), Some(proved)) => {
+                    if !bool::from(subtle::ConstantTimeEq::ct_eq(
+                        bound.as_bytes(),
+                        proved.as_bytes(),
+                    )) {
+                        return Err(OAuthError::invalid_dpop_proof(
+                            "the proof is made with another key than the token's",
+                        ));
+                    }
+                }
+            }
             let rules = !(self.authorizer.is_some()
                 && reg.config.accounts.authorize == AuthorizeMode::InsteadOfRules);
             // The owner's groups lent, not cloned (one `Arc` a user: every
@@ -106,5 +145,67 @@ impl Server {
         };
         self.check(token, resource, required_scope)
             .map_err(|e| Refusal::new(Some(e), &realm()))
+    }
+
+    /// Stage 5 for a request that may carry a DPoP-bound token (RFC 9449
+    /// §7): `Authorization: DPoP <token>` with its proof in `dpop` (the
+    /// request's `DPoP` header) for `method` and `uri` (the request's
+    /// absolute URI, as the client reached it: scheme, host, path), checked
+    /// as [`crate::dpop::check`] says, with the token's hash (`ath`), used
+    /// once on any host, made with the token's key; or a bearer token as
+    /// [`Server::check_request`] checks it. A refusal of a DPoP request
+    /// carries a `DPoP` challenge naming the algorithms.
+    #[allow(clippy::too_many_arguments)]
+    pub fn check_with_proof(
+        &self,
+        authorization: Option<&str>,
+        dpop: Option<&str>,
+        method: &str,
+        uri: &str,
+        resource: &str,
+        required_scope: Option<&str>,
+    ) -> Result<Principal, Refusal> {
+        let realm = || self.registry.load().config.realm.clone();
+        let refuse = |e: OAuthError| {
+            self.metrics.request(Operation::Check, Some(e.code()));
+            Refusal {
+                response: crate::http::HttpResponse::dpop_error(Some(&e), &realm()),
+                error: Some(e),
+            }
+        };
+        let token = match crate::http::parse_dpop(authorization) {
+            Ok(Some(token)) => token,
+            Ok(None) => return self.check_request(authorization, resource, required_scope),
+            Err(e) => return Err(refuse(e)),
+        };
+        let Some(proof) = dpop else {
+            return Err(refuse(OAuthError::invalid_dpop_proof(
+                "the request carries no DPoP proof",
+            )));
+        };
+        let now = self.clock.now();
+        let cx = crate::dpop::ProofContext {
+            method,
+            uri,
+            access_token: Some(token),
+            nonce: None,
+            now,
+        };
+        let proof = crate::dpop::check(proof, &cx)
+            .map_err(|e| refuse(OAuthError::invalid_dpop_proof(e.reason())))?;
+        match self.first_use(&proof, now) {
+            Ok(true) => {}
+            Ok(false) => {
+                return Err(refuse(OAuthError::invalid_dpop_proof(
+                    "the proof was used before",
+                )))
+            }
+            Err(e) => return Err(refuse(e)),
+        }
+        self.check_bound(token, Some(&proof.jkt), resource, required_scope)
+            .map_err(|e| Refusal {
+                response: crate::http::HttpResponse::dpop_error(Some(&e), &realm()),
+                error: Some(e),
+            })
     }
 }

@@ -25,8 +25,9 @@ pub struct Introspection {
     /// The resource owner.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
-    /// `Bearer` for an access token, `refresh_token` for a refresh token
-    /// (which a resource server must never accept).
+    /// `Bearer` for an access token (`DPoP` for one bound to a DPoP key),
+    /// `refresh_token` for a refresh token (which a resource server must
+    /// never accept).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token_type: Option<&'static str>,
     /// Expiry, seconds since the epoch.
@@ -53,6 +54,17 @@ pub struct Introspection {
     /// the rotations (an extension; absent without a maximum).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub session_exp: Option<u64>,
+    /// For a DPoP-bound token: `{"jkt": ...}`, the thumbprint of its key
+    /// (RFC 9449 §6.2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cnf: Option<Confirmation>,
+}
+
+/// A token's confirmation (RFC 7800): the key it is bound to.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Confirmation {
+    /// The RFC 7638 thumbprint of the DPoP key (RFC 9449 §6).
+    pub jkt: String,
 }
 
 impl Introspection {
@@ -109,7 +121,7 @@ impl Server {
                 active: true,
                 scope: Some(reg.scope_string(&found.scope)),
                 token_type: Some(if found.kind == TokenKind::Access {
-                    "Bearer"
+                    super::token::token_type(found.jkt.is_some())
                 } else {
                     "refresh_token"
                 }),
@@ -124,6 +136,7 @@ impl Server {
                     .get(&*found.client_id)
                     .and_then(|c| c.max_session)
                     .map(|m| found.auth_time.saturating_add(m)),
+                cnf: found.jkt.map(|jkt| Confirmation { jkt }),
                 client_id: Some(found.client_id),
                 username: Some(found.username),
             })

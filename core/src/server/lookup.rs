@@ -34,6 +34,8 @@ pub(super) struct Found {
     pub(super) expires_at: u64,
     pub(super) user_version: u64,
     pub(super) auth_time: u64,
+    /// The DPoP key an access token is bound to.
+    pub(super) jkt: Option<String>,
 }
 
 impl Found {
@@ -58,6 +60,7 @@ impl Found {
             expires_at: t.expires_at,
             user_version: t.user_version,
             auth_time: t.auth_time,
+            jkt: t.jkt.map(String::from),
         }
     }
 }

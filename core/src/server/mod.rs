@@ -50,7 +50,7 @@ pub use forward_auth::{
     Forwarded, FORWARDED_CLIENT, FORWARDED_HEADERS, FORWARDED_SCOPE, FORWARDED_USER,
     FORWARD_AUTH_PATH,
 };
-pub use introspection::Introspection;
+pub use introspection::{Confirmation, Introspection};
 pub use metadata::METADATA_PATH;
 pub use token::TokenResponse;
 

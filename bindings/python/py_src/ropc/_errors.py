@@ -132,6 +132,13 @@ class InvalidTarget(OAuthError):
     code = "invalid_target"
 
 
+class InvalidDpopProof(OAuthError):
+    """``invalid_dpop_proof`` (RFC 9449): a DPoP proof is missing where the
+    client must send one, malformed, replayed, or not for this request."""
+
+    code = "invalid_dpop_proof"
+
+
 class AccountError(ValueError):
     """A run-time change to a resource owner that could not be made.
     ``reason``: ``"unknown_user"``, ``"invalid_hash"`` or ``"not_configured"``

@@ -6,11 +6,12 @@ mod refresh;
 
 use super::owners::owned_groups;
 use super::Server;
+use crate::dpop;
 use crate::error::OAuthError;
 use crate::events::{Event, EventKind};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::metrics::Operation;
-use crate::registry::{Client, Registry};
+use crate::registry::{Client, Dpop, Registry};
 use crate::scope::ScopeSet;
 use crate::store::{GrantId, TokenRecord};
 use crate::token::{mint, TokenHash};
@@ -21,9 +22,9 @@ use std::sync::Arc;
 /// A successful token response (RFC 6749 §5.1). Its `Debug` hides the tokens.
 #[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct TokenResponse {
-    /// The bearer access token.
+    /// The access token.
     pub access_token: String,
-    /// Always `Bearer`.
+    /// `Bearer`, or `DPoP` for a token bound to a DPoP key (RFC 9449 §5).
     pub token_type: &'static str,
     /// Seconds until the access token expires.
     pub expires_in: u64,
@@ -59,9 +60,30 @@ impl std::fmt::Debug for TokenResponse {
     }
 }
 
+/// `token_type` (RFC 6749 §7.1): `DPoP` for a bound token (RFC 9449 §5).
+pub(super) fn token_type(bound: bool) -> &'static str {
+    if bound {
+        "DPoP"
+    } else {
+        "Bearer"
+    }
+}
+
 impl Server {
     /// The token endpoint (RFC 6749 §3.2): `password` and `refresh_token` grants.
     pub fn token_endpoint(&self, req: &HttpRequest<'_>) -> HttpResponse {
+        self.token_endpoint_with_dpop(req, None)
+    }
+
+    /// [`Server::token_endpoint`] with the request's `DPoP` header (RFC
+    /// 9449 §5), if it has one: for a client whose `dpop` is `"allowed"` or
+    /// `"required"`, a proof for the token endpoint binds the access token
+    /// to its key (`token_type` `DPoP`).
+    pub fn token_endpoint_with_dpop(
+        &self,
+        req: &HttpRequest<'_>,
+        dpop: Option<&str>,
+    ) -> HttpResponse {
         self.endpoint(req, Operation::Token, |creds, form, dispatch| {
             let grant_type = form.require("grant_type")?;
             let scope = form.get("scope")?;
@@ -72,13 +94,14 @@ impl Server {
                     let (username, password) = (form.get("username")?, form.get("password")?);
                     let (username, password) = (username.unwrap_or(""), password.unwrap_or(""));
                     dispatch.call(|| {
-                        self.password_grant_for(&creds, username, password, scope, &resources)
+                        self.password_grant_for(&creds, username, password, scope, &resources, dpop)
                     })?
                 }
                 "refresh_token" => {
                     dispatch.to(Operation::Refresh);
                     let token = form.get("refresh_token")?.unwrap_or("");
-                    dispatch.call(|| self.refresh_grant_for(&creds, token, scope, &resources))?
+                    dispatch
+                        .call(|| self.refresh_grant_for(&creds, token, scope, &resources, dpop))?
                 }
                 _ => {
                     Self::authenticate(&self.registry.load(), &creds)?;
@@ -129,6 +152,67 @@ impl Server {
         Ok(Some(out))
     }
 
+    /// The key a new access token is bound to (DPoP, RFC 9449 §5): none
+    /// for a client with DPoP off (a proof is ignored) or without a proof
+    /// where one is allowed; else the proof's key, once it is checked for
+    /// the token endpoint (the issuer's `/token`, `POST`) and used for the
+    /// first time on any host.
+    pub(super) fn dpop_key(
+        &self,
+        reg: &Registry,
+        client: &Client,
+        proof: Option<&str>,
+    ) -> Result<Option<Arc<str>>, OAuthError> {
+        let proof = match (client.dpop, proof) {
+            (Dpop::Off, _) | (Dpop::Allowed, None) => return Ok(None),
+            (Dpop::Required, None) => {
+                return Err(OAuthError::invalid_dpop_proof(
+                    "this client must send a DPoP proof",
+                ))
+            }
+            (_, Some(proof)) => proof,
+        };
+        let uri = format!(
+            "{}/token",
+            reg.config
+                .issuer
+                .as_deref()
+                .unwrap_or_default()
+                .trim_end_matches('/')
+        );
+        let now = self.clock.now();
+        let cx = dpop::ProofContext {
+            method: "POST",
+            uri: &uri,
+            access_token: None,
+            nonce: None,
+            now,
+        };
+        let proof =
+            dpop::check(proof, &cx).map_err(|e| OAuthError::invalid_dpop_proof(e.reason()))?;
+        if !self.first_use(&proof, now)? {
+            return Err(OAuthError::invalid_dpop_proof("the proof was used before"));
+        }
+        Ok(Some(proof.jkt.into()))
+    }
+
+    /// Records a checked proof as used, on every host (RFC 9449 §11.1);
+    /// whether this was its first use.
+    pub(in crate::server) fn first_use(
+        &self,
+        proof: &dpop::Proof,
+        now: u64,
+    ) -> Result<bool, OAuthError> {
+        let id = TokenHash::of(&format!("{}\n{}", proof.jkt, proof.jti)).0;
+        let until = proof.iat.saturating_add(dpop::PROOF_WINDOW_SECONDS + 1);
+        Ok(self.store.call(|s| match s.replays() {
+            Some(r) => r.first_use(&id, until, now),
+            None => Err(crate::store::StoreError::new(
+                "this store keeps no DPoP proofs",
+            )),
+        })?)
+    }
+
     /// A JWT access token (RFC 9068) for `client`, signed with the key
     /// that signs now, and its hash (it is stored like an opaque token, so
     /// that introspection, revocation and this server's own checks see its
@@ -139,6 +223,7 @@ impl Server {
         reg: &Registry,
         client: &Client,
         audience: Option<&[Box<str>]>,
+        jkt: Option<&str>,
         subject: &str,
         scope: &str,
         groups: Option<Vec<String>>,
@@ -175,6 +260,10 @@ impl Server {
         if let Some(groups) = groups.filter(|g| !g.is_empty()) {
             claims.insert("groups".into(), groups.into());
         }
+        if let Some(jkt) = jkt {
+            // RFC 9449 §6.1: the key the token is bound to.
+            claims.insert("cnf".into(), serde_json::json!({ "jkt": jkt }));
+        }
         let token = key
             .sign(super::signer::AT_JWT, &claims)
             .ok_or_else(|| OAuthError::server_error("signing the access token failed"))?;
@@ -184,6 +273,7 @@ impl Server {
 
     /// Saves a new grant, then answers with its tokens: nothing is answered
     /// that was not saved.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn issue(
         &self,
         reg: &Registry,
@@ -192,6 +282,7 @@ impl Server {
         user_version: u64,
         scopes: ScopeSet,
         audience: Option<&[Box<str>]>,
+        jkt: Option<Arc<str>>,
     ) -> Result<TokenResponse, OAuthError> {
         let now = self.clock.now();
         let scope: Arc<str> = reg.scope_string(&scopes).into();
@@ -220,15 +311,28 @@ impl Server {
             let groups = self.with_owner(reg, &client.id, &username, user_version, owned_groups)?;
             let expires_at = now.saturating_add(client.access_ttl).min(end);
             self.mint_jwt(
-                reg, client, audience, &username, &scope, groups, now, expires_at, now,
+                reg,
+                client,
+                audience,
+                jkt.as_deref(),
+                &username,
+                &scope,
+                groups,
+                now,
+                expires_at,
+                now,
             )?
         } else {
             mint()
         };
         let (refresh_token, refresh_entry) =
             refresh.map_or((None, None), |(t, e)| (Some(t), Some(e)));
+        let access_record = TokenRecord {
+            jkt: jkt.clone(),
+            ..record(client.access_ttl)
+        };
         self.store
-            .call(|s| s.insert_grant((hash, record(client.access_ttl)), refresh_entry))?;
+            .call(|s| s.insert_grant((hash, access_record), refresh_entry))?;
         self.events.emit(EventKind::TokenIssued, |k| {
             Event::new(k, now)
                 .client(&client.id)
@@ -237,7 +341,7 @@ impl Server {
         });
         Ok(TokenResponse {
             access_token,
-            token_type: "Bearer",
+            token_type: token_type(jkt.is_some()),
             expires_in: client.access_ttl.min(end - now),
             refresh_token,
             scope: scope.to_string(),

@@ -23,11 +23,12 @@ impl Server {
         password: &str,
         scope: Option<&str>,
     ) -> Result<TokenResponse, OAuthError> {
-        self.password_grant_for(client, username, password, scope, &[])
+        self.password_grant_for(client, username, password, scope, &[], None)
     }
 
     /// [`Server::password_grant`] for the RFC 8707 `resource`s of a token
-    /// request (the JWT's `aud`; none: the client's whole audience).
+    /// request (the JWT's `aud`; none: the client's whole audience) and its
+    /// DPoP proof (RFC 9449), if any.
     pub(crate) fn password_grant_for(
         &self,
         client: &ClientCredentials,
@@ -35,6 +36,7 @@ impl Server {
         password: &str,
         scope: Option<&str>,
         resources: &[&str],
+        dpop: Option<&str>,
     ) -> Result<TokenResponse, OAuthError> {
         self.counted(Operation::Password, || {
             let reg = self.registry.load();
@@ -65,6 +67,7 @@ impl Server {
             }
             let scopes = Self::scope_for(&reg, client, scope)?;
             let audience = Self::audience_for(client, resources)?;
+            let jkt = self.dpop_key(&reg, client, dpop)?;
             if password.len() > MAX_PASSWORD_BYTES {
                 return Err(OAuthError::invalid_request(format!(
                     "the password is longer than {MAX_PASSWORD_BYTES} bytes"
@@ -246,6 +249,7 @@ impl Server {
                 user_version,
                 scopes,
                 audience.as_deref(),
+                jkt,
             )
         })
     }

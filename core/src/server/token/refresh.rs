@@ -21,17 +21,20 @@ impl Server {
         refresh_token: &str,
         scope: Option<&str>,
     ) -> Result<TokenResponse, OAuthError> {
-        self.refresh_grant_for(client, refresh_token, scope, &[])
+        self.refresh_grant_for(client, refresh_token, scope, &[], None)
     }
 
     /// [`Server::refresh_grant`] for the RFC 8707 `resource`s of a token
-    /// request: the new JWT's `aud` (none: the client's whole audience).
+    /// request (the new JWT's `aud`; none: the client's whole audience)
+    /// and its DPoP proof (RFC 9449 §5: the new access token is bound to
+    /// the proof's key; a confidential client's refresh token never is).
     pub(crate) fn refresh_grant_for(
         &self,
         client: &ClientCredentials,
         refresh_token: &str,
         scope: Option<&str>,
         resources: &[&str],
+        dpop: Option<&str>,
     ) -> Result<TokenResponse, OAuthError> {
         self.counted(Operation::Refresh, || {
             let reg = self.registry.load();
@@ -62,7 +65,9 @@ impl Server {
                 access_expires_at: now.saturating_add(client.access_ttl),
                 access_scope: None,
                 max_session: client.max_session,
-                access_jkt: None,
+                // Checked before anything is spent: a bad proof leaves the
+                // client its refresh token.
+                access_jkt: self.dpop_key(&reg, client, dpop)?,
             };
             let host_accounts = matches!(self.accounts, Owners::Host(_));
             if scope.is_some() || host_accounts || client.jwt {
@@ -103,6 +108,7 @@ impl Server {
                         &reg,
                         client,
                         audience.as_deref(),
+                        next.access_jkt.as_deref(),
                         &record.username,
                         &scope,
                         groups,
@@ -187,7 +193,7 @@ impl Server {
             };
             Ok(TokenResponse {
                 access_token: new_access,
-                token_type: "Bearer",
+                token_type: super::token_type(next.access_jkt.is_some()),
                 expires_in: client.access_ttl.min(end.saturating_sub(now)),
                 refresh_token: Some(new_refresh),
                 scope,

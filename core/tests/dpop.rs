@@ -1,0 +1,362 @@
+//! DPoP (RFC 9449) end to end in the core: a proof at the token endpoint
+//! binds the access token to its key (`token_type` DPoP, `cnf.jkt` in
+//! introspection and in a JWT); the resource check takes the token only
+//! with a fresh proof of that key for the request; proofs are used once
+//! on every host.
+
+#[path = "support/docs.rs"]
+mod docs;
+use docs::CHEAP;
+use ropc_core::jws::{self, Algorithm, SigningKey};
+use ropc_core::store::Store;
+use ropc_core::*;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+const T0: u64 = 1_700_000_000;
+const ISSUER: &str = "https://as.example";
+const API: &str = "https://api.example/docs/alice/1";
+
+fn key(alg: Algorithm) -> SigningKey {
+    SigningKey::from_pkcs8("", alg, &jws::generate_pkcs8(alg).unwrap()).unwrap()
+}
+
+/// A proof by `k` for `htm` and `htu` at `iat`, for the token `ath` if any.
+fn proof(k: &SigningKey, htm: &str, htu: &str, iat: u64, token: Option<&str>) -> String {
+    let mut jwk = k.verifying_key().to_jwk();
+    for drop in ["kid", "use", "alg"] {
+        jwk.as_object_mut().unwrap().remove(drop);
+    }
+    let mut jti = [0u8; 12];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut jti))
+        .unwrap();
+    let mut claims = json!({
+        "jti": jti.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+        "htm": htm, "htu": htu, "iat": iat,
+    });
+    if let Some(t) = token {
+        claims["ath"] = dpop::token_hash(t).into();
+    }
+    let header = json!({"typ": "dpop+jwt", "alg": k.algorithm().name(), "jwk": jwk});
+    k.sign_with_header(&header, claims.as_object().unwrap())
+        .unwrap()
+}
+
+fn config(mode: &str) -> Config {
+    let mut c = docs::base()
+        .client(docs::app().default_scopes(&["read"]))
+        .user(UserConfig::new(
+            "alice",
+            &hash_password("alice-pw", CHEAP).unwrap(),
+        ))
+        .rule(RuleConfig::new(&["* /docs/{username}/*"]).users(&["*"]));
+    c.clients[0].dpop = Some(mode.into());
+    c.issuer = Some(ISSUER.into());
+    c
+}
+
+fn server(c: Config, store: &Arc<dyn Store>, clock: &ManualClock) -> Server {
+    Server::builder(c)
+        .store(Arc::clone(store))
+        .clock(Arc::new(clock.clone()))
+        .build()
+        .unwrap()
+}
+
+fn host(mode: &str) -> (ManualClock, Arc<dyn Store>, Server) {
+    let clock = ManualClock::new(T0);
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let s = server(config(mode), &store, &clock);
+    (clock, store, s)
+}
+
+/// POSTs a token request with a `DPoP` header (or none): status and body.
+fn token(s: &Server, body: &str, dpop: Option<&str>) -> (u16, Value) {
+    let auth = ClientCredentials::new("app", "app-secret").basic_authorization();
+    let r = s.token_endpoint_with_dpop(&HttpRequest::form_post(Some(&auth), body.as_bytes()), dpop);
+    (r.status, serde_json::from_str(&r.body).unwrap())
+}
+
+const GRANT: &str = "grant_type=password&username=alice&password=alice-pw";
+
+fn introspect(s: &Server, t: &str) -> Introspection {
+    let rs = ClientCredentials::new("app", "app-secret");
+    s.introspect(&rs, t, None).unwrap()
+}
+
+#[test]
+fn a_proof_binds_the_token_and_only_its_key_may_use_it() {
+    let (_clock, _, s) = host("allowed");
+    let k = key(Algorithm::Es256);
+    let (status, body) = token(
+        &s,
+        GRANT,
+        Some(&proof(&k, "POST", &format!("{ISSUER}/token"), T0, None)),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["token_type"], "DPoP");
+    let at = body["access_token"].as_str().unwrap();
+    let jkt = k.verifying_key().thumbprint();
+    let i = introspect(&s, at);
+    assert_eq!(
+        (i.token_type, i.cnf.map(|c| c.jkt)),
+        (Some("DPoP"), Some(jkt.clone()))
+    );
+    // As a bearer token: refused (RFC 9449 §7.2).
+    let bearer = s.check_request(Some(&format!("Bearer {at}")), "GET /docs/alice/1", None);
+    assert_eq!(
+        bearer.unwrap_err().error.unwrap().code(),
+        ErrorCode::InvalidToken
+    );
+    // With a proof of its key for this request: allowed, once.
+    let dpop_auth = format!("DPoP {at}");
+    let good = proof(&k, "GET", API, T0, Some(at));
+    let check = |p: &str, uri: &str| {
+        s.check_with_proof(
+            Some(&dpop_auth),
+            Some(p),
+            "GET",
+            uri,
+            "GET /docs/alice/1",
+            None,
+        )
+    };
+    assert_eq!(check(&good, API).unwrap().username, "alice");
+    let replay = check(&good, API).unwrap_err();
+    assert_eq!(replay.response.status, 401);
+    assert_eq!(replay.description(), "the proof was used before");
+    let challenge = replay.response.header("WWW-Authenticate").unwrap();
+    assert!(
+        challenge
+            .starts_with("DPoP realm=\"ropc\", algs=\"EdDSA ES256\", error=\"invalid_dpop_proof\""),
+        "{challenge}"
+    );
+    // Another key, another request, no ath, no proof at all: refused.
+    let thief = key(Algorithm::EdDsa);
+    for (p, why) in [
+        (proof(&thief, "GET", API, T0, Some(at)), "another key"),
+        (proof(&k, "POST", API, T0, Some(at)), "another method"),
+        (
+            proof(&k, "GET", "https://api.example/docs/alice/2", T0, Some(at)),
+            "another URI",
+        ),
+        (proof(&k, "GET", API, T0, None), "ath"),
+        (proof(&k, "GET", API, T0 - 120, Some(at)), "iat"),
+    ] {
+        let r = check(&p, API).unwrap_err();
+        assert_eq!(
+            r.error.as_ref().unwrap().code(),
+            ErrorCode::InvalidDpopProof,
+            "{why}"
+        );
+        assert!(r.description().contains(why), "{why}: {}", r.description());
+    }
+    let none = s.check_with_proof(
+        Some(&dpop_auth),
+        None,
+        "GET",
+        API,
+        "GET /docs/alice/1",
+        None,
+    );
+    assert_eq!(
+        none.unwrap_err().description(),
+        "the request carries no DPoP proof"
+    );
+    // The usual rules still apply, under the DPoP challenge.
+    let other = check(&proof(&k, "GET", API, T0, Some(at)), API);
+    assert!(other.is_ok());
+    let denied = s.check_with_proof(
+        Some(&dpop_auth),
+        Some(&proof(
+            &k,
+            "GET",
+            "https://api.example/docs/bob/1",
+            T0,
+            Some(at),
+        )),
+        "GET",
+        "https://api.example/docs/bob/1",
+        "GET /docs/bob/1",
+        None,
+    );
+    assert_eq!(denied.unwrap_err().response.status, 403);
+}
+
+#[test]
+fn bearer_tokens_stay_bearer_tokens() {
+    let (_clock, _, s) = host("allowed");
+    let (status, body) = token(&s, GRANT, None);
+    assert_eq!((status, body["token_type"].as_str()), (200, Some("Bearer")));
+    let at = body["access_token"].as_str().unwrap();
+    assert!(introspect(&s, at).cnf.is_none());
+    let bearer = format!("Bearer {at}");
+    assert!(s
+        .check_request(Some(&bearer), "GET /docs/alice/1", None)
+        .is_ok());
+    // check_with_proof takes a bearer request as check_request does.
+    assert!(s
+        .check_with_proof(Some(&bearer), None, "GET", API, "GET /docs/alice/1", None)
+        .is_ok());
+    // An unbound token under the DPoP scheme is refused.
+    let k = key(Algorithm::EdDsa);
+    let r = s.check_with_proof(
+        Some(&format!("DPoP {at}")),
+        Some(&proof(&k, "GET", API, T0, Some(at))),
+        "GET",
+        API,
+        "GET /docs/alice/1",
+        None,
+    );
+    assert_eq!(
+        r.unwrap_err().error.unwrap().code(),
+        ErrorCode::InvalidToken
+    );
+    // A client with DPoP off ignores a proof.
+    let (_c, _, off) = host("off");
+    let (_, body) = token(
+        &off,
+        GRANT,
+        Some(&proof(&k, "POST", &format!("{ISSUER}/token"), T0, None)),
+    );
+    assert_eq!(body["token_type"], "Bearer");
+}
+
+#[test]
+fn the_token_endpoint_checks_the_proof_before_anything_is_spent() {
+    let (_clock, _, s) = host("required");
+    let k = key(Algorithm::EdDsa);
+    let (status, body) = token(&s, GRANT, None);
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_dpop_proof"))
+    );
+    assert_eq!(
+        body["error_description"],
+        "this client must send a DPoP proof"
+    );
+    for (p, why) in [
+        (
+            proof(&k, "POST", "https://as.example/other", T0, None),
+            "another URI",
+        ),
+        (
+            proof(&k, "GET", &format!("{ISSUER}/token"), T0, None),
+            "another method",
+        ),
+        (
+            proof(&k, "POST", &format!("{ISSUER}/token"), T0 + 3600, None),
+            "iat",
+        ),
+        ("not.a.proof".to_string(), "base64url"),
+    ] {
+        let (status, body) = token(&s, GRANT, Some(&p));
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("invalid_dpop_proof")),
+            "{why}"
+        );
+        assert!(
+            body["error_description"].as_str().unwrap().contains(why),
+            "{why}: {body}"
+        );
+    }
+    let first = proof(&k, "POST", &format!("{ISSUER}/token"), T0, None);
+    let (status, body) = token(&s, GRANT, Some(&first));
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = token(&s, GRANT, Some(&first));
+    assert_eq!(
+        (status, body["error_description"].as_str()),
+        (400, Some("the proof was used before"))
+    );
+    // A refresh needs a proof too; a bad one leaves the refresh token be.
+    let rt = {
+        let (_, b) = token(
+            &s,
+            GRANT,
+            Some(&proof(&k, "POST", &format!("{ISSUER}/token"), T0, None)),
+        );
+        b["refresh_token"].as_str().unwrap().to_string()
+    };
+    let refresh = format!("grant_type=refresh_token&refresh_token={rt}");
+    let (status, _) = token(&s, &refresh, Some("junk"));
+    assert_eq!(status, 400);
+    // The new access token is bound to the refresh request's key (§5).
+    let k2 = key(Algorithm::Es256);
+    let (status, body) = token(
+        &s,
+        &refresh,
+        Some(&proof(&k2, "POST", &format!("{ISSUER}/token"), T0, None)),
+    );
+    assert_eq!(
+        status, 200,
+        "the refresh token was not spent by the bad proof: {body}"
+    );
+    let at = body["access_token"].as_str().unwrap();
+    assert_eq!(
+        introspect(&s, at).cnf.unwrap().jkt,
+        k2.verifying_key().thumbprint()
+    );
+}
+
+#[test]
+fn a_proof_is_used_once_on_every_host() {
+    let clock = ManualClock::new(T0);
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let hosts = [
+        server(config("allowed"), &store, &clock),
+        server(config("allowed"), &store, &clock),
+    ];
+    let k = key(Algorithm::EdDsa);
+    let p = proof(&k, "POST", &format!("{ISSUER}/token"), T0, None);
+    assert_eq!(token(&hosts[0], GRANT, Some(&p)).0, 200);
+    let (status, body) = token(&hosts[1], GRANT, Some(&p));
+    assert_eq!(
+        (status, body["error_description"].as_str()),
+        (400, Some("the proof was used before"))
+    );
+}
+
+#[test]
+fn a_jwt_names_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let pem = dir.path().join("k.pem");
+    let der = jws::generate_pkcs8(Algorithm::EdDsa).unwrap();
+    std::fs::write(
+        &pem,
+        pem_rfc7468::encode_string("PRIVATE KEY", pem_rfc7468::LineEnding::LF, &der).unwrap(),
+    )
+    .unwrap();
+    let mut c = config("allowed");
+    c.clients[0].access_token_format = Some("jwt".into());
+    c.clients[0].audience = vec!["https://api.example".into()];
+    c.signing = Some(SigningConfig::with_key_files(&[pem.to_str().unwrap()]));
+    let clock = ManualClock::new(T0);
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let s = server(c, &store, &clock);
+    let k = key(Algorithm::Es256);
+    let (_, body) = token(
+        &s,
+        GRANT,
+        Some(&proof(&k, "POST", &format!("{ISSUER}/token"), T0, None)),
+    );
+    let at = body["access_token"].as_str().unwrap();
+    let keys = jws::KeySet::from_json(&s.key_set().unwrap().unwrap()).unwrap();
+    let claims = jws::verify(at, &keys, &[Algorithm::EdDsa], "at+jwt")
+        .unwrap()
+        .claims;
+    assert_eq!(
+        claims["cnf"],
+        json!({"jkt": k.verifying_key().thumbprint()})
+    );
+}
+
+#[test]
+fn dpop_configuration_errors_name_the_field() {
+    let e = Server::from_config(config("maybe")).unwrap_err();
+    assert_eq!(e.path(), "clients[0].dpop");
+    let mut c = config("required");
+    c.issuer = None;
+    assert_eq!(Server::from_config(c).unwrap_err().path(), "issuer");
+}
