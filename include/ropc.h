@@ -130,6 +130,11 @@ enum ropc_status
    * absolute URI or not one the client may ask for.
    */
   ROPC_INVALID_TARGET = 113,
+  /**
+   * OAuth `invalid_dpop_proof` (RFC 9449): a DPoP proof is missing where
+   * required, malformed, or not for this request.
+   */
+  ROPC_INVALID_DPOP_PROOF = 114,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
