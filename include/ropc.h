@@ -997,6 +997,21 @@ ropc_status ropc_server_token_endpoint(const struct ropc_server *server,
                                        struct ropc_response **out);
 
 /**
+ * The token endpoint with the request's `DPoP` header (`dpop`, NULL when
+ * absent; RFC 9449 §5): for a client whose `dpop` is `"allowed"` or
+ * `"required"`, a proof binds the access token to its key (`token_type`
+ * `DPoP`). Otherwise as `ropc_server_token_endpoint`.
+ */
+ropc_status ropc_server_token_endpoint_dpop(const struct ropc_server *server,
+                                            const char *method,
+                                            const char *content_type,
+                                            const char *authorization,
+                                            const char *dpop,
+                                            const uint8_t *body,
+                                            size_t body_len,
+                                            struct ropc_response **out);
+
+/**
  * The introspection endpoint (RFC 7662); as `ropc_server_token_endpoint`.
  */
 ropc_status ropc_server_introspection_endpoint(const struct ropc_server *server,
@@ -1144,6 +1159,25 @@ ropc_status ropc_server_check_request(const struct ropc_server *server,
                                       const char *required_scope,
                                       struct ropc_principal **principal_out,
                                       struct ropc_response **refusal_out);
+
+/**
+ * Stage 5 for a request that may carry a DPoP-bound token (RFC 9449 §7):
+ * `Authorization: DPoP <token>` with the request's `DPoP` proof (`dpop`,
+ * NULL when absent) for `method` and `uri` (the absolute URI the client
+ * reached: scheme, host, path), or a bearer token as
+ * `ropc_server_check_request` takes it. As that function, exactly one of
+ * `*principal_out` and `*refusal_out` is written; a refusal of a DPoP
+ * request carries a `DPoP` challenge.
+ */
+ropc_status ropc_server_check_with_proof(const struct ropc_server *server,
+                                         const char *authorization,
+                                         const char *dpop,
+                                         const char *method,
+                                         const char *uri,
+                                         const char *resource,
+                                         const char *required_scope,
+                                         struct ropc_principal **principal_out,
+                                         struct ropc_response **refusal_out);
 
 /**
  * Stage 5, typed: the token itself rather than the header.

@@ -87,8 +87,8 @@ function configJson(config) {
 
 /** @param {Headers} headers @returns {{contentType: string | null, authorization: string | null}} */
 function findHeaders(headers) {
-  /** @type {{contentType: string | null, authorization: string | null}} */
-  const found = { contentType: null, authorization: null }
+  /** @type {{contentType: string | null, authorization: string | null, dpop: string | null}} */
+  const found = { contentType: null, authorization: null, dpop: null }
   if (headers === null || headers === undefined) return found
   if (typeof headers !== 'object') throw new TypeError('headers must be an object, a Map or [name, value] pairs')
   const pairs = headers instanceof Map || Array.isArray(headers) ? headers : Object.entries(headers)
@@ -97,7 +97,7 @@ function findHeaders(headers) {
     const [name, value] = pair
     if (value === undefined) continue
     const key = String(name).toLowerCase()
-    const slot = key === 'content-type' ? 'contentType' : key === 'authorization' ? 'authorization' : null
+    const slot = key === 'content-type' ? 'contentType' : key === 'authorization' ? 'authorization' : key === 'dpop' ? 'dpop' : null
     if (!slot) continue
     const values = Array.isArray(value) ? value : [value]
     for (const v of values) {
@@ -157,7 +157,7 @@ function toBuffer(body) {
  */
 function endpointArgs(method, headers, body) {
   const h = findHeaders(/** @type {Headers} */ (headers))
-  return [str(method, 'method'), h.contentType, h.authorization, toBuffer(/** @type {Body} */ (body))]
+  return [str(method, 'method'), h.contentType, h.authorization, toBuffer(/** @type {Body} */ (body)), h.dpop]
 }
 
 /** @param {import('./native-api.js').NativeTokens} t @returns {TokenResponse} */

@@ -16,7 +16,7 @@
  *   line?: number | null, column?: number | null, file?: string | null}} ConfigFailure
  */
 /** @typedef {{verifyCalls: number, lookupCalls: number, paced: number, failures: number, paceTargetUs: number}} NativeAccountsStats */
-/** (method, content type, authorization, body, remote address, request id) @typedef {[method: string, contentType: Opt, authorization: Opt, body: Buffer, remoteAddr: Opt, requestId: Opt]} EndpointArgs */
+/** (method, content type, authorization, body, DPoP proof, remote address, request id) @typedef {[method: string, contentType: Opt, authorization: Opt, body: Buffer, dpop: Opt, remoteAddr: Opt, requestId: Opt]} EndpointArgs */
 
 /**
  * @typedef {object} NativeServer
@@ -28,6 +28,7 @@
  * @property {(clientId: string, clientSecret: Opt, token: string, tokenTypeHint: Opt) => Answer<void>} revoke
  * @property {(accessToken: string, resource: string, scope: Opt) => Answer<PackedPrincipal>} check
  * @property {(authorization: Opt, resource: string, scope: Opt) => Answer<PackedPrincipal>} checkRequest
+ * @property {(authorization: Opt, dpop: Opt, method: string, uri: string, resource: string, scope: Opt) => Answer<PackedPrincipal>} checkWithProof
  * @property {(password: string) => Answer<string>} hashPassword a PHC string
  * @property {(username: string, passwordHash: string) => Answer<string>} setUserPasswordHash
  * @property {(username: string, enabled: boolean) => Answer<string>} setUserEnabled

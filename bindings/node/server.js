@@ -283,6 +283,27 @@ class Server {
     return principalOf(await settle(call(() => this.#native.checkRequest(...args))))
   }
 
+  /**
+   * Stage 5 for a request that may carry a DPoP-bound token (RFC 9449 §7): `Authorization: DPoP
+   * <token>` with the request's `DPoP` proof for `method` and `uri` (the absolute URI the client
+   * reached: scheme, host, path), or a bearer token as {@link Server#checkRequest} takes it. A
+   * refusal of a DPoP request carries a `DPoP` challenge.
+   * @param {string | null | undefined} authorization @param {string | null | undefined} dpop
+   * @param {string} method @param {string} uri @param {string} resource @param {string | null} [scope]
+   * @returns {Promise<Principal>}
+   */
+  async checkWithProof(authorization, dpop, method, uri, resource, scope) {
+    const args = /** @type {const} */ ([
+      optStr(authorization, 'authorization'),
+      optStr(dpop, 'dpop'),
+      str(method, 'method'),
+      str(uri, 'uri'),
+      str(resource, 'resource'),
+      optStr(scope, 'scope'),
+    ])
+    return principalOf(await settle(call(() => this.#native.checkWithProof(...args))))
+  }
+
   /** Hashes a password with this server's argon2id parameters, on libuv's pool. @param {string} password @returns {Promise<string>} */
   async hashPassword(password) {
     return await settle(call(() => this.#native.hashPassword(str(password, 'password'))))

@@ -25,6 +25,8 @@ pub struct HttpRequest<'a> {
     pub authorization: Option<&'a str>,
     /// The raw body.
     pub body: &'a [u8],
+    /// The `DPoP` header (RFC 9449), if any: a proof for the token endpoint.
+    pub dpop: Option<&'a str>,
 }
 
 impl<'a> HttpRequest<'a> {
@@ -35,6 +37,7 @@ impl<'a> HttpRequest<'a> {
             content_type: Some("application/x-www-form-urlencoded"),
             authorization,
             body,
+            dpop: None,
         }
     }
 }

@@ -283,6 +283,7 @@ fn a_failing_panicking_slow_or_nonsensical_host_is_a_server_error_never_a_grant(
             content_type: Some("application/x-www-form-urlencoded"),
             authorization: Some("Basic YXBwOmFwcC1zZWNyZXQ="),
             body: body.as_bytes(),
+            dpop: None,
         });
         assert_eq!(resp.status, 500);
         assert!(resp.body.contains("\"server_error\"") && !resp.body.contains("alice-pw"));

@@ -74,7 +74,10 @@ fn host(mode: &str) -> (ManualClock, Arc<dyn Store>, Server) {
 /// POSTs a token request with a `DPoP` header (or none): status and body.
 fn token(s: &Server, body: &str, dpop: Option<&str>) -> (u16, Value) {
     let auth = ClientCredentials::new("app", "app-secret").basic_authorization();
-    let r = s.token_endpoint_with_dpop(&HttpRequest::form_post(Some(&auth), body.as_bytes()), dpop);
+    let r = s.token_endpoint(&HttpRequest {
+        dpop,
+        ..HttpRequest::form_post(Some(&auth), body.as_bytes())
+    });
     (r.status, serde_json::from_str(&r.body).unwrap())
 }
 

@@ -66,6 +66,7 @@ const GET: HttpRequest<'static> = HttpRequest {
     content_type: None,
     authorization: None,
     body: b"",
+    dpop: None,
 };
 
 /// One server on a memory store and a manual clock, its KEK in a file:
@@ -753,6 +754,7 @@ fn resource_parameters_choose_the_audience() {
             content_type: Some("application/x-www-form-urlencoded"),
             authorization: Some(&auth),
             body: body.as_bytes(),
+            dpop: None,
         });
         (
             r.status,

@@ -787,7 +787,8 @@ fn the_classification_tells_which_requests_run_argon2() {
                 method: "POST",
                 content_type: Some("text/plain"),
                 authorization: None,
-                body: b""
+                body: b"",
+                dpop: None,
             }
         ));
     }
@@ -847,6 +848,7 @@ fn the_guard_s_introspection_request_is_accepted_by_the_server() {
         content_type: Some(call.content_type),
         authorization: Some(&call.authorization),
         body: call.body.as_bytes(),
+        dpop: None,
     });
     assert_eq!(resp.status, 200, "{}", resp.body);
     let who = guard
@@ -1709,6 +1711,7 @@ fn an_endpoint_is_answered_inline_only_when_classified_so_and_a_decline_does_not
             content_type: Some("application/x-www-form-urlencoded"),
             authorization: Some("Basic YXBwOmFwcC1zZWNyZXQ="),
             body,
+            dpop: None,
         }
     }
     // A password grant runs argon2: declined, and nothing happened (no

@@ -168,6 +168,7 @@ fn run_step(
                 content_type: content_type.as_deref(),
                 authorization: authorization.as_deref(),
                 body: body.as_bytes(),
+                dpop: None,
             };
             let resp = match endpoint {
                 "token" => server.token_endpoint(&http),

@@ -92,6 +92,7 @@ fn http_request<'a>(
         content_type,
         authorization,
         body,
+        dpop: None,
     })
 }
 
@@ -128,6 +129,29 @@ pub extern "C" fn ropc_server_token_endpoint(
     out: *mut *mut ropc_response,
 ) -> ropc_status {
     ffi_boundary! { endpoint(server, http_request(method, content_type, authorization, body, body_len), out, Server::token_endpoint) }
+}
+
+/// The token endpoint with the request's `DPoP` header (`dpop`, NULL when
+/// absent; RFC 9449 §5): for a client whose `dpop` is `"allowed"` or
+/// `"required"`, a proof binds the access token to its key (`token_type`
+/// `DPoP`). Otherwise as `ropc_server_token_endpoint`.
+#[no_mangle]
+pub extern "C" fn ropc_server_token_endpoint_dpop(
+    server: *const ropc_server,
+    method: *const c_char,
+    content_type: *const c_char,
+    authorization: *const c_char,
+    dpop: *const c_char,
+    body: *const u8,
+    body_len: usize,
+    out: *mut *mut ropc_response,
+) -> ropc_status {
+    ffi_boundary! {
+        let dpop = try_opt_str!(dpop);
+        let req = http_request(method, content_type, authorization, body, body_len)
+            .map(|r| HttpRequest { dpop, ..r });
+        endpoint(server, req, out, Server::token_endpoint)
+    }
 }
 
 /// The introspection endpoint (RFC 7662); as `ropc_server_token_endpoint`.
@@ -237,6 +261,7 @@ fn get_endpoint(
         content_type: None,
         authorization: None,
         body: b"",
+        dpop: None,
     };
     endpoint(server, Ok(req), out, f)
 }
@@ -508,6 +533,42 @@ pub extern "C" fn ropc_server_check_request(
         let scope = try_opt_str!(required_scope);
         if principal_out.is_null() || refusal_out.is_null() { return ropc_status::ROPC_NULL_PARAMETER; }
         principal_or_refusal(server.inner.check_request(authorization, resource, scope), principal_out, refusal_out)
+    }
+}
+
+/// Stage 5 for a request that may carry a DPoP-bound token (RFC 9449 §7):
+/// `Authorization: DPoP <token>` with the request's `DPoP` proof (`dpop`,
+/// NULL when absent) for `method` and `uri` (the absolute URI the client
+/// reached: scheme, host, path), or a bearer token as
+/// `ropc_server_check_request` takes it. As that function, exactly one of
+/// `*principal_out` and `*refusal_out` is written; a refusal of a DPoP
+/// request carries a `DPoP` challenge.
+#[no_mangle]
+pub extern "C" fn ropc_server_check_with_proof(
+    server: *const ropc_server,
+    authorization: *const c_char,
+    dpop: *const c_char,
+    method: *const c_char,
+    uri: *const c_char,
+    resource: *const c_char,
+    required_scope: *const c_char,
+    principal_out: *mut *mut ropc_principal,
+    refusal_out: *mut *mut ropc_response,
+) -> ropc_status {
+    ffi_boundary! {
+        let server = try_ref!(server);
+        let authorization = try_opt_str!(authorization);
+        let dpop = try_opt_str!(dpop);
+        let method = try_str!(method);
+        let uri = try_str!(uri);
+        let resource = try_str!(resource);
+        let scope = try_opt_str!(required_scope);
+        if principal_out.is_null() || refusal_out.is_null() { return ropc_status::ROPC_NULL_PARAMETER; }
+        principal_or_refusal(
+            server.inner.check_with_proof(authorization, dpop, method, uri, resource, scope),
+            principal_out,
+            refusal_out,
+        )
     }
 }
 

@@ -1274,6 +1274,110 @@ static void test_every_event_kind(void) {
     pthread_mutex_destroy(&log.lock);
 }
 
+/* DPoP (RFC 9449): a proof at the token endpoint binds the token; the
+ * proof below is RFC 8037's Ed25519 key's, made for the issuer's /token at
+ * the test clock's time (tests/c, not ropc, made it: cryptography). */
+static const char *DPOP_PROOF =
+    "eyJ0eXAiOiJkcG9wK2p3dCIsImFsZyI6IkVkRFNBIiwiandrIjp7Imt0eSI6Ik9LUCIsImNydiI6IkVkMjU1MTkiLCJ4IjoiMTFxWUFZS3hDcmZWU183VHlX"
+    "UUhPZzdoY3ZQYXBpTWxyd0lhYVBjSFVSbyJ9fQ.eyJqdGkiOiJjLXRlc3QtMSIsImh0bSI6IlBPU1QiLCJodHUiOiJodHRwczovL2FzLmV4YW1wbGUvdG9rZW4i"
+    "LCJpYXQiOjE3MDAwMDAwMDB9.Kd_oeVqG92c27j-kIKLbzKQD05fU0Uq1AUk83JtOsBkcn_KttbRiEBcX5vDPqXtR0gCe9XdT0gWp7cAHrP2oAw";
+
+static void test_dpop(void) {
+    char json[2048];
+    snprintf(json, sizeof json,
+             "{\"issuer\":\"https://as.example\",\"password_hashing\":{\"m_cost\":64,\"t_cost\":1,\"p_cost\":1},"
+             "\"allow_weak_password_hashing\":true,"
+             "\"scopes\":[{\"name\":\"read\",\"resources\":[\"GET /docs/*\"]}],"
+             "\"clients\":[{\"id\":\"app\",\"secret_hash\":\"%s\",\"grant_types\":[\"password\"],"
+             "\"scopes\":[\"read\"],\"default_scopes\":[\"read\"],\"dpop\":\"required\"}],"
+             "\"users\":[{\"username\":\"alice\",\"password_hash\":\"%s\"}],"
+             "\"rules\":[{\"resources\":[\"* /docs/*\"],\"users\":[\"*\"]}]}",
+             APP_SECRET_HASH, CHEAP_USER_HASH);
+    ropc_test_clock_set(1700000000);
+    ropc_server *s = NULL;
+    CHECK(ropc_server_new_from_json(json, &s, NULL) == ROPC_OK && s, "dpop server");
+    ropc_test_clock_unset();
+    if (!s) return;
+    const char *form = "application/x-www-form-urlencoded";
+    const char *basic = "Basic YXBwOmFwcC1zZWNyZXQ="; /* app:app-secret */
+    const char *body = "grant_type=password&username=alice&password=alice-pw";
+    ropc_response *r = NULL;
+    size_t len = 0;
+    CHECK(ropc_server_token_endpoint_dpop(s, "POST", form, basic, NULL, (const uint8_t *)body, strlen(body), &r) == ROPC_OK &&
+              ropc_response_status(r) == 400,
+          "a proof is required");
+    const char *b = r ? ropc_response_body(r, &len) : "";
+    CHECK(strstr(b, "\"error\":\"invalid_dpop_proof\"") != NULL, "invalid_dpop_proof: %s", b);
+    ropc_response_free(r);
+    r = NULL;
+    CHECK(ropc_server_token_endpoint_dpop(s, "POST", form, basic, "not.a.proof", (const uint8_t *)body, strlen(body), &r) ==
+                  ROPC_OK &&
+              ropc_response_status(r) == 400,
+          "a bad proof");
+    ropc_response_free(r);
+    r = NULL;
+    CHECK(ropc_server_token_endpoint_dpop(s, "POST", form, basic, DPOP_PROOF, (const uint8_t *)body, strlen(body), &r) ==
+                  ROPC_OK &&
+              ropc_response_status(r) == 200,
+          "bound");
+    b = r ? ropc_response_body(r, &len) : "";
+    CHECK(strstr(b, "\"token_type\":\"DPoP\"") != NULL, "token_type DPoP: %s", b);
+    char token[128] = "";
+    const char *at = strstr(b, "\"access_token\":\"");
+    if (at) {
+        at += 16;
+        size_t n = strcspn(at, "\"");
+        if (n < sizeof token) memcpy(token, at, n), token[n] = '\0';
+    }
+    ropc_response_free(r);
+    r = NULL;
+    CHECK(ropc_server_token_endpoint_dpop(s, "POST", form, basic, DPOP_PROOF, (const uint8_t *)body, strlen(body), &r) ==
+                  ROPC_OK &&
+              ropc_response_status(r) == 400,
+          "a proof is used once");
+    ropc_response_free(r);
+    r = NULL;
+    CHECK(ropc_server_token_endpoint_dpop(s, "POST", form, basic, "\xff", (const uint8_t *)body, strlen(body), &r) ==
+                  ROPC_INVALID_UTF8 &&
+              r == NULL,
+          "utf8");
+    /* A bound token: refused as Bearer, and as DPoP without a proof. */
+    char header[256];
+    ropc_principal *p = NULL;
+    snprintf(header, sizeof header, "Bearer %s", token);
+    CHECK(ropc_server_check_with_proof(s, header, NULL, "GET", "https://api.example/docs/1", "GET /docs/1", NULL, &p, &r) ==
+                  ROPC_INVALID_TOKEN &&
+              p == NULL && r != NULL,
+          "a bound token is no bearer token");
+    ropc_response_free(r);
+    r = NULL;
+    snprintf(header, sizeof header, "DPoP %s", token);
+    CHECK(ropc_server_check_with_proof(s, header, NULL, "GET", "https://api.example/docs/1", "GET /docs/1", NULL, &p, &r) ==
+                  ROPC_INVALID_DPOP_PROOF &&
+              p == NULL && r != NULL && ropc_response_status(r) == 401,
+          "no proof");
+    const char *hn = NULL, *hv = NULL;
+    int challenge = 0;
+    for (size_t i = 0; r && i < ropc_response_header_count(r); i++)
+        if (ropc_response_header(r, i, &hn, &hv) == ROPC_OK && strcmp(hn, "WWW-Authenticate") == 0 &&
+            strncmp(hv, "DPoP realm=", 11) == 0 && strstr(hv, "algs=\"EdDSA ES256\"") != NULL)
+            challenge = 1;
+    CHECK(challenge, "a DPoP challenge");
+    ropc_response_free(r);
+    r = NULL;
+    CHECK(ropc_server_check_with_proof(NULL, header, NULL, "GET", "u", "GET /docs/1", NULL, &p, &r) == ROPC_NULL_PARAMETER &&
+              ropc_server_check_with_proof(s, header, NULL, NULL, "u", "GET /docs/1", NULL, &p, &r) == ROPC_NULL_PARAMETER &&
+              ropc_server_check_with_proof(s, header, NULL, "GET", NULL, "GET /docs/1", NULL, &p, &r) == ROPC_NULL_PARAMETER &&
+              ropc_server_check_with_proof(s, header, NULL, "GET", "u", "GET /docs/1", NULL, NULL, &r) == ROPC_NULL_PARAMETER &&
+              ropc_server_check_with_proof(s, header, "\xff", "GET", "u", "GET /docs/1", NULL, &p, &r) == ROPC_INVALID_UTF8 &&
+              r == NULL && p == NULL,
+          "arguments");
+    CHECK(ropc_status_http_status(ROPC_INVALID_DPOP_PROOF) == 400 &&
+              STR_EQ(ropc_status_oauth_error(ROPC_INVALID_DPOP_PROOF), "invalid_dpop_proof"),
+          "the status");
+    ropc_server_free(s);
+}
+
 static void test_callbacks(void) {
     host_state h;
     memset(&h, 0, sizeof h);
@@ -1695,6 +1799,7 @@ int main(int argc, char **argv) {
     test_guard();
     test_stores(vectors_dir);
     test_jwt(vectors_dir);
+    test_dpop();
     test_callbacks();
     test_resource_names(vectors_dir);
     test_vectors(vectors_dir);

@@ -358,6 +358,7 @@ fn endpoint_job(
     content_type: Option<String>,
     authorization: Option<Secret>,
     body: ropc_core::secret::Wiped<Vec<u8>>,
+    dpop: Option<String>,
     context: Context,
     which: core::Endpoint,
 ) -> impl FnOnce() -> Done + Send + 'static {
@@ -373,6 +374,7 @@ fn endpoint_job(
                         content_type: content_type.as_deref(),
                         authorization: opt(&authorization),
                         body: &body,
+                        dpop: dpop.as_deref(),
                     },
                 )
             },
@@ -532,6 +534,29 @@ fn check_request_job(
         )
     }
 }
+fn check_with_proof_job(
+    s: Server,
+    authorization: OptSecret,
+    dpop: Opt,
+    method: String,
+    uri: String,
+    resource: String,
+    scope: Opt,
+) -> impl FnOnce() -> Done + Send + 'static {
+    move || {
+        Done::Principal(
+            s.check_with_proof(
+                opt(&authorization),
+                dpop.as_deref(),
+                &method,
+                &uri,
+                &resource,
+                scope.as_deref(),
+            )
+            .map_err(from_refusal),
+        )
+    }
+}
 fn server_hash_job(s: Server, password: Secret) -> impl FnOnce() -> Done + Send + 'static {
     move || {
         Done::Argument(
@@ -553,6 +578,7 @@ impl NativeServer {
         content_type: Opt,
         authorization: OptSecret,
         body: Buffer,
+        dpop: Opt,
         remote_addr: Opt,
         request_id: Opt,
     ) -> Result<Answer> {
@@ -561,6 +587,7 @@ impl NativeServer {
             content_type: content_type.as_deref(),
             authorization: opt(&authorization),
             body: &body,
+            dpop: dpop.as_deref(),
         };
         let inline = core::events::with_request_context(
             remote_addr.as_deref(),
@@ -575,7 +602,16 @@ impl NativeServer {
                 let s = Arc::clone(&self.inner);
                 place(
                     class,
-                    endpoint_job(s, method, content_type, authorization, body, context, which),
+                    endpoint_job(
+                        s,
+                        method,
+                        content_type,
+                        authorization,
+                        body,
+                        dpop,
+                        context,
+                        which,
+                    ),
                 )
             }
         }
@@ -589,6 +625,7 @@ fn get_request(method: &str) -> core::HttpRequest<'_> {
         content_type: None,
         authorization: None,
         body: b"",
+        dpop: None,
     }
 }
 
@@ -605,6 +642,7 @@ impl NativeServer {
         content_type: Opt,
         authorization: OptSecret,
         body: Buffer,
+        dpop: Opt,
         remote_addr: Opt,
         request_id: Opt,
     ) -> Result<Answer> {
@@ -620,6 +658,7 @@ impl NativeServer {
             content_type,
             authorization,
             body,
+            dpop,
             remote_addr,
             request_id,
         )
@@ -639,6 +678,7 @@ op!(purge_expired, purge_job, Call::Store, ());
 op!(metrics, metrics_job, Call::Store, ());
 op!(check, check_job, Call::Store, (access_token: Secret, resource: String, scope: Opt));
 op!(check_request, check_request_job, Call::Store, (authorization: OptSecret, resource: String, scope: Opt));
+op!(check_with_proof, check_with_proof_job, Call::Store, (authorization: OptSecret, dpop: Opt, method: String, uri: String, resource: String, scope: Opt));
 
 #[napi]
 impl NativeServer {
@@ -700,6 +740,7 @@ impl NativeServer {
             content_type: content_type.as_deref(),
             authorization: opt(&authorization),
             body: &body,
+            dpop: None,
         };
         self.inner.blocking(Call::Request(&req)).name()
     }

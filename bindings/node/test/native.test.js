@@ -41,10 +41,10 @@ test('the core classifies calls; the server schedules them by it', async () => {
   assert.throws(() => s.callBlocking('as_client'), /not a call/)
   // An inline call is answered in place: the native side returns its value, not a Promise.
   const n = native.createServer(config, null, true)
-  const answer = n.answer('introspection', 'POST', form['content-type'], form.authorization, Buffer.from('token=x'), null, null)
+  const answer = n.answer('introspection', 'POST', form['content-type'], form.authorization, Buffer.from('token=x'), null, null, null)
   assert.equal(typeof answer, 'string')
   const pending = n.passwordGrant('app', 'app-secret', 'alice', 'alice-pw', null)
   assert.ok(pending instanceof Promise, 'argon2 goes to the pool')
-  assert.throws(() => n.answer('authorize', 'POST', null, null, Buffer.alloc(0), null, null), /not an endpoint/)
+  assert.throws(() => n.answer('authorize', 'POST', null, null, Buffer.alloc(0), null, null, null), /not an endpoint/)
   assert.equal((await pending).tokenType, 'Bearer')
 })

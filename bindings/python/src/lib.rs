@@ -192,15 +192,26 @@ fn config_json(
     }
 }
 
-/// The Content-Type and Authorization headers from a mapping or pairs.
-/// (The Authorization header carries credentials: zeroed when dropped.)
-fn find_headers(
-    headers: Option<&Bound<'_, PyAny>>,
-) -> PyResult<(Option<String>, Option<Wiped<String>>)> {
+/// The headers an endpoint reads.
+struct Found {
+    content_type: Option<String>,
+    /// Credentials: zeroed when dropped.
+    authorization: Option<Wiped<String>>,
+    /// A DPoP proof (RFC 9449).
+    dpop: Option<String>,
+}
+
+/// The Content-Type, Authorization and DPoP headers from a mapping or pairs.
+fn find_headers(headers: Option<&Bound<'_, PyAny>>) -> PyResult<Found> {
     let mut content_type: Option<String> = None;
+    let mut dpop: Option<String> = None;
     let mut authorization: Vec<Wiped<String>> = Vec::new();
     let Some(headers) = headers.filter(|h| !h.is_none()) else {
-        return Ok((None, None));
+        return Ok(Found {
+            content_type: None,
+            authorization: None,
+            dpop: None,
+        });
     };
     let pairs = if headers.hasattr("items")? {
         headers.call_method0("items")?
@@ -222,6 +233,12 @@ fn find_headers(
             });
         } else if name.eq_ignore_ascii_case("authorization") {
             authorization.push(value);
+        } else if name.eq_ignore_ascii_case("dpop") {
+            // Two proofs are handed on joined: no proof reads as one.
+            dpop = Some(match dpop {
+                Some(first) => format!("{first}, {}", value.as_str()),
+                None => value.to_string(),
+            });
         }
     }
     // Two Authorization headers are handed on joined too: the core refuses
@@ -240,7 +257,11 @@ fn find_headers(
             Some(joined)
         }
     };
-    Ok((content_type, authorization))
+    Ok(Found {
+        content_type,
+        authorization,
+        dpop,
+    })
 }
 
 /// An HTTP response: send `status`, `headers` and `body` as they are.
@@ -389,6 +410,7 @@ struct EndpointCall {
     method: String,
     content_type: Option<String>,
     authorization: Option<Wiped<String>>,
+    dpop: Option<String>,
     body: Wiped<Vec<u8>>,
     remote_addr: Option<String>,
     request_id: Option<String>,
@@ -402,11 +424,16 @@ impl EndpointCall {
         remote_addr: Option<String>,
         request_id: Option<String>,
     ) -> PyResult<EndpointCall> {
-        let (content_type, authorization) = find_headers(headers)?;
+        let Found {
+            content_type,
+            authorization,
+            dpop,
+        } = find_headers(headers)?;
         Ok(EndpointCall {
             method,
             content_type,
             authorization,
+            dpop,
             body: body.0,
             remote_addr,
             request_id,
@@ -419,6 +446,7 @@ impl EndpointCall {
             content_type: self.content_type.as_deref(),
             authorization: self.authorization.as_ref().map(|a| a.as_str()),
             body: &self.body,
+            dpop: self.dpop.as_deref(),
         };
         core::events::with_request_context(
             self.remote_addr.as_deref(),
@@ -678,6 +706,7 @@ impl Server {
             content_type: None,
             authorization: None,
             body: b"",
+            dpop: None,
         };
         self.run(py, core::Call::Store, || server.key_set_endpoint(&req))
             .into()
@@ -740,6 +769,7 @@ impl Server {
             content_type: None,
             authorization: None,
             body: b"",
+            dpop: None,
         };
         self.inner.metadata_endpoint(&req).into()
     }
@@ -889,6 +919,33 @@ impl Server {
             .map_err(|r| oauth_error(py, r.error.as_ref(), &r.response))
     }
 
+    /// Stage 5 for a request that may carry a DPoP-bound token (RFC 9449
+    /// §7): ``Authorization: DPoP <token>`` with the request's ``DPoP``
+    /// proof (``dpop``) for ``method`` and ``uri`` (the absolute URI the
+    /// client reached: scheme, host, path), or a bearer token as
+    /// ``check_request`` takes it. A refusal of a DPoP request carries a
+    /// ``DPoP`` challenge.
+    #[pyo3(signature = (authorization, dpop, method, uri, resource, scope=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn check_with_proof(
+        &self,
+        py: Python<'_>,
+        authorization: Option<&str>,
+        dpop: Option<&str>,
+        method: &str,
+        uri: &str,
+        resource: &str,
+        scope: Option<&str>,
+    ) -> PyResult<Principal> {
+        let server = &self.inner;
+        let result = self.run(py, core::Call::Store, || {
+            server.check_with_proof(authorization, dpop, method, uri, resource, scope)
+        });
+        result
+            .map(Into::into)
+            .map_err(|r| oauth_error(py, r.error.as_ref(), &r.response))
+    }
+
     /// Hashes a password with this server's argon2id parameters (GIL released).
     fn hash_password(&self, py: Python<'_>, password: String) -> PyResult<String> {
         let server = &self.inner;
@@ -948,12 +1005,13 @@ impl Server {
         headers: Option<&Bound<'_, PyAny>>,
         body: Body,
     ) -> PyResult<&'static str> {
-        let (content_type, authorization) = find_headers(headers)?;
+        let found = find_headers(headers)?;
         let req = core::HttpRequest {
             method: &method,
-            content_type: content_type.as_deref(),
-            authorization: authorization.as_ref().map(|a| a.as_str()),
+            content_type: found.content_type.as_deref(),
+            authorization: found.authorization.as_ref().map(|a| a.as_str()),
             body: &body.0,
+            dpop: found.dpop.as_deref(),
         };
         Ok(self.inner.blocking(core::Call::Request(&req)).name())
     }

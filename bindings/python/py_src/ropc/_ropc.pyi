@@ -232,6 +232,16 @@ class Server:
         """Stage 5 with the token itself: the ``Principal``, or an ``OAuthError`` carrying the RFC 6750 response."""
     def check_request(self, authorization: Optional[str], resource: str, scope: Optional[str] = None) -> Principal:
         """Stage 5 from the request's Authorization header (None when absent); as ``check``."""
+    def check_with_proof(
+        self,
+        authorization: Optional[str],
+        dpop: Optional[str],
+        method: str,
+        uri: str,
+        resource: str,
+        scope: Optional[str] = None,
+    ) -> Principal:
+        """Stage 5 for ``Authorization: DPoP`` with its proof (RFC 9449), or a bearer token."""
     def hash_password(self, password: str) -> str:
         """An argon2id PHC hash with this server's parameters."""
     def set_user_password_hash(self, username: str, password_hash: str) -> None:

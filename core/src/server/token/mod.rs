@@ -70,20 +70,12 @@ pub(super) fn token_type(bound: bool) -> &'static str {
 }
 
 impl Server {
-    /// The token endpoint (RFC 6749 §3.2): `password` and `refresh_token` grants.
+    /// The token endpoint (RFC 6749 §3.2): `password` and `refresh_token`
+    /// grants. For a client whose `dpop` is `"allowed"` or `"required"`, a
+    /// proof in the request's `DPoP` header (RFC 9449 §5) binds the access
+    /// token to its key (`token_type` `DPoP`).
     pub fn token_endpoint(&self, req: &HttpRequest<'_>) -> HttpResponse {
-        self.token_endpoint_with_dpop(req, None)
-    }
-
-    /// [`Server::token_endpoint`] with the request's `DPoP` header (RFC
-    /// 9449 §5), if it has one: for a client whose `dpop` is `"allowed"` or
-    /// `"required"`, a proof for the token endpoint binds the access token
-    /// to its key (`token_type` `DPoP`).
-    pub fn token_endpoint_with_dpop(
-        &self,
-        req: &HttpRequest<'_>,
-        dpop: Option<&str>,
-    ) -> HttpResponse {
+        let dpop = req.dpop;
         self.endpoint(req, Operation::Token, |creds, form, dispatch| {
             let grant_type = form.require("grant_type")?;
             let scope = form.get("scope")?;
