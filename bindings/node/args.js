@@ -85,7 +85,7 @@ function configJson(config) {
   throw new TypeError('the configuration must be an object or a JSON string')
 }
 
-/** @param {Headers} headers @returns {{contentType: string | null, authorization: string | null}} */
+/** @param {Headers} headers @returns {{contentType: string | null, authorization: string | null, dpop: string | null}} */
 function findHeaders(headers) {
   /** @type {{contentType: string | null, authorization: string | null, dpop: string | null}} */
   const found = { contentType: null, authorization: null, dpop: null }
@@ -153,7 +153,7 @@ function toBuffer(body) {
 /**
  * An endpoint request's arguments as the native side takes them.
  * @param {unknown} method @param {unknown} headers @param {unknown} body
- * @returns {[method: string, contentType: string | null, authorization: string | null, body: Buffer]}
+ * @returns {[method: string, contentType: string | null, authorization: string | null, body: Buffer, dpop: string | null]}
  */
 function endpointArgs(method, headers, body) {
   const h = findHeaders(/** @type {Headers} */ (headers))

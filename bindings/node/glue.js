@@ -61,10 +61,10 @@ function headerPairs(req) {
   const raw = req.rawHeaders ?? []
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i].toLowerCase()
-    if (name === 'authorization' || name === 'content-type') pairs.push([name, raw[i + 1]])
+    if (name === 'authorization' || name === 'content-type' || name === 'dpop') pairs.push([name, raw[i + 1]])
   }
   if (raw.length === 0) {
-    for (const name of ['authorization', 'content-type']) {
+    for (const name of ['authorization', 'content-type', 'dpop']) {
       const v = req.headers[name]
       if (typeof v === 'string') pairs.push([name, v])
     }
@@ -76,6 +76,22 @@ function headerPairs(req) {
 function authorizationOf(req) {
   const values = headerPairs(req).filter(([n]) => n === 'authorization').map(([, v]) => v)
   return values.length ? values.join(', ') : undefined
+}
+
+/** Every DPoP header of a request, joined (two proofs read as none). @param {Request} req @returns {string | undefined} */
+function dpopOf(req) {
+  const values = headerPairs(req).filter(([n]) => n === 'dpop').map(([, v]) => v)
+  return values.length ? values.join(', ') : undefined
+}
+
+/**
+ * The absolute URI a request reached (scheme, host, raw target: what a DPoP proof's `htu`
+ * names, RFC 9449 §4.3): https when the connection is TLS, the Host header.
+ * @param {Request} req @param {string} target @returns {string}
+ */
+function uriOf(req, target) {
+  const tls = /** @type {any} */ (req.socket)?.encrypted === true
+  return `${tls ? 'https' : 'http'}://${req.headers?.host ?? 'localhost'}${target}`
 }
 
 /** @param {Request} req @returns {string} */
@@ -143,7 +159,8 @@ function tokenHandler(server, paths = {}, options = {}) {
 
 /**
  * A middleware `(req, res, next)`: the request must carry a bearer token that
- * `checker` (a Server, an IntrospectionChecker or a JwtChecker) accepts for `resource`
+ * `checker` (a Server, an IntrospectionChecker or a JwtChecker; a Server also takes a
+ * DPoP-bound token with its proof, RFC 9449) accepts for `resource`
  * (default: the request's resource name by ropc's one rule, `resourceName`,
  * from the raw request target: a target a backend could read two ways gets
  * 400) and `scope`. Sets `req.principal`.
@@ -159,7 +176,11 @@ function protect(checker, options = {}) {
       // Express rewrites req.url under a mount point; originalUrl is the raw target.
       const target = /** @type {any} */ (req).originalUrl ?? req.url ?? '/'
       const resource = options.resource ?? resourceName(req.method ?? 'GET', target, realm)
-      req.principal = await checker.checkRequest(authorizationOf(req), resource, options.scope ?? null)
+      const c = /** @type {any} */ (checker)
+      req.principal =
+        typeof c.checkWithProof === 'function'
+          ? await c.checkWithProof(authorizationOf(req), dpopOf(req), req.method ?? 'GET', uriOf(req, target), resource, options.scope ?? null)
+          : await checker.checkRequest(authorizationOf(req), resource, options.scope ?? null)
     } catch (e) {
       // An IntrospectionUnavailable is one: 503 as a store outage answers.
       if (e instanceof OAuthError) return send(res, e.status, e.headers, e.body)

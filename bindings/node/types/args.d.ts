@@ -75,10 +75,11 @@ export function str(v: unknown, name: string): string;
 export function optStr(v: unknown, name: string): string | null;
 /** @param {unknown} config @returns {string} */
 export function configJson(config: unknown): string;
-/** @param {Headers} headers @returns {{contentType: string | null, authorization: string | null}} */
+/** @param {Headers} headers @returns {{contentType: string | null, authorization: string | null, dpop: string | null}} */
 export function findHeaders(headers: Headers): {
     contentType: string | null;
     authorization: string | null;
+    dpop: string | null;
 };
 /**
  * The headers forward-auth reads, as `[name, value, ...]` for the native side (a header that
@@ -91,8 +92,8 @@ export function toBuffer(body: Body): Buffer;
 /**
  * An endpoint request's arguments as the native side takes them.
  * @param {unknown} method @param {unknown} headers @param {unknown} body
- * @returns {[method: string, contentType: string | null, authorization: string | null, body: Buffer]}
+ * @returns {[method: string, contentType: string | null, authorization: string | null, body: Buffer, dpop: string | null]}
  */
-export function endpointArgs(method: unknown, headers: unknown, body: unknown): [method: string, contentType: string | null, authorization: string | null, body: Buffer];
+export function endpointArgs(method: unknown, headers: unknown, body: unknown): [method: string, contentType: string | null, authorization: string | null, body: Buffer, dpop: string | null];
 /** @param {import('./native-api.js').NativeTokens} t @returns {TokenResponse} */
 export function toTokens(t: import("./native-api.js").NativeTokens): TokenResponse;

@@ -27,7 +27,8 @@ export function tokenHandler(server: import("./server.js").Server, paths?: {
 }): (req: Request, res: Response, next?: Next) => Promise<void>;
 /**
  * A middleware `(req, res, next)`: the request must carry a bearer token that
- * `checker` (a Server, an IntrospectionChecker or a JwtChecker) accepts for `resource`
+ * `checker` (a Server, an IntrospectionChecker or a JwtChecker; a Server also takes a
+ * DPoP-bound token with its proof, RFC 9449) accepts for `resource`
  * (default: the request's resource name by ropc's one rule, `resourceName`,
  * from the raw request target: a target a backend could read two ways gets
  * 400) and `scope`. Sets `req.principal`.

@@ -48,9 +48,9 @@ export type NativeAccountsStats = {
     paceTargetUs: number;
 };
 /**
- * (method, content type, authorization, body, remote address, request id)
+ * (method, content type, authorization, body, DPoP proof, remote address, request id)
  */
-export type EndpointArgs = [method: string, contentType: Opt, authorization: Opt, body: Buffer, remoteAddr: Opt, requestId: Opt];
+export type EndpointArgs = [method: string, contentType: Opt, authorization: Opt, body: Buffer, dpop: Opt, remoteAddr: Opt, requestId: Opt];
 export type NativeServer = {
     realm: string;
     answer: (endpoint: "token" | "introspection" | "revocation", ...args: EndpointArgs) => Answer<PackedResponse>;
@@ -63,6 +63,7 @@ export type NativeServer = {
     revoke: (clientId: string, clientSecret: Opt, token: string, tokenTypeHint: Opt) => Answer<void>;
     check: (accessToken: string, resource: string, scope: Opt) => Answer<PackedPrincipal>;
     checkRequest: (authorization: Opt, resource: string, scope: Opt) => Answer<PackedPrincipal>;
+    checkWithProof: (authorization: Opt, dpop: Opt, method: string, uri: string, resource: string, scope: Opt) => Answer<PackedPrincipal>;
     /**
      * a PHC string
      */

@@ -181,6 +181,16 @@ export class Server {
      * @returns {Promise<Principal>}
      */
     checkRequest(authorization: string | null | undefined, resource: string, scope?: string | null): Promise<Principal>;
+    /**
+     * Stage 5 for a request that may carry a DPoP-bound token (RFC 9449 §7): `Authorization: DPoP
+     * <token>` with the request's `DPoP` proof for `method` and `uri` (the absolute URI the client
+     * reached: scheme, host, path), or a bearer token as {@link Server#checkRequest} takes it. A
+     * refusal of a DPoP request carries a `DPoP` challenge.
+     * @param {string | null | undefined} authorization @param {string | null | undefined} dpop
+     * @param {string} method @param {string} uri @param {string} resource @param {string | null} [scope]
+     * @returns {Promise<Principal>}
+     */
+    checkWithProof(authorization: string | null | undefined, dpop: string | null | undefined, method: string, uri: string, resource: string, scope?: string | null): Promise<Principal>;
     /** Hashes a password with this server's argon2id parameters, on libuv's pool. @param {string} password @returns {Promise<string>} */
     hashPassword(password: string): Promise<string>;
     /**

@@ -433,3 +433,70 @@ def test_two_processes_on_one_sqlite_file_rotate_keys_together(test_clock, jwt_c
         for h in hosts:
             h.stdin.close()
             h.wait(10)
+
+
+def test_a_dpop_client_no_one_here_wrote_gets_bound_tokens_and_uses_them(config):
+    """requests-oauth2client (its DPoP support, ES256 keys) gets a
+    DPoP-bound token with the password grant from ropc's WSGI token app,
+    refreshes it with the same key, and calls a resource behind
+    ropc.wsgi.protect; the token replayed as Bearer, or with a proof of
+    another key, is refused (RFC 9449)."""
+    import requests
+    from requests_oauth2client import DPoPKey, DPoPToken, OAuth2Client
+
+    holder = {}
+    httpd = make_server("127.0.0.1", 0, lambda env, start: holder["app"](env, start), handler_class=Quiet)
+    base = f"http://127.0.0.1:{httpd.server_port}"
+    c = json.loads(json.dumps(config))
+    c["issuer"] = base  # proofs name the token endpoint: the issuer's /token
+    next(x for x in c["clients"] if x["id"] == "app")["dpop"] = "required"
+    server = ropc.Server(c)
+    tokens = ropc.wsgi.token_app(server)
+
+    def resource(environ, start):
+        start("200 OK", [("Content-Type", "text/plain")])
+        return [environ["ropc.principal"].username.encode()]
+
+    protected = ropc.wsgi.protect(resource, server, scope="read")
+    holder["app"] = lambda env, start: (protected if env["PATH_INFO"].startswith("/invoices/") else tokens)(env, start)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        # testing=True: plain http on loopback.
+        client = OAuth2Client(token_endpoint=base + "/token", auth=("app", "app-secret"),
+                              dpop_bound_access_tokens=True, testing=True)
+        token = client.resource_owner_password("alice", "alice-pw", scope="read")
+        assert isinstance(token, DPoPToken) and token.token_type == "DPoP"
+        url = base + "/invoices/1"
+        r = requests.get(url, auth=token, timeout=10)
+        assert (r.status_code, r.text) == (200, "alice"), r.text
+        intro = server.introspect("rs", "rs-secret", str(token.access_token))
+        assert intro["token_type"] == "DPoP" and intro["cnf"] == {"jkt": token.dpop_key.dpop_jkt}
+        refreshed = client.refresh_token(token)
+        assert isinstance(refreshed, DPoPToken) and refreshed.access_token != token.access_token
+        assert requests.get(url, auth=refreshed, timeout=10).status_code == 200
+        # Replayed as a bearer token: refused.
+        r = requests.get(url, headers={"Authorization": f"Bearer {refreshed.access_token}"}, timeout=10)
+        assert r.status_code == 401 and 'error="invalid_token"' in r.headers["WWW-Authenticate"]
+        # With a proof made by another key: refused, with a DPoP challenge.
+        thief = DPoPKey.generate()
+        ath = ropc_ath(str(refreshed.access_token))
+        proof = thief.proof(htm="GET", htu=url, ath=ath)
+        r = requests.get(url, headers={"Authorization": f"DPoP {refreshed.access_token}", "DPoP": str(proof)},
+                         timeout=10)
+        assert r.status_code == 401, r.text
+        assert r.headers["WWW-Authenticate"].startswith('DPoP realm="ropc-test", algs="EdDSA ES256", '
+                                                        'error="invalid_dpop_proof"')
+        # Without a proof at the token endpoint: refused for this client.
+        r = requests.post(base + "/token", auth=("app", "app-secret"),
+                          data={"grant_type": "password", "username": "alice", "password": "alice-pw"}, timeout=10)
+        assert (r.status_code, r.json()["error"]) == (400, "invalid_dpop_proof")
+    finally:
+        httpd.shutdown()
+
+
+def ropc_ath(token):
+    """A proof's ath (RFC 9449 §4.2), computed here with hashlib."""
+    import base64
+    import hashlib
+
+    return base64.urlsafe_b64encode(hashlib.sha256(token.encode()).digest()).rstrip(b"=").decode()

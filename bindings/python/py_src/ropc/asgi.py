@@ -70,7 +70,8 @@ def token_app(server: Server, *, token_path: str = "/token", introspection_path:
             return
         body = await _read_body(receive)
         headers = {k: v for k, v in (("Content-Type", _header(scope, b"content-type")),
-                                     ("Authorization", _header(scope, b"authorization"))) if v}
+                                     ("Authorization", _header(scope, b"authorization")),
+                                     ("DPoP", _header(scope, b"dpop"))) if v}
         client = scope.get("client")
         method = scope.get("method", "GET")
         name, endpoint = route
@@ -113,6 +114,28 @@ def resource_of(asgi_scope: Scope, realm: str = "ropc") -> str:
     return resource_name(str(asgi_scope.get("method", "GET")), request_target(asgi_scope), realm)
 
 
+def request_uri(asgi_scope: Scope) -> str:
+    """The absolute URI an ASGI request reached (scheme, host, path: what a
+    DPoP proof's ``htu`` names, RFC 9449 §4.3), from the scope's ``scheme``
+    and the ``Host`` header (else the ``server`` the app listens on)."""
+    host = _header(asgi_scope, b"host")
+    if not host:
+        server = asgi_scope.get("server") or ("localhost", None)
+        host = f"{server[0]}:{server[1]}" if server[1] else str(server[0])
+    return f"{asgi_scope.get('scheme', 'http')}://{host}{request_target(asgi_scope)}"
+
+
+def _check(checker: Checker, asgi_scope: Scope, authorization: Optional[str], name: str,
+           scope: Optional[str]) -> Principal:
+    """The check the checker offers: a ``Server`` takes a DPoP-bound token
+    with its proof too (``check_with_proof``); others a bearer token."""
+    with_proof = getattr(checker, "check_with_proof", None)
+    if with_proof is None:
+        return checker.check_request(authorization, name, scope)
+    return with_proof(authorization, _header(asgi_scope, b"dpop"), str(asgi_scope.get("method", "GET")),
+                      request_uri(asgi_scope), name, scope)
+
+
 def checks_may_block(checker: Checker) -> bool:
     """Whether ``checker``'s checks may block (introspection over the network,
     a database, host callbacks) and belong on a worker thread: the core's
@@ -143,12 +166,12 @@ def protect(app: ASGIApp, checker: Checker, resource: Optional[str] = None, scop
             name = resource or resource_of(asgi_scope, _realm(checker))
             authorization = _header(asgi_scope, b"authorization")
             if not checks_may_block(checker):
-                asgi_scope["ropc.principal"] = checker.check_request(authorization, name, scope)
+                asgi_scope["ropc.principal"] = _check(checker, asgi_scope, authorization, name, scope)
             else:
                 principal = _cached_check(checker, authorization, name, scope)
                 if principal is None:
                     principal = await asyncio.get_running_loop().run_in_executor(
-                        None, checker.check_request, authorization, name, scope)
+                        None, _check, checker, asgi_scope, authorization, name, scope)
                 asgi_scope["ropc.principal"] = principal
         except OAuthError as err:
             await _send(send, err.status_code, list(err.headers), err.body)

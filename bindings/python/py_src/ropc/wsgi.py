@@ -54,7 +54,8 @@ def token_app(server: Server, *, token_path: str = "/token", introspection_path:
             start_response(_status(404), [("Content-Type", "text/plain")])
             return [b"not found"]
         headers = {"Content-Type": environ.get("CONTENT_TYPE", ""),
-                   "Authorization": environ.get("HTTP_AUTHORIZATION")}
+                   "Authorization": environ.get("HTTP_AUTHORIZATION"),
+                   "DPoP": environ.get("HTTP_DPOP")}
         resp = endpoint(environ.get("REQUEST_METHOD", "GET"),
                         {k: v for k, v in headers.items() if v}, _read_body(environ),
                         remote_addr=environ.get("REMOTE_ADDR") or None,
@@ -95,17 +96,31 @@ def resource_of(environ: Environ, realm: str = "ropc") -> str:
     return resource_name(environ.get("REQUEST_METHOD", "GET"), request_target(environ), realm)
 
 
+def request_uri(environ: Environ) -> str:
+    """The absolute URI a WSGI request reached (scheme, host, path: what a
+    DPoP proof's ``htu`` names, RFC 9449 §4.3), from the server's own
+    ``wsgi.url_scheme`` and the ``Host`` header."""
+    host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME', '')}:{environ.get('SERVER_PORT', '')}"
+    return f"{environ.get('wsgi.url_scheme', 'http')}://{host}{request_target(environ)}"
+
+
 def protect(app: WSGIApp, checker: Checker, resource: Optional[str] = None, scope: Optional[str] = None) -> WSGIApp:
     """Wraps a WSGI app: every request must carry a bearer token that
-    ``checker`` (a ``Server`` or an ``IntrospectionChecker``) accepts for
-    ``resource`` (default: the request's resource name by ropc's rule,
-    ``ropc.resource_name``) and ``scope``. The principal is put in
-    ``environ["ropc.principal"]``."""
+    ``checker`` (a ``Server``, an ``IntrospectionChecker`` or a
+    ``JwtChecker``) accepts for ``resource`` (default: the request's
+    resource name by ropc's rule, ``ropc.resource_name``) and ``scope``; a
+    ``Server`` also takes a DPoP-bound token with its proof (RFC 9449). The
+    principal is put in ``environ["ropc.principal"]``."""
 
     def middleware(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         try:
             name = resource or resource_of(environ, _realm(checker))
-            environ["ropc.principal"] = checker.check_request(environ.get("HTTP_AUTHORIZATION"), name, scope)
+            authorization = environ.get("HTTP_AUTHORIZATION")
+            with_proof = getattr(checker, "check_with_proof", None)
+            environ["ropc.principal"] = (
+                with_proof(authorization, environ.get("HTTP_DPOP"), environ.get("REQUEST_METHOD", "GET"),
+                           request_uri(environ), name, scope)
+                if with_proof is not None else checker.check_request(authorization, name, scope))
         except OAuthError as err:
             status, headers, body = refusal(err)
             start_response(_status(status), headers)
