@@ -182,6 +182,10 @@ struct Claims {
     expires_at: u64,
 }
 
+/// Why a bound token is refused where a bearer token is checked.
+pub(crate) const BOUND: &str =
+    "the access token is bound to a key: present it with a proof (Authorization: DPoP)";
+
 /// How far a resource server's clock may be from the authorization
 /// server's when it reads a JWT's `exp`, `nbf` and `iat`.
 pub const JWT_LEEWAY_SECONDS: u64 = 30;
@@ -201,6 +205,9 @@ struct IntrospectionBody {
     exp: Option<u64>,
     #[serde(default)]
     groups: Vec<String>,
+    /// A DPoP-bound token's confirmation (RFC 9449 §6.2).
+    #[serde(default)]
+    cnf: Option<serde_json::Value>,
 }
 
 impl ResourceGuard {
@@ -290,11 +297,17 @@ impl ResourceGuard {
         let (Some(username), Some(exp)) = (body.username, body.exp) else {
             return Err(invalid());
         };
+        let token_type = body.token_type.as_deref();
+        if body.active
+            && now < exp
+            && (body.cnf.is_some() || token_type.is_some_and(|t| t.eq_ignore_ascii_case("dpop")))
+        {
+            // Bound to a key (DPoP, RFC 9449 §7.2) or a certificate: never
+            // good as a bearer token.
+            return Err(OAuthError::invalid_token(BOUND));
+        }
         if !body.active
-            || body
-                .token_type
-                .as_deref()
-                .is_some_and(|t| !t.eq_ignore_ascii_case("bearer"))
+            || token_type.is_some_and(|t| !t.eq_ignore_ascii_case("bearer"))
             || now >= exp
         {
             return Err(invalid());
@@ -379,6 +392,10 @@ impl ResourceGuard {
         let (Some(sub), Some(client_id)) = (text("sub"), text("client_id")) else {
             return Err(refused("no sub or client_id"));
         };
+        if c.contains_key("cnf") {
+            // Bound to a key (DPoP, RFC 9449 §7.2): never good as a bearer token.
+            return Err(OAuthError::invalid_token(BOUND));
+        }
         let claims = Claims {
             username: sub.to_string(),
             client_id: client_id.to_string(),

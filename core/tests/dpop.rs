@@ -363,3 +363,43 @@ fn dpop_configuration_errors_name_the_field() {
     c.issuer = None;
     assert_eq!(Server::from_config(c).unwrap_err().path(), "issuer");
 }
+
+/// A resource server elsewhere never takes a bound token as a bearer
+/// token: not from introspection (cnf) and not offline from a JWT (cnf).
+#[test]
+fn a_remote_guard_refuses_bound_tokens_as_bearer_tokens() {
+    let (_clock, _, s) = host("allowed");
+    let k = key(Algorithm::EdDsa);
+    let (_, body) = token(
+        &s,
+        GRANT,
+        Some(&proof(&k, "POST", &format!("{ISSUER}/token"), T0, None)),
+    );
+    let at = body["access_token"].as_str().unwrap();
+    let intro = introspect(&s, at).to_json();
+    let mut c = docs::base().rule(RuleConfig::new(&["* /docs/{username}/*"]).users(&["*"]));
+    c.issuer = Some(ISSUER.into());
+    c.audience = Some("https://api.example".into());
+    let clock = ManualClock::new(T0);
+    let g = ResourceGuard::with_clock(&c, Arc::new(clock.clone())).unwrap();
+    let e = g
+        .check_introspection(&intro, "GET /docs/alice/1", None)
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidToken);
+    assert!(e.description().contains("bound to a key"), "{e:?}");
+    // The same answer with the token_type said otherwise: cnf alone decides.
+    let bearerish = intro.replace("\"DPoP\"", "\"Bearer\"");
+    assert!(g
+        .check_introspection(&bearerish, "GET /docs/alice/1", None)
+        .is_err());
+    let unbound: Value = {
+        let mut v: Value = serde_json::from_str(&bearerish).unwrap();
+        v.as_object_mut().unwrap().remove("cnf");
+        v
+    };
+    assert!(
+        g.check_introspection(&unbound.to_string(), "GET /docs/alice/1", None)
+            .is_ok(),
+        "the control"
+    );
+}

@@ -482,6 +482,10 @@ JWT_CASES = [
         jwt_refused(jwt(raw_payload='{"sub":"alice","sub":"admin","iss":"https://auth.example"}')),
         jwt_refused(jwt(raw_header='{"alg":"EdDSA","kid":"rfc8037","typ":"at+jwt","typ":"JWT"}')),
         jwt_refused(jwt(claims={"sub": "alice\u0000admin"})),
+        # Bound to a DPoP key (RFC 9449 §7.2): no bearer token.
+        bearer_err(guard_jwt(jwt(claims={"cnf": {"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}})),
+                   "invalid_token", "the access token is bound to a key: present it with a proof (Authorization: DPoP)",
+                   401),
         jwt_refused("Bearer a.b.c"),
     ]),
 ]

@@ -59,11 +59,7 @@ impl Server {
                 .ok_or_else(invalid)?;
             match (jkt.as_deref(), key) {
                 (None, None) => {}
-                (Some(_), None) => {
-                    return Err(OAuthError::invalid_token(
-                        "the access token is bound to a DPoP key: present it with a proof (Authorization: DPoP)",
-                    ))
-                }
+                (Some(_), None) => return Err(OAuthError::invalid_token(crate::resource::BOUND)),
                 (None, Some(_)) => {
                     return Err(OAuthError::invalid_token(
                         "the access token is not bound to a DPoP key: present it as a Bearer token",
