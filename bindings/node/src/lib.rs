@@ -352,6 +352,7 @@ pub struct NativeServer {
 /// The request's remote address and id, for its audit events.
 type Context = (Opt, Opt);
 
+#[allow(clippy::too_many_arguments)]
 fn endpoint_job(
     server: Arc<core::Server>,
     method: String,
