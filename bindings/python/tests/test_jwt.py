@@ -500,3 +500,62 @@ def ropc_ath(token):
     import hashlib
 
     return base64.urlsafe_b64encode(hashlib.sha256(token.encode()).digest()).rstrip(b"=").decode()
+
+
+def test_every_python_glue_takes_a_dpop_bound_token_with_its_proof(config):
+    """ASGI, Flask and FastAPI (WSGI above) pass the DPoP header and the
+    request's absolute URI to the server's check: a bound token with a fresh
+    proof of its key is let in, the same token as Bearer is not."""
+    import fastapi
+    import flask
+    from fastapi.testclient import TestClient
+    from requests_oauth2client import DPoPKey
+    from ropc.frameworks import fastapi_require, flask_require
+
+    c = json.loads(json.dumps(config))
+    c["issuer"] = "http://testserver"
+    next(x for x in c["clients"] if x["id"] == "app")["dpop"] = "allowed"
+    server = ropc.Server(c)
+    key = DPoPKey.generate()
+    proof = key.proof(htm="POST", htu="http://testserver/token")
+    resp = server.token_endpoint("POST", {"Content-Type": "application/x-www-form-urlencoded",
+                                          "Authorization": "Basic YXBwOmFwcC1zZWNyZXQ=", "DPoP": str(proof)},
+                                 b"grant_type=password&username=alice&password=alice-pw&scope=read")
+    body = json.loads(resp.body)
+    assert body["token_type"] == "DPoP", body
+    at = body["access_token"]
+    url = "http://testserver/invoices/1"
+
+    def headers():
+        return {"Authorization": f"DPoP {at}", "DPoP": str(key.proof(htm="GET", htu=url, ath=ropc_ath(at)))}
+
+    async def asgi_inner(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": scope["ropc.principal"].username.encode()})
+
+    asgi = TestClient(ropc.asgi.protect(asgi_inner, server, scope="read"))
+    fast = fastapi.FastAPI()
+    ropc.frameworks.install_fastapi(fast)
+
+    @fast.get("/invoices/{n}")
+    def invoice(n: str, who=fastapi.Depends(fastapi_require(server, scope="read"))):
+        return who.username
+
+    flask_app = flask.Flask("t")
+
+    @flask_app.get("/invoices/<n>")
+    @flask_require(server, scope="read")
+    def flask_invoice(n):
+        return flask.g.ropc_principal.username
+
+    flask_client = flask_app.test_client()
+    for name, get in (("asgi", lambda h: asgi.get(url, headers=h)),
+                      ("fastapi", lambda h: TestClient(fast).get(url, headers=h)),
+                      ("flask", lambda h: flask_client.get("/invoices/1", headers=h, base_url="http://testserver"))):
+        r = get(headers())
+        assert r.status_code == 200, (name, r.status_code)
+        r = get({"Authorization": f"Bearer {at}"})
+        assert r.status_code == 401, name
+        replay = headers()
+        assert get(replay).status_code == 200
+        assert get(replay).status_code == 401, f"{name}: a proof is used once"

@@ -7,8 +7,10 @@ from typing import Any, Callable, Optional, TypeVar
 
 from ._errors import OAuthError
 from .asgi import _cached_check, checks_may_block
+from .asgi import _check as asgi_check
 from .asgi import resource_of as asgi_resource_of
 from .wsgi import Checker, _realm
+from .wsgi import request_uri as wsgi_request_uri
 from .wsgi import resource_of as wsgi_resource_of
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -17,8 +19,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 def flask_require(checker: Checker, resource: Optional[str] = None, scope: Optional[str] = None) -> Callable[[F], F]:
     """A Flask view decorator: the request must carry a bearer token that
     ``checker`` accepts for ``resource`` (default: the request's resource name
-    by ``ropc.resource_name``) and
-    ``scope``. The principal is in ``flask.g.ropc_principal``."""
+    by ``ropc.resource_name``) and ``scope`` (a ``Server`` also takes a
+    DPoP-bound token with its proof). The principal is in
+    ``flask.g.ropc_principal``."""
 
     def decorate(view: F) -> F:
         @functools.wraps(view)
@@ -29,7 +32,11 @@ def flask_require(checker: Checker, resource: Optional[str] = None, scope: Optio
             try:
                 name = resource or wsgi_resource_of(request.environ, _realm(checker))
                 authorization = ", ".join(request.headers.getlist("Authorization")) or None
-                flask.g.ropc_principal = checker.check_request(authorization, name, scope)
+                with_proof = getattr(checker, "check_with_proof", None)
+                flask.g.ropc_principal = (
+                    with_proof(authorization, ", ".join(request.headers.getlist("DPoP")) or None, request.method,
+                               wsgi_request_uri(request.environ), name, scope)
+                    if with_proof is not None else checker.check_request(authorization, name, scope))
             except OAuthError as err:
                 return _flask_response(flask, err)
             return view(*args, **kwargs)
@@ -101,11 +108,11 @@ def fastapi_require(checker: Checker, resource: Optional[str] = None, scope: Opt
             name = resource or asgi_resource_of(request.scope, _realm(checker))
             authorization = ", ".join(request.headers.getlist("authorization")) or None
             if not checks_may_block(checker):
-                return checker.check_request(authorization, name, scope)  # the memory store: microseconds
+                return asgi_check(checker, request.scope, authorization, name, scope)  # the memory store: microseconds
             principal = _cached_check(checker, authorization, name, scope)  # a cached introspection
             if principal is not None:
                 return principal
-            return await run_in_threadpool(checker.check_request, authorization, name, scope)
+            return await run_in_threadpool(asgi_check, checker, request.scope, authorization, name, scope)
         except OAuthError as err:
             raise _refused(err) from None
 
