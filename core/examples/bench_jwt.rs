@@ -12,7 +12,15 @@
 //!   token on the memory store (for comparison);
 //! - `grant_opaque`, `grant_jwt`, `refresh_opaque`, `refresh_jwt`: the
 //!   password grant (cheap argon2, so that what the JWT adds shows) and a
-//!   refresh, for a client with opaque tokens and one with JWTs.
+//!   refresh, for a client with opaque tokens and one with JWTs;
+//! - `dpop_proof_check`: a DPoP proof read and checked (`ropc_core::dpop`,
+//!   no replay record), beside `ring_verify`;
+//! - `refresh_bearer_http`, `refresh_dpop_http`: a refresh at the token
+//!   endpoint (the form parsed), without and with a proof (checked, recorded
+//!   once, the token bound);
+//! - `check_bearer_http`, `check_dpop`: `check_with_proof` for a bearer
+//!   token and for a bound one with a fresh proof each time (the proof
+//!   checked with `ath`, recorded once in the memory store).
 //!
 //! Usage: bench_jwt CONFIG_JSON KEY_PEM OUT_DIR. The configuration is
 //! bench/c/config.json; a JWT client, the issuer and the signing key are
@@ -142,6 +150,122 @@ fn main() {
     };
     let refresh_opaque = refresh(&app);
     let refresh_jwt = refresh(&jwt);
+
+    // DPoP: a client key, proofs made beforehand (each used once).
+    let mut dpop_doc = doc.clone();
+    dpop_doc["clients"][0]["dpop"] = "allowed".into();
+    let dpop_server =
+        Server::from_config(Config::from_json(&dpop_doc.to_string()).expect("config"))
+            .expect("server");
+    let client_key = {
+        let pkcs8 = jws::generate_pkcs8(jws::Algorithm::EdDsa).expect("key");
+        jws::SigningKey::from_pkcs8("", jws::Algorithm::EdDsa, &pkcs8).expect("key")
+    };
+    let mut jwk = client_key.verifying_key().to_jwk();
+    for drop in ["kid", "use", "alg"] {
+        jwk.as_object_mut().expect("jwk").remove(drop);
+    }
+    let header = serde_json::json!({"typ": "dpop+jwt", "alg": "EdDSA", "jwk": jwk});
+    let mut counter = 0u64;
+    let mut make_proof = |htm: &str, htu: &str, ath: Option<String>| {
+        counter += 1;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_secs();
+        let mut claims = serde_json::json!({"jti": format!("bench-{counter}"), "htm": htm, "htu": htu, "iat": now});
+        if let Some(ath) = ath {
+            claims["ath"] = ath.into();
+        }
+        client_key
+            .sign_with_header(&header, claims.as_object().expect("claims"))
+            .expect("proof")
+    };
+    const DPOP_CALLS: u32 = 2_000;
+    let total = DPOP_CALLS as usize * ROUNDS;
+    let token_uri = "https://as.example/token";
+    let one = make_proof("POST", token_uri, None);
+    let cx = ropc_core::dpop::ProofContext {
+        method: "POST",
+        uri: token_uri,
+        access_token: None,
+        nonce: None,
+        now: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_secs(),
+    };
+    let dpop_proof_check = time(20_000, || {
+        black_box(ropc_core::dpop::check(black_box(&one), &cx).expect("a good proof"));
+    });
+    let auth = app.basic_authorization();
+    let token_http = |body: &str, dpop: Option<&str>| {
+        let r = dpop_server.token_endpoint(&ropc_core::HttpRequest {
+            dpop,
+            ..ropc_core::HttpRequest::form_post(Some(&auth), body.as_bytes())
+        });
+        assert_eq!(r.status, 200, "{}", r.body);
+        let v: serde_json::Value = serde_json::from_str(&r.body).expect("json");
+        (
+            v["access_token"].as_str().expect("at").to_string(),
+            v["refresh_token"].as_str().expect("rt").to_string(),
+        )
+    };
+    let password_form = "grant_type=password&username=alice&password=pw&scope=read%20write";
+    let refresh_http = |dpop: bool, proofs: &mut Vec<String>| {
+        let (_, mut rt) = token_http(password_form, None);
+        time(DPOP_CALLS, || {
+            let p = dpop.then(|| proofs.pop().expect("a proof"));
+            rt = token_http(
+                &format!("grant_type=refresh_token&refresh_token={rt}"),
+                p.as_deref(),
+            )
+            .1;
+        })
+    };
+    let mut refresh_proofs: Vec<String> = (0..total)
+        .map(|_| make_proof("POST", token_uri, None))
+        .collect();
+    let refresh_bearer_http = refresh_http(false, &mut refresh_proofs);
+    let refresh_dpop_http = refresh_http(true, &mut refresh_proofs);
+    let api = "https://api.example/invoices/42";
+    let (bearer_at, _) = token_http(password_form, None);
+    let (bound_at, _) = token_http(password_form, Some(&make_proof("POST", token_uri, None)));
+    let bearer_header = format!("Bearer {bearer_at}");
+    let check_bearer_http = time(DPOP_CALLS, || {
+        black_box(
+            dpop_server
+                .check_with_proof(
+                    Some(&bearer_header),
+                    None,
+                    "GET",
+                    api,
+                    "GET /invoices/42",
+                    Some("read"),
+                )
+                .expect("check"),
+        );
+    });
+    let ath = ropc_core::dpop::token_hash(&bound_at);
+    let mut check_proofs: Vec<String> = (0..total)
+        .map(|_| make_proof("GET", api, Some(ath.clone())))
+        .collect();
+    let dpop_header = format!("DPoP {bound_at}");
+    let check_dpop = time(DPOP_CALLS, || {
+        let p = check_proofs.pop().expect("a proof");
+        black_box(
+            dpop_server
+                .check_with_proof(
+                    Some(&dpop_header),
+                    Some(&p),
+                    "GET",
+                    api,
+                    "GET /invoices/42",
+                    Some("read"),
+                )
+                .expect("check"),
+        );
+    });
     println!(
         "{}",
         serde_json::json!({
@@ -155,6 +279,11 @@ fn main() {
                 "grant_jwt": grant_jwt,
                 "refresh_opaque": refresh_opaque,
                 "refresh_jwt": refresh_jwt,
+                "dpop_proof_check": dpop_proof_check,
+                "refresh_bearer_http": refresh_bearer_http,
+                "refresh_dpop_http": refresh_dpop_http,
+                "check_bearer_http": check_bearer_http,
+                "check_dpop": check_dpop,
             },
             "token_bytes": token.len(),
         })
