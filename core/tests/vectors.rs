@@ -163,12 +163,13 @@ fn run_step(
             let content_type = opt(req, "content_type", vars);
             let authorization = opt(req, "authorization", vars);
             let body = opt(req, "body", vars).unwrap_or_default();
+            let dpop = opt(req, "dpop", vars);
             let http = HttpRequest {
                 method: &method,
                 content_type: content_type.as_deref(),
                 authorization: authorization.as_deref(),
                 body: body.as_bytes(),
-                dpop: None,
+                dpop: dpop.as_deref(),
             };
             let resp = match endpoint {
                 "token" => server.token_endpoint(&http),
@@ -228,7 +229,11 @@ fn shared_vectors() {
         if let Some(store) = case.get("store") {
             config.store = serde_json::from_value(store.clone()).expect("a case's store");
         }
-        let server = Server::from_config(config.clone()).expect("server");
+        let mut builder = Server::builder(config.clone());
+        if let Some(now) = case.get("clock").and_then(Value::as_u64) {
+            builder = builder.clock(std::sync::Arc::new(ropc_core::ManualClock::new(now)));
+        }
+        let server = builder.build().expect("server");
         let guard = ResourceGuard::new(&config).expect("guard");
         let mut vars = Vars::new();
         for (i, step) in case["steps"].as_array().expect("steps").iter().enumerate() {

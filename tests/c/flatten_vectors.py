@@ -18,6 +18,9 @@ with open(os.path.join(out, "jwks.json"), "w", encoding="utf-8") as f:
 lines = [f"KIND {k}\t{v['chars']}\t{v['min']}\t{-1 if v['max'] is None else v['max']}"
          for k, v in doc["templates"]["kinds"].items()]
 for i, case in enumerate(doc["cases"]):
+    if "clock" in case:
+        # Before its CASE: the case's server is made on the test clock at this time.
+        lines.append(f"CLOCK {case['clock']}")
     if "store" in case:
         # A case on another store gets a configuration file of its own.
         name = f"config-{i}.json"

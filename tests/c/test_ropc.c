@@ -283,7 +283,8 @@ static int run_step(const ropc_server *server, const ropc_guard *guard, const ro
     ropc_response *r = NULL;
     ropc_status st;
     if (strcmp(s->endpoint, "token") == 0)
-        st = ropc_server_token_endpoint(server, method, ct, auth, (const uint8_t *)body, strlen(body), &r);
+        st = ropc_server_token_endpoint_dpop(server, method, ct, auth, req_get(s, "dpop"), (const uint8_t *)body, strlen(body),
+                                             &r);
     else if (strcmp(s->endpoint, "introspect") == 0)
         st = ropc_server_introspection_endpoint(server, method, ct, auth, (const uint8_t *)body, strlen(body), &r);
     else
@@ -322,6 +323,7 @@ static void test_vectors(const char *dir) {
     step s;
     memset(&s, 0, sizeof s);
     int steps = 0, cases = 0, skip_case = 0, step_no = 0;
+    unsigned long long clock = 0;
     while (fgets(line, sizeof line, f)) {
         line[strcspn(line, "\n")] = '\0';
         char *sp = strchr(line, ' ');
@@ -329,6 +331,10 @@ static void test_vectors(const char *dir) {
         if (sp) *sp = '\0';
         if (strcmp(line, "KIND") == 0) {
             kind_add(value);
+            continue;
+        }
+        if (strcmp(line, "CLOCK") == 0) {
+            clock = strtoull(value, NULL, 10);
             continue;
         }
         if (strcmp(line, "CASE") == 0) {
@@ -345,7 +351,11 @@ static void test_vectors(const char *dir) {
                 own = read_file(path);
                 CHECK(own != NULL, "cannot read %s", path);
             }
+            /* A case whose proofs are made for a time runs on the test clock. */
+            if (clock) ropc_test_clock_set(clock);
             CHECK(ropc_server_new_from_json(own ? own : config, &server, NULL) == ROPC_OK, "vector config");
+            if (clock) ropc_test_clock_unset();
+            clock = 0;
             CHECK(ropc_guard_new_from_json(own ? own : config, &guard, NULL) == ROPC_OK, "vector guard");
             free(own);
             snprintf(case_name, sizeof case_name, "%s", value);

@@ -21,6 +21,9 @@ Format (README "Test vectors" has the full description):
   key, whose tokens are signed here with `cryptography` (not ropc).
 - cases[].store (optional): the case's server uses this `store` setting
   instead of the config's (an "unavailable" store shows a store outage).
+- cases[].clock (optional): the case's server runs on a manual clock set
+  to this time (seconds since the epoch): DPoP proofs are made for it.
+- request.dpop (optional, token endpoint): the request's `DPoP` header.
 - templates: the one definition of the template language every runner
   (Rust, C, Python, Node) matches expected bodies with. In an expected body
   {{KIND:NAME}} captures the longest run of templates.kinds[KIND].chars at
@@ -76,6 +79,8 @@ CONFIG = {
          "default_scopes": ["read"]},
         {"id": "spa", "type": "public", "scopes": ["read"]},
         {"id": "rs", "secret_hash": sha("rs-secret"), "introspect": True},
+        {"id": "bound", "secret_hash": sha("bound-secret"), "grant_types": ["password", "refresh_token"],
+         "scopes": ["read"], "default_scopes": ["read"], "dpop": "required"},
     ],
     "users": [
         {"username": "alice", "password_hash": HASHES["alice"], "groups": ["finance"]},
@@ -490,6 +495,55 @@ JWT_CASES = [
     ]),
 ]
 
+# DPoP (RFC 9449): proofs by RFC 8037's key for the token endpoint (the
+# issuer's /token) at the case's clock, signed here with `cryptography`.
+DPOP_CLOCK = 1_700_000_000
+BOUND = basic("bound", "bound-secret")
+RFC8037_JKT = "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"  # RFC 8037 A.3
+
+
+def dpop_proof(jti, htu="https://auth.example/token", htm="POST", iat=DPOP_CLOCK):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    header = {"typ": "dpop+jwt", "alg": "EdDSA", "jwk": {"kty": "OKP", "crv": "Ed25519", "x": RFC8037_X}}
+    claims = {"jti": jti, "htm": htm, "htu": htu, "iat": iat}
+    signing_input = (f"{b64u(json.dumps(header, separators=(',', ':')).encode())}."
+                     f"{b64u(json.dumps(claims, separators=(',', ':')).encode())}")
+    key = Ed25519PrivateKey.from_private_bytes(base64.urlsafe_b64decode(RFC8037_D + "="))
+    return f"{signing_input}.{b64u(key.sign(signing_input.encode()))}"
+
+
+def with_dpop(step, proof):
+    step["request"]["dpop"] = proof
+    return step
+
+
+BAD_PROOF = "invalid_dpop_proof"
+DPOP_CASES = [
+    ("DPoP: a proof binds the token to its key, once; a bound token is no bearer token", [
+        err(password(scope="read", auth=BOUND), BAD_PROOF, "this client must send a DPoP proof"),
+        err(with_dpop(password(scope="read", auth=BOUND), dpop_proof("j0", htu="https://auth.example/other")),
+            BAD_PROOF, "the proof is for another URI"),
+        err(with_dpop(password(scope="read", auth=BOUND), dpop_proof("j0", htm="GET")),
+            BAD_PROOF, "the proof is for another method"),
+        err(with_dpop(password(scope="read", auth=BOUND), dpop_proof("j0", iat=DPOP_CLOCK - 61)),
+            BAD_PROOF, "the proof was not made now (iat)"),
+        err(with_dpop(password(scope="read", auth=BOUND), "not.a.proof"), BAD_PROOF,
+            "a part of the token is not base64url"),
+        ok(with_dpop(password(scope="read", auth=BOUND), dpop_proof("j1")),
+           tokens(scope="read").replace('"token_type":"Bearer"', '"token_type":"DPoP"')),
+        err(with_dpop(password(scope="read", auth=BOUND), dpop_proof("j1")), BAD_PROOF, "the proof was used before"),
+        ok(post("introspect", "token={{at}}", RS),
+           '{"active":true,"scope":"read","client_id":"bound","username":"alice","token_type":"DPoP",'
+           '"exp":{{int:exp}},"iat":{{int:iat}},"sub":"alice","iss":"https://auth.example","groups":["finance"],'
+           '"auth_time":{{int:auth}},"cnf":{"jkt":"%s"}}' % RFC8037_JKT),
+        bearer_err(resource("Bearer {{at}}", "GET /invoices/1"), "invalid_token",
+                   "the access token is bound to a key: present it with a proof (Authorization: DPoP)", 401),
+        ok(with_dpop(post("token", "grant_type=refresh_token&refresh_token={{rt}}", BOUND), dpop_proof("j2")),
+           tokens("at2", "rt2", "read").replace('"token_type":"Bearer"', '"token_type":"DPoP"')),
+    ]),
+]
+
 # The resource-name rule (core/src/target.rs): (method, raw request target,
 # the resource name, or None where the target is refused with invalid_request).
 RESOURCE_NAMES = [
@@ -539,7 +593,8 @@ doc = {
     "jwks": JWKS,
     "resource_names": [{"method": m, "target": t, "name": n} for m, t, n in RESOURCE_NAMES],
     "cases": [{"name": name, "steps": steps} for name, steps in CASES + JWT_CASES]
-    + [{"name": name, "store": store, "steps": steps} for name, store, steps in STORE_CASES],
+    + [{"name": name, "store": store, "steps": steps} for name, store, steps in STORE_CASES]
+    + [{"name": name, "clock": DPOP_CLOCK, "steps": steps} for name, steps in DPOP_CASES],
 }
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "flows.json")
 with open(out, "w", encoding="utf-8") as f:

@@ -55,6 +55,7 @@ async function runStep(server, guard, step, env) {
     const headers = {}
     if (sub('content_type')) headers['content-type'] = sub('content_type')
     if (sub('authorization')) headers.authorization = sub('authorization')
+    if (sub('dpop')) headers.dpop = sub('dpop')
     const fn = { token: 'tokenEndpoint', introspect: 'introspectionEndpoint', revoke: 'revocationEndpoint' }[step.endpoint]
     const resp = await server[fn](req.method, headers, Buffer.from(sub('body') ?? '', 'utf8'))
     checkResponse(expect, resp.status, resp.headers, resp.body, env)
@@ -84,7 +85,15 @@ const KEYS = new ropc.KeySet(doc.jwks)
 for (const c of doc.cases) {
   test(`vector: ${c.name}`, async () => {
     const config = c.store ? { ...doc.config, store: c.store } : doc.config
-    const server = new ropc.Server(config)
+    // The test build's clock for a case whose proofs are made for a time.
+    const hooks = require('../native.js')
+    if (c.clock) hooks.setTestClockForTests(c.clock)
+    let server
+    try {
+      server = new ropc.Server(config)
+    } finally {
+      if (c.clock) hooks.setTestClockForTests(null)
+    }
     const guard = new ropc.ResourceGuard(config)
     const env = {}
     for (const [i, step] of c.steps.entries()) {

@@ -74,7 +74,8 @@ def run_step(server, guard, step, env):
 
     endpoint = step["endpoint"]
     if endpoint in ("token", "introspect", "revoke"):
-        headers = {k: v for k, v in (("Content-Type", sub("content_type")), ("Authorization", sub("authorization"))) if v}
+        headers = {k: v for k, v in (("Content-Type", sub("content_type")), ("Authorization", sub("authorization")),
+                                     ("DPoP", sub("dpop"))) if v}
         fn = {"token": server.token_endpoint, "introspect": server.introspection_endpoint,
               "revoke": server.revocation_endpoint}[endpoint]
         resp = fn(req["method"], headers, (sub("body") or "").encode())
@@ -103,7 +104,17 @@ KEYS = ropc.KeySet(DOC["jwks"])
 @pytest.mark.parametrize("case", DOC["cases"], ids=[c["name"] for c in DOC["cases"]])
 def test_vector(case):
     config = {**DOC["config"], "store": case["store"]} if "store" in case else DOC["config"]
-    server = ropc.Server(config)
+    if "clock" in case:
+        # The test build's clock: the case's proofs are made for this time.
+        from ropc import _ropc
+
+        _ropc._set_test_clock(case["clock"])
+        try:
+            server = ropc.Server(config)
+        finally:
+            _ropc._set_test_clock(None)
+    else:
+        server = ropc.Server(config)
     guard = ropc.ResourceGuard(config)
     env = {}
     for i, step in enumerate(case["steps"]):

@@ -75,7 +75,19 @@ impl Store for UnavailableStore {
     fn stats(&self) -> Result<StoreStats, StoreError> {
         down()
     }
+    fn replays(&self) -> Option<&dyn super::ReplayStore> {
+        // Offered, and failing like everything else: a client taking DPoP
+        // proofs gets the outage's 503, not a configuration error.
+        Some(self)
+    }
+
     fn may_block(&self) -> bool {
         false
+    }
+}
+
+impl super::ReplayStore for UnavailableStore {
+    fn first_use(&self, _: &[u8; 32], _: u64, _: u64) -> Result<bool, StoreError> {
+        down()
     }
 }
