@@ -403,3 +403,58 @@ fn a_remote_guard_refuses_bound_tokens_as_bearer_tokens() {
         "the control"
     );
 }
+
+/// Forward-auth: the gateway passes the proof on, and says the scheme and
+/// host the client reached; ropc checks the proof for that URI.
+#[test]
+fn a_gateway_s_held_request_may_carry_a_bound_token_and_its_proof() {
+    let (_clock, _, s) = host("allowed");
+    let k = key(Algorithm::EdDsa);
+    let (_, body) = token(
+        &s,
+        GRANT,
+        Some(&proof(&k, "POST", &format!("{ISSUER}/token"), T0, None)),
+    );
+    let at = body["access_token"].as_str().unwrap().to_string();
+    let dpop_auth = format!("DPoP {at}");
+    let ask = |auth: &str, p: Option<&str>, host: &str| {
+        let headers = [
+            ("authorization", auth),
+            ("x-forwarded-method", "GET"),
+            ("x-forwarded-uri", "/docs/alice/1?page=2"),
+            ("x-forwarded-proto", "https"),
+            ("x-forwarded-host", host),
+            ("dpop", p.unwrap_or("")),
+        ];
+        let f = Forwarded::from_headers(|name| {
+            headers
+                .iter()
+                .find(|(n, v)| n.eq_ignore_ascii_case(name) && !v.is_empty())
+                .map(|(_, v)| *v)
+        });
+        s.forward_auth(&f)
+    };
+    let ok = ask(
+        &dpop_auth,
+        Some(&proof(&k, "GET", API, T0, Some(&at))),
+        "api.example",
+    );
+    assert_eq!((ok.status, ok.header(FORWARDED_USER)), (200, Some("alice")));
+    let other_host = ask(
+        &dpop_auth,
+        Some(&proof(&k, "GET", API, T0, Some(&at))),
+        "evil.example",
+    );
+    assert_eq!(other_host.status, 401, "the proof names another host");
+    let none = ask(&dpop_auth, None, "api.example");
+    assert_eq!(none.status, 401);
+    assert!(none
+        .header("WWW-Authenticate")
+        .unwrap()
+        .starts_with("DPoP "));
+    let bearer = ask(&format!("Bearer {at}"), None, "api.example");
+    assert_eq!(
+        bearer.status, 401,
+        "a bound token is no bearer token, behind a gateway too"
+    );
+}

@@ -25,6 +25,7 @@ fn ask(s: &Server, authorization: Option<&str>, method: &str, uri: &str) -> Http
         authorization,
         method: Some(method),
         uri: Some(uri),
+        ..Forwarded::default()
     })
 }
 

@@ -66,17 +66,20 @@ def auth(request, tmp_path):
     pem = tmp_path / "signing.pem"
     pem.write_bytes(Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-    doc["issuer"] = "https://as.example"
+    # The issuer is where the server listens: DPoP proofs name its /token.
+    port = free_port()
+    doc["issuer"] = f"http://127.0.0.1:{port}"
     doc["signing"] = {"key_files": [str(pem)]}
     app = doc["clients"][0]
     doc["clients"] += [{**app, "id": "jwt-app", "access_token_format": "jwt", "audience": ["https://api.example"]},
-                       {**app, "id": "brief", "access_token_ttl": 1}]
+                       {**app, "id": "brief", "access_token_ttl": 1},
+                       {**app, "id": "dpop-app", "dpop": "required"}]
     path = tmp_path / "ropc.json"
     path.write_text(json.dumps(doc))
     argv = {"c": [os.environ["ROPC_AUTH_SERVER"]],
             "python": [sys.executable, os.path.join(EXAMPLES, "python", "auth_server.py")],
             "node": ["node", os.path.join(EXAMPLES, "node", "auth_server.js")]}[request.param]
-    proc, url = start([*argv, "--config", str(path), "--port", "0"])
+    proc, url = start([*argv, "--config", str(path), "--port", str(port)])
     yield url
     proc.terminate()
     proc.wait(10)
@@ -139,6 +142,8 @@ http {{
             proxy_set_header Content-Length "";
             proxy_set_header X-Original-URI $request_uri;
             proxy_set_header X-Original-Method $request_method;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header X-Forwarded-Host $http_host;
         }}
     }}
 }}
@@ -222,6 +227,27 @@ def cases(gateway, auth):
     time.sleep(2.1)
     r = requests.get(gateway + "/docs/alice/report", headers=bearer)
     assert r.status_code == 401 and 'error="invalid_token"' in r.headers["WWW-Authenticate"], "expired"
+    dpop_case(gateway, auth)
+
+
+def dpop_case(gateway, auth):
+    """A DPoP client no one here wrote (requests-oauth2client) gets a bound
+    token from the example server, calls the API through the gateway with
+    its proofs (the gateway passes the DPoP header on and says the scheme
+    and host the client reached), refreshes it; the token as Bearer is
+    refused."""
+    from requests_oauth2client import OAuth2Client
+
+    client = OAuth2Client(token_endpoint=auth + "/token", auth=("dpop-app", "app-secret"),
+                          dpop_bound_access_tokens=True, testing=True)
+    token = client.resource_owner_password("alice", "alice-pw", scope="read")
+    assert token.token_type == "DPoP"
+    r = requests.get(gateway + "/docs/alice/report", auth=token, timeout=10)
+    assert r.status_code == 200 and r.json()["user"] == "alice", r.text
+    refreshed = client.refresh_token(token)
+    assert requests.get(gateway + "/docs/alice/report", auth=refreshed, timeout=10).status_code == 200
+    r = requests.get(gateway + "/docs/alice/report", headers={"Authorization": f"Bearer {refreshed.access_token}"})
+    assert r.status_code == 401
 
 
 def one_client(gateway, auth, client):

@@ -24,16 +24,28 @@ pub struct Forwarded<'a> {
     /// `X-Forwarded-Uri` (Traefik) or `X-Original-URI` (NGINX's
     /// `$request_uri`).
     pub uri: Option<&'a str>,
+    /// The client's `DPoP` proof (RFC 9449), for a DPoP-bound token.
+    pub dpop: Option<&'a str>,
+    /// The scheme the client used: `X-Forwarded-Proto` (`https` when the
+    /// gateway does not say), for the URI a DPoP proof names.
+    pub proto: Option<&'a str>,
+    /// The host the client reached: `X-Forwarded-Host`, else `Host` (the
+    /// held request's own, as Envoy forwards it).
+    pub host: Option<&'a str>,
 }
 
 /// The headers forward-auth reads (lower case), for glue that hands on
 /// only those.
-pub const FORWARDED_HEADERS: [&str; 5] = [
+pub const FORWARDED_HEADERS: [&str; 9] = [
     "authorization",
     "x-forwarded-method",
     "x-forwarded-uri",
     "x-original-method",
     "x-original-uri",
+    "dpop",
+    "x-forwarded-proto",
+    "x-forwarded-host",
+    "host",
 ];
 
 /// Where forward-auth is served; a gateway that forwards the held request
@@ -72,6 +84,9 @@ impl<'a> Forwarded<'a> {
             authorization: header("authorization"),
             method: header("x-forwarded-method").or_else(|| header("x-original-method")),
             uri: header("x-forwarded-uri").or_else(|| header("x-original-uri")),
+            dpop: header("dpop"),
+            proto: header("x-forwarded-proto"),
+            host: header("x-forwarded-host").or_else(|| header("host")),
         }
     }
 }
@@ -85,6 +100,10 @@ pub const FORWARDED_CLIENT: &str = "X-Auth-Client";
 pub const FORWARDED_SCOPE: &str = "X-Auth-Scope";
 
 impl Server {
+    /// A DPoP-bound token comes with its proof (the `DPoP` header, which
+    /// gateways pass on) for the URI the gateway's `X-Forwarded-Proto` and
+    /// `X-Forwarded-Host` (or `Host`) and the held target name.
+    ///
     /// The forward-auth answer for the request a gateway holds: 200 with
     /// [`FORWARDED_USER`], [`FORWARDED_CLIENT`] and [`FORWARDED_SCOPE`]
     /// (or the names the configuration's `forward_auth` gives) when its
@@ -103,7 +122,22 @@ impl Server {
             Ok(r) => r,
             Err(e) => return refuse(e),
         };
-        match self.check_request(request.authorization, &resource, None) {
+        // A DPoP proof names the URI the client reached (RFC 9449 §4.3):
+        // the gateway's scheme and host, the held request's target.
+        let reached = format!(
+            "{}://{}{}",
+            request.proto.unwrap_or("https"),
+            request.host.unwrap_or(""),
+            uri
+        );
+        match self.check_with_proof(
+            request.authorization,
+            request.dpop,
+            method,
+            &reached,
+            &resource,
+            None,
+        ) {
             Ok(p) => {
                 let [user, client, scope] = self.registry.load().forward_headers;
                 HttpResponse {
