@@ -57,6 +57,15 @@ impl Refusal {
         Refusal::new(Some(error), realm)
     }
 
+    /// The refusal of a request that used the `DPoP` scheme: a `DPoP`
+    /// challenge naming the algorithms (RFC 9449 §7.1).
+    pub(crate) fn dpop(error: OAuthError, realm: &str) -> Refusal {
+        Refusal {
+            response: HttpResponse::dpop_error(Some(&error), realm),
+            error: Some(error),
+        }
+    }
+
     pub(crate) fn new(error: Option<OAuthError>, realm: &str) -> Refusal {
         let response = HttpResponse::bearer_error(error.as_ref(), realm);
         Refusal { error, response }
@@ -163,7 +172,16 @@ pub struct ResourceGuard {
     /// Scopes and rules: swapped whole by a reload.
     registry: arc_swap::ArcSwap<Registry>,
     clock: Arc<dyn Clock>,
+    /// DPoP proofs seen here, until they run out (RFC 9449 §11.1): this
+    /// process's; a proof replayed to another resource server process is
+    /// not seen here.
+    replays: parking_lot::Mutex<std::collections::HashMap<[u8; 32], u64>>,
 }
+
+/// The most DPoP proofs a guard remembers at once: a proof lives two
+/// minutes; beyond this many live ones, proofs are refused (503) rather
+/// than forgotten early.
+pub const MAX_REMEMBERED_PROOFS: usize = 1 << 17;
 
 impl std::fmt::Debug for ResourceGuard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -180,6 +198,30 @@ struct Claims {
     scope: String,
     groups: Vec<String>,
     expires_at: u64,
+}
+
+/// The binding rule (RFC 9449 §7): a token bound to a key (`jkt`) comes
+/// with a proof of that key (`key`), an unbound one with none.
+pub(crate) fn bound_to(jkt: Option<&str>, key: Option<&str>) -> Result<(), OAuthError> {
+    match (jkt, key) {
+        (None, None) => Ok(()),
+        (Some(_), None) => Err(OAuthError::invalid_token(BOUND)),
+        (None, Some(_)) => Err(OAuthError::invalid_token(
+            "the access token is not bound to a DPoP key: present it as a Bearer token",
+        )),
+        (Some(bound), Some(proved)) => {
+            if bool::from(subtle::ConstantTimeEq::ct_eq(
+                bound.as_bytes(),
+                proved.as_bytes(),
+            )) {
+                Ok(())
+            } else {
+                Err(OAuthError::invalid_dpop_proof(
+                    "the proof is made with another key than the token's",
+                ))
+            }
+        }
+    }
 }
 
 /// Why a bound token is refused where a bearer token is checked.
@@ -225,6 +267,7 @@ impl ResourceGuard {
         Ok(ResourceGuard {
             registry: arc_swap::ArcSwap::from_pointee(registry),
             clock,
+            replays: parking_lot::Mutex::new(std::collections::HashMap::new()),
         })
     }
 
@@ -288,6 +331,18 @@ impl ResourceGuard {
         resource: &str,
         required_scope: Option<&str>,
     ) -> Result<Principal, OAuthError> {
+        self.introspected(introspection_json, None, resource, required_scope)
+    }
+
+    /// The introspection answer's claims, for a token presented as a bearer
+    /// token (`key` `None`) or with a DPoP proof of the key `key`.
+    fn introspected(
+        &self,
+        introspection_json: &str,
+        key: Option<&str>,
+        resource: &str,
+        required_scope: Option<&str>,
+    ) -> Result<Principal, OAuthError> {
         check_arguments(resource, required_scope)?;
         let invalid =
             || OAuthError::invalid_token("the access token is invalid, expired or revoked");
@@ -298,20 +353,28 @@ impl ResourceGuard {
             return Err(invalid());
         };
         let token_type = body.token_type.as_deref();
-        if body.active
-            && now < exp
-            && (body.cnf.is_some() || token_type.is_some_and(|t| t.eq_ignore_ascii_case("dpop")))
-        {
-            // Bound to a key (DPoP, RFC 9449 §7.2) or a certificate: never
-            // good as a bearer token.
-            return Err(OAuthError::invalid_token(BOUND));
-        }
         if !body.active
-            || token_type.is_some_and(|t| !t.eq_ignore_ascii_case("bearer"))
+            || token_type.is_some_and(|t| {
+                !t.eq_ignore_ascii_case("bearer") && !t.eq_ignore_ascii_case("dpop")
+            })
             || now >= exp
         {
             return Err(invalid());
         }
+        let jkt = match &body.cnf {
+            None if token_type.is_some_and(|t| t.eq_ignore_ascii_case("dpop")) => {
+                return Err(invalid())
+            }
+            None => None,
+            Some(cnf) => Some(
+                cnf.get("jkt")
+                    .and_then(serde_json::Value::as_str)
+                    // Bound to something else (a certificate): never here.
+                    .ok_or_else(|| OAuthError::invalid_token(BOUND))?
+                    .to_string(),
+            ),
+        };
+        bound_to(jkt.as_deref(), key)?;
         let claims = Claims {
             username,
             client_id: body.client_id.unwrap_or_default(),
@@ -340,6 +403,19 @@ impl ResourceGuard {
         &self,
         token: &str,
         keys: &crate::jws::KeySet,
+        resource: &str,
+        required_scope: Option<&str>,
+    ) -> Result<Principal, OAuthError> {
+        self.jwt_checked(token, keys, None, resource, required_scope)
+    }
+
+    /// [`ResourceGuard::check_jwt`] for a token presented as a bearer
+    /// token (`key` `None`) or with a DPoP proof of the key `key`.
+    fn jwt_checked(
+        &self,
+        token: &str,
+        keys: &crate::jws::KeySet,
+        key: Option<&str>,
         resource: &str,
         required_scope: Option<&str>,
     ) -> Result<Principal, OAuthError> {
@@ -392,10 +468,15 @@ impl ResourceGuard {
         let (Some(sub), Some(client_id)) = (text("sub"), text("client_id")) else {
             return Err(refused("no sub or client_id"));
         };
-        if c.contains_key("cnf") {
-            // Bound to a key (DPoP, RFC 9449 §7.2): never good as a bearer token.
-            return Err(OAuthError::invalid_token(BOUND));
-        }
+        let jkt = match c.get("cnf") {
+            None => None,
+            Some(cnf) => Some(
+                cnf.get("jkt")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| OAuthError::invalid_token(BOUND))?,
+            ),
+        };
+        bound_to(jkt, key)?;
         let claims = Claims {
             username: sub.to_string(),
             client_id: client_id.to_string(),
@@ -480,6 +561,100 @@ impl ResourceGuard {
             groups: claimed_groups,
             expires_at: exp,
         })
+    }
+
+    /// The access token of an `Authorization: DPoP <token>` header (RFC
+    /// 9449 §7.1); `None` for any other scheme (a bearer token: check it
+    /// as always); the refusal for a malformed one.
+    pub fn dpop_token<'a>(
+        &self,
+        authorization: Option<&'a str>,
+    ) -> Result<Option<&'a str>, Refusal> {
+        crate::http::parse_dpop(authorization).map_err(|e| Refusal::dpop(e, &self.realm()))
+    }
+
+    /// The key a request's DPoP proof proves, for `token` and the request
+    /// `method` and `uri` (its absolute URI): checked as [`crate::dpop::check`]
+    /// says and used once here.
+    fn proved_key(
+        &self,
+        token: &str,
+        proof: Option<&str>,
+        method: &str,
+        uri: &str,
+    ) -> Result<String, OAuthError> {
+        let proof = proof
+            .ok_or_else(|| OAuthError::invalid_dpop_proof("the request carries no DPoP proof"))?;
+        let now = self.clock.now();
+        let cx = crate::dpop::ProofContext {
+            method,
+            uri,
+            access_token: Some(token),
+            nonce: None,
+            now,
+        };
+        let proof = crate::dpop::check(proof, &cx)
+            .map_err(|e| OAuthError::invalid_dpop_proof(e.reason()))?;
+        let id = crate::token::TokenHash::of(&format!("{}\n{}", proof.jkt, proof.jti)).0;
+        let until = proof
+            .iat
+            .saturating_add(crate::dpop::PROOF_WINDOW_SECONDS + 1);
+        let mut seen = self.replays.lock();
+        if seen.get(&id).is_some_and(|t| *t > now) {
+            return Err(OAuthError::invalid_dpop_proof("the proof was used before"));
+        }
+        if seen.len() >= MAX_REMEMBERED_PROOFS {
+            seen.retain(|_, t| *t > now);
+            if seen.len() >= MAX_REMEMBERED_PROOFS {
+                return Err(OAuthError::temporarily_unavailable(
+                    "too many DPoP proofs to remember; retry shortly",
+                ));
+            }
+        }
+        seen.insert(id, until);
+        Ok(proof.jkt)
+    }
+
+    /// Stage 5 from an introspection answer for a request that used the
+    /// `DPoP` scheme (RFC 9449 §7): the proof (the request's `DPoP` header)
+    /// for `method` and `uri` and the `token`, used once here, made with
+    /// the key the answer's `cnf.jkt` names; then the usual rules. A
+    /// refusal carries a `DPoP` challenge.
+    #[allow(clippy::too_many_arguments)]
+    pub fn check_introspection_with_proof(
+        &self,
+        introspection_json: &str,
+        token: &str,
+        proof: Option<&str>,
+        method: &str,
+        uri: &str,
+        resource: &str,
+        required_scope: Option<&str>,
+    ) -> Result<Principal, Refusal> {
+        self.proved_key(token, proof, method, uri)
+            .and_then(|key| {
+                self.introspected(introspection_json, Some(&key), resource, required_scope)
+            })
+            .map_err(|e| Refusal::dpop(e, &self.realm()))
+    }
+
+    /// [`ResourceGuard::check_introspection_with_proof`] for a JWT access
+    /// token checked offline with `keys`: its `cnf.jkt` must name the
+    /// proof's key.
+    #[allow(clippy::too_many_arguments)]
+    pub fn check_jwt_with_proof(
+        &self,
+        token: &str,
+        keys: &crate::jws::KeySet,
+        proof: Option<&str>,
+        method: &str,
+        uri: &str,
+        resource: &str,
+        required_scope: Option<&str>,
+    ) -> Result<Principal, Refusal> {
+        self.proved_key(token, proof, method, uri)
+            .and_then(|key| self.jwt_checked(token, keys, Some(&key), resource, required_scope))
+            .map_err(|e| Refusal::dpop(e, &self.realm()))
     }
 
     /// Until when (seconds since the epoch) a resource server may keep an

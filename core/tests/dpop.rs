@@ -458,3 +458,99 @@ fn a_gateway_s_held_request_may_carry_a_bound_token_and_its_proof() {
         "a bound token is no bearer token, behind a gateway too"
     );
 }
+
+/// A resource server elsewhere takes a bound token with its proof: from an
+/// introspection answer (cnf.jkt) or offline from a JWT (cnf.jkt), the
+/// proof for this request and token, used once here, of the token's key.
+#[test]
+fn a_remote_guard_takes_a_bound_token_with_its_proof() {
+    let dir = tempfile::tempdir().unwrap();
+    let pem = dir.path().join("k.pem");
+    let der = jws::generate_pkcs8(Algorithm::EdDsa).unwrap();
+    std::fs::write(
+        &pem,
+        pem_rfc7468::encode_string("PRIVATE KEY", pem_rfc7468::LineEnding::LF, &der).unwrap(),
+    )
+    .unwrap();
+    let mut c = config("allowed");
+    c.clients[0].access_token_format = Some("jwt".into());
+    c.clients[0].audience = vec!["https://api.example".into()];
+    c.signing = Some(SigningConfig::with_key_files(&[pem.to_str().unwrap()]));
+    let clock = ManualClock::new(T0);
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let s = server(c, &store, &clock);
+    let k = key(Algorithm::Es256);
+    let (_, body) = token(
+        &s,
+        GRANT,
+        Some(&proof(&k, "POST", &format!("{ISSUER}/token"), T0, None)),
+    );
+    let at = body["access_token"].as_str().unwrap();
+    let keys = jws::KeySet::from_json(&s.key_set().unwrap().unwrap()).unwrap();
+    let intro = introspect(&s, at).to_json();
+    let mut rc = docs::base().rule(RuleConfig::new(&["* /docs/{username}/*"]).users(&["*"]));
+    rc.issuer = Some(ISSUER.into());
+    rc.audience = Some("https://api.example".into());
+    let g = ResourceGuard::with_clock(&rc, Arc::new(clock.clone())).unwrap();
+    assert_eq!(g.dpop_token(Some(&format!("DPoP {at}"))).unwrap(), Some(at));
+    assert_eq!(g.dpop_token(Some(&format!("Bearer {at}"))).unwrap(), None);
+    let res = "GET /docs/alice/1";
+    let p = proof(&k, "GET", API, T0, Some(at));
+    assert_eq!(
+        g.check_introspection_with_proof(&intro, at, Some(&p), "GET", API, res, None)
+            .unwrap()
+            .username,
+        "alice"
+    );
+    let replay = g
+        .check_introspection_with_proof(&intro, at, Some(&p), "GET", API, res, None)
+        .unwrap_err();
+    assert_eq!(replay.description(), "the proof was used before");
+    assert!(replay
+        .response
+        .header("WWW-Authenticate")
+        .unwrap()
+        .starts_with("DPoP "));
+    let jwt_proof = proof(&k, "GET", API, T0, Some(at));
+    assert_eq!(
+        g.check_jwt_with_proof(at, &keys, Some(&jwt_proof), "GET", API, res, None)
+            .unwrap()
+            .username,
+        "alice"
+    );
+    let thief = key(Algorithm::EdDsa);
+    let stolen = g.check_jwt_with_proof(
+        at,
+        &keys,
+        Some(&proof(&thief, "GET", API, T0, Some(at))),
+        "GET",
+        API,
+        res,
+        None,
+    );
+    assert!(stolen.unwrap_err().description().contains("another key"));
+    let none = g
+        .check_introspection_with_proof(&intro, at, None, "GET", API, res, None)
+        .unwrap_err();
+    assert_eq!(none.response.status, 401);
+    // An unbound token under the DPoP scheme: refused.
+    let unbound: Value = {
+        let mut v: Value = serde_json::from_str(&intro).unwrap();
+        v.as_object_mut().unwrap().remove("cnf");
+        v["token_type"] = "Bearer".into();
+        v
+    };
+    let r = g.check_introspection_with_proof(
+        &unbound.to_string(),
+        at,
+        Some(&proof(&k, "GET", API, T0, Some(at))),
+        "GET",
+        API,
+        res,
+        None,
+    );
+    assert_eq!(
+        r.unwrap_err().error.unwrap().code(),
+        ErrorCode::InvalidToken
+    );
+}

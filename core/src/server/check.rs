@@ -57,25 +57,7 @@ impl Server {
             } = self
                 .lent_access(&reg, TokenHash::of(access_token), self.clock.now())?
                 .ok_or_else(invalid)?;
-            match (jkt.as_deref(), key) {
-                (None, None) => {}
-                (Some(_), None) => return Err(OAuthError::invalid_token(crate::resource::BOUND)),
-                (None, Some(_)) => {
-                    return Err(OAuthError::invalid_token(
-                        "the access token is not bound to a DPoP key: present it as a Bearer token",
-                    ))
-                }
-                (Some(bound), Some(proved)) => {
-                    if !bool::from(subtle::ConstantTimeEq::ct_eq(
-                        bound.as_bytes(),
-                        proved.as_bytes(),
-                    )) {
-                        return Err(OAuthError::invalid_dpop_proof(
-                            "the proof is made with another key than the token's",
-                        ));
-                    }
-                }
-            }
+            crate::resource::bound_to(jkt.as_deref(), key)?;
             let rules = !(self.authorizer.is_some()
                 && reg.config.accounts.authorize == AuthorizeMode::InsteadOfRules);
             // The owner's groups lent, not cloned (one `Arc` a user: every
@@ -164,10 +146,7 @@ impl Server {
         let realm = || self.registry.load().config.realm.clone();
         let refuse = |e: OAuthError| {
             self.metrics.request(Operation::Check, Some(e.code()));
-            Refusal {
-                response: crate::http::HttpResponse::dpop_error(Some(&e), &realm()),
-                error: Some(e),
-            }
+            Refusal::dpop(e, &realm())
         };
         let token = match crate::http::parse_dpop(authorization) {
             Ok(Some(token)) => token,
@@ -199,9 +178,6 @@ impl Server {
             Err(e) => return Err(refuse(e)),
         }
         self.check_bound(token, Some(&proof.jkt), resource, required_scope)
-            .map_err(|e| Refusal {
-                response: crate::http::HttpResponse::dpop_error(Some(&e), &realm()),
-                error: Some(e),
-            })
+            .map_err(|e| Refusal::dpop(e, &realm()))
     }
 }
