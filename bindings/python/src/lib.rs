@@ -1201,6 +1201,58 @@ impl ResourceGuard {
             .map_err(|r| oauth_error(py, r.error.as_ref(), &r.response))
     }
 
+    /// The access token of an ``Authorization: DPoP <token>`` header (RFC
+    /// 9449); ``None`` for any other scheme; ``OAuthError`` for a malformed one.
+    fn dpop_token(&self, py: Python<'_>, authorization: Option<&str>) -> PyResult<Option<String>> {
+        self.inner
+            .dpop_token(authorization)
+            .map(|t| t.map(String::from))
+            .map_err(|r| oauth_error(py, r.error.as_ref(), &r.response))
+    }
+
+    /// Stage 5 from an introspection answer (str) for a request that used
+    /// the ``DPoP`` scheme: the proof (the ``DPoP`` header) for ``method``,
+    /// ``uri`` (the absolute URI the client reached) and ``token``, used
+    /// once here, made with the key the answer's ``cnf.jkt`` names.
+    #[pyo3(signature = (introspection, token, dpop, method, uri, resource, scope=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn check_introspection_with_proof(
+        &self,
+        py: Python<'_>,
+        introspection: &str,
+        token: &str,
+        dpop: Option<&str>,
+        method: &str,
+        uri: &str,
+        resource: &str,
+        scope: Option<&str>,
+    ) -> PyResult<Principal> {
+        self.inner
+            .check_introspection_with_proof(introspection, token, dpop, method, uri, resource, scope)
+            .map(Into::into)
+            .map_err(|r| oauth_error(py, r.error.as_ref(), &r.response))
+    }
+
+    /// ``check_introspection_with_proof`` for a JWT checked offline with ``keys``.
+    #[pyo3(signature = (token, keys, dpop, method, uri, resource, scope=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn check_jwt_with_proof(
+        &self,
+        py: Python<'_>,
+        token: &str,
+        keys: &KeySet,
+        dpop: Option<&str>,
+        method: &str,
+        uri: &str,
+        resource: &str,
+        scope: Option<&str>,
+    ) -> PyResult<Principal> {
+        self.inner
+            .check_jwt_with_proof(token, &keys.inner, dpop, method, uri, resource, scope)
+            .map(Into::into)
+            .map_err(|r| oauth_error(py, r.error.as_ref(), &r.response))
+    }
+
     /// Step two: decides from the introspection response (str, bytes or dict).
     #[pyo3(signature = (introspection, resource, scope=None))]
     fn check_introspection(

@@ -559,3 +559,70 @@ def test_every_python_glue_takes_a_dpop_bound_token_with_its_proof(config):
         replay = headers()
         assert get(replay).status_code == 200
         assert get(replay).status_code == 401, f"{name}: a proof is used once"
+
+
+def test_resource_servers_elsewhere_take_a_dpop_bound_token_with_its_proof(jwt_config, guard):
+    """The IntrospectionChecker and the JwtChecker, behind ropc.wsgi.protect
+    and ropc.asgi.protect, take a DPoP-bound token (requests-oauth2client's)
+    with its proof, used once, of the token's key; as Bearer it is refused."""
+    import requests
+    import ropc.asgi
+    from fastapi.testclient import TestClient
+    from requests_oauth2client import OAuth2Client
+
+    from socketserver import ThreadingMixIn
+    from wsgiref.simple_server import WSGIServer
+
+    class Threading(ThreadingMixIn, WSGIServer):
+        daemon_threads = True  # the resource server asks introspection on the same server
+
+    holder = {}
+    httpd = make_server("127.0.0.1", 0, lambda env, start: holder["app"](env, start), server_class=Threading,
+                        handler_class=Quiet)
+    base = f"http://127.0.0.1:{httpd.server_port}"
+    c = json.loads(json.dumps(jwt_config))
+    c["issuer"] = base
+    next(x for x in c["clients"] if x["id"] == "app")["dpop"] = "required"
+    server = ropc.Server(c)
+    rs = ropc.ResourceGuard({**json.loads(json.dumps(guard_config_of(c))), "issuer": base, "audience": API})
+    by_introspection = ropc.IntrospectionChecker(rs, base + "/introspect", "rs", "rs-secret")
+    offline = ropc.JwtChecker(rs, base + "/jwks.json")
+
+    def inner(environ, start):
+        start("200 OK", [])
+        return [environ["ropc.principal"].username.encode()]
+
+    apps = {"/a/": ropc.wsgi.protect(inner, by_introspection, resource="GET /invoices/1", scope="read"),
+            "/b/": ropc.wsgi.protect(inner, offline, resource="GET /invoices/1", scope="read")}
+    tokens = ropc.wsgi.token_app(server)
+    holder["app"] = lambda env, start: apps.get(env["PATH_INFO"][:3], tokens)(env, start)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        client = OAuth2Client(token_endpoint=base + "/token", auth=("app", "app-secret"),
+                              dpop_bound_access_tokens=True, testing=True)
+        token = client.resource_owner_password("alice", "alice-pw", scope="read")
+        for prefix in ("/a/", "/b/"):
+            url = base + prefix + "invoices/1"
+            r = requests.get(url, auth=token, timeout=10)
+            assert (r.status_code, r.text) == (200, "alice"), (prefix, r.status_code, r.headers)
+            r = requests.get(url, headers={"Authorization": f"Bearer {token.access_token}"}, timeout=10)
+            assert r.status_code == 401, prefix
+        # The same through the ASGI glue (checked on a worker thread).
+        async def asgi_inner(scope, receive, send):
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await send({"type": "http.response.body", "body": scope["ropc.principal"].username.encode()})
+
+        for checker in (by_introspection, offline):
+            asgi = TestClient(ropc.asgi.protect(asgi_inner, checker, resource="GET /invoices/1"))
+            url = "http://testserver/invoices/1"
+            proof = token.dpop_key.proof(htm="GET", htu=url, ath=ropc_ath(str(token.access_token)))
+            headers = {"Authorization": f"DPoP {token.access_token}", "DPoP": str(proof)}
+            assert asgi.get(url, headers=headers).text == "alice"
+            assert asgi.get(url, headers=headers).status_code == 401, "a proof is used once"
+    finally:
+        httpd.shutdown()
+
+
+def guard_config_of(c):
+    """What a resource server needs of a configuration."""
+    return {k: v for k, v in c.items() if k not in ("users", "clients", "signing")}

@@ -296,6 +296,30 @@ class ResourceGuard:
         self, authorization: Optional[str], keys: KeySet, resource: str, scope: Optional[str] = None
     ) -> Principal:
         """``check_jwt`` from a request's Authorization header."""
+    def dpop_token(self, authorization: Optional[str]) -> Optional[str]:
+        """The token of an ``Authorization: DPoP`` header; ``None`` for another scheme."""
+    def check_introspection_with_proof(
+        self,
+        introspection: str,
+        token: str,
+        dpop: Optional[str],
+        method: str,
+        uri: str,
+        resource: str,
+        scope: Optional[str] = None,
+    ) -> Principal:
+        """Stage 5 from an introspection answer with the request's DPoP proof (RFC 9449)."""
+    def check_jwt_with_proof(
+        self,
+        token: str,
+        keys: KeySet,
+        dpop: Optional[str],
+        method: str,
+        uri: str,
+        resource: str,
+        scope: Optional[str] = None,
+    ) -> Principal:
+        """``check_introspection_with_proof`` for a JWT checked offline with ``keys``."""
 
 @final
 class KeySet:

@@ -156,6 +156,19 @@ class IntrospectionChecker:
         token = self.guard.bearer_token(authorization)
         return self.guard.check_introspection(self.introspect(token), resource, scope)
 
+    def check_with_proof(self, authorization: Optional[str], dpop: Optional[str], method: str, uri: str,
+                         resource: str, scope: Optional[str] = None) -> Principal:
+        """``check_request``, or for ``Authorization: DPoP`` (RFC 9449) the
+        token introspected and its proof (``dpop``, for ``method`` and the
+        absolute ``uri``) checked here against the answer's ``cnf.jkt``. The
+        glue calls it when it can (WSGI, ASGI, Flask, FastAPI)."""
+        token = self.guard.dpop_token(authorization)
+        if token is None:
+            return self.check_request(authorization, resource, scope)
+        data = self.introspect(token)
+        return self.guard.check_introspection_with_proof(
+            data.decode() if isinstance(data, bytes) else data, token, dpop, method, uri, resource, scope)
+
     def check_request_cached(self, authorization: Optional[str], resource: str,
                              scope: Optional[str] = None) -> Optional[Principal]:
         """``check_request`` from the cache alone, never blocking: the
@@ -164,8 +177,8 @@ class IntrospectionChecker:
         off, or holds no fresh answer for this token). For event loops:
         ``ropc.asgi.protect`` and FastAPI's ``require`` try it before they
         hand the check to a worker thread."""
-        if not self.cache_seconds:
-            return None
+        if not self.cache_seconds or self.guard.dpop_token(authorization) is not None:
+            return None  # a DPoP request is checked with its proof, on a thread
         token = self.guard.bearer_token(authorization)
         data = self._cached(hashlib.sha256(token.encode()).digest())
         return None if data is None else self.guard.check_introspection(data, resource, scope)
@@ -261,11 +274,29 @@ class JwtChecker:
             keys = KeySet('{"keys": []}')  # not a JWT: the core's invalid_token
         return self.guard.check_jwt(token, keys, resource, scope)
 
+    def check_with_proof(self, authorization: Optional[str], dpop: Optional[str], method: str, uri: str,
+                         resource: str, scope: Optional[str] = None) -> Principal:
+        """``check_request``, or for ``Authorization: DPoP`` (RFC 9449) the
+        JWT checked offline with its proof (``dpop``, for ``method`` and the
+        absolute ``uri``) of the key its ``cnf.jkt`` names; an opaque one
+        goes to ``introspection``."""
+        token = self.guard.dpop_token(authorization)
+        if token is None:
+            return self.check_request(authorization, resource, scope)
+        keys = self._keys(token)
+        if keys is None and self.introspection is not None:
+            return self.introspection.check_with_proof(authorization, dpop, method, uri, resource, scope)
+        if keys is None:
+            keys = KeySet('{"keys": []}')
+        return self.guard.check_jwt_with_proof(token, keys, dpop, method, uri, resource, scope)
+
     def check_request_cached(self, authorization: Optional[str], resource: str,
                              scope: Optional[str] = None) -> Optional[Principal]:
         """``check_request`` without blocking, for event loops (as
         ``IntrospectionChecker.check_request_cached``): ``None`` when the key
         set must be fetched or an opaque token introspected."""
+        if self.guard.dpop_token(authorization) is not None:
+            return None  # a DPoP request is checked with its proof, on a thread
         token = self.guard.bearer_token(authorization)
         keys = self._cache.ready(token, self._clock())
         if keys is not None:
