@@ -102,6 +102,41 @@ class ResourceGuard {
   }
 
   /**
+   * The token of an `Authorization: DPoP` header (RFC 9449); null for another scheme; throws the
+   * refusal for a malformed one.
+   * @param {string | null | undefined} authorization @returns {string | null}
+   */
+  dpopToken(authorization) {
+    return call(() => this.#native.dpopToken(optStr(authorization, 'authorization'))) ?? null
+  }
+
+  /**
+   * Stage 5 from an introspection answer for a request that used the `DPoP` scheme: the proof
+   * (`dpop`, the request's header) for `method`, `uri` (the absolute URI the client reached) and
+   * `token`, used once here, made with the key the answer's `cnf.jkt` names. Throws the refusal
+   * (a `DPoP` challenge).
+   * @param {string} introspection @param {string} token @param {string | null | undefined} dpop
+   * @param {string} method @param {string} uri @param {string} resource @param {string | null} [scope]
+   * @returns {Principal}
+   */
+  checkIntrospectionWithProof(introspection, token, dpop, method, uri, resource, scope) {
+    const args = /** @type {const} */ ([str(introspection, 'introspection'), str(token, 'token'), optStr(dpop, 'dpop'), str(method, 'method'), str(uri, 'uri'), str(resource, 'resource'), optStr(scope, 'scope')])
+    return principalOf(call(() => this.#native.checkIntrospectionWithProof(...args)))
+  }
+
+  /**
+   * {@link ResourceGuard#checkIntrospectionWithProof} for a JWT checked offline with `keys`.
+   * @param {string} token @param {KeySet} keys @param {string | null | undefined} dpop
+   * @param {string} method @param {string} uri @param {string} resource @param {string | null} [scope]
+   * @returns {Principal}
+   */
+  checkJwtWithProof(token, keys, dpop, method, uri, resource, scope) {
+    if (!(keys instanceof KeySet)) throw new TypeError('keys must be a ropc.KeySet')
+    const args = /** @type {const} */ ([str(token, 'token'), keys.native, optStr(dpop, 'dpop'), str(method, 'method'), str(uri, 'uri'), str(resource, 'resource'), optStr(scope, 'scope')])
+    return principalOf(call(() => this.#native.checkJwtWithProof(...args)))
+  }
+
+  /**
    * Step two: decides from the introspection response.
    * @param {string | Buffer | object} introspection @param {string} resource @param {string | null} [scope]
    * @returns {Principal}

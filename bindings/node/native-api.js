@@ -59,6 +59,9 @@
  * @property {() => never} unavailable always throws: the refusal for an unreachable authorization server
  * @property {(introspectionJson: string, resource: string, scope: Opt) => PackedPrincipal} checkIntrospection
  * @property {(authorization: Opt, keys: NativeKeySet, resource: string, scope: Opt) => PackedPrincipal} checkJwtRequest
+ * @property {(authorization: Opt) => string | null} dpopToken
+ * @property {(introspection: string, token: string, dpop: Opt, method: string, uri: string, resource: string, scope: Opt) => PackedPrincipal} checkIntrospectionWithProof
+ * @property {(token: string, keys: NativeKeySet, dpop: Opt, method: string, uri: string, resource: string, scope: Opt) => PackedPrincipal} checkJwtWithProof
  */
 
 /**

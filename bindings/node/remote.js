@@ -173,6 +173,20 @@ class IntrospectionChecker {
     const token = this.guard.bearerToken(authorization)
     return this.guard.checkIntrospection(await this.introspect(token), resource, scope)
   }
+
+  /**
+   * {@link IntrospectionChecker#checkRequest}, or for `Authorization: DPoP` (RFC 9449) the token
+   * introspected and its proof (`dpop`, for `method` and the absolute `uri`) checked here against
+   * the answer's `cnf.jkt`. `protect` calls it.
+   * @param {string | null | undefined} authorization @param {string | null | undefined} dpop
+   * @param {string} method @param {string} uri @param {string} resource @param {string | null} [scope]
+   * @returns {Promise<Principal>}
+   */
+  async checkWithProof(authorization, dpop, method, uri, resource, scope) {
+    const token = this.guard.dpopToken(authorization)
+    if (token === null) return this.checkRequest(authorization, resource, scope)
+    return this.guard.checkIntrospectionWithProof(await this.introspect(token), token, dpop, method, uri, resource, scope)
+  }
 }
 
 /** The longest key-set response read. */
@@ -307,6 +321,26 @@ class JwtChecker {
     return principalOf(
       call(() =>
         this.guard.nativeGuard.checkJwtRequest(optStr(authorization, 'authorization'), keys ?? EMPTY.native, str(resource, 'resource'), optStr(scope, 'scope')),
+      ),
+    )
+  }
+
+  /**
+   * {@link JwtChecker#checkRequest}, or for `Authorization: DPoP` (RFC 9449) the JWT checked
+   * offline with its proof (`dpop`, for `method` and the absolute `uri`) of the key its `cnf.jkt`
+   * names; an opaque one goes to `introspection`. `protect` calls it.
+   * @param {string | null | undefined} authorization @param {string | null | undefined} dpop
+   * @param {string} method @param {string} uri @param {string} resource @param {string | null} [scope]
+   * @returns {Promise<import('./args.js').Principal>}
+   */
+  async checkWithProof(authorization, dpop, method, uri, resource, scope) {
+    const token = this.guard.dpopToken(authorization)
+    if (token === null) return this.checkRequest(authorization, resource, scope)
+    const keys = await this.#keys(token)
+    if (keys === null && this.introspection) return this.introspection.checkWithProof(authorization, dpop, method, uri, resource, scope)
+    return principalOf(
+      call(() =>
+        this.guard.nativeGuard.checkJwtWithProof(token, keys ?? EMPTY.native, optStr(dpop, 'dpop'), str(method, 'method'), str(uri, 'uri'), str(resource, 'resource'), optStr(scope, 'scope')),
       ),
     )
   }

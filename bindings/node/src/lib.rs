@@ -1091,6 +1091,66 @@ impl NativeGuard {
         );
         split(Done::Principal(r.map_err(from_refusal))).map_err(thrown)
     }
+
+    /// The token of an `Authorization: DPoP` header; null for another
+    /// scheme; the refusal thrown for a malformed one.
+    #[napi(catch_unwind)]
+    pub fn dpop_token(&self, authorization: OptSecret) -> Result<Option<Secret>> {
+        self.inner
+            .dpop_token(opt(&authorization))
+            .map(|t| t.map(|t| Secret(t.to_string())))
+            .map_err(|r| thrown(Failure::Refused(from_refusal(r))))
+    }
+
+    /// Stage 5 from an introspection answer with the request's DPoP proof.
+    #[napi(catch_unwind)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn check_introspection_with_proof(
+        &self,
+        introspection: String,
+        token: Secret,
+        dpop: Opt,
+        method: String,
+        uri: String,
+        resource: String,
+        scope: Opt,
+    ) -> Result<Value> {
+        let r = self.inner.check_introspection_with_proof(
+            &introspection,
+            token.as_str(),
+            dpop.as_deref(),
+            &method,
+            &uri,
+            &resource,
+            scope.as_deref(),
+        );
+        split(Done::Principal(r.map_err(from_refusal))).map_err(thrown)
+    }
+
+    /// The same for a JWT checked offline with `keys`.
+    #[napi(catch_unwind)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn check_jwt_with_proof(
+        &self,
+        token: Secret,
+        keys: &NativeKeySet,
+        dpop: Opt,
+        method: String,
+        uri: String,
+        resource: String,
+        scope: Opt,
+    ) -> Result<Value> {
+        let r = self.inner.check_jwt_with_proof(
+            token.as_str(),
+            &keys.inner,
+            dpop.as_deref(),
+            &method,
+            &uri,
+            &resource,
+            scope.as_deref(),
+        );
+        split(Done::Principal(r.map_err(from_refusal))).map_err(thrown)
+    }
 }
 
 /// A key set (RFC 7517), read strictly.

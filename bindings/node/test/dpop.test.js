@@ -80,3 +80,56 @@ test('checkWithProof takes bearer tokens as checkRequest does, and refuses a DPo
   })
   await assert.rejects(server.checkWithProof(`Bearer ${t.accessToken}`, null, 42, 'u', 'GET /invoices/1'), TypeError)
 })
+
+test('resource servers elsewhere (IntrospectionChecker, JwtChecker) take an oauth4webapi DPoP token with its proofs', async () => {
+  const oauth = await import('oauth4webapi')
+  const fs = require('node:fs')
+  const os = require('node:os')
+  const kek = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ropc-dpop-')), 'kek')
+  fs.writeFileSync(kek, 'ab'.repeat(32))
+  /** @type {any} */
+  const holder = {}
+  const httpd = http.createServer((req, res) => holder.handle(req, res))
+  await new Promise((r) => httpd.listen(0, '127.0.0.1', r))
+  const url = `http://127.0.0.1:${/** @type {any} */ (httpd.address()).port}`
+  const c = JSON.parse(JSON.stringify(base))
+  c.issuer = url
+  c.signing = { algorithm: 'EdDSA', key_encryption_key_file: kek }
+  Object.assign(c.clients.find((x) => x.id === 'app'), { dpop: 'required', access_token_format: 'jwt', audience: ['https://api.example'] })
+  const server = new ropc.Server(c)
+  const g = JSON.parse(JSON.stringify(base))
+  delete g.users
+  delete g.clients
+  const guard = new ropc.ResourceGuard({ ...g, issuer: url, audience: 'https://api.example' })
+  const introspection = new ropc.IntrospectionChecker(guard, `${url}/introspect`, 'rs', 'rs-secret')
+  const offline = new ropc.JwtChecker(guard, `${url}/jwks.json`)
+  const tokens = ropc.tokenHandler(server)
+  const routes = /** @type {Record<string, any>} */ ({
+    '/a/': ropc.protect(introspection, { resource: 'GET /invoices/1', scope: 'read' }),
+    '/b/': ropc.protect(offline, { resource: 'GET /invoices/1', scope: 'read' }),
+  })
+  holder.handle = (/** @type {any} */ req, /** @type {any} */ res) => {
+    const guarded = routes[req.url.slice(0, 3)]
+    if (guarded) guarded(req, res, () => res.end(req.principal.username))
+    else tokens(req, res)
+  }
+  try {
+    const insecure = { [oauth.allowInsecureRequests]: true }
+    const as = { issuer: url, token_endpoint: `${url}/token` }
+    const client = { client_id: 'app' }
+    const DPoP = oauth.DPoP(client, await oauth.generateKeyPair('ES256'))
+    const grant = await oauth.genericTokenEndpointRequest(as, client, oauth.ClientSecretBasic('app-secret'), 'password', { username: 'alice', password: 'alice-pw', scope: 'read' }, { DPoP, ...insecure })
+    const t = await oauth.processGenericTokenEndpointResponse(as, client, grant)
+    assert.equal(t.token_type, 'dpop')
+    for (const prefix of ['/a/', '/b/']) {
+      const resource = new URL(`${url}${prefix}invoices/1`)
+      const r = await oauth.protectedResourceRequest(t.access_token, 'GET', resource, undefined, undefined, { DPoP, ...insecure })
+      assert.deepEqual([r.status, await r.text()], [200, 'alice'], prefix)
+      const bearer = await fetch(resource, { headers: { Authorization: `Bearer ${t.access_token}` } })
+      assert.equal(bearer.status, 401, prefix)
+    }
+  } finally {
+    introspection.close()
+    httpd.close()
+  }
+})

@@ -60,6 +60,29 @@ export class ResourceGuard {
      */
     checkJwtRequest(authorization: string | null | undefined, keys: KeySet, resource: string, scope?: string | null): Principal;
     /**
+     * The token of an `Authorization: DPoP` header (RFC 9449); null for another scheme; throws the
+     * refusal for a malformed one.
+     * @param {string | null | undefined} authorization @returns {string | null}
+     */
+    dpopToken(authorization: string | null | undefined): string | null;
+    /**
+     * Stage 5 from an introspection answer for a request that used the `DPoP` scheme: the proof
+     * (`dpop`, the request's header) for `method`, `uri` (the absolute URI the client reached) and
+     * `token`, used once here, made with the key the answer's `cnf.jkt` names. Throws the refusal
+     * (a `DPoP` challenge).
+     * @param {string} introspection @param {string} token @param {string | null | undefined} dpop
+     * @param {string} method @param {string} uri @param {string} resource @param {string | null} [scope]
+     * @returns {Principal}
+     */
+    checkIntrospectionWithProof(introspection: string, token: string, dpop: string | null | undefined, method: string, uri: string, resource: string, scope?: string | null): Principal;
+    /**
+     * {@link ResourceGuard#checkIntrospectionWithProof} for a JWT checked offline with `keys`.
+     * @param {string} token @param {KeySet} keys @param {string | null | undefined} dpop
+     * @param {string} method @param {string} uri @param {string} resource @param {string | null} [scope]
+     * @returns {Principal}
+     */
+    checkJwtWithProof(token: string, keys: KeySet, dpop: string | null | undefined, method: string, uri: string, resource: string, scope?: string | null): Principal;
+    /**
      * Step two: decides from the introspection response.
      * @param {string | Buffer | object} introspection @param {string} resource @param {string | null} [scope]
      * @returns {Principal}

@@ -104,6 +104,9 @@ export type NativeGuard = {
     unavailable: () => never;
     checkIntrospection: (introspectionJson: string, resource: string, scope: Opt) => PackedPrincipal;
     checkJwtRequest: (authorization: Opt, keys: NativeKeySet, resource: string, scope: Opt) => PackedPrincipal;
+    dpopToken: (authorization: Opt) => string | null;
+    checkIntrospectionWithProof: (introspection: string, token: string, dpop: Opt, method: string, uri: string, resource: string, scope: Opt) => PackedPrincipal;
+    checkJwtWithProof: (token: string, keys: NativeKeySet, dpop: Opt, method: string, uri: string, resource: string, scope: Opt) => PackedPrincipal;
 };
 export type NativeKeySet = {
     kids: string[];

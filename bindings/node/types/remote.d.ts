@@ -49,6 +49,15 @@ export class IntrospectionChecker {
      * @returns {Promise<Principal>}
      */
     checkRequest(authorization: string | null | undefined, resource: string, scope?: string | null): Promise<Principal>;
+    /**
+     * {@link IntrospectionChecker#checkRequest}, or for `Authorization: DPoP` (RFC 9449) the token
+     * introspected and its proof (`dpop`, for `method` and the absolute `uri`) checked here against
+     * the answer's `cnf.jkt`. `protect` calls it.
+     * @param {string | null | undefined} authorization @param {string | null | undefined} dpop
+     * @param {string} method @param {string} uri @param {string} resource @param {string | null} [scope]
+     * @returns {Promise<Principal>}
+     */
+    checkWithProof(authorization: string | null | undefined, dpop: string | null | undefined, method: string, uri: string, resource: string, scope?: string | null): Promise<Principal>;
     #private;
 }
 /**
@@ -95,6 +104,15 @@ export class JwtChecker {
      * @returns {Promise<import('./args.js').Principal>}
      */
     checkRequest(authorization: string | null | undefined, resource: string, scope?: string | null): Promise<import("./args.js").Principal>;
+    /**
+     * {@link JwtChecker#checkRequest}, or for `Authorization: DPoP` (RFC 9449) the JWT checked
+     * offline with its proof (`dpop`, for `method` and the absolute `uri`) of the key its `cnf.jkt`
+     * names; an opaque one goes to `introspection`. `protect` calls it.
+     * @param {string | null | undefined} authorization @param {string | null | undefined} dpop
+     * @param {string} method @param {string} uri @param {string} resource @param {string | null} [scope]
+     * @returns {Promise<import('./args.js').Principal>}
+     */
+    checkWithProof(authorization: string | null | undefined, dpop: string | null | undefined, method: string, uri: string, resource: string, scope?: string | null): Promise<import("./args.js").Principal>;
     #private;
 }
 import { ResourceGuard } from "./guard.js";
