@@ -1228,7 +1228,15 @@ impl ResourceGuard {
         scope: Option<&str>,
     ) -> PyResult<Principal> {
         self.inner
-            .check_introspection_with_proof(introspection, token, dpop, method, uri, resource, scope)
+            .check_introspection_with_proof(
+                introspection,
+                token,
+                dpop,
+                method,
+                uri,
+                resource,
+                scope,
+            )
             .map(Into::into)
             .map_err(|r| oauth_error(py, r.error.as_ref(), &r.response))
     }
