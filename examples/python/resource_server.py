@@ -48,7 +48,12 @@ def make_handler(checker):
                 resource = ropc.resource_name(self.command, raw_target(self), checker.guard.realm)
                 # Every Authorization header, joined: ropc refuses two.
                 authorization = ", ".join(self.headers.get_all("Authorization") or []) or None
-                who = checker.check_request(authorization, resource)
+                # A DPoP-bound token (RFC 9449) comes with its proof, which
+                # names the URI the client reached: this server's, over
+                # plain HTTP (behind a TLS proxy, say https here).
+                dpop = ", ".join(self.headers.get_all("DPoP") or []) or None
+                uri = f"http://{self.headers.get('Host', '')}{raw_target(self)}"
+                who = checker.check_with_proof(authorization, dpop, self.command, uri, resource)
             except ropc.OAuthError as err:
                 # A refusal, or the authorization server unreachable (an
                 # IntrospectionUnavailable: 503 with Retry-After, as a store

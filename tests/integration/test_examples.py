@@ -270,3 +270,48 @@ def test_the_example_resource_servers_cache_introspection_only_when_asked(tmp_pa
                     stop(rs)
     finally:
         stop(auth)
+
+
+def test_a_dpop_client_no_one_here_wrote_uses_the_example_servers(tmp_path):
+    """requests-oauth2client (its DPoP support) gets a DPoP-bound token from
+    each example authorization server with the password grant, refreshes
+    it, and calls the Python and Node example resource servers (which ask
+    introspection and check the proof against its cnf.jkt); the token as
+    Bearer is refused (RFC 9449)."""
+    from requests_oauth2client import OAuth2Client
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    doc = config({"type": "memory"})
+    doc["issuer"] = f"http://127.0.0.1:{port}"  # proofs name its /token
+    doc["clients"].append({**doc["clients"][0], "id": "bound", "dpop": "required"})
+    full, only = tmp_path / "ropc.json", tmp_path / "rs.json"
+    full.write_text(json.dumps(doc))
+    only.write_text(json.dumps(resource_config(doc)))
+    for argv in ([os.environ["ROPC_AUTH_SERVER"]],
+                 [sys.executable, os.path.join(EXAMPLES, "python", "auth_server.py")],
+                 ["node", os.path.join(EXAMPLES, "node", "auth_server.js")]):
+        auth, as_url = start([*argv, "--config", str(full), "--port", str(port)])
+        servers = []
+        try:
+            for rs_argv in RESOURCE_SERVERS:
+                servers.append(start([*rs_argv, "--config", str(only), "--port", "0", "--introspect",
+                                      as_url + "/introspect", "--client-id", "rs"],
+                                     env={"ROPC_CLIENT_SECRET": "rs-secret"}))
+            client = OAuth2Client(token_endpoint=as_url + "/token", auth=("bound", "app-secret"),
+                                  dpop_bound_access_tokens=True, testing=True)
+            token = client.resource_owner_password("alice", "alice-pw", scope="read")
+            assert token.token_type == "DPoP", argv
+            refreshed = client.refresh_token(token)
+            for _, rs_url in servers:
+                for t in (token, refreshed):
+                    r = requests.get(rs_url + "/docs/report", auth=t, timeout=10)
+                    assert r.status_code == 200 and r.json()["user"] == "alice", (argv, rs_url, r.text)
+                r = requests.get(rs_url + "/docs/report", headers={"Authorization": f"Bearer {refreshed.access_token}"},
+                                 timeout=10)
+                assert r.status_code == 401, (argv, rs_url)
+        finally:
+            for rs, _ in servers:
+                stop(rs)
+            stop(auth)
