@@ -845,6 +845,53 @@ ropc_status ropc_key_cache_fetched(const struct ropc_key_cache *cache,
 uint64_t ropc_key_cache_fetches(const struct ropc_key_cache *cache);
 
 /**
+ * The token of an `Authorization: DPoP <token>` header (RFC 9449 §7.1),
+ * for a resource server that then asks about it: `ROPC_OK` and
+ * `*token_out` (free with `ropc_string_free`) for the DPoP scheme,
+ * `ROPC_OK` and NULL for any other (a bearer token: check it as always),
+ * or the refusal's status and `*refusal_out` for a malformed one.
+ */
+ropc_status ropc_guard_dpop_token(const struct ropc_guard *guard,
+                                  const char *authorization,
+                                  char **token_out,
+                                  struct ropc_response **refusal_out);
+
+/**
+ * Stage 5 from an introspection answer for a request that used the `DPoP`
+ * scheme (RFC 9449 §7): the proof (`dpop`, the request's header, NULL when
+ * absent) for `method`, `uri` (the absolute URI the client reached) and
+ * `token`, used once by this guard, made with the key the answer's
+ * `cnf.jkt` names; then the usual rules. As
+ * `ropc_guard_check_introspection`: exactly one of `*principal_out` and
+ * `*refusal_out` (with a `DPoP` challenge) is written.
+ */
+ropc_status ropc_guard_check_introspection_with_proof(const struct ropc_guard *guard,
+                                                      const char *introspection_json,
+                                                      const char *token,
+                                                      const char *dpop,
+                                                      const char *method,
+                                                      const char *uri,
+                                                      const char *resource,
+                                                      const char *required_scope,
+                                                      struct ropc_principal **principal_out,
+                                                      struct ropc_response **refusal_out);
+
+/**
+ * `ropc_guard_check_introspection_with_proof` for a JWT access token
+ * checked offline with `keys`: its `cnf.jkt` must name the proof's key.
+ */
+ropc_status ropc_guard_check_jwt_with_proof(const struct ropc_guard *guard,
+                                            const char *token,
+                                            const struct ropc_key_set *keys,
+                                            const char *dpop,
+                                            const char *method,
+                                            const char *uri,
+                                            const char *resource,
+                                            const char *required_scope,
+                                            struct ropc_principal **principal_out,
+                                            struct ropc_response **refusal_out);
+
+/**
  * The response's HTTP status (0 if `response` is NULL).
  */
 uint16_t ropc_response_status(const struct ropc_response *response);

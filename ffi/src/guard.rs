@@ -325,3 +325,104 @@ pub extern "C" fn ropc_key_cache_fetched(
 pub extern "C" fn ropc_key_cache_fetches(cache: *const ropc_key_cache) -> u64 {
     ffi_boundary! { crate::handle(cache).map_or(0, |c| c.inner.fetches()) }
 }
+
+/// The token of an `Authorization: DPoP <token>` header (RFC 9449 §7.1),
+/// for a resource server that then asks about it: `ROPC_OK` and
+/// `*token_out` (free with `ropc_string_free`) for the DPoP scheme,
+/// `ROPC_OK` and NULL for any other (a bearer token: check it as always),
+/// or the refusal's status and `*refusal_out` for a malformed one.
+#[no_mangle]
+pub extern "C" fn ropc_guard_dpop_token(
+    guard: *const ropc_guard,
+    authorization: *const c_char,
+    token_out: *mut *mut c_char,
+    refusal_out: *mut *mut ropc_response,
+) -> ropc_status {
+    ffi_boundary! {
+        let guard = try_ref!(guard);
+        let authorization = try_opt_str!(authorization);
+        if token_out.is_null() || refusal_out.is_null() { return ropc_status::ROPC_NULL_PARAMETER; }
+        match guard.inner.dpop_token(authorization) {
+            Ok(Some(token)) => {
+                crate::set(token_out, into_raw_string(token));
+                ropc_status::ROPC_OK
+            }
+            Ok(None) => {
+                crate::set(token_out, std::ptr::null_mut());
+                ropc_status::ROPC_OK
+            }
+            Err(refusal) => refusal_out_write(refusal, refusal_out),
+        }
+    }
+}
+
+/// Stage 5 from an introspection answer for a request that used the `DPoP`
+/// scheme (RFC 9449 §7): the proof (`dpop`, the request's header, NULL when
+/// absent) for `method`, `uri` (the absolute URI the client reached) and
+/// `token`, used once by this guard, made with the key the answer's
+/// `cnf.jkt` names; then the usual rules. As
+/// `ropc_guard_check_introspection`: exactly one of `*principal_out` and
+/// `*refusal_out` (with a `DPoP` challenge) is written.
+#[no_mangle]
+pub extern "C" fn ropc_guard_check_introspection_with_proof(
+    guard: *const ropc_guard,
+    introspection_json: *const c_char,
+    token: *const c_char,
+    dpop: *const c_char,
+    method: *const c_char,
+    uri: *const c_char,
+    resource: *const c_char,
+    required_scope: *const c_char,
+    principal_out: *mut *mut ropc_principal,
+    refusal_out: *mut *mut ropc_response,
+) -> ropc_status {
+    ffi_boundary! {
+        let guard = try_ref!(guard);
+        let json = try_str!(introspection_json);
+        let token = try_str!(token);
+        let dpop = try_opt_str!(dpop);
+        let method = try_str!(method);
+        let uri = try_str!(uri);
+        let resource = try_str!(resource);
+        let scope = try_opt_str!(required_scope);
+        if principal_out.is_null() || refusal_out.is_null() { return ropc_status::ROPC_NULL_PARAMETER; }
+        principal_or_refusal(
+            guard.inner.check_introspection_with_proof(json, token, dpop, method, uri, resource, scope),
+            principal_out,
+            refusal_out,
+        )
+    }
+}
+
+/// `ropc_guard_check_introspection_with_proof` for a JWT access token
+/// checked offline with `keys`: its `cnf.jkt` must name the proof's key.
+#[no_mangle]
+pub extern "C" fn ropc_guard_check_jwt_with_proof(
+    guard: *const ropc_guard,
+    token: *const c_char,
+    keys: *const ropc_key_set,
+    dpop: *const c_char,
+    method: *const c_char,
+    uri: *const c_char,
+    resource: *const c_char,
+    required_scope: *const c_char,
+    principal_out: *mut *mut ropc_principal,
+    refusal_out: *mut *mut ropc_response,
+) -> ropc_status {
+    ffi_boundary! {
+        let guard = try_ref!(guard);
+        let token = try_str!(token);
+        let keys = try_ref!(keys);
+        let dpop = try_opt_str!(dpop);
+        let method = try_str!(method);
+        let uri = try_str!(uri);
+        let resource = try_str!(resource);
+        let scope = try_opt_str!(required_scope);
+        if principal_out.is_null() || refusal_out.is_null() { return ropc_status::ROPC_NULL_PARAMETER; }
+        principal_or_refusal(
+            guard.inner.check_jwt_with_proof(token, &keys.inner, dpop, method, uri, resource, scope),
+            principal_out,
+            refusal_out,
+        )
+    }
+}

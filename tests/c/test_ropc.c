@@ -1388,6 +1388,81 @@ static void test_dpop(void) {
     ropc_server_free(s);
 }
 
+/* A resource server elsewhere (a guard) takes a DPoP-bound token with its
+ * proof: the proof below (RFC 8037's key, made by cryptography for this
+ * token, GET https://api.example/docs/1 at the test clock's time) and an
+ * introspection answer binding the token to that key. */
+static void test_guard_dpop(void) {
+    const char *token = "c-guard-token-0123456789abcdefghijklmnopqrstu";
+    const char *proof =
+        "eyJ0eXAiOiJkcG9wK2p3dCIsImFsZyI6IkVkRFNBIiwiandrIjp7Imt0eSI6Ik9LUCIsImNydiI6IkVkMjU1MTkiLCJ4IjoiMTFxWUFZS3hDcmZWU183"
+        "VHlXUUhPZzdoY3ZQYXBpTWxyd0lhYVBjSFVSbyJ9fQ.eyJqdGkiOiJjLWd1YXJkLTEiLCJodG0iOiJHRVQiLCJodHUiOiJodHRwczovL2FwaS5leGFt"
+        "cGxlL2RvY3MvMSIsImlhdCI6MTcwMDAwMDAwMCwiYXRoIjoicGNUZk1xTzlhOElPYjRWYTl5QXFQODlaYjV1aE50cFdOQ3N2a3hGY29MUSJ9.cIVgntK"
+        "18FZD0l7pkxLVQTDUyeoeX_MBloioAg1k3B05imPwj-fVsb_ZzEtshXv0hWDCJ8SvdxTOTYGcy5lvCA";
+    const char *answer = "{\"active\":true,\"scope\":\"read\",\"client_id\":\"app\",\"username\":\"alice\","
+                         "\"token_type\":\"DPoP\",\"exp\":4102444800,\"cnf\":{\"jkt\":\"kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k\"}}";
+    ropc_test_clock_set(1700000000);
+    ropc_guard *g = NULL;
+    CHECK(ropc_guard_new_from_json("{\"scopes\":[{\"name\":\"read\",\"resources\":[\"GET /docs/*\"]}],"
+                                   "\"rules\":[{\"resources\":[\"* /docs/*\"],\"users\":[\"*\"]}]}",
+                                   &g, NULL) == ROPC_OK,
+          "guard");
+    ropc_test_clock_unset();
+    if (!g) return;
+    char *t = NULL;
+    ropc_response *r = NULL;
+    char header[128];
+    snprintf(header, sizeof header, "DPoP %s", token);
+    CHECK(ropc_guard_dpop_token(g, header, &t, &r) == ROPC_OK && t && strcmp(t, token) == 0 && r == NULL, "the DPoP scheme");
+    ropc_string_free(t);
+    t = (char *)header; /* not NULL: the call must write it */
+    CHECK(ropc_guard_dpop_token(g, "Bearer abc", &t, &r) == ROPC_OK && t == NULL, "another scheme");
+    CHECK(ropc_guard_dpop_token(g, "DPoP a b", &t, &r) == ROPC_INVALID_REQUEST && r != NULL, "malformed");
+    ropc_response_free(r);
+    r = NULL;
+    ropc_principal *p = NULL;
+    /* As a bearer token: refused. */
+    CHECK(ropc_guard_check_introspection(g, answer, "GET /docs/1", NULL, &p, &r) == ROPC_INVALID_TOKEN && p == NULL,
+          "a bound token is no bearer token");
+    ropc_response_free(r);
+    r = NULL;
+    CHECK(ropc_guard_check_introspection_with_proof(g, answer, token, NULL, "GET", "https://api.example/docs/1", "GET /docs/1",
+                                                    NULL, &p, &r) == ROPC_INVALID_DPOP_PROOF &&
+              ropc_response_status(r) == 401,
+          "no proof");
+    ropc_response_free(r);
+    r = NULL;
+    CHECK(ropc_guard_check_introspection_with_proof(g, answer, token, proof, "GET", "https://api.example/docs/1", "GET /docs/1",
+                                                    "read", &p, &r) == ROPC_OK &&
+              p && r == NULL && strcmp(ropc_principal_username(p), "alice") == 0,
+          "with its proof");
+    ropc_principal_free(p);
+    p = NULL;
+    CHECK(ropc_guard_check_introspection_with_proof(g, answer, token, proof, "GET", "https://api.example/docs/1", "GET /docs/1",
+                                                    NULL, &p, &r) == ROPC_INVALID_DPOP_PROOF &&
+              p == NULL,
+          "a proof is used once");
+    ropc_response_free(r);
+    r = NULL;
+    ropc_key_set *none = NULL;
+    CHECK(ropc_key_set_new_from_json("{\"keys\":[]}", &none, NULL) == ROPC_OK, "an empty key set");
+    CHECK(ropc_guard_check_jwt_with_proof(g, token, none, proof, "GET", "https://api.example/docs/1", "GET /docs/1", NULL, &p,
+                                          &r) != ROPC_OK &&
+              p == NULL && r != NULL,
+          "a JWT's proof: no JWT here");
+    ropc_response_free(r);
+    r = NULL;
+    CHECK(ropc_guard_check_jwt_with_proof(g, token, NULL, proof, "GET", "u", "GET /docs/1", NULL, &p, &r) == ROPC_NULL_PARAMETER &&
+              ropc_guard_check_introspection_with_proof(g, answer, token, proof, NULL, "u", "GET /docs/1", NULL, &p, &r) ==
+                  ROPC_NULL_PARAMETER &&
+              ropc_guard_check_introspection_with_proof(g, answer, token, "\xff", "GET", "u", "GET /docs/1", NULL, &p, &r) ==
+                  ROPC_INVALID_UTF8 &&
+              ropc_guard_dpop_token(g, header, NULL, &r) == ROPC_NULL_PARAMETER && r == NULL && p == NULL,
+          "arguments");
+    ropc_key_set_free(none);
+    ropc_guard_free(g);
+}
+
 static void test_callbacks(void) {
     host_state h;
     memset(&h, 0, sizeof h);
@@ -1810,6 +1885,7 @@ int main(int argc, char **argv) {
     test_stores(vectors_dir);
     test_jwt(vectors_dir);
     test_dpop();
+    test_guard_dpop();
     test_callbacks();
     test_resource_names(vectors_dir);
     test_vectors(vectors_dir);
