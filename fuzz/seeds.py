@@ -36,7 +36,7 @@ for case in vectors["cases"]:
         req = step.get("request") or {}
         if "endpoint" in step and step["endpoint"] in which:
             head = "\n".join([req.get("method", "POST"), req.get("content_type") or "",
-                              fill(req.get("authorization"))])
+                              fill(req.get("authorization")), req.get("dpop") or ""])
             body = fill(req.get("body"))
             write("endpoints", bytes([which[step["endpoint"]]]) + (head + "\n" + body).encode())
             write("parsers", (fill(req.get("authorization")) + "\n" + body).encode())

@@ -1,6 +1,6 @@
 //! The three HTTP endpoints. Input: a selector byte, then the method, the
-//! Content-Type, the Authorization header and the body, separated by
-//! newlines. Every answer is a well-formed response: a known status, JSON
+//! Content-Type, the Authorization header, the DPoP header and the body,
+//! separated by newlines. Every answer is a well-formed response: a known status, JSON
 //! (or empty) body, no panic.
 #![no_main]
 
@@ -12,17 +12,21 @@ use ropc_core::HttpRequest;
 
 fuzz_target!(|data: &[u8]| {
     let Some((&which, rest)) = data.split_first() else { return };
-    let f = common::fields(rest, 4);
-    let (Some(method), Some(content_type), Some(authorization)) =
-        (common::text(f[0]), common::text(f[1]), common::text(f[2]))
-    else {
+    let f = common::fields(rest, 5);
+    let (Some(method), Some(content_type), Some(authorization), Some(dpop)) = (
+        common::text(f[0]),
+        common::text(f[1]),
+        common::text(f[2]),
+        common::text(f[3]),
+    ) else {
         return;
     };
     let req = HttpRequest {
         method,
         content_type: (!content_type.is_empty()).then_some(content_type),
         authorization: (!authorization.is_empty()).then_some(authorization),
-        body: f[3],
+        dpop: (!dpop.is_empty()).then_some(dpop),
+        body: f[4],
     };
     let server = &*common::SERVER;
     let resp = match which % 3 {
