@@ -554,3 +554,40 @@ fn a_remote_guard_takes_a_bound_token_with_its_proof() {
         ErrorCode::InvalidToken
     );
 }
+
+/// A request without credentials, where DPoP is taken: both schemes are
+/// challenged (RFC 9449 §7.1); where it is not, Bearer alone.
+#[test]
+fn no_credentials_get_both_challenges_where_dpop_is_taken() {
+    let (_c, _, s) = host("allowed");
+    let r = s
+        .check_with_proof(None, None, "GET", API, "GET /docs/alice/1", None)
+        .unwrap_err();
+    let challenges: Vec<&str> = r
+        .response
+        .headers
+        .iter()
+        .filter(|(n, _)| *n == "WWW-Authenticate")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    assert_eq!(
+        challenges,
+        [
+            "Bearer realm=\"ropc\"",
+            "DPoP realm=\"ropc\", algs=\"EdDSA ES256\""
+        ]
+    );
+    let (_c, _, off) = host("off");
+    let r = off
+        .check_with_proof(None, None, "GET", API, "GET /docs/alice/1", None)
+        .unwrap_err();
+    assert_eq!(
+        r.response
+            .headers
+            .iter()
+            .filter(|(n, _)| *n == "WWW-Authenticate")
+            .count(),
+        1
+    );
+}
+

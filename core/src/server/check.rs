@@ -150,7 +150,25 @@ impl Server {
         };
         let token = match crate::http::parse_dpop(authorization) {
             Ok(Some(token)) => token,
-            Ok(None) => return self.check_request(authorization, resource, required_scope),
+            Ok(None) => {
+                return self
+                    .check_request(authorization, resource, required_scope)
+                    .map_err(|mut r| {
+                        // No credentials where DPoP is taken too: both
+                        // schemes are challenged (RFC 9449 §7.1).
+                        let takes_dpop = self
+                            .registry
+                            .load()
+                            .clients
+                            .values()
+                            .any(|c| c.dpop != crate::registry::Dpop::Off);
+                        if r.error.is_none() && takes_dpop {
+                            let dpop = crate::http::HttpResponse::dpop_error(None, &realm());
+                            r.response.headers.extend(dpop.headers.iter().cloned());
+                        }
+                        r
+                    });
+            }
             Err(e) => return Err(refuse(e)),
         };
         let Some(proof) = dpop else {
