@@ -135,6 +135,11 @@ enum ropc_status
    * required, malformed, or not for this request.
    */
   ROPC_INVALID_DPOP_PROOF = 114,
+  /**
+   * OAuth `use_dpop_nonce` (RFC 9449 §8): the server requires its nonce
+   * in DPoP proofs; retry with the response's `DPoP-Nonce`.
+   */
+  ROPC_USE_DPOP_NONCE = 115,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

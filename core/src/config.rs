@@ -81,6 +81,36 @@ pub struct Config {
     /// `access_token_format` is `"jwt"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signing: Option<SigningConfig>,
+    /// Server nonces in DPoP proofs at the token endpoint (RFC 9449 §8);
+    /// off when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_nonce: Option<DpopNonceConfig>,
+}
+
+/// `"dpop_nonce"` in the document: the token endpoint requires every DPoP
+/// proof to carry a nonce it gave (`DPoP-Nonce`), so that a proof cannot be
+/// made ahead of time. Nonces are stateless: the time they were made and an
+/// HMAC-SHA256 tag under a 32-byte key, which every host sharing a store
+/// must be given alike, in the environment or a file (never in this
+/// document). A server on its own memory store may leave the key out: it
+/// makes one when it starts (a restart then asks clients for a new nonce).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DpopNonceConfig {
+    /// How long a nonce is accepted, in seconds (default 300, at most 86400).
+    #[serde(default = "default_nonce_lifetime")]
+    pub lifetime_seconds: u64,
+    /// The environment variable holding the key: 32 bytes, as 64 hex
+    /// digits or 43 base64url characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_env: Option<String>,
+    /// Or the file holding it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_file: Option<String>,
+}
+
+fn default_nonce_lifetime() -> u64 {
+    300
 }
 
 /// `"signing"` in the document: keys made, rotated and shared through the
@@ -334,6 +364,7 @@ impl Default for Config {
             store: StoreConfig::Memory,
             accounts: AccountsConfig::default(),
             signing: None,
+            dpop_nonce: None,
         }
     }
 }

@@ -82,6 +82,100 @@ pub struct Proof {
     pub jti: String,
     /// When the client made it.
     pub iat: u64,
+    /// The server nonce it carries, if any (RFC 9449 §8), for a server
+    /// that gives nonces to judge with [`NonceKey::accepts`].
+    pub nonce: Option<String>,
+}
+
+/// The longest a nonce made by [`NonceKey`] may be thought to come from
+/// the future (another host's clock being ahead), in seconds.
+pub const NONCE_SKEW_SECONDS: u64 = 5;
+
+/// Server nonces (RFC 9449 §8) that need no state: the second a nonce was
+/// made and an HMAC-SHA256 tag over it (cut to 128 bits) under this key,
+/// base64url (32 characters). Any host with the same key accepts a nonce
+/// another made, until it is `lifetime` seconds old; none can be made
+/// ahead of time without the key.
+pub struct NonceKey(ring::hmac::Key);
+
+impl fmt::Debug for NonceKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("NonceKey(..)")
+    }
+}
+
+const NONCE_CONTEXT: &[u8] = b"ropc DPoP nonce v1\0";
+const NONCE_TAG_BYTES: usize = 16;
+
+impl NonceKey {
+    /// A key of 32 bytes.
+    pub fn new(bytes: &[u8; 32]) -> NonceKey {
+        NonceKey(ring::hmac::Key::new(ring::hmac::HMAC_SHA256, bytes))
+    }
+
+    /// A random key, for one process.
+    pub fn random() -> NonceKey {
+        let mut bytes = zeroize::Zeroizing::new([0u8; 32]);
+        crate::random::fill(&mut *bytes);
+        NonceKey::new(&bytes)
+    }
+
+    /// The key written as 64 hex digits or 43 base64url characters (32
+    /// bytes), surrounding white space ignored. The text never reaches the
+    /// error.
+    pub fn from_text(text: &str) -> Result<NonceKey, ProofError> {
+        let text = text.trim();
+        let bytes = zeroize::Zeroizing::new(
+            if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+                (0..32)
+                    .map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).unwrap_or(0))
+                    .collect::<Vec<u8>>()
+            } else {
+                URL_SAFE_NO_PAD.decode(text).unwrap_or_default()
+            },
+        );
+        let bytes: &[u8; 32] = bytes.as_slice().try_into().map_err(|_| {
+            ProofError("the nonce key must be 32 bytes: 64 hex digits or 43 base64url characters")
+        })?;
+        Ok(NonceKey::new(bytes))
+    }
+
+    fn tag(&self, made: u64) -> ring::hmac::Tag {
+        let mut ctx = ring::hmac::Context::with_key(&self.0);
+        ctx.update(NONCE_CONTEXT);
+        ctx.update(&made.to_be_bytes());
+        ctx.sign()
+    }
+
+    /// A nonce made at `now`.
+    pub fn issue(&self, now: u64) -> String {
+        let mut out = [0u8; 8 + NONCE_TAG_BYTES];
+        out[..8].copy_from_slice(&now.to_be_bytes());
+        out[8..].copy_from_slice(&self.tag(now).as_ref()[..NONCE_TAG_BYTES]);
+        URL_SAFE_NO_PAD.encode(out)
+    }
+
+    /// Whether `nonce` was made with this key at most `lifetime` seconds
+    /// before `now` (and at most [`NONCE_SKEW_SECONDS`] after). The tag is
+    /// compared in constant time.
+    pub fn accepts(&self, nonce: &str, now: u64, lifetime: u64) -> bool {
+        if nonce.len() != 32 {
+            return false;
+        }
+        let Ok(bytes) = URL_SAFE_NO_PAD.decode(nonce) else {
+            return false;
+        };
+        let (made, tag) = bytes.split_at(8);
+        let made = u64::from_be_bytes(made.try_into().unwrap_or_default());
+        if made > now.saturating_add(NONCE_SKEW_SECONDS) || now.saturating_sub(made) > lifetime {
+            return false;
+        }
+        let want = self.tag(made);
+        bool::from(subtle::ConstantTimeEq::ct_eq(
+            tag,
+            &want.as_ref()[..NONCE_TAG_BYTES],
+        ))
+    }
 }
 
 /// The `ath` of an access token: base64url(SHA-256(token)).
@@ -152,10 +246,16 @@ pub fn check(proof: &str, cx: &ProofContext<'_>) -> Result<Proof, ProofError> {
             return Err(ProofError("the proof's nonce is not the server's"));
         }
     }
+    let nonce = match claims.get("nonce") {
+        None => None,
+        Some(Value::String(n)) if n.len() <= MAX_JTI_BYTES => Some(n.clone()),
+        Some(_) => return Err(ProofError("the proof's nonce is not a short string")),
+    };
     Ok(Proof {
         jkt: key.kid().to_string(),
         jti: jti.to_string(),
         iat,
+        nonce,
     })
 }
 
@@ -256,6 +356,54 @@ mod tests {
             assert_eq!(p.jkt, k.verifying_key().thumbprint());
             assert_eq!((p.jti.as_str(), p.iat), ("e1j3V_bKic8-LAEB", NOW));
         }
+    }
+
+    #[test]
+    fn a_nonce_is_accepted_by_its_key_for_its_lifetime_only() {
+        let nk = NonceKey::from_text(&"ab".repeat(32)).unwrap();
+        let same = NonceKey::from_text(&URL_SAFE_NO_PAD.encode([0xab; 32])).unwrap();
+        let other = NonceKey::random();
+        let n = nk.issue(NOW);
+        assert_eq!(n.len(), 32);
+        // Computed apart, with Python's hmac: the format is the one the
+        // documentation gives (time, then the tag over the context and it).
+        let k42 = NonceKey::from_text(&"42".repeat(32)).unwrap();
+        assert_eq!(k42.issue(1_700_000_000), "AAAAAGVT8QBLetP4nKHd_ye5to4PAL5h");
+        assert_eq!(n, same.issue(NOW), "the same key makes the same nonce");
+        assert_ne!(n, nk.issue(NOW + 1));
+        assert!(nk.accepts(&n, NOW, 300) && same.accepts(&n, NOW + 300, 300));
+        assert!(!nk.accepts(&n, NOW + 301, 300), "stale");
+        assert!(nk.accepts(&n, NOW - NONCE_SKEW_SECONDS, 300));
+        assert!(
+            !nk.accepts(&n, NOW - NONCE_SKEW_SECONDS - 1, 300),
+            "from the future"
+        );
+        assert!(!other.accepts(&n, NOW, 300), "another key");
+        let mut forged = URL_SAFE_NO_PAD.decode(&n).unwrap();
+        forged[7] ^= 1; // a later time under the old tag
+        assert!(!nk.accepts(&URL_SAFE_NO_PAD.encode(&forged), NOW, 300));
+        for bad in [
+            "",
+            "x",
+            "not a nonce at all, not at all!!",
+            &format!("{n}A"),
+        ] {
+            assert!(!nk.accepts(bad, NOW, 300), "{bad:?}");
+        }
+        for bad in ["", "ab", &"zz".repeat(32), &"ab".repeat(33)] {
+            assert!(NonceKey::from_text(bad).is_err(), "{bad:?}");
+        }
+        // A proof gives its nonce to the caller; a non-string is refused.
+        let k = key(Algorithm::EdDsa);
+        let p = check(&proof(&k, json!({}), json!({"nonce": n})), &cx()).unwrap();
+        assert_eq!(p.nonce.as_deref(), Some(n.as_str()));
+        assert_eq!(
+            check(&proof(&k, json!({}), json!({})), &cx())
+                .unwrap()
+                .nonce,
+            None
+        );
+        assert!(check(&proof(&k, json!({}), json!({"nonce": 7})), &cx()).is_err());
     }
 
     #[test]

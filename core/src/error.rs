@@ -47,11 +47,16 @@ pub enum ErrorCode {
     /// malformed, or does not match the request (HTTP 400 at the token
     /// endpoint, 401 with a `DPoP` challenge at a resource).
     InvalidDpopProof = 14,
+    /// The server requires a nonce of its own in DPoP proofs (RFC 9449 §8):
+    /// the proof carries none, or a stale one. The response's `DPoP-Nonce`
+    /// header holds a fresh one to retry with (HTTP 400 at the token
+    /// endpoint).
+    UseDpopNonce = 15,
 }
 
 impl ErrorCode {
     /// Every code, in numeric order.
-    pub const ALL: [ErrorCode; 14] = [
+    pub const ALL: [ErrorCode; 15] = [
         ErrorCode::InvalidRequest,
         ErrorCode::InvalidClient,
         ErrorCode::InvalidGrant,
@@ -66,6 +71,7 @@ impl ErrorCode {
         ErrorCode::ServerError,
         ErrorCode::InvalidTarget,
         ErrorCode::InvalidDpopProof,
+        ErrorCode::UseDpopNonce,
     ];
 
     /// The code as it appears on the wire (`"invalid_grant"`, ...).
@@ -99,6 +105,7 @@ impl ErrorCode {
             ErrorCode::ServerError => c"server_error",
             ErrorCode::InvalidTarget => c"invalid_target",
             ErrorCode::InvalidDpopProof => c"invalid_dpop_proof",
+            ErrorCode::UseDpopNonce => c"use_dpop_nonce",
         }
     }
 
@@ -201,6 +208,7 @@ ctor! {
     server_error => ServerError,
     invalid_target => InvalidTarget,
     invalid_dpop_proof => InvalidDpopProof,
+    use_dpop_nonce => UseDpopNonce,
 }
 
 /// Seconds a client is asked to wait (`Retry-After`) when the store failed.

@@ -102,9 +102,9 @@ pub use accounts::{
 pub use client_secret::{generate_client_secret, hash_client_secret};
 pub use clock::{Clock, ManualClock, ManualTimer, SystemClock, SystemTimer, Timer};
 pub use config::{
-    AccountsConfig, AuthorizeMode, ClientConfig, ClientKind, Config, ForwardAuthConfig, RuleConfig,
-    ScopeConfig, SigningConfig, StoreConfig, ThrottleConfig, UserConfig, DEFAULT_ACCESS_TTL,
-    DEFAULT_JWT_ACCESS_TTL, DEFAULT_REALM, DEFAULT_REFRESH_TTL,
+    AccountsConfig, AuthorizeMode, ClientConfig, ClientKind, Config, DpopNonceConfig,
+    ForwardAuthConfig, RuleConfig, ScopeConfig, SigningConfig, StoreConfig, ThrottleConfig,
+    UserConfig, DEFAULT_ACCESS_TTL, DEFAULT_JWT_ACCESS_TTL, DEFAULT_REALM, DEFAULT_REFRESH_TTL,
 };
 pub use error::{ConfigError, ErrorCode, OAuthError, RETRY_AFTER_SECS};
 pub use http::{json_exact, ClientCredentials, HttpRequest, HttpResponse, MAX_BODY_BYTES};

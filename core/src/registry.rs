@@ -82,6 +82,76 @@ pub(crate) struct Registry {
     pub(crate) dummy_secret: SecretHash,
     /// The forward-auth identity headers: user, client, scope.
     pub(crate) forward_headers: [&'static str; 3],
+    /// DPoP server nonces, when the configuration asks for them.
+    pub(crate) dpop_nonce: Option<DpopNonces>,
+}
+
+/// The token endpoint's DPoP nonces (RFC 9449 §8).
+pub(crate) struct DpopNonces {
+    /// Seconds a nonce is accepted.
+    pub(crate) lifetime: u64,
+    /// The key the configuration names; none: the server's own, made when
+    /// it started.
+    pub(crate) key: Option<crate::dpop::NonceKey>,
+}
+
+/// The most a nonce may live: a day.
+const MAX_NONCE_LIFETIME: u64 = 86_400;
+
+fn dpop_nonces(config: &Config) -> Result<Option<DpopNonces>, ConfigError> {
+    let Some(c) = &config.dpop_nonce else {
+        return Ok(None);
+    };
+    if c.lifetime_seconds == 0 || c.lifetime_seconds > MAX_NONCE_LIFETIME {
+        return Err(ConfigError::new(
+            "dpop_nonce.lifetime_seconds",
+            format!("a nonce lives 1 to {MAX_NONCE_LIFETIME} seconds"),
+        ));
+    }
+    let (text, field) = match (&c.key_env, &c.key_file) {
+        (None, None) => {
+            if !matches!(config.store, crate::config::StoreConfig::Memory) {
+                return Err(ConfigError::new(
+                    "dpop_nonce",
+                    "a shared store needs key_env or key_file: every host must make and accept the same nonces",
+                ));
+            }
+            return Ok(Some(DpopNonces {
+                lifetime: c.lifetime_seconds,
+                key: None,
+            }));
+        }
+        (Some(name), None) => (
+            std::env::var(name).map_err(|_| {
+                ConfigError::new(
+                    "dpop_nonce.key_env",
+                    format!(
+                        "the environment variable {name} is not set (it should hold the nonce key)"
+                    ),
+                )
+            })?,
+            "dpop_nonce.key_env",
+        ),
+        (None, Some(path)) => (
+            std::fs::read_to_string(path).map_err(|e| {
+                ConfigError::new("dpop_nonce.key_file", format!("cannot read {path}: {e}"))
+            })?,
+            "dpop_nonce.key_file",
+        ),
+        (Some(_), Some(_)) => {
+            return Err(ConfigError::new(
+                "dpop_nonce",
+                "give key_env or key_file, not both",
+            ))
+        }
+    };
+    let text = zeroize::Zeroizing::new(text);
+    let key =
+        crate::dpop::NonceKey::from_text(&text).map_err(|e| ConfigError::new(field, e.reason()))?;
+    Ok(Some(DpopNonces {
+        lifetime: c.lifetime_seconds,
+        key: Some(key),
+    }))
 }
 
 /// A configured header name as the `&'static str` responses carry: each
@@ -254,6 +324,7 @@ impl Registry {
             hash_params,
             dummy_secret: SecretHash::Sha256([0; 32]),
             forward_headers: forward_headers(&config.forward_auth)?,
+            dpop_nonce: dpop_nonces(config)?,
         };
 
         // The kind of the first client secret: every other must be alike.

@@ -591,3 +591,142 @@ fn no_credentials_get_both_challenges_where_dpop_is_taken() {
     );
 }
 
+/// [`proof`] carrying the server's `nonce`.
+fn proof_with_nonce(k: &SigningKey, iat: u64, nonce: &str) -> String {
+    let mut jwk = k.verifying_key().to_jwk();
+    for drop in ["kid", "use", "alg"] {
+        jwk.as_object_mut().unwrap().remove(drop);
+    }
+    let claims = json!({
+        "jti": format!("{nonce}-{iat}"), "htm": "POST", "htu": format!("{ISSUER}/token"),
+        "iat": iat, "nonce": nonce,
+    });
+    let header = json!({"typ": "dpop+jwt", "alg": k.algorithm().name(), "jwk": jwk});
+    k.sign_with_header(&header, claims.as_object().unwrap())
+        .unwrap()
+}
+
+fn token_response(s: &Server, dpop: Option<&str>) -> HttpResponse {
+    let auth = ClientCredentials::new("app", "app-secret").basic_authorization();
+    s.token_endpoint(&HttpRequest {
+        dpop,
+        ..HttpRequest::form_post(Some(&auth), GRANT.as_bytes())
+    })
+}
+
+fn with_nonces(key_env: Option<&str>) -> Config {
+    let mut c = config("required");
+    c.dpop_nonce = Some(DpopNonceConfig {
+        lifetime_seconds: 300,
+        key_env: key_env.map(Into::into),
+        key_file: None,
+    });
+    c
+}
+
+/// Server nonces (RFC 9449 §8): a proof without one, or with a stale or
+/// foreign one, gets `use_dpop_nonce` and a fresh `DPoP-Nonce`; any host
+/// given the same key accepts a nonce another made.
+#[test]
+fn server_nonces_are_asked_for_and_accepted_across_hosts_sharing_the_key() {
+    std::env::set_var("ROPC_TEST_DPOP_NONCE_KEY", "42".repeat(32));
+    let clock = ManualClock::new(T0);
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let a = server(
+        with_nonces(Some("ROPC_TEST_DPOP_NONCE_KEY")),
+        &store,
+        &clock,
+    );
+    let b = server(
+        with_nonces(Some("ROPC_TEST_DPOP_NONCE_KEY")),
+        &store,
+        &clock,
+    );
+    let k = key(Algorithm::EdDsa);
+    let first = token_response(
+        &a,
+        Some(&proof(&k, "POST", &format!("{ISSUER}/token"), T0, None)),
+    );
+    assert_eq!(first.status, 400);
+    let body: Value = serde_json::from_str(&first.body).unwrap();
+    assert_eq!(body["error"], "use_dpop_nonce");
+    let nonce = first.header("DPoP-Nonce").unwrap().to_string();
+    assert_eq!(nonce.len(), 32);
+    // The nonce A gave, at B: accepted, and a fresh one comes back.
+    let ok = token_response(&b, Some(&proof_with_nonce(&k, T0, &nonce)));
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    let body: Value = serde_json::from_str(&ok.body).unwrap();
+    assert_eq!(body["token_type"], "DPoP");
+    clock.advance(1);
+    let fresh = ok.header("DPoP-Nonce").unwrap().to_string();
+    assert_ne!(fresh, "");
+    // Stale: past the lifetime.
+    clock.advance(300);
+    let now = T0 + 301;
+    let stale = token_response(&a, Some(&proof_with_nonce(&k, now, &nonce)));
+    let body: Value = serde_json::from_str(&stale.body).unwrap();
+    assert_eq!(
+        (stale.status, body["error"].as_str()),
+        (400, Some("use_dpop_nonce"))
+    );
+    assert!(body["error_description"]
+        .as_str()
+        .unwrap()
+        .contains("stale"));
+    // Made with another key (a server that makes its own): refused.
+    let own = server(with_nonces(None), &store, &clock);
+    let foreign = token_response(
+        &own,
+        Some(&proof(&k, "POST", &format!("{ISSUER}/token"), now, None)),
+    )
+    .header("DPoP-Nonce")
+    .unwrap()
+    .to_string();
+    let refused = token_response(&a, Some(&proof_with_nonce(&k, now, &foreign)));
+    assert_eq!(refused.status, 400);
+    assert!(refused.body.contains("use_dpop_nonce"));
+    // A proof refused for its nonce is not remembered: the client retries.
+    let retry = token_response(&own, Some(&proof_with_nonce(&k, now, &foreign)));
+    assert_eq!(retry.status, 200, "{}", retry.body);
+    // No proof, no nonce: the answer is about the proof.
+    let none = token_response(&a, None);
+    assert!(none.body.contains("invalid_dpop_proof") && none.header("DPoP-Nonce").is_none());
+    // Without nonces configured, no DPoP-Nonce header.
+    let (_c, _, plain) = host("required");
+    let r = token_response(
+        &plain,
+        Some(&proof(&k, "POST", &format!("{ISSUER}/token"), T0, None)),
+    );
+    assert_eq!((r.status, r.header("DPoP-Nonce")), (200, None));
+}
+
+#[test]
+fn nonce_configuration_errors_name_the_field_never_the_key() {
+    let build = |c: Config| Server::builder(c).build().map(|_| ()).unwrap_err();
+    let mut c = with_nonces(None);
+    c.dpop_nonce.as_mut().unwrap().lifetime_seconds = 0;
+    assert_eq!(build(c).path(), "dpop_nonce.lifetime_seconds");
+    let mut c = with_nonces(Some("ROPC_TEST_DPOP_NONCE_UNSET"));
+    c.dpop_nonce.as_mut().unwrap().key_file = Some("/nonexistent".into());
+    assert_eq!(build(c).path(), "dpop_nonce");
+    let e = build(with_nonces(Some("ROPC_TEST_DPOP_NONCE_UNSET")));
+    assert!(e.to_string().contains("ROPC_TEST_DPOP_NONCE_UNSET"), "{e}");
+    std::env::set_var("ROPC_TEST_DPOP_NONCE_SHORT", "secret-ish-but-short");
+    let e = build(with_nonces(Some("ROPC_TEST_DPOP_NONCE_SHORT")));
+    assert_eq!(e.path(), "dpop_nonce.key_env");
+    assert!(!e.to_string().contains("secret-ish"), "{e}");
+    // A shared store: every host must be given the key.
+    let dir = std::env::temp_dir().join(format!("ropc-nonce-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut c = with_nonces(None);
+    c.store = StoreConfig::Sqlite {
+        path: dir.join("s.db").to_string_lossy().into_owned(),
+        pool_size: None,
+        busy_timeout_ms: None,
+        durable: None,
+    };
+    let e = build(c);
+    assert_eq!(e.path(), "dpop_nonce");
+    assert!(e.to_string().contains("key_env or key_file"), "{e}");
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -81,6 +81,10 @@ pub enum ropc_status {
     /// required, malformed, or not for this request.
     #[strum(message = "invalid_dpop_proof: the DPoP proof is missing or invalid\0")]
     ROPC_INVALID_DPOP_PROOF = 114,
+    /// OAuth `use_dpop_nonce` (RFC 9449 §8): the server requires its nonce
+    /// in DPoP proofs; retry with the response's `DPoP-Nonce`.
+    #[strum(message = "use_dpop_nonce: the DPoP proof must carry the server's nonce\0")]
+    ROPC_USE_DPOP_NONCE = 115,
 }
 
 const OAUTH_BASE: u32 = 100;

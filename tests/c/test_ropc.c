@@ -1388,6 +1388,72 @@ static void test_dpop(void) {
     ropc_server_free(s);
 }
 
+/* Server nonces (RFC 9449 §8): with the key 0x42 x 32 and the test clock,
+ * the nonce is AAAAAGVT8QBLetP4nKHd_ye5to4PAL5h (computed apart with
+ * Python's hmac); the proof below carries it (made by cryptography, RFC
+ * 8037's key). */
+static const char *NONCE = "AAAAAGVT8QBLetP4nKHd_ye5to4PAL5h";
+static const char *NONCE_PROOF =
+    "eyJ0eXAiOiJkcG9wK2p3dCIsImFsZyI6IkVkRFNBIiwiandrIjp7Imt0eSI6Ik9LUCIsImNydiI6IkVkMjU1MTkiLCJ4IjoiMTFxWUFZS3hDcmZWU183VHlX"
+    "UUhPZzdoY3ZQYXBpTWxyd0lhYVBjSFVSbyJ9fQ.eyJqdGkiOiJjLW5vbmNlLTEiLCJodG0iOiJQT1NUIiwiaHR1IjoiaHR0cHM6Ly9hcy5leGFtcGxlL3Rva2Vu"
+    "IiwiaWF0IjoxNzAwMDAwMDAwLCJub25jZSI6IkFBQUFBR1ZUOFFCTGV0UDRuS0hkX3llNXRvNFBBTDVoIn0.fiig12sZ3oHSH_roMWJKRSkMYOrWqOxW3p5k3jW"
+    "Z_-ZtKjiNltcTQNRG3ybyyUWlHKokwnqNjN1JVkFgcbNRAA";
+
+static const char *header_of(const ropc_response *r, const char *name) {
+    const char *hn = NULL, *hv = NULL;
+    for (size_t i = 0; r && i < ropc_response_header_count(r); i++)
+        if (ropc_response_header(r, i, &hn, &hv) == ROPC_OK && strcmp(hn, name) == 0) return hv;
+    return NULL;
+}
+
+static void test_dpop_nonce(void) {
+    char json[2048];
+    snprintf(json, sizeof json,
+             "{\"issuer\":\"https://as.example\",\"password_hashing\":{\"m_cost\":64,\"t_cost\":1,\"p_cost\":1},"
+             "\"allow_weak_password_hashing\":true,\"dpop_nonce\":{\"key_env\":\"ROPC_C_TEST_NONCE_KEY\"},"
+             "\"scopes\":[{\"name\":\"read\",\"resources\":[\"GET /docs/*\"]}],"
+             "\"clients\":[{\"id\":\"app\",\"secret_hash\":\"%s\",\"grant_types\":[\"password\"],"
+             "\"scopes\":[\"read\"],\"default_scopes\":[\"read\"],\"dpop\":\"required\"}],"
+             "\"users\":[{\"username\":\"alice\",\"password_hash\":\"%s\"}]}",
+             APP_SECRET_HASH, CHEAP_USER_HASH);
+    ropc_server *s = NULL;
+    ropc_error *err = NULL;
+    CHECK(ropc_server_new_from_json(json, &s, &err) == ROPC_INVALID_CONFIG && s == NULL, "the key's variable is unset");
+    ropc_error_free(err);
+    setenv("ROPC_C_TEST_NONCE_KEY", "4242424242424242424242424242424242424242424242424242424242424242", 1);
+    ropc_test_clock_set(1700000000);
+    CHECK(ropc_server_new_from_json(json, &s, NULL) == ROPC_OK && s, "nonce server");
+    ropc_test_clock_unset();
+    if (!s) return;
+    const char *form = "application/x-www-form-urlencoded";
+    const char *basic = "Basic YXBwOmFwcC1zZWNyZXQ="; /* app:app-secret */
+    const char *body = "grant_type=password&username=alice&password=alice-pw";
+    ropc_response *r = NULL;
+    size_t len = 0;
+    CHECK(ropc_server_token_endpoint_dpop(s, "POST", form, basic, DPOP_PROOF, (const uint8_t *)body, strlen(body), &r) ==
+                  ROPC_OK &&
+              ropc_response_status(r) == 400,
+          "a proof without the server's nonce");
+    const char *b = r ? ropc_response_body(r, &len) : "";
+    CHECK(strstr(b, "\"error\":\"use_dpop_nonce\"") != NULL, "use_dpop_nonce: %s", b);
+    const char *given = header_of(r, "DPoP-Nonce");
+    CHECK(given && STR_EQ(given, NONCE), "the nonce to retry with: %s", given ? given : "(none)");
+    ropc_response_free(r);
+    r = NULL;
+    CHECK(ropc_server_token_endpoint_dpop(s, "POST", form, basic, NONCE_PROOF, (const uint8_t *)body, strlen(body), &r) ==
+                  ROPC_OK &&
+              ropc_response_status(r) == 200,
+          "a proof with it");
+    b = r ? ropc_response_body(r, &len) : "";
+    CHECK(strstr(b, "\"token_type\":\"DPoP\"") != NULL && header_of(r, "DPoP-Nonce") != NULL, "bound, and a nonce: %s", b);
+    ropc_response_free(r);
+    CHECK(ropc_status_http_status(ROPC_USE_DPOP_NONCE) == 400 &&
+              STR_EQ(ropc_status_oauth_error(ROPC_USE_DPOP_NONCE), "use_dpop_nonce"),
+          "the status");
+    ropc_server_free(s);
+    unsetenv("ROPC_C_TEST_NONCE_KEY");
+}
+
 /* A resource server elsewhere (a guard) takes a DPoP-bound token with its
  * proof: the proof below (RFC 8037's key, made by cryptography for this
  * token, GET https://api.example/docs/1 at the test clock's time) and an
@@ -1885,6 +1951,7 @@ int main(int argc, char **argv) {
     test_stores(vectors_dir);
     test_jwt(vectors_dir);
     test_dpop();
+    test_dpop_nonce();
     test_guard_dpop();
     test_callbacks();
     test_resource_names(vectors_dir);

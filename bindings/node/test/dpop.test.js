@@ -69,6 +69,58 @@ test('oauth4webapi gets, refreshes and uses a DPoP-bound token; replays are refu
   }
 })
 
+test('server nonces: oauth4webapi is asked for one, retries with it, and gets a bound token and a refresh', async () => {
+  const oauth = await import('oauth4webapi')
+  /** @type {any} */
+  const holder = { given: [] }
+  const httpd = http.createServer((req, res) => holder.handle(req, res))
+  await new Promise((r) => httpd.listen(0, '127.0.0.1', r))
+  const url = `http://127.0.0.1:${/** @type {any} */ (httpd.address()).port}`
+  const c = JSON.parse(JSON.stringify(base))
+  c.issuer = url
+  c.dpop_nonce = { lifetime_seconds: 60 }
+  c.clients.find((x) => x.id === 'app').dpop = 'required'
+  const server = new ropc.Server(c)
+  const tokens = ropc.tokenHandler(server)
+  holder.handle = (/** @type {any} */ req, /** @type {any} */ res) => {
+    const writeHead = res.writeHead.bind(res)
+    res.writeHead = (/** @type {number} */ status, /** @type {any} */ headers) => {
+      const flat = Array.isArray(headers) ? headers : Object.entries(headers || {}).flat()
+      const at = flat.findIndex((/** @type {any} */ n, /** @type {number} */ i) => i % 2 === 0 && String(n).toLowerCase() === 'dpop-nonce')
+      holder.given.push([status, at >= 0 ? flat[at + 1] : undefined])
+      return writeHead(status, headers)
+    }
+    tokens(req, res)
+  }
+  try {
+    const insecure = { [oauth.allowInsecureRequests]: true }
+    const as = { issuer: url, token_endpoint: `${url}/token` }
+    const client = { client_id: 'app' }
+    const auth = oauth.ClientSecretBasic('app-secret')
+    const DPoP = oauth.DPoP(client, await oauth.generateKeyPair('ES256'))
+    const ask = async () => oauth.processGenericTokenEndpointResponse(as, client,
+      await oauth.genericTokenEndpointRequest(as, client, auth, 'password', { username: 'alice', password: 'alice-pw', scope: 'read' }, { DPoP, ...insecure }))
+    let nonceErrors = 0
+    let t
+    try {
+      t = await ask()
+    } catch (err) {
+      assert.ok(oauth.isDPoPNonceError(err), String(err))
+      nonceErrors++
+      t = await ask() // oauth4webapi kept the DPoP-Nonce the refusal carried
+    }
+    assert.equal(nonceErrors, 1)
+    assert.equal(t.token_type, 'dpop')
+    assert.deepEqual(holder.given.map((/** @type {any} */ g) => g[0]), [400, 200])
+    assert.ok(holder.given.every((/** @type {any} */ g) => typeof g[1] === 'string' && g[1].length === 32), 'a nonce with every answer')
+    const refreshed = await oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, auth, /** @type {string} */ (t.refresh_token), { DPoP, ...insecure }))
+    assert.equal(refreshed.token_type, 'dpop')
+    assert.equal(holder.given.at(-1)[0], 200, 'the refresh used the nonce it was last given')
+  } finally {
+    httpd.close()
+  }
+})
+
 test('checkWithProof takes bearer tokens as checkRequest does, and refuses a DPoP request without a proof', async () => {
   const server = new ropc.Server(base)
   const t = await server.passwordGrant('app', 'app-secret', 'alice', 'alice-pw', 'read')

@@ -494,6 +494,56 @@ def test_a_dpop_client_no_one_here_wrote_gets_bound_tokens_and_uses_them(config)
         httpd.shutdown()
 
 
+def test_server_nonces_are_obeyed_by_a_dpop_client_no_one_here_wrote(config):
+    """With ``dpop_nonce`` set, the token endpoint answers a proof without
+    its nonce with ``use_dpop_nonce`` and a ``DPoP-Nonce``;
+    requests-oauth2client retries with it on its own, for the password grant
+    and the refresh (RFC 9449 §8)."""
+    import requests
+    from requests_oauth2client import DPoPToken, OAuth2Client
+
+    holder = {"given": []}
+    httpd = make_server("127.0.0.1", 0, lambda env, start: holder["app"](env, start), handler_class=Quiet)
+    base = f"http://127.0.0.1:{httpd.server_port}"
+    c = json.loads(json.dumps(config))
+    c["issuer"] = base
+    c["dpop_nonce"] = {"lifetime_seconds": 60}
+    next(x for x in c["clients"] if x["id"] == "app")["dpop"] = "required"
+    server = ropc.Server(c)
+    tokens = ropc.wsgi.token_app(server)
+
+    def app(environ, start):
+        def seen(status, headers, *rest):
+            holder["given"].append((status.split()[0], dict(headers).get("DPoP-Nonce")))
+            return start(status, headers, *rest)
+
+        return tokens(environ, seen)
+
+    holder["app"] = app
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        client = OAuth2Client(token_endpoint=base + "/token", auth=("app", "app-secret"),
+                              dpop_bound_access_tokens=True, testing=True)
+        token = client.resource_owner_password("alice", "alice-pw", scope="read")
+        assert isinstance(token, DPoPToken) and token.token_type == "DPoP"
+        statuses = [s for s, _ in holder["given"]]
+        assert statuses == ["400", "200"], "asked for a nonce once, then bound"
+        assert all(n and len(n) == 32 for _, n in holder["given"]), "a nonce with every answer"
+        refreshed = client.refresh_token(token)
+        assert isinstance(refreshed, DPoPToken) and refreshed.access_token != token.access_token
+        assert server.introspect("rs", "rs-secret", str(refreshed.access_token))["active"] is True
+        # A made-up nonce: use_dpop_nonce, and the exception class for it.
+        r = requests.post(base + "/token", auth=("app", "app-secret"), timeout=10,
+                          data={"grant_type": "password", "username": "alice", "password": "alice-pw"},
+                          headers={"DPoP": str(token.dpop_key.proof(htm="POST", htu=base + "/token",
+                                                                    nonce="AAAAAGVT8QBLetP4nKHd_ye5to4PAL5h"))})
+        assert (r.status_code, r.json()["error"]) == (400, "use_dpop_nonce")
+        assert r.headers["DPoP-Nonce"] != "AAAAAGVT8QBLetP4nKHd_ye5to4PAL5h"
+        assert ropc.OAuthError.class_for("use_dpop_nonce") is ropc.UseDpopNonce
+    finally:
+        httpd.shutdown()
+
+
 def ropc_ath(token):
     """A proof's ath (RFC 9449 §4.2), computed here with hashlib."""
     import base64

@@ -134,6 +134,7 @@ impl ServerBuilder {
             clock,
             timer,
             signer,
+            nonce_key: crate::dpop::NonceKey::random(),
             reloading: Mutex::new(()),
             metrics,
             events,

@@ -92,6 +92,9 @@ pub struct Server {
     timer: Arc<dyn Timer>,
     /// The signing keys of JWT access tokens, when configured.
     signer: Option<signer::Signer>,
+    /// The DPoP nonce key when the configuration names none (one process,
+    /// kept across reloads).
+    nonce_key: crate::dpop::NonceKey,
     /// One reload at a time.
     reloading: Mutex<()>,
     metrics: Arc<crate::metrics::Metrics>,

@@ -139,6 +139,14 @@ class InvalidDpopProof(OAuthError):
     code = "invalid_dpop_proof"
 
 
+class UseDpopNonce(OAuthError):
+    """``use_dpop_nonce`` (RFC 9449 §8): the server requires a nonce of its
+    own in DPoP proofs; the response's ``DPoP-Nonce`` header holds one to
+    retry with."""
+
+    code = "use_dpop_nonce"
+
+
 class AccountError(ValueError):
     """A run-time change to a resource owner that could not be made.
     ``reason``: ``"unknown_user"``, ``"invalid_hash"`` or ``"not_configured"``

@@ -76,7 +76,7 @@ impl Server {
     /// token to its key (`token_type` `DPoP`).
     pub fn token_endpoint(&self, req: &HttpRequest<'_>) -> HttpResponse {
         let dpop = req.dpop;
-        self.endpoint(req, Operation::Token, |creds, form, dispatch| {
+        let mut resp = self.endpoint(req, Operation::Token, |creds, form, dispatch| {
             let grant_type = form.require("grant_type")?;
             let scope = form.get("scope")?;
             let resources = form.resources();
@@ -103,7 +103,18 @@ impl Server {
                 }
             };
             Ok(HttpResponse::json(200, &tokens))
-        })
+        });
+        if dpop.is_some() {
+            // RFC 9449 §8: a fresh nonce with every answer to a request that
+            // carried a proof, where nonces are required.
+            let reg = self.registry.load();
+            if let Some(nonces) = &reg.dpop_nonce {
+                let key = nonces.key.as_ref().unwrap_or(&self.nonce_key);
+                resp.headers
+                    .push(("DPoP-Nonce", key.issue(self.clock.now())));
+            }
+        }
+        resp
     }
 
     /// The audience RFC 8707's `resource` parameters ask for: each an
@@ -182,6 +193,24 @@ impl Server {
         };
         let proof =
             dpop::check(proof, &cx).map_err(|e| OAuthError::invalid_dpop_proof(e.reason()))?;
+        if let Some(nonces) = &reg.dpop_nonce {
+            // RFC 9449 §8: before the proof is remembered, so that a client
+            // asked for a nonce may retry at once.
+            let key = nonces.key.as_ref().unwrap_or(&self.nonce_key);
+            match &proof.nonce {
+                None => {
+                    return Err(OAuthError::use_dpop_nonce(
+                        "this server requires a nonce in DPoP proofs: retry with the DPoP-Nonce given",
+                    ))
+                }
+                Some(n) if !key.accepts(n, now, nonces.lifetime) => {
+                    return Err(OAuthError::use_dpop_nonce(
+                        "the proof's nonce is stale or not this server's: retry with the DPoP-Nonce given",
+                    ))
+                }
+                Some(_) => {}
+            }
+        }
         if !self.first_use(&proof, now)? {
             return Err(OAuthError::invalid_dpop_proof("the proof was used before"));
         }
