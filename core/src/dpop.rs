@@ -190,6 +190,11 @@ pub fn token_hash(access_token: &str) -> String {
 /// documentation); the key's thumbprint and the `jti` to remember.
 pub fn check(proof: &str, cx: &ProofContext<'_>) -> Result<Proof, ProofError> {
     let bad = |why: &'static str| move |_| ProofError(why);
+    if proof.contains(',') {
+        // §4.3 step 1: one DPoP header. Copies are joined with commas (RFC
+        // 9110 §5.3), which no proof holds.
+        return Err(ProofError("the request carries more than one DPoP header"));
+    }
     let parsed = jws::parse(proof, &ALGORITHMS, DPOP_TYP).map_err(|e| ProofError(e.reason()))?;
     let jwk = parsed
         .header
@@ -449,6 +454,10 @@ mod tests {
         let refused = |p: String, cx: &ProofContext<'_>| check(&p, cx).unwrap_err().reason();
         let c = cx();
         assert!(refused(proof(&k, json!({"typ": "JWT"}), json!({})), &c).contains("typ"));
+        let good = proof(&k, json!({}), json!({}));
+        for two in [format!("{good}, {good}"), format!("{good},{good}")] {
+            assert!(refused(two, &c).contains("more than one DPoP header"));
+        }
         assert!(refused(proof(&k, json!({"alg": "HS256"}), json!({})), &c).contains("algorithm"));
         assert!(refused(proof(&k, json!({"alg": "none"}), json!({})), &c).contains("algorithm"));
         assert!(refused(proof(&k, json!({"jwk": null}), json!({})), &c).contains("jwk"));

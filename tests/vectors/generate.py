@@ -530,6 +530,8 @@ DPOP_CASES = [
             BAD_PROOF, "the proof was not made now (iat)"),
         err(with_dpop(password(scope="read", auth=BOUND), "not.a.proof"), BAD_PROOF,
             "a part of the token is not base64url"),
+        err(with_dpop(password(scope="read", auth=BOUND), dpop_proof("j1") + ", " + dpop_proof("j1")), BAD_PROOF,
+            "the request carries more than one DPoP header"),
         ok(with_dpop(password(scope="read", auth=BOUND), dpop_proof("j1")),
            tokens(scope="read").replace('"token_type":"Bearer"', '"token_type":"DPoP"')),
         err(with_dpop(password(scope="read", auth=BOUND), dpop_proof("j1")), BAD_PROOF, "the proof was used before"),

@@ -57,6 +57,10 @@ test('oauth4webapi gets, refreshes and uses a DPoP-bound token; replays are refu
       const err = /** @type {any} */ (e)
       return err instanceof oauth.WWWAuthenticateChallengeError && err.cause[0].scheme === 'dpop' && err.cause[0].parameters.error === 'invalid_dpop_proof'
     })
+    // Two DPoP headers (node:http joins them): refused, whatever they hold.
+    r = await fetch(resource, { headers: [['Authorization', `DPoP ${refreshed.access_token}`], ['DPoP', 'a.b.c'], ['DPoP', 'a.b.c']] })
+    assert.equal(r.status, 401)
+    assert.match(String(r.headers.get('www-authenticate')), /more than one DPoP header/)
     // Without a proof, this client gets no token.
     const plain = await fetch(`${url}/token`, {
       method: 'POST',

@@ -486,6 +486,18 @@ def test_a_dpop_client_no_one_here_wrote_gets_bound_tokens_and_uses_them(config)
         assert r.status_code == 401, r.text
         assert r.headers["WWW-Authenticate"].startswith('DPoP realm="ropc-test", algs="EdDSA ES256", '
                                                         'error="invalid_dpop_proof"')
+        # Two DPoP headers through wsgiref (which joins them): refused.
+        import http.client
+
+        conn = http.client.HTTPConnection("127.0.0.1", httpd.server_port, timeout=10)
+        conn.putrequest("GET", "/invoices/1")
+        conn.putheader("Authorization", f"DPoP {refreshed.access_token}")
+        for _ in range(2):
+            conn.putheader("DPoP", str(refreshed.dpop_key.proof(htm="GET", htu=url, ath=ath)))
+        conn.endheaders()
+        two = conn.getresponse()
+        assert two.status == 401 and "more than one DPoP header" in two.getheader("WWW-Authenticate")
+        conn.close()
         # Without a proof at the token endpoint: refused for this client.
         r = requests.post(base + "/token", auth=("app", "app-secret"),
                           data={"grant_type": "password", "username": "alice", "password": "alice-pw"}, timeout=10)
@@ -609,6 +621,10 @@ def test_every_python_glue_takes_a_dpop_bound_token_with_its_proof(config):
         replay = headers()
         assert get(replay).status_code == 200
         assert get(replay).status_code == 401, f"{name}: a proof is used once"
+        # Two DPoP headers (RFC 9449 §4.3: one): refused, whichever is good.
+        two = [("Authorization", f"DPoP {at}"), ("DPoP", headers()["DPoP"]), ("DPoP", headers()["DPoP"])]
+        r = get(two)
+        assert r.status_code == 401 and "more than one DPoP header" in r.headers["WWW-Authenticate"], name
 
 
 def test_resource_servers_elsewhere_take_a_dpop_bound_token_with_its_proof(jwt_config, guard):
