@@ -10,12 +10,13 @@ PREFIX   ?= /usr/local
 PROFILE  ?= release
 VERSION  := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 MAJOR    := $(firstword $(subst ., ,$(VERSION)))
+MINOR    := $(word 2,$(subst ., ,$(VERSION)))
 BUILD    := build
 CWARN    := -Wall -Wextra -Wpedantic -Werror
 VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full \
             --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
 
-.PHONY: gateways bench-http bench-jwt test-readme fuzz test-fuzz test-c-sanitizers all test test-all test-integration test-rust bench-stores bench-accounts stress lint test-c test-python python test-node node test-demo demo-deps demo-rust microhttpd stage-debug demo bench header lib install clean
+.PHONY: dist test-dist gateways bench-http bench-jwt test-readme fuzz test-fuzz test-c-sanitizers all test test-all test-integration test-rust bench-stores bench-accounts stress lint test-c test-python python test-node node test-demo demo-deps demo-rust microhttpd stage-debug demo bench header lib install clean
 
 all:
 	$(CARGO) build --workspace
@@ -33,7 +34,7 @@ test:
 	tests/services/tools.sh
 	$(WITH_PG) $(MAKE) --no-print-directory test-all
 
-test-all: lint test-rust test-c test-python test-node test-readme test-integration test-demo test-fuzz
+test-all: lint test-rust test-c test-python test-node test-dist test-readme test-integration test-demo test-fuzz
 
 
 test-rust:
@@ -117,7 +118,11 @@ install: lib
 	ln -sf libropc.so.$(MAJOR) $(DESTDIR)$(PREFIX)/lib/libropc.so
 	install -m 0644 target/$(PROFILE)/libropc.a $(DESTDIR)$(PREFIX)/lib/libropc.a
 	install -m 0644 include/ropc.h $(DESTDIR)$(PREFIX)/include/ropc.h
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' ffi/ropc.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/ropc.pc
+	sed -e 's|@VERSION@|$(VERSION)|' ffi/ropc.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/ropc.pc
+	install -d $(DESTDIR)$(PREFIX)/lib/cmake/ropc
+	for f in ropcConfig ropcConfigVersion; do \
+	  sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@MAJOR@|$(MAJOR)|g' -e 's|@MINOR@|$(MINOR)|g' \
+	    ffi/cmake/$$f.cmake.in > $(DESTDIR)$(PREFIX)/lib/cmake/ropc/$$f.cmake; done
 	@# Into a system directory, as root: refresh the loader's cache so that
 	@# programs find libropc.so.$(MAJOR) without LD_LIBRARY_PATH.
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null && \
@@ -153,20 +158,14 @@ lint: $(VENV)/.ready
 	python3 bench/readme_figures.py --check
 
 # `pip install ./bindings/python`, as a user would (a release build by cargo),
-# with the tests' clock (the test-hooks feature: the wheel below has none).
+# with the tests' clock (the test-hooks feature: the wheel `make dist` builds has none).
 python: $(VENV)/.base
 	$(VPATH_) MATURIN_PEP517_ARGS="--features test-hooks" $(VPY) -m pip install -q --no-build-isolation --no-deps --force-reinstall ./bindings/python
 
 test-python: $(VENV)/.ready python
 	$(WITH_PG) $(VPY) -m pytest -q -p no:cacheprovider bindings/python/tests
 	cd bindings/python && $(VPATH_) $(VPY) -m mypy.stubtest ropc --allowlist stubtest-allowlist.txt
-	@echo "== maturin build --release makes a wheel that installs without cargo"
-	rm -rf $(BUILD)/wheels $(BUILD)/wheel-venv
-	cd bindings/python && $(VPATH_) maturin build --release --quiet -o $(CURDIR)/$(BUILD)/wheels
-	python3 -m venv $(BUILD)/wheel-venv
-	PATH=/usr/bin:/bin $(BUILD)/wheel-venv/bin/python -m pip install -q --no-index $(BUILD)/wheels/ropc-*.whl
-	PATH=/usr/bin:/bin $(BUILD)/wheel-venv/bin/python -c "import ropc; print('wheel ok:', ropc.__version__, ropc.hash_password('x', 64, 1, 1)[:10])"
-	PATH=/usr/bin:/bin $(BUILD)/wheel-venv/bin/python -c "from ropc import _ropc; hooks = [n for n in dir(_ropc) if 'test_clock' in n]; assert not hooks, f'test-only functions in the wheel: {hooks}'"
+	@# The release wheel, installed without cargo: make test-dist.
 
 # ---- Node -------------------------------------------------------------------
 
@@ -192,6 +191,38 @@ test-node: node
 	cd $(NODE_PKG) && npm pack --silent --pack-destination $(CURDIR)/$(BUILD)/npm
 	cd $(NODE_PKG) && node scripts/platform-package.js $(CURDIR)/$(BUILD)/npm
 	cd $(NODE_PKG) && node scripts/check-installs.js $(CURDIR)/$(BUILD)/npm
+
+# ---- release artifacts ---------------------------------------------------------
+
+# `make dist`: what a release ships, in build/dist with SHA256SUMS:
+# - the Python wheel (abi3, release; maturin checks the manylinux tag it
+#   gives against the libraries the extension links: --auditwheel check);
+# - the Node packages: ropc (JavaScript, types, vendored sources) and
+#   @ropc/<platform> (the prebuilt addon);
+# - the C tarball ropc-<version>-<target>.tar.gz: libropc.so.<version> (soname
+#   libropc.so.<major>), libropc.a, ropc.h, a relocatable pkg-config file and
+#   a CMake package (find_package(ropc): ropc::ropc, ropc::ropc_static).
+DIST     := $(BUILD)/dist
+C_DIST   := ropc-$(VERSION)-$(HOST_TRIPLE)
+dist: $(VENV)/.base
+	rm -rf $(DIST) && mkdir -p $(DIST)
+	@echo "== the Python wheel"
+	cd bindings/python && $(VPATH_) maturin build --release --quiet --auditwheel check -o $(CURDIR)/$(DIST)
+	@echo "== the Node packages"
+	cd $(NODE_PKG) && npm ci --no-audit --no-fund --silent && node build.js
+	cd $(NODE_PKG) && npm pack --silent --pack-destination $(CURDIR)/$(DIST) >/dev/null
+	cd $(NODE_PKG) && node scripts/platform-package.js $(CURDIR)/$(DIST)
+	@echo "== the C tarball"
+	$(MAKE) --no-print-directory install PROFILE=release PREFIX=/ DESTDIR=$(CURDIR)/$(DIST)/stage/$(C_DIST)
+	cp LICENSE-MIT LICENSE-APACHE CHANGELOG.md $(DIST)/stage/$(C_DIST)/
+	tar -C $(DIST)/stage -czf $(DIST)/$(C_DIST).tar.gz --owner=0 --group=0 --sort=name $(C_DIST)
+	rm -rf $(DIST)/stage
+	cd $(DIST) && sha256sum *.whl *.tgz *.tar.gz > SHA256SUMS && cat SHA256SUMS
+
+# `make test-dist`: each artifact installed and used where there is no
+# Rust (no cargo or rustc on the PATH): tests/dist/check.sh.
+test-dist: dist
+	PATH=/usr/bin:/bin tests/dist/check.sh $(CURDIR)/$(DIST) $(VERSION) $(HOST_TRIPLE) $(shell python3 -c "import sys; print(sys.executable)")
 
 # ---- the rest ---------------------------------------------------------------
 

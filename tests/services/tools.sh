@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What `make test` needs beyond what it installs itself, checked before it
-# starts: Debian's valgrind and g++ are installed when missing (as root with
+# starts: Debian's valgrind, g++, pkg-config and cmake are installed when missing (as root with
 # apt-get); the rest (a Rust toolchain with clippy and rustfmt, a nightly
 # toolchain for the sanitizers and fuzzing, Python 3 with venv, Node 20 with
 # npm, a C compiler, pkg-config) is listed in one message if missing.
@@ -12,6 +12,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 ensure_packages 'command -v valgrind' "valgrind (the C tests run under it)" valgrind
 ensure_packages 'command -v g++' "g++ (a C++ program includes ropc.h)" g++
 ensure_packages 'command -v pkg-config' "pkg-config (a C program builds against the installed library)" pkg-config
+ensure_packages 'command -v cmake' "cmake (a C++ program finds the C tarball with find_package)" cmake
 
 missing=()
 need() { # need "what" command...

@@ -1,0 +1,14 @@
+// C++ against the unpacked tarball: find_package(ropc) in CMakeLists.txt.
+#include <memory>
+
+#include "grant.h"
+
+int main() {
+    // The header's types in C++ ownership, as a C++ user would hold them.
+    std::unique_ptr<ropc_server, decltype(&ropc_server_free)> none(nullptr, &ropc_server_free);
+#ifdef ROPC_DIST_STATIC
+    return ropc_dist_grant("C++ (CMake, ropc::ropc_static)");
+#else
+    return ropc_dist_grant("C++ (CMake, ropc::ropc)");
+#endif
+}
