@@ -556,7 +556,7 @@ fn a_remote_guard_takes_a_bound_token_with_its_proof() {
 }
 
 /// A request without credentials, where DPoP is taken: both schemes are
-/// challenged (RFC 9449 §7.1); where it is not, Bearer alone.
+/// challenged (RFC 9449 §7.1), in one field; where it is not, Bearer alone.
 #[test]
 fn no_credentials_get_both_challenges_where_dpop_is_taken() {
     let (_c, _, s) = host("allowed");
@@ -572,10 +572,7 @@ fn no_credentials_get_both_challenges_where_dpop_is_taken() {
         .collect();
     assert_eq!(
         challenges,
-        [
-            "Bearer realm=\"ropc\"",
-            "DPoP realm=\"ropc\", algs=\"EdDSA ES256\""
-        ]
+        ["Bearer realm=\"ropc\", DPoP realm=\"ropc\", algs=\"EdDSA ES256\""]
     );
     let (_c, _, off) = host("off");
     let r = off

@@ -44,7 +44,8 @@ test('node:http: tokenHandler and protect', async () => {
     assert.deepEqual([r.status, await r.text()], [200, 'alice'])
     r = await fetch(`${app.url}/invoices/1`)
     assert.equal(r.status, 401)
-    assert.equal(r.headers.get('www-authenticate'), 'Bearer realm="ropc-test"')
+    // The configuration has a DPoP client: both schemes, in one field.
+    assert.equal(r.headers.get('www-authenticate'), 'Bearer realm="ropc-test", DPoP realm="ropc-test", algs="EdDSA ES256"')
     r = await fetch(`${app.url}/users/bob/x`, { headers: { Authorization: `Bearer ${token}` } })
     assert.equal(r.status, 403)
     assert.equal((await r.json()).error, 'access_denied')

@@ -60,7 +60,8 @@ def test_wsgi_token_app_and_protect(server):
     status, _, body, _ = wsgi_call(protected, "GET", "/invoices/1", {"Authorization": f"Bearer {token}"})
     assert (status, body) == (200, b"alice")
     status, headers, _, _ = wsgi_call(protected, "GET", "/invoices/1")
-    assert status == 401 and headers["WWW-Authenticate"] == 'Bearer realm="ropc-test"'
+    # The configuration has a DPoP client: both schemes, in one field.
+    assert status == 401 and headers["WWW-Authenticate"] == 'Bearer realm="ropc-test", DPoP realm="ropc-test", algs="EdDSA ES256"'
     status, headers, body, _ = wsgi_call(protected, "GET", "/users/bob/x", {"Authorization": f"Bearer {token}"})
     assert status == 403 and json.loads(body)["error"] == "access_denied"
 
@@ -234,7 +235,7 @@ def test_flask_require(server):
     r = client.get("/invoices/7", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 200 and r.get_json() == {"n": "7", "user": "alice"}
     r = client.get("/invoices/7")
-    assert r.status_code == 401 and r.headers["WWW-Authenticate"] == 'Bearer realm="ropc-test"'
+    assert r.status_code == 401 and r.headers["WWW-Authenticate"] == 'Bearer realm="ropc-test", DPoP realm="ropc-test", algs="EdDSA ES256"'
     # Exactly the core's response: no Content-Type added to the empty body.
     with pytest.raises(ropc.OAuthError) as core:
         server.check_request(None, "GET /invoices/7", "read")
@@ -275,7 +276,8 @@ def test_fastapi_require(server):
         headers = {"Authorization": authorization} if authorization else {}
         r = client.get("/invoices/7", headers=headers)
         with pytest.raises(ropc.OAuthError) as core:
-            server.check_request(authorization, "GET /invoices/7", "read")
+            server.check_with_proof(authorization, None, "GET", "http://testserver/invoices/7", "GET /invoices/7",
+                                    "read")
         assert (r.status_code, r.content) == (core.value.status_code, core.value.body)
         for name, value in core.value.headers:
             assert r.headers[name] == value

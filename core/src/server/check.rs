@@ -155,7 +155,9 @@ impl Server {
                     .check_request(authorization, resource, required_scope)
                     .map_err(|mut r| {
                         // No credentials where DPoP is taken too: both
-                        // schemes are challenged (RFC 9449 §7.1).
+                        // schemes are challenged (RFC 9449 §7.1), in one
+                        // field (RFC 9110 §11.6.1), which frameworks that
+                        // keep headers in a map pass on whole.
                         let takes_dpop = self
                             .registry
                             .load()
@@ -164,7 +166,13 @@ impl Server {
                             .any(|c| c.dpop != crate::registry::Dpop::Off);
                         if r.error.is_none() && takes_dpop {
                             let dpop = crate::http::HttpResponse::dpop_error(None, &realm());
-                            r.response.headers.extend(dpop.headers.iter().cloned());
+                            let theirs = dpop.header("WWW-Authenticate").unwrap_or_default();
+                            for (name, value) in &mut r.response.headers {
+                                if *name == "WWW-Authenticate" {
+                                    value.push_str(", ");
+                                    value.push_str(theirs);
+                                }
+                            }
                         }
                         r
                     });
