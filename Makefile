@@ -151,6 +151,9 @@ $(VENV)/.ready: bindings/python/requirements-test.txt $(VENV)/.base
 lint: $(VENV)/.ready
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	@# The core as a library user gets it (the memory store; no SQLite,
+	@# PostgreSQL client or command line) builds clean on its own.
+	$(CARGO) clippy -p ropc-core --no-default-features -- -D warnings
 	$(VENV)/bin/ruff check bindings/python examples tests bench fuzz
 	python3 tests/msrv.py
 	python3 tests/layers.py
@@ -399,7 +402,7 @@ bench-stores: $(BENCH_VENV)/.ready
 	mkdir -p $(RAW)
 	PATH=$(CURDIR)/$(BENCH_VENV)/bin:$$PATH $(BENCH_PY) -m pip install -q --no-build-isolation --no-deps --force-reinstall ./bindings/python
 	ROPC_TEST_POSTGRES_FSYNC=on $(WITH_PG) sh -c '\
-	  $(CARGO) run -q --release -p ropc-core --example bench_stores -- bench/c/config.json $(RAW)/bench-stores.db "$$ROPC_TEST_POSTGRES_URL" \
+	  $(CARGO) run -q --release -p ropc-core --features sqlite,postgres --example bench_stores -- bench/c/config.json $(RAW)/bench-stores.db "$$ROPC_TEST_POSTGRES_URL" \
 	    | tee $(RAW)/rust_stores.json && \
 	  AUTHLIB_INSECURE_TRANSPORT=1 $(BENCH_PY) bench/python/stores.py --sqlite-dir $(RAW)/sqlite \
 	    --postgres-url "$$ROPC_TEST_POSTGRES_URL" > $(RAW)/python_stores.json'

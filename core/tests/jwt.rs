@@ -476,6 +476,10 @@ fn jwt_configuration_errors_name_the_field() {
 /// Two processes on one SQLite file share the keys: a token either signs
 /// verifies with the other's key set, and a restart keeps the keys.
 #[test]
+#[cfg_attr(
+    not(feature = "sqlite"),
+    ignore = "needs the sqlite feature (cargo test at the workspace root has it)"
+)]
 fn hosts_on_one_sqlite_file_share_their_keys() {
     let dir = tempfile::tempdir().unwrap();
     let kek = kek_file(&dir, "kek", "ab");

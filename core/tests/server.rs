@@ -1359,6 +1359,10 @@ fn metrics_count_every_outcome_once_in_prometheus_text() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "sqlite"),
+    ignore = "needs the sqlite feature (cargo test at the workspace root has it)"
+)]
 fn store_latency_and_failures_are_counted_for_database_stores() {
     let dir = tempfile::tempdir().unwrap();
     let mut c = config();
