@@ -16,7 +16,7 @@ CWARN    := -Wall -Wextra -Wpedantic -Werror
 VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full \
             --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
 
-.PHONY: dist test-dist gateways bench-http bench-jwt test-readme fuzz test-fuzz test-c-sanitizers all test test-all test-integration test-rust bench-stores bench-accounts stress lint test-c test-python python test-node node test-demo demo-deps demo-rust microhttpd stage-debug demo bench header lib install clean
+.PHONY: docs dist test-dist gateways bench-http bench-jwt test-readme fuzz test-fuzz test-c-sanitizers all test test-all test-integration test-rust bench-stores bench-accounts stress lint test-c test-python python test-node node test-demo demo-deps demo-rust microhttpd stage-debug demo bench header lib install clean
 
 all:
 	$(CARGO) build --workspace
@@ -34,7 +34,7 @@ test:
 	tests/services/tools.sh
 	$(WITH_PG) $(MAKE) --no-print-directory test-all
 
-test-all: lint test-rust test-c test-python test-node test-dist test-readme test-integration test-demo test-fuzz
+test-all: lint test-rust test-c test-python test-node test-dist docs test-readme test-integration test-demo test-fuzz
 
 
 test-rust:
@@ -158,6 +158,9 @@ lint: $(VENV)/.ready
 	python3 tests/msrv.py
 	python3 tests/layers.py
 	python3 tests/versions.py
+	python3 tests/conformance.py
+	python3 tests/config_reference.py
+	python3 tests/doc_links.py
 	python3 bench/readme_figures.py --check
 
 # `pip install ./bindings/python`, as a user would (a release build by cargo),
@@ -194,6 +197,23 @@ test-node: node
 	cd $(NODE_PKG) && npm pack --silent --pack-destination $(CURDIR)/$(BUILD)/npm
 	cd $(NODE_PKG) && node scripts/platform-package.js $(CURDIR)/$(BUILD)/npm
 	cd $(NODE_PKG) && node scripts/check-installs.js $(CURDIR)/$(BUILD)/npm
+
+# ---- the book ------------------------------------------------------------------
+
+# `make docs`: the user guide (docs/, an mdBook) into build/book; fails on a
+# chapter missing from SUMMARY.md or a link that does not resolve
+# (tests/doc_links.py: mdbook itself does not check links, and
+# mdbook-linkcheck, unmaintained, needs an older mdbook). mdbook is
+# installed from crates.io into build/tools, pinned, not into your cargo bin.
+MDBOOK_VERSION := 0.5.4
+MDBOOK := $(BUILD)/tools/bin/mdbook
+docs:
+	@test -x $(MDBOOK) && $(MDBOOK) --version | grep -q 'v$(MDBOOK_VERSION)$$' || \
+	  $(CARGO) install -q --root $(BUILD)/tools mdbook --version $(MDBOOK_VERSION) --locked \
+	    --no-default-features --features search
+	$(MDBOOK) build docs
+	python3 tests/doc_links.py
+	@echo "the book: $(CURDIR)/$(BUILD)/book/index.html"
 
 # ---- release artifacts ---------------------------------------------------------
 

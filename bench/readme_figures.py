@@ -1,8 +1,8 @@
-"""The README's performance figures, generated from bench/results: the text
-between the `figures` markers in README.md is made from results.json and
+"""The book's performance figures, generated from bench/results: the text
+between the `figures` markers in docs/src/benchmarks.md is made from results.json and
 stores.json, so that it cannot disagree with them.
 
-    python3 bench/readme_figures.py          # rewrite the README's block
+    python3 bench/readme_figures.py          # rewrite the book's block
     python3 bench/readme_figures.py --check  # fail if it is out of date (make lint)
 """
 import json
@@ -62,7 +62,7 @@ def http_figures():
                ("resource_via_introspection", "resource via RS → C introspection"),
                ("refresh", "refresh, rotated"), ("password_8", "password grant, 8 conn.")]
     out = [f"\nOver HTTP ({h['date'][:10]}, `wrk` on loopback, {h['wrk']['connections']} connections; "
-           "requests a second, p99 in ms; [bench/results/http.md](bench/results/http.md) has p50, "
+           "requests a second, p99 in ms; [bench/results/http.md](../../bench/results/http.md) has p50, "
            "the failures and the targets):\n",
            "| server | " + " | ".join(label for _, label in figures) + " |",
            "|---|" + "---:|" * len(figures)]
@@ -75,17 +75,17 @@ def http_figures():
 
 
 def main():
-    path = os.path.join(ROOT, "README.md")
+    path = os.path.join(ROOT, "docs", "src", "benchmarks.md")
     with open(path, encoding="utf-8") as f:
         text = f.read()
     start, end = text.find(BEGIN), text.find(END)
     if start < 0 or end < start:
-        sys.exit(f"README.md has no figures block ({BEGIN} ... {END})")
+        sys.exit(f"docs/src/benchmarks.md has no figures block ({BEGIN} ... {END})")
     new = text[: start + len(BEGIN)] + "\n" + figures() + text[end:]
     if "--check" in sys.argv[1:]:
         if new != text:
-            sys.exit("README.md's figures disagree with bench/results: run python3 bench/readme_figures.py")
-        print("README figures match bench/results")
+            sys.exit("docs/src/benchmarks.md's figures disagree with bench/results: run python3 bench/readme_figures.py")
+        print("the book's figures match bench/results")
         return
     with open(path, "w", encoding="utf-8") as f:
         f.write(new)

@@ -636,7 +636,7 @@ ropc_status ropc_server_builder_build(struct ropc_server_builder *builder,
 /**
  * Sends the server's audit events (sign-ins, refreshes, reuse, locks,
  * revocations, introspections, re-hashed passwords, store errors: see the
- * README's "Audit events") to `callback` with `userdata`. The callback runs
+ * book's "Audit events", docs/src/operating.md) to `callback` with `userdata`. The callback runs
  * on a thread of ropc's own, one event at a time; it may be slow: events
  * wait in a bounded queue and are dropped (counted in the metrics) when it
  * falls behind, and no request ever waits for it. `ropc_server_free`
@@ -1304,7 +1304,7 @@ ropc_status ropc_server_purge_expired(const struct ropc_server *server, size_t *
 
 /**
  * Swaps in a new JSON configuration on a running server without dropping
- * a token (see the README's "Reload"): tokens of removed clients and
+ * a token (see the book's "Reload", docs/src/accounts.md): tokens of removed clients and
  * users stop working; users whose password hash the document changes, or
  * who it disables, lose their tokens. Callbacks set on the builder stay.
  * `ROPC_INVALID_CONFIG` (and, if `err` is not NULL, what and where) when

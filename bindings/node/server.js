@@ -30,7 +30,7 @@ function contextArgs(context) {
 /** An authorization server. Safe to use from many async callers at once. */
 class Server {
   /**
-   * @param {object | string} config a configuration object or JSON string (see the README)
+   * @param {object | string} config a configuration object or JSON string (see docs/src/configuration.md)
    * @param {{accounts?: Accounts, authorize?: Authorize, log?: (message: string) => void,
    *   events?: (event: AuditEvent) => void}} [options]
    *   `accounts` replaces the configured users with the host's; `authorize` is asked after

@@ -131,10 +131,20 @@ pub use store::{SqliteOptions, SqliteStore};
 pub use target::resource_name;
 pub use token::TokenHash;
 
-/// The README's Rust example, compiled and run as a doc test.
+/// The README's Rust quick start, compiled and run as a doc test.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
+
+/// The book's Rust examples, compiled and run as doc tests: every chapter
+/// with a ```rust block (`tests/doc_links.py` checks none is left out).
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/src/rust.md")]
+pub struct BookRustDoctests;
+
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/src/accounts.md")]
+pub struct BookAccountsDoctests;
 
 /// The library's version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -65,7 +65,7 @@ typedef struct request {
 
 static ropc_server *server;
 
-/* Limits against slow and many connections (see the README's C example):
+/* Limits against slow and many connections (see the book's C chapter, docs/src/c.md):
  * all connections, connections from one address (0: as many as in all),
  * the seconds a request's head (line and headers) and its body may take,
  * and the seconds a connection may stay idle. */

@@ -405,7 +405,7 @@ pub extern "C" fn ropc_server_builder_build(
 
 /// Sends the server's audit events (sign-ins, refreshes, reuse, locks,
 /// revocations, introspections, re-hashed passwords, store errors: see the
-/// README's "Audit events") to `callback` with `userdata`. The callback runs
+/// book's "Audit events", docs/src/operating.md) to `callback` with `userdata`. The callback runs
 /// on a thread of ropc's own, one event at a time; it may be slow: events
 /// wait in a bounded queue and are dropped (counted in the metrics) when it
 /// falls behind, and no request ever waits for it. `ropc_server_free`

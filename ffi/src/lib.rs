@@ -1,6 +1,6 @@
 //! libropc: the C ABI of ropc.
 //!
-//! Conventions (also in the README's "C API" section):
+//! Conventions (also in the book's C chapter, docs/src/c.md):
 //! - every export runs inside [`ffi_boundary!`]: a panic becomes
 //!   `ROPC_PANIC` (or NULL / 0 / false), never an unwind into C;
 //! - every pointer is checked: NULL where a value is required gives

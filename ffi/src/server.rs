@@ -749,7 +749,7 @@ pub extern "C" fn ropc_server_purge_expired(
 }
 
 /// Swaps in a new JSON configuration on a running server without dropping
-/// a token (see the README's "Reload"): tokens of removed clients and
+/// a token (see the book's "Reload", docs/src/accounts.md): tokens of removed clients and
 /// users stop working; users whose password hash the document changes, or
 /// who it disables, lose their tokens. Callbacks set on the builder stay.
 /// `ROPC_INVALID_CONFIG` (and, if `err` is not NULL, what and where) when

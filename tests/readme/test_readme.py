@@ -1,7 +1,8 @@
-"""The README's Python, Node and C snippets, run as a user copies them (the
-Rust ones run as doc tests of ropc-core).
+"""The Python, Node and C snippets of the README and of the book
+(docs/src), run as a user copies them (the Rust ones run as doc tests of
+ropc-core).
 
-Every ```python, ```js and ```c block in the README carries a
+Every ```python, ```js and ```c block in them carries a
 `<!-- test: NAME -->` line and has a test here. A snippet runs as it is
 written, in a directory holding the files it names (ropc.json,
 resource_server.json, host_accounts.json) exactly as the repository ships
@@ -30,8 +31,13 @@ import ropc
 import ropc.wsgi
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
-    README = f.read()
+# The README and every chapter of the book (docs/src).
+DOCS = [os.path.join(ROOT, "README.md")] + sorted(
+    os.path.join(ROOT, "docs", "src", f) for f in os.listdir(os.path.join(ROOT, "docs", "src")) if f.endswith(".md"))
+README = ""
+for _path in DOCS:
+    with open(_path, encoding="utf-8") as f:
+        README += f.read() + "\n"
 SNIPPETS = {name: (lang, code) for name, lang, code in
             re.findall(r"<!-- test: ([\w-]+) -->\n```(\w+)\n(.*?)\n```", README, re.S)}
 TESTED = set()
@@ -106,6 +112,14 @@ def run_python(code, **prelude):
     namespace = {"__name__": "readme_snippet", **prelude}
     exec(compile(code, "<README snippet>", "exec"), namespace)
     return namespace
+
+
+def test_quick_python(workdir, capsys):
+    ns = run_python(snippet("quick-python", "python"))
+    assert ns["who"].username == "alice"
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "alice ['finance'] ['read']", out
+    assert out[1].startswith("400 b'{\"error\":\"invalid_grant\"") and "wrong" in out[1], out
 
 
 def test_python_api(workdir, capsys):
@@ -250,6 +264,11 @@ def run_node(workdir, code, prelude="", epilogue="", env=None, wait=True):
     return out
 
 
+def test_quick_js(workdir):
+    out = run_node(workdir, snippet("quick-js", "js"))
+    assert out == "alice [ 'finance' ] [ 'read' ]\n400 invalid_grant\n", out
+
+
 def test_js_api(workdir):
     out = run_node(workdir, snippet("js-api", "js"), prelude=f"const billingSecret = {json.dumps(BILLING_SECRET)}")
     assert "invalid_grant" in out and "alice [ 'finance' ] [ 'read' ]" in out, out
@@ -333,6 +352,10 @@ def test_c_api(workdir):
     out = run_c(workdir, "c-api")
     assert out.startswith("200\n") and "Cache-Control: no-store" in out and '"access_token":' in out, out
     assert out.endswith("user alice\n"), out
+
+
+def test_quick_c(workdir):
+    assert run_c(workdir, "quick-c") == "user alice\n"
 
 
 def test_c_accounts(workdir):

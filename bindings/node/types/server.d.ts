@@ -41,7 +41,7 @@ export class Server {
      */
     static fromFile(path: string, options?: ConstructorParameters<typeof Server>[1]): Server;
     /**
-     * @param {object | string} config a configuration object or JSON string (see the README)
+     * @param {object | string} config a configuration object or JSON string (see docs/src/configuration.md)
      * @param {{accounts?: Accounts, authorize?: Authorize, log?: (message: string) => void,
      *   events?: (event: AuditEvent) => void}} [options]
      *   `accounts` replaces the configured users with the host's; `authorize` is asked after

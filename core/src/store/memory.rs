@@ -232,7 +232,7 @@ impl Shard {
 /// hash so that threads seldom wait on one another. Expired entries are
 /// purged as it goes (each shard at most once a minute, when written to) and
 /// by [`Store::purge`]. A restart forgets every token and every revocation;
-/// several processes each have their own: see the README's "Choosing a store".
+/// several processes each have their own: see the book's "Stores" (docs/src/stores.md).
 ///
 /// The tokens of one grant share one revocation flag, so revoking a grant is
 /// one store, whatever the number of its tokens.
@@ -292,7 +292,7 @@ impl MemoryStore {
 
     /// An empty store that counts failed logins one by one for at most
     /// `accounts` names (default 65,536) and in shared counters
-    /// beyond: see the README's "Lockout". Fewer saves memory; a name that
+    /// beyond: see the book's `throttle` (docs/src/configuration.md). Fewer saves memory; a name that
     /// overflows may be locked sooner, never later.
     pub fn with_tracked_accounts(accounts: usize) -> Self {
         Self::with_failure_table(accounts.max(1), OVERFLOW_BUCKETS)
