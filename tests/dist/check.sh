@@ -5,9 +5,9 @@
 # - the wheel, in a fresh venv: a grant, and no test-only function;
 # - the npm tarballs, in a fresh project (install scripts off): a grant in
 #   strict TypeScript, compiled by tsc and run;
-# - the C tarball, unpacked: a C program built with pkg-config and a C++
-#   program built with CMake (find_package(ropc), shared and static), each
-#   running a grant under valgrind.
+# - the C tarball, unpacked: a C and a C++ program, each built with
+#   pkg-config and with CMake (find_package(ropc); C++ also statically),
+#   each running a grant under valgrind.
 #   tests/dist/check.sh <dist dir> <version> <target triple> <python3>
 set -euo pipefail
 dist=$1 version=$2 triple=$3 python=$4
@@ -49,13 +49,18 @@ echo "== the C tarball"
 tar -C "$work" -xzf "$dist/ropc-$version-$triple.tar.gz"
 prefix="$work/ropc-$version-$triple"
 test "$(readelf -d "$prefix/lib/libropc.so.$version" | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p')" = "libropc.so.${version%%.*}"
-cc -std=c11 -Wall -Wextra -Werror "$here/grant.c" -o "$work/grant_c" \
-  $(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs ropc) -Wl,-rpath,"$prefix/lib"
+pc=$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs ropc)
+cc -std=c11 -Wall -Wextra -Werror -DROPC_DIST_HOW='"C (pkg-config)"' "$here/grant.c" -o "$work/grant_c" \
+  $pc -Wl,-rpath,"$prefix/lib"
 "${valgrind[@]}" "$work/grant_c"
+c++ -std=c++17 -Wall -Wextra -Werror -DROPC_DIST_HOW='"C++ (pkg-config)"' "$here/grant.cpp" -o "$work/grant_cpp" \
+  $pc -Wl,-rpath,"$prefix/lib"
+"${valgrind[@]}" "$work/grant_cpp"
 cmake -S "$here" -B "$work/cmake" -DCMAKE_PREFIX_PATH="$prefix" -DROPC_EXPECT="$version" >/dev/null
 cmake --build "$work/cmake" >/dev/null
 "${valgrind[@]}" "$work/cmake/grant_shared"
 "${valgrind[@]}" "$work/cmake/grant_static"
+"${valgrind[@]}" "$work/cmake/grant_c"
 # The version check: a later minor (0.x) or major is not offered.
 if cmake -S "$here" -B "$work/cmake-too-new" -DCMAKE_PREFIX_PATH="$prefix" -DROPC_EXPECT=99.0 >/dev/null 2>&1; then
   echo "find_package(ropc 99.0) found ropc $version" >&2
