@@ -727,3 +727,27 @@ fn nonce_configuration_errors_name_the_field_never_the_key() {
     assert!(e.to_string().contains("key_env or key_file"), "{e}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// RFC 9449 §5.1: the metadata lists the proof algorithms where some
+/// client takes DPoP, and says nothing of DPoP where none does.
+#[test]
+fn the_metadata_names_the_proof_algorithms_where_dpop_is_taken() {
+    let get = HttpRequest {
+        method: "GET",
+        content_type: None,
+        authorization: None,
+        dpop: None,
+        body: b"",
+    };
+    let doc = |mode: &str| -> Value {
+        let (_c, _, s) = host(mode);
+        serde_json::from_str(&s.metadata_endpoint(&get).body).unwrap()
+    };
+    assert_eq!(
+        doc("allowed")["dpop_signing_alg_values_supported"],
+        json!(["EdDSA", "ES256"])
+    );
+    assert!(doc("off")
+        .get("dpop_signing_alg_values_supported")
+        .is_none());
+}
