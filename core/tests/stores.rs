@@ -1060,3 +1060,30 @@ fn the_postgres_store_speaks_tls_and_verifies_the_server() {
         assert_eq!(e.path(), path, "{mode:?} {root:?}: {e}");
     }
 }
+
+/// Workers started together on a new SQLite file (gunicorn's, a cluster's)
+/// all open it: the first turns it to WAL and creates the tables while the
+/// others wait their turn, within the busy timeout, rather than failing
+/// with "database is locked".
+#[test]
+fn processes_starting_together_on_a_new_sqlite_file_all_open_it() {
+    let dir = tempfile::tempdir().unwrap();
+    for round in 0..20 {
+        let path = dir.path().join(format!("fresh-{round}.db"));
+        let start = Arc::new(std::sync::Barrier::new(6));
+        let openers: Vec<_> = (0..6)
+            .map(|_| {
+                let (path, start) = (path.clone(), Arc::clone(&start));
+                std::thread::spawn(move || {
+                    start.wait();
+                    SqliteStore::open(&path).map(|_| ())
+                })
+            })
+            .collect();
+        for o in openers {
+            o.join()
+                .unwrap()
+                .unwrap_or_else(|e| panic!("round {round}: {e}"));
+        }
+    }
+}

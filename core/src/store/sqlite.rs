@@ -150,19 +150,57 @@ fn open_connection(path: &Path, options: &SqliteOptions) -> Result<Connection, S
     })?;
     conn.busy_timeout(options.busy_timeout).map_err(err)?;
     let sync = if options.durable { "FULL" } else { "NORMAL" };
-    conn.execute_batch(&format!(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = {sync};"
-    ))
-    .map_err(err)?;
+    let pragmas = format!("PRAGMA journal_mode = WAL; PRAGMA synchronous = {sync};");
+    patiently(options.busy_timeout, || conn.execute_batch(&pragmas)).map_err(err)?;
     Ok(conn)
+}
+
+/// Another connection holds the lock SQLite needs.
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
+/// `work`, again while it finds the database busy or locked, until
+/// `timeout` has passed. SQLite answers some contention at once, without
+/// its busy handler: turning a new file to WAL while another connection
+/// does, or a reader upgrading to writer (it would deadlock). Workers
+/// started together on a new file meet exactly these.
+fn patiently<T>(
+    timeout: Duration,
+    mut work: impl FnMut() -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    let deadline = std::time::Instant::now() + timeout;
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match work() {
+            Err(e) if is_busy(&e) && std::time::Instant::now() < deadline => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+            other => return other,
+        }
+    }
 }
 
 /// Brings the schema to [`SCHEMA_VERSION`], step by step, in one
 /// transaction; returns the key that hashes the failure counters' names.
-fn migrate(conn: &mut Connection) -> Result<[u8; 32], StoreError> {
-    let tx = conn
-        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-        .map_err(err)?;
+fn migrate(conn: &mut Connection, timeout: Duration) -> Result<[u8; 32], StoreError> {
+    // Patiently, as the pragmas: another worker may be migrating.
+    let deadline = std::time::Instant::now() + timeout;
+    let mut pause = Duration::from_millis(1);
+    let tx = loop {
+        match conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate) {
+            Ok(tx) => break tx,
+            Err(e) if is_busy(&e) && std::time::Instant::now() < deadline => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+            Err(e) => return Err(err(e)),
+        }
+    };
     tx.execute_batch("CREATE TABLE IF NOT EXISTS ropc_schema (version INTEGER NOT NULL)")
         .map_err(err)?;
     let version: Option<i64> = tx
@@ -270,7 +308,7 @@ impl SqlStore<SqliteConnection> {
         let path: PathBuf = path.as_ref().to_path_buf();
         create_private(&path)?;
         let mut first = open_connection(&path, &options)?;
-        let failure_key = migrate(&mut first)?;
+        let failure_key = migrate(&mut first, options.busy_timeout)?;
         let pool = Pool::new(
             options.pool_size,
             options.busy_timeout,
