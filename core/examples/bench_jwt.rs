@@ -15,6 +15,8 @@
 //!   refresh, for a client with opaque tokens and one with JWTs;
 //! - `dpop_proof_check`: a DPoP proof read and checked (`ropc_core::dpop`,
 //!   no replay record), beside `ring_verify`;
+//! - `password_bearer_http`, `password_dpop_http`: a password grant at the
+//!   token endpoint (form parsed), without and with a DPoP proof.
 //! - `refresh_bearer_http`, `refresh_dpop_http`: a refresh at the token
 //!   endpoint (the form parsed), without and with a proof (checked, recorded
 //!   once, the token bound);
@@ -182,6 +184,7 @@ fn main() {
             .expect("proof")
     };
     const DPOP_CALLS: u32 = 2_000;
+    const GRANT_CALLS: u32 = 1_000;
     let total = DPOP_CALLS as usize * ROUNDS;
     let token_uri = "https://as.example/token";
     let one = make_proof("POST", token_uri, None);
@@ -226,6 +229,18 @@ fn main() {
     let mut refresh_proofs: Vec<String> = (0..total)
         .map(|_| make_proof("POST", token_uri, None))
         .collect();
+    // The password grant at the token endpoint, with and without a proof
+    // (argon2 at the bench configuration's cheap parameters, as above).
+    let mut grant_proofs: Vec<String> = (0..GRANT_CALLS as usize * ROUNDS)
+        .map(|_| make_proof("POST", token_uri, None))
+        .collect();
+    let password_bearer_http = time(GRANT_CALLS, || {
+        drop(black_box(token_http(password_form, None)))
+    });
+    let password_dpop_http = time(GRANT_CALLS, || {
+        let p = grant_proofs.pop().expect("a proof");
+        drop(black_box(token_http(password_form, Some(&p))));
+    });
     let refresh_bearer_http = refresh_http(false, &mut refresh_proofs);
     let refresh_dpop_http = refresh_http(true, &mut refresh_proofs);
     let api = "https://api.example/invoices/42";
@@ -280,6 +295,8 @@ fn main() {
                 "refresh_opaque": refresh_opaque,
                 "refresh_jwt": refresh_jwt,
                 "dpop_proof_check": dpop_proof_check,
+                "password_bearer_http": password_bearer_http,
+                "password_dpop_http": password_dpop_http,
                 "refresh_bearer_http": refresh_bearer_http,
                 "refresh_dpop_http": refresh_dpop_http,
                 "check_bearer_http": check_bearer_http,
