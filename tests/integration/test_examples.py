@@ -1,6 +1,8 @@
 """The example servers are what users copy: they must be safe to copy.
 Request smuggling, secrets in logs, Nagle's stall, the backlog and idle
 connections, checked on the real examples (Python and Node)."""
+import base64
+import hashlib
 import importlib.util
 import json
 import os
@@ -273,12 +275,13 @@ def test_the_example_resource_servers_cache_introspection_only_when_asked(tmp_pa
 
 
 def test_a_dpop_client_no_one_here_wrote_uses_the_example_servers(tmp_path):
-    """requests-oauth2client (its DPoP support) gets a DPoP-bound token from
-    each example authorization server with the password grant, refreshes
-    it, and calls the Python and Node example resource servers (which ask
-    introspection and check the proof against its cnf.jkt); the token as
-    Bearer is refused (RFC 9449)."""
-    from requests_oauth2client import OAuth2Client
+    """requests-oauth2client and oauth4webapi (their DPoP support) each get a
+    DPoP-bound token from each example authorization server with the
+    password grant, refresh it, and call the Python and Node example
+    resource servers (which ask introspection and check the proof against
+    its cnf.jkt); the token as Bearer, or with another key's proof, is
+    refused (RFC 9449)."""
+    from requests_oauth2client import DPoPKey, OAuth2Client
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -311,6 +314,19 @@ def test_a_dpop_client_no_one_here_wrote_uses_the_example_servers(tmp_path):
                 r = requests.get(rs_url + "/docs/report", headers={"Authorization": f"Bearer {refreshed.access_token}"},
                                  timeout=10)
                 assert r.status_code == 401, (argv, rs_url)
+                # With a proof made by another key: refused.
+                thief = DPoPKey.generate()
+                ath = base64.urlsafe_b64encode(hashlib.sha256(str(refreshed.access_token).encode()).digest())
+                proof = thief.proof(htm="GET", htu=rs_url + "/docs/report", ath=ath.rstrip(b"=").decode())
+                r = requests.get(rs_url + "/docs/report", timeout=10, headers={
+                    "Authorization": f"DPoP {refreshed.access_token}", "DPoP": str(proof)})
+                assert r.status_code == 401 and 'error="invalid_dpop_proof"' in r.headers["WWW-Authenticate"], \
+                    (argv, rs_url, r.headers)
+            # And oauth4webapi, the same way (tests/integration/oauth4webapi_client.mjs).
+            node = subprocess.run(["node", os.path.join(os.path.dirname(__file__), "oauth4webapi_client.mjs"),
+                                   as_url, *(u for _, u in servers)], capture_output=True, text=True, timeout=120,
+                                  env={**os.environ, "ROPC_NODE_PKG": os.path.join(ROOT, "bindings", "node")})
+            assert (node.returncode, node.stdout) == (0, "ok\n"), (argv, node.stdout, node.stderr)
         finally:
             for rs, _ in servers:
                 stop(rs)
