@@ -46,6 +46,11 @@ def exists(ref, vectors):
 
 def main():
     vectors = {c["name"] for c in json.loads(read("tests/vectors/flows.json"))["cases"]}
+    # The resolver can say no, for every kind of reference.
+    for ref in ("core/tests/dpop.rs::no_such_test", "core/tests/dpop.rs::proof",
+                "bindings/python/tests/test_jwt.py::test_no_such_test", "bindings/node/test/dpop.test.js::\"no such\"",
+                "tests/c/test_ropc.c::test_no_such", 'vectors::"no such case"', "no/such/file.rs::x"):
+        assert not exists(ref, vectors), f"the checker takes {ref} for a test"
     problems, rows = [], 0
     for n, line in enumerate(read(TABLE).splitlines(), 1):
         if not line.startswith("| ") or line.startswith("| §") or line.startswith("|---"):
