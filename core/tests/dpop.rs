@@ -321,8 +321,18 @@ fn a_proof_is_used_once_on_every_host() {
     );
 }
 
-#[test]
-fn a_jwt_names_its_key() {
+/// A server issuing JWTs signed with an operator's PEM key, and a JWT
+/// access token it bound to a new ES256 client key: the key-file's
+/// directory (kept while the server lives), the server's clock, the
+/// server, the client key, the token and the server's key set.
+fn jwt_host_with_bound_token() -> (
+    tempfile::TempDir,
+    ManualClock,
+    Server,
+    SigningKey,
+    String,
+    jws::KeySet,
+) {
     let dir = tempfile::tempdir().unwrap();
     let pem = dir.path().join("k.pem");
     let der = jws::generate_pkcs8(Algorithm::EdDsa).unwrap();
@@ -344,8 +354,15 @@ fn a_jwt_names_its_key() {
         GRANT,
         Some(&proof(&k, "POST", &format!("{ISSUER}/token"), T0, None)),
     );
-    let at = body["access_token"].as_str().unwrap();
+    let at = body["access_token"].as_str().unwrap().to_string();
     let keys = jws::KeySet::from_json(&s.key_set().unwrap().unwrap()).unwrap();
+    (dir, clock, s, k, at, keys)
+}
+
+#[test]
+fn a_jwt_names_its_key() {
+    let (_dir, _clock, _server, k, at, keys) = jwt_host_with_bound_token();
+    let at = at.as_str();
     let claims = jws::verify(at, &keys, &[Algorithm::EdDsa], "at+jwt")
         .unwrap()
         .claims;
@@ -464,29 +481,8 @@ fn a_gateway_s_held_request_may_carry_a_bound_token_and_its_proof() {
 /// proof for this request and token, used once here, of the token's key.
 #[test]
 fn a_remote_guard_takes_a_bound_token_with_its_proof() {
-    let dir = tempfile::tempdir().unwrap();
-    let pem = dir.path().join("k.pem");
-    let der = jws::generate_pkcs8(Algorithm::EdDsa).unwrap();
-    std::fs::write(
-        &pem,
-        pem_rfc7468::encode_string("PRIVATE KEY", pem_rfc7468::LineEnding::LF, &der).unwrap(),
-    )
-    .unwrap();
-    let mut c = config("allowed");
-    c.clients[0].access_token_format = Some("jwt".into());
-    c.clients[0].audience = vec!["https://api.example".into()];
-    c.signing = Some(SigningConfig::with_key_files(&[pem.to_str().unwrap()]));
-    let clock = ManualClock::new(T0);
-    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
-    let s = server(c, &store, &clock);
-    let k = key(Algorithm::Es256);
-    let (_, body) = token(
-        &s,
-        GRANT,
-        Some(&proof(&k, "POST", &format!("{ISSUER}/token"), T0, None)),
-    );
-    let at = body["access_token"].as_str().unwrap();
-    let keys = jws::KeySet::from_json(&s.key_set().unwrap().unwrap()).unwrap();
+    let (_dir, clock, s, k, at, keys) = jwt_host_with_bound_token();
+    let at = at.as_str();
     let intro = introspect(&s, at).to_json();
     let mut rc = docs::base().rule(RuleConfig::new(&["* /docs/{username}/*"]).users(&["*"]));
     rc.issuer = Some(ISSUER.into());
