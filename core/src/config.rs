@@ -787,6 +787,45 @@ impl RuleConfig {
     }
 }
 
+/// The text of a key the configuration names by an environment variable or
+/// a file, never in the document (the key-encryption key, the DPoP nonce
+/// key): `None` when neither is given; an error naming the field when both
+/// are, when the variable is unset or the file unreadable. The text never
+/// reaches an error.
+pub(crate) fn key_text(
+    section: &str,
+    (env_field, env): (&str, Option<&str>),
+    (file_field, file): (&str, Option<&str>),
+    what: &str,
+) -> Result<Option<(zeroize::Zeroizing<String>, String)>, ConfigError> {
+    match (env, file) {
+        (None, None) => Ok(None),
+        (Some(_), Some(_)) => Err(ConfigError::new(
+            section,
+            format!("give {env_field} or {file_field}, not both"),
+        )),
+        (Some(name), None) => {
+            let field = format!("{section}.{env_field}");
+            match std::env::var(name) {
+                Ok(text) => Ok(Some((zeroize::Zeroizing::new(text), field))),
+                Err(_) => Err(ConfigError::new(
+                    field,
+                    format!(
+                        "the environment variable {name} is not set (it should hold the {what})"
+                    ),
+                )),
+            }
+        }
+        (None, Some(path)) => {
+            let field = format!("{section}.{file_field}");
+            match std::fs::read_to_string(path) {
+                Ok(text) => Ok(Some((zeroize::Zeroizing::new(text), field))),
+                Err(e) => Err(ConfigError::new(field, format!("cannot read {path}: {e}"))),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod config_error_tests {
     use super::*;

@@ -124,20 +124,10 @@ impl NonceKey {
     /// bytes), surrounding white space ignored. The text never reaches the
     /// error.
     pub fn from_text(text: &str) -> Result<NonceKey, ProofError> {
-        let text = text.trim();
-        let bytes = zeroize::Zeroizing::new(
-            if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
-                (0..32)
-                    .map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).unwrap_or(0))
-                    .collect::<Vec<u8>>()
-            } else {
-                URL_SAFE_NO_PAD.decode(text).unwrap_or_default()
-            },
-        );
-        let bytes: &[u8; 32] = bytes.as_slice().try_into().map_err(|_| {
-            ProofError("the nonce key must be 32 bytes: 64 hex digits or 43 base64url characters")
-        })?;
-        Ok(NonceKey::new(bytes))
+        let bytes = crate::signing::key_bytes(text).ok_or(ProofError(
+            "the nonce key must be 32 bytes: 64 hex digits or 43 base64url characters",
+        ))?;
+        Ok(NonceKey::new(&bytes))
     }
 
     fn tag(&self, made: u64) -> ring::hmac::Tag {

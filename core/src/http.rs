@@ -143,12 +143,7 @@ impl HttpResponse {
     /// §7.1): the same as [`HttpResponse::bearer_error`] under a `DPoP`
     /// challenge naming the algorithms proofs may use; a bad proof is 401.
     pub(crate) fn dpop_error(err: Option<&OAuthError>, realm: &str) -> HttpResponse {
-        let algs = crate::dpop::ALGORITHMS.map(|a| a.name()).join(" ");
-        let mut resp = Self::challenge_error(
-            err,
-            &format!("DPoP realm=\"{realm}\", algs=\"{algs}\""),
-            realm,
-        );
+        let mut resp = Self::challenge_error(err, &dpop_challenge(realm), realm);
         if err.is_some_and(|e| e.code() == ErrorCode::InvalidDpopProof) {
             resp.status = 401;
         }
@@ -605,6 +600,13 @@ fn parse_scheme<'a>(header: Option<&'a str>, wanted: &str) -> Result<Option<&'a 
         }));
     }
     Ok(Some(token))
+}
+
+/// The `DPoP` challenge (RFC 9449 §7.1): the realm and the algorithms
+/// proofs may use.
+pub(crate) fn dpop_challenge(realm: &str) -> String {
+    let algs = crate::dpop::ALGORITHMS.map(|a| a.name()).join(" ");
+    format!("DPoP realm=\"{realm}\", algs=\"{algs}\"")
 }
 
 #[cfg(test)]

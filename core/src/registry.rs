@@ -108,44 +108,24 @@ fn dpop_nonces(config: &Config) -> Result<Option<DpopNonces>, ConfigError> {
             format!("a nonce lives 1 to {MAX_NONCE_LIFETIME} seconds"),
         ));
     }
-    let (text, field) = match (&c.key_env, &c.key_file) {
-        (None, None) => {
-            if !matches!(config.store, crate::config::StoreConfig::Memory) {
-                return Err(ConfigError::new(
-                    "dpop_nonce",
-                    "a shared store needs key_env or key_file: every host must make and accept the same nonces",
-                ));
-            }
-            return Ok(Some(DpopNonces {
-                lifetime: c.lifetime_seconds,
-                key: None,
-            }));
-        }
-        (Some(name), None) => (
-            std::env::var(name).map_err(|_| {
-                ConfigError::new(
-                    "dpop_nonce.key_env",
-                    format!(
-                        "the environment variable {name} is not set (it should hold the nonce key)"
-                    ),
-                )
-            })?,
-            "dpop_nonce.key_env",
-        ),
-        (None, Some(path)) => (
-            std::fs::read_to_string(path).map_err(|e| {
-                ConfigError::new("dpop_nonce.key_file", format!("cannot read {path}: {e}"))
-            })?,
-            "dpop_nonce.key_file",
-        ),
-        (Some(_), Some(_)) => {
+    let given = crate::config::key_text(
+        "dpop_nonce",
+        ("key_env", c.key_env.as_deref()),
+        ("key_file", c.key_file.as_deref()),
+        "nonce key",
+    )?;
+    let Some((text, field)) = given else {
+        if !matches!(config.store, crate::config::StoreConfig::Memory) {
             return Err(ConfigError::new(
                 "dpop_nonce",
-                "give key_env or key_file, not both",
-            ))
+                "a shared store needs key_env or key_file: every host must make and accept the same nonces",
+            ));
         }
+        return Ok(Some(DpopNonces {
+            lifetime: c.lifetime_seconds,
+            key: None,
+        }));
     };
-    let text = zeroize::Zeroizing::new(text);
     let key =
         crate::dpop::NonceKey::from_text(&text).map_err(|e| ConfigError::new(field, e.reason()))?;
     Ok(Some(DpopNonces {
@@ -238,6 +218,13 @@ fn patterns(path: &str, items: &[String]) -> Result<Vec<Pattern>, ConfigError> {
 }
 
 impl Registry {
+    /// The first client that takes DPoP proofs, if any: such a server
+    /// challenges with both schemes, lists its proof algorithms and needs a
+    /// store that keeps proofs.
+    pub(crate) fn dpop_client(&self) -> Option<&Client> {
+        self.clients.values().find(|c| c.dpop != Dpop::Off)
+    }
+
     /// Validates a configuration (but its users); returns the registry.
     pub(crate) fn build(config: &Config) -> Result<Registry, ConfigError> {
         Self::build_with(config, |_| Ok(())).map(|(registry, ())| registry)

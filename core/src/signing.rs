@@ -124,29 +124,37 @@ impl std::fmt::Display for KeyError {
 
 impl std::error::Error for KeyError {}
 
+/// A 32-byte key an operator writes as 64 hex digits or 43 base64url
+/// characters, surrounding white space ignored (the key-encryption key, the
+/// DPoP nonce key); `None` for anything else. The text never reaches an
+/// error.
+pub(crate) fn key_bytes(text: &str) -> Option<Zeroizing<[u8; 32]>> {
+    use base64::Engine;
+    let text = text.trim();
+    let bytes = Zeroizing::new(
+        if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+            (0..32)
+                .map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).unwrap_or(0))
+                .collect::<Vec<u8>>()
+        } else {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(text)
+                .unwrap_or_default()
+        },
+    );
+    let mut out = Zeroizing::new([0u8; 32]);
+    out.copy_from_slice(bytes.get(..32).filter(|_| bytes.len() == 32)?);
+    Some(out)
+}
+
 impl KeyEncryptionKey {
     /// The key written as 64 hex digits or 43 base64url characters (32
     /// bytes), surrounding white space ignored.
     pub fn from_text(text: &str) -> Result<KeyEncryptionKey, KeyError> {
-        use base64::Engine;
-        let text = text.trim();
-        let bytes = Zeroizing::new(
-            if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
-                (0..32)
-                    .map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).unwrap_or(0))
-                    .collect::<Vec<u8>>()
-            } else {
-                base64::engine::general_purpose::URL_SAFE_NO_PAD
-                    .decode(text)
-                    .unwrap_or_default()
-            },
-        );
-        if bytes.len() != 32 {
-            return Err(KeyError(
-                "the key-encryption key must be 32 bytes: 64 hex digits or 43 base64url characters",
-            ));
-        }
-        let key = UnboundKey::new(&AES_256_GCM, &bytes)
+        let bytes = key_bytes(text).ok_or(KeyError(
+            "the key-encryption key must be 32 bytes: 64 hex digits or 43 base64url characters",
+        ))?;
+        let key = UnboundKey::new(&AES_256_GCM, &bytes[..])
             .map_err(|_| KeyError("the key-encryption key was refused"))?;
         Ok(KeyEncryptionKey {
             key: LessSafeKey::new(key),

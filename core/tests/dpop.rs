@@ -43,6 +43,11 @@ fn proof(k: &SigningKey, htm: &str, htu: &str, iat: u64, token: Option<&str>) ->
         .unwrap()
 }
 
+/// A proof by `k` for the token endpoint (`POST` the issuer's `/token`) at `iat`.
+fn token_proof(k: &SigningKey, iat: u64) -> String {
+    proof(k, "POST", &format!("{ISSUER}/token"), iat, None)
+}
+
 fn config(mode: &str) -> Config {
     let mut c = docs::base()
         .client(docs::app().default_scopes(&["read"]))
@@ -92,11 +97,7 @@ fn introspect(s: &Server, t: &str) -> Introspection {
 fn a_proof_binds_the_token_and_only_its_key_may_use_it() {
     let (_clock, _, s) = host("allowed");
     let k = key(Algorithm::Es256);
-    let (status, body) = token(
-        &s,
-        GRANT,
-        Some(&proof(&k, "POST", &format!("{ISSUER}/token"), T0, None)),
-    );
+    let (status, body) = token(&s, GRANT, Some(&token_proof(&k, T0)));
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["token_type"], "DPoP");
     let at = body["access_token"].as_str().unwrap();
@@ -218,11 +219,7 @@ fn bearer_tokens_stay_bearer_tokens() {
     );
     // A client with DPoP off ignores a proof.
     let (_c, _, off) = host("off");
-    let (_, body) = token(
-        &off,
-        GRANT,
-        Some(&proof(&k, "POST", &format!("{ISSUER}/token"), T0, None)),
-    );
+    let (_, body) = token(&off, GRANT, Some(&token_proof(&k, T0)));
     assert_eq!(body["token_type"], "Bearer");
 }
 
@@ -248,10 +245,7 @@ fn the_token_endpoint_checks_the_proof_before_anything_is_spent() {
             proof(&k, "GET", &format!("{ISSUER}/token"), T0, None),
             "another method",
         ),
-        (
-            proof(&k, "POST", &format!("{ISSUER}/token"), T0 + 3600, None),
-            "iat",
-        ),
+        (token_proof(&k, T0 + 3600), "iat"),
         ("not.a.proof".to_string(), "base64url"),
     ] {
         let (status, body) = token(&s, GRANT, Some(&p));
@@ -265,7 +259,7 @@ fn the_token_endpoint_checks_the_proof_before_anything_is_spent() {
             "{why}: {body}"
         );
     }
-    let first = proof(&k, "POST", &format!("{ISSUER}/token"), T0, None);
+    let first = token_proof(&k, T0);
     let (status, body) = token(&s, GRANT, Some(&first));
     assert_eq!(status, 200, "{body}");
     let (status, body) = token(&s, GRANT, Some(&first));
@@ -275,11 +269,7 @@ fn the_token_endpoint_checks_the_proof_before_anything_is_spent() {
     );
     // A refresh needs a proof too; a bad one leaves the refresh token be.
     let rt = {
-        let (_, b) = token(
-            &s,
-            GRANT,
-            Some(&proof(&k, "POST", &format!("{ISSUER}/token"), T0, None)),
-        );
+        let (_, b) = token(&s, GRANT, Some(&token_proof(&k, T0)));
         b["refresh_token"].as_str().unwrap().to_string()
     };
     let refresh = format!("grant_type=refresh_token&refresh_token={rt}");
@@ -287,11 +277,7 @@ fn the_token_endpoint_checks_the_proof_before_anything_is_spent() {
     assert_eq!(status, 400);
     // The new access token is bound to the refresh request's key (§5).
     let k2 = key(Algorithm::Es256);
-    let (status, body) = token(
-        &s,
-        &refresh,
-        Some(&proof(&k2, "POST", &format!("{ISSUER}/token"), T0, None)),
-    );
+    let (status, body) = token(&s, &refresh, Some(&token_proof(&k2, T0)));
     assert_eq!(
         status, 200,
         "the refresh token was not spent by the bad proof: {body}"
@@ -312,7 +298,7 @@ fn a_proof_is_used_once_on_every_host() {
         server(config("allowed"), &store, &clock),
     ];
     let k = key(Algorithm::EdDsa);
-    let p = proof(&k, "POST", &format!("{ISSUER}/token"), T0, None);
+    let p = token_proof(&k, T0);
     assert_eq!(token(&hosts[0], GRANT, Some(&p)).0, 200);
     let (status, body) = token(&hosts[1], GRANT, Some(&p));
     assert_eq!(
@@ -349,11 +335,7 @@ fn jwt_host_with_bound_token() -> (
     let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
     let s = server(c, &store, &clock);
     let k = key(Algorithm::Es256);
-    let (_, body) = token(
-        &s,
-        GRANT,
-        Some(&proof(&k, "POST", &format!("{ISSUER}/token"), T0, None)),
-    );
+    let (_, body) = token(&s, GRANT, Some(&token_proof(&k, T0)));
     let at = body["access_token"].as_str().unwrap().to_string();
     let keys = jws::KeySet::from_json(&s.key_set().unwrap().unwrap()).unwrap();
     (dir, clock, s, k, at, keys)
@@ -387,11 +369,7 @@ fn dpop_configuration_errors_name_the_field() {
 fn a_remote_guard_refuses_bound_tokens_as_bearer_tokens() {
     let (_clock, _, s) = host("allowed");
     let k = key(Algorithm::EdDsa);
-    let (_, body) = token(
-        &s,
-        GRANT,
-        Some(&proof(&k, "POST", &format!("{ISSUER}/token"), T0, None)),
-    );
+    let (_, body) = token(&s, GRANT, Some(&token_proof(&k, T0)));
     let at = body["access_token"].as_str().unwrap();
     let intro = introspect(&s, at).to_json();
     let mut c = docs::base().rule(RuleConfig::new(&["* /docs/{username}/*"]).users(&["*"]));
@@ -427,11 +405,7 @@ fn a_remote_guard_refuses_bound_tokens_as_bearer_tokens() {
 fn a_gateway_s_held_request_may_carry_a_bound_token_and_its_proof() {
     let (_clock, _, s) = host("allowed");
     let k = key(Algorithm::EdDsa);
-    let (_, body) = token(
-        &s,
-        GRANT,
-        Some(&proof(&k, "POST", &format!("{ISSUER}/token"), T0, None)),
-    );
+    let (_, body) = token(&s, GRANT, Some(&token_proof(&k, T0)));
     let at = body["access_token"].as_str().unwrap().to_string();
     let dpop_auth = format!("DPoP {at}");
     let ask = |auth: &str, p: Option<&str>, host: &str| {
@@ -636,10 +610,7 @@ fn server_nonces_are_asked_for_and_accepted_across_hosts_sharing_the_key() {
         &clock,
     );
     let k = key(Algorithm::EdDsa);
-    let first = token_response(
-        &a,
-        Some(&proof(&k, "POST", &format!("{ISSUER}/token"), T0, None)),
-    );
+    let first = token_response(&a, Some(&token_proof(&k, T0)));
     assert_eq!(first.status, 400);
     let body: Value = serde_json::from_str(&first.body).unwrap();
     assert_eq!(body["error"], "use_dpop_nonce");
@@ -668,13 +639,10 @@ fn server_nonces_are_asked_for_and_accepted_across_hosts_sharing_the_key() {
         .contains("stale"));
     // Made with another key (a server that makes its own): refused.
     let own = server(with_nonces(None), &store, &clock);
-    let foreign = token_response(
-        &own,
-        Some(&proof(&k, "POST", &format!("{ISSUER}/token"), now, None)),
-    )
-    .header("DPoP-Nonce")
-    .unwrap()
-    .to_string();
+    let foreign = token_response(&own, Some(&token_proof(&k, now)))
+        .header("DPoP-Nonce")
+        .unwrap()
+        .to_string();
     let refused = token_response(&a, Some(&proof_with_nonce(&k, now, &foreign)));
     assert_eq!(refused.status, 400);
     assert!(refused.body.contains("use_dpop_nonce"));
@@ -686,10 +654,7 @@ fn server_nonces_are_asked_for_and_accepted_across_hosts_sharing_the_key() {
     assert!(none.body.contains("invalid_dpop_proof") && none.header("DPoP-Nonce").is_none());
     // Without nonces configured, no DPoP-Nonce header.
     let (_c, _, plain) = host("required");
-    let r = token_response(
-        &plain,
-        Some(&proof(&k, "POST", &format!("{ISSUER}/token"), T0, None)),
-    );
+    let r = token_response(&plain, Some(&token_proof(&k, T0)));
     assert_eq!((r.status, r.header("DPoP-Nonce")), (200, None));
 }
 

@@ -344,11 +344,7 @@ fn dpop_needs_replays(registry: &Registry, store: &dyn Store) -> Result<(), Conf
     if store.replays().is_some() {
         return Ok(());
     }
-    match registry
-        .clients
-        .values()
-        .find(|c| c.dpop != crate::registry::Dpop::Off)
-    {
+    match registry.dpop_client() {
         Some(c) => Err(ConfigError::new(
             "store",
             format!(

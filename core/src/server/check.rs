@@ -158,19 +158,11 @@ impl Server {
                         // schemes are challenged (RFC 9449 §7.1), in one
                         // field (RFC 9110 §11.6.1), which frameworks that
                         // keep headers in a map pass on whole.
-                        let takes_dpop = self
-                            .registry
-                            .load()
-                            .clients
-                            .values()
-                            .any(|c| c.dpop != crate::registry::Dpop::Off);
-                        if r.error.is_none() && takes_dpop {
-                            let dpop = crate::http::HttpResponse::dpop_error(None, &realm());
-                            let theirs = dpop.header("WWW-Authenticate").unwrap_or_default();
+                        if r.error.is_none() && self.registry.load().dpop_client().is_some() {
                             for (name, value) in &mut r.response.headers {
                                 if *name == "WWW-Authenticate" {
                                     value.push_str(", ");
-                                    value.push_str(theirs);
+                                    value.push_str(&crate::http::dpop_challenge(&realm()));
                                 }
                             }
                         }

@@ -83,11 +83,7 @@ fn document(reg: &Registry, issuer: &str, signs: bool) -> Value {
     if signs {
         doc["jwks_uri"] = json!(format!("{base}/jwks.json"));
     }
-    if reg
-        .clients
-        .values()
-        .any(|c| c.dpop != crate::registry::Dpop::Off)
-    {
+    if reg.dpop_client().is_some() {
         // RFC 9449 §5.1: the algorithms proofs may use, where DPoP is taken.
         doc["dpop_signing_alg_values_supported"] = json!(crate::dpop::ALGORITHMS.map(|a| a.name()));
     }

@@ -300,29 +300,23 @@ impl Rotating {
 /// The key-encryption key, from the environment variable or the file the
 /// configuration names (exactly one). Its bytes never reach an error.
 fn kek_of(config: &SigningConfig) -> Result<KeyEncryptionKey, ConfigError> {
-    let (text, field) = match (&config.key_encryption_key_env, &config.key_encryption_key_file) {
-        (Some(name), None) => (
-            std::env::var(name).map_err(|_| {
-                ConfigError::new(
-                    "signing.key_encryption_key_env",
-                    format!("the environment variable {name} is not set (it should hold the key-encryption key)"),
-                )
-            })?,
-            "signing.key_encryption_key_env",
+    let Some((text, field)) = crate::config::key_text(
+        "signing",
+        (
+            "key_encryption_key_env",
+            config.key_encryption_key_env.as_deref(),
         ),
-        (None, Some(path)) => (
-            std::fs::read_to_string(path).map_err(|e| {
-                ConfigError::new("signing.key_encryption_key_file", format!("cannot read {path}: {e}"))
-            })?,
-            "signing.key_encryption_key_file",
+        (
+            "key_encryption_key_file",
+            config.key_encryption_key_file.as_deref(),
         ),
-        _ => {
-            return Err(ConfigError::new(
-                "signing",
-                "needs exactly one of key_encryption_key_env and key_encryption_key_file",
-            ))
-        }
+        "key-encryption key",
+    )?
+    else {
+        return Err(ConfigError::new(
+            "signing",
+            "needs exactly one of key_encryption_key_env and key_encryption_key_file",
+        ));
     };
-    let text = zeroize::Zeroizing::new(text);
     KeyEncryptionKey::from_text(&text).map_err(|e| ConfigError::new(field, e.reason()))
 }

@@ -163,23 +163,44 @@ fn is_busy(e: &rusqlite::Error) -> bool {
     )
 }
 
-/// `work`, again while it finds the database busy or locked, until
-/// `timeout` has passed. SQLite answers some contention at once, without
-/// its busy handler: turning a new file to WAL while another connection
-/// does, or a reader upgrading to writer (it would deadlock). Workers
-/// started together on a new file meet exactly these.
+/// Waiting for a lock SQLite answers without its busy handler: turning a
+/// new file to WAL while another connection does, or a contended `BEGIN
+/// IMMEDIATE` that would deadlock. Workers started together on a new file
+/// meet exactly these.
+struct Patience {
+    deadline: std::time::Instant,
+    pause: Duration,
+}
+
+impl Patience {
+    fn new(timeout: Duration) -> Patience {
+        Patience {
+            deadline: std::time::Instant::now() + timeout,
+            pause: Duration::from_millis(1),
+        }
+    }
+
+    /// After `e`: whether to try again, having waited a little longer each
+    /// time (the database was busy or locked and the timeout has not run out).
+    fn again(&mut self, e: &rusqlite::Error) -> bool {
+        if !is_busy(e) || std::time::Instant::now() >= self.deadline {
+            return false;
+        }
+        std::thread::sleep(self.pause);
+        self.pause = (self.pause * 2).min(Duration::from_millis(50));
+        true
+    }
+}
+
+/// `work`, again while the database is busy or locked, until `timeout`.
 fn patiently<T>(
     timeout: Duration,
     mut work: impl FnMut() -> rusqlite::Result<T>,
 ) -> rusqlite::Result<T> {
-    let deadline = std::time::Instant::now() + timeout;
-    let mut pause = Duration::from_millis(1);
+    let mut patience = Patience::new(timeout);
     loop {
         match work() {
-            Err(e) if is_busy(&e) && std::time::Instant::now() < deadline => {
-                std::thread::sleep(pause);
-                pause = (pause * 2).min(Duration::from_millis(50));
-            }
+            Err(e) if patience.again(&e) => {}
             other => return other,
         }
     }
@@ -189,15 +210,11 @@ fn patiently<T>(
 /// transaction; returns the key that hashes the failure counters' names.
 fn migrate(conn: &mut Connection, timeout: Duration) -> Result<[u8; 32], StoreError> {
     // Patiently, as the pragmas: another worker may be migrating.
-    let deadline = std::time::Instant::now() + timeout;
-    let mut pause = Duration::from_millis(1);
+    let mut patience = Patience::new(timeout);
     let tx = loop {
         match conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate) {
             Ok(tx) => break tx,
-            Err(e) if is_busy(&e) && std::time::Instant::now() < deadline => {
-                std::thread::sleep(pause);
-                pause = (pause * 2).min(Duration::from_millis(50));
-            }
+            Err(e) if patience.again(&e) => {}
             Err(e) => return Err(err(e)),
         }
     };

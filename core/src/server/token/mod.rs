@@ -109,7 +109,7 @@ impl Server {
             // carried a proof, where nonces are required.
             let reg = self.registry.load();
             if let Some(nonces) = &reg.dpop_nonce {
-                let key = nonces.key.as_ref().unwrap_or(&self.nonce_key);
+                let key = self.nonce_key(nonces);
                 resp.headers
                     .push(("DPoP-Nonce", key.issue(self.clock.now())));
             }
@@ -196,7 +196,7 @@ impl Server {
         if let Some(nonces) = &reg.dpop_nonce {
             // RFC 9449 §8: before the proof is remembered, so that a client
             // asked for a nonce may retry at once.
-            let key = nonces.key.as_ref().unwrap_or(&self.nonce_key);
+            let key = self.nonce_key(nonces);
             match &proof.nonce {
                 None => {
                     return Err(OAuthError::use_dpop_nonce(
@@ -215,6 +215,12 @@ impl Server {
             return Err(OAuthError::invalid_dpop_proof("the proof was used before"));
         }
         Ok(Some(proof.jkt.into()))
+    }
+
+    /// The key DPoP nonces are made and checked with: the configuration's,
+    /// else the one this server made when it started.
+    fn nonce_key<'a>(&'a self, nonces: &'a crate::registry::DpopNonces) -> &'a dpop::NonceKey {
+        nonces.key.as_ref().unwrap_or(&self.nonce_key)
     }
 
     /// Records a checked proof as used, on every host (RFC 9449 §11.1);
